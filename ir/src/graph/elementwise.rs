@@ -1,0 +1,532 @@
+//! Elementwise ops: the unary and binary tables, variadic folds, Where, Clip and Cast.
+//!
+//! Floats compute in `f64` and round once to the result type; integers compute in wrapping
+//! `i64` (numpy's behaviour for the narrower types); booleans have their own functions.
+//! An op accepts an element kind exactly when its row has a function for it.
+
+use super::shape::{broadcast, broadcast_indices};
+use super::OpArgs;
+use crate::tensor::{Element, Tensor};
+use crate::types::{ElementType, Shape, TensorType};
+
+type FloatFn = fn(f64, &[f64]) -> f64;
+
+/// A unary elementwise op. `params` are float attributes with their defaults, passed to
+/// `float` in order.
+pub struct UnaryDef {
+    pub name: &'static str,
+    pub onnx: &'static str,
+    pub params: &'static [(&'static str, f64)],
+    pub float: Option<FloatFn>,
+    pub int: Option<fn(i64) -> i64>,
+    pub boolean: Option<fn(bool) -> bool>,
+    /// The result is boolean (`x != 0` of what `float` returns).
+    pub to_bool: bool,
+}
+
+macro_rules! unary {
+    ($name:literal, $onnx:literal, params $params:expr, float $f:expr, int $i:expr, bool $b:expr $(, to_bool $tb:expr)?) => {
+        UnaryDef { name: $name, onnx: $onnx, params: $params, float: $f, int: $i, boolean: $b, to_bool: false $(|| $tb)? }
+    };
+}
+
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
+}
+
+/// Every unary elementwise op of the graph dialect.
+pub static UNARY_OPS: &[UnaryDef] = &[
+    unary!("graph.abs", "Abs", params &[], float Some(|x, _| x.abs()), int Some(|x| x.wrapping_abs()), bool None),
+    unary!("graph.neg", "Neg", params &[], float Some(|x, _| -x), int Some(|x| x.wrapping_neg()), bool None),
+    unary!("graph.exp", "Exp", params &[], float Some(|x, _| x.exp()), int None, bool None),
+    unary!("graph.log", "Log", params &[], float Some(|x, _| x.ln()), int None, bool None),
+    unary!("graph.sqrt", "Sqrt", params &[], float Some(|x, _| x.sqrt()), int None, bool None),
+    unary!("graph.reciprocal", "Reciprocal", params &[], float Some(|x, _| 1.0 / x), int None, bool None),
+    unary!("graph.sin", "Sin", params &[], float Some(|x, _| x.sin()), int None, bool None),
+    unary!("graph.cos", "Cos", params &[], float Some(|x, _| x.cos()), int None, bool None),
+    unary!("graph.tan", "Tan", params &[], float Some(|x, _| x.tan()), int None, bool None),
+    unary!("graph.asin", "Asin", params &[], float Some(|x, _| x.asin()), int None, bool None),
+    unary!("graph.acos", "Acos", params &[], float Some(|x, _| x.acos()), int None, bool None),
+    unary!("graph.atan", "Atan", params &[], float Some(|x, _| x.atan()), int None, bool None),
+    unary!("graph.sinh", "Sinh", params &[], float Some(|x, _| x.sinh()), int None, bool None),
+    unary!("graph.cosh", "Cosh", params &[], float Some(|x, _| x.cosh()), int None, bool None),
+    unary!("graph.asinh", "Asinh", params &[], float Some(|x, _| x.asinh()), int None, bool None),
+    unary!("graph.acosh", "Acosh", params &[], float Some(|x, _| x.acosh()), int None, bool None),
+    unary!("graph.atanh", "Atanh", params &[], float Some(|x, _| x.atanh()), int None, bool None),
+    unary!("graph.erf", "Erf", params &[], float Some(|x, _| libm::erf(x)), int None, bool None),
+    unary!("graph.tanh", "Tanh", params &[], float Some(|x, _| x.tanh()), int None, bool None),
+    unary!("graph.sigmoid", "Sigmoid", params &[], float Some(|x, _| sigmoid(x)), int None, bool None),
+    unary!("graph.relu", "Relu", params &[], float Some(|x, _| if x < 0.0 { 0.0 } else { x }), int Some(|x| x.max(0)), bool None),
+    unary!("graph.floor", "Floor", params &[], float Some(|x, _| x.floor()), int None, bool None),
+    unary!("graph.ceil", "Ceil", params &[], float Some(|x, _| x.ceil()), int None, bool None),
+    unary!("graph.round", "Round", params &[], float Some(|x, _| x.round_ties_even()), int None, bool None),
+    unary!("graph.sign", "Sign", params &[], float Some(|x, _| sign(x)), int Some(|x| x.signum()), bool None),
+    unary!("graph.softplus", "Softplus", params &[], float Some(|x, _| softplus(x)), int None, bool None),
+    unary!("graph.softsign", "Softsign", params &[], float Some(|x, _| x / (1.0 + x.abs())), int None, bool None),
+    unary!("graph.is_nan", "IsNaN", params &[], float Some(|x, _| x.is_nan() as u8 as f64), int None, bool None, to_bool true),
+    unary!("graph.is_inf", "IsInf", params &[("detect_negative", 1.0), ("detect_positive", 1.0)],
+        float Some(|x, p| ((x == f64::NEG_INFINITY && p[0] != 0.0) || (x == f64::INFINITY && p[1] != 0.0)) as u8 as f64),
+        int None, bool None, to_bool true),
+    unary!("graph.not", "Not", params &[], float None, int None, bool Some(|x| !x)),
+    unary!("graph.bitwise_not", "BitwiseNot", params &[], float None, int Some(|x| !x), bool None),
+    unary!("graph.leaky_relu", "LeakyRelu", params &[("alpha", 0.01)], float Some(|x, p| if x < 0.0 { p[0] * x } else { x }), int None, bool None),
+    unary!("graph.elu", "Elu", params &[("alpha", 1.0)], float Some(|x, p| if x < 0.0 { p[0] * (x.exp() - 1.0) } else { x }), int None, bool None),
+    unary!("graph.selu", "Selu", params &[("alpha", 1.673_263_192_176_818_8), ("gamma", 1.050_701_022_148_132_3)],
+        float Some(|x, p| if x <= 0.0 { p[1] * (p[0] * x.exp() - p[0]) } else { p[1] * x }), int None, bool None),
+    unary!("graph.celu", "Celu", params &[("alpha", 1.0)], float Some(|x, p| x.max(0.0) + (p[0] * ((x / p[0]).exp() - 1.0)).min(0.0)), int None, bool None),
+    unary!("graph.hard_sigmoid", "HardSigmoid", params &[("alpha", 0.2), ("beta", 0.5)], float Some(|x, p| (p[0] * x + p[1]).clamp(0.0, 1.0)), int None, bool None),
+    unary!("graph.hard_swish", "HardSwish", params &[], float Some(|x, _| x * (x / 6.0 + 0.5).clamp(0.0, 1.0)), int None, bool None),
+    unary!("graph.thresholded_relu", "ThresholdedRelu", params &[("alpha", 1.0)], float Some(|x, p| if x > p[0] { x } else { 0.0 }), int None, bool None),
+    unary!("graph.mish", "Mish", params &[], float Some(|x, _| x * softplus(x).tanh()), int None, bool None),
+    unary!("graph.shrink", "Shrink", params &[("bias", 0.0), ("lambd", 0.5)],
+        float Some(|x, p| if x < -p[1] { x + p[0] } else if x > p[1] { x - p[0] } else { 0.0 }), int None, bool None),
+    unary!("graph.swish", "Swish", params &[("alpha", 1.0)], float Some(|x, p| x * sigmoid(p[0] * x)), int None, bool None),
+];
+
+/// A binary elementwise op with numpy broadcasting.
+pub struct BinaryDef {
+    pub name: &'static str,
+    pub onnx: &'static str,
+    pub float: Option<fn(f64, f64) -> f64>,
+    pub int: Option<fn(i64, i64) -> i64>,
+    pub boolean: Option<fn(bool, bool) -> bool>,
+    /// Comparisons: the result is boolean.
+    pub to_bool: bool,
+    /// The operands may have different element types (Pow's base and exponent); the
+    /// result has the first operand's type.
+    pub mixed: bool,
+}
+
+macro_rules! binary {
+    ($name:literal, $onnx:literal, float $f:expr, int $i:expr, bool $b:expr $(, $flag:ident)*) => {{
+        #[allow(unused_mut)]
+        let mut d = BinaryDef { name: $name, onnx: $onnx, float: $f, int: $i, boolean: $b, to_bool: false, mixed: false };
+        $( d.$flag = true; )*
+        d
+    }};
+}
+
+fn max_nan(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else {
+        x.max(y)
+    }
+}
+
+fn min_nan(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else {
+        x.min(y)
+    }
+}
+
+fn int_pow(x: i64, y: i64) -> i64 {
+    if y >= 0 {
+        x.wrapping_pow(y.min(u32::MAX as i64) as u32)
+    } else {
+        match x {
+            1 => 1,
+            -1 if y % 2 == 0 => 1,
+            -1 => -1,
+            _ => 0,
+        }
+    }
+}
+
+fn flag(b: bool) -> f64 {
+    b as u8 as f64
+}
+
+/// Every binary elementwise op of the graph dialect.
+pub static BINARY_OPS: &[BinaryDef] = &{
+    [
+        binary!("graph.add", "Add", float Some(|x, y| x + y), int Some(|x, y| x.wrapping_add(y)), bool None),
+        binary!("graph.sub", "Sub", float Some(|x, y| x - y), int Some(|x, y| x.wrapping_sub(y)), bool None),
+        binary!("graph.mul", "Mul", float Some(|x, y| x * y), int Some(|x, y| x.wrapping_mul(y)), bool None),
+        binary!("graph.div", "Div", float Some(|x, y| x / y), int Some(|x, y| if y == 0 { 0 } else { x.wrapping_div(y) }), bool None),
+        binary!("graph.pow", "Pow", float Some(f64::powf), int Some(int_pow), bool None, mixed),
+        binary!("graph.prelu", "PRelu", float Some(|x, s| if x < 0.0 { s * x } else { x }), int Some(|x, s| if x < 0 { s.wrapping_mul(x) } else { x }), bool None),
+        binary!("graph.and", "And", float None, int None, bool Some(|x, y| x && y)),
+        binary!("graph.or", "Or", float None, int None, bool Some(|x, y| x || y)),
+        binary!("graph.xor", "Xor", float None, int None, bool Some(|x, y| x ^ y)),
+        binary!("graph.bitwise_and", "BitwiseAnd", float None, int Some(|x, y| x & y), bool None),
+        binary!("graph.bitwise_or", "BitwiseOr", float None, int Some(|x, y| x | y), bool None),
+        binary!("graph.bitwise_xor", "BitwiseXor", float None, int Some(|x, y| x ^ y), bool None),
+        binary!("graph.equal", "Equal", float Some(|x, y| flag(x == y)), int Some(|x, y| (x == y) as i64), bool Some(|x, y| x == y), to_bool),
+        binary!("graph.less", "Less", float Some(|x, y| flag(x < y)), int Some(|x, y| (x < y) as i64), bool None, to_bool),
+        binary!("graph.less_or_equal", "LessOrEqual", float Some(|x, y| flag(x <= y)), int Some(|x, y| (x <= y) as i64), bool None, to_bool),
+        binary!("graph.greater", "Greater", float Some(|x, y| flag(x > y)), int Some(|x, y| (x > y) as i64), bool None, to_bool),
+        binary!("graph.greater_or_equal", "GreaterOrEqual", float Some(|x, y| flag(x >= y)), int Some(|x, y| (x >= y) as i64), bool None, to_bool),
+    ]
+};
+
+fn unary_def(name: &str) -> Result<&'static UnaryDef, String> {
+    UNARY_OPS
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| format!("'{name}' is not a unary op"))
+}
+
+fn binary_def(name: &str) -> Result<&'static BinaryDef, String> {
+    BINARY_OPS
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| format!("'{name}' is not a binary op"))
+}
+
+fn kind_name(e: ElementType) -> &'static str {
+    if e.is_float() {
+        "float"
+    } else if e == ElementType::Bool {
+        "boolean"
+    } else {
+        "integer"
+    }
+}
+
+fn unsupported(op: &str, e: ElementType) -> String {
+    format!("'{op}' does not accept {} operands of type {e}", kind_name(e))
+}
+
+pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    let def = unary_def(a.name)?;
+    let t = a.input(0);
+    let ok = if t.elem.is_float() {
+        def.float.is_some()
+    } else if t.elem == ElementType::Bool {
+        def.boolean.is_some()
+    } else {
+        def.int.is_some()
+    };
+    if !ok {
+        return Err(unsupported(a.name, t.elem));
+    }
+    let elem = if def.to_bool { ElementType::Bool } else { t.elem };
+    Ok(vec![TensorType::new(t.shape.clone(), elem)])
+}
+
+pub fn eval_unary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let def = unary_def(a.name)?;
+    let t = x[0];
+    let out_elem = if def.to_bool { ElementType::Bool } else { t.elem() };
+    let shape = t.shape().clone();
+    let out = if t.elem().is_float() {
+        let f = def.float.ok_or_else(|| unsupported(a.name, t.elem()))?;
+        let params = def
+            .params
+            .iter()
+            .map(|(n, d)| a.float_or(n, *d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let v: Vec<f64> = t.to_f64s().into_iter().map(|x| f(x, &params)).collect();
+        Tensor::from_f64s(out_elem, shape, &v)
+    } else if t.elem() == ElementType::Bool {
+        let f = def.boolean.ok_or_else(|| unsupported(a.name, t.elem()))?;
+        Tensor::from_bools(shape, t.to_bools().into_iter().map(f).collect())
+    } else {
+        let f = def.int.ok_or_else(|| unsupported(a.name, t.elem()))?;
+        let v: Vec<i64> = t.to_i64s().into_iter().map(f).collect();
+        Tensor::from_i64s(out_elem, shape, &v)
+    };
+    Ok(vec![out])
+}
+
+pub fn infer_binary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    let def = binary_def(a.name)?;
+    let (l, r) = (a.input(0), a.input(1));
+    if !def.mixed && l.elem != r.elem {
+        return Err(format!(
+            "'{}' needs operands of one element type, found {} and {}",
+            a.name, l.elem, r.elem
+        ));
+    }
+    for e in [l.elem, r.elem] {
+        let ok = if def.mixed {
+            e != ElementType::Bool && (def.float.is_some() || !e.is_float())
+        } else if e.is_float() {
+            def.float.is_some()
+        } else if e == ElementType::Bool {
+            def.boolean.is_some()
+        } else {
+            def.int.is_some()
+        };
+        if !ok {
+            return Err(unsupported(a.name, e));
+        }
+    }
+    let shape = broadcast(&[&l.shape, &r.shape])?;
+    let elem = if def.to_bool { ElementType::Bool } else { l.elem };
+    Ok(vec![TensorType::new(shape, elem)])
+}
+
+/// Applies `def` to two broadcast operands.
+fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, String> {
+    let shape = broadcast(&[l.shape(), r.shape()])?;
+    let li = broadcast_indices(&shape, l.shape());
+    let ri = broadcast_indices(&shape, r.shape());
+    let out_elem = if def.to_bool { ElementType::Bool } else { l.elem() };
+    let (le, re) = (l.elem(), r.elem());
+    if le == ElementType::Bool && re == ElementType::Bool {
+        let f = def.boolean.ok_or_else(|| unsupported(def.name, le))?;
+        let (lv, rv) = (l.to_bools(), r.to_bools());
+        return Ok(Tensor::from_bools(shape, li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect()));
+    }
+    if le.is_float() || re.is_float() {
+        let f = def.float.ok_or_else(|| unsupported(def.name, le))?;
+        let (lv, rv) = (l.to_f64s(), r.to_f64s());
+        let v: Vec<f64> = li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect();
+        // An integer base with a float exponent truncates like numpy's astype.
+        return Ok(Tensor::from_f64s(out_elem, shape, &v));
+    }
+    let f = def.int.ok_or_else(|| unsupported(def.name, le))?;
+    let (lv, rv) = (l.to_i64s(), r.to_i64s());
+    let v: Vec<i64> = li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect();
+    Ok(Tensor::from_i64s(out_elem, shape, &v))
+}
+
+pub fn eval_binary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    Ok(vec![apply_binary(binary_def(a.name)?, x[0], x[1])?])
+}
+
+/// Applies a float or integer function to two broadcast operands of one element type.
+fn broadcast_map(
+    l: &Tensor,
+    r: &Tensor,
+    float: impl Fn(f64, f64) -> f64,
+    int: impl Fn(i64, i64) -> i64,
+) -> Result<Tensor, String> {
+    let shape = broadcast(&[l.shape(), r.shape()])?;
+    let li = broadcast_indices(&shape, l.shape());
+    let ri = broadcast_indices(&shape, r.shape());
+    if l.elem().is_float() {
+        let (lv, rv) = (l.to_f64s(), r.to_f64s());
+        let v: Vec<f64> = li.iter().zip(&ri).map(|(&i, &j)| float(lv[i], rv[j])).collect();
+        Ok(Tensor::from_f64s(l.elem(), shape, &v))
+    } else {
+        let (lv, rv) = (l.to_i64s(), r.to_i64s());
+        let v: Vec<i64> = li.iter().zip(&ri).map(|(&i, &j)| int(lv[i], rv[j])).collect();
+        Ok(Tensor::from_i64s(l.elem(), shape, &v))
+    }
+}
+
+pub fn infer_binary_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    let (l, r) = (a.input(0), a.input(1));
+    if l.elem != r.elem || l.elem == ElementType::Bool {
+        return Err(format!(
+            "'{}' needs numeric operands of one element type, found {} and {}",
+            a.name, l.elem, r.elem
+        ));
+    }
+    Ok(vec![TensorType::new(broadcast(&[&l.shape, &r.shape])?, l.elem)])
+}
+
+pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let fmod = a.int_or("fmod", 0)? != 0;
+    let out = if fmod {
+        broadcast_map(x[0], x[1], |p, q| p % q, |p, q| if q == 0 { 0 } else { p.wrapping_rem(q) })?
+    } else {
+        broadcast_map(
+            x[0],
+            x[1],
+            |p, q| {
+                let m = p % q;
+                if m != 0.0 && ((m < 0.0) != (q < 0.0)) {
+                    m + q
+                } else {
+                    m
+                }
+            },
+            |p, q| if q == 0 { 0 } else { p.wrapping_rem(q).wrapping_add(q).wrapping_rem(q) },
+        )?
+    };
+    Ok(vec![out])
+}
+
+pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let bits = x[0].elem().int_bits() as i64;
+    let left = match a.string_or("direction", "")? {
+        "LEFT" => true,
+        "RIGHT" => false,
+        other => return Err(format!("'direction' must be LEFT or RIGHT, found '{other}'")),
+    };
+    let out = broadcast_map(
+        x[0],
+        x[1],
+        |p, _| p,
+        |p, q| {
+            if !(0..bits).contains(&q) {
+                0
+            } else if left {
+                p.wrapping_shl(q as u32)
+            } else {
+                p >> q
+            }
+        },
+    )?;
+    Ok(vec![out])
+}
+
+pub fn infer_variadic(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    let elem = a.input(0).elem;
+    if a.inputs.iter().any(|t| t.elem != elem) || elem == ElementType::Bool {
+        return Err(format!("'{}' needs numeric operands of one element type", a.name));
+    }
+    if a.name == "graph.mean" && !elem.is_float() {
+        return Err(unsupported(a.name, elem));
+    }
+    let shapes: Vec<&Shape> = a.inputs.iter().map(|t| &t.shape).collect();
+    Ok(vec![TensorType::new(broadcast(&shapes)?, elem)])
+}
+
+pub fn eval_variadic(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let fold: fn(f64, f64) -> f64 = match a.name {
+        "graph.max" => max_nan,
+        "graph.min" => min_nan,
+        _ => |p, q| p + q,
+    };
+    let fold_int: fn(i64, i64) -> i64 = match a.name {
+        "graph.max" => |p, q| p.max(q),
+        "graph.min" => |p, q| p.min(q),
+        _ => |p, q| p.wrapping_add(q),
+    };
+    let mut acc = x[0].clone();
+    for t in &x[1..] {
+        acc = broadcast_map(&acc, t, fold, fold_int)?;
+    }
+    if a.name == "graph.mean" {
+        let n = x.len() as f64;
+        let v: Vec<f64> = acc.to_f64s().into_iter().map(|s| s / n).collect();
+        acc = Tensor::from_f64s(acc.elem(), acc.shape().clone(), &v);
+    }
+    Ok(vec![acc])
+}
+
+pub fn infer_where(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    let (c, x, y) = (a.input(0), a.input(1), a.input(2));
+    if c.elem != ElementType::Bool {
+        return Err(format!("condition must be i1, found {}", c.elem));
+    }
+    if x.elem != y.elem {
+        return Err(format!("branches have different element types {} and {}", x.elem, y.elem));
+    }
+    Ok(vec![TensorType::new(broadcast(&[&c.shape, &x.shape, &y.shape])?, x.elem)])
+}
+
+/// Picks, per element, `x[xi]` where `pick` holds, else `y[yi]`, keeping exact values.
+fn select(shape: Shape, pick: &[bool], x: &Tensor, xi: &[usize], y: &Tensor, yi: &[usize]) -> Tensor {
+    let data = crate::with_data!(x.data(), xv => {
+        let yv = Element::slice(y.data()).expect("branches share an element type");
+        let out: Vec<_> = (0..pick.len()).map(|i| if pick[i] { xv[xi[i]] } else { yv[yi[i]] }).collect();
+        Element::into_data(out)
+    });
+    Tensor::new(shape, data).expect("select builds a full tensor")
+}
+
+pub fn eval_where(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let shape = broadcast(&[x[0].shape(), x[1].shape(), x[2].shape()])?;
+    let c = x[0].to_bools();
+    let ci = broadcast_indices(&shape, x[0].shape());
+    let pick: Vec<bool> = ci.iter().map(|&i| c[i]).collect();
+    let xi = broadcast_indices(&shape, x[1].shape());
+    let yi = broadcast_indices(&shape, x[2].shape());
+    Ok(vec![select(shape, &pick, x[1], &xi, x[2], &yi)])
+}
+
+pub fn infer_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    Ok(vec![a.input(0).clone()])
+}
+
+pub fn infer_float_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    if !a.input(0).elem.is_float() {
+        return Err(unsupported(a.name, a.input(0).elem));
+    }
+    infer_same(a)
+}
+
+pub fn infer_numeric_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    if a.input(0).elem == ElementType::Bool {
+        return Err(unsupported(a.name, ElementType::Bool));
+    }
+    infer_same(a)
+}
+
+pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let t = x[0];
+    let bound = |name: &str| -> Result<Option<Tensor>, String> {
+        match a.dense_opt(name)? {
+            None => Ok(None),
+            Some(b) if b.numel() == 1 => Ok(Some(b.clone())),
+            Some(b) => Err(format!("'{name}' must be a scalar, found shape {:?}", b.dims())),
+        }
+    };
+    let (lo, hi) = (bound("min")?, bound("max")?);
+    let out = if t.elem().is_float() {
+        let lo = lo.map_or(f64::NEG_INFINITY, |b| b.to_f64s()[0]);
+        let hi = hi.map_or(f64::INFINITY, |b| b.to_f64s()[0]);
+        let v: Vec<f64> = t
+            .to_f64s()
+            .into_iter()
+            .map(|v| if v < lo { lo } else if v > hi { hi } else { v })
+            .collect();
+        Tensor::from_f64s(t.elem(), t.shape().clone(), &v)
+    } else {
+        let lo = lo.map_or(i64::MIN, |b| b.to_i64s()[0]);
+        let hi = hi.map_or(i64::MAX, |b| b.to_i64s()[0]);
+        let v: Vec<i64> = t.to_i64s().into_iter().map(|v| v.max(lo).min(hi)).collect();
+        Tensor::from_i64s(t.elem(), t.shape().clone(), &v)
+    };
+    Ok(vec![out])
+}
+
+pub fn infer_cast(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    Ok(vec![TensorType::new(a.input(0).shape.clone(), a.elem_type("to")?)])
+}
+
+pub fn eval_cast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    Ok(vec![x[0].cast(a.elem_type("to")?)])
+}
+
+pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let tanh = match a.string_or("approximate", "none")? {
+        "none" => false,
+        "tanh" => true,
+        other => return Err(format!("'approximate' must be none or tanh, found '{other}'")),
+    };
+    let c = (2.0 / std::f64::consts::PI).sqrt();
+    let v: Vec<f64> = x[0]
+        .to_f64s()
+        .into_iter()
+        .map(|x| {
+            if tanh {
+                0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
+            } else {
+                0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
+            }
+        })
+        .collect();
+    Ok(vec![Tensor::from_f64s(x[0].elem(), x[0].shape().clone(), &v)])
+}

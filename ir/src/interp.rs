@@ -1,0 +1,126 @@
+//! The reference interpreter: runs a function op by op with each dialect's evaluation
+//! rules. It is the oracle every pass and back end is checked against.
+
+use crate::graph;
+use crate::module::{Function, Module, ValueId};
+use crate::tensor::Tensor;
+use crate::types::Type;
+use crate::verify::op_location;
+use std::fmt;
+
+/// A failure while interpreting, naming the op and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InterpError {
+    /// The failing op's name, or `input` for a bad argument.
+    pub op: String,
+    pub location: String,
+    pub message: String,
+}
+
+impl fmt::Display for InterpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: '{}': {}", self.location, self.op, self.message)
+    }
+}
+
+impl std::error::Error for InterpError {}
+
+fn input_error(message: String) -> InterpError {
+    InterpError {
+        op: "input".into(),
+        location: "function arguments".into(),
+        message,
+    }
+}
+
+/// Runs the function named `name` of a verified module on `inputs`.
+pub fn run(m: &Module, name: &str, inputs: &[Tensor]) -> Result<Vec<Tensor>, InterpError> {
+    let func = m
+        .function(name)
+        .ok_or_else(|| input_error(format!("the module has no function '{name}'")))?;
+    run_function(m, func, inputs)
+}
+
+/// Runs `func` on `inputs`, checking them against its signature first.
+pub fn run_function(m: &Module, func: Function, inputs: &[Tensor]) -> Result<Vec<Tensor>, InterpError> {
+    let args = func.arguments(m);
+    let names = func.input_names(m);
+    if inputs.len() != args.len() {
+        return Err(input_error(format!(
+            "expected {} inputs ({}), got {}",
+            args.len(),
+            names.join(", "),
+            inputs.len()
+        )));
+    }
+    let mut env: Vec<Option<Tensor>> = vec![None; m.num_values()];
+    for ((&arg, t), name) in args.iter().zip(inputs).zip(&names) {
+        let expected = m.value_type(arg);
+        if &Type::Tensor(t.ty()) != expected {
+            return Err(input_error(format!("input '{name}' must be {expected}, got {}", t.ty())));
+        }
+        env[arg.index()] = Some(t.clone());
+    }
+    let ops = &m.block(func.entry_block(m)).ops;
+    // Free each value after its last use: whole CNNs stay within a few activations.
+    let mut last_use = vec![usize::MAX; m.num_values()];
+    for (i, &op) in ops.iter().enumerate() {
+        for &v in &m.op(op).operands {
+            last_use[v.index()] = i;
+        }
+    }
+    for (i, &op) in ops.iter().enumerate() {
+        let data = m.op(op);
+        let fail = |message: String| InterpError {
+            op: data.name.clone(),
+            location: op_location(m, op),
+            message,
+        };
+        let operand = |v: ValueId| {
+            env[v.index()]
+                .as_ref()
+                .ok_or_else(|| fail(format!("operand %{} has no value (used before definition?)", v.0)))
+        };
+        if data.name == "func.return" {
+            return data
+                .operands
+                .iter()
+                .map(|&v| operand(v).cloned())
+                .collect();
+        }
+        let def = graph::op_def(&data.name)
+            .ok_or_else(|| fail("the interpreter has no rule for this op".into()))?;
+        let values = data.operands.iter().map(|&v| operand(v)).collect::<Result<Vec<_>, _>>()?;
+        let types: Vec<_> = values.iter().map(|t| t.ty()).collect();
+        let args = graph::OpArgs {
+            name: def.name,
+            inputs: &types,
+            attrs: &data.attrs,
+            num_results: data.results.len(),
+        };
+        let results = (def.eval)(&args, &values).map_err(fail)?;
+        if results.len() < data.results.len() {
+            return Err(fail(format!("produced {} results, expected {}", results.len(), data.results.len())));
+        }
+        for (&r, t) in data.results.iter().zip(results) {
+            if &Type::Tensor(t.ty()) != m.value_type(r) {
+                return Err(fail(format!(
+                    "produced {} but the result is declared {}",
+                    t.ty(),
+                    m.value_type(r)
+                )));
+            }
+            env[r.index()] = Some(t);
+        }
+        for &v in &data.operands {
+            if last_use[v.index()] == i {
+                env[v.index()] = None;
+            }
+        }
+    }
+    Err(InterpError {
+        op: "func.func".into(),
+        location: op_location(m, func.0),
+        message: "function has no func.return".into(),
+    })
+}

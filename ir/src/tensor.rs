@@ -1,0 +1,472 @@
+//! Dense tensors: the values that constants hold and that interpreters compute.
+//!
+//! Storage is one typed vector per element type. Generic code reaches the elements through
+//! the [`Element`] trait, or converts a whole tensor to `f64`/`i64`/`bool` vectors: the
+//! reference interpreter computes floats in `f64` and rounds once to the result type, which
+//! is exact for `+ - * / sqrt` and within an ulp elsewhere, and computes integers in
+//! wrapping `i64` arithmetic, which is what numpy does for the narrower types.
+
+use crate::types::{ElementType, Shape, TensorType};
+use half::{bf16, f16};
+
+/// Typed element storage of a [`Tensor`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum TensorData {
+    F32(Vec<f32>),
+    F16(Vec<f16>),
+    BF16(Vec<bf16>),
+    F64(Vec<f64>),
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    U8(Vec<u8>),
+    Bool(Vec<bool>),
+}
+
+/// Applies a generic expression to whichever vector a [`TensorData`] holds.
+///
+/// `$v` is bound to the vector, so the expression is compiled once per element type.
+#[macro_export]
+macro_rules! with_data {
+    ($data:expr, $v:ident => $body:expr) => {
+        match $data {
+            $crate::tensor::TensorData::F32($v) => $body,
+            $crate::tensor::TensorData::F16($v) => $body,
+            $crate::tensor::TensorData::BF16($v) => $body,
+            $crate::tensor::TensorData::F64($v) => $body,
+            $crate::tensor::TensorData::I8($v) => $body,
+            $crate::tensor::TensorData::I16($v) => $body,
+            $crate::tensor::TensorData::I32($v) => $body,
+            $crate::tensor::TensorData::I64($v) => $body,
+            $crate::tensor::TensorData::U8($v) => $body,
+            $crate::tensor::TensorData::Bool($v) => $body,
+        }
+    };
+}
+
+/// A scalar that can live in a [`Tensor`].
+pub trait Element: Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + 'static {
+    const TYPE: ElementType;
+    fn to_f64(self) -> f64;
+    /// Float-to-element conversion with ONNX Cast semantics: round to nearest for floats,
+    /// truncation toward zero (saturating) for integers, `x != 0` for booleans.
+    fn from_f64(v: f64) -> Self;
+    fn to_i64(self) -> i64;
+    /// Integer-to-element conversion: wrapping for integers, like a C or numpy cast.
+    fn from_i64(v: i64) -> Self;
+    fn into_data(v: Vec<Self>) -> TensorData;
+    fn slice(data: &TensorData) -> Option<&[Self]>;
+    fn to_le_bytes(self, out: &mut Vec<u8>);
+    fn from_le_bytes(bytes: &[u8]) -> Self;
+}
+
+macro_rules! int_element {
+    ($t:ty, $variant:ident) => {
+        impl Element for $t {
+            const TYPE: ElementType = ElementType::$variant;
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            fn into_data(v: Vec<Self>) -> TensorData {
+                TensorData::$variant(v)
+            }
+            fn slice(data: &TensorData) -> Option<&[Self]> {
+                match data {
+                    TensorData::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn to_le_bytes(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&<$t>::to_le_bytes(self));
+            }
+            fn from_le_bytes(bytes: &[u8]) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(bytes);
+                <$t>::from_le_bytes(b)
+            }
+        }
+    };
+}
+
+int_element!(i8, I8);
+int_element!(i16, I16);
+int_element!(i32, I32);
+int_element!(i64, I64);
+int_element!(u8, U8);
+
+macro_rules! float_element {
+    ($t:ty, $variant:ident, $to:expr, $from:expr) => {
+        impl Element for $t {
+            const TYPE: ElementType = ElementType::$variant;
+            fn to_f64(self) -> f64 {
+                $to(self)
+            }
+            fn from_f64(v: f64) -> Self {
+                $from(v)
+            }
+            fn to_i64(self) -> i64 {
+                $to(self) as i64
+            }
+            fn from_i64(v: i64) -> Self {
+                $from(v as f64)
+            }
+            fn into_data(v: Vec<Self>) -> TensorData {
+                TensorData::$variant(v)
+            }
+            fn slice(data: &TensorData) -> Option<&[Self]> {
+                match data {
+                    TensorData::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn to_le_bytes(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&<$t>::to_le_bytes(self));
+            }
+            fn from_le_bytes(bytes: &[u8]) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(bytes);
+                <$t>::from_le_bytes(b)
+            }
+        }
+    };
+}
+
+float_element!(f32, F32, |x: f32| x as f64, |v: f64| v as f32);
+float_element!(f64, F64, |x: f64| x, |v: f64| v);
+float_element!(f16, F16, |x: f16| x.to_f64(), f16::from_f64);
+float_element!(bf16, BF16, |x: bf16| x.to_f64(), bf16::from_f64);
+
+impl Element for bool {
+    const TYPE: ElementType = ElementType::Bool;
+    fn to_f64(self) -> f64 {
+        self as u8 as f64
+    }
+    fn from_f64(v: f64) -> Self {
+        v != 0.0
+    }
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+    fn from_i64(v: i64) -> Self {
+        v != 0
+    }
+    fn into_data(v: Vec<Self>) -> TensorData {
+        TensorData::Bool(v)
+    }
+    fn slice(data: &TensorData) -> Option<&[Self]> {
+        match data {
+            TensorData::Bool(v) => Some(v),
+            _ => None,
+        }
+    }
+    fn to_le_bytes(self, out: &mut Vec<u8>) {
+        out.push(self as u8);
+    }
+    fn from_le_bytes(bytes: &[u8]) -> Self {
+        bytes[0] != 0
+    }
+}
+
+/// Builds the [`TensorData`] variant of `elem` from a generator over element indices.
+macro_rules! build_data {
+    ($elem:expr, $n:expr, |$t:ident, $i:ident| $gen:expr) => {{
+        match $elem {
+            ElementType::F32 => {
+                type $t = f32;
+                TensorData::F32((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::F16 => {
+                type $t = f16;
+                TensorData::F16((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::BF16 => {
+                type $t = bf16;
+                TensorData::BF16((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::F64 => {
+                type $t = f64;
+                TensorData::F64((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::I8 => {
+                type $t = i8;
+                TensorData::I8((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::I16 => {
+                type $t = i16;
+                TensorData::I16((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::I32 => {
+                type $t = i32;
+                TensorData::I32((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::I64 => {
+                type $t = i64;
+                TensorData::I64((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::U8 => {
+                type $t = u8;
+                TensorData::U8((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::Bool => {
+                type $t = bool;
+                TensorData::Bool((0..$n).map(|$i| $gen).collect())
+            }
+        }
+    }};
+}
+
+/// A dense, row-major tensor with a static shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+    shape: Shape,
+    data: TensorData,
+}
+
+impl TensorData {
+    pub fn elem(&self) -> ElementType {
+        match self {
+            TensorData::F32(_) => ElementType::F32,
+            TensorData::F16(_) => ElementType::F16,
+            TensorData::BF16(_) => ElementType::BF16,
+            TensorData::F64(_) => ElementType::F64,
+            TensorData::I8(_) => ElementType::I8,
+            TensorData::I16(_) => ElementType::I16,
+            TensorData::I32(_) => ElementType::I32,
+            TensorData::I64(_) => ElementType::I64,
+            TensorData::U8(_) => ElementType::U8,
+            TensorData::Bool(_) => ElementType::Bool,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        with_data!(self, v => v.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Tensor {
+    /// Makes a tensor from typed data; fails when the element count does not match the shape.
+    pub fn new(shape: impl Into<Shape>, data: TensorData) -> Result<Self, String> {
+        let shape = shape.into();
+        if shape.numel() != data.len() {
+            return Err(format!(
+                "shape {:?} needs {} elements, got {}",
+                shape.dims(),
+                shape.numel(),
+                data.len()
+            ));
+        }
+        Ok(Tensor { shape, data })
+    }
+
+    pub fn from_vec<T: Element>(shape: impl Into<Shape>, data: Vec<T>) -> Result<Self, String> {
+        Tensor::new(shape, T::into_data(data))
+    }
+
+    pub fn scalar<T: Element>(value: T) -> Self {
+        Tensor {
+            shape: Shape::scalar(),
+            data: T::into_data(vec![value]),
+        }
+    }
+
+    /// A tensor of zeros (false for booleans).
+    pub fn zeros(ty: &TensorType) -> Self {
+        Tensor::from_f64_fn(ty.elem, ty.shape.clone(), |_| 0.0)
+    }
+
+    /// Builds a tensor of `elem` from a function of the flat index, converting from `f64`.
+    pub fn from_f64_fn(elem: ElementType, shape: Shape, f: impl Fn(usize) -> f64) -> Self {
+        let n = shape.numel();
+        let data = build_data!(elem, n, |T, i| <T as Element>::from_f64(f(i)));
+        Tensor { shape, data }
+    }
+
+    /// Builds a tensor of `elem` from `f64` values (with ONNX Cast semantics per element).
+    pub fn from_f64s(elem: ElementType, shape: Shape, values: &[f64]) -> Self {
+        debug_assert_eq!(shape.numel(), values.len());
+        let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_f64(values[i]));
+        Tensor { shape, data }
+    }
+
+    /// Builds a tensor of `elem` from `i64` values (wrapping for narrower integers).
+    pub fn from_i64s(elem: ElementType, shape: Shape, values: &[i64]) -> Self {
+        debug_assert_eq!(shape.numel(), values.len());
+        let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_i64(values[i]));
+        Tensor { shape, data }
+    }
+
+    pub fn from_bools(shape: Shape, values: Vec<bool>) -> Self {
+        Tensor {
+            shape,
+            data: TensorData::Bool(values),
+        }
+    }
+
+    /// Decodes little-endian bytes (booleans one byte each) into a tensor.
+    pub fn from_le_bytes(elem: ElementType, shape: Shape, bytes: &[u8]) -> Result<Self, String> {
+        let size = elem.size_bytes();
+        let n = shape.numel();
+        if bytes.len() != n * size {
+            return Err(format!(
+                "{n} elements of {elem} need {} bytes, got {}",
+                n * size,
+                bytes.len()
+            ));
+        }
+        let data = build_data!(elem, n, |T, i| <T as Element>::from_le_bytes(
+            &bytes[i * size..(i + 1) * size]
+        ));
+        Ok(Tensor { shape, data })
+    }
+
+    /// Encodes the elements as little-endian bytes (booleans one byte each).
+    pub fn to_le_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.numel() * self.elem().size_bytes());
+        with_data!(&self.data, v => for x in v { Element::to_le_bytes(*x, &mut out) });
+        out
+    }
+
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    pub fn dims(&self) -> &[usize] {
+        self.shape.dims()
+    }
+
+    pub fn elem(&self) -> ElementType {
+        self.data.elem()
+    }
+
+    pub fn ty(&self) -> TensorType {
+        TensorType::new(self.shape.clone(), self.elem())
+    }
+
+    pub fn numel(&self) -> usize {
+        self.shape.numel()
+    }
+
+    pub fn data(&self) -> &TensorData {
+        &self.data
+    }
+
+    pub fn into_data(self) -> TensorData {
+        self.data
+    }
+
+    /// The elements as a typed slice, if `T` is this tensor's element type.
+    pub fn as_slice<T: Element>(&self) -> Option<&[T]> {
+        T::slice(&self.data)
+    }
+
+    /// Same elements, new shape of the same element count.
+    pub fn reshape(self, shape: impl Into<Shape>) -> Result<Self, String> {
+        Tensor::new(shape, self.data)
+    }
+
+    /// Every element converted to `f64` (booleans as 0/1).
+    pub fn to_f64s(&self) -> Vec<f64> {
+        with_data!(&self.data, v => v.iter().map(|x| x.to_f64()).collect())
+    }
+
+    /// Every element converted to `i64` (floats truncated toward zero).
+    pub fn to_i64s(&self) -> Vec<i64> {
+        with_data!(&self.data, v => v.iter().map(|x| x.to_i64()).collect())
+    }
+
+    /// Every element as a truth value (`x != 0`).
+    pub fn to_bools(&self) -> Vec<bool> {
+        match &self.data {
+            TensorData::Bool(v) => v.clone(),
+            TensorData::F32(_) | TensorData::F16(_) | TensorData::BF16(_) | TensorData::F64(_) => {
+                self.to_f64s().into_iter().map(|x| x != 0.0).collect()
+            }
+            _ => self.to_i64s().into_iter().map(|x| x != 0).collect(),
+        }
+    }
+
+    /// Converts to another element type with ONNX Cast semantics.
+    pub fn cast(&self, to: ElementType) -> Tensor {
+        if to == self.elem() {
+            return self.clone();
+        }
+        if self.elem().is_float() || to.is_float() || to == ElementType::Bool {
+            if to == ElementType::Bool {
+                return Tensor::from_bools(self.shape.clone(), self.to_bools());
+            }
+            Tensor::from_f64s(to, self.shape.clone(), &self.to_f64s())
+        } else {
+            Tensor::from_i64s(to, self.shape.clone(), &self.to_i64s())
+        }
+    }
+
+    /// Gathers elements by flat source index into a new tensor of `shape`.
+    pub fn gather_flat(&self, shape: Shape, indices: &[usize]) -> Tensor {
+        let data = with_data!(&self.data, v => {
+            let out: Vec<_> = indices.iter().map(|&i| v[i]).collect();
+            Element::into_data(out)
+        });
+        Tensor { shape, data }
+    }
+
+    /// Concatenates flat element runs of tensors of one element type.
+    pub fn concat_flat(elem: ElementType, shape: Shape, parts: &[(&Tensor, usize, usize)]) -> Tensor {
+        let n = shape.numel();
+        let mut data = build_data!(elem, 0usize, |T, _i| T::default());
+        with_data!(&mut data, out => {
+            out.reserve(n);
+            for (t, start, len) in parts {
+                let src = Element::slice(&t.data).expect("concat_flat: element types agree");
+                out.extend_from_slice(&src[*start..*start + *len]);
+            }
+        });
+        Tensor { shape, data }
+    }
+
+    /// True when both tensors have one shape and element type and all elements are equal
+    /// (NaN equal to NaN), which is what round-trip tests need.
+    pub fn bitwise_eq(&self, other: &Tensor) -> bool {
+        self.shape == other.shape && self.elem() == other.elem() && self.to_le_bytes() == other.to_le_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casts_follow_onnx_rules() {
+        let t = Tensor::from_vec(vec![4], vec![-1.7f32, 0.0, 2.5, 300.0]).unwrap();
+        assert_eq!(t.cast(ElementType::I32).to_i64s(), vec![-1, 0, 2, 300]);
+        assert_eq!(t.cast(ElementType::Bool).to_bools(), vec![true, false, true, true]);
+        let i = Tensor::from_vec(vec![2], vec![300i64, -1]).unwrap();
+        assert_eq!(i.cast(ElementType::U8).to_i64s(), vec![44, 255]);
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let t = Tensor::from_vec(vec![2, 2], vec![f16::from_f32(1.5), f16::NAN, f16::ONE, f16::ZERO]).unwrap();
+        let back = Tensor::from_le_bytes(ElementType::F16, t.shape().clone(), &t.to_le_bytes()).unwrap();
+        assert!(t.bitwise_eq(&back));
+    }
+
+    #[test]
+    fn element_count_must_match_shape() {
+        assert!(Tensor::from_vec(vec![2, 3], vec![1i8; 5]).is_err());
+        assert!(Tensor::from_vec(vec![0, 3], Vec::<i8>::new()).is_ok());
+    }
+}

@@ -1,0 +1,283 @@
+//! Types of IR values: element types, static shapes, ranked tensors and function types.
+//!
+//! Shapes are static: every dimension is a known size (zero included, since ONNX allows
+//! empty tensors). Dynamic dimensions are resolved at import time or rejected there.
+
+use smallvec::SmallVec;
+use std::fmt;
+
+/// The scalar type of a tensor's elements.
+///
+/// Text names follow MLIR's builtin types, so printed IR parses in real MLIR tools:
+/// booleans are `i1` and unsigned bytes `ui8`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ElementType {
+    F32,
+    F16,
+    BF16,
+    F64,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    Bool,
+}
+
+impl ElementType {
+    /// Every element type, in a fixed order (used by generators and tables).
+    pub const ALL: [ElementType; 10] = [
+        ElementType::F32,
+        ElementType::F16,
+        ElementType::BF16,
+        ElementType::F64,
+        ElementType::I8,
+        ElementType::I16,
+        ElementType::I32,
+        ElementType::I64,
+        ElementType::U8,
+        ElementType::Bool,
+    ];
+
+    /// The MLIR spelling of this type.
+    pub fn mlir_name(self) -> &'static str {
+        match self {
+            ElementType::F32 => "f32",
+            ElementType::F16 => "f16",
+            ElementType::BF16 => "bf16",
+            ElementType::F64 => "f64",
+            ElementType::I8 => "i8",
+            ElementType::I16 => "i16",
+            ElementType::I32 => "i32",
+            ElementType::I64 => "i64",
+            ElementType::U8 => "ui8",
+            ElementType::Bool => "i1",
+        }
+    }
+
+    /// Parses an MLIR element type name (`f32`, `ui8`, `i1`, ...).
+    pub fn from_mlir_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.mlir_name() == name)
+    }
+
+    /// Bytes one element occupies in a dense buffer (booleans take one byte).
+    pub fn size_bytes(self) -> usize {
+        match self {
+            ElementType::F64 | ElementType::I64 => 8,
+            ElementType::F32 | ElementType::I32 => 4,
+            ElementType::F16 | ElementType::BF16 | ElementType::I16 => 2,
+            ElementType::I8 | ElementType::U8 | ElementType::Bool => 1,
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(
+            self,
+            ElementType::F32 | ElementType::F16 | ElementType::BF16 | ElementType::F64
+        )
+    }
+
+    /// Integer types, booleans excluded.
+    pub fn is_int(self) -> bool {
+        matches!(
+            self,
+            ElementType::I8 | ElementType::I16 | ElementType::I32 | ElementType::I64 | ElementType::U8
+        )
+    }
+
+    pub fn is_signed_int(self) -> bool {
+        self.is_int() && self != ElementType::U8
+    }
+
+    /// Width in bits of an integer type (booleans count as 1).
+    pub fn int_bits(self) -> u32 {
+        (self.size_bytes() * 8) as u32
+    }
+}
+
+impl fmt::Display for ElementType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.mlir_name())
+    }
+}
+
+/// A static tensor shape: the size of every dimension.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Shape(pub SmallVec<[usize; 4]>);
+
+impl Shape {
+    pub fn new(dims: impl IntoIterator<Item = usize>) -> Self {
+        Shape(dims.into_iter().collect())
+    }
+
+    pub fn scalar() -> Self {
+        Shape(SmallVec::new())
+    }
+
+    pub fn rank(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn dims(&self) -> &[usize] {
+        &self.0
+    }
+
+    /// Number of elements (1 for a scalar, 0 when any dimension is 0).
+    pub fn numel(&self) -> usize {
+        self.0.iter().product()
+    }
+
+    /// Row-major strides in elements.
+    pub fn strides(&self) -> SmallVec<[usize; 4]> {
+        let mut strides: SmallVec<[usize; 4]> = SmallVec::from_elem(1, self.0.len());
+        for i in (0..self.0.len().saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1] * self.0[i + 1];
+        }
+        strides
+    }
+
+    /// Normalizes a possibly negative axis (`-1` is the last) against this rank.
+    pub fn axis(&self, axis: i64) -> Result<usize, String> {
+        normalize_axis(axis, self.rank())
+    }
+}
+
+/// Normalizes a possibly negative axis against `rank`, with an error for out-of-range axes.
+pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
+    let r = rank as i64;
+    if axis < -r || axis >= r.max(1) || (rank == 0 && axis != 0 && axis != -1) {
+        return Err(format!("axis {axis} is out of range for rank {rank}"));
+    }
+    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+}
+
+impl From<&[usize]> for Shape {
+    fn from(dims: &[usize]) -> Self {
+        Shape(dims.iter().copied().collect())
+    }
+}
+
+impl From<Vec<usize>> for Shape {
+    fn from(dims: Vec<usize>) -> Self {
+        Shape(dims.into_iter().collect())
+    }
+}
+
+/// A ranked tensor type with a static shape: `tensor<2x3xf32>`, `tensor<f32>` for a scalar.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TensorType {
+    pub shape: Shape,
+    pub elem: ElementType,
+}
+
+impl TensorType {
+    pub fn new(shape: impl Into<Shape>, elem: ElementType) -> Self {
+        TensorType {
+            shape: shape.into(),
+            elem,
+        }
+    }
+}
+
+impl fmt::Display for TensorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tensor<")?;
+        for d in self.shape.dims() {
+            write!(f, "{d}x")?;
+        }
+        write!(f, "{}>", self.elem)
+    }
+}
+
+/// A function signature: `(tensor<4xf32>) -> tensor<4xf32>`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FunctionType {
+    pub inputs: Vec<Type>,
+    pub results: Vec<Type>,
+}
+
+impl fmt::Display for FunctionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_type_list(f, &self.inputs)?;
+        f.write_str(" -> ")?;
+        match self.results.as_slice() {
+            [single] if !matches!(single, Type::Function(_)) => write!(f, "{single}"),
+            results => write_type_list(f, results),
+        }
+    }
+}
+
+fn write_type_list(f: &mut fmt::Formatter<'_>, types: &[Type]) -> fmt::Result {
+    f.write_str("(")?;
+    for (i, t) in types.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{t}")?;
+    }
+    f.write_str(")")
+}
+
+/// The type of an IR value or type attribute.
+///
+/// Later levels add their own kinds (scalars in kernel bodies, buffers in the loop
+/// dialect); every kind prints in MLIR's builtin syntax where one exists.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Tensor(TensorType),
+    /// A bare element type, as used by scalar code and by type attributes (`to = f32`).
+    Scalar(ElementType),
+    Function(FunctionType),
+}
+
+impl Type {
+    pub fn as_tensor(&self) -> Option<&TensorType> {
+        match self {
+            Type::Tensor(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl From<TensorType> for Type {
+    fn from(t: TensorType) -> Self {
+        Type::Tensor(t)
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Tensor(t) => write!(f, "{t}"),
+            Type::Scalar(e) => write!(f, "{e}"),
+            Type::Function(ft) => write!(f, "{ft}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tensor_types_print_like_mlir() {
+        let t = TensorType::new(vec![2, 0, 3], ElementType::U8);
+        assert_eq!(t.to_string(), "tensor<2x0x3xui8>");
+        let s = TensorType::new(Shape::scalar(), ElementType::Bool);
+        assert_eq!(s.to_string(), "tensor<i1>");
+    }
+
+    #[test]
+    fn strides_are_row_major() {
+        assert_eq!(Shape::new([2, 3, 4]).strides().as_slice(), &[12, 4, 1]);
+        assert_eq!(Shape::scalar().strides().len(), 0);
+    }
+
+    #[test]
+    fn axes_normalize_and_reject_out_of_range() {
+        assert_eq!(normalize_axis(-1, 3), Ok(2));
+        assert_eq!(normalize_axis(0, 3), Ok(0));
+        assert!(normalize_axis(3, 3).is_err());
+        assert!(normalize_axis(-4, 3).is_err());
+    }
+}

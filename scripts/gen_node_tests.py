@@ -1,0 +1,68 @@
+"""Writes the ONNX backend node tests as files Strata's conformance runner reads.
+
+The `onnx` wheel ships the generators of the node tests, not their data. This drives them
+(`collect_testcases`) and writes, per case:
+
+    <out>/<case>/model.onnx
+    <out>/<case>/meta.json                       {"rtol": .., "atol": .., "skip": reason?}
+    <out>/<case>/test_data_set_0/input_<i>.pb    TensorProto
+    <out>/<case>/test_data_set_0/output_<i>.pb   TensorProto
+
+Cases whose inputs or outputs are not plain tensors (sequences, maps, optionals) get a
+`skip` reason instead of data: Strata's graph dialect has tensors only.
+"""
+
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+from onnx.backend.test.case.node import collect_testcases
+
+
+def as_tensor_proto(value, name):
+    if isinstance(value, onnx.TensorProto):
+        return value
+    if isinstance(value, np.ndarray):
+        return numpy_helper.from_array(value, name)
+    if isinstance(value, (np.generic, int, float, bool)):
+        return numpy_helper.from_array(np.array(value), name)
+    return None
+
+
+def main(out_dir):
+    warnings.simplefilter("ignore")
+    os.makedirs(out_dir, exist_ok=True)
+    cases = collect_testcases()
+    written = 0
+    for case in cases:
+        case_dir = os.path.join(out_dir, case.name)
+        data_dir = os.path.join(case_dir, "test_data_set_0")
+        os.makedirs(data_dir, exist_ok=True)
+        with open(os.path.join(case_dir, "model.onnx"), "wb") as f:
+            f.write(case.model.SerializeToString())
+        meta = {"rtol": case.rtol, "atol": case.atol}
+        inputs, outputs = case.data_sets[0]
+        protos = []
+        for kind, values in (("input", inputs), ("output", outputs)):
+            for i, value in enumerate(values):
+                proto = as_tensor_proto(value, f"{kind}_{i}")
+                if proto is None:
+                    meta["skip"] = f"{kind} {i} is a {type(value).__name__}, not a tensor"
+                    break
+                protos.append((f"{kind}_{i}.pb", proto))
+        if "skip" not in meta:
+            for file_name, proto in protos:
+                with open(os.path.join(data_dir, file_name), "wb") as f:
+                    f.write(proto.SerializeToString())
+        with open(os.path.join(case_dir, "meta.json"), "w") as f:
+            json.dump(meta, f)
+        written += 1
+    print(f"wrote {written} node test cases to {out_dir}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
