@@ -37,6 +37,9 @@ def main(out_dir):
     warnings.simplefilter("ignore")
     os.makedirs(out_dir, exist_ok=True)
     cases = collect_testcases()
+    # The op under test: the node's type, or for an "_expanded" case (the op's function
+    # body inlined) the type of the case it was expanded from.
+    op_of = {c.name: c.model.graph.node[0].op_type for c in cases if len(c.model.graph.node) == 1}
     written = 0
     for case in cases:
         case_dir = os.path.join(out_dir, case.name)
@@ -44,7 +47,9 @@ def main(out_dir):
         os.makedirs(data_dir, exist_ok=True)
         with open(os.path.join(case_dir, "model.onnx"), "wb") as f:
             f.write(case.model.SerializeToString())
-        meta = {"rtol": case.rtol, "atol": case.atol}
+        base = case.name.split("_expanded")[0]
+        op = op_of.get(case.name) or op_of.get(base) or "(" + base + ")"
+        meta = {"rtol": case.rtol, "atol": case.atol, "op": op}
         inputs, outputs = case.data_sets[0]
         protos = []
         for kind, values in (("input", inputs), ("output", outputs)):

@@ -1,1 +1,39 @@
+//! Strata: a tensor compiler. This crate is the facade over the compiler's crates and
+//! hosts the `strata` command-line tool.
+//!
+//! - [`ir`]: the IR core, dialects, text format, verifier and reference interpreter.
+//! - [`onnx`]: ONNX import.
+//! - [`conformance`]: the ONNX backend node-test runner.
+//! - [`load_model`]: load a `.onnx` or `.mlir` file into a verified module.
 
+pub mod conformance;
+
+pub use strata_ir as ir;
+pub use strata_onnx as onnx;
+
+use std::path::Path;
+
+/// Loads a model from an ONNX file (imported) or IR text (parsed), verified either way.
+pub fn load_model(path: &Path, options: &onnx::ImportOptions) -> anyhow::Result<ir::Module> {
+    let is_onnx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
+    if is_onnx {
+        return Ok(onnx::import_file(path, options)?);
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read '{}': {e}", path.display()))?;
+    let module = ir::parse_module(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+    ir::verify_module(&module)?;
+    Ok(module)
+}
+
+/// Makes a tensor name safe as a file name: characters outside `[A-Za-z0-9._-]` become `_`.
+pub fn sanitize_file_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .collect();
+    match s.as_str() {
+        "" | "." | ".." => format!("_{s}"),
+        _ => s,
+    }
+}

@@ -1,1 +1,159 @@
-fn main() {}
+//! The `strata` command-line tool.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use strata::ir::{self, interp, npy};
+use strata::onnx::ImportOptions;
+
+#[derive(Parser)]
+#[command(name = "strata", version, about = "Strata tensor compiler")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import an ONNX model and print (or write) its graph IR.
+    Import {
+        model: PathBuf,
+        /// Write the IR here instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
+        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
+        input_shapes: Vec<String>,
+    },
+    /// Run a model (.onnx or .mlir) on .npy inputs with the reference interpreter.
+    Run {
+        model: PathBuf,
+        /// An input tensor: NAME=path.npy (repeatable).
+        #[arg(short, long = "input", value_name = "NAME=FILE")]
+        inputs: Vec<String>,
+        /// Where to write one .npy file per output.
+        #[arg(long, default_value = ".")]
+        output_dir: PathBuf,
+        /// The function to run.
+        #[arg(long, default_value = "main")]
+        function: String,
+        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
+        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
+        input_shapes: Vec<String>,
+    },
+    /// Parse and verify an IR file.
+    Verify { file: PathBuf },
+    /// Run the ONNX backend node tests through import and the interpreter.
+    Conformance {
+        /// The node-test folder (default: the set-up's cache).
+        dir: Option<PathBuf>,
+        /// Only cases whose name contains this.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Print every case that did not pass, with the reason.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+}
+
+fn split_assignment(s: &str) -> Result<(&str, &str)> {
+    s.split_once('=')
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .with_context(|| format!("expected NAME=VALUE, got '{s}'"))
+}
+
+fn import_options(shapes: &[String]) -> Result<ImportOptions> {
+    let mut options = ImportOptions::default();
+    for s in shapes {
+        let (name, dims) = split_assignment(s)?;
+        let dims = dims
+            .split('x')
+            .map(|d| d.parse::<usize>().with_context(|| format!("bad dimension '{d}' in '{s}'")))
+            .collect::<Result<Vec<_>>>()?;
+        options.input_shapes.insert(name.to_string(), dims);
+    }
+    Ok(options)
+}
+
+fn run_model(model: &Path, inputs: &[String], output_dir: &Path, function: &str, shapes: &[String]) -> Result<()> {
+    let module = strata::load_model(model, &import_options(shapes)?)?;
+    let func = module
+        .function(function)
+        .with_context(|| format!("'{}' has no function '{function}'", model.display()))?;
+    let names = func.input_names(&module);
+    let mut given: HashMap<String, ir::Tensor> = HashMap::new();
+    for s in inputs {
+        let (name, file) = split_assignment(s)?;
+        if !names.iter().any(|n| n == name) {
+            bail!("the model has no input '{name}' (inputs: {})", names.join(", "));
+        }
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read '{file}'"))?;
+        let t = npy::from_npy(&bytes).map_err(|e| anyhow::anyhow!("'{file}': {e}"))?;
+        given.insert(name.to_string(), t);
+    }
+    let missing: Vec<&String> = names.iter().filter(|n| !given.contains_key(*n)).collect();
+    if !missing.is_empty() {
+        bail!("missing inputs: {} (give each with --input NAME=file.npy)", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+    }
+    let args: Vec<ir::Tensor> = names.iter().map(|n| given.remove(n).expect("checked above")).collect();
+    let outputs = interp::run_function(&module, func, &args)?;
+    std::fs::create_dir_all(output_dir).with_context(|| format!("cannot create '{}'", output_dir.display()))?;
+    for (name, t) in func.output_names(&module).iter().zip(&outputs) {
+        let path = output_dir.join(format!("{}.npy", strata::sanitize_file_name(name)));
+        let bytes = npy::to_npy(t).map_err(|e| anyhow::anyhow!("output '{name}': {e}"))?;
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write '{}'", path.display()))?;
+        println!("{name}: {} -> {}", t.ty(), path.display());
+    }
+    Ok(())
+}
+
+fn main_inner(cli: Cli) -> Result<bool> {
+    match cli.command {
+        Command::Import { model, output, input_shapes } => {
+            let module = strata::onnx::import_file(&model, &import_options(&input_shapes)?)?;
+            let text = ir::print_module(&module);
+            match output {
+                Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write '{}'", p.display()))?,
+                None => print!("{text}"),
+            }
+        }
+        Command::Run { model, inputs, output_dir, function, input_shapes } => {
+            run_model(&model, &inputs, &output_dir, &function, &input_shapes)?;
+        }
+        Command::Verify { file } => {
+            let module = strata::load_model(&file, &ImportOptions::default())?;
+            let ops = module.functions().map(|f| module.block(f.entry_block(&module)).ops.len()).sum::<usize>();
+            println!("{}: ok ({} functions, {ops} ops)", file.display(), module.functions().count());
+        }
+        Command::Conformance { dir, filter, verbose } => {
+            let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
+            let report = strata::conformance::run_suite(&dir, filter.as_deref())
+                .with_context(|| format!("cannot read node tests in '{}' (run scripts/setup.sh)", dir.display()))?;
+            print!("{}", report.table());
+            if verbose {
+                for c in &report.cases {
+                    match &c.outcome {
+                        strata::conformance::Outcome::Passed => {}
+                        o => println!("{} [{}]: {o:?}", c.name, c.op),
+                    }
+                }
+            }
+            println!("{}", report.summary());
+            return Ok(report.failed() == 0);
+        }
+    }
+    Ok(true)
+}
+
+fn main() -> ExitCode {
+    match main_inner(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,122 @@
-//! ONNX import
+//! ONNX import: `.onnx` protobuf models to Strata's `graph` dialect.
+//!
+//! Import resolves everything a static-shape compiler needs up front: initializers become
+//! constants (also when old exporters list them among the graph inputs), external data is
+//! read from beside the model, every intermediate tensor gets a static type by inference,
+//! shape computations (`Shape`, `Gather`, `Concat`, ... on constants) are folded, and
+//! ONNX's constant shape inputs (Reshape's shape, Slice's starts, ...) become attributes.
+//! Per-version differences of ops (opsets 7 to 21 and beyond) are normalized here so the
+//! graph dialect has one meaning per op.
+//!
+//! ```no_run
+//! let module = strata_onnx::import_file("model.onnx", &strata_onnx::ImportOptions::default())?;
+//! println!("{}", strata_ir::print_module(&module));
+//! # Ok::<(), strata_onnx::ImportError>(())
+//! ```
+
+mod import;
+mod ops;
+pub mod proto;
+pub mod tensor;
+
+use std::collections::HashMap;
+use std::path::Path;
+use strata_ir::{Module, Tensor};
+
+pub use import::supported_op_types;
+
+/// What can go wrong importing a model. Every variant names the node, input or tensor
+/// at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read '{path}': {message}")]
+    Io { path: String, message: String },
+    #[error("not a valid ONNX model: {0}")]
+    Decode(String),
+    #[error("invalid model: {0}")]
+    InvalidModel(String),
+    /// Every unsupported op type in the model, each with the nodes that use it.
+    #[error("unsupported operators: {}", format_unsupported(.0))]
+    UnsupportedOps(Vec<(String, Vec<String>)>),
+    #[error("unsupported type: {0}")]
+    UnsupportedType(String),
+    /// An op feature Strata does not implement (training mode, a sparse constant, ...).
+    #[error("node '{node}' ({op_type}): unsupported: {message}")]
+    UnsupportedFeature { node: String, op_type: String, message: String },
+    /// A shape-deciding input is not a compile-time constant. `graph_inputs` lists the
+    /// graph inputs it depends on; passing their values in
+    /// [`ImportOptions::constant_inputs`] specializes the model to them.
+    #[error("node '{node}' ({op_type}): input '{input}' must be a compile-time constant (Strata compiles static shapes){}",
+        if .graph_inputs.is_empty() { String::new() } else { format!("; it depends on graph inputs {:?}", .graph_inputs) })]
+    NotConstant {
+        node: String,
+        op_type: String,
+        input: String,
+        graph_inputs: Vec<String>,
+    },
+    #[error("node '{node}' ({op_type}): {message}")]
+    Node {
+        node: String,
+        op_type: String,
+        message: String,
+    },
+    #[error("the imported module does not verify: {0}")]
+    Verify(String),
+}
+
+fn format_unsupported(ops: &[(String, Vec<String>)]) -> String {
+    ops.iter()
+        .map(|(op, nodes)| format!("{op} (nodes: {})", nodes.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ImportError {
+    /// True for errors that mean "Strata lacks this feature", as opposed to a broken model.
+    pub fn is_unsupported(&self) -> bool {
+        matches!(
+            self,
+            ImportError::UnsupportedOps(_) | ImportError::UnsupportedType(_) | ImportError::UnsupportedFeature { .. }
+        )
+    }
+}
+
+/// Options for import.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Concrete shapes for inputs with symbolic dimensions (`batch`, `seq_len`).
+    pub input_shapes: HashMap<String, Vec<usize>>,
+    /// Graph inputs to treat as compile-time constants with these values: they stop being
+    /// function arguments. This specializes models whose shape arguments are inputs.
+    pub constant_inputs: HashMap<String, Tensor>,
+    /// The name of the function to create (default `main`).
+    pub function_name: Option<String>,
+}
+
+/// Imports a model from protobuf bytes. External data, if any, is looked up in `base_dir`.
+pub fn import_model(bytes: &[u8], base_dir: Option<&Path>, options: &ImportOptions) -> Result<Module, ImportError> {
+    let model = proto::decode_model(bytes).map_err(|e| ImportError::Decode(e.to_string()))?;
+    import::Importer::new(&model, base_dir, options)?.run()
+}
+
+/// Imports a model file.
+pub fn import_file(path: impl AsRef<Path>, options: &ImportOptions) -> Result<Module, ImportError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    import_model(&bytes, path.parent(), options)
+}
+
+/// Reads a `TensorProto` file (ONNX test data's `input_0.pb`) as a tensor.
+pub fn read_tensor_file(path: impl AsRef<Path>) -> Result<(String, Tensor), ImportError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let t = proto::decode_tensor(&bytes).map_err(|e| ImportError::Decode(e.to_string()))?;
+    let what = format!("tensor file '{}'", path.display());
+    Ok((t.name.clone(), tensor::tensor_from_proto(&t, &what, path.parent())?))
+}

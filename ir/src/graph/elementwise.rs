@@ -378,8 +378,14 @@ pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> 
         x[1],
         |p, _| p,
         |p, q| {
+            // Shifting by a negative amount or by the width or more shifts every bit out:
+            // 0, or the sign fill for an arithmetic right shift.
             if !(0..bits).contains(&q) {
-                0
+                if !left && p < 0 {
+                    -1
+                } else {
+                    0
+                }
             } else if left {
                 p.wrapping_shl(q as u32)
             } else {
@@ -490,7 +496,7 @@ pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
         let v: Vec<f64> = t
             .to_f64s()
             .into_iter()
-            .map(|v| if v < lo { lo } else if v > hi { hi } else { v })
+            .map(|v| if v.is_nan() { v } else { v.max(lo).min(hi) })
             .collect();
         Tensor::from_f64s(t.elem(), t.shape().clone(), &v)
     } else {

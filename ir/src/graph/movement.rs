@@ -751,7 +751,8 @@ pub fn eval_space_to_depth(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Str
     let ty = infer_space_to_depth(a)?.remove(0);
     let d = x[0].dims().to_vec();
     let t6 = x[0].clone().reshape(vec![d[0], d[1], d[2] / b, b, d[3] / b, b])?;
-    Ok(vec![permute(&t6, &[0, 3, 5, 1, 2, 4]).reshape(ty.shape)?])
+    let perm = if a.string_or("mode", "DCR")? == "CRD" { [0, 1, 3, 5, 2, 4] } else { [0, 3, 5, 1, 2, 4] };
+    Ok(vec![permute(&t6, &perm).reshape(ty.shape)?])
 }
 
 pub fn eval_trilu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {

@@ -102,7 +102,8 @@ fn reduced_shape(shape: &Shape, axes: &[usize], keepdims: bool) -> Shape {
 
 pub fn infer_reduce(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let t = a.input(0);
-    if t.elem == ElementType::Bool {
+    let logical = matches!(a.name, "graph.reduce_max" | "graph.reduce_min");
+    if t.elem == ElementType::Bool && !logical {
         return Err(format!("'{}' does not accept i1 operands", a.name));
     }
     let axes = reduce_axes(a, t.shape.rank())?;
@@ -116,6 +117,7 @@ fn int_bounds(e: ElementType) -> (i64, i64) {
         ElementType::I16 => (i16::MIN as i64, i16::MAX as i64),
         ElementType::I32 => (i32::MIN as i64, i32::MAX as i64),
         ElementType::U8 => (0, u8::MAX as i64),
+        ElementType::Bool => (0, 1),
         _ => (i64::MIN, i64::MAX),
     }
 }

@@ -1,0 +1,594 @@
+//! The importer: walks the ONNX graph in dependency order and builds one `func.func`.
+//!
+//! Each ONNX value becomes an [`ImportValue`]: its static type, and either an SSA value or
+//! a known constant (or both). Constants are folded through every op whose operands are
+//! all known, and become `graph.constant` ops only where a real op consumes them.
+
+use crate::ops;
+use crate::proto::{attribute_type as at, GraphProto, ModelProto, NodeProto, ValueInfoProto};
+use crate::tensor::{element_type, tensor_from_proto};
+use crate::{ImportError, ImportOptions};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::Path;
+use std::rc::Rc;
+use strata_ir::graph;
+use strata_ir::module::BlockId;
+use strata_ir::{Attribute, Function, Location, Module, OpSpec, Tensor, TensorType, Type, ValueId};
+
+/// The ONNX op types the importer converts (the graph dialect's plus those import
+/// resolves itself), sorted. This is the list of ops Strata claims to support.
+pub fn supported_op_types() -> Vec<&'static str> {
+    let mut v = graph::onnx_op_types();
+    v.extend(ops::IMPORT_ONLY_OPS);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// One ONNX value during import.
+#[derive(Clone)]
+pub(crate) struct ImportValue {
+    pub ty: TensorType,
+    pub id: Option<ValueId>,
+    pub known: Option<Rc<Tensor>>,
+    /// Graph inputs this value depends on (to explain non-constant shape arguments).
+    pub deps: Rc<BTreeSet<String>>,
+}
+
+/// One node being converted.
+pub(crate) struct NodeCtx<'n> {
+    pub proto: &'n NodeProto,
+    pub name: String,
+    pub opset: i64,
+    /// Value index of each input slot; `None` for an omitted optional input.
+    pub inputs: Vec<Option<usize>>,
+}
+
+impl NodeCtx<'_> {
+    pub fn op_type(&self) -> &str {
+        &self.proto.op_type
+    }
+
+    pub fn error(&self, message: impl Into<String>) -> ImportError {
+        ImportError::Node {
+            node: self.name.clone(),
+            op_type: self.proto.op_type.clone(),
+            message: message.into(),
+        }
+    }
+
+    pub fn unsupported(&self, message: impl Into<String>) -> ImportError {
+        ImportError::UnsupportedFeature {
+            node: self.name.clone(),
+            op_type: self.proto.op_type.clone(),
+            message: message.into(),
+        }
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&crate::proto::AttributeProto> {
+        self.proto.attribute.iter().find(|a| a.name == name)
+    }
+
+    pub fn attr_int(&self, name: &str) -> Option<i64> {
+        self.attr(name).map(|a| a.i)
+    }
+
+    pub fn attr_ints(&self, name: &str) -> Option<Vec<i64>> {
+        self.attr(name).map(|a| a.ints.clone())
+    }
+
+    pub fn attr_float(&self, name: &str) -> Option<f32> {
+        self.attr(name).map(|a| a.f)
+    }
+
+    pub fn input(&self, i: usize) -> Option<usize> {
+        self.inputs.get(i).copied().flatten()
+    }
+
+    /// The number of outputs the node asks for (trailing omitted ones dropped).
+    pub fn num_outputs(&self) -> usize {
+        self.proto.output.iter().rposition(|o| !o.is_empty()).map_or(0, |i| i + 1)
+    }
+}
+
+pub(crate) struct Importer<'a> {
+    graph: &'a GraphProto,
+    base_dir: Option<&'a Path>,
+    options: &'a ImportOptions,
+    opset: Option<i64>,
+    pub m: Module,
+    block: Option<BlockId>,
+    pub values: Vec<ImportValue>,
+    env: HashMap<String, usize>,
+    /// A `graph.constant` per known value, made on first use.
+    materialized: HashMap<usize, ValueId>,
+}
+
+fn type_from_value_info(
+    vi: &ValueInfoProto,
+    what: &str,
+    overrides: &HashMap<String, Vec<usize>>,
+) -> Result<TensorType, ImportError> {
+    let tp = vi
+        .r#type
+        .as_ref()
+        .ok_or_else(|| ImportError::InvalidModel(format!("{what} '{}' has no type", vi.name)))?;
+    let tt = match &tp.tensor_type {
+        Some(t) => t,
+        None => {
+            let kind = if tp.sequence_type.is_some() {
+                "a sequence"
+            } else if tp.map_type.is_some() {
+                "a map"
+            } else if tp.optional_type.is_some() {
+                "an optional"
+            } else if tp.sparse_tensor_type.is_some() {
+                "a sparse tensor"
+            } else {
+                "not a tensor"
+            };
+            return Err(ImportError::UnsupportedType(format!("{what} '{}' is {kind}; Strata handles dense tensors", vi.name)));
+        }
+    };
+    let elem = element_type(tt.elem_type).ok_or_else(|| {
+        ImportError::UnsupportedType(format!(
+            "{what} '{}' has element type {}",
+            vi.name,
+            crate::proto::data_type::name(tt.elem_type)
+        ))
+    })?;
+    let shape = tt
+        .shape
+        .as_ref()
+        .ok_or_else(|| ImportError::InvalidModel(format!("{what} '{}' has no shape: Strata needs static shapes", vi.name)))?;
+    if let Some(dims) = overrides.get(&vi.name) {
+        if dims.len() != shape.dim.len() {
+            return Err(ImportError::InvalidModel(format!(
+                "shape override for '{}' has rank {}, the model's rank is {}",
+                vi.name,
+                dims.len(),
+                shape.dim.len()
+            )));
+        }
+        return Ok(TensorType::new(dims.clone(), elem));
+    }
+    let mut dims = Vec::with_capacity(shape.dim.len());
+    for (i, d) in shape.dim.iter().enumerate() {
+        match (d.dim_value, &d.dim_param) {
+            (Some(v), _) if v >= 0 => dims.push(v as usize),
+            (Some(v), _) => {
+                return Err(ImportError::InvalidModel(format!("{what} '{}' has negative dimension {v}", vi.name)))
+            }
+            (None, Some(p)) => {
+                return Err(ImportError::InvalidModel(format!(
+                    "{what} '{}' has symbolic dimension '{p}' at axis {i}: give it a size with an input shape override",
+                    vi.name
+                )))
+            }
+            (None, None) => {
+                return Err(ImportError::InvalidModel(format!(
+                    "{what} '{}' has an unknown dimension at axis {i}: give it a size with an input shape override",
+                    vi.name
+                )))
+            }
+        }
+    }
+    Ok(TensorType::new(dims, elem))
+}
+
+impl<'a> Importer<'a> {
+    pub fn new(model: &'a ModelProto, base_dir: Option<&'a Path>, options: &'a ImportOptions) -> Result<Self, ImportError> {
+        let graph = model
+            .graph
+            .as_ref()
+            .ok_or_else(|| ImportError::InvalidModel("the model has no graph".into()))?;
+        let opset = model
+            .opset_import
+            .iter()
+            .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+            .map(|o| o.version);
+        if let Some(opset) = opset.filter(|&v| v < 7) {
+            return Err(ImportError::UnsupportedFeature {
+                node: "model".into(),
+                op_type: "opset".into(),
+                message: format!("opset {opset} is older than 7, the oldest Strata imports"),
+            });
+        }
+        Ok(Importer {
+            graph,
+            base_dir,
+            options,
+            opset,
+            m: Module::new(),
+            block: None,
+            values: Vec::new(),
+            env: HashMap::new(),
+            materialized: HashMap::new(),
+        })
+    }
+
+    fn node_name(node: &NodeProto, index: usize) -> String {
+        if node.name.is_empty() {
+            format!("{}#{index}", node.op_type)
+        } else {
+            node.name.clone()
+        }
+    }
+
+    /// Lists every unsupported op type with its nodes, before converting anything.
+    fn check_supported(&self) -> Result<(), ImportError> {
+        let supported: BTreeSet<&str> = supported_op_types().into_iter().collect();
+        let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (i, node) in self.graph.node.iter().enumerate() {
+            let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
+            if !default_domain || !supported.contains(node.op_type.as_str()) {
+                let key = if default_domain {
+                    node.op_type.clone()
+                } else {
+                    format!("{}::{}", node.domain, node.op_type)
+                };
+                missing.entry(key).or_default().push(Self::node_name(node, i));
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ImportError::UnsupportedOps(missing.into_iter().collect()))
+        }
+    }
+
+    /// Orders nodes so every value is produced before use; reports cycles and dangling
+    /// inputs by node name.
+    fn topological_order(&self, available: &BTreeSet<String>) -> Result<Vec<usize>, ImportError> {
+        let nodes = &self.graph.node;
+        let mut producer: HashMap<&str, usize> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            for o in n.output.iter().filter(|o| !o.is_empty()) {
+                if available.contains(o) {
+                    return Err(ImportError::InvalidModel(format!(
+                        "node '{}' redefines '{o}', which is a graph input or initializer",
+                        Self::node_name(n, i)
+                    )));
+                }
+                if let Some(&prev) = producer.get(o.as_str()) {
+                    return Err(ImportError::InvalidModel(format!(
+                        "value '{o}' is produced by both node '{}' and node '{}'",
+                        Self::node_name(&nodes[prev], prev),
+                        Self::node_name(n, i)
+                    )));
+                }
+                producer.insert(o, i);
+            }
+        }
+        let mut pending = vec![0usize; nodes.len()];
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            for inp in n.input.iter().filter(|s| !s.is_empty()) {
+                if available.contains(inp) {
+                    continue;
+                }
+                match producer.get(inp.as_str()) {
+                    Some(&p) => {
+                        pending[i] += 1;
+                        users[p].push(i);
+                    }
+                    None => {
+                        return Err(ImportError::InvalidModel(format!(
+                            "node '{}' ({}) reads '{inp}', which no node, input or initializer defines",
+                            Self::node_name(n, i),
+                            n.op_type
+                        )))
+                    }
+                }
+            }
+        }
+        let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| pending[i] == 0).collect();
+        let mut order = Vec::with_capacity(nodes.len());
+        while let Some(i) = ready.pop_front() {
+            order.push(i);
+            for &u in &users[i] {
+                pending[u] -= 1;
+                if pending[u] == 0 {
+                    ready.push_back(u);
+                }
+            }
+        }
+        if order.len() != nodes.len() {
+            let stuck: Vec<String> = (0..nodes.len())
+                .filter(|&i| pending[i] > 0)
+                .map(|i| Self::node_name(&nodes[i], i))
+                .collect();
+            return Err(ImportError::InvalidModel(format!("the graph has a cycle through nodes {}", stuck.join(", "))));
+        }
+        Ok(order)
+    }
+
+    pub fn run(mut self) -> Result<Module, ImportError> {
+        self.check_supported()?;
+        let opset = self
+            .opset
+            .ok_or_else(|| ImportError::InvalidModel("the model imports no version of the default ONNX opset".into()))?;
+        for s in &self.graph.sparse_initializer {
+            let name = s.values.as_ref().map(|v| v.name.as_str()).unwrap_or("");
+            return Err(ImportError::UnsupportedType(format!("sparse initializer '{name}'")));
+        }
+        let mut available = BTreeSet::new();
+        for init in &self.graph.initializer {
+            let t = tensor_from_proto(init, &format!("initializer '{}'", init.name), self.base_dir)?;
+            let v = self.known(t, Rc::new(BTreeSet::new()));
+            self.env.insert(init.name.clone(), v);
+            available.insert(init.name.clone());
+        }
+        let mut args = Vec::new();
+        for vi in &self.graph.input {
+            if available.contains(&vi.name) {
+                continue; // An initializer listed as an input by an old exporter.
+            }
+            if let Some(t) = self.options.constant_inputs.get(&vi.name) {
+                let deps = Rc::new(BTreeSet::from([vi.name.clone()]));
+                let v = self.known(t.clone(), deps);
+                self.env.insert(vi.name.clone(), v);
+                available.insert(vi.name.clone());
+                continue;
+            }
+            let ty = type_from_value_info(vi, "input", &self.options.input_shapes)?;
+            args.push((vi.name.clone(), ty));
+            available.insert(vi.name.clone());
+        }
+        let fname = self.options.function_name.clone().unwrap_or_else(|| "main".into());
+        let (func, entry) = self.m.add_function(&fname, &args);
+        self.block = Some(entry);
+        for ((name, ty), &arg) in args.iter().zip(func.arguments(&self.m).to_vec().iter()) {
+            let idx = self.values.len();
+            self.values.push(ImportValue {
+                ty: ty.clone(),
+                id: Some(arg),
+                known: None,
+                deps: Rc::new(BTreeSet::from([name.clone()])),
+            });
+            self.env.insert(name.clone(), idx);
+        }
+        let order = self.topological_order(&available)?;
+        for i in order {
+            let node = &self.graph.node[i];
+            let inputs = node
+                .input
+                .iter()
+                .map(|n| if n.is_empty() { None } else { self.env.get(n).copied() })
+                .collect();
+            let ctx = NodeCtx {
+                proto: node,
+                name: Self::node_name(node, i),
+                opset,
+                inputs,
+            };
+            for a in &node.attribute {
+                if !a.ref_attr_name.is_empty() {
+                    return Err(ctx.error(format!("attribute '{}' refers to a function attribute outside a function", a.name)));
+                }
+            }
+            let outputs = ops::convert(&mut self, &ctx)?;
+            for (name, v) in node.output.iter().zip(outputs) {
+                if !name.is_empty() {
+                    self.env.insert(name.clone(), v);
+                }
+            }
+            if let Some(missing) = node.output.iter().find(|o| !o.is_empty() && !self.env.contains_key(*o)) {
+                return Err(ctx.unsupported(format!("output '{missing}' is not produced by Strata's conversion")));
+            }
+        }
+        self.finish(func)
+    }
+
+    fn finish(mut self, func: Function) -> Result<Module, ImportError> {
+        let mut returns = Vec::new();
+        for vi in &self.graph.output {
+            let &v = self
+                .env
+                .get(&vi.name)
+                .ok_or_else(|| ImportError::InvalidModel(format!("graph output '{}' is never defined", vi.name)))?;
+            self.check_declared(vi, &self.values[v].ty)?;
+            let id = self.materialize(v);
+            returns.push((vi.name.clone(), id));
+        }
+        self.m.set_return(func, &returns);
+        strata_ir::verify_module(&self.m).map_err(|e| ImportError::Verify(e.to_string()))?;
+        Ok(self.m)
+    }
+
+    /// Checks an output's declared type (where it is static) against the inferred one.
+    fn check_declared(&self, vi: &ValueInfoProto, inferred: &TensorType) -> Result<(), ImportError> {
+        let Some(tt) = vi.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()) else {
+            return Ok(());
+        };
+        let mismatch = |what: String| {
+            Err(ImportError::InvalidModel(format!(
+                "graph output '{}' is declared with {what}, but the graph computes {inferred}",
+                vi.name
+            )))
+        };
+        if tt.elem_type != 0 && element_type(tt.elem_type) != Some(inferred.elem) {
+            return mismatch(format!("element type {}", crate::proto::data_type::name(tt.elem_type)));
+        }
+        if let Some(shape) = &tt.shape {
+            let dims = inferred.shape.dims();
+            if !shape.dim.is_empty() || dims.is_empty() {
+                if shape.dim.len() != dims.len() {
+                    return mismatch(format!("rank {}", shape.dim.len()));
+                }
+                for (d, &actual) in shape.dim.iter().zip(dims) {
+                    if let Some(v) = d.dim_value {
+                        if v != actual as i64 {
+                            return mismatch(format!("dimensions {:?}", shape.dim.iter().map(|d| d.dim_value).collect::<Vec<_>>()));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Registers a known constant value.
+    pub fn known(&mut self, t: Tensor, deps: Rc<BTreeSet<String>>) -> usize {
+        self.values.push(ImportValue {
+            ty: t.ty(),
+            id: None,
+            known: Some(Rc::new(t)),
+            deps,
+        });
+        self.values.len() - 1
+    }
+
+    /// The SSA value of an import value, creating its `graph.constant` if needed.
+    pub fn materialize(&mut self, v: usize) -> ValueId {
+        if let Some(id) = self.values[v].id {
+            return id;
+        }
+        if let Some(&id) = self.materialized.get(&v) {
+            return id;
+        }
+        let t = self.values[v].known.clone().expect("a value is either an SSA value or known");
+        let block = self.block.expect("materialize runs while building the function");
+        let op = self.m.append_op(
+            block,
+            OpSpec::new("graph.constant")
+                .attr("value", Attribute::Dense((*t).clone()))
+                .results([Type::Tensor(t.ty())]),
+        );
+        let id = self.m.result(op);
+        self.materialized.insert(v, id);
+        id
+    }
+
+    /// Creates a graph op (or folds it when every operand is known) and returns its results.
+    pub fn emit(
+        &mut self,
+        node: &NodeCtx,
+        op: &str,
+        operands: &[usize],
+        attrs: BTreeMap<String, Attribute>,
+        num_results: usize,
+    ) -> Result<Vec<usize>, ImportError> {
+        let types: Vec<TensorType> = operands.iter().map(|&v| self.values[v].ty.clone()).collect();
+        let result_types = graph::infer_types(op, &types, &attrs, num_results).map_err(|e| node.error(e))?;
+        let deps: BTreeSet<String> = operands.iter().flat_map(|&v| self.values[v].deps.iter().cloned()).collect();
+        let deps = Rc::new(deps);
+        if !operands.is_empty() && operands.iter().all(|&v| self.values[v].known.is_some()) {
+            let def = graph::op_def(op).ok_or_else(|| node.error(format!("unknown graph op '{op}'")))?;
+            let known: Vec<Rc<Tensor>> = operands.iter().map(|&v| self.values[v].known.clone().expect("checked")).collect();
+            let refs: Vec<&Tensor> = known.iter().map(|t| t.as_ref()).collect();
+            let args = graph::OpArgs {
+                name: op,
+                inputs: &types,
+                attrs: &attrs,
+                num_results,
+            };
+            let results = (def.eval)(&args, &refs).map_err(|e| node.error(e))?;
+            return Ok(results.into_iter().take(num_results).map(|t| self.known(t, deps.clone())).collect());
+        }
+        let ids: Vec<ValueId> = operands.iter().map(|&v| self.materialize(v)).collect();
+        let block = self.block.expect("emit runs while building the function");
+        let created = self.m.append_op(
+            block,
+            OpSpec {
+                name: op.to_string(),
+                operands: ids,
+                result_types: result_types.iter().cloned().map(Type::Tensor).collect(),
+                attrs,
+                regions: vec![],
+                loc: Location::Name(node.name.clone()),
+            },
+        );
+        let results = self.m.results(created).to_vec();
+        Ok(results
+            .into_iter()
+            .zip(result_types)
+            .map(|(id, ty)| {
+                self.values.push(ImportValue {
+                    ty,
+                    id: Some(id),
+                    known: None,
+                    deps: deps.clone(),
+                });
+                self.values.len() - 1
+            })
+            .collect())
+    }
+
+    /// The constant value of input `i`, `None` when the input is omitted, or an error
+    /// naming the graph inputs it depends on when it is not a compile-time constant.
+    pub fn const_input(&self, node: &NodeCtx, i: usize) -> Result<Option<Rc<Tensor>>, ImportError> {
+        let Some(v) = node.input(i) else {
+            return Ok(None);
+        };
+        match &self.values[v].known {
+            Some(t) => Ok(Some(t.clone())),
+            None => Err(ImportError::NotConstant {
+                node: node.name.clone(),
+                op_type: node.op_type().to_string(),
+                input: node.proto.input[i].clone(),
+                graph_inputs: self.values[v].deps.iter().cloned().collect(),
+            }),
+        }
+    }
+
+    /// Input `i`, which the op requires.
+    pub fn required(&self, node: &NodeCtx, i: usize) -> Result<usize, ImportError> {
+        node.input(i)
+            .ok_or_else(|| node.error(format!("missing required input #{i}")))
+    }
+
+    /// Converts the node's ONNX attributes to IR attributes, leaving out `skip`.
+    pub fn convert_attrs(&self, node: &NodeCtx, skip: &[&str]) -> Result<BTreeMap<String, Attribute>, ImportError> {
+        let mut out = BTreeMap::new();
+        for a in &node.proto.attribute {
+            if skip.contains(&a.name.as_str()) {
+                continue;
+            }
+            let kind = if a.r#type != 0 {
+                a.r#type
+            } else if !a.floats.is_empty() {
+                at::FLOATS
+            } else if !a.ints.is_empty() {
+                at::INTS
+            } else if !a.strings.is_empty() {
+                at::STRINGS
+            } else if a.t.is_some() {
+                at::TENSOR
+            } else if !a.s.is_empty() {
+                at::STRING
+            } else if a.f != 0.0 {
+                at::FLOAT
+            } else {
+                at::INT
+            };
+            let value = match kind {
+                at::FLOAT => Attribute::Float(a.f as f64, strata_ir::ElementType::F32),
+                at::INT => Attribute::Int(a.i),
+                at::STRING => Attribute::String(String::from_utf8_lossy(&a.s).into_owned()),
+                at::FLOATS => Attribute::F32Array(a.floats.clone()),
+                at::INTS => Attribute::I64Array(a.ints.clone()),
+                at::STRINGS => Attribute::Array(
+                    a.strings
+                        .iter()
+                        .map(|s| Attribute::String(String::from_utf8_lossy(s).into_owned()))
+                        .collect(),
+                ),
+                at::TENSOR => {
+                    let t = a.t.as_ref().ok_or_else(|| node.error(format!("attribute '{}' has no tensor", a.name)))?;
+                    Attribute::Dense(tensor_from_proto(t, &format!("attribute '{}' of node '{}'", a.name, node.name), self.base_dir)?)
+                }
+                at::GRAPH | at::GRAPHS => return Err(node.unsupported(format!("attribute '{}' is a subgraph (control flow)", a.name))),
+                at::SPARSE_TENSOR | at::SPARSE_TENSORS => {
+                    return Err(node.unsupported(format!("attribute '{}' is a sparse tensor", a.name)))
+                }
+                at::TYPE_PROTO | at::TYPE_PROTOS | at::TENSORS => {
+                    return Err(node.unsupported(format!("attribute '{}' has a kind Strata does not read", a.name)))
+                }
+                other => return Err(node.error(format!("attribute '{}' has unknown kind {other}", a.name))),
+            };
+            out.insert(a.name.clone(), value);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,483 @@
+//! Per-op conversion from ONNX nodes to graph ops.
+//!
+//! Most ops map one to one: same operands, same attributes ([`direct`]). The rest are
+//! here because ONNX changed them across opsets (an attribute became an input, Softmax's
+//! axis meaning changed at opset 13) or because their shape arguments must become
+//! attributes. Ops that exist only to compute shapes or constants (Shape, Size, Range,
+//! ConstantOfShape, Constant) are evaluated during import.
+
+use crate::import::{Importer, NodeCtx};
+use crate::tensor::element_type;
+use crate::ImportError;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use strata_ir::{graph, Attribute, ElementType, Shape, Tensor, Type};
+
+/// Ops converted entirely by the importer, with no graph op of their own.
+pub const IMPORT_ONLY_OPS: &[&str] = &[
+    "Shape",
+    "Size",
+    "Range",
+    "ConstantOfShape",
+    "Dropout",
+    "CastLike",
+    "Scatter",
+];
+
+type Attrs = BTreeMap<String, Attribute>;
+
+/// The graph op implementing an ONNX op type.
+fn graph_op_name(op_type: &str) -> Option<&'static str> {
+    graph::all_ops().iter().find(|d| d.onnx == op_type).map(|d| d.name)
+}
+
+/// Converts one node; returns the value index of each of its outputs, in order.
+pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    match node.op_type() {
+        "Constant" => constant(imp, node),
+        "Identity" => Ok(vec![imp.required(node, 0)?]),
+        "Dropout" => dropout(imp, node),
+        "Shape" => shape_of(imp, node),
+        "Size" => {
+            let x = imp.required(node, 0)?;
+            let n = imp.values[x].ty.shape.numel() as i64;
+            let deps = Rc::default();
+            Ok(vec![imp.known(Tensor::scalar(n), deps)])
+        }
+        "ConstantOfShape" => constant_of_shape(imp, node),
+        "Range" => range(imp, node),
+        "Cast" => {
+            let to = onnx_type(node, node.attr_int("to").unwrap_or(0))?;
+            let mut attrs = Attrs::new();
+            attrs.insert("to".into(), Attribute::Type(Type::Scalar(to)));
+            emit1(imp, node, "graph.cast", &[imp.required(node, 0)?], attrs)
+        }
+        "CastLike" => {
+            let target = imp.required(node, 1)?;
+            let mut attrs = Attrs::new();
+            attrs.insert("to".into(), Attribute::Type(Type::Scalar(imp.values[target].ty.elem)));
+            emit1(imp, node, "graph.cast", &[imp.required(node, 0)?], attrs)
+        }
+        "EyeLike" => {
+            let mut attrs = imp.convert_attrs(node, &["dtype"])?;
+            if let Some(code) = node.attr_int("dtype") {
+                attrs.insert("dtype".into(), Attribute::Type(Type::Scalar(onnx_type(node, code)?)));
+            }
+            emit1(imp, node, "graph.eye_like", &[imp.required(node, 0)?], attrs)
+        }
+        "Softmax" | "LogSoftmax" | "Hardmax" if node.opset < 13 => softmax_legacy(imp, node),
+        "Reshape" => reshape(imp, node),
+        "Squeeze" | "Unsqueeze" => {
+            let mut attrs = imp.convert_attrs(node, &["axes"])?;
+            if let Some(axes) = axes_arg(imp, node, 13, 1)? {
+                attrs.insert("axes".into(), Attribute::I64Array(axes));
+            } else if node.op_type() == "Unsqueeze" {
+                return Err(node.error("Unsqueeze needs axes"));
+            }
+            let op = if node.op_type() == "Squeeze" { "graph.squeeze" } else { "graph.unsqueeze" };
+            emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
+        }
+        op if op.starts_with("Reduce") => reduce(imp, node),
+        "Split" => {
+            let mut attrs = imp.convert_attrs(node, &["split", "num_outputs"])?;
+            let split = if node.opset < 13 { node.attr_ints("split") } else { const_ints(imp, node, 1)? };
+            if let Some(s) = split.filter(|s| !s.is_empty()) {
+                attrs.insert("split".into(), Attribute::I64Array(s));
+            }
+            let n = node.proto.output.len();
+            if let Some(k) = node.attr_int("num_outputs") {
+                if k as usize != n {
+                    return Err(node.error(format!("num_outputs is {k} but the node has {n} outputs")));
+                }
+            }
+            imp.emit(node, "graph.split", &[imp.required(node, 0)?], attrs, n)
+        }
+        "Slice" => slice(imp, node),
+        "Pad" => pad(imp, node),
+        "Clip" => clip(imp, node),
+        "TopK" => {
+            let mut attrs = imp.convert_attrs(node, &["k"])?;
+            let k = if node.opset < 10 {
+                node.attr_int("k").ok_or_else(|| node.error("missing attribute 'k'"))?
+            } else {
+                scalar_int(imp, node, 1)?
+            };
+            attrs.insert("k".into(), Attribute::Int(k));
+            imp.emit(node, "graph.top_k", &[imp.required(node, 0)?], attrs, 2)
+        }
+        "OneHot" => {
+            let mut attrs = imp.convert_attrs(node, &[])?;
+            let depth = imp
+                .const_input(node, 1)?
+                .ok_or_else(|| node.error("missing depth"))?;
+            if depth.numel() != 1 {
+                return Err(node.error("depth must hold one value"));
+            }
+            attrs.insert("depth".into(), Attribute::Int(depth.to_f64s()[0] as i64));
+            let (i, v) = (imp.required(node, 0)?, imp.required(node, 2)?);
+            emit1(imp, node, "graph.one_hot", &[i, v], attrs)
+        }
+        "Expand" => input_to_attr(imp, node, "graph.expand", "shape"),
+        "Tile" => input_to_attr(imp, node, "graph.tile", "repeats"),
+        "CumSum" => {
+            let mut attrs = imp.convert_attrs(node, &[])?;
+            attrs.insert("axis".into(), Attribute::Int(scalar_int(imp, node, 1)?));
+            emit1(imp, node, "graph.cum_sum", &[imp.required(node, 0)?], attrs)
+        }
+        "Trilu" => {
+            let mut attrs = imp.convert_attrs(node, &[])?;
+            if node.input(1).is_some() {
+                attrs.insert("k".into(), Attribute::Int(scalar_int(imp, node, 1)?));
+            }
+            emit1(imp, node, "graph.trilu", &[imp.required(node, 0)?], attrs)
+        }
+        "BatchNormalization" => {
+            if node.attr_int("training_mode") == Some(1) || node.proto.output.iter().skip(1).any(|o| !o.is_empty()) {
+                return Err(node.unsupported("training mode (running statistics outputs)"));
+            }
+            if node.attr_int("spatial") == Some(0) {
+                return Err(node.unsupported("spatial = 0"));
+            }
+            let attrs = imp.convert_attrs(node, &["momentum", "spatial", "training_mode", "is_test", "consumed_inputs"])?;
+            let operands = (0..5).map(|i| imp.required(node, i)).collect::<Result<Vec<_>, _>>()?;
+            emit1(imp, node, "graph.batch_normalization", &operands, attrs)
+        }
+        "Gemm" => {
+            let attrs = imp.convert_attrs(node, &["broadcast"])?;
+            let operands: Vec<usize> = node.inputs.iter().flatten().copied().collect();
+            emit1(imp, node, "graph.gemm", &operands, attrs)
+        }
+        "Scatter" => {
+            let attrs = imp.convert_attrs(node, &[])?;
+            let operands = (0..3).map(|i| imp.required(node, i)).collect::<Result<Vec<_>, _>>()?;
+            emit1(imp, node, "graph.scatter_elements", &operands, attrs)
+        }
+        "Conv" => {
+            let attrs = imp.convert_attrs(node, &[])?;
+            let mut operands = vec![imp.required(node, 0)?, imp.required(node, 1)?];
+            operands.extend(node.input(2));
+            emit1(imp, node, "graph.conv", &operands, attrs)
+        }
+        _ => direct(imp, node),
+    }
+}
+
+/// Same operands and attributes as the ONNX node.
+fn direct(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let op = graph_op_name(node.op_type()).ok_or_else(|| node.unsupported("no graph op implements it"))?;
+    let attrs = imp.convert_attrs(node, &[])?;
+    let present: Vec<usize> = node.inputs.iter().flatten().copied().collect();
+    if present.len() != node.inputs.iter().rposition(|i| i.is_some()).map_or(0, |p| p + 1) {
+        return Err(node.unsupported("an omitted optional input before a present one"));
+    }
+    let n = node.num_outputs().max(1);
+    imp.emit(node, op, &present, attrs, n)
+}
+
+fn emit1(imp: &mut Importer, node: &NodeCtx, op: &str, operands: &[usize], attrs: Attrs) -> Result<Vec<usize>, ImportError> {
+    imp.emit(node, op, operands, attrs, 1)
+}
+
+fn onnx_type(node: &NodeCtx, code: i64) -> Result<ElementType, ImportError> {
+    element_type(code as i32).ok_or_else(|| {
+        ImportError::UnsupportedType(format!(
+            "node '{}' ({}) uses element type {}",
+            node.name,
+            node.op_type(),
+            crate::proto::data_type::name(code as i32)
+        ))
+    })
+}
+
+/// A constant integer-list input (`None` when omitted).
+fn const_ints(imp: &Importer, node: &NodeCtx, i: usize) -> Result<Option<Vec<i64>>, ImportError> {
+    let Some(t) = imp.const_input(node, i)? else {
+        return Ok(None);
+    };
+    if !t.elem().is_int() {
+        return Err(node.error(format!("input #{i} must hold integers, found {}", t.elem())));
+    }
+    Ok(Some(t.to_i64s()))
+}
+
+/// A constant single-integer input (scalar or one-element tensor).
+fn scalar_int(imp: &Importer, node: &NodeCtx, i: usize) -> Result<i64, ImportError> {
+    let v = const_ints(imp, node, i)?.ok_or_else(|| node.error(format!("missing input #{i}")))?;
+    match v.as_slice() {
+        [x] => Ok(*x),
+        _ => Err(node.error(format!("input #{i} must hold exactly one value, found {}", v.len()))),
+    }
+}
+
+/// Axes given as an attribute before opset `since`, as input `i` from it on.
+fn axes_arg(imp: &Importer, node: &NodeCtx, since: i64, i: usize) -> Result<Option<Vec<i64>>, ImportError> {
+    if node.opset < since {
+        Ok(node.attr_ints("axes"))
+    } else {
+        const_ints(imp, node, i)
+    }
+}
+
+/// Moves constant input #1 into attribute `attr`.
+fn input_to_attr(imp: &mut Importer, node: &NodeCtx, op: &str, attr: &str) -> Result<Vec<usize>, ImportError> {
+    let mut attrs = imp.convert_attrs(node, &[])?;
+    let v = const_ints(imp, node, 1)?.ok_or_else(|| node.error(format!("missing input '{attr}'")))?;
+    attrs.insert(attr.into(), Attribute::I64Array(v));
+    emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
+}
+
+fn constant(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let a = node
+        .proto
+        .attribute
+        .first()
+        .ok_or_else(|| node.error("Constant has no value attribute"))?;
+    let t = match a.name.as_str() {
+        "value" => {
+            let attrs = imp.convert_attrs(node, &[])?;
+            match attrs.get("value") {
+                Some(Attribute::Dense(t)) => t.clone(),
+                _ => return Err(node.error("'value' must be a tensor")),
+            }
+        }
+        "value_float" => Tensor::scalar(a.f),
+        "value_floats" => Tensor::from_vec(vec![a.floats.len()], a.floats.clone()).map_err(|e| node.error(e))?,
+        "value_int" => Tensor::scalar(a.i),
+        "value_ints" => Tensor::from_vec(vec![a.ints.len()], a.ints.clone()).map_err(|e| node.error(e))?,
+        "sparse_value" => return Err(node.unsupported("sparse constants")),
+        "value_string" | "value_strings" => return Err(ImportError::UnsupportedType(format!("node '{}' makes a string constant", node.name))),
+        other => return Err(node.error(format!("unknown Constant attribute '{other}'"))),
+    };
+    Ok(vec![imp.known(t, Rc::default())])
+}
+
+fn dropout(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    if node.opset >= 12 {
+        if let Some(training) = imp.const_input(node, 2)? {
+            if training.to_bools().first().copied().unwrap_or(false) {
+                return Err(node.unsupported("training mode (random dropout)"));
+            }
+        }
+    }
+    let mut out = vec![x];
+    if node.num_outputs() > 1 {
+        let ty = imp.values[x].ty.clone();
+        let mask = Tensor::from_bools(ty.shape.clone(), vec![true; ty.shape.numel()]);
+        out.push(imp.known(mask, Rc::default()));
+    }
+    Ok(out)
+}
+
+fn shape_of(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let dims: Vec<i64> = imp.values[x].ty.shape.dims().iter().map(|&d| d as i64).collect();
+    let r = dims.len() as i64;
+    let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
+    let start = clamp(node.attr_int("start").unwrap_or(0));
+    let end = clamp(node.attr_int("end").unwrap_or(r));
+    let part = if start < end { dims[start..end].to_vec() } else { vec![] };
+    let t = Tensor::from_vec(vec![part.len()], part).map_err(|e| node.error(e))?;
+    Ok(vec![imp.known(t, Rc::default())])
+}
+
+fn constant_of_shape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let dims = const_ints(imp, node, 0)?.ok_or_else(|| node.error("missing shape input"))?;
+    if dims.iter().any(|&d| d < 0) {
+        return Err(node.error(format!("negative dimension in {dims:?}")));
+    }
+    let attrs = imp.convert_attrs(node, &[])?;
+    let fill = match attrs.get("value") {
+        Some(Attribute::Dense(t)) if t.numel() == 1 => t.clone(),
+        Some(_) => return Err(node.error("'value' must be a one-element tensor")),
+        None => Tensor::scalar(0.0f32),
+    };
+    let shape = Shape::new(dims.iter().map(|&d| d as usize));
+    let zeros = vec![0usize; shape.numel()];
+    let t = fill.gather_flat(shape, &zeros);
+    let deps = imp.values[imp.required(node, 0)?].deps.clone();
+    Ok(vec![imp.known(t, deps)])
+}
+
+fn range(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let get = |i: usize| -> Result<Rc<Tensor>, ImportError> {
+        let t = imp.const_input(node, i)?.ok_or_else(|| node.error(format!("missing input #{i}")))?;
+        if t.numel() != 1 {
+            return Err(node.error(format!("input #{i} must be a scalar")));
+        }
+        Ok(t)
+    };
+    let (start, limit, delta) = (get(0)?, get(1)?, get(2)?);
+    let elem = start.elem();
+    if limit.elem() != elem || delta.elem() != elem {
+        return Err(node.error("start, limit and delta must share an element type"));
+    }
+    let t = if elem.is_float() {
+        let (s, l, d) = (start.to_f64s()[0], limit.to_f64s()[0], delta.to_f64s()[0]);
+        if d == 0.0 {
+            return Err(node.error("delta cannot be 0"));
+        }
+        let n = ((l - s) / d).ceil().max(0.0) as usize;
+        // ONNX accumulates in the element type: start + i * delta, rounded to it.
+        let s = Tensor::from_f64s(elem, Shape::scalar(), &[s]).to_f64s()[0];
+        let d = Tensor::from_f64s(elem, Shape::scalar(), &[d]).to_f64s()[0];
+        Tensor::from_f64s(elem, Shape::new([n]), &(0..n).map(|i| s + i as f64 * d).collect::<Vec<_>>())
+    } else {
+        let (s, l, d) = (start.to_i64s()[0], limit.to_i64s()[0], delta.to_i64s()[0]);
+        if d == 0 {
+            return Err(node.error("delta cannot be 0"));
+        }
+        let span = l - s;
+        let n = if (span > 0) != (d > 0) || span == 0 { 0 } else { ((span.abs() + d.abs() - 1) / d.abs()) as usize };
+        Tensor::from_i64s(elem, Shape::new([n]), &(0..n as i64).map(|i| s + i * d).collect::<Vec<_>>())
+    };
+    Ok(vec![imp.known(t, Rc::default())])
+}
+
+/// Softmax, LogSoftmax and Hardmax before opset 13 treat the input as a 2-D matrix
+/// [prod(dims[..axis]), prod(dims[axis..])]; reshape around the modern op.
+fn softmax_legacy(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let dims = imp.values[x].ty.shape.dims().to_vec();
+    let axis = node.attr_int("axis").unwrap_or(1);
+    let axis = strata_ir::types::normalize_axis(axis, dims.len().max(1)).map_err(|e| node.error(e))?;
+    let outer: usize = dims[..axis.min(dims.len())].iter().product();
+    let inner: usize = dims[axis.min(dims.len())..].iter().product();
+    let op = graph_op_name(node.op_type()).ok_or_else(|| node.unsupported("no graph op"))?;
+    let reshape = |shape: Vec<usize>| {
+        let mut a = Attrs::new();
+        a.insert("shape".into(), Attribute::I64Array(shape.iter().map(|&d| d as i64).collect()));
+        a
+    };
+    let flat = emit1(imp, node, "graph.reshape", &[x], reshape(vec![outer, inner]))?[0];
+    let mut attrs = Attrs::new();
+    attrs.insert("axis".into(), Attribute::Int(1));
+    let y = emit1(imp, node, op, &[flat], attrs)?[0];
+    emit1(imp, node, "graph.reshape", &[y], reshape(dims))
+}
+
+fn reshape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let target = const_ints(imp, node, 1)?.ok_or_else(|| node.error("missing shape input"))?;
+    let in_dims = imp.values[x].ty.shape.dims().to_vec();
+    let allow_zero = node.attr_int("allowzero").unwrap_or(0) != 0;
+    let mut dims: Vec<i64> = Vec::with_capacity(target.len());
+    for (i, &d) in target.iter().enumerate() {
+        dims.push(match d {
+            0 if !allow_zero => *in_dims
+                .get(i)
+                .ok_or_else(|| node.error(format!("shape {target:?} copies dimension {i}, which the input lacks")))?
+                as i64,
+            d if d < -1 => return Err(node.error(format!("invalid dimension {d} in shape {target:?}"))),
+            d => d,
+        });
+    }
+    let wildcard: Vec<usize> = (0..dims.len()).filter(|&i| dims[i] == -1).collect();
+    if wildcard.len() > 1 {
+        return Err(node.error(format!("shape {target:?} has more than one -1")));
+    }
+    if let [w] = wildcard.as_slice() {
+        let known: i64 = dims.iter().filter(|&&d| d != -1).product();
+        let total: i64 = in_dims.iter().map(|&d| d as i64).product();
+        if known == 0 || total % known != 0 {
+            return Err(node.error(format!("cannot reshape {in_dims:?} to {target:?}")));
+        }
+        dims[*w] = total / known;
+    }
+    let mut attrs = Attrs::new();
+    attrs.insert("shape".into(), Attribute::I64Array(dims));
+    emit1(imp, node, "graph.reshape", &[x], attrs)
+}
+
+fn reduce(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let op = graph_op_name(node.op_type()).ok_or_else(|| node.unsupported("no graph op"))?;
+    let since = if node.op_type() == "ReduceSum" { 13 } else { 18 };
+    let axes = axes_arg(imp, node, since, 1)?.unwrap_or_default();
+    let x = imp.required(node, 0)?;
+    if axes.is_empty() && node.attr_int("noop_with_empty_axes").unwrap_or(0) != 0 {
+        return Ok(vec![x]);
+    }
+    let mut attrs = imp.convert_attrs(node, &["axes", "noop_with_empty_axes"])?;
+    if !axes.is_empty() {
+        attrs.insert("axes".into(), Attribute::I64Array(axes));
+    }
+    emit1(imp, node, op, &[x], attrs)
+}
+
+fn slice(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let mut attrs = Attrs::new();
+    if node.opset < 10 {
+        for name in ["starts", "ends", "axes"] {
+            if let Some(v) = node.attr_ints(name) {
+                attrs.insert(name.into(), Attribute::I64Array(v));
+            }
+        }
+    } else {
+        for (i, name) in [(1, "starts"), (2, "ends"), (3, "axes"), (4, "steps")] {
+            if let Some(v) = const_ints(imp, node, i)? {
+                attrs.insert(name.into(), Attribute::I64Array(v));
+            }
+        }
+    }
+    emit1(imp, node, "graph.slice", &[x], attrs)
+}
+
+fn pad(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let ty = imp.values[x].ty.clone();
+    let rank = ty.shape.rank();
+    let mut attrs = imp.convert_attrs(node, &["pads", "value", "paddings"])?;
+    let (pads, value) = if node.opset < 11 {
+        let pads = node.attr_ints("pads").or_else(|| node.attr_ints("paddings")).unwrap_or_default();
+        let value = node.attr_float("value").unwrap_or(0.0) as f64;
+        (pads, Tensor::from_f64s(ty.elem, Shape::scalar(), &[value]))
+    } else {
+        let pads = const_ints(imp, node, 1)?.ok_or_else(|| node.error("missing pads input"))?;
+        let value = match imp.const_input(node, 2)? {
+            Some(v) if v.numel() == 1 => v.cast(ty.elem).reshape(Shape::scalar()).map_err(|e| node.error(e))?,
+            Some(_) => return Err(node.error("constant_value must be a scalar")),
+            None => Tensor::from_f64s(ty.elem, Shape::scalar(), &[0.0]),
+        };
+        let pads = match const_ints(imp, node, 3)? {
+            None => pads,
+            Some(axes) => {
+                if pads.len() != 2 * axes.len() {
+                    return Err(node.error(format!("pads {pads:?} must have two values per axis in {axes:?}")));
+                }
+                let mut full = vec![0i64; 2 * rank];
+                for (j, &ax) in axes.iter().enumerate() {
+                    let a = strata_ir::types::normalize_axis(ax, rank).map_err(|e| node.error(e))?;
+                    full[a] = pads[j];
+                    full[rank + a] = pads[axes.len() + j];
+                }
+                full
+            }
+        };
+        (pads, value)
+    };
+    attrs.insert("pads".into(), Attribute::I64Array(pads));
+    attrs.insert("value".into(), Attribute::Dense(value));
+    emit1(imp, node, "graph.pad", &[x], attrs)
+}
+
+fn clip(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let elem = imp.values[x].ty.elem;
+    let mut attrs = Attrs::new();
+    for (i, name) in [(1, "min"), (2, "max")] {
+        let bound = if node.opset < 11 {
+            node.attr_float(name).map(|v| Tensor::from_f64s(elem, Shape::scalar(), &[v as f64]))
+        } else {
+            match imp.const_input(node, i)? {
+                Some(t) if t.numel() == 1 => Some(t.cast(elem).reshape(Shape::scalar()).map_err(|e| node.error(e))?),
+                Some(_) => return Err(node.error(format!("'{name}' must be a scalar"))),
+                None => None,
+            }
+        };
+        if let Some(b) = bound {
+            attrs.insert(name.into(), Attribute::Dense(b));
+        }
+    }
+    emit1(imp, node, "graph.clip", &[x], attrs)
+}

@@ -1,0 +1,158 @@
+//! `TensorProto` ⇄ [`Tensor`], including tensors stored in external data files.
+
+use crate::proto::{data_type as dt, TensorProto};
+use crate::ImportError;
+use half::{bf16, f16};
+use std::path::Path;
+use strata_ir::{ElementType, Shape, Tensor};
+
+/// Maps an ONNX data type code to an element type Strata supports.
+pub fn element_type(code: i32) -> Option<ElementType> {
+    Some(match code {
+        dt::FLOAT => ElementType::F32,
+        dt::UINT8 => ElementType::U8,
+        dt::INT8 => ElementType::I8,
+        dt::INT16 => ElementType::I16,
+        dt::INT32 => ElementType::I32,
+        dt::INT64 => ElementType::I64,
+        dt::BOOL => ElementType::Bool,
+        dt::FLOAT16 => ElementType::F16,
+        dt::DOUBLE => ElementType::F64,
+        dt::BFLOAT16 => ElementType::BF16,
+        _ => return None,
+    })
+}
+
+/// The ONNX data type code of an element type.
+pub fn data_type_code(elem: ElementType) -> i32 {
+    match elem {
+        ElementType::F32 => dt::FLOAT,
+        ElementType::U8 => dt::UINT8,
+        ElementType::I8 => dt::INT8,
+        ElementType::I16 => dt::INT16,
+        ElementType::I32 => dt::INT32,
+        ElementType::I64 => dt::INT64,
+        ElementType::Bool => dt::BOOL,
+        ElementType::F16 => dt::FLOAT16,
+        ElementType::F64 => dt::DOUBLE,
+        ElementType::BF16 => dt::BFLOAT16,
+    }
+}
+
+fn unsupported_type(what: &str, code: i32) -> ImportError {
+    ImportError::UnsupportedType(format!(
+        "{what} has element type {} (ONNX code {code}), which Strata does not support",
+        dt::name(code)
+    ))
+}
+
+fn bad(what: &str, message: String) -> ImportError {
+    ImportError::InvalidModel(format!("{what}: {message}"))
+}
+
+/// Reads the bytes of an external-data tensor relative to `base_dir`.
+fn external_bytes(t: &TensorProto, what: &str, base_dir: Option<&Path>) -> Result<Vec<u8>, ImportError> {
+    let get = |key: &str| t.external_data.iter().find(|e| e.key == key).map(|e| e.value.as_str());
+    let location = get("location").ok_or_else(|| bad(what, "external data without a location".into()))?;
+    let number = |key: &str| -> Result<Option<u64>, ImportError> {
+        get(key)
+            .map(|v| v.parse::<u64>().map_err(|_| bad(what, format!("external data {key} '{v}' is not a number"))))
+            .transpose()
+    };
+    let offset = number("offset")?.unwrap_or(0);
+    let length = number("length")?;
+    let rel = Path::new(location);
+    if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        return Err(bad(what, format!("external data location '{location}' must be relative and inside the model's folder")));
+    }
+    let base = base_dir.ok_or_else(|| {
+        bad(what, format!("uses external data '{location}', but the model was not loaded from a file"))
+    })?;
+    let path = base.join(rel);
+    let all = std::fs::read(&path).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let start = offset as usize;
+    let end = match length {
+        Some(l) => start.checked_add(l as usize),
+        None => Some(all.len()),
+    };
+    match end {
+        Some(end) if start <= end && end <= all.len() => Ok(all[start..end].to_vec()),
+        _ => Err(bad(
+            what,
+            format!("external data range offset {offset} length {length:?} is outside '{}' ({} bytes)", path.display(), all.len()),
+        )),
+    }
+}
+
+/// Decodes a `TensorProto` into a tensor. `what` names it in errors.
+pub fn tensor_from_proto(t: &TensorProto, what: &str, base_dir: Option<&Path>) -> Result<Tensor, ImportError> {
+    let elem = element_type(t.data_type).ok_or_else(|| unsupported_type(what, t.data_type))?;
+    if let Some(d) = t.dims.iter().find(|&&d| d < 0) {
+        return Err(bad(what, format!("negative dimension {d} in {:?}", t.dims)));
+    }
+    let shape = Shape::new(t.dims.iter().map(|&d| d as usize));
+    let n = t
+        .dims
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+        .ok_or_else(|| bad(what, format!("dimensions {:?} overflow", t.dims)))?;
+    let raw = if t.data_location == 1 {
+        Some(external_bytes(t, what, base_dir)?)
+    } else if !t.raw_data.is_empty() || n == 0 {
+        Some(t.raw_data.clone())
+    } else {
+        None
+    };
+    if let Some(raw) = raw {
+        return Tensor::from_le_bytes(elem, shape, &raw).map_err(|e| bad(what, e));
+    }
+    let count_err = |got: usize| bad(what, format!("has {got} values for {n} elements of shape {:?}", t.dims));
+    let tensor = match elem {
+        ElementType::F32 => {
+            if t.float_data.len() != n {
+                return Err(count_err(t.float_data.len()));
+            }
+            Tensor::from_vec(shape, t.float_data.clone())
+        }
+        ElementType::F64 => {
+            if t.double_data.len() != n {
+                return Err(count_err(t.double_data.len()));
+            }
+            Tensor::from_vec(shape, t.double_data.clone())
+        }
+        ElementType::I64 => {
+            if t.int64_data.len() != n {
+                return Err(count_err(t.int64_data.len()));
+            }
+            Tensor::from_vec(shape, t.int64_data.clone())
+        }
+        _ => {
+            // int32_data carries every narrower type, 16-bit floats as their bit patterns.
+            if t.int32_data.len() != n {
+                return Err(count_err(t.int32_data.len()));
+            }
+            let v = &t.int32_data;
+            match elem {
+                ElementType::F16 => Tensor::from_vec(shape, v.iter().map(|&b| f16::from_bits(b as u16)).collect()),
+                ElementType::BF16 => Tensor::from_vec(shape, v.iter().map(|&b| bf16::from_bits(b as u16)).collect()),
+                ElementType::Bool => Tensor::from_vec(shape, v.iter().map(|&b| b != 0).collect()),
+                e => Ok(Tensor::from_i64s(e, shape, &v.iter().map(|&x| x as i64).collect::<Vec<_>>())),
+            }
+        }
+    };
+    tensor.map_err(|e| bad(what, e))
+}
+
+/// Encodes a tensor as a `TensorProto` with raw data.
+pub fn tensor_to_proto(t: &Tensor, name: &str) -> TensorProto {
+    TensorProto {
+        dims: t.dims().iter().map(|&d| d as i64).collect(),
+        data_type: data_type_code(t.elem()),
+        name: name.to_string(),
+        raw_data: t.to_le_bytes(),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,299 @@
+//! The ONNX backend node-test runner: imports each test model, runs it, and compares with
+//! the expected outputs.
+//!
+//! The test data comes from the `onnx` wheel's generators (`scripts/gen_node_tests.py`,
+//! run by the set-up). Each case is one folder with `model.onnx`, `meta.json` (tolerances
+//! and the op under test) and `test_data_set_0/{input,output}_<i>.pb`.
+//!
+//! Outcomes: *passed*; *failed* (wrong answer, or an error, for a model whose ops Strata
+//! all claims); *unsupported* (an op, element type or feature Strata reports it does not
+//! implement); *skipped* (non-tensor data such as sequences). Strata compiles static
+//! shapes, so inputs that decide shapes (Reshape's `shape` fed as a graph input, say) are
+//! specialized: the runner passes their test values to the importer as constants.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use strata_ir::{interp, Tensor};
+use strata_onnx::{ImportError, ImportOptions};
+
+/// How one case ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Passed,
+    Failed(String),
+    Unsupported(String),
+    Skipped(String),
+}
+
+/// One case's result.
+#[derive(Clone, Debug)]
+pub struct CaseResult {
+    pub name: String,
+    /// The ONNX op the case tests.
+    pub op: String,
+    pub outcome: Outcome,
+}
+
+/// All results of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub cases: Vec<CaseResult>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    passed: usize,
+    failed: usize,
+    unsupported: usize,
+    skipped: usize,
+}
+
+impl Report {
+    fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.cases.iter().filter(|c| f(&c.outcome)).count()
+    }
+
+    pub fn passed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Passed))
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Failed(_)))
+    }
+
+    pub fn unsupported(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Unsupported(_)))
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Skipped(_)))
+    }
+
+    /// The per-op table: claimed ops first, then the rest.
+    pub fn table(&self) -> String {
+        let claimed: Vec<&str> = strata_onnx::supported_op_types();
+        let mut per_op: BTreeMap<(bool, &str), Counts> = BTreeMap::new();
+        for c in &self.cases {
+            let is_claimed = claimed.contains(&c.op.as_str());
+            let e = per_op.entry((!is_claimed, c.op.as_str())).or_default();
+            match c.outcome {
+                Outcome::Passed => e.passed += 1,
+                Outcome::Failed(_) => e.failed += 1,
+                Outcome::Unsupported(_) => e.unsupported += 1,
+                Outcome::Skipped(_) => e.skipped += 1,
+            }
+        }
+        let mut s = String::new();
+        let _ = writeln!(s, "| op | claimed | passed | failed | unsupported | skipped |");
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
+        for ((unclaimed, op), c) in &per_op {
+            let _ = writeln!(
+                s,
+                "| {op} | {} | {} | {} | {} | {} |",
+                if *unclaimed { "no" } else { "yes" },
+                c.passed,
+                c.failed,
+                c.unsupported,
+                c.skipped
+            );
+        }
+        s
+    }
+
+    /// The closing line: `N passed, N failed, ...`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} unsupported, {} skipped ({} cases)",
+            self.passed(),
+            self.failed(),
+            self.unsupported(),
+            self.skipped(),
+            self.cases.len()
+        )
+    }
+}
+
+/// Where the set-up writes the node tests: `$STRATA_ONNX_NODE_TESTS`, else
+/// `.cache/onnx-node-tests` in the repository.
+pub fn default_data_dir() -> PathBuf {
+    std::env::var_os("STRATA_ONNX_NODE_TESTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/onnx-node-tests"))
+}
+
+fn read_numbered(dir: &Path, prefix: &str) -> Result<Vec<Tensor>, ImportError> {
+    let mut out = Vec::new();
+    loop {
+        let p = dir.join(format!("{prefix}_{}.pb", out.len()));
+        if !p.exists() {
+            return Ok(out);
+        }
+        out.push(strata_onnx::read_tensor_file(&p)?.1);
+    }
+}
+
+/// Compares like `numpy.testing.assert_allclose(actual, expected, rtol, atol)` with
+/// NaNs equal, and requires the same shape and element type.
+pub fn compare(actual: &Tensor, expected: &Tensor, rtol: f64, atol: f64) -> Result<(), String> {
+    if actual.elem() != expected.elem() || actual.dims() != expected.dims() {
+        return Err(format!("got {}, expected {}", actual.ty(), expected.ty()));
+    }
+    if !expected.elem().is_float() {
+        let (a, e) = (actual.to_i64s(), expected.to_i64s());
+        if let Some(i) = (0..a.len()).find(|&i| a[i] != e[i]) {
+            return Err(format!("element {i}: got {}, expected {}", a[i], e[i]));
+        }
+        return Ok(());
+    }
+    let (a, e) = (actual.to_f64s(), expected.to_f64s());
+    let mut worst: Option<(usize, f64)> = None;
+    for i in 0..a.len() {
+        let ok = (a[i].is_nan() && e[i].is_nan())
+            || a[i] == e[i]
+            || (a[i] - e[i]).abs() <= atol + rtol * e[i].abs();
+        if !ok {
+            let d = (a[i] - e[i]).abs();
+            if worst.is_none_or(|(_, w)| d > w || d.is_nan()) {
+                worst = Some((i, d));
+            }
+        }
+    }
+    match worst {
+        None => Ok(()),
+        Some((i, d)) => Err(format!("element {i}: got {}, expected {} (|diff| {d:e})", a[i], e[i])),
+    }
+}
+
+fn unsupported_or_failed(e: ImportError) -> Outcome {
+    if e.is_unsupported() {
+        Outcome::Unsupported(e.to_string())
+    } else {
+        Outcome::Failed(e.to_string())
+    }
+}
+
+/// Runs one case folder.
+pub fn run_case(dir: &Path) -> CaseResult {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let meta: serde_json::Value = std::fs::read_to_string(dir.join("meta.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let op = meta["op"].as_str().unwrap_or("?").to_string();
+    let outcome = if let Some(reason) = meta["skip"].as_str() {
+        Outcome::Skipped(reason.to_string())
+    } else {
+        let rtol = meta["rtol"].as_f64().unwrap_or(1e-3);
+        let atol = meta["atol"].as_f64().unwrap_or(1e-7);
+        match std::panic::catch_unwind(|| run_case_inner(dir, rtol, atol)) {
+            Ok(o) => o,
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Outcome::Failed(format!("panicked: {msg}"))
+            }
+        }
+    };
+    CaseResult { name, op, outcome }
+}
+
+fn run_case_inner(dir: &Path, rtol: f64, atol: f64) -> Outcome {
+    let data = dir.join("test_data_set_0");
+    let inputs = match read_numbered(&data, "input") {
+        Ok(v) => v,
+        Err(e) => return unsupported_or_failed(e),
+    };
+    let expected = match read_numbered(&data, "output") {
+        Ok(v) => v,
+        Err(e) => return unsupported_or_failed(e),
+    };
+    let bytes = match std::fs::read(dir.join("model.onnx")) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Failed(format!("cannot read model: {e}")),
+    };
+    let input_names: Vec<String> = match strata_onnx::proto::decode_model(&bytes) {
+        Ok(m) => {
+            let g = m.graph.unwrap_or_default();
+            let inits: Vec<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
+            g.input.iter().filter(|i| !inits.contains(&i.name.as_str())).map(|i| i.name.clone()).collect()
+        }
+        Err(e) => return Outcome::Failed(format!("cannot decode model: {e}")),
+    };
+    let by_name: HashMap<&str, &Tensor> = input_names.iter().map(|s| s.as_str()).zip(&inputs).collect();
+    let mut options = ImportOptions::default();
+    // Specialize shape-deciding inputs to their test values, as many rounds as needed.
+    let module = loop {
+        match strata_onnx::import_model(&bytes, Some(dir), &options) {
+            Ok(m) => break m,
+            Err(ImportError::NotConstant { graph_inputs, .. })
+                if !graph_inputs.is_empty()
+                    && graph_inputs.iter().all(|g| by_name.contains_key(g.as_str()) && !options.constant_inputs.contains_key(g)) =>
+            {
+                for g in graph_inputs {
+                    options.constant_inputs.insert(g.clone(), by_name[g.as_str()].clone());
+                }
+            }
+            Err(e) => return unsupported_or_failed(e),
+        }
+    };
+    let args: Vec<Tensor> = input_names
+        .iter()
+        .zip(&inputs)
+        .filter(|(n, _)| !options.constant_inputs.contains_key(*n))
+        .map(|(_, t)| t.clone())
+        .collect();
+    let outputs = match interp::run(&module, "main", &args) {
+        Ok(o) => o,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    if outputs.len() != expected.len() {
+        return Outcome::Failed(format!("{} outputs, expected {}", outputs.len(), expected.len()));
+    }
+    for (i, (a, e)) in outputs.iter().zip(&expected).enumerate() {
+        // The expected values of 16-bit float cases come from reference code computing in
+        // wider precision; allow two units in the last place of the output type.
+        let rtol = match e.elem() {
+            strata_ir::ElementType::F16 => rtol.max(2.0 * 2f64.powi(-10)),
+            strata_ir::ElementType::BF16 => rtol.max(2.0 * 2f64.powi(-7)),
+            _ => rtol,
+        };
+        if let Err(msg) = compare(a, e, rtol, atol) {
+            return Outcome::Failed(format!("output {i}: {msg}"));
+        }
+    }
+    Outcome::Passed
+}
+
+/// Runs every case under `root` whose name contains `filter`, on all cores.
+pub fn run_suite(root: &Path, filter: Option<&str>) -> std::io::Result<Report> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("model.onnx").exists())
+        .filter(|p| filter.is_none_or(|f| p.file_name().is_some_and(|n| n.to_string_lossy().contains(f))))
+        .collect();
+    dirs.sort();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut cases: Vec<CaseResult> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(d) = dirs.get(i) else { break };
+                        mine.push(run_case(d));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Report { cases })
+}
