@@ -44,5 +44,5 @@ pub use module::{Function, Location, Module, OpId, OpSpec, ValueId};
 pub use parser::{parse_module, ParseError};
 pub use printer::print_module;
 pub use tensor::{Element, Tensor, TensorData};
-pub use types::{ElementType, Shape, TensorType, Type};
+pub use types::{ElementType, FunctionType, Shape, TensorType, Type};
 pub use verify::{verify_module, VerifyError};

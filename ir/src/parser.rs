@@ -94,9 +94,11 @@ enum DenseLit {
 
 impl Parser<'_> {
     fn position(&self, at: usize) -> (u32, u32) {
-        let before = &self.text[..at.min(self.text.len())];
-        let line = before.matches('\n').count() as u32 + 1;
-        let col = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) as u32 + 1;
+        let before = &self.src[..at.min(self.src.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |nl| nl + 1);
+        // Columns count characters, not bytes.
+        let col = before[line_start..].iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32 + 1;
         (line, col)
     }
 
@@ -111,6 +113,12 @@ impl Parser<'_> {
 
     fn error(&self, message: impl Into<String>) -> ParseError {
         self.error_at(self.pos, message)
+    }
+
+    /// The position of the next token.
+    fn here(&mut self) -> usize {
+        self.skip_ws();
+        self.pos
     }
 
     fn skip_ws(&mut self) {
@@ -209,7 +217,7 @@ impl Parser<'_> {
                     break;
                 }
                 Some(b'\\') => {
-                    let esc_at = self.pos;
+                    let esc_at = self.here();
                     let c = *self.src.get(self.pos + 1).ok_or_else(|| self.error("bad escape"))?;
                     self.pos += 2;
                     match c {
@@ -269,7 +277,7 @@ impl Parser<'_> {
     }
 
     fn integer(&mut self) -> PResult<i64> {
-        let at = self.pos;
+        let at = self.here();
         let tok = self.number_token()?;
         tok.parse::<i64>()
             .map_err(|_| self.error_at(at, format!("expected an integer, found '{tok}'")))
@@ -356,7 +364,7 @@ impl Parser<'_> {
         let mut result_groups: Vec<(String, usize, usize)> = Vec::new();
         if self.peek_char() == Some(b'%') {
             loop {
-                let at = self.pos;
+                let at = self.here();
                 let name = self.value_name()?;
                 if name.contains('#') {
                     return Err(self.error_at(at, "a result name cannot contain '#'"));
@@ -377,7 +385,7 @@ impl Parser<'_> {
             }
             self.expect("=")?;
         }
-        let name_at = self.pos;
+        let name_at = self.here();
         let name = self.string_lit()?;
         if !name.contains('.') {
             return Err(self.error_at(
@@ -389,7 +397,7 @@ impl Parser<'_> {
         let mut operands = Vec::new();
         if !self.eat(")") {
             loop {
-                let at = self.pos;
+                let at = self.here();
                 let v = self.value_name()?;
                 operands.push((self.lookup(&v, at)?, at));
                 if self.eat(")") {
@@ -418,7 +426,7 @@ impl Parser<'_> {
             attrs.extend(dict);
         }
         self.expect(":")?;
-        let sig_at = self.pos;
+        let sig_at = self.here();
         let sig = match self.parse_type()? {
             Type::Function(ft) => ft,
             other => return Err(self.error_at(sig_at, format!("expected a function type, found {other}"))),
@@ -512,7 +520,7 @@ impl Parser<'_> {
             self.ops_until_close(block)?;
         }
         while self.peek_char() == Some(b'^') {
-            let at = self.pos;
+            let at = self.here();
             self.pos += 1;
             let label = self.ident()?;
             if labels.contains(&label) {
@@ -522,7 +530,7 @@ impl Parser<'_> {
             let mut args = Vec::new();
             if self.eat("(") && !self.eat(")") {
                 loop {
-                    let arg_at = self.pos;
+                    let arg_at = self.here();
                     let name = self.value_name()?;
                     self.expect(":")?;
                     let ty = self.parse_type()?;
@@ -559,7 +567,7 @@ impl Parser<'_> {
             return Ok(());
         }
         loop {
-            let at = self.pos;
+            let at = self.here();
             let key = if self.peek_char() == Some(b'"') {
                 self.string_lit()?
             } else {
@@ -582,7 +590,7 @@ impl Parser<'_> {
     }
 
     fn attribute(&mut self) -> PResult<Attribute> {
-        let at = self.pos;
+        let at = self.here();
         match self.peek_char() {
             Some(b'"') => Ok(Attribute::String(self.string_lit()?)),
             Some(b'[') => {
@@ -630,10 +638,10 @@ impl Parser<'_> {
     }
 
     fn number_attr(&mut self) -> PResult<Attribute> {
-        let at = self.pos;
+        let at = self.here();
         let tok = self.number_token()?;
         let ty = if self.eat(":") {
-            let ty_at = self.pos;
+            let ty_at = self.here();
             match self.parse_type()? {
                 Type::Scalar(e) => Some(e),
                 other => return Err(self.error_at(ty_at, format!("expected a scalar type, found {other}"))),
@@ -701,12 +709,12 @@ impl Parser<'_> {
     fn array_attr(&mut self) -> PResult<Attribute> {
         self.expect("array")?;
         self.expect("<")?;
-        let at = self.pos;
+        let at = self.here();
         let elem = self.ident()?;
         let mut tokens = Vec::new();
         if self.eat(":") {
             loop {
-                let tok_at = self.pos;
+                let tok_at = self.here();
                 tokens.push((self.number_token()?, tok_at));
                 if !self.eat(",") {
                     break;
@@ -735,7 +743,7 @@ impl Parser<'_> {
     fn dense_attr(&mut self) -> PResult<Attribute> {
         self.expect("dense")?;
         self.expect("<")?;
-        let body_at = self.pos;
+        let body_at = self.here();
         let body = if self.peek_char() == Some(b'"') {
             Err(self.string_lit()?)
         } else {
@@ -743,7 +751,7 @@ impl Parser<'_> {
         };
         self.expect(">")?;
         self.expect(":")?;
-        let ty_at = self.pos;
+        let ty_at = self.here();
         let ty = match self.parse_type()? {
             Type::Tensor(t) => t,
             other => return Err(self.error_at(ty_at, format!("dense attributes need a tensor type, found {other}"))),
@@ -753,13 +761,14 @@ impl Parser<'_> {
                 let digits = hex
                     .strip_prefix("0x")
                     .ok_or_else(|| self.error_at(body_at, "hex dense data must start with 0x"))?;
-                if digits.len() % 2 != 0 {
-                    return Err(self.error_at(body_at, "hex dense data has an odd number of digits"));
+                if digits.len() % 2 != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(self.error_at(body_at, "hex dense data must be an even number of hex digits"));
                 }
-                let bytes = (0..digits.len() / 2)
-                    .map(|i| u8::from_str_radix(&digits[2 * i..2 * i + 2], 16))
-                    .collect::<Result<Vec<u8>, _>>()
-                    .map_err(|_| self.error_at(body_at, "bad hex digit in dense data"))?;
+                let bytes: Vec<u8> = digits
+                    .as_bytes()
+                    .chunks(2)
+                    .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("zz"), 16).unwrap_or(0))
+                    .collect();
                 let size = ty.elem.size_bytes();
                 let numel = ty.shape.numel();
                 let bytes = if bytes.len() == size && numel != 1 {
@@ -776,7 +785,7 @@ impl Parser<'_> {
     }
 
     fn dense_lit(&mut self) -> PResult<DenseLit> {
-        let at = self.pos;
+        let at = self.here();
         if self.eat("[") {
             let mut items = Vec::new();
             if !self.eat("]") {
@@ -876,7 +885,7 @@ impl Parser<'_> {
     }
 
     fn parse_type(&mut self) -> PResult<Type> {
-        let at = self.pos;
+        let at = self.here();
         if self.peek_char() == Some(b'(') {
             self.pos += 1;
             let inputs = self.type_list_until(")")?;
@@ -914,7 +923,7 @@ impl Parser<'_> {
                     break;
                 }
             }
-            let elem_at = self.pos;
+            let elem_at = self.here();
             let elem_name = self.ident()?;
             let elem = ElementType::from_mlir_name(&elem_name)
                 .ok_or_else(|| self.error_at(elem_at, format!("unsupported element type '{elem_name}'")))?;

@@ -320,10 +320,10 @@ impl Tensor {
     pub fn from_le_bytes(elem: ElementType, shape: Shape, bytes: &[u8]) -> Result<Self, String> {
         let size = elem.size_bytes();
         let n = shape.numel();
-        if bytes.len() != n * size {
+        if n.checked_mul(size) != Some(bytes.len()) {
             return Err(format!(
                 "{n} elements of {elem} need {} bytes, got {}",
-                n * size,
+                n.saturating_mul(size),
                 bytes.len()
             ));
         }

@@ -122,9 +122,13 @@ impl Shape {
         &self.0
     }
 
-    /// Number of elements (1 for a scalar, 0 when any dimension is 0).
+    /// Number of elements (1 for a scalar, 0 when any dimension is 0). Saturates
+    /// instead of overflowing, so absurd shapes from bad input fail size checks cleanly.
     pub fn numel(&self) -> usize {
-        self.0.iter().product()
+        if self.0.contains(&0) {
+            return 0;
+        }
+        self.0.iter().fold(1usize, |acc, &d| acc.saturating_mul(d))
     }
 
     /// Row-major strides in elements.

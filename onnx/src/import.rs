@@ -15,6 +15,9 @@ use strata_ir::graph;
 use strata_ir::module::BlockId;
 use strata_ir::{Attribute, Function, Location, Module, OpSpec, Tensor, TensorType, Type, ValueId};
 
+/// The largest result, in elements, that import folds into a constant.
+pub(crate) const FOLD_LIMIT: usize = 1 << 24;
+
 /// The ONNX op types the importer converts (the graph dialect's plus those import
 /// resolves itself), sorted. This is the list of ops Strata claims to support.
 pub fn supported_op_types() -> Vec<&'static str> {
@@ -473,7 +476,13 @@ impl<'a> Importer<'a> {
         let result_types = graph::infer_types(op, &types, &attrs, num_results).map_err(|e| node.error(e))?;
         let deps: BTreeSet<String> = operands.iter().flat_map(|&v| self.values[v].deps.iter().cloned()).collect();
         let deps = Rc::new(deps);
-        if !operands.is_empty() && operands.iter().all(|&v| self.values[v].known.is_some()) {
+        // Fold when every operand is known, unless the result is too large to keep around
+        // as a constant (then the op computes it at run time).
+        let result_elems = result_types.iter().fold(0usize, |acc, t| acc.saturating_add(t.shape.numel()));
+        if !operands.is_empty()
+            && result_elems <= FOLD_LIMIT
+            && operands.iter().all(|&v| self.values[v].known.is_some())
+        {
             let def = graph::op_def(op).ok_or_else(|| node.error(format!("unknown graph op '{op}'")))?;
             let known: Vec<Rc<Tensor>> = operands.iter().map(|&v| self.values[v].known.clone().expect("checked")).collect();
             let refs: Vec<&Tensor> = known.iter().map(|t| t.as_ref()).collect();

@@ -263,6 +263,9 @@ fn dropout(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError
     let mut out = vec![x];
     if node.num_outputs() > 1 {
         let ty = imp.values[x].ty.clone();
+        if ty.shape.numel() > crate::import::FOLD_LIMIT {
+            return Err(node.unsupported("the mask output of a very large Dropout"));
+        }
         let mask = Tensor::from_bools(ty.shape.clone(), vec![true; ty.shape.numel()]);
         out.push(imp.known(mask, Rc::default()));
     }
@@ -293,6 +296,9 @@ fn constant_of_shape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, I
         None => Tensor::scalar(0.0f32),
     };
     let shape = Shape::new(dims.iter().map(|&d| d as usize));
+    if shape.numel() > crate::import::FOLD_LIMIT {
+        return Err(node.unsupported(format!("a constant of shape {dims:?} is too large to build at import")));
+    }
     let zeros = vec![0usize; shape.numel()];
     let t = fill.gather_flat(shape, &zeros);
     let deps = imp.values[imp.required(node, 0)?].deps.clone();

@@ -1,0 +1,242 @@
+"""Builds Strata's test models with random weights (opset 17) and their reference outputs.
+
+For each model this writes, under <out>/<name>/:
+    model.onnx
+    inputs/<input name>.npy
+    expected/<output name>.npy     (onnxruntime's outputs)
+    manifest.json                  {"inputs": [...], "outputs": [...]}
+
+Models:
+    mlp      a 3-layer perceptron (MatMul+Add, Gemm, Relu, Softmax)
+    resnet   a ResNet-18-style CNN at 224x224 (Conv, BatchNormalization, MaxPool, residual
+             Add, GlobalAveragePool, Flatten, Gemm)
+    bert     a BERT-style encoder layer, written the way exporters write it (Shape/Gather/
+             Concat feeding Reshape, LayerNormalization, Erf-based GELU, masked Softmax)
+    moe      a mixture-of-experts layer (TopK routing, GatherElements, ScatterElements,
+             OneHot, CumSum capacity limits, Equal, Less, Where, batched expert MatMuls)
+
+Usage: models.py OUT_DIR [NAME ...]
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+
+
+class Graph:
+    """A small builder: named initializers and nodes with generated output names."""
+
+    def __init__(self, name, seed):
+        self.name = name
+        self.rng = np.random.default_rng(seed)
+        self.nodes = []
+        self.inits = []
+        self.count = 0
+
+    def const(self, name, array):
+        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def weight(self, name, shape, std):
+        return self.const(name, (self.rng.standard_normal(shape) * std).astype(np.float32))
+
+    def op(self, op_type, inputs, outputs=1, **attrs):
+        self.count += 1
+        node_name = f"{op_type.lower()}_{self.count}"
+        outs = [f"{node_name}_out{i}" if outputs > 1 else node_name for i in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, inputs, outs, name=node_name, **attrs))
+        return outs if outputs > 1 else outs[0]
+
+    def model(self, inputs, outputs):
+        graph = helper.make_graph(self.nodes, self.name, inputs, outputs, self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+        model.ir_version = 8
+        model = onnx.shape_inference.infer_shapes(model)
+        onnx.checker.check_model(model)
+        return model
+
+
+def tensor_info(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def mlp():
+    g = Graph("mlp", 1)
+    x = "x"
+    h = g.op("MatMul", [x, g.weight("w1", (784, 512), (2 / 784) ** 0.5)])
+    h = g.op("Add", [h, g.weight("b1", (512,), 0.1)])
+    h = g.op("Relu", [h])
+    h = g.op("Gemm", [h, g.weight("w2", (256, 512), (2 / 512) ** 0.5), g.weight("b2", (256,), 0.1)], transB=1)
+    h = g.op("Relu", [h])
+    logits = g.op("Gemm", [h, g.weight("w3", (256, 10), (1 / 256) ** 0.5), g.weight("b3", (10,), 0.1)])
+    g.nodes[-1].output[0] = "logits"
+    g.op("Softmax", ["logits"], axis=-1)
+    g.nodes[-1].output[0] = "probs"
+    model = g.model([tensor_info("x", [8, 784])], [tensor_info("logits", [8, 10]), tensor_info("probs", [8, 10])])
+    inputs = {"x": g.rng.standard_normal((8, 784)).astype(np.float32)}
+    return model, inputs
+
+
+def resnet():
+    g = Graph("resnet18", 2)
+
+    def conv_bn(x, cin, cout, k, stride, relu, last_in_block=False):
+        w = g.weight(f"conv{g.count}_w", (cout, cin, k, k), (2 / (cin * k * k)) ** 0.5)
+        y = g.op("Conv", [x, w], kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4)
+        # Residual branches start small so activations stay O(1) through 8 blocks.
+        gamma = g.rng.uniform(0.1, 0.3 if last_in_block else 1.0, cout).astype(np.float32)
+        scale = g.const(f"bn{g.count}_scale", gamma)
+        bias = g.const(f"bn{g.count}_bias", (g.rng.standard_normal(cout) * 0.1).astype(np.float32))
+        mean = g.const(f"bn{g.count}_mean", (g.rng.standard_normal(cout) * 0.1).astype(np.float32))
+        var = g.const(f"bn{g.count}_var", g.rng.uniform(0.5, 1.5, cout).astype(np.float32))
+        y = g.op("BatchNormalization", [y, scale, bias, mean, var], epsilon=1e-5)
+        return g.op("Relu", [y]) if relu else y
+
+    x = conv_bn("image", 3, 64, 7, 2, True)
+    x = g.op("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    cin = 64
+    for stage, cout in enumerate([64, 128, 256, 512]):
+        for block in range(2):
+            stride = 2 if stage > 0 and block == 0 else 1
+            y = conv_bn(x, cin, cout, 3, stride, True)
+            y = conv_bn(y, cout, cout, 3, 1, False, last_in_block=True)
+            shortcut = conv_bn(x, cin, cout, 1, stride, False) if (stride != 1 or cin != cout) else x
+            x = g.op("Relu", [g.op("Add", [y, shortcut])])
+            cin = cout
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("Gemm", [x, g.weight("fc_w", (1000, 512), (1 / 512) ** 0.5), g.weight("fc_b", (1000,), 0.01)], transB=1)
+    g.nodes[-1].output[0] = "logits"
+    model = g.model([tensor_info("image", [1, 3, 224, 224])], [tensor_info("logits", [1, 1000])])
+    inputs = {"image": g.rng.standard_normal((1, 3, 224, 224)).astype(np.float32)}
+    return model, inputs
+
+
+def bert():
+    g = Graph("bert_layer", 3)
+    batch, seq, hidden, heads, ffn = 1, 128, 768, 12, 3072
+    head = hidden // heads
+    x, mask = "hidden_states", "attention_mask"
+
+    def dense(inp, n_in, n_out, name):
+        y = g.op("MatMul", [inp, g.weight(f"{name}_w", (n_in, n_out), 0.02)])
+        return g.op("Add", [y, g.weight(f"{name}_b", (n_out,), 0.02)])
+
+    # Exporters compute reshape targets from the runtime shape: Shape -> Gather -> Concat.
+    shape = g.op("Shape", [x])
+    b = g.op("Gather", [shape, g.const("idx0", np.array(0, np.int64))], axis=0)
+    s = g.op("Gather", [shape, g.const("idx1", np.array(1, np.int64))], axis=0)
+    b1 = g.op("Unsqueeze", [b, g.const("ax0", np.array([0], np.int64))])
+    s1 = g.op("Unsqueeze", [s, g.const("ax0b", np.array([0], np.int64))])
+    split_shape = g.op("Concat", [b1, s1, g.const("heads_dims", np.array([heads, head], np.int64))], axis=0)
+    merged_shape = g.op("Concat", [b1, s1, g.const("hidden_dim", np.array([hidden], np.int64))], axis=0)
+
+    def split_heads(t):
+        return g.op("Transpose", [g.op("Reshape", [t, split_shape])], perm=[0, 2, 1, 3])
+
+    q = split_heads(dense(x, hidden, hidden, "query"))
+    k = split_heads(dense(x, hidden, hidden, "key"))
+    v = split_heads(dense(x, hidden, hidden, "value"))
+    scores = g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])])
+    scores = g.op("Div", [scores, g.const("sqrt_d", np.array(np.sqrt(head), np.float32))])
+    # Extended mask: (1 - mask) * -10000, broadcast over heads and query positions.
+    m = g.op("Unsqueeze", [mask, g.const("ax12", np.array([1, 2], np.int64))])
+    m = g.op("Sub", [g.const("one", np.array(1.0, np.float32)), m])
+    m = g.op("Mul", [m, g.const("neg", np.array(-10000.0, np.float32))])
+    probs = g.op("Softmax", [g.op("Add", [scores, m])], axis=-1)
+    ctx = g.op("Transpose", [g.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
+    ctx = g.op("Reshape", [ctx, merged_shape])
+    attn = dense(ctx, hidden, hidden, "attn_out")
+    h = g.op("LayerNormalization", [g.op("Add", [attn, x]), g.const("ln1_g", np.ones(hidden, np.float32)),
+                                    g.weight("ln1_b", (hidden,), 0.02)], axis=-1, epsilon=1e-12)
+    inter = dense(h, hidden, ffn, "intermediate")
+    # GELU as exporters decompose it: x * 0.5 * (1 + erf(x / sqrt(2))).
+    erf = g.op("Erf", [g.op("Div", [inter, g.const("sqrt2", np.array(np.sqrt(2.0), np.float32))])])
+    gelu = g.op("Mul", [g.op("Mul", [inter, g.op("Add", [erf, g.const("one_b", np.array(1.0, np.float32))])]),
+                        g.const("half", np.array(0.5, np.float32))])
+    out = dense(gelu, ffn, hidden, "output")
+    g.op("LayerNormalization", [g.op("Add", [out, h]), g.const("ln2_g", np.ones(hidden, np.float32)),
+                                g.weight("ln2_b", (hidden,), 0.02)], axis=-1, epsilon=1e-12)
+    g.nodes[-1].output[0] = "layer_output"
+    model = g.model(
+        [tensor_info(x, [batch, seq, hidden]), tensor_info(mask, [batch, seq])],
+        [tensor_info("layer_output", [batch, seq, hidden])],
+    )
+    attention_mask = np.ones((batch, seq), np.float32)
+    attention_mask[:, seq - 16:] = 0.0
+    inputs = {x: g.rng.standard_normal((batch, seq, hidden)).astype(np.float32), mask: attention_mask}
+    return model, inputs
+
+
+def moe():
+    g = Graph("moe_layer", 4)
+    tokens, dim, experts, ffn, top_k, capacity = 32, 256, 4, 512, 2, 12
+    x = "tokens"
+    logits = g.op("MatMul", [x, g.weight("router_w", (dim, experts), 0.5)])
+    probs = g.op("Softmax", [logits], axis=-1)
+    vals, idx = g.op("TopK", [probs, g.const("k", np.array([top_k], np.int64))], outputs=2, axis=-1)
+    # Renormalize the chosen gates; GatherElements re-reads them from the full softmax.
+    chosen = g.op("GatherElements", [probs, idx], axis=1)
+    gates = g.op("Div", [chosen, g.op("ReduceSum", [vals, g.const("last", np.array([-1], np.int64))], keepdims=1)])
+    # Capacity: each expert takes at most `capacity` token slots, first come first served.
+    onehot = g.op("OneHot", [idx, g.const("depth", np.array(experts, np.int64)),
+                             g.const("onehot_vals", np.array([0.0, 1.0], np.float32))], axis=-1)
+    flat = g.op("Reshape", [onehot, g.const("flat_shape", np.array([tokens * top_k, experts], np.int64))])
+    position = g.op("CumSum", [flat, g.const("axis0", np.array(0, np.int64))], exclusive=1)
+    pos = g.op("ReduceSum", [g.op("Mul", [position, flat]), g.const("last2", np.array([-1], np.int64))], keepdims=0)
+    pos = g.op("Reshape", [pos, g.const("tk_shape", np.array([tokens, top_k], np.int64))])
+    keep = g.op("Less", [pos, g.const("cap", np.array(float(capacity), np.float32))])
+    is_top1 = g.op("Equal", [idx, g.op("ArgMax", [probs], axis=1, keepdims=1)])
+    keep = g.op("Or", [keep, is_top1])
+    gates = g.op("Where", [keep, gates, g.const("zero", np.array(0.0, np.float32))])
+    dense_gates = g.op("ScatterElements", [g.const("zeros", np.zeros((tokens, experts), np.float32)), idx, gates], axis=1)
+    # Every expert runs on every token (batched MatMul over experts); gates select.
+    h = g.op("MatMul", [x, g.weight("w_in", (experts, dim, ffn), (2 / dim) ** 0.5)])
+    h = g.op("Relu", [g.op("Add", [h, g.weight("b_in", (experts, 1, ffn), 0.1)])])
+    y = g.op("MatMul", [h, g.weight("w_out", (experts, ffn, dim), (1 / ffn) ** 0.5)])
+    y = g.op("Transpose", [y], perm=[1, 0, 2])
+    gated = g.op("Mul", [y, g.op("Unsqueeze", [dense_gates, g.const("ax2", np.array([2], np.int64))])])
+    g.op("ReduceSum", [gated, g.const("ax1", np.array([1], np.int64))], keepdims=0)
+    g.nodes[-1].output[0] = "moe_output"
+    model = g.model([tensor_info(x, [tokens, dim])], [tensor_info("moe_output", [tokens, dim])])
+    inputs = {x: g.rng.standard_normal((tokens, dim)).astype(np.float32)}
+    return model, inputs
+
+
+MODELS = {"mlp": mlp, "resnet": resnet, "bert": bert, "moe": moe}
+
+
+def write(out_dir, name):
+    model, inputs = MODELS[name]()
+    folder = os.path.join(out_dir, name)
+    os.makedirs(os.path.join(folder, "inputs"), exist_ok=True)
+    os.makedirs(os.path.join(folder, "expected"), exist_ok=True)
+    onnx.save(model, os.path.join(folder, "model.onnx"))
+    for k, v in inputs.items():
+        np.save(os.path.join(folder, "inputs", f"{k}.npy"), v)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    for n, v in zip(names, session.run(names, inputs)):
+        np.save(os.path.join(folder, "expected", f"{n}.npy"), v)
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump({"inputs": list(inputs), "outputs": names}, f)
+    print(f"{name}: {len(model.graph.node)} nodes -> {folder}")
+
+
+def main():
+    out_dir = sys.argv[1]
+    for name in sys.argv[2:] or list(MODELS):
+        write(out_dir, name)
+
+
+if __name__ == "__main__":
+    main()
