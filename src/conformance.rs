@@ -85,7 +85,10 @@ impl Report {
             }
         }
         let mut s = String::new();
-        let _ = writeln!(s, "| op | claimed | passed | failed | unsupported | skipped |");
+        let _ = writeln!(
+            s,
+            "| op | claimed | passed | failed | unsupported | skipped |"
+        );
         let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
         for ((unclaimed, op), c) in &per_op {
             let _ = writeln!(
@@ -161,7 +164,10 @@ pub fn compare(actual: &Tensor, expected: &Tensor, rtol: f64, atol: f64) -> Resu
     }
     match worst {
         None => Ok(()),
-        Some((i, d)) => Err(format!("element {i}: got {}, expected {} (|diff| {d:e})", a[i], e[i])),
+        Some((i, d)) => Err(format!(
+            "element {i}: got {}, expected {} (|diff| {d:e})",
+            a[i], e[i]
+        )),
     }
 }
 
@@ -175,7 +181,10 @@ fn unsupported_or_failed(e: ImportError) -> Outcome {
 
 /// Runs one case folder.
 pub fn run_case(dir: &Path) -> CaseResult {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let meta: serde_json::Value = std::fs::read_to_string(dir.join("meta.json"))
         .ok()
         .and_then(|s| serde_json::from_str(&s).ok())
@@ -219,11 +228,19 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64) -> Outcome {
         Ok(m) => {
             let g = m.graph.unwrap_or_default();
             let inits: Vec<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
-            g.input.iter().filter(|i| !inits.contains(&i.name.as_str())).map(|i| i.name.clone()).collect()
+            g.input
+                .iter()
+                .filter(|i| !inits.contains(&i.name.as_str()))
+                .map(|i| i.name.clone())
+                .collect()
         }
         Err(e) => return Outcome::Failed(format!("cannot decode model: {e}")),
     };
-    let by_name: HashMap<&str, &Tensor> = input_names.iter().map(|s| s.as_str()).zip(&inputs).collect();
+    let by_name: HashMap<&str, &Tensor> = input_names
+        .iter()
+        .map(|s| s.as_str())
+        .zip(&inputs)
+        .collect();
     let mut options = ImportOptions::default();
     // Specialize shape-deciding inputs to their test values, as many rounds as needed.
     let module = loop {
@@ -231,10 +248,14 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64) -> Outcome {
             Ok(m) => break m,
             Err(ImportError::NotConstant { graph_inputs, .. })
                 if !graph_inputs.is_empty()
-                    && graph_inputs.iter().all(|g| by_name.contains_key(g.as_str()) && !options.constant_inputs.contains_key(g)) =>
+                    && graph_inputs.iter().all(|g| {
+                        by_name.contains_key(g.as_str()) && !options.constant_inputs.contains_key(g)
+                    }) =>
             {
                 for g in graph_inputs {
-                    options.constant_inputs.insert(g.clone(), by_name[g.as_str()].clone());
+                    options
+                        .constant_inputs
+                        .insert(g.clone(), by_name[g.as_str()].clone());
                 }
             }
             Err(e) => return unsupported_or_failed(e),
@@ -251,7 +272,11 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64) -> Outcome {
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     if outputs.len() != expected.len() {
-        return Outcome::Failed(format!("{} outputs, expected {}", outputs.len(), expected.len()));
+        return Outcome::Failed(format!(
+            "{} outputs, expected {}",
+            outputs.len(),
+            expected.len()
+        ));
     }
     for (i, (a, e)) in outputs.iter().zip(&expected).enumerate() {
         // The expected values of 16-bit float cases come from reference code computing in
@@ -273,7 +298,12 @@ pub fn run_suite(root: &Path, filter: Option<&str>) -> std::io::Result<Report> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("model.onnx").exists())
-        .filter(|p| filter.is_none_or(|f| p.file_name().is_some_and(|n| n.to_string_lossy().contains(f))))
+        .filter(|p| {
+            filter.is_none_or(|f| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().contains(f))
+            })
+        })
         .collect();
     dirs.sort();
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -292,7 +322,10 @@ pub fn run_suite(root: &Path, filter: Option<&str>) -> std::io::Result<Report> {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Report { cases })

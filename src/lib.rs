@@ -15,7 +15,9 @@ use std::path::Path;
 
 /// Loads a model from an ONNX file (imported) or IR text (parsed), verified either way.
 pub fn load_model(path: &Path, options: &onnx::ImportOptions) -> anyhow::Result<ir::Module> {
-    let is_onnx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
+    let is_onnx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
     if is_onnx {
         return Ok(onnx::import_file(path, options)?);
     }
@@ -30,7 +32,13 @@ pub fn load_model(path: &Path, options: &onnx::ImportOptions) -> anyhow::Result<
 pub fn sanitize_file_name(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     match s.as_str() {
         "" | "." | ".." => format!("_{s}"),

@@ -70,14 +70,23 @@ fn import_options(shapes: &[String]) -> Result<ImportOptions> {
         let (name, dims) = split_assignment(s)?;
         let dims = dims
             .split('x')
-            .map(|d| d.parse::<usize>().with_context(|| format!("bad dimension '{d}' in '{s}'")))
+            .map(|d| {
+                d.parse::<usize>()
+                    .with_context(|| format!("bad dimension '{d}' in '{s}'"))
+            })
             .collect::<Result<Vec<_>>>()?;
         options.input_shapes.insert(name.to_string(), dims);
     }
     Ok(options)
 }
 
-fn run_model(model: &Path, inputs: &[String], output_dir: &Path, function: &str, shapes: &[String]) -> Result<()> {
+fn run_model(
+    model: &Path,
+    inputs: &[String],
+    output_dir: &Path,
+    function: &str,
+    shapes: &[String],
+) -> Result<()> {
     let module = strata::load_model(model, &import_options(shapes)?)?;
     let func = module
         .function(function)
@@ -87,7 +96,10 @@ fn run_model(model: &Path, inputs: &[String], output_dir: &Path, function: &str,
     for s in inputs {
         let (name, file) = split_assignment(s)?;
         if !names.iter().any(|n| n == name) {
-            bail!("the model has no input '{name}' (inputs: {})", names.join(", "));
+            bail!(
+                "the model has no input '{name}' (inputs: {})",
+                names.join(", ")
+            );
         }
         let bytes = std::fs::read(file).with_context(|| format!("cannot read '{file}'"))?;
         let t = npy::from_npy(&bytes).map_err(|e| anyhow::anyhow!("'{file}': {e}"))?;
@@ -95,15 +107,27 @@ fn run_model(model: &Path, inputs: &[String], output_dir: &Path, function: &str,
     }
     let missing: Vec<&String> = names.iter().filter(|n| !given.contains_key(*n)).collect();
     if !missing.is_empty() {
-        bail!("missing inputs: {} (give each with --input NAME=file.npy)", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "missing inputs: {} (give each with --input NAME=file.npy)",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
-    let args: Vec<ir::Tensor> = names.iter().map(|n| given.remove(n).expect("checked above")).collect();
+    let args: Vec<ir::Tensor> = names
+        .iter()
+        .map(|n| given.remove(n).expect("checked above"))
+        .collect();
     let outputs = interp::run_function(&module, func, &args)?;
-    std::fs::create_dir_all(output_dir).with_context(|| format!("cannot create '{}'", output_dir.display()))?;
+    std::fs::create_dir_all(output_dir)
+        .with_context(|| format!("cannot create '{}'", output_dir.display()))?;
     for (name, t) in func.output_names(&module).iter().zip(&outputs) {
         let path = output_dir.join(format!("{}.npy", strata::sanitize_file_name(name)));
         let bytes = npy::to_npy(t).map_err(|e| anyhow::anyhow!("output '{name}': {e}"))?;
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write '{}'", path.display()))?;
+        std::fs::write(&path, bytes)
+            .with_context(|| format!("cannot write '{}'", path.display()))?;
         println!("{name}: {} -> {}", t.ty(), path.display());
     }
     Ok(())
@@ -111,26 +135,53 @@ fn run_model(model: &Path, inputs: &[String], output_dir: &Path, function: &str,
 
 fn main_inner(cli: Cli) -> Result<bool> {
     match cli.command {
-        Command::Import { model, output, input_shapes } => {
+        Command::Import {
+            model,
+            output,
+            input_shapes,
+        } => {
             let module = strata::onnx::import_file(&model, &import_options(&input_shapes)?)?;
             let text = ir::print_module(&module);
             match output {
-                Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write '{}'", p.display()))?,
+                Some(p) => std::fs::write(&p, text)
+                    .with_context(|| format!("cannot write '{}'", p.display()))?,
                 None => print!("{text}"),
             }
         }
-        Command::Run { model, inputs, output_dir, function, input_shapes } => {
+        Command::Run {
+            model,
+            inputs,
+            output_dir,
+            function,
+            input_shapes,
+        } => {
             run_model(&model, &inputs, &output_dir, &function, &input_shapes)?;
         }
         Command::Verify { file } => {
             let module = strata::load_model(&file, &ImportOptions::default())?;
-            let ops = module.functions().map(|f| module.block(f.entry_block(&module)).ops.len()).sum::<usize>();
-            println!("{}: ok ({} functions, {ops} ops)", file.display(), module.functions().count());
+            let ops = module
+                .functions()
+                .map(|f| module.block(f.entry_block(&module)).ops.len())
+                .sum::<usize>();
+            println!(
+                "{}: ok ({} functions, {ops} ops)",
+                file.display(),
+                module.functions().count()
+            );
         }
-        Command::Conformance { dir, filter, verbose } => {
+        Command::Conformance {
+            dir,
+            filter,
+            verbose,
+        } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
-            let report = strata::conformance::run_suite(&dir, filter.as_deref())
-                .with_context(|| format!("cannot read node tests in '{}' (run scripts/setup.sh)", dir.display()))?;
+            let report =
+                strata::conformance::run_suite(&dir, filter.as_deref()).with_context(|| {
+                    format!(
+                        "cannot read node tests in '{}' (run scripts/setup.sh)",
+                        dir.display()
+                    )
+                })?;
             print!("{}", report.table());
             if verbose {
                 for c in &report.cases {

@@ -109,7 +109,13 @@ fn write_element(out: &mut String, t: &Tensor, i: usize, float_values: &Option<V
     }
 }
 
-fn write_nested(out: &mut String, t: &Tensor, dim: usize, offset: usize, floats: &Option<Vec<f64>>) {
+fn write_nested(
+    out: &mut String,
+    t: &Tensor,
+    dim: usize,
+    offset: usize,
+    floats: &Option<Vec<f64>>,
+) {
     let dims = t.dims();
     if dim == dims.len() {
         write_element(out, t, offset, floats);
@@ -130,7 +136,9 @@ fn write_nested(out: &mut String, t: &Tensor, dim: usize, offset: usize, floats:
 fn dense_body(t: &Tensor) -> String {
     let elem = t.elem();
     let floats = elem.is_float().then(|| t.to_f64s());
-    let non_finite = floats.as_ref().is_some_and(|v| v.iter().any(|x| !x.is_finite()));
+    let non_finite = floats
+        .as_ref()
+        .is_some_and(|v| v.iter().any(|x| !x.is_finite()));
     // MLIR reads a hex string of one element's size as a splat, so one-element tensors
     // always print as literals; booleans too, since MLIR packs i1 bits in hex form.
     let use_hex = elem != ElementType::Bool
@@ -146,7 +154,10 @@ fn dense_body(t: &Tensor) -> String {
     }
     let mut s = String::new();
     if t.numel() == 1 && non_finite {
-        s.push_str(&format_float_hex(floats.as_ref().map_or(0.0, |v| v[0]), elem));
+        s.push_str(&format_float_hex(
+            floats.as_ref().map_or(0.0, |v| v[0]),
+            elem,
+        ));
         return s;
     }
     write_nested(&mut s, t, 0, 0, &floats);
@@ -169,10 +180,7 @@ fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
 }
 
 /// Writes `{a = 1 : i64, b = "x"}`, or nothing for an empty dictionary when `elide_empty`.
-pub fn write_dict(
-    f: &mut fmt::Formatter<'_>,
-    dict: &BTreeMap<String, Attribute>,
-) -> fmt::Result {
+pub fn write_dict(f: &mut fmt::Formatter<'_>, dict: &BTreeMap<String, Attribute>) -> fmt::Result {
     f.write_char('{')?;
     for (i, (k, v)) in dict.iter().enumerate() {
         if i > 0 {
@@ -257,7 +265,10 @@ mod tests {
     fn attributes_print_in_mlir_syntax() {
         assert_eq!(Attribute::Int(-3).to_string(), "-3 : i64");
         assert_eq!(Attribute::I64Array(vec![]).to_string(), "array<i64>");
-        assert_eq!(Attribute::I64Array(vec![1, 2]).to_string(), "array<i64: 1, 2>");
+        assert_eq!(
+            Attribute::I64Array(vec![1, 2]).to_string(),
+            "array<i64: 1, 2>"
+        );
         assert_eq!(Attribute::String("a\"b".into()).to_string(), "\"a\\\"b\"");
         let t = Tensor::from_vec(vec![2, 1], vec![1.5f32, -2.0]).unwrap();
         assert_eq!(
@@ -265,6 +276,9 @@ mod tests {
             "dense<[[1.5], [-2.0]]> : tensor<2x1xf32>"
         );
         let b = Tensor::from_vec(vec![2], vec![true, false]).unwrap();
-        assert_eq!(Attribute::Dense(b).to_string(), "dense<[true, false]> : tensor<2xi1>");
+        assert_eq!(
+            Attribute::Dense(b).to_string(),
+            "dense<[true, false]> : tensor<2xi1>"
+        );
     }
 }

@@ -42,7 +42,11 @@ pub fn run(m: &Module, name: &str, inputs: &[Tensor]) -> Result<Vec<Tensor>, Int
 }
 
 /// Runs `func` on `inputs`, checking them against its signature first.
-pub fn run_function(m: &Module, func: Function, inputs: &[Tensor]) -> Result<Vec<Tensor>, InterpError> {
+pub fn run_function(
+    m: &Module,
+    func: Function,
+    inputs: &[Tensor],
+) -> Result<Vec<Tensor>, InterpError> {
     let args = func.arguments(m);
     let names = func.input_names(m);
     if inputs.len() != args.len() {
@@ -57,7 +61,10 @@ pub fn run_function(m: &Module, func: Function, inputs: &[Tensor]) -> Result<Vec
     for ((&arg, t), name) in args.iter().zip(inputs).zip(&names) {
         let expected = m.value_type(arg);
         if &Type::Tensor(t.ty()) != expected {
-            return Err(input_error(format!("input '{name}' must be {expected}, got {}", t.ty())));
+            return Err(input_error(format!(
+                "input '{name}' must be {expected}, got {}",
+                t.ty()
+            )));
         }
         env[arg.index()] = Some(t.clone());
     }
@@ -77,20 +84,23 @@ pub fn run_function(m: &Module, func: Function, inputs: &[Tensor]) -> Result<Vec
             message,
         };
         let operand = |v: ValueId| {
-            env[v.index()]
-                .as_ref()
-                .ok_or_else(|| fail(format!("operand %{} has no value (used before definition?)", v.0)))
+            env[v.index()].as_ref().ok_or_else(|| {
+                fail(format!(
+                    "operand %{} has no value (used before definition?)",
+                    v.0
+                ))
+            })
         };
         if data.name == "func.return" {
-            return data
-                .operands
-                .iter()
-                .map(|&v| operand(v).cloned())
-                .collect();
+            return data.operands.iter().map(|&v| operand(v).cloned()).collect();
         }
         let def = graph::op_def(&data.name)
             .ok_or_else(|| fail("the interpreter has no rule for this op".into()))?;
-        let values = data.operands.iter().map(|&v| operand(v)).collect::<Result<Vec<_>, _>>()?;
+        let values = data
+            .operands
+            .iter()
+            .map(|&v| operand(v))
+            .collect::<Result<Vec<_>, _>>()?;
         let types: Vec<_> = values.iter().map(|t| t.ty()).collect();
         let args = graph::OpArgs {
             name: def.name,
@@ -100,7 +110,11 @@ pub fn run_function(m: &Module, func: Function, inputs: &[Tensor]) -> Result<Vec
         };
         let results = (def.eval)(&args, &values).map_err(fail)?;
         if results.len() < data.results.len() {
-            return Err(fail(format!("produced {} results, expected {}", results.len(), data.results.len())));
+            return Err(fail(format!(
+                "produced {} results, expected {}",
+                results.len(),
+                data.results.len()
+            )));
         }
         for (&r, t) in data.results.iter().zip(results) {
             if &Type::Tensor(t.ty()) != m.value_type(r) {

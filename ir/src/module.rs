@@ -167,7 +167,9 @@ impl Module {
     pub fn tensor_type(&self, v: ValueId) -> Result<&TensorType, String> {
         match self.value_type(v) {
             Type::Tensor(t) => Ok(t),
-            other => Err(format!("expected a tensor value, got a value of type {other}")),
+            other => Err(format!(
+                "expected a tensor value, got a value of type {other}"
+            )),
         }
     }
 
@@ -297,9 +299,16 @@ impl Module {
 
     /// Adds `func.func @name` with named arguments; returns the function and its entry block.
     /// Finish it with [`Module::set_return`].
-    pub fn add_function(&mut self, name: &str, inputs: &[(String, TensorType)]) -> (Function, BlockId) {
+    pub fn add_function(
+        &mut self,
+        name: &str,
+        inputs: &[(String, TensorType)],
+    ) -> (Function, BlockId) {
         let region = self.new_region();
-        let arg_types: Vec<Type> = inputs.iter().map(|(_, t)| Type::Tensor(t.clone())).collect();
+        let arg_types: Vec<Type> = inputs
+            .iter()
+            .map(|(_, t)| Type::Tensor(t.clone()))
+            .collect();
         let entry = self.append_block(region, &arg_types);
         let mut attrs = BTreeMap::new();
         attrs.insert("sym_name".to_string(), Attribute::String(name.to_string()));
@@ -310,7 +319,10 @@ impl Module {
                 results: vec![],
             })),
         );
-        attrs.insert("arg_attrs".to_string(), name_dicts(inputs.iter().map(|(n, _)| n.as_str())));
+        attrs.insert(
+            "arg_attrs".to_string(),
+            name_dicts(inputs.iter().map(|(n, _)| n.as_str())),
+        );
         let op = self.append_op(
             self.body,
             OpSpec {
@@ -327,7 +339,10 @@ impl Module {
     pub fn set_return(&mut self, func: Function, values: &[(String, ValueId)]) {
         let block = func.entry_block(self);
         let operands: Vec<ValueId> = values.iter().map(|(_, v)| *v).collect();
-        let results: Vec<Type> = operands.iter().map(|v| self.value_type(*v).clone()).collect();
+        let results: Vec<Type> = operands
+            .iter()
+            .map(|v| self.value_type(*v).clone())
+            .collect();
         self.append_op(
             block,
             OpSpec {
@@ -340,7 +355,10 @@ impl Module {
         if let Some(Attribute::Type(Type::Function(ft))) = attrs.get_mut("function_type") {
             ft.results = results;
         }
-        attrs.insert("res_attrs".to_string(), name_dicts(values.iter().map(|(n, _)| n.as_str())));
+        attrs.insert(
+            "res_attrs".to_string(),
+            name_dicts(values.iter().map(|(n, _)| n.as_str())),
+        );
     }
 
     /// Makes every use of `from` a use of `to`.
@@ -445,7 +463,9 @@ impl Function {
     /// The `func.return` that ends the entry block, if any.
     pub fn return_op(self, m: &Module) -> Option<OpId> {
         let ops = &m.block(self.entry_block(m)).ops;
-        ops.last().copied().filter(|&op| m.op(op).name == "func.return")
+        ops.last()
+            .copied()
+            .filter(|&op| m.op(op).name == "func.return")
     }
 
     /// The returned values.

@@ -39,18 +39,26 @@ fn elem_from_descr(d: &str) -> Option<ElementType> {
 
 /// Encodes a tensor as `.npy` bytes (format 1.0). bf16 has no numpy dtype and is refused.
 pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, String> {
-    let d = descr(t.elem()).ok_or_else(|| format!("{} tensors cannot be stored in .npy files", t.elem()))?;
+    let d = descr(t.elem())
+        .ok_or_else(|| format!("{} tensors cannot be stored in .npy files", t.elem()))?;
     let shape = match t.dims() {
         [] => "()".to_string(),
         [one] => format!("({one},)"),
-        dims => format!("({})", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let mut header = format!("{{'descr': '{d}', 'fortran_order': False, 'shape': {shape}, }}");
     // Pad so the data starts on a 64-byte boundary, ending the header with a newline.
     let total = MAGIC.len() + 4 + header.len() + 1;
     header.push_str(&" ".repeat((64 - total % 64) % 64));
     header.push('\n');
-    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + t.numel() * t.elem().size_bytes());
+    let mut out =
+        Vec::with_capacity(MAGIC.len() + 4 + header.len() + t.numel() * t.elem().size_bytes());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
@@ -96,7 +104,10 @@ pub fn from_npy(bytes: &[u8]) -> Result<Tensor, String> {
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| p.parse::<usize>().map_err(|_| format!("bad dimension '{p}' in .npy shape")))
+        .map(|p| {
+            p.parse::<usize>()
+                .map_err(|_| format!("bad dimension '{p}' in .npy shape"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let shape = Shape::new(dims.iter().copied());
     let data = &bytes[start + header_len..];

@@ -96,9 +96,16 @@ impl Parser<'_> {
     fn position(&self, at: usize) -> (u32, u32) {
         let before = &self.src[..at.min(self.src.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |nl| nl + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |nl| nl + 1);
         // Columns count characters, not bytes.
-        let col = before[line_start..].iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32 + 1;
+        let col = before[line_start..]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count() as u32
+            + 1;
         (line, col)
     }
 
@@ -178,7 +185,11 @@ impl Parser<'_> {
             return "end of input".into();
         }
         let rest = &self.text[self.pos..];
-        let token: String = rest.chars().take_while(|c| !c.is_whitespace()).take(16).collect();
+        let token: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .take(16)
+            .collect();
         format!("'{token}'")
     }
 
@@ -218,7 +229,10 @@ impl Parser<'_> {
                 }
                 Some(b'\\') => {
                     let esc_at = self.here();
-                    let c = *self.src.get(self.pos + 1).ok_or_else(|| self.error("bad escape"))?;
+                    let c = *self
+                        .src
+                        .get(self.pos + 1)
+                        .ok_or_else(|| self.error("bad escape"))?;
                     self.pos += 2;
                     match c {
                         b'"' => bytes.push(b'"'),
@@ -429,7 +443,11 @@ impl Parser<'_> {
         let sig_at = self.here();
         let sig = match self.parse_type()? {
             Type::Function(ft) => ft,
-            other => return Err(self.error_at(sig_at, format!("expected a function type, found {other}"))),
+            other => {
+                return Err(
+                    self.error_at(sig_at, format!("expected a function type, found {other}"))
+                )
+            }
         };
         if sig.inputs.len() != operands.len() {
             return Err(self.error_at(
@@ -446,7 +464,9 @@ impl Parser<'_> {
             if actual != ty {
                 return Err(self.error_at(
                     *at,
-                    format!("operand #{i} of '{name}' has type {actual}, but the signature says {ty}"),
+                    format!(
+                        "operand #{i} of '{name}' has type {actual}, but the signature says {ty}"
+                    ),
                 ));
             }
         }
@@ -644,7 +664,11 @@ impl Parser<'_> {
             let ty_at = self.here();
             match self.parse_type()? {
                 Type::Scalar(e) => Some(e),
-                other => return Err(self.error_at(ty_at, format!("expected a scalar type, found {other}"))),
+                other => {
+                    return Err(
+                        self.error_at(ty_at, format!("expected a scalar type, found {other}"))
+                    )
+                }
             }
         } else {
             None
@@ -669,8 +693,9 @@ impl Parser<'_> {
                 } else {
                     tok.parse::<i64>().ok()
                 };
-                v.map(Attribute::Int)
-                    .ok_or_else(|| self.error_at(at, format!("integer '{tok}' does not fit in i64")))
+                v.map(Attribute::Int).ok_or_else(|| {
+                    self.error_at(at, format!("integer '{tok}' does not fit in i64"))
+                })
             }
             Some(ElementType::Bool) => match tok.as_str() {
                 "0" => Ok(Attribute::Bool(false)),
@@ -688,8 +713,9 @@ impl Parser<'_> {
         if let Some(hex) = tok.strip_prefix("0x") {
             let bits = u64::from_str_radix(hex, 16)
                 .map_err(|_| self.error_at(at, format!("bad hex float '{tok}'")))?;
-            return float_from_bits(bits, elem)
-                .ok_or_else(|| self.error_at(at, format!("hex float '{tok}' is too wide for {elem}")));
+            return float_from_bits(bits, elem).ok_or_else(|| {
+                self.error_at(at, format!("hex float '{tok}' is too wide for {elem}"))
+            });
         }
         let bad = || self.error_at(at, format!("'{tok}' is not a valid {elem} value"));
         match elem {
@@ -736,7 +762,10 @@ impl Parser<'_> {
                 .map(|(t, a)| self.float_scalar(t, ElementType::F32, *a).map(|v| v as f32))
                 .collect::<PResult<Vec<_>>>()
                 .map(Attribute::F32Array),
-            other => Err(self.error_at(at, format!("array<{other}> is not supported; use i64 or f32"))),
+            other => Err(self.error_at(
+                at,
+                format!("array<{other}> is not supported; use i64 or f32"),
+            )),
         }
     }
 
@@ -754,7 +783,12 @@ impl Parser<'_> {
         let ty_at = self.here();
         let ty = match self.parse_type()? {
             Type::Tensor(t) => t,
-            other => return Err(self.error_at(ty_at, format!("dense attributes need a tensor type, found {other}"))),
+            other => {
+                return Err(self.error_at(
+                    ty_at,
+                    format!("dense attributes need a tensor type, found {other}"),
+                ))
+            }
         };
         let tensor = match body {
             Err(hex) => {
@@ -762,12 +796,18 @@ impl Parser<'_> {
                     .strip_prefix("0x")
                     .ok_or_else(|| self.error_at(body_at, "hex dense data must start with 0x"))?;
                 if digits.len() % 2 != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(self.error_at(body_at, "hex dense data must be an even number of hex digits"));
+                    return Err(self.error_at(
+                        body_at,
+                        "hex dense data must be an even number of hex digits",
+                    ));
                 }
                 let bytes: Vec<u8> = digits
                     .as_bytes()
                     .chunks(2)
-                    .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("zz"), 16).unwrap_or(0))
+                    .map(|pair| {
+                        u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("zz"), 16)
+                            .unwrap_or(0)
+                    })
                     .collect();
                 let size = ty.elem.size_bytes();
                 let numel = ty.shape.numel();
@@ -776,8 +816,9 @@ impl Parser<'_> {
                 } else {
                     bytes
                 };
-                Tensor::from_le_bytes(ty.elem, ty.shape.clone(), &bytes)
-                    .map_err(|e| self.error_at(body_at, format!("dense data does not fit {ty}: {e}")))?
+                Tensor::from_le_bytes(ty.elem, ty.shape.clone(), &bytes).map_err(|e| {
+                    self.error_at(body_at, format!("dense data does not fit {ty}: {e}"))
+                })?
             }
             Ok(lit) => self.dense_from_literal(&lit, &ty, body_at)?,
         };
@@ -823,7 +864,9 @@ impl Parser<'_> {
             e if e.is_float() => {
                 Tensor::from_f64s(e, shape, &scalars.iter().map(|s| s.0).collect::<Vec<_>>())
             }
-            ElementType::Bool => Tensor::from_bools(shape, scalars.iter().map(|s| s.1 != 0).collect()),
+            ElementType::Bool => {
+                Tensor::from_bools(shape, scalars.iter().map(|s| s.1 != 0).collect())
+            }
             e => Tensor::from_i64s(e, shape, &scalars.iter().map(|s| s.1).collect::<Vec<_>>()),
         })
     }
@@ -838,7 +881,9 @@ impl Parser<'_> {
         match lit {
             DenseLit::Scalar(tok, a) => {
                 if dim != ty.shape.rank() {
-                    return Err(self.error_at(*a, format!("dense literal nesting does not match {ty}")));
+                    return Err(
+                        self.error_at(*a, format!("dense literal nesting does not match {ty}"))
+                    );
                 }
                 out.push(self.dense_scalar(tok, ty.elem, *a)?);
             }
@@ -846,7 +891,10 @@ impl Parser<'_> {
                 if dim >= ty.shape.rank() || items.len() != ty.shape.dims()[dim] {
                     return Err(self.error_at(
                         *a,
-                        format!("dense literal has {} elements in dimension {dim} of {ty}", items.len()),
+                        format!(
+                            "dense literal has {} elements in dimension {dim} of {ty}",
+                            items.len()
+                        ),
                     ));
                 }
                 for item in items {
@@ -918,15 +966,18 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                 } else if self.src.get(self.pos) == Some(&b'?') {
-                    return Err(self.error("dynamic dimensions ('?') are not supported: shapes must be static"));
+                    return Err(self.error(
+                        "dynamic dimensions ('?') are not supported: shapes must be static",
+                    ));
                 } else {
                     break;
                 }
             }
             let elem_at = self.here();
             let elem_name = self.ident()?;
-            let elem = ElementType::from_mlir_name(&elem_name)
-                .ok_or_else(|| self.error_at(elem_at, format!("unsupported element type '{elem_name}'")))?;
+            let elem = ElementType::from_mlir_name(&elem_name).ok_or_else(|| {
+                self.error_at(elem_at, format!("unsupported element type '{elem_name}'"))
+            })?;
             self.expect(">")?;
             let shape = Shape::new(dims);
             return Ok(Type::Tensor(TensorType::new(shape, elem)));

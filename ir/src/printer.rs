@@ -126,7 +126,11 @@ impl Printer<'_> {
         match &data.loc {
             Location::Unknown => {}
             Location::Name(n) => {
-                let _ = write!(self.out, " loc({})", crate::attr::Attribute::String(n.clone()));
+                let _ = write!(
+                    self.out,
+                    " loc({})",
+                    crate::attr::Attribute::String(n.clone())
+                );
             }
             Location::FileLineCol { file, line, col } => {
                 let _ = write!(

@@ -298,14 +298,18 @@ impl Tensor {
     /// Builds a tensor of `elem` from `f64` values (with ONNX Cast semantics per element).
     pub fn from_f64s(elem: ElementType, shape: Shape, values: &[f64]) -> Self {
         debug_assert_eq!(shape.numel(), values.len());
-        let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_f64(values[i]));
+        let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_f64(
+            values[i]
+        ));
         Tensor { shape, data }
     }
 
     /// Builds a tensor of `elem` from `i64` values (wrapping for narrower integers).
     pub fn from_i64s(elem: ElementType, shape: Shape, values: &[i64]) -> Self {
         debug_assert_eq!(shape.numel(), values.len());
-        let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_i64(values[i]));
+        let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_i64(
+            values[i]
+        ));
         Tensor { shape, data }
     }
 
@@ -424,7 +428,11 @@ impl Tensor {
     }
 
     /// Concatenates flat element runs of tensors of one element type.
-    pub fn concat_flat(elem: ElementType, shape: Shape, parts: &[(&Tensor, usize, usize)]) -> Tensor {
+    pub fn concat_flat(
+        elem: ElementType,
+        shape: Shape,
+        parts: &[(&Tensor, usize, usize)],
+    ) -> Tensor {
         let n = shape.numel();
         let mut data = build_data!(elem, 0usize, |T, _i| T::default());
         with_data!(&mut data, out => {
@@ -440,7 +448,9 @@ impl Tensor {
     /// True when both tensors have one shape and element type and all elements are equal
     /// (NaN equal to NaN), which is what round-trip tests need.
     pub fn bitwise_eq(&self, other: &Tensor) -> bool {
-        self.shape == other.shape && self.elem() == other.elem() && self.to_le_bytes() == other.to_le_bytes()
+        self.shape == other.shape
+            && self.elem() == other.elem()
+            && self.to_le_bytes() == other.to_le_bytes()
     }
 }
 
@@ -452,15 +462,23 @@ mod tests {
     fn casts_follow_onnx_rules() {
         let t = Tensor::from_vec(vec![4], vec![-1.7f32, 0.0, 2.5, 300.0]).unwrap();
         assert_eq!(t.cast(ElementType::I32).to_i64s(), vec![-1, 0, 2, 300]);
-        assert_eq!(t.cast(ElementType::Bool).to_bools(), vec![true, false, true, true]);
+        assert_eq!(
+            t.cast(ElementType::Bool).to_bools(),
+            vec![true, false, true, true]
+        );
         let i = Tensor::from_vec(vec![2], vec![300i64, -1]).unwrap();
         assert_eq!(i.cast(ElementType::U8).to_i64s(), vec![44, 255]);
     }
 
     #[test]
     fn bytes_round_trip() {
-        let t = Tensor::from_vec(vec![2, 2], vec![f16::from_f32(1.5), f16::NAN, f16::ONE, f16::ZERO]).unwrap();
-        let back = Tensor::from_le_bytes(ElementType::F16, t.shape().clone(), &t.to_le_bytes()).unwrap();
+        let t = Tensor::from_vec(
+            vec![2, 2],
+            vec![f16::from_f32(1.5), f16::NAN, f16::ONE, f16::ZERO],
+        )
+        .unwrap();
+        let back =
+            Tensor::from_le_bytes(ElementType::F16, t.shape().clone(), &t.to_le_bytes()).unwrap();
         assert!(t.bitwise_eq(&back));
     }
 

@@ -81,7 +81,11 @@ impl ElementType {
     pub fn is_int(self) -> bool {
         matches!(
             self,
-            ElementType::I8 | ElementType::I16 | ElementType::I32 | ElementType::I64 | ElementType::U8
+            ElementType::I8
+                | ElementType::I16
+                | ElementType::I32
+                | ElementType::I64
+                | ElementType::U8
         )
     }
 
@@ -152,7 +156,11 @@ pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
     if axis < -r || axis >= r.max(1) || (rank == 0 && axis != 0 && axis != -1) {
         return Err(format!("axis {axis} is out of range for rank {rank}"));
     }
-    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+    Ok(if axis < 0 {
+        (axis + r) as usize
+    } else {
+        axis as usize
+    })
 }
 
 impl From<&[usize]> for Shape {

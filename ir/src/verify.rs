@@ -83,7 +83,11 @@ pub struct VerifyError {
 
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "module failed to verify ({} problem", self.diagnostics.len())?;
+        write!(
+            f,
+            "module failed to verify ({} problem",
+            self.diagnostics.len()
+        )?;
         if self.diagnostics.len() != 1 {
             f.write_str("s")?;
         }
@@ -170,14 +174,19 @@ fn verify_func(m: &Module, op: OpId) -> Result<(), String> {
     }
     let entry = m.block(blocks[0]);
     let arg_types: Vec<&Type> = entry.args.iter().map(|&a| m.value_type(a)).collect();
-    if arg_types.len() != ft.inputs.len() || arg_types.iter().zip(&ft.inputs).any(|(a, b)| *a != b) {
+    if arg_types.len() != ft.inputs.len() || arg_types.iter().zip(&ft.inputs).any(|(a, b)| *a != b)
+    {
         return Err("entry block arguments do not match the function type's inputs".into());
     }
-    for (attr, count) in [("arg_attrs", ft.inputs.len()), ("res_attrs", ft.results.len())] {
+    for (attr, count) in [
+        ("arg_attrs", ft.inputs.len()),
+        ("res_attrs", ft.results.len()),
+    ] {
         match data.attrs.get(attr) {
             None => {}
             Some(Attribute::Array(items))
-                if items.len() == count && items.iter().all(|i| matches!(i, Attribute::Dict(_))) => {}
+                if items.len() == count
+                    && items.iter().all(|i| matches!(i, Attribute::Dict(_))) => {}
             Some(_) => return Err(format!("'{attr}' must be an array of {count} dictionaries")),
         }
     }
@@ -187,8 +196,14 @@ fn verify_func(m: &Module, op: OpId) -> Result<(), String> {
     if m.op(last).name != "func.return" {
         return Err("function body must end with func.return".into());
     }
-    let returned: Vec<&Type> = m.op(last).operands.iter().map(|&v| m.value_type(v)).collect();
-    if returned.len() != ft.results.len() || returned.iter().zip(&ft.results).any(|(a, b)| *a != b) {
+    let returned: Vec<&Type> = m
+        .op(last)
+        .operands
+        .iter()
+        .map(|&v| m.value_type(v))
+        .collect();
+    if returned.len() != ft.results.len() || returned.iter().zip(&ft.results).any(|(a, b)| *a != b)
+    {
         return Err("func.return operands do not match the function type's results".into());
     }
     Ok(())

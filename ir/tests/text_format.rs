@@ -90,9 +90,22 @@ fn verifier_reports_every_problem_with_its_location() {
     let m = parse_module(text).unwrap();
     let e = verify_module(&m).unwrap_err();
     assert_eq!(e.diagnostics.len(), 3, "{e}");
-    assert!(e.diagnostics[0].location.contains("add_node") && e.diagnostics[0].message.contains("broadcast"), "{e}");
-    assert!(e.diagnostics[1].location == "line 5:5" && e.diagnostics[1].message.contains("tensor<2x3xf32>"), "{e}");
-    assert!(e.diagnostics[2].message.contains("unknown operation 'graph.frobnicate'"), "{e}");
+    assert!(
+        e.diagnostics[0].location.contains("add_node")
+            && e.diagnostics[0].message.contains("broadcast"),
+        "{e}"
+    );
+    assert!(
+        e.diagnostics[1].location == "line 5:5"
+            && e.diagnostics[1].message.contains("tensor<2x3xf32>"),
+        "{e}"
+    );
+    assert!(
+        e.diagnostics[2]
+            .message
+            .contains("unknown operation 'graph.frobnicate'"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -100,7 +113,9 @@ fn every_attribute_kind_survives_a_round_trip() {
     let mut r = Rng::new(7);
     for _ in 0..200 {
         let attr = common::random_attr(&mut r, 3);
-        let text = format!("\"builtin.module\"() ({{\n  \"t.x\"() {{a = {attr}}} : () -> ()\n}}) : () -> ()\n");
+        let text = format!(
+            "\"builtin.module\"() ({{\n  \"t.x\"() {{a = {attr}}} : () -> ()\n}}) : () -> ()\n"
+        );
         let m = parse_module(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(print_module(&m), text);
     }

@@ -90,7 +90,11 @@ impl NodeCtx<'_> {
 
     /// The number of outputs the node asks for (trailing omitted ones dropped).
     pub fn num_outputs(&self) -> usize {
-        self.proto.output.iter().rposition(|o| !o.is_empty()).map_or(0, |i| i + 1)
+        self.proto
+            .output
+            .iter()
+            .rposition(|o| !o.is_empty())
+            .map_or(0, |i| i + 1)
     }
 }
 
@@ -130,7 +134,10 @@ fn type_from_value_info(
             } else {
                 "not a tensor"
             };
-            return Err(ImportError::UnsupportedType(format!("{what} '{}' is {kind}; Strata handles dense tensors", vi.name)));
+            return Err(ImportError::UnsupportedType(format!(
+                "{what} '{}' is {kind}; Strata handles dense tensors",
+                vi.name
+            )));
         }
     };
     let elem = element_type(tt.elem_type).ok_or_else(|| {
@@ -140,10 +147,12 @@ fn type_from_value_info(
             crate::proto::data_type::name(tt.elem_type)
         ))
     })?;
-    let shape = tt
-        .shape
-        .as_ref()
-        .ok_or_else(|| ImportError::InvalidModel(format!("{what} '{}' has no shape: Strata needs static shapes", vi.name)))?;
+    let shape = tt.shape.as_ref().ok_or_else(|| {
+        ImportError::InvalidModel(format!(
+            "{what} '{}' has no shape: Strata needs static shapes",
+            vi.name
+        ))
+    })?;
     if let Some(dims) = overrides.get(&vi.name) {
         if dims.len() != shape.dim.len() {
             return Err(ImportError::InvalidModel(format!(
@@ -180,7 +189,11 @@ fn type_from_value_info(
 }
 
 impl<'a> Importer<'a> {
-    pub fn new(model: &'a ModelProto, base_dir: Option<&'a Path>, options: &'a ImportOptions) -> Result<Self, ImportError> {
+    pub fn new(
+        model: &'a ModelProto,
+        base_dir: Option<&'a Path>,
+        options: &'a ImportOptions,
+    ) -> Result<Self, ImportError> {
         let graph = model
             .graph
             .as_ref()
@@ -230,7 +243,10 @@ impl<'a> Importer<'a> {
                 } else {
                     format!("{}::{}", node.domain, node.op_type)
                 };
-                missing.entry(key).or_default().push(Self::node_name(node, i));
+                missing
+                    .entry(key)
+                    .or_default()
+                    .push(Self::node_name(node, i));
             }
         }
         if missing.is_empty() {
@@ -277,10 +293,10 @@ impl<'a> Importer<'a> {
                     }
                     None => {
                         return Err(ImportError::InvalidModel(format!(
-                            "node '{}' ({}) reads '{inp}', which no node, input or initializer defines",
-                            Self::node_name(n, i),
-                            n.op_type
-                        )))
+                        "node '{}' ({}) reads '{inp}', which no node, input or initializer defines",
+                        Self::node_name(n, i),
+                        n.op_type
+                    )))
                     }
                 }
             }
@@ -301,23 +317,31 @@ impl<'a> Importer<'a> {
                 .filter(|&i| pending[i] > 0)
                 .map(|i| Self::node_name(&nodes[i], i))
                 .collect();
-            return Err(ImportError::InvalidModel(format!("the graph has a cycle through nodes {}", stuck.join(", "))));
+            return Err(ImportError::InvalidModel(format!(
+                "the graph has a cycle through nodes {}",
+                stuck.join(", ")
+            )));
         }
         Ok(order)
     }
 
     pub fn run(mut self) -> Result<Module, ImportError> {
         self.check_supported()?;
-        let opset = self
-            .opset
-            .ok_or_else(|| ImportError::InvalidModel("the model imports no version of the default ONNX opset".into()))?;
-        for s in &self.graph.sparse_initializer {
+        let opset = self.opset.ok_or_else(|| {
+            ImportError::InvalidModel(
+                "the model imports no version of the default ONNX opset".into(),
+            )
+        })?;
+        if let Some(s) = self.graph.sparse_initializer.first() {
             let name = s.values.as_ref().map(|v| v.name.as_str()).unwrap_or("");
-            return Err(ImportError::UnsupportedType(format!("sparse initializer '{name}'")));
+            return Err(ImportError::UnsupportedType(format!(
+                "sparse initializer '{name}'"
+            )));
         }
         let mut available = BTreeSet::new();
         for init in &self.graph.initializer {
-            let t = tensor_from_proto(init, &format!("initializer '{}'", init.name), self.base_dir)?;
+            let t =
+                tensor_from_proto(init, &format!("initializer '{}'", init.name), self.base_dir)?;
             let v = self.known(t, Rc::new(BTreeSet::new()));
             self.env.insert(init.name.clone(), v);
             available.insert(init.name.clone());
@@ -338,7 +362,11 @@ impl<'a> Importer<'a> {
             args.push((vi.name.clone(), ty));
             available.insert(vi.name.clone());
         }
-        let fname = self.options.function_name.clone().unwrap_or_else(|| "main".into());
+        let fname = self
+            .options
+            .function_name
+            .clone()
+            .unwrap_or_else(|| "main".into());
         let (func, entry) = self.m.add_function(&fname, &args);
         self.block = Some(entry);
         for ((name, ty), &arg) in args.iter().zip(func.arguments(&self.m).to_vec().iter()) {
@@ -357,7 +385,13 @@ impl<'a> Importer<'a> {
             let inputs = node
                 .input
                 .iter()
-                .map(|n| if n.is_empty() { None } else { self.env.get(n).copied() })
+                .map(|n| {
+                    if n.is_empty() {
+                        None
+                    } else {
+                        self.env.get(n).copied()
+                    }
+                })
                 .collect();
             let ctx = NodeCtx {
                 proto: node,
@@ -367,7 +401,10 @@ impl<'a> Importer<'a> {
             };
             for a in &node.attribute {
                 if !a.ref_attr_name.is_empty() {
-                    return Err(ctx.error(format!("attribute '{}' refers to a function attribute outside a function", a.name)));
+                    return Err(ctx.error(format!(
+                        "attribute '{}' refers to a function attribute outside a function",
+                        a.name
+                    )));
                 }
             }
             let outputs = ops::convert(&mut self, &ctx)?;
@@ -376,8 +413,14 @@ impl<'a> Importer<'a> {
                     self.env.insert(name.clone(), v);
                 }
             }
-            if let Some(missing) = node.output.iter().find(|o| !o.is_empty() && !self.env.contains_key(*o)) {
-                return Err(ctx.unsupported(format!("output '{missing}' is not produced by Strata's conversion")));
+            if let Some(missing) = node
+                .output
+                .iter()
+                .find(|o| !o.is_empty() && !self.env.contains_key(*o))
+            {
+                return Err(ctx.unsupported(format!(
+                    "output '{missing}' is not produced by Strata's conversion"
+                )));
             }
         }
         self.finish(func)
@@ -386,10 +429,9 @@ impl<'a> Importer<'a> {
     fn finish(mut self, func: Function) -> Result<Module, ImportError> {
         let mut returns = Vec::new();
         for vi in &self.graph.output {
-            let &v = self
-                .env
-                .get(&vi.name)
-                .ok_or_else(|| ImportError::InvalidModel(format!("graph output '{}' is never defined", vi.name)))?;
+            let &v = self.env.get(&vi.name).ok_or_else(|| {
+                ImportError::InvalidModel(format!("graph output '{}' is never defined", vi.name))
+            })?;
             self.check_declared(vi, &self.values[v].ty)?;
             let id = self.materialize(v);
             returns.push((vi.name.clone(), id));
@@ -400,7 +442,11 @@ impl<'a> Importer<'a> {
     }
 
     /// Checks an output's declared type (where it is static) against the inferred one.
-    fn check_declared(&self, vi: &ValueInfoProto, inferred: &TensorType) -> Result<(), ImportError> {
+    fn check_declared(
+        &self,
+        vi: &ValueInfoProto,
+        inferred: &TensorType,
+    ) -> Result<(), ImportError> {
         let Some(tt) = vi.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()) else {
             return Ok(());
         };
@@ -411,7 +457,10 @@ impl<'a> Importer<'a> {
             )))
         };
         if tt.elem_type != 0 && element_type(tt.elem_type) != Some(inferred.elem) {
-            return mismatch(format!("element type {}", crate::proto::data_type::name(tt.elem_type)));
+            return mismatch(format!(
+                "element type {}",
+                crate::proto::data_type::name(tt.elem_type)
+            ));
         }
         if let Some(shape) = &tt.shape {
             let dims = inferred.shape.dims();
@@ -422,7 +471,10 @@ impl<'a> Importer<'a> {
                 for (d, &actual) in shape.dim.iter().zip(dims) {
                     if let Some(v) = d.dim_value {
                         if v != actual as i64 {
-                            return mismatch(format!("dimensions {:?}", shape.dim.iter().map(|d| d.dim_value).collect::<Vec<_>>()));
+                            return mismatch(format!(
+                                "dimensions {:?}",
+                                shape.dim.iter().map(|d| d.dim_value).collect::<Vec<_>>()
+                            ));
                         }
                     }
                 }
@@ -450,8 +502,13 @@ impl<'a> Importer<'a> {
         if let Some(&id) = self.materialized.get(&v) {
             return id;
         }
-        let t = self.values[v].known.clone().expect("a value is either an SSA value or known");
-        let block = self.block.expect("materialize runs while building the function");
+        let t = self.values[v]
+            .known
+            .clone()
+            .expect("a value is either an SSA value or known");
+        let block = self
+            .block
+            .expect("materialize runs while building the function");
         let op = self.m.append_op(
             block,
             OpSpec::new("graph.constant")
@@ -472,19 +529,32 @@ impl<'a> Importer<'a> {
         attrs: BTreeMap<String, Attribute>,
         num_results: usize,
     ) -> Result<Vec<usize>, ImportError> {
-        let types: Vec<TensorType> = operands.iter().map(|&v| self.values[v].ty.clone()).collect();
-        let result_types = graph::infer_types(op, &types, &attrs, num_results).map_err(|e| node.error(e))?;
-        let deps: BTreeSet<String> = operands.iter().flat_map(|&v| self.values[v].deps.iter().cloned()).collect();
+        let types: Vec<TensorType> = operands
+            .iter()
+            .map(|&v| self.values[v].ty.clone())
+            .collect();
+        let result_types =
+            graph::infer_types(op, &types, &attrs, num_results).map_err(|e| node.error(e))?;
+        let deps: BTreeSet<String> = operands
+            .iter()
+            .flat_map(|&v| self.values[v].deps.iter().cloned())
+            .collect();
         let deps = Rc::new(deps);
         // Fold when every operand is known, unless the result is too large to keep around
         // as a constant (then the op computes it at run time).
-        let result_elems = result_types.iter().fold(0usize, |acc, t| acc.saturating_add(t.shape.numel()));
+        let result_elems = result_types
+            .iter()
+            .fold(0usize, |acc, t| acc.saturating_add(t.shape.numel()));
         if !operands.is_empty()
             && result_elems <= FOLD_LIMIT
             && operands.iter().all(|&v| self.values[v].known.is_some())
         {
-            let def = graph::op_def(op).ok_or_else(|| node.error(format!("unknown graph op '{op}'")))?;
-            let known: Vec<Rc<Tensor>> = operands.iter().map(|&v| self.values[v].known.clone().expect("checked")).collect();
+            let def =
+                graph::op_def(op).ok_or_else(|| node.error(format!("unknown graph op '{op}'")))?;
+            let known: Vec<Rc<Tensor>> = operands
+                .iter()
+                .map(|&v| self.values[v].known.clone().expect("checked"))
+                .collect();
             let refs: Vec<&Tensor> = known.iter().map(|t| t.as_ref()).collect();
             let args = graph::OpArgs {
                 name: op,
@@ -493,7 +563,11 @@ impl<'a> Importer<'a> {
                 num_results,
             };
             let results = (def.eval)(&args, &refs).map_err(|e| node.error(e))?;
-            return Ok(results.into_iter().take(num_results).map(|t| self.known(t, deps.clone())).collect());
+            return Ok(results
+                .into_iter()
+                .take(num_results)
+                .map(|t| self.known(t, deps.clone()))
+                .collect());
         }
         let ids: Vec<ValueId> = operands.iter().map(|&v| self.materialize(v)).collect();
         let block = self.block.expect("emit runs while building the function");
@@ -548,7 +622,11 @@ impl<'a> Importer<'a> {
     }
 
     /// Converts the node's ONNX attributes to IR attributes, leaving out `skip`.
-    pub fn convert_attrs(&self, node: &NodeCtx, skip: &[&str]) -> Result<BTreeMap<String, Attribute>, ImportError> {
+    pub fn convert_attrs(
+        &self,
+        node: &NodeCtx,
+        skip: &[&str],
+    ) -> Result<BTreeMap<String, Attribute>, ImportError> {
         let mut out = BTreeMap::new();
         for a in &node.proto.attribute {
             if skip.contains(&a.name.as_str()) {
@@ -584,17 +662,37 @@ impl<'a> Importer<'a> {
                         .collect(),
                 ),
                 at::TENSOR => {
-                    let t = a.t.as_ref().ok_or_else(|| node.error(format!("attribute '{}' has no tensor", a.name)))?;
-                    Attribute::Dense(tensor_from_proto(t, &format!("attribute '{}' of node '{}'", a.name, node.name), self.base_dir)?)
+                    let t = a.t.as_ref().ok_or_else(|| {
+                        node.error(format!("attribute '{}' has no tensor", a.name))
+                    })?;
+                    Attribute::Dense(tensor_from_proto(
+                        t,
+                        &format!("attribute '{}' of node '{}'", a.name, node.name),
+                        self.base_dir,
+                    )?)
                 }
-                at::GRAPH | at::GRAPHS => return Err(node.unsupported(format!("attribute '{}' is a subgraph (control flow)", a.name))),
+                at::GRAPH | at::GRAPHS => {
+                    return Err(node.unsupported(format!(
+                        "attribute '{}' is a subgraph (control flow)",
+                        a.name
+                    )))
+                }
                 at::SPARSE_TENSOR | at::SPARSE_TENSORS => {
-                    return Err(node.unsupported(format!("attribute '{}' is a sparse tensor", a.name)))
+                    return Err(
+                        node.unsupported(format!("attribute '{}' is a sparse tensor", a.name))
+                    )
                 }
                 at::TYPE_PROTO | at::TYPE_PROTOS | at::TENSORS => {
-                    return Err(node.unsupported(format!("attribute '{}' has a kind Strata does not read", a.name)))
+                    return Err(node.unsupported(format!(
+                        "attribute '{}' has a kind Strata does not read",
+                        a.name
+                    )))
                 }
-                other => return Err(node.error(format!("attribute '{}' has unknown kind {other}", a.name))),
+                other => {
+                    return Err(
+                        node.error(format!("attribute '{}' has unknown kind {other}", a.name))
+                    )
+                }
             };
             out.insert(a.name.clone(), value);
         }

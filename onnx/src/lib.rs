@@ -42,7 +42,11 @@ pub enum ImportError {
     UnsupportedType(String),
     /// An op feature Strata does not implement (training mode, a sparse constant, ...).
     #[error("node '{node}' ({op_type}): unsupported: {message}")]
-    UnsupportedFeature { node: String, op_type: String, message: String },
+    UnsupportedFeature {
+        node: String,
+        op_type: String,
+        message: String,
+    },
     /// A shape-deciding input is not a compile-time constant. `graph_inputs` lists the
     /// graph inputs it depends on; passing their values in
     /// [`ImportOptions::constant_inputs`] specializes the model to them.
@@ -76,7 +80,9 @@ impl ImportError {
     pub fn is_unsupported(&self) -> bool {
         matches!(
             self,
-            ImportError::UnsupportedOps(_) | ImportError::UnsupportedType(_) | ImportError::UnsupportedFeature { .. }
+            ImportError::UnsupportedOps(_)
+                | ImportError::UnsupportedType(_)
+                | ImportError::UnsupportedFeature { .. }
         )
     }
 }
@@ -94,7 +100,11 @@ pub struct ImportOptions {
 }
 
 /// Imports a model from protobuf bytes. External data, if any, is looked up in `base_dir`.
-pub fn import_model(bytes: &[u8], base_dir: Option<&Path>, options: &ImportOptions) -> Result<Module, ImportError> {
+pub fn import_model(
+    bytes: &[u8],
+    base_dir: Option<&Path>,
+    options: &ImportOptions,
+) -> Result<Module, ImportError> {
     let model = proto::decode_model(bytes).map_err(|e| ImportError::Decode(e.to_string()))?;
     import::Importer::new(&model, base_dir, options)?.run()
 }
@@ -118,5 +128,8 @@ pub fn read_tensor_file(path: impl AsRef<Path>) -> Result<(String, Tensor), Impo
     })?;
     let t = proto::decode_tensor(&bytes).map_err(|e| ImportError::Decode(e.to_string()))?;
     let what = format!("tensor file '{}'", path.display());
-    Ok((t.name.clone(), tensor::tensor_from_proto(&t, &what, path.parent())?))
+    Ok((
+        t.name.clone(),
+        tensor::tensor_from_proto(&t, &what, path.parent())?,
+    ))
 }

@@ -28,7 +28,10 @@ type Attrs = BTreeMap<String, Attribute>;
 
 /// The graph op implementing an ONNX op type.
 fn graph_op_name(op_type: &str) -> Option<&'static str> {
-    graph::all_ops().iter().find(|d| d.onnx == op_type).map(|d| d.name)
+    graph::all_ops()
+        .iter()
+        .find(|d| d.onnx == op_type)
+        .map(|d| d.name)
 }
 
 /// Converts one node; returns the value index of each of its outputs, in order.
@@ -55,15 +58,27 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "CastLike" => {
             let target = imp.required(node, 1)?;
             let mut attrs = Attrs::new();
-            attrs.insert("to".into(), Attribute::Type(Type::Scalar(imp.values[target].ty.elem)));
+            attrs.insert(
+                "to".into(),
+                Attribute::Type(Type::Scalar(imp.values[target].ty.elem)),
+            );
             emit1(imp, node, "graph.cast", &[imp.required(node, 0)?], attrs)
         }
         "EyeLike" => {
             let mut attrs = imp.convert_attrs(node, &["dtype"])?;
             if let Some(code) = node.attr_int("dtype") {
-                attrs.insert("dtype".into(), Attribute::Type(Type::Scalar(onnx_type(node, code)?)));
+                attrs.insert(
+                    "dtype".into(),
+                    Attribute::Type(Type::Scalar(onnx_type(node, code)?)),
+                );
             }
-            emit1(imp, node, "graph.eye_like", &[imp.required(node, 0)?], attrs)
+            emit1(
+                imp,
+                node,
+                "graph.eye_like",
+                &[imp.required(node, 0)?],
+                attrs,
+            )
         }
         "Softmax" | "LogSoftmax" | "Hardmax" if node.opset < 13 => softmax_legacy(imp, node),
         "Reshape" => reshape(imp, node),
@@ -74,20 +89,30 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             } else if node.op_type() == "Unsqueeze" {
                 return Err(node.error("Unsqueeze needs axes"));
             }
-            let op = if node.op_type() == "Squeeze" { "graph.squeeze" } else { "graph.unsqueeze" };
+            let op = if node.op_type() == "Squeeze" {
+                "graph.squeeze"
+            } else {
+                "graph.unsqueeze"
+            };
             emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
         }
         op if op.starts_with("Reduce") => reduce(imp, node),
         "Split" => {
             let mut attrs = imp.convert_attrs(node, &["split", "num_outputs"])?;
-            let split = if node.opset < 13 { node.attr_ints("split") } else { const_ints(imp, node, 1)? };
+            let split = if node.opset < 13 {
+                node.attr_ints("split")
+            } else {
+                const_ints(imp, node, 1)?
+            };
             if let Some(s) = split.filter(|s| !s.is_empty()) {
                 attrs.insert("split".into(), Attribute::I64Array(s));
             }
             let n = node.proto.output.len();
             if let Some(k) = node.attr_int("num_outputs") {
                 if k as usize != n {
-                    return Err(node.error(format!("num_outputs is {k} but the node has {n} outputs")));
+                    return Err(
+                        node.error(format!("num_outputs is {k} but the node has {n} outputs"))
+                    );
                 }
             }
             imp.emit(node, "graph.split", &[imp.required(node, 0)?], attrs, n)
@@ -98,7 +123,8 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "TopK" => {
             let mut attrs = imp.convert_attrs(node, &["k"])?;
             let k = if node.opset < 10 {
-                node.attr_int("k").ok_or_else(|| node.error("missing attribute 'k'"))?
+                node.attr_int("k")
+                    .ok_or_else(|| node.error("missing attribute 'k'"))?
             } else {
                 scalar_int(imp, node, 1)?
             };
@@ -132,14 +158,27 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             emit1(imp, node, "graph.trilu", &[imp.required(node, 0)?], attrs)
         }
         "BatchNormalization" => {
-            if node.attr_int("training_mode") == Some(1) || node.proto.output.iter().skip(1).any(|o| !o.is_empty()) {
+            if node.attr_int("training_mode") == Some(1)
+                || node.proto.output.iter().skip(1).any(|o| !o.is_empty())
+            {
                 return Err(node.unsupported("training mode (running statistics outputs)"));
             }
             if node.attr_int("spatial") == Some(0) {
                 return Err(node.unsupported("spatial = 0"));
             }
-            let attrs = imp.convert_attrs(node, &["momentum", "spatial", "training_mode", "is_test", "consumed_inputs"])?;
-            let operands = (0..5).map(|i| imp.required(node, i)).collect::<Result<Vec<_>, _>>()?;
+            let attrs = imp.convert_attrs(
+                node,
+                &[
+                    "momentum",
+                    "spatial",
+                    "training_mode",
+                    "is_test",
+                    "consumed_inputs",
+                ],
+            )?;
+            let operands = (0..5)
+                .map(|i| imp.required(node, i))
+                .collect::<Result<Vec<_>, _>>()?;
             emit1(imp, node, "graph.batch_normalization", &operands, attrs)
         }
         "Gemm" => {
@@ -149,7 +188,9 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         }
         "Scatter" => {
             let attrs = imp.convert_attrs(node, &[])?;
-            let operands = (0..3).map(|i| imp.required(node, i)).collect::<Result<Vec<_>, _>>()?;
+            let operands = (0..3)
+                .map(|i| imp.required(node, i))
+                .collect::<Result<Vec<_>, _>>()?;
             emit1(imp, node, "graph.scatter_elements", &operands, attrs)
         }
         "Conv" => {
@@ -164,17 +205,30 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
 
 /// Same operands and attributes as the ONNX node.
 fn direct(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
-    let op = graph_op_name(node.op_type()).ok_or_else(|| node.unsupported("no graph op implements it"))?;
+    let op = graph_op_name(node.op_type())
+        .ok_or_else(|| node.unsupported("no graph op implements it"))?;
     let attrs = imp.convert_attrs(node, &[])?;
     let present: Vec<usize> = node.inputs.iter().flatten().copied().collect();
-    if present.len() != node.inputs.iter().rposition(|i| i.is_some()).map_or(0, |p| p + 1) {
+    if present.len()
+        != node
+            .inputs
+            .iter()
+            .rposition(|i| i.is_some())
+            .map_or(0, |p| p + 1)
+    {
         return Err(node.unsupported("an omitted optional input before a present one"));
     }
     let n = node.num_outputs().max(1);
     imp.emit(node, op, &present, attrs, n)
 }
 
-fn emit1(imp: &mut Importer, node: &NodeCtx, op: &str, operands: &[usize], attrs: Attrs) -> Result<Vec<usize>, ImportError> {
+fn emit1(
+    imp: &mut Importer,
+    node: &NodeCtx,
+    op: &str,
+    operands: &[usize],
+    attrs: Attrs,
+) -> Result<Vec<usize>, ImportError> {
     imp.emit(node, op, operands, attrs, 1)
 }
 
@@ -205,12 +259,20 @@ fn scalar_int(imp: &Importer, node: &NodeCtx, i: usize) -> Result<i64, ImportErr
     let v = const_ints(imp, node, i)?.ok_or_else(|| node.error(format!("missing input #{i}")))?;
     match v.as_slice() {
         [x] => Ok(*x),
-        _ => Err(node.error(format!("input #{i} must hold exactly one value, found {}", v.len()))),
+        _ => Err(node.error(format!(
+            "input #{i} must hold exactly one value, found {}",
+            v.len()
+        ))),
     }
 }
 
 /// Axes given as an attribute before opset `since`, as input `i` from it on.
-fn axes_arg(imp: &Importer, node: &NodeCtx, since: i64, i: usize) -> Result<Option<Vec<i64>>, ImportError> {
+fn axes_arg(
+    imp: &Importer,
+    node: &NodeCtx,
+    since: i64,
+    i: usize,
+) -> Result<Option<Vec<i64>>, ImportError> {
     if node.opset < since {
         Ok(node.attr_ints("axes"))
     } else {
@@ -219,9 +281,15 @@ fn axes_arg(imp: &Importer, node: &NodeCtx, since: i64, i: usize) -> Result<Opti
 }
 
 /// Moves constant input #1 into attribute `attr`.
-fn input_to_attr(imp: &mut Importer, node: &NodeCtx, op: &str, attr: &str) -> Result<Vec<usize>, ImportError> {
+fn input_to_attr(
+    imp: &mut Importer,
+    node: &NodeCtx,
+    op: &str,
+    attr: &str,
+) -> Result<Vec<usize>, ImportError> {
     let mut attrs = imp.convert_attrs(node, &[])?;
-    let v = const_ints(imp, node, 1)?.ok_or_else(|| node.error(format!("missing input '{attr}'")))?;
+    let v =
+        const_ints(imp, node, 1)?.ok_or_else(|| node.error(format!("missing input '{attr}'")))?;
     attrs.insert(attr.into(), Attribute::I64Array(v));
     emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
 }
@@ -241,11 +309,20 @@ fn constant(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErro
             }
         }
         "value_float" => Tensor::scalar(a.f),
-        "value_floats" => Tensor::from_vec(vec![a.floats.len()], a.floats.clone()).map_err(|e| node.error(e))?,
+        "value_floats" => {
+            Tensor::from_vec(vec![a.floats.len()], a.floats.clone()).map_err(|e| node.error(e))?
+        }
         "value_int" => Tensor::scalar(a.i),
-        "value_ints" => Tensor::from_vec(vec![a.ints.len()], a.ints.clone()).map_err(|e| node.error(e))?,
+        "value_ints" => {
+            Tensor::from_vec(vec![a.ints.len()], a.ints.clone()).map_err(|e| node.error(e))?
+        }
         "sparse_value" => return Err(node.unsupported("sparse constants")),
-        "value_string" | "value_strings" => return Err(ImportError::UnsupportedType(format!("node '{}' makes a string constant", node.name))),
+        "value_string" | "value_strings" => {
+            return Err(ImportError::UnsupportedType(format!(
+                "node '{}' makes a string constant",
+                node.name
+            )))
+        }
         other => return Err(node.error(format!("unknown Constant attribute '{other}'"))),
     };
     Ok(vec![imp.known(t, Rc::default())])
@@ -274,12 +351,22 @@ fn dropout(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError
 
 fn shape_of(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     let x = imp.required(node, 0)?;
-    let dims: Vec<i64> = imp.values[x].ty.shape.dims().iter().map(|&d| d as i64).collect();
+    let dims: Vec<i64> = imp.values[x]
+        .ty
+        .shape
+        .dims()
+        .iter()
+        .map(|&d| d as i64)
+        .collect();
     let r = dims.len() as i64;
     let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
     let start = clamp(node.attr_int("start").unwrap_or(0));
     let end = clamp(node.attr_int("end").unwrap_or(r));
-    let part = if start < end { dims[start..end].to_vec() } else { vec![] };
+    let part = if start < end {
+        dims[start..end].to_vec()
+    } else {
+        vec![]
+    };
     let t = Tensor::from_vec(vec![part.len()], part).map_err(|e| node.error(e))?;
     Ok(vec![imp.known(t, Rc::default())])
 }
@@ -297,7 +384,9 @@ fn constant_of_shape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, I
     };
     let shape = Shape::new(dims.iter().map(|&d| d as usize));
     if shape.numel() > crate::import::FOLD_LIMIT {
-        return Err(node.unsupported(format!("a constant of shape {dims:?} is too large to build at import")));
+        return Err(node.unsupported(format!(
+            "a constant of shape {dims:?} is too large to build at import"
+        )));
     }
     let zeros = vec![0usize; shape.numel()];
     let t = fill.gather_flat(shape, &zeros);
@@ -307,7 +396,9 @@ fn constant_of_shape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, I
 
 fn range(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     let get = |i: usize| -> Result<Rc<Tensor>, ImportError> {
-        let t = imp.const_input(node, i)?.ok_or_else(|| node.error(format!("missing input #{i}")))?;
+        let t = imp
+            .const_input(node, i)?
+            .ok_or_else(|| node.error(format!("missing input #{i}")))?;
         if t.numel() != 1 {
             return Err(node.error(format!("input #{i} must be a scalar")));
         }
@@ -327,15 +418,27 @@ fn range(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
         // ONNX accumulates in the element type: start + i * delta, rounded to it.
         let s = Tensor::from_f64s(elem, Shape::scalar(), &[s]).to_f64s()[0];
         let d = Tensor::from_f64s(elem, Shape::scalar(), &[d]).to_f64s()[0];
-        Tensor::from_f64s(elem, Shape::new([n]), &(0..n).map(|i| s + i as f64 * d).collect::<Vec<_>>())
+        Tensor::from_f64s(
+            elem,
+            Shape::new([n]),
+            &(0..n).map(|i| s + i as f64 * d).collect::<Vec<_>>(),
+        )
     } else {
         let (s, l, d) = (start.to_i64s()[0], limit.to_i64s()[0], delta.to_i64s()[0]);
         if d == 0 {
             return Err(node.error("delta cannot be 0"));
         }
         let span = l - s;
-        let n = if (span > 0) != (d > 0) || span == 0 { 0 } else { ((span.abs() + d.abs() - 1) / d.abs()) as usize };
-        Tensor::from_i64s(elem, Shape::new([n]), &(0..n as i64).map(|i| s + i * d).collect::<Vec<_>>())
+        let n = if (span > 0) != (d > 0) || span == 0 {
+            0
+        } else {
+            ((span.abs() + d.abs() - 1) / d.abs()) as usize
+        };
+        Tensor::from_i64s(
+            elem,
+            Shape::new([n]),
+            &(0..n as i64).map(|i| s + i * d).collect::<Vec<_>>(),
+        )
     };
     Ok(vec![imp.known(t, Rc::default())])
 }
@@ -346,16 +449,26 @@ fn softmax_legacy(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, Impo
     let x = imp.required(node, 0)?;
     let dims = imp.values[x].ty.shape.dims().to_vec();
     let axis = node.attr_int("axis").unwrap_or(1);
-    let axis = strata_ir::types::normalize_axis(axis, dims.len().max(1)).map_err(|e| node.error(e))?;
+    let axis =
+        strata_ir::types::normalize_axis(axis, dims.len().max(1)).map_err(|e| node.error(e))?;
     let outer: usize = dims[..axis.min(dims.len())].iter().product();
     let inner: usize = dims[axis.min(dims.len())..].iter().product();
     let op = graph_op_name(node.op_type()).ok_or_else(|| node.unsupported("no graph op"))?;
     let reshape = |shape: Vec<usize>| {
         let mut a = Attrs::new();
-        a.insert("shape".into(), Attribute::I64Array(shape.iter().map(|&d| d as i64).collect()));
+        a.insert(
+            "shape".into(),
+            Attribute::I64Array(shape.iter().map(|&d| d as i64).collect()),
+        );
         a
     };
-    let flat = emit1(imp, node, "graph.reshape", &[x], reshape(vec![outer, inner]))?[0];
+    let flat = emit1(
+        imp,
+        node,
+        "graph.reshape",
+        &[x],
+        reshape(vec![outer, inner]),
+    )?[0];
     let mut attrs = Attrs::new();
     attrs.insert("axis".into(), Attribute::Int(1));
     let y = emit1(imp, node, op, &[flat], attrs)?[0];
@@ -370,11 +483,14 @@ fn reshape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError
     let mut dims: Vec<i64> = Vec::with_capacity(target.len());
     for (i, &d) in target.iter().enumerate() {
         dims.push(match d {
-            0 if !allow_zero => *in_dims
-                .get(i)
-                .ok_or_else(|| node.error(format!("shape {target:?} copies dimension {i}, which the input lacks")))?
-                as i64,
-            d if d < -1 => return Err(node.error(format!("invalid dimension {d} in shape {target:?}"))),
+            0 if !allow_zero => *in_dims.get(i).ok_or_else(|| {
+                node.error(format!(
+                    "shape {target:?} copies dimension {i}, which the input lacks"
+                ))
+            })? as i64,
+            d if d < -1 => {
+                return Err(node.error(format!("invalid dimension {d} in shape {target:?}")))
+            }
             d => d,
         });
     }
@@ -397,7 +513,11 @@ fn reshape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError
 
 fn reduce(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     let op = graph_op_name(node.op_type()).ok_or_else(|| node.unsupported("no graph op"))?;
-    let since = if node.op_type() == "ReduceSum" { 13 } else { 18 };
+    let since = if node.op_type() == "ReduceSum" {
+        13
+    } else {
+        18
+    };
     let axes = axes_arg(imp, node, since, 1)?.unwrap_or_default();
     let x = imp.required(node, 0)?;
     if axes.is_empty() && node.attr_int("noop_with_empty_axes").unwrap_or(0) != 0 {
@@ -435,13 +555,19 @@ fn pad(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     let rank = ty.shape.rank();
     let mut attrs = imp.convert_attrs(node, &["pads", "value", "paddings"])?;
     let (pads, value) = if node.opset < 11 {
-        let pads = node.attr_ints("pads").or_else(|| node.attr_ints("paddings")).unwrap_or_default();
+        let pads = node
+            .attr_ints("pads")
+            .or_else(|| node.attr_ints("paddings"))
+            .unwrap_or_default();
         let value = node.attr_float("value").unwrap_or(0.0) as f64;
         (pads, Tensor::from_f64s(ty.elem, Shape::scalar(), &[value]))
     } else {
         let pads = const_ints(imp, node, 1)?.ok_or_else(|| node.error("missing pads input"))?;
         let value = match imp.const_input(node, 2)? {
-            Some(v) if v.numel() == 1 => v.cast(ty.elem).reshape(Shape::scalar()).map_err(|e| node.error(e))?,
+            Some(v) if v.numel() == 1 => v
+                .cast(ty.elem)
+                .reshape(Shape::scalar())
+                .map_err(|e| node.error(e))?,
             Some(_) => return Err(node.error("constant_value must be a scalar")),
             None => Tensor::from_f64s(ty.elem, Shape::scalar(), &[0.0]),
         };
@@ -449,11 +575,14 @@ fn pad(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
             None => pads,
             Some(axes) => {
                 if pads.len() != 2 * axes.len() {
-                    return Err(node.error(format!("pads {pads:?} must have two values per axis in {axes:?}")));
+                    return Err(node.error(format!(
+                        "pads {pads:?} must have two values per axis in {axes:?}"
+                    )));
                 }
                 let mut full = vec![0i64; 2 * rank];
                 for (j, &ax) in axes.iter().enumerate() {
-                    let a = strata_ir::types::normalize_axis(ax, rank).map_err(|e| node.error(e))?;
+                    let a =
+                        strata_ir::types::normalize_axis(ax, rank).map_err(|e| node.error(e))?;
                     full[a] = pads[j];
                     full[rank + a] = pads[axes.len() + j];
                 }
@@ -473,10 +602,15 @@ fn clip(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     let mut attrs = Attrs::new();
     for (i, name) in [(1, "min"), (2, "max")] {
         let bound = if node.opset < 11 {
-            node.attr_float(name).map(|v| Tensor::from_f64s(elem, Shape::scalar(), &[v as f64]))
+            node.attr_float(name)
+                .map(|v| Tensor::from_f64s(elem, Shape::scalar(), &[v as f64]))
         } else {
             match imp.const_input(node, i)? {
-                Some(t) if t.numel() == 1 => Some(t.cast(elem).reshape(Shape::scalar()).map_err(|e| node.error(e))?),
+                Some(t) if t.numel() == 1 => Some(
+                    t.cast(elem)
+                        .reshape(Shape::scalar())
+                        .map_err(|e| node.error(e))?,
+                ),
                 Some(_) => return Err(node.error(format!("'{name}' must be a scalar"))),
                 None => None,
             }

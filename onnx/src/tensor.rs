@@ -51,22 +51,42 @@ fn bad(what: &str, message: String) -> ImportError {
 }
 
 /// Reads the bytes of an external-data tensor relative to `base_dir`.
-fn external_bytes(t: &TensorProto, what: &str, base_dir: Option<&Path>) -> Result<Vec<u8>, ImportError> {
-    let get = |key: &str| t.external_data.iter().find(|e| e.key == key).map(|e| e.value.as_str());
-    let location = get("location").ok_or_else(|| bad(what, "external data without a location".into()))?;
+fn external_bytes(
+    t: &TensorProto,
+    what: &str,
+    base_dir: Option<&Path>,
+) -> Result<Vec<u8>, ImportError> {
+    let get = |key: &str| {
+        t.external_data
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.value.as_str())
+    };
+    let location =
+        get("location").ok_or_else(|| bad(what, "external data without a location".into()))?;
     let number = |key: &str| -> Result<Option<u64>, ImportError> {
         get(key)
-            .map(|v| v.parse::<u64>().map_err(|_| bad(what, format!("external data {key} '{v}' is not a number"))))
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| bad(what, format!("external data {key} '{v}' is not a number")))
+            })
             .transpose()
     };
     let offset = number("offset")?.unwrap_or(0);
     let length = number("length")?;
     let rel = Path::new(location);
-    if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
         return Err(bad(what, format!("external data location '{location}' must be relative and inside the model's folder")));
     }
     let base = base_dir.ok_or_else(|| {
-        bad(what, format!("uses external data '{location}', but the model was not loaded from a file"))
+        bad(
+            what,
+            format!("uses external data '{location}', but the model was not loaded from a file"),
+        )
     })?;
     let path = base.join(rel);
     let all = std::fs::read(&path).map_err(|e| ImportError::Io {
@@ -82,13 +102,21 @@ fn external_bytes(t: &TensorProto, what: &str, base_dir: Option<&Path>) -> Resul
         Some(end) if start <= end && end <= all.len() => Ok(all[start..end].to_vec()),
         _ => Err(bad(
             what,
-            format!("external data range offset {offset} length {length:?} is outside '{}' ({} bytes)", path.display(), all.len()),
+            format!(
+                "external data range offset {offset} length {length:?} is outside '{}' ({} bytes)",
+                path.display(),
+                all.len()
+            ),
         )),
     }
 }
 
 /// Decodes a `TensorProto` into a tensor. `what` names it in errors.
-pub fn tensor_from_proto(t: &TensorProto, what: &str, base_dir: Option<&Path>) -> Result<Tensor, ImportError> {
+pub fn tensor_from_proto(
+    t: &TensorProto,
+    what: &str,
+    base_dir: Option<&Path>,
+) -> Result<Tensor, ImportError> {
     let elem = element_type(t.data_type).ok_or_else(|| unsupported_type(what, t.data_type))?;
     if let Some(d) = t.dims.iter().find(|&&d| d < 0) {
         return Err(bad(what, format!("negative dimension {d} in {:?}", t.dims)));
@@ -109,7 +137,12 @@ pub fn tensor_from_proto(t: &TensorProto, what: &str, base_dir: Option<&Path>) -
     if let Some(raw) = raw {
         return Tensor::from_le_bytes(elem, shape, &raw).map_err(|e| bad(what, e));
     }
-    let count_err = |got: usize| bad(what, format!("has {got} values for {n} elements of shape {:?}", t.dims));
+    let count_err = |got: usize| {
+        bad(
+            what,
+            format!("has {got} values for {n} elements of shape {:?}", t.dims),
+        )
+    };
     let tensor = match elem {
         ElementType::F32 => {
             if t.float_data.len() != n {
@@ -136,10 +169,19 @@ pub fn tensor_from_proto(t: &TensorProto, what: &str, base_dir: Option<&Path>) -
             }
             let v = &t.int32_data;
             match elem {
-                ElementType::F16 => Tensor::from_vec(shape, v.iter().map(|&b| f16::from_bits(b as u16)).collect()),
-                ElementType::BF16 => Tensor::from_vec(shape, v.iter().map(|&b| bf16::from_bits(b as u16)).collect()),
+                ElementType::F16 => {
+                    Tensor::from_vec(shape, v.iter().map(|&b| f16::from_bits(b as u16)).collect())
+                }
+                ElementType::BF16 => Tensor::from_vec(
+                    shape,
+                    v.iter().map(|&b| bf16::from_bits(b as u16)).collect(),
+                ),
                 ElementType::Bool => Tensor::from_vec(shape, v.iter().map(|&b| b != 0).collect()),
-                e => Ok(Tensor::from_i64s(e, shape, &v.iter().map(|&x| x as i64).collect::<Vec<_>>())),
+                e => Ok(Tensor::from_i64s(
+                    e,
+                    shape,
+                    &v.iter().map(|&x| x as i64).collect::<Vec<_>>(),
+                )),
             }
         }
     };

@@ -210,7 +210,10 @@ fn kind_name(e: ElementType) -> &'static str {
 }
 
 fn unsupported(op: &str, e: ElementType) -> String {
-    format!("'{op}' does not accept {} operands of type {e}", kind_name(e))
+    format!(
+        "'{op}' does not accept {} operands of type {e}",
+        kind_name(e)
+    )
 }
 
 pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
@@ -226,14 +229,22 @@ pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     if !ok {
         return Err(unsupported(a.name, t.elem));
     }
-    let elem = if def.to_bool { ElementType::Bool } else { t.elem };
+    let elem = if def.to_bool {
+        ElementType::Bool
+    } else {
+        t.elem
+    };
     Ok(vec![TensorType::new(t.shape.clone(), elem)])
 }
 
 pub fn eval_unary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let def = unary_def(a.name)?;
     let t = x[0];
-    let out_elem = if def.to_bool { ElementType::Bool } else { t.elem() };
+    let out_elem = if def.to_bool {
+        ElementType::Bool
+    } else {
+        t.elem()
+    };
     let shape = t.shape().clone();
     let out = if t.elem().is_float() {
         let f = def.float.ok_or_else(|| unsupported(a.name, t.elem()))?;
@@ -279,7 +290,11 @@ pub fn infer_binary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
         }
     }
     let shape = broadcast(&[&l.shape, &r.shape])?;
-    let elem = if def.to_bool { ElementType::Bool } else { l.elem };
+    let elem = if def.to_bool {
+        ElementType::Bool
+    } else {
+        l.elem
+    };
     Ok(vec![TensorType::new(shape, elem)])
 }
 
@@ -288,12 +303,19 @@ fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, Strin
     let shape = broadcast(&[l.shape(), r.shape()])?;
     let li = broadcast_indices(&shape, l.shape());
     let ri = broadcast_indices(&shape, r.shape());
-    let out_elem = if def.to_bool { ElementType::Bool } else { l.elem() };
+    let out_elem = if def.to_bool {
+        ElementType::Bool
+    } else {
+        l.elem()
+    };
     let (le, re) = (l.elem(), r.elem());
     if le == ElementType::Bool && re == ElementType::Bool {
         let f = def.boolean.ok_or_else(|| unsupported(def.name, le))?;
         let (lv, rv) = (l.to_bools(), r.to_bools());
-        return Ok(Tensor::from_bools(shape, li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect()));
+        return Ok(Tensor::from_bools(
+            shape,
+            li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect(),
+        ));
     }
     if le.is_float() || re.is_float() {
         let f = def.float.ok_or_else(|| unsupported(def.name, le))?;
@@ -324,11 +346,19 @@ fn broadcast_map(
     let ri = broadcast_indices(&shape, r.shape());
     if l.elem().is_float() {
         let (lv, rv) = (l.to_f64s(), r.to_f64s());
-        let v: Vec<f64> = li.iter().zip(&ri).map(|(&i, &j)| float(lv[i], rv[j])).collect();
+        let v: Vec<f64> = li
+            .iter()
+            .zip(&ri)
+            .map(|(&i, &j)| float(lv[i], rv[j]))
+            .collect();
         Ok(Tensor::from_f64s(l.elem(), shape, &v))
     } else {
         let (lv, rv) = (l.to_i64s(), r.to_i64s());
-        let v: Vec<i64> = li.iter().zip(&ri).map(|(&i, &j)| int(lv[i], rv[j])).collect();
+        let v: Vec<i64> = li
+            .iter()
+            .zip(&ri)
+            .map(|(&i, &j)| int(lv[i], rv[j]))
+            .collect();
         Ok(Tensor::from_i64s(l.elem(), shape, &v))
     }
 }
@@ -341,13 +371,21 @@ pub fn infer_binary_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
             a.name, l.elem, r.elem
         ));
     }
-    Ok(vec![TensorType::new(broadcast(&[&l.shape, &r.shape])?, l.elem)])
+    Ok(vec![TensorType::new(
+        broadcast(&[&l.shape, &r.shape])?,
+        l.elem,
+    )])
 }
 
 pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let fmod = a.int_or("fmod", 0)? != 0;
     let out = if fmod {
-        broadcast_map(x[0], x[1], |p, q| p % q, |p, q| if q == 0 { 0 } else { p.wrapping_rem(q) })?
+        broadcast_map(
+            x[0],
+            x[1],
+            |p, q| p % q,
+            |p, q| if q == 0 { 0 } else { p.wrapping_rem(q) },
+        )?
     } else {
         broadcast_map(
             x[0],
@@ -360,7 +398,13 @@ pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
                     m
                 }
             },
-            |p, q| if q == 0 { 0 } else { p.wrapping_rem(q).wrapping_add(q).wrapping_rem(q) },
+            |p, q| {
+                if q == 0 {
+                    0
+                } else {
+                    p.wrapping_rem(q).wrapping_add(q).wrapping_rem(q)
+                }
+            },
         )?
     };
     Ok(vec![out])
@@ -371,7 +415,11 @@ pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> 
     let left = match a.string_or("direction", "")? {
         "LEFT" => true,
         "RIGHT" => false,
-        other => return Err(format!("'direction' must be LEFT or RIGHT, found '{other}'")),
+        other => {
+            return Err(format!(
+                "'direction' must be LEFT or RIGHT, found '{other}'"
+            ))
+        }
     };
     let out = broadcast_map(
         x[0],
@@ -399,7 +447,10 @@ pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> 
 pub fn infer_variadic(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let elem = a.input(0).elem;
     if a.inputs.iter().any(|t| t.elem != elem) || elem == ElementType::Bool {
-        return Err(format!("'{}' needs numeric operands of one element type", a.name));
+        return Err(format!(
+            "'{}' needs numeric operands of one element type",
+            a.name
+        ));
     }
     if a.name == "graph.mean" && !elem.is_float() {
         return Err(unsupported(a.name, elem));
@@ -437,13 +488,26 @@ pub fn infer_where(a: &OpArgs) -> Result<Vec<TensorType>, String> {
         return Err(format!("condition must be i1, found {}", c.elem));
     }
     if x.elem != y.elem {
-        return Err(format!("branches have different element types {} and {}", x.elem, y.elem));
+        return Err(format!(
+            "branches have different element types {} and {}",
+            x.elem, y.elem
+        ));
     }
-    Ok(vec![TensorType::new(broadcast(&[&c.shape, &x.shape, &y.shape])?, x.elem)])
+    Ok(vec![TensorType::new(
+        broadcast(&[&c.shape, &x.shape, &y.shape])?,
+        x.elem,
+    )])
 }
 
 /// Picks, per element, `x[xi]` where `pick` holds, else `y[yi]`, keeping exact values.
-fn select(shape: Shape, pick: &[bool], x: &Tensor, xi: &[usize], y: &Tensor, yi: &[usize]) -> Tensor {
+fn select(
+    shape: Shape,
+    pick: &[bool],
+    x: &Tensor,
+    xi: &[usize],
+    y: &Tensor,
+    yi: &[usize],
+) -> Tensor {
     let data = crate::with_data!(x.data(), xv => {
         let yv = Element::slice(y.data()).expect("branches share an element type");
         let out: Vec<_> = (0..pick.len()).map(|i| if pick[i] { xv[xi[i]] } else { yv[yi[i]] }).collect();
@@ -486,7 +550,10 @@ pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
         match a.dense_opt(name)? {
             None => Ok(None),
             Some(b) if b.numel() == 1 => Ok(Some(b.clone())),
-            Some(b) => Err(format!("'{name}' must be a scalar, found shape {:?}", b.dims())),
+            Some(b) => Err(format!(
+                "'{name}' must be a scalar, found shape {:?}",
+                b.dims()
+            )),
         }
     };
     let (lo, hi) = (bound("min")?, bound("max")?);
@@ -509,7 +576,10 @@ pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
 }
 
 pub fn infer_cast(a: &OpArgs) -> Result<Vec<TensorType>, String> {
-    Ok(vec![TensorType::new(a.input(0).shape.clone(), a.elem_type("to")?)])
+    Ok(vec![TensorType::new(
+        a.input(0).shape.clone(),
+        a.elem_type("to")?,
+    )])
 }
 
 pub fn eval_cast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
@@ -520,7 +590,11 @@ pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let tanh = match a.string_or("approximate", "none")? {
         "none" => false,
         "tanh" => true,
-        other => return Err(format!("'approximate' must be none or tanh, found '{other}'")),
+        other => {
+            return Err(format!(
+                "'approximate' must be none or tanh, found '{other}'"
+            ))
+        }
     };
     let c = (2.0 / std::f64::consts::PI).sqrt();
     let v: Vec<f64> = x[0]
@@ -534,5 +608,9 @@ pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
             }
         })
         .collect();
-    Ok(vec![Tensor::from_f64s(x[0].elem(), x[0].shape().clone(), &v)])
+    Ok(vec![Tensor::from_f64s(
+        x[0].elem(),
+        x[0].shape().clone(),
+        &v,
+    )])
 }

@@ -212,7 +212,9 @@ fn verify_graph_op(m: &Module, op: OpId) -> Result<(), String> {
     for (i, (&r, expected)) in data.results.iter().zip(&inferred).enumerate() {
         let declared = m.value_type(r);
         if declared != &Type::Tensor(expected.clone()) {
-            return Err(format!("result #{i} is declared {declared} but the operands give {expected}"));
+            return Err(format!(
+                "result #{i} is declared {declared} but the operands give {expected}"
+            ));
         }
     }
     Ok(())
@@ -260,7 +262,8 @@ impl OpArgs<'_> {
     }
 
     pub fn int(&self, name: &str) -> Result<i64, String> {
-        self.int_opt(name)?.ok_or_else(|| format!("missing integer attribute '{name}'"))
+        self.int_opt(name)?
+            .ok_or_else(|| format!("missing integer attribute '{name}'"))
     }
 
     pub fn int_or(&self, name: &str, default: i64) -> Result<i64, String> {
@@ -286,7 +289,8 @@ impl OpArgs<'_> {
     }
 
     pub fn ints(&self, name: &str) -> Result<Vec<i64>, String> {
-        self.ints_opt(name)?.ok_or_else(|| format!("missing array<i64> attribute '{name}'"))
+        self.ints_opt(name)?
+            .ok_or_else(|| format!("missing array<i64> attribute '{name}'"))
     }
 
     pub fn string_or<'s>(&'s self, name: &str, default: &'s str) -> Result<&'s str, String> {

@@ -16,7 +16,9 @@ pub fn infer_constant(a: &OpArgs) -> Result<Vec<TensorType>, String> {
 }
 
 pub fn eval_constant(a: &OpArgs, _x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
-    let t = a.dense_opt("value")?.ok_or("missing dense attribute 'value'")?;
+    let t = a
+        .dense_opt("value")?
+        .ok_or("missing dense attribute 'value'")?;
     Ok(vec![t.clone()])
 }
 
@@ -24,7 +26,9 @@ pub fn infer_reshape(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let t = a.input(0);
     let shape = a.ints("shape")?;
     if shape.iter().any(|&d| d < 0) {
-        return Err(format!("reshape target {shape:?} must be fully resolved (no -1)"));
+        return Err(format!(
+            "reshape target {shape:?} must be fully resolved (no -1)"
+        ));
     }
     let out = Shape::new(shape.iter().map(|&d| d as usize));
     if out.numel() != t.shape.numel() {
@@ -63,15 +67,27 @@ pub fn infer_squeeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let t = a.input(0);
     let rank = t.shape.rank();
     let axes: Vec<usize> = match a.ints_opt("axes")? {
-        Some(axes) if !axes.is_empty() => axes.iter().map(|&ax| normalize_axis(ax, rank)).collect::<Result<_, _>>()?,
+        Some(axes) if !axes.is_empty() => axes
+            .iter()
+            .map(|&ax| normalize_axis(ax, rank))
+            .collect::<Result<_, _>>()?,
         _ => (0..rank).filter(|&i| t.shape.dims()[i] == 1).collect(),
     };
     for &ax in &axes {
         if t.shape.dims()[ax] != 1 {
-            return Err(format!("cannot squeeze axis {ax} of size {}", t.shape.dims()[ax]));
+            return Err(format!(
+                "cannot squeeze axis {ax} of size {}",
+                t.shape.dims()[ax]
+            ));
         }
     }
-    let dims = t.shape.dims().iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d);
+    let dims = t
+        .shape
+        .dims()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d);
     Ok(vec![TensorType::new(Shape::new(dims), t.elem)])
 }
 
@@ -89,7 +105,13 @@ pub fn infer_unsqueeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     }
     let mut src = t.shape.dims().iter();
     let dims: Vec<usize> = (0..out_rank)
-        .map(|i| if norm.contains(&i) { 1 } else { *src.next().unwrap_or(&1) })
+        .map(|i| {
+            if norm.contains(&i) {
+                1
+            } else {
+                *src.next().unwrap_or(&1)
+            }
+        })
         .collect();
     Ok(vec![TensorType::new(dims, t.elem)])
 }
@@ -164,11 +186,15 @@ pub fn infer_concat(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let mut dims = first.shape.dims().to_vec();
     for (i, t) in a.inputs.iter().enumerate().skip(1) {
         if t.elem != first.elem || t.shape.rank() != rank {
-            return Err(format!("operand #{i} ({t}) does not match operand #0 ({first})"));
+            return Err(format!(
+                "operand #{i} ({t}) does not match operand #0 ({first})"
+            ));
         }
-        for d in 0..rank {
-            if d != axis && t.shape.dims()[d] != dims[d] {
-                return Err(format!("operand #{i} ({t}) differs from operand #0 ({first}) outside axis {axis}"));
+        for (d, (&have, &want)) in t.shape.dims().iter().zip(&dims).enumerate() {
+            if d != axis && have != want {
+                return Err(format!(
+                    "operand #{i} ({t}) differs from operand #0 ({first}) outside axis {axis}"
+                ));
             }
         }
         dims[axis] += t.shape.dims()[axis];
@@ -196,7 +222,10 @@ fn split_sizes(a: &OpArgs) -> Result<(usize, Vec<usize>), String> {
     let dim = t.shape.dims()[axis];
     let sizes = match a.ints_opt("split")? {
         Some(s) if !s.is_empty() => {
-            if s.iter().any(|&v| v < 0) || s.iter().sum::<i64>() != dim as i64 || s.len() != a.num_results {
+            if s.iter().any(|&v| v < 0)
+                || s.iter().sum::<i64>() != dim as i64
+                || s.len() != a.num_results
+            {
                 return Err(format!(
                     "split sizes {s:?} must be {} non-negative sizes adding up to {dim}",
                     a.num_results
@@ -207,7 +236,9 @@ fn split_sizes(a: &OpArgs) -> Result<(usize, Vec<usize>), String> {
         _ => {
             let n = a.num_results.max(1);
             let chunk = dim.div_ceil(n);
-            (0..n).map(|i| chunk.min(dim.saturating_sub(i * chunk))).collect()
+            (0..n)
+                .map(|i| chunk.min(dim.saturating_sub(i * chunk)))
+                .collect()
         }
     };
     Ok((axis, sizes))
@@ -237,8 +268,9 @@ pub fn eval_split(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     for s in sizes {
         let mut dims = t.dims().to_vec();
         dims[axis] = s;
-        let parts: Vec<(&Tensor, usize, usize)> =
-            (0..outer).map(|o| (t, (o * dim + start) * inner, s * inner)).collect();
+        let parts: Vec<(&Tensor, usize, usize)> = (0..outer)
+            .map(|o| (t, (o * dim + start) * inner, s * inner))
+            .collect();
         out.push(Tensor::concat_flat(t.elem(), Shape::new(dims), &parts));
         start += s;
     }
@@ -279,7 +311,10 @@ fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, String> {
         let (start, end) = if step > 0 {
             (fix(starts[i]).clamp(0, dim), fix(ends[i]).clamp(0, dim))
         } else {
-            (fix(starts[i]).clamp(0, dim - 1), fix(ends[i]).clamp(-1, dim - 1))
+            (
+                fix(starts[i]).clamp(0, dim - 1),
+                fix(ends[i]).clamp(-1, dim - 1),
+            )
         };
         let len = if step > 0 {
             ((end - start).max(0) + step - 1) / step
@@ -293,7 +328,10 @@ fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, String> {
 
 pub fn infer_slice(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let plan = slice_plan(a)?;
-    Ok(vec![TensorType::new(plan.iter().map(|p| p.2).collect::<Vec<_>>(), a.input(0).elem)])
+    Ok(vec![TensorType::new(
+        plan.iter().map(|p| p.2).collect::<Vec<_>>(),
+        a.input(0).elem,
+    )])
 }
 
 pub fn eval_slice(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
@@ -301,12 +339,21 @@ pub fn eval_slice(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let plan = slice_plan(a)?;
     let strides = t.shape().strides();
     let dims: Vec<usize> = plan.iter().map(|p| p.2).collect();
-    let base: i64 = plan.iter().zip(&strides).map(|(p, &s)| p.0 * s as i64).sum();
+    let base: i64 = plan
+        .iter()
+        .zip(&strides)
+        .map(|(p, &s)| p.0 * s as i64)
+        .sum();
     let n: usize = dims.iter().product();
     let mut src = Vec::with_capacity(n);
     let mut idx = vec![0usize; dims.len()];
     for _ in 0..n {
-        let off: i64 = base + idx.iter().enumerate().map(|(d, &i)| i as i64 * plan[d].1 * strides[d] as i64).sum::<i64>();
+        let off: i64 = base
+            + idx
+                .iter()
+                .enumerate()
+                .map(|(d, &i)| i as i64 * plan[d].1 * strides[d] as i64)
+                .sum::<i64>();
         src.push(off as usize);
         for d in (0..dims.len()).rev() {
             idx[d] += 1;
@@ -330,7 +377,9 @@ fn require_indices(t: &TensorType, what: &str) -> Result<(), String> {
 fn resolve_index(i: i64, dim: usize) -> Result<usize, String> {
     let r = if i < 0 { i + dim as i64 } else { i };
     if r < 0 || r >= dim as i64 {
-        return Err(format!("index {i} is out of bounds for a dimension of size {dim}"));
+        return Err(format!(
+            "index {i} is out of bounds for a dimension of size {dim}"
+        ));
     }
     Ok(r as usize)
 }
@@ -387,9 +436,16 @@ fn element_offsets(data: &Shape, indices: &Tensor, axis: usize) -> Result<Vec<us
     for &v in &iv {
         let mut off = 0;
         for d in 0..idims.len() {
-            let c = if d == axis { resolve_index(v, data.dims()[axis])? } else { pos[d] };
+            let c = if d == axis {
+                resolve_index(v, data.dims()[axis])?
+            } else {
+                pos[d]
+            };
             if c >= data.dims()[d] {
-                return Err(format!("indices shape {idims:?} exceeds data shape {:?}", data.dims()));
+                return Err(format!(
+                    "indices shape {idims:?} exceeds data shape {:?}",
+                    data.dims()
+                ));
             }
             off += c * ds[d];
         }
@@ -411,9 +467,14 @@ pub fn eval_gather_elements(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, St
     Ok(vec![x[0].gather_flat(x[1].shape().clone(), &src)])
 }
 
-fn gather_nd_parts(data: &Shape, indices: &Shape, batch: usize) -> Result<(usize, usize, Vec<usize>), String> {
+fn gather_nd_parts(
+    data: &Shape,
+    indices: &Shape,
+    batch: usize,
+) -> Result<(usize, usize, Vec<usize>), String> {
     let q = indices.rank();
-    if q == 0 || batch >= q.min(data.rank() + 1) || data.dims()[..batch] != indices.dims()[..batch] {
+    if q == 0 || batch >= q.min(data.rank() + 1) || data.dims()[..batch] != indices.dims()[..batch]
+    {
         return Err(format!(
             "GatherND indices {:?} do not fit data {:?} with batch_dims {batch}",
             indices.dims(),
@@ -422,7 +483,10 @@ fn gather_nd_parts(data: &Shape, indices: &Shape, batch: usize) -> Result<(usize
     }
     let last = indices.dims()[q - 1];
     if batch + last > data.rank() {
-        return Err(format!("GatherND index tuples of length {last} exceed data rank {}", data.rank()));
+        return Err(format!(
+            "GatherND index tuples of length {last} exceed data rank {}",
+            data.rank()
+        ));
     }
     let mut out: Vec<usize> = indices.dims()[..q - 1].to_vec();
     out.extend(&data.dims()[batch + last..]);
@@ -442,9 +506,16 @@ fn nd_slices(data: &Shape, indices: &Tensor, batch: usize) -> Result<(Vec<usize>
     let (last, slice, _) = gather_nd_parts(data, indices.shape(), batch)?;
     let ds = data.strides();
     let iv = indices.to_i64s();
-    let tuples = if last == 0 { iv.len() } else { iv.len() / last };
-    let tuples = if last == 0 { indices.dims()[..indices.dims().len() - 1].iter().product() } else { tuples };
-    let per_batch: usize = indices.dims()[batch..indices.dims().len() - 1].iter().product::<usize>().max(1);
+    let tuples = iv.len().checked_div(last).unwrap_or(0);
+    let tuples = if last == 0 {
+        indices.dims()[..indices.dims().len() - 1].iter().product()
+    } else {
+        tuples
+    };
+    let per_batch: usize = indices.dims()[batch..indices.dims().len() - 1]
+        .iter()
+        .product::<usize>()
+        .max(1);
     let batch_stride = if batch > 0 { ds[batch - 1] } else { 0 };
     let mut starts = Vec::with_capacity(tuples);
     for t in 0..tuples {
@@ -471,15 +542,22 @@ pub fn infer_scatter(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let (d, i, u) = (a.input(0), a.input(1), a.input(2));
     require_indices(i, "scatter indices")?;
     if u.elem != d.elem {
-        return Err(format!("updates ({}) and data ({}) differ in element type", u.elem, d.elem));
+        return Err(format!(
+            "updates ({}) and data ({}) differ in element type",
+            u.elem, d.elem
+        ));
     }
-    if a.name == "graph.scatter_elements" && (i.shape != u.shape || i.shape.rank() != d.shape.rank()) {
+    if a.name == "graph.scatter_elements"
+        && (i.shape != u.shape || i.shape.rank() != d.shape.rank())
+    {
         return Err("indices and updates must have one shape, of the data's rank".into());
     }
     Ok(vec![d.clone()])
 }
 
-fn scatter_combine(reduction: &str) -> Result<Option<fn(f64, f64) -> f64>, String> {
+type Combine = fn(f64, f64) -> f64;
+
+fn scatter_combine(reduction: &str) -> Result<Option<Combine>, String> {
     Ok(match reduction {
         "none" => None,
         "add" => Some(|p, q| p + q),
@@ -491,7 +569,12 @@ fn scatter_combine(reduction: &str) -> Result<Option<fn(f64, f64) -> f64>, Strin
 }
 
 /// Writes `updates` at flat `targets` into a copy of `data`, combining with `reduction`.
-fn scatter(data: &Tensor, targets: &[usize], updates: &Tensor, reduction: &str) -> Result<Tensor, String> {
+fn scatter(
+    data: &Tensor,
+    targets: &[usize],
+    updates: &Tensor,
+    reduction: &str,
+) -> Result<Tensor, String> {
     match scatter_combine(reduction)? {
         None => {
             let mut out = data.clone().into_data();
@@ -516,7 +599,12 @@ fn scatter(data: &Tensor, targets: &[usize], updates: &Tensor, reduction: &str) 
 pub fn eval_scatter_elements(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let axis = normalize_axis(a.int_or("axis", 0)?, x[0].shape().rank())?;
     let targets = element_offsets(x[0].shape(), x[1], axis)?;
-    Ok(vec![scatter(x[0], &targets, x[2], a.string_or("reduction", "none")?)?])
+    Ok(vec![scatter(
+        x[0],
+        &targets,
+        x[2],
+        a.string_or("reduction", "none")?,
+    )?])
 }
 
 pub fn eval_scatter_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
@@ -529,25 +617,43 @@ pub fn eval_scatter_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String>
         ));
     }
     let targets: Vec<usize> = starts.iter().flat_map(|&s| s..s + slice).collect();
-    Ok(vec![scatter(x[0], &targets, x[2], a.string_or("reduction", "none")?)?])
+    Ok(vec![scatter(
+        x[0],
+        &targets,
+        x[2],
+        a.string_or("reduction", "none")?,
+    )?])
 }
 
 fn tile_repeats(a: &OpArgs) -> Result<Vec<usize>, String> {
     let r = a.ints("repeats")?;
     if r.len() != a.input(0).shape.rank() || r.iter().any(|&v| v < 0) {
-        return Err(format!("repeats {r:?} must list one non-negative count per dimension"));
+        return Err(format!(
+            "repeats {r:?} must list one non-negative count per dimension"
+        ));
     }
     Ok(r.iter().map(|&v| v as usize).collect())
 }
 
 pub fn infer_tile(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let r = tile_repeats(a)?;
-    let dims: Vec<usize> = a.input(0).shape.dims().iter().zip(&r).map(|(d, r)| d * r).collect();
+    let dims: Vec<usize> = a
+        .input(0)
+        .shape
+        .dims()
+        .iter()
+        .zip(&r)
+        .map(|(d, r)| d * r)
+        .collect();
     Ok(vec![TensorType::new(dims, a.input(0).elem)])
 }
 
 /// Gathers, for every output coordinate, the input coordinate `map(dim, out_coord)`.
-fn gather_by_coords(t: &Tensor, out_dims: &[usize], map: impl Fn(usize, usize) -> Option<usize>) -> (Vec<usize>, Vec<bool>) {
+fn gather_by_coords(
+    t: &Tensor,
+    out_dims: &[usize],
+    map: impl Fn(usize, usize) -> Option<usize>,
+) -> (Vec<usize>, Vec<bool>) {
     let strides = t.shape().strides();
     let n: usize = out_dims.iter().product();
     let mut src = Vec::with_capacity(n);
@@ -587,13 +693,19 @@ fn pad_amounts(a: &OpArgs) -> Result<(Vec<i64>, Vec<usize>), String> {
     let rank = t.shape.rank();
     let pads = a.ints("pads")?;
     if pads.len() != 2 * rank {
-        return Err(format!("pads must list {} values, found {}", 2 * rank, pads.len()));
+        return Err(format!(
+            "pads must list {} values, found {}",
+            2 * rank,
+            pads.len()
+        ));
     }
     let mut out = Vec::with_capacity(rank);
     for d in 0..rank {
         let size = t.shape.dims()[d] as i64 + pads[d] + pads[rank + d];
         if size < 0 {
-            return Err(format!("pads {pads:?} remove more than dimension {d} holds"));
+            return Err(format!(
+                "pads {pads:?} remove more than dimension {d} holds"
+            ));
         }
         out.push(size as usize);
     }
@@ -643,7 +755,12 @@ pub fn eval_pad(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     }
     let fill = match a.dense_opt("value")? {
         Some(v) if v.numel() == 1 => v.cast(t.elem()),
-        Some(v) => return Err(format!("pad value must be a scalar, found shape {:?}", v.dims())),
+        Some(v) => {
+            return Err(format!(
+                "pad value must be a scalar, found shape {:?}",
+                v.dims()
+            ))
+        }
         None => Tensor::zeros(&TensorType::new(Shape::scalar(), t.elem())),
     };
     let zeros = vec![0usize; valid.len()];
@@ -716,10 +833,16 @@ pub fn infer_depth_to_space(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let t = a.input(0);
     let b = block_size(a)?;
     let d = t.shape.dims();
-    if d.len() != 4 || d[1] % (b * b) != 0 {
-        return Err(format!("DepthToSpace needs N x C x H x W with C divisible by {}", b * b));
+    if d.len() != 4 || !d[1].is_multiple_of(b * b) {
+        return Err(format!(
+            "DepthToSpace needs N x C x H x W with C divisible by {}",
+            b * b
+        ));
     }
-    Ok(vec![TensorType::new(vec![d[0], d[1] / (b * b), d[2] * b, d[3] * b], t.elem)])
+    Ok(vec![TensorType::new(
+        vec![d[0], d[1] / (b * b), d[2] * b, d[3] * b],
+        t.elem,
+    )])
 }
 
 pub fn eval_depth_to_space(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
@@ -740,18 +863,29 @@ pub fn infer_space_to_depth(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let t = a.input(0);
     let b = block_size(a)?;
     let d = t.shape.dims();
-    if d.len() != 4 || d[2] % b != 0 || d[3] % b != 0 {
-        return Err(format!("SpaceToDepth needs N x C x H x W with H and W divisible by {b}"));
+    if d.len() != 4 || !d[2].is_multiple_of(b) || !d[3].is_multiple_of(b) {
+        return Err(format!(
+            "SpaceToDepth needs N x C x H x W with H and W divisible by {b}"
+        ));
     }
-    Ok(vec![TensorType::new(vec![d[0], d[1] * b * b, d[2] / b, d[3] / b], t.elem)])
+    Ok(vec![TensorType::new(
+        vec![d[0], d[1] * b * b, d[2] / b, d[3] / b],
+        t.elem,
+    )])
 }
 
 pub fn eval_space_to_depth(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let b = block_size(a)?;
     let ty = infer_space_to_depth(a)?.remove(0);
     let d = x[0].dims().to_vec();
-    let t6 = x[0].clone().reshape(vec![d[0], d[1], d[2] / b, b, d[3] / b, b])?;
-    let perm = if a.string_or("mode", "DCR")? == "CRD" { [0, 1, 3, 5, 2, 4] } else { [0, 3, 5, 1, 2, 4] };
+    let t6 = x[0]
+        .clone()
+        .reshape(vec![d[0], d[1], d[2] / b, b, d[3] / b, b])?;
+    let perm = if a.string_or("mode", "DCR")? == "CRD" {
+        [0, 1, 3, 5, 2, 4]
+    } else {
+        [0, 3, 5, 1, 2, 4]
+    };
     Ok(vec![permute(&t6, &perm).reshape(ty.shape)?])
 }
 

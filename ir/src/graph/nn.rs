@@ -29,7 +29,10 @@ fn gemm_acc(m: usize, n: usize, k: usize, a: &[f64], b: &[f64], out: &mut [f64])
 fn require_float(a: &OpArgs, i: usize) -> Result<(), String> {
     let e = a.input(i).elem;
     if !e.is_float() {
-        return Err(format!("'{}' needs float operands, operand #{i} is {e}", a.name));
+        return Err(format!(
+            "'{}' needs float operands, operand #{i} is {e}",
+            a.name
+        ));
     }
     Ok(())
 }
@@ -41,8 +44,16 @@ fn matmul_shapes(l: &Shape, r: &Shape) -> Result<(Shape, usize, usize, usize, Sh
     }
     let ld = l.dims();
     let rd = r.dims();
-    let (m, k) = if ld.len() == 1 { (1, ld[0]) } else { (ld[ld.len() - 2], ld[ld.len() - 1]) };
-    let (k2, n) = if rd.len() == 1 { (rd[0], 1) } else { (rd[rd.len() - 2], rd[rd.len() - 1]) };
+    let (m, k) = if ld.len() == 1 {
+        (1, ld[0])
+    } else {
+        (ld[ld.len() - 2], ld[ld.len() - 1])
+    };
+    let (k2, n) = if rd.len() == 1 {
+        (rd[0], 1)
+    } else {
+        (rd[rd.len() - 2], rd[rd.len() - 1])
+    };
     if k != k2 {
         return Err(format!("MatMul contraction sizes differ: {ld:?} x {rd:?}"));
     }
@@ -62,7 +73,10 @@ fn matmul_shapes(l: &Shape, r: &Shape) -> Result<(Shape, usize, usize, usize, Sh
 pub fn infer_matmul(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let (l, r) = (a.input(0), a.input(1));
     if l.elem != r.elem || l.elem == ElementType::Bool {
-        return Err(format!("MatMul needs numeric operands of one type, found {} and {}", l.elem, r.elem));
+        return Err(format!(
+            "MatMul needs numeric operands of one type, found {} and {}",
+            l.elem, r.elem
+        ));
     }
     let (_, _, _, _, out) = matmul_shapes(&l.shape, &r.shape)?;
     Ok(vec![TensorType::new(out, l.elem)])
@@ -93,7 +107,10 @@ pub fn eval_matmul(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
                 for j in 0..n {
                     let mut acc = 0i64;
                     for p in 0..k {
-                        acc = acc.wrapping_add(li64[li[b] * m * k + i * k + p].wrapping_mul(ri64[ri[b] * k * n + p * n + j]));
+                        acc = acc.wrapping_add(
+                            li64[li[b] * m * k + i * k + p]
+                                .wrapping_mul(ri64[ri[b] * k * n + p * n + j]),
+                        );
                     }
                     iout[b * m * n + i * n + j] = acc;
                 }
@@ -111,8 +128,16 @@ fn gemm_dims(a: &OpArgs) -> Result<(usize, usize, usize, bool, bool), String> {
     }
     let ta = a.int_or("transA", 0)? != 0;
     let tb = a.int_or("transB", 0)? != 0;
-    let (m, k) = if ta { (at.shape.dims()[1], at.shape.dims()[0]) } else { (at.shape.dims()[0], at.shape.dims()[1]) };
-    let (k2, n) = if tb { (bt.shape.dims()[1], bt.shape.dims()[0]) } else { (bt.shape.dims()[0], bt.shape.dims()[1]) };
+    let (m, k) = if ta {
+        (at.shape.dims()[1], at.shape.dims()[0])
+    } else {
+        (at.shape.dims()[0], at.shape.dims()[1])
+    };
+    let (k2, n) = if tb {
+        (bt.shape.dims()[1], bt.shape.dims()[0])
+    } else {
+        (bt.shape.dims()[0], bt.shape.dims()[1])
+    };
     if k != k2 {
         return Err(format!("Gemm contraction sizes differ: {k} and {k2}"));
     }
@@ -128,7 +153,10 @@ pub fn infer_gemm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let out = Shape::new([m, n]);
     if let Some(c) = a.inputs.get(2) {
         if broadcast(&[&c.shape, &out])? != out {
-            return Err(format!("Gemm's C of shape {:?} does not broadcast to [{m}, {n}]", c.shape.dims()));
+            return Err(format!(
+                "Gemm's C of shape {:?} does not broadcast to [{m}, {n}]",
+                c.shape.dims()
+            ));
         }
     }
     Ok(vec![TensorType::new(out, elem)])
@@ -199,10 +227,15 @@ fn conv_geometry(a: &OpArgs) -> Result<ConvGeometry, String> {
     let (xt, wt) = (a.input(0), a.input(1));
     let rank = xt.shape.rank();
     if rank < 3 {
-        return Err(format!("Conv input must be N x C x spatial..., found rank {rank}"));
+        return Err(format!(
+            "Conv input must be N x C x spatial..., found rank {rank}"
+        ));
     }
     if wt.shape.rank() != rank {
-        return Err(format!("Conv weight has rank {} but the input has rank {rank}", wt.shape.rank()));
+        return Err(format!(
+            "Conv weight has rank {} but the input has rank {rank}",
+            wt.shape.rank()
+        ));
     }
     let group = a.int_or("group", 1)?;
     let (n, c) = (xt.shape.dims()[0], xt.shape.dims()[1]);
@@ -214,13 +247,19 @@ fn conv_geometry(a: &OpArgs) -> Result<ConvGeometry, String> {
     }
     let kernel = kernel_shape(a, Some(&wt.shape.dims()[2..]))?;
     if kernel != wt.shape.dims()[2..] {
-        return Err(format!("kernel_shape {kernel:?} does not match the weight's {:?}", &wt.shape.dims()[2..]));
+        return Err(format!(
+            "kernel_shape {kernel:?} does not match the weight's {:?}",
+            &wt.shape.dims()[2..]
+        ));
     }
     let spatial = xt.shape.dims()[2..].to_vec();
     let win = window(a, &spatial, &kernel)?;
     if let Some(b) = a.inputs.get(2) {
         if b.shape.dims() != [m] {
-            return Err(format!("Conv bias must have shape [{m}], found {:?}", b.shape.dims()));
+            return Err(format!(
+                "Conv bias must have shape [{m}], found {:?}",
+                b.shape.dims()
+            ));
         }
     }
     Ok(ConvGeometry {
@@ -257,7 +296,8 @@ fn window_taps(spatial: &[usize], win: &Window) -> Vec<Option<usize>> {
             let mut t = Vec::with_capacity(win.output[d] * win.kernel[d]);
             for o in 0..win.output[d] {
                 for kk in 0..win.kernel[d] {
-                    let p = (o * win.strides[d] + kk * win.dilations[d]) as isize - win.pads_begin[d] as isize;
+                    let p = (o * win.strides[d] + kk * win.dilations[d]) as isize
+                        - win.pads_begin[d] as isize;
                     t.push((p >= 0 && (p as usize) < spatial[d]).then_some(p as usize));
                 }
             }
@@ -314,14 +354,16 @@ pub fn eval_conv(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
             for c in 0..cg {
                 let base = (n * g.c + grp * cg + c) * in_size;
                 for kp in 0..ksize {
-                    let row = &mut cols[(c * ksize + kp) * out_size..(c * ksize + kp + 1) * out_size];
+                    let row =
+                        &mut cols[(c * ksize + kp) * out_size..(c * ksize + kp + 1) * out_size];
                     for (op, slot) in row.iter_mut().enumerate() {
                         *slot = taps[op * ksize + kp].map_or(0.0, |off| xv[base + off]);
                     }
                 }
             }
             let w = &wv[grp * mg * cg * ksize..(grp + 1) * mg * cg * ksize];
-            let o = &mut out[(n * g.m + grp * mg) * out_size..(n * g.m + (grp + 1) * mg) * out_size];
+            let o =
+                &mut out[(n * g.m + grp * mg) * out_size..(n * g.m + (grp + 1) * mg) * out_size];
             gemm_acc(mg, out_size, cg * ksize, w, &cols, o);
         }
         if let Some(b) = &bias {
@@ -340,7 +382,10 @@ pub fn eval_conv(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
 fn pool_window(a: &OpArgs) -> Result<(Vec<usize>, Window), String> {
     let xt = a.input(0);
     if xt.shape.rank() < 3 {
-        return Err(format!("pooling input must be N x C x spatial..., found rank {}", xt.shape.rank()));
+        return Err(format!(
+            "pooling input must be N x C x spatial..., found rank {}",
+            xt.shape.rank()
+        ));
     }
     let spatial = xt.shape.dims()[2..].to_vec();
     let kernel = kernel_shape(a, None)?;
@@ -433,7 +478,10 @@ pub fn eval_average_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Strin
     let divisors: Vec<f64> = (0..out_size)
         .map(|op| {
             if !include_pad {
-                return taps[op * ksize..(op + 1) * ksize].iter().filter(|t| t.is_some()).count() as f64;
+                return taps[op * ksize..(op + 1) * ksize]
+                    .iter()
+                    .filter(|t| t.is_some())
+                    .count() as f64;
             }
             let mut rem = op;
             let mut count = 1usize;
@@ -444,7 +492,8 @@ pub fn eval_average_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Strin
                 let hi = (spatial[d] + win.pads_end[d]) as isize;
                 let inside = (0..win.kernel[d])
                     .filter(|&kk| {
-                        let p = (o * win.strides[d] + kk * win.dilations[d]) as isize - win.pads_begin[d] as isize;
+                        let p = (o * win.strides[d] + kk * win.dilations[d]) as isize
+                            - win.pads_begin[d] as isize;
                         p >= lo && p < hi
                     })
                     .count();
@@ -458,7 +507,11 @@ pub fn eval_average_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Strin
     for plane in 0..n * c {
         let base = plane * in_size;
         for op in 0..out_size {
-            let sum: f64 = taps[op * ksize..(op + 1) * ksize].iter().flatten().map(|&off| v[base + off]).sum();
+            let sum: f64 = taps[op * ksize..(op + 1) * ksize]
+                .iter()
+                .flatten()
+                .map(|&off| v[base + off])
+                .sum();
             out[plane * out_size + op] = sum / divisors[op];
         }
     }
@@ -473,7 +526,13 @@ pub fn infer_global_pool(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     if t.shape.rank() < 2 {
         return Err("global pooling needs an N x C x ... input".into());
     }
-    let dims: Vec<usize> = t.shape.dims().iter().enumerate().map(|(i, &d)| if i < 2 { d } else { 1 }).collect();
+    let dims: Vec<usize> = t
+        .shape
+        .dims()
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| if i < 2 { d } else { 1 })
+        .collect();
     Ok(vec![TensorType::new(dims, t.elem)])
 }
 
@@ -487,7 +546,9 @@ pub fn eval_global_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String
         .iter()
         .map(|&k| {
             if is_max {
-                red.iter().map(|&o| v[k + o]).fold(f64::NEG_INFINITY, f64::max)
+                red.iter()
+                    .map(|&o| v[k + o])
+                    .fold(f64::NEG_INFINITY, f64::max)
             } else {
                 red.iter().map(|&o| v[k + o]).sum::<f64>() / red.len() as f64
             }
@@ -506,7 +567,10 @@ fn check_channel_params(a: &OpArgs, from: usize, to: usize) -> Result<usize, Str
     for i in from..to {
         let p = a.input(i);
         if p.shape.dims() != [c] {
-            return Err(format!("operand #{i} must have shape [{c}], found {:?}", p.shape.dims()));
+            return Err(format!(
+                "operand #{i} must have shape [{c}], found {:?}",
+                p.shape.dims()
+            ));
         }
     }
     Ok(c)
@@ -533,8 +597,15 @@ fn per_channel_affine(t: &Tensor, scale: &[f64], shift: &[f64]) -> Tensor {
 
 pub fn eval_batch_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let eps = a.float_or("epsilon", 1e-5)?;
-    let (scale, bias, mean, var) = (x[1].to_f64s(), x[2].to_f64s(), x[3].to_f64s(), x[4].to_f64s());
-    let s: Vec<f64> = (0..scale.len()).map(|c| scale[c] / (var[c] + eps).sqrt()).collect();
+    let (scale, bias, mean, var) = (
+        x[1].to_f64s(),
+        x[2].to_f64s(),
+        x[3].to_f64s(),
+        x[4].to_f64s(),
+    );
+    let s: Vec<f64> = (0..scale.len())
+        .map(|c| scale[c] / (var[c] + eps).sqrt())
+        .collect();
     let b: Vec<f64> = (0..scale.len()).map(|c| bias[c] - mean[c] * s[c]).collect();
     Ok(vec![per_channel_affine(x[0], &s, &b)])
 }
@@ -567,8 +638,18 @@ pub fn eval_instance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Stri
 fn layer_norm_stats_type(a: &OpArgs) -> Result<TensorType, String> {
     let t = a.input(0);
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
-    let dims: Vec<usize> = t.shape.dims().iter().enumerate().map(|(i, &d)| if i < axis { d } else { 1 }).collect();
-    let elem = if a.int_or("stash_type", 1)? == 1 { ElementType::F32 } else { t.elem };
+    let dims: Vec<usize> = t
+        .shape
+        .dims()
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| if i < axis { d } else { 1 })
+        .collect();
+    let elem = if a.int_or("stash_type", 1)? == 1 {
+        ElementType::F32
+    } else {
+        t.elem
+    };
     Ok(TensorType::new(dims, elem))
 }
 
@@ -577,10 +658,16 @@ pub fn infer_layer_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let t = a.input(0);
     for i in 1..a.inputs.len() {
         if a.input(i).elem != t.elem {
-            return Err(format!("operand #{i} must be {}, found {}", t.elem, a.input(i).elem));
+            return Err(format!(
+                "operand #{i} must be {}, found {}",
+                t.elem,
+                a.input(i).elem
+            ));
         }
         if broadcast(&[&a.input(i).shape, &t.shape])? != t.shape {
-            return Err(format!("operand #{i} does not broadcast to the input's shape"));
+            return Err(format!(
+                "operand #{i} does not broadcast to the input's shape"
+            ));
         }
     }
     let stats = layer_norm_stats_type(a)?;
@@ -594,9 +681,11 @@ pub fn eval_layer_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String>
     let inner: usize = t.dims()[axis..].iter().product();
     let si = broadcast_indices(t.shape(), x[1].shape());
     let sv = x[1].to_f64s();
-    let bias = x.get(2).map(|b| (broadcast_indices(t.shape(), b.shape()), b.to_f64s()));
+    let bias = x
+        .get(2)
+        .map(|b| (broadcast_indices(t.shape(), b.shape()), b.to_f64s()));
     let mut v = t.to_f64s();
-    let rows = if inner == 0 { 0 } else { v.len() / inner };
+    let rows = v.len().checked_div(inner).unwrap_or(0);
     let mut means = Vec::with_capacity(rows);
     let mut invs = Vec::with_capacity(rows);
     for r in 0..rows {
@@ -649,7 +738,9 @@ pub fn eval_lrn(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
             for i in 0..inner {
                 let lo = (ch as isize - before).max(0) as usize;
                 let hi = ((ch as isize + after) as usize).min(c - 1);
-                let sq: f64 = (lo..=hi).map(|cc| v[(b * c + cc) * inner + i].powi(2)).sum();
+                let sq: f64 = (lo..=hi)
+                    .map(|cc| v[(b * c + cc) * inner + i].powi(2))
+                    .sum();
                 let idx = (b * c + ch) * inner + i;
                 out[idx] = v[idx] / (bias + alpha / size as f64 * sq).powf(beta);
             }

@@ -5,13 +5,16 @@ use super::OpArgs;
 use crate::tensor::Tensor;
 use crate::types::{normalize_axis, ElementType, Shape, TensorType};
 
+/// Reduces integers, given the element type's (min, max) for empty reductions.
+pub type IntReduceFn = fn(&[i64], (i64, i64)) -> i64;
+
 /// A reduction: how to combine the reduced elements, in floats and in integers.
 pub struct ReduceDef {
     pub name: &'static str,
     pub onnx: &'static str,
     pub float: fn(&[f64]) -> f64,
     /// Integer reduction given the element type's (min, max); `None` computes in `f64`.
-    pub int: Option<fn(&[i64], (i64, i64)) -> i64>,
+    pub int: Option<IntReduceFn>,
 }
 
 fn log_sum_exp(v: &[f64]) -> f64 {
@@ -24,16 +27,91 @@ fn log_sum_exp(v: &[f64]) -> f64 {
 
 /// Every reduction of the graph dialect.
 pub static REDUCE_OPS: &[ReduceDef] = &[
-    ReduceDef { name: "graph.reduce_sum", onnx: "ReduceSum", float: |v| v.iter().sum(), int: Some(|v, _| v.iter().fold(0i64, |a, &b| a.wrapping_add(b))) },
-    ReduceDef { name: "graph.reduce_mean", onnx: "ReduceMean", float: |v| v.iter().sum::<f64>() / v.len() as f64, int: Some(|v, _| if v.is_empty() { 0 } else { v.iter().sum::<i64>() / v.len() as i64 }) },
-    ReduceDef { name: "graph.reduce_max", onnx: "ReduceMax", float: |v| v.iter().copied().fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }), int: Some(|v, (lo, _)| v.iter().copied().fold(lo, i64::max)) },
-    ReduceDef { name: "graph.reduce_min", onnx: "ReduceMin", float: |v| v.iter().copied().fold(f64::INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }), int: Some(|v, (_, hi)| v.iter().copied().fold(hi, i64::min)) },
-    ReduceDef { name: "graph.reduce_prod", onnx: "ReduceProd", float: |v| v.iter().product(), int: Some(|v, _| v.iter().fold(1i64, |a, &b| a.wrapping_mul(b))) },
-    ReduceDef { name: "graph.reduce_l1", onnx: "ReduceL1", float: |v| v.iter().map(|x| x.abs()).sum(), int: Some(|v, _| v.iter().map(|x| x.wrapping_abs()).sum()) },
-    ReduceDef { name: "graph.reduce_l2", onnx: "ReduceL2", float: |v| v.iter().map(|x| x * x).sum::<f64>().sqrt(), int: None },
-    ReduceDef { name: "graph.reduce_log_sum", onnx: "ReduceLogSum", float: |v| v.iter().sum::<f64>().ln(), int: None },
-    ReduceDef { name: "graph.reduce_log_sum_exp", onnx: "ReduceLogSumExp", float: log_sum_exp, int: None },
-    ReduceDef { name: "graph.reduce_sum_square", onnx: "ReduceSumSquare", float: |v| v.iter().map(|x| x * x).sum(), int: Some(|v, _| v.iter().fold(0i64, |a, &b| a.wrapping_add(b.wrapping_mul(b)))) },
+    ReduceDef {
+        name: "graph.reduce_sum",
+        onnx: "ReduceSum",
+        float: |v| v.iter().sum(),
+        int: Some(|v, _| v.iter().fold(0i64, |a, &b| a.wrapping_add(b))),
+    },
+    ReduceDef {
+        name: "graph.reduce_mean",
+        onnx: "ReduceMean",
+        float: |v| v.iter().sum::<f64>() / v.len() as f64,
+        int: Some(|v, _| {
+            if v.is_empty() {
+                0
+            } else {
+                v.iter().sum::<i64>() / v.len() as i64
+            }
+        }),
+    },
+    ReduceDef {
+        name: "graph.reduce_max",
+        onnx: "ReduceMax",
+        float: |v| {
+            v.iter().copied().fold(f64::NEG_INFINITY, |a, b| {
+                if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else {
+                    a.max(b)
+                }
+            })
+        },
+        int: Some(|v, (lo, _)| v.iter().copied().fold(lo, i64::max)),
+    },
+    ReduceDef {
+        name: "graph.reduce_min",
+        onnx: "ReduceMin",
+        float: |v| {
+            v.iter().copied().fold(f64::INFINITY, |a, b| {
+                if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else {
+                    a.min(b)
+                }
+            })
+        },
+        int: Some(|v, (_, hi)| v.iter().copied().fold(hi, i64::min)),
+    },
+    ReduceDef {
+        name: "graph.reduce_prod",
+        onnx: "ReduceProd",
+        float: |v| v.iter().product(),
+        int: Some(|v, _| v.iter().fold(1i64, |a, &b| a.wrapping_mul(b))),
+    },
+    ReduceDef {
+        name: "graph.reduce_l1",
+        onnx: "ReduceL1",
+        float: |v| v.iter().map(|x| x.abs()).sum(),
+        int: Some(|v, _| v.iter().map(|x| x.wrapping_abs()).sum()),
+    },
+    ReduceDef {
+        name: "graph.reduce_l2",
+        onnx: "ReduceL2",
+        float: |v| v.iter().map(|x| x * x).sum::<f64>().sqrt(),
+        int: None,
+    },
+    ReduceDef {
+        name: "graph.reduce_log_sum",
+        onnx: "ReduceLogSum",
+        float: |v| v.iter().sum::<f64>().ln(),
+        int: None,
+    },
+    ReduceDef {
+        name: "graph.reduce_log_sum_exp",
+        onnx: "ReduceLogSumExp",
+        float: log_sum_exp,
+        int: None,
+    },
+    ReduceDef {
+        name: "graph.reduce_sum_square",
+        onnx: "ReduceSumSquare",
+        float: |v| v.iter().map(|x| x * x).sum(),
+        int: Some(|v, _| {
+            v.iter()
+                .fold(0i64, |a, &b| a.wrapping_add(b.wrapping_mul(b)))
+        }),
+    },
 ];
 
 /// Flat offsets of every row-major position over `dims` with the given `strides`.
@@ -108,7 +186,10 @@ pub fn infer_reduce(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     }
     let axes = reduce_axes(a, t.shape.rank())?;
     let keep = a.int_or("keepdims", 1)? != 0;
-    Ok(vec![TensorType::new(reduced_shape(&t.shape, &axes, keep), t.elem)])
+    Ok(vec![TensorType::new(
+        reduced_shape(&t.shape, &axes, keep),
+        t.elem,
+    )])
 }
 
 fn int_bounds(e: ElementType) -> (i64, i64) {
@@ -171,7 +252,10 @@ pub fn infer_arg(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     }
     let axis = normalize_axis(a.int_or("axis", 0)?, t.shape.rank())?;
     let keep = a.int_or("keepdims", 1)? != 0;
-    Ok(vec![TensorType::new(reduced_shape(&t.shape, &[axis], keep), ElementType::I64)])
+    Ok(vec![TensorType::new(
+        reduced_shape(&t.shape, &[axis], keep),
+        ElementType::I64,
+    )])
 }
 
 pub fn eval_arg(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
@@ -207,7 +291,10 @@ pub fn eval_softmax(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let v = t.to_f64s();
     let mut out = vec![0.0; v.len()];
     for &k in &kept {
-        let m = red.iter().map(|&o| v[k + o]).fold(f64::NEG_INFINITY, f64::max);
+        let m = red
+            .iter()
+            .map(|&o| v[k + o])
+            .fold(f64::NEG_INFINITY, f64::max);
         match a.name {
             "graph.hardmax" => {
                 if let Some(first) = red.iter().find(|&&o| v[k + o] == m) {
@@ -231,13 +318,15 @@ pub fn eval_softmax(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
 
 pub fn eval_cum_sum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let t = x[0];
-    let axis = normalize_axis(a.int(
-        "axis",
-    )?, t.shape().rank())?;
+    let axis = normalize_axis(a.int("axis")?, t.shape().rank())?;
     let exclusive = a.int_or("exclusive", 0)? != 0;
     let reverse = a.int_or("reverse", 0)? != 0;
     let (kept, red) = split_axes(t.shape(), &[axis]);
-    let order: Vec<usize> = if reverse { red.iter().rev().copied().collect() } else { red.clone() };
+    let order: Vec<usize> = if reverse {
+        red.iter().rev().copied().collect()
+    } else {
+        red.clone()
+    };
     macro_rules! scan {
         ($v:expr, $zero:expr, $add:expr) => {{
             let v = $v;
@@ -259,9 +348,17 @@ pub fn eval_cum_sum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
         }};
     }
     let out = if t.elem().is_float() {
-        Tensor::from_f64s(t.elem(), t.shape().clone(), &scan!(t.to_f64s(), 0.0, |p: f64, q: f64| p + q))
+        Tensor::from_f64s(
+            t.elem(),
+            t.shape().clone(),
+            &scan!(t.to_f64s(), 0.0, |p: f64, q: f64| p + q),
+        )
     } else {
-        Tensor::from_i64s(t.elem(), t.shape().clone(), &scan!(t.to_i64s(), 0i64, |p: i64, q: i64| p.wrapping_add(q)))
+        Tensor::from_i64s(
+            t.elem(),
+            t.shape().clone(),
+            &scan!(t.to_i64s(), 0i64, |p: i64, q: i64| p.wrapping_add(q)),
+        )
     };
     Ok(vec![out])
 }
@@ -271,7 +368,10 @@ pub fn infer_top_k(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
     let k = a.int("k")?;
     if k < 0 || k as usize > t.shape.dims()[axis] {
-        return Err(format!("k = {k} is out of range for axis of size {}", t.shape.dims()[axis]));
+        return Err(format!(
+            "k = {k} is out of range for axis of size {}",
+            t.shape.dims()[axis]
+        ));
     }
     let mut dims = t.shape.dims().to_vec();
     dims[axis] = k as usize;

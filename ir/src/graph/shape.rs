@@ -16,7 +16,10 @@ pub fn broadcast(shapes: &[&Shape]) -> Result<Shape, String> {
                 *o = d;
             } else if d != 1 && d != *o {
                 let all: Vec<_> = shapes.iter().map(|s| format!("{:?}", s.dims())).collect();
-                return Err(format!("shapes {} are not broadcast-compatible", all.join(", ")));
+                return Err(format!(
+                    "shapes {} are not broadcast-compatible",
+                    all.join(", ")
+                ));
             }
         }
     }
@@ -101,13 +104,18 @@ pub fn window(args: &OpArgs, spatial: &[usize], kernel: &[usize]) -> Result<Wind
     let mut pads_begin = vec![0usize; k];
     let mut pads_end = vec![0usize; k];
     let mut output = vec![0usize; k];
-    let effective: Vec<usize> = (0..k).map(|i| (kernel[i].max(1) - 1) * dilations[i] + 1).collect();
+    let effective: Vec<usize> = (0..k)
+        .map(|i| (kernel[i].max(1) - 1) * dilations[i] + 1)
+        .collect();
     match auto_pad {
         "NOTSET" | "" => {
             if let Some(pads) = args.ints_opt("pads")? {
                 if !pads.is_empty() {
                     if pads.len() != 2 * k || pads.iter().any(|&p| p < 0) {
-                        return Err(format!("'pads' must list {} non-negative values, found {pads:?}", 2 * k));
+                        return Err(format!(
+                            "'pads' must list {} non-negative values, found {pads:?}",
+                            2 * k
+                        ));
                     }
                     for i in 0..k {
                         pads_begin[i] = pads[i] as usize;
@@ -153,7 +161,11 @@ pub fn window(args: &OpArgs, spatial: &[usize], kernel: &[usize]) -> Result<Wind
                 let needed = (output[i].max(1) - 1) * strides[i] + effective[i];
                 let total = needed.saturating_sub(spatial[i]);
                 let small = total / 2;
-                let (b, e) = if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
+                let (b, e) = if auto_pad == "SAME_UPPER" {
+                    (small, total - small)
+                } else {
+                    (total - small, small)
+                };
                 pads_begin[i] = b;
                 pads_end[i] = e;
             }

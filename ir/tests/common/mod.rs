@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use strata_ir::{Attribute, ElementType, FunctionType, Module, OpSpec, Shape, Tensor, TensorType, Type};
+use strata_ir::{
+    Attribute, ElementType, FunctionType, Module, OpSpec, Shape, Tensor, TensorType, Type,
+};
 
 /// A small deterministic generator (xorshift), driven by a proptest-chosen seed.
 pub struct Rng(u64);
@@ -32,7 +34,18 @@ impl Rng {
     }
 }
 
-const FLOATS: [f64; 10] = [0.0, -0.0, 1.0, -2.5, 1e-5, 3.4e38, 1e-40, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+const FLOATS: [f64; 10] = [
+    0.0,
+    -0.0,
+    1.0,
+    -2.5,
+    1e-5,
+    3.4e38,
+    1e-40,
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+];
 
 fn float_value(r: &mut Rng) -> f64 {
     if r.below(2) == 0 {
@@ -84,7 +97,12 @@ pub fn random_attr(r: &mut Rng, depth: usize) -> Attribute {
     match r.below(kinds) {
         0 => Attribute::Int(r.next() as i64 >> r.below(64)),
         1 => {
-            let elem = *r.pick(&[ElementType::F32, ElementType::F16, ElementType::BF16, ElementType::F64]);
+            let elem = *r.pick(&[
+                ElementType::F32,
+                ElementType::F16,
+                ElementType::BF16,
+                ElementType::F64,
+            ]);
             // Round to a value the type holds exactly, as a parsed attribute would be.
             let v = Tensor::from_f64s(elem, Shape::scalar(), &[float_value(r)]).to_f64s()[0];
             Attribute::Float(if v.is_nan() { f64::NAN } else { v }, elem)
@@ -92,11 +110,23 @@ pub fn random_attr(r: &mut Rng, depth: usize) -> Attribute {
         2 => Attribute::Bool(r.below(2) == 1),
         3 => Attribute::String(random_string(r)),
         4 => Attribute::Type(random_type(r, 2)),
-        5 => Attribute::I64Array((0..r.below(5)).map(|_| r.next() as i64 >> r.below(64)).collect()),
-        6 => Attribute::F32Array((0..r.below(5)).map(|_| {
-            let v = float_value(r) as f32;
-            if v.is_nan() { f32::NAN } else { v }
-        }).collect()),
+        5 => Attribute::I64Array(
+            (0..r.below(5))
+                .map(|_| r.next() as i64 >> r.below(64))
+                .collect(),
+        ),
+        6 => Attribute::F32Array(
+            (0..r.below(5))
+                .map(|_| {
+                    let v = float_value(r) as f32;
+                    if v.is_nan() {
+                        f32::NAN
+                    } else {
+                        v
+                    }
+                })
+                .collect(),
+        ),
         7 => {
             let ty = TensorType::new(random_shape(r, 3, 6), random_elem(r));
             let t = random_tensor(r, &ty);
@@ -104,7 +134,11 @@ pub fn random_attr(r: &mut Rng, depth: usize) -> Attribute {
             Attribute::Dense(canonical_nans(t))
         }
         8 => Attribute::Array((0..r.below(4)).map(|_| random_attr(r, depth - 1)).collect()),
-        _ => Attribute::Dict((0..r.below(4)).map(|_| (random_key(r), random_attr(r, depth - 1))).collect()),
+        _ => Attribute::Dict(
+            (0..r.below(4))
+                .map(|_| (random_key(r), random_attr(r, depth - 1)))
+                .collect(),
+        ),
     }
 }
 
@@ -112,7 +146,11 @@ fn canonical_nans(t: Tensor) -> Tensor {
     if !t.elem().is_float() {
         return t;
     }
-    let v: Vec<f64> = t.to_f64s().into_iter().map(|x| if x.is_nan() { f64::NAN } else { x }).collect();
+    let v: Vec<f64> = t
+        .to_f64s()
+        .into_iter()
+        .map(|x| if x.is_nan() { f64::NAN } else { x })
+        .collect();
     Tensor::from_f64s(t.elem(), t.shape().clone(), &v)
 }
 
@@ -127,11 +165,17 @@ pub fn random_module(seed: u64, with_test_ops: bool) -> Module {
     let mut r = Rng::new(seed);
     let mut m = Module::new();
     for f in 0..1 + r.below(3) {
-        let elem = *r.pick(&[ElementType::F32, ElementType::F64, ElementType::I32, ElementType::F16]);
+        let elem = *r.pick(&[
+            ElementType::F32,
+            ElementType::F64,
+            ElementType::I32,
+            ElementType::F16,
+        ]);
         let shape = random_shape(&mut r, 3, 4);
         let ty = TensorType::new(shape.clone(), elem);
-        let inputs: Vec<(String, TensorType)> =
-            (0..1 + r.below(2)).map(|i| (format!("in{i}-{}", random_string(&mut r)), ty.clone())).collect();
+        let inputs: Vec<(String, TensorType)> = (0..1 + r.below(2))
+            .map(|i| (format!("in{i}-{}", random_string(&mut r)), ty.clone()))
+            .collect();
         let (func, block) = m.add_function(&format!("f{f}"), &inputs);
         let mut values: Vec<_> = func.arguments(&m).to_vec();
         for _ in 0..r.below(8) {
@@ -139,26 +183,42 @@ pub fn random_module(seed: u64, with_test_ops: bool) -> Module {
             let b = *r.pick(&values);
             let t = Type::Tensor(ty.clone());
             let spec = match r.below(5) {
-                0 => OpSpec::new(*r.pick(&["graph.add", "graph.mul", "graph.max"])).operands([a, b]).results([t]),
-                1 => OpSpec::new(*r.pick(&["graph.neg", "graph.abs", "graph.relu"])).operands([a]).results([t]),
-                2 => OpSpec::new("graph.constant").attr("value", Attribute::Dense(random_tensor(&mut r, &ty))).results([t]),
+                0 => OpSpec::new(*r.pick(&["graph.add", "graph.mul", "graph.max"]))
+                    .operands([a, b])
+                    .results([t]),
+                1 => OpSpec::new(*r.pick(&["graph.neg", "graph.abs", "graph.relu"]))
+                    .operands([a])
+                    .results([t]),
+                2 => OpSpec::new("graph.constant")
+                    .attr("value", Attribute::Dense(random_tensor(&mut r, &ty)))
+                    .results([t]),
                 3 if with_test_ops => {
                     let mut spec = OpSpec::new("test.attrs").operands([a]).results([t]);
-                    let attrs: BTreeMap<String, Attribute> =
-                        (0..1 + r.below(3)).map(|_| (random_key(&mut r), random_attr(&mut r, 2))).collect();
+                    let attrs: BTreeMap<String, Attribute> = (0..1 + r.below(3))
+                        .map(|_| (random_key(&mut r), random_attr(&mut r, 2)))
+                        .collect();
                     spec.attrs = attrs;
                     spec
                 }
                 _ => OpSpec::new("graph.transpose")
                     .operands([a])
-                    .attr("perm", Attribute::I64Array((0..shape.rank() as i64).collect()))
+                    .attr(
+                        "perm",
+                        Attribute::I64Array((0..shape.rank() as i64).collect()),
+                    )
                     .results([t]),
             };
-            let spec = if r.below(2) == 0 { spec.loc(strata_ir::Location::Name(random_string(&mut r))) } else { spec };
+            let spec = if r.below(2) == 0 {
+                spec.loc(strata_ir::Location::Name(random_string(&mut r)))
+            } else {
+                spec
+            };
             let op = m.append_op(block, spec);
             values.push(m.result(op));
         }
-        let returned: Vec<(String, _)> = (0..1 + r.below(2)).map(|i| (format!("out{i}"), *r.pick(&values))).collect();
+        let returned: Vec<(String, _)> = (0..1 + r.below(2))
+            .map(|i| (format!("out{i}"), *r.pick(&values)))
+            .collect();
         m.set_return(func, &returned);
     }
     m

@@ -1,0 +1,360 @@
+//! Bad models give clear errors naming the node, input or tensor at fault, never panics;
+//! and mutated model bytes never make import (or running what it imports) panic.
+
+use proptest::prelude::*;
+use prost::Message;
+use strata_ir::{interp, ElementType, Tensor};
+use strata_onnx::proto::*;
+use strata_onnx::{import_model, ImportError, ImportOptions};
+
+fn vi(name: &str, elem: i32, dims: &[i64]) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TypeProtoTensor {
+                elem_type: elem,
+                shape: Some(TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|&d| Dimension {
+                            dim_value: Some(d),
+                            dim_param: None,
+                        })
+                        .collect(),
+                }),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn node(
+    op: &str,
+    name: &str,
+    inputs: &[&str],
+    outputs: &[&str],
+    attrs: Vec<AttributeProto>,
+) -> NodeProto {
+    NodeProto {
+        op_type: op.into(),
+        name: name.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: outputs.iter().map(|s| s.to_string()).collect(),
+        attribute: attrs,
+        ..Default::default()
+    }
+}
+
+fn ints(name: &str, v: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::INTS,
+        ints: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn string(name: &str, v: &str) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::STRING,
+        s: v.as_bytes().to_vec(),
+        ..Default::default()
+    }
+}
+
+fn model(
+    nodes: Vec<NodeProto>,
+    inputs: Vec<ValueInfoProto>,
+    outputs: Vec<ValueInfoProto>,
+    inits: Vec<TensorProto>,
+) -> Vec<u8> {
+    ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
+        graph: Some(GraphProto {
+            node: nodes,
+            input: inputs,
+            output: outputs,
+            initializer: inits,
+            name: "g".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+const F32: i32 = data_type::FLOAT;
+
+/// x[2,3] -> Relu -> Transpose -> MatMul(w[2,4]) -> y[3,4], plus a Reshape with a constant shape.
+fn small_model() -> Vec<u8> {
+    let w = strata_onnx::tensor::tensor_to_proto(
+        &Tensor::from_vec(vec![2, 4], (0..8).map(|i| i as f32 * 0.5).collect()).unwrap(),
+        "w",
+    );
+    let shape = strata_onnx::tensor::tensor_to_proto(
+        &Tensor::from_vec(vec![2], vec![4i64, 3]).unwrap(),
+        "shape",
+    );
+    model(
+        vec![
+            node("Relu", "relu", &["x"], &["r"], vec![]),
+            node(
+                "Transpose",
+                "tr",
+                &["r"],
+                &["t"],
+                vec![ints("perm", &[1, 0])],
+            ),
+            node("MatMul", "mm", &["t", "w"], &["m"], vec![]),
+            node("Reshape", "rs", &["m", "shape"], &["y"], vec![]),
+        ],
+        vec![vi("x", F32, &[2, 3])],
+        vec![vi("y", F32, &[4, 3])],
+        vec![w, shape],
+    )
+}
+
+fn import(bytes: &[u8]) -> Result<strata_ir::Module, ImportError> {
+    import_model(bytes, None, &ImportOptions::default())
+}
+
+fn expect_err(bytes: &[u8], needles: &[&str]) -> ImportError {
+    let e = import(bytes).expect_err("import should fail");
+    let text = e.to_string();
+    for n in needles {
+        assert!(text.contains(n), "error '{text}' should mention '{n}'");
+    }
+    e
+}
+
+#[test]
+fn the_small_model_imports_and_runs() {
+    let m = import(&small_model()).unwrap();
+    let x = Tensor::from_vec(vec![2, 3], vec![1.0f32, -1.0, 2.0, 0.5, 3.0, -2.0]).unwrap();
+    let y = interp::run(&m, "main", &[x]).unwrap();
+    assert_eq!(y[0].dims(), &[4, 3]);
+}
+
+#[test]
+fn truncated_and_random_bytes_are_decode_errors() {
+    let bytes = small_model();
+    assert!(matches!(
+        import(&bytes[..bytes.len() / 2]),
+        Err(ImportError::Decode(_))
+    ));
+    assert!(matches!(
+        import(b"\xff\xff\xff\xff not a model"),
+        Err(ImportError::Decode(_))
+    ));
+}
+
+#[test]
+fn a_cycle_names_its_nodes() {
+    let bytes = model(
+        vec![
+            node("Relu", "a", &["x"], &["p"], vec![]),
+            node("Add", "b", &["p", "q"], &["r"], vec![]),
+            node("Neg", "c", &["r"], &["q"], vec![]),
+        ],
+        vec![vi("x", F32, &[2])],
+        vec![vi("r", F32, &[2])],
+        vec![],
+    );
+    expect_err(&bytes, &["cycle", "b", "c"]);
+}
+
+#[test]
+fn dangling_inputs_name_the_node_and_value() {
+    let bytes = model(
+        vec![node("Add", "adder", &["x", "nowhere"], &["y"], vec![])],
+        vec![vi("x", F32, &[2])],
+        vec![vi("y", F32, &[2])],
+        vec![],
+    );
+    expect_err(&bytes, &["adder", "nowhere"]);
+}
+
+#[test]
+fn shape_mismatches_name_the_node() {
+    let bytes = model(
+        vec![node("Add", "bad_add", &["x", "z"], &["y"], vec![])],
+        vec![vi("x", F32, &[2, 3]), vi("z", F32, &[4])],
+        vec![vi("y", F32, &[2, 3])],
+        vec![],
+    );
+    let e = expect_err(&bytes, &["bad_add", "broadcast"]);
+    assert!(matches!(e, ImportError::Node { .. }));
+}
+
+#[test]
+fn negative_dimensions_are_rejected() {
+    let bytes = model(
+        vec![node("Relu", "r", &["x"], &["y"], vec![])],
+        vec![vi("x", F32, &[2, -3])],
+        vec![vi("y", F32, &[2, 3])],
+        vec![],
+    );
+    expect_err(&bytes, &["'x'", "negative dimension -3"]);
+    let mut bad = strata_onnx::tensor::tensor_to_proto(
+        &Tensor::from_vec(vec![2], vec![1.0f32, 2.0]).unwrap(),
+        "w",
+    );
+    bad.dims = vec![-2];
+    let bytes = model(
+        vec![node("Add", "a", &["x", "w"], &["y"], vec![])],
+        vec![vi("x", F32, &[2])],
+        vec![vi("y", F32, &[2])],
+        vec![bad],
+    );
+    expect_err(&bytes, &["initializer 'w'", "negative dimension"]);
+}
+
+#[test]
+fn wrong_attribute_types_name_the_attribute() {
+    let bytes = model(
+        vec![node(
+            "Transpose",
+            "tr",
+            &["x"],
+            &["y"],
+            vec![string("perm", "1,0")],
+        )],
+        vec![vi("x", F32, &[2, 3])],
+        vec![vi("y", F32, &[3, 2])],
+        vec![],
+    );
+    expect_err(&bytes, &["tr", "'perm'", "array<i64>"]);
+}
+
+#[test]
+fn every_unsupported_op_is_listed_with_its_nodes() {
+    let bytes = model(
+        vec![
+            node("Frobnicate", "f1", &["x"], &["a"], vec![]),
+            node("LSTM", "rnn", &["a"], &["b"], vec![]),
+            node("Frobnicate", "f2", &["b"], &["y"], vec![]),
+        ],
+        vec![vi("x", F32, &[2])],
+        vec![vi("y", F32, &[2])],
+        vec![],
+    );
+    match expect_err(&bytes, &["Frobnicate (nodes: f1, f2)", "LSTM (nodes: rnn)"]) {
+        ImportError::UnsupportedOps(ops) => assert_eq!(ops.len(), 2),
+        e => panic!("unexpected {e}"),
+    }
+}
+
+#[test]
+fn declared_output_types_are_checked() {
+    let bytes = model(
+        vec![node("Relu", "r", &["x"], &["y"], vec![])],
+        vec![vi("x", F32, &[2, 3])],
+        vec![vi("y", F32, &[3, 2])],
+        vec![],
+    );
+    expect_err(&bytes, &["graph output 'y'", "tensor<2x3xf32>"]);
+}
+
+#[test]
+fn symbolic_dimensions_need_an_override() {
+    let mut input = vi("x", F32, &[0, 3]);
+    if let Some(tt) = input.r#type.as_mut().and_then(|t| t.tensor_type.as_mut()) {
+        tt.shape.as_mut().unwrap().dim[0] = Dimension {
+            dim_value: None,
+            dim_param: Some("batch".into()),
+        };
+    }
+    let bytes = model(
+        vec![node("Relu", "r", &["x"], &["y"], vec![])],
+        vec![input],
+        vec![vi("y", F32, &[])],
+        vec![],
+    );
+    expect_err(&bytes, &["'x'", "symbolic dimension 'batch'"]);
+    let mut options = ImportOptions::default();
+    options.input_shapes.insert("x".into(), vec![5, 3]);
+    let bytes = model(
+        vec![node("Relu", "r", &["x"], &["y"], vec![])],
+        vec![vi("x", F32, &[-1, 3]).clone()],
+        vec![],
+        vec![],
+    );
+    assert!(import_model(&bytes, None, &options).is_ok());
+}
+
+#[test]
+fn empty_tensors_work() {
+    let bytes = model(
+        vec![
+            node("Relu", "r", &["x"], &["a"], vec![]),
+            node("ReduceSum", "s", &["a", "axes"], &["y"], vec![]),
+        ],
+        vec![vi("x", F32, &[0, 3])],
+        vec![vi("y", F32, &[1, 3])],
+        vec![strata_onnx::tensor::tensor_to_proto(
+            &Tensor::from_vec(vec![1], vec![0i64]).unwrap(),
+            "axes",
+        )],
+    );
+    let m = import(&bytes).unwrap();
+    let y = interp::run(
+        &m,
+        "main",
+        &[Tensor::from_vec(vec![0, 3], Vec::<f32>::new()).unwrap()],
+    )
+    .unwrap();
+    assert_eq!(y[0].as_slice::<f32>().unwrap(), &[0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn wrong_inputs_at_run_time_are_errors() {
+    let m = import(&small_model()).unwrap();
+    let wrong_shape = Tensor::from_vec(vec![3, 2], vec![0.0f32; 6]).unwrap();
+    let e = interp::run(&m, "main", &[wrong_shape]).unwrap_err();
+    assert!(
+        e.to_string().contains("input 'x' must be tensor<2x3xf32>"),
+        "{e}"
+    );
+    let wrong_type = Tensor::zeros(&strata_ir::TensorType::new(vec![2, 3], ElementType::F64));
+    assert!(interp::run(&m, "main", &[wrong_type]).is_err());
+    assert!(interp::run(&m, "main", &[]).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_models_never_panic(edits in proptest::collection::vec((any::<u32>(), any::<u8>(), 0u8..4), 1..8)) {
+        let mut bytes = small_model();
+        for (pos, byte, kind) in edits {
+            if bytes.is_empty() { break; }
+            let i = pos as usize % bytes.len();
+            match kind {
+                0 => { bytes.remove(i); }
+                1 => bytes.insert(i, byte),
+                2 => bytes[i] = byte,
+                _ => bytes[i] ^= 1 << (byte % 8),
+            }
+        }
+        if let Ok(m) = import(&bytes) {
+            for f in m.functions() {
+                let types: Vec<_> = f.arguments(&m).iter().filter_map(|&a| m.value_type(a).as_tensor().cloned()).collect();
+                if types.iter().map(|t| t.shape.numel()).sum::<usize>() < 1 << 16 {
+                    let inputs: Vec<Tensor> = types.iter().map(Tensor::zeros).collect();
+                    let _ = interp::run_function(&m, f, &inputs);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = import(&bytes);
+    }
+}

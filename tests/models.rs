@@ -1,0 +1,163 @@
+//! The project's models (scripts/models.py, written by the set-up) through `strata run`,
+//! compared with onnxruntime's outputs; and their IR through a text round trip and
+//! MLIR's own parser.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use strata::ir::{npy, parse_module, print_module, Tensor};
+
+fn models_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models");
+    assert!(
+        dir.join("mlp/model.onnx").exists(),
+        "no test models in {}: run scripts/setup.sh",
+        dir.display()
+    );
+    dir
+}
+
+fn manifest(model: &Path) -> (Vec<String>, Vec<String>) {
+    let text = std::fs::read_to_string(model.join("manifest.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let list = |k: &str| {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    (list("inputs"), list("outputs"))
+}
+
+fn load(path: &Path) -> Tensor {
+    npy::from_npy(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.ty(), b.ty());
+    a.to_f64s()
+        .iter()
+        .zip(b.to_f64s())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn check_model(name: &str) {
+    let dir = models_dir().join(name);
+    let (inputs, outputs) = manifest(&dir);
+    let out = tempdir(name);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+    cmd.arg("run")
+        .arg(dir.join("model.onnx"))
+        .arg("--output-dir")
+        .arg(&out);
+    for i in &inputs {
+        cmd.arg("--input").arg(format!(
+            "{i}={}",
+            dir.join("inputs").join(format!("{i}.npy")).display()
+        ));
+    }
+    let status = cmd.output().unwrap();
+    assert!(
+        status.status.success(),
+        "strata run failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    for o in &outputs {
+        let expected = load(&dir.join("expected").join(format!("{o}.npy")));
+        let actual = load(&out.join(format!("{}.npy", strata::sanitize_file_name(o))));
+        let diff = max_abs_diff(&actual, &expected);
+        println!("{name}/{o}: max abs diff vs onnxruntime {diff:.3e}");
+        assert!(diff <= 1e-4, "{name}/{o}: max abs diff {diff} > 1e-4");
+    }
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("strata-test-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn mlp_matches_onnxruntime() {
+    check_model("mlp");
+}
+
+#[test]
+fn resnet_matches_onnxruntime() {
+    check_model("resnet");
+}
+
+#[test]
+fn bert_layer_matches_onnxruntime() {
+    check_model("bert");
+}
+
+#[test]
+fn moe_layer_matches_onnxruntime() {
+    check_model("moe");
+}
+
+const MLIR_OPT: &str = "/usr/lib/llvm-22/bin/mlir-opt";
+
+#[test]
+fn imported_models_round_trip_and_parse_in_mlir_opt() {
+    assert!(
+        Path::new(MLIR_OPT).exists(),
+        "{MLIR_OPT} is missing: run scripts/setup.sh (package mlir-22-tools)"
+    );
+    for name in ["mlp", "resnet", "bert", "moe"] {
+        let module = strata::onnx::import_file(
+            models_dir().join(name).join("model.onnx"),
+            &Default::default(),
+        )
+        .unwrap();
+        let text = print_module(&module);
+        assert_eq!(
+            print_module(&parse_module(&text).unwrap()),
+            text,
+            "{name}: print -> parse -> print changed the text"
+        );
+        let file = tempdir(name).join("model.mlir");
+        std::fs::write(&file, &text).unwrap();
+        let out = Command::new(MLIR_OPT)
+            .arg("--allow-unregistered-dialect")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mlir-opt rejected {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn mlir_opt_reads_every_attribute_kind_we_print() {
+    // A function with attributes of every kind, NaNs and infinities, hex and literal
+    // dense forms, escaped strings and names that need quoting.
+    let text = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%arg0: tensor<2x3xf16>):
+    %0 = "graph.constant"() {value = dense<[[0x7E00, 1.5, -0.0], [0xFC00, 65504.0, 6.0e-8]]> : tensor<2x3xf16>} : () -> tensor<2x3xf16>
+    %1:2 = "test.many"(%arg0, %0) {"a b" = "quote\" backslash\\ newline\n", b = array<i64>, c = array<f32: 1.0, 0x7FC00000>, d = [1 : i64, true, bf16, tensor<0x3xui8>], e = {x = 2.5e-5 : f32}, f = dense<"0x0102030405060708090A0B0C0D0E0F1011"> : tensor<17xi8>, g = dense<[true, false]> : tensor<2xi1>, h = (tensor<f64>) -> (tensor<i1>, tensor<4xbf16>)} : (tensor<2x3xf16>, tensor<2x3xf16>) -> (tensor<2x3xf16>, tensor<i64>) loc("node/with:odd chars")
+    "func.return"(%1#0) : (tensor<2x3xf16>) -> ()
+  }) {function_type = (tensor<2x3xf16>) -> tensor<2x3xf16>, sym_name = "main"} : () -> ()
+}) : () -> ()
+"#;
+    let printed = print_module(&parse_module(text).unwrap());
+    assert_eq!(print_module(&parse_module(&printed).unwrap()), printed);
+    let file = tempdir("attrs").join("attrs.mlir");
+    std::fs::write(&file, &printed).unwrap();
+    let out = Command::new(MLIR_OPT)
+        .arg("--allow-unregistered-dialect")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mlir-opt rejected our attributes: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
