@@ -22,6 +22,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "Dropout",
     "CastLike",
     "Scatter",
+    "Upsample",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -145,10 +146,23 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         }
         "Expand" => input_to_attr(imp, node, "graph.expand", "shape"),
         "Tile" => input_to_attr(imp, node, "graph.tile", "repeats"),
-        "CumSum" => {
+        "CumSum" | "CumProd" => {
             let mut attrs = imp.convert_attrs(node, &[])?;
             attrs.insert("axis".into(), Attribute::Int(scalar_int(imp, node, 1)?));
-            emit1(imp, node, "graph.cum_sum", &[imp.required(node, 0)?], attrs)
+            let op = if node.op_type() == "CumSum" {
+                "graph.cum_sum"
+            } else {
+                "graph.cum_prod"
+            };
+            emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
+        }
+        "Resize" | "Upsample" => resize(imp, node),
+        "GroupNormalization" => group_norm(imp, node),
+        "ConvTranspose" => {
+            let attrs = imp.convert_attrs(node, &[])?;
+            let mut operands = vec![imp.required(node, 0)?, imp.required(node, 1)?];
+            operands.extend(node.input(2));
+            emit1(imp, node, "graph.conv_transpose", &operands, attrs)
         }
         "Trilu" => {
             let mut attrs = imp.convert_attrs(node, &[])?;
@@ -620,4 +634,194 @@ fn clip(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
         }
     }
     emit1(imp, node, "graph.clip", &[x], attrs)
+}
+
+fn f64_list(values: &[f64]) -> Attribute {
+    Attribute::Array(
+        values
+            .iter()
+            .map(|&v| Attribute::Float(v, ElementType::F64))
+            .collect(),
+    )
+}
+
+/// Resolves Resize's (and Upsample's) scales, sizes, axes and aspect-ratio policy into
+/// the output shape and the per-axis scale its coordinate transformation uses.
+fn resize(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let in_dims = imp.values[x].ty.shape.dims().to_vec();
+    let rank = in_dims.len();
+    let legacy = node.op_type() == "Upsample" || node.opset < 11;
+    let floats = |t: Option<Rc<Tensor>>| t.filter(|t| t.numel() > 0).map(|t| t.to_f64s());
+    let (roi, scales, sizes) = if legacy {
+        // Upsample and Resize-10: Resize(X, scales), or Upsample-7's scales attribute.
+        let scales = match node.attr("scales") {
+            Some(a) if node.op_type() == "Upsample" && node.opset < 9 => {
+                Some(a.floats.iter().map(|&v| v as f64).collect())
+            }
+            _ => floats(imp.const_input(node, 1)?),
+        };
+        (None, scales, None)
+    } else {
+        let roi = floats(imp.const_input(node, 1)?);
+        let scales = floats(imp.const_input(node, 2)?);
+        let sizes = const_ints(imp, node, 3)?.filter(|s| !s.is_empty());
+        (roi, scales, sizes)
+    };
+    let axes: Vec<usize> = match node.attr_ints("axes") {
+        Some(a) if !a.is_empty() => a
+            .iter()
+            .map(|&ax| strata_ir::types::normalize_axis(ax, rank).map_err(|e| node.error(e)))
+            .collect::<Result<_, _>>()?,
+        _ => (0..rank).collect(),
+    };
+    let spread = |values: &[f64], fill: f64| -> Result<Vec<f64>, ImportError> {
+        if values.len() != axes.len() {
+            return Err(node.error(format!(
+                "expected {} values (one per axis), found {}",
+                axes.len(),
+                values.len()
+            )));
+        }
+        let mut full = vec![fill; rank];
+        for (&ax, &v) in axes.iter().zip(values) {
+            full[ax] = v;
+        }
+        Ok(full)
+    };
+    let (out, scale): (Vec<usize>, Vec<f64>) = match (&scales, &sizes) {
+        (Some(sc), None) => {
+            let sc = spread(sc, 1.0)?;
+            if sc.iter().any(|&v| !(v > 0.0)) {
+                return Err(node.error(format!("scales {sc:?} must be positive")));
+            }
+            (
+                (0..rank)
+                    .map(|i| (in_dims[i] as f64 * sc[i]).floor() as usize)
+                    .collect(),
+                sc,
+            )
+        }
+        (None, Some(sz)) => {
+            let sz = spread(&sz.iter().map(|&v| v as f64).collect::<Vec<_>>(), 0.0)?;
+            let mut sc: Vec<f64> = (0..rank)
+                .map(|i| {
+                    if axes.contains(&i) {
+                        sz[i] / in_dims[i] as f64
+                    } else {
+                        1.0
+                    }
+                })
+                .collect();
+            let policy = node
+                .attr("keep_aspect_ratio_policy")
+                .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+                .unwrap_or_else(|| "stretch".into());
+            let out = match policy.as_str() {
+                "stretch" => (0..rank)
+                    .map(|i| {
+                        if axes.contains(&i) {
+                            sz[i] as usize
+                        } else {
+                            in_dims[i]
+                        }
+                    })
+                    .collect(),
+                "not_larger" | "not_smaller" => {
+                    let picked = axes.iter().map(|&i| sc[i]);
+                    let s = if policy == "not_larger" {
+                        picked.fold(f64::INFINITY, f64::min)
+                    } else {
+                        picked.fold(0.0, f64::max)
+                    };
+                    for &i in &axes {
+                        sc[i] = s;
+                    }
+                    (0..rank)
+                        .map(|i| {
+                            if axes.contains(&i) {
+                                (s * in_dims[i] as f64 + 0.5) as usize
+                            } else {
+                                in_dims[i]
+                            }
+                        })
+                        .collect()
+                }
+                other => {
+                    return Err(node.error(format!("unknown keep_aspect_ratio_policy '{other}'")))
+                }
+            };
+            (out, sc)
+        }
+        (Some(_), Some(_)) => return Err(node.error("give either scales or sizes, not both")),
+        (None, None) => return Err(node.error("needs scales or sizes")),
+    };
+    let mut attrs = imp.convert_attrs(node, &["scales", "axes", "keep_aspect_ratio_policy"])?;
+    if legacy {
+        attrs.insert(
+            "coordinate_transformation_mode".into(),
+            Attribute::String("asymmetric".into()),
+        );
+        attrs.insert("nearest_mode".into(), Attribute::String("floor".into()));
+    }
+    attrs.insert(
+        "sizes".into(),
+        Attribute::I64Array(out.iter().map(|&d| d as i64).collect()),
+    );
+    attrs.insert("scales".into(), f64_list(&scale));
+    let tf_crop = matches!(attrs.get("coordinate_transformation_mode"), Some(Attribute::String(m)) if m == "tf_crop_and_resize");
+    if tf_crop {
+        let roi = roi.ok_or_else(|| node.error("tf_crop_and_resize needs roi"))?;
+        if roi.len() != 2 * axes.len() {
+            return Err(node.error(format!("roi must have {} values", 2 * axes.len())));
+        }
+        let mut full: Vec<f64> = vec![0.0; rank].into_iter().chain(vec![1.0; rank]).collect();
+        for (j, &ax) in axes.iter().enumerate() {
+            full[ax] = roi[j];
+            full[rank + ax] = roi[axes.len() + j];
+        }
+        attrs.insert("roi".into(), f64_list(&full));
+    }
+    emit1(imp, node, "graph.resize", &[x], attrs)
+}
+
+/// GroupNormalization's scale and bias were per group before opset 21 and per channel
+/// from it on; the graph op is per channel, so repeat per-group values over their channels.
+fn group_norm(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let attrs = imp.convert_attrs(node, &[])?;
+    let x = imp.required(node, 0)?;
+    let (mut scale, mut bias) = (imp.required(node, 1)?, imp.required(node, 2)?);
+    let channels = *imp.values[x]
+        .ty
+        .shape
+        .dims()
+        .get(1)
+        .ok_or_else(|| node.error("input needs a channel dimension"))?;
+    let groups = node
+        .attr_int("num_groups")
+        .ok_or_else(|| node.error("missing attribute 'num_groups'"))?;
+    if node.opset < 21 && groups > 0 && channels % groups as usize == 0 {
+        let per_group = channels / groups as usize;
+        for v in [&mut scale, &mut bias] {
+            let mut a = Attrs::new();
+            a.insert("shape".into(), Attribute::I64Array(vec![groups, 1]));
+            let col = emit1(imp, node, "graph.reshape", &[*v], a)?[0];
+            let mut a = Attrs::new();
+            a.insert(
+                "shape".into(),
+                Attribute::I64Array(vec![groups, per_group as i64]),
+            );
+            let wide = emit1(imp, node, "graph.expand", &[col], a)?[0];
+            let mut a = Attrs::new();
+            a.insert("shape".into(), Attribute::I64Array(vec![channels as i64]));
+            *v = emit1(imp, node, "graph.reshape", &[wide], a)?[0];
+        }
+    }
+    emit1(
+        imp,
+        node,
+        "graph.group_normalization",
+        &[x, scale, bias],
+        attrs,
+    )
 }

@@ -11,10 +11,12 @@
 //! a reference-evaluation function. Ops that share a shape (elementwise unary and binary
 //! ops, reductions) share both functions and differ only in a row of their own table.
 
+mod einsum;
 mod elementwise;
 mod movement;
 mod nn;
 mod reduce;
+mod resize;
 pub mod shape;
 
 use crate::attr::Attribute;
@@ -121,6 +123,15 @@ ops! {
     "graph.space_to_depth", "SpaceToDepth", (1, 1), (1, 1), movement::infer_space_to_depth, movement::eval_space_to_depth;
     "graph.trilu", "Trilu", (1, 1), (1, 1), elementwise::infer_same, movement::eval_trilu;
     "graph.eye_like", "EyeLike", (1, 1), (1, 1), movement::infer_eye_like, movement::eval_eye_like;
+    "graph.conv_transpose", "ConvTranspose", (2, 3), (1, 1), nn::infer_conv_transpose, nn::eval_conv_transpose;
+    "graph.lp_pool", "LpPool", (1, 1), (1, 1), nn::infer_pool, nn::eval_lp_pool;
+    "graph.rms_normalization", "RMSNormalization", (2, 2), (1, 1), nn::infer_rms_norm, nn::eval_rms_norm;
+    "graph.mean_variance_normalization", "MeanVarianceNormalization", (1, 1), (1, 1), elementwise::infer_float_same, nn::eval_mean_variance_norm;
+    "graph.group_normalization", "GroupNormalization", (3, 3), (1, 1), nn::infer_group_norm, nn::eval_group_norm;
+    "graph.lp_normalization", "LpNormalization", (1, 1), (1, 1), elementwise::infer_float_same, reduce::eval_lp_normalization;
+    "graph.cum_prod", "CumProd", (1, 1), (1, 1), elementwise::infer_numeric_same, reduce::eval_cum_sum;
+    "graph.resize", "Resize", (1, 1), (1, 1), resize::infer_resize, resize::eval_resize;
+    "graph.einsum", "Einsum", (1, MANY), (1, 1), einsum::infer_einsum, einsum::eval_einsum;
 }
 
 /// Every op of the dialect, the table-driven families included.

@@ -748,3 +748,295 @@ pub fn eval_lrn(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     }
     Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &out)])
 }
+
+struct ConvTransposeGeometry {
+    n: usize,
+    c: usize,
+    m: usize,
+    group: usize,
+    out_spatial: Vec<usize>,
+    /// The window viewed from the input: input position `i` and kernel position `k` write
+    /// output coordinate `i * stride + k * dilation - pad_begin`.
+    win: Window,
+}
+
+fn conv_transpose_geometry(a: &OpArgs) -> Result<ConvTransposeGeometry, String> {
+    let (xt, wt) = (a.input(0), a.input(1));
+    let rank = xt.shape.rank();
+    if rank < 3 || wt.shape.rank() != rank {
+        return Err(format!("ConvTranspose needs N x C x spatial... input and a weight of the same rank, found ranks {rank} and {}", wt.shape.rank()));
+    }
+    let k = rank - 2;
+    let group = a.int_or("group", 1)?;
+    let (n, c) = (xt.shape.dims()[0], xt.shape.dims()[1]);
+    if group < 1 || wt.shape.dims()[0] != c || c % group as usize != 0 {
+        return Err(format!(
+            "ConvTranspose weight {:?} does not fit {c} input channels in {group} groups",
+            wt.shape.dims()
+        ));
+    }
+    let group = group as usize;
+    let m = wt.shape.dims()[1] * group;
+    let kernel = kernel_shape(a, Some(&wt.shape.dims()[2..]))?;
+    let spatial: Vec<usize> = xt.shape.dims()[2..].to_vec();
+    let list = |name: &str, default: usize, len: usize| -> Result<Vec<usize>, String> {
+        match a.ints_opt(name)? {
+            Some(v) if !v.is_empty() => {
+                if v.len() < len || v.iter().any(|&x| x < 0) {
+                    return Err(format!(
+                        "'{name}' must list {len} non-negative values, found {v:?}"
+                    ));
+                }
+                Ok(v.iter().map(|&x| x as usize).collect())
+            }
+            _ => Ok(vec![default; len]),
+        }
+    };
+    let strides = list("strides", 1, k)?;
+    let dilations = list("dilations", 1, k)?;
+    let output_padding = list("output_padding", 0, k)?;
+    if strides.contains(&0) || dilations.contains(&0) {
+        return Err("strides and dilations must be positive".into());
+    }
+    let full: Vec<usize> = (0..k)
+        .map(|i| {
+            strides[i] * (spatial[i].max(1) - 1)
+                + output_padding[i]
+                + (kernel[i] - 1) * dilations[i]
+                + 1
+        })
+        .collect();
+    let auto_pad = a.string_or("auto_pad", "NOTSET")?;
+    let output_shape = a.ints_opt("output_shape")?.filter(|v| !v.is_empty());
+    let (pads_begin, pads_end, out_spatial) = if matches!(auto_pad, "SAME_UPPER" | "SAME_LOWER")
+        && a.ints_opt("pads")?.is_none_or(|p| p.is_empty())
+    {
+        let target: Vec<usize> = match &output_shape {
+            Some(s) => s[s.len().saturating_sub(k)..]
+                .iter()
+                .map(|&d| d.max(0) as usize)
+                .collect(),
+            None => (0..k).map(|i| spatial[i] * strides[i]).collect(),
+        };
+        let mut pb = vec![0; k];
+        let mut pe = vec![0; k];
+        for i in 0..k {
+            let total = full[i].checked_sub(target[i]).ok_or_else(|| {
+                format!("output_shape {target:?} is larger than the full output {full:?}")
+            })?;
+            let (small, big) = (total / 2, total - total / 2);
+            (pb[i], pe[i]) = if auto_pad == "SAME_UPPER" {
+                (small, big)
+            } else {
+                (big, small)
+            };
+        }
+        (pb, pe, target)
+    } else {
+        let pads = list("pads", 0, 2 * k)?;
+        let (pb, pe) = (pads[..k].to_vec(), pads[k..2 * k].to_vec());
+        let out = match &output_shape {
+            Some(s) => s[s.len().saturating_sub(k)..]
+                .iter()
+                .map(|&d| d.max(0) as usize)
+                .collect(),
+            None => (0..k)
+                .map(|i| {
+                    full[i]
+                        .checked_sub(pb[i] + pe[i])
+                        .ok_or_else(|| format!("pads {pads:?} exceed the output size {full:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        (pb, pe, out)
+    };
+    if let Some(b) = a.inputs.get(2) {
+        if b.shape.dims() != [m] {
+            return Err(format!(
+                "ConvTranspose bias must have shape [{m}], found {:?}",
+                b.shape.dims()
+            ));
+        }
+    }
+    Ok(ConvTransposeGeometry {
+        n,
+        c,
+        m,
+        group,
+        out_spatial,
+        win: Window {
+            kernel,
+            strides,
+            dilations,
+            pads_begin,
+            pads_end,
+            output: spatial,
+        },
+    })
+}
+
+pub fn infer_conv_transpose(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    require_float(a, 0)?;
+    if a.inputs.iter().any(|t| t.elem != a.input(0).elem) {
+        return Err("ConvTranspose operands must share one element type".into());
+    }
+    let g = conv_transpose_geometry(a)?;
+    let mut dims = vec![g.n, g.m];
+    dims.extend(&g.out_spatial);
+    Ok(vec![TensorType::new(dims, a.input(0).elem)])
+}
+
+pub fn eval_conv_transpose(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let g = conv_transpose_geometry(a)?;
+    let xv = x[0].to_f64s();
+    let wv = x[1].to_f64s();
+    let in_size: usize = g.win.output.iter().product();
+    let out_size: usize = g.out_spatial.iter().product();
+    let ksize: usize = g.win.kernel.iter().product();
+    let (cg, mg) = (g.c / g.group, g.m / g.group);
+    // Scatter targets: for (input position, kernel position), the output offset written.
+    let taps = window_taps(&g.out_spatial, &g.win);
+    let mut out = vec![0.0; g.n * g.m * out_size];
+    for n in 0..g.n {
+        for grp in 0..g.group {
+            // cols (mg*k x in) = W_g^T (mg*k x cg) . X_g (cg x in)
+            let w = &wv[grp * cg * mg * ksize..(grp + 1) * cg * mg * ksize];
+            let wt = transpose2(w, cg, mg * ksize);
+            let xg = &xv[(n * g.c + grp * cg) * in_size..(n * g.c + (grp + 1) * cg) * in_size];
+            let mut cols = vec![0.0; mg * ksize * in_size];
+            gemm_acc(mg * ksize, in_size, cg, &wt, xg, &mut cols);
+            for m in 0..mg {
+                let plane = &mut out
+                    [(n * g.m + grp * mg + m) * out_size..(n * g.m + grp * mg + m + 1) * out_size];
+                for kp in 0..ksize {
+                    let row = &cols[(m * ksize + kp) * in_size..(m * ksize + kp + 1) * in_size];
+                    for (i, &v) in row.iter().enumerate() {
+                        if let Some(off) = taps[i * ksize + kp] {
+                            plane[off] += v;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(b) = x.get(2) {
+            let b = b.to_f64s();
+            for m in 0..g.m {
+                for v in &mut out[(n * g.m + m) * out_size..(n * g.m + m + 1) * out_size] {
+                    *v += b[m];
+                }
+            }
+        }
+    }
+    let mut dims = vec![g.n, g.m];
+    dims.extend(&g.out_spatial);
+    Ok(vec![Tensor::from_f64s(x[0].elem(), Shape::new(dims), &out)])
+}
+
+pub fn eval_lp_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let (spatial, win) = pool_window(a)?;
+    let t = x[0];
+    let p = a.float_or("p", 2.0)?;
+    let (n, c) = (t.dims()[0], t.dims()[1]);
+    let in_size: usize = spatial.iter().product();
+    let out_size: usize = win.output.iter().product();
+    let ksize: usize = win.kernel.iter().product();
+    let taps = window_taps(&spatial, &win);
+    let v = t.to_f64s();
+    let mut out = vec![0.0; n * c * out_size];
+    for plane in 0..n * c {
+        for op in 0..out_size {
+            let s: f64 = taps[op * ksize..(op + 1) * ksize]
+                .iter()
+                .flatten()
+                .map(|&off| v[plane * in_size + off].abs().powf(p))
+                .sum();
+            out[plane * out_size + op] = s.powf(1.0 / p);
+        }
+    }
+    let mut dims = t.dims()[..2].to_vec();
+    dims.extend(&win.output);
+    Ok(vec![Tensor::from_f64s(t.elem(), Shape::new(dims), &out)])
+}
+
+pub fn infer_rms_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    require_float(a, 0)?;
+    let t = a.input(0);
+    normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
+    if broadcast(&[&a.input(1).shape, &t.shape])? != t.shape {
+        return Err("scale does not broadcast to the input's shape".into());
+    }
+    Ok(vec![t.clone()])
+}
+
+pub fn eval_rms_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let t = x[0];
+    let eps = a.float_or("epsilon", 1e-5)?;
+    let axis = normalize_axis(a.int_or("axis", -1)?, t.shape().rank())?;
+    let inner: usize = t.dims()[axis..].iter().product();
+    let si = broadcast_indices(t.shape(), x[1].shape());
+    let sv = x[1].to_f64s();
+    let mut v = t.to_f64s();
+    for (r, chunk) in v.chunks_mut(inner.max(1)).enumerate() {
+        let ms = chunk.iter().map(|x| x * x).sum::<f64>() / inner as f64;
+        let inv = 1.0 / (ms + eps).sqrt();
+        for (j, x) in chunk.iter_mut().enumerate() {
+            *x = *x * inv * sv[si[r * inner + j]];
+        }
+    }
+    Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &v)])
+}
+
+pub fn eval_mean_variance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let t = x[0];
+    let rank = t.shape().rank();
+    let axes = a.ints_opt("axes")?.unwrap_or_else(|| vec![0, 2, 3]);
+    let axes = axes
+        .iter()
+        .map(|&ax| normalize_axis(ax, rank))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (kept, red) = split_axes(t.shape(), &axes);
+    let v = t.to_f64s();
+    let mut out = vec![0.0; v.len()];
+    let n = red.len().max(1) as f64;
+    for &k in &kept {
+        let mean = red.iter().map(|&o| v[k + o]).sum::<f64>() / n;
+        let mean_sq = red.iter().map(|&o| v[k + o] * v[k + o]).sum::<f64>() / n;
+        let std = (mean_sq - mean * mean).max(0.0).sqrt();
+        for &o in &red {
+            out[k + o] = (v[k + o] - mean) / (std + 1e-9);
+        }
+    }
+    Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &out)])
+}
+
+pub fn infer_group_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    require_float(a, 0)?;
+    let c = check_channel_params(a, 1, 3)?;
+    let g = a.int("num_groups")?;
+    if g < 1 || c % g as usize != 0 {
+        return Err(format!("{c} channels do not split into {g} groups"));
+    }
+    Ok(vec![a.input(0).clone()])
+}
+
+pub fn eval_group_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let t = x[0];
+    let eps = a.float_or("epsilon", 1e-5)?;
+    let groups = a.int("num_groups")? as usize;
+    let c = t.dims()[1];
+    let inner: usize = t.dims()[2..].iter().product();
+    let chunk_len = c / groups * inner;
+    let (scale, bias) = (x[1].to_f64s(), x[2].to_f64s());
+    let mut v = t.to_f64s();
+    for (gi, chunk) in v.chunks_mut(chunk_len.max(1)).enumerate() {
+        let mean = chunk.iter().sum::<f64>() / chunk_len as f64;
+        let var = chunk.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / chunk_len as f64;
+        let inv = 1.0 / (var + eps).sqrt();
+        let first_channel = (gi % groups) * (c / groups);
+        for (j, x) in chunk.iter_mut().enumerate() {
+            let ch = first_channel + j / inner.max(1);
+            *x = (*x - mean) * inv * scale[ch] + bias[ch];
+        }
+    }
+    Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &v)])
+}

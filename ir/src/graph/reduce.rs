@@ -347,18 +347,21 @@ pub fn eval_cum_sum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
             out
         }};
     }
+    let product = a.name == "graph.cum_prod";
     let out = if t.elem().is_float() {
-        Tensor::from_f64s(
-            t.elem(),
-            t.shape().clone(),
-            &scan!(t.to_f64s(), 0.0, |p: f64, q: f64| p + q),
-        )
+        let v = if product {
+            scan!(t.to_f64s(), 1.0, |p: f64, q: f64| p * q)
+        } else {
+            scan!(t.to_f64s(), 0.0, |p: f64, q: f64| p + q)
+        };
+        Tensor::from_f64s(t.elem(), t.shape().clone(), &v)
     } else {
-        Tensor::from_i64s(
-            t.elem(),
-            t.shape().clone(),
-            &scan!(t.to_i64s(), 0i64, |p: i64, q: i64| p.wrapping_add(q)),
-        )
+        let v = if product {
+            scan!(t.to_i64s(), 1i64, |p: i64, q: i64| p.wrapping_mul(q))
+        } else {
+            scan!(t.to_i64s(), 0i64, |p: i64, q: i64| p.wrapping_add(q))
+        };
+        Tensor::from_i64s(t.elem(), t.shape().clone(), &v)
     };
     Ok(vec![out])
 }
@@ -418,4 +421,27 @@ pub fn eval_top_k(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
         t.gather_flat(out_shape.clone(), &src),
         Tensor::from_i64s(ElementType::I64, out_shape, &idx),
     ])
+}
+
+pub fn eval_lp_normalization(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let t = x[0];
+    let axis = normalize_axis(a.int_or("axis", -1)?, t.shape().rank())?;
+    let p = a.int_or("p", 2)?;
+    if p != 1 && p != 2 {
+        return Err(format!("p must be 1 or 2, found {p}"));
+    }
+    let (kept, red) = split_axes(t.shape(), &[axis]);
+    let v = t.to_f64s();
+    let mut out = vec![0.0; v.len()];
+    for &k in &kept {
+        let norm = if p == 1 {
+            red.iter().map(|&o| v[k + o].abs()).sum::<f64>()
+        } else {
+            red.iter().map(|&o| v[k + o] * v[k + o]).sum::<f64>().sqrt()
+        };
+        for &o in &red {
+            out[k + o] = if norm == 0.0 { 0.0 } else { v[k + o] / norm };
+        }
+    }
+    Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &out)])
 }
