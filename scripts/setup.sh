@@ -5,6 +5,7 @@
 #   system packages   mlir-22-tools (mlir-opt checks our IR text), a Python venv
 #   .cache/venv       onnx, onnxruntime, numpy (scripts/requirements.txt)
 #   .cache/onnx-node-tests   the ONNX backend node tests (scripts/gen_node_tests.py)
+#   .cache/onnx-opset-cases  single-op models at older opsets (scripts/opset_cases.py)
 #   .cache/models     the project's test models and onnxruntime's outputs (scripts/models.py)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,5 +64,6 @@ generate() { # name, output folder, script, args...
     fi
 }
 generate "the ONNX node tests" "$cache/onnx-node-tests" gen_node_tests.py
+generate "the older-opset cases" "$cache/onnx-opset-cases" opset_cases.py
 generate "the test models" "$cache/models" models.py
 log "ready"

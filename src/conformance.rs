@@ -117,6 +117,14 @@ impl Report {
     }
 }
 
+/// Where the set-up writes the older-opset cases (same layout as the node tests):
+/// `$STRATA_ONNX_OPSET_CASES`, else `.cache/onnx-opset-cases` in the repository.
+pub fn opset_cases_dir() -> PathBuf {
+    std::env::var_os("STRATA_ONNX_OPSET_CASES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/onnx-opset-cases"))
+}
+
 /// Where the set-up writes the node tests: `$STRATA_ONNX_NODE_TESTS`, else
 /// `.cache/onnx-node-tests` in the repository.
 pub fn default_data_dir() -> PathBuf {

@@ -1,40 +1,75 @@
-//! The ONNX backend node tests through import and the reference interpreter.
+//! The ONNX backend node tests, and the project's older-opset cases, through import and
+//! the reference interpreter.
 //!
 //! A custom harness (no libtest) so the per-op table is always printed. Fails when any
-//! case of a claimed op fails, or when fewer cases pass than the floor below (a guard
-//! against the data or the runner silently losing coverage).
+//! case of a claimed op fails, when fewer node tests pass than the floor below (a guard
+//! against the data or the runner silently losing coverage), or when any older-opset case
+//! does not pass (every op in them is claimed).
 
+use std::path::Path;
 use std::process::ExitCode;
+use strata::conformance::{run_suite, Outcome, Report};
 
-/// The fewest passing cases accepted.
+/// The fewest passing node-test cases accepted.
 const MIN_PASSED: usize = 1150;
 
+fn run(title: &str, dir: &Path) -> Option<Report> {
+    match run_suite(dir, None) {
+        Ok(r) if !r.cases.is_empty() => {
+            println!("## {title}\n");
+            print!("{}", r.table());
+            for c in &r.cases {
+                if !matches!(c.outcome, Outcome::Passed | Outcome::Skipped(_)) {
+                    println!(
+                        "{} {} [{}]: {:?}",
+                        if matches!(c.outcome, Outcome::Failed(_)) {
+                            "FAILED"
+                        } else {
+                            "unsupported"
+                        },
+                        c.name,
+                        c.op,
+                        c.outcome
+                    );
+                }
+            }
+            println!("{title}: {}\n", r.summary());
+            Some(r)
+        }
+        Ok(_) | Err(_) => {
+            eprintln!("no test cases in '{}': run scripts/setup.sh", dir.display());
+            None
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let dir = strata::conformance::default_data_dir();
-    let report = match strata::conformance::run_suite(&dir, None) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!(
-                "cannot read the ONNX node tests in '{}': {e}; run scripts/setup.sh",
-                dir.display()
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    print!("{}", report.table());
-    for c in &report.cases {
-        if let strata::conformance::Outcome::Failed(why) = &c.outcome {
-            println!("FAILED {} [{}]: {why}", c.name, c.op);
-        }
-    }
-    println!("conformance: {}", report.summary());
-    if report.failed() > 0 || report.passed() < MIN_PASSED {
-        eprintln!(
-            "conformance failed: {} failures, {} passed (at least {MIN_PASSED} required)",
-            report.failed(),
-            report.passed()
-        );
+    let Some(nodes) = run("ONNX node tests", &strata::conformance::default_data_dir()) else {
         return ExitCode::FAILURE;
+    };
+    let Some(opsets) = run("older-opset cases", &strata::conformance::opset_cases_dir()) else {
+        return ExitCode::FAILURE;
+    };
+    let mut ok = true;
+    if nodes.failed() > 0 || nodes.passed() < MIN_PASSED {
+        eprintln!(
+            "node tests: {} failures, {} passed (at least {MIN_PASSED} required)",
+            nodes.failed(),
+            nodes.passed()
+        );
+        ok = false;
     }
-    ExitCode::SUCCESS
+    if opsets.passed() != opsets.cases.len() {
+        eprintln!(
+            "older-opset cases: {} of {} passed",
+            opsets.passed(),
+            opsets.cases.len()
+        );
+        ok = false;
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

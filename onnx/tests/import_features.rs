@@ -1,0 +1,174 @@
+//! Import features real exported models rely on: external data, initializers listed among
+//! the graph inputs, specializing inputs to constants, and folding shape computations.
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use strata_ir::{interp, Tensor};
+use strata_onnx::proto::*;
+use strata_onnx::tensor::tensor_to_proto;
+use strata_onnx::{import_file, import_model, ImportError, ImportOptions};
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("strata-onnx-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn external(name: &str, dims: &[i64], location: &str, offset: usize, length: usize) -> TensorProto {
+    let entry = |k: &str, v: String| StringStringEntryProto {
+        key: k.into(),
+        value: v,
+    };
+    TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: F32,
+        data_location: 1,
+        external_data: vec![
+            entry("location", location.into()),
+            entry("offset", offset.to_string()),
+            entry("length", length.to_string()),
+        ],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn external_data_is_read_from_beside_the_model() {
+    let dir = scratch("external");
+    let weights: Vec<f32> = vec![1.0, 2.0, 3.0, 4.0];
+    let mut blob = vec![0xAAu8; 16]; // Unrelated bytes before the tensor.
+    blob.extend(weights.iter().flat_map(|w| w.to_le_bytes()));
+    std::fs::write(dir.join("weights.bin"), &blob).unwrap();
+    let bytes = model(
+        vec![node("Mul", "scale", &["x", "w"], &["y"], vec![])],
+        vec![vi("x", F32, &[4])],
+        vec![vi("y", F32, &[4])],
+        vec![external("w", &[4], "weights.bin", 16, 16)],
+    );
+    std::fs::write(dir.join("model.onnx"), &bytes).unwrap();
+    let m = import_file(dir.join("model.onnx"), &ImportOptions::default()).unwrap();
+    let y = interp::run(
+        &m,
+        "main",
+        &[Tensor::from_vec(vec![4], vec![1.0f32; 4]).unwrap()],
+    )
+    .unwrap();
+    assert_eq!(y[0].as_slice::<f32>().unwrap(), weights.as_slice());
+
+    // Out of range, escaping the folder, and loaded from bytes with no folder.
+    for (t, needle) in [
+        (external("w", &[4], "weights.bin", 24, 16), "outside"),
+        (
+            external("w", &[4], "../weights.bin", 0, 16),
+            "inside the model's folder",
+        ),
+        (external("w", &[4], "missing.bin", 0, 16), "cannot read"),
+    ] {
+        let bytes = model(
+            vec![node("Mul", "scale", &["x", "w"], &["y"], vec![])],
+            vec![vi("x", F32, &[4])],
+            vec![vi("y", F32, &[4])],
+            vec![t],
+        );
+        std::fs::write(dir.join("bad.onnx"), &bytes).unwrap();
+        let e = import_file(dir.join("bad.onnx"), &ImportOptions::default()).unwrap_err();
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+    let e = import_model(&bytes, None, &ImportOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("not loaded from a file"), "{e}");
+}
+
+#[test]
+fn initializers_listed_as_inputs_are_constants() {
+    let w = tensor_to_proto(
+        &Tensor::from_vec(vec![2], vec![10.0f32, 20.0]).unwrap(),
+        "w",
+    );
+    // Old exporters (opset < 9 era) list every initializer among the graph inputs.
+    let bytes = model(
+        vec![node("Add", "add", &["x", "w"], &["y"], vec![])],
+        vec![vi("x", F32, &[2]), vi("w", F32, &[2])],
+        vec![vi("y", F32, &[2])],
+        vec![w],
+    );
+    let m = import_model(&bytes, None, &ImportOptions::default()).unwrap();
+    let f = m.function("main").unwrap();
+    assert_eq!(f.input_names(&m), vec!["x"]);
+    let y = interp::run(
+        &m,
+        "main",
+        &[Tensor::from_vec(vec![2], vec![1.0f32, 2.0]).unwrap()],
+    )
+    .unwrap();
+    assert_eq!(y[0].as_slice::<f32>().unwrap(), &[11.0, 22.0]);
+}
+
+#[test]
+fn shape_arguments_from_inputs_can_be_specialized() {
+    let bytes = model(
+        vec![node("Reshape", "reshape", &["x", "shape"], &["y"], vec![])],
+        vec![vi("x", F32, &[2, 3]), vi("shape", data_type::INT64, &[2])],
+        vec![vi("y", F32, &[3, 2])],
+        vec![],
+    );
+    match import_model(&bytes, None, &ImportOptions::default()) {
+        Err(ImportError::NotConstant {
+            node,
+            input,
+            graph_inputs,
+            ..
+        }) => {
+            assert_eq!((node.as_str(), input.as_str()), ("reshape", "shape"));
+            assert_eq!(graph_inputs, vec!["shape".to_string()]);
+        }
+        other => panic!("expected NotConstant, got {other:?}"),
+    }
+    let options = ImportOptions {
+        constant_inputs: HashMap::from([(
+            "shape".to_string(),
+            Tensor::from_vec(vec![2], vec![3i64, 2]).unwrap(),
+        )]),
+        ..Default::default()
+    };
+    let m = import_model(&bytes, None, &options).unwrap();
+    assert_eq!(m.function("main").unwrap().input_names(&m), vec!["x"]);
+}
+
+#[test]
+fn shape_computations_fold_into_attributes() {
+    let c = |name: &str, v: Vec<i64>| {
+        tensor_to_proto(&Tensor::from_vec(vec![v.len()], v).unwrap(), name)
+    };
+    let bytes = model(
+        vec![
+            node("Shape", "shape", &["x"], &["s"], vec![]),
+            node("Slice", "first_two", &["s", "zero", "two"], &["s2"], vec![]),
+            node(
+                "Concat",
+                "target",
+                &["s2", "minus_one"],
+                &["t"],
+                vec![int("axis", 0)],
+            ),
+            node("Reshape", "reshape", &["x", "t"], &["y"], vec![]),
+        ],
+        vec![vi("x", F32, &[2, 3, 4, 5])],
+        vec![vi("y", F32, &[2, 3, 20])],
+        vec![
+            c("zero", vec![0]),
+            c("two", vec![2]),
+            c("minus_one", vec![-1]),
+        ],
+    );
+    let m = import_model(&bytes, None, &ImportOptions::default()).unwrap();
+    let text = strata_ir::print_module(&m);
+    assert_eq!(
+        text.matches("\"graph.").count(),
+        1,
+        "only the reshape should remain:\n{text}"
+    );
+    assert!(text.contains("shape = array<i64: 2, 3, 20>"), "{text}");
+}
