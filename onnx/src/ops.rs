@@ -692,7 +692,7 @@ fn resize(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError>
     let (out, scale): (Vec<usize>, Vec<f64>) = match (&scales, &sizes) {
         (Some(sc), None) => {
             let sc = spread(sc, 1.0)?;
-            if sc.iter().any(|&v| !(v > 0.0)) {
+            if sc.iter().any(|&v| v.is_nan() || v <= 0.0) {
                 return Err(node.error(format!("scales {sc:?} must be positive")));
             }
             (

@@ -43,7 +43,7 @@ fn plan(a: &OpArgs) -> Result<Plan, String> {
     if sizes.len() != rank || scales.len() != rank {
         return Err(format!("'sizes' and 'scales' must have {rank} entries"));
     }
-    if sizes.iter().any(|&s| s < 0) || scales.iter().any(|&s| !(s > 0.0)) {
+    if sizes.iter().any(|&s| s < 0) || scales.iter().any(|&s| s.is_nan() || s <= 0.0) {
         return Err(format!(
             "sizes {sizes:?} and scales {scales:?} must be positive"
         ));
