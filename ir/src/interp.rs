@@ -108,7 +108,17 @@ pub fn run_function(
             attrs: &data.attrs,
             num_results: data.results.len(),
         };
-        let results = (def.eval)(&args, &values).map_err(fail)?;
+        // Inference first: it rejects operand types the evaluation rules do not handle,
+        // so modules that skipped the verifier still get errors rather than panics.
+        let expected = (def.infer)(&args).map_err(&fail)?;
+        if expected.len() < data.results.len() {
+            return Err(fail(format!(
+                "the op defines {} results, expected at most {}",
+                data.results.len(),
+                expected.len()
+            )));
+        }
+        let results = (def.eval)(&args, &values).map_err(&fail)?;
         if results.len() < data.results.len() {
             return Err(fail(format!(
                 "produced {} results, expected {}",

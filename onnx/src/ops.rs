@@ -23,6 +23,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "CastLike",
     "Scatter",
     "Upsample",
+    "Attention",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -157,6 +158,7 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
         }
         "Resize" | "Upsample" => resize(imp, node),
+        "Attention" => attention(imp, node),
         "GroupNormalization" => group_norm(imp, node),
         "ConvTranspose" => {
             let attrs = imp.convert_attrs(node, &[])?;
@@ -824,4 +826,289 @@ fn group_norm(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportEr
         &[x, scale, bias],
         attrs,
     )
+}
+
+/// Builds graph ops for one node, folding constants as it goes.
+struct Builder<'i, 'a, 'n> {
+    imp: &'i mut Importer<'a>,
+    node: &'i NodeCtx<'n>,
+}
+
+impl Builder<'_, '_, '_> {
+    fn op(
+        &mut self,
+        op: &str,
+        operands: &[usize],
+        attrs: &[(&str, Attribute)],
+    ) -> Result<usize, ImportError> {
+        let attrs: Attrs = attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        Ok(self.imp.emit(self.node, op, operands, attrs, 1)?[0])
+    }
+
+    fn constant(&mut self, t: Tensor) -> usize {
+        self.imp.known(t, Rc::default())
+    }
+
+    fn scalar(&mut self, elem: ElementType, v: f64) -> usize {
+        self.constant(Tensor::from_f64s(elem, Shape::scalar(), &[v]))
+    }
+
+    fn dims(&self, v: usize) -> Vec<usize> {
+        self.imp.values[v].ty.shape.dims().to_vec()
+    }
+
+    fn reshape(&mut self, v: usize, dims: &[usize]) -> Result<usize, ImportError> {
+        self.op(
+            "graph.reshape",
+            &[v],
+            &[(
+                "shape",
+                Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
+            )],
+        )
+    }
+
+    fn transpose(&mut self, v: usize, perm: &[i64]) -> Result<usize, ImportError> {
+        self.op(
+            "graph.transpose",
+            &[v],
+            &[("perm", Attribute::I64Array(perm.to_vec()))],
+        )
+    }
+}
+
+/// Attention (opset 23+) as the graph ops of its definition: per-head reshapes, scaled
+/// Q·Kᵀ, soft-capping, an additive bias from the mask, causal and sliding-window limits
+/// and KV padding, softmax (rows with nothing to attend give zeros), then ·V. The
+/// limits depend only on shapes and constants, so they fold into one constant bias.
+fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let (q, k, v) = (
+        imp.required(node, 0)?,
+        imp.required(node, 1)?,
+        imp.required(node, 2)?,
+    );
+    let mask = node.input(3);
+    let (past_k, past_v) = (node.input(4), node.input(5));
+    let nonpad = match node.input(6) {
+        Some(_) => Some(const_ints(imp, node, 6)?.unwrap_or_default()),
+        None => None,
+    };
+    let attr_f = |name: &str| node.attr(name).map(|a| a.f as f64);
+    let attr_i = |name: &str| node.attr_int(name);
+    let mut b = Builder { imp, node };
+    let elem = b.imp.values[q].ty.elem;
+    if !elem.is_float() {
+        return Err(node.error(format!("Q must be a float tensor, found {elem}")));
+    }
+    let rank = b.dims(q).len();
+    if rank != 3 && rank != 4 || b.dims(k).len() != rank || b.dims(v).len() != rank {
+        return Err(node.error("Q, K and V must all be 3-D or all 4-D"));
+    }
+    if past_k.is_some() != past_v.is_some() {
+        return Err(node.error("past_key and past_value must be given together"));
+    }
+    if nonpad.is_some() && past_k.is_some() {
+        return Err(node.error("nonpad_kv_seqlen cannot be combined with a past cache"));
+    }
+    // To [batch, heads, seq, head_size].
+    let split_heads =
+        |b: &mut Builder, x: usize, heads: Option<i64>| -> Result<usize, ImportError> {
+            if rank == 4 {
+                return Ok(x);
+            }
+            let d = b.dims(x);
+            let h = heads
+                .filter(|&h| h > 0 && d[2].is_multiple_of(h as usize))
+                .ok_or_else(|| {
+                    node.error(format!(
+                        "3-D inputs need q_num_heads and kv_num_heads dividing the hidden size {}",
+                        d[2]
+                    ))
+                })? as usize;
+            let r = b.reshape(x, &[d[0], d[1], h, d[2] / h])?;
+            b.transpose(r, &[0, 2, 1, 3])
+        };
+    let q = split_heads(&mut b, q, attr_i("q_num_heads"))?;
+    let k = split_heads(&mut b, k, attr_i("kv_num_heads"))?;
+    let v = split_heads(&mut b, v, attr_i("kv_num_heads"))?;
+    let (qd, kd) = (b.dims(q), b.dims(k));
+    if qd[3] != kd[3] || qd[0] != kd[0] {
+        return Err(node.error(format!(
+            "Q {qd:?} and K {kd:?} differ in batch or head size"
+        )));
+    }
+    let scale = attr_f("scale").unwrap_or(1.0 / (qd[3] as f64).sqrt());
+    let sqrt_scale = b.scalar(elem, scale.sqrt());
+    let (k, v) = match (past_k, past_v) {
+        (Some(pk), Some(pv)) => (
+            b.op("graph.concat", &[pk, k], &[("axis", Attribute::Int(2))])?,
+            b.op("graph.concat", &[pv, v], &[("axis", Attribute::Int(2))])?,
+        ),
+        _ => (k, v),
+    };
+    let (present_k, present_v) = (k, v);
+    let (batch, q_len, kv_len) = (qd[0], qd[2], b.dims(k)[2]);
+    let past_len = past_k.map_or(0, |pk| b.dims(pk)[2]);
+
+    // The constant part of the bias: causal and window limits, KV padding; [q, kv] or,
+    // with per-batch lengths, [batch, 1, q, kv].
+    let causal = attr_i("is_causal").unwrap_or(0) != 0;
+    let (left, right) = (
+        attr_i("left_window_size").unwrap_or(-1),
+        attr_i("right_window_size").unwrap_or(-1),
+    );
+    let offsets: Vec<i64> = match &nonpad {
+        Some(n) if n.len() == batch => n.iter().map(|&l| l - q_len as i64).collect(),
+        Some(n) => {
+            return Err(node.error(format!(
+                "nonpad_kv_seqlen has {} values for batch {batch}",
+                n.len()
+            )))
+        }
+        None => vec![past_len as i64],
+    };
+    let per_batch = nonpad.is_some();
+    let mut limits = Vec::with_capacity(offsets.len() * q_len * kv_len);
+    for (bi, &off) in offsets.iter().enumerate() {
+        for i in 0..q_len as i64 {
+            for j in 0..kv_len as i64 {
+                let diff = i + off - j;
+                let mut allowed = !causal || diff >= 0;
+                allowed &= left < 0 || diff <= left;
+                allowed &= right < 0 || -diff <= right;
+                if let Some(n) = &nonpad {
+                    allowed &= j < n[bi];
+                }
+                limits.push(if allowed { 0.0 } else { f64::NEG_INFINITY });
+            }
+        }
+    }
+    let limit_shape = if per_batch {
+        Shape::new([batch, 1, q_len, kv_len])
+    } else {
+        Shape::new([q_len, kv_len])
+    };
+    let mut bias = b.constant(Tensor::from_f64s(elem, limit_shape, &limits));
+    if let Some(m) = mask {
+        let mut m = m;
+        let md = b.dims(m);
+        let is_bool = b.imp.values[m].ty.elem == ElementType::Bool;
+        let last = *md
+            .last()
+            .ok_or_else(|| node.error("attn_mask must have rank at least 1"))?;
+        if last < kv_len {
+            // A shorter mask leaves the newest keys out: pad them as masked.
+            let mut pads = vec![0i64; 2 * md.len()];
+            pads[2 * md.len() - 1] = (kv_len - last) as i64;
+            let fill = if is_bool {
+                Tensor::from_bools(Shape::scalar(), vec![false])
+            } else {
+                Tensor::from_f64s(elem, Shape::scalar(), &[f64::NEG_INFINITY])
+            };
+            m = b.op(
+                "graph.pad",
+                &[m],
+                &[
+                    ("pads", Attribute::I64Array(pads)),
+                    ("value", Attribute::Dense(fill)),
+                ],
+            )?;
+        }
+        if is_bool {
+            let (zero, ninf) = (b.scalar(elem, 0.0), b.scalar(elem, f64::NEG_INFINITY));
+            m = b.op("graph.where", &[m, zero, ninf], &[])?;
+        }
+        bias = b.op("graph.add", &[m, bias], &[])?;
+    }
+
+    // Grouped-query attention: repeat each K/V head for its group of query heads.
+    let (qh, kh) = (qd[1], b.dims(k)[1]);
+    let (k, v) = if qh != kh && kh > 0 && qh % kh == 0 {
+        let repeat = |b: &mut Builder, x: usize| -> Result<usize, ImportError> {
+            let d = b.dims(x);
+            let u = b.reshape(x, &[d[0], d[1], 1, d[2], d[3]])?;
+            let shape = vec![
+                d[0] as i64,
+                d[1] as i64,
+                (qh / kh) as i64,
+                d[2] as i64,
+                d[3] as i64,
+            ];
+            let e = b.op(
+                "graph.expand",
+                &[u],
+                &[("shape", Attribute::I64Array(shape))],
+            )?;
+            b.reshape(e, &[d[0], qh, d[2], d[3]])
+        };
+        (repeat(&mut b, k)?, repeat(&mut b, v)?)
+    } else {
+        (k, v)
+    };
+    let qs = b.op("graph.mul", &[q, sqrt_scale], &[])?;
+    let ks = b.op("graph.mul", &[k, sqrt_scale], &[])?;
+    let kt = b.transpose(ks, &[0, 1, 3, 2])?;
+    let mut qk = b.op("graph.matmul", &[qs, kt], &[])?;
+    if let Some(cap) = attr_f("softcap").filter(|&c| c > 0.0) {
+        let c = b.scalar(elem, cap);
+        let t = b.op("graph.div", &[qk, c], &[])?;
+        let t = b.op("graph.tanh", &[t], &[])?;
+        qk = b.op("graph.mul", &[t, c], &[])?;
+    }
+    let with_bias = b.op("graph.add", &[qk, bias], &[])?;
+    let precision = match attr_i("softmax_precision") {
+        Some(code) => onnx_type(node, code)?,
+        None => elem,
+    };
+    let logits = if precision != elem {
+        b.op(
+            "graph.cast",
+            &[with_bias],
+            &[("to", Attribute::Type(Type::Scalar(precision)))],
+        )?
+    } else {
+        with_bias
+    };
+    let probs = b.op("graph.softmax", &[logits], &[("axis", Attribute::Int(-1))])?;
+    // Rows whose bias masks every key attend to nothing: zeros, not NaN.
+    let row_max = b.op(
+        "graph.reduce_max",
+        &[bias],
+        &[
+            ("axes", Attribute::I64Array(vec![-1])),
+            ("keepdims", Attribute::Int(1)),
+        ],
+    )?;
+    let all_masked = b.op(
+        "graph.is_inf",
+        &[row_max],
+        &[("detect_positive", Attribute::Int(0))],
+    )?;
+    let zero = b.scalar(precision, 0.0);
+    let probs = b.op("graph.where", &[all_masked, zero, probs], &[])?;
+    let probs = if precision != elem {
+        b.op(
+            "graph.cast",
+            &[probs],
+            &[("to", Attribute::Type(Type::Scalar(elem)))],
+        )?
+    } else {
+        probs
+    };
+    let mut y = b.op("graph.matmul", &[probs, v], &[])?;
+    if rank == 3 {
+        let t = b.transpose(y, &[0, 2, 1, 3])?;
+        let d = b.dims(t);
+        y = b.reshape(t, &[d[0], d[1], d[2] * d[3]])?;
+    }
+    let qk_output = match attr_i("qk_matmul_output_mode").unwrap_or(0) {
+        0 | 1 => qk,
+        2 => with_bias,
+        3 => probs,
+        other => return Err(node.error(format!("unknown qk_matmul_output_mode {other}"))),
+    };
+    Ok(vec![y, present_k, present_v, qk_output])
 }
