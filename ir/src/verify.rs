@@ -8,17 +8,23 @@
 use crate::attr::Attribute;
 use crate::module::{Location, Module, OpId};
 use crate::types::Type;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// Checks one operation; returns a message describing what is wrong.
 pub type VerifyFn = fn(&Module, OpId) -> Result<(), String>;
+
+/// Infers an op's result types from its operand types, attributes and result count.
+pub type InferTypesFn =
+    fn(&str, &[Type], &BTreeMap<String, Attribute>, usize) -> Result<Vec<Type>, String>;
 
 /// An operation a dialect defines.
 #[derive(Clone, Copy)]
 pub struct OpDefinition {
     pub name: &'static str,
     pub verify: VerifyFn,
+    /// Result-type inference, for ops whose results follow from operands and attributes.
+    pub infer: Option<InferTypesFn>,
 }
 
 /// The operations known to the verifier, by qualified name.
@@ -38,10 +44,12 @@ impl DialectRegistry {
         r.register(OpDefinition {
             name: "func.func",
             verify: verify_func,
+            infer: None,
         });
         r.register(OpDefinition {
             name: "func.return",
             verify: verify_return,
+            infer: None,
         });
         crate::graph::register(&mut r);
         r
@@ -57,6 +65,24 @@ impl DialectRegistry {
 
     pub fn op_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.ops.keys().copied()
+    }
+
+    /// The result types of op `name` for these operands and attributes, so passes can
+    /// create ops without computing types themselves.
+    pub fn infer_result_types(
+        &self,
+        name: &str,
+        operands: &[Type],
+        attrs: &BTreeMap<String, Attribute>,
+        num_results: usize,
+    ) -> Result<Vec<Type>, String> {
+        let def = self
+            .get(name)
+            .ok_or_else(|| format!("unknown operation '{name}'"))?;
+        let infer = def
+            .infer
+            .ok_or_else(|| format!("'{name}' does not infer its result types"))?;
+        infer(name, operands, attrs, num_results)
     }
 }
 
@@ -221,4 +247,39 @@ fn verify_return(m: &Module, op: OpId) -> Result<(), String> {
         return Err("func.return must be the last operation of its block".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{ElementType, TensorType};
+
+    #[test]
+    fn the_registry_infers_graph_result_types() {
+        let r = DialectRegistry::with_all_dialects();
+        let t = |dims: Vec<usize>| Type::Tensor(TensorType::new(dims, ElementType::F32));
+        let types = r
+            .infer_result_types(
+                "graph.matmul",
+                &[t(vec![2, 3]), t(vec![3, 5])],
+                &BTreeMap::new(),
+                1,
+            )
+            .unwrap();
+        assert_eq!(types, vec![t(vec![2, 5])]);
+        assert!(r
+            .infer_result_types(
+                "graph.matmul",
+                &[t(vec![2, 3]), t(vec![4, 5])],
+                &BTreeMap::new(),
+                1
+            )
+            .is_err());
+        assert!(r
+            .infer_result_types("func.return", &[], &BTreeMap::new(), 0)
+            .is_err());
+        assert!(r
+            .infer_result_types("nope.op", &[], &BTreeMap::new(), 0)
+            .is_err());
+    }
 }

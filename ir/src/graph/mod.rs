@@ -180,6 +180,7 @@ pub fn register(registry: &mut DialectRegistry) {
         registry.register(OpDefinition {
             name: def.name,
             verify: verify_graph_op,
+            infer: Some(infer_generic),
         });
     }
 }
@@ -229,6 +230,28 @@ fn verify_graph_op(m: &Module, op: OpId) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// [`infer_types`] over generic [`Type`]s, as the dialect registry calls it.
+fn infer_generic(
+    name: &str,
+    operands: &[Type],
+    attrs: &BTreeMap<String, Attribute>,
+    num_results: usize,
+) -> Result<Vec<Type>, String> {
+    let inputs = operands
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.as_tensor()
+                .cloned()
+                .ok_or_else(|| format!("operand #{i} is {t}, not a tensor"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(infer_types(name, &inputs, attrs, num_results)?
+        .into_iter()
+        .map(Type::Tensor)
+        .collect())
 }
 
 /// Infers the result types of a graph op, checking counts as the verifier does.
