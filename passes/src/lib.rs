@@ -1,0 +1,5 @@
+//! Strata's passes. Today: the e-graph optimizer for the graph dialect ([`egraph`]) and
+//! the public soundness harness for rewrite rules ([`soundness`]).
+
+pub mod egraph;
+pub mod soundness;
