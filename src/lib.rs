@@ -3,6 +3,7 @@
 //!
 //! - [`ir`]: the IR core, dialects, text format, verifier and reference interpreter.
 //! - [`onnx`]: ONNX import.
+//! - [`passes`]: the e-graph optimizer and the rule soundness harness.
 //! - [`conformance`]: the ONNX backend node-test runner.
 //! - [`load_model`]: load a `.onnx` or `.mlir` file into a verified module.
 
@@ -10,6 +11,7 @@ pub mod conformance;
 
 pub use strata_ir as ir;
 pub use strata_onnx as onnx;
+pub use strata_passes as passes;
 
 use std::path::Path;
 

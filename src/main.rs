@@ -43,6 +43,28 @@ enum Command {
         #[arg(long = "input-shape", value_name = "NAME=DIMS")]
         input_shapes: Vec<String>,
     },
+    /// Optimize a model's graph with equality saturation for a target's cost model.
+    Opt {
+        model: PathBuf,
+        /// The cost model: cpu, gpu or systolic.
+        #[arg(long, default_value = "cpu")]
+        target: String,
+        /// Print e-graph size, time, cost before/after and rules fired (to stderr).
+        #[arg(long)]
+        stats: bool,
+        /// Write the optimized IR here instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Stop saturating at this many e-nodes.
+        #[arg(long, default_value_t = 100_000)]
+        node_limit: usize,
+        /// Stop saturating after this many seconds.
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
+        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
+        input_shapes: Vec<String>,
+    },
     /// Parse and verify an IR file.
     Verify { file: PathBuf },
     /// Run the ONNX backend node tests through import and the interpreter.
@@ -156,6 +178,35 @@ fn main_inner(cli: Cli) -> Result<bool> {
             input_shapes,
         } => {
             run_model(&model, &inputs, &output_dir, &function, &input_shapes)?;
+        }
+        Command::Opt {
+            model,
+            target,
+            stats,
+            output,
+            node_limit,
+            time_limit,
+            input_shapes,
+        } => {
+            let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
+            let mut options = strata::passes::egraph::OptimizeOptions::for_target(
+                strata::passes::egraph::Target::by_name(&target).map_err(anyhow::Error::msg)?,
+            );
+            options.node_limit = node_limit;
+            options.time_limit = std::time::Duration::from_secs_f64(time_limit.max(0.0));
+            let (optimized, all_stats) = strata::passes::egraph::optimize_module(&module, &options)
+                .map_err(anyhow::Error::msg)?;
+            if stats {
+                for s in &all_stats {
+                    eprint!("{s}");
+                }
+            }
+            let text = ir::print_module(&optimized);
+            match output {
+                Some(p) => std::fs::write(&p, text)
+                    .with_context(|| format!("cannot write '{}'", p.display()))?,
+                None => print!("{text}"),
+            }
         }
         Command::Verify { file } => {
             let module = strata::load_model(&file, &ImportOptions::default())?;

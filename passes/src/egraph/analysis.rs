@@ -22,7 +22,7 @@ pub struct ClassData {
     /// One type per result; empty for attribute leaves and the root.
     pub types: SmallVec<[TensorType; 1]>,
     /// The values of all results, when the class is constant.
-    pub values: Option<Arc<Vec<Tensor>>>,
+    pub values: Option<Vec<Arc<Tensor>>>,
     /// For attribute leaves, the attributes.
     pub attrs: Option<AttrSet>,
     /// False when inference rejected the node (a rule built something ill-typed): such
@@ -41,7 +41,10 @@ impl ClassData {
 
     /// The constant value of a single-result class.
     pub fn constant(&self) -> Option<&Tensor> {
-        self.values.as_ref().filter(|v| v.len() == 1).map(|v| &v[0])
+        self.values
+            .as_ref()
+            .filter(|v| v.len() == 1)
+            .map(|v| v[0].as_ref())
     }
 }
 
@@ -86,7 +89,7 @@ impl Analysis<GraphNode> for GraphAnalysis {
             },
             GraphNode::Const(c) => ClassData {
                 types: smallvec::smallvec![c.tensor().ty()],
-                values: Some(Arc::new(vec![c.tensor().clone()])),
+                values: Some(vec![c.shared()]),
                 valid: true,
                 ..Default::default()
             },
@@ -100,10 +103,7 @@ impl Analysis<GraphNode> for GraphAnalysis {
                 match d.types.get(*i as usize) {
                     Some(t) if d.valid => ClassData {
                         types: smallvec::smallvec![t.clone()],
-                        values: d
-                            .values
-                            .as_ref()
-                            .map(|v| Arc::new(vec![v[*i as usize].clone()])),
+                        values: d.values.as_ref().map(|v| vec![v[*i as usize].clone()]),
                         valid: true,
                         ..Default::default()
                     },
@@ -181,7 +181,7 @@ fn fold(
     types: &[TensorType],
     attrs: &std::collections::BTreeMap<String, strata_ir::Attribute>,
     result_types: &[TensorType],
-) -> Option<Arc<Vec<Tensor>>> {
+) -> Option<Vec<Arc<Tensor>>> {
     if operands.is_empty()
         || result_types.iter().map(|t| t.shape.numel()).sum::<usize>() > FOLD_LIMIT
     {
@@ -200,5 +200,5 @@ fn fold(
     };
     let mut results = (def.eval)(&args, &values).ok()?;
     results.truncate(result_types.len());
-    Some(Arc::new(results))
+    Some(results.into_iter().map(Arc::new).collect())
 }

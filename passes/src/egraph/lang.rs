@@ -20,37 +20,43 @@ use std::sync::Arc;
 use strata_ir::{Attribute, Tensor};
 
 /// A constant tensor leaf. Equality is by value (so equal constants share an e-class);
-/// the hash is computed once, since weights can be large.
+/// the hash is computed once, since weights can be large, and the tensor is shared, not
+/// copied, by the analysis and extraction.
 #[derive(Clone)]
 pub struct ConstTensor {
     hash: u64,
-    bytes: Arc<Vec<u8>>,
     tensor: Arc<Tensor>,
 }
 
 impl ConstTensor {
     pub fn new(tensor: Tensor) -> Self {
-        let mut bytes = tensor.to_le_bytes();
-        // The type is part of the identity: the same bytes as f32 and i32 differ.
-        bytes.extend(tensor.ty().to_string().into_bytes());
+        Self::from_arc(Arc::new(tensor))
+    }
+
+    pub fn from_arc(tensor: Arc<Tensor>) -> Self {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        bytes.hash(&mut h);
+        // The type is part of the identity: the same bytes as f32 and i32 differ.
+        tensor.ty().to_string().hash(&mut h);
+        tensor.to_le_bytes().hash(&mut h);
         ConstTensor {
             hash: h.finish(),
-            bytes: Arc::new(bytes),
-            tensor: Arc::new(tensor),
+            tensor,
         }
     }
 
     pub fn tensor(&self) -> &Tensor {
         &self.tensor
     }
+
+    pub fn shared(&self) -> Arc<Tensor> {
+        self.tensor.clone()
+    }
 }
 
 impl PartialEq for ConstTensor {
     fn eq(&self, other: &Self) -> bool {
         self.hash == other.hash
-            && (Arc::ptr_eq(&self.bytes, &other.bytes) || self.bytes == other.bytes)
+            && (Arc::ptr_eq(&self.tensor, &other.tensor) || self.tensor.bitwise_eq(&other.tensor))
     }
 }
 
@@ -64,9 +70,13 @@ impl Hash for ConstTensor {
 
 impl Ord for ConstTensor {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.hash
-            .cmp(&other.hash)
-            .then_with(|| self.bytes.cmp(&other.bytes))
+        self.hash.cmp(&other.hash).then_with(|| {
+            if self == other {
+                Ordering::Equal
+            } else {
+                self.tensor.to_le_bytes().cmp(&other.tensor.to_le_bytes())
+            }
+        })
     }
 }
 

@@ -293,7 +293,15 @@ impl Applier<GraphNode, GraphAnalysis> for MergeMatmuls {
         _rule: Symbol,
     ) -> Vec<Id> {
         let (r1, r2) = (eg.find(s[var("?r1")]), eg.find(s[var("?r2")]));
-        if r1 == r2 {
+        // Each pair once, and only original weights: merging merged MatMuls again would
+        // grow without bound (and fold ever wider weight constants).
+        let derived = |id: Id| {
+            eg[id]
+                .nodes
+                .iter()
+                .any(|n| matches!(n, GraphNode::Op(op, _) if op.as_str() == "graph.concat"))
+        };
+        if r1 >= r2 || derived(s[var("?w1")]) || derived(s[var("?w2")]) {
             return vec![];
         }
         let (Some(w1), Some(w2)) = (
