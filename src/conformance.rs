@@ -187,8 +187,23 @@ fn unsupported_or_failed(e: ImportError) -> Outcome {
     }
 }
 
+/// How the runner executes each model.
+#[derive(Clone, Debug, Default)]
+pub enum Mode {
+    /// Import, then the graph interpreter.
+    #[default]
+    Interpret,
+    /// Import, optimize with every e-graph rule for this target, then the interpreter.
+    Optimized(strata_passes::egraph::Target),
+}
+
 /// Runs one case folder.
 pub fn run_case(dir: &Path) -> CaseResult {
+    run_case_in(dir, &Mode::Interpret)
+}
+
+/// Runs one case folder in `mode`.
+pub fn run_case_in(dir: &Path, mode: &Mode) -> CaseResult {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -203,7 +218,7 @@ pub fn run_case(dir: &Path) -> CaseResult {
     } else {
         let rtol = meta["rtol"].as_f64().unwrap_or(1e-3);
         let atol = meta["atol"].as_f64().unwrap_or(1e-7);
-        match std::panic::catch_unwind(|| run_case_inner(dir, rtol, atol)) {
+        match std::panic::catch_unwind(|| run_case_inner(dir, rtol, atol, mode)) {
             Ok(o) => o,
             Err(p) => {
                 let msg = p
@@ -218,7 +233,7 @@ pub fn run_case(dir: &Path) -> CaseResult {
     CaseResult { name, op, outcome }
 }
 
-fn run_case_inner(dir: &Path, rtol: f64, atol: f64) -> Outcome {
+fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
     let data = dir.join("test_data_set_0");
     let inputs = match read_numbered(&data, "input") {
         Ok(v) => v,
@@ -269,6 +284,16 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64) -> Outcome {
             Err(e) => return unsupported_or_failed(e),
         }
     };
+    let module = match mode {
+        Mode::Interpret => module,
+        Mode::Optimized(target) => {
+            let options = strata_passes::egraph::OptimizeOptions::for_target(target.clone());
+            match strata_passes::egraph::optimize_module(&module, &options) {
+                Ok((m, _)) => m,
+                Err(e) => return Outcome::Failed(format!("optimization failed: {e}")),
+            }
+        }
+    };
     let args: Vec<Tensor> = input_names
         .iter()
         .zip(&inputs)
@@ -303,6 +328,11 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64) -> Outcome {
 
 /// Runs every case under `root` whose name contains `filter`, on all cores.
 pub fn run_suite(root: &Path, filter: Option<&str>) -> std::io::Result<Report> {
+    run_suite_in(root, filter, &Mode::Interpret)
+}
+
+/// [`run_suite`] in `mode`.
+pub fn run_suite_in(root: &Path, filter: Option<&str>, mode: &Mode) -> std::io::Result<Report> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("model.onnx").exists())
@@ -324,7 +354,7 @@ pub fn run_suite(root: &Path, filter: Option<&str>) -> std::io::Result<Report> {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(d) = dirs.get(i) else { break };
-                        mine.push(run_case(d));
+                        mine.push(run_case_in(d, mode));
                     }
                     mine
                 })

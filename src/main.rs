@@ -56,7 +56,7 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// Stop saturating at this many e-nodes.
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, default_value_t = 50_000)]
         node_limit: usize,
         /// Stop saturating after this many seconds.
         #[arg(long, default_value_t = 10.0)]
@@ -77,6 +77,9 @@ enum Command {
         /// Print every case that did not pass, with the reason.
         #[arg(short, long)]
         verbose: bool,
+        /// Optimize each model for this target (cpu, gpu, systolic) before running it.
+        #[arg(long)]
+        opt: Option<String>,
     },
 }
 
@@ -224,10 +227,17 @@ fn main_inner(cli: Cli) -> Result<bool> {
             dir,
             filter,
             verbose,
+            opt,
         } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
-            let report =
-                strata::conformance::run_suite(&dir, filter.as_deref()).with_context(|| {
+            let mode = match opt {
+                Some(t) => strata::conformance::Mode::Optimized(
+                    strata::passes::egraph::Target::by_name(&t).map_err(anyhow::Error::msg)?,
+                ),
+                None => strata::conformance::Mode::Interpret,
+            };
+            let report = strata::conformance::run_suite_in(&dir, filter.as_deref(), &mode)
+                .with_context(|| {
                     format!(
                         "cannot read node tests in '{}' (run scripts/setup.sh)",
                         dir.display()

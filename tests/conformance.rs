@@ -2,19 +2,20 @@
 //! the reference interpreter.
 //!
 //! A custom harness (no libtest) so the per-op table is always printed. Fails when any
-//! case of a claimed op fails, when fewer node tests pass than the floor below (a guard
+//! case of a claimed op fails (unoptimized, or optimized for any target), when fewer node tests pass than the floor below (a guard
 //! against the data or the runner silently losing coverage), or when any older-opset case
 //! does not pass (every op in them is claimed).
 
 use std::path::Path;
 use std::process::ExitCode;
-use strata::conformance::{run_suite, Outcome, Report};
+use strata::conformance::{run_suite_in, Mode, Outcome, Report};
+use strata::passes::egraph::Target;
 
 /// The fewest passing node-test cases accepted.
 const MIN_PASSED: usize = 1240;
 
-fn run(title: &str, dir: &Path) -> Option<Report> {
-    match run_suite(dir, None) {
+fn run(title: &str, dir: &Path, mode: &Mode) -> Option<Report> {
+    match run_suite_in(dir, None, mode) {
         Ok(r) if !r.cases.is_empty() => {
             println!("## {title}\n");
             print!("{}", r.table());
@@ -44,13 +45,41 @@ fn run(title: &str, dir: &Path) -> Option<Report> {
 }
 
 fn main() -> ExitCode {
-    let Some(nodes) = run("ONNX node tests", &strata::conformance::default_data_dir()) else {
+    let Some(nodes) = run(
+        "ONNX node tests",
+        &strata::conformance::default_data_dir(),
+        &Mode::Interpret,
+    ) else {
         return ExitCode::FAILURE;
     };
-    let Some(opsets) = run("older-opset cases", &strata::conformance::opset_cases_dir()) else {
+    let Some(opsets) = run(
+        "older-opset cases",
+        &strata::conformance::opset_cases_dir(),
+        &Mode::Interpret,
+    ) else {
         return ExitCode::FAILURE;
     };
     let mut ok = true;
+    // Every case must still pass after e-graph optimization, for every target's cost model.
+    for target in Target::all() {
+        let title = format!("ONNX node tests optimized for {}", target.name);
+        let Some(optimized) = run(
+            &title,
+            &strata::conformance::default_data_dir(),
+            &Mode::Optimized(target),
+        ) else {
+            return ExitCode::FAILURE;
+        };
+        if optimized.failed() > 0 || optimized.passed() != nodes.passed() {
+            eprintln!(
+                "{title}: {} failures, {} passed (unoptimized: {})",
+                optimized.failed(),
+                optimized.passed(),
+                nodes.passed()
+            );
+            ok = false;
+        }
+    }
     if nodes.failed() > 0 || nodes.passed() < MIN_PASSED {
         eprintln!(
             "node tests: {} failures, {} passed (at least {MIN_PASSED} required)",

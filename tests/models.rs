@@ -155,3 +155,42 @@ fn mlir_opt_reads_every_attribute_kind_we_print() {
     assert_eq!(print_module(&parse_module(&printed).unwrap()), printed);
     assert_mlir_opt_accepts("attrs", &printed);
 }
+
+/// The models optimized for every target still match onnxruntime through the interpreter.
+#[test]
+fn optimized_models_match_onnxruntime() {
+    use strata::passes::egraph::{optimize_module, OptimizeOptions, Target};
+    for name in ["mlp", "moe", "bert", "resnet"] {
+        let dir = models_dir().join(name);
+        let (inputs, outputs) = manifest(&dir);
+        let module =
+            strata::onnx::import_file(dir.join("model.onnx"), &Default::default()).unwrap();
+        let args: Vec<Tensor> = inputs
+            .iter()
+            .map(|i| load(&dir.join("inputs").join(format!("{i}.npy"))))
+            .collect();
+        for target in Target::all() {
+            let (optimized, stats) =
+                optimize_module(&module, &OptimizeOptions::for_target(target.clone())).unwrap();
+            assert!(
+                stats[0].cost_after <= stats[0].cost_before * 1.0001,
+                "{name}/{}: cost went up",
+                target.name
+            );
+            let got = strata::ir::interp::run(&optimized, "main", &args).unwrap();
+            for (o, actual) in outputs.iter().zip(&got) {
+                let expected = load(&dir.join("expected").join(format!("{o}.npy")));
+                let diff = max_abs_diff(actual, &expected);
+                println!(
+                    "{name}/{o} optimized for {}: max abs diff {diff:.3e}",
+                    target.name
+                );
+                assert!(
+                    diff <= 1e-4,
+                    "{name}/{o} optimized for {}: max abs diff {diff}",
+                    target.name
+                );
+            }
+        }
+    }
+}

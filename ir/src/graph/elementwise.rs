@@ -537,13 +537,6 @@ pub fn infer_float_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     infer_same(a)
 }
 
-pub fn infer_numeric_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
-    if a.input(0).elem == ElementType::Bool {
-        return Err(unsupported(a.name, ElementType::Bool));
-    }
-    infer_same(a)
-}
-
 pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let t = x[0];
     let bound = |name: &str| -> Result<Option<Tensor>, String> {

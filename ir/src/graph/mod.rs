@@ -94,12 +94,12 @@ ops! {
     "graph.instance_normalization", "InstanceNormalization", (3, 3), (1, 1), nn::infer_instance_norm, nn::eval_instance_norm;
     "graph.layer_normalization", "LayerNormalization", (2, 3), (1, 3), nn::infer_layer_norm, nn::eval_layer_norm;
     "graph.lrn", "LRN", (1, 1), (1, 1), elementwise::infer_float_same, nn::eval_lrn;
-    "graph.softmax", "Softmax", (1, 1), (1, 1), elementwise::infer_float_same, reduce::eval_softmax;
-    "graph.log_softmax", "LogSoftmax", (1, 1), (1, 1), elementwise::infer_float_same, reduce::eval_softmax;
-    "graph.hardmax", "Hardmax", (1, 1), (1, 1), elementwise::infer_float_same, reduce::eval_softmax;
+    "graph.softmax", "Softmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
+    "graph.log_softmax", "LogSoftmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
+    "graph.hardmax", "Hardmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
     "graph.arg_max", "ArgMax", (1, 1), (1, 1), reduce::infer_arg, reduce::eval_arg;
     "graph.arg_min", "ArgMin", (1, 1), (1, 1), reduce::infer_arg, reduce::eval_arg;
-    "graph.cum_sum", "CumSum", (1, 1), (1, 1), elementwise::infer_numeric_same, reduce::eval_cum_sum;
+    "graph.cum_sum", "CumSum", (1, 1), (1, 1), reduce::infer_scan, reduce::eval_cum_sum;
     "graph.top_k", "TopK", (1, 1), (2, 2), reduce::infer_top_k, reduce::eval_top_k;
     "graph.reshape", "Reshape", (1, 1), (1, 1), movement::infer_reshape, movement::eval_reshape;
     "graph.flatten", "Flatten", (1, 1), (1, 1), movement::infer_flatten, movement::eval_reshape;
@@ -129,7 +129,7 @@ ops! {
     "graph.mean_variance_normalization", "MeanVarianceNormalization", (1, 1), (1, 1), elementwise::infer_float_same, nn::eval_mean_variance_norm;
     "graph.group_normalization", "GroupNormalization", (3, 3), (1, 1), nn::infer_group_norm, nn::eval_group_norm;
     "graph.lp_normalization", "LpNormalization", (1, 1), (1, 1), elementwise::infer_float_same, reduce::eval_lp_normalization;
-    "graph.cum_prod", "CumProd", (1, 1), (1, 1), elementwise::infer_numeric_same, reduce::eval_cum_sum;
+    "graph.cum_prod", "CumProd", (1, 1), (1, 1), reduce::infer_scan, reduce::eval_cum_sum;
     "graph.resize", "Resize", (1, 1), (1, 1), resize::infer_resize, resize::eval_resize;
     "graph.einsum", "Einsum", (1, MANY), (1, 1), einsum::infer_einsum, einsum::eval_einsum;
 }

@@ -445,3 +445,26 @@ pub fn eval_lp_normalization(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, S
     }
     Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &out)])
 }
+
+/// Softmax, LogSoftmax and Hardmax: float operands and an axis in range.
+pub fn infer_softmax(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    let t = a.input(0);
+    if !t.elem.is_float() {
+        return Err(format!(
+            "'{}' needs a float operand, found {}",
+            a.name, t.elem
+        ));
+    }
+    normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
+    Ok(vec![t.clone()])
+}
+
+/// CumSum and CumProd: numeric operands and an axis in range.
+pub fn infer_scan(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+    let t = a.input(0);
+    if t.elem == ElementType::Bool {
+        return Err(format!("'{}' does not accept i1 operands", a.name));
+    }
+    normalize_axis(a.int("axis")?, t.shape.rank())?;
+    Ok(vec![t.clone()])
+}

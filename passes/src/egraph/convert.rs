@@ -20,6 +20,24 @@ pub struct FunctionGraph {
     pub name: String,
     pub input_names: Vec<String>,
     pub output_names: Vec<String>,
+    /// The function's own nodes, in program order (the original program is always in
+    /// the e-graph; see [`original_choices`]).
+    pub original: Vec<(Id, GraphNode)>,
+}
+
+/// The original program's node for each class it reaches, after saturation merged
+/// classes: the earliest original node of each class. That choice is acyclic: a node's
+/// children were added before it, so a child class's earliest node precedes the node,
+/// and a class cannot be its own child's class without contradicting "earliest".
+pub fn original_choices(fg: &FunctionGraph) -> HashMap<Id, GraphNode> {
+    let mut choices = HashMap::new();
+    for (id, node) in &fg.original {
+        let class = fg.egraph.find(*id);
+        choices
+            .entry(class)
+            .or_insert_with(|| node.clone().map_children(|c| fg.egraph.find(c)));
+    }
+    choices
 }
 
 /// Puts a function into a fresh e-graph. Fails, naming the op, when the function holds
@@ -31,9 +49,15 @@ pub fn function_to_egraph(m: &Module, f: Function) -> Result<FunctionGraph, Stri
         .map(|&a| m.tensor_type(a).cloned())
         .collect::<Result<_, _>>()?;
     let mut egraph = GraphEGraph::new(GraphAnalysis { inputs });
+    let mut original: Vec<(Id, GraphNode)> = Vec::new();
+    let mut add = |egraph: &mut GraphEGraph, node: GraphNode| {
+        let id = egraph.add(node.clone());
+        original.push((id, node));
+        id
+    };
     let mut ids: HashMap<ValueId, Id> = HashMap::new();
     for (i, &a) in f.arguments(m).iter().enumerate() {
-        ids.insert(a, egraph.add(GraphNode::Input(i as u32)));
+        ids.insert(a, add(&mut egraph, GraphNode::Input(i as u32)));
     }
     let mut root = None;
     for &op in &m.block(f.entry_block(m)).ops {
@@ -49,14 +73,14 @@ pub fn function_to_egraph(m: &Module, f: Function) -> Result<FunctionGraph, Stri
                 .iter()
                 .map(operand)
                 .collect::<Result<Vec<_>, _>>()?;
-            root = Some(egraph.add(GraphNode::Outputs(outs)));
+            root = Some(add(&mut egraph, GraphNode::Outputs(outs)));
             continue;
         }
         if data.name == "graph.constant" {
             let Some(Attribute::Dense(t)) = data.attrs.get("value") else {
                 return Err("graph.constant without a dense value".into());
             };
-            let id = egraph.add(GraphNode::Const(ConstTensor::new(t.clone())));
+            let id = add(&mut egraph, GraphNode::Const(ConstTensor::new(t.clone())));
             ids.insert(data.results[0], id);
             continue;
         }
@@ -72,15 +96,21 @@ pub fn function_to_egraph(m: &Module, f: Function) -> Result<FunctionGraph, Stri
             .map(operand)
             .collect::<Result<_, _>>()?;
         if !data.attrs.is_empty() {
-            children.push(egraph.add(GraphNode::Attrs(AttrSet::new(data.attrs.clone()))));
+            children.push(add(
+                &mut egraph,
+                GraphNode::Attrs(AttrSet::new(data.attrs.clone())),
+            ));
         }
         let n = data.results.len();
-        let node_id = egraph.add(GraphNode::Op(op_symbol(&data.name, n), children));
+        let node_id = add(
+            &mut egraph,
+            GraphNode::Op(op_symbol(&data.name, n), children),
+        );
         if n == 1 {
             ids.insert(data.results[0], node_id);
         } else {
             for (i, &r) in data.results.iter().enumerate() {
-                ids.insert(r, egraph.add(GraphNode::Proj(i as u32, [node_id])));
+                ids.insert(r, add(&mut egraph, GraphNode::Proj(i as u32, [node_id])));
             }
         }
     }
@@ -92,6 +122,7 @@ pub fn function_to_egraph(m: &Module, f: Function) -> Result<FunctionGraph, Stri
         name: f.name(m).to_string(),
         input_names: f.input_names(m),
         output_names: f.output_names(m),
+        original,
     })
 }
 

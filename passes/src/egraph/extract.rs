@@ -204,7 +204,8 @@ fn tree_choices(egraph: &GraphEGraph, cost: &NodeCost) -> HashMap<Id, GraphNode>
     best.into_iter().map(|(c, (_, n))| (c, n)).collect()
 }
 
-fn finish(
+/// The DAG cost of the program `choices` describes, keeping only the classes it reaches.
+pub fn finish(
     egraph: &GraphEGraph,
     root: Id,
     choices: HashMap<Id, GraphNode>,

@@ -36,7 +36,7 @@ impl OptimizeOptions {
     pub fn for_target(target: Target) -> Self {
         OptimizeOptions {
             target,
-            node_limit: 100_000,
+            node_limit: 50_000,
             iter_limit: 30,
             time_limit: Duration::from_secs(10),
         }
@@ -161,13 +161,13 @@ pub fn optimize_module_with(
     for f in m.functions() {
         let mut stats = OptimizeStats {
             function: f.name(m).to_string(),
-            cost_before: function_cost(m, f, &options.target),
             ..Default::default()
         };
         let fg = match convert::function_to_egraph(m, f) {
             Ok(fg) => fg,
             Err(why) => {
                 stats.notes.push(format!("left unchanged: {why}"));
+                stats.cost_before = function_cost(m, f, &options.target);
                 stats.cost_after = stats.cost_before;
                 convert::copy_function(m, f, &mut out)?;
                 all_stats.push(stats);
@@ -180,7 +180,7 @@ pub fn optimize_module_with(
             .with_node_limit(options.node_limit)
             .with_iter_limit(options.iter_limit)
             .with_time_limit(options.time_limit)
-            .with_scheduler(egg::BackoffScheduler::default())
+            .with_scheduler(egg::BackoffScheduler::default().with_initial_match_limit(500))
             .run(&rewrites);
         stats.saturate_time = start.elapsed();
         stats.iterations = runner.iterations.len();
@@ -202,17 +202,35 @@ pub fn optimize_module_with(
         stats.eclasses = egraph.number_of_classes();
         let start = Instant::now();
         let target = options.target.clone();
-        let extraction =
-            extract::extract(&egraph, fg.root, &|eg, c, n| node_cost(&target, eg, c, n));
+        let cost = |eg: &GraphEGraph, c: Id, n: &GraphNode| node_cost(&target, eg, c, n);
+        let fg = convert::FunctionGraph { egraph, ..fg };
+        let extraction = extract::extract(&fg.egraph, fg.root, &cost);
+        // The original program is still in the e-graph; never return something costlier.
+        let root = fg.egraph.find(fg.root);
+        let original = extract::finish(
+            &fg.egraph,
+            root,
+            convert::original_choices(&fg),
+            &cost,
+            false,
+        );
         stats.extract_time = start.elapsed();
-        stats.cost_after = extraction.cost;
+        stats.cost_before = original.cost;
         if extraction.fell_back {
             stats
                 .notes
                 .push("DAG extraction did not settle; used tree-cost extraction".into());
         }
-        let fg = convert::FunctionGraph { egraph, ..fg };
-        let choices = extraction.choices;
+        let chosen = if extraction.cost <= original.cost {
+            extraction
+        } else {
+            stats
+                .notes
+                .push("extraction found nothing cheaper than the original program".into());
+            original
+        };
+        stats.cost_after = chosen.cost;
+        let choices = chosen.choices;
         convert::egraph_to_function(&fg, &|c| choices[&fg.egraph.find(c)].clone(), &mut out)?;
         all_stats.push(stats);
     }

@@ -95,13 +95,13 @@ pub fn rules() -> Vec<Rule> {
             if const_all("?c", |v| v != 0.0 && v.is_finite()) if is_float("?c"),
             |b| { let x = float_input(b, 3); let t = b.type_of(x); let s = b.broadcastable(&t.shape); let n = s.numel(); let vals: Vec<f64> = (0..n).map(|i| [0.5, -2.0, 4.0, 1.5][i % 4]).collect(); let c = b.constant(Tensor::from_f64s(t.elem, s, &vals)); Ok(vec![b.op("graph.div", &[x, c], &[])?]) }),
         rule!("distribute-mul", "a*b + a*c is a*(b + c): one multiply fewer", "(graph.add (graph.mul ?a ?b) (graph.mul ?a ?c))" => "(graph.mul ?a (graph.add ?b ?c))"
-            if same_type("?b", "?c"),
+            if same_type("?b", "?c") if distinct("?b", "?c"),
             |b| { let ty = b.float_type(3); let a = b.input(ty.clone()); let x = b.input(ty.clone()); let y = b.input(ty); let p = b.op("graph.mul", &[a, x], &[])?; let q = b.op("graph.mul", &[a, y], &[])?; Ok(vec![b.op("graph.add", &[p, q], &[])?]) }),
         rule!("matmul-factor-left", "a·b + a·c is a·(b + c): one contraction fewer", "(graph.add (graph.matmul ?a ?b) (graph.matmul ?a ?c))" => "(graph.matmul ?a (graph.add ?b ?c))"
-            if same_type("?b", "?c"),
+            if same_type("?b", "?c") if distinct("?b", "?c"),
             |b| { let (m, k, n) = (1 + b.below(4), 1 + b.below(4), 1 + b.below(4)); let e = b.float_elem(); let a = b.input(TensorType::new(vec![m, k], e)); let x = b.input(TensorType::new(vec![k, n], e)); let y = b.input(TensorType::new(vec![k, n], e)); let p = b.op("graph.matmul", &[a, x], &[])?; let q = b.op("graph.matmul", &[a, y], &[])?; Ok(vec![b.op("graph.add", &[p, q], &[])?]) }),
         rule!("matmul-factor-right", "a·c + b·c is (a + b)·c: one contraction fewer", "(graph.add (graph.matmul ?a ?c) (graph.matmul ?b ?c))" => "(graph.matmul (graph.add ?a ?b) ?c)"
-            if same_type("?a", "?b"),
+            if same_type("?a", "?b") if distinct("?a", "?b"),
             |b| { let (m, k, n) = (1 + b.below(4), 1 + b.below(4), 1 + b.below(4)); let e = b.float_elem(); let x = b.input(TensorType::new(vec![m, k], e)); let y = b.input(TensorType::new(vec![m, k], e)); let c = b.input(TensorType::new(vec![k, n], e)); let p = b.op("graph.matmul", &[x, c], &[])?; let q = b.op("graph.matmul", &[y, c], &[])?; Ok(vec![b.op("graph.add", &[p, q], &[])?]) }),
         rule!("matmul-assoc-right", "(a·b)·c is a·(b·c); the cheaper order depends on the shapes", "(graph.matmul (graph.matmul ?a ?b) ?c)" => "(graph.matmul ?a (graph.matmul ?b ?c))"
             if has_rank("?a", 2) if has_rank("?b", 2) if has_rank("?c", 2),

@@ -99,6 +99,12 @@ pub fn same_type(
     move |eg, _, s| ty_of(eg, s, a).is_some() && ty_of(eg, s, a) == ty_of(eg, s, b)
 }
 
+/// Condition: `a` and `b` are different e-classes. Factoring `x·b + x·b` gains nothing
+/// and, with associativity, feeds unbounded growth.
+pub fn distinct(a: &'static str, b: &'static str) -> impl Fn(&mut GraphEGraph, Id, &Subst) -> bool {
+    move |eg, _, s| eg.find(s[var(a)]) != eg.find(s[var(b)])
+}
+
 /// Condition: `v` has a float element type.
 pub fn is_float(v: &'static str) -> impl Fn(&mut GraphEGraph, Id, &Subst) -> bool {
     move |eg, _, s| ty_of(eg, s, v).is_some_and(|t| t.elem.is_float())
