@@ -17,9 +17,9 @@
 //!
 //! ```
 //! use egg::rewrite;
-//! use strata_passes::egraph::rules::{Rule, const_all};
-//! use strata_passes::soundness::{check_rule, HarnessConfig, SampleBuilder};
-//! use strata_ir::{Attribute, ElementType, Tensor};
+//! use strata_passes::egraph::rules::{const_all, sampler, Rule};
+//! use strata_passes::soundness::{check_rule, HarnessConfig};
+//! use strata_ir::Tensor;
 //!
 //! // x * 2 => x + x
 //! let rule = Rule {
@@ -27,12 +27,13 @@
 //!     reason: "an add is cheaper than a multiply on some targets",
 //!     rewrite: rewrite!("double-to-add"; "(graph.mul ?x ?two)" => "(graph.add ?x ?x)"
 //!         if const_all("?two", |v| v == 2.0)),
-//!     sample: |b: &mut SampleBuilder| {
+//!     // Random instances of the left-hand side: any float tensor times a scalar 2.
+//!     sample: sampler(|b| {
 //!         let ty = b.float_type(3);
 //!         let x = b.input(ty.clone());
 //!         let two = b.constant(Tensor::from_f64s(ty.elem, strata_ir::Shape::scalar(), &[2.0]));
 //!         Ok(vec![b.op("graph.mul", &[x, two], &[])?])
-//!     },
+//!     }),
 //! };
 //! let report = check_rule(&rule, &HarnessConfig { cases: 32, ..HarnessConfig::default() }).unwrap();
 //! assert!(report.fired >= 16);
