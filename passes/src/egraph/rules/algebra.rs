@@ -86,10 +86,10 @@ pub fn rules() -> Vec<Rule> {
         rule!("min-self", "min(x, x) is x", "(graph.min ?x ?x)" => "?x",
             |b| { let x = float_input(b, 3); Ok(vec![b.op("graph.min", &[x, x], &[])?]) }),
         rule!("mul-consts", "(x * c1) * c2 is x * (c1 * c2), whose constant folds", "(graph.mul (graph.mul ?x ?c1) ?c2)" => "(graph.mul ?x (graph.mul ?c1 ?c2))"
-            if const_all("?c1", |_| true) if const_all("?c2", |_| true),
+            if const_all("?c1", |_| true) if const_all("?c2", |_| true) if not_the_match("?x"),
             |b| { let x = float_input(b, 3); let c1 = random_like(b, x); let c2 = random_like(b, x); let m = b.op("graph.mul", &[x, c1], &[])?; Ok(vec![b.op("graph.mul", &[m, c2], &[])?]) }),
         rule!("add-consts", "(x + c1) + c2 is x + (c1 + c2), whose constant folds", "(graph.add (graph.add ?x ?c1) ?c2)" => "(graph.add ?x (graph.add ?c1 ?c2))"
-            if const_all("?c1", |_| true) if const_all("?c2", |_| true),
+            if const_all("?c1", |_| true) if const_all("?c2", |_| true) if not_the_match("?x"),
             |b| { let x = float_input(b, 3); let c1 = random_like(b, x); let c2 = random_like(b, x); let m = b.op("graph.add", &[x, c1], &[])?; Ok(vec![b.op("graph.add", &[m, c2], &[])?]) }),
         rule!("div-by-const", "x / c is x * (1/c): a multiply, and the reciprocal folds", "(graph.div ?x ?c)" => "(graph.mul ?x (graph.reciprocal ?c))"
             if const_all("?c", |v| v != 0.0 && v.is_finite()) if is_float("?c"),

@@ -348,6 +348,118 @@ impl Applier<GraphNode, GraphAnalysis> for MergeMatmuls {
     }
 }
 
+/// Merges two convolutions of one input with the same attributes and constant weights
+/// (and biases): their output channels become one convolution's, split afterwards.
+struct MergeConvs {
+    with_bias: bool,
+}
+
+impl Applier<GraphNode, GraphAnalysis> for MergeConvs {
+    fn apply_one(
+        &self,
+        eg: &mut GraphEGraph,
+        _eclass: Id,
+        s: &Subst,
+        _ast: Option<&PatternAst<GraphNode>>,
+        _rule: Symbol,
+    ) -> Vec<Id> {
+        let (r1, r2) = (eg.find(s[var("?r1")]), eg.find(s[var("?r2")]));
+        let derived = |id: Id| {
+            eg[id]
+                .nodes
+                .iter()
+                .any(|n| matches!(n, GraphNode::Op(op, _) if op.as_str() == "graph.concat"))
+        };
+        if r1 >= r2 || derived(s[var("?w1")]) || derived(s[var("?w2")]) {
+            return vec![];
+        }
+        let Some(attrs) = attrs_of(eg, s, "?a") else {
+            return vec![];
+        };
+        if !matches!(attrs.get("group"), None | Some(Attribute::Int(1))) {
+            return vec![];
+        }
+        let (Some(w1), Some(w2)) = (
+            constant_of(eg, s, "?w1").cloned(),
+            constant_of(eg, s, "?w2").cloned(),
+        ) else {
+            return vec![];
+        };
+        if w1.dims()[1..] != w2.dims()[1..] || w1.elem() != w2.elem() {
+            return vec![];
+        }
+        if self.with_bias
+            && (constant_of(eg, s, "?b1").is_none() || constant_of(eg, s, "?b2").is_none())
+        {
+            return vec![];
+        }
+        let (m1, m2) = (w1.dims()[0], w2.dims()[0]);
+        let axis0 = || {
+            let mut a = BTreeMap::new();
+            a.insert("axis".to_string(), Attribute::Int(0));
+            Some(a)
+        };
+        let wide_w = add_op(eg, "graph.concat", &[s[var("?w1")], s[var("?w2")]], axis0());
+        let mut operands = vec![s[var("?x")], wide_w];
+        if self.with_bias {
+            operands.push(add_op(
+                eg,
+                "graph.concat",
+                &[s[var("?b1")], s[var("?b2")]],
+                axis0(),
+            ));
+        }
+        let conv = add_op(eg, "graph.conv", &operands, Some(attrs.attrs().clone()));
+        let mut split = BTreeMap::new();
+        split.insert("axis".to_string(), Attribute::Int(1));
+        split.insert(
+            "split".to_string(),
+            Attribute::I64Array(vec![m1 as i64, m2 as i64]),
+        );
+        let mut children: smallvec::SmallVec<[Id; 4]> = smallvec::smallvec![conv];
+        children.push(eg.add(GraphNode::Attrs(super::super::lang::AttrSet::new(split))));
+        let parts = eg.add(GraphNode::Op(
+            super::super::lang::op_symbol("graph.split", 2),
+            children,
+        ));
+        let (p0, p1) = (
+            eg.add(GraphNode::Proj(0, [parts])),
+            eg.add(GraphNode::Proj(1, [parts])),
+        );
+        let mut changed = vec![];
+        if eg.union(p0, r1) {
+            changed.push(p0);
+        }
+        if eg.union(p1, r2) {
+            changed.push(p1);
+        }
+        changed
+    }
+}
+
+fn parallel_convs_sample(b: &mut SampleBuilder, with_bias: bool) -> Result<Vec<ValueId>, String> {
+    let (c, k) = (1 + b.below(3), 1 + b.below(3));
+    let (h, w) = (k + b.below(3), k + b.below(3));
+    let x = b.input(TensorType::new(vec![1, c, h, w], ElementType::F32));
+    let attrs = [(
+        "kernel_shape",
+        Attribute::I64Array(vec![k as i64, k as i64]),
+    )];
+    let mut outs = Vec::new();
+    for _ in 0..2 {
+        let m = 1 + b.below(3);
+        let w = b.random_constant(&TensorType::new(vec![m, c, k, k], ElementType::F32));
+        let conv = if with_bias {
+            let bias = b.random_constant(&TensorType::new(vec![m], ElementType::F32));
+            b.op("graph.conv", &[x, w, bias], &attrs)?
+        } else {
+            b.op("graph.conv", &[x, w], &attrs)?
+        };
+        outs.push(conv);
+    }
+    Ok(outs)
+}
+
 pub fn rules() -> Vec<Rule> {
     let mut rules = vec![
         sample_rule("matmul-add-to-gemm", "a MatMul followed by a bias Add is one Gemm kernel",
@@ -471,5 +583,25 @@ pub fn rules() -> Vec<Rule> {
             ])
         }),
     });
+    for (name, with_bias, pattern) in [
+        (
+            "merge-parallel-convs",
+            false,
+            "?r1 = (graph.conv ?x ?w1 ?a), ?r2 = (graph.conv ?x ?w2 ?a)",
+        ),
+        (
+            "merge-parallel-convs-bias",
+            true,
+            "?r1 = (graph.conv ?x ?w1 ?b1 ?a), ?r2 = (graph.conv ?x ?w2 ?b2 ?a)",
+        ),
+    ] {
+        let searcher: MultiPattern<GraphNode> = pattern.parse().expect("multi-pattern");
+        rules.push(Rule {
+            name,
+            reason: "convolutions of one input with equal attributes are one convolution with more output channels, split",
+            rewrite: Rewrite::new(name, searcher, MergeConvs { with_bias }).expect("rule"),
+            sample: sampler(move |b| parallel_convs_sample(b, with_bias)),
+        });
+    }
     rules
 }

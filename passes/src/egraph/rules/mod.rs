@@ -41,7 +41,89 @@ pub fn all_rules() -> Vec<Rule> {
     let mut rules = algebra::rules();
     rules.extend(layout::rules());
     rules.extend(fusion::rules());
-    rules
+    rules.into_iter().map(skip_constant_classes).collect()
+}
+
+/// Makes a rule leave alone e-classes whose value is already known: extraction takes the
+/// constant there anyway, and rewriting inside constant classes only manufactures new
+/// constants (2·2, 4·2, ...) without end.
+pub fn skip_constant_classes(rule: Rule) -> Rule {
+    let rewrite = Rewrite::new(
+        rule.rewrite.name,
+        SearcherRef(rule.rewrite.searcher.clone()),
+        NonConstant(rule.rewrite.applier.clone()),
+    )
+    .expect("wrapping keeps the rule well-formed");
+    Rule { rewrite, ..rule }
+}
+
+struct SearcherRef(std::sync::Arc<dyn egg::Searcher<GraphNode, GraphAnalysis> + Send + Sync>);
+
+impl egg::Searcher<GraphNode, GraphAnalysis> for SearcherRef {
+    fn search_eclass_with_limit(
+        &self,
+        egraph: &GraphEGraph,
+        eclass: Id,
+        limit: usize,
+    ) -> Option<egg::SearchMatches<'_, GraphNode>> {
+        self.0.search_eclass_with_limit(egraph, eclass, limit)
+    }
+
+    fn search_with_limit(
+        &self,
+        egraph: &GraphEGraph,
+        limit: usize,
+    ) -> Vec<egg::SearchMatches<'_, GraphNode>> {
+        self.0.search_with_limit(egraph, limit)
+    }
+
+    fn get_pattern_ast(&self) -> Option<&egg::PatternAst<GraphNode>> {
+        self.0.get_pattern_ast()
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        self.0.vars()
+    }
+}
+
+struct NonConstant(std::sync::Arc<dyn egg::Applier<GraphNode, GraphAnalysis> + Send + Sync>);
+
+impl egg::Applier<GraphNode, GraphAnalysis> for NonConstant {
+    fn apply_one(
+        &self,
+        egraph: &mut GraphEGraph,
+        eclass: Id,
+        subst: &Subst,
+        ast: Option<&egg::PatternAst<GraphNode>>,
+        rule: egg::Symbol,
+    ) -> Vec<Id> {
+        if egraph[eclass].data.values.is_some() {
+            return vec![];
+        }
+        self.0.apply_one(egraph, eclass, subst, ast, rule)
+    }
+
+    fn apply_matches(
+        &self,
+        egraph: &mut GraphEGraph,
+        matches: &[egg::SearchMatches<GraphNode>],
+        rule: egg::Symbol,
+    ) -> Vec<Id> {
+        let mut added = vec![];
+        for m in matches {
+            if egraph[m.eclass].data.values.is_some() {
+                continue;
+            }
+            for subst in &m.substs {
+                added.extend(self.0.apply_one(egraph, m.eclass, subst, None, rule));
+            }
+        }
+        added
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        self.0.vars()
+    }
 }
 
 pub(crate) fn var(name: &str) -> Var {
@@ -103,6 +185,13 @@ pub fn same_type(
 /// and, with associativity, feeds unbounded growth.
 pub fn distinct(a: &'static str, b: &'static str) -> impl Fn(&mut GraphEGraph, Id, &Subst) -> bool {
     move |eg, _, s| eg.find(s[var(a)]) != eg.find(s[var(b)])
+}
+
+/// Condition: `v` is not the matched class itself. When a class equals itself times a
+/// constant (`x·0 = (x·0)·0.5`), regrouping constants would mint a new constant (0.25,
+/// 0.125, ...) every iteration.
+pub fn not_the_match(v: &'static str) -> impl Fn(&mut GraphEGraph, Id, &Subst) -> bool {
+    move |eg, root, s| eg.find(s[var(v)]) != eg.find(root)
 }
 
 /// Condition: `v` has a float element type.
