@@ -146,7 +146,7 @@ fn mlir_opt_reads_every_attribute_kind_we_print() {
   "func.func"() ({
   ^bb0(%arg0: tensor<2x3xf16>):
     %0 = "graph.constant"() {value = dense<[[0x7E00, 1.5, -0.0], [0xFC00, 65504.0, 6.0e-8]]> : tensor<2x3xf16>} : () -> tensor<2x3xf16>
-    %1:2 = "test.many"(%arg0, %0) {"a b" = "quote\" backslash\\ newline\n", b = array<i64>, c = array<f32: 1.0, 0x7FC00000>, d = [1 : i64, true, bf16, tensor<0x3xui8>], e = {x = 2.5e-5 : f32}, f = dense<"0x0102030405060708090A0B0C0D0E0F1011"> : tensor<17xi8>, g = dense<[true, false]> : tensor<2xi1>, h = (tensor<f64>) -> (tensor<i1>, tensor<4xbf16>)} : (tensor<2x3xf16>, tensor<2x3xf16>) -> (tensor<2x3xf16>, tensor<i64>) loc("node/with:odd chars")
+    %1:2 = "test.many"(%arg0, %0) {"a b" = "quote\" backslash\\ newline\n", b = array<i64>, c = array<f32: 1.0, 0x7FC00000>, d = [1 : i64, true, bf16, tensor<0x3xui8>], e = {x = 2.5e-5 : f32}, f = dense<"0x0102030405060708090A0B0C0D0E0F1011"> : tensor<17xi8>, g = dense<[true, false]> : tensor<2xi1>, h = (tensor<f64>) -> (tensor<i1>, tensor<4xbf16>), i = [affine_map<(d0, d1, d2) -> (d0, d2 * 2 + d1 - 1, 0)>, affine_map<() -> ()>, affine_map<(d0) -> (d0 * -3 + 4)>]} : (tensor<2x3xf16>, tensor<2x3xf16>) -> (tensor<2x3xf16>, tensor<i64>) loc("node/with:odd chars")
     "func.return"(%1#0) : (tensor<2x3xf16>) -> ()
   }) {function_type = (tensor<2x3xf16>) -> tensor<2x3xf16>, sym_name = "main"} : () -> ()
 }) : () -> ()

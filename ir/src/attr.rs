@@ -30,6 +30,8 @@ pub enum Attribute {
     Dict(BTreeMap<String, Attribute>),
     /// `dense<...> : tensor<...>`: a constant tensor.
     Dense(Tensor),
+    /// `affine_map<(d0, d1) -> (d1, d0)>`: how an iteration space indexes an operand.
+    AffineMap(crate::affine::AffineMap),
 }
 
 /// Dense tensors with more elements than this print in hex form.
@@ -49,6 +51,7 @@ impl Attribute {
             Attribute::Array(_) => "array",
             Attribute::Dict(_) => "dictionary",
             Attribute::Dense(_) => "dense tensor",
+            Attribute::AffineMap(_) => "affine map",
         }
     }
 }
@@ -244,6 +247,7 @@ impl fmt::Display for Attribute {
             }
             Attribute::Dict(d) => write_dict(f, d),
             Attribute::Dense(t) => write!(f, "dense<{}> : {}", dense_body(t), t.ty()),
+            Attribute::AffineMap(m) => write!(f, "{m}"),
         }
     }
 }

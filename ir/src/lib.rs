@@ -28,6 +28,7 @@
 //! assert_eq!(y[0].as_slice::<f32>().unwrap(), &[0.0, 0.5, 2.0]);
 //! ```
 
+pub mod affine;
 pub mod attr;
 pub mod graph;
 pub mod interp;
@@ -39,6 +40,7 @@ pub mod tensor;
 pub mod types;
 pub mod verify;
 
+pub use affine::{AffineExpr, AffineMap};
 pub use attr::Attribute;
 pub use module::{Function, Location, Module, OpId, OpSpec, ValueId};
 pub use parser::{parse_module, ParseError};

@@ -645,6 +645,9 @@ impl Parser<'_> {
                 if self.peek_word("array") {
                     return self.array_attr();
                 }
+                if self.peek_word("affine_map") {
+                    return self.affine_map_attr();
+                }
                 if self.peek_word("unit") {
                     self.pos += 4;
                     return Ok(Attribute::Bool(true));
@@ -730,6 +733,99 @@ impl Parser<'_> {
                 .map_err(|_| bad()),
             _ => tok.parse::<f64>().map_err(|_| bad()),
         }
+    }
+
+    fn affine_map_attr(&mut self) -> PResult<Attribute> {
+        self.expect("affine_map")?;
+        self.expect("<")?;
+        self.expect("(")?;
+        let mut dims: Vec<String> = Vec::new();
+        if !self.eat(")") {
+            loop {
+                let at = self.here();
+                let name = self.ident()?;
+                if dims.contains(&name) {
+                    return Err(self.error_at(at, format!("dimension '{name}' is declared twice")));
+                }
+                dims.push(name);
+                if self.eat(")") {
+                    break;
+                }
+                self.expect(",")?;
+            }
+        }
+        if self.peek_char() == Some(b'[') {
+            return Err(self.error("affine maps with symbols are not supported"));
+        }
+        self.expect("->")?;
+        self.expect("(")?;
+        let mut results = Vec::new();
+        if !self.eat(")") {
+            loop {
+                results.push(self.affine_expr(&dims)?);
+                if self.eat(")") {
+                    break;
+                }
+                self.expect(",")?;
+            }
+        }
+        self.expect(">")?;
+        Ok(Attribute::AffineMap(crate::affine::AffineMap {
+            num_dims: dims.len() as u32,
+            results,
+        }))
+    }
+
+    /// A linear affine expression: terms `dN`, `dN * c`, `c * dN`, `c`, joined by + and -.
+    fn affine_expr(&mut self, dims: &[String]) -> PResult<crate::affine::AffineExpr> {
+        let mut terms = Vec::new();
+        let mut constant = 0i64;
+        let mut sign = if self.eat("-") { -1 } else { 1 };
+        loop {
+            let at = self.here();
+            let mut dim: Option<u32> = None;
+            let mut coeff: i64 = 1;
+            loop {
+                self.skip_ws();
+                match self.src.get(self.pos) {
+                    Some(c) if c.is_ascii_digit() || *c == b'-' => {
+                        let v = self.integer()?;
+                        coeff = coeff
+                            .checked_mul(v)
+                            .ok_or_else(|| self.error_at(at, "affine coefficient overflows"))?;
+                    }
+                    _ => {
+                        let name_at = self.here();
+                        let name = self.ident()?;
+                        let d = dims.iter().position(|n| *n == name).ok_or_else(|| {
+                            self.error_at(name_at, format!("unknown dimension '{name}'"))
+                        })?;
+                        if dim.replace(d as u32).is_some() {
+                            return Err(self.error_at(
+                                name_at,
+                                "affine expressions here are linear: one dimension per term",
+                            ));
+                        }
+                    }
+                }
+                if !self.eat("*") {
+                    break;
+                }
+            }
+            match dim {
+                Some(d) => terms.push((d, sign * coeff)),
+                None => constant += sign * coeff,
+            }
+            if self.eat("+") {
+                sign = 1;
+            } else if self.peek_char() == Some(b'-') && !self.src[self.pos..].starts_with(b"->") {
+                self.pos += 1;
+                sign = -1;
+            } else {
+                break;
+            }
+        }
+        Ok(crate::affine::AffineExpr::linear(terms, constant))
     }
 
     fn array_attr(&mut self) -> PResult<Attribute> {

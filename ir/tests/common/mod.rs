@@ -93,8 +93,21 @@ fn random_type(r: &mut Rng, depth: usize) -> Type {
 }
 
 pub fn random_attr(r: &mut Rng, depth: usize) -> Attribute {
-    let kinds = if depth > 0 { 10 } else { 8 };
+    let kinds = if depth > 0 { 11 } else { 9 };
     match r.below(kinds) {
+        8 => {
+            let num_dims = r.below(4) as u32;
+            let results = (0..r.below(4))
+                .map(|_| {
+                    let terms: Vec<(u32, i64)> = (0..r.below(3))
+                        .filter(|_| num_dims > 0)
+                        .map(|_| (r.below(num_dims as usize) as u32, r.below(7) as i64 - 3))
+                        .collect();
+                    strata_ir::AffineExpr::linear(terms, r.below(9) as i64 - 4)
+                })
+                .collect();
+            Attribute::AffineMap(strata_ir::AffineMap { num_dims, results })
+        }
         0 => Attribute::Int(r.next() as i64 >> r.below(64)),
         1 => {
             let elem = *r.pick(&[
@@ -133,7 +146,7 @@ pub fn random_attr(r: &mut Rng, depth: usize) -> Attribute {
             // Canonical NaNs only: NaN payloads are not part of the round-trip contract.
             Attribute::Dense(canonical_nans(t))
         }
-        8 => Attribute::Array((0..r.below(4)).map(|_| random_attr(r, depth - 1)).collect()),
+        9 => Attribute::Array((0..r.below(4)).map(|_| random_attr(r, depth - 1)).collect()),
         _ => Attribute::Dict(
             (0..r.below(4))
                 .map(|_| (random_key(r), random_attr(r, depth - 1)))
