@@ -195,6 +195,8 @@ pub enum Mode {
     Interpret,
     /// Import, optimize with every e-graph rule for this target, then the interpreter.
     Optimized(strata_passes::egraph::Target),
+    /// Import, lower graph ops to kernel ops, then the interpreter (both dialects).
+    Kernel,
 }
 
 /// Runs one case folder.
@@ -293,6 +295,10 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
                 Err(e) => return Outcome::Failed(format!("optimization failed: {e}")),
             }
         }
+        Mode::Kernel => match strata_passes::lower::lower_graph_to_kernel(&module) {
+            Ok(m) => m,
+            Err(e) => return Outcome::Failed(format!("lowering failed: {e}")),
+        },
     };
     let args: Vec<Tensor> = input_names
         .iter()

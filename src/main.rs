@@ -80,6 +80,9 @@ enum Command {
         /// Optimize each model for this target (cpu, gpu, systolic) before running it.
         #[arg(long)]
         opt: Option<String>,
+        /// Lower graph ops to the kernel dialect before running.
+        #[arg(long)]
+        kernel: bool,
     },
 }
 
@@ -228,12 +231,14 @@ fn main_inner(cli: Cli) -> Result<bool> {
             filter,
             verbose,
             opt,
+            kernel,
         } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
             let mode = match opt {
                 Some(t) => strata::conformance::Mode::Optimized(
                     strata::passes::egraph::Target::by_name(&t).map_err(anyhow::Error::msg)?,
                 ),
+                None if kernel => strata::conformance::Mode::Kernel,
                 None => strata::conformance::Mode::Interpret,
             };
             let report = strata::conformance::run_suite_in(&dir, filter.as_deref(), &mode)

@@ -80,6 +80,23 @@ fn main() -> ExitCode {
             ok = false;
         }
     }
+    // And after lowering graph ops to the kernel dialect (kernel interpreter).
+    let Some(lowered) = run(
+        "ONNX node tests lowered to kernels",
+        &strata::conformance::default_data_dir(),
+        &Mode::Kernel,
+    ) else {
+        return ExitCode::FAILURE;
+    };
+    if lowered.failed() > 0 || lowered.passed() != nodes.passed() {
+        eprintln!(
+            "lowered to kernels: {} failures, {} passed (graph: {})",
+            lowered.failed(),
+            lowered.passed(),
+            nodes.passed()
+        );
+        ok = false;
+    }
     if nodes.failed() > 0 || nodes.passed() < MIN_PASSED {
         eprintln!(
             "node tests: {} failures, {} passed (at least {MIN_PASSED} required)",

@@ -94,13 +94,25 @@ pub fn run_function(
         if data.name == "func.return" {
             return data.operands.iter().map(|&v| operand(v).cloned()).collect();
         }
-        let def = graph::op_def(&data.name)
-            .ok_or_else(|| fail("the interpreter has no rule for this op".into()))?;
         let values = data
             .operands
             .iter()
             .map(|&v| operand(v))
             .collect::<Result<Vec<_>, _>>()?;
+        if data.name == "kernel.generic" {
+            let results = crate::kernel::eval_generic(m, op, &values).map_err(&fail)?;
+            for (&r, t) in data.results.iter().zip(results) {
+                env[r.index()] = Some(t);
+            }
+            for &v in &data.operands {
+                if last_use[v.index()] == i {
+                    env[v.index()] = None;
+                }
+            }
+            continue;
+        }
+        let def = graph::op_def(&data.name)
+            .ok_or_else(|| fail("the interpreter has no rule for this op".into()))?;
         let types: Vec<_> = values.iter().map(|t| t.ty()).collect();
         let args = graph::OpArgs {
             name: def.name,

@@ -7,8 +7,9 @@
 //! one verifier framework ([`verify`]) and runs on a reference interpreter ([`interp`]),
 //! which is the oracle that passes and back ends are tested against.
 //!
-//! Dialects today: the builtin `func` ops and [`graph`], tensor operations with ONNX
-//! semantics and static shapes.
+//! Dialects today: the builtin `func` ops, [`graph`] (tensor operations with ONNX
+//! semantics and static shapes) and [`kernel`] (structured computations over an
+//! iteration space, with scalar bodies).
 //!
 //! ```
 //! use strata_ir::{parse_module, verify_module, interp, Tensor};
@@ -32,6 +33,7 @@ pub mod affine;
 pub mod attr;
 pub mod graph;
 pub mod interp;
+pub mod kernel;
 pub mod module;
 pub mod npy;
 pub mod parser;

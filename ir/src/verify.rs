@@ -52,6 +52,7 @@ impl DialectRegistry {
             infer: None,
         });
         crate::graph::register(&mut r);
+        crate::kernel::register(&mut r);
         r
     }
 

@@ -2,4 +2,5 @@
 //! the public soundness harness for rewrite rules ([`soundness`]).
 
 pub mod egraph;
+pub mod lower;
 pub mod soundness;

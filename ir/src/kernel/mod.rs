@@ -1,0 +1,325 @@
+//! The `kernel` dialect: structured computations over an iteration space (MLIR's linalg
+//! lesson), where fusion and tiling are decided.
+//!
+//! ```text
+//! %r = "kernel.generic"(%a, %b) ({
+//! ^bb0(%x: f32, %y: f32, %acc: f32):
+//!   %p = "kernel.mul"(%x, %y) : (f32, f32) -> f32
+//!   %s = "kernel.add"(%acc, %p) : (f32, f32) -> f32
+//!   "kernel.yield"(%s) : (f32) -> ()
+//! }) {domain = array<i64: 64, 512, 784>, iterators = ["parallel", "parallel", "reduction"],
+//!     indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>,
+//!                      affine_map<(d0, d1, d2) -> (d0, d1)>],
+//!     inits = [0.0 : f32]} : (tensor<64x784xf32>, tensor<784x512xf32>) -> tensor<64x512xf32>
+//! ```
+//!
+//! Semantics: the body runs once per point of `domain` (row-major order). Its block
+//! arguments are the input elements at each input's `indexing_maps` entry, then each
+//! result's current value at its map (starting from `inits`, zero by default); it yields
+//! each result's new value. Result maps use only parallel dimensions, so every result
+//! element is written by exactly the points that differ in reduction dimensions. Scalar
+//! ops in the body are the graph dialect's elementwise ops on scalars (`kernel.add`,
+//! `kernel.exp`, ...), with the same table and the same per-op rounding.
+
+mod scalar;
+
+use crate::affine::AffineMap;
+use crate::attr::Attribute;
+use crate::module::{Module, OpId};
+use crate::tensor::Tensor;
+use crate::types::{ElementType, TensorType, Type};
+use crate::verify::{DialectRegistry, OpDefinition};
+
+pub use scalar::{eval_body, Scalar};
+
+/// Registers the kernel dialect's ops.
+pub fn register(r: &mut DialectRegistry) {
+    r.register(OpDefinition {
+        name: "kernel.generic",
+        verify: verify_generic,
+        infer: None,
+    });
+    r.register(OpDefinition {
+        name: "kernel.yield",
+        verify: verify_yield,
+        infer: None,
+    });
+    for name in scalar::scalar_op_names() {
+        r.register(OpDefinition {
+            name,
+            verify: scalar::verify_scalar_op,
+            infer: None,
+        });
+    }
+}
+
+/// How a loop dimension is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IteratorKind {
+    Parallel,
+    Reduction,
+}
+
+/// The structure of a `kernel.generic`, read from its attributes.
+#[derive(Clone, Debug)]
+pub struct Generic {
+    pub domain: Vec<usize>,
+    pub iterators: Vec<IteratorKind>,
+    pub maps: Vec<AffineMap>,
+    /// Initial value of each result (as f64; exact for every supported type's range used).
+    pub inits: Vec<f64>,
+}
+
+impl Generic {
+    /// Reads and checks the structural attributes of `op`.
+    pub fn of(m: &Module, op: OpId) -> Result<Generic, String> {
+        let d = m.op(op);
+        let domain = match d.attrs.get("domain") {
+            Some(Attribute::I64Array(v)) if v.iter().all(|&x| x >= 0) => {
+                v.iter().map(|&x| x as usize).collect::<Vec<_>>()
+            }
+            _ => return Err("'domain' must be an array<i64> of sizes".into()),
+        };
+        let iterators = match d.attrs.get("iterators") {
+            Some(Attribute::Array(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Attribute::String(s) if s == "parallel" => Ok(IteratorKind::Parallel),
+                    Attribute::String(s) if s == "reduction" => Ok(IteratorKind::Reduction),
+                    _ => {
+                        Err("'iterators' entries must be \"parallel\" or \"reduction\"".to_string())
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => return Err("'iterators' must be an array of strings".into()),
+        };
+        let maps = match d.attrs.get("indexing_maps") {
+            Some(Attribute::Array(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Attribute::AffineMap(m) => Ok(m.clone()),
+                    _ => Err("'indexing_maps' entries must be affine maps".to_string()),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => return Err("'indexing_maps' must be an array of affine maps".into()),
+        };
+        let inits = match d.attrs.get("inits") {
+            None => vec![0.0; d.results.len()],
+            Some(Attribute::Array(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Attribute::Float(v, _) => Ok(*v),
+                    Attribute::Int(v) => Ok(*v as f64),
+                    Attribute::Bool(b) => Ok(*b as u8 as f64),
+                    _ => Err("'inits' entries must be numbers".to_string()),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(_) => return Err("'inits' must be an array".into()),
+        };
+        if iterators.len() != domain.len() {
+            return Err(format!(
+                "{} iterators for a {}-dimensional domain",
+                iterators.len(),
+                domain.len()
+            ));
+        }
+        if inits.len() != d.results.len() {
+            return Err(format!(
+                "{} inits for {} results",
+                inits.len(),
+                d.results.len()
+            ));
+        }
+        Ok(Generic {
+            domain,
+            iterators,
+            maps,
+            inits,
+        })
+    }
+}
+
+/// Smallest and largest value of `e` over the box `domain`.
+fn expr_range(e: &crate::affine::AffineExpr, domain: &[usize]) -> (i64, i64) {
+    let (mut lo, mut hi) = (e.constant, e.constant);
+    for &(d, c) in &e.terms {
+        let n = domain.get(d as usize).copied().unwrap_or(0) as i64;
+        let end = c * (n - 1).max(0);
+        lo += end.min(0);
+        hi += end.max(0);
+    }
+    (lo, hi)
+}
+
+fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let g = Generic::of(m, op)?;
+    let n_in = d.operands.len();
+    if g.maps.len() != n_in + d.results.len() {
+        return Err(format!(
+            "{} indexing maps for {} inputs and {} results",
+            g.maps.len(),
+            n_in,
+            d.results.len()
+        ));
+    }
+    let types: Vec<TensorType> = d
+        .operands
+        .iter()
+        .chain(&d.results)
+        .map(|&v| m.tensor_type(v).cloned())
+        .collect::<Result<_, _>>()?;
+    let empty = g.domain.contains(&0);
+    for (i, (map, ty)) in g.maps.iter().zip(&types).enumerate() {
+        if map.num_dims as usize != g.domain.len() || map.results.len() != ty.shape.rank() {
+            return Err(format!(
+                "indexing map #{i} {map} does not fit a {}-d domain and {ty}",
+                g.domain.len()
+            ));
+        }
+        if empty {
+            continue;
+        }
+        for (k, e) in map.results.iter().enumerate() {
+            let (lo, hi) = expr_range(e, &g.domain);
+            if lo < 0 || hi >= ty.shape.dims()[k] as i64 {
+                return Err(format!(
+                    "indexing map #{i} reaches [{lo}, {hi}] in dimension {k} of {ty}"
+                ));
+            }
+        }
+    }
+    for (r, map) in g.maps[n_in..].iter().enumerate() {
+        // Each result dimension is a parallel loop dimension of its size, or constant 0
+        // for a kept size-1 dimension; every parallel dimension appears exactly once.
+        let dims = types[n_in + r].shape.dims();
+        let mut used = vec![false; g.domain.len()];
+        let ok = map
+            .results
+            .iter()
+            .zip(dims)
+            .all(|(e, &size)| match e.as_dim() {
+                Some(x) => {
+                    let x = x as usize;
+                    let fresh = !used[x];
+                    used[x] = true;
+                    fresh && g.iterators[x] == IteratorKind::Parallel && g.domain[x] == size
+                }
+                None => e.terms.is_empty() && e.constant == 0 && size == 1,
+            })
+            && g.iterators
+                .iter()
+                .enumerate()
+                .all(|(k, it)| *it == IteratorKind::Reduction || used[k]);
+        if !ok {
+            return Err(format!("result map #{r} must send the parallel dimensions one to one onto the result's dimensions"));
+        }
+    }
+    let [region] = d.regions.as_slice() else {
+        return Err("kernel.generic has one region".into());
+    };
+    let [block] = m.region(*region).blocks.as_slice() else {
+        return Err("the body has one block".into());
+    };
+    let args = &m.block(*block).args;
+    let expected: Vec<Type> = types.iter().map(|t| Type::Scalar(t.elem)).collect();
+    let got: Vec<Type> = args.iter().map(|&a| m.value_type(a).clone()).collect();
+    if got != expected {
+        return Err("body arguments must be one scalar per input, then one per result, of their element types".into());
+    }
+    let Some(&last) = m.block(*block).ops.last() else {
+        return Err("the body must end with kernel.yield".into());
+    };
+    let yielded: Vec<Type> = m
+        .op(last)
+        .operands
+        .iter()
+        .map(|&v| m.value_type(v).clone())
+        .collect();
+    if m.op(last).name != "kernel.yield" || yielded != expected[n_in..] {
+        return Err("the body must end with kernel.yield of one scalar per result".into());
+    }
+    Ok(())
+}
+
+fn verify_yield(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let parent = d
+        .parent
+        .and_then(|b| m.block(b).parent)
+        .and_then(|r| m.region(r).parent);
+    match parent {
+        Some(p) if m.op(p).name == "kernel.generic" => Ok(()),
+        _ => Err("kernel.yield must end a kernel.generic body".into()),
+    }
+}
+
+/// Evaluates a `kernel.generic` on its operand values.
+pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let d = m.op(op);
+    let g = Generic::of(m, op)?;
+    let n_in = inputs.len();
+    let out_types: Vec<TensorType> = d
+        .results
+        .iter()
+        .map(|&r| m.tensor_type(r).cloned())
+        .collect::<Result<_, _>>()?;
+    let in_values: Vec<Vec<Scalar>> = inputs.iter().map(|t| scalar::scalars_of(t)).collect();
+    let mut outs: Vec<Vec<Scalar>> = out_types
+        .iter()
+        .zip(&g.inits)
+        .map(|(t, &init)| vec![Scalar::from_f64(init, t.elem); t.shape.numel()])
+        .collect();
+    let in_strides: Vec<Vec<usize>> = inputs
+        .iter()
+        .map(|t| t.shape().strides().to_vec())
+        .collect();
+    let out_strides: Vec<Vec<usize>> = out_types
+        .iter()
+        .map(|t| t.shape.strides().to_vec())
+        .collect();
+    let body = m.region(d.regions[0]).blocks[0];
+    let total: usize = g.domain.iter().product();
+    let mut point = vec![0i64; g.domain.len()];
+    let mut args: Vec<Scalar> = Vec::with_capacity(n_in + outs.len());
+    let offset = |map: &AffineMap, strides: &[usize], point: &[i64]| -> usize {
+        map.results
+            .iter()
+            .zip(strides)
+            .map(|(e, &s)| e.eval(point) as usize * s)
+            .sum()
+    };
+    for _ in 0..total {
+        args.clear();
+        for (i, values) in in_values.iter().enumerate() {
+            args.push(values[offset(&g.maps[i], &in_strides[i], &point)]);
+        }
+        let out_offsets: Vec<usize> = (0..outs.len())
+            .map(|r| offset(&g.maps[n_in + r], &out_strides[r], &point))
+            .collect();
+        for (r, &o) in out_offsets.iter().enumerate() {
+            args.push(outs[r][o]);
+        }
+        let yielded = eval_body(m, body, &args)?;
+        for (r, &o) in out_offsets.iter().enumerate() {
+            outs[r][o] = yielded[r];
+        }
+        for k in (0..point.len()).rev() {
+            point[k] += 1;
+            if (point[k] as usize) < g.domain[k] {
+                break;
+            }
+            point[k] = 0;
+        }
+    }
+    Ok(outs
+        .into_iter()
+        .zip(&out_types)
+        .map(|(v, t)| scalar::tensor_of(&v, t))
+        .collect())
+}
+
+/// The element type a scalar value has in the body, for builders.
+pub fn scalar_type(elem: ElementType) -> Type {
+    Type::Scalar(elem)
+}
