@@ -65,6 +65,16 @@ enum Command {
         #[arg(long = "input-shape", value_name = "NAME=DIMS")]
         input_shapes: Vec<String>,
     },
+    /// Lower a model's graph ops to the kernel dialect (ops without a lowering yet stay).
+    Lower {
+        model: PathBuf,
+        /// Write the IR here instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print how many ops of each kind remain (to stderr).
+        #[arg(long)]
+        stats: bool,
+    },
     /// Parse and verify an IR file.
     Verify { file: PathBuf },
     /// Run the ONNX backend node tests through import and the interpreter.
@@ -208,6 +218,32 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 }
             }
             let text = ir::print_module(&optimized);
+            match output {
+                Some(p) => std::fs::write(&p, text)
+                    .with_context(|| format!("cannot write '{}'", p.display()))?,
+                None => print!("{text}"),
+            }
+        }
+        Command::Lower {
+            model,
+            output,
+            stats,
+        } => {
+            let module = strata::load_model(&model, &ImportOptions::default())?;
+            let lowered = strata::passes::lower::lower_graph_to_kernel(&module)
+                .map_err(anyhow::Error::msg)?;
+            if stats {
+                let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+                for f in lowered.functions() {
+                    for &op in &lowered.block(f.entry_block(&lowered)).ops {
+                        *counts.entry(lowered.op(op).name.clone()).or_default() += 1;
+                    }
+                }
+                for (name, n) in counts {
+                    eprintln!("{n:>6} {name}");
+                }
+            }
+            let text = ir::print_module(&lowered);
             match output {
                 Some(p) => std::fs::write(&p, text)
                     .with_context(|| format!("cannot write '{}'", p.display()))?,

@@ -6,9 +6,13 @@
 //! in one module during progressive lowering, and the interpreter runs both.
 //!
 //! Lowered today: every unary and binary elementwise op (numpy broadcasting becomes
-//! constant-0 or dropped map entries), Max/Min/Sum/Mean, MatMul (batched, with batch
-//! broadcasting), the ReduceSum/Mean/Max/Min/Prod/L1/L2/SumSquare/LogSum reductions, and
-//! Transpose.
+//! constant-0 or dropped map entries), Max/Min/Sum/Mean, Cast, Where, Clip, Expand,
+//! Identity, Slice (strided maps), Transpose, MatMul (batched, with batch broadcasting),
+//! Gemm (transposes as maps), the ReduceSum/Mean/Max/Min/Prod/L1/L2/SumSquare/LogSum
+//! reductions, global pooling, Softmax/LogSoftmax, BatchNormalization and Conv with one
+//! group (window maps `oh * stride + kh * dilation` over an input padded by a kept
+//! `graph.pad`). Reshapes and the ops whose indexing is not affine (Concat, Pad, Gather,
+//! Tile, ...) stay graph ops for now.
 
 use std::collections::{BTreeMap, HashMap};
 use strata_ir::graph::{BINARY_OPS, UNARY_OPS};
@@ -257,6 +261,72 @@ fn lower_op(
             )))
         }
         "graph.matmul" => lower_matmul(m, block, operands, &ins, out),
+        "graph.expand" | "graph.identity" => {
+            let kb = KernelBuilder::new(m, &[ins[0].elem, out.elem]);
+            let x = kb.arg(0);
+            let maps = vec![
+                broadcast_map(rank, out.shape.dims(), ins[0].shape.dims()),
+                AffineMap::identity(rank as u32),
+            ];
+            Ok(Some(kb.finish(
+                block,
+                &[x],
+                operands,
+                results,
+                out.shape.dims(),
+                &vec!["parallel"; rank],
+                maps,
+                &[0.0],
+            )))
+        }
+        "graph.cast" => Ok(Some(elementwise(m, &|kb| {
+            let x = kb.arg(0);
+            kb.op("kernel.cast", &[x], out.elem, BTreeMap::new())
+        }))),
+        "graph.where" => Ok(Some(elementwise(m, &|kb| {
+            let (c, x, y) = (kb.arg(0), kb.arg(1), kb.arg(2));
+            kb.op("kernel.select", &[c, x, y], out.elem, BTreeMap::new())
+        }))),
+        "graph.clip" => {
+            let bound = |k: &str| match attrs.get(k) {
+                Some(Attribute::Dense(t)) if t.numel() == 1 => Some(t.to_f64s()[0]),
+                _ => None,
+            };
+            let (lo, hi) = (bound("min"), bound("max"));
+            Ok(Some(elementwise(m, &|kb| {
+                let mut v = kb.arg(0);
+                if let Some(lo) = lo {
+                    let c = kb.constant(lo, out.elem);
+                    v = kb.op("kernel.max", &[v, c], out.elem, BTreeMap::new());
+                }
+                if let Some(hi) = hi {
+                    let c = kb.constant(hi, out.elem);
+                    v = kb.op("kernel.min", &[v, c], out.elem, BTreeMap::new());
+                }
+                v
+            })))
+        }
+        "graph.slice" => lower_slice(m, block, operands, &ins, attrs, out),
+        "graph.softmax" | "graph.log_softmax" => {
+            lower_softmax(m, block, name, operands[0], &ins[0], attrs)
+        }
+        "graph.gemm" => lower_gemm(m, block, operands, &ins, attrs, out),
+        "graph.batch_normalization" => lower_batch_norm(m, block, operands, &ins, attrs, out),
+        "graph.global_average_pool" | "graph.global_max_pool" => {
+            let axes: Vec<i64> = (2..ins[0].shape.rank() as i64).collect();
+            let mut a = BTreeMap::new();
+            a.insert("axes".to_string(), Attribute::I64Array(axes));
+            a.insert("keepdims".to_string(), Attribute::Int(1));
+            let reduce = if name == "graph.global_max_pool" {
+                "graph.reduce_max"
+            } else {
+                "graph.reduce_mean"
+            };
+            lower_reduce(m, block, reduce, operands, &ins, &a, out)
+        }
+        "graph.conv" => lower_conv(m, block, operands, &ins, attrs, out),
+        "graph.layer_normalization" => lower_layer_norm(m, block, operands, &ins, attrs, out),
+        "graph.max_pool" => lower_max_pool(m, block, operands[0], &ins[0], attrs, out),
         _ if name.starts_with("graph.reduce_") => {
             lower_reduce(m, block, name, operands, &ins, attrs, out)
         }
@@ -456,6 +526,645 @@ fn lower_reduce(
         &vec!["parallel"; orank],
         maps,
         &[0.0],
+    )))
+}
+
+/// A graph op appended as is (for pieces a lowering keeps at the graph level).
+fn graph_op(
+    m: &mut Module,
+    block: BlockId,
+    name: &str,
+    operands: &[ValueId],
+    attrs: BTreeMap<String, Attribute>,
+) -> Result<ValueId, String> {
+    let types = types_of(m, operands)?;
+    let out = strata_ir::graph::infer_types(name, &types, &attrs, 1)?;
+    let mut spec = OpSpec::new(name)
+        .operands(operands.iter().copied())
+        .results(out.into_iter().map(Type::Tensor));
+    spec.attrs = attrs;
+    let op = m.append_op(block, spec);
+    Ok(m.result(op))
+}
+
+/// A binary elementwise kernel with numpy broadcasting.
+fn binary_kernel(
+    m: &mut Module,
+    block: BlockId,
+    op: &str,
+    a: ValueId,
+    b: ValueId,
+) -> Result<ValueId, String> {
+    let (ta, tb) = (m.tensor_type(a)?.clone(), m.tensor_type(b)?.clone());
+    let out = strata_ir::graph::infer_types(
+        &format!("graph.{op}"),
+        &[ta.clone(), tb.clone()],
+        &BTreeMap::new(),
+        1,
+    )?
+    .remove(0);
+    let rank = out.shape.rank();
+    let mut kb = KernelBuilder::new(m, &[ta.elem, tb.elem, out.elem]);
+    let (x, y) = (kb.arg(0), kb.arg(1));
+    let r = kb.op(&format!("kernel.{op}"), &[x, y], out.elem, BTreeMap::new());
+    let maps = vec![
+        broadcast_map(rank, out.shape.dims(), ta.shape.dims()),
+        broadcast_map(rank, out.shape.dims(), tb.shape.dims()),
+        AffineMap::identity(rank as u32),
+    ];
+    Ok(kb.finish(
+        block,
+        &[r],
+        &[a, b],
+        std::slice::from_ref(&out),
+        out.shape.dims(),
+        &vec!["parallel"; rank],
+        maps,
+        &[0.0],
+    )[0])
+}
+
+fn lower_slice(
+    m: &mut Module,
+    block: BlockId,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    attrs: &BTreeMap<String, Attribute>,
+    out: &TensorType,
+) -> Result<Option<Vec<ValueId>>, String> {
+    let x = &ins[0];
+    let r = x.shape.rank();
+    let list = |k: &str| match attrs.get(k) {
+        Some(Attribute::I64Array(v)) if !v.is_empty() => Some(v.clone()),
+        _ => None,
+    };
+    let (Some(starts), Some(ends)) = (list("starts"), list("ends")) else {
+        return Ok(None);
+    };
+    let axes = list("axes").unwrap_or_else(|| (0..starts.len() as i64).collect());
+    let steps = list("steps").unwrap_or_else(|| vec![1; starts.len()]);
+    let mut exprs: Vec<AffineExpr> = (0..r).map(|d| AffineExpr::dim(d as u32)).collect();
+    for i in 0..starts.len() {
+        let ax = normalize_axis(axes[i], r)?;
+        let dim = x.shape.dims()[ax] as i64;
+        let step = steps[i];
+        if step == 0 {
+            return Err("slice step cannot be 0".into());
+        }
+        let fix = |v: i64| if v < 0 { v.saturating_add(dim) } else { v };
+        let start = if step > 0 {
+            fix(starts[i]).clamp(0, dim)
+        } else {
+            fix(starts[i]).clamp(0, dim - 1)
+        };
+        let _ = ends[i];
+        exprs[ax] = AffineExpr::linear([(ax as u32, step)], start);
+    }
+    let kb = KernelBuilder::new(m, &[x.elem, out.elem]);
+    let v = kb.arg(0);
+    let maps = vec![
+        AffineMap {
+            num_dims: r as u32,
+            results: exprs,
+        },
+        AffineMap::identity(r as u32),
+    ];
+    Ok(Some(kb.finish(
+        block,
+        &[v],
+        operands,
+        std::slice::from_ref(out),
+        out.shape.dims(),
+        &vec!["parallel"; r],
+        maps,
+        &[0.0],
+    )))
+}
+
+/// Softmax as max, exp(x - max), sum, divide (log-softmax: x - max - log(sum)). 16-bit
+/// floats are computed in f32 and rounded once, as accumulating exponentials in f16
+/// loses more than the op's own rounding.
+fn lower_softmax(
+    m: &mut Module,
+    block: BlockId,
+    name: &str,
+    x: ValueId,
+    xt: &TensorType,
+    attrs: &BTreeMap<String, Attribute>,
+) -> Result<Option<Vec<ValueId>>, String> {
+    if matches!(xt.elem, ElementType::F16 | ElementType::BF16) {
+        let wide = TensorType::new(xt.shape.clone(), ElementType::F32);
+        let cast = |m: &mut Module,
+                    v: ValueId,
+                    to: ElementType,
+                    from: &TensorType|
+         -> Result<ValueId, String> {
+            let mut a = BTreeMap::new();
+            a.insert("to".to_string(), Attribute::Type(Type::Scalar(to)));
+            let target = TensorType::new(from.shape.clone(), to);
+            Ok(lower_op(
+                m,
+                block,
+                "graph.cast",
+                &[v],
+                &a,
+                std::slice::from_ref(&target),
+            )?
+            .ok_or("cast did not lower")?[0])
+        };
+        let x32 = cast(m, x, ElementType::F32, xt)?;
+        let y32 =
+            lower_softmax(m, block, name, x32, &wide, attrs)?.ok_or("softmax did not lower")?[0];
+        return Ok(Some(vec![cast(m, y32, xt.elem, &wide)?]));
+    }
+    let axis = match attrs.get("axis") {
+        Some(Attribute::Int(a)) => *a,
+        _ => -1,
+    };
+    let mut red = BTreeMap::new();
+    red.insert("axes".to_string(), Attribute::I64Array(vec![axis]));
+    red.insert("keepdims".to_string(), Attribute::Int(1));
+    let kept =
+        strata_ir::graph::infer_types("graph.reduce_max", std::slice::from_ref(xt), &red, 1)?
+            .remove(0);
+    let max = lower_reduce(
+        m,
+        block,
+        "graph.reduce_max",
+        &[x],
+        std::slice::from_ref(xt),
+        &red,
+        &kept,
+    )?
+    .ok_or("reduce_max did not lower")?[0];
+    let shifted = binary_kernel(m, block, "sub", x, max)?;
+    let e = lower_op(
+        m,
+        block,
+        "graph.exp",
+        &[shifted],
+        &BTreeMap::new(),
+        std::slice::from_ref(xt),
+    )?
+    .ok_or("exp did not lower")?[0];
+    let sum = lower_reduce(
+        m,
+        block,
+        "graph.reduce_sum",
+        &[e],
+        std::slice::from_ref(xt),
+        &red,
+        &kept,
+    )?
+    .ok_or("reduce_sum did not lower")?[0];
+    if name == "graph.softmax" {
+        return Ok(Some(vec![binary_kernel(m, block, "div", e, sum)?]));
+    }
+    let log_sum = lower_op(
+        m,
+        block,
+        "graph.log",
+        &[sum],
+        &BTreeMap::new(),
+        std::slice::from_ref(&kept),
+    )?
+    .ok_or("log did not lower")?[0];
+    Ok(Some(vec![binary_kernel(
+        m, block, "sub", shifted, log_sum,
+    )?]))
+}
+
+/// Gemm as a MatMul kernel reading A and B through (possibly transposed) maps, then
+/// alpha * AB + beta * C.
+fn lower_gemm(
+    m: &mut Module,
+    block: BlockId,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    attrs: &BTreeMap<String, Attribute>,
+    out: &TensorType,
+) -> Result<Option<Vec<ValueId>>, String> {
+    let flag = |k: &str| matches!(attrs.get(k), Some(Attribute::Int(1)));
+    let num = |k: &str| match attrs.get(k) {
+        Some(Attribute::Float(v, _)) => *v,
+        Some(Attribute::Int(v)) => *v as f64,
+        _ => 1.0,
+    };
+    let (ta, tb) = (flag("transA"), flag("transB"));
+    let (alpha, beta) = (num("alpha"), num("beta"));
+    let (mm, nn) = (out.shape.dims()[0], out.shape.dims()[1]);
+    let k = if ta {
+        ins[0].shape.dims()[0]
+    } else {
+        ins[0].shape.dims()[1]
+    };
+    let map = |rows: u32, cols: u32, transposed: bool| {
+        AffineMap::projection(
+            3,
+            &if transposed {
+                [cols, rows]
+            } else {
+                [rows, cols]
+            },
+        )
+    };
+    let maps = vec![
+        map(0, 2, ta),
+        map(2, 1, tb),
+        AffineMap::projection(3, &[0, 1]),
+    ];
+    let mut kb = KernelBuilder::new(m, &[ins[0].elem, ins[1].elem, out.elem]);
+    let (x, y, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
+    let p = kb.op("kernel.mul", &[x, y], out.elem, BTreeMap::new());
+    let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
+    let mut ab = kb.finish(
+        block,
+        &[s],
+        &operands[..2],
+        std::slice::from_ref(out),
+        &[mm, nn, k],
+        &["parallel", "parallel", "reduction"],
+        maps,
+        &[0.0],
+    )[0];
+    if alpha != 1.0 {
+        let c = m_scalar(m, block, alpha, out.elem)?;
+        ab = binary_kernel(m, block, "mul", ab, c)?;
+    }
+    if let Some(&c) = operands.get(2) {
+        let mut c = c;
+        if beta != 1.0 {
+            let b = m_scalar(m, block, beta, out.elem)?;
+            c = binary_kernel(m, block, "mul", c, b)?;
+        }
+        ab = binary_kernel(m, block, "add", ab, c)?;
+    }
+    Ok(Some(vec![ab]))
+}
+
+/// A scalar constant tensor (kept as a graph constant).
+fn m_scalar(m: &mut Module, block: BlockId, v: f64, elem: ElementType) -> Result<ValueId, String> {
+    let t = strata_ir::Tensor::from_f64s(elem, strata_ir::Shape::scalar(), &[v]);
+    let mut a = BTreeMap::new();
+    a.insert("value".to_string(), Attribute::Dense(t));
+    graph_op(m, block, "graph.constant", &[], a)
+}
+
+/// BatchNormalization as (x - mean) / sqrt(var + eps) * scale + bias, per channel.
+fn lower_batch_norm(
+    m: &mut Module,
+    block: BlockId,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    attrs: &BTreeMap<String, Attribute>,
+    out: &TensorType,
+) -> Result<Option<Vec<ValueId>>, String> {
+    let eps = match attrs.get("epsilon") {
+        Some(Attribute::Float(v, _)) => *v,
+        _ => 1e-5,
+    };
+    let rank = out.shape.rank();
+    // Per-channel parameters read through (d1), the channel dimension.
+    let channel = AffineMap {
+        num_dims: rank as u32,
+        results: vec![AffineExpr::dim(1)],
+    };
+    let e = out.elem;
+    let mut kb = KernelBuilder::new(
+        m,
+        &[
+            ins[0].elem,
+            ins[1].elem,
+            ins[2].elem,
+            ins[3].elem,
+            ins[4].elem,
+            e,
+        ],
+    );
+    let (x, s, b, mean, var) = (kb.arg(0), kb.arg(1), kb.arg(2), kb.arg(3), kb.arg(4));
+    let none = BTreeMap::new;
+    let eps_c = kb.constant(eps, e);
+    let ve = kb.op("kernel.add", &[var, eps_c], e, none());
+    let sd = kb.op("kernel.sqrt", &[ve], e, none());
+    let d = kb.op("kernel.sub", &[x, mean], e, none());
+    let n = kb.op("kernel.div", &[d, sd], e, none());
+    let sc = kb.op("kernel.mul", &[n, s], e, none());
+    let y = kb.op("kernel.add", &[sc, b], e, none());
+    let mut maps = vec![AffineMap::identity(rank as u32)];
+    maps.extend(std::iter::repeat_n(channel, 4));
+    maps.push(AffineMap::identity(rank as u32));
+    Ok(Some(kb.finish(
+        block,
+        &[y],
+        operands,
+        std::slice::from_ref(out),
+        out.shape.dims(),
+        &vec!["parallel"; rank],
+        maps,
+        &[0.0],
+    )))
+}
+
+/// Convolution (group 1) as a reduction over input channels and the window, reading a
+/// padded input (padding stays a graph op), plus a bias kernel.
+fn lower_conv(
+    m: &mut Module,
+    block: BlockId,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    attrs: &BTreeMap<String, Attribute>,
+    out: &TensorType,
+) -> Result<Option<Vec<ValueId>>, String> {
+    // Explicit pads only: SAME padding is resolved by the shape rules, not read here yet.
+    let explicit_pads = match attrs.get("auto_pad") {
+        None => true,
+        Some(Attribute::String(p)) => p == "NOTSET" || p.is_empty(),
+        Some(_) => false,
+    };
+    if !matches!(attrs.get("group"), None | Some(Attribute::Int(1))) || !explicit_pads {
+        return Ok(None);
+    }
+    let (x, w) = (&ins[0], &ins[1]);
+    let k = x.shape.rank() - 2;
+    let list = |key: &str, default: i64, len: usize| match attrs.get(key) {
+        Some(Attribute::I64Array(v)) if v.len() == len => v.clone(),
+        _ => vec![default; len],
+    };
+    let strides = list("strides", 1, k);
+    let dilations = list("dilations", 1, k);
+    let pads = list("pads", 0, 2 * k);
+    let mut input = operands[0];
+    if pads.iter().any(|&p| p != 0) {
+        let mut full = vec![0i64; 2 * (k + 2)];
+        for i in 0..k {
+            full[2 + i] = pads[i];
+            full[k + 4 + i] = pads[k + i];
+        }
+        let mut a = BTreeMap::new();
+        a.insert("pads".to_string(), Attribute::I64Array(full));
+        input = graph_op(m, block, "graph.pad", &[input], a)?;
+    }
+    // Domain: n, m, out spatial..., c, kernel spatial...
+    let od = out.shape.dims();
+    let c = w.shape.dims()[1];
+    let mut domain: Vec<usize> = od.to_vec();
+    domain.push(c);
+    domain.extend(&w.shape.dims()[2..]);
+    let nd = domain.len() as u32;
+    let dc = (2 + k) as u32;
+    let mut xin = vec![AffineExpr::dim(0), AffineExpr::dim(dc)];
+    for i in 0..k {
+        xin.push(AffineExpr::linear(
+            [
+                ((2 + i) as u32, strides[i]),
+                (dc + 1 + i as u32, dilations[i]),
+            ],
+            0,
+        ));
+    }
+    let mut win = vec![AffineExpr::dim(1), AffineExpr::dim(dc)];
+    win.extend((0..k).map(|i| AffineExpr::dim(dc + 1 + i as u32)));
+    let maps = vec![
+        AffineMap {
+            num_dims: nd,
+            results: xin,
+        },
+        AffineMap {
+            num_dims: nd,
+            results: win,
+        },
+        AffineMap::projection(nd, &(0..(2 + k) as u32).collect::<Vec<_>>()),
+    ];
+    let mut iterators = vec!["parallel"; 2 + k];
+    iterators.extend(std::iter::repeat_n("reduction", 1 + k));
+    let xt = m.tensor_type(input)?.clone();
+    let mut kb = KernelBuilder::new(m, &[xt.elem, w.elem, out.elem]);
+    let (a, b, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
+    let p = kb.op("kernel.mul", &[a, b], out.elem, BTreeMap::new());
+    let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
+    let conv = kb.finish(
+        block,
+        &[s],
+        &[input, operands[1]],
+        std::slice::from_ref(out),
+        &domain,
+        &iterators,
+        maps,
+        &[0.0],
+    )[0];
+    let Some(&bias) = operands.get(2) else {
+        return Ok(Some(vec![conv]));
+    };
+    // Bias over the channel dimension.
+    let rank = out.shape.rank();
+    let mut kb = KernelBuilder::new(m, &[out.elem, out.elem, out.elem]);
+    let (v, bb) = (kb.arg(0), kb.arg(1));
+    let y = kb.op("kernel.add", &[v, bb], out.elem, BTreeMap::new());
+    let maps = vec![
+        AffineMap::identity(rank as u32),
+        AffineMap {
+            num_dims: rank as u32,
+            results: vec![AffineExpr::dim(1)],
+        },
+        AffineMap::identity(rank as u32),
+    ];
+    Ok(Some(kb.finish(
+        block,
+        &[y],
+        &[conv, bias],
+        std::slice::from_ref(out),
+        od,
+        &vec!["parallel"; rank],
+        maps,
+        &[0.0],
+    )))
+}
+
+/// LayerNormalization over the trailing axes from `axis`: mean, centered values, variance,
+/// 1/sqrt(var + eps), then scale and bias (16-bit floats computed in f32).
+fn lower_layer_norm(
+    m: &mut Module,
+    block: BlockId,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    attrs: &BTreeMap<String, Attribute>,
+    out: &TensorType,
+) -> Result<Option<Vec<ValueId>>, String> {
+    let x = &ins[0];
+    if !matches!(x.elem, ElementType::F32 | ElementType::F64) {
+        return Ok(None);
+    }
+    let r = x.shape.rank();
+    let axis = normalize_axis(
+        match attrs.get("axis") {
+            Some(Attribute::Int(a)) => *a,
+            _ => -1,
+        },
+        r,
+    )?;
+    let eps = match attrs.get("epsilon") {
+        Some(Attribute::Float(v, _)) => *v,
+        _ => 1e-5,
+    };
+    let mut red = BTreeMap::new();
+    red.insert(
+        "axes".to_string(),
+        Attribute::I64Array((axis as i64..r as i64).collect()),
+    );
+    red.insert("keepdims".to_string(), Attribute::Int(1));
+    let kept =
+        strata_ir::graph::infer_types("graph.reduce_mean", std::slice::from_ref(x), &red, 1)?
+            .remove(0);
+    let mean = lower_reduce(
+        m,
+        block,
+        "graph.reduce_mean",
+        &operands[..1],
+        std::slice::from_ref(x),
+        &red,
+        &kept,
+    )?
+    .ok_or("mean did not lower")?[0];
+    let centered = binary_kernel(m, block, "sub", operands[0], mean)?;
+    let squared = binary_kernel(m, block, "mul", centered, centered)?;
+    let var = lower_reduce(
+        m,
+        block,
+        "graph.reduce_mean",
+        &[squared],
+        std::slice::from_ref(x),
+        &red,
+        &kept,
+    )?
+    .ok_or("variance did not lower")?[0];
+    let e = x.elem;
+    let krank = kept.shape.rank();
+    let mut kb = KernelBuilder::new(m, &[e, e]);
+    let v = kb.arg(0);
+    let eps_c = kb.constant(eps, e);
+    let ve = kb.op("kernel.add", &[v, eps_c], e, BTreeMap::new());
+    let sd = kb.op("kernel.sqrt", &[ve], e, BTreeMap::new());
+    let maps = vec![
+        AffineMap::identity(krank as u32),
+        AffineMap::identity(krank as u32),
+    ];
+    let std_dev = kb.finish(
+        block,
+        &[sd],
+        &[var],
+        std::slice::from_ref(&kept),
+        kept.shape.dims(),
+        &vec!["parallel"; krank],
+        maps,
+        &[0.0],
+    )[0];
+    let normalized = binary_kernel(m, block, "div", centered, std_dev)?;
+    let mut y = binary_kernel(m, block, "mul", normalized, operands[1])?;
+    if let Some(&bias) = operands.get(2) {
+        y = binary_kernel(m, block, "add", y, bias)?;
+    }
+    if m.tensor_type(y)? != out {
+        return Err(format!(
+            "layer normalization lowered to {}, expected {out}",
+            m.tensor_type(y)?
+        ));
+    }
+    Ok(Some(vec![y]))
+}
+
+/// MaxPool (no indices output) as a max-reduction over the window of an input padded with
+/// -infinity, including the overhang ceil_mode windows may have.
+fn lower_max_pool(
+    m: &mut Module,
+    block: BlockId,
+    x: ValueId,
+    xt: &TensorType,
+    attrs: &BTreeMap<String, Attribute>,
+    out: &TensorType,
+) -> Result<Option<Vec<ValueId>>, String> {
+    let explicit_pads = match attrs.get("auto_pad") {
+        None => true,
+        Some(Attribute::String(p)) => p == "NOTSET" || p == "VALID" || p.is_empty(),
+        Some(_) => false,
+    };
+    if !explicit_pads || xt.elem == ElementType::Bool {
+        return Ok(None);
+    }
+    let k = xt.shape.rank() - 2;
+    let list = |key: &str, default: i64, len: usize| match attrs.get(key) {
+        Some(Attribute::I64Array(v)) if v.len() == len => v.clone(),
+        _ => vec![default; len],
+    };
+    let Some(Attribute::I64Array(kernel)) = attrs.get("kernel_shape") else {
+        return Ok(None);
+    };
+    let (strides, dilations) = (list("strides", 1, k), list("dilations", 1, k));
+    let pads = if matches!(attrs.get("auto_pad"), Some(Attribute::String(p)) if p == "VALID") {
+        vec![0; 2 * k]
+    } else {
+        list("pads", 0, 2 * k)
+    };
+    let od = out.shape.dims();
+    let mut full = vec![0i64; 2 * (k + 2)];
+    for i in 0..k {
+        let need = (od[2 + i] as i64 - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+        let have = xt.shape.dims()[2 + i] as i64 + pads[i] + pads[k + i];
+        full[2 + i] = pads[i];
+        full[k + 4 + i] = pads[k + i] + (need - have).max(0);
+    }
+    let lowest = if xt.elem.is_float() {
+        f64::NEG_INFINITY
+    } else {
+        int_min(xt.elem)
+    };
+    let mut input = x;
+    if full.iter().any(|&p| p != 0) {
+        let mut a = BTreeMap::new();
+        a.insert("pads".to_string(), Attribute::I64Array(full));
+        a.insert(
+            "value".to_string(),
+            Attribute::Dense(strata_ir::Tensor::from_f64s(
+                xt.elem,
+                strata_ir::Shape::scalar(),
+                &[lowest],
+            )),
+        );
+        input = graph_op(m, block, "graph.pad", &[input], a)?;
+    }
+    let mut domain: Vec<usize> = od.to_vec();
+    domain.extend(kernel.iter().map(|&v| v as usize));
+    let nd = domain.len() as u32;
+    let mut xin = vec![AffineExpr::dim(0), AffineExpr::dim(1)];
+    for i in 0..k {
+        xin.push(AffineExpr::linear(
+            [
+                ((2 + i) as u32, strides[i]),
+                ((2 + k + i) as u32, dilations[i]),
+            ],
+            0,
+        ));
+    }
+    let maps = vec![
+        AffineMap {
+            num_dims: nd,
+            results: xin,
+        },
+        AffineMap::projection(nd, &(0..(2 + k) as u32).collect::<Vec<_>>()),
+    ];
+    let mut iterators = vec!["parallel"; 2 + k];
+    iterators.extend(std::iter::repeat_n("reduction", k));
+    let mut kb = KernelBuilder::new(m, &[xt.elem, out.elem]);
+    let (v, acc) = (kb.arg(0), kb.arg(1));
+    let y = kb.op("kernel.max", &[acc, v], out.elem, BTreeMap::new());
+    Ok(Some(kb.finish(
+        block,
+        &[y],
+        &[input],
+        std::slice::from_ref(out),
+        &domain,
+        &iterators,
+        maps,
+        &[lowest],
     )))
 }
 
