@@ -1,0 +1,68 @@
+//! Filetests: IR in, a pass, IR out. Each `tests/filetests/<pass>/*.mlir` holds the input,
+//! a line `// ----- expected`, and the expected output of the pass named by its folder.
+//! A change in a pass's behaviour shows up here as a readable diff. After an intended
+//! change, `STRATA_BLESS=1 cargo test --test filetests` rewrites the expected parts.
+
+use std::path::Path;
+use strata::ir::{parse_module, print_module, verify_module, Module};
+
+const SEPARATOR: &str = "// ----- expected\n";
+
+fn run_pass(pass: &str, m: &Module) -> Result<Module, String> {
+    match pass {
+        "lower-to-kernel" => strata::passes::lower::lower_graph_to_kernel(m),
+        "egraph-cpu" => {
+            let options = strata::passes::egraph::OptimizeOptions::for_target(
+                strata::passes::egraph::Target::cpu(),
+            );
+            strata::passes::egraph::optimize_module(m, &options).map(|(m, _)| m)
+        }
+        other => Err(format!("unknown pass '{other}'")),
+    }
+}
+
+#[test]
+fn filetests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/filetests");
+    let bless = std::env::var_os("STRATA_BLESS").is_some();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for pass_dir in std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+    {
+        let pass = pass_dir.file_name().unwrap().to_string_lossy().into_owned();
+        let mut files: Vec<_> = std::fs::read_dir(&pass_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "mlir"))
+            .collect();
+        files.sort();
+        for file in files {
+            count += 1;
+            let text = std::fs::read_to_string(&file).unwrap();
+            let (input, expected) = text.split_once(SEPARATOR).unwrap_or((&text, ""));
+            let module = parse_module(input).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            verify_module(&module).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let out =
+                run_pass(&pass, &module).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let actual = print_module(&out);
+            if bless {
+                std::fs::write(&file, format!("{input}{SEPARATOR}{actual}")).unwrap();
+            } else if actual != expected {
+                failures.push(format!(
+                    "{} ({pass}):\n--- expected\n{expected}\n--- actual\n{actual}",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(count > 0, "no filetests found");
+    assert!(
+        failures.is_empty(),
+        "{} filetests differ (STRATA_BLESS=1 to accept):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
