@@ -195,7 +195,8 @@ pub enum Mode {
     Interpret,
     /// Import, optimize with every e-graph rule for this target, then the interpreter.
     Optimized(strata_passes::egraph::Target),
-    /// Import, lower graph ops to kernel ops, then the interpreter (both dialects).
+    /// Import, lower graph ops to kernel ops, fuse elementwise producers, then the
+    /// interpreter (both dialects).
     Kernel,
 }
 
@@ -296,7 +297,10 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             }
         }
         Mode::Kernel => match strata_passes::lower::lower_graph_to_kernel(&module) {
-            Ok(m) => m,
+            Ok(mut m) => match strata_passes::kernel::fuse_elementwise_producers(&mut m) {
+                Ok(_) => m,
+                Err(e) => return Outcome::Failed(format!("fusion failed: {e}")),
+            },
             Err(e) => return Outcome::Failed(format!("lowering failed: {e}")),
         },
     };

@@ -74,6 +74,9 @@ enum Command {
         /// Print how many ops of each kind remain (to stderr).
         #[arg(long)]
         stats: bool,
+        /// Then fuse elementwise kernels into the kernels that read them.
+        #[arg(long)]
+        fuse: bool,
     },
     /// Parse and verify an IR file.
     Verify { file: PathBuf },
@@ -228,10 +231,18 @@ fn main_inner(cli: Cli) -> Result<bool> {
             model,
             output,
             stats,
+            fuse,
         } => {
             let module = strata::load_model(&model, &ImportOptions::default())?;
-            let lowered = strata::passes::lower::lower_graph_to_kernel(&module)
+            let mut lowered = strata::passes::lower::lower_graph_to_kernel(&module)
                 .map_err(anyhow::Error::msg)?;
+            if fuse {
+                let n = strata::passes::kernel::fuse_elementwise_producers(&mut lowered)
+                    .map_err(anyhow::Error::msg)?;
+                if stats {
+                    eprintln!("fused {n} producers");
+                }
+            }
             if stats {
                 let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
                 for f in lowered.functions() {

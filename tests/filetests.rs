@@ -11,6 +11,11 @@ const SEPARATOR: &str = "// ----- expected\n";
 fn run_pass(pass: &str, m: &Module) -> Result<Module, String> {
     match pass {
         "lower-to-kernel" => strata::passes::lower::lower_graph_to_kernel(m),
+        "lower-fuse" => {
+            let mut lowered = strata::passes::lower::lower_graph_to_kernel(m)?;
+            strata::passes::kernel::fuse_elementwise_producers(&mut lowered)?;
+            Ok(lowered)
+        }
         "egraph-cpu" => {
             let options = strata::passes::egraph::OptimizeOptions::for_target(
                 strata::passes::egraph::Target::cpu(),

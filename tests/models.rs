@@ -195,7 +195,7 @@ fn optimized_models_match_onnxruntime() {
     }
 }
 
-/// The MLP and MoE layer lowered to the kernel dialect still match onnxruntime. (The
+/// The MLP and MoE layer lowered to the kernel dialect and fused still match onnxruntime. (The
 /// kernel interpreter evaluates scalar bodies one point at a time: the larger models are
 /// checked through the node tests instead.)
 #[test]
@@ -205,7 +205,9 @@ fn models_lowered_to_kernels_match_onnxruntime() {
         let (inputs, outputs) = manifest(&dir);
         let module =
             strata::onnx::import_file(dir.join("model.onnx"), &Default::default()).unwrap();
-        let lowered = strata::passes::lower::lower_graph_to_kernel(&module).unwrap();
+        let mut lowered = strata::passes::lower::lower_graph_to_kernel(&module).unwrap();
+        let fused = strata::passes::kernel::fuse_elementwise_producers(&mut lowered).unwrap();
+        assert!(fused > 0, "{name}: nothing fused");
         let text = print_module(&lowered);
         assert!(
             text.contains("\"kernel.generic\""),

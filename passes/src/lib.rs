@@ -2,5 +2,6 @@
 //! the public soundness harness for rewrite rules ([`soundness`]).
 
 pub mod egraph;
+pub mod kernel;
 pub mod lower;
 pub mod soundness;

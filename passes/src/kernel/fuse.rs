@@ -1,0 +1,280 @@
+//! Producer fusion at the kernel level.
+//!
+//! Policy: an *elementwise* kernel (every iterator parallel, one result, identity result
+//! map) is inlined into each kernel that reads its result, and disappears once nothing
+//! else reads it. Inlining recomputes the producer's scalar ops inside the consumer's
+//! body at the consumer's iteration points, reading the producer's inputs through the
+//! composition of the producer's maps with the consumer's map of that operand. So a chain
+//! of elementwise ops becomes one kernel, and the elementwise ops feeding a reduction or
+//! a contraction (softmax's `exp(x - max)` feeding its sum, a bias feeding a MatMul) run
+//! inside it. Reductions and contractions are never inlined into their consumers: that
+//! would redo the whole reduction for every consumer element. (Fusing elementwise
+//! *consumers* into a contraction's epilogue needs dispatch regions, the next step.)
+//!
+//! The inlined body performs the same scalar ops with the same rounding, so results are
+//! bit-identical to the unfused program.
+
+use std::collections::HashMap;
+use strata_ir::kernel::{Generic, IteratorKind};
+use strata_ir::module::BlockId;
+use strata_ir::{AffineExpr, AffineMap, Attribute, Function, Module, OpId, OpSpec, Type, ValueId};
+
+/// `inner ∘ outer`: substitute `outer`'s results for `inner`'s dimensions.
+pub fn compose(inner: &AffineMap, outer: &AffineMap) -> AffineMap {
+    let results = inner
+        .results
+        .iter()
+        .map(|e| {
+            let mut terms: Vec<(u32, i64)> = Vec::new();
+            let mut constant = e.constant;
+            for &(d, c) in &e.terms {
+                let sub = &outer.results[d as usize];
+                terms.extend(sub.terms.iter().map(|&(od, oc)| (od, oc * c)));
+                constant += sub.constant * c;
+            }
+            AffineExpr::linear(terms, constant)
+        })
+        .collect();
+    AffineMap {
+        num_dims: outer.num_dims,
+        results,
+    }
+}
+
+/// The op defining `v`, if it is a kernel.generic.
+fn producer(m: &Module, v: ValueId) -> Option<OpId> {
+    match m.value(v).def {
+        strata_ir::module::ValueDef::OpResult { op, .. } if m.op(op).name == "kernel.generic" => {
+            Some(op)
+        }
+        _ => None,
+    }
+}
+
+/// True for kernels the policy inlines: all parallel, one result with an identity map.
+fn is_elementwise(m: &Module, op: OpId) -> bool {
+    let Ok(g) = Generic::of(m, op) else {
+        return false;
+    };
+    let d = m.op(op);
+    d.results.len() == 1
+        && g.iterators.iter().all(|&k| k == IteratorKind::Parallel)
+        && g.maps.last() == Some(&AffineMap::identity(g.domain.len() as u32))
+}
+
+fn body(m: &Module, op: OpId) -> BlockId {
+    m.region(m.op(op).regions[0]).blocks[0]
+}
+
+/// Clones the scalar ops of `from` (all but the yield) into `to`, mapping values; returns
+/// the yielded values, mapped.
+fn clone_body(
+    m: &mut Module,
+    from: BlockId,
+    to: BlockId,
+    map: &mut HashMap<ValueId, ValueId>,
+) -> Vec<ValueId> {
+    let ops = m.block(from).ops.clone();
+    for op in ops {
+        let d = m.op(op).clone();
+        let operands: Vec<ValueId> = d
+            .operands
+            .iter()
+            .map(|v| map.get(v).copied().unwrap_or(*v))
+            .collect();
+        if d.name == "kernel.yield" {
+            return operands;
+        }
+        let created = m.append_op(
+            to,
+            OpSpec {
+                name: d.name.clone(),
+                operands,
+                result_types: d.results.iter().map(|&r| m.value_type(r).clone()).collect(),
+                attrs: d.attrs.clone(),
+                regions: vec![],
+                loc: d.loc.clone(),
+            },
+        );
+        for (&old, &new) in d.results.iter().zip(m.results(created).to_vec().iter()) {
+            map.insert(old, new);
+        }
+    }
+    Vec::new()
+}
+
+/// Replaces `consumer` (at the end of `block`) by a kernel with `producer` inlined for
+/// operand `index`. Returns the new op.
+fn inline_producer(
+    m: &mut Module,
+    block: BlockId,
+    consumer: OpId,
+    index: usize,
+    producer: OpId,
+) -> Result<OpId, String> {
+    let c = Generic::of(m, consumer)?;
+    let p = Generic::of(m, producer)?;
+    let cd = m.op(consumer).clone();
+    let pd = m.op(producer).clone();
+    let n_in = cd.operands.len();
+    // New inputs: the consumer's, with operand `index` replaced by the producer's inputs.
+    let mut inputs: Vec<ValueId> = Vec::new();
+    let mut maps: Vec<AffineMap> = Vec::new();
+    for i in 0..n_in {
+        if i == index {
+            for (j, &v) in pd.operands.iter().enumerate() {
+                inputs.push(v);
+                maps.push(compose(&p.maps[j], &c.maps[index]));
+            }
+        } else {
+            inputs.push(cd.operands[i]);
+            maps.push(c.maps[i].clone());
+        }
+    }
+    maps.extend(c.maps[n_in..].iter().cloned());
+    // New body: arguments per new input, then the consumer's result arguments.
+    let arg_types: Vec<Type> = inputs
+        .iter()
+        .map(|&v| m.tensor_type(v).map(|t| Type::Scalar(t.elem)))
+        .chain(
+            cd.results
+                .iter()
+                .map(|&r| m.tensor_type(r).map(|t| Type::Scalar(t.elem))),
+        )
+        .collect::<Result<_, _>>()?;
+    let region = m.new_region();
+    let new_body = m.append_block(region, &arg_types);
+    let new_args = m.block(new_body).args.clone();
+    let c_args = m.block(body(m, consumer)).args.clone();
+    let p_args = m.block(body(m, producer)).args.clone();
+    // Producer body first, on its inputs' new arguments.
+    let mut pmap: HashMap<ValueId, ValueId> = HashMap::new();
+    for j in 0..pd.operands.len() {
+        pmap.insert(p_args[j], new_args[index + j]);
+    }
+    let produced = clone_body(m, body(m, producer), new_body, &mut pmap);
+    let [produced] = produced.as_slice() else {
+        return Err("an elementwise producer yields one value".into());
+    };
+    // Then the consumer body, with its argument `index` replaced by the produced value.
+    let mut cmap: HashMap<ValueId, ValueId> = HashMap::new();
+    let shift = pd.operands.len() as isize - 1;
+    for (i, &a) in c_args.iter().enumerate() {
+        let target = if i == index {
+            *produced
+        } else if i < index {
+            new_args[i]
+        } else {
+            new_args[(i as isize + shift) as usize]
+        };
+        cmap.insert(a, target);
+    }
+    let yielded = clone_body(m, body(m, consumer), new_body, &mut cmap);
+    m.append_op(new_body, OpSpec::new("kernel.yield").operands(yielded));
+    let mut attrs = cd.attrs.clone();
+    attrs.insert(
+        "indexing_maps".into(),
+        Attribute::Array(maps.into_iter().map(Attribute::AffineMap).collect()),
+    );
+    let _ = p;
+    let created = m.append_op(
+        block,
+        OpSpec {
+            name: "kernel.generic".into(),
+            operands: inputs,
+            result_types: cd
+                .results
+                .iter()
+                .map(|&r| m.value_type(r).clone())
+                .collect(),
+            attrs,
+            regions: vec![region],
+            loc: cd.loc.clone(),
+        },
+    );
+    for (&old, &new) in cd.results.iter().zip(m.results(created).to_vec().iter()) {
+        m.replace_all_uses(old, new);
+    }
+    m.erase_op(consumer);
+    Ok(created)
+}
+
+/// Number of ops among `ops` that read `v`.
+fn uses(m: &Module, ops: &[OpId], v: ValueId) -> usize {
+    ops.iter()
+        .filter(|&&op| m.op(op).operands.contains(&v))
+        .count()
+}
+
+/// Applies the fusion policy to every function of a (kernel-level) module, in place.
+/// Returns how many producers were inlined.
+pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, String> {
+    let mut fused = 0;
+    let functions: Vec<Function> = m.functions().collect();
+    for f in functions {
+        let block = f.entry_block(m);
+        // Rebuild the op order as we go: fused kernels are appended at the end, so move
+        // every op to the end in program order, fusing as each consumer arrives.
+        let order = m.block(block).ops.clone();
+        for &op in &order {
+            m.erase_op(op);
+        }
+        for (i, &op) in order.iter().enumerate() {
+            m.push_op(block, op);
+            if m.op(op).name != "kernel.generic" {
+                continue;
+            }
+            let mut current = op;
+            loop {
+                let operands = m.op(current).operands.clone();
+                let candidate = operands.iter().enumerate().find_map(|(i, &v)| {
+                    producer(m, v)
+                        .filter(|&p| is_elementwise(m, p))
+                        .map(|p| (i, p))
+                });
+                let Some((index, p)) = candidate else { break };
+                current = inline_producer(m, block, current, index, p)?;
+                fused += 1;
+                // Readers: the ops placed so far and those still to come.
+                let result = m.op(p).results[0];
+                let mut readers: Vec<OpId> = m.block(block).ops.clone();
+                readers.extend_from_slice(&order[i + 1..]);
+                if uses(m, &readers, result) == 0 {
+                    m.erase_op(p);
+                }
+            }
+        }
+    }
+    strata_ir::verify_module(m).map_err(|e| format!("fusion produced an invalid module: {e}"))?;
+    Ok(fused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composition_substitutes_dimensions() {
+        // Producer reads (p0, p1) -> (p1 * 2 + 1); consumer reads the producer at (c1, 0).
+        let inner = AffineMap {
+            num_dims: 2,
+            results: vec![AffineExpr::linear([(1, 2)], 1)],
+        };
+        let outer = AffineMap {
+            num_dims: 3,
+            results: vec![AffineExpr::dim(1), AffineExpr::constant(0)],
+        };
+        assert_eq!(
+            compose(&inner, &outer).to_string(),
+            "affine_map<(d0, d1, d2) -> (1)>"
+        );
+        let outer = AffineMap {
+            num_dims: 3,
+            results: vec![AffineExpr::dim(2), AffineExpr::linear([(0, 3)], -1)],
+        };
+        assert_eq!(
+            compose(&inner, &outer).to_string(),
+            "affine_map<(d0, d1, d2) -> (d0 * 6 - 1)>"
+        );
+    }
+}
