@@ -26,7 +26,7 @@ use crate::types::{ElementType, TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 use std::collections::BTreeMap;
 
-pub use elementwise::{BINARY_OPS, UNARY_OPS};
+pub use elementwise::{BinaryDef, UnaryDef, BINARY_OPS, UNARY_OPS};
 pub use movement::permute as permute_tensor;
 pub use reduce::REDUCE_OPS;
 

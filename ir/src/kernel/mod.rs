@@ -30,7 +30,7 @@ use crate::tensor::Tensor;
 use crate::types::{ElementType, TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 
-pub use scalar::{eval_body, Scalar};
+pub use scalar::{eval_body, CompiledBody, Scalar};
 
 /// Registers the kernel dialect's ops.
 pub fn register(r: &mut DialectRegistry) {
@@ -278,10 +278,12 @@ pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tens
         .iter()
         .map(|t| t.shape.strides().to_vec())
         .collect();
-    let body = m.region(d.regions[0]).blocks[0];
+    let body = scalar::CompiledBody::compile(m, m.region(d.regions[0]).blocks[0])?;
+    let (mut regs, mut yielded) = (Vec::new(), Vec::new());
     let total: usize = g.domain.iter().product();
     let mut point = vec![0i64; g.domain.len()];
     let mut args: Vec<Scalar> = Vec::with_capacity(n_in + outs.len());
+    let mut out_offsets: Vec<usize> = Vec::with_capacity(outs.len());
     let offset = |map: &AffineMap, strides: &[usize], point: &[i64]| -> usize {
         map.results
             .iter()
@@ -294,13 +296,13 @@ pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tens
         for (i, values) in in_values.iter().enumerate() {
             args.push(values[offset(&g.maps[i], &in_strides[i], &point)]);
         }
-        let out_offsets: Vec<usize> = (0..outs.len())
-            .map(|r| offset(&g.maps[n_in + r], &out_strides[r], &point))
-            .collect();
+        out_offsets.clear();
+        out_offsets
+            .extend((0..outs.len()).map(|r| offset(&g.maps[n_in + r], &out_strides[r], &point)));
         for (r, &o) in out_offsets.iter().enumerate() {
             args.push(outs[r][o]);
         }
-        let yielded = eval_body(m, body, &args)?;
+        body.run(&args, &mut regs, &mut yielded)?;
         for (r, &o) in out_offsets.iter().enumerate() {
             outs[r][o] = yielded[r];
         }

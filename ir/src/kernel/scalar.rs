@@ -231,138 +231,197 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
     Ok(())
 }
 
-fn eval_op(m: &Module, op: OpId, args: &[Scalar]) -> Result<Scalar, String> {
-    let d = m.op(op);
-    let out = match m.value_type(d.results[0]) {
-        Type::Scalar(e) => *e,
-        _ => return Err("scalar op with a non-scalar result".into()),
-    };
-    let name = d.name.as_str();
-    match name {
-        "kernel.constant" => {
-            return Ok(match d.attrs.get("value") {
-                Some(Attribute::Float(v, _)) => Scalar::from_f64(*v, out),
-                Some(Attribute::Int(v)) => Scalar::int_result(*v, out),
-                Some(Attribute::Bool(b)) => Scalar::int_result(*b as i64, out),
-                _ => return Err("kernel.constant needs a value".into()),
-            })
-        }
-        "kernel.cast" => return Ok(args[0].cast(out)),
-        "kernel.select" => {
-            return Ok(if args[0].as_i64() != 0 {
-                args[1]
-            } else {
-                args[2]
-            })
-        }
-        "kernel.max" | "kernel.min" => {
-            let is_max = name == "kernel.max";
-            return Ok(match (args[0], args[1]) {
-                (Scalar::F(a, e), Scalar::F(b, _)) => {
-                    let v = if a.is_nan() || b.is_nan() {
-                        f64::NAN
-                    } else if is_max {
-                        a.max(b)
+/// One body op, resolved once: which function computes it and in which registers.
+enum Instr {
+    Unary {
+        def: &'static crate::graph::UnaryDef,
+        params: Vec<f64>,
+    },
+    Binary {
+        def: &'static crate::graph::BinaryDef,
+    },
+    MaxMin {
+        max: bool,
+    },
+    Constant(Scalar),
+    Cast,
+    Select,
+}
+
+struct Step {
+    instr: Instr,
+    args: [usize; 3],
+    dst: usize,
+    out: ElementType,
+}
+
+/// A kernel body compiled to register steps: evaluating it at a point does no lookups.
+pub struct CompiledBody {
+    steps: Vec<Step>,
+    num_args: usize,
+    num_regs: usize,
+    yields: Vec<usize>,
+}
+
+impl CompiledBody {
+    /// Resolves every op of `block` (scalar ops ending in `kernel.yield`).
+    pub fn compile(m: &Module, block: BlockId) -> Result<CompiledBody, String> {
+        let b = m.block(block);
+        let mut reg: std::collections::HashMap<ValueId, usize> =
+            b.args.iter().enumerate().map(|(i, &a)| (a, i)).collect();
+        let mut steps = Vec::new();
+        for &op in &b.ops {
+            let d = m.op(op);
+            let args: Vec<usize> = d
+                .operands
+                .iter()
+                .map(|v| {
+                    reg.get(v)
+                        .copied()
+                        .ok_or_else(|| format!("value %{} is not defined in the body", v.0))
+                })
+                .collect::<Result<_, _>>()?;
+            if d.name == "kernel.yield" {
+                return Ok(CompiledBody {
+                    steps,
+                    num_args: b.args.len(),
+                    num_regs: reg.len(),
+                    yields: args,
+                });
+            }
+            let out = match m.value_type(d.results[0]) {
+                Type::Scalar(e) => *e,
+                _ => return Err("scalar op with a non-scalar result".into()),
+            };
+            let name = d.name.as_str();
+            let instr = match name {
+                "kernel.constant" => Instr::Constant(match d.attrs.get("value") {
+                    Some(Attribute::Float(v, _)) => Scalar::from_f64(*v, out),
+                    Some(Attribute::Int(v)) => Scalar::int_result(*v, out),
+                    Some(Attribute::Bool(b)) => Scalar::int_result(*b as i64, out),
+                    _ => return Err("kernel.constant needs a value".into()),
+                }),
+                "kernel.cast" => Instr::Cast,
+                "kernel.select" => Instr::Select,
+                "kernel.max" => Instr::MaxMin { max: true },
+                "kernel.min" => Instr::MaxMin { max: false },
+                _ => {
+                    let suffix = name
+                        .strip_prefix("kernel.")
+                        .ok_or_else(|| format!("unknown scalar op '{name}'"))?;
+                    if let Some(u) = UNARY_OPS.iter().find(|u| &u.name[6..] == suffix) {
+                        let a = OpArgs {
+                            name: u.name,
+                            inputs: &[],
+                            attrs: &d.attrs,
+                            num_results: 1,
+                        };
+                        let params = u
+                            .params
+                            .iter()
+                            .map(|(p, dflt)| a.float_or(p, *dflt))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Instr::Unary { def: u, params }
+                    } else if let Some(bd) = BINARY_OPS.iter().find(|b| &b.name[6..] == suffix) {
+                        Instr::Binary { def: bd }
                     } else {
-                        a.min(b)
-                    };
-                    Scalar::F(v, e)
+                        return Err(format!("unknown scalar op '{name}'"));
+                    }
                 }
-                (a, b) => Scalar::int_result(
-                    if is_max {
-                        a.as_i64().max(b.as_i64())
-                    } else {
-                        a.as_i64().min(b.as_i64())
-                    },
-                    out,
-                ),
+            };
+            let mut a3 = [0usize; 3];
+            for (slot, &r) in a3.iter_mut().zip(&args) {
+                *slot = r;
+            }
+            let dst = reg.len();
+            reg.insert(d.results[0], dst);
+            steps.push(Step {
+                instr,
+                args: a3,
+                dst,
+                out,
             });
         }
-        _ => {}
+        Err("the body has no kernel.yield".into())
     }
-    let suffix = &name[7..];
-    if let Some(u) = UNARY_OPS.iter().find(|u| &u.name[6..] == suffix) {
-        let x = args[0];
-        return match x {
-            Scalar::F(v, _) => {
-                let f = u
-                    .float
-                    .ok_or_else(|| format!("'{name}' has no float form"))?;
-                let a = OpArgs {
-                    name: u.name,
-                    inputs: &[],
-                    attrs: &d.attrs,
-                    num_results: 1,
-                };
-                let params = u
-                    .params
-                    .iter()
-                    .map(|(p, dflt)| a.float_or(p, *dflt))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Scalar::float_result(f(v, &params), out))
-            }
-            Scalar::B(b) => Ok(Scalar::B(u
-                .boolean
-                .ok_or_else(|| format!("'{name}' has no boolean form"))?(
-                b
-            ))),
-            Scalar::I(v, _) => Ok(Scalar::int_result(
-                u.int
-                    .ok_or_else(|| format!("'{name}' has no integer form"))?(v),
-                out,
-            )),
-        };
+
+    /// Evaluates the body: `regs` is scratch space reused across calls.
+    pub fn run(
+        &self,
+        args: &[Scalar],
+        regs: &mut Vec<Scalar>,
+        out: &mut Vec<Scalar>,
+    ) -> Result<(), String> {
+        regs.clear();
+        regs.extend_from_slice(&args[..self.num_args]);
+        regs.resize(self.num_regs, Scalar::B(false));
+        for s in &self.steps {
+            let v = |i: usize| regs[s.args[i]];
+            let r = match &s.instr {
+                Instr::Constant(c) => *c,
+                Instr::Cast => v(0).cast(s.out),
+                Instr::Select => {
+                    if v(0).as_i64() != 0 {
+                        v(1)
+                    } else {
+                        v(2)
+                    }
+                }
+                Instr::MaxMin { max } => match (v(0), v(1)) {
+                    (Scalar::F(a, e), Scalar::F(b, _)) => {
+                        let x = if a.is_nan() || b.is_nan() {
+                            f64::NAN
+                        } else if *max {
+                            a.max(b)
+                        } else {
+                            a.min(b)
+                        };
+                        Scalar::F(x, e)
+                    }
+                    (a, b) => Scalar::int_result(
+                        if *max {
+                            a.as_i64().max(b.as_i64())
+                        } else {
+                            a.as_i64().min(b.as_i64())
+                        },
+                        s.out,
+                    ),
+                },
+                Instr::Unary { def, params } => match v(0) {
+                    Scalar::F(x, _) => {
+                        Scalar::float_result(def.float.ok_or("no float form")?(x, params), s.out)
+                    }
+                    Scalar::B(b) => Scalar::B(def.boolean.ok_or("no boolean form")?(b)),
+                    Scalar::I(x, _) => {
+                        Scalar::int_result(def.int.ok_or("no integer form")?(x), s.out)
+                    }
+                },
+                Instr::Binary { def } => match (v(0), v(1)) {
+                    (Scalar::B(p), Scalar::B(q)) => {
+                        Scalar::B(def.boolean.ok_or("no boolean form")?(p, q))
+                    }
+                    (x @ Scalar::F(..), y) | (x, y @ Scalar::F(..)) => Scalar::float_result(
+                        def.float.ok_or("no float form")?(x.as_f64(), y.as_f64()),
+                        s.out,
+                    ),
+                    (x, y) => Scalar::int_result(
+                        def.int.ok_or("no integer form")?(x.as_i64(), y.as_i64()),
+                        s.out,
+                    ),
+                },
+            };
+            regs[s.dst] = r;
+        }
+        out.clear();
+        out.extend(self.yields.iter().map(|&r| regs[r]));
+        Ok(())
     }
-    if let Some(b) = BINARY_OPS.iter().find(|b| &b.name[6..] == suffix) {
-        let (x, y) = (args[0], args[1]);
-        return match (x, y) {
-            (Scalar::B(p), Scalar::B(q)) => Ok(Scalar::B(b
-                .boolean
-                .ok_or_else(|| format!("'{name}' has no boolean form"))?(
-                p, q
-            ))),
-            (Scalar::F(..), _) | (_, Scalar::F(..)) => {
-                let f = b
-                    .float
-                    .ok_or_else(|| format!("'{name}' has no float form"))?;
-                Ok(Scalar::float_result(f(x.as_f64(), y.as_f64()), out))
-            }
-            _ => {
-                let f = b
-                    .int
-                    .ok_or_else(|| format!("'{name}' has no integer form"))?;
-                Ok(Scalar::int_result(f(x.as_i64(), y.as_i64()), out))
-            }
-        };
-    }
-    Err(format!("unknown scalar op '{name}'"))
 }
 
 /// Runs a kernel body on its block arguments and returns the yielded values.
 pub fn eval_body(m: &Module, block: BlockId, args: &[Scalar]) -> Result<Vec<Scalar>, String> {
-    let b = m.block(block);
-    // Bodies are a handful of ops: a small association list beats hashing.
-    let mut env: Vec<(ValueId, Scalar)> =
-        b.args.iter().copied().zip(args.iter().copied()).collect();
-    let lookup = |env: &[(ValueId, Scalar)], v: ValueId| {
-        env.iter()
-            .rev()
-            .find(|(k, _)| *k == v)
-            .map(|(_, s)| *s)
-            .ok_or_else(|| format!("value %{} is not defined in the body", v.0))
-    };
-    let mut operands = Vec::with_capacity(3);
-    for &op in &b.ops {
-        let d = m.op(op);
-        operands.clear();
-        for &v in &d.operands {
-            operands.push(lookup(&env, v)?);
-        }
-        if d.name == "kernel.yield" {
-            return Ok(operands.clone());
-        }
-        let r = eval_op(m, op, &operands)?;
-        env.push((d.results[0], r));
-    }
-    Err("the body has no kernel.yield".into())
+    let body = CompiledBody::compile(m, block)?;
+    let (mut regs, mut out) = (Vec::new(), Vec::new());
+    body.run(args, &mut regs, &mut out)?;
+    Ok(out)
 }
