@@ -127,6 +127,30 @@ impl<'m> KernelBuilder<'m> {
     }
 }
 
+impl KernelBuilder<'_> {
+    /// Ends an all-parallel kernel with one result `out`, iterating over `out`'s shape.
+    fn finish_parallel(
+        self,
+        block: BlockId,
+        yielded: ValueId,
+        inputs: &[ValueId],
+        out: &TensorType,
+        maps: Vec<AffineMap>,
+    ) -> ValueId {
+        let rank = out.shape.rank();
+        self.finish(
+            block,
+            &[yielded],
+            inputs,
+            std::slice::from_ref(out),
+            out.shape.dims(),
+            &vec!["parallel"; rank],
+            maps,
+            &[0.0],
+        )[0]
+    }
+}
+
 /// The map reading an operand of shape `operand` broadcast to `out` (numpy rules) inside
 /// a domain whose leading dimensions are `out`'s.
 fn broadcast_map(num_dims: usize, out: &[usize], operand: &[usize]) -> AffineMap {
@@ -178,16 +202,7 @@ fn lower_op(
                 .map(|t| broadcast_map(rank, out.shape.dims(), t.shape.dims()))
                 .collect();
             maps.push(AffineMap::identity(rank as u32));
-            kb.finish(
-                block,
-                &[y],
-                operands,
-                results,
-                out.shape.dims(),
-                &vec!["parallel"; rank],
-                maps,
-                &[0.0],
-            )
+            vec![kb.finish_parallel(block, y, operands, out, maps)]
         };
     if UNARY_OPS.iter().any(|u| u.name == name) {
         let kname = format!("kernel.{op}");
@@ -249,16 +264,9 @@ fn lower_op(
                 },
                 AffineMap::identity(r as u32),
             ];
-            Ok(Some(kb.finish(
-                block,
-                &[x],
-                operands,
-                results,
-                out.shape.dims(),
-                &vec!["parallel"; r],
-                maps,
-                &[0.0],
-            )))
+            Ok(Some(
+                vec![kb.finish_parallel(block, x, operands, out, maps)],
+            ))
         }
         "graph.matmul" => lower_matmul(m, block, operands, &ins, out),
         "graph.expand" | "graph.identity" => {
@@ -268,16 +276,9 @@ fn lower_op(
                 broadcast_map(rank, out.shape.dims(), ins[0].shape.dims()),
                 AffineMap::identity(rank as u32),
             ];
-            Ok(Some(kb.finish(
-                block,
-                &[x],
-                operands,
-                results,
-                out.shape.dims(),
-                &vec!["parallel"; rank],
-                maps,
-                &[0.0],
-            )))
+            Ok(Some(
+                vec![kb.finish_parallel(block, x, operands, out, maps)],
+            ))
         }
         "graph.cast" => Ok(Some(elementwise(m, &|kb| {
             let x = kb.arg(0);
@@ -517,16 +518,13 @@ fn lower_reduce(
         AffineMap::identity(orank as u32),
         AffineMap::identity(orank as u32),
     ];
-    Ok(Some(kb.finish(
+    Ok(Some(vec![kb.finish_parallel(
         block,
-        &[y],
+        y,
         &[reduced],
-        std::slice::from_ref(out),
-        out.shape.dims(),
-        &vec!["parallel"; orank],
+        out,
         maps,
-        &[0.0],
-    )))
+    )]))
 }
 
 /// A graph op appended as is (for pieces a lowering keeps at the graph level).
@@ -572,16 +570,7 @@ fn binary_kernel(
         broadcast_map(rank, out.shape.dims(), tb.shape.dims()),
         AffineMap::identity(rank as u32),
     ];
-    Ok(kb.finish(
-        block,
-        &[r],
-        &[a, b],
-        std::slice::from_ref(&out),
-        out.shape.dims(),
-        &vec!["parallel"; rank],
-        maps,
-        &[0.0],
-    )[0])
+    Ok(kb.finish_parallel(block, r, &[a, b], &out, maps))
 }
 
 fn lower_slice(
@@ -629,16 +618,9 @@ fn lower_slice(
         },
         AffineMap::identity(r as u32),
     ];
-    Ok(Some(kb.finish(
-        block,
-        &[v],
-        operands,
-        std::slice::from_ref(out),
-        out.shape.dims(),
-        &vec!["parallel"; r],
-        maps,
-        &[0.0],
-    )))
+    Ok(Some(
+        vec![kb.finish_parallel(block, v, operands, out, maps)],
+    ))
 }
 
 /// Softmax as max, exp(x - max), sum, divide (log-softmax: x - max - log(sum)). 16-bit
@@ -853,16 +835,9 @@ fn lower_batch_norm(
     let mut maps = vec![AffineMap::identity(rank as u32)];
     maps.extend(std::iter::repeat_n(channel, 4));
     maps.push(AffineMap::identity(rank as u32));
-    Ok(Some(kb.finish(
-        block,
-        &[y],
-        operands,
-        std::slice::from_ref(out),
-        out.shape.dims(),
-        &vec!["parallel"; rank],
-        maps,
-        &[0.0],
-    )))
+    Ok(Some(
+        vec![kb.finish_parallel(block, y, operands, out, maps)],
+    ))
 }
 
 /// Convolution (group 1) as a reduction over input channels and the window, reading a
@@ -968,16 +943,13 @@ fn lower_conv(
         },
         AffineMap::identity(rank as u32),
     ];
-    Ok(Some(kb.finish(
+    Ok(Some(vec![kb.finish_parallel(
         block,
-        &[y],
+        y,
         &[conv, bias],
-        std::slice::from_ref(out),
-        od,
-        &vec!["parallel"; rank],
+        out,
         maps,
-        &[0.0],
-    )))
+    )]))
 }
 
 /// LayerNormalization over the trailing axes from `axis`: mean, centered values, variance,
@@ -1048,16 +1020,7 @@ fn lower_layer_norm(
         AffineMap::identity(krank as u32),
         AffineMap::identity(krank as u32),
     ];
-    let std_dev = kb.finish(
-        block,
-        &[sd],
-        &[var],
-        std::slice::from_ref(&kept),
-        kept.shape.dims(),
-        &vec!["parallel"; krank],
-        maps,
-        &[0.0],
-    )[0];
+    let std_dev = kb.finish_parallel(block, sd, &[var], &kept, maps);
     let normalized = binary_kernel(m, block, "div", centered, std_dev)?;
     let mut y = binary_kernel(m, block, "mul", normalized, operands[1])?;
     if let Some(&bias) = operands.get(2) {

@@ -279,6 +279,47 @@ fn softmax_sample(b: &mut SampleBuilder, stable: bool) -> Result<Vec<ValueId>, S
     Ok(vec![b.op("graph.div", &[e, sum], &[])?])
 }
 
+/// True when the class holds a concatenation: a weight a merge rule built.
+fn is_merged(eg: &GraphEGraph, id: Id) -> bool {
+    eg[id]
+        .nodes
+        .iter()
+        .any(|n| matches!(n, GraphNode::Op(op, _) if op.as_str() == "graph.concat"))
+}
+
+/// Splits `wide` along `axis` into two parts of `sizes` and unions them with `r1` and `r2`.
+fn union_halves(
+    eg: &mut GraphEGraph,
+    wide: Id,
+    axis: i64,
+    sizes: [usize; 2],
+    r1: Id,
+    r2: Id,
+) -> Vec<Id> {
+    let mut split = BTreeMap::new();
+    split.insert("axis".to_string(), Attribute::Int(axis));
+    split.insert(
+        "split".to_string(),
+        Attribute::I64Array(sizes.iter().map(|&n| n as i64).collect()),
+    );
+    let mut children: smallvec::SmallVec<[Id; 4]> = smallvec::smallvec![wide];
+    children.push(eg.add(GraphNode::Attrs(super::super::lang::AttrSet::new(split))));
+    let parts = eg.add(GraphNode::Op(
+        super::super::lang::op_symbol("graph.split", 2),
+        children,
+    ));
+    let halves = [
+        eg.add(GraphNode::Proj(0, [parts])),
+        eg.add(GraphNode::Proj(1, [parts])),
+    ];
+    halves
+        .into_iter()
+        .zip([r1, r2])
+        .filter(|&(h, r)| eg.union(h, r))
+        .map(|(h, _)| h)
+        .collect()
+}
+
 /// Merges two MatMuls of one input by constant weights: x·w1, x·w2 become the two halves
 /// of x·[w1 w2], so one wider contraction replaces two.
 struct MergeMatmuls;
@@ -295,13 +336,7 @@ impl Applier<GraphNode, GraphAnalysis> for MergeMatmuls {
         let (r1, r2) = (eg.find(s[var("?r1")]), eg.find(s[var("?r2")]));
         // Each pair once, and only original weights: merging merged MatMuls again would
         // grow without bound (and fold ever wider weight constants).
-        let derived = |id: Id| {
-            eg[id]
-                .nodes
-                .iter()
-                .any(|n| matches!(n, GraphNode::Op(op, _) if op.as_str() == "graph.concat"))
-        };
-        if r1 >= r2 || derived(s[var("?w1")]) || derived(s[var("?w2")]) {
+        if r1 >= r2 || is_merged(eg, s[var("?w1")]) || is_merged(eg, s[var("?w2")]) {
             return vec![];
         }
         let (Some(w1), Some(w2)) = (
@@ -323,28 +358,7 @@ impl Applier<GraphNode, GraphAnalysis> for MergeMatmuls {
         cat.insert("axis".to_string(), Attribute::Int(1));
         let wide = add_op(eg, "graph.concat", &[c1, c2], Some(cat));
         let mm = add_op(eg, "graph.matmul", &[s[var("?x")], wide], None);
-        let mut split = BTreeMap::new();
-        split.insert("axis".to_string(), Attribute::Int(-1));
-        split.insert(
-            "split".to_string(),
-            Attribute::I64Array(vec![n1 as i64, n2 as i64]),
-        );
-        let mut children: smallvec::SmallVec<[Id; 4]> = smallvec::smallvec![mm];
-        children.push(eg.add(GraphNode::Attrs(super::super::lang::AttrSet::new(split))));
-        let parts = eg.add(GraphNode::Op(
-            super::super::lang::op_symbol("graph.split", 2),
-            children,
-        ));
-        let p0 = eg.add(GraphNode::Proj(0, [parts]));
-        let p1 = eg.add(GraphNode::Proj(1, [parts]));
-        let mut changed = vec![];
-        if eg.union(p0, r1) {
-            changed.push(p0);
-        }
-        if eg.union(p1, r2) {
-            changed.push(p1);
-        }
-        changed
+        union_halves(eg, mm, -1, [n1, n2], r1, r2)
     }
 }
 
@@ -364,13 +378,7 @@ impl Applier<GraphNode, GraphAnalysis> for MergeConvs {
         _rule: Symbol,
     ) -> Vec<Id> {
         let (r1, r2) = (eg.find(s[var("?r1")]), eg.find(s[var("?r2")]));
-        let derived = |id: Id| {
-            eg[id]
-                .nodes
-                .iter()
-                .any(|n| matches!(n, GraphNode::Op(op, _) if op.as_str() == "graph.concat"))
-        };
-        if r1 >= r2 || derived(s[var("?w1")]) || derived(s[var("?w2")]) {
+        if r1 >= r2 || is_merged(eg, s[var("?w1")]) || is_merged(eg, s[var("?w2")]) {
             return vec![];
         }
         let Some(attrs) = attrs_of(eg, s, "?a") else {
@@ -410,30 +418,7 @@ impl Applier<GraphNode, GraphAnalysis> for MergeConvs {
             ));
         }
         let conv = add_op(eg, "graph.conv", &operands, Some(attrs.attrs().clone()));
-        let mut split = BTreeMap::new();
-        split.insert("axis".to_string(), Attribute::Int(1));
-        split.insert(
-            "split".to_string(),
-            Attribute::I64Array(vec![m1 as i64, m2 as i64]),
-        );
-        let mut children: smallvec::SmallVec<[Id; 4]> = smallvec::smallvec![conv];
-        children.push(eg.add(GraphNode::Attrs(super::super::lang::AttrSet::new(split))));
-        let parts = eg.add(GraphNode::Op(
-            super::super::lang::op_symbol("graph.split", 2),
-            children,
-        ));
-        let (p0, p1) = (
-            eg.add(GraphNode::Proj(0, [parts])),
-            eg.add(GraphNode::Proj(1, [parts])),
-        );
-        let mut changed = vec![];
-        if eg.union(p0, r1) {
-            changed.push(p0);
-        }
-        if eg.union(p1, r2) {
-            changed.push(p1);
-        }
-        changed
+        union_halves(eg, conv, 1, [m1, m2], r1, r2)
     }
 }
 
