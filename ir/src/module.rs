@@ -501,3 +501,92 @@ impl Function {
         self.names(m, "res_attrs", self.returned_values(m).len(), "output")
     }
 }
+
+/// Rewrites one op while rebuilding a function: given the destination module, the block
+/// being filled, the source op and its operands (already mapped), returns the values
+/// that replace the op's results, or `None` to copy the op unchanged.
+pub type OpRewrite<'a> = dyn FnMut(&mut Module, BlockId, &OpData, &[ValueId]) -> Result<Option<Vec<ValueId>>, String>
+    + 'a;
+
+/// Rebuilds function `f` of `src` into `dst` op by op (keeping its name, input and output
+/// names), letting `rewrite` replace ops. Ops must be flat (no regions); this is how
+/// passes that turn one program into another (lowering, copying) walk a function.
+pub fn rebuild_function(
+    src: &Module,
+    f: Function,
+    dst: &mut Module,
+    rewrite: &mut OpRewrite,
+) -> Result<Function, String> {
+    let inputs: Vec<(String, TensorType)> = f
+        .input_names(src)
+        .into_iter()
+        .zip(
+            f.arguments(src)
+                .iter()
+                .map(|&a| src.tensor_type(a).cloned()),
+        )
+        .map(|(n, t)| t.map(|t| (n, t)))
+        .collect::<Result<_, _>>()?;
+    let (func, block) = dst.add_function(f.name(src), &inputs);
+    let mut map: std::collections::HashMap<ValueId, ValueId> = f
+        .arguments(src)
+        .iter()
+        .copied()
+        .zip(func.arguments(dst).to_vec())
+        .collect();
+    let mut returned = Vec::new();
+    for &op in &src.block(f.entry_block(src)).ops {
+        let d = src.op(op);
+        let operands = d
+            .operands
+            .iter()
+            .map(|v| {
+                map.get(v).copied().ok_or_else(|| {
+                    format!("'{}' uses a value defined outside the function", d.name)
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if d.name == "func.return" {
+            returned = operands;
+            continue;
+        }
+        if !d.regions.is_empty() {
+            return Err(format!("cannot rebuild '{}', which has regions", d.name));
+        }
+        let results = match rewrite(dst, block, d, &operands)? {
+            Some(values) => values,
+            None => {
+                let created = dst.append_op(
+                    block,
+                    OpSpec {
+                        name: d.name.clone(),
+                        operands,
+                        result_types: d
+                            .results
+                            .iter()
+                            .map(|&r| src.value_type(r).clone())
+                            .collect(),
+                        attrs: d.attrs.clone(),
+                        regions: vec![],
+                        loc: d.loc.clone(),
+                    },
+                );
+                dst.results(created).to_vec()
+            }
+        };
+        if results.len() != d.results.len() {
+            return Err(format!(
+                "rewriting '{}' gave {} values for {} results",
+                d.name,
+                results.len(),
+                d.results.len()
+            ));
+        }
+        for (&old, &new) in d.results.iter().zip(&results) {
+            map.insert(old, new);
+        }
+    }
+    let named: Vec<(String, ValueId)> = f.output_names(src).into_iter().zip(returned).collect();
+    dst.set_return(func, &named);
+    Ok(func)
+}

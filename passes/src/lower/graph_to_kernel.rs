@@ -14,7 +14,7 @@
 //! `graph.pad`). Reshapes and the ops whose indexing is not affine (Concat, Pad, Gather,
 //! Tile, ...) stay graph ops for now.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use strata_ir::graph::{BINARY_OPS, UNARY_OPS};
 use strata_ir::module::BlockId;
 use strata_ir::types::normalize_axis;
@@ -1163,73 +1163,17 @@ pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
 }
 
 fn lower_function(src: &Module, f: Function, dst: &mut Module) -> Result<(), String> {
-    let inputs: Vec<(String, TensorType)> = f
-        .input_names(src)
-        .into_iter()
-        .zip(
-            f.arguments(src)
-                .iter()
-                .map(|&a| src.tensor_type(a).cloned()),
-        )
-        .map(|(n, t)| t.map(|t| (n, t)))
-        .collect::<Result<_, _>>()?;
-    let (func, block) = dst.add_function(f.name(src), &inputs);
-    let mut map: HashMap<ValueId, ValueId> = f
-        .arguments(src)
-        .iter()
-        .copied()
-        .zip(func.arguments(dst).to_vec())
-        .collect();
-    let mut returned = Vec::new();
-    for &op in &src.block(f.entry_block(src)).ops {
-        let d = src.op(op);
-        let operands = d
-            .operands
-            .iter()
-            .map(|v| {
-                map.get(v)
-                    .copied()
-                    .ok_or("operand defined outside the function")
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if d.name == "func.return" {
-            returned = operands;
-            continue;
+    strata_ir::module::rebuild_function(src, f, dst, &mut |dst, block, d, operands| {
+        if !d.name.starts_with("graph.") || d.results.len() != 1 {
+            return Ok(None);
         }
         let results: Vec<TensorType> = d
             .results
             .iter()
             .map(|&r| src.tensor_type(r).cloned())
             .collect::<Result<_, _>>()?;
-        let lowered =
-            if d.name.starts_with("graph.") && d.results.len() == 1 && d.regions.is_empty() {
-                lower_op(dst, block, &d.name, &operands, &d.attrs, &results)
-                    .map_err(|e| format!("lowering '{}': {e}", d.name))?
-            } else {
-                None
-            };
-        let new_results = match lowered {
-            Some(v) => v,
-            None => {
-                let created = dst.append_op(
-                    block,
-                    OpSpec {
-                        name: d.name.clone(),
-                        operands,
-                        result_types: results.into_iter().map(Type::Tensor).collect(),
-                        attrs: d.attrs.clone(),
-                        regions: vec![],
-                        loc: d.loc.clone(),
-                    },
-                );
-                dst.results(created).to_vec()
-            }
-        };
-        for (&old, &new) in d.results.iter().zip(&new_results) {
-            map.insert(old, new);
-        }
-    }
-    let named: Vec<(String, ValueId)> = f.output_names(src).into_iter().zip(returned).collect();
-    dst.set_return(func, &named);
+        lower_op(dst, block, &d.name, operands, &d.attrs, &results)
+            .map_err(|e| format!("lowering '{}': {e}", d.name))
+    })?;
     Ok(())
 }
