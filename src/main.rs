@@ -61,6 +61,15 @@ enum Command {
         /// Stop saturating after this many seconds.
         #[arg(long, default_value_t = 10.0)]
         time_limit: f64,
+        /// Run these passes instead, e.g. "egraph{target=cpu},lower-to-kernel,fuse".
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// With --pipeline: print the IR after every pass (to stderr).
+        #[arg(long)]
+        print_ir_after_all: bool,
+        /// With --pipeline: print each pass's run time (to stderr).
+        #[arg(long)]
+        timing: bool,
         /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
         #[arg(long = "input-shape", value_name = "NAME=DIMS")]
         input_shapes: Vec<String>,
@@ -206,8 +215,33 @@ fn main_inner(cli: Cli) -> Result<bool> {
             node_limit,
             time_limit,
             input_shapes,
+            pipeline,
+            print_ir_after_all,
+            timing,
         } => {
             let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
+            if let Some(text) = pipeline {
+                let passes =
+                    strata::passes::pipeline::parse_pipeline(&text).map_err(anyhow::Error::msg)?;
+                let (out, report) =
+                    strata::passes::pipeline::run_pipeline(&module, &passes, print_ir_after_all)
+                        .map_err(anyhow::Error::msg)?;
+                for (pass, ir) in &report.ir_after {
+                    eprintln!("// ----- IR after {pass}\n{ir}");
+                }
+                if timing {
+                    for (pass, t) in &report.timings {
+                        eprintln!("{:>10.3} ms  {pass}", t.as_secs_f64() * 1e3);
+                    }
+                }
+                let text = ir::print_module(&out);
+                match output {
+                    Some(p) => std::fs::write(&p, text)
+                        .with_context(|| format!("cannot write '{}'", p.display()))?,
+                    None => print!("{text}"),
+                }
+                return Ok(true);
+            }
             let mut options = strata::passes::egraph::OptimizeOptions::for_target(
                 strata::passes::egraph::Target::by_name(&target).map_err(anyhow::Error::msg)?,
             );

@@ -200,3 +200,36 @@ fn import_prints_or_writes_the_graph_ir() {
     let o = strata(&["import", "/nonexistent/model.onnx"]);
     assert!(!o.status.success() && stderr(&o).contains("cannot read '/nonexistent/model.onnx'"));
 }
+
+#[test]
+fn opt_runs_pipelines_and_shows_ir_after_each_pass() {
+    let dir = scratch("pipeline");
+    let model = dir.join("m.mlir");
+    std::fs::write(&model, MODULE).unwrap();
+    let m = model.to_str().unwrap();
+    let o = strata(&[
+        "opt",
+        m,
+        "--pipeline",
+        "egraph{target=systolic},lower-to-kernel,fuse",
+        "--print-ir-after-all",
+        "--timing",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    for pass in ["egraph{target=systolic}", "lower-to-kernel", "fuse"] {
+        assert!(err.contains(&format!("// ----- IR after {pass}")), "{err}");
+        assert!(err.contains(&format!(" ms  {pass}")), "{err}");
+    }
+    // The sum is also returned, so its kernel stays, and the Relu kernel recomputes the
+    // add inline (reading both inputs) instead of reading the sum.
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.matches("\"kernel.generic\"").count(), 2, "{out}");
+    assert_eq!(out.matches("\"kernel.add\"").count(), 2, "{out}");
+    let o = strata(&["opt", m, "--pipeline", "egraph{target=cpu},lower"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("unknown pass 'lower'"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -4,4 +4,5 @@
 pub mod egraph;
 pub mod kernel;
 pub mod lower;
+pub mod pipeline;
 pub mod soundness;
