@@ -99,7 +99,8 @@ pub fn from_npy(bytes: &[u8]) -> Result<Tensor, String> {
     let elem = elem_from_descr(d).ok_or_else(|| format!("unsupported .npy dtype '{d}'"))?;
     let fortran = header_value(header, "fortran_order")?.starts_with("True");
     let s = header_value(header, "shape")?;
-    let s = &s[1..s.find(')').ok_or("malformed shape")?];
+    let s = s.strip_prefix('(').ok_or("malformed shape")?;
+    let s = &s[..s.find(')').ok_or("malformed shape")?];
     let dims = s
         .split(',')
         .map(str::trim)
@@ -145,6 +146,11 @@ mod tests {
         assert!(from_npy(&bytes).unwrap().bitwise_eq(&t));
         assert!(from_npy(b"garbage").is_err());
         assert!(from_npy(&bytes[..bytes.len() - 1]).is_err());
+        // A malformed header is an error, not a panic.
+        let mut bad = bytes.clone();
+        let at = bad.windows(8).position(|w| w == b"'shape':").unwrap() + 9;
+        bad[at] = b')';
+        assert!(from_npy(&bad).is_err());
         let s = Tensor::scalar(true);
         assert!(from_npy(&to_npy(&s).unwrap()).unwrap().bitwise_eq(&s));
     }

@@ -49,8 +49,7 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use std::collections::HashSet;
 use strata_ir::module::BlockId;
 use strata_ir::{
-    graph, interp, Attribute, ElementType, Function, Module, OpSpec, Shape, Tensor, TensorType,
-    Type, ValueId,
+    graph, interp, Attribute, ElementType, Module, OpSpec, Shape, Tensor, TensorType, Type, ValueId,
 };
 
 /// Harness settings.
@@ -86,20 +85,18 @@ pub struct SampleBuilder {
     pos: usize,
     m: Module,
     block: BlockId,
-    func: Function,
     inputs: Vec<TensorType>,
 }
 
 impl SampleBuilder {
     fn new(choices: Vec<u32>) -> Self {
         let mut m = Module::new();
-        let (func, block) = m.add_function("main", &[]);
+        let (_, block) = m.add_function("main", &[]);
         SampleBuilder {
             choices,
             pos: 0,
             m,
             block,
-            func,
             inputs: Vec::new(),
         }
     }
@@ -278,7 +275,6 @@ impl SampleBuilder {
                 map.insert(old, new);
             }
         }
-        let _ = self.func;
         let outs: Vec<(String, ValueId)> = outputs
             .iter()
             .enumerate()

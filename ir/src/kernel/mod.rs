@@ -27,7 +27,7 @@ use crate::affine::AffineMap;
 use crate::attr::Attribute;
 use crate::module::{Module, OpId};
 use crate::tensor::Tensor;
-use crate::types::{ElementType, TensorType, Type};
+use crate::types::{TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 
 pub use scalar::{eval_body, CompiledBody, Scalar};
@@ -256,6 +256,9 @@ fn verify_yield(m: &Module, op: OpId) -> Result<(), String> {
 
 /// Evaluates a `kernel.generic` on its operand values.
 pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    // The evaluation indexes maps, regions and bounds the verifier checks; check them here
+    // too, so a module that skipped the verifier gets an error, not a panic.
+    verify_generic(m, op)?;
     let d = m.op(op);
     let g = Generic::of(m, op)?;
     let n_in = inputs.len();
@@ -319,9 +322,4 @@ pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tens
         .zip(&out_types)
         .map(|(v, t)| scalar::tensor_of(&v, t))
         .collect())
-}
-
-/// The element type a scalar value has in the body, for builders.
-pub fn scalar_type(elem: ElementType) -> Type {
-    Type::Scalar(elem)
 }

@@ -176,7 +176,6 @@ fn inline_producer(
         "indexing_maps".into(),
         Attribute::Array(maps.into_iter().map(Attribute::AffineMap).collect()),
     );
-    let _ = p;
     let created = m.append_op(
         block,
         OpSpec {

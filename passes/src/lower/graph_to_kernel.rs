@@ -151,6 +151,36 @@ impl KernelBuilder<'_> {
     }
 }
 
+/// Lowers a graph op this pass itself emits as a building block, which must lower.
+fn must_lower(
+    m: &mut Module,
+    block: BlockId,
+    name: &str,
+    operands: &[ValueId],
+    attrs: &BTreeMap<String, Attribute>,
+    out: &TensorType,
+) -> Result<ValueId, String> {
+    lower_op(m, block, name, operands, attrs, std::slice::from_ref(out))?
+        .and_then(|v| v.into_iter().next())
+        .ok_or_else(|| format!("'{name}' did not lower"))
+}
+
+/// A kernel copying `input`, read through `input_map`, into a new tensor of type `out`
+/// (transposes, slices, expands: data movement expressed as an index map).
+fn copy_kernel(
+    m: &mut Module,
+    block: BlockId,
+    input: ValueId,
+    input_map: AffineMap,
+    out: &TensorType,
+) -> Result<ValueId, String> {
+    let elem = m.tensor_type(input)?.elem;
+    let kb = KernelBuilder::new(m, &[elem, out.elem]);
+    let x = kb.arg(0);
+    let maps = vec![input_map, AffineMap::identity(out.shape.rank() as u32)];
+    Ok(kb.finish_parallel(block, x, &[input], out, maps))
+}
+
 /// The map reading an operand of shape `operand` broadcast to `out` (numpy rules) inside
 /// a domain whose leading dimensions are `out`'s.
 fn broadcast_map(num_dims: usize, out: &[usize], operand: &[usize]) -> AffineMap {
@@ -255,30 +285,16 @@ fn lower_op(
             for (j, &p) in perm.iter().enumerate() {
                 input_results[p] = AffineExpr::dim(j as u32);
             }
-            let kb = KernelBuilder::new(m, &[ins[0].elem, out.elem]);
-            let x = kb.arg(0);
-            let maps = vec![
-                AffineMap {
-                    num_dims: r as u32,
-                    results: input_results,
-                },
-                AffineMap::identity(r as u32),
-            ];
-            Ok(Some(
-                vec![kb.finish_parallel(block, x, operands, out, maps)],
-            ))
+            let map = AffineMap {
+                num_dims: r as u32,
+                results: input_results,
+            };
+            Ok(Some(vec![copy_kernel(m, block, operands[0], map, out)?]))
         }
         "graph.matmul" => lower_matmul(m, block, operands, &ins, out),
         "graph.expand" | "graph.identity" => {
-            let kb = KernelBuilder::new(m, &[ins[0].elem, out.elem]);
-            let x = kb.arg(0);
-            let maps = vec![
-                broadcast_map(rank, out.shape.dims(), ins[0].shape.dims()),
-                AffineMap::identity(rank as u32),
-            ];
-            Ok(Some(
-                vec![kb.finish_parallel(block, x, operands, out, maps)],
-            ))
+            let map = broadcast_map(rank, out.shape.dims(), ins[0].shape.dims());
+            Ok(Some(vec![copy_kernel(m, block, operands[0], map, out)?]))
         }
         "graph.cast" => Ok(Some(elementwise(m, &|kb| {
             let x = kb.arg(0);
@@ -587,7 +603,7 @@ fn lower_slice(
         Some(Attribute::I64Array(v)) if !v.is_empty() => Some(v.clone()),
         _ => None,
     };
-    let (Some(starts), Some(ends)) = (list("starts"), list("ends")) else {
+    let Some(starts) = list("starts") else {
         return Ok(None);
     };
     let axes = list("axes").unwrap_or_else(|| (0..starts.len() as i64).collect());
@@ -606,21 +622,13 @@ fn lower_slice(
         } else {
             fix(starts[i]).clamp(0, dim - 1)
         };
-        let _ = ends[i];
         exprs[ax] = AffineExpr::linear([(ax as u32, step)], start);
     }
-    let kb = KernelBuilder::new(m, &[x.elem, out.elem]);
-    let v = kb.arg(0);
-    let maps = vec![
-        AffineMap {
-            num_dims: r as u32,
-            results: exprs,
-        },
-        AffineMap::identity(r as u32),
-    ];
-    Ok(Some(
-        vec![kb.finish_parallel(block, v, operands, out, maps)],
-    ))
+    let map = AffineMap {
+        num_dims: r as u32,
+        results: exprs,
+    };
+    Ok(Some(vec![copy_kernel(m, block, operands[0], map, out)?]))
 }
 
 /// Softmax as max, exp(x - max), sum, divide (log-softmax: x - max - log(sum)). 16-bit
@@ -644,15 +652,7 @@ fn lower_softmax(
             let mut a = BTreeMap::new();
             a.insert("to".to_string(), Attribute::Type(Type::Scalar(to)));
             let target = TensorType::new(from.shape.clone(), to);
-            Ok(lower_op(
-                m,
-                block,
-                "graph.cast",
-                &[v],
-                &a,
-                std::slice::from_ref(&target),
-            )?
-            .ok_or("cast did not lower")?[0])
+            must_lower(m, block, "graph.cast", &[v], &a, &target)
         };
         let x32 = cast(m, x, ElementType::F32, xt)?;
         let y32 =
@@ -669,48 +669,14 @@ fn lower_softmax(
     let kept =
         strata_ir::graph::infer_types("graph.reduce_max", std::slice::from_ref(xt), &red, 1)?
             .remove(0);
-    let max = lower_reduce(
-        m,
-        block,
-        "graph.reduce_max",
-        &[x],
-        std::slice::from_ref(xt),
-        &red,
-        &kept,
-    )?
-    .ok_or("reduce_max did not lower")?[0];
+    let max = must_lower(m, block, "graph.reduce_max", &[x], &red, &kept)?;
     let shifted = binary_kernel(m, block, "sub", x, max)?;
-    let e = lower_op(
-        m,
-        block,
-        "graph.exp",
-        &[shifted],
-        &BTreeMap::new(),
-        std::slice::from_ref(xt),
-    )?
-    .ok_or("exp did not lower")?[0];
-    let sum = lower_reduce(
-        m,
-        block,
-        "graph.reduce_sum",
-        &[e],
-        std::slice::from_ref(xt),
-        &red,
-        &kept,
-    )?
-    .ok_or("reduce_sum did not lower")?[0];
+    let e = must_lower(m, block, "graph.exp", &[shifted], &BTreeMap::new(), xt)?;
+    let sum = must_lower(m, block, "graph.reduce_sum", &[e], &red, &kept)?;
     if name == "graph.softmax" {
         return Ok(Some(vec![binary_kernel(m, block, "div", e, sum)?]));
     }
-    let log_sum = lower_op(
-        m,
-        block,
-        "graph.log",
-        &[sum],
-        &BTreeMap::new(),
-        std::slice::from_ref(&kept),
-    )?
-    .ok_or("log did not lower")?[0];
+    let log_sum = must_lower(m, block, "graph.log", &[sum], &BTreeMap::new(), &kept)?;
     Ok(Some(vec![binary_kernel(
         m, block, "sub", shifted, log_sum,
     )?]))
@@ -987,28 +953,10 @@ fn lower_layer_norm(
     let kept =
         strata_ir::graph::infer_types("graph.reduce_mean", std::slice::from_ref(x), &red, 1)?
             .remove(0);
-    let mean = lower_reduce(
-        m,
-        block,
-        "graph.reduce_mean",
-        &operands[..1],
-        std::slice::from_ref(x),
-        &red,
-        &kept,
-    )?
-    .ok_or("mean did not lower")?[0];
+    let mean = must_lower(m, block, "graph.reduce_mean", &operands[..1], &red, &kept)?;
     let centered = binary_kernel(m, block, "sub", operands[0], mean)?;
     let squared = binary_kernel(m, block, "mul", centered, centered)?;
-    let var = lower_reduce(
-        m,
-        block,
-        "graph.reduce_mean",
-        &[squared],
-        std::slice::from_ref(x),
-        &red,
-        &kept,
-    )?
-    .ok_or("variance did not lower")?[0];
+    let var = must_lower(m, block, "graph.reduce_mean", &[squared], &red, &kept)?;
     let e = x.elem;
     let krank = kept.shape.rank();
     let mut kb = KernelBuilder::new(m, &[e, e]);
@@ -1153,6 +1101,8 @@ fn int_max(e: ElementType) -> f64 {
 
 /// Lowers every function of a verified module; ops without a lowering are kept.
 pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
+    // Lowerings read attributes the verifier has checked (list lengths, axes in range).
+    strata_ir::verify_module(src).map_err(|e| format!("lowering needs a valid module: {e}"))?;
     let mut dst = Module::new();
     for f in src.functions() {
         lower_function(src, f, &mut dst)?;

@@ -10,7 +10,7 @@ use egg::rewrite;
 
 macro_rules! rule {
     ($name:literal, $reason:literal, $lhs:literal => $rhs:literal $(if $cond:expr)*, $sample:expr) => {
-        Rule { name: $name, reason: $reason, rewrite: rewrite!($name; $lhs => $rhs $(if $cond)*), sample: sampler($sample) }
+        Rule::new($name, $reason, rewrite!($name; $lhs => $rhs $(if $cond)*), $sample)
     };
 }
 

@@ -21,20 +21,6 @@ fn scalar_near(v: &'static str, target: f64) -> impl Fn(&mut GraphEGraph, Id, &S
     }
 }
 
-fn sample_rule(
-    name: &'static str,
-    reason: &'static str,
-    rewrite: Rewrite<GraphNode, GraphAnalysis>,
-    sample: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, String> + Send + Sync + 'static,
-) -> Rule {
-    Rule {
-        name,
-        reason,
-        rewrite,
-        sample: sampler(sample),
-    }
-}
-
 /// The GELU forms exporters write, with x / sqrt(2) or x * (1 / sqrt(2)).
 fn gelu_sample(b: &mut SampleBuilder, form: usize) -> Result<Vec<ValueId>, String> {
     let x = float_input(b, 3);
@@ -61,7 +47,12 @@ fn gelu_sample(b: &mut SampleBuilder, form: usize) -> Result<Vec<ValueId>, Strin
     }])
 }
 
-fn conv_bn_sample(b: &mut SampleBuilder, with_bias: bool) -> Result<Vec<ValueId>, String> {
+/// Conv (optionally with bias) then BatchNormalization, with epsilon set or left default.
+fn conv_bn_sample(
+    b: &mut SampleBuilder,
+    with_bias: bool,
+    with_epsilon: bool,
+) -> Result<Vec<ValueId>, String> {
     let (c, m, k) = (1 + b.below(3), 1 + b.below(3), 1 + b.below(3));
     let (h, w) = (k + b.below(3), k + b.below(3));
     let x = b.input(TensorType::new(vec![1, c, h, w], ElementType::F32));
@@ -87,10 +78,12 @@ fn conv_bn_sample(b: &mut SampleBuilder, with_bias: bool) -> Result<Vec<ValueId>
         Shape::new([m]),
         &(0..m).map(|i| 0.5 + i as f64).collect::<Vec<_>>(),
     ));
+    let epsilon = [("epsilon", Attribute::Float(1e-3, ElementType::F32))];
+    let attrs: &[(&str, Attribute)] = if with_epsilon { &epsilon } else { &[] };
     Ok(vec![b.op(
         "graph.batch_normalization",
         &[conv, s, bb, mean, var],
-        &[("epsilon", Attribute::Float(1e-3, ElementType::F32))],
+        attrs,
     )?])
 }
 
@@ -447,7 +440,7 @@ fn parallel_convs_sample(b: &mut SampleBuilder, with_bias: bool) -> Result<Vec<V
 
 pub fn rules() -> Vec<Rule> {
     let mut rules = vec![
-        sample_rule("matmul-add-to-gemm", "a MatMul followed by a bias Add is one Gemm kernel",
+        Rule::new("matmul-add-to-gemm", "a MatMul followed by a bias Add is one Gemm kernel",
             rewrite!("matmul-add-to-gemm"; "(graph.add (graph.matmul ?a ?b) ?c)" => "(graph.gemm ?a ?b ?c)"
                 if has_rank("?a", 2) if has_rank("?b", 2) if is_float("?a")
                 if |eg: &mut GraphEGraph, root: Id, s: &Subst| {
@@ -455,22 +448,22 @@ pub fn rules() -> Vec<Rule> {
                     c.elem == r.elem && strata_ir::graph::shape::broadcast(&[&c.shape, &r.shape]).is_ok_and(|b| b == r.shape)
                 }),
             |b| { let (m, k, n) = (1 + b.below(4), 1 + b.below(4), 1 + b.below(4)); let a = b.input(TensorType::new(vec![m, k], ElementType::F32)); let w = b.random_constant(&TensorType::new(vec![k, n], ElementType::F32)); let mm = b.op("graph.matmul", &[a, w], &[])?; let bias = b.random_constant(&TensorType::new(vec![n], ElementType::F32)); Ok(vec![b.op("graph.add", &[mm, bias], &[])?]) }),
-        sample_rule("sigmoid", "1 / (1 + exp(-x)) is one Sigmoid",
+        Rule::new("sigmoid", "1 / (1 + exp(-x)) is one Sigmoid",
             rewrite!("sigmoid"; "(graph.div ?one (graph.add ?one2 (graph.exp (graph.neg ?x))))" => "(graph.sigmoid ?x)"
                 if scalar_near("?one", 1.0) if scalar_near("?one2", 1.0) if keeps_type("?x")),
             |b| { let x = float_input(b, 3); let n = b.op("graph.neg", &[x], &[])?; let e = b.op("graph.exp", &[n], &[])?; let one = scalar_like(b, x, 1.0); let d = b.op("graph.add", &[one, e], &[])?; Ok(vec![b.op("graph.div", &[one, d], &[])?]) }),
-        sample_rule("swish", "x * sigmoid(x) is one Swish (SiLU)",
+        Rule::new("swish", "x * sigmoid(x) is one Swish (SiLU)",
             rewrite!("swish"; "(graph.mul ?x (graph.sigmoid ?x))" => "(graph.swish ?x)"),
             |b| { let x = float_input(b, 3); let s = b.op("graph.sigmoid", &[x], &[])?; Ok(vec![b.op("graph.mul", &[x, s], &[])?]) }),
-        sample_rule("gelu-erf", "x * (1 + erf(x / sqrt 2)) * 0.5 is one GELU",
+        Rule::new("gelu-erf", "x * (1 + erf(x / sqrt 2)) * 0.5 is one GELU",
             rewrite!("gelu-erf"; "(graph.mul (graph.mul ?x (graph.add (graph.erf (graph.div ?x ?r2)) ?one)) ?half)" => "(graph.gelu ?x)"
                 if scalar_near("?r2", std::f64::consts::SQRT_2) if scalar_near("?one", 1.0) if scalar_near("?half", 0.5) if keeps_type("?x")),
             |b| gelu_sample(b, 0)),
-        sample_rule("gelu-erf-half-first", "(x * 0.5) * (1 + erf(x / sqrt 2)) is one GELU",
+        Rule::new("gelu-erf-half-first", "(x * 0.5) * (1 + erf(x / sqrt 2)) is one GELU",
             rewrite!("gelu-erf-half-first"; "(graph.mul (graph.mul ?x ?half) (graph.add (graph.erf (graph.div ?x ?r2)) ?one))" => "(graph.gelu ?x)"
                 if scalar_near("?r2", std::f64::consts::SQRT_2) if scalar_near("?one", 1.0) if scalar_near("?half", 0.5) if keeps_type("?x")),
             |b| gelu_sample(b, 1)),
-        sample_rule("gelu-erf-mul", "(x * 0.5) * (1 + erf(x * (1 / sqrt 2))) is one GELU",
+        Rule::new("gelu-erf-mul", "(x * 0.5) * (1 + erf(x * (1 / sqrt 2))) is one GELU",
             rewrite!("gelu-erf-mul"; "(graph.mul (graph.mul ?x ?half) (graph.add (graph.erf (graph.mul ?x ?r2)) ?one))" => "(graph.gelu ?x)"
                 if scalar_near("?r2", std::f64::consts::FRAC_1_SQRT_2) if scalar_near("?one", 1.0) if scalar_near("?half", 0.5) if keeps_type("?x")),
             |b| gelu_sample(b, 2)),
@@ -501,49 +494,13 @@ pub fn rules() -> Vec<Rule> {
             "(graph.batch_normalization {conv} ?s ?b ?m ?v{})",
             if bn_attrs { " ?bna" } else { "" }
         );
-        let sample = move |b: &mut SampleBuilder| {
-            let out = conv_bn_sample(b, bias)?;
-            Ok(out)
-        };
-        let mut r = built(
+        rules.push(built(
             name,
             "BatchNormalization after a convolution folds into its weights and bias",
             &lhs,
             fold_conv_bn,
-            sample,
-        );
-        if !bn_attrs {
-            // The sampler always sets epsilon; this variant is exercised without it.
-            r.sample = sampler(move |b| {
-                let (c, m) = (1 + b.below(2), 1 + b.below(2));
-                let x = b.input(TensorType::new(vec![1, c, 3, 3], ElementType::F32));
-                let wt = b.random_constant(&TensorType::new(vec![m, c, 1, 1], ElementType::F32));
-                let attrs = [("kernel_shape", Attribute::I64Array(vec![1, 1]))];
-                let conv = if bias {
-                    let bc = b.random_constant(&TensorType::new(vec![m], ElementType::F32));
-                    b.op("graph.conv", &[x, wt, bc], &attrs)?
-                } else {
-                    b.op("graph.conv", &[x, wt], &attrs)?
-                };
-                let ch = TensorType::new(vec![m], ElementType::F32);
-                let (s, bb, mean) = (
-                    b.random_constant(&ch),
-                    b.random_constant(&ch),
-                    b.random_constant(&ch),
-                );
-                let var = b.constant(Tensor::from_f64s(
-                    ElementType::F32,
-                    Shape::new([m]),
-                    &vec![1.5; m],
-                ));
-                Ok(vec![b.op(
-                    "graph.batch_normalization",
-                    &[conv, s, bb, mean, var],
-                    &[],
-                )?])
-            });
-        }
-        rules.push(r);
+            move |b| conv_bn_sample(b, bias, bn_attrs),
+        ));
     }
     let merge: MultiPattern<GraphNode> = "?r1 = (graph.matmul ?x ?w1), ?r2 = (graph.matmul ?x ?w2)"
         .parse()

@@ -29,6 +29,12 @@ fn transposed_input(b: &mut SampleBuilder) -> Result<ValueId, String> {
     b.op("graph.transpose", &[x], &[("perm", Attribute::I64Array(p))])
 }
 
+/// Squeeze, Unsqueeze and Flatten only reshape: the reshape of `?x` to the result's shape.
+fn reshape_to_result(eg: &mut GraphEGraph, root: Id, s: &Subst) -> Option<Id> {
+    let dims = eg[root].data.ty()?.shape.dims().to_vec();
+    Some(reshape_to(eg, s[var("?x")], &dims))
+}
+
 /// Unary elementwise ops without attributes: a transpose or reshape commutes with them.
 const SINKABLE_UNARY: &[&str] = &[
     "graph.relu",
@@ -104,7 +110,7 @@ pub fn rules() -> Vec<Rule> {
                 )?])
             },
         ),
-        rule_rw(
+        Rule::new(
             "reshape-reshape",
             "a reshape of a reshape is one reshape",
             rewrite!("reshape-reshape"; "(graph.reshape (graph.reshape ?x ?s1) ?s2)" => "(graph.reshape ?x ?s2)"),
@@ -123,7 +129,7 @@ pub fn rules() -> Vec<Rule> {
                 )?])
             },
         ),
-        rule_rw(
+        Rule::new(
             "reshape-noop",
             "a reshape to the same shape does nothing",
             rewrite!("reshape-noop"; "(graph.reshape ?x ?s)" => "?x" if keeps_type("?x")),
@@ -147,10 +153,7 @@ pub fn rules() -> Vec<Rule> {
             "squeeze-to-reshape",
             "squeeze only reshapes; one canonical op lets reshapes merge",
             "(graph.squeeze ?x ?a)",
-            |eg, root, s| {
-                let dims = eg[root].data.ty()?.shape.dims().to_vec();
-                Some(reshape_to(eg, s[var("?x")], &dims))
-            },
+            reshape_to_result,
             |b| {
                 let s = b.shape(3);
                 let mut d = s.dims().to_vec();
@@ -168,10 +171,7 @@ pub fn rules() -> Vec<Rule> {
             "unsqueeze-to-reshape",
             "unsqueeze only reshapes",
             "(graph.unsqueeze ?x ?a)",
-            |eg, root, s| {
-                let dims = eg[root].data.ty()?.shape.dims().to_vec();
-                Some(reshape_to(eg, s[var("?x")], &dims))
-            },
+            reshape_to_result,
             |b| {
                 let x = float_input(b, 3);
                 let r = b.type_of(x).shape.rank() as i64;
@@ -187,10 +187,7 @@ pub fn rules() -> Vec<Rule> {
             "flatten-to-reshape",
             "flatten only reshapes",
             "(graph.flatten ?x ?a)",
-            |eg, root, s| {
-                let dims = eg[root].data.ty()?.shape.dims().to_vec();
-                Some(reshape_to(eg, s[var("?x")], &dims))
-            },
+            reshape_to_result,
             |b| {
                 let x = float_input(b, 4);
                 let r = b.type_of(x).shape.rank() as i64;
@@ -202,7 +199,7 @@ pub fn rules() -> Vec<Rule> {
                 )?])
             },
         ),
-        rule_rw(
+        Rule::new(
             "expand-noop",
             "an expand that keeps the shape copies nothing",
             rewrite!("expand-noop"; "(graph.expand ?x ?s)" => "?x" if keeps_type("?x")),
@@ -220,7 +217,7 @@ pub fn rules() -> Vec<Rule> {
                 )?])
             },
         ),
-        rule_rw(
+        Rule::new(
             "cast-noop",
             "a cast to the same type does nothing",
             rewrite!("cast-noop"; "(graph.cast ?x ?a)" => "?x" if keeps_type("?x")),
@@ -256,7 +253,7 @@ pub fn rules() -> Vec<Rule> {
                 )?])
             },
         ),
-        rule_rw(
+        Rule::new(
             "concat-single",
             "concatenating one tensor copies it",
             rewrite!("concat-single"; "(graph.concat ?x ?a)" => "?x"),
@@ -349,20 +346,6 @@ pub fn rules() -> Vec<Rule> {
         rules.push(sink_binary_transpose(op));
     }
     rules
-}
-
-fn rule_rw(
-    name: &'static str,
-    reason: &'static str,
-    rewrite: Rewrite<GraphNode, GraphAnalysis>,
-    sample: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, String> + Send + Sync + 'static,
-) -> Rule {
-    Rule {
-        name,
-        reason,
-        rewrite,
-        sample: sampler(sample),
-    }
 }
 
 fn leak(s: String) -> &'static str {

@@ -36,6 +36,23 @@ pub struct Rule {
     pub sample: Sampler,
 }
 
+impl Rule {
+    /// A rule from a rewrite and a sampler of its left-hand side.
+    pub fn new(
+        name: &'static str,
+        reason: &'static str,
+        rewrite: Rewrite<GraphNode, GraphAnalysis>,
+        sample: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, String> + Send + Sync + 'static,
+    ) -> Rule {
+        Rule {
+            name,
+            reason,
+            rewrite,
+            sample: sampler(sample),
+        }
+    }
+}
+
 /// Every built-in rule.
 pub fn all_rules() -> Vec<Rule> {
     let mut rules = algebra::rules();
