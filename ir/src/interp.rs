@@ -99,8 +99,13 @@ pub fn run_function(
             .iter()
             .map(|&v| operand(v))
             .collect::<Result<Vec<_>, _>>()?;
-        if data.name == "kernel.generic" {
-            let results = crate::kernel::eval_generic(m, op, &values).map_err(&fail)?;
+        if data.name == "kernel.generic" || data.name == "loop.dispatch" {
+            let results = if data.name == "kernel.generic" {
+                crate::kernel::eval_generic(m, op, &values)
+            } else {
+                crate::loops::interp::eval_dispatch(m, op, &values)
+            }
+            .map_err(&fail)?;
             for (&r, t) in data.results.iter().zip(results) {
                 env[r.index()] = Some(t);
             }

@@ -34,6 +34,7 @@ pub mod attr;
 pub mod graph;
 pub mod interp;
 pub mod kernel;
+pub mod loops;
 pub mod module;
 pub mod npy;
 pub mod parser;

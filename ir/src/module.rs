@@ -304,11 +304,21 @@ impl Module {
         name: &str,
         inputs: &[(String, TensorType)],
     ) -> (Function, BlockId) {
-        let region = self.new_region();
-        let arg_types: Vec<Type> = inputs
+        let typed: Vec<(String, Type)> = inputs
             .iter()
-            .map(|(_, t)| Type::Tensor(t.clone()))
+            .map(|(n, t)| (n.clone(), Type::Tensor(t.clone())))
             .collect();
+        self.add_function_of_types(name, &typed)
+    }
+
+    /// [`Module::add_function`] for arguments of any type (buffers, for host programs).
+    pub fn add_function_of_types(
+        &mut self,
+        name: &str,
+        inputs: &[(String, Type)],
+    ) -> (Function, BlockId) {
+        let region = self.new_region();
+        let arg_types: Vec<Type> = inputs.iter().map(|(_, t)| t.clone()).collect();
         let entry = self.append_block(region, &arg_types);
         let mut attrs = BTreeMap::new();
         attrs.insert("sym_name".to_string(), Attribute::String(name.to_string()));
@@ -370,6 +380,14 @@ impl Module {
                 }
             }
         }
+    }
+
+    /// Inserts a detached operation into `block` just before `before`.
+    pub fn insert_op_before(&mut self, block: BlockId, before: OpId, op: OpId) {
+        self.ops[op.index()].parent = Some(block);
+        let ops = &mut self.blocks[block.index()].ops;
+        let at = ops.iter().position(|&o| o == before).unwrap_or(ops.len());
+        ops.insert(at, op);
     }
 
     /// Removes `op` from its block. Its results must have no remaining uses.

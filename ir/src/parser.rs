@@ -1043,7 +1043,10 @@ impl Parser<'_> {
             return Ok(Type::Function(FunctionType { inputs, results }));
         }
         let word = self.ident()?;
-        if word == "tensor" {
+        if word == "index" {
+            return Ok(Type::Index);
+        }
+        if word == "tensor" || word == "memref" || word == "vector" {
             self.expect("<")?;
             let mut dims = Vec::new();
             loop {
@@ -1076,7 +1079,14 @@ impl Parser<'_> {
             })?;
             self.expect(">")?;
             let shape = Shape::new(dims);
-            return Ok(Type::Tensor(TensorType::new(shape, elem)));
+            return match word.as_str() {
+                "memref" => Ok(Type::MemRef(TensorType::new(shape, elem))),
+                "vector" => match shape.dims() {
+                    [n] if (1..=64).contains(n) => Ok(Type::Vector(*n as u32, elem)),
+                    _ => Err(self.error_at(at, "vectors have one dimension of 1 to 64 lanes")),
+                },
+                _ => Ok(Type::Tensor(TensorType::new(shape, elem))),
+            };
         }
         ElementType::from_mlir_name(&word)
             .map(Type::Scalar)

@@ -240,12 +240,27 @@ pub enum Type {
     /// A bare element type, as used by scalar code and by type attributes (`to = f32`).
     Scalar(ElementType),
     Function(FunctionType),
+    /// A buffer of the loop and host levels: static shape, contiguous row-major layout
+    /// (`memref<4x8xf32>`).
+    MemRef(TensorType),
+    /// A loop index or index arithmetic result (`index`).
+    Index,
+    /// A short vector of the loop level, one target register wide (`vector<8xf32>`).
+    Vector(u32, ElementType),
 }
 
 impl Type {
     pub fn as_tensor(&self) -> Option<&TensorType> {
         match self {
             Type::Tensor(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The shape and element type of a buffer type.
+    pub fn as_memref(&self) -> Option<&TensorType> {
+        match self {
+            Type::MemRef(t) => Some(t),
             _ => None,
         }
     }
@@ -263,6 +278,15 @@ impl fmt::Display for Type {
             Type::Tensor(t) => write!(f, "{t}"),
             Type::Scalar(e) => write!(f, "{e}"),
             Type::Function(ft) => write!(f, "{ft}"),
+            Type::MemRef(t) => {
+                f.write_str("memref<")?;
+                for d in t.shape.dims() {
+                    write!(f, "{d}x")?;
+                }
+                write!(f, "{}>", t.elem)
+            }
+            Type::Index => f.write_str("index"),
+            Type::Vector(n, e) => write!(f, "vector<{n}x{e}>"),
         }
     }
 }

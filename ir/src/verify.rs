@@ -53,6 +53,7 @@ impl DialectRegistry {
         });
         crate::graph::register(&mut r);
         crate::kernel::register(&mut r);
+        crate::loops::register(&mut r);
         r
     }
 

@@ -24,6 +24,7 @@ pub enum Pass {
     },
     LowerToKernel,
     Fuse,
+    LowerToLoops,
 }
 
 impl Pass {
@@ -36,6 +37,7 @@ impl Pass {
             },
             Pass::LowerToKernel => "lower-to-kernel".into(),
             Pass::Fuse => "fuse".into(),
+            Pass::LowerToLoops => "lower-to-loops".into(),
         }
     }
 
@@ -55,6 +57,7 @@ impl Pass {
                 crate::kernel::fuse_elementwise_producers(&mut out)?;
                 Ok(out)
             }
+            Pass::LowerToLoops => crate::lower::lower_kernels_to_loops(m),
         }
     }
 }
@@ -124,11 +127,12 @@ pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
                 }
                 Pass::Egraph { target, node_limit }
             }
-            "lower-to-kernel" | "fuse" if !opts.is_empty() => {
+            "lower-to-kernel" | "fuse" | "lower-to-loops" if !opts.is_empty() => {
                 return Err(format!("pass '{name}' takes no options"))
             }
             "lower-to-kernel" => Pass::LowerToKernel,
             "fuse" => Pass::Fuse,
+            "lower-to-loops" => Pass::LowerToLoops,
             other => {
                 return Err(format!(
                     "unknown pass '{other}' (egraph, lower-to-kernel, fuse)"

@@ -30,7 +30,7 @@ use crate::tensor::Tensor;
 use crate::types::{TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 
-pub use scalar::{eval_body, CompiledBody, Scalar};
+pub use scalar::{eval_body, scalars_of, tensor_of, CompiledBody, Scalar, ScalarFn};
 
 /// Registers the kernel dialect's ops.
 pub fn register(r: &mut DialectRegistry) {
@@ -239,7 +239,139 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
     if m.op(last).name != "kernel.yield" || yielded != expected[n_in..] {
         return Err("the body must end with kernel.yield of one scalar per result".into());
     }
+    if let Some(s) = Schedule::of(m, op)? {
+        s.check(&g)?;
+    }
     Ok(())
+}
+
+/// How a kernel's loops are laid out when it is lowered to the loop level: chosen by the
+/// `tile` pass from the target's parameters and kept as attributes of the kernel
+/// (`grid_tiles`, `cache_tiles`, `loop_order`), so the decision is visible in the IR and
+/// checked by the verifier.
+///
+/// The loops, outermost first: one workgroup-grid loop per dimension with a grid tile
+/// (count = extent / tile); then, for kernels with reductions, a nest that sets the
+/// workgroup's results to their initial values; then one loop per cache-tiled dimension
+/// (in `loop_order`); then the point loops in `loop_order`. Any order of parallel
+/// dimensions is valid; reduction dimensions keep their relative order and only the first
+/// may be cache-tiled, so every result accumulates its terms in the same order as the
+/// kernel interpreter's row-major walk — the loop level is bit-for-bit the kernel level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// Per dimension: the workgroup tile size, 0 for no grid split.
+    pub grid_tiles: Vec<usize>,
+    /// Per dimension: the tile size within a workgroup, 0 for none.
+    pub cache_tiles: Vec<usize>,
+    /// The order of the point loops, outermost first (a permutation of the dimensions).
+    pub loop_order: Vec<usize>,
+}
+
+impl Schedule {
+    /// The untiled layout: parallel dimensions outside, reductions inside, domain order.
+    pub fn untiled(g: &Generic) -> Schedule {
+        let n = g.domain.len();
+        let mut loop_order: Vec<usize> = (0..n)
+            .filter(|&d| g.iterators[d] == IteratorKind::Parallel)
+            .collect();
+        loop_order.extend((0..n).filter(|&d| g.iterators[d] == IteratorKind::Reduction));
+        Schedule {
+            grid_tiles: vec![0; n],
+            cache_tiles: vec![0; n],
+            loop_order,
+        }
+    }
+
+    /// Reads the schedule attributes of `op`, if it has them.
+    pub fn of(m: &Module, op: OpId) -> Result<Option<Schedule>, String> {
+        let attrs = &m.op(op).attrs;
+        let get = |k: &str| -> Result<Option<Vec<usize>>, String> {
+            match attrs.get(k) {
+                None => Ok(None),
+                Some(Attribute::I64Array(v)) if v.iter().all(|&x| x >= 0) => {
+                    Ok(Some(v.iter().map(|&x| x as usize).collect()))
+                }
+                Some(_) => Err(format!("'{k}' must be an array<i64> of sizes")),
+            }
+        };
+        match (get("grid_tiles")?, get("cache_tiles")?, get("loop_order")?) {
+            (None, None, None) => Ok(None),
+            (Some(grid_tiles), Some(cache_tiles), Some(loop_order)) => Ok(Some(Schedule {
+                grid_tiles,
+                cache_tiles,
+                loop_order,
+            })),
+            _ => Err("a schedule needs all of grid_tiles, cache_tiles and loop_order".into()),
+        }
+    }
+
+    /// The attributes that spell this schedule.
+    pub fn attrs(&self) -> [(&'static str, Attribute); 3] {
+        let arr = |v: &[usize]| Attribute::I64Array(v.iter().map(|&x| x as i64).collect());
+        [
+            ("grid_tiles", arr(&self.grid_tiles)),
+            ("cache_tiles", arr(&self.cache_tiles)),
+            ("loop_order", arr(&self.loop_order)),
+        ]
+    }
+
+    /// The extent of dimension `d` within one workgroup.
+    pub fn workgroup_extent(&self, g: &Generic, d: usize) -> usize {
+        match self.grid_tiles[d] {
+            0 => g.domain[d],
+            t => t,
+        }
+    }
+
+    /// Checks the schedule against the kernel it lays out.
+    pub fn check(&self, g: &Generic) -> Result<(), String> {
+        let n = g.domain.len();
+        if self.grid_tiles.len() != n || self.cache_tiles.len() != n || self.loop_order.len() != n {
+            return Err(format!(
+                "schedule arrays must have {n} entries, one per dimension"
+            ));
+        }
+        let mut seen = vec![false; n];
+        for &d in &self.loop_order {
+            if d >= n || std::mem::replace(&mut seen[d], true) {
+                return Err(format!(
+                    "loop_order {:?} is not a permutation",
+                    self.loop_order
+                ));
+            }
+        }
+        if self.grid_tiles.iter().filter(|&&t| t > 0).count() > 3 {
+            return Err("at most 3 dimensions map to the workgroup grid".into());
+        }
+        for d in 0..n {
+            let (gt, ct) = (self.grid_tiles[d], self.cache_tiles[d]);
+            if gt > 0 && (g.domain[d] % gt != 0 || g.iterators[d] != IteratorKind::Parallel) {
+                return Err(format!(
+                    "grid tile {gt} of dimension {d} must divide its extent {} and the dimension must be parallel",
+                    g.domain[d]
+                ));
+            }
+            let inner = self.workgroup_extent(g, d);
+            if ct > 0 && inner % ct != 0 {
+                return Err(format!(
+                    "cache tile {ct} of dimension {d} must divide its workgroup extent {inner}"
+                ));
+            }
+        }
+        let reductions: Vec<usize> = self
+            .loop_order
+            .iter()
+            .copied()
+            .filter(|&d| g.iterators[d] == IteratorKind::Reduction)
+            .collect();
+        if reductions.windows(2).any(|w| w[0] > w[1]) {
+            return Err("reduction dimensions must keep their relative order".into());
+        }
+        if reductions.iter().skip(1).any(|&d| self.cache_tiles[d] > 0) {
+            return Err("only the first reduction dimension may be cache-tiled".into());
+        }
+        Ok(())
+    }
 }
 
 fn verify_yield(m: &Module, op: OpId) -> Result<(), String> {

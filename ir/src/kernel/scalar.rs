@@ -167,18 +167,21 @@ fn graph_name(kernel_op: &str) -> Option<String> {
         .map(|s| format!("graph.{s}"))
 }
 
-fn scalar_type(m: &Module, v: ValueId) -> Result<ElementType, String> {
+/// The element type and lane count (1 for scalars) of a scalar op's operand or result.
+fn scalar_type(m: &Module, v: ValueId) -> Result<(ElementType, u32), String> {
     match m.value_type(v) {
-        Type::Scalar(e) => Ok(*e),
-        other => Err(format!("kernel scalar ops take scalars, found {other}")),
+        Type::Scalar(e) => Ok((*e, 1)),
+        Type::Vector(n, e) => Ok((*e, *n)),
+        other => Err(format!("scalar ops take scalars or vectors, found {other}")),
     }
 }
 
 /// Checks a scalar op's operand and result types with the graph op's inference on rank-0
-/// tensors.
+/// tensors. At the loop level the same ops apply lane by lane to vectors, all operands and
+/// the result having one lane count.
 pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
     let d = m.op(op);
-    let ins = d
+    let typed = d
         .operands
         .iter()
         .map(|&v| scalar_type(m, v))
@@ -186,7 +189,11 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
     let [result] = d.results.as_slice() else {
         return Err("scalar ops have one result".into());
     };
-    let out = scalar_type(m, *result)?;
+    let (out, lanes) = scalar_type(m, *result)?;
+    if typed.iter().any(|&(_, n)| n != lanes) {
+        return Err("operands and result must all be scalars or all vectors of one width".into());
+    }
+    let ins: Vec<ElementType> = typed.iter().map(|&(e, _)| e).collect();
     let expected = match d.name.as_str() {
         "kernel.constant" => {
             if !ins.is_empty() {
@@ -248,11 +255,123 @@ enum Instr {
     Select,
 }
 
-struct Step {
+/// One scalar op resolved to the function that computes it, so that evaluating it does no
+/// lookups; shared by the kernel body evaluator and the loop interpreter.
+pub struct ScalarFn {
     instr: Instr,
+    out: ElementType,
+}
+
+impl ScalarFn {
+    /// Resolves scalar op `op` (any `kernel.*` scalar op but `kernel.yield`).
+    pub fn of(m: &Module, op: OpId) -> Result<ScalarFn, String> {
+        let d = m.op(op);
+        let out = match d.results.first().map(|&r| m.value_type(r)) {
+            Some(Type::Scalar(e)) | Some(Type::Vector(_, e)) => *e,
+            _ => return Err(format!("'{}' must have a scalar or vector result", d.name)),
+        };
+        let name = d.name.as_str();
+        let instr = match name {
+            "kernel.constant" => Instr::Constant(match d.attrs.get("value") {
+                Some(Attribute::Float(v, _)) => Scalar::from_f64(*v, out),
+                Some(Attribute::Int(v)) => Scalar::int_result(*v, out),
+                Some(Attribute::Bool(b)) => Scalar::int_result(*b as i64, out),
+                _ => return Err("kernel.constant needs a value".into()),
+            }),
+            "kernel.cast" => Instr::Cast,
+            "kernel.select" => Instr::Select,
+            "kernel.max" => Instr::MaxMin { max: true },
+            "kernel.min" => Instr::MaxMin { max: false },
+            _ => {
+                let suffix = name
+                    .strip_prefix("kernel.")
+                    .ok_or_else(|| format!("unknown scalar op '{name}'"))?;
+                if let Some(u) = UNARY_OPS.iter().find(|u| &u.name[6..] == suffix) {
+                    let a = OpArgs {
+                        name: u.name,
+                        inputs: &[],
+                        attrs: &d.attrs,
+                        num_results: 1,
+                    };
+                    let params = u
+                        .params
+                        .iter()
+                        .map(|(p, dflt)| a.float_or(p, *dflt))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Instr::Unary { def: u, params }
+                } else if let Some(bd) = BINARY_OPS.iter().find(|b| &b.name[6..] == suffix) {
+                    Instr::Binary { def: bd }
+                } else {
+                    return Err(format!("unknown scalar op '{name}'"));
+                }
+            }
+        };
+        Ok(ScalarFn { instr, out })
+    }
+
+    /// Computes the op on up to three operands (unused ones are ignored).
+    #[inline]
+    pub fn apply(&self, a: Scalar, b: Scalar, c: Scalar) -> Result<Scalar, String> {
+        Ok(match &self.instr {
+            Instr::Constant(k) => *k,
+            Instr::Cast => a.cast(self.out),
+            Instr::Select => {
+                if a.as_i64() != 0 {
+                    b
+                } else {
+                    c
+                }
+            }
+            Instr::MaxMin { max } => match (a, b) {
+                (Scalar::F(x, e), Scalar::F(y, _)) => {
+                    let r = if x.is_nan() || y.is_nan() {
+                        f64::NAN
+                    } else if *max {
+                        x.max(y)
+                    } else {
+                        x.min(y)
+                    };
+                    Scalar::F(r, e)
+                }
+                (x, y) => Scalar::int_result(
+                    if *max {
+                        x.as_i64().max(y.as_i64())
+                    } else {
+                        x.as_i64().min(y.as_i64())
+                    },
+                    self.out,
+                ),
+            },
+            Instr::Unary { def, params } => match a {
+                Scalar::F(x, _) => {
+                    Scalar::float_result(def.float.ok_or("no float form")?(x, params), self.out)
+                }
+                Scalar::B(x) => Scalar::B(def.boolean.ok_or("no boolean form")?(x)),
+                Scalar::I(x, _) => {
+                    Scalar::int_result(def.int.ok_or("no integer form")?(x), self.out)
+                }
+            },
+            Instr::Binary { def } => match (a, b) {
+                (Scalar::B(p), Scalar::B(q)) => {
+                    Scalar::B(def.boolean.ok_or("no boolean form")?(p, q))
+                }
+                (x @ Scalar::F(..), y) | (x, y @ Scalar::F(..)) => Scalar::float_result(
+                    def.float.ok_or("no float form")?(x.as_f64(), y.as_f64()),
+                    self.out,
+                ),
+                (x, y) => Scalar::int_result(
+                    def.int.ok_or("no integer form")?(x.as_i64(), y.as_i64()),
+                    self.out,
+                ),
+            },
+        })
+    }
+}
+
+struct Step {
+    f: ScalarFn,
     args: [usize; 3],
     dst: usize,
-    out: ElementType,
 }
 
 /// A kernel body compiled to register steps: evaluating it at a point does no lookups.
@@ -289,58 +408,14 @@ impl CompiledBody {
                     yields: args,
                 });
             }
-            let out = match m.value_type(d.results[0]) {
-                Type::Scalar(e) => *e,
-                _ => return Err("scalar op with a non-scalar result".into()),
-            };
-            let name = d.name.as_str();
-            let instr = match name {
-                "kernel.constant" => Instr::Constant(match d.attrs.get("value") {
-                    Some(Attribute::Float(v, _)) => Scalar::from_f64(*v, out),
-                    Some(Attribute::Int(v)) => Scalar::int_result(*v, out),
-                    Some(Attribute::Bool(b)) => Scalar::int_result(*b as i64, out),
-                    _ => return Err("kernel.constant needs a value".into()),
-                }),
-                "kernel.cast" => Instr::Cast,
-                "kernel.select" => Instr::Select,
-                "kernel.max" => Instr::MaxMin { max: true },
-                "kernel.min" => Instr::MaxMin { max: false },
-                _ => {
-                    let suffix = name
-                        .strip_prefix("kernel.")
-                        .ok_or_else(|| format!("unknown scalar op '{name}'"))?;
-                    if let Some(u) = UNARY_OPS.iter().find(|u| &u.name[6..] == suffix) {
-                        let a = OpArgs {
-                            name: u.name,
-                            inputs: &[],
-                            attrs: &d.attrs,
-                            num_results: 1,
-                        };
-                        let params = u
-                            .params
-                            .iter()
-                            .map(|(p, dflt)| a.float_or(p, *dflt))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        Instr::Unary { def: u, params }
-                    } else if let Some(bd) = BINARY_OPS.iter().find(|b| &b.name[6..] == suffix) {
-                        Instr::Binary { def: bd }
-                    } else {
-                        return Err(format!("unknown scalar op '{name}'"));
-                    }
-                }
-            };
+            let f = ScalarFn::of(m, op)?;
             let mut a3 = [0usize; 3];
             for (slot, &r) in a3.iter_mut().zip(&args) {
                 *slot = r;
             }
             let dst = reg.len();
             reg.insert(d.results[0], dst);
-            steps.push(Step {
-                instr,
-                args: a3,
-                dst,
-                out,
-            });
+            steps.push(Step { f, args: a3, dst });
         }
         Err("the body has no kernel.yield".into())
     }
@@ -356,60 +431,8 @@ impl CompiledBody {
         regs.extend_from_slice(&args[..self.num_args]);
         regs.resize(self.num_regs, Scalar::B(false));
         for s in &self.steps {
-            let v = |i: usize| regs[s.args[i]];
-            let r = match &s.instr {
-                Instr::Constant(c) => *c,
-                Instr::Cast => v(0).cast(s.out),
-                Instr::Select => {
-                    if v(0).as_i64() != 0 {
-                        v(1)
-                    } else {
-                        v(2)
-                    }
-                }
-                Instr::MaxMin { max } => match (v(0), v(1)) {
-                    (Scalar::F(a, e), Scalar::F(b, _)) => {
-                        let x = if a.is_nan() || b.is_nan() {
-                            f64::NAN
-                        } else if *max {
-                            a.max(b)
-                        } else {
-                            a.min(b)
-                        };
-                        Scalar::F(x, e)
-                    }
-                    (a, b) => Scalar::int_result(
-                        if *max {
-                            a.as_i64().max(b.as_i64())
-                        } else {
-                            a.as_i64().min(b.as_i64())
-                        },
-                        s.out,
-                    ),
-                },
-                Instr::Unary { def, params } => match v(0) {
-                    Scalar::F(x, _) => {
-                        Scalar::float_result(def.float.ok_or("no float form")?(x, params), s.out)
-                    }
-                    Scalar::B(b) => Scalar::B(def.boolean.ok_or("no boolean form")?(b)),
-                    Scalar::I(x, _) => {
-                        Scalar::int_result(def.int.ok_or("no integer form")?(x), s.out)
-                    }
-                },
-                Instr::Binary { def } => match (v(0), v(1)) {
-                    (Scalar::B(p), Scalar::B(q)) => {
-                        Scalar::B(def.boolean.ok_or("no boolean form")?(p, q))
-                    }
-                    (x @ Scalar::F(..), y) | (x, y @ Scalar::F(..)) => Scalar::float_result(
-                        def.float.ok_or("no float form")?(x.as_f64(), y.as_f64()),
-                        s.out,
-                    ),
-                    (x, y) => Scalar::int_result(
-                        def.int.ok_or("no integer form")?(x.as_i64(), y.as_i64()),
-                        s.out,
-                    ),
-                },
-            };
+            let r =
+                s.f.apply(regs[s.args[0]], regs[s.args[1]], regs[s.args[2]])?;
             regs[s.dst] = r;
         }
         out.clear();

@@ -22,6 +22,26 @@ pub struct Target {
     /// For systolic targets: the array's side and the rate of its contraction engine
     /// (`peak_flops` is then the vector unit's rate).
     pub systolic: Option<(usize, f64)>,
+    /// What the loop-level schedule is chosen from.
+    pub loops: LoopParams,
+}
+
+/// The machine parameters that loop tiling, vectorization and unrolling follow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopParams {
+    /// Vector register width in bits (lanes = bits / element bits).
+    pub vector_bits: usize,
+    /// Fast memory one workgroup works in: L1 cache on a CPU core, shared memory on a GPU
+    /// workgroup, the local buffer of an accelerator.
+    pub fast_memory_bytes: usize,
+    /// How many workgroups keep the machine busy (CPU threads, GPU multiprocessors x
+    /// occupancy).
+    pub workgroups: usize,
+    /// Invocations one workgroup should cover at least (GPU threads per workgroup), so
+    /// tiny workgroups don't waste the machine.
+    pub min_workgroup_points: usize,
+    /// Innermost-loop unroll factor.
+    pub unroll: usize,
 }
 
 impl Target {
@@ -33,6 +53,13 @@ impl Target {
             bandwidth: 30e9,
             kernel_overhead: 2e-6,
             systolic: None,
+            loops: LoopParams {
+                vector_bits: 256,
+                fast_memory_bytes: 32 << 10,
+                workgroups: 16,
+                min_workgroup_points: 1,
+                unroll: 2,
+            },
         }
     }
 
@@ -44,6 +71,13 @@ impl Target {
             bandwidth: 900e9,
             kernel_overhead: 5e-6,
             systolic: None,
+            loops: LoopParams {
+                vector_bits: 128,
+                fast_memory_bytes: 48 << 10,
+                workgroups: 256,
+                min_workgroup_points: 64,
+                unroll: 1,
+            },
         }
     }
 
@@ -55,6 +89,13 @@ impl Target {
             bandwidth: 600e9,
             kernel_overhead: 10e-6,
             systolic: Some((128, 90e12)),
+            loops: LoopParams {
+                vector_bits: 1024,
+                fast_memory_bytes: 16 << 20,
+                workgroups: 1,
+                min_workgroup_points: 128 * 128,
+                unroll: 1,
+            },
         }
     }
 

@@ -1,0 +1,553 @@
+//! The loop-level interpreter: runs a `loop.kernel` on byte buffers, as a back end's code
+//! would, so that bufferization and memory planning are tested on real memory.
+//!
+//! A kernel is compiled once into a tree of steps over numbered registers (vectors take
+//! one register per lane), then run; every access is bounds-checked and reported as an
+//! error naming the op, never a panic or a silent wrap.
+
+use super::{access_buffer, apply_map, ForLoop};
+use crate::kernel::{Scalar, ScalarFn};
+use crate::module::{BlockId, Module, OpId, ValueId};
+use crate::types::{ElementType, TensorType, Type};
+use crate::verify::op_location;
+use smallvec::SmallVec;
+use std::collections::HashMap;
+
+/// Where a kernel argument lives: a memory (by index) and a byte offset in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub memory: usize,
+    pub offset: usize,
+}
+
+/// Reads one element of type `elem` from little-endian bytes.
+pub fn read_scalar(elem: ElementType, b: &[u8]) -> Scalar {
+    use ElementType as E;
+    let f = |v: f64| Scalar::F(v, elem);
+    let i = |v: i64| Scalar::I(v, elem);
+    match elem {
+        E::F32 => f(f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64),
+        E::F64 => f(f64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))),
+        E::F16 => f(half::f16::from_le_bytes([b[0], b[1]]).to_f64()),
+        E::BF16 => f(half::bf16::from_le_bytes([b[0], b[1]]).to_f64()),
+        E::I8 => i(b[0] as i8 as i64),
+        E::U8 => i(b[0] as i64),
+        E::I16 => i(i16::from_le_bytes([b[0], b[1]]) as i64),
+        E::I32 => i(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64),
+        E::I64 => i(i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))),
+        E::Bool => Scalar::B(b[0] != 0),
+    }
+}
+
+/// Writes one element as little-endian bytes (the value already has the element type).
+pub fn write_scalar(elem: ElementType, s: Scalar, b: &mut [u8]) {
+    use ElementType as E;
+    let (fv, iv) = match s {
+        Scalar::F(v, _) => (v, v as i64),
+        Scalar::I(v, _) => (v as f64, v),
+        Scalar::B(x) => (x as u8 as f64, x as i64),
+    };
+    match elem {
+        E::F32 => b[..4].copy_from_slice(&(fv as f32).to_le_bytes()),
+        E::F64 => b[..8].copy_from_slice(&fv.to_le_bytes()),
+        E::F16 => b[..2].copy_from_slice(&half::f16::from_f64(fv).to_le_bytes()),
+        E::BF16 => b[..2].copy_from_slice(&half::bf16::from_f64(fv).to_le_bytes()),
+        E::I8 | E::U8 => b[0] = iv as u8,
+        E::I16 => b[..2].copy_from_slice(&(iv as i16).to_le_bytes()),
+        E::I32 => b[..4].copy_from_slice(&(iv as i32).to_le_bytes()),
+        E::I64 => b[..8].copy_from_slice(&iv.to_le_bytes()),
+        E::Bool => b[0] = (iv != 0) as u8,
+    }
+}
+
+struct BufInfo {
+    ty: TensorType,
+    strides: Vec<usize>,
+    elem_size: usize,
+}
+
+enum Node {
+    For {
+        iv: usize,
+        lower: i64,
+        upper: i64,
+        step: i64,
+        body: Vec<Node>,
+    },
+    Apply {
+        dst: usize,
+        terms: SmallVec<[(usize, i64); 4]>,
+        constant: i64,
+    },
+    Load {
+        op: OpId,
+        dst: usize,
+        buf: usize,
+        idx: SmallVec<[usize; 4]>,
+        lanes: usize,
+    },
+    Store {
+        op: OpId,
+        src: usize,
+        buf: usize,
+        idx: SmallVec<[usize; 4]>,
+        lanes: usize,
+    },
+    Broadcast {
+        dst: usize,
+        src: usize,
+        lanes: usize,
+    },
+    Arith {
+        op: OpId,
+        f: ScalarFn,
+        args: [usize; 3],
+        dst: usize,
+        lanes: usize,
+    },
+}
+
+/// A `loop.kernel` compiled for repeated runs.
+pub struct CompiledKernel {
+    body: Vec<Node>,
+    num_regs: usize,
+    /// Arguments, then `loop.alloca` scratch buffers.
+    buffers: Vec<BufInfo>,
+    num_args: usize,
+}
+
+struct Compiler<'m> {
+    m: &'m Module,
+    regs: HashMap<ValueId, usize>,
+    next: usize,
+    buffers: HashMap<ValueId, usize>,
+    infos: Vec<BufInfo>,
+}
+
+fn lanes_of(t: &Type) -> usize {
+    match t {
+        Type::Vector(n, _) => *n as usize,
+        _ => 1,
+    }
+}
+
+impl Compiler<'_> {
+    fn def(&mut self, v: ValueId) -> usize {
+        let r = self.next;
+        self.next += lanes_of(self.m.value_type(v));
+        self.regs.insert(v, r);
+        r
+    }
+
+    fn reg(&self, op: OpId, v: ValueId) -> Result<usize, String> {
+        self.regs
+            .get(&v)
+            .copied()
+            .ok_or_else(|| self.err(op, format!("uses %{} before it is defined", v.0)))
+    }
+
+    fn buf(&self, op: OpId, v: ValueId) -> Result<usize, String> {
+        self.buffers
+            .get(&v)
+            .copied()
+            .ok_or_else(|| self.err(op, "its buffer is not a kernel argument or alloca".into()))
+    }
+
+    fn err(&self, op: OpId, msg: String) -> String {
+        format!(
+            "{}: '{}': {msg}",
+            op_location(self.m, op),
+            self.m.op(op).name
+        )
+    }
+
+    fn add_buffer(&mut self, v: ValueId) -> Result<(), String> {
+        let ty = self
+            .m
+            .value_type(v)
+            .as_memref()
+            .ok_or("kernel buffers must be memrefs")?
+            .clone();
+        self.buffers.insert(v, self.infos.len());
+        self.infos.push(BufInfo {
+            strides: ty.shape.strides().to_vec(),
+            elem_size: ty.elem.size_bytes(),
+            ty,
+        });
+        Ok(())
+    }
+
+    fn block(&mut self, b: BlockId) -> Result<Vec<Node>, String> {
+        let m = self.m;
+        let mut nodes = Vec::new();
+        for &op in &m.block(b).ops {
+            let d = m.op(op);
+            let node = match d.name.as_str() {
+                "loop.for" => {
+                    let l = ForLoop::of(m, op).map_err(|e| self.err(op, e))?;
+                    let inner = m.region(d.regions[0]).blocks[0];
+                    let iv = self.def(m.block(inner).args[0]);
+                    Node::For {
+                        iv,
+                        lower: l.lower,
+                        upper: l.upper,
+                        step: l.step,
+                        body: self.block(inner)?,
+                    }
+                }
+                "loop.apply" => {
+                    let map = apply_map(m, op).map_err(|e| self.err(op, e))?;
+                    let e = &map.results[0];
+                    let mut terms = SmallVec::new();
+                    for &(dim, c) in &e.terms {
+                        let v = *d
+                            .operands
+                            .get(dim as usize)
+                            .ok_or_else(|| self.err(op, "map uses a missing operand".into()))?;
+                        terms.push((self.reg(op, v)?, c));
+                    }
+                    Node::Apply {
+                        dst: self.def(d.results[0]),
+                        terms,
+                        constant: e.constant,
+                    }
+                }
+                "loop.load" | "loop.vload" => {
+                    access_buffer(m, op).map_err(|e| self.err(op, e))?;
+                    let buf = self.buf(op, d.operands[0])?;
+                    let idx = d.operands[1..]
+                        .iter()
+                        .map(|&v| self.reg(op, v))
+                        .collect::<Result<_, _>>()?;
+                    Node::Load {
+                        op,
+                        lanes: lanes_of(m.value_type(d.results[0])),
+                        dst: self.def(d.results[0]),
+                        buf,
+                        idx,
+                    }
+                }
+                "loop.store" | "loop.vstore" => {
+                    access_buffer(m, op).map_err(|e| self.err(op, e))?;
+                    let buf = self.buf(op, d.operands[1])?;
+                    let idx = d.operands[2..]
+                        .iter()
+                        .map(|&v| self.reg(op, v))
+                        .collect::<Result<_, _>>()?;
+                    Node::Store {
+                        op,
+                        src: self.reg(op, d.operands[0])?,
+                        lanes: lanes_of(m.value_type(d.operands[0])),
+                        buf,
+                        idx,
+                    }
+                }
+                "loop.broadcast" => Node::Broadcast {
+                    src: self.reg(op, d.operands[0])?,
+                    lanes: lanes_of(m.value_type(d.results[0])),
+                    dst: self.def(d.results[0]),
+                },
+                "loop.alloca" => {
+                    self.add_buffer(d.results[0])?;
+                    continue;
+                }
+                name if name.starts_with("kernel.") && name != "kernel.yield" => {
+                    let f = ScalarFn::of(m, op).map_err(|e| self.err(op, e))?;
+                    let mut args = [0usize; 3];
+                    for (slot, &v) in args.iter_mut().zip(&d.operands) {
+                        *slot = self.reg(op, v)?;
+                    }
+                    Node::Arith {
+                        op,
+                        f,
+                        args,
+                        lanes: lanes_of(m.value_type(d.results[0])),
+                        dst: self.def(d.results[0]),
+                    }
+                }
+                other => {
+                    return Err(self.err(op, format!("'{other}' cannot appear in a loop kernel")))
+                }
+            };
+            nodes.push(node);
+        }
+        Ok(nodes)
+    }
+}
+
+impl CompiledKernel {
+    /// Compiles `loop.kernel` op `kernel`.
+    pub fn compile(m: &Module, kernel: OpId) -> Result<CompiledKernel, String> {
+        let d = m.op(kernel);
+        if d.name != "loop.kernel" || d.regions.len() != 1 {
+            return Err(format!("'{}' is not a loop.kernel", d.name));
+        }
+        let entry = *m
+            .region(d.regions[0])
+            .blocks
+            .first()
+            .ok_or("the kernel has no body")?;
+        let mut c = Compiler {
+            m,
+            regs: HashMap::new(),
+            next: 0,
+            buffers: HashMap::new(),
+            infos: Vec::new(),
+        };
+        for &a in &m.block(entry).args {
+            c.add_buffer(a)?;
+        }
+        let num_args = c.infos.len();
+        let body = c.block(entry)?;
+        Ok(CompiledKernel {
+            body,
+            num_regs: c.next,
+            buffers: c.infos,
+            num_args,
+        })
+    }
+
+    /// The buffer types the kernel is dispatched on.
+    pub fn argument_types(&self) -> Vec<TensorType> {
+        self.buffers[..self.num_args]
+            .iter()
+            .map(|b| b.ty.clone())
+            .collect()
+    }
+
+    /// Runs the kernel once with its arguments at `bindings` in `memories`.
+    pub fn run(
+        &self,
+        m: &Module,
+        memories: &mut [Vec<u8>],
+        bindings: &[Binding],
+    ) -> Result<(), String> {
+        if bindings.len() != self.num_args {
+            return Err(format!(
+                "the kernel takes {} buffers, {} were bound",
+                self.num_args,
+                bindings.len()
+            ));
+        }
+        for (i, (b, info)) in bindings.iter().zip(&self.buffers).enumerate() {
+            let need = info.ty.shape.numel() * info.elem_size;
+            let have = memories.get(b.memory).map_or(0, |mem| mem.len());
+            if b.offset + need > have {
+                return Err(format!(
+                    "buffer #{i} ({}) at byte {} does not fit its memory of {have} bytes",
+                    Type::MemRef(info.ty.clone()),
+                    b.offset
+                ));
+            }
+        }
+        // Scratch buffers get memories of their own after the caller's.
+        let mut scratch: Vec<Vec<u8>> = self.buffers[self.num_args..]
+            .iter()
+            .map(|b| vec![0u8; b.ty.shape.numel() * b.elem_size])
+            .collect();
+        let mut places: Vec<Binding> = bindings.to_vec();
+        for i in 0..scratch.len() {
+            places.push(Binding {
+                memory: memories.len() + i,
+                offset: 0,
+            });
+        }
+        let mut st = State {
+            m,
+            regs: vec![Scalar::B(false); self.num_regs],
+            memories,
+            scratch: &mut scratch,
+            places: &places,
+            buffers: &self.buffers,
+        };
+        st.exec(&self.body)
+    }
+}
+
+struct State<'a> {
+    m: &'a Module,
+    regs: Vec<Scalar>,
+    memories: &'a mut [Vec<u8>],
+    scratch: &'a mut [Vec<u8>],
+    places: &'a [Binding],
+    buffers: &'a [BufInfo],
+}
+
+impl State<'_> {
+    fn memory(&mut self, mem: usize) -> &mut Vec<u8> {
+        let n = self.memories.len();
+        if mem < n {
+            &mut self.memories[mem]
+        } else {
+            &mut self.scratch[mem - n]
+        }
+    }
+
+    /// The byte position of element `idx` (+ `lanes` along the last dimension), checked.
+    fn address(
+        &self,
+        op: OpId,
+        buf: usize,
+        idx: &[usize],
+        lanes: usize,
+    ) -> Result<(usize, usize), String> {
+        let info = &self.buffers[buf];
+        let dims = info.ty.shape.dims();
+        let mut linear = 0usize;
+        for (k, (&r, &stride)) in idx.iter().zip(&info.strides).enumerate() {
+            let i = match self.regs[r] {
+                Scalar::I(v, _) => v,
+                _ => -1,
+            };
+            let extent = if k + 1 == dims.len() { lanes as i64 } else { 1 };
+            if i < 0 || i + extent > dims[k] as i64 {
+                let shown: Vec<String> = idx
+                    .iter()
+                    .map(|&r| match self.regs[r] {
+                        Scalar::I(v, _) => v.to_string(),
+                        _ => "?".into(),
+                    })
+                    .collect();
+                return Err(format!(
+                    "{}: '{}': index [{}] is out of bounds of {}",
+                    op_location(self.m, op),
+                    self.m.op(op).name,
+                    shown.join(", "),
+                    Type::MemRef(info.ty.clone())
+                ));
+            }
+            linear += i as usize * stride;
+        }
+        let place = self.places[buf];
+        Ok((place.memory, place.offset + linear * info.elem_size))
+    }
+
+    fn exec(&mut self, nodes: &[Node]) -> Result<(), String> {
+        for node in nodes {
+            match node {
+                Node::For {
+                    iv,
+                    lower,
+                    upper,
+                    step,
+                    body,
+                } => {
+                    let mut i = *lower;
+                    while i < *upper {
+                        self.regs[*iv] = Scalar::I(i, ElementType::I64);
+                        self.exec(body)?;
+                        i += step;
+                    }
+                }
+                Node::Apply {
+                    dst,
+                    terms,
+                    constant,
+                } => {
+                    let mut v = *constant;
+                    for &(r, c) in terms {
+                        if let Scalar::I(x, _) = self.regs[r] {
+                            v += x * c;
+                        }
+                    }
+                    self.regs[*dst] = Scalar::I(v, ElementType::I64);
+                }
+                Node::Load {
+                    op,
+                    dst,
+                    buf,
+                    idx,
+                    lanes,
+                } => {
+                    let (mem, at) = self.address(*op, *buf, idx, *lanes)?;
+                    let info = &self.buffers[*buf];
+                    let (elem, size) = (info.ty.elem, info.elem_size);
+                    for l in 0..*lanes {
+                        let start = at + l * size;
+                        let v = read_scalar(elem, &self.memory(mem)[start..start + size]);
+                        self.regs[dst + l] = v;
+                    }
+                }
+                Node::Store {
+                    op,
+                    src,
+                    buf,
+                    idx,
+                    lanes,
+                } => {
+                    let (mem, at) = self.address(*op, *buf, idx, *lanes)?;
+                    let info = &self.buffers[*buf];
+                    let (elem, size) = (info.ty.elem, info.elem_size);
+                    for l in 0..*lanes {
+                        let v = self.regs[src + l];
+                        let start = at + l * size;
+                        write_scalar(elem, v, &mut self.memory(mem)[start..start + size]);
+                    }
+                }
+                Node::Broadcast { dst, src, lanes } => {
+                    let v = self.regs[*src];
+                    for l in 0..*lanes {
+                        self.regs[dst + l] = v;
+                    }
+                }
+                Node::Arith {
+                    op,
+                    f,
+                    args,
+                    dst,
+                    lanes,
+                } => {
+                    for l in 0..*lanes {
+                        let r = f
+                            .apply(
+                                self.regs[args[0] + l],
+                                self.regs[args[1] + l],
+                                self.regs[args[2] + l],
+                            )
+                            .map_err(|e| {
+                                format!(
+                                    "{}: '{}': {e}",
+                                    op_location(self.m, *op),
+                                    self.m.op(*op).name
+                                )
+                            })?;
+                        self.regs[dst + l] = r;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Evaluates a tensor-level `loop.dispatch`: the kernel runs on the operands' bytes and on
+/// zeroed result buffers.
+pub fn eval_dispatch(
+    m: &Module,
+    op: OpId,
+    inputs: &[&crate::tensor::Tensor],
+) -> Result<Vec<crate::tensor::Tensor>, String> {
+    let kernel = super::dispatched_kernel(m, op)?;
+    let compiled = CompiledKernel::compile(m, kernel)?;
+    let d = m.op(op);
+    let out_types: Vec<TensorType> = d
+        .results
+        .iter()
+        .map(|&r| m.tensor_type(r).cloned())
+        .collect::<Result<_, _>>()?;
+    let mut memories: Vec<Vec<u8>> = inputs.iter().map(|t| t.to_le_bytes()).collect();
+    memories.extend(
+        out_types
+            .iter()
+            .map(|t| vec![0u8; t.shape.numel() * t.elem.size_bytes()]),
+    );
+    let bindings: Vec<Binding> = (0..memories.len())
+        .map(|memory| Binding { memory, offset: 0 })
+        .collect();
+    compiled.run(m, &mut memories, &bindings)?;
+    memories
+        .drain(inputs.len()..)
+        .zip(&out_types)
+        .map(|(bytes, t)| crate::tensor::Tensor::from_le_bytes(t.elem, t.shape.clone(), &bytes))
+        .collect()
+}

@@ -1,0 +1,384 @@
+//! The `loop` dialect: explicit loops over buffers, what back ends translate.
+//!
+//! ```text
+//! "loop.kernel"() ({
+//! ^bb0(%a: memref<64x32xf32>, %b: memref<64x32xf32>):
+//!   "loop.for"() ({
+//!   ^bb0(%i: index):
+//!     "loop.for"() ({
+//!     ^bb0(%j: index):
+//!       %x = "loop.vload"(%a, %i, %j) : (memref<64x32xf32>, index, index) -> vector<8xf32>
+//!       %y = "kernel.exp"(%x) : (vector<8xf32>) -> vector<8xf32>
+//!       "loop.vstore"(%y, %b, %i, %j) : (vector<8xf32>, memref<64x32xf32>, index, index) -> ()
+//!     }) {iterator = "parallel", lower = 0, step = 8, upper = 32} : () -> ()
+//!   }) {grid = 0, iterator = "parallel", lower = 0, step = 1, upper = 64} : () -> ()
+//! }) {sym_name = "k0"} : () -> ()
+//! ```
+//!
+//! - `loop.kernel @name`: a module-level kernel; its block arguments are the buffers it is
+//!   dispatched on (inputs, then outputs), its body runs once per dispatch.
+//! - `loop.for`: a counted loop with constant bounds; `iterator` says whether iterations
+//!   are independent (`parallel`) or accumulate (`reduction`); `grid = k` marks a parallel
+//!   loop whose iterations are the workgroups of grid axis k: the host dispatches one
+//!   workgroup per iteration, the CPU runtime spreads them over threads, Vulkan runs them
+//!   as workgroups.
+//! - `loop.apply`: affine index arithmetic (`map` over the index operands).
+//! - `loop.load`/`loop.store`: one element at an index; `loop.vload`/`loop.vstore`: as many
+//!   consecutive elements of the last dimension as the vector has lanes; `loop.broadcast`:
+//!   a scalar in every lane.
+//! - `loop.alloca`: kernel-local scratch, alive for one dispatch.
+//! - `loop.dispatch`: before bufferization, a tensor-level call of a kernel in a function:
+//!   `%r = "loop.dispatch"(%a) {kernel = "k0"} : (tensor<..>) -> tensor<..>` runs `k0` on
+//!   the operands' buffers and fresh result buffers.
+//! - Arithmetic is the scalar op set shared with kernel bodies (`kernel.add`, `kernel.exp`,
+//!   ...), which applies lane by lane to vectors — as MLIR's `arith` serves both linalg
+//!   bodies and scf loops.
+//!
+//! Buffers are contiguous and row-major, so an index addresses element
+//! `sum(index[k] * stride[k])`.
+
+pub mod interp;
+
+use crate::affine::AffineMap;
+use crate::attr::Attribute;
+use crate::module::{Module, OpId};
+use crate::types::{TensorType, Type};
+use crate::verify::{DialectRegistry, OpDefinition};
+
+/// Registers the loop dialect's ops.
+pub fn register(r: &mut DialectRegistry) {
+    for (name, verify) in [
+        (
+            "loop.kernel",
+            verify_kernel as fn(&Module, OpId) -> Result<(), String>,
+        ),
+        ("loop.for", verify_for),
+        ("loop.apply", verify_apply),
+        ("loop.load", verify_access),
+        ("loop.store", verify_access),
+        ("loop.vload", verify_access),
+        ("loop.vstore", verify_access),
+        ("loop.broadcast", verify_broadcast),
+        ("loop.alloca", verify_alloca),
+        ("loop.dispatch", verify_dispatch),
+    ] {
+        r.register(OpDefinition {
+            name,
+            verify,
+            infer: None,
+        });
+    }
+}
+
+/// How a loop's iterations relate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoopKind {
+    Parallel,
+    Reduction,
+}
+
+/// The bounds and marks of a `loop.for`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForLoop {
+    pub lower: i64,
+    pub upper: i64,
+    pub step: i64,
+    pub kind: LoopKind,
+    /// The workgroup grid axis this loop is mapped to.
+    pub grid: Option<u32>,
+}
+
+impl ForLoop {
+    /// Reads the loop attributes of `op`.
+    pub fn of(m: &Module, op: OpId) -> Result<ForLoop, String> {
+        let d = m.op(op);
+        let int = |k: &str| match d.attrs.get(k) {
+            Some(Attribute::Int(v)) => Ok(*v),
+            _ => Err(format!("loop.for needs an integer '{k}'")),
+        };
+        let kind = match d.attrs.get("iterator") {
+            Some(Attribute::String(s)) if s == "parallel" => LoopKind::Parallel,
+            Some(Attribute::String(s)) if s == "reduction" => LoopKind::Reduction,
+            _ => return Err("loop.for needs iterator = \"parallel\" or \"reduction\"".into()),
+        };
+        let grid = match d.attrs.get("grid") {
+            None => None,
+            Some(Attribute::Int(g)) if (0..3).contains(g) => Some(*g as u32),
+            Some(_) => return Err("'grid' must be a grid axis 0, 1 or 2".into()),
+        };
+        let l = ForLoop {
+            lower: int("lower")?,
+            upper: int("upper")?,
+            step: int("step")?,
+            kind,
+            grid,
+        };
+        if l.step <= 0 || l.lower > l.upper {
+            return Err(format!(
+                "loop.for needs step > 0 and lower <= upper, got [{}, {}) step {}",
+                l.lower, l.upper, l.step
+            ));
+        }
+        if grid.is_some() && kind != LoopKind::Parallel {
+            return Err("only parallel loops map to the workgroup grid".into());
+        }
+        Ok(l)
+    }
+
+    /// The number of iterations.
+    pub fn trip_count(&self) -> i64 {
+        (self.upper - self.lower + self.step - 1) / self.step
+    }
+
+    /// The attributes that spell this loop.
+    pub fn attrs(&self) -> Vec<(&'static str, Attribute)> {
+        let mut v = vec![
+            ("lower", Attribute::Int(self.lower)),
+            ("upper", Attribute::Int(self.upper)),
+            ("step", Attribute::Int(self.step)),
+            (
+                "iterator",
+                Attribute::String(
+                    match self.kind {
+                        LoopKind::Parallel => "parallel",
+                        LoopKind::Reduction => "reduction",
+                    }
+                    .into(),
+                ),
+            ),
+        ];
+        if let Some(g) = self.grid {
+            v.push(("grid", Attribute::Int(g as i64)));
+        }
+        v
+    }
+}
+
+fn single_block(m: &Module, op: OpId) -> Result<crate::module::BlockId, String> {
+    let d = m.op(op);
+    match d.regions.as_slice() {
+        [r] => match m.region(*r).blocks.as_slice() {
+            [b] => Ok(*b),
+            _ => Err(format!("'{}' has one block", d.name)),
+        },
+        _ => Err(format!("'{}' has one region", d.name)),
+    }
+}
+
+fn verify_kernel(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    if m.block(m.body()).ops.iter().all(|&o| o != op) {
+        return Err("loop.kernel must be at the top level of the module".into());
+    }
+    match d.attrs.get("sym_name") {
+        Some(Attribute::String(s)) if !s.is_empty() => {}
+        _ => return Err("loop.kernel needs a 'sym_name'".into()),
+    }
+    if !d.operands.is_empty() || !d.results.is_empty() {
+        return Err("loop.kernel takes no operands and has no results".into());
+    }
+    let block = single_block(m, op)?;
+    for &a in &m.block(block).args {
+        if m.value_type(a).as_memref().is_none() {
+            return Err(format!(
+                "kernel arguments are buffers, found {}",
+                m.value_type(a)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn verify_for(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    ForLoop::of(m, op)?;
+    if !d.operands.is_empty() || !d.results.is_empty() {
+        return Err("loop.for takes no operands and has no results".into());
+    }
+    let block = single_block(m, op)?;
+    match m.block(block).args.as_slice() {
+        [iv] if *m.value_type(*iv) == Type::Index => Ok(()),
+        _ => Err("loop.for's body has one index argument".into()),
+    }
+}
+
+/// The affine map of a `loop.apply`.
+pub fn apply_map(m: &Module, op: OpId) -> Result<&AffineMap, String> {
+    match m.op(op).attrs.get("map") {
+        Some(Attribute::AffineMap(map)) => Ok(map),
+        _ => Err("loop.apply needs an affine 'map'".into()),
+    }
+}
+
+fn verify_apply(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let map = apply_map(m, op)?;
+    if map.num_dims as usize != d.operands.len() || map.results.len() != 1 {
+        return Err(format!(
+            "map {map} must take {} dimensions and give one result",
+            d.operands.len()
+        ));
+    }
+    let all_index = d
+        .operands
+        .iter()
+        .chain(&d.results)
+        .all(|&v| *m.value_type(v) == Type::Index);
+    if !all_index || d.results.len() != 1 {
+        return Err("loop.apply maps index operands to one index".into());
+    }
+    Ok(())
+}
+
+/// The parts of a load or store: (value position, buffer position, first index position).
+fn access_layout(name: &str) -> (Option<usize>, usize) {
+    match name {
+        "loop.store" | "loop.vstore" => (Some(0), 1),
+        _ => (None, 0),
+    }
+}
+
+/// The buffer type of a load or store.
+pub fn access_buffer(m: &Module, op: OpId) -> Result<&TensorType, String> {
+    let d = m.op(op);
+    let (_, b) = access_layout(&d.name);
+    d.operands
+        .get(b)
+        .and_then(|&v| m.value_type(v).as_memref())
+        .ok_or_else(|| format!("'{}' needs a buffer operand", d.name))
+}
+
+fn verify_access(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let (value_at, b) = access_layout(&d.name);
+    let buf = access_buffer(m, op)?;
+    let indices = &d.operands[b + 1..];
+    if indices.len() != buf.shape.rank() || indices.iter().any(|&i| *m.value_type(i) != Type::Index)
+    {
+        return Err(format!(
+            "'{}' needs {} index operands for {}",
+            d.name,
+            buf.shape.rank(),
+            Type::MemRef(buf.clone())
+        ));
+    }
+    let value_ty = match value_at {
+        Some(i) => {
+            if !d.results.is_empty() {
+                return Err(format!("'{}' has no results", d.name));
+            }
+            m.value_type(d.operands[i]).clone()
+        }
+        None => match d.results.as_slice() {
+            [r] => m.value_type(*r).clone(),
+            _ => return Err(format!("'{}' has one result", d.name)),
+        },
+    };
+    let vector = d.name.starts_with("loop.v");
+    let ok = match value_ty {
+        Type::Scalar(e) => !vector && e == buf.elem,
+        Type::Vector(n, e) => vector && e == buf.elem && buf.shape.rank() > 0 && n >= 1,
+        _ => false,
+    };
+    if !ok {
+        return Err(format!(
+            "'{}' moves {} {}s of {}",
+            d.name,
+            if vector { "vector" } else { "scalar" },
+            buf.elem,
+            Type::MemRef(buf.clone())
+        ));
+    }
+    Ok(())
+}
+
+fn verify_broadcast(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    match (d.operands.as_slice(), d.results.as_slice()) {
+        ([a], [r]) => match (m.value_type(*a), m.value_type(*r)) {
+            (Type::Scalar(e), Type::Vector(_, f)) if e == f => Ok(()),
+            _ => Err("loop.broadcast takes a scalar to a vector of its type".into()),
+        },
+        _ => Err("loop.broadcast has one operand and one result".into()),
+    }
+}
+
+fn verify_alloca(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    match (d.operands.as_slice(), d.results.as_slice()) {
+        ([], [r]) if m.value_type(*r).as_memref().is_some() => Ok(()),
+        _ => Err("loop.alloca takes nothing and gives one buffer".into()),
+    }
+}
+
+/// The `loop.kernel` named `name`.
+pub fn find_kernel(m: &Module, name: &str) -> Option<OpId> {
+    m.block(m.body()).ops.iter().copied().find(|&op| {
+        let d = m.op(op);
+        d.name == "loop.kernel"
+            && matches!(d.attrs.get("sym_name"), Some(Attribute::String(s)) if s == name)
+    })
+}
+
+/// The workgroup count along each grid axis: the trip counts of the loops marked `grid`.
+pub fn grid_size(m: &Module, kernel: OpId) -> Result<[i64; 3], String> {
+    let mut grid = [1i64; 3];
+    let mut stack = vec![kernel];
+    while let Some(op) = stack.pop() {
+        let d = m.op(op);
+        if d.name == "loop.for" {
+            let l = ForLoop::of(m, op)?;
+            if let Some(g) = l.grid {
+                grid[g as usize] *= l.trip_count();
+            }
+        }
+        for &r in &d.regions {
+            for &b in &m.region(r).blocks {
+                stack.extend(m.block(b).ops.iter().copied());
+            }
+        }
+    }
+    Ok(grid)
+}
+
+/// The kernel a `loop.dispatch` or `host.dispatch` calls.
+pub fn dispatched_kernel(m: &Module, op: OpId) -> Result<OpId, String> {
+    match m.op(op).attrs.get("kernel") {
+        Some(Attribute::String(name)) => {
+            find_kernel(m, name).ok_or_else(|| format!("no loop.kernel named '{name}'"))
+        }
+        _ => Err(format!("'{}' needs a string 'kernel'", m.op(op).name)),
+    }
+}
+
+/// The buffer types of a kernel's arguments.
+pub fn kernel_argument_types(m: &Module, kernel: OpId) -> Vec<Type> {
+    let d = m.op(kernel);
+    d.regions
+        .first()
+        .and_then(|&r| m.region(r).blocks.first())
+        .map(|&b| {
+            m.block(b)
+                .args
+                .iter()
+                .map(|&a| m.value_type(a).clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn verify_dispatch(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let kernel = dispatched_kernel(m, op)?;
+    let mut expected = Vec::new();
+    for &v in d.operands.iter().chain(&d.results) {
+        match m.value_type(v) {
+            Type::Tensor(t) => expected.push(Type::MemRef(t.clone())),
+            other => return Err(format!("loop.dispatch works on tensors, found {other}")),
+        }
+    }
+    if kernel_argument_types(m, kernel) != expected {
+        return Err("the kernel's buffers do not match the operand and result types".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! Lowering `kernel.generic` to `loop.kernel`s over buffers, following each kernel's
+//! [`Schedule`] (the untiled one when the `tile` pass has not run).
+//!
+//! Each kernel becomes a module-level `loop.kernel` whose arguments are its inputs' and
+//! results' buffers, and the function calls it with `loop.dispatch`. Inside the kernel:
+//! grid loops over workgroup tiles; for kernels with reductions, a nest storing the initial
+//! values of the workgroup's results; then the cache-tile and point loops, whose body loads
+//! each input at its indexing map, loads each result's running value (reductions) or takes
+//! its initial value (all-parallel kernels), runs the scalar body and stores what it yields.
+
+use std::collections::HashMap;
+use strata_ir::kernel::{Generic, IteratorKind, Schedule};
+use strata_ir::loops::{ForLoop, LoopKind};
+use strata_ir::module::BlockId;
+use strata_ir::{
+    AffineExpr, AffineMap, Attribute, ElementType, Module, OpId, OpSpec, Type, ValueId,
+};
+
+/// Lowers every `kernel.generic` of every function to a `loop.kernel` and a `loop.dispatch`.
+pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, String> {
+    let mut out = m.clone();
+    let funcs: Vec<_> = out.functions().collect();
+    let mut counter = 0usize;
+    for f in funcs {
+        let block = f.entry_block(&out);
+        let fname = f.name(&out).to_string();
+        let generics: Vec<OpId> = out
+            .block(block)
+            .ops
+            .iter()
+            .copied()
+            .filter(|&op| out.op(op).name == "kernel.generic")
+            .collect();
+        for op in generics {
+            let name = format!("{fname}_k{counter}");
+            counter += 1;
+            build_kernel(&mut out, op, &name)
+                .map_err(|e| format!("{}: {e}", strata_ir::verify::op_location(m, op)))?;
+            let d = out.op(op).clone();
+            let result_types: Vec<Type> = d
+                .results
+                .iter()
+                .map(|&r| out.value_type(r).clone())
+                .collect();
+            let call = out.create_op(
+                OpSpec::new("loop.dispatch")
+                    .operands(d.operands.iter().copied())
+                    .results(result_types)
+                    .attr("kernel", Attribute::String(name))
+                    .loc(d.loc.clone()),
+            );
+            out.insert_op_before(block, op, call);
+            let new_results = out.results(call).to_vec();
+            for (&old, &new) in d.results.iter().zip(&new_results) {
+                out.replace_all_uses(old, new);
+            }
+            out.erase_op(op);
+        }
+    }
+    Ok(out)
+}
+
+/// Appends `loop.for` to `block`; returns its body and induction variable.
+pub fn add_for(m: &mut Module, block: BlockId, l: ForLoop) -> (OpId, BlockId, ValueId) {
+    let region = m.new_region();
+    let body = m.append_block(region, &[Type::Index]);
+    let mut spec = OpSpec::new("loop.for");
+    for (k, v) in l.attrs() {
+        spec = spec.attr(k, v);
+    }
+    spec.regions = vec![region];
+    let op = m.append_op(block, spec);
+    let iv = m.block(body).args[0];
+    (op, body, iv)
+}
+
+/// Each domain dimension as a sum of scaled induction variables.
+type Contrib = Vec<Vec<(ValueId, i64)>>;
+
+/// The index value of `e` (over domain dimensions): an induction variable itself when the
+/// expression is one, else a `loop.apply`.
+fn index_value(m: &mut Module, block: BlockId, e: &AffineExpr, contrib: &Contrib) -> ValueId {
+    let mut operands: Vec<ValueId> = Vec::new();
+    let mut terms: Vec<(u32, i64)> = Vec::new();
+    for &(d, c) in &e.terms {
+        for &(iv, scale) in &contrib[d as usize] {
+            let k = match operands.iter().position(|&o| o == iv) {
+                Some(k) => k,
+                None => {
+                    operands.push(iv);
+                    operands.len() - 1
+                }
+            };
+            terms.push((k as u32, c * scale));
+        }
+    }
+    let expr = AffineExpr::linear(terms, e.constant);
+    if expr.constant == 0 && expr.terms.len() == 1 && expr.terms[0].1 == 1 {
+        return operands[expr.terms[0].0 as usize];
+    }
+    let map = AffineMap {
+        num_dims: operands.len() as u32,
+        results: vec![expr],
+    };
+    let op = m.append_op(
+        block,
+        OpSpec::new("loop.apply")
+            .operands(operands)
+            .results([Type::Index])
+            .attr("map", Attribute::AffineMap(map)),
+    );
+    m.result(op)
+}
+
+fn indices(m: &mut Module, block: BlockId, map: &AffineMap, contrib: &Contrib) -> Vec<ValueId> {
+    map.results
+        .iter()
+        .map(|e| index_value(m, block, e, contrib))
+        .collect()
+}
+
+fn constant(m: &mut Module, block: BlockId, value: f64, elem: ElementType) -> ValueId {
+    let attr = if elem.is_float() {
+        Attribute::Float(value, elem)
+    } else if elem == ElementType::Bool {
+        Attribute::Bool(value != 0.0)
+    } else {
+        Attribute::Int(value as i64)
+    };
+    let op = m.append_op(
+        block,
+        OpSpec::new("kernel.constant")
+            .results([Type::Scalar(elem)])
+            .attr("value", attr),
+    );
+    m.result(op)
+}
+
+fn elem_of(m: &Module, v: ValueId) -> Result<ElementType, String> {
+    Ok(m.tensor_type(v)?.elem)
+}
+
+/// Builds `loop.kernel @name` for `kernel.generic` op `op` and appends it to the module.
+fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
+    let g = Generic::of(m, op)?;
+    let schedule = match Schedule::of(m, op)? {
+        Some(s) => s,
+        None => Schedule::untiled(&g),
+    };
+    schedule.check(&g)?;
+    let d = m.op(op).clone();
+    let n_in = d.operands.len();
+    let arg_types: Vec<Type> = d
+        .operands
+        .iter()
+        .chain(&d.results)
+        .map(|&v| m.tensor_type(v).map(|t| Type::MemRef(t.clone())))
+        .collect::<Result<_, _>>()?;
+    let region = m.new_region();
+    let entry = m.append_block(region, &arg_types);
+    let buffers = m.block(entry).args.clone();
+    let n = g.domain.len();
+    let has_reduction = g.iterators.contains(&IteratorKind::Reduction);
+    let kind = |dim: usize| match g.iterators[dim] {
+        IteratorKind::Parallel => LoopKind::Parallel,
+        IteratorKind::Reduction => LoopKind::Reduction,
+    };
+    let simple = |upper: usize, k: LoopKind| ForLoop {
+        lower: 0,
+        upper: upper as i64,
+        step: 1,
+        kind: k,
+        grid: None,
+    };
+
+    // Grid loops, x innermost.
+    let mut contrib: Contrib = vec![Vec::new(); n];
+    let mut block = entry;
+    let grid_dims: Vec<usize> = (0..n).filter(|&k| schedule.grid_tiles[k] > 0).collect();
+    for (i, &dim) in grid_dims.iter().enumerate() {
+        let tile = schedule.grid_tiles[dim];
+        let mut l = simple(g.domain[dim] / tile, LoopKind::Parallel);
+        l.grid = Some((grid_dims.len() - 1 - i) as u32);
+        let (_, body, iv) = add_for(m, block, l);
+        contrib[dim].push((iv, tile as i64));
+        block = body;
+    }
+
+    let results_elems: Vec<ElementType> = d
+        .results
+        .iter()
+        .map(|&r| elem_of(m, r))
+        .collect::<Result<_, _>>()?;
+
+    if has_reduction {
+        let mut init_contrib = contrib.clone();
+        let mut b = block;
+        for &dim in &schedule.loop_order {
+            if g.iterators[dim] == IteratorKind::Parallel {
+                let (_, body, iv) = add_for(
+                    m,
+                    b,
+                    simple(schedule.workgroup_extent(&g, dim), LoopKind::Parallel),
+                );
+                init_contrib[dim].push((iv, 1));
+                b = body;
+            }
+        }
+        for (r, &elem) in results_elems.iter().enumerate() {
+            let c = constant(m, b, g.inits[r], elem);
+            let idx = indices(m, b, &g.maps[n_in + r], &init_contrib);
+            m.append_op(
+                b,
+                OpSpec::new("loop.store").operands([c, buffers[n_in + r]].into_iter().chain(idx)),
+            );
+        }
+    }
+
+    // Cache-tile loops, then point loops.
+    for &dim in &schedule.loop_order {
+        let tile = schedule.cache_tiles[dim];
+        if tile > 0 {
+            let (_, body, iv) = add_for(
+                m,
+                block,
+                simple(schedule.workgroup_extent(&g, dim) / tile, kind(dim)),
+            );
+            contrib[dim].push((iv, tile as i64));
+            block = body;
+        }
+    }
+    for &dim in &schedule.loop_order {
+        let extent = match schedule.cache_tiles[dim] {
+            0 => schedule.workgroup_extent(&g, dim),
+            t => t,
+        };
+        let (_, body, iv) = add_for(m, block, simple(extent, kind(dim)));
+        contrib[dim].push((iv, 1));
+        block = body;
+    }
+
+    // The body: loads, scalar ops, stores.
+    let mut map: HashMap<ValueId, ValueId> = HashMap::new();
+    let src_block = m.region(d.regions[0]).blocks[0];
+    let src_args = m.block(src_block).args.clone();
+    for i in 0..n_in {
+        let idx = indices(m, block, &g.maps[i], &contrib);
+        let elem = elem_of(m, d.operands[i])?;
+        let load = m.append_op(
+            block,
+            OpSpec::new("loop.load")
+                .operands([buffers[i]].into_iter().chain(idx))
+                .results([Type::Scalar(elem)]),
+        );
+        map.insert(src_args[i], m.result(load));
+    }
+    let mut out_indices = Vec::new();
+    for (r, &elem) in results_elems.iter().enumerate() {
+        let idx = indices(m, block, &g.maps[n_in + r], &contrib);
+        let current = if has_reduction {
+            let load = m.append_op(
+                block,
+                OpSpec::new("loop.load")
+                    .operands([buffers[n_in + r]].into_iter().chain(idx.iter().copied()))
+                    .results([Type::Scalar(elem)]),
+            );
+            m.result(load)
+        } else {
+            constant(m, block, g.inits[r], elem)
+        };
+        map.insert(src_args[n_in + r], current);
+        out_indices.push(idx);
+    }
+    let body_ops = m.block(src_block).ops.clone();
+    for bop in body_ops {
+        let bd = m.op(bop).clone();
+        let operands = bd
+            .operands
+            .iter()
+            .map(|v| {
+                map.get(v)
+                    .copied()
+                    .ok_or_else(|| format!("'{}' in the body uses an outside value", bd.name))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if bd.name == "kernel.yield" {
+            for (r, (&v, idx)) in operands.iter().zip(&out_indices).enumerate() {
+                m.append_op(
+                    block,
+                    OpSpec::new("loop.store").operands(
+                        [v, buffers[n_in + r]]
+                            .into_iter()
+                            .chain(idx.iter().copied()),
+                    ),
+                );
+            }
+            break;
+        }
+        let mut spec = OpSpec::new(bd.name.clone())
+            .operands(operands)
+            .results(bd.results.iter().map(|&r| m.value_type(r).clone()));
+        spec.attrs = bd.attrs.clone();
+        let new = m.append_op(block, spec);
+        for (&old, &newv) in bd.results.iter().zip(m.results(new).to_vec().iter()) {
+            map.insert(old, newv);
+        }
+    }
+    let body = m.body();
+    let mut spec = OpSpec::new("loop.kernel").attr("sym_name", Attribute::String(name.into()));
+    spec.regions = vec![region];
+    m.append_op(body, spec);
+    Ok(())
+}
