@@ -187,6 +187,9 @@ fn unsupported_or_failed(e: ImportError) -> Outcome {
     }
 }
 
+/// The phrase a pass uses for an op it has no lowering for.
+pub const NOT_LOWERED: &str = "has no lowering to loops";
+
 /// How the runner executes each model.
 #[derive(Clone, Debug, Default)]
 pub enum Mode {
@@ -198,6 +201,10 @@ pub enum Mode {
     /// Import, lower graph ops to kernel ops, fuse elementwise producers, then the
     /// interpreter (both dialects).
     Kernel,
+    /// Import, run a pass pipeline (`strata opt --pipeline` syntax), then the interpreter
+    /// of whatever level it ends at. Cases whose ops have no lowering along the pipeline
+    /// are reported unsupported, with the op named.
+    Pipeline(String),
 }
 
 /// Runs one case folder.
@@ -303,6 +310,17 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             },
             Err(e) => return Outcome::Failed(format!("lowering failed: {e}")),
         },
+        Mode::Pipeline(text) => {
+            let passes = match strata_passes::pipeline::parse_pipeline(text) {
+                Ok(p) => p,
+                Err(e) => return Outcome::Failed(format!("bad pipeline: {e}")),
+            };
+            match strata_passes::pipeline::run_pipeline(&module, &passes, false) {
+                Ok((m, _)) => m,
+                Err(e) if e.contains(NOT_LOWERED) => return Outcome::Unsupported(e),
+                Err(e) => return Outcome::Failed(e),
+            }
+        }
     };
     let args: Vec<Tensor> = input_names
         .iter()

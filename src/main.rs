@@ -105,6 +105,10 @@ enum Command {
         /// Lower graph ops to the kernel dialect before running.
         #[arg(long)]
         kernel: bool,
+        /// Run this pass pipeline on each model before running it, e.g. the full
+        /// "lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,vectorize{target=cpu},bufferize".
+        #[arg(long)]
+        pipeline: Option<String>,
     },
 }
 
@@ -313,9 +317,13 @@ fn main_inner(cli: Cli) -> Result<bool> {
             verbose,
             opt,
             kernel,
+            pipeline,
         } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
             let mode = match opt {
+                _ if pipeline.is_some() => {
+                    strata::conformance::Mode::Pipeline(pipeline.unwrap_or_default())
+                }
                 Some(t) => strata::conformance::Mode::Optimized(
                     strata::passes::egraph::Target::by_name(&t).map_err(anyhow::Error::msg)?,
                 ),

@@ -32,6 +32,7 @@
 pub mod affine;
 pub mod attr;
 pub mod graph;
+pub mod host;
 pub mod interp;
 pub mod kernel;
 pub mod loops;

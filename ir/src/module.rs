@@ -509,13 +509,31 @@ impl Function {
             .collect()
     }
 
-    /// Names of the inputs (`strata.name` in `arg_attrs`, else `input<i>`).
-    pub fn input_names(self, m: &Module) -> Vec<String> {
-        self.names(m, "arg_attrs", self.arguments(m).len(), "input")
+    /// How many arguments are inputs: all of them, except in host programs, whose trailing
+    /// arguments are the caller's output buffers.
+    pub fn num_inputs(self, m: &Module) -> usize {
+        let n = self.arguments(m).len();
+        match m.op(self.0).attrs.get(crate::host::NUM_INPUTS_ATTR) {
+            Some(Attribute::Int(k)) if *k >= 0 => (*k as usize).min(n),
+            _ => n,
+        }
     }
 
-    /// Names of the outputs (`strata.name` in `res_attrs`, else `output<i>`).
+    /// Names of the inputs (`strata.name` in `arg_attrs`, else `input<i>`).
+    pub fn input_names(self, m: &Module) -> Vec<String> {
+        let mut names = self.names(m, "arg_attrs", self.arguments(m).len(), "input");
+        names.truncate(self.num_inputs(m));
+        names
+    }
+
+    /// Names of the outputs (`strata.name` in `res_attrs`, else `output<i>`; for host
+    /// programs, the names of the output buffer arguments).
     pub fn output_names(self, m: &Module) -> Vec<String> {
+        let n_args = self.arguments(m).len();
+        let n_in = self.num_inputs(m);
+        if n_in < n_args {
+            return self.names(m, "arg_attrs", n_args, "output").split_off(n_in);
+        }
         self.names(m, "res_attrs", self.returned_values(m).len(), "output")
     }
 }

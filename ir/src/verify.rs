@@ -54,6 +54,7 @@ impl DialectRegistry {
         crate::graph::register(&mut r);
         crate::kernel::register(&mut r);
         crate::loops::register(&mut r);
+        crate::host::register(&mut r);
         r
     }
 

@@ -25,6 +25,7 @@ pub enum Pass {
     LowerToKernel,
     Fuse,
     LowerToLoops,
+    Bufferize,
 }
 
 impl Pass {
@@ -38,6 +39,7 @@ impl Pass {
             Pass::LowerToKernel => "lower-to-kernel".into(),
             Pass::Fuse => "fuse".into(),
             Pass::LowerToLoops => "lower-to-loops".into(),
+            Pass::Bufferize => "bufferize".into(),
         }
     }
 
@@ -58,6 +60,7 @@ impl Pass {
                 Ok(out)
             }
             Pass::LowerToLoops => crate::lower::lower_kernels_to_loops(m),
+            Pass::Bufferize => crate::bufferize::bufferize(m).map(|(m, _)| m),
         }
     }
 }
@@ -127,12 +130,13 @@ pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
                 }
                 Pass::Egraph { target, node_limit }
             }
-            "lower-to-kernel" | "fuse" | "lower-to-loops" if !opts.is_empty() => {
+            "lower-to-kernel" | "fuse" | "lower-to-loops" | "bufferize" if !opts.is_empty() => {
                 return Err(format!("pass '{name}' takes no options"))
             }
             "lower-to-kernel" => Pass::LowerToKernel,
             "fuse" => Pass::Fuse,
             "lower-to-loops" => Pass::LowerToLoops,
+            "bufferize" => Pass::Bufferize,
             other => {
                 return Err(format!(
                     "unknown pass '{other}' (egraph, lower-to-kernel, fuse)"

@@ -1,0 +1,329 @@
+//! The `host` dialect: the straight-line program the runtime runs — allocations,
+//! dispatches and copies over buffers — and its interpreter.
+//!
+//! ```text
+//! "host.global"() {sym_name = "c0", value = dense<...> : tensor<512xf32>} : () -> ()
+//! "func.func"() ({
+//! ^bb0(%x: memref<8x784xf32>, %logits: memref<8x10xf32>):
+//!   %w = "host.constant"() {global = "c0"} : () -> memref<512xf32>
+//!   %t = "host.alloc"() {offset = 0 : i64} : () -> memref<8x512xf32>
+//!   "host.dispatch"(%x, %w, %t) {kernel = "main_k0", workgroups = array<i64: 4, 8, 1>} : (...) -> ()
+//!   %v = "host.view"(%t) : (memref<8x512xf32>) -> memref<4096xf32>
+//!   "host.copy"(%a, %logits) : (memref<8x10xf32>, memref<8x10xf32>) -> ()
+//!   "func.return"() : () -> ()
+//! }) {function_type = ..., host.num_inputs = 1 : i64, host.arena_bytes = 16384 : i64, ...}
+//! ```
+//!
+//! A host function takes its inputs' buffers, then its outputs' buffers (the caller owns
+//! both, as with onnxruntime's and IREE's output binding), and returns nothing.
+//! Intermediates live in one arena of `host.arena_bytes` bytes at offsets chosen by the
+//! memory planner; constants are module-level `host.global`s, kept apart from code so a
+//! module file can memory-map them. `host.view` reinterprets a buffer with another shape of
+//! the same size (reshapes cost nothing), and `host.dispatch` runs a `loop.kernel` on
+//! buffers with the workgroup count of its grid loops.
+
+use crate::attr::Attribute;
+use crate::interp::InterpError;
+use crate::loops::interp::{Binding, CompiledKernel};
+use crate::loops::{dispatched_kernel, grid_size, kernel_argument_types};
+use crate::module::{Function, Module, OpId, ValueId};
+use crate::tensor::Tensor;
+use crate::types::{TensorType, Type};
+use crate::verify::{op_location, DialectRegistry, OpDefinition};
+use std::collections::HashMap;
+
+/// Function attribute: how many leading arguments are inputs (the rest are outputs).
+pub const NUM_INPUTS_ATTR: &str = "host.num_inputs";
+/// Function attribute: the size of the intermediate arena.
+pub const ARENA_ATTR: &str = "host.arena_bytes";
+/// Function attribute: what the intermediates would take without reuse.
+pub const UNPLANNED_ATTR: &str = "host.unplanned_bytes";
+
+/// Registers the host dialect's ops.
+pub fn register(r: &mut DialectRegistry) {
+    for (name, verify) in [
+        (
+            "host.global",
+            verify_global as fn(&Module, OpId) -> Result<(), String>,
+        ),
+        ("host.constant", verify_constant),
+        ("host.alloc", verify_alloc),
+        ("host.view", verify_view),
+        ("host.dispatch", verify_dispatch),
+        ("host.copy", verify_copy),
+    ] {
+        r.register(OpDefinition {
+            name,
+            verify,
+            infer: None,
+        });
+    }
+}
+
+fn bytes_of(t: &TensorType) -> usize {
+    t.shape.numel() * t.elem.size_bytes()
+}
+
+fn memref(m: &Module, v: ValueId) -> Result<&TensorType, String> {
+    m.value_type(v)
+        .as_memref()
+        .ok_or_else(|| format!("expected a buffer, found {}", m.value_type(v)))
+}
+
+fn one_result(m: &Module, op: OpId) -> Result<&TensorType, String> {
+    match m.op(op).results.as_slice() {
+        [r] => memref(m, *r),
+        _ => Err(format!("'{}' has one result", m.op(op).name)),
+    }
+}
+
+fn verify_global(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    if m.block(m.body()).ops.iter().all(|&o| o != op) {
+        return Err("host.global must be at the top level".into());
+    }
+    match (d.attrs.get("sym_name"), d.attrs.get("value")) {
+        (Some(Attribute::String(_)), Some(Attribute::Dense(_))) => Ok(()),
+        _ => Err("host.global needs 'sym_name' and a dense 'value'".into()),
+    }
+}
+
+/// The `host.global` named `name` and its value.
+pub fn find_global<'m>(m: &'m Module, name: &str) -> Option<&'m Tensor> {
+    m.block(m.body()).ops.iter().find_map(|&op| {
+        let d = m.op(op);
+        match (
+            d.name.as_str(),
+            d.attrs.get("sym_name"),
+            d.attrs.get("value"),
+        ) {
+            ("host.global", Some(Attribute::String(s)), Some(Attribute::Dense(t))) if s == name => {
+                Some(t)
+            }
+            _ => None,
+        }
+    })
+}
+
+fn global_of(m: &Module, op: OpId) -> Result<&Tensor, String> {
+    match m.op(op).attrs.get("global") {
+        Some(Attribute::String(name)) => {
+            find_global(m, name).ok_or_else(|| format!("no host.global named '{name}'"))
+        }
+        _ => Err("host.constant needs a string 'global'".into()),
+    }
+}
+
+fn verify_constant(m: &Module, op: OpId) -> Result<(), String> {
+    let t = global_of(m, op)?;
+    if *one_result(m, op)? != t.ty() {
+        return Err(format!("the global is {}, the result differs", t.ty()));
+    }
+    Ok(())
+}
+
+/// The byte offset of a `host.alloc` in the arena.
+pub fn alloc_offset(m: &Module, op: OpId) -> Result<usize, String> {
+    match m.op(op).attrs.get("offset") {
+        Some(Attribute::Int(o)) if *o >= 0 => Ok(*o as usize),
+        _ => Err("host.alloc needs a non-negative 'offset'".into()),
+    }
+}
+
+fn verify_alloc(m: &Module, op: OpId) -> Result<(), String> {
+    one_result(m, op)?;
+    alloc_offset(m, op)?;
+    if !m.op(op).operands.is_empty() {
+        return Err("host.alloc takes no operands".into());
+    }
+    Ok(())
+}
+
+fn verify_view(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let [src] = d.operands.as_slice() else {
+        return Err("host.view takes one buffer".into());
+    };
+    let (from, to) = (memref(m, *src)?, one_result(m, op)?);
+    if from.elem != to.elem || from.shape.numel() != to.shape.numel() {
+        return Err(format!(
+            "a view keeps the element type and count: {} to {}",
+            Type::MemRef(from.clone()),
+            Type::MemRef(to.clone())
+        ));
+    }
+    Ok(())
+}
+
+/// The workgroup count of a `host.dispatch`.
+pub fn workgroups(m: &Module, op: OpId) -> Result<[i64; 3], String> {
+    match m.op(op).attrs.get("workgroups") {
+        Some(Attribute::I64Array(v)) if v.len() == 3 && v.iter().all(|&x| x >= 1) => {
+            Ok([v[0], v[1], v[2]])
+        }
+        _ => Err("host.dispatch needs 'workgroups' = array<i64: x, y, z>".into()),
+    }
+}
+
+fn verify_dispatch(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let kernel = dispatched_kernel(m, op)?;
+    let types: Vec<Type> = d
+        .operands
+        .iter()
+        .map(|&v| m.value_type(v).clone())
+        .collect();
+    if kernel_argument_types(m, kernel) != types || !d.results.is_empty() {
+        return Err("the bound buffers do not match the kernel's arguments".into());
+    }
+    let grid = grid_size(m, kernel)?;
+    if workgroups(m, op)? != grid {
+        return Err(format!(
+            "workgroups {:?} differ from the kernel's grid {grid:?}",
+            workgroups(m, op)?
+        ));
+    }
+    Ok(())
+}
+
+fn verify_copy(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    match d.operands.as_slice() {
+        [a, b] if memref(m, *a)? == memref(m, *b)? && d.results.is_empty() => Ok(()),
+        _ => Err("host.copy copies one buffer to another of the same type".into()),
+    }
+}
+
+/// The number of leading input arguments of a host function, if it is one.
+pub fn num_inputs(m: &Module, f: Function) -> Option<usize> {
+    match m.op(f.0).attrs.get(NUM_INPUTS_ATTR) {
+        Some(Attribute::Int(n)) if *n >= 0 => Some(*n as usize),
+        _ => None,
+    }
+}
+
+/// Runs host function `f` on `inputs`; returns its outputs.
+pub fn run_host(m: &Module, f: Function, inputs: &[Tensor]) -> Result<Vec<Tensor>, InterpError> {
+    let fail_at = |op: OpId, message: String| InterpError {
+        op: m.op(op).name.clone(),
+        location: op_location(m, op),
+        message,
+    };
+    let n_in = num_inputs(m, f).ok_or_else(|| fail_at(f.0, "not a host function".into()))?;
+    let args = f.arguments(m);
+    let names = f.input_names(m);
+    let arg_types: Vec<TensorType> = args
+        .iter()
+        .map(|&a| memref(m, a).cloned())
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail_at(f.0, e))?;
+    if inputs.len() != n_in || n_in > args.len() {
+        return Err(InterpError {
+            op: "input".into(),
+            location: "function arguments".into(),
+            message: format!("expected {n_in} inputs, got {}", inputs.len()),
+        });
+    }
+    for (i, t) in inputs.iter().enumerate() {
+        if t.ty() != arg_types[i] {
+            return Err(InterpError {
+                op: "input".into(),
+                location: "function arguments".into(),
+                message: format!(
+                    "input '{}' must be {}, got {}",
+                    names.get(i).cloned().unwrap_or_default(),
+                    Type::Tensor(arg_types[i].clone()),
+                    t.ty()
+                ),
+            });
+        }
+    }
+    let arena = match m.op(f.0).attrs.get(ARENA_ATTR) {
+        Some(Attribute::Int(n)) if *n >= 0 => *n as usize,
+        _ => 0,
+    };
+    // Memory 0 is the arena; then the arguments; then each constant used.
+    let mut memories: Vec<Vec<u8>> = vec![vec![0u8; arena]];
+    let mut place: HashMap<ValueId, Binding> = HashMap::new();
+    for (i, &a) in args.iter().enumerate() {
+        place.insert(
+            a,
+            Binding {
+                memory: memories.len(),
+                offset: 0,
+            },
+        );
+        memories.push(match inputs.get(i) {
+            Some(t) => t.to_le_bytes(),
+            None => vec![0u8; bytes_of(&arg_types[i])],
+        });
+    }
+    let mut kernels: HashMap<OpId, CompiledKernel> = HashMap::new();
+    for &op in &m.block(f.entry_block(m)).ops {
+        let d = m.op(op);
+        let fail = |e: String| fail_at(op, e);
+        let at = |v: &ValueId| {
+            place
+                .get(v)
+                .copied()
+                .ok_or_else(|| fail(format!("%{} has no buffer", v.0)))
+        };
+        match d.name.as_str() {
+            "host.constant" => {
+                let t = global_of(m, op).map_err(fail)?;
+                place.insert(
+                    d.results[0],
+                    Binding {
+                        memory: memories.len(),
+                        offset: 0,
+                    },
+                );
+                memories.push(t.to_le_bytes());
+            }
+            "host.alloc" => {
+                let offset = alloc_offset(m, op).map_err(fail)?;
+                let size = bytes_of(one_result(m, op).map_err(fail)?);
+                if offset + size > arena {
+                    return Err(fail(format!(
+                        "bytes [{offset}, {}) lie outside the arena of {arena}",
+                        offset + size
+                    )));
+                }
+                place.insert(d.results[0], Binding { memory: 0, offset });
+            }
+            "host.view" => {
+                let b = at(&d.operands[0])?;
+                place.insert(d.results[0], b);
+            }
+            "host.copy" => {
+                let (src, dst) = (at(&d.operands[0])?, at(&d.operands[1])?);
+                let n = bytes_of(memref(m, d.operands[0]).map_err(fail)?);
+                let bytes = memories[src.memory][src.offset..src.offset + n].to_vec();
+                memories[dst.memory][dst.offset..dst.offset + n].copy_from_slice(&bytes);
+            }
+            "host.dispatch" => {
+                let kernel = dispatched_kernel(m, op).map_err(fail)?;
+                if let std::collections::hash_map::Entry::Vacant(e) = kernels.entry(kernel) {
+                    e.insert(CompiledKernel::compile(m, kernel).map_err(fail)?);
+                }
+                let bindings = d.operands.iter().map(at).collect::<Result<Vec<_>, _>>()?;
+                kernels[&kernel]
+                    .run(m, &mut memories, &bindings)
+                    .map_err(fail)?;
+            }
+            "func.return" => {
+                return args[n_in..]
+                    .iter()
+                    .zip(&arg_types[n_in..])
+                    .map(|(a, t)| {
+                        let b = place[a];
+                        Tensor::from_le_bytes(t.elem, t.shape.clone(), &memories[b.memory])
+                            .map_err(fail)
+                    })
+                    .collect();
+            }
+            other => return Err(fail(format!("'{other}' cannot run in a host program"))),
+        }
+    }
+    Err(fail_at(f.0, "function has no func.return".into()))
+}
