@@ -371,6 +371,12 @@ impl Module {
         );
     }
 
+    /// Changes the type of value `v` (for passes that retype in place, such as
+    /// vectorization); the caller keeps the IR consistent.
+    pub fn set_value_type(&mut self, v: ValueId, ty: Type) {
+        self.values[v.index()].ty = ty;
+    }
+
     /// Makes every use of `from` a use of `to`.
     pub fn replace_all_uses(&mut self, from: ValueId, to: ValueId) {
         for op in &mut self.ops {

@@ -4,6 +4,7 @@
 pub mod bufferize;
 pub mod egraph;
 pub mod kernel;
+pub mod loops;
 pub mod lower;
 pub mod pipeline;
 pub mod soundness;

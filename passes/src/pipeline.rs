@@ -6,6 +6,15 @@
 //! | `egraph{target=cpu\|gpu\|systolic,node-limit=N}` | e-graph optimization of graph ops |
 //! | `lower-to-kernel` | graph ops to `kernel.generic` where a lowering exists |
 //! | `fuse` | inline elementwise kernels into the kernels that read them |
+//! | `tile{target=..}` | choose each kernel's schedule: workgroup and cache tiles, loop order |
+//! | `lower-to-loops` | kernels to `loop.kernel`s (following their schedules) and `loop.dispatch` |
+//! | `vectorize{target=..}` | innermost contiguous parallel loops to vector steps |
+//! | `unroll{factor=N\|target=..}` | repeat innermost loop bodies |
+//! | `bufferize` | tensors to buffers: a `host` program with a planned arena |
+//!
+//! The whole way down for the CPU:
+//! `egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,vectorize{target=cpu},unroll{target=cpu},bufferize`
+//! ([`FULL_CPU`]; [`full_pipeline`] for any target).
 //!
 //! Running a pipeline verifies the module after every pass, times every pass, and can
 //! print the IR after each one (`--print-ir-after-all`), which is how decisions such as
@@ -14,6 +23,14 @@
 use crate::egraph::{optimize_module, OptimizeOptions, Target};
 use std::time::{Duration, Instant};
 use strata_ir::Module;
+
+/// The whole pipeline from graph to host program for the CPU.
+pub const FULL_CPU: &str = "egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,vectorize{target=cpu},unroll{target=cpu},bufferize";
+
+/// The whole pipeline from graph to host program for `target`.
+pub fn full_pipeline(target: &str) -> String {
+    FULL_CPU.replace("cpu", target)
+}
 
 /// One pass with its options.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +43,9 @@ pub enum Pass {
     Fuse,
     LowerToLoops,
     Bufferize,
+    Tile(Target),
+    Vectorize(Target),
+    Unroll(usize),
 }
 
 impl Pass {
@@ -40,6 +60,9 @@ impl Pass {
             Pass::Fuse => "fuse".into(),
             Pass::LowerToLoops => "lower-to-loops".into(),
             Pass::Bufferize => "bufferize".into(),
+            Pass::Tile(t) => format!("tile{{target={}}}", t.name),
+            Pass::Vectorize(t) => format!("vectorize{{target={}}}", t.name),
+            Pass::Unroll(n) => format!("unroll{{factor={n}}}"),
         }
     }
 
@@ -61,6 +84,9 @@ impl Pass {
             }
             Pass::LowerToLoops => crate::lower::lower_kernels_to_loops(m),
             Pass::Bufferize => crate::bufferize::bufferize(m).map(|(m, _)| m),
+            Pass::Tile(t) => crate::loops::tile(m, &t.loops),
+            Pass::Vectorize(t) => crate::loops::vectorize(m, &t.loops).map(|(m, _)| m),
+            Pass::Unroll(n) => crate::loops::unroll(m, *n).map(|(m, _)| m),
         }
     }
 }
@@ -130,6 +156,35 @@ pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
                 }
                 Pass::Egraph { target, node_limit }
             }
+            "tile" | "vectorize" => {
+                let mut target = Target::cpu();
+                for (k, v) in opts {
+                    match k {
+                        "target" => target = Target::by_name(v)?,
+                        other => return Err(format!("unknown option '{other}' of pass '{name}'")),
+                    }
+                }
+                if name == "tile" {
+                    Pass::Tile(target)
+                } else {
+                    Pass::Vectorize(target)
+                }
+            }
+            "unroll" => {
+                let mut factor = Target::cpu().loops.unroll;
+                for (k, v) in opts {
+                    match k {
+                        "target" => factor = Target::by_name(v)?.loops.unroll,
+                        "factor" => {
+                            factor = v
+                                .parse()
+                                .map_err(|_| format!("unroll factor '{v}' is not a number"))?
+                        }
+                        other => return Err(format!("unknown option '{other}' of pass 'unroll'")),
+                    }
+                }
+                Pass::Unroll(factor)
+            }
             "lower-to-kernel" | "fuse" | "lower-to-loops" | "bufferize" if !opts.is_empty() => {
                 return Err(format!("pass '{name}' takes no options"))
             }
@@ -139,7 +194,7 @@ pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
             "bufferize" => Pass::Bufferize,
             other => {
                 return Err(format!(
-                    "unknown pass '{other}' (egraph, lower-to-kernel, fuse)"
+                    "unknown pass '{other}' (egraph, lower-to-kernel, fuse, tile, lower-to-loops, vectorize, unroll, bufferize)"
                 ))
             }
         };
