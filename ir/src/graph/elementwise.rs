@@ -377,70 +377,90 @@ pub fn infer_binary_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     )])
 }
 
+/// Mod on floats: C's `fmod` with `fmod`, else the divisor's sign (Python's `%`).
+pub fn mod_float(p: f64, q: f64, fmod: bool) -> f64 {
+    let m = p % q;
+    if !fmod && m != 0.0 && ((m < 0.0) != (q < 0.0)) {
+        m + q
+    } else {
+        m
+    }
+}
+
+/// Mod on integers (0 for a zero divisor), truncating with `fmod`, else floored.
+pub fn mod_int(p: i64, q: i64, fmod: bool) -> i64 {
+    if q == 0 {
+        0
+    } else if fmod {
+        p.wrapping_rem(q)
+    } else {
+        p.wrapping_rem(q).wrapping_add(q).wrapping_rem(q)
+    }
+}
+
+/// A shift of a `bits`-wide integer; shifting by a negative amount or by the width or
+/// more shifts every bit out: 0, or the sign fill for an arithmetic right shift.
+pub fn bit_shift(p: i64, q: i64, left: bool, bits: i64) -> i64 {
+    if !(0..bits).contains(&q) {
+        if !left && p < 0 {
+            -1
+        } else {
+            0
+        }
+    } else if left {
+        p.wrapping_shl(q as u32)
+    } else {
+        p >> q
+    }
+}
+
+/// GELU, exact (erf) or with the tanh approximation.
+pub fn gelu(x: f64, tanh: bool) -> f64 {
+    if tanh {
+        let c = (2.0 / std::f64::consts::PI).sqrt();
+        0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
+    } else {
+        0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
+    }
+}
+
+/// Reads Gelu's `approximate` attribute: whether it asks for the tanh form.
+pub fn gelu_is_tanh(a: &OpArgs) -> Result<bool, String> {
+    match a.string_or("approximate", "none")? {
+        "none" => Ok(false),
+        "tanh" => Ok(true),
+        other => Err(format!(
+            "'approximate' must be none or tanh, found '{other}'"
+        )),
+    }
+}
+
+/// Reads BitShift's `direction`: whether it shifts left.
+pub fn shifts_left(a: &OpArgs) -> Result<bool, String> {
+    match a.string_or("direction", "")? {
+        "LEFT" => Ok(true),
+        "RIGHT" => Ok(false),
+        other => Err(format!(
+            "'direction' must be LEFT or RIGHT, found '{other}'"
+        )),
+    }
+}
+
 pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let fmod = a.int_or("fmod", 0)? != 0;
-    let out = if fmod {
-        broadcast_map(
-            x[0],
-            x[1],
-            |p, q| p % q,
-            |p, q| if q == 0 { 0 } else { p.wrapping_rem(q) },
-        )?
-    } else {
-        broadcast_map(
-            x[0],
-            x[1],
-            |p, q| {
-                let m = p % q;
-                if m != 0.0 && ((m < 0.0) != (q < 0.0)) {
-                    m + q
-                } else {
-                    m
-                }
-            },
-            |p, q| {
-                if q == 0 {
-                    0
-                } else {
-                    p.wrapping_rem(q).wrapping_add(q).wrapping_rem(q)
-                }
-            },
-        )?
-    };
+    let out = broadcast_map(
+        x[0],
+        x[1],
+        |p, q| mod_float(p, q, fmod),
+        |p, q| mod_int(p, q, fmod),
+    )?;
     Ok(vec![out])
 }
 
 pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let bits = x[0].elem().int_bits() as i64;
-    let left = match a.string_or("direction", "")? {
-        "LEFT" => true,
-        "RIGHT" => false,
-        other => {
-            return Err(format!(
-                "'direction' must be LEFT or RIGHT, found '{other}'"
-            ))
-        }
-    };
-    let out = broadcast_map(
-        x[0],
-        x[1],
-        |p, _| p,
-        |p, q| {
-            // Shifting by a negative amount or by the width or more shifts every bit out:
-            // 0, or the sign fill for an arithmetic right shift.
-            if !(0..bits).contains(&q) {
-                if !left && p < 0 {
-                    -1
-                } else {
-                    0
-                }
-            } else if left {
-                p.wrapping_shl(q as u32)
-            } else {
-                p >> q
-            }
-        },
-    )?;
+    let left = shifts_left(a)?;
+    let out = broadcast_map(x[0], x[1], |p, _| p, |p, q| bit_shift(p, q, left, bits))?;
     Ok(vec![out])
 }
 
@@ -580,27 +600,8 @@ pub fn eval_cast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
 }
 
 pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
-    let tanh = match a.string_or("approximate", "none")? {
-        "none" => false,
-        "tanh" => true,
-        other => {
-            return Err(format!(
-                "'approximate' must be none or tanh, found '{other}'"
-            ))
-        }
-    };
-    let c = (2.0 / std::f64::consts::PI).sqrt();
-    let v: Vec<f64> = x[0]
-        .to_f64s()
-        .into_iter()
-        .map(|x| {
-            if tanh {
-                0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
-            } else {
-                0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
-            }
-        })
-        .collect();
+    let tanh = gelu_is_tanh(a)?;
+    let v: Vec<f64> = x[0].to_f64s().into_iter().map(|x| gelu(x, tanh)).collect();
     Ok(vec![Tensor::from_f64s(
         x[0].elem(),
         x[0].shape().clone(),

@@ -12,7 +12,7 @@
 //! ops, reductions) share both functions and differ only in a row of their own table.
 
 mod einsum;
-mod elementwise;
+pub(crate) mod elementwise;
 mod movement;
 mod nn;
 mod reduce;

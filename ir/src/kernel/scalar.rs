@@ -7,7 +7,7 @@
 //! `kernel.constant`, `kernel.cast`, `kernel.select` and the terminator `kernel.yield`.
 
 use crate::attr::Attribute;
-use crate::graph::{OpArgs, BINARY_OPS, UNARY_OPS};
+use crate::graph::{elementwise, OpArgs, BINARY_OPS, UNARY_OPS};
 use crate::module::{BlockId, Module, OpId, ValueId};
 use crate::tensor::Tensor;
 use crate::types::{ElementType, TensorType, Type};
@@ -141,6 +141,9 @@ const EXTRA_OPS: &[&str] = &[
     "kernel.constant",
     "kernel.cast",
     "kernel.select",
+    "kernel.gelu",
+    "kernel.mod",
+    "kernel.bit_shift",
 ];
 
 /// Names of every scalar op.
@@ -253,6 +256,16 @@ enum Instr {
     Constant(Scalar),
     Cast,
     Select,
+    Gelu {
+        tanh: bool,
+    },
+    Mod {
+        fmod: bool,
+    },
+    BitShift {
+        left: bool,
+        bits: i64,
+    },
 }
 
 /// One scalar op resolved to the function that computes it, so that evaluating it does no
@@ -282,6 +295,26 @@ impl ScalarFn {
             "kernel.select" => Instr::Select,
             "kernel.max" => Instr::MaxMin { max: true },
             "kernel.min" => Instr::MaxMin { max: false },
+            "kernel.gelu" | "kernel.mod" | "kernel.bit_shift" => {
+                let a = OpArgs {
+                    name: &d.name,
+                    inputs: &[],
+                    attrs: &d.attrs,
+                    num_results: 1,
+                };
+                match name {
+                    "kernel.gelu" => Instr::Gelu {
+                        tanh: elementwise::gelu_is_tanh(&a)?,
+                    },
+                    "kernel.mod" => Instr::Mod {
+                        fmod: a.int_or("fmod", 0)? != 0,
+                    },
+                    _ => Instr::BitShift {
+                        left: elementwise::shifts_left(&a)?,
+                        bits: out.int_bits() as i64,
+                    },
+                }
+            }
             _ => {
                 let suffix = name
                     .strip_prefix("kernel.")
@@ -342,6 +375,22 @@ impl ScalarFn {
                     self.out,
                 ),
             },
+            Instr::Gelu { tanh } => {
+                Scalar::float_result(elementwise::gelu(a.as_f64(), *tanh), self.out)
+            }
+            Instr::Mod { fmod } => match (a, b) {
+                (Scalar::F(p, _), q) => {
+                    Scalar::float_result(elementwise::mod_float(p, q.as_f64(), *fmod), self.out)
+                }
+                (p, q) => Scalar::int_result(
+                    elementwise::mod_int(p.as_i64(), q.as_i64(), *fmod),
+                    self.out,
+                ),
+            },
+            Instr::BitShift { left, bits } => Scalar::int_result(
+                elementwise::bit_shift(a.as_i64(), b.as_i64(), *left, *bits),
+                self.out,
+            ),
             Instr::Unary { def, params } => match a {
                 Scalar::F(x, _) => {
                     Scalar::float_result(def.float.ok_or("no float form")?(x, params), self.out)

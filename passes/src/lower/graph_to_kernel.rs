@@ -250,6 +250,15 @@ fn lower_op(
         })));
     }
     match name {
+        "graph.gelu" | "graph.mod" | "graph.bit_shift" => {
+            let kname = format!("kernel.{op}");
+            let attrs = attrs.clone();
+            let n = ins.len();
+            Ok(Some(elementwise(m, &|kb| {
+                let args: Vec<ValueId> = (0..n).map(|i| kb.arg(i)).collect();
+                kb.op(&kname, &args, out.elem, attrs.clone())
+            })))
+        }
         "graph.max" | "graph.min" | "graph.sum" | "graph.mean" => {
             let step = match name {
                 "graph.max" => "kernel.max",
@@ -359,21 +368,20 @@ fn lower_matmul(
     out: &TensorType,
 ) -> Result<Option<Vec<ValueId>>, String> {
     let (a, b) = (&ins[0], &ins[1]);
-    if a.shape.rank() < 2 || b.shape.rank() < 2 {
-        // 1-D operands keep the graph op (reshaping around the kernel comes later).
-        return Ok(None);
-    }
+    // A 1-D operand is a row (a) or column (b) vector whose dimension the result drops.
+    let (a_mat, b_mat) = (a.shape.rank() >= 2, b.shape.rank() >= 2);
     let od = out.shape.dims();
-    let batch = od.len() - 2;
+    let batch = od.len() - a_mat as usize - b_mat as usize;
     let k = a.shape.dims()[a.shape.rank() - 1];
-    // Domain: batch..., m, n, k.
+    // Domain: batch..., [m], [n], k.
     let mut domain: Vec<usize> = od.to_vec();
     domain.push(k);
     let nd = domain.len() as u32;
-    let (dm, dn, dk) = (batch as u32, batch as u32 + 1, batch as u32 + 2);
-    let operand_map = |t: &TensorType, rows: u32, cols: u32| {
-        let r = t.shape.rank();
-        let tb = r - 2;
+    let dm = batch as u32;
+    let dn = dm + a_mat as u32;
+    let dk = od.len() as u32;
+    let operand_map = |t: &TensorType, tail: Vec<AffineExpr>| {
+        let tb = t.shape.rank() - tail.len();
         let mut results: Vec<AffineExpr> = (0..tb)
             .map(|i| {
                 let d = batch - tb + i;
@@ -384,23 +392,32 @@ fn lower_matmul(
                 }
             })
             .collect();
-        results.push(AffineExpr::dim(rows));
-        results.push(AffineExpr::dim(cols));
+        results.extend(tail);
         AffineMap {
             num_dims: nd,
             results,
         }
     };
+    let a_tail = if a_mat {
+        vec![AffineExpr::dim(dm), AffineExpr::dim(dk)]
+    } else {
+        vec![AffineExpr::dim(dk)]
+    };
+    let b_tail = if b_mat {
+        vec![AffineExpr::dim(dk), AffineExpr::dim(dn)]
+    } else {
+        vec![AffineExpr::dim(dk)]
+    };
     let maps = vec![
-        operand_map(a, dm, dk),
-        operand_map(b, dk, dn),
-        AffineMap::projection(nd, &(0..batch as u32 + 2).collect::<Vec<_>>()),
+        operand_map(a, a_tail),
+        operand_map(b, b_tail),
+        AffineMap::projection(nd, &(0..od.len() as u32).collect::<Vec<_>>()),
     ];
     let mut kb = KernelBuilder::new(m, &[a.elem, b.elem, out.elem]);
     let (x, y, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
     let p = kb.op("kernel.mul", &[x, y], out.elem, BTreeMap::new());
     let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
-    let mut iterators = vec!["parallel"; batch + 2];
+    let mut iterators = vec!["parallel"; od.len()];
     iterators.push("reduction");
     Ok(Some(kb.finish(
         block,
