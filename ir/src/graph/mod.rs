@@ -27,7 +27,7 @@ use crate::verify::{DialectRegistry, OpDefinition};
 use std::collections::BTreeMap;
 
 pub use elementwise::{BinaryDef, UnaryDef, BINARY_OPS, UNARY_OPS};
-pub use movement::permute as permute_tensor;
+pub use movement::{pad_source, permute as permute_tensor};
 pub use reduce::REDUCE_OPS;
 
 /// What an op's inference and evaluation functions see: the op's name, its operand

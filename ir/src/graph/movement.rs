@@ -721,6 +721,27 @@ pub fn infer_pad(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, a.input(0).elem)])
 }
 
+/// Which element of a dimension of size `n` padding position `p` (relative to the
+/// dimension's start) reads in `mode`; `None` for the constant fill.
+pub fn pad_source(mode: &str, n: i64, p: i64) -> Option<usize> {
+    if (0..n).contains(&p) {
+        return Some(p as usize);
+    }
+    match mode {
+        "edge" => Some(p.clamp(0, n - 1) as usize),
+        "wrap" => Some(p.rem_euclid(n) as usize),
+        "reflect" => {
+            if n == 1 {
+                return Some(0);
+            }
+            let period = 2 * (n - 1);
+            let m = p.rem_euclid(period);
+            Some(if m < n { m } else { period - m } as usize)
+        }
+        _ => None,
+    }
+}
+
 pub fn eval_pad(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let t = x[0];
     let (pads, out_dims) = pad_amounts(a)?;
@@ -730,24 +751,7 @@ pub fn eval_pad(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
         return Err(format!("pad mode '{mode}' cannot pad an empty dimension"));
     }
     let (src, valid) = gather_by_coords(t, &out_dims, |d, c| {
-        let n = dims[d] as i64;
-        let p = c as i64 - pads[d];
-        if (0..n).contains(&p) {
-            return Some(p as usize);
-        }
-        match mode {
-            "edge" => Some(p.clamp(0, n - 1) as usize),
-            "wrap" => Some(p.rem_euclid(n) as usize),
-            "reflect" => {
-                if n == 1 {
-                    return Some(0);
-                }
-                let period = 2 * (n - 1);
-                let m = p.rem_euclid(period);
-                Some(if m < n { m } else { period - m } as usize)
-            }
-            _ => None,
-        }
+        pad_source(mode, dims[d] as i64, c as i64 - pads[d])
     });
     let gathered = t.gather_flat(Shape::new(out_dims.clone()), &src);
     if valid.iter().all(|&v| v) {

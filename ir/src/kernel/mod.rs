@@ -30,7 +30,7 @@ use crate::tensor::Tensor;
 use crate::types::{TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 
-pub use scalar::{eval_body, scalars_of, tensor_of, CompiledBody, Scalar, ScalarFn};
+pub use scalar::{eval_body, scalars_of, tensor_of, BodyContext, CompiledBody, Scalar, ScalarFn};
 
 /// Registers the kernel dialect's ops.
 pub fn register(r: &mut DialectRegistry) {
@@ -239,10 +239,54 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
     if m.op(last).name != "kernel.yield" || yielded != expected[n_in..] {
         return Err("the body must end with kernel.yield of one scalar per result".into());
     }
+    for &bop in &m.block(*block).ops {
+        let bd = m.op(bop);
+        let int = |k: &str| match bd.attrs.get(k) {
+            Some(Attribute::Int(v)) if *v >= 0 => Some(*v as usize),
+            _ => None,
+        };
+        match bd.name.as_str() {
+            "kernel.index" if !matches!(int("dim"), Some(x) if x < g.domain.len()) => {
+                return Err("kernel.index needs a 'dim' of the domain".into());
+            }
+            "kernel.extract" => {
+                let Some(k) = int("operand").filter(|&k| k < n_in) else {
+                    return Err("kernel.extract needs an input 'operand'".into());
+                };
+                if bd.operands.len() != types[k].shape.rank()
+                    || bd.results.first().map(|&r| m.value_type(r))
+                        != Some(&Type::Scalar(types[k].elem))
+                {
+                    return Err(format!(
+                        "kernel.extract of {} takes {} indices and gives {}",
+                        types[k],
+                        types[k].shape.rank(),
+                        types[k].elem
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
     if let Some(s) = Schedule::of(m, op)? {
         s.check(&g)?;
     }
     Ok(())
+}
+
+/// Whether a kernel's body reads inputs at computed indices (`kernel.extract`).
+pub fn body_extracts(m: &Module, op: OpId) -> bool {
+    body_uses(m, op, "kernel.extract")
+}
+
+/// Whether a kernel's body contains an op named `name`.
+pub fn body_uses(m: &Module, op: OpId, name: &str) -> bool {
+    m.op(op).regions.iter().any(|&r| {
+        m.region(r)
+            .blocks
+            .iter()
+            .any(|&b| m.block(b).ops.iter().any(|&o| m.op(o).name == name))
+    })
 }
 
 /// How a kernel's loops are laid out when it is lowered to the loop level: chosen by the
@@ -414,6 +458,16 @@ pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tens
         .map(|t| t.shape.strides().to_vec())
         .collect();
     let body = scalar::CompiledBody::compile(m, m.region(d.regions[0]).blocks[0])?;
+    let whole: Vec<(Vec<Scalar>, Vec<usize>, Vec<usize>)> = if body_extracts(m, op) {
+        inputs
+            .iter()
+            .zip(&in_values)
+            .zip(&in_strides)
+            .map(|((t, v), s)| (v.clone(), t.dims().to_vec(), s.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (mut regs, mut yielded) = (Vec::new(), Vec::new());
     let total: usize = g.domain.iter().product();
     let mut point = vec![0i64; g.domain.len()];
@@ -437,7 +491,11 @@ pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tens
         for (r, &o) in out_offsets.iter().enumerate() {
             args.push(outs[r][o]);
         }
-        body.run(&args, &mut regs, &mut yielded)?;
+        let ctx = scalar::BodyContext {
+            point: &point,
+            inputs: &whole,
+        };
+        body.run(&ctx, &args, &mut regs, &mut yielded)?;
         for (r, &o) in out_offsets.iter().enumerate() {
             outs[r][o] = yielded[r];
         }

@@ -11,6 +11,7 @@ use crate::graph::{elementwise, OpArgs, BINARY_OPS, UNARY_OPS};
 use crate::module::{BlockId, Module, OpId, ValueId};
 use crate::tensor::Tensor;
 use crate::types::{ElementType, TensorType, Type};
+use smallvec::SmallVec;
 
 /// A scalar value with its element type.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -144,6 +145,8 @@ const EXTRA_OPS: &[&str] = &[
     "kernel.gelu",
     "kernel.mod",
     "kernel.bit_shift",
+    "kernel.index",
+    "kernel.extract",
 ];
 
 /// Names of every scalar op.
@@ -198,6 +201,12 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
     }
     let ins: Vec<ElementType> = typed.iter().map(|&(e, _)| e).collect();
     let expected = match d.name.as_str() {
+        // Their attributes are checked against the enclosing kernel by its verifier.
+        "kernel.index" if ins.is_empty() => ElementType::I64,
+        "kernel.extract" if ins.iter().all(|&e| e == ElementType::I64) => out,
+        "kernel.index" | "kernel.extract" => {
+            return Err(format!("'{}' takes i64 indices", d.name));
+        }
         "kernel.constant" => {
             if !ins.is_empty() {
                 return Err("kernel.constant takes no operands".into());
@@ -417,10 +426,37 @@ impl ScalarFn {
     }
 }
 
+enum StepKind {
+    Scalar(ScalarFn),
+    /// `kernel.index`: the point's coordinate in a domain dimension.
+    Index(usize),
+    /// `kernel.extract`: an element of an input at computed indices.
+    Extract {
+        operand: usize,
+        rank: usize,
+    },
+}
+
 struct Step {
-    f: ScalarFn,
-    args: [usize; 3],
+    kind: StepKind,
+    args: SmallVec<[usize; 4]>,
     dst: usize,
+}
+
+/// What a body can see beyond its arguments: the current point of the iteration domain,
+/// and every input whole (for `kernel.extract`).
+pub struct BodyContext<'a> {
+    pub point: &'a [i64],
+    /// Each input's elements, dimensions and strides.
+    pub inputs: &'a [(Vec<Scalar>, Vec<usize>, Vec<usize>)],
+}
+
+impl BodyContext<'_> {
+    /// No point and no inputs: for bodies that use neither.
+    pub const EMPTY: BodyContext<'static> = BodyContext {
+        point: &[],
+        inputs: &[],
+    };
 }
 
 /// A kernel body compiled to register steps: evaluating it at a point does no lookups.
@@ -457,14 +493,25 @@ impl CompiledBody {
                     yields: args,
                 });
             }
-            let f = ScalarFn::of(m, op)?;
-            let mut a3 = [0usize; 3];
-            for (slot, &r) in a3.iter_mut().zip(&args) {
-                *slot = r;
+            let int_attr = |k: &str| match d.attrs.get(k) {
+                Some(Attribute::Int(v)) if *v >= 0 => Ok(*v as usize),
+                _ => Err(format!("'{}' needs a non-negative '{k}'", d.name)),
+            };
+            let kind = match d.name.as_str() {
+                "kernel.index" => StepKind::Index(int_attr("dim")?),
+                "kernel.extract" => StepKind::Extract {
+                    operand: int_attr("operand")?,
+                    rank: args.len(),
+                },
+                _ => StepKind::Scalar(ScalarFn::of(m, op)?),
+            };
+            let mut args: SmallVec<[usize; 4]> = args.into_iter().collect();
+            while args.len() < 3 {
+                args.push(0);
             }
             let dst = reg.len();
             reg.insert(d.results[0], dst);
-            steps.push(Step { f, args: a3, dst });
+            steps.push(Step { kind, args, dst });
         }
         Err("the body has no kernel.yield".into())
     }
@@ -472,16 +519,42 @@ impl CompiledBody {
     /// Evaluates the body: `regs` is scratch space reused across calls.
     pub fn run(
         &self,
+        ctx: &BodyContext,
         args: &[Scalar],
         regs: &mut Vec<Scalar>,
         out: &mut Vec<Scalar>,
     ) -> Result<(), String> {
         regs.clear();
         regs.extend_from_slice(&args[..self.num_args]);
-        regs.resize(self.num_regs, Scalar::B(false));
+        regs.resize(self.num_regs.max(1), Scalar::B(false));
         for s in &self.steps {
-            let r =
-                s.f.apply(regs[s.args[0]], regs[s.args[1]], regs[s.args[2]])?;
+            let r = match &s.kind {
+                StepKind::Scalar(f) => {
+                    f.apply(regs[s.args[0]], regs[s.args[1]], regs[s.args[2]])?
+                }
+                StepKind::Index(dim) => Scalar::I(
+                    *ctx.point.get(*dim).ok_or("kernel.index outside a domain")?,
+                    ElementType::I64,
+                ),
+                StepKind::Extract { operand, rank } => {
+                    let (values, dims, strides) = ctx
+                        .inputs
+                        .get(*operand)
+                        .ok_or("kernel.extract of a missing operand")?;
+                    let mut at = 0usize;
+                    for k in 0..*rank {
+                        let i = regs[s.args[k]].as_i64();
+                        if i < 0 || i as usize >= dims[k] {
+                            return Err(format!(
+                                "kernel.extract: index {i} is out of bounds of dimension {k} (size {}) of operand {operand}",
+                                dims[k]
+                            ));
+                        }
+                        at += i as usize * strides[k];
+                    }
+                    values[at]
+                }
+            };
             regs[s.dst] = r;
         }
         out.clear();
@@ -494,6 +567,6 @@ impl CompiledBody {
 pub fn eval_body(m: &Module, block: BlockId, args: &[Scalar]) -> Result<Vec<Scalar>, String> {
     let body = CompiledBody::compile(m, block)?;
     let (mut regs, mut out) = (Vec::new(), Vec::new());
-    body.run(args, &mut regs, &mut out)?;
+    body.run(&BodyContext::EMPTY, args, &mut regs, &mut out)?;
     Ok(out)
 }

@@ -98,6 +98,8 @@ enum Node {
         src: usize,
         lanes: usize,
     },
+    /// An index viewed as an i64 or back: both are integer registers.
+    Copy { dst: usize, src: usize },
     Arith {
         op: OpId,
         f: ScalarFn,
@@ -245,6 +247,10 @@ impl Compiler<'_> {
                 "loop.broadcast" => Node::Broadcast {
                     src: self.reg(op, d.operands[0])?,
                     lanes: lanes_of(m.value_type(d.results[0])),
+                    dst: self.def(d.results[0]),
+                },
+                "loop.index_cast" => Node::Copy {
+                    src: self.reg(op, d.operands[0])?,
                     dst: self.def(d.results[0]),
                 },
                 "loop.alloca" => {
@@ -483,6 +489,12 @@ impl State<'_> {
                         let start = at + l * size;
                         write_scalar(elem, v, &mut self.memory(mem)[start..start + size]);
                     }
+                }
+                Node::Copy { dst, src } => {
+                    self.regs[*dst] = match self.regs[*src] {
+                        Scalar::I(v, _) => Scalar::I(v, ElementType::I64),
+                        other => other,
+                    };
                 }
                 Node::Broadcast { dst, src, lanes } => {
                     let v = self.regs[*src];

@@ -27,6 +27,8 @@
 //!   consecutive elements of the last dimension as the vector has lanes; `loop.broadcast`:
 //!   a scalar in every lane.
 //! - `loop.alloca`: kernel-local scratch, alive for one dispatch.
+//! - `loop.index_cast`: an `index` as an `i64` scalar or back (for data-dependent indices,
+//!   such as a gather's, and for bodies that compute with their coordinates).
 //! - `loop.dispatch`: before bufferization, a tensor-level call of a kernel in a function:
 //!   `%r = "loop.dispatch"(%a) {kernel = "k0"} : (tensor<..>) -> tensor<..>` runs `k0` on
 //!   the operands' buffers and fresh result buffers.
@@ -61,6 +63,7 @@ pub fn register(r: &mut DialectRegistry) {
         ("loop.broadcast", verify_broadcast),
         ("loop.alloca", verify_alloca),
         ("loop.dispatch", verify_dispatch),
+        ("loop.index_cast", verify_index_cast),
     ] {
         r.register(OpDefinition {
             name,
@@ -300,6 +303,20 @@ fn verify_broadcast(m: &Module, op: OpId) -> Result<(), String> {
             _ => Err("loop.broadcast takes a scalar to a vector of its type".into()),
         },
         _ => Err("loop.broadcast has one operand and one result".into()),
+    }
+}
+
+fn verify_index_cast(m: &Module, op: OpId) -> Result<(), String> {
+    let d = m.op(op);
+    let i64_ty = Type::Scalar(crate::types::ElementType::I64);
+    match (d.operands.as_slice(), d.results.as_slice()) {
+        ([a], [r])
+            if (*m.value_type(*a) == Type::Index && *m.value_type(*r) == i64_ty)
+                || (*m.value_type(*a) == i64_ty && *m.value_type(*r) == Type::Index) =>
+        {
+            Ok(())
+        }
+        _ => Err("loop.index_cast converts between index and i64".into()),
     }
 }
 

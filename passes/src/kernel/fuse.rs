@@ -11,6 +11,10 @@
 //! would redo the whole reduction for every consumer element. (Fusing elementwise
 //! *consumers* into a contraction's epilogue needs dispatch regions, the next step.)
 //!
+//! Kernels whose bodies use their coordinates (`kernel.index`) or read inputs at computed
+//! indices (`kernel.extract`) take no part: their bodies are tied to their own domain and
+//! operand positions.
+//!
 //! The inlined body performs the same scalar ops with the same rounding, so results are
 //! bit-identical to the unfused program.
 
@@ -58,6 +62,8 @@ fn is_elementwise(m: &Module, op: OpId) -> bool {
     };
     let d = m.op(op);
     d.results.len() == 1
+        && !strata_ir::kernel::body_uses(m, op, "kernel.index")
+        && !strata_ir::kernel::body_extracts(m, op)
         && g.iterators.iter().all(|&k| k == IteratorKind::Parallel)
         && g.maps.last() == Some(&AffineMap::identity(g.domain.len() as u32))
 }
@@ -225,6 +231,11 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, String> {
             }
             let mut current = op;
             loop {
+                // Bodies that read inputs at computed indices address operands by
+                // position, which inlining would shift.
+                if strata_ir::kernel::body_extracts(m, current) {
+                    break;
+                }
                 let operands = m.op(current).operands.clone();
                 let candidate = operands.iter().enumerate().find_map(|(i, &v)| {
                     producer(m, v)

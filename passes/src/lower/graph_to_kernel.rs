@@ -24,7 +24,7 @@ use strata_ir::{
 };
 
 /// A kernel under construction: its structure and the body being built.
-struct KernelBuilder<'m> {
+pub(super) struct KernelBuilder<'m> {
     m: &'m mut Module,
     body: BlockId,
     region: strata_ir::module::RegionId,
@@ -32,19 +32,19 @@ struct KernelBuilder<'m> {
 
 impl<'m> KernelBuilder<'m> {
     /// Starts a body with one scalar argument per input and result element type.
-    fn new(m: &'m mut Module, arg_elems: &[ElementType]) -> Self {
+    pub(super) fn new(m: &'m mut Module, arg_elems: &[ElementType]) -> Self {
         let region = m.new_region();
         let types: Vec<Type> = arg_elems.iter().map(|&e| Type::Scalar(e)).collect();
         let body = m.append_block(region, &types);
         KernelBuilder { m, body, region }
     }
 
-    fn arg(&self, i: usize) -> ValueId {
+    pub(super) fn arg(&self, i: usize) -> ValueId {
         self.m.block(self.body).args[i]
     }
 
     /// Appends a scalar op to the body.
-    fn op(
+    pub(super) fn op(
         &mut self,
         name: &str,
         operands: &[ValueId],
@@ -59,7 +59,7 @@ impl<'m> KernelBuilder<'m> {
         self.m.result(op)
     }
 
-    fn constant(&mut self, value: f64, elem: ElementType) -> ValueId {
+    pub(super) fn constant(&mut self, value: f64, elem: ElementType) -> ValueId {
         let v = if elem.is_float() {
             Attribute::Float(value, elem)
         } else {
@@ -72,7 +72,7 @@ impl<'m> KernelBuilder<'m> {
 
     /// Ends the body and appends the `kernel.generic` to `block`.
     #[allow(clippy::too_many_arguments)]
-    fn finish(
+    pub(super) fn finish(
         self,
         block: BlockId,
         yielded: &[ValueId],
@@ -129,7 +129,7 @@ impl<'m> KernelBuilder<'m> {
 
 impl KernelBuilder<'_> {
     /// Ends an all-parallel kernel with one result `out`, iterating over `out`'s shape.
-    fn finish_parallel(
+    pub(super) fn finish_parallel(
         self,
         block: BlockId,
         yielded: ValueId,
@@ -152,7 +152,7 @@ impl KernelBuilder<'_> {
 }
 
 /// Lowers a graph op this pass itself emits as a building block, which must lower.
-fn must_lower(
+pub(super) fn must_lower(
     m: &mut Module,
     block: BlockId,
     name: &str,
@@ -167,7 +167,7 @@ fn must_lower(
 
 /// A kernel copying `input`, read through `input_map`, into a new tensor of type `out`
 /// (transposes, slices, expands: data movement expressed as an index map).
-fn copy_kernel(
+pub(super) fn copy_kernel(
     m: &mut Module,
     block: BlockId,
     input: ValueId,
@@ -183,7 +183,7 @@ fn copy_kernel(
 
 /// The map reading an operand of shape `operand` broadcast to `out` (numpy rules) inside
 /// a domain whose leading dimensions are `out`'s.
-fn broadcast_map(num_dims: usize, out: &[usize], operand: &[usize]) -> AffineMap {
+pub(super) fn broadcast_map(num_dims: usize, out: &[usize], operand: &[usize]) -> AffineMap {
     let offset = out.len() - operand.len();
     let results = operand
         .iter()
@@ -333,6 +333,23 @@ fn lower_op(
             })))
         }
         "graph.slice" => lower_slice(m, block, operands, &ins, attrs, out),
+        "graph.concat"
+        | "graph.split"
+        | "graph.gather"
+        | "graph.gather_elements"
+        | "graph.trilu"
+        | "graph.pad"
+        | "graph.tile"
+        | "graph.arg_max"
+        | "graph.arg_min"
+        | "graph.cum_sum"
+        | "graph.cum_prod"
+        | "graph.eye_like"
+        | "graph.one_hot"
+        | "graph.depth_to_space"
+        | "graph.space_to_depth" => {
+            super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
+        }
         "graph.softmax" | "graph.log_softmax" => {
             lower_softmax(m, block, name, operands[0], &ins[0], attrs)
         }
@@ -561,7 +578,7 @@ fn lower_reduce(
 }
 
 /// A graph op appended as is (for pieces a lowering keeps at the graph level).
-fn graph_op(
+pub(super) fn graph_op(
     m: &mut Module,
     block: BlockId,
     name: &str,
@@ -1131,7 +1148,8 @@ pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
 
 fn lower_function(src: &Module, f: Function, dst: &mut Module) -> Result<(), String> {
     strata_ir::module::rebuild_function(src, f, dst, &mut |dst, block, d, operands| {
-        if !d.name.starts_with("graph.") || d.results.len() != 1 {
+        let multi_result_ok = d.name == "graph.split";
+        if !d.name.starts_with("graph.") || (d.results.len() != 1 && !multi_result_ok) {
             return Ok(None);
         }
         let results: Vec<TensorType> = d

@@ -136,6 +136,14 @@ fn constant(m: &mut Module, block: BlockId, value: f64, elem: ElementType) -> Va
     m.result(op)
 }
 
+fn cast_index(m: &mut Module, block: BlockId, v: ValueId, to: Type) -> ValueId {
+    let op = m.append_op(
+        block,
+        OpSpec::new("loop.index_cast").operands([v]).results([to]),
+    );
+    m.result(op)
+}
+
 fn elem_of(m: &Module, v: ValueId) -> Result<ElementType, String> {
     Ok(m.tensor_type(v)?.elem)
 }
@@ -283,6 +291,34 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
                     .ok_or_else(|| format!("'{}' in the body uses an outside value", bd.name))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if bd.name == "kernel.index" || bd.name == "kernel.extract" {
+            let v = match (
+                bd.name.as_str(),
+                bd.attrs.get("dim"),
+                bd.attrs.get("operand"),
+            ) {
+                ("kernel.index", Some(Attribute::Int(dim)), _) => {
+                    let i = index_value(m, block, &AffineExpr::dim(*dim as u32), &contrib);
+                    cast_index(m, block, i, Type::Scalar(ElementType::I64))
+                }
+                ("kernel.extract", _, Some(Attribute::Int(k))) => {
+                    let idx: Vec<ValueId> = operands
+                        .iter()
+                        .map(|&v| cast_index(m, block, v, Type::Index))
+                        .collect();
+                    let load = m.append_op(
+                        block,
+                        OpSpec::new("loop.load")
+                            .operands([buffers[*k as usize]].into_iter().chain(idx))
+                            .results([m.value_type(bd.results[0]).clone()]),
+                    );
+                    m.result(load)
+                }
+                _ => return Err(format!("'{}' without its attribute", bd.name)),
+            };
+            map.insert(bd.results[0], v);
+            continue;
+        }
         if bd.name == "kernel.yield" {
             for (r, (&v, idx)) in operands.iter().zip(&out_indices).enumerate() {
                 m.append_op(

@@ -1,6 +1,7 @@
 //! Lowering between dialects.
 
 mod graph_to_kernel;
+mod indexed;
 mod kernel_to_loop;
 
 pub use graph_to_kernel::lower_graph_to_kernel;

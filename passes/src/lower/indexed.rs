@@ -1,0 +1,495 @@
+//! Lowerings of data-movement and index-dependent graph ops, whose kernels read their
+//! inputs at computed indices (`kernel.extract`) or compute with their coordinates
+//! (`kernel.index`): concat, split, gather, gather-elements, pad, tile, trilu, arg-max/min,
+//! cumulative sums and products, eye-like, one-hot, depth/space rearrangements.
+//!
+//! Reads at computed indices are clamped into range where a `select` discards them (a
+//! concat's inactive inputs, padding), so every executed read is in bounds; a gather's
+//! out-of-range index is an error at run time, as in the graph interpreter.
+
+use super::graph_to_kernel::{copy_kernel, graph_op, must_lower, KernelBuilder};
+use std::collections::BTreeMap;
+use strata_ir::types::normalize_axis;
+use strata_ir::{
+    AffineExpr, AffineMap, Attribute, ElementType, Module, OpSpec, Tensor, TensorType, Type,
+    ValueId,
+};
+
+type Attrs = BTreeMap<String, Attribute>;
+const I64: ElementType = ElementType::I64;
+const BOOL: ElementType = ElementType::Bool;
+
+fn int_attr(attrs: &Attrs, k: &str, default: i64) -> i64 {
+    match attrs.get(k) {
+        Some(Attribute::Int(v)) => *v,
+        _ => default,
+    }
+}
+
+fn none() -> Attrs {
+    BTreeMap::new()
+}
+
+impl KernelBuilder<'_> {
+    fn index(&mut self, dim: usize) -> ValueId {
+        let mut a = none();
+        a.insert("dim".into(), Attribute::Int(dim as i64));
+        self.op("kernel.index", &[], I64, a)
+    }
+
+    fn extract(&mut self, operand: usize, idx: &[ValueId], elem: ElementType) -> ValueId {
+        let mut a = none();
+        a.insert("operand".into(), Attribute::Int(operand as i64));
+        self.op("kernel.extract", idx, elem, a)
+    }
+
+    fn int(&mut self, v: i64) -> ValueId {
+        self.constant(v as f64, I64)
+    }
+
+    fn bin(&mut self, name: &str, a: ValueId, b: ValueId, elem: ElementType) -> ValueId {
+        self.op(&format!("kernel.{name}"), &[a, b], elem, none())
+    }
+
+    /// `v` clamped into `[0, n - 1]`.
+    fn clamp_index(&mut self, v: ValueId, n: usize) -> ValueId {
+        let zero = self.int(0);
+        let hi = self.int(n as i64 - 1);
+        let v = self.bin("max", v, zero, I64);
+        self.bin("min", v, hi, I64)
+    }
+
+    /// An integer index value as i64, negative values counted from the end (`+ n`).
+    fn normalized(&mut self, v: ValueId, from: ElementType, n: usize) -> ValueId {
+        let v = if from == I64 {
+            v
+        } else {
+            self.op("kernel.cast", &[v], I64, none())
+        };
+        let zero = self.int(0);
+        let neg = self.bin("less", v, zero, BOOL);
+        let size = self.int(n as i64);
+        let wrapped = self.bin("add", v, size, I64);
+        self.op("kernel.select", &[neg, wrapped, v], I64, none())
+    }
+}
+
+/// A map reading nothing useful (element 0) from an operand that the body extracts from.
+fn zero_map(num_dims: usize, rank: usize) -> AffineMap {
+    AffineMap {
+        num_dims: num_dims as u32,
+        results: vec![AffineExpr::constant(0); rank],
+    }
+}
+
+fn i64_constant(m: &mut Module, block: strata_ir::module::BlockId, values: Vec<i64>) -> ValueId {
+    let t = Tensor::from_i64s(I64, strata_ir::Shape::new(vec![values.len()]), &values);
+    let ty = t.ty();
+    let op = m.append_op(
+        block,
+        OpSpec::new("graph.constant")
+            .attr("value", Attribute::Dense(t))
+            .results([Type::Tensor(ty)]),
+    );
+    m.result(op)
+}
+
+/// Lowers graph op `name`; returns one value per result.
+pub(super) fn lower(
+    m: &mut Module,
+    block: strata_ir::module::BlockId,
+    name: &str,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    attrs: &Attrs,
+    results: &[TensorType],
+) -> Result<Vec<ValueId>, String> {
+    let out = &results[0];
+    let rank = out.shape.rank();
+    let identity = AffineMap::identity(rank as u32);
+    match name {
+        "graph.concat" => {
+            let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
+            // (operand, offset, size) of every non-empty input.
+            let mut parts = Vec::new();
+            let mut offset = 0;
+            for (i, t) in ins.iter().enumerate() {
+                let n = t.shape.dims()[axis];
+                if n > 0 && t.shape.numel() > 0 {
+                    parts.push((operands[i], offset, n));
+                }
+                offset += n;
+            }
+            let elems: Vec<ElementType> =
+                parts.iter().map(|_| out.elem).chain([out.elem]).collect();
+            let mut kb = KernelBuilder::new(m, &elems);
+            let y = if parts.is_empty() {
+                kb.constant(0.0, out.elem)
+            } else {
+                let i = kb.index(axis);
+                let coords: Vec<ValueId> = (0..rank).map(|k| kb.index(k)).collect();
+                let mut values = Vec::new();
+                for (j, &(_, off, n)) in parts.iter().enumerate() {
+                    let o = kb.int(off as i64);
+                    let local = kb.bin("sub", i, o, I64);
+                    let local = kb.clamp_index(local, n);
+                    let mut idx = coords.clone();
+                    idx[axis] = local;
+                    values.push(kb.extract(j, &idx, out.elem));
+                }
+                let mut y = *values.last().unwrap_or(&i);
+                for j in (0..parts.len() - 1).rev() {
+                    let bound = kb.int(parts[j + 1].1 as i64);
+                    let before = kb.bin("less", i, bound, BOOL);
+                    y = kb.op("kernel.select", &[before, values[j], y], out.elem, none());
+                }
+                y
+            };
+            let inputs: Vec<ValueId> = parts.iter().map(|p| p.0).collect();
+            let mut maps: Vec<AffineMap> = parts
+                .iter()
+                .map(|_| {
+                    let mut mp = identity.clone();
+                    mp.results[axis] = AffineExpr::constant(0);
+                    mp
+                })
+                .collect();
+            maps.push(identity);
+            Ok(vec![kb.finish_parallel(block, y, &inputs, out, maps)])
+        }
+        "graph.split" => {
+            let axis = normalize_axis(int_attr(attrs, "axis", 0), ins[0].shape.rank())?;
+            let mut offset = 0i64;
+            let mut outs = Vec::new();
+            for r in results {
+                let mut map = AffineMap::identity(rank as u32);
+                map.results[axis] = AffineExpr::linear([(axis as u32, 1)], offset);
+                offset += r.shape.dims()[axis] as i64;
+                if r.shape.numel() == 0 {
+                    map = zero_map(rank, rank);
+                }
+                outs.push(copy_kernel(m, block, operands[0], map, r)?);
+            }
+            Ok(outs)
+        }
+        "graph.gather" => {
+            let (data, idx) = (&ins[0], &ins[1]);
+            let r = data.shape.rank();
+            let axis = normalize_axis(int_attr(attrs, "axis", 0), r)?;
+            let q = idx.shape.rank();
+            let n = data.shape.dims()[axis];
+            let mut kb = KernelBuilder::new(m, &[data.elem, idx.elem, out.elem]);
+            let ix = kb.arg(1);
+            let ix = kb.normalized(ix, idx.elem, n);
+            let mut coords = Vec::new();
+            for k in 0..axis {
+                coords.push(kb.index(k));
+            }
+            coords.push(ix);
+            for k in axis + 1..r {
+                coords.push(kb.index(k + q - 1));
+            }
+            let y = kb.extract(0, &coords, data.elem);
+            let idx_map = AffineMap {
+                num_dims: rank as u32,
+                results: (axis..axis + q)
+                    .map(|d| AffineExpr::dim(d as u32))
+                    .collect(),
+            };
+            let maps = vec![zero_map(rank, r), idx_map, identity];
+            Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+        }
+        "graph.gather_elements" => {
+            let (data, idx) = (&ins[0], &ins[1]);
+            let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
+            let n = data.shape.dims()[axis];
+            let mut kb = KernelBuilder::new(m, &[data.elem, idx.elem, out.elem]);
+            let ix = kb.arg(1);
+            let ix = kb.normalized(ix, idx.elem, n);
+            let mut coords: Vec<ValueId> = (0..rank).map(|k| kb.index(k)).collect();
+            coords[axis] = ix;
+            let y = kb.extract(0, &coords, data.elem);
+            let maps = vec![zero_map(rank, rank), identity.clone(), identity];
+            Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+        }
+        "graph.trilu" => {
+            let upper = int_attr(attrs, "upper", 1) != 0;
+            let k = int_attr(attrs, "k", 0);
+            let mut kb = KernelBuilder::new(m, &[out.elem, out.elem]);
+            let (i, j) = (kb.index(rank - 2), kb.index(rank - 1));
+            let diff = kb.bin("sub", j, i, I64);
+            let kk = kb.int(k);
+            let keep = kb.bin(
+                if upper {
+                    "greater_or_equal"
+                } else {
+                    "less_or_equal"
+                },
+                diff,
+                kk,
+                BOOL,
+            );
+            let zero = kb.constant(0.0, out.elem);
+            let x = kb.arg(0);
+            let y = kb.op("kernel.select", &[keep, x, zero], out.elem, none());
+            Ok(vec![kb.finish_parallel(
+                block,
+                y,
+                operands,
+                out,
+                vec![identity.clone(), identity],
+            )])
+        }
+        "graph.pad" | "graph.tile" => {
+            let x = &ins[0];
+            let dims = x.shape.dims();
+            let mode = match attrs.get("mode") {
+                Some(Attribute::String(s)) => s.as_str(),
+                _ => "constant",
+            };
+            // Per dimension: which source element each output coordinate reads (-1: fill).
+            let tables: Vec<Vec<i64>> = (0..rank)
+                .map(|d| {
+                    (0..out.shape.dims()[d])
+                        .map(|c| {
+                            if name == "graph.tile" {
+                                (c % dims[d].max(1)) as i64
+                            } else {
+                                let pads = match attrs.get("pads") {
+                                    Some(Attribute::I64Array(p)) => p[d],
+                                    _ => 0,
+                                };
+                                strata_ir::graph::pad_source(mode, dims[d] as i64, c as i64 - pads)
+                                    .map_or(-1, |s| s as i64)
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let fill = match attrs.get("value") {
+                Some(Attribute::Dense(t)) if t.numel() == 1 => t.to_f64s()[0],
+                _ => 0.0,
+            };
+            if x.shape.numel() == 0 {
+                let kb = KernelBuilder::new(m, &[out.elem]);
+                let mut kb = kb;
+                let c = kb.constant(fill, out.elem);
+                return Ok(vec![kb.finish_parallel(block, c, &[], out, vec![identity])]);
+            }
+            let needs_fill = tables.iter().flatten().any(|&s| s < 0);
+            let mut inputs = vec![operands[0]];
+            let mut maps = vec![zero_map(rank, rank)];
+            for (d, t) in tables.into_iter().enumerate() {
+                inputs.push(i64_constant(m, block, t));
+                maps.push(AffineMap {
+                    num_dims: rank as u32,
+                    results: vec![AffineExpr::dim(d as u32)],
+                });
+            }
+            maps.push(identity);
+            let mut elems = vec![x.elem];
+            elems.extend(std::iter::repeat_n(I64, rank));
+            elems.push(out.elem);
+            let mut kb = KernelBuilder::new(m, &elems);
+            let mut coords = Vec::new();
+            let mut valid: Option<ValueId> = None;
+            for d in 0..rank {
+                let s = kb.arg(1 + d);
+                if needs_fill {
+                    let zero = kb.int(0);
+                    let ok = kb.bin("greater_or_equal", s, zero, BOOL);
+                    valid = Some(match valid {
+                        Some(v) => kb.bin("and", v, ok, BOOL),
+                        None => ok,
+                    });
+                    coords.push(kb.bin("max", s, zero, I64));
+                } else {
+                    coords.push(s);
+                }
+            }
+            let mut y = kb.extract(0, &coords, x.elem);
+            if let Some(v) = valid {
+                let f = kb.constant(fill, out.elem);
+                y = kb.op("kernel.select", &[v, y, f], out.elem, none());
+            }
+            Ok(vec![kb.finish_parallel(block, y, &inputs, out, maps)])
+        }
+        "graph.arg_max" | "graph.arg_min" => {
+            let x = &ins[0];
+            let r = x.shape.rank();
+            let axis = normalize_axis(int_attr(attrs, "axis", 0), r)?;
+            let keep = int_attr(attrs, "keepdims", 1) != 0;
+            let last = int_attr(attrs, "select_last_index", 0) != 0;
+            let values_ty = TensorType::new(out.shape.clone(), x.elem);
+            let mut kb = KernelBuilder::new(m, &[x.elem, x.elem, I64]);
+            let (v, best, at) = (kb.arg(0), kb.arg(1), kb.arg(2));
+            let k = kb.index(axis);
+            let zero = kb.int(0);
+            let first = kb.bin("less", at, zero, BOOL);
+            let cmp = if name == "graph.arg_max" {
+                "greater"
+            } else {
+                "less"
+            };
+            let mut better = kb.bin(cmp, v, best, BOOL);
+            if last {
+                let eq = kb.bin("equal", v, best, BOOL);
+                better = kb.bin("or", better, eq, BOOL);
+            }
+            let take = kb.bin("or", first, better, BOOL);
+            let nv = kb.op("kernel.select", &[take, v, best], x.elem, none());
+            let ni = kb.op("kernel.select", &[take, k, at], I64, none());
+            let out_map = AffineMap {
+                num_dims: r as u32,
+                results: (0..r)
+                    .filter_map(|d| {
+                        if d != axis {
+                            Some(AffineExpr::dim(d as u32))
+                        } else if keep {
+                            Some(AffineExpr::constant(0))
+                        } else {
+                            None
+                        }
+                    })
+                    .collect(),
+            };
+            let mut iterators = vec!["parallel"; r];
+            iterators[axis] = "reduction";
+            let outs = kb.finish(
+                block,
+                &[nv, ni],
+                operands,
+                &[values_ty, out.clone()],
+                x.shape.dims(),
+                &iterators,
+                vec![AffineMap::identity(r as u32), out_map.clone(), out_map],
+                &[0.0, -1.0],
+            );
+            Ok(vec![outs[1]])
+        }
+        "graph.cum_sum" | "graph.cum_prod" => {
+            let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
+            let exclusive = int_attr(attrs, "exclusive", 0) != 0;
+            let reverse = int_attr(attrs, "reverse", 0) != 0;
+            let n = out.shape.dims()[axis];
+            let mut domain = out.shape.dims().to_vec();
+            domain.push(n);
+            let mut kb = KernelBuilder::new(m, &[out.elem, out.elem]);
+            let (x, acc) = (kb.arg(0), kb.arg(1));
+            let (i, k) = (kb.index(axis), kb.index(rank));
+            let cmp = match (exclusive, reverse) {
+                (false, false) => "less_or_equal",
+                (true, false) => "less",
+                (false, true) => "greater_or_equal",
+                (true, true) => "greater",
+            };
+            let include = kb.bin(cmp, k, i, BOOL);
+            let step = if name == "graph.cum_sum" {
+                "add"
+            } else {
+                "mul"
+            };
+            let next = kb.bin(step, acc, x, out.elem);
+            let y = kb.op("kernel.select", &[include, next, acc], out.elem, none());
+            let mut in_map = AffineMap::identity(rank as u32 + 1);
+            in_map.results.truncate(rank);
+            in_map.results[axis] = AffineExpr::dim(rank as u32);
+            let out_map =
+                AffineMap::projection(rank as u32 + 1, &(0..rank as u32).collect::<Vec<_>>());
+            let mut iterators = vec!["parallel"; rank];
+            iterators.push("reduction");
+            let init = if step == "mul" { 1.0 } else { 0.0 };
+            Ok(kb.finish(
+                block,
+                &[y],
+                operands,
+                std::slice::from_ref(out),
+                &domain,
+                &iterators,
+                vec![in_map, out_map],
+                &[init],
+            ))
+        }
+        "graph.eye_like" => {
+            let k = int_attr(attrs, "k", 0);
+            let mut kb = KernelBuilder::new(m, &[out.elem]);
+            let (i, j) = (kb.index(0), kb.index(1));
+            let diff = kb.bin("sub", j, i, I64);
+            let kk = kb.int(k);
+            let on = kb.bin("equal", diff, kk, BOOL);
+            let y = kb.op("kernel.cast", &[on], out.elem, none());
+            Ok(vec![kb.finish_parallel(block, y, &[], out, vec![identity])])
+        }
+        "graph.one_hot" => {
+            let (idx, values) = (&ins[0], &ins[1]);
+            let depth = out.shape.dims()[normalize_axis(int_attr(attrs, "axis", -1), rank)?];
+            let axis = normalize_axis(int_attr(attrs, "axis", -1), rank)?;
+            let mut kb = KernelBuilder::new(m, &[idx.elem, values.elem, out.elem]);
+            let ix = kb.arg(0);
+            let ix = kb.normalized(ix, idx.elem, depth);
+            let j = kb.index(axis);
+            let hot = kb.bin("equal", ix, j, BOOL);
+            let (zero, one) = (kb.int(0), kb.int(1));
+            let vrank = values.shape.rank();
+            let off_idx = vec![zero; vrank];
+            let mut on_idx = vec![zero; vrank];
+            if let Some(last) = on_idx.last_mut() {
+                *last = one;
+            }
+            let off = kb.extract(1, &off_idx, values.elem);
+            let on = kb.extract(1, &on_idx, values.elem);
+            let y = kb.op("kernel.select", &[hot, on, off], out.elem, none());
+            let idx_map = AffineMap {
+                num_dims: rank as u32,
+                results: (0..rank)
+                    .filter(|&d| d != axis)
+                    .map(|d| AffineExpr::dim(d as u32))
+                    .collect(),
+            };
+            let maps = vec![idx_map, zero_map(rank, vrank), identity];
+            Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+        }
+        "graph.depth_to_space" | "graph.space_to_depth" => {
+            // The ONNX definitions: reshape to 6-D, transpose, reshape back.
+            let b = int_attr(attrs, "blocksize", 1).max(1) as usize;
+            let d = ins[0].shape.dims();
+            let crd = matches!(attrs.get("mode"), Some(Attribute::String(s)) if s == "CRD");
+            let (shape6, perm): (Vec<usize>, [i64; 6]) = if name == "graph.depth_to_space" {
+                let c = d[1] / (b * b);
+                if crd {
+                    (vec![d[0], c, b, b, d[2], d[3]], [0, 1, 4, 2, 5, 3])
+                } else {
+                    (vec![d[0], b, b, c, d[2], d[3]], [0, 3, 4, 1, 5, 2])
+                }
+            } else {
+                let perm = if crd {
+                    [0, 1, 3, 5, 2, 4]
+                } else {
+                    [0, 3, 5, 1, 2, 4]
+                };
+                (vec![d[0], d[1], d[2] / b, b, d[3] / b, b], perm)
+            };
+            let reshape = |m: &mut Module, v: ValueId, dims: &[usize]| {
+                let mut a = none();
+                a.insert(
+                    "shape".into(),
+                    Attribute::I64Array(dims.iter().map(|&x| x as i64).collect()),
+                );
+                graph_op(m, block, "graph.reshape", &[v], a)
+            };
+            let t6 = reshape(m, operands[0], &shape6)?;
+            let mut a = none();
+            a.insert("perm".into(), Attribute::I64Array(perm.to_vec()));
+            let ty6 = strata_ir::graph::infer_types(
+                "graph.transpose",
+                &[m.tensor_type(t6)?.clone()],
+                &a,
+                1,
+            )?
+            .remove(0);
+            let moved = must_lower(m, block, "graph.transpose", &[t6], &a, &ty6)?;
+            Ok(vec![reshape(m, moved, out.shape.dims())?])
+        }
+        other => Err(format!("no indexed lowering for '{other}'")),
+    }
+}
