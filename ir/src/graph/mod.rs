@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 
 pub use elementwise::{BinaryDef, UnaryDef, BINARY_OPS, UNARY_OPS};
 pub use movement::{pad_source, permute as permute_tensor};
+pub use nn::window_of;
 pub use reduce::REDUCE_OPS;
 
 /// What an op's inference and evaluation functions see: the op's name, its operand

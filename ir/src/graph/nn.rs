@@ -1040,3 +1040,23 @@ pub fn eval_group_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String>
     }
     Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &v)])
 }
+
+/// The sliding window of a Conv or pooling op (graph op `name`) with these operand types
+/// and attributes, `auto_pad` and `ceil_mode` resolved: what lowerings index by.
+pub fn window_of(
+    name: &str,
+    inputs: &[TensorType],
+    attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
+) -> Result<Window, String> {
+    let a = OpArgs {
+        name,
+        inputs,
+        attrs,
+        num_results: 1,
+    };
+    if name == "graph.conv" {
+        conv_geometry(&a).map(|g| g.win)
+    } else {
+        pool_window(&a).map(|(_, w)| w)
+    }
+}

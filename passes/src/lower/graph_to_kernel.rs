@@ -840,8 +840,10 @@ fn lower_batch_norm(
     ))
 }
 
-/// Convolution (group 1) as a reduction over input channels and the window, reading a
-/// padded input (padding stays a graph op), plus a bias kernel.
+/// Convolution as a reduction over input channels and the window, reading a zero-padded
+/// input (a pad kernel), plus a bias kernel. Groups add a group dimension: the weight is
+/// viewed as `g x M/g x C/g x k...`, the result computed as `N x g x M/g x ...` and viewed
+/// back as `N x M x ...`.
 fn lower_conv(
     m: &mut Module,
     block: BlockId,
@@ -850,35 +852,19 @@ fn lower_conv(
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
 ) -> Result<Option<Vec<ValueId>>, String> {
-    // Explicit pads only: SAME padding is resolved by the shape rules, not read here yet.
-    let explicit_pads = match attrs.get("auto_pad") {
-        None => true,
-        Some(Attribute::String(p)) => p == "NOTSET" || p.is_empty(),
-        Some(_) => false,
+    let win = strata_ir::graph::window_of("graph.conv", ins, attrs)?;
+    let group = match attrs.get("group") {
+        Some(Attribute::Int(g)) if *g > 1 => *g as usize,
+        _ => 1,
     };
-    if !matches!(attrs.get("group"), None | Some(Attribute::Int(1))) || !explicit_pads {
-        return Ok(None);
+    if group > 1 {
+        return lower_grouped_conv(m, block, operands, ins, &win, group, out).map(Some);
     }
     let (x, w) = (&ins[0], &ins[1]);
     let k = x.shape.rank() - 2;
-    let list = |key: &str, default: i64, len: usize| match attrs.get(key) {
-        Some(Attribute::I64Array(v)) if v.len() == len => v.clone(),
-        _ => vec![default; len],
-    };
-    let strides = list("strides", 1, k);
-    let dilations = list("dilations", 1, k);
-    let pads = list("pads", 0, 2 * k);
-    let mut input = operands[0];
-    if pads.iter().any(|&p| p != 0) {
-        let mut full = vec![0i64; 2 * (k + 2)];
-        for i in 0..k {
-            full[2 + i] = pads[i];
-            full[k + 4 + i] = pads[k + i];
-        }
-        let mut a = BTreeMap::new();
-        a.insert("pads".to_string(), Attribute::I64Array(full));
-        input = graph_op(m, block, "graph.pad", &[input], a)?;
-    }
+    let strides: Vec<i64> = win.strides.iter().map(|&v| v as i64).collect();
+    let dilations: Vec<i64> = win.dilations.iter().map(|&v| v as i64).collect();
+    let input = pad_for_window(m, block, operands[0], x, &win)?;
     // Domain: n, m, out spatial..., c, kernel spatial...
     let od = out.shape.dims();
     let c = w.shape.dims()[1];
@@ -927,8 +913,132 @@ fn lower_conv(
         maps,
         &[0.0],
     )[0];
-    let Some(&bias) = operands.get(2) else {
-        return Ok(Some(vec![conv]));
+    add_channel_bias(m, block, conv, operands.get(2).copied(), out).map(Some)
+}
+
+/// Zero-pads the spatial dimensions of `x` (type `xt`) so that every window position of
+/// `win` reads inside the result: the window's pads, the end extended when the last window
+/// reaches past it.
+fn pad_for_window(
+    m: &mut Module,
+    block: BlockId,
+    x: ValueId,
+    xt: &TensorType,
+    win: &strata_ir::graph::shape::Window,
+) -> Result<ValueId, String> {
+    let k = win.kernel.len();
+    let mut full = vec![0i64; 2 * (k + 2)];
+    for i in 0..k {
+        let need = (win.output[i].max(1) - 1) * win.strides[i]
+            + (win.kernel[i] - 1) * win.dilations[i]
+            + 1;
+        let have = xt.shape.dims()[2 + i] + win.pads_begin[i];
+        full[2 + i] = win.pads_begin[i] as i64;
+        full[k + 4 + i] = need.saturating_sub(have).max(0) as i64;
+    }
+    if full.iter().all(|&p| p == 0) {
+        return Ok(x);
+    }
+    let mut a = BTreeMap::new();
+    a.insert("pads".to_string(), Attribute::I64Array(full));
+    let ty = strata_ir::graph::infer_types("graph.pad", std::slice::from_ref(xt), &a, 1)?.remove(0);
+    must_lower(m, block, "graph.pad", &[x], &a, &ty)
+}
+
+/// Grouped convolution (see [`lower_conv`]).
+fn lower_grouped_conv(
+    m: &mut Module,
+    block: BlockId,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    win: &strata_ir::graph::shape::Window,
+    group: usize,
+    out: &TensorType,
+) -> Result<Vec<ValueId>, String> {
+    let (x, w) = (&ins[0], &ins[1]);
+    let k = x.shape.rank() - 2;
+    let input = pad_for_window(m, block, operands[0], x, win)?;
+    let (mo, cg) = (w.shape.dims()[0], w.shape.dims()[1]);
+    let mg = mo / group;
+    let reshape = |m: &mut Module, v: ValueId, dims: Vec<usize>| {
+        let mut a = BTreeMap::new();
+        a.insert(
+            "shape".to_string(),
+            Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
+        );
+        graph_op(m, block, "graph.reshape", &[v], a)
+    };
+    let mut wdims = vec![group, mg, cg];
+    wdims.extend(&w.shape.dims()[2..]);
+    let w5 = reshape(m, operands[1], wdims)?;
+    let od = out.shape.dims();
+    // Domain: n, g, m/g, out spatial..., c/g, kernel spatial...
+    let mut domain = vec![od[0], group, mg];
+    domain.extend(&od[2..]);
+    domain.push(cg);
+    domain.extend(&w.shape.dims()[2..]);
+    let nd = domain.len() as u32;
+    let dc = (3 + k) as u32;
+    let mut xin = vec![
+        AffineExpr::dim(0),
+        AffineExpr::linear([(1, cg as i64), (dc, 1)], 0),
+    ];
+    for i in 0..k {
+        xin.push(AffineExpr::linear(
+            [
+                ((3 + i) as u32, win.strides[i] as i64),
+                (dc + 1 + i as u32, win.dilations[i] as i64),
+            ],
+            0,
+        ));
+    }
+    let mut wmap = vec![AffineExpr::dim(1), AffineExpr::dim(2), AffineExpr::dim(dc)];
+    wmap.extend((0..k).map(|i| AffineExpr::dim(dc + 1 + i as u32)));
+    let maps = vec![
+        AffineMap {
+            num_dims: nd,
+            results: xin,
+        },
+        AffineMap {
+            num_dims: nd,
+            results: wmap,
+        },
+        AffineMap::projection(nd, &(0..(3 + k) as u32).collect::<Vec<_>>()),
+    ];
+    let mut iterators = vec!["parallel"; 3 + k];
+    iterators.extend(std::iter::repeat_n("reduction", 1 + k));
+    let xt = m.tensor_type(input)?.clone();
+    let mut out5_dims = vec![od[0], group, mg];
+    out5_dims.extend(&od[2..]);
+    let out5 = TensorType::new(out5_dims, out.elem);
+    let mut kb = KernelBuilder::new(m, &[xt.elem, w.elem, out.elem]);
+    let (a, b, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
+    let p = kb.op("kernel.mul", &[a, b], out.elem, BTreeMap::new());
+    let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
+    let conv5 = kb.finish(
+        block,
+        &[s],
+        &[input, w5],
+        std::slice::from_ref(&out5),
+        &domain,
+        &iterators,
+        maps,
+        &[0.0],
+    )[0];
+    let conv = reshape(m, conv5, od.to_vec())?;
+    add_channel_bias(m, block, conv, operands.get(2).copied(), out)
+}
+
+/// `conv + bias[channel]`, or `conv` without a bias.
+fn add_channel_bias(
+    m: &mut Module,
+    block: BlockId,
+    conv: ValueId,
+    bias: Option<ValueId>,
+    out: &TensorType,
+) -> Result<Vec<ValueId>, String> {
+    let Some(bias) = bias else {
+        return Ok(vec![conv]);
     };
     // Bias over the channel dimension.
     let rank = out.shape.rank();
@@ -943,13 +1053,7 @@ fn lower_conv(
         },
         AffineMap::identity(rank as u32),
     ];
-    Ok(Some(vec![kb.finish_parallel(
-        block,
-        y,
-        &[conv, bias],
-        out,
-        maps,
-    )]))
+    Ok(vec![kb.finish_parallel(block, y, &[conv, bias], out, maps)])
 }
 
 /// LayerNormalization over the trailing axes from `axis`: mean, centered values, variance,
@@ -1074,7 +1178,9 @@ fn lower_max_pool(
                 &[lowest],
             )),
         );
-        input = graph_op(m, block, "graph.pad", &[input], a)?;
+        let ty =
+            strata_ir::graph::infer_types("graph.pad", std::slice::from_ref(xt), &a, 1)?.remove(0);
+        input = must_lower(m, block, "graph.pad", &[input], &a, &ty)?;
     }
     let mut domain: Vec<usize> = od.to_vec();
     domain.extend(kernel.iter().map(|&v| v as usize));
