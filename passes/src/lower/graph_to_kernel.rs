@@ -347,7 +347,10 @@ fn lower_op(
         | "graph.eye_like"
         | "graph.one_hot"
         | "graph.depth_to_space"
-        | "graph.space_to_depth" => {
+        | "graph.space_to_depth"
+        | "graph.average_pool"
+        | "graph.lp_pool"
+        | "graph.hardmax" => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
         "graph.softmax" | "graph.log_softmax" => {
@@ -368,7 +371,9 @@ fn lower_op(
             lower_reduce(m, block, reduce, operands, &ins, &a, out)
         }
         "graph.conv" => lower_conv(m, block, operands, &ins, attrs, out),
-        "graph.layer_normalization" => lower_layer_norm(m, block, operands, &ins, attrs, out),
+        "graph.layer_normalization" | "graph.rms_normalization" => {
+            lower_layer_norm(m, block, name, operands, &ins, attrs, results)
+        }
         "graph.max_pool" => lower_max_pool(m, block, operands[0], &ins[0], attrs, out),
         _ if name.starts_with("graph.reduce_") => {
             lower_reduce(m, block, name, operands, &ins, attrs, out)
@@ -493,6 +498,7 @@ fn lower_reduce(
         "graph.reduce_sum_square" => (0.0, "square-add", None),
         "graph.reduce_l2" if x.elem.is_float() => (0.0, "square-add", Some("sqrt")),
         "graph.reduce_log_sum" if x.elem.is_float() => (0.0, "add", Some("log")),
+        "graph.reduce_log_sum_exp" if x.elem.is_float() => (0.0, "exp-add", Some("log")),
         _ => return Ok(None),
     };
     if x.elem == ElementType::Bool || (post == Some("mean") && !x.elem.is_float()) {
@@ -536,6 +542,10 @@ fn lower_reduce(
         "square-add" => {
             let sq = kb.op("kernel.mul", &[v, v], e, BTreeMap::new());
             kb.op("kernel.add", &[acc, sq], e, BTreeMap::new())
+        }
+        "exp-add" => {
+            let ex = kb.op("kernel.exp", &[v], e, BTreeMap::new());
+            kb.op("kernel.add", &[acc, ex], e, BTreeMap::new())
         }
         op => kb.op(&format!("kernel.{op}"), &[acc, v], e, BTreeMap::new()),
     };
@@ -1061,15 +1071,36 @@ fn add_channel_bias(
 fn lower_layer_norm(
     m: &mut Module,
     block: BlockId,
+    name: &str,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
-    out: &TensorType,
+    results: &[TensorType],
 ) -> Result<Option<Vec<ValueId>>, String> {
+    let out = &results[0];
     let x = &ins[0];
-    if !matches!(x.elem, ElementType::F32 | ElementType::F64) {
-        return Ok(None);
+    let rms = name == "graph.rms_normalization";
+    // 16-bit inputs are normalized in f32 and rounded once at the end, like the
+    // interpreter's wide computation (the decomposed form would underflow in f16).
+    let e = match x.elem {
+        ElementType::F32 | ElementType::F64 => x.elem,
+        ElementType::F16 | ElementType::BF16 => ElementType::F32,
+        _ => return Ok(None),
+    };
+    let mut wide = Vec::new();
+    for (&v, t) in operands.iter().zip(ins) {
+        wide.push(if t.elem == e {
+            v
+        } else {
+            let mut kb = KernelBuilder::new(m, &[t.elem, e]);
+            let a = kb.arg(0);
+            let c = kb.op("kernel.cast", &[a], e, BTreeMap::new());
+            let r = t.shape.rank() as u32;
+            let wt = TensorType::new(t.shape.clone(), e);
+            kb.finish_parallel(block, c, &[v], &wt, vec![AffineMap::identity(r); 2])
+        });
     }
+    let xw = TensorType::new(x.shape.clone(), e);
     let r = x.shape.rank();
     let axis = normalize_axis(
         match attrs.get("axis") {
@@ -1089,13 +1120,16 @@ fn lower_layer_norm(
     );
     red.insert("keepdims".to_string(), Attribute::Int(1));
     let kept =
-        strata_ir::graph::infer_types("graph.reduce_mean", std::slice::from_ref(x), &red, 1)?
+        strata_ir::graph::infer_types("graph.reduce_mean", std::slice::from_ref(&xw), &red, 1)?
             .remove(0);
-    let mean = must_lower(m, block, "graph.reduce_mean", &operands[..1], &red, &kept)?;
-    let centered = binary_kernel(m, block, "sub", operands[0], mean)?;
+    let (centered, mean) = if rms {
+        (wide[0], None)
+    } else {
+        let mean = must_lower(m, block, "graph.reduce_mean", &wide[..1], &red, &kept)?;
+        (binary_kernel(m, block, "sub", wide[0], mean)?, Some(mean))
+    };
     let squared = binary_kernel(m, block, "mul", centered, centered)?;
     let var = must_lower(m, block, "graph.reduce_mean", &[squared], &red, &kept)?;
-    let e = x.elem;
     let krank = kept.shape.rank();
     let mut kb = KernelBuilder::new(m, &[e, e]);
     let v = kb.arg(0);
@@ -1108,17 +1142,39 @@ fn lower_layer_norm(
     ];
     let std_dev = kb.finish_parallel(block, sd, &[var], &kept, maps);
     let normalized = binary_kernel(m, block, "div", centered, std_dev)?;
-    let mut y = binary_kernel(m, block, "mul", normalized, operands[1])?;
-    if let Some(&bias) = operands.get(2) {
+    let mut y = binary_kernel(m, block, "mul", normalized, wide[1])?;
+    if let Some(&bias) = wide.get(2) {
         y = binary_kernel(m, block, "add", y, bias)?;
     }
-    if m.tensor_type(y)? != out {
-        return Err(format!(
-            "layer normalization lowered to {}, expected {out}",
-            m.tensor_type(y)?
-        ));
+    let narrow = |m: &mut Module, v: ValueId, to: &TensorType| -> Result<ValueId, String> {
+        let t = m.tensor_type(v)?.clone();
+        if t.elem == to.elem {
+            return Ok(v);
+        }
+        let mut kb = KernelBuilder::new(m, &[t.elem, to.elem]);
+        let a = kb.arg(0);
+        let c = kb.op("kernel.cast", &[a], to.elem, BTreeMap::new());
+        let rr = t.shape.rank() as u32;
+        Ok(kb.finish_parallel(block, c, &[v], to, vec![AffineMap::identity(rr); 2]))
+    };
+    let mut outs = vec![narrow(m, y, out)?];
+    if let (Some(stats), Some(mean)) = (results.get(1), mean) {
+        outs.push(narrow(m, mean, stats)?);
     }
-    Ok(Some(vec![y]))
+    if let Some(stats) = results.get(2) {
+        let one = m_scalar(m, block, 1.0, e)?;
+        let inv = binary_kernel(m, block, "div", one, std_dev)?;
+        outs.push(narrow(m, inv, stats)?);
+    }
+    for (v, t) in outs.iter().zip(results) {
+        if m.tensor_type(*v)? != t {
+            return Err(format!(
+                "normalization lowered to {}, expected {t}",
+                m.tensor_type(*v)?
+            ));
+        }
+    }
+    Ok(Some(outs))
 }
 
 /// MaxPool (no indices output) as a max-reduction over the window of an input padded with
@@ -1254,7 +1310,7 @@ pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
 
 fn lower_function(src: &Module, f: Function, dst: &mut Module) -> Result<(), String> {
     strata_ir::module::rebuild_function(src, f, dst, &mut |dst, block, d, operands| {
-        let multi_result_ok = d.name == "graph.split";
+        let multi_result_ok = d.name == "graph.split" || d.name == "graph.layer_normalization";
         if !d.name.starts_with("graph.") || (d.results.len() != 1 && !multi_result_ok) {
             return Ok(None);
         }

@@ -490,6 +490,186 @@ pub(super) fn lower(
             let moved = must_lower(m, block, "graph.transpose", &[t6], &a, &ty6)?;
             Ok(vec![reshape(m, moved, out.shape.dims())?])
         }
+        "graph.average_pool" | "graph.lp_pool" => {
+            lower_window_pool(m, block, name, operands[0], &ins[0], attrs, out)
+        }
+        "graph.hardmax" => {
+            // The first maximum's index along the axis, then a one-hot comparison.
+            let axis = normalize_axis(int_attr(attrs, "axis", -1), rank)?;
+            let mut a = none();
+            a.insert("axis".into(), Attribute::Int(axis as i64));
+            a.insert("keepdims".into(), Attribute::Int(1));
+            let mut kept_dims = out.shape.dims().to_vec();
+            kept_dims[axis] = 1;
+            let kept = TensorType::new(kept_dims, I64);
+            let at = must_lower(m, block, "graph.arg_max", operands, &a, &kept)?;
+            let mut kb = KernelBuilder::new(m, &[I64, out.elem]);
+            let best = kb.arg(0);
+            let j = kb.index(axis);
+            let hot = kb.bin("equal", best, j, BOOL);
+            let y = kb.op("kernel.cast", &[hot], out.elem, none());
+            let mut map = identity.clone();
+            map.results[axis] = AffineExpr::constant(0);
+            Ok(vec![kb.finish_parallel(
+                block,
+                y,
+                &[at],
+                out,
+                vec![map, identity],
+            )])
+        }
         other => Err(format!("no indexed lowering for '{other}'")),
     }
+}
+
+/// AveragePool and LpPool as a sum over the window that skips positions in the padding
+/// (`kernel.extract` at clamped coordinates, selected away), then a kernel dividing by each
+/// window's divisor (taps inside the input, or inside the explicitly padded input with
+/// `count_include_pad`) or taking the p-th root.
+fn lower_window_pool(
+    m: &mut Module,
+    block: strata_ir::module::BlockId,
+    name: &str,
+    x: ValueId,
+    xt: &TensorType,
+    attrs: &Attrs,
+    out: &TensorType,
+) -> Result<Vec<ValueId>, String> {
+    let win = strata_ir::graph::window_of(name, std::slice::from_ref(xt), attrs)?;
+    let k = win.kernel.len();
+    let rank = out.shape.rank();
+    let spatial = &xt.shape.dims()[2..];
+    let e = out.elem;
+    let p = match attrs.get("p") {
+        Some(Attribute::Float(v, _)) => *v,
+        Some(Attribute::Int(v)) => *v as f64,
+        _ => 2.0,
+    };
+    let mut domain = out.shape.dims().to_vec();
+    domain.extend(&win.kernel);
+    let mut kb = KernelBuilder::new(m, &[xt.elem, e]);
+    let acc = kb.arg(1);
+    let mut coords = vec![kb.index(0), kb.index(1)];
+    let mut valid: Option<ValueId> = None;
+    for i in 0..k {
+        let (o, kk) = (kb.index(2 + i), kb.index(rank + i));
+        let s = kb.int(win.strides[i] as i64);
+        let d = kb.int(win.dilations[i] as i64);
+        let pb = kb.int(win.pads_begin[i] as i64);
+        let os = kb.bin("mul", o, s, I64);
+        let kd = kb.bin("mul", kk, d, I64);
+        let pos = kb.bin("add", os, kd, I64);
+        let pos = kb.bin("sub", pos, pb, I64);
+        let zero = kb.int(0);
+        let n = kb.int(spatial[i] as i64);
+        let ge = kb.bin("greater_or_equal", pos, zero, BOOL);
+        let lt = kb.bin("less", pos, n, BOOL);
+        let ok = kb.bin("and", ge, lt, BOOL);
+        valid = Some(match valid {
+            Some(v) => kb.bin("and", v, ok, BOOL),
+            None => ok,
+        });
+        coords.push(kb.clamp_index(pos, spatial[i]));
+    }
+    let v = kb.extract(0, &coords, xt.elem);
+    let term = if name == "graph.lp_pool" {
+        let a = kb.op("kernel.abs", &[v], e, none());
+        let pc = kb.constant(p, e);
+        kb.bin("pow", a, pc, e)
+    } else {
+        v
+    };
+    let zero = kb.constant(0.0, e);
+    let term = match valid {
+        Some(ok) => kb.op("kernel.select", &[ok, term, zero], e, none()),
+        None => term,
+    };
+    let sum = kb.bin("add", acc, term, e);
+    let mut iterators = vec!["parallel"; rank];
+    iterators.extend(std::iter::repeat_n("reduction", k));
+    let nd = domain.len();
+    let summed = kb.finish(
+        block,
+        &[sum],
+        &[x],
+        std::slice::from_ref(out),
+        &domain,
+        &iterators,
+        vec![
+            zero_map(nd, rank),
+            AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>()),
+        ],
+        &[0.0],
+    )[0];
+    let identity = AffineMap::identity(rank as u32);
+    if name == "graph.lp_pool" {
+        let mut kb = KernelBuilder::new(m, &[e, e]);
+        let s = kb.arg(0);
+        let inv = kb.constant(1.0 / p, e);
+        let y = kb.bin("pow", s, inv, e);
+        return Ok(vec![kb.finish_parallel(
+            block,
+            y,
+            &[summed],
+            out,
+            vec![identity.clone(), identity],
+        )]);
+    }
+    // Divisors per output position, from the geometry alone.
+    let include_pad = int_attr(attrs, "count_include_pad", 0) != 0;
+    let per_dim: Vec<Vec<f64>> = (0..k)
+        .map(|i| {
+            (0..win.output[i])
+                .map(|o| {
+                    let (lo, hi) = if include_pad {
+                        (
+                            -(win.pads_begin[i] as i64),
+                            (spatial[i] + win.pads_end[i]) as i64,
+                        )
+                    } else {
+                        (0, spatial[i] as i64)
+                    };
+                    (0..win.kernel[i])
+                        .filter(|&kk| {
+                            let pos = (o * win.strides[i] + kk * win.dilations[i]) as i64
+                                - win.pads_begin[i] as i64;
+                            pos >= lo && pos < hi
+                        })
+                        .count() as f64
+                })
+                .collect()
+        })
+        .collect();
+    let out_spatial: usize = win.output.iter().product();
+    let mut divisors = vec![1.0; out_spatial];
+    for (flat, slot) in divisors.iter_mut().enumerate() {
+        let mut rem = flat;
+        for i in (0..k).rev() {
+            *slot *= per_dim[i][rem % win.output[i]];
+            rem /= win.output[i];
+        }
+    }
+    let t = Tensor::from_f64s(e, strata_ir::Shape::new(win.output.clone()), &divisors);
+    let dty = t.ty();
+    let dop = m.append_op(
+        block,
+        OpSpec::new("graph.constant")
+            .attr("value", Attribute::Dense(t))
+            .results([Type::Tensor(dty)]),
+    );
+    let div = m.result(dop);
+    let mut kb = KernelBuilder::new(m, &[e, e, e]);
+    let (s, d) = (kb.arg(0), kb.arg(1));
+    let y = kb.bin("div", s, d, e);
+    let dmap = AffineMap {
+        num_dims: rank as u32,
+        results: (2..rank).map(|i| AffineExpr::dim(i as u32)).collect(),
+    };
+    Ok(vec![kb.finish_parallel(
+        block,
+        y,
+        &[summed, div],
+        out,
+        vec![identity.clone(), dmap, identity],
+    )])
 }
