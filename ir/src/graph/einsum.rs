@@ -191,3 +191,19 @@ pub fn eval_einsum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
         &out,
     )])
 }
+
+/// The labels of an Einsum (op `name` with these operand types and attributes): one per
+/// dimension of each operand and of the output, and each label's size.
+pub fn einsum_labels(
+    inputs: &[TensorType],
+    attrs: &BTreeMap<String, crate::attr::Attribute>,
+) -> Result<(Vec<Vec<char>>, Vec<char>, BTreeMap<char, usize>), String> {
+    let a = OpArgs {
+        name: "graph.einsum",
+        inputs,
+        attrs,
+        num_results: 1,
+    };
+    let eq = parse(&a)?;
+    Ok((eq.inputs, eq.output, eq.sizes))
+}

@@ -26,6 +26,7 @@ use crate::types::{ElementType, TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 use std::collections::BTreeMap;
 
+pub use einsum::einsum_labels;
 pub use elementwise::{BinaryDef, UnaryDef, BINARY_OPS, UNARY_OPS};
 pub use movement::{pad_source, permute as permute_tensor};
 pub use nn::window_of;

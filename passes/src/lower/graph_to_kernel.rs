@@ -350,7 +350,8 @@ fn lower_op(
         | "graph.space_to_depth"
         | "graph.average_pool"
         | "graph.lp_pool"
-        | "graph.hardmax" => {
+        | "graph.hardmax"
+        | "graph.einsum" => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
         "graph.softmax" | "graph.log_softmax" => {
@@ -1187,35 +1188,21 @@ fn lower_max_pool(
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
 ) -> Result<Option<Vec<ValueId>>, String> {
-    let explicit_pads = match attrs.get("auto_pad") {
-        None => true,
-        Some(Attribute::String(p)) => p == "NOTSET" || p == "VALID" || p.is_empty(),
-        Some(_) => false,
-    };
-    if !explicit_pads || xt.elem == ElementType::Bool {
+    if xt.elem == ElementType::Bool {
         return Ok(None);
     }
-    let k = xt.shape.rank() - 2;
-    let list = |key: &str, default: i64, len: usize| match attrs.get(key) {
-        Some(Attribute::I64Array(v)) if v.len() == len => v.clone(),
-        _ => vec![default; len],
-    };
-    let Some(Attribute::I64Array(kernel)) = attrs.get("kernel_shape") else {
-        return Ok(None);
-    };
-    let (strides, dilations) = (list("strides", 1, k), list("dilations", 1, k));
-    let pads = if matches!(attrs.get("auto_pad"), Some(Attribute::String(p)) if p == "VALID") {
-        vec![0; 2 * k]
-    } else {
-        list("pads", 0, 2 * k)
-    };
+    let win = strata_ir::graph::window_of("graph.max_pool", std::slice::from_ref(xt), attrs)?;
+    let k = win.kernel.len();
+    let kernel: Vec<i64> = win.kernel.iter().map(|&v| v as i64).collect();
+    let strides: Vec<i64> = win.strides.iter().map(|&v| v as i64).collect();
+    let dilations: Vec<i64> = win.dilations.iter().map(|&v| v as i64).collect();
     let od = out.shape.dims();
     let mut full = vec![0i64; 2 * (k + 2)];
     for i in 0..k {
         let need = (od[2 + i] as i64 - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
-        let have = xt.shape.dims()[2 + i] as i64 + pads[i] + pads[k + i];
-        full[2 + i] = pads[i];
-        full[k + 4 + i] = pads[k + i] + (need - have).max(0);
+        let have = (xt.shape.dims()[2 + i] + win.pads_begin[i]) as i64;
+        full[2 + i] = win.pads_begin[i] as i64;
+        full[k + 4 + i] = (need - have).max(0);
     }
     let lowest = if xt.elem.is_float() {
         f64::NEG_INFINITY

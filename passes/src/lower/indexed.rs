@@ -518,6 +518,66 @@ pub(super) fn lower(
                 vec![map, identity],
             )])
         }
+        "graph.einsum" => {
+            // One contraction: output labels are parallel dimensions, the others reduce.
+            let (labels, output, sizes) = strata_ir::graph::einsum_labels(ins, attrs)?;
+            let mut all = output.clone();
+            all.extend(sizes.keys().filter(|c| !output.contains(c)));
+            let domain: Vec<usize> = all.iter().map(|c| sizes[c]).collect();
+            let nd = all.len() as u32;
+            let mut maps: Vec<AffineMap> = labels
+                .iter()
+                .zip(ins)
+                .map(|(ls, t)| AffineMap {
+                    num_dims: nd,
+                    results: ls
+                        .iter()
+                        .zip(t.shape.dims())
+                        .map(|(c, &size)| {
+                            let d = all.iter().position(|x| x == c).unwrap_or(0);
+                            if size == 1 && domain[d] != 1 {
+                                AffineExpr::constant(0)
+                            } else {
+                                AffineExpr::dim(d as u32)
+                            }
+                        })
+                        .collect(),
+                })
+                .collect();
+            maps.push(AffineMap::projection(
+                nd,
+                &(0..output.len() as u32).collect::<Vec<_>>(),
+            ));
+            let mut elems: Vec<ElementType> = ins.iter().map(|t| t.elem).collect();
+            elems.push(out.elem);
+            let mut kb = KernelBuilder::new(m, &elems);
+            let mut prod = kb.arg(0);
+            for i in 1..ins.len() {
+                let next = kb.arg(i);
+                prod = kb.bin("mul", prod, next, out.elem);
+            }
+            let acc = kb.arg(ins.len());
+            let y = kb.bin("add", acc, prod, out.elem);
+            let iterators: Vec<&str> = (0..all.len())
+                .map(|d| {
+                    if d < output.len() {
+                        "parallel"
+                    } else {
+                        "reduction"
+                    }
+                })
+                .collect();
+            Ok(kb.finish(
+                block,
+                &[y],
+                operands,
+                std::slice::from_ref(out),
+                &domain,
+                &iterators,
+                maps,
+                &[0.0],
+            ))
+        }
         other => Err(format!("no indexed lowering for '{other}'")),
     }
 }
