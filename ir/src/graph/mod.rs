@@ -31,6 +31,7 @@ pub use elementwise::{BinaryDef, UnaryDef, BINARY_OPS, UNARY_OPS};
 pub use movement::{pad_source, permute as permute_tensor};
 pub use nn::window_of;
 pub use reduce::REDUCE_OPS;
+pub use resize::{resize_plan, AxisTaps};
 
 /// What an op's inference and evaluation functions see: the op's name, its operand
 /// types, its attributes and how many results it was asked for.

@@ -184,29 +184,24 @@ fn weights(
     })
 }
 
-/// Resizes along one axis of `data` (shape `dims`), returning the new data and dims.
-#[allow(clippy::too_many_arguments)]
-fn resize_axis(
+/// Per output coordinate of one axis: its taps (source index, weight), or `None` where
+/// `tf_crop_and_resize` extrapolates.
+pub type AxisTaps = Vec<Option<Vec<(usize, f64)>>>;
+
+fn axis_taps(
     a: &OpArgs,
-    data: &[f64],
-    dims: &[usize],
-    axis: usize,
+    in_len: usize,
     out_len: usize,
     scale: f64,
     roi: (f64, f64),
-) -> Result<Vec<f64>, String> {
+) -> Result<AxisTaps, String> {
     let mode = a.string_or("mode", "nearest")?;
     let transform = a.string_or("coordinate_transformation_mode", "half_pixel")?;
     let nearest = a.string_or("nearest_mode", "round_prefer_floor")?;
     let antialias = a.int_or("antialias", 0)? != 0 && mode != "nearest";
     let coeff_a = a.float_or("cubic_coeff_a", -0.75)?;
     let exclude_outside = a.int_or("exclude_outside", 0)? != 0;
-    let extrapolation = a.float_or("extrapolation_value", 0.0)?;
-    let in_len = dims[axis];
-    let outer: usize = dims[..axis].iter().product();
-    let inner: usize = dims[axis + 1..].iter().product();
-    // Per output coordinate: taps (source index, weight), or None to extrapolate.
-    let mut taps: Vec<Option<Vec<(usize, f64)>>> = Vec::with_capacity(out_len);
+    let mut taps: AxisTaps = Vec::with_capacity(out_len);
     for o in 0..out_len {
         let x = source_coordinate(transform, o as f64, scale, in_len, out_len, roi)?;
         if transform == "tf_crop_and_resize" && (x < 0.0 || x > in_len as f64 - 1.0) {
@@ -237,6 +232,21 @@ fn resize_axis(
                 .collect(),
         ));
     }
+    Ok(taps)
+}
+
+/// Resizes along one axis of `data` (shape `dims`) by its taps, returning the new data.
+fn resize_axis(
+    data: &[f64],
+    dims: &[usize],
+    axis: usize,
+    out_len: usize,
+    taps: &AxisTaps,
+    extrapolation: f64,
+) -> Vec<f64> {
+    let in_len = dims[axis];
+    let outer: usize = dims[..axis].iter().product();
+    let inner: usize = dims[axis + 1..].iter().product();
     let mut out = vec![0.0; outer * out_len * inner];
     for b in 0..outer {
         for (o, tap) in taps.iter().enumerate() {
@@ -257,32 +267,58 @@ fn resize_axis(
             }
         }
     }
-    Ok(out)
+    out
 }
 
-pub fn eval_resize(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
-    let p = plan(a)?;
-    let t = x[0];
-    let rank = t.shape().rank();
-    let mut dims = t.dims().to_vec();
-    let mut data = t.to_f64s();
-    for axis in 0..rank {
+/// How Resize (with these operand types and attributes) maps each axis: `None` where it
+/// keeps the axis, else the output length and the taps of each output coordinate.
+pub fn resize_plan(
+    inputs: &[TensorType],
+    attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
+) -> Result<(Vec<Option<(usize, AxisTaps)>>, f64), String> {
+    let a = OpArgs {
+        name: "graph.resize",
+        inputs,
+        attrs,
+        num_results: 1,
+    };
+    let p = plan(&a)?;
+    let dims = inputs[0].shape.dims();
+    let rank = dims.len();
+    let mut axes = Vec::with_capacity(rank);
+    for (axis, &n) in dims.iter().enumerate() {
         let roi = p
             .roi
             .as_ref()
             .map_or((0.0, 1.0), |r| (r[axis], r[rank + axis]));
-        let identity = p.scales[axis] == 1.0 && p.sizes[axis] == dims[axis] && roi == (0.0, 1.0);
-        if identity {
+        if p.scales[axis] == 1.0 && p.sizes[axis] == n && roi == (0.0, 1.0) {
+            axes.push(None);
             continue;
         }
-        if dims[axis] == 0 && p.sizes[axis] > 0 {
+        if n == 0 && p.sizes[axis] > 0 {
             return Err(format!(
                 "cannot resize an empty axis {axis} to {}",
                 p.sizes[axis]
             ));
         }
-        data = resize_axis(a, &data, &dims, axis, p.sizes[axis], p.scales[axis], roi)?;
-        dims[axis] = p.sizes[axis];
+        axes.push(Some((
+            p.sizes[axis],
+            axis_taps(&a, n, p.sizes[axis], p.scales[axis], roi)?,
+        )));
+    }
+    Ok((axes, a.float_or("extrapolation_value", 0.0)?))
+}
+
+pub fn eval_resize(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+    let t = x[0];
+    let (axes, extrapolation) = resize_plan(a.inputs, a.attrs)?;
+    let mut dims = t.dims().to_vec();
+    let mut data = t.to_f64s();
+    for (axis, plan) in axes.iter().enumerate() {
+        if let Some((out_len, taps)) = plan {
+            data = resize_axis(&data, &dims, axis, *out_len, taps, extrapolation);
+            dims[axis] = *out_len;
+        }
     }
     Ok(vec![Tensor::from_f64s(t.elem(), Shape::new(dims), &data)])
 }

@@ -351,7 +351,8 @@ fn lower_op(
         | "graph.average_pool"
         | "graph.lp_pool"
         | "graph.hardmax"
-        | "graph.einsum" => {
+        | "graph.einsum"
+        | "graph.resize" => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
         "graph.softmax" | "graph.log_softmax" => {

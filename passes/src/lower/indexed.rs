@@ -578,6 +578,7 @@ pub(super) fn lower(
                 &[0.0],
             ))
         }
+        "graph.resize" => lower_resize(m, block, operands[0], ins, attrs, out),
         other => Err(format!("no indexed lowering for '{other}'")),
     }
 }
@@ -731,5 +732,143 @@ fn lower_window_pool(
         &[summed, div],
         out,
         vec![identity.clone(), dmap, identity],
+    )])
+}
+
+fn constant_tensor(m: &mut Module, block: strata_ir::module::BlockId, t: Tensor) -> ValueId {
+    let ty = t.ty();
+    let op = m.append_op(
+        block,
+        OpSpec::new("graph.constant")
+            .attr("value", Attribute::Dense(t))
+            .results([Type::Tensor(ty)]),
+    );
+    m.result(op)
+}
+
+/// Resize, axis by axis as the interpreter does: each resized axis is a kernel summing
+/// weighted taps (`kernel.extract` at the tap's source index, from per-axis tables of
+/// source indices and weights computed here), in f64; a last kernel rounds to the result
+/// type once. Extrapolated positions (`tf_crop_and_resize`) take the extrapolation value.
+fn lower_resize(
+    m: &mut Module,
+    block: strata_ir::module::BlockId,
+    x: ValueId,
+    ins: &[TensorType],
+    attrs: &Attrs,
+    out: &TensorType,
+) -> Result<Vec<ValueId>, String> {
+    const F64: ElementType = ElementType::F64;
+    let (axes, extrapolation) = strata_ir::graph::resize_plan(ins, attrs)?;
+    let mut cur = x;
+    let mut dims = ins[0].shape.dims().to_vec();
+    let mut elem = ins[0].elem;
+    for (axis, plan) in axes.iter().enumerate() {
+        let Some((out_len, taps)) = plan else {
+            continue;
+        };
+        let width = taps
+            .iter()
+            .map(|t| t.as_ref().map_or(1, |v| v.len()))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let mut idx = vec![0i64; out_len * width];
+        let mut w = vec![0f64; out_len * width];
+        let mut outside = vec![false; *out_len];
+        for (o, tap) in taps.iter().enumerate() {
+            match tap {
+                Some(list) => {
+                    for (t, &(j, wt)) in list.iter().enumerate() {
+                        idx[o * width + t] = j as i64;
+                        w[o * width + t] = wt;
+                    }
+                }
+                None => outside[o] = true,
+            }
+        }
+        let table_shape = strata_ir::Shape::new(vec![*out_len, width]);
+        let idx_t = constant_tensor(m, block, Tensor::from_i64s(I64, table_shape.clone(), &idx));
+        let w_t = constant_tensor(m, block, Tensor::from_f64s(F64, table_shape, &w));
+        let mut new_dims = dims.clone();
+        new_dims[axis] = *out_len;
+        let rank = dims.len();
+        let mut domain = new_dims.clone();
+        domain.push(width);
+        let nd = domain.len();
+        let result = TensorType::new(new_dims.clone(), F64);
+        let mut kb = KernelBuilder::new(m, &[elem, I64, F64, F64]);
+        let (j, wt, acc) = (kb.arg(1), kb.arg(2), kb.arg(3));
+        let mut coords: Vec<ValueId> = (0..rank).map(|k| kb.index(k)).collect();
+        coords[axis] = j;
+        let v = kb.extract(0, &coords, elem);
+        let v = if elem == F64 {
+            v
+        } else {
+            kb.op("kernel.cast", &[v], F64, none())
+        };
+        let p = kb.bin("mul", wt, v, F64);
+        let y = kb.bin("add", acc, p, F64);
+        let table_map = AffineMap {
+            num_dims: nd as u32,
+            results: vec![AffineExpr::dim(axis as u32), AffineExpr::dim(rank as u32)],
+        };
+        let mut iterators = vec!["parallel"; rank];
+        iterators.push("reduction");
+        let mut next = kb.finish(
+            block,
+            &[y],
+            &[cur, idx_t, w_t],
+            std::slice::from_ref(&result),
+            &domain,
+            &iterators,
+            vec![
+                zero_map(nd, rank),
+                table_map.clone(),
+                table_map,
+                AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>()),
+            ],
+            &[0.0],
+        )[0];
+        if outside.contains(&true) {
+            let mask = constant_tensor(
+                m,
+                block,
+                Tensor::from_bools(strata_ir::Shape::new(vec![*out_len]), outside),
+            );
+            let mut kb = KernelBuilder::new(m, &[F64, BOOL, F64]);
+            let (y, out_of) = (kb.arg(0), kb.arg(1));
+            let fill = kb.constant(extrapolation, F64);
+            let z = kb.op("kernel.select", &[out_of, fill, y], F64, none());
+            let identity = AffineMap::identity(rank as u32);
+            let mask_map = AffineMap {
+                num_dims: rank as u32,
+                results: vec![AffineExpr::dim(axis as u32)],
+            };
+            next = kb.finish_parallel(
+                block,
+                z,
+                &[next, mask],
+                &result,
+                vec![identity.clone(), mask_map, identity],
+            );
+        }
+        cur = next;
+        dims = new_dims;
+        elem = F64;
+    }
+    if elem == out.elem {
+        return Ok(vec![cur]);
+    }
+    let rank = dims.len() as u32;
+    let mut kb = KernelBuilder::new(m, &[elem, out.elem]);
+    let v = kb.arg(0);
+    let y = kb.op("kernel.cast", &[v], out.elem, none());
+    Ok(vec![kb.finish_parallel(
+        block,
+        y,
+        &[cur],
+        out,
+        vec![AffineMap::identity(rank); 2],
     )])
 }
