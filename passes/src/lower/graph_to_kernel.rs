@@ -377,6 +377,10 @@ fn lower_op(
             lower_layer_norm(m, block, name, operands, &ins, attrs, results)
         }
         "graph.max_pool" => lower_max_pool(m, block, operands[0], &ins[0], attrs, out),
+        "graph.instance_normalization"
+        | "graph.group_normalization"
+        | "graph.mean_variance_normalization"
+        | "graph.lp_normalization" => super::composite::lower(m, block, name, operands, &ins, attrs),
         _ if name.starts_with("graph.reduce_") => {
             lower_reduce(m, block, name, operands, &ins, attrs, out)
         }

@@ -1,5 +1,6 @@
 //! Lowering between dialects.
 
+mod composite;
 mod graph_to_kernel;
 mod indexed;
 mod kernel_to_loop;

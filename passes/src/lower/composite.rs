@@ -1,0 +1,156 @@
+//! Lowerings by decomposition: normalizations written as the graph ops (reductions,
+//! elementwise arithmetic, reshapes) they are defined by, each lowered in turn.
+
+use super::graph_to_kernel::{graph_op, must_lower};
+use std::collections::BTreeMap;
+use strata_ir::module::BlockId;
+use strata_ir::types::normalize_axis;
+use strata_ir::{Attribute, ElementType, Module, Shape, Tensor, TensorType, ValueId};
+
+type Attrs = BTreeMap<String, Attribute>;
+
+fn attrs(pairs: &[(&str, Attribute)]) -> Attrs {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// Appends graph op `name` lowered to kernels (reshapes stay views).
+fn op(m: &mut Module, block: BlockId, name: &str, args: &[ValueId], a: Attrs) -> Result<ValueId, String> {
+    if name == "graph.reshape" || name == "graph.constant" {
+        return graph_op(m, block, name, args, a);
+    }
+    let types: Vec<TensorType> = args
+        .iter()
+        .map(|&v| m.tensor_type(v).cloned())
+        .collect::<Result<_, _>>()?;
+    let out = strata_ir::graph::infer_types(name, &types, &a, 1)?.remove(0);
+    must_lower(m, block, name, args, &a, &out)
+}
+
+fn scalar(m: &mut Module, block: BlockId, v: f64, elem: ElementType) -> Result<ValueId, String> {
+    let t = Tensor::from_f64s(elem, Shape::scalar(), &[v]);
+    graph_op(m, block, "graph.constant", &[], attrs(&[("value", Attribute::Dense(t))]))
+}
+
+fn reshape(m: &mut Module, block: BlockId, v: ValueId, dims: &[usize]) -> Result<ValueId, String> {
+    let shape = Attribute::I64Array(dims.iter().map(|&d| d as i64).collect());
+    op(m, block, "graph.reshape", &[v], attrs(&[("shape", shape)]))
+}
+
+fn float_attr(a: &Attrs, k: &str, default: f64) -> f64 {
+    match a.get(k) {
+        Some(Attribute::Float(v, _)) => *v,
+        Some(Attribute::Int(v)) => *v as f64,
+        _ => default,
+    }
+}
+
+fn int_attr(a: &Attrs, k: &str, default: i64) -> i64 {
+    match a.get(k) {
+        Some(Attribute::Int(v)) => *v,
+        _ => default,
+    }
+}
+
+/// `(x - mean) / sqrt(var + eps)` over `axes` (kept as size 1).
+fn standardize(m: &mut Module, block: BlockId, x: ValueId, axes: &[usize], eps: f64) -> Result<ValueId, String> {
+    let elem = m.tensor_type(x)?.elem;
+    let red = attrs(&[
+        ("axes", Attribute::I64Array(axes.iter().map(|&a| a as i64).collect())),
+        ("keepdims", Attribute::Int(1)),
+    ]);
+    let mean = op(m, block, "graph.reduce_mean", &[x], red.clone())?;
+    let centered = op(m, block, "graph.sub", &[x, mean], Attrs::new())?;
+    let sq = op(m, block, "graph.mul", &[centered, centered], Attrs::new())?;
+    let var = op(m, block, "graph.reduce_mean", &[sq], red)?;
+    let e = scalar(m, block, eps, elem)?;
+    let ve = op(m, block, "graph.add", &[var, e], Attrs::new())?;
+    let sd = op(m, block, "graph.sqrt", &[ve], Attrs::new())?;
+    op(m, block, "graph.div", &[centered, sd], Attrs::new())
+}
+
+/// `y * scale[c] + bias[c]` with per-channel parameters of an `N x C x ...` tensor.
+fn channel_affine(m: &mut Module, block: BlockId, y: ValueId, scale: ValueId, bias: ValueId) -> Result<ValueId, String> {
+    let rank = m.tensor_type(y)?.shape.rank();
+    let c = m.tensor_type(scale)?.shape.numel();
+    let mut dims = vec![c];
+    dims.extend(std::iter::repeat_n(1, rank - 2));
+    let s = reshape(m, block, scale, &dims)?;
+    let b = reshape(m, block, bias, &dims)?;
+    let ys = op(m, block, "graph.mul", &[y, s], Attrs::new())?;
+    op(m, block, "graph.add", &[ys, b], Attrs::new())
+}
+
+/// Lowers normalization op `name`; `None` where it has no decomposition here.
+pub(super) fn lower(
+    m: &mut Module,
+    block: BlockId,
+    name: &str,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    a: &Attrs,
+) -> Result<Option<Vec<ValueId>>, String> {
+    let x = &ins[0];
+    let rank = x.shape.rank();
+    let eps = float_attr(a, "epsilon", 1e-5);
+    let y = match name {
+        "graph.instance_normalization" => {
+            let axes: Vec<usize> = (2..rank).collect();
+            let y = standardize(m, block, operands[0], &axes, eps)?;
+            channel_affine(m, block, y, operands[1], operands[2])?
+        }
+        "graph.group_normalization" => {
+            let groups = int_attr(a, "num_groups", 1).max(1) as usize;
+            let d = x.shape.dims();
+            let per_group: usize = d[1] / groups * d[2..].iter().product::<usize>();
+            let grouped = reshape(m, block, operands[0], &[d[0], groups, per_group])?;
+            let y = standardize(m, block, grouped, &[2], eps)?;
+            let y = reshape(m, block, y, d)?;
+            channel_affine(m, block, y, operands[1], operands[2])?
+        }
+        "graph.mean_variance_normalization" => {
+            let axes: Vec<usize> = match a.get("axes") {
+                Some(Attribute::I64Array(v)) => v
+                    .iter()
+                    .map(|&ax| normalize_axis(ax, rank))
+                    .collect::<Result<_, _>>()?,
+                _ => vec![0, 2, 3],
+            };
+            let red = attrs(&[
+                ("axes", Attribute::I64Array(axes.iter().map(|&v| v as i64).collect())),
+                ("keepdims", Attribute::Int(1)),
+            ]);
+            let xv = operands[0];
+            let mean = op(m, block, "graph.reduce_mean", &[xv], red.clone())?;
+            let sq = op(m, block, "graph.mul", &[xv, xv], Attrs::new())?;
+            let mean_sq = op(m, block, "graph.reduce_mean", &[sq], red)?;
+            let mm = op(m, block, "graph.mul", &[mean, mean], Attrs::new())?;
+            let var = op(m, block, "graph.sub", &[mean_sq, mm], Attrs::new())?;
+            let zero = scalar(m, block, 0.0, x.elem)?;
+            let var = op(m, block, "graph.max", &[var, zero], Attrs::new())?;
+            let sd = op(m, block, "graph.sqrt", &[var], Attrs::new())?;
+            let tiny = scalar(m, block, 1e-9, x.elem)?;
+            let sd = op(m, block, "graph.add", &[sd, tiny], Attrs::new())?;
+            let centered = op(m, block, "graph.sub", &[xv, mean], Attrs::new())?;
+            op(m, block, "graph.div", &[centered, sd], Attrs::new())?
+        }
+        "graph.lp_normalization" => {
+            let axis = normalize_axis(int_attr(a, "axis", -1), rank)?;
+            let reduce = if int_attr(a, "p", 2) == 1 {
+                "graph.reduce_l1"
+            } else {
+                "graph.reduce_l2"
+            };
+            let red = attrs(&[
+                ("axes", Attribute::I64Array(vec![axis as i64])),
+                ("keepdims", Attribute::Int(1)),
+            ]);
+            let norm = op(m, block, reduce, &operands[..1], red)?;
+            let zero = scalar(m, block, 0.0, x.elem)?;
+            let is_zero = op(m, block, "graph.equal", &[norm, zero], Attrs::new())?;
+            let q = op(m, block, "graph.div", &[operands[0], norm], Attrs::new())?;
+            op(m, block, "graph.where", &[is_zero, zero, q], Attrs::new())?
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(vec![y]))
+}
