@@ -10,11 +10,20 @@ use strata_ir::{Attribute, ElementType, Module, Shape, Tensor, TensorType, Value
 type Attrs = BTreeMap<String, Attribute>;
 
 fn attrs(pairs: &[(&str, Attribute)]) -> Attrs {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 /// Appends graph op `name` lowered to kernels (reshapes stay views).
-fn op(m: &mut Module, block: BlockId, name: &str, args: &[ValueId], a: Attrs) -> Result<ValueId, String> {
+fn op(
+    m: &mut Module,
+    block: BlockId,
+    name: &str,
+    args: &[ValueId],
+    a: Attrs,
+) -> Result<ValueId, String> {
     if name == "graph.reshape" || name == "graph.constant" {
         return graph_op(m, block, name, args, a);
     }
@@ -28,7 +37,13 @@ fn op(m: &mut Module, block: BlockId, name: &str, args: &[ValueId], a: Attrs) ->
 
 fn scalar(m: &mut Module, block: BlockId, v: f64, elem: ElementType) -> Result<ValueId, String> {
     let t = Tensor::from_f64s(elem, Shape::scalar(), &[v]);
-    graph_op(m, block, "graph.constant", &[], attrs(&[("value", Attribute::Dense(t))]))
+    graph_op(
+        m,
+        block,
+        "graph.constant",
+        &[],
+        attrs(&[("value", Attribute::Dense(t))]),
+    )
 }
 
 fn reshape(m: &mut Module, block: BlockId, v: ValueId, dims: &[usize]) -> Result<ValueId, String> {
@@ -52,10 +67,19 @@ fn int_attr(a: &Attrs, k: &str, default: i64) -> i64 {
 }
 
 /// `(x - mean) / sqrt(var + eps)` over `axes` (kept as size 1).
-fn standardize(m: &mut Module, block: BlockId, x: ValueId, axes: &[usize], eps: f64) -> Result<ValueId, String> {
+fn standardize(
+    m: &mut Module,
+    block: BlockId,
+    x: ValueId,
+    axes: &[usize],
+    eps: f64,
+) -> Result<ValueId, String> {
     let elem = m.tensor_type(x)?.elem;
     let red = attrs(&[
-        ("axes", Attribute::I64Array(axes.iter().map(|&a| a as i64).collect())),
+        (
+            "axes",
+            Attribute::I64Array(axes.iter().map(|&a| a as i64).collect()),
+        ),
         ("keepdims", Attribute::Int(1)),
     ]);
     let mean = op(m, block, "graph.reduce_mean", &[x], red.clone())?;
@@ -69,7 +93,13 @@ fn standardize(m: &mut Module, block: BlockId, x: ValueId, axes: &[usize], eps: 
 }
 
 /// `y * scale[c] + bias[c]` with per-channel parameters of an `N x C x ...` tensor.
-fn channel_affine(m: &mut Module, block: BlockId, y: ValueId, scale: ValueId, bias: ValueId) -> Result<ValueId, String> {
+fn channel_affine(
+    m: &mut Module,
+    block: BlockId,
+    y: ValueId,
+    scale: ValueId,
+    bias: ValueId,
+) -> Result<ValueId, String> {
     let rank = m.tensor_type(y)?.shape.rank();
     let c = m.tensor_type(scale)?.shape.numel();
     let mut dims = vec![c];
@@ -116,7 +146,10 @@ pub(super) fn lower(
                 _ => vec![0, 2, 3],
             };
             let red = attrs(&[
-                ("axes", Attribute::I64Array(axes.iter().map(|&v| v as i64).collect())),
+                (
+                    "axes",
+                    Attribute::I64Array(axes.iter().map(|&v| v as i64).collect()),
+                ),
                 ("keepdims", Attribute::Int(1)),
             ]);
             let xv = operands[0];
@@ -149,6 +182,26 @@ pub(super) fn lower(
             let is_zero = op(m, block, "graph.equal", &[norm, zero], Attrs::new())?;
             let q = op(m, block, "graph.div", &[operands[0], norm], Attrs::new())?;
             op(m, block, "graph.where", &[is_zero, zero, q], Attrs::new())?
+        }
+        "graph.lrn" => {
+            // The sum of squares over a window of channels, then x / (bias + alpha/size *
+            // sum)^beta.
+            let size = int_attr(a, "size", 1).max(1) as usize;
+            let sq = op(
+                m,
+                block,
+                "graph.mul",
+                &[operands[0], operands[0]],
+                Attrs::new(),
+            )?;
+            let sum = super::indexed::channel_window_sum(m, block, sq, x, size)?;
+            let k = scalar(m, block, float_attr(a, "alpha", 1e-4) / size as f64, x.elem)?;
+            let bias = scalar(m, block, float_attr(a, "bias", 1.0), x.elem)?;
+            let beta = scalar(m, block, float_attr(a, "beta", 0.75), x.elem)?;
+            let scaled = op(m, block, "graph.mul", &[sum, k], Attrs::new())?;
+            let base = op(m, block, "graph.add", &[scaled, bias], Attrs::new())?;
+            let den = op(m, block, "graph.pow", &[base, beta], Attrs::new())?;
+            op(m, block, "graph.div", &[operands[0], den], Attrs::new())?
         }
         _ => return Ok(None),
     };

@@ -352,7 +352,8 @@ fn lower_op(
         | "graph.lp_pool"
         | "graph.hardmax"
         | "graph.einsum"
-        | "graph.resize" => {
+        | "graph.resize"
+        | "graph.gather_nd" => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
         "graph.softmax" | "graph.log_softmax" => {
@@ -380,7 +381,8 @@ fn lower_op(
         "graph.instance_normalization"
         | "graph.group_normalization"
         | "graph.mean_variance_normalization"
-        | "graph.lp_normalization" => super::composite::lower(m, block, name, operands, &ins, attrs),
+        | "graph.lp_normalization"
+        | "graph.lrn" => super::composite::lower(m, block, name, operands, &ins, attrs),
         _ if name.starts_with("graph.reduce_") => {
             lower_reduce(m, block, name, operands, &ins, attrs, out)
         }
@@ -479,6 +481,9 @@ fn lower_reduce(
     };
     let keep = !matches!(attrs.get("keepdims"), Some(Attribute::Int(0)));
     let (init, step, post): (f64, &str, Option<&str>) = match name {
+        // On booleans: any and all.
+        "graph.reduce_max" if x.elem == ElementType::Bool => (0.0, "or", None),
+        "graph.reduce_min" if x.elem == ElementType::Bool => (1.0, "and", None),
         "graph.reduce_sum" => (0.0, "add", None),
         "graph.reduce_mean" => (0.0, "add", Some("mean")),
         "graph.reduce_max" => (
@@ -507,7 +512,9 @@ fn lower_reduce(
         "graph.reduce_log_sum_exp" if x.elem.is_float() => (0.0, "exp-add", Some("log")),
         _ => return Ok(None),
     };
-    if x.elem == ElementType::Bool || (post == Some("mean") && !x.elem.is_float()) {
+    if (x.elem == ElementType::Bool && !matches!(step, "or" | "and"))
+        || (post == Some("mean") && !x.elem.is_float())
+    {
         return Ok(None);
     }
     // Domain: the input's dimensions; reduced ones are reduction loops.

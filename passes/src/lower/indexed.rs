@@ -579,6 +579,32 @@ pub(super) fn lower(
             ))
         }
         "graph.resize" => lower_resize(m, block, operands[0], ins, attrs, out),
+        "graph.gather_nd" => {
+            let (data, idx) = (&ins[0], &ins[1]);
+            let b = int_attr(attrs, "batch_dims", 0).max(0) as usize;
+            let q = idx.shape.rank();
+            let depth = idx.shape.dims()[q - 1];
+            let mut kb = KernelBuilder::new(m, &[data.elem, idx.elem, out.elem]);
+            let lead: Vec<ValueId> = (0..q - 1).map(|k| kb.index(k)).collect();
+            let mut coords: Vec<ValueId> = lead[..b].to_vec();
+            for j in 0..depth {
+                let jj = kb.int(j as i64);
+                let mut at = lead.clone();
+                at.push(jj);
+                let raw = kb.extract(1, &at, idx.elem);
+                coords.push(kb.normalized(raw, idx.elem, data.shape.dims()[b + j]));
+            }
+            for t in 0..data.shape.rank() - b - depth {
+                coords.push(kb.index(q - 1 + t));
+            }
+            let y = kb.extract(0, &coords, data.elem);
+            let maps = vec![
+                zero_map(rank, data.shape.rank()),
+                zero_map(rank, q),
+                identity,
+            ];
+            Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+        }
         other => Err(format!("no indexed lowering for '{other}'")),
     }
 }
@@ -871,4 +897,52 @@ fn lower_resize(
         out,
         vec![AffineMap::identity(rank); 2],
     )])
+}
+
+/// For `N x C x ...` tensor `sq`, the sum over a window of `size` channels around each
+/// channel (`(size - 1) / 2` before it), channels past either end counting as zero.
+pub(super) fn channel_window_sum(
+    m: &mut Module,
+    block: strata_ir::module::BlockId,
+    sq: ValueId,
+    x: &TensorType,
+    size: usize,
+) -> Result<ValueId, String> {
+    let rank = x.shape.rank();
+    let c = x.shape.dims()[1];
+    let before = ((size - 1) / 2) as i64;
+    let mut domain = x.shape.dims().to_vec();
+    domain.push(size);
+    let mut kb = KernelBuilder::new(m, &[x.elem, x.elem]);
+    let acc = kb.arg(1);
+    let (ch, s) = (kb.index(1), kb.index(rank));
+    let shift = kb.int(before);
+    let cc = kb.bin("add", ch, s, I64);
+    let cc = kb.bin("sub", cc, shift, I64);
+    let (zero, n) = (kb.int(0), kb.int(c as i64));
+    let ge = kb.bin("greater_or_equal", cc, zero, BOOL);
+    let lt = kb.bin("less", cc, n, BOOL);
+    let ok = kb.bin("and", ge, lt, BOOL);
+    let mut coords: Vec<ValueId> = (0..rank).map(|k| kb.index(k)).collect();
+    coords[1] = kb.clamp_index(cc, c);
+    let v = kb.extract(0, &coords, x.elem);
+    let z = kb.constant(0.0, x.elem);
+    let term = kb.op("kernel.select", &[ok, v, z], x.elem, none());
+    let y = kb.bin("add", acc, term, x.elem);
+    let mut iterators = vec!["parallel"; rank];
+    iterators.push("reduction");
+    let nd = domain.len();
+    Ok(kb.finish(
+        block,
+        &[y],
+        &[sq],
+        std::slice::from_ref(x),
+        &domain,
+        &iterators,
+        vec![
+            zero_map(nd, rank),
+            AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>()),
+        ],
+        &[0.0],
+    )[0])
 }
