@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 pub use einsum::einsum_labels;
 pub use elementwise::{BinaryDef, UnaryDef, BINARY_OPS, UNARY_OPS};
 pub use movement::{pad_source, permute as permute_tensor};
-pub use nn::window_of;
+pub use nn::{conv_transpose_window, window_of};
 pub use reduce::REDUCE_OPS;
 pub use resize::{resize_plan, AxisTaps};
 

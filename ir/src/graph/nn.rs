@@ -1060,3 +1060,20 @@ pub fn window_of(
         pool_window(&a).map(|(_, w)| w)
     }
 }
+
+/// ConvTranspose geometry for lowerings: the window seen from the input (input position
+/// `i` and kernel position `k` write output `i * stride + k * dilation - pad_begin`), the
+/// group count and the output's spatial size.
+pub fn conv_transpose_window(
+    inputs: &[TensorType],
+    attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
+) -> Result<(Window, usize, Vec<usize>), String> {
+    let a = OpArgs {
+        name: "graph.conv_transpose",
+        inputs,
+        attrs,
+        num_results: 1,
+    };
+    let g = conv_transpose_geometry(&a)?;
+    Ok((g.win, g.group, g.out_spatial))
+}

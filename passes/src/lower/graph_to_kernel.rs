@@ -353,7 +353,10 @@ fn lower_op(
         | "graph.hardmax"
         | "graph.einsum"
         | "graph.resize"
-        | "graph.gather_nd" => {
+        | "graph.gather_nd"
+        | "graph.conv_transpose"
+        | "graph.scatter_elements"
+        | "graph.scatter_nd" => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
         "graph.softmax" | "graph.log_softmax" => {
@@ -1053,7 +1056,7 @@ fn lower_grouped_conv(
 }
 
 /// `conv + bias[channel]`, or `conv` without a bias.
-fn add_channel_bias(
+pub(super) fn add_channel_bias(
     m: &mut Module,
     block: BlockId,
     conv: ValueId,

@@ -579,6 +579,87 @@ pub(super) fn lower(
             ))
         }
         "graph.resize" => lower_resize(m, block, operands[0], ins, attrs, out),
+        "graph.scatter_elements" | "graph.scatter_nd" => {
+            lower_scatter(m, block, name, operands, ins, attrs, out)
+        }
+        "graph.conv_transpose" => {
+            // Gather form: each output sums the input positions and kernel taps that
+            // write it, i = (o + pad - k * dilation) / stride when that divides exactly.
+            let (win, group, _) = strata_ir::graph::conv_transpose_window(ins, attrs)?;
+            let (x, w) = (&ins[0], &ins[1]);
+            let k = x.shape.rank() - 2;
+            let (c, mo) = (x.shape.dims()[1], out.shape.dims()[1]);
+            let (cg, mg) = (c / group, mo / group);
+            let mut domain = out.shape.dims().to_vec();
+            domain.push(cg);
+            domain.extend(&w.shape.dims()[2..]);
+            let e = out.elem;
+            let mut kb = KernelBuilder::new(m, &[x.elem, w.elem, e]);
+            let acc = kb.arg(2);
+            let (n, mm, cl) = (kb.index(0), kb.index(1), kb.index(2 + k));
+            let mgc = kb.int(mg as i64);
+            let gi = kb.bin("div", mm, mgc, I64);
+            let gm = kb.bin("mul", gi, mgc, I64);
+            let ml = kb.bin("sub", mm, gm, I64);
+            let cgc = kb.int(cg as i64);
+            let gc = kb.bin("mul", gi, cgc, I64);
+            let cc = kb.bin("add", gc, cl, I64);
+            let mut xc = vec![n, cc];
+            let mut wc = vec![cc, ml];
+            let mut valid: Option<ValueId> = None;
+            for d in 0..k {
+                let o = kb.index(2 + d);
+                let kk = kb.index(3 + k + d);
+                let pb = kb.int(win.pads_begin[d] as i64);
+                let dil = kb.int(win.dilations[d] as i64);
+                let s = kb.int(win.strides[d] as i64);
+                let kd = kb.bin("mul", kk, dil, I64);
+                let t = kb.bin("add", o, pb, I64);
+                let t = kb.bin("sub", t, kd, I64);
+                let rem = kb.bin("mod", t, s, I64);
+                let zero = kb.int(0);
+                let exact = kb.bin("equal", rem, zero, BOOL);
+                let i = kb.bin("div", t, s, I64);
+                let ge = kb.bin("greater_or_equal", t, zero, BOOL);
+                let n_in = kb.int(x.shape.dims()[2 + d] as i64);
+                let lt = kb.bin("less", i, n_in, BOOL);
+                let ok = kb.bin("and", exact, ge, BOOL);
+                let ok = kb.bin("and", ok, lt, BOOL);
+                valid = Some(match valid {
+                    Some(v) => kb.bin("and", v, ok, BOOL),
+                    None => ok,
+                });
+                xc.push(kb.clamp_index(i, x.shape.dims()[2 + d]));
+                wc.push(kk);
+            }
+            let xv = kb.extract(0, &xc, x.elem);
+            let wv = kb.extract(1, &wc, w.elem);
+            let p = kb.bin("mul", xv, wv, e);
+            let zero = kb.constant(0.0, e);
+            let term = match valid {
+                Some(v) => kb.op("kernel.select", &[v, p, zero], e, none()),
+                None => p,
+            };
+            let y = kb.bin("add", acc, term, e);
+            let nd = domain.len();
+            let mut iterators = vec!["parallel"; rank];
+            iterators.extend(std::iter::repeat_n("reduction", 1 + k));
+            let conv = kb.finish(
+                block,
+                &[y],
+                &operands[..2],
+                std::slice::from_ref(out),
+                &domain,
+                &iterators,
+                vec![
+                    zero_map(nd, rank),
+                    zero_map(nd, rank),
+                    AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>()),
+                ],
+                &[0.0],
+            )[0];
+            super::graph_to_kernel::add_channel_bias(m, block, conv, operands.get(2).copied(), out)
+        }
         "graph.gather_nd" => {
             let (data, idx) = (&ins[0], &ins[1]);
             let b = int_attr(attrs, "batch_dims", 0).max(0) as usize;
@@ -945,4 +1026,124 @@ pub(super) fn channel_window_sum(
         ],
         &[0.0],
     )[0])
+}
+
+/// ScatterElements and ScatterND. A reduction kernel visits every (output element, update)
+/// pair in order and folds the updates that target the element (last one wins for
+/// `reduction = none`, as a sequential scatter), noting whether any did; an elementwise
+/// kernel then combines the fold with the data where one did. The pair space is the
+/// output's size times the updates': meant for the small scatters of cache updates and
+/// tests, not bulk data.
+fn lower_scatter(
+    m: &mut Module,
+    block: strata_ir::module::BlockId,
+    name: &str,
+    operands: &[ValueId],
+    ins: &[TensorType],
+    attrs: &Attrs,
+    out: &TensorType,
+) -> Result<Vec<ValueId>, String> {
+    let (data, idx, upd) = (&ins[0], &ins[1], &ins[2]);
+    let reduction = match attrs.get("reduction") {
+        Some(Attribute::String(r)) => r.clone(),
+        _ => "none".to_string(),
+    };
+    let e = out.elem;
+    let rank = out.shape.rank();
+    let urank = upd.shape.rank();
+    let mut domain = out.shape.dims().to_vec();
+    domain.extend(upd.shape.dims());
+    let nd = domain.len();
+    let mut kb = KernelBuilder::new(m, &[idx.elem, e, e, BOOL]);
+    let (u, acc, hit) = (kb.arg(1), kb.arg(2), kb.arg(3));
+    let out_coords: Vec<ValueId> = (0..rank).map(|k| kb.index(k)).collect();
+    let upd_coords: Vec<ValueId> = (0..urank).map(|k| kb.index(rank + k)).collect();
+    // Where this update writes.
+    let target: Vec<ValueId> = if name == "graph.scatter_elements" {
+        let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
+        let raw = kb.arg(0);
+        let t = kb.normalized(raw, idx.elem, data.shape.dims()[axis]);
+        let mut coords = upd_coords.clone();
+        coords[axis] = t;
+        coords
+    } else {
+        let q = idx.shape.rank();
+        let depth = idx.shape.dims()[q - 1];
+        let mut coords = Vec::new();
+        for j in 0..depth {
+            let jj = kb.int(j as i64);
+            let mut at = upd_coords[..q - 1].to_vec();
+            at.push(jj);
+            let raw = kb.extract(0, &at, idx.elem);
+            coords.push(kb.normalized(raw, idx.elem, data.shape.dims()[j]));
+        }
+        coords.extend(&upd_coords[q - 1..]);
+        coords
+    };
+    let mut matches: Option<ValueId> = None;
+    for (t, o) in target.iter().zip(&out_coords) {
+        let eq = kb.bin("equal", *t, *o, BOOL);
+        matches = Some(match matches {
+            Some(v) => kb.bin("and", v, eq, BOOL),
+            None => eq,
+        });
+    }
+    let matched = matches.ok_or("a scatter into a scalar")?;
+    let folded = match reduction.as_str() {
+        "add" => kb.bin("add", acc, u, e),
+        "mul" => kb.bin("mul", acc, u, e),
+        "max" | "min" => {
+            let both = kb.bin(&reduction, acc, u, e);
+            kb.op("kernel.select", &[hit, both, u], e, none())
+        }
+        _ => u,
+    };
+    let new_acc = kb.op("kernel.select", &[matched, folded, acc], e, none());
+    let new_hit = kb.bin("or", hit, matched, BOOL);
+    let mut iterators = vec!["parallel"; rank];
+    iterators.extend(std::iter::repeat_n("reduction", urank));
+    let idx_map = if name == "graph.scatter_elements" {
+        AffineMap {
+            num_dims: nd as u32,
+            results: (rank..nd).map(|d| AffineExpr::dim(d as u32)).collect(),
+        }
+    } else {
+        zero_map(nd, idx.shape.rank())
+    };
+    let upd_map = AffineMap {
+        num_dims: nd as u32,
+        results: (rank..nd).map(|d| AffineExpr::dim(d as u32)).collect(),
+    };
+    let out_map = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
+    let init = if reduction == "mul" { 1.0 } else { 0.0 };
+    let outs = kb.finish(
+        block,
+        &[new_acc, new_hit],
+        &[operands[1], operands[2]],
+        &[out.clone(), TensorType::new(out.shape.clone(), BOOL)],
+        &domain,
+        &iterators,
+        vec![idx_map, upd_map, out_map.clone(), out_map],
+        &[init, 0.0],
+    );
+    let mut kb = KernelBuilder::new(m, &[e, e, BOOL, e]);
+    let (d, f, h) = (kb.arg(0), kb.arg(1), kb.arg(2));
+    let combined = match reduction.as_str() {
+        "add" | "mul" | "max" | "min" => kb.bin(&reduction, d, f, e),
+        _ => f,
+    };
+    let y = kb.op("kernel.select", &[h, combined, d], e, none());
+    let identity = AffineMap::identity(rank as u32);
+    Ok(vec![kb.finish_parallel(
+        block,
+        y,
+        &[operands[0], outs[0], outs[1]],
+        out,
+        vec![
+            identity.clone(),
+            identity.clone(),
+            identity.clone(),
+            identity,
+        ],
+    )])
 }
