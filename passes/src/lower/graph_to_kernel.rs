@@ -356,7 +356,8 @@ fn lower_op(
         | "graph.gather_nd"
         | "graph.conv_transpose"
         | "graph.scatter_elements"
-        | "graph.scatter_nd" => {
+        | "graph.scatter_nd"
+        | "graph.top_k" => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
         "graph.softmax" | "graph.log_softmax" => {
@@ -379,6 +380,9 @@ fn lower_op(
         "graph.conv" => lower_conv(m, block, operands, &ins, attrs, out),
         "graph.layer_normalization" | "graph.rms_normalization" => {
             lower_layer_norm(m, block, name, operands, &ins, attrs, results)
+        }
+        "graph.max_pool" if results.len() == 2 => {
+            super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
         "graph.max_pool" => lower_max_pool(m, block, operands[0], &ins[0], attrs, out),
         "graph.instance_normalization"
@@ -1312,7 +1316,10 @@ pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
 
 fn lower_function(src: &Module, f: Function, dst: &mut Module) -> Result<(), String> {
     strata_ir::module::rebuild_function(src, f, dst, &mut |dst, block, d, operands| {
-        let multi_result_ok = d.name == "graph.split" || d.name == "graph.layer_normalization";
+        let multi_result_ok = matches!(
+            d.name.as_str(),
+            "graph.split" | "graph.layer_normalization" | "graph.top_k" | "graph.max_pool"
+        );
         if !d.name.starts_with("graph.") || (d.results.len() != 1 && !multi_result_ok) {
             return Ok(None);
         }

@@ -579,6 +579,140 @@ pub(super) fn lower(
             ))
         }
         "graph.resize" => lower_resize(m, block, operands[0], ins, attrs, out),
+        "graph.max_pool" => {
+            // With the Indices output: a windowed max over valid taps keeping the first
+            // maximum's flat input index (row- or column-major spatial part).
+            let x = &ins[0];
+            let win = strata_ir::graph::window_of(name, std::slice::from_ref(x), attrs)?;
+            let k = win.kernel.len();
+            let spatial = &x.shape.dims()[2..];
+            let column_major = int_attr(attrs, "storage_order", 0) != 0;
+            let in_size: usize = spatial.iter().product();
+            let mut domain = out.shape.dims().to_vec();
+            domain.extend(&win.kernel);
+            let nd = domain.len();
+            let mut kb = KernelBuilder::new(m, &[x.elem, x.elem, I64]);
+            let (acc_v, acc_i) = (kb.arg(1), kb.arg(2));
+            let (n, c) = (kb.index(0), kb.index(1));
+            let channels = kb.int(x.shape.dims()[1] as i64);
+            let plane = kb.bin("mul", n, channels, I64);
+            let plane = kb.bin("add", plane, c, I64);
+            let size = kb.int(in_size as i64);
+            let mut flat = kb.bin("mul", plane, size, I64);
+            let mut coords = vec![n, c];
+            let mut valid: Option<ValueId> = None;
+            for i in 0..k {
+                let (o, kk) = (kb.index(2 + i), kb.index(rank + i));
+                let s = kb.int(win.strides[i] as i64);
+                let d = kb.int(win.dilations[i] as i64);
+                let pb = kb.int(win.pads_begin[i] as i64);
+                let os = kb.bin("mul", o, s, I64);
+                let kd = kb.bin("mul", kk, d, I64);
+                let pos = kb.bin("add", os, kd, I64);
+                let pos = kb.bin("sub", pos, pb, I64);
+                let zero = kb.int(0);
+                let len = kb.int(spatial[i] as i64);
+                let ge = kb.bin("greater_or_equal", pos, zero, BOOL);
+                let lt = kb.bin("less", pos, len, BOOL);
+                let ok = kb.bin("and", ge, lt, BOOL);
+                valid = Some(match valid {
+                    Some(v) => kb.bin("and", v, ok, BOOL),
+                    None => ok,
+                });
+                let clamped = kb.clamp_index(pos, spatial[i]);
+                coords.push(clamped);
+                let stride: usize = if column_major {
+                    spatial[..i].iter().product()
+                } else {
+                    spatial[i + 1..].iter().product()
+                };
+                let st = kb.int(stride as i64);
+                let part = kb.bin("mul", clamped, st, I64);
+                flat = kb.bin("add", flat, part, I64);
+            }
+            let v = kb.extract(0, &coords, x.elem);
+            let zero = kb.int(0);
+            let first = kb.bin("less", acc_i, zero, BOOL);
+            let bigger = kb.bin("greater", v, acc_v, BOOL);
+            let take = kb.bin("or", first, bigger, BOOL);
+            let take = match valid {
+                Some(ok) => kb.bin("and", ok, take, BOOL),
+                None => take,
+            };
+            let nv = kb.op("kernel.select", &[take, v, acc_v], x.elem, none());
+            let ni = kb.op("kernel.select", &[take, flat, acc_i], I64, none());
+            let mut iterators = vec!["parallel"; rank];
+            iterators.extend(std::iter::repeat_n("reduction", k));
+            let out_map = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
+            Ok(kb.finish(
+                block,
+                &[nv, ni],
+                &operands[..1],
+                results,
+                &domain,
+                &iterators,
+                vec![zero_map(nd, rank), out_map.clone(), out_map],
+                &[0.0, -1.0],
+            ))
+        }
+        "graph.top_k" => {
+            // Each element's rank along the axis (how many come before it: better, or
+            // equal at a lower index), then output slot r takes the element of rank r.
+            let x = &ins[0];
+            let axis = normalize_axis(int_attr(attrs, "axis", -1), rank)?;
+            let largest = int_attr(attrs, "largest", 1) != 0;
+            let n = x.shape.dims()[axis];
+            let ranks_ty = TensorType::new(x.shape.clone(), I64);
+            let mut domain = x.shape.dims().to_vec();
+            domain.push(n);
+            let nd = domain.len();
+            let mut kb = KernelBuilder::new(m, &[x.elem, x.elem, I64]);
+            let (xi, xj, count) = (kb.arg(0), kb.arg(1), kb.arg(2));
+            let (i, j) = (kb.index(axis), kb.index(rank));
+            let better = kb.bin(if largest { "greater" } else { "less" }, xj, xi, BOOL);
+            let eq = kb.bin("equal", xj, xi, BOOL);
+            let lower = kb.bin("less", j, i, BOOL);
+            let tie = kb.bin("and", eq, lower, BOOL);
+            let before = kb.bin("or", better, tie, BOOL);
+            let one = kb.int(1);
+            let plus = kb.bin("add", count, one, I64);
+            let y = kb.op("kernel.select", &[before, plus, count], I64, none());
+            let mut jmap = AffineMap::identity(nd as u32);
+            jmap.results.truncate(rank);
+            jmap.results[axis] = AffineExpr::dim(rank as u32);
+            let own = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
+            let mut iterators = vec!["parallel"; rank];
+            iterators.push("reduction");
+            let ranks = kb.finish(
+                block,
+                &[y],
+                &[operands[0], operands[0]],
+                std::slice::from_ref(&ranks_ty),
+                &domain,
+                &iterators,
+                vec![own.clone(), jmap.clone(), own],
+                &[0.0],
+            )[0];
+            let mut domain = out.shape.dims().to_vec();
+            domain.push(n);
+            let mut kb = KernelBuilder::new(m, &[x.elem, I64, x.elem, I64]);
+            let (v, r, acc_v, acc_i) = (kb.arg(0), kb.arg(1), kb.arg(2), kb.arg(3));
+            let (slot, i) = (kb.index(axis), kb.index(rank));
+            let hit = kb.bin("equal", r, slot, BOOL);
+            let nv = kb.op("kernel.select", &[hit, v, acc_v], x.elem, none());
+            let ni = kb.op("kernel.select", &[hit, i, acc_i], I64, none());
+            let out_map = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
+            Ok(kb.finish(
+                block,
+                &[nv, ni],
+                &[operands[0], ranks],
+                results,
+                &domain,
+                &iterators,
+                vec![jmap.clone(), jmap, out_map.clone(), out_map],
+                &[0.0, 0.0],
+            ))
+        }
         "graph.scatter_elements" | "graph.scatter_nd" => {
             lower_scatter(m, block, name, operands, ins, attrs, out)
         }
