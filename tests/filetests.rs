@@ -1,5 +1,7 @@
 //! Filetests: IR in, a pass, IR out. Each `tests/filetests/<pass>/*.mlir` holds the input,
-//! a line `// ----- expected`, and the expected output of the pass named by its folder.
+//! a line `// ----- expected`, and the expected output of the pass named by its folder —
+//! or, when its first line is `// RUN: <pipeline>`, of that pass pipeline
+//! (`strata opt --pipeline` syntax; `tests/filetests/pipeline/` holds one per pass).
 //! A change in a pass's behaviour shows up here as a readable diff. After an intended
 //! change, `STRATA_BLESS=1 cargo test --test filetests` rewrites the expected parts.
 
@@ -50,8 +52,16 @@ fn filetests() {
             let (input, expected) = text.split_once(SEPARATOR).unwrap_or((&text, ""));
             let module = parse_module(input).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             verify_module(&module).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            let out =
-                run_pass(&pass, &module).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let out = match input.strip_prefix("// RUN: ") {
+                Some(rest) => {
+                    let line = rest.lines().next().unwrap_or_default();
+                    let passes = strata::passes::pipeline::parse_pipeline(line.trim())
+                        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                    strata::passes::pipeline::run_pipeline(&module, &passes, false).map(|(m, _)| m)
+                }
+                None => run_pass(&pass, &module),
+            }
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             let actual = print_module(&out);
             if bless {
                 std::fs::write(&file, format!("{input}{SEPARATOR}{actual}")).unwrap();

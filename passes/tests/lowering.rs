@@ -32,7 +32,7 @@ proptest! {
         let mut fused = lowered.clone();
         fuse_elementwise_producers(&mut fused).map_err(TestCaseError::fail)?;
         let fused_text = print_module(&fused);
-        prop_assert_eq!(print_module(&parse_module(&fused_text).map_err(|e| TestCaseError::fail(e.to_string()))?), fused_text.clone());
+        prop_assert_eq!(print_module(&parse_module(&fused_text).map_err(|e| TestCaseError::fail(format!("{e}\n{fused_text}")))?), fused_text.clone());
         let fused_out = interp::run(&fused, "main", &inputs).map_err(|e| TestCaseError::fail(format!("{e}\n{fused_text}")))?;
         for (a, e) in fused_out.iter().zip(&after) {
             prop_assert!(a.bitwise_eq(e), "fusion changed results\nunfused:\n{text}\nfused:\n{fused_text}");

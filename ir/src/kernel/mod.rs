@@ -13,6 +13,11 @@
 //!     inits = [0.0 : f32]} : (tensor<64x784xf32>, tensor<784x512xf32>) -> tensor<64x512xf32>
 //! ```
 //!
+//! An optional second region, the *epilogue*, has the body's arguments and yields and
+//! runs once per result element after the reduction has finished (at the points whose
+//! reduction coordinates are 0), reading only inputs indexed by parallel dimensions: how a
+//! contraction carries its elementwise consumers (bias, activation) in one kernel.
+//!
 //! Semantics: the body runs once per point of `domain` (row-major order). Its block
 //! arguments are the input elements at each input's `indexing_maps` entry, then each
 //! result's current value at its map (starting from `inits`, zero by default); it yields
@@ -215,30 +220,66 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
             return Err(format!("result map #{r} must send the parallel dimensions one to one onto the result's dimensions"));
         }
     }
-    let [region] = d.regions.as_slice() else {
-        return Err("kernel.generic has one region".into());
-    };
-    let [block] = m.region(*region).blocks.as_slice() else {
-        return Err("the body has one block".into());
-    };
-    let args = &m.block(*block).args;
+    if d.regions.is_empty() || d.regions.len() > 2 {
+        return Err("kernel.generic has a body and at most an epilogue".into());
+    }
     let expected: Vec<Type> = types.iter().map(|t| Type::Scalar(t.elem)).collect();
-    let got: Vec<Type> = args.iter().map(|&a| m.value_type(a).clone()).collect();
-    if got != expected {
-        return Err("body arguments must be one scalar per input, then one per result, of their element types".into());
+    let mut blocks = Vec::new();
+    for (which, &region) in ["body", "epilogue"].iter().zip(&d.regions) {
+        let [block] = m.region(region).blocks.as_slice() else {
+            return Err(format!("the {which} has one block"));
+        };
+        let args = &m.block(*block).args;
+        let got: Vec<Type> = args.iter().map(|&a| m.value_type(a).clone()).collect();
+        if got != expected {
+            return Err(format!("{which} arguments must be one scalar per input, then one per result, of their element types"));
+        }
+        let Some(&last) = m.block(*block).ops.last() else {
+            return Err(format!("the {which} must end with kernel.yield"));
+        };
+        let yielded: Vec<Type> = m
+            .op(last)
+            .operands
+            .iter()
+            .map(|&v| m.value_type(v).clone())
+            .collect();
+        if m.op(last).name != "kernel.yield" || yielded != expected[n_in..] {
+            return Err(format!(
+                "the {which} must end with kernel.yield of one scalar per result"
+            ));
+        }
+        blocks.push(*block);
     }
-    let Some(&last) = m.block(*block).ops.last() else {
-        return Err("the body must end with kernel.yield".into());
-    };
-    let yielded: Vec<Type> = m
-        .op(last)
-        .operands
-        .iter()
-        .map(|&v| m.value_type(v).clone())
-        .collect();
-    if m.op(last).name != "kernel.yield" || yielded != expected[n_in..] {
-        return Err("the body must end with kernel.yield of one scalar per result".into());
+    if let Some(&epilogue) = blocks.get(1) {
+        // The epilogue runs once per result element, after the reduction: it may read
+        // only inputs indexed by parallel dimensions.
+        let args = &m.block(epilogue).args;
+        for (i, map) in g.maps[..n_in].iter().enumerate() {
+            let reads_reduction = map.results.iter().any(|e| {
+                e.terms
+                    .iter()
+                    .any(|&(x, _)| g.iterators[x as usize] == IteratorKind::Reduction)
+            });
+            let used = m
+                .block(epilogue)
+                .ops
+                .iter()
+                .any(|&o| m.op(o).operands.contains(&args[i]));
+            if reads_reduction && used {
+                return Err(format!(
+                    "the epilogue reads input #{i}, whose map {map} uses reduction dimensions"
+                ));
+            }
+        }
+        if m.block(epilogue)
+            .ops
+            .iter()
+            .any(|&o| matches!(m.op(o).name.as_str(), "kernel.index" | "kernel.extract"))
+        {
+            return Err("the epilogue computes on values, not coordinates or gathers".into());
+        }
     }
+    let block = &blocks[0];
     for &bop in &m.block(*block).ops {
         let bd = m.op(bop);
         let int = |k: &str| match bd.attrs.get(k) {
@@ -505,6 +546,46 @@ pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tens
                 break;
             }
             point[k] = 0;
+        }
+    }
+    if let Some(&region) = d.regions.get(1) {
+        // Once per result element: the points whose reduction coordinates are all 0.
+        let epilogue = scalar::CompiledBody::compile(m, m.region(region).blocks[0])?;
+        let extents: Vec<usize> = g
+            .domain
+            .iter()
+            .zip(&g.iterators)
+            .map(|(&n, &k)| if k == IteratorKind::Parallel { n } else { 1 })
+            .collect();
+        let count: usize = if total == 0 {
+            0
+        } else {
+            extents.iter().product()
+        };
+        let mut point = vec![0i64; g.domain.len()];
+        for _ in 0..count {
+            args.clear();
+            for (i, values) in in_values.iter().enumerate() {
+                args.push(values[offset(&g.maps[i], &in_strides[i], &point)]);
+            }
+            out_offsets.clear();
+            out_offsets.extend(
+                (0..outs.len()).map(|r| offset(&g.maps[n_in + r], &out_strides[r], &point)),
+            );
+            for (r, &o) in out_offsets.iter().enumerate() {
+                args.push(outs[r][o]);
+            }
+            epilogue.run(&scalar::BodyContext::EMPTY, &args, &mut regs, &mut yielded)?;
+            for (r, &o) in out_offsets.iter().enumerate() {
+                outs[r][o] = yielded[r];
+            }
+            for k in (0..point.len()).rev() {
+                point[k] += 1;
+                if (point[k] as usize) < extents[k] {
+                    break;
+                }
+                point[k] = 0;
+            }
         }
     }
     Ok(outs

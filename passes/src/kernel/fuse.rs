@@ -8,8 +8,14 @@
 //! of elementwise ops becomes one kernel, and the elementwise ops feeding a reduction or
 //! a contraction (softmax's `exp(x - max)` feeding its sum, a bias feeding a MatMul) run
 //! inside it. Reductions and contractions are never inlined into their consumers: that
-//! would redo the whole reduction for every consumer element. (Fusing elementwise
-//! *consumers* into a contraction's epilogue needs dispatch regions, the next step.)
+//! would redo the whole reduction for every consumer element. A producer is inlined only
+//! where the consumer reads each of its elements once per point (the operand's map sends
+//! every domain dimension to its own result), so nothing is recomputed: an activation
+//! feeding a MatMul's left operand stays a kernel of its own (or an epilogue, below).
+//!
+//! Epilogues: an elementwise kernel that is the only reader of a reduction kernel's
+//! result, element for element, becomes the reduction kernel's *epilogue* — MatMul, bias
+//! and GELU in one kernel, the activation applied once per result after the reduction.
 //!
 //! Kernels whose bodies use their coordinates (`kernel.index`) or read inputs at computed
 //! indices (`kernel.extract`) take no part: their bodies are tied to their own domain and
@@ -237,9 +243,14 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, String> {
                     break;
                 }
                 let operands = m.op(current).operands.clone();
+                let Ok(cg) = Generic::of(m, current) else {
+                    break;
+                };
                 let candidate = operands.iter().enumerate().find_map(|(i, &v)| {
                     producer(m, v)
-                        .filter(|&p| is_elementwise(m, p))
+                        .filter(|&p| {
+                            is_elementwise(m, p) && reads_each_once(&cg.maps[i], cg.domain.len())
+                        })
                         .map(|p| (i, p))
                 });
                 let Some((index, p)) = candidate else { break };
@@ -255,8 +266,181 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, String> {
             }
         }
     }
+    for f in m.functions().collect::<Vec<_>>() {
+        fused += fuse_epilogues(m, f)?;
+    }
     strata_ir::verify_module(m).map_err(|e| format!("fusion produced an invalid module: {e}"))?;
     Ok(fused)
+}
+
+/// Whether an operand read through `map` in a `num_dims`-dimensional domain is read once
+/// per point at distinct elements: the map sends every domain dimension to its own result.
+/// Only then does inlining its producer compute each produced element once.
+fn reads_each_once(map: &AffineMap, num_dims: usize) -> bool {
+    let mut seen = vec![false; num_dims];
+    map.results.len() == num_dims
+        && map.results.iter().all(|e| match e.as_dim() {
+            Some(d) => !std::mem::replace(&mut seen[d as usize], true),
+            None => false,
+        })
+}
+
+/// Epilogue fusion: an elementwise kernel that is the only reader of a reduction kernel's
+/// single result, reading it element for element, becomes that kernel's epilogue (see
+/// `strata_ir::kernel`): a MatMul with its bias and activation is one kernel. Returns how
+/// many kernels were absorbed.
+fn fuse_epilogues(m: &mut Module, f: Function) -> Result<usize, String> {
+    let block = f.entry_block(m);
+    let mut fused = 0;
+    loop {
+        let ops = m.block(block).ops.clone();
+        let candidate = ops.iter().find_map(|&c| {
+            if m.op(c).name != "kernel.generic"
+                || !is_elementwise(m, c)
+                || m.op(c).regions.len() != 1
+            {
+                return None;
+            }
+            let cg = Generic::of(m, c).ok()?;
+            m.op(c).operands.iter().enumerate().find_map(|(i, &v)| {
+                let p = producer(m, v)?;
+                let pg = Generic::of(m, p).ok()?;
+                let ok = m.op(p).results.len() == 1
+                    && pg.iterators.contains(&IteratorKind::Reduction)
+                    && !strata_ir::kernel::body_uses(m, p, "kernel.index")
+                    && !strata_ir::kernel::body_extracts(m, p)
+                    && uses(m, &ops, v) == 1
+                    && m.op(c).operands.iter().filter(|&&o| o == v).count() == 1
+                    && m.value_type(v) == m.value_type(m.op(c).results[0])
+                    && cg.maps[i] == AffineMap::identity(cg.domain.len() as u32);
+                ok.then_some((c, i, p))
+            })
+        });
+        let Some((c, index, p)) = candidate else {
+            return Ok(fused);
+        };
+        absorb_epilogue(m, block, c, index, p)?;
+        fused += 1;
+    }
+}
+
+fn absorb_epilogue(
+    m: &mut Module,
+    block: BlockId,
+    consumer: OpId,
+    index: usize,
+    producer: OpId,
+) -> Result<(), String> {
+    let c = Generic::of(m, consumer)?;
+    let p = Generic::of(m, producer)?;
+    let cd = m.op(consumer).clone();
+    let pd = m.op(producer).clone();
+    let n_p = pd.operands.len();
+    let result_map = p.maps[n_p].clone();
+    let mut operands: Vec<ValueId> = pd.operands.to_vec();
+    let mut maps: Vec<AffineMap> = p.maps[..n_p].to_vec();
+    let mut extra: Vec<usize> = Vec::new();
+    for (j, &v) in cd.operands.iter().enumerate() {
+        if j != index {
+            operands.push(v);
+            maps.push(compose(&c.maps[j], &result_map));
+            extra.push(j);
+        }
+    }
+    maps.push(result_map);
+    let arg_types: Vec<Type> = operands
+        .iter()
+        .chain(&pd.results)
+        .map(|&v| m.tensor_type(v).map(|t| Type::Scalar(t.elem)))
+        .collect::<Result<_, _>>()?;
+    let n_new = operands.len();
+    let old_body = |m: &Module, k: usize| m.region(pd.regions[k]).blocks[0];
+    // The main body, with (unused) arguments for the new inputs.
+    let body_region = m.new_region();
+    let body = m.append_block(body_region, &arg_types);
+    let new_args = m.block(body).args.clone();
+    let p_args = m.block(old_body(m, 0)).args.clone();
+    let mut map: HashMap<ValueId, ValueId> = HashMap::new();
+    for (k, &a) in p_args.iter().enumerate() {
+        map.insert(
+            a,
+            if k < n_p {
+                new_args[k]
+            } else {
+                new_args[n_new + k - n_p]
+            },
+        );
+    }
+    let yielded = clone_body(m, old_body(m, 0), body, &mut map);
+    m.append_op(body, OpSpec::new("kernel.yield").operands(yielded));
+    // The epilogue: the producer's own, if any, then the consumer's body.
+    let epi_region = m.new_region();
+    let epi = m.append_block(epi_region, &arg_types);
+    let epi_args = m.block(epi).args.clone();
+    let mut value = epi_args[n_new];
+    if pd.regions.len() > 1 {
+        let old = m.block(old_body(m, 1)).args.clone();
+        let mut emap: HashMap<ValueId, ValueId> = HashMap::new();
+        for (k, &a) in old.iter().enumerate() {
+            emap.insert(
+                a,
+                if k < n_p {
+                    epi_args[k]
+                } else {
+                    epi_args[n_new + k - n_p]
+                },
+            );
+        }
+        value = clone_body(m, old_body(m, 1), epi, &mut emap)[0];
+    }
+    let c_body = m.region(cd.regions[0]).blocks[0];
+    let c_args = m.block(c_body).args.clone();
+    let mut cmap: HashMap<ValueId, ValueId> = HashMap::new();
+    cmap.insert(c_args[index], value);
+    for (slot, &j) in extra.iter().enumerate() {
+        cmap.insert(c_args[j], epi_args[n_p + slot]);
+    }
+    let init = c.inits[0];
+    let elem = m.tensor_type(cd.results[0])?.elem;
+    let init_attr = if elem.is_float() {
+        Attribute::Float(init, elem)
+    } else if elem == strata_ir::ElementType::Bool {
+        Attribute::Bool(init != 0.0)
+    } else {
+        Attribute::Int(init as i64)
+    };
+    let init_op = m.append_op(
+        epi,
+        OpSpec::new("kernel.constant")
+            .results([Type::Scalar(elem)])
+            .attr("value", init_attr),
+    );
+    cmap.insert(c_args[cd.operands.len()], m.result(init_op));
+    let out = clone_body(m, c_body, epi, &mut cmap);
+    m.append_op(epi, OpSpec::new("kernel.yield").operands(out));
+    let mut attrs = pd.attrs.clone();
+    attrs.insert(
+        "indexing_maps".into(),
+        Attribute::Array(maps.into_iter().map(Attribute::AffineMap).collect()),
+    );
+    let fused = m.create_op(OpSpec {
+        name: "kernel.generic".into(),
+        operands,
+        result_types: cd
+            .results
+            .iter()
+            .map(|&r| m.value_type(r).clone())
+            .collect(),
+        attrs,
+        regions: vec![body_region, epi_region],
+        loc: pd.loc.clone(),
+    });
+    m.insert_op_before(block, consumer, fused);
+    let new_result = m.results(fused)[0];
+    m.replace_all_uses(cd.results[0], new_result);
+    m.erase_op(consumer);
+    m.erase_op(producer);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -194,6 +194,7 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
         block = body;
     }
 
+    let (grid_block, grid_contrib) = (block, contrib.clone());
     let results_elems: Vec<ElementType> = d
         .results
         .iter()
@@ -248,11 +249,66 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
     }
 
     // The body: loads, scalar ops, stores.
-    let mut map: HashMap<ValueId, ValueId> = HashMap::new();
     let src_block = m.region(d.regions[0]).blocks[0];
+    emit_body(
+        m,
+        block,
+        src_block,
+        &d,
+        &g,
+        &buffers,
+        &contrib,
+        has_reduction,
+    )?;
+    // The epilogue: once per result element of the workgroup, after the reduction.
+    if let Some(&region) = d.regions.get(1) {
+        let mut epi_contrib = grid_contrib.clone();
+        let mut b = grid_block;
+        for &dim in &schedule.loop_order {
+            if g.iterators[dim] == IteratorKind::Parallel {
+                let (_, body, iv) = add_for(
+                    m,
+                    b,
+                    simple(schedule.workgroup_extent(&g, dim), LoopKind::Parallel),
+                );
+                epi_contrib[dim].push((iv, 1));
+                b = body;
+            }
+        }
+        let epi_block = m.region(region).blocks[0];
+        emit_body(m, b, epi_block, &d, &g, &buffers, &epi_contrib, true)?;
+    }
+    let body = m.body();
+    let mut spec = OpSpec::new("loop.kernel").attr("sym_name", Attribute::String(name.into()));
+    spec.regions = vec![region];
+    m.append_op(body, spec);
+    Ok(())
+}
+
+/// Emits a kernel body (or epilogue) `src_block` into `block`: loads of the inputs it
+/// uses, each result's running value (a load when `load_results`, else its initial
+/// value), the scalar ops, and stores of what it yields.
+#[allow(clippy::too_many_arguments)]
+fn emit_body(
+    m: &mut Module,
+    block: BlockId,
+    src_block: BlockId,
+    d: &strata_ir::module::OpData,
+    g: &Generic,
+    buffers: &[ValueId],
+    contrib: &Contrib,
+    load_results: bool,
+) -> Result<(), String> {
+    let n_in = d.operands.len();
+    let mut map: HashMap<ValueId, ValueId> = HashMap::new();
     let src_args = m.block(src_block).args.clone();
+    let src_ops = m.block(src_block).ops.clone();
+    let used = |m: &Module, v: ValueId| src_ops.iter().any(|&o| m.op(o).operands.contains(&v));
     for i in 0..n_in {
-        let idx = indices(m, block, &g.maps[i], &contrib);
+        if !used(m, src_args[i]) {
+            continue;
+        }
+        let idx = indices(m, block, &g.maps[i], contrib);
         let elem = elem_of(m, d.operands[i])?;
         let load = m.append_op(
             block,
@@ -263,9 +319,10 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
         map.insert(src_args[i], m.result(load));
     }
     let mut out_indices = Vec::new();
-    for (r, &elem) in results_elems.iter().enumerate() {
-        let idx = indices(m, block, &g.maps[n_in + r], &contrib);
-        let current = if has_reduction {
+    for (r, &res) in d.results.iter().enumerate() {
+        let elem = elem_of(m, res)?;
+        let idx = indices(m, block, &g.maps[n_in + r], contrib);
+        let current = if load_results {
             let load = m.append_op(
                 block,
                 OpSpec::new("loop.load")
@@ -298,7 +355,7 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
                 bd.attrs.get("operand"),
             ) {
                 ("kernel.index", Some(Attribute::Int(dim)), _) => {
-                    let i = index_value(m, block, &AffineExpr::dim(*dim as u32), &contrib);
+                    let i = index_value(m, block, &AffineExpr::dim(*dim as u32), contrib);
                     cast_index(m, block, i, Type::Scalar(ElementType::I64))
                 }
                 ("kernel.extract", _, Some(Attribute::Int(k))) => {
@@ -341,9 +398,5 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
             map.insert(old, newv);
         }
     }
-    let body = m.body();
-    let mut spec = OpSpec::new("loop.kernel").attr("sym_name", Attribute::String(name.into()));
-    spec.regions = vec![region];
-    m.append_op(body, spec);
     Ok(())
 }
