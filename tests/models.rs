@@ -231,3 +231,46 @@ fn models_lowered_to_kernels_match_onnxruntime() {
         }
     }
 }
+
+/// The MLP and MoE layer through the whole pipeline for CPU and GPU parameters — host
+/// program, loop kernels, planned arena — still match onnxruntime, and the host module
+/// round-trips through text and `mlir-opt`. (BERT and ResNet take minutes in the loop
+/// interpreter; their figures come from `cargo bench --bench pipeline`.)
+#[test]
+fn models_through_host_and_loops_match_onnxruntime() {
+    for name in ["mlp", "moe"] {
+        let dir = models_dir().join(name);
+        let (inputs, outputs) = manifest(&dir);
+        let module =
+            strata::onnx::import_file(dir.join("model.onnx"), &Default::default()).unwrap();
+        let args: Vec<Tensor> = inputs
+            .iter()
+            .map(|i| load(&dir.join("inputs").join(format!("{i}.npy"))))
+            .collect();
+        for target in ["cpu", "gpu"] {
+            let passes = strata::passes::pipeline::parse_pipeline(
+                &strata::passes::pipeline::full_pipeline(target),
+            )
+            .unwrap();
+            let (host, _) = strata::passes::pipeline::run_pipeline(&module, &passes, false)
+                .unwrap_or_else(|e| panic!("{name} ({target}): {e}"));
+            let text = print_module(&host);
+            assert!(text.contains("\"host.dispatch\"") && text.contains("\"loop.kernel\""));
+            assert_eq!(
+                print_module(&parse_module(&text).unwrap()),
+                text,
+                "{name}: host IR does not round-trip"
+            );
+            if target == "cpu" {
+                assert_mlir_opt_accepts(&format!("{name}-host"), &text);
+            }
+            let got = strata::ir::interp::run(&host, "main", &args).unwrap();
+            for (o, actual) in outputs.iter().zip(&got) {
+                let expected = load(&dir.join("expected").join(format!("{o}.npy")));
+                let diff = max_abs_diff(actual, &expected);
+                println!("{name}/{o} through host+loop ({target}): max abs diff {diff:.3e}");
+                assert!(diff <= 1e-4, "{name}/{o} host+loop: max abs diff {diff}");
+            }
+        }
+    }
+}

@@ -192,12 +192,15 @@ pub fn eval_einsum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     )])
 }
 
+/// Per operand and for the output, one label per dimension; and each label's size.
+pub type EinsumLabels = (Vec<Vec<char>>, Vec<char>, BTreeMap<char, usize>);
+
 /// The labels of an Einsum (op `name` with these operand types and attributes): one per
 /// dimension of each operand and of the output, and each label's size.
 pub fn einsum_labels(
     inputs: &[TensorType],
     attrs: &BTreeMap<String, crate::attr::Attribute>,
-) -> Result<(Vec<Vec<char>>, Vec<char>, BTreeMap<char, usize>), String> {
+) -> Result<EinsumLabels, String> {
     let a = OpArgs {
         name: "graph.einsum",
         inputs,

@@ -26,12 +26,12 @@ use crate::types::{ElementType, TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 use std::collections::BTreeMap;
 
-pub use einsum::einsum_labels;
+pub use einsum::{einsum_labels, EinsumLabels};
 pub use elementwise::{BinaryDef, UnaryDef, BINARY_OPS, UNARY_OPS};
 pub use movement::{pad_source, permute as permute_tensor};
 pub use nn::{conv_transpose_window, window_of};
 pub use reduce::REDUCE_OPS;
-pub use resize::{resize_plan, AxisTaps};
+pub use resize::{resize_plan, AxisTaps, ResizePlan};
 
 /// What an op's inference and evaluation functions see: the op's name, its operand
 /// types, its attributes and how many results it was asked for.

@@ -188,6 +188,9 @@ fn weights(
 /// `tf_crop_and_resize` extrapolates.
 pub type AxisTaps = Vec<Option<Vec<(usize, f64)>>>;
 
+/// Per axis: `None` where Resize keeps it, else its output length and taps.
+pub type ResizePlan = Vec<Option<(usize, AxisTaps)>>;
+
 fn axis_taps(
     a: &OpArgs,
     in_len: usize,
@@ -275,7 +278,7 @@ fn resize_axis(
 pub fn resize_plan(
     inputs: &[TensorType],
     attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
-) -> Result<(Vec<Option<(usize, AxisTaps)>>, f64), String> {
+) -> Result<(ResizePlan, f64), String> {
     let a = OpArgs {
         name: "graph.resize",
         inputs,

@@ -430,14 +430,16 @@ impl Schedule {
         }
         for d in 0..n {
             let (gt, ct) = (self.grid_tiles[d], self.cache_tiles[d]);
-            if gt > 0 && (g.domain[d] % gt != 0 || g.iterators[d] != IteratorKind::Parallel) {
+            if gt > 0
+                && (!g.domain[d].is_multiple_of(gt) || g.iterators[d] != IteratorKind::Parallel)
+            {
                 return Err(format!(
                     "grid tile {gt} of dimension {d} must divide its extent {} and the dimension must be parallel",
                     g.domain[d]
                 ));
             }
             let inner = self.workgroup_extent(g, d);
-            if ct > 0 && inner % ct != 0 {
+            if ct > 0 && !inner.is_multiple_of(ct) {
                 return Err(format!(
                     "cache tile {ct} of dimension {d} must divide its workgroup extent {inner}"
                 ));

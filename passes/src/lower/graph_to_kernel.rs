@@ -964,7 +964,7 @@ fn pad_for_window(
             + 1;
         let have = xt.shape.dims()[2 + i] + win.pads_begin[i];
         full[2 + i] = win.pads_begin[i] as i64;
-        full[k + 4 + i] = need.saturating_sub(have).max(0) as i64;
+        full[k + 4 + i] = need.saturating_sub(have) as i64;
     }
     if full.iter().all(|&p| p == 0) {
         return Ok(x);

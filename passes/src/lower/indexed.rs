@@ -59,6 +59,41 @@ impl KernelBuilder<'_> {
         self.bin("min", v, hi, I64)
     }
 
+    /// `a and b`, or `b` alone when there is no `a` yet.
+    fn and_also(&mut self, a: Option<ValueId>, b: ValueId) -> Option<ValueId> {
+        Some(match a {
+            Some(a) => self.bin("and", a, b, BOOL),
+            None => b,
+        })
+    }
+
+    /// Spatial dimension `i` of a sliding window, in a domain of the `rank` output
+    /// dimensions followed by the window's: the input coordinate that output position
+    /// `index(2 + i)` and tap `index(rank + i)` read, whether it lies inside the input
+    /// (`len` long), and the coordinate clamped into it.
+    fn window_tap(
+        &mut self,
+        i: usize,
+        rank: usize,
+        win: &strata_ir::graph::shape::Window,
+        len: usize,
+    ) -> (ValueId, ValueId) {
+        let (o, kk) = (self.index(2 + i), self.index(rank + i));
+        let s = self.int(win.strides[i] as i64);
+        let d = self.int(win.dilations[i] as i64);
+        let pb = self.int(win.pads_begin[i] as i64);
+        let os = self.bin("mul", o, s, I64);
+        let kd = self.bin("mul", kk, d, I64);
+        let pos = self.bin("add", os, kd, I64);
+        let pos = self.bin("sub", pos, pb, I64);
+        let zero = self.int(0);
+        let n = self.int(len as i64);
+        let ge = self.bin("greater_or_equal", pos, zero, BOOL);
+        let lt = self.bin("less", pos, n, BOOL);
+        let ok = self.bin("and", ge, lt, BOOL);
+        (ok, self.clamp_index(pos, len))
+    }
+
     /// An integer index value as i64, negative values counted from the end (`+ n`).
     fn normalized(&mut self, v: ValueId, from: ElementType, n: usize) -> ValueId {
         let v = if from == I64 {
@@ -298,10 +333,7 @@ pub(super) fn lower(
                 if needs_fill {
                     let zero = kb.int(0);
                     let ok = kb.bin("greater_or_equal", s, zero, BOOL);
-                    valid = Some(match valid {
-                        Some(v) => kb.bin("and", v, ok, BOOL),
-                        None => ok,
-                    });
+                    valid = kb.and_also(valid, ok);
                     coords.push(kb.bin("max", s, zero, I64));
                 } else {
                     coords.push(s);
@@ -602,24 +634,8 @@ pub(super) fn lower(
             let mut coords = vec![n, c];
             let mut valid: Option<ValueId> = None;
             for i in 0..k {
-                let (o, kk) = (kb.index(2 + i), kb.index(rank + i));
-                let s = kb.int(win.strides[i] as i64);
-                let d = kb.int(win.dilations[i] as i64);
-                let pb = kb.int(win.pads_begin[i] as i64);
-                let os = kb.bin("mul", o, s, I64);
-                let kd = kb.bin("mul", kk, d, I64);
-                let pos = kb.bin("add", os, kd, I64);
-                let pos = kb.bin("sub", pos, pb, I64);
-                let zero = kb.int(0);
-                let len = kb.int(spatial[i] as i64);
-                let ge = kb.bin("greater_or_equal", pos, zero, BOOL);
-                let lt = kb.bin("less", pos, len, BOOL);
-                let ok = kb.bin("and", ge, lt, BOOL);
-                valid = Some(match valid {
-                    Some(v) => kb.bin("and", v, ok, BOOL),
-                    None => ok,
-                });
-                let clamped = kb.clamp_index(pos, spatial[i]);
+                let (ok, clamped) = kb.window_tap(i, rank, &win, spatial[i]);
+                valid = kb.and_also(valid, ok);
                 coords.push(clamped);
                 let stride: usize = if column_major {
                     spatial[..i].iter().product()
@@ -759,10 +775,7 @@ pub(super) fn lower(
                 let lt = kb.bin("less", i, n_in, BOOL);
                 let ok = kb.bin("and", exact, ge, BOOL);
                 let ok = kb.bin("and", ok, lt, BOOL);
-                valid = Some(match valid {
-                    Some(v) => kb.bin("and", v, ok, BOOL),
-                    None => ok,
-                });
+                valid = kb.and_also(valid, ok);
                 xc.push(kb.clamp_index(i, x.shape.dims()[2 + d]));
                 wc.push(kk);
             }
@@ -853,25 +866,10 @@ fn lower_window_pool(
     let acc = kb.arg(1);
     let mut coords = vec![kb.index(0), kb.index(1)];
     let mut valid: Option<ValueId> = None;
-    for i in 0..k {
-        let (o, kk) = (kb.index(2 + i), kb.index(rank + i));
-        let s = kb.int(win.strides[i] as i64);
-        let d = kb.int(win.dilations[i] as i64);
-        let pb = kb.int(win.pads_begin[i] as i64);
-        let os = kb.bin("mul", o, s, I64);
-        let kd = kb.bin("mul", kk, d, I64);
-        let pos = kb.bin("add", os, kd, I64);
-        let pos = kb.bin("sub", pos, pb, I64);
-        let zero = kb.int(0);
-        let n = kb.int(spatial[i] as i64);
-        let ge = kb.bin("greater_or_equal", pos, zero, BOOL);
-        let lt = kb.bin("less", pos, n, BOOL);
-        let ok = kb.bin("and", ge, lt, BOOL);
-        valid = Some(match valid {
-            Some(v) => kb.bin("and", v, ok, BOOL),
-            None => ok,
-        });
-        coords.push(kb.clamp_index(pos, spatial[i]));
+    for (i, &len) in spatial.iter().enumerate() {
+        let (ok, pos) = kb.window_tap(i, rank, &win, len);
+        valid = kb.and_also(valid, ok);
+        coords.push(pos);
     }
     let v = kb.extract(0, &coords, xt.elem);
     let term = if name == "graph.lp_pool" {
@@ -1217,10 +1215,7 @@ fn lower_scatter(
     let mut matches: Option<ValueId> = None;
     for (t, o) in target.iter().zip(&out_coords) {
         let eq = kb.bin("equal", *t, *o, BOOL);
-        matches = Some(match matches {
-            Some(v) => kb.bin("and", v, eq, BOOL),
-            None => eq,
-        });
+        matches = kb.and_also(matches, eq);
     }
     let matched = matches.ok_or("a scatter into a scalar")?;
     let folded = match reduction.as_str() {

@@ -228,12 +228,8 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
     // Cache-tile loops, then point loops.
     for &dim in &schedule.loop_order {
         let tile = schedule.cache_tiles[dim];
-        if tile > 0 {
-            let (_, body, iv) = add_for(
-                m,
-                block,
-                simple(schedule.workgroup_extent(&g, dim) / tile, kind(dim)),
-            );
+        if let Some(count) = schedule.workgroup_extent(&g, dim).checked_div(tile) {
+            let (_, body, iv) = add_for(m, block, simple(count, kind(dim)));
             contrib[dim].push((iv, tile as i64));
             block = body;
         }

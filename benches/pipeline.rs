@@ -1,0 +1,104 @@
+//! Whole-pipeline report for the project's models (scripts/models.py, written by the
+//! set-up): graph ops, kernels after fusion, dispatches, peak arena bytes against the sum
+//! of all intermediates, and pipeline time (median of several runs, with the per-pass
+//! split), for the CPU and GPU pipelines.
+//!
+//! `cargo bench --bench pipeline` prints a Markdown table.
+
+use std::time::Duration;
+use strata::ir::Attribute;
+use strata::passes::pipeline::{full_pipeline, parse_pipeline, run_pipeline};
+
+const RUNS: usize = 5;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models");
+    println!("| model | target | graph ops | kernels after fusion | dispatches | peak arena (KiB) | unplanned (KiB) | peak / unplanned | pipeline (ms) | slowest passes (ms) |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    for name in ["mlp", "bert", "resnet", "moe"] {
+        let path = root.join(name).join("model.onnx");
+        let module = match strata::onnx::import_file(&path, &Default::default()) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!(
+                    "cannot import {}: {e} (run scripts/setup.sh)",
+                    path.display()
+                );
+                std::process::exit(1);
+            }
+        };
+        let graph_ops: usize = module
+            .functions()
+            .map(|f| module.block(f.entry_block(&module)).ops.len() - 1)
+            .sum();
+        for target in ["cpu", "gpu"] {
+            let passes = parse_pipeline(&full_pipeline(target)).expect("pipeline parses");
+            let mut totals = Vec::new();
+            let mut per_pass: Vec<Vec<Duration>> = vec![Vec::new(); passes.len()];
+            let mut last = None;
+            for _ in 0..RUNS {
+                let (out, report) = run_pipeline(&module, &passes, false).expect("compiles");
+                totals.push(report.timings.iter().map(|(_, t)| *t).sum());
+                for (slot, (_, t)) in per_pass.iter_mut().zip(&report.timings) {
+                    slot.push(*t);
+                }
+                last = Some(out);
+            }
+            // Kernels after fusion: run the pipeline up to `fuse` once more.
+            let upto: Vec<_> = passes
+                .iter()
+                .take_while(|p| p.spelling() != "fuse")
+                .cloned()
+                .chain(passes.iter().find(|p| p.spelling() == "fuse").cloned())
+                .collect();
+            let (fused, _) = run_pipeline(&module, &upto, false).expect("fuses");
+            let count = |m: &strata::ir::Module, op: &str| -> usize {
+                m.functions()
+                    .map(|f| {
+                        m.block(f.entry_block(m))
+                            .ops
+                            .iter()
+                            .filter(|&&o| m.op(o).name == op)
+                            .count()
+                    })
+                    .sum()
+            };
+            let kernels = count(&fused, "kernel.generic");
+            let host = last.expect("ran");
+            let dispatches = count(&host, "host.dispatch");
+            let attr = |k: &str| -> i64 {
+                host.functions()
+                    .map(|f| match host.op(f.0).attrs.get(k) {
+                        Some(Attribute::Int(v)) => *v,
+                        _ => 0,
+                    })
+                    .sum()
+            };
+            let (peak, sum) = (attr("host.arena_bytes"), attr("host.unplanned_bytes"));
+            let mut slowest: Vec<(String, Duration)> = passes
+                .iter()
+                .zip(per_pass)
+                .map(|(p, v)| (p.spelling(), median(v)))
+                .collect();
+            slowest.sort_by_key(|s| std::cmp::Reverse(s.1));
+            let slow: Vec<String> = slowest
+                .iter()
+                .take(3)
+                .map(|(n, t)| format!("{n} {:.1}", t.as_secs_f64() * 1e3))
+                .collect();
+            println!(
+                "| {name} | {target} | {graph_ops} | {kernels} | {dispatches} | {:.0} | {:.0} | {:.3} | {:.1} | {} |",
+                peak as f64 / 1024.0,
+                sum as f64 / 1024.0,
+                peak as f64 / sum.max(1) as f64,
+                median(totals).as_secs_f64() * 1e3,
+                slow.join(", ")
+            );
+        }
+    }
+}
