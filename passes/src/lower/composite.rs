@@ -5,7 +5,7 @@ use super::graph_to_kernel::{graph_op, must_lower};
 use std::collections::BTreeMap;
 use strata_ir::module::BlockId;
 use strata_ir::types::normalize_axis;
-use strata_ir::{Attribute, ElementType, Module, Shape, Tensor, TensorType, ValueId};
+use strata_ir::{Attribute, Module, TensorType, ValueId};
 
 type Attrs = BTreeMap<String, Attribute>;
 
@@ -35,16 +35,7 @@ fn op(
     must_lower(m, block, name, args, &a, &out)
 }
 
-fn scalar(m: &mut Module, block: BlockId, v: f64, elem: ElementType) -> Result<ValueId, String> {
-    let t = Tensor::from_f64s(elem, Shape::scalar(), &[v]);
-    graph_op(
-        m,
-        block,
-        "graph.constant",
-        &[],
-        attrs(&[("value", Attribute::Dense(t))]),
-    )
-}
+use super::graph_to_kernel::m_scalar as scalar;
 
 fn reshape(m: &mut Module, block: BlockId, v: ValueId, dims: &[usize]) -> Result<ValueId, String> {
     let shape = Attribute::I64Array(dims.iter().map(|&d| d as i64).collect());

@@ -815,11 +815,26 @@ fn lower_gemm(
 }
 
 /// A scalar constant tensor (kept as a graph constant).
-fn m_scalar(m: &mut Module, block: BlockId, v: f64, elem: ElementType) -> Result<ValueId, String> {
+pub(super) fn m_scalar(
+    m: &mut Module,
+    block: BlockId,
+    v: f64,
+    elem: ElementType,
+) -> Result<ValueId, String> {
     let t = strata_ir::Tensor::from_f64s(elem, strata_ir::Shape::scalar(), &[v]);
-    let mut a = BTreeMap::new();
-    a.insert("value".to_string(), Attribute::Dense(t));
-    graph_op(m, block, "graph.constant", &[], a)
+    Ok(constant_op(m, block, t))
+}
+
+/// A `graph.constant` holding `t` (tables and scalars that lowerings compute).
+pub(super) fn constant_op(m: &mut Module, block: BlockId, t: strata_ir::Tensor) -> ValueId {
+    let ty = t.ty();
+    let op = m.append_op(
+        block,
+        OpSpec::new("graph.constant")
+            .attr("value", Attribute::Dense(t))
+            .results([Type::Tensor(ty)]),
+    );
+    m.result(op)
 }
 
 /// BatchNormalization as (x - mean) / sqrt(var + eps) * scale + bias, per channel.
@@ -887,34 +902,56 @@ fn lower_conv(
         Some(Attribute::Int(g)) if *g > 1 => *g as usize,
         _ => 1,
     };
-    if group > 1 {
-        return lower_grouped_conv(m, block, operands, ins, &win, group, out).map(Some);
-    }
     let (x, w) = (&ins[0], &ins[1]);
     let k = x.shape.rank() - 2;
-    let strides: Vec<i64> = win.strides.iter().map(|&v| v as i64).collect();
-    let dilations: Vec<i64> = win.dilations.iter().map(|&v| v as i64).collect();
     let input = pad_for_window(m, block, operands[0], x, &win)?;
-    // Domain: n, m, out spatial..., c, kernel spatial...
+    let (mo, cg) = (w.shape.dims()[0], w.shape.dims()[1]);
     let od = out.shape.dims();
-    let c = w.shape.dims()[1];
-    let mut domain: Vec<usize> = od.to_vec();
-    domain.push(c);
+    let reshape = |m: &mut Module, v: ValueId, dims: Vec<usize>| {
+        let mut a = BTreeMap::new();
+        a.insert(
+            "shape".to_string(),
+            Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
+        );
+        graph_op(m, block, "graph.reshape", &[v], a)
+    };
+    // Domain: n, [g,] m (per group), out spatial..., c (per group), kernel spatial...
+    let lead = if group > 1 { 3 } else { 2 };
+    let (weight, result) = if group > 1 {
+        let mut wdims = vec![group, mo / group, cg];
+        wdims.extend(&w.shape.dims()[2..]);
+        let mut rdims = vec![od[0], group, mo / group];
+        rdims.extend(&od[2..]);
+        (
+            reshape(m, operands[1], wdims)?,
+            TensorType::new(rdims, out.elem),
+        )
+    } else {
+        (operands[1], out.clone())
+    };
+    let mut domain = result.shape.dims().to_vec();
+    domain.push(cg);
     domain.extend(&w.shape.dims()[2..]);
     let nd = domain.len() as u32;
-    let dc = (2 + k) as u32;
-    let mut xin = vec![AffineExpr::dim(0), AffineExpr::dim(dc)];
+    let dc = (lead + k) as u32;
+    let channel = if group > 1 {
+        AffineExpr::linear([(1, cg as i64), (dc, 1)], 0)
+    } else {
+        AffineExpr::dim(dc)
+    };
+    let mut xin = vec![AffineExpr::dim(0), channel];
     for i in 0..k {
         xin.push(AffineExpr::linear(
             [
-                ((2 + i) as u32, strides[i]),
-                (dc + 1 + i as u32, dilations[i]),
+                ((lead + i) as u32, win.strides[i] as i64),
+                (dc + 1 + i as u32, win.dilations[i] as i64),
             ],
             0,
         ));
     }
-    let mut win = vec![AffineExpr::dim(1), AffineExpr::dim(dc)];
-    win.extend((0..k).map(|i| AffineExpr::dim(dc + 1 + i as u32)));
+    let mut wmap: Vec<AffineExpr> = (1..lead as u32).map(AffineExpr::dim).collect();
+    wmap.push(AffineExpr::dim(dc));
+    wmap.extend((0..k).map(|i| AffineExpr::dim(dc + 1 + i as u32)));
     let maps = vec![
         AffineMap {
             num_dims: nd,
@@ -922,27 +959,30 @@ fn lower_conv(
         },
         AffineMap {
             num_dims: nd,
-            results: win,
+            results: wmap,
         },
-        AffineMap::projection(nd, &(0..(2 + k) as u32).collect::<Vec<_>>()),
+        AffineMap::projection(nd, &(0..(lead + k) as u32).collect::<Vec<_>>()),
     ];
-    let mut iterators = vec!["parallel"; 2 + k];
+    let mut iterators = vec!["parallel"; lead + k];
     iterators.extend(std::iter::repeat_n("reduction", 1 + k));
     let xt = m.tensor_type(input)?.clone();
     let mut kb = KernelBuilder::new(m, &[xt.elem, w.elem, out.elem]);
     let (a, b, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
     let p = kb.op("kernel.mul", &[a, b], out.elem, BTreeMap::new());
     let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
-    let conv = kb.finish(
+    let mut conv = kb.finish(
         block,
         &[s],
-        &[input, operands[1]],
-        std::slice::from_ref(out),
+        &[input, weight],
+        std::slice::from_ref(&result),
         &domain,
         &iterators,
         maps,
         &[0.0],
     )[0];
+    if group > 1 {
+        conv = reshape(m, conv, od.to_vec())?;
+    }
     add_channel_bias(m, block, conv, operands.get(2).copied(), out).map(Some)
 }
 
@@ -973,90 +1013,6 @@ fn pad_for_window(
     a.insert("pads".to_string(), Attribute::I64Array(full));
     let ty = strata_ir::graph::infer_types("graph.pad", std::slice::from_ref(xt), &a, 1)?.remove(0);
     must_lower(m, block, "graph.pad", &[x], &a, &ty)
-}
-
-/// Grouped convolution (see [`lower_conv`]).
-fn lower_grouped_conv(
-    m: &mut Module,
-    block: BlockId,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    win: &strata_ir::graph::shape::Window,
-    group: usize,
-    out: &TensorType,
-) -> Result<Vec<ValueId>, String> {
-    let (x, w) = (&ins[0], &ins[1]);
-    let k = x.shape.rank() - 2;
-    let input = pad_for_window(m, block, operands[0], x, win)?;
-    let (mo, cg) = (w.shape.dims()[0], w.shape.dims()[1]);
-    let mg = mo / group;
-    let reshape = |m: &mut Module, v: ValueId, dims: Vec<usize>| {
-        let mut a = BTreeMap::new();
-        a.insert(
-            "shape".to_string(),
-            Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
-        );
-        graph_op(m, block, "graph.reshape", &[v], a)
-    };
-    let mut wdims = vec![group, mg, cg];
-    wdims.extend(&w.shape.dims()[2..]);
-    let w5 = reshape(m, operands[1], wdims)?;
-    let od = out.shape.dims();
-    // Domain: n, g, m/g, out spatial..., c/g, kernel spatial...
-    let mut domain = vec![od[0], group, mg];
-    domain.extend(&od[2..]);
-    domain.push(cg);
-    domain.extend(&w.shape.dims()[2..]);
-    let nd = domain.len() as u32;
-    let dc = (3 + k) as u32;
-    let mut xin = vec![
-        AffineExpr::dim(0),
-        AffineExpr::linear([(1, cg as i64), (dc, 1)], 0),
-    ];
-    for i in 0..k {
-        xin.push(AffineExpr::linear(
-            [
-                ((3 + i) as u32, win.strides[i] as i64),
-                (dc + 1 + i as u32, win.dilations[i] as i64),
-            ],
-            0,
-        ));
-    }
-    let mut wmap = vec![AffineExpr::dim(1), AffineExpr::dim(2), AffineExpr::dim(dc)];
-    wmap.extend((0..k).map(|i| AffineExpr::dim(dc + 1 + i as u32)));
-    let maps = vec![
-        AffineMap {
-            num_dims: nd,
-            results: xin,
-        },
-        AffineMap {
-            num_dims: nd,
-            results: wmap,
-        },
-        AffineMap::projection(nd, &(0..(3 + k) as u32).collect::<Vec<_>>()),
-    ];
-    let mut iterators = vec!["parallel"; 3 + k];
-    iterators.extend(std::iter::repeat_n("reduction", 1 + k));
-    let xt = m.tensor_type(input)?.clone();
-    let mut out5_dims = vec![od[0], group, mg];
-    out5_dims.extend(&od[2..]);
-    let out5 = TensorType::new(out5_dims, out.elem);
-    let mut kb = KernelBuilder::new(m, &[xt.elem, w.elem, out.elem]);
-    let (a, b, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
-    let p = kb.op("kernel.mul", &[a, b], out.elem, BTreeMap::new());
-    let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
-    let conv5 = kb.finish(
-        block,
-        &[s],
-        &[input, w5],
-        std::slice::from_ref(&out5),
-        &domain,
-        &iterators,
-        maps,
-        &[0.0],
-    )[0];
-    let conv = reshape(m, conv5, od.to_vec())?;
-    add_channel_bias(m, block, conv, operands.get(2).copied(), out)
 }
 
 /// `conv + bias[channel]`, or `conv` without a bias.

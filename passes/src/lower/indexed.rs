@@ -7,12 +7,13 @@
 //! concat's inactive inputs, padding), so every executed read is in bounds; a gather's
 //! out-of-range index is an error at run time, as in the graph interpreter.
 
-use super::graph_to_kernel::{copy_kernel, graph_op, must_lower, KernelBuilder};
+use super::graph_to_kernel::{
+    constant_op as constant_tensor, copy_kernel, graph_op, must_lower, KernelBuilder,
+};
 use std::collections::BTreeMap;
 use strata_ir::types::normalize_axis;
 use strata_ir::{
-    AffineExpr, AffineMap, Attribute, ElementType, Module, OpSpec, Tensor, TensorType, Type,
-    ValueId,
+    AffineExpr, AffineMap, Attribute, ElementType, Module, Tensor, TensorType, ValueId,
 };
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -119,14 +120,7 @@ fn zero_map(num_dims: usize, rank: usize) -> AffineMap {
 
 fn i64_constant(m: &mut Module, block: strata_ir::module::BlockId, values: Vec<i64>) -> ValueId {
     let t = Tensor::from_i64s(I64, strata_ir::Shape::new(vec![values.len()]), &values);
-    let ty = t.ty();
-    let op = m.append_op(
-        block,
-        OpSpec::new("graph.constant")
-            .attr("value", Attribute::Dense(t))
-            .results([Type::Tensor(ty)]),
-    );
-    m.result(op)
+    constant_tensor(m, block, t)
 }
 
 /// Lowers graph op `name`; returns one value per result.
@@ -950,14 +944,7 @@ fn lower_window_pool(
         }
     }
     let t = Tensor::from_f64s(e, strata_ir::Shape::new(win.output.clone()), &divisors);
-    let dty = t.ty();
-    let dop = m.append_op(
-        block,
-        OpSpec::new("graph.constant")
-            .attr("value", Attribute::Dense(t))
-            .results([Type::Tensor(dty)]),
-    );
-    let div = m.result(dop);
+    let div = constant_tensor(m, block, t);
     let mut kb = KernelBuilder::new(m, &[e, e, e]);
     let (s, d) = (kb.arg(0), kb.arg(1));
     let y = kb.bin("div", s, d, e);
@@ -972,17 +959,6 @@ fn lower_window_pool(
         out,
         vec![identity.clone(), dmap, identity],
     )])
-}
-
-fn constant_tensor(m: &mut Module, block: strata_ir::module::BlockId, t: Tensor) -> ValueId {
-    let ty = t.ty();
-    let op = m.append_op(
-        block,
-        OpSpec::new("graph.constant")
-            .attr("value", Attribute::Dense(t))
-            .results([Type::Tensor(ty)]),
-    );
-    m.result(op)
 }
 
 /// Resize, axis by axis as the interpreter does: each resized axis is a kernel summing
