@@ -359,18 +359,24 @@ fn absorb_epilogue(
     let body_region = m.new_region();
     let body = m.append_block(body_region, &arg_types);
     let new_args = m.block(body).args.clone();
-    let p_args = m.block(old_body(m, 0)).args.clone();
-    let mut map: HashMap<ValueId, ValueId> = HashMap::new();
-    for (k, &a) in p_args.iter().enumerate() {
-        map.insert(
-            a,
-            if k < n_p {
-                new_args[k]
-            } else {
-                new_args[n_new + k - n_p]
-            },
-        );
-    }
+    // The producer's arguments in a new block: its inputs first, its results last.
+    let remap = |m: &Module, old: BlockId, new: &[ValueId]| -> HashMap<ValueId, ValueId> {
+        let args = &m.block(old).args;
+        args.iter()
+            .enumerate()
+            .map(|(k, &a)| {
+                (
+                    a,
+                    if k < n_p {
+                        new[k]
+                    } else {
+                        new[n_new + k - n_p]
+                    },
+                )
+            })
+            .collect()
+    };
+    let mut map = remap(m, old_body(m, 0), &new_args);
     let yielded = clone_body(m, old_body(m, 0), body, &mut map);
     m.append_op(body, OpSpec::new("kernel.yield").operands(yielded));
     // The epilogue: the producer's own, if any, then the consumer's body.
@@ -379,18 +385,7 @@ fn absorb_epilogue(
     let epi_args = m.block(epi).args.clone();
     let mut value = epi_args[n_new];
     if pd.regions.len() > 1 {
-        let old = m.block(old_body(m, 1)).args.clone();
-        let mut emap: HashMap<ValueId, ValueId> = HashMap::new();
-        for (k, &a) in old.iter().enumerate() {
-            emap.insert(
-                a,
-                if k < n_p {
-                    epi_args[k]
-                } else {
-                    epi_args[n_new + k - n_p]
-                },
-            );
-        }
+        let mut emap = remap(m, old_body(m, 1), &epi_args);
         value = clone_body(m, old_body(m, 1), epi, &mut emap)[0];
     }
     let c_body = m.region(cd.regions[0]).blocks[0];
