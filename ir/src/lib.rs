@@ -8,8 +8,10 @@
 //! which is the oracle that passes and back ends are tested against.
 //!
 //! Dialects today: the builtin `func` ops, [`graph`] (tensor operations with ONNX
-//! semantics and static shapes) and [`kernel`] (structured computations over an
-//! iteration space, with scalar bodies).
+//! semantics and static shapes), [`kernel`] (structured computations over an iteration
+//! space, with scalar bodies), [`loops`] (the `loop` dialect: explicit loops over buffers)
+//! and [`host`] (the program the runtime runs: allocations, dispatches, copies). Each
+//! level runs on the interpreter, so any two levels can be compared.
 //!
 //! ```
 //! use strata_ir::{parse_module, verify_module, interp, Tensor};
