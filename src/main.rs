@@ -291,6 +291,18 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 for (name, n) in counts {
                     eprintln!("{n:>6} {name}");
                 }
+                // Named contractions, as a target's code generator would see them.
+                let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+                for f in lowered.functions() {
+                    for &op in &lowered.block(f.entry_block(&lowered)).ops {
+                        if let Some(k) = ir::kernel::contraction_kind(&lowered, op) {
+                            *kinds.entry(k.to_string()).or_default() += 1;
+                        }
+                    }
+                }
+                for (kind, n) in kinds {
+                    eprintln!("{n:>6} contraction: {kind}");
+                }
             }
             let text = ir::print_module(&lowered);
             match output {

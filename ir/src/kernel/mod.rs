@@ -596,3 +596,194 @@ pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tens
         .map(|(v, t)| scalar::tensor_of(&v, t))
         .collect())
 }
+
+/// A named contraction a target can give special code (a GEMM micro-kernel, an implicit-GEMM
+/// convolution, a systolic-array schedule), recognized from a kernel's maps and body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contraction {
+    /// `C[b.., m, n] += A[b.., m, k] * B[b.., k, n]` (or `B[b.., n, k]`), with `batch`
+    /// leading dimensions (operands may broadcast them).
+    MatMul { batch: usize, b_transposed: bool },
+    /// A sliding-window contraction: the input read at `stride * output + dilation * tap`
+    /// in `spatial` dimensions, summed over channels and taps.
+    Conv { spatial: usize },
+}
+
+impl std::fmt::Display for Contraction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Contraction::MatMul {
+                batch,
+                b_transposed,
+            } => {
+                match batch {
+                    0 => write!(f, "matmul")?,
+                    n => write!(f, "batch matmul ({n} batch dims)")?,
+                }
+                if *b_transposed {
+                    write!(f, ", B transposed")?;
+                }
+                Ok(())
+            }
+            Contraction::Conv { spatial } => write!(f, "conv {spatial}-D"),
+        }
+    }
+}
+
+/// Whether the body of `op` is `acc + a * b` over its first two inputs.
+fn is_multiply_accumulate(m: &Module, op: OpId) -> bool {
+    let d = m.op(op);
+    let Some(&region) = d.regions.first() else {
+        return false;
+    };
+    let block = m.region(region).blocks[0];
+    let args = &m.block(block).args;
+    let ops = &m.block(block).ops;
+    if d.results.len() != 1 || ops.len() != 3 || args.len() < 3 {
+        return false;
+    }
+    let acc = args[args.len() - 1];
+    let (mul, add, y) = (m.op(ops[0]), m.op(ops[1]), m.op(ops[2]));
+    let same = |ops: &[crate::module::ValueId], a, b| ops == [a, b] || ops == [b, a];
+    mul.name == "kernel.mul"
+        && same(&mul.operands, args[0], args[1])
+        && add.name == "kernel.add"
+        && same(&add.operands, acc, mul.results[0])
+        && y.name == "kernel.yield"
+        && y.operands.as_slice() == [add.results[0]]
+}
+
+/// The named contraction `kernel.generic` op `op` computes, if it is one.
+pub fn contraction_kind(m: &Module, op: OpId) -> Option<Contraction> {
+    let g = Generic::of(m, op).ok()?;
+    if !is_multiply_accumulate(m, op) {
+        return None;
+    }
+    let n_in = m.op(op).operands.len();
+    let (a, b, c) = (&g.maps[0], &g.maps[1], &g.maps[n_in]);
+    let reduction = |d: u32| g.iterators[d as usize] == IteratorKind::Reduction;
+    // Convolution: some input index is stride * output + dilation * tap.
+    let windowed = a
+        .results
+        .iter()
+        .filter(|e| {
+            e.terms.len() == 2
+                && e.terms.iter().any(|&(d, _)| reduction(d))
+                && e.terms.iter().any(|&(d, _)| !reduction(d))
+        })
+        .count();
+    if windowed > 0 {
+        return Some(Contraction::Conv { spatial: windowed });
+    }
+    let reductions: Vec<u32> = (0..g.domain.len() as u32)
+        .filter(|&d| reduction(d))
+        .collect();
+    let [k] = reductions.as_slice() else {
+        return None;
+    };
+    let (ar, br, cr) = (a.results.len(), b.results.len(), c.results.len());
+    if ar < 2 || br < 2 || cr < 2 {
+        return None;
+    }
+    let dim = |e: &crate::affine::AffineExpr| e.as_dim();
+    let (row, col) = (dim(&c.results[cr - 2]), dim(&c.results[cr - 1]));
+    let a_ok =
+        dim(&a.results[ar - 1]) == Some(*k) && row.is_some() && dim(&a.results[ar - 2]) == row;
+    let b_plain =
+        dim(&b.results[br - 2]) == Some(*k) && col.is_some() && dim(&b.results[br - 1]) == col;
+    let b_transposed =
+        dim(&b.results[br - 1]) == Some(*k) && col.is_some() && dim(&b.results[br - 2]) == col;
+    (a_ok && (b_plain || b_transposed)).then_some(Contraction::MatMul {
+        batch: cr - 2,
+        b_transposed: !b_plain,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_generic(text: &str) -> (Module, OpId) {
+        let m = crate::parse_module(text).unwrap();
+        let f = m.functions().next().unwrap();
+        let op = m.block(f.entry_block(&m)).ops[0];
+        (m, op)
+    }
+
+    fn kernel(maps: &str, domain: &str, iterators: &str, ins: &str, out: &str) -> String {
+        format!(
+            r#""builtin.module"() ({{
+  "func.func"() ({{
+  ^bb0(%a: {a}, %b: {b}):
+    %0 = "kernel.generic"(%a, %b) ({{
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = "kernel.mul"(%x, %y) : (f32, f32) -> f32
+      %s = "kernel.add"(%acc, %p) : (f32, f32) -> f32
+      "kernel.yield"(%s) : (f32) -> ()
+    }}) {{domain = array<i64: {domain}>, indexing_maps = [{maps}], iterators = [{iterators}]}} : ({a}, {b}) -> {out}
+    "func.return"(%0) : ({out}) -> ()
+  }}) {{function_type = ({a}, {b}) -> {out}, sym_name = "main"}} : () -> ()
+}}) : () -> ()"#,
+            a = ins.split(';').next().unwrap(),
+            b = ins.split(';').nth(1).unwrap(),
+        )
+    }
+
+    #[test]
+    fn contractions_are_recognized_from_maps_and_body() {
+        let (m, op) = first_generic(&kernel(
+            "affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>",
+            "4, 5, 3",
+            r#""parallel", "parallel", "reduction""#,
+            "tensor<4x3xf32>;tensor<3x5xf32>",
+            "tensor<4x5xf32>",
+        ));
+        crate::verify_module(&m).unwrap();
+        assert_eq!(
+            contraction_kind(&m, op),
+            Some(Contraction::MatMul {
+                batch: 0,
+                b_transposed: false
+            })
+        );
+        // B read as (n, k): a GEMM with B transposed.
+        let (m, op) = first_generic(&kernel(
+            "affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>",
+            "4, 5, 3",
+            r#""parallel", "parallel", "reduction""#,
+            "tensor<4x3xf32>;tensor<5x3xf32>",
+            "tensor<4x5xf32>",
+        ));
+        assert_eq!(
+            contraction_kind(&m, op),
+            Some(Contraction::MatMul {
+                batch: 0,
+                b_transposed: true
+            })
+        );
+        // A 1-D convolution: x[o * 2 + k] * w[k].
+        let (m, op) = first_generic(&kernel(
+            "affine_map<(d0, d1) -> (d0 * 2 + d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>",
+            "3, 3",
+            r#""parallel", "reduction""#,
+            "tensor<7xf32>;tensor<3xf32>",
+            "tensor<3xf32>",
+        ));
+        crate::verify_module(&m).unwrap();
+        assert_eq!(
+            contraction_kind(&m, op),
+            Some(Contraction::Conv { spatial: 1 })
+        );
+        // A reduction that is not a product of two inputs is no contraction.
+        let text = kernel(
+            "affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>",
+            "2, 3",
+            r#""parallel", "reduction""#,
+            "tensor<2x3xf32>;tensor<2x3xf32>",
+            "tensor<2xf32>",
+        )
+        .replace("kernel.mul", "kernel.sub");
+        let (m, op) = first_generic(&text);
+        assert_eq!(contraction_kind(&m, op), None);
+    }
+}
