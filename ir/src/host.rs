@@ -327,3 +327,83 @@ pub fn run_host(m: &Module, f: Function, inputs: &[Tensor]) -> Result<Vec<Tensor
     }
     Err(fail_at(f.0, "function has no func.return".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{interp, parse_module, verify_module, Tensor};
+
+    /// A host program: `y = x * 2` computed through a scratch buffer in a kernel, with an
+    /// arena intermediate and a view.
+    const PROGRAM: &str = r#""builtin.module"() ({
+  "loop.kernel"() ({
+  ^bb0(%in: memref<2x4xf32>, %out: memref<2x4xf32>):
+    %tmp = "loop.alloca"() : () -> memref<4xf32>
+    "loop.for"() ({
+    ^bb0(%i: index):
+      "loop.for"() ({
+      ^bb0(%j: index):
+        %x = "loop.load"(%in, %i, %j) : (memref<2x4xf32>, index, index) -> f32
+        %y = "kernel.add"(%x, %x) : (f32, f32) -> f32
+        "loop.store"(%y, %tmp, %j) : (f32, memref<4xf32>, index) -> ()
+      }) {iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 4 : i64} : () -> ()
+      "loop.for"() ({
+      ^bb0(%j: index):
+        %v = "loop.vload"(%tmp, %j) : (memref<4xf32>, index) -> vector<4xf32>
+        "loop.vstore"(%v, %out, %i, %j) : (vector<4xf32>, memref<2x4xf32>, index, index) -> ()
+      }) {iterator = "parallel", lower = 0 : i64, step = 4 : i64, upper = 4 : i64} : () -> ()
+    }) {grid = 0 : i64, iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 2 : i64} : () -> ()
+  }) {sym_name = "double"} : () -> ()
+  "func.func"() ({
+  ^bb0(%x: memref<8xf32>, %y: memref<2x4xf32>):
+    %a = "host.view"(%x) : (memref<8xf32>) -> memref<2x4xf32>
+    %t = "host.alloc"() {offset = 0 : i64} : () -> memref<2x4xf32>
+    "host.dispatch"(%a, %t) {kernel = "double", workgroups = array<i64: 2, 1, 1>} : (memref<2x4xf32>, memref<2x4xf32>) -> ()
+    "host.dispatch"(%t, %y) {kernel = "double", workgroups = array<i64: 2, 1, 1>} : (memref<2x4xf32>, memref<2x4xf32>) -> ()
+    "func.return"() : () -> ()
+  }) {arg_attrs = [{strata.name = "x"}, {strata.name = "y"}], function_type = (memref<8xf32>, memref<2x4xf32>) -> (), host.arena_bytes = 32 : i64, host.num_inputs = 1 : i64, sym_name = "main"} : () -> ()
+}) : () -> ()"#;
+
+    #[test]
+    fn host_programs_run_kernels_on_planned_buffers() {
+        let m = parse_module(PROGRAM).unwrap();
+        verify_module(&m).unwrap();
+        let x = Tensor::from_vec(vec![8], (0..8).map(|v| v as f32).collect()).unwrap();
+        let y = interp::run(&m, "main", &[x]).unwrap();
+        assert_eq!(y[0].dims(), &[2, 4]);
+        let expected: Vec<f32> = (0..8).map(|v| 4.0 * v as f32).collect();
+        assert_eq!(y[0].as_slice::<f32>().unwrap(), expected.as_slice());
+    }
+
+    #[test]
+    fn bad_programs_and_inputs_are_errors() {
+        let m = parse_module(PROGRAM).unwrap();
+        // Wrong input shape: named, not a panic.
+        let x = Tensor::from_vec(vec![4], vec![0f32; 4]).unwrap();
+        let e = interp::run(&m, "main", &[x]).unwrap_err();
+        assert!(
+            e.to_string().contains("input 'x' must be tensor<8xf32>"),
+            "{e}"
+        );
+        // A workgroup count that disagrees with the kernel's grid.
+        let bad = PROGRAM.replacen("array<i64: 2, 1, 1>", "array<i64: 3, 1, 1>", 1);
+        let e = verify_module(&parse_module(&bad).unwrap()).unwrap_err();
+        assert!(
+            e.to_string().contains("differ from the kernel's grid"),
+            "{e}"
+        );
+        // An allocation outside the arena.
+        let bad = PROGRAM.replace("offset = 0 : i64", "offset = 16 : i64");
+        let m = parse_module(&bad).unwrap();
+        let x = Tensor::from_vec(vec![8], vec![0f32; 8]).unwrap();
+        let e = interp::run(&m, "main", &[x.clone()]).unwrap_err();
+        assert!(e.to_string().contains("outside the arena"), "{e}");
+        // An out-of-bounds access inside a kernel.
+        let bad = PROGRAM.replace(
+            "upper = 4 : i64} : () -> ()\n      \"loop.for\"",
+            "upper = 5 : i64} : () -> ()\n      \"loop.for\"",
+        );
+        let m = parse_module(&bad).unwrap();
+        let e = interp::run(&m, "main", &[x]).unwrap_err();
+        assert!(e.to_string().contains("out of bounds"), "{e}");
+    }
+}

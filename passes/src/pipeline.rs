@@ -249,6 +249,12 @@ mod tests {
         assert_eq!(p[0].spelling(), "egraph{target=gpu,node-limit=500}");
         let round: Vec<String> = p.iter().map(|x| x.spelling()).collect();
         assert_eq!(parse_pipeline(&round.join(",")).unwrap(), p);
+        for target in ["cpu", "gpu", "systolic"] {
+            let full = parse_pipeline(&full_pipeline(target)).unwrap();
+            assert_eq!(full.len(), 8);
+            let round: Vec<String> = full.iter().map(|x| x.spelling()).collect();
+            assert_eq!(parse_pipeline(&round.join(",")).unwrap(), full);
+        }
         for (bad, needle) in [
             ("egraph{target=tpu}", "unknown target 'tpu'"),
             ("lower-to-kernel,frobnicate", "unknown pass 'frobnicate'"),
@@ -256,6 +262,9 @@ mod tests {
             ("egraph{target=cpu", "unclosed options"),
             ("fuse,,fuse", "empty pass"),
             ("fuse{x=1}", "takes no options"),
+            ("tile{speed=1}", "unknown option 'speed' of pass 'tile'"),
+            ("unroll{factor=x}", "unroll factor 'x' is not a number"),
+            ("bufferize{a=b}", "takes no options"),
         ] {
             let e = parse_pipeline(bad).unwrap_err();
             assert!(e.contains(needle), "{bad}: {e}");
