@@ -1,0 +1,633 @@
+//! Strata's CPU back end: `loop.kernel`s to LLVM IR (through inkwell, LLVM 22 linked
+//! dynamically), optimized by LLVM and run by JIT or emitted as object code.
+//!
+//! **Kernel ABI.** Each kernel becomes
+//! `void @name(ptr %bindings, i64 %wg_x, i64 %wg_y, i64 %wg_z)`: `%bindings` points to one
+//! base pointer per kernel argument (inputs, then outputs), and one call runs one
+//! workgroup — loops marked `grid = k` take workgroup id `k` as their index instead of
+//! iterating. The runtime calls every workgroup of the grid, on as many threads as it likes.
+//!
+//! **Status.** Loops (grid, serial), index arithmetic, scalar and vector loads/stores,
+//! broadcasts, scratch buffers, and the scalar ops listed in [`supported_scalar_ops`] on
+//! floats and integers. Other scalar ops are an error naming the op, so callers can fall
+//! back to the loop interpreter; the rest of the op set, math approximations (erf), object
+//! emission for other triples and the runtime come with issue 5.
+
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::execution_engine::ExecutionEngine;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::Module as LlModule;
+use inkwell::types::{BasicType, BasicTypeEnum};
+use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, FloatPredicate, IntPredicate, OptimizationLevel};
+use std::collections::HashMap;
+use strata_ir::loops::{apply_map, ForLoop};
+use strata_ir::module::BlockId;
+use strata_ir::{Attribute, ElementType, Module, OpId, Type, ValueId};
+
+/// Scalar ops the translation handles (on scalars and lane-wise on vectors).
+pub fn supported_scalar_ops() -> &'static [&'static str] {
+    &[
+        "kernel.constant",
+        "kernel.add",
+        "kernel.sub",
+        "kernel.mul",
+        "kernel.div",
+        "kernel.max",
+        "kernel.min",
+        "kernel.neg",
+        "kernel.abs",
+        "kernel.relu",
+        "kernel.exp",
+        "kernel.log",
+        "kernel.sqrt",
+        "kernel.select",
+        "kernel.less",
+        "kernel.less_or_equal",
+        "kernel.greater",
+        "kernel.greater_or_equal",
+        "kernel.equal",
+        "kernel.and",
+        "kernel.or",
+    ]
+}
+
+fn err(m: &Module, op: OpId, msg: impl std::fmt::Display) -> String {
+    format!(
+        "{}: '{}': {msg}",
+        strata_ir::verify::op_location(m, op),
+        m.op(op).name
+    )
+}
+
+/// Translates IR of one module.
+struct Translator<'ctx, 'm> {
+    ctx: &'ctx Context,
+    module: &'m LlModule<'ctx>,
+    b: Builder<'ctx>,
+    ir: &'m Module,
+    values: HashMap<ValueId, BasicValueEnum<'ctx>>,
+    /// Base pointer and element strides of each buffer value.
+    buffers: HashMap<ValueId, (PointerValue<'ctx>, Vec<u64>, ElementType)>,
+    function: FunctionValue<'ctx>,
+    workgroup: [IntValue<'ctx>; 3],
+}
+
+fn elem_type<'ctx>(ctx: &'ctx Context, e: ElementType) -> Result<BasicTypeEnum<'ctx>, String> {
+    Ok(match e {
+        ElementType::F32 => ctx.f32_type().into(),
+        ElementType::F64 => ctx.f64_type().into(),
+        ElementType::I64 => ctx.i64_type().into(),
+        ElementType::I32 => ctx.i32_type().into(),
+        ElementType::I16 => ctx.i16_type().into(),
+        ElementType::I8 | ElementType::U8 | ElementType::Bool => ctx.i8_type().into(),
+        other => return Err(format!("no LLVM translation for {other} yet")),
+    })
+}
+
+impl<'ctx> Translator<'ctx, '_> {
+    fn value_type(&self, t: &Type) -> Result<BasicTypeEnum<'ctx>, String> {
+        Ok(match t {
+            Type::Index => self.ctx.i64_type().into(),
+            Type::Scalar(ElementType::Bool) => self.ctx.bool_type().into(),
+            Type::Scalar(e) => elem_type(self.ctx, *e)?,
+            Type::Vector(n, ElementType::Bool) => self.ctx.bool_type().vec_type(*n).into(),
+            Type::Vector(n, e) => match elem_type(self.ctx, *e)? {
+                BasicTypeEnum::FloatType(f) => f.vec_type(*n).into(),
+                BasicTypeEnum::IntType(i) => i.vec_type(*n).into(),
+                _ => return Err("vector of a non-scalar".into()),
+            },
+            other => return Err(format!("no LLVM type for {other}")),
+        })
+    }
+
+    fn get(&self, op: OpId, v: ValueId) -> Result<BasicValueEnum<'ctx>, String> {
+        self.values
+            .get(&v)
+            .copied()
+            .ok_or_else(|| err(self.ir, op, format!("%{} has no value", v.0)))
+    }
+
+    fn block(&mut self, block: BlockId) -> Result<(), String> {
+        let ops = self.ir.block(block).ops.clone();
+        for op in ops {
+            self.op(op)?;
+        }
+        Ok(())
+    }
+
+    fn address(
+        &self,
+        op: OpId,
+        buf: ValueId,
+        idx: &[ValueId],
+    ) -> Result<PointerValue<'ctx>, String> {
+        let (base, strides, elem) = self
+            .buffers
+            .get(&buf)
+            .cloned()
+            .ok_or_else(|| err(self.ir, op, "unknown buffer"))?;
+        let i64t = self.ctx.i64_type();
+        let mut linear = i64t.const_zero();
+        for (&v, &s) in idx.iter().zip(&strides) {
+            let iv = self.get(op, v)?.into_int_value();
+            let scaled = self
+                .b
+                .build_int_mul(iv, i64t.const_int(s, false), "")
+                .map_err(|e| e.to_string())?;
+            linear = self
+                .b
+                .build_int_add(linear, scaled, "")
+                .map_err(|e| e.to_string())?;
+        }
+        let ty = elem_type(self.ctx, elem)?;
+        // Safety: indices were bounds-checked by construction of the loop nest (the same
+        // program runs bounds-checked in the loop interpreter).
+        unsafe {
+            self.b
+                .build_in_bounds_gep(ty, base, &[linear], "")
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    fn intrinsic(
+        &self,
+        name: &str,
+        ty: BasicTypeEnum<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Result<BasicValueEnum<'ctx>, String> {
+        let f = Intrinsic::find(name)
+            .and_then(|i| i.get_declaration(self.module, &[ty]))
+            .ok_or_else(|| format!("no intrinsic {name}"))?;
+        let args: Vec<_> = args.iter().map(|&a| a.into()).collect();
+        self.b
+            .build_call(f, &args, "")
+            .map_err(|e| e.to_string())?
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| format!("{name} returned nothing"))
+    }
+
+    fn for_loop(&mut self, op: OpId) -> Result<(), String> {
+        let l = ForLoop::of(self.ir, op).map_err(|e| err(self.ir, op, e))?;
+        let d = self.ir.op(op);
+        let body = self.ir.region(d.regions[0]).blocks[0];
+        let iv = self.ir.block(body).args[0];
+        let i64t = self.ctx.i64_type();
+        if let Some(axis) = l.grid {
+            // One workgroup per call: the index is this workgroup's.
+            let wg = self.workgroup[axis as usize];
+            let step = i64t.const_int(l.step as u64, true);
+            let scaled = self
+                .b
+                .build_int_mul(wg, step, "")
+                .map_err(|e| e.to_string())?;
+            let v = self
+                .b
+                .build_int_add(scaled, i64t.const_int(l.lower as u64, true), "wg")
+                .map_err(|e| e.to_string())?;
+            self.values.insert(iv, v.into());
+            return self.block(body);
+        }
+        let pre = self.b.get_insert_block().ok_or("no insertion block")?;
+        let header = self.ctx.append_basic_block(self.function, "loop");
+        let exit = self.ctx.append_basic_block(self.function, "exit");
+        let lower = i64t.const_int(l.lower as u64, true);
+        let upper = i64t.const_int(l.upper as u64, true);
+        let enter = self
+            .b
+            .build_int_compare(IntPredicate::SLT, lower, upper, "")
+            .map_err(|e| e.to_string())?;
+        self.b
+            .build_conditional_branch(enter, header, exit)
+            .map_err(|e| e.to_string())?;
+        self.b.position_at_end(header);
+        let phi = self.b.build_phi(i64t, "i").map_err(|e| e.to_string())?;
+        phi.add_incoming(&[(&lower, pre)]);
+        self.values.insert(iv, phi.as_basic_value());
+        self.block(body)?;
+        let next = self
+            .b
+            .build_int_add(
+                phi.as_basic_value().into_int_value(),
+                i64t.const_int(l.step as u64, true),
+                "",
+            )
+            .map_err(|e| e.to_string())?;
+        let latch = self.b.get_insert_block().ok_or("no insertion block")?;
+        phi.add_incoming(&[(&next, latch)]);
+        let again = self
+            .b
+            .build_int_compare(IntPredicate::SLT, next, upper, "")
+            .map_err(|e| e.to_string())?;
+        self.b
+            .build_conditional_branch(again, header, exit)
+            .map_err(|e| e.to_string())?;
+        self.b.position_at_end(exit);
+        Ok(())
+    }
+
+    fn op(&mut self, op: OpId) -> Result<(), String> {
+        let ir = self.ir;
+        let d = ir.op(op);
+        let e = |x: inkwell::builder::BuilderError| err(ir, op, x);
+        let i64t = self.ctx.i64_type();
+        let result = match d.name.as_str() {
+            "loop.for" => return self.for_loop(op),
+            "loop.apply" => {
+                let map = apply_map(ir, op).map_err(|x| err(ir, op, x))?;
+                let expr = &map.results[0];
+                let mut acc = i64t.const_int(expr.constant as u64, true);
+                for &(dim, c) in &expr.terms {
+                    let v = self.get(op, d.operands[dim as usize])?.into_int_value();
+                    let t = self
+                        .b
+                        .build_int_mul(v, i64t.const_int(c as u64, true), "")
+                        .map_err(e)?;
+                    acc = self.b.build_int_add(acc, t, "").map_err(e)?;
+                }
+                acc.as_basic_value_enum()
+            }
+            "loop.index_cast" => self.get(op, d.operands[0])?,
+            "loop.load" | "loop.vload" => {
+                let ptr = self.address(op, d.operands[0], &d.operands[1..])?;
+                let ty = ir.value_type(d.results[0]);
+                let (lt, bool_elem) = match ty {
+                    Type::Scalar(ElementType::Bool) => {
+                        (self.ctx.i8_type().as_basic_type_enum(), true)
+                    }
+                    Type::Vector(n, ElementType::Bool) => {
+                        (self.ctx.i8_type().vec_type(*n).as_basic_type_enum(), true)
+                    }
+                    t => (self.value_type(t)?, false),
+                };
+                let v = self.b.build_load(lt, ptr, "").map_err(e)?;
+                if let Some(inst) = v.as_instruction_value() {
+                    let _ = inst.set_alignment(1);
+                }
+                if bool_elem {
+                    let zero = lt.const_zero();
+                    match v {
+                        BasicValueEnum::IntValue(i) => self
+                            .b
+                            .build_int_compare(IntPredicate::NE, i, zero.into_int_value(), "")
+                            .map_err(e)?
+                            .into(),
+                        BasicValueEnum::VectorValue(vv) => self
+                            .b
+                            .build_int_compare(IntPredicate::NE, vv, zero.into_vector_value(), "")
+                            .map_err(e)?
+                            .into(),
+                        _ => return Err(err(ir, op, "bad boolean load")),
+                    }
+                } else {
+                    v
+                }
+            }
+            "loop.store" | "loop.vstore" => {
+                let ptr = self.address(op, d.operands[1], &d.operands[2..])?;
+                let mut v = self.get(op, d.operands[0])?;
+                if matches!(
+                    ir.value_type(d.operands[0]),
+                    Type::Scalar(ElementType::Bool) | Type::Vector(_, ElementType::Bool)
+                ) {
+                    v = match v {
+                        BasicValueEnum::IntValue(i) => self
+                            .b
+                            .build_int_z_extend(i, self.ctx.i8_type(), "")
+                            .map_err(e)?
+                            .into(),
+                        BasicValueEnum::VectorValue(vv) => {
+                            let n = vv.get_type().get_size();
+                            self.b
+                                .build_int_z_extend(vv, self.ctx.i8_type().vec_type(n), "")
+                                .map_err(e)?
+                                .into()
+                        }
+                        other => other,
+                    };
+                }
+                let st = self.b.build_store(ptr, v).map_err(e)?;
+                let _ = st.set_alignment(1);
+                return Ok(());
+            }
+            "loop.broadcast" => {
+                let s = self.get(op, d.operands[0])?;
+                let vt = self
+                    .value_type(ir.value_type(d.results[0]))?
+                    .into_vector_type();
+                let mut v = vt.get_undef();
+                for lane in 0..vt.get_size() {
+                    v = self
+                        .b
+                        .build_insert_element(v, s, i64t.const_int(lane as u64, false), "")
+                        .map_err(e)?;
+                }
+                v.into()
+            }
+            "loop.alloca" => {
+                let t = ir
+                    .value_type(d.results[0])
+                    .as_memref()
+                    .ok_or("alloca of a non-buffer")?;
+                let et = elem_type(self.ctx, t.elem)?;
+                let n = i64t.const_int(t.shape.numel() as u64, false);
+                let ptr = self.b.build_array_alloca(et, n, "scratch").map_err(e)?;
+                let strides = t.shape.strides().iter().map(|&s| s as u64).collect();
+                self.buffers.insert(d.results[0], (ptr, strides, t.elem));
+                return Ok(());
+            }
+            name => self.scalar(op, name)?,
+        };
+        self.values.insert(d.results[0], result);
+        Ok(())
+    }
+
+    fn scalar(&mut self, op: OpId, name: &str) -> Result<BasicValueEnum<'ctx>, String> {
+        let ir = self.ir;
+        let d = ir.op(op);
+        let e = |x: inkwell::builder::BuilderError| err(ir, op, x);
+        let out_ty = ir.value_type(d.results[0]).clone();
+        let lt = self.value_type(&out_ty)?;
+        let elem = match out_ty {
+            Type::Scalar(e) | Type::Vector(_, e) => e,
+            _ => return Err(err(ir, op, "scalar op without a scalar result")),
+        };
+        let args: Vec<BasicValueEnum<'ctx>> = d
+            .operands
+            .iter()
+            .map(|&v| self.get(op, v))
+            .collect::<Result<_, _>>()?;
+        let operand_elem = d
+            .operands
+            .first()
+            .map(|&v| match ir.value_type(v) {
+                Type::Scalar(e) | Type::Vector(_, e) => *e,
+                _ => elem,
+            })
+            .unwrap_or(elem);
+        let float = operand_elem.is_float();
+        let b = &self.b;
+        // Float and integer forms of the arithmetic ops.
+        macro_rules! arith {
+            ($f:ident, $i:ident) => {{
+                if float {
+                    match (args[0], args[1]) {
+                        (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => {
+                            b.$f(x, y, "").map_err(e)?.into()
+                        }
+                        (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                            b.$f(x, y, "").map_err(e)?.into()
+                        }
+                        _ => return Err(err(ir, op, "operand kinds differ")),
+                    }
+                } else {
+                    match (args[0], args[1]) {
+                        (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
+                            b.$i(x, y, "").map_err(e)?.into()
+                        }
+                        (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                            b.$i(x, y, "").map_err(e)?.into()
+                        }
+                        _ => return Err(err(ir, op, "operand kinds differ")),
+                    }
+                }
+            }};
+        }
+        macro_rules! compare {
+            ($fp:expr, $ip:expr) => {{
+                let signed = !matches!(operand_elem, ElementType::U8 | ElementType::Bool);
+                let ip = if signed { $ip.0 } else { $ip.1 };
+                match (args[0], args[1]) {
+                    (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => {
+                        b.build_float_compare($fp, x, y, "").map_err(e)?.into()
+                    }
+                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
+                        b.build_int_compare(ip, x, y, "").map_err(e)?.into()
+                    }
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) if float => {
+                        b.build_float_compare($fp, x, y, "").map_err(e)?.into()
+                    }
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                        b.build_int_compare(ip, x, y, "").map_err(e)?.into()
+                    }
+                    _ => return Err(err(ir, op, "operand kinds differ")),
+                }
+            }};
+        }
+        Ok(match name {
+            "kernel.constant" => {
+                let v = match d.attrs.get("value") {
+                    Some(Attribute::Float(v, _)) => *v,
+                    Some(Attribute::Int(v)) => *v as f64,
+                    Some(Attribute::Bool(b)) => *b as u8 as f64,
+                    _ => return Err(err(ir, op, "constant without a value")),
+                };
+                let scalar: BasicValueEnum = match elem_type(self.ctx, elem)? {
+                    _ if elem == ElementType::Bool => self
+                        .ctx
+                        .bool_type()
+                        .const_int((v != 0.0) as u64, false)
+                        .into(),
+                    BasicTypeEnum::FloatType(f) => f.const_float(v).into(),
+                    BasicTypeEnum::IntType(i) => i.const_int(v as i64 as u64, true).into(),
+                    _ => return Err(err(ir, op, "constant of an odd type")),
+                };
+                match lt {
+                    BasicTypeEnum::VectorType(vt) => {
+                        let mut v = vt.get_undef();
+                        for lane in 0..vt.get_size() {
+                            v = b
+                                .build_insert_element(
+                                    v,
+                                    scalar,
+                                    self.ctx.i64_type().const_int(lane as u64, false),
+                                    "",
+                                )
+                                .map_err(e)?;
+                        }
+                        v.into()
+                    }
+                    _ => scalar,
+                }
+            }
+            "kernel.add" => arith!(build_float_add, build_int_add),
+            "kernel.sub" => arith!(build_float_sub, build_int_sub),
+            "kernel.mul" => arith!(build_float_mul, build_int_mul),
+            "kernel.div" if float => arith!(build_float_div, build_int_signed_div),
+            "kernel.max" if float => self.intrinsic("llvm.maximum", lt, &args)?,
+            "kernel.min" if float => self.intrinsic("llvm.minimum", lt, &args)?,
+            "kernel.max" => self.intrinsic("llvm.smax", lt, &args)?,
+            "kernel.min" => self.intrinsic("llvm.smin", lt, &args)?,
+            "kernel.neg" if float => match args[0] {
+                BasicValueEnum::FloatValue(x) => b.build_float_neg(x, "").map_err(e)?.into(),
+                BasicValueEnum::VectorValue(x) => b.build_float_neg(x, "").map_err(e)?.into(),
+                _ => return Err(err(ir, op, "bad operand")),
+            },
+            "kernel.abs" if float => self.intrinsic("llvm.fabs", lt, &args)?,
+            "kernel.exp" if float => self.intrinsic("llvm.exp", lt, &args)?,
+            "kernel.log" if float => self.intrinsic("llvm.log", lt, &args)?,
+            "kernel.sqrt" if float => self.intrinsic("llvm.sqrt", lt, &args)?,
+            "kernel.relu" if float => {
+                // max(x, 0), NaN propagating as in the interpreter.
+                let zero = lt.const_zero();
+                self.intrinsic("llvm.maximum", lt, &[args[0], zero])?
+            }
+            "kernel.select" => match args[0] {
+                BasicValueEnum::IntValue(c) => {
+                    b.build_select(c, args[1], args[2], "").map_err(e)?
+                }
+                BasicValueEnum::VectorValue(c) => {
+                    b.build_select(c, args[1], args[2], "").map_err(e)?
+                }
+                _ => return Err(err(ir, op, "bad condition")),
+            },
+            "kernel.less" => compare!(FloatPredicate::OLT, (IntPredicate::SLT, IntPredicate::ULT)),
+            "kernel.less_or_equal" => {
+                compare!(FloatPredicate::OLE, (IntPredicate::SLE, IntPredicate::ULE))
+            }
+            "kernel.greater" => {
+                compare!(FloatPredicate::OGT, (IntPredicate::SGT, IntPredicate::UGT))
+            }
+            "kernel.greater_or_equal" => {
+                compare!(FloatPredicate::OGE, (IntPredicate::SGE, IntPredicate::UGE))
+            }
+            "kernel.equal" => compare!(FloatPredicate::OEQ, (IntPredicate::EQ, IntPredicate::EQ)),
+            "kernel.and" | "kernel.or" if operand_elem == ElementType::Bool => {
+                let and = name == "kernel.and";
+                match (args[0], args[1]) {
+                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) if and => {
+                        b.build_and(x, y, "").map_err(e)?.into()
+                    }
+                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
+                        b.build_or(x, y, "").map_err(e)?.into()
+                    }
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) if and => {
+                        b.build_and(x, y, "").map_err(e)?.into()
+                    }
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                        b.build_or(x, y, "").map_err(e)?.into()
+                    }
+                    _ => return Err(err(ir, op, "operand kinds differ")),
+                }
+            }
+            other => {
+                return Err(err(
+                    ir,
+                    op,
+                    format!("no LLVM translation for '{other}' on {operand_elem} yet"),
+                ))
+            }
+        })
+    }
+}
+
+/// Translates every `loop.kernel` of `m` into `llvm` (one function each, the kernel ABI).
+pub fn translate<'ctx>(
+    ctx: &'ctx Context,
+    m: &Module,
+    llvm: &LlModule<'ctx>,
+) -> Result<(), String> {
+    let ptr = ctx.ptr_type(AddressSpace::default());
+    let i64t = ctx.i64_type();
+    let fn_type = ctx
+        .void_type()
+        .fn_type(&[ptr.into(), i64t.into(), i64t.into(), i64t.into()], false);
+    for &op in &m.block(m.body()).ops {
+        let d = m.op(op);
+        if d.name != "loop.kernel" {
+            continue;
+        }
+        let name = match d.attrs.get("sym_name") {
+            Some(Attribute::String(s)) => s.clone(),
+            _ => return Err(err(m, op, "kernel without a name")),
+        };
+        let function = llvm.add_function(&name, fn_type, None);
+        let entry = ctx.append_basic_block(function, "entry");
+        let b = ctx.create_builder();
+        b.position_at_end(entry);
+        let bindings = function
+            .get_nth_param(0)
+            .ok_or("no bindings")?
+            .into_pointer_value();
+        let workgroup = [1, 2, 3].map(|i| {
+            function
+                .get_nth_param(i)
+                .map(|p| p.into_int_value())
+                .unwrap_or(i64t.const_zero())
+        });
+        let body = m.region(d.regions[0]).blocks[0];
+        let mut buffers = HashMap::new();
+        for (i, &arg) in m.block(body).args.iter().enumerate() {
+            let t = m
+                .value_type(arg)
+                .as_memref()
+                .ok_or("kernel argument is not a buffer")?;
+            // Safety: the caller passes one pointer per kernel argument.
+            let slot = unsafe {
+                b.build_in_bounds_gep(ptr, bindings, &[i64t.const_int(i as u64, false)], "")
+                    .map_err(|e| e.to_string())?
+            };
+            let base = b.build_load(ptr, slot, "buf").map_err(|e| e.to_string())?;
+            let strides = t.shape.strides().iter().map(|&s| s as u64).collect();
+            buffers.insert(arg, (base.into_pointer_value(), strides, t.elem));
+        }
+        let mut t = Translator {
+            ctx,
+            module: llvm,
+            b,
+            ir: m,
+            values: HashMap::new(),
+            buffers,
+            function,
+            workgroup,
+        };
+        t.block(body)?;
+        t.b.build_return(None).map_err(|e| e.to_string())?;
+        if !function.verify(false) {
+            return Err(format!("LLVM rejected kernel '{name}'"));
+        }
+    }
+    Ok(())
+}
+
+/// A JIT-compiled module of kernels, for tests and for running on this machine.
+pub struct Jit<'ctx> {
+    engine: ExecutionEngine<'ctx>,
+}
+
+/// The kernel entry point.
+pub type KernelFn = unsafe extern "C" fn(*const *mut u8, i64, i64, i64);
+
+impl<'ctx> Jit<'ctx> {
+    /// Translates `m`'s kernels and compiles them for this machine at `-O3`.
+    pub fn new(ctx: &'ctx Context, m: &Module) -> Result<Jit<'ctx>, String> {
+        let llvm = ctx.create_module("strata");
+        translate(ctx, m, &llvm)?;
+        llvm.verify().map_err(|e| e.to_string())?;
+        let engine = llvm
+            .create_jit_execution_engine(OptimizationLevel::Aggressive)
+            .map_err(|e| e.to_string())?;
+        Ok(Jit { engine })
+    }
+
+    /// Runs kernel `name` over its whole grid on `buffers` (one per kernel argument, each
+    /// exactly the argument's size: the caller checks).
+    pub fn run(&self, name: &str, buffers: &mut [Vec<u8>], grid: [i64; 3]) -> Result<(), String> {
+        // Safety: the function has the kernel ABI signature by construction.
+        let f = unsafe { self.engine.get_function::<KernelFn>(name) }
+            .map_err(|e| format!("kernel '{name}': {e}"))?;
+        let ptrs: Vec<*mut u8> = buffers.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        for z in 0..grid[2] {
+            for y in 0..grid[1] {
+                for x in 0..grid[0] {
+                    // Safety: every pointer addresses a buffer of its argument's size and
+                    // the kernel reads and writes within it.
+                    unsafe { f.call(ptrs.as_ptr(), x, y, z) };
+                }
+            }
+        }
+        Ok(())
+    }
+}
