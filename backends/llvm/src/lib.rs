@@ -631,3 +631,70 @@ impl<'ctx> Jit<'ctx> {
         Ok(())
     }
 }
+
+/// Which machine code to produce.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TargetOptions {
+    /// An LLVM target triple (`aarch64-unknown-linux-gnu`); the host's by default.
+    pub triple: Option<String>,
+    /// A CPU name (`znver4`, `neoverse-v2`); for the host triple, the host CPU and its
+    /// features by default, else the triple's generic CPU.
+    pub cpu: Option<String>,
+}
+
+fn target_machine(options: &TargetOptions) -> Result<inkwell::targets::TargetMachine, String> {
+    use inkwell::targets::{
+        CodeModel, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
+    };
+    Target::initialize_all(&InitializationConfig::default());
+    let host = TargetMachine::get_default_triple();
+    let triple = match &options.triple {
+        Some(t) => TargetTriple::create(t),
+        None => TargetMachine::get_default_triple(),
+    };
+    let is_host = triple == host;
+    let target = Target::from_triple(&triple).map_err(|e| {
+        format!(
+            "unknown target triple '{}': {e}",
+            triple.as_str().to_string_lossy()
+        )
+    })?;
+    let (cpu, features) = match (&options.cpu, is_host) {
+        (Some(c), _) => (c.clone(), String::new()),
+        (None, true) => (
+            TargetMachine::get_host_cpu_name().to_string(),
+            TargetMachine::get_host_cpu_features().to_string(),
+        ),
+        (None, false) => ("generic".to_string(), String::new()),
+    };
+    target
+        .create_target_machine(
+            &triple,
+            &cpu,
+            &features,
+            OptimizationLevel::Aggressive,
+            RelocMode::PIC,
+            CodeModel::Default,
+        )
+        .ok_or_else(|| format!("LLVM cannot generate code for CPU '{cpu}' on this triple"))
+}
+
+/// Translates `m`'s kernels, optimizes them with LLVM's `-O3` pipeline for the chosen
+/// machine and returns a relocatable object file's bytes.
+pub fn compile_object(m: &Module, options: &TargetOptions) -> Result<Vec<u8>, String> {
+    use inkwell::passes::PassBuilderOptions;
+    use inkwell::targets::FileType;
+    let ctx = Context::create();
+    let llvm = ctx.create_module("strata");
+    translate(&ctx, m, &llvm)?;
+    let machine = target_machine(options)?;
+    llvm.set_triple(&machine.get_triple());
+    llvm.set_data_layout(&machine.get_target_data().get_data_layout());
+    llvm.verify().map_err(|e| e.to_string())?;
+    llvm.run_passes("default<O3>", &machine, PassBuilderOptions::create())
+        .map_err(|e| e.to_string())?;
+    machine
+        .write_to_memory_buffer(&llvm, FileType::Object)
+        .map(|b| b.as_slice().to_vec())
+        .map_err(|e| e.to_string())
+}

@@ -111,3 +111,47 @@ fn unsupported_ops_are_errors_naming_the_op() {
         .expect("erf is not translated yet");
     assert!(e.contains("kernel.erf"), "{e}");
 }
+
+#[test]
+fn objects_are_emitted_for_the_host_and_cross_targets() {
+    let graph = parse_module(PROGRAM).unwrap();
+    let passes = parse_pipeline(&full_pipeline("cpu")).unwrap();
+    let (host, _) = run_pipeline(&graph, &passes, false).unwrap();
+    let dir = std::env::temp_dir().join(format!("strata-llvm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (triple, arch) in [
+        (None, "x86-64"),
+        (Some("aarch64-unknown-linux-gnu"), "aarch64"),
+    ] {
+        let options = strata_llvm::TargetOptions {
+            triple: triple.map(String::from),
+            cpu: None,
+        };
+        let object = strata_llvm::compile_object(&host, &options).unwrap();
+        let path = dir.join(format!("{arch}.o"));
+        std::fs::write(&path, &object).unwrap();
+        let out = std::process::Command::new("/usr/lib/llvm-22/bin/llvm-objdump")
+            .arg("-d")
+            .arg(&path)
+            .output()
+            .expect("llvm-objdump (llvm-22) runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{arch}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains(arch),
+            "{arch}: wrong format:\n{}",
+            &text[..text.len().min(400)]
+        );
+        assert!(text.contains("<main_k0>:"), "{arch}: kernel symbol missing");
+    }
+    let bad = strata_llvm::TargetOptions {
+        triple: Some("nonsense-none-none".into()),
+        cpu: None,
+    };
+    let e = strata_llvm::compile_object(&host, &bad).unwrap_err();
+    assert!(e.contains("unknown target triple"), "{e}");
+}
