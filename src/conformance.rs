@@ -190,6 +190,9 @@ fn unsupported_or_failed(e: ImportError) -> Outcome {
 /// The phrase a pass uses for an op it has no lowering for.
 pub const NOT_LOWERED: &str = "has no lowering to loops";
 
+/// The phrase the CPU back end uses for an op it does not translate yet.
+pub const NOT_TRANSLATED: &str = strata_llvm::NO_TRANSLATION;
+
 /// How the runner executes each model.
 #[derive(Clone, Debug, Default)]
 pub enum Mode {
@@ -205,6 +208,10 @@ pub enum Mode {
     /// of whatever level it ends at. Cases whose ops have no lowering along the pipeline
     /// are reported unsupported, with the op named.
     Pipeline(String),
+    /// As `Pipeline`, then the host program runs its kernels compiled by LLVM (JIT) for
+    /// this machine. Kernels with an op the CPU back end does not translate yet are
+    /// reported unsupported, naming the op.
+    Compiled(String),
 }
 
 /// Runs one case folder.
@@ -310,7 +317,7 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             },
             Err(e) => return Outcome::Failed(format!("lowering failed: {e}")),
         },
-        Mode::Pipeline(text) => {
+        Mode::Pipeline(text) | Mode::Compiled(text) => {
             let passes = match strata_passes::pipeline::parse_pipeline(text) {
                 Ok(p) => p,
                 Err(e) => return Outcome::Failed(format!("bad pipeline: {e}")),
@@ -328,7 +335,21 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
         .filter(|(n, _)| !options.constant_inputs.contains_key(*n))
         .map(|(_, t)| t.clone())
         .collect();
-    let outputs = match interp::run(&module, "main", &args) {
+    let outputs = if let Mode::Compiled(_) = mode {
+        let ctx = inkwell::context::Context::create();
+        let mut executor = match strata_llvm::JitExecutor::new(&ctx, &module) {
+            Ok(e) => e,
+            Err(e) if e.contains(NOT_TRANSLATED) => return Outcome::Unsupported(e),
+            Err(e) => return Outcome::Failed(format!("LLVM compilation failed: {e}")),
+        };
+        let Some(f) = module.function("main") else {
+            return Outcome::Failed("no function 'main'".into());
+        };
+        strata_ir::host::run_host_with(&module, f, &args, &mut executor)
+    } else {
+        interp::run(&module, "main", &args)
+    };
+    let outputs = match outputs {
         Ok(o) => o,
         Err(e) => return Outcome::Failed(e.to_string()),
     };

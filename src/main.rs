@@ -42,6 +42,10 @@ enum Command {
         /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
         #[arg(long = "input-shape", value_name = "NAME=DIMS")]
         input_shapes: Vec<String>,
+        /// For host programs (after `bufferize`): run the kernels compiled by LLVM for this
+        /// CPU instead of the loop interpreter.
+        #[arg(long)]
+        jit: bool,
     },
     /// Optimize a model's graph with equality saturation for a target's cost model.
     Opt {
@@ -109,6 +113,10 @@ enum Command {
         /// "lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,vectorize{target=cpu},bufferize".
         #[arg(long)]
         pipeline: Option<String>,
+        /// With --pipeline ending in bufferize: run the kernels compiled by LLVM (JIT for
+        /// this CPU) instead of the loop interpreter.
+        #[arg(long)]
+        jit: bool,
     },
 }
 
@@ -140,6 +148,7 @@ fn run_model(
     output_dir: &Path,
     function: &str,
     shapes: &[String],
+    jit: bool,
 ) -> Result<()> {
     let module = strata::load_model(model, &import_options(shapes)?)?;
     let func = module
@@ -174,7 +183,17 @@ fn run_model(
         .iter()
         .map(|n| given.remove(n).expect("checked above"))
         .collect();
-    let outputs = interp::run_function(&module, func, &args)?;
+    let outputs = if jit {
+        if ir::host::num_inputs(&module, func).is_none() {
+            bail!("--jit runs host programs: compile with a pipeline ending in 'bufferize'");
+        }
+        let ctx = inkwell::context::Context::create();
+        let mut executor =
+            strata_llvm::JitExecutor::new(&ctx, &module).map_err(anyhow::Error::msg)?;
+        ir::host::run_host_with(&module, func, &args, &mut executor)?
+    } else {
+        interp::run_function(&module, func, &args)?
+    };
     std::fs::create_dir_all(output_dir)
         .with_context(|| format!("cannot create '{}'", output_dir.display()))?;
     for (name, t) in func.output_names(&module).iter().zip(&outputs) {
@@ -208,8 +227,9 @@ fn main_inner(cli: Cli) -> Result<bool> {
             output_dir,
             function,
             input_shapes,
+            jit,
         } => {
-            run_model(&model, &inputs, &output_dir, &function, &input_shapes)?;
+            run_model(&model, &inputs, &output_dir, &function, &input_shapes, jit)?;
         }
         Command::Opt {
             model,
@@ -330,9 +350,13 @@ fn main_inner(cli: Cli) -> Result<bool> {
             opt,
             kernel,
             pipeline,
+            jit,
         } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
             let mode = match opt {
+                _ if pipeline.is_some() && jit => {
+                    strata::conformance::Mode::Compiled(pipeline.unwrap_or_default())
+                }
                 _ if pipeline.is_some() => {
                     strata::conformance::Mode::Pipeline(pipeline.unwrap_or_default())
                 }

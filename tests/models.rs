@@ -265,11 +265,20 @@ fn models_through_host_and_loops_match_onnxruntime() {
                 assert_mlir_opt_accepts(&format!("{name}-host"), &text);
             }
             let got = strata::ir::interp::run(&host, "main", &args).unwrap();
-            for (o, actual) in outputs.iter().zip(&got) {
+            // And with the kernels compiled by LLVM for this CPU.
+            let ctx = inkwell::context::Context::create();
+            let mut jit = strata_llvm::JitExecutor::new(&ctx, &host)
+                .unwrap_or_else(|e| panic!("{name} ({target}): {e}"));
+            let f = host.function("main").unwrap();
+            let compiled = strata::ir::host::run_host_with(&host, f, &args, &mut jit).unwrap();
+            for ((o, actual), native) in outputs.iter().zip(&got).zip(&compiled) {
                 let expected = load(&dir.join("expected").join(format!("{o}.npy")));
                 let diff = max_abs_diff(actual, &expected);
                 println!("{name}/{o} through host+loop ({target}): max abs diff {diff:.3e}");
                 assert!(diff <= 1e-4, "{name}/{o} host+loop: max abs diff {diff}");
+                let diff = max_abs_diff(native, &expected);
+                println!("{name}/{o} compiled by LLVM ({target}): max abs diff {diff:.3e}");
+                assert!(diff <= 1e-4, "{name}/{o} compiled: max abs diff {diff}");
             }
         }
     }

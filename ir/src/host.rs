@@ -202,8 +202,52 @@ pub fn num_inputs(m: &Module, f: Function) -> Option<usize> {
     }
 }
 
-/// Runs host function `f` on `inputs`; returns its outputs.
+/// Runs kernels for a host program: the loop interpreter, or compiled code.
+pub trait KernelExecutor {
+    /// Runs `loop.kernel` op `kernel` over its whole grid on buffers at `bindings` in
+    /// `memories` (the verifier has checked their types against the kernel's).
+    fn dispatch(
+        &mut self,
+        m: &Module,
+        kernel: OpId,
+        memories: &mut [Vec<u8>],
+        bindings: &[Binding],
+    ) -> Result<(), String>;
+}
+
+/// Runs kernels with the loop interpreter, compiling each once.
+#[derive(Default)]
+pub struct Interpreter {
+    kernels: HashMap<OpId, CompiledKernel>,
+}
+
+impl KernelExecutor for Interpreter {
+    fn dispatch(
+        &mut self,
+        m: &Module,
+        kernel: OpId,
+        memories: &mut [Vec<u8>],
+        bindings: &[Binding],
+    ) -> Result<(), String> {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.kernels.entry(kernel) {
+            e.insert(CompiledKernel::compile(m, kernel)?);
+        }
+        self.kernels[&kernel].run(m, memories, bindings)
+    }
+}
+
+/// Runs host function `f` on `inputs` with the loop interpreter; returns its outputs.
 pub fn run_host(m: &Module, f: Function, inputs: &[Tensor]) -> Result<Vec<Tensor>, InterpError> {
+    run_host_with(m, f, inputs, &mut Interpreter::default())
+}
+
+/// Runs host function `f` on `inputs`, dispatching kernels to `executor`.
+pub fn run_host_with(
+    m: &Module,
+    f: Function,
+    inputs: &[Tensor],
+    executor: &mut dyn KernelExecutor,
+) -> Result<Vec<Tensor>, InterpError> {
     let fail_at = |op: OpId, message: String| InterpError {
         op: m.op(op).name.clone(),
         location: op_location(m, op),
@@ -258,7 +302,6 @@ pub fn run_host(m: &Module, f: Function, inputs: &[Tensor]) -> Result<Vec<Tensor
             None => vec![0u8; bytes_of(&arg_types[i])],
         });
     }
-    let mut kernels: HashMap<OpId, CompiledKernel> = HashMap::new();
     for &op in &m.block(f.entry_block(m)).ops {
         let d = m.op(op);
         let fail = |e: String| fail_at(op, e);
@@ -303,12 +346,9 @@ pub fn run_host(m: &Module, f: Function, inputs: &[Tensor]) -> Result<Vec<Tensor
             }
             "host.dispatch" => {
                 let kernel = dispatched_kernel(m, op).map_err(fail)?;
-                if let std::collections::hash_map::Entry::Vacant(e) = kernels.entry(kernel) {
-                    e.insert(CompiledKernel::compile(m, kernel).map_err(fail)?);
-                }
                 let bindings = d.operands.iter().map(at).collect::<Result<Vec<_>, _>>()?;
-                kernels[&kernel]
-                    .run(m, &mut memories, &bindings)
+                executor
+                    .dispatch(m, kernel, &mut memories, &bindings)
                     .map_err(fail)?;
             }
             "func.return" => {

@@ -169,6 +169,203 @@ impl<'ctx> Translator<'ctx, '_> {
             .ok_or_else(|| format!("{name} returned nothing"))
     }
 
+    /// `v` (a scalar) in every lane when `lt` is a vector type.
+    fn splat(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        lt: BasicTypeEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>, String> {
+        match lt {
+            BasicTypeEnum::VectorType(vt) => {
+                let mut out = vt.get_undef();
+                for lane in 0..vt.get_size() {
+                    out = self
+                        .b
+                        .build_insert_element(
+                            out,
+                            v,
+                            self.ctx.i64_type().const_int(lane as u64, false),
+                            "",
+                        )
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(out.into())
+            }
+            _ => Ok(v),
+        }
+    }
+
+    /// A float constant of `lt` (scalar or vector of floats).
+    fn fconst(&self, lt: BasicTypeEnum<'ctx>, v: f64) -> Result<BasicValueEnum<'ctx>, String> {
+        let scalar = match lt {
+            BasicTypeEnum::VectorType(vt) => vt.get_element_type().into_float_type().const_float(v),
+            BasicTypeEnum::FloatType(f) => f.const_float(v),
+            _ => return Err("float constant of a non-float type".into()),
+        };
+        self.splat(scalar.into(), lt)
+    }
+
+    /// `a op b` on floats or float vectors (`op`: + - * /).
+    fn fop(
+        &self,
+        op: char,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>, String> {
+        let b_ = &self.b;
+        let r: BasicValueEnum = match (a, b) {
+            (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => match op {
+                '+' => b_.build_float_add(x, y, ""),
+                '-' => b_.build_float_sub(x, y, ""),
+                '*' => b_.build_float_mul(x, y, ""),
+                _ => b_.build_float_div(x, y, ""),
+            }
+            .map_err(|e| e.to_string())?
+            .into(),
+            (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => match op {
+                '+' => b_.build_float_add(x, y, ""),
+                '-' => b_.build_float_sub(x, y, ""),
+                '*' => b_.build_float_mul(x, y, ""),
+                _ => b_.build_float_div(x, y, ""),
+            }
+            .map_err(|e| e.to_string())?
+            .into(),
+            _ => return Err("float arithmetic on non-floats".into()),
+        };
+        Ok(r)
+    }
+
+    /// A float comparison giving i1 (or a vector of i1).
+    fn fcmp(
+        &self,
+        pred: FloatPredicate,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>, String> {
+        Ok(match (a, b) {
+            (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => self
+                .b
+                .build_float_compare(pred, x, y, "")
+                .map_err(|e| e.to_string())?
+                .into(),
+            (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => self
+                .b
+                .build_float_compare(pred, x, y, "")
+                .map_err(|e| e.to_string())?
+                .into(),
+            _ => return Err("float comparison on non-floats".into()),
+        })
+    }
+
+    fn select(
+        &self,
+        c: BasicValueEnum<'ctx>,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>, String> {
+        match c {
+            BasicValueEnum::IntValue(c) => self.b.build_select(c, a, b, ""),
+            BasicValueEnum::VectorValue(c) => self.b.build_select(c, a, b, ""),
+            _ => return Err("select on a non-boolean".into()),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// A unary op parameter (`alpha`, ...) from the op's attributes or its default.
+    fn param(&self, op: OpId, name: &str, default: f64) -> f64 {
+        match self.ir.op(op).attrs.get(name) {
+            Some(Attribute::Float(v, _)) => *v,
+            Some(Attribute::Int(v)) => *v as f64,
+            _ => default,
+        }
+    }
+
+    /// Casts between element types with the interpreter's (ONNX Cast) semantics:
+    /// float→int saturates (NaN → 0), int→int wraps, anything→bool is `!= 0`.
+    fn cast(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        from: ElementType,
+        to: ElementType,
+        lt: BasicTypeEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>, String> {
+        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        let b = &self.b;
+        if from == to {
+            return Ok(v);
+        }
+        if to == ElementType::Bool {
+            let src_lt = match lt {
+                BasicTypeEnum::VectorType(vt) => {
+                    let n = vt.get_size();
+                    match elem_type(self.ctx, from)? {
+                        BasicTypeEnum::FloatType(f) => f.vec_type(n).as_basic_type_enum(),
+                        BasicTypeEnum::IntType(i) => i.vec_type(n).as_basic_type_enum(),
+                        _ => return Err("odd cast".into()),
+                    }
+                }
+                _ => elem_type(self.ctx, from)?,
+            };
+            let zero = src_lt.const_zero();
+            return if from.is_float() {
+                self.fcmp(FloatPredicate::UNE, v, zero)
+            } else {
+                Ok(match (v, zero) {
+                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(z)) => b
+                        .build_int_compare(IntPredicate::NE, x, z, "")
+                        .map_err(e)?
+                        .into(),
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(z)) => b
+                        .build_int_compare(IntPredicate::NE, x, z, "")
+                        .map_err(e)?
+                        .into(),
+                    _ => return Err("odd cast".into()),
+                })
+            };
+        }
+        let unsigned = |t: ElementType| matches!(t, ElementType::U8 | ElementType::Bool);
+        let op = match (from.is_float(), to.is_float()) {
+            (true, true) => {
+                if from.size_bytes() > to.size_bytes() {
+                    inkwell::values::InstructionOpcode::FPTrunc
+                } else {
+                    inkwell::values::InstructionOpcode::FPExt
+                }
+            }
+            (false, true) if unsigned(from) => inkwell::values::InstructionOpcode::UIToFP,
+            (false, true) => inkwell::values::InstructionOpcode::SIToFP,
+            (true, false) => {
+                let name = if unsigned(to) {
+                    "llvm.fptoui.sat"
+                } else {
+                    "llvm.fptosi.sat"
+                };
+                let f = Intrinsic::find(name)
+                    .and_then(|i| i.get_declaration(self.module, &[lt, v.get_type()]))
+                    .ok_or_else(|| format!("no intrinsic {name}"))?;
+                return b
+                    .build_call(f, &[v.into()], "")
+                    .map_err(e)?
+                    .try_as_basic_value()
+                    .basic()
+                    .ok_or_else(|| "cast returned nothing".to_string());
+            }
+            (false, false) => {
+                let (fb, tb) = (from.size_bytes(), to.size_bytes());
+                if tb < fb {
+                    inkwell::values::InstructionOpcode::Trunc
+                } else if tb == fb {
+                    return Ok(v);
+                } else if unsigned(from) {
+                    inkwell::values::InstructionOpcode::ZExt
+                } else {
+                    inkwell::values::InstructionOpcode::SExt
+                }
+            }
+        };
+        b.build_cast(op, v, lt, "").map_err(e)
+    }
+
     fn for_loop(&mut self, op: OpId) -> Result<(), String> {
         let l = ForLoop::of(self.ir, op).map_err(|e| err(self.ir, op, e))?;
         let d = self.ir.op(op);
@@ -512,14 +709,138 @@ impl<'ctx> Translator<'ctx, '_> {
                     _ => return Err(err(ir, op, "operand kinds differ")),
                 }
             }
+            "kernel.cast" => self
+                .cast(args[0], operand_elem, elem, lt)
+                .map_err(|x| err(ir, op, x))?,
+            "kernel.xor" if operand_elem == ElementType::Bool => match (args[0], args[1]) {
+                (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
+                    b.build_xor(x, y, "").map_err(e)?.into()
+                }
+                (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                    b.build_xor(x, y, "").map_err(e)?.into()
+                }
+                _ => return Err(err(ir, op, "operand kinds differ")),
+            },
+            _ if float => self.float_unary(op, name, lt, &args)?,
             other => {
                 return Err(err(
                     ir,
                     op,
-                    format!("no LLVM translation for '{other}' on {operand_elem} yet"),
+                    format!("{NO_TRANSLATION} '{other}' on {operand_elem} yet"),
                 ))
             }
         })
+    }
+}
+
+/// The phrase for an op this back end does not translate yet.
+pub const NO_TRANSLATION: &str = "no LLVM translation for";
+
+impl<'ctx> Translator<'ctx, '_> {
+    /// Float ops beyond the arithmetic core, written with LLVM intrinsics and arithmetic.
+    fn float_unary(
+        &self,
+        op: OpId,
+        name: &str,
+        lt: BasicTypeEnum<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Result<BasicValueEnum<'ctx>, String> {
+        let ir = self.ir;
+        let x = args[0];
+        let wrap = |r: Result<BasicValueEnum<'ctx>, String>| r.map_err(|m| err(ir, op, m));
+        let c = |v: f64| self.fconst(lt, v);
+        let sigmoid = |v: BasicValueEnum<'ctx>| -> Result<BasicValueEnum<'ctx>, String> {
+            let neg = self.fop('-', c(0.0)?, v)?;
+            let ex = self.intrinsic("llvm.exp", lt, &[neg])?;
+            let den = self.fop('+', c(1.0)?, ex)?;
+            self.fop('/', c(1.0)?, den)
+        };
+        wrap((|| -> Result<BasicValueEnum<'ctx>, String> {
+            Ok(match name {
+                "kernel.reciprocal" => self.fop('/', c(1.0)?, x)?,
+                "kernel.tanh" => self.intrinsic("llvm.tanh", lt, &[x])?,
+                "kernel.sin" => self.intrinsic("llvm.sin", lt, &[x])?,
+                "kernel.cos" => self.intrinsic("llvm.cos", lt, &[x])?,
+                "kernel.tan" => self.intrinsic("llvm.tan", lt, &[x])?,
+                "kernel.floor" => self.intrinsic("llvm.floor", lt, &[x])?,
+                "kernel.ceil" => self.intrinsic("llvm.ceil", lt, &[x])?,
+                "kernel.round" => self.intrinsic("llvm.roundeven", lt, &[x])?,
+                "kernel.pow" => {
+                    // An integer exponent (Pow's mixed types) is converted to the base's type.
+                    let y = if args[1].get_type() == lt {
+                        args[1]
+                    } else {
+                        let signed = !matches!(
+                            ir.value_type(ir.op(op).operands[1]),
+                            Type::Scalar(ElementType::U8) | Type::Vector(_, ElementType::U8)
+                        );
+                        let opc = if signed {
+                            inkwell::values::InstructionOpcode::SIToFP
+                        } else {
+                            inkwell::values::InstructionOpcode::UIToFP
+                        };
+                        self.b
+                            .build_cast(opc, args[1], lt, "")
+                            .map_err(|e| e.to_string())?
+                    };
+                    self.intrinsic("llvm.pow", lt, &[x, y])?
+                }
+                "kernel.sigmoid" => sigmoid(x)?,
+                "kernel.swish" => {
+                    let ax = self.fop('*', c(self.param(op, "alpha", 1.0))?, x)?;
+                    self.fop('*', x, sigmoid(ax)?)?
+                }
+                "kernel.softplus" => {
+                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                    let one = self.fop('+', c(1.0)?, ex)?;
+                    self.intrinsic("llvm.log", lt, &[one])?
+                }
+                "kernel.softsign" => {
+                    let a = self.intrinsic("llvm.fabs", lt, &[x])?;
+                    let den = self.fop('+', c(1.0)?, a)?;
+                    self.fop('/', x, den)?
+                }
+                "kernel.sinh" | "kernel.cosh" => {
+                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                    let neg = self.fop('-', c(0.0)?, x)?;
+                    let en = self.intrinsic("llvm.exp", lt, &[neg])?;
+                    let v = if name == "kernel.sinh" {
+                        self.fop('-', ex, en)?
+                    } else {
+                        self.fop('+', ex, en)?
+                    };
+                    self.fop('*', v, c(0.5)?)?
+                }
+                "kernel.leaky_relu" | "kernel.elu" => {
+                    let alpha =
+                        c(self.param(op, "alpha", if name == "kernel.elu" { 1.0 } else { 0.01 }))?;
+                    let neg = self.fcmp(FloatPredicate::OLT, x, c(0.0)?)?;
+                    let scaled = if name == "kernel.elu" {
+                        let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                        let em1 = self.fop('-', ex, c(1.0)?)?;
+                        self.fop('*', alpha, em1)?
+                    } else {
+                        self.fop('*', alpha, x)?
+                    };
+                    self.select(neg, scaled, x)?
+                }
+                "kernel.thresholded_relu" => {
+                    let above =
+                        self.fcmp(FloatPredicate::OGT, x, c(self.param(op, "alpha", 1.0))?)?;
+                    self.select(above, x, c(0.0)?)?
+                }
+                "kernel.hard_sigmoid" => {
+                    let ax = self.fop('*', c(self.param(op, "alpha", 0.2))?, x)?;
+                    let v = self.fop('+', ax, c(self.param(op, "beta", 0.5))?)?;
+                    let lo = self.intrinsic("llvm.maximum", lt, &[v, c(0.0)?])?;
+                    self.intrinsic("llvm.minimum", lt, &[lo, c(1.0)?])?
+                }
+                "kernel.is_inf" | "kernel.is_nan" => {
+                    return Err(format!("{NO_TRANSLATION} '{name}' yet (boolean result)"));
+                }
+                other => return Err(format!("{NO_TRANSLATION} '{other}' on floats yet")),
+            })
+        })())
     }
 }
 
@@ -615,10 +936,16 @@ impl<'ctx> Jit<'ctx> {
     /// Runs kernel `name` over its whole grid on `buffers` (one per kernel argument, each
     /// exactly the argument's size: the caller checks).
     pub fn run(&self, name: &str, buffers: &mut [Vec<u8>], grid: [i64; 3]) -> Result<(), String> {
+        let ptrs: Vec<*mut u8> = buffers.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        self.run_pointers(name, &ptrs, grid)
+    }
+
+    /// Runs kernel `name` over its whole grid with argument base pointers `ptrs`, each
+    /// addressing as many bytes as its argument's buffer type (the caller checks).
+    pub fn run_pointers(&self, name: &str, ptrs: &[*mut u8], grid: [i64; 3]) -> Result<(), String> {
         // Safety: the function has the kernel ABI signature by construction.
         let f = unsafe { self.engine.get_function::<KernelFn>(name) }
             .map_err(|e| format!("kernel '{name}': {e}"))?;
-        let ptrs: Vec<*mut u8> = buffers.iter_mut().map(|b| b.as_mut_ptr()).collect();
         for z in 0..grid[2] {
             for y in 0..grid[1] {
                 for x in 0..grid[0] {
@@ -629,6 +956,56 @@ impl<'ctx> Jit<'ctx> {
             }
         }
         Ok(())
+    }
+}
+
+/// Runs a host program's kernels as JIT-compiled code (see [`Jit`]).
+pub struct JitExecutor<'ctx> {
+    jit: Jit<'ctx>,
+}
+
+impl<'ctx> JitExecutor<'ctx> {
+    /// Compiles every kernel of `m`.
+    pub fn new(ctx: &'ctx Context, m: &Module) -> Result<Self, String> {
+        Ok(JitExecutor {
+            jit: Jit::new(ctx, m)?,
+        })
+    }
+}
+
+impl strata_ir::host::KernelExecutor for JitExecutor<'_> {
+    fn dispatch(
+        &mut self,
+        m: &Module,
+        kernel: OpId,
+        memories: &mut [Vec<u8>],
+        bindings: &[strata_ir::loops::interp::Binding],
+    ) -> Result<(), String> {
+        let name = match m.op(kernel).attrs.get("sym_name") {
+            Some(Attribute::String(s)) => s.clone(),
+            _ => return Err("kernel without a name".into()),
+        };
+        let types = strata_ir::loops::kernel_argument_types(m, kernel);
+        let mut ptrs = Vec::with_capacity(bindings.len());
+        for (b, t) in bindings.iter().zip(&types) {
+            let t = t.as_memref().ok_or("kernel argument is not a buffer")?;
+            let need = t.shape.numel() * t.elem.size_bytes();
+            let mem = memories
+                .get_mut(b.memory)
+                .ok_or("binding to a missing memory")?;
+            if b.offset + need > mem.len() {
+                return Err(format!(
+                    "binding at byte {} of {} does not fit its memory of {} bytes",
+                    b.offset,
+                    need,
+                    mem.len()
+                ));
+            }
+            // Safety: in bounds, checked just above.
+            ptrs.push(unsafe { mem.as_mut_ptr().add(b.offset) });
+        }
+        let grid = strata_ir::loops::grid_size(m, kernel)?;
+        self.jit.run_pointers(&name, &ptrs, grid)
     }
 }
 
