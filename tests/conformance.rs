@@ -142,7 +142,11 @@ fn main() -> ExitCode {
     for c in &compiled.cases {
         if let Outcome::Unsupported(msg) = &c.outcome {
             if let Some((_, rest)) = msg.split_once(strata::conformance::NOT_TRANSLATED) {
-                let op = rest.split('\'').nth(1).unwrap_or("?");
+                // "... 'kernel.erf' on floats yet", or "... f16 yet" for an element type.
+                let op = match rest.split('\'').nth(1) {
+                    Some(op) => op,
+                    None => rest.split_whitespace().next().unwrap_or("?"),
+                };
                 *waiting.entry(op.to_string()).or_default() += 1;
             }
         }
