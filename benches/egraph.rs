@@ -4,32 +4,18 @@
 //!
 //! `cargo bench --bench egraph` prints a Markdown table.
 
-use std::time::Duration;
 use strata::passes::egraph::{optimize_module, OptimizeOptions, Target};
 
 const RUNS: usize = 5;
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+mod common;
+use common::{load_model, median};
 
 fn main() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models");
     println!("| model | target | ops | e-nodes | e-classes | iterations | stop | saturate (ms) | extract (ms) | cost before (us) | cost after (us) | ratio |");
     println!("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
     for name in ["mlp", "resnet", "bert", "moe"] {
-        let path = root.join(name).join("model.onnx");
-        let module = match strata::onnx::import_file(&path, &Default::default()) {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!(
-                    "cannot import {}: {e} (run scripts/setup.sh)",
-                    path.display()
-                );
-                std::process::exit(1);
-            }
-        };
+        let module = load_model(name);
         let ops = module
             .functions()
             .map(|f| module.block(f.entry_block(&module)).ops.len())

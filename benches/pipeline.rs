@@ -11,27 +11,14 @@ use strata::passes::pipeline::{full_pipeline, parse_pipeline, run_pipeline};
 
 const RUNS: usize = 5;
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+mod common;
+use common::{load_model, median};
 
 fn main() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models");
     println!("| model | target | graph ops | kernels after fusion | dispatches | peak arena (KiB) | unplanned (KiB) | peak / unplanned | pipeline (ms) | slowest passes (ms) |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for name in ["mlp", "bert", "resnet", "moe"] {
-        let path = root.join(name).join("model.onnx");
-        let module = match strata::onnx::import_file(&path, &Default::default()) {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!(
-                    "cannot import {}: {e} (run scripts/setup.sh)",
-                    path.display()
-                );
-                std::process::exit(1);
-            }
-        };
+        let module = load_model(name);
         let graph_ops: usize = module
             .functions()
             .map(|f| module.block(f.entry_block(&module)).ops.len() - 1)

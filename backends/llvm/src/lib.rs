@@ -510,18 +510,9 @@ impl<'ctx> Translator<'ctx, '_> {
                 return Ok(());
             }
             "loop.broadcast" => {
-                let s = self.get(op, d.operands[0])?;
-                let vt = self
-                    .value_type(ir.value_type(d.results[0]))?
-                    .into_vector_type();
-                let mut v = vt.get_undef();
-                for lane in 0..vt.get_size() {
-                    v = self
-                        .b
-                        .build_insert_element(v, s, i64t.const_int(lane as u64, false), "")
-                        .map_err(e)?;
-                }
-                v.into()
+                let v = self.get(op, d.operands[0])?;
+                let vt = self.value_type(ir.value_type(d.results[0]))?;
+                self.splat(v, vt).map_err(|x| err(ir, op, x))?
             }
             "loop.alloca" => {
                 let t = ir
@@ -631,23 +622,7 @@ impl<'ctx> Translator<'ctx, '_> {
                     BasicTypeEnum::IntType(i) => i.const_int(v as i64 as u64, true).into(),
                     _ => return Err(err(ir, op, "constant of an odd type")),
                 };
-                match lt {
-                    BasicTypeEnum::VectorType(vt) => {
-                        let mut v = vt.get_undef();
-                        for lane in 0..vt.get_size() {
-                            v = b
-                                .build_insert_element(
-                                    v,
-                                    scalar,
-                                    self.ctx.i64_type().const_int(lane as u64, false),
-                                    "",
-                                )
-                                .map_err(e)?;
-                        }
-                        v.into()
-                    }
-                    _ => scalar,
-                }
+                self.splat(scalar, lt).map_err(|x| err(ir, op, x))?
             }
             "kernel.add" => arith!(build_float_add, build_int_add),
             "kernel.sub" => arith!(build_float_sub, build_int_sub),
