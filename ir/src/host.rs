@@ -253,6 +253,8 @@ pub fn run_host_with(
         location: op_location(m, op),
         message,
     };
+    // Copies, views and dispatches slice memory by the types the verifier checks.
+    crate::verify::verify_module(m).map_err(|e| fail_at(f.0, e.to_string()))?;
     let n_in = num_inputs(m, f).ok_or_else(|| fail_at(f.0, "not a host function".into()))?;
     let args = f.arguments(m);
     let names = f.input_names(m);

@@ -97,6 +97,7 @@ fn bytes_of(t: &TensorType) -> usize {
 
 /// Bufferizes every function; returns the module and each function's plan.
 pub fn bufferize(m: &Module) -> Result<(Module, Vec<(String, MemoryPlan)>), String> {
+    crate::require_valid(m, "bufferize")?;
     let mut out = m.clone();
     let mut plans = Vec::new();
     let funcs: Vec<Function> = out.functions().collect();

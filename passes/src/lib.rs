@@ -8,3 +8,10 @@ pub mod loops;
 pub mod lower;
 pub mod pipeline;
 pub mod soundness;
+
+/// Passes index regions, operands and attributes the verifier checks: each public pass
+/// verifies its input first, so an unverified module is an error naming the problem, not
+/// a panic.
+pub(crate) fn require_valid(m: &strata_ir::Module, pass: &str) -> Result<(), String> {
+    strata_ir::verify_module(m).map_err(|e| format!("{pass} needs a valid module: {e}"))
+}

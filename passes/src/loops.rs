@@ -145,6 +145,7 @@ pub fn choose_schedule(m: &Module, op: OpId, params: &LoopParams) -> Result<Sche
 
 /// The `tile` pass: gives every `kernel.generic` its schedule for `params`.
 pub fn tile(m: &Module, params: &LoopParams) -> Result<Module, String> {
+    crate::require_valid(m, "tile")?;
     let mut out = m.clone();
     let generics: Vec<OpId> = out
         .functions()
@@ -322,6 +323,7 @@ fn vectorize_loop(m: &mut Module, l: OpId, params: &LoopParams) -> Result<bool, 
 
 /// The `vectorize` pass: returns the module and how many loops it vectorized.
 pub fn vectorize(m: &Module, params: &LoopParams) -> Result<(Module, usize), String> {
+    crate::require_valid(m, "vectorize")?;
     let mut out = m.clone();
     let mut count = 0;
     for l in innermost_loops(&out) {
@@ -334,6 +336,7 @@ pub fn vectorize(m: &Module, params: &LoopParams) -> Result<(Module, usize), Str
 
 /// The `unroll` pass: repeats the body of innermost loops `factor` times.
 pub fn unroll(m: &Module, factor: usize) -> Result<(Module, usize), String> {
+    crate::require_valid(m, "unroll")?;
     let mut out = m.clone();
     let mut count = 0;
     if factor < 2 {

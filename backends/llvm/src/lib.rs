@@ -2,16 +2,21 @@
 //! dynamically), optimized by LLVM and run by JIT or emitted as object code.
 //!
 //! **Kernel ABI.** Each kernel becomes
-//! `void @name(ptr %bindings, i64 %wg_x, i64 %wg_y, i64 %wg_z)`: `%bindings` points to one
+//! `i32 @name(ptr %bindings, i64 %wg_x, i64 %wg_y, i64 %wg_z)`: `%bindings` points to one
 //! base pointer per kernel argument (inputs, then outputs), and one call runs one
 //! workgroup — loops marked `grid = k` take workgroup id `k` as their index instead of
 //! iterating. The runtime calls every workgroup of the grid, on as many threads as it likes.
+//! It returns 0, or [`STATUS_OUT_OF_BOUNDS`] when an index read from data (a gather's,
+//! through `loop.index_cast`) falls outside its buffer: those accesses are checked, the
+//! affine ones are in bounds by construction.
 //!
 //! **Status.** Loops (grid, serial), index arithmetic, scalar and vector loads/stores,
-//! broadcasts, scratch buffers, and the scalar ops listed in [`supported_scalar_ops`] on
-//! floats and integers. Other scalar ops are an error naming the op, so callers can fall
-//! back to the loop interpreter; the rest of the op set, math approximations (erf), object
-//! emission for other triples and the runtime come with issue 5.
+//! broadcasts, scratch buffers, casts, and most scalar ops on floats (arithmetic, compares,
+//! exp/log/sqrt, trigonometry, rounding, the common activations) and on integers and
+//! booleans (arithmetic, compares, select, logic). Any other op is an error naming it
+//! ([`NO_TRANSLATION`]), so callers can fall back to the loop interpreter; the rest of the
+//! op set (integer division and shifts, erf, 16-bit floats), the runtime and AOT linking
+//! come with issue 5.
 
 use inkwell::builder::Builder;
 use inkwell::context::Context;
@@ -26,39 +31,35 @@ use strata_ir::loops::{apply_map, ForLoop};
 use strata_ir::module::BlockId;
 use strata_ir::{Attribute, ElementType, Module, OpId, Type, ValueId};
 
-/// Scalar ops the translation handles (on scalars and lane-wise on vectors).
-pub fn supported_scalar_ops() -> &'static [&'static str] {
-    &[
-        "kernel.constant",
-        "kernel.add",
-        "kernel.sub",
-        "kernel.mul",
-        "kernel.div",
-        "kernel.max",
-        "kernel.min",
-        "kernel.neg",
-        "kernel.abs",
-        "kernel.relu",
-        "kernel.exp",
-        "kernel.log",
-        "kernel.sqrt",
-        "kernel.select",
-        "kernel.less",
-        "kernel.less_or_equal",
-        "kernel.greater",
-        "kernel.greater_or_equal",
-        "kernel.equal",
-        "kernel.and",
-        "kernel.or",
-    ]
-}
-
 fn err(m: &Module, op: OpId, msg: impl std::fmt::Display) -> String {
     format!(
         "{}: '{}': {msg}",
         strata_ir::verify::op_location(m, op),
         m.op(op).name
     )
+}
+
+/// What a kernel returns when a data-dependent index is out of bounds.
+pub const STATUS_OUT_OF_BOUNDS: i32 = 1;
+
+/// A buffer in a kernel: base pointer, dimensions and element strides, element type.
+#[derive(Clone)]
+struct Buffer<'ctx> {
+    base: PointerValue<'ctx>,
+    dims: Vec<u64>,
+    strides: Vec<u64>,
+    elem: ElementType,
+}
+
+impl<'ctx> Buffer<'ctx> {
+    fn new(base: PointerValue<'ctx>, t: &strata_ir::TensorType) -> Self {
+        Buffer {
+            base,
+            dims: t.shape.dims().iter().map(|&d| d as u64).collect(),
+            strides: t.shape.strides().iter().map(|&s| s as u64).collect(),
+            elem: t.elem,
+        }
+    }
 }
 
 /// Translates IR of one module.
@@ -68,10 +69,13 @@ struct Translator<'ctx, 'm> {
     b: Builder<'ctx>,
     ir: &'m Module,
     values: HashMap<ValueId, BasicValueEnum<'ctx>>,
-    /// Base pointer and element strides of each buffer value.
-    buffers: HashMap<ValueId, (PointerValue<'ctx>, Vec<u64>, ElementType)>,
+    buffers: HashMap<ValueId, Buffer<'ctx>>,
     function: FunctionValue<'ctx>,
     workgroup: [IntValue<'ctx>; 3],
+    /// Index values computed from data (`loop.index_cast` and index math on it).
+    data_dependent: std::collections::HashSet<ValueId>,
+    /// The block returning [`STATUS_OUT_OF_BOUNDS`], made on first use.
+    out_of_bounds: Option<inkwell::basic_block::BasicBlock<'ctx>>,
 }
 
 fn elem_type<'ctx>(ctx: &'ctx Context, e: ElementType) -> Result<BasicTypeEnum<'ctx>, String> {
@@ -117,21 +121,62 @@ impl<'ctx> Translator<'ctx, '_> {
         Ok(())
     }
 
+    /// Branches to the out-of-bounds exit unless `0 <= i < n`.
+    fn check_in_bounds(&mut self, i: IntValue<'ctx>, n: u64) -> Result<(), String> {
+        let i64t = self.ctx.i64_type();
+        let ok = self
+            .b
+            .build_int_compare(IntPredicate::ULT, i, i64t.const_int(n, false), "")
+            .map_err(|e| e.to_string())?;
+        let exit = match self.out_of_bounds {
+            Some(b) => b,
+            None => {
+                let here = self.b.get_insert_block().ok_or("no insertion block")?;
+                let b = self.ctx.append_basic_block(self.function, "out_of_bounds");
+                self.b.position_at_end(b);
+                let status = self
+                    .ctx
+                    .i32_type()
+                    .const_int(STATUS_OUT_OF_BOUNDS as u64, false);
+                self.b
+                    .build_return(Some(&status))
+                    .map_err(|e| e.to_string())?;
+                self.b.position_at_end(here);
+                self.out_of_bounds = Some(b);
+                b
+            }
+        };
+        let next = self.ctx.append_basic_block(self.function, "in_bounds");
+        self.b
+            .build_conditional_branch(ok, next, exit)
+            .map_err(|e| e.to_string())?;
+        self.b.position_at_end(next);
+        Ok(())
+    }
+
     fn address(
-        &self,
+        &mut self,
         op: OpId,
         buf: ValueId,
         idx: &[ValueId],
     ) -> Result<PointerValue<'ctx>, String> {
-        let (base, strides, elem) = self
+        let Buffer {
+            base,
+            dims,
+            strides,
+            elem,
+        } = self
             .buffers
             .get(&buf)
             .cloned()
             .ok_or_else(|| err(self.ir, op, "unknown buffer"))?;
         let i64t = self.ctx.i64_type();
         let mut linear = i64t.const_zero();
-        for (&v, &s) in idx.iter().zip(&strides) {
+        for ((&v, &s), &n) in idx.iter().zip(&strides).zip(&dims) {
             let iv = self.get(op, v)?.into_int_value();
+            if self.data_dependent.contains(&v) {
+                self.check_in_bounds(iv, n)?;
+            }
             let scaled = self
                 .b
                 .build_int_mul(iv, i64t.const_int(s, false), "")
@@ -142,8 +187,8 @@ impl<'ctx> Translator<'ctx, '_> {
                 .map_err(|e| e.to_string())?;
         }
         let ty = elem_type(self.ctx, elem)?;
-        // Safety: indices were bounds-checked by construction of the loop nest (the same
-        // program runs bounds-checked in the loop interpreter).
+        // Safety: affine indices stay in bounds by construction of the loop nest (the kernel
+        // verifier checks every map's range); data-dependent ones were checked above.
         unsafe {
             self.b
                 .build_in_bounds_gep(ty, base, &[linear], "")
@@ -433,6 +478,9 @@ impl<'ctx> Translator<'ctx, '_> {
         let result = match d.name.as_str() {
             "loop.for" => return self.for_loop(op),
             "loop.apply" => {
+                if d.operands.iter().any(|v| self.data_dependent.contains(v)) {
+                    self.data_dependent.insert(d.results[0]);
+                }
                 let map = apply_map(ir, op).map_err(|x| err(ir, op, x))?;
                 let expr = &map.results[0];
                 let mut acc = i64t.const_int(expr.constant as u64, true);
@@ -446,7 +494,10 @@ impl<'ctx> Translator<'ctx, '_> {
                 }
                 acc.as_basic_value_enum()
             }
-            "loop.index_cast" => self.get(op, d.operands[0])?,
+            "loop.index_cast" => {
+                self.data_dependent.insert(d.results[0]);
+                self.get(op, d.operands[0])?
+            }
             "loop.load" | "loop.vload" => {
                 let ptr = self.address(op, d.operands[0], &d.operands[1..])?;
                 let ty = ir.value_type(d.results[0]);
@@ -522,8 +573,7 @@ impl<'ctx> Translator<'ctx, '_> {
                 let et = elem_type(self.ctx, t.elem)?;
                 let n = i64t.const_int(t.shape.numel() as u64, false);
                 let ptr = self.b.build_array_alloca(et, n, "scratch").map_err(e)?;
-                let strides = t.shape.strides().iter().map(|&s| s as u64).collect();
-                self.buffers.insert(d.results[0], (ptr, strides, t.elem));
+                self.buffers.insert(d.results[0], Buffer::new(ptr, t));
                 return Ok(());
             }
             name => self.scalar(op, name)?,
@@ -558,31 +608,21 @@ impl<'ctx> Translator<'ctx, '_> {
         let float = operand_elem.is_float();
         let b = &self.b;
         // Float and integer forms of the arithmetic ops.
-        macro_rules! arith {
-            ($f:ident, $i:ident) => {{
-                if float {
-                    match (args[0], args[1]) {
-                        (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => {
-                            b.$f(x, y, "").map_err(e)?.into()
-                        }
-                        (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
-                            b.$f(x, y, "").map_err(e)?.into()
-                        }
-                        _ => return Err(err(ir, op, "operand kinds differ")),
+        // Integer (and i1) forms of the arithmetic and logic ops; floats go through `fop`.
+        macro_rules! int_op {
+            ($i:ident) => {{
+                match (args[0], args[1]) {
+                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
+                        b.$i(x, y, "").map_err(e)?.into()
                     }
-                } else {
-                    match (args[0], args[1]) {
-                        (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
-                            b.$i(x, y, "").map_err(e)?.into()
-                        }
-                        (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
-                            b.$i(x, y, "").map_err(e)?.into()
-                        }
-                        _ => return Err(err(ir, op, "operand kinds differ")),
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                        b.$i(x, y, "").map_err(e)?.into()
                     }
+                    _ => return Err(err(ir, op, "operand kinds differ")),
                 }
             }};
         }
+        let fop = |c: char| self.fop(c, args[0], args[1]).map_err(|x| err(ir, op, x));
         macro_rules! compare {
             ($fp:expr, $ip:expr) => {{
                 let signed = !matches!(operand_elem, ElementType::U8 | ElementType::Bool);
@@ -624,10 +664,13 @@ impl<'ctx> Translator<'ctx, '_> {
                 };
                 self.splat(scalar, lt).map_err(|x| err(ir, op, x))?
             }
-            "kernel.add" => arith!(build_float_add, build_int_add),
-            "kernel.sub" => arith!(build_float_sub, build_int_sub),
-            "kernel.mul" => arith!(build_float_mul, build_int_mul),
-            "kernel.div" if float => arith!(build_float_div, build_int_signed_div),
+            "kernel.add" if float => fop('+')?,
+            "kernel.sub" if float => fop('-')?,
+            "kernel.mul" if float => fop('*')?,
+            "kernel.div" if float => fop('/')?,
+            "kernel.add" => int_op!(build_int_add),
+            "kernel.sub" => int_op!(build_int_sub),
+            "kernel.mul" => int_op!(build_int_mul),
             "kernel.max" if float => self.intrinsic("llvm.maximum", lt, &args)?,
             "kernel.min" if float => self.intrinsic("llvm.minimum", lt, &args)?,
             "kernel.max" => self.intrinsic("llvm.smax", lt, &args)?,
@@ -646,15 +689,9 @@ impl<'ctx> Translator<'ctx, '_> {
                 let zero = lt.const_zero();
                 self.intrinsic("llvm.maximum", lt, &[args[0], zero])?
             }
-            "kernel.select" => match args[0] {
-                BasicValueEnum::IntValue(c) => {
-                    b.build_select(c, args[1], args[2], "").map_err(e)?
-                }
-                BasicValueEnum::VectorValue(c) => {
-                    b.build_select(c, args[1], args[2], "").map_err(e)?
-                }
-                _ => return Err(err(ir, op, "bad condition")),
-            },
+            "kernel.select" => self
+                .select(args[0], args[1], args[2])
+                .map_err(|x| err(ir, op, x))?,
             "kernel.less" => compare!(FloatPredicate::OLT, (IntPredicate::SLT, IntPredicate::ULT)),
             "kernel.less_or_equal" => {
                 compare!(FloatPredicate::OLE, (IntPredicate::SLE, IntPredicate::ULE))
@@ -666,36 +703,12 @@ impl<'ctx> Translator<'ctx, '_> {
                 compare!(FloatPredicate::OGE, (IntPredicate::SGE, IntPredicate::UGE))
             }
             "kernel.equal" => compare!(FloatPredicate::OEQ, (IntPredicate::EQ, IntPredicate::EQ)),
-            "kernel.and" | "kernel.or" if operand_elem == ElementType::Bool => {
-                let and = name == "kernel.and";
-                match (args[0], args[1]) {
-                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) if and => {
-                        b.build_and(x, y, "").map_err(e)?.into()
-                    }
-                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
-                        b.build_or(x, y, "").map_err(e)?.into()
-                    }
-                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) if and => {
-                        b.build_and(x, y, "").map_err(e)?.into()
-                    }
-                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
-                        b.build_or(x, y, "").map_err(e)?.into()
-                    }
-                    _ => return Err(err(ir, op, "operand kinds differ")),
-                }
-            }
+            "kernel.and" if operand_elem == ElementType::Bool => int_op!(build_and),
+            "kernel.or" if operand_elem == ElementType::Bool => int_op!(build_or),
+            "kernel.xor" if operand_elem == ElementType::Bool => int_op!(build_xor),
             "kernel.cast" => self
                 .cast(args[0], operand_elem, elem, lt)
                 .map_err(|x| err(ir, op, x))?,
-            "kernel.xor" if operand_elem == ElementType::Bool => match (args[0], args[1]) {
-                (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
-                    b.build_xor(x, y, "").map_err(e)?.into()
-                }
-                (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
-                    b.build_xor(x, y, "").map_err(e)?.into()
-                }
-                _ => return Err(err(ir, op, "operand kinds differ")),
-            },
             _ if float => self.float_unary(op, name, lt, &args)?,
             other => {
                 return Err(err(
@@ -819,16 +832,21 @@ impl<'ctx> Translator<'ctx, '_> {
     }
 }
 
-/// Translates every `loop.kernel` of `m` into `llvm` (one function each, the kernel ABI).
+/// Each kernel's argument buffer sizes in bytes, by kernel name.
+pub type KernelSizes = HashMap<String, Vec<usize>>;
+
+/// Translates every `loop.kernel` of `m` into `llvm` (one function each, the kernel ABI);
+/// returns each kernel's argument buffer sizes.
 pub fn translate<'ctx>(
     ctx: &'ctx Context,
     m: &Module,
     llvm: &LlModule<'ctx>,
-) -> Result<(), String> {
+) -> Result<KernelSizes, String> {
     let ptr = ctx.ptr_type(AddressSpace::default());
     let i64t = ctx.i64_type();
+    let mut kernels = KernelSizes::new();
     let fn_type = ctx
-        .void_type()
+        .i32_type()
         .fn_type(&[ptr.into(), i64t.into(), i64t.into(), i64t.into()], false);
     for &op in &m.block(m.body()).ops {
         let d = m.op(op);
@@ -855,6 +873,7 @@ pub fn translate<'ctx>(
         });
         let body = m.region(d.regions[0]).blocks[0];
         let mut buffers = HashMap::new();
+        let mut sizes = Vec::new();
         for (i, &arg) in m.block(body).args.iter().enumerate() {
             let t = m
                 .value_type(arg)
@@ -866,8 +885,8 @@ pub fn translate<'ctx>(
                     .map_err(|e| e.to_string())?
             };
             let base = b.build_load(ptr, slot, "buf").map_err(|e| e.to_string())?;
-            let strides = t.shape.strides().iter().map(|&s| s as u64).collect();
-            buffers.insert(arg, (base.into_pointer_value(), strides, t.elem));
+            buffers.insert(arg, Buffer::new(base.into_pointer_value(), t));
+            sizes.push(t.shape.numel() * t.elem.size_bytes());
         }
         let mut t = Translator {
             ctx,
@@ -878,55 +897,92 @@ pub fn translate<'ctx>(
             buffers,
             function,
             workgroup,
+            data_dependent: Default::default(),
+            out_of_bounds: None,
         };
         t.block(body)?;
-        t.b.build_return(None).map_err(|e| e.to_string())?;
+        let ok = ctx.i32_type().const_zero();
+        t.b.build_return(Some(&ok)).map_err(|e| e.to_string())?;
         if !function.verify(false) {
             return Err(format!("LLVM rejected kernel '{name}'"));
         }
+        kernels.insert(name, sizes);
     }
-    Ok(())
+    Ok(kernels)
 }
 
 /// A JIT-compiled module of kernels, for tests and for running on this machine.
 pub struct Jit<'ctx> {
     engine: ExecutionEngine<'ctx>,
+    sizes: KernelSizes,
 }
 
 /// The kernel entry point.
-pub type KernelFn = unsafe extern "C" fn(*const *mut u8, i64, i64, i64);
+pub type KernelFn = unsafe extern "C" fn(*const *mut u8, i64, i64, i64) -> i32;
 
 impl<'ctx> Jit<'ctx> {
     /// Translates `m`'s kernels and compiles them for this machine at `-O3`.
     pub fn new(ctx: &'ctx Context, m: &Module) -> Result<Jit<'ctx>, String> {
         let llvm = ctx.create_module("strata");
-        translate(ctx, m, &llvm)?;
+        let sizes = translate(ctx, m, &llvm)?;
         llvm.verify().map_err(|e| e.to_string())?;
         let engine = llvm
             .create_jit_execution_engine(OptimizationLevel::Aggressive)
             .map_err(|e| e.to_string())?;
-        Ok(Jit { engine })
+        Ok(Jit { engine, sizes })
     }
 
-    /// Runs kernel `name` over its whole grid on `buffers` (one per kernel argument, each
-    /// exactly the argument's size: the caller checks).
+    /// The byte size of each argument buffer of kernel `name`.
+    pub fn argument_sizes(&self, name: &str) -> Result<&[usize], String> {
+        self.sizes
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("no kernel '{name}'"))
+    }
+
+    /// Runs kernel `name` over its whole grid on `buffers`, one per kernel argument, each
+    /// exactly the argument's size (checked).
     pub fn run(&self, name: &str, buffers: &mut [Vec<u8>], grid: [i64; 3]) -> Result<(), String> {
+        let sizes = self.argument_sizes(name)?;
+        if buffers.len() != sizes.len() || buffers.iter().zip(sizes).any(|(b, &n)| b.len() != n) {
+            return Err(format!(
+                "kernel '{name}' takes buffers of {sizes:?} bytes, got {:?}",
+                buffers.iter().map(Vec::len).collect::<Vec<_>>()
+            ));
+        }
         let ptrs: Vec<*mut u8> = buffers.iter_mut().map(|b| b.as_mut_ptr()).collect();
-        self.run_pointers(name, &ptrs, grid)
+        // Safety: one pointer per argument, each to a buffer of the argument's size.
+        unsafe { self.run_pointers(name, &ptrs, grid) }
     }
 
-    /// Runs kernel `name` over its whole grid with argument base pointers `ptrs`, each
-    /// addressing as many bytes as its argument's buffer type (the caller checks).
-    pub fn run_pointers(&self, name: &str, ptrs: &[*mut u8], grid: [i64; 3]) -> Result<(), String> {
+    /// Runs kernel `name` over its whole grid with argument base pointers `ptrs`.
+    ///
+    /// # Safety
+    /// `ptrs` has one pointer per kernel argument ([`Jit::argument_sizes`]), each valid for
+    /// reads and writes of that many bytes, and no other thread uses them meanwhile.
+    pub unsafe fn run_pointers(
+        &self,
+        name: &str,
+        ptrs: &[*mut u8],
+        grid: [i64; 3],
+    ) -> Result<(), String> {
+        if ptrs.len() != self.argument_sizes(name)?.len() {
+            return Err(format!("kernel '{name}': wrong number of buffers"));
+        }
         // Safety: the function has the kernel ABI signature by construction.
         let f = unsafe { self.engine.get_function::<KernelFn>(name) }
             .map_err(|e| format!("kernel '{name}': {e}"))?;
         for z in 0..grid[2] {
             for y in 0..grid[1] {
                 for x in 0..grid[0] {
-                    // Safety: every pointer addresses a buffer of its argument's size and
-                    // the kernel reads and writes within it.
-                    unsafe { f.call(ptrs.as_ptr(), x, y, z) };
+                    // Safety: the caller's guarantee on `ptrs`; the kernel checks the
+                    // indices it reads from data.
+                    let status = unsafe { f.call(ptrs.as_ptr(), x, y, z) };
+                    if status == STATUS_OUT_OF_BOUNDS {
+                        return Err(format!(
+                            "kernel '{name}': an index read from the data (a gather or scatter index) is out of bounds"
+                        ));
+                    }
                 }
             }
         }
@@ -960,11 +1016,16 @@ impl strata_ir::host::KernelExecutor for JitExecutor<'_> {
             Some(Attribute::String(s)) => s.clone(),
             _ => return Err("kernel without a name".into()),
         };
-        let types = strata_ir::loops::kernel_argument_types(m, kernel);
+        let sizes = self.jit.argument_sizes(&name)?;
+        if bindings.len() != sizes.len() {
+            return Err(format!(
+                "kernel '{name}' takes {} buffers, {} were bound",
+                sizes.len(),
+                bindings.len()
+            ));
+        }
         let mut ptrs = Vec::with_capacity(bindings.len());
-        for (b, t) in bindings.iter().zip(&types) {
-            let t = t.as_memref().ok_or("kernel argument is not a buffer")?;
-            let need = t.shape.numel() * t.elem.size_bytes();
+        for (b, &need) in bindings.iter().zip(sizes) {
             let mem = memories
                 .get_mut(b.memory)
                 .ok_or("binding to a missing memory")?;
@@ -980,7 +1041,8 @@ impl strata_ir::host::KernelExecutor for JitExecutor<'_> {
             ptrs.push(unsafe { mem.as_mut_ptr().add(b.offset) });
         }
         let grid = strata_ir::loops::grid_size(m, kernel)?;
-        self.jit.run_pointers(&name, &ptrs, grid)
+        // Safety: one pointer per argument, each checked above to address its size.
+        unsafe { self.jit.run_pointers(&name, &ptrs, grid) }
     }
 }
 

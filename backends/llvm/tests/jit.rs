@@ -155,3 +155,38 @@ fn objects_are_emitted_for_the_host_and_cross_targets() {
     let e = strata_llvm::compile_object(&host, &bad).unwrap_err();
     assert!(e.contains("unknown target triple"), "{e}");
 }
+
+#[test]
+fn out_of_range_gather_indices_are_errors_not_crashes() {
+    let text = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%data: tensor<4x3xf32>, %idx: tensor<2xi64>):
+    %0 = "graph.gather"(%data, %idx) {axis = 0 : i64} : (tensor<4x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>
+    "func.return"(%0) : (tensor<2x3xf32>) -> ()
+  }) {function_type = (tensor<4x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>, sym_name = "main"} : () -> ()
+}) : () -> ()"#;
+    let graph = parse_module(text).unwrap();
+    let passes = parse_pipeline(&full_pipeline("cpu")).unwrap();
+    let (host, _) = run_pipeline(&graph, &passes, false).unwrap();
+    let ctx = Context::create();
+    let f = host.function("main").unwrap();
+    let data =
+        strata_ir::Tensor::from_vec(vec![4, 3], (0..12).map(|v| v as f32).collect()).unwrap();
+    for (index, ok) in [(3i64, true), (-1, true), (4, false), (1 << 40, false)] {
+        let idx = strata_ir::Tensor::from_vec(vec![2], vec![0i64, index]).unwrap();
+        let mut jit = strata_llvm::JitExecutor::new(&ctx, &host).unwrap();
+        let got = strata_ir::host::run_host_with(&host, f, &[data.clone(), idx], &mut jit);
+        match got {
+            Ok(out) if ok => {
+                let row = if index < 0 { 3 } else { index as usize };
+                let v = out[0].as_slice::<f32>().unwrap();
+                assert_eq!(
+                    &v[3..],
+                    &[(row * 3) as f32, (row * 3 + 1) as f32, (row * 3 + 2) as f32]
+                );
+            }
+            Err(e) if !ok => assert!(e.to_string().contains("out of bounds"), "{e}"),
+            other => panic!("index {index}: {other:?}"),
+        }
+    }
+}

@@ -148,6 +148,10 @@ impl Compiler<'_> {
             .ok_or_else(|| self.err(op, format!("uses %{} before it is defined", v.0)))
     }
 
+    fn regs(&self, op: OpId, values: &[ValueId]) -> Result<SmallVec<[usize; 4]>, String> {
+        values.iter().map(|&v| self.reg(op, v)).collect()
+    }
+
     fn buf(&self, op: OpId, v: ValueId) -> Result<usize, String> {
         self.buffers
             .get(&v)
@@ -217,10 +221,7 @@ impl Compiler<'_> {
                 "loop.load" | "loop.vload" => {
                     access_buffer(m, op).map_err(|e| self.err(op, e))?;
                     let buf = self.buf(op, d.operands[0])?;
-                    let idx = d.operands[1..]
-                        .iter()
-                        .map(|&v| self.reg(op, v))
-                        .collect::<Result<_, _>>()?;
+                    let idx = self.regs(op, &d.operands[1..])?;
                     Node::Load {
                         op,
                         lanes: lanes_of(m.value_type(d.results[0])),
@@ -232,10 +233,7 @@ impl Compiler<'_> {
                 "loop.store" | "loop.vstore" => {
                     access_buffer(m, op).map_err(|e| self.err(op, e))?;
                     let buf = self.buf(op, d.operands[1])?;
-                    let idx = d.operands[2..]
-                        .iter()
-                        .map(|&v| self.reg(op, v))
-                        .collect::<Result<_, _>>()?;
+                    let idx = self.regs(op, &d.operands[2..])?;
                     Node::Store {
                         op,
                         src: self.reg(op, d.operands[0])?,

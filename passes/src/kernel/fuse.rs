@@ -220,6 +220,7 @@ fn uses(m: &Module, ops: &[OpId], v: ValueId) -> usize {
 /// Applies the fusion policy to every function of a (kernel-level) module, in place.
 /// Returns how many producers were inlined.
 pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, String> {
+    crate::require_valid(m, "fusion")?;
     let mut fused = 0;
     let functions: Vec<Function> = m.functions().collect();
     for f in functions {

@@ -493,24 +493,8 @@ fn lower_reduce(
         "graph.reduce_min" if x.elem == ElementType::Bool => (1.0, "and", None),
         "graph.reduce_sum" => (0.0, "add", None),
         "graph.reduce_mean" => (0.0, "add", Some("mean")),
-        "graph.reduce_max" => (
-            if x.elem.is_float() {
-                f64::NEG_INFINITY
-            } else {
-                int_min(x.elem)
-            },
-            "max",
-            None,
-        ),
-        "graph.reduce_min" => (
-            if x.elem.is_float() {
-                f64::INFINITY
-            } else {
-                int_max(x.elem)
-            },
-            "min",
-            None,
-        ),
+        "graph.reduce_max" => (extreme(x.elem, false), "max", None),
+        "graph.reduce_min" => (extreme(x.elem, true), "min", None),
         "graph.reduce_prod" => (1.0, "mul", None),
         "graph.reduce_l1" => (0.0, "abs-add", None),
         "graph.reduce_sum_square" => (0.0, "square-add", None),
@@ -1179,11 +1163,7 @@ fn lower_max_pool(
         full[2 + i] = win.pads_begin[i] as i64;
         full[k + 4 + i] = (need - have).max(0);
     }
-    let lowest = if xt.elem.is_float() {
-        f64::NEG_INFINITY
-    } else {
-        int_min(xt.elem)
-    };
+    let lowest = extreme(xt.elem, false);
     let mut input = x;
     if full.iter().any(|&p| p != 0) {
         let mut a = BTreeMap::new();
@@ -1237,30 +1217,28 @@ fn lower_max_pool(
     )))
 }
 
-fn int_min(e: ElementType) -> f64 {
-    match e {
-        ElementType::I8 => i8::MIN as f64,
-        ElementType::I16 => i16::MIN as f64,
-        ElementType::I32 => i32::MIN as f64,
-        ElementType::U8 => 0.0,
-        _ => i64::MIN as f64,
-    }
-}
-
-fn int_max(e: ElementType) -> f64 {
-    match e {
-        ElementType::I8 => i8::MAX as f64,
-        ElementType::I16 => i16::MAX as f64,
-        ElementType::I32 => i32::MAX as f64,
-        ElementType::U8 => u8::MAX as f64,
-        _ => i64::MAX as f64,
+/// The smallest (`max == false`) or largest value of `e`: the identity of a max (min)
+/// reduction, and the padding a max-pool never picks.
+fn extreme(e: ElementType, max: bool) -> f64 {
+    let (lo, hi) = match e {
+        _ if e.is_float() => (f64::NEG_INFINITY, f64::INFINITY),
+        ElementType::I8 => (i8::MIN as f64, i8::MAX as f64),
+        ElementType::I16 => (i16::MIN as f64, i16::MAX as f64),
+        ElementType::I32 => (i32::MIN as f64, i32::MAX as f64),
+        ElementType::U8 => (0.0, u8::MAX as f64),
+        _ => (i64::MIN as f64, i64::MAX as f64),
+    };
+    if max {
+        hi
+    } else {
+        lo
     }
 }
 
 /// Lowers every function of a verified module; ops without a lowering are kept.
 pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
     // Lowerings read attributes the verifier has checked (list lengths, axes in range).
-    strata_ir::verify_module(src).map_err(|e| format!("lowering needs a valid module: {e}"))?;
+    crate::require_valid(src, "lowering")?;
     let mut dst = Module::new();
     for f in src.functions() {
         lower_function(src, f, &mut dst)?;

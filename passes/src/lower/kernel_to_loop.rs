@@ -18,6 +18,7 @@ use strata_ir::{
 
 /// Lowers every `kernel.generic` of every function to a `loop.kernel` and a `loop.dispatch`.
 pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, String> {
+    crate::require_valid(m, "lower-to-loops")?;
     let mut out = m.clone();
     let funcs: Vec<_> = out.functions().collect();
     let mut counter = 0usize;
