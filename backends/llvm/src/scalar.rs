@@ -1,0 +1,463 @@
+//! Scalar ops beyond the arithmetic core: integer division, remainders and shifts with the
+//! interpreter's rules, bitwise logic, 16-bit float storage, and our `erf`.
+
+use super::{elem_type, err, Translator, NO_TRANSLATION};
+use inkwell::types::{BasicType, BasicTypeEnum};
+use inkwell::values::BasicValueEnum;
+use inkwell::{FloatPredicate, IntPredicate};
+use strata_ir::{ElementType, OpId, Type};
+
+/// Integer and boolean ops handled by [`Translator::integer`].
+pub(crate) const INTEGER_OPS: &[&str] = &[
+    "kernel.div",
+    "kernel.mod",
+    "kernel.bit_shift",
+    "kernel.bitwise_and",
+    "kernel.bitwise_or",
+    "kernel.bitwise_xor",
+    "kernel.bitwise_not",
+    "kernel.and",
+    "kernel.or",
+    "kernel.xor",
+    "kernel.not",
+    "kernel.abs",
+    "kernel.neg",
+    "kernel.relu",
+    "kernel.sign",
+    "kernel.prelu",
+    "kernel.pow",
+];
+
+type R<'ctx> = Result<BasicValueEnum<'ctx>, String>;
+
+impl<'ctx> Translator<'ctx, '_> {
+    /// The in-memory type of a value of 16-bit float type `t` (scalar or vector).
+    pub(crate) fn storage_type(&self, t: &Type, e16: ElementType) -> BasicTypeEnum<'ctx> {
+        let scalar = elem_type(self.ctx, e16).expect("16-bit floats have a storage type");
+        match (t, scalar) {
+            (Type::Vector(n, _), BasicTypeEnum::FloatType(f)) => f.vec_type(*n).into(),
+            (Type::Vector(n, _), BasicTypeEnum::IntType(i)) => i.vec_type(*n).into(),
+            _ => scalar,
+        }
+    }
+
+    /// An integer constant of `like`'s type (scalar or vector of integers).
+    fn iconst(&self, like: BasicTypeEnum<'ctx>, v: i64) -> R<'ctx> {
+        let scalar = match like {
+            BasicTypeEnum::VectorType(vt) => vt.get_element_type().into_int_type(),
+            BasicTypeEnum::IntType(i) => i,
+            _ => return Err("integer constant of a non-integer type".into()),
+        };
+        self.splat(scalar.const_int(v as u64, true).into(), like)
+    }
+
+    fn icmp(&self, p: IntPredicate, a: BasicValueEnum<'ctx>, b: BasicValueEnum<'ctx>) -> R<'ctx> {
+        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        Ok(match (a, b) {
+            (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
+                self.b.build_int_compare(p, x, y, "").map_err(e)?.into()
+            }
+            (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                self.b.build_int_compare(p, x, y, "").map_err(e)?.into()
+            }
+            _ => return Err("integer comparison on non-integers".into()),
+        })
+    }
+
+    /// Loaded 16-bit floats as f32 registers of type `rt`.
+    pub(crate) fn widen16(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        e16: ElementType,
+        rt: BasicTypeEnum<'ctx>,
+    ) -> R<'ctx> {
+        use inkwell::values::InstructionOpcode as Op;
+        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        if e16 == ElementType::F16 {
+            return self.b.build_cast(Op::FPExt, v, rt, "").map_err(e);
+        }
+        // bf16 is the top half of an f32.
+        let i32t = match rt {
+            BasicTypeEnum::VectorType(vt) => self.ctx.i32_type().vec_type(vt.get_size()).into(),
+            _ => self.ctx.i32_type().as_basic_type_enum(),
+        };
+        let wide = self.b.build_cast(Op::ZExt, v, i32t, "").map_err(e)?;
+        let sixteen = self.iconst(i32t, 16)?;
+        let bits = shift(&self.b, wide, sixteen, Shift::Left)?;
+        self.b.build_cast(Op::BitCast, bits, rt, "").map_err(e)
+    }
+
+    /// f32 registers to 16-bit float storage, rounding to nearest even.
+    pub(crate) fn narrow16(&self, v: BasicValueEnum<'ctx>, e16: ElementType) -> R<'ctx> {
+        use inkwell::values::InstructionOpcode as Op;
+        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        let (lanes, rt) = match v.get_type() {
+            BasicTypeEnum::VectorType(vt) => (Some(vt.get_size()), v.get_type()),
+            t => (None, t),
+        };
+        let ty = |scalar: BasicTypeEnum<'ctx>| -> BasicTypeEnum<'ctx> {
+            match (lanes, scalar) {
+                (Some(n), BasicTypeEnum::FloatType(f)) => f.vec_type(n).into(),
+                (Some(n), BasicTypeEnum::IntType(i)) => i.vec_type(n).into(),
+                _ => scalar,
+            }
+        };
+        if e16 == ElementType::F16 {
+            let ht = ty(self.ctx.f16_type().into());
+            return self.b.build_cast(Op::FPTrunc, v, ht, "").map_err(e);
+        }
+        let i32t = ty(self.ctx.i32_type().into());
+        let bits = self.b.build_cast(Op::BitCast, v, i32t, "").map_err(e)?;
+        let hi = shift(&self.b, bits, self.iconst(i32t, 16)?, Shift::LogicalRight)?;
+        let lsb = int2(&self.b, hi, self.iconst(i32t, 1)?, '&')?;
+        let bias = int2(&self.b, lsb, self.iconst(i32t, 0x7fff)?, '+')?;
+        let sum = int2(&self.b, bits, bias, '+')?;
+        let rounded = shift(&self.b, sum, self.iconst(i32t, 16)?, Shift::LogicalRight)?;
+        // NaN stays a (quiet) NaN rather than rounding into infinity.
+        let quiet = int2(&self.b, hi, self.iconst(i32t, 0x40)?, '|')?;
+        let nan = self.fcmp(FloatPredicate::UNO, v, v)?;
+        let r = self.select(nan, quiet, rounded)?;
+        let _ = rt;
+        self.b
+            .build_cast(Op::Trunc, r, ty(self.ctx.i16_type().into()), "")
+            .map_err(e)
+    }
+
+    /// Rounds an f32 register value to the precision of `e16`.
+    pub(crate) fn round16(&self, v: BasicValueEnum<'ctx>, e16: ElementType) -> R<'ctx> {
+        if !matches!(v.get_type(), BasicTypeEnum::FloatType(_))
+            && !matches!(v.get_type(), BasicTypeEnum::VectorType(vt) if vt.get_element_type().is_float_type())
+        {
+            return Ok(v);
+        }
+        let rt = v.get_type();
+        let n = self.narrow16(v, e16)?;
+        self.widen16(n, e16, rt)
+    }
+
+    /// Float `Mod`: truncated (`fmod = 1`), else floored (the sign of the divisor).
+    pub(crate) fn float_mod(
+        &self,
+        op: OpId,
+        lt: BasicTypeEnum<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<'ctx> {
+        let ir = self.ir;
+        let wrap = |r: R<'ctx>| r.map_err(|m| err(ir, op, m));
+        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        wrap((|| {
+            let (p, q) = (args[0], args[1]);
+            let m: BasicValueEnum = match (p, q) {
+                (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => {
+                    self.b.build_float_rem(x, y, "").map_err(e)?.into()
+                }
+                (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                    self.b.build_float_rem(x, y, "").map_err(e)?.into()
+                }
+                _ => return Err("mod on non-floats".into()),
+            };
+            if self.param(op, "fmod", 0.0) != 0.0 {
+                return Ok(m);
+            }
+            let zero = self.fconst(lt, 0.0)?;
+            let nonzero = self.fcmp(FloatPredicate::ONE, m, zero)?;
+            let mneg = self.fcmp(FloatPredicate::OLT, m, zero)?;
+            let qneg = self.fcmp(FloatPredicate::OLT, q, zero)?;
+            let differ = self.icmp(IntPredicate::NE, mneg, qneg)?;
+            let fix = self.select(nonzero, differ, nonzero)?;
+            let fixed = self.fop('+', m, q)?;
+            self.select(fix, fixed, m)
+        })())
+    }
+
+    /// Integer and boolean ops, with the interpreter's rules for the corner cases.
+    pub(crate) fn integer(
+        &self,
+        op: OpId,
+        name: &str,
+        operand: ElementType,
+        lt: BasicTypeEnum<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<'ctx> {
+        let ir = self.ir;
+        let wrap = |r: R<'ctx>| r.map_err(|m| err(ir, op, m));
+        let unsigned = matches!(operand, ElementType::U8 | ElementType::Bool);
+        let boolean = operand == ElementType::Bool;
+        wrap((|| {
+            let k = |v: i64| self.iconst(lt, v);
+            let x = args[0];
+            Ok(match name {
+                "kernel.and" | "kernel.bitwise_and" => int2(&self.b, x, args[1], '&')?,
+                "kernel.or" | "kernel.bitwise_or" => int2(&self.b, x, args[1], '|')?,
+                "kernel.xor" | "kernel.bitwise_xor" => int2(&self.b, x, args[1], '^')?,
+                "kernel.not" | "kernel.bitwise_not" => int2(&self.b, x, k(-1)?, '^')?,
+                _ if boolean => return Err(format!("{NO_TRANSLATION} '{name}' on booleans yet")),
+                "kernel.neg" => int2(&self.b, k(0)?, x, '-')?,
+                "kernel.abs" if unsigned => x,
+                "kernel.abs" => {
+                    let neg = int2(&self.b, k(0)?, x, '-')?;
+                    let lt0 = self.icmp(IntPredicate::SLT, x, k(0)?)?;
+                    self.select(lt0, neg, x)?
+                }
+                "kernel.relu" if unsigned => x,
+                "kernel.relu" => self.intrinsic("llvm.smax", lt, &[x, k(0)?])?,
+                "kernel.sign" if unsigned => self.intrinsic("llvm.umin", lt, &[x, k(1)?])?,
+                "kernel.sign" => {
+                    let lo = self.intrinsic("llvm.smin", lt, &[x, k(1)?])?;
+                    self.intrinsic("llvm.smax", lt, &[lo, k(-1)?])?
+                }
+                "kernel.prelu" => {
+                    let neg = self.icmp(IntPredicate::SLT, x, k(0)?)?;
+                    self.select(neg, int2(&self.b, args[1], x, '*')?, x)?
+                }
+                "kernel.pow" => self.int_pow(op, operand, lt, x, args[1])?,
+                "kernel.div" | "kernel.mod" => {
+                    let q = args[1];
+                    // A divisor of 0 (result 0) or -1 (negation, wrapping) never reaches
+                    // the division instruction, for which both are undefined.
+                    let zero = self.icmp(IntPredicate::EQ, q, k(0)?)?;
+                    let minus1 = if unsigned {
+                        self.icmp(IntPredicate::NE, q, q)?
+                    } else {
+                        self.icmp(IntPredicate::EQ, q, k(-1)?)?
+                    };
+                    let special = int2(&self.b, zero, minus1, '|')?;
+                    let safe = self.select(special, k(1)?, q)?;
+                    let fmod = self.param(op, "fmod", 0.0) != 0.0;
+                    if name == "kernel.div" {
+                        let d = int2(&self.b, x, safe, if unsigned { 'u' } else { '/' })?;
+                        let d = self.select(minus1, int2(&self.b, k(0)?, x, '-')?, d)?;
+                        self.select(zero, k(0)?, d)?
+                    } else {
+                        let r = int2(&self.b, x, safe, if unsigned { 'v' } else { '%' })?;
+                        let r = if fmod || unsigned {
+                            r
+                        } else {
+                            // Floored: the remainder takes the divisor's sign.
+                            let nonzero = self.icmp(IntPredicate::NE, r, k(0)?)?;
+                            let rneg = self.icmp(IntPredicate::SLT, r, k(0)?)?;
+                            let qneg = self.icmp(IntPredicate::SLT, q, k(0)?)?;
+                            let differ = self.icmp(IntPredicate::NE, rneg, qneg)?;
+                            let fix = int2(&self.b, nonzero, differ, '&')?;
+                            self.select(fix, int2(&self.b, r, q, '+')?, r)?
+                        };
+                        self.select(special, k(0)?, r)?
+                    }
+                }
+                "kernel.bit_shift" => {
+                    let left = matches!(
+                        ir.op(op).attrs.get("direction"),
+                        Some(strata_ir::Attribute::String(s)) if s == "LEFT"
+                    );
+                    let bits = match lt {
+                        BasicTypeEnum::VectorType(vt) => {
+                            vt.get_element_type().into_int_type().get_bit_width()
+                        }
+                        BasicTypeEnum::IntType(i) => i.get_bit_width(),
+                        _ => return Err("shift of a non-integer".into()),
+                    } as i64;
+                    let q = args[1];
+                    let in_range = self.icmp(IntPredicate::ULT, q, k(bits)?)?;
+                    let safe = self.select(in_range, q, k(0)?)?;
+                    let how = match (left, unsigned) {
+                        (true, _) => Shift::Left,
+                        (false, true) => Shift::LogicalRight,
+                        (false, false) => Shift::ArithmeticRight,
+                    };
+                    let shifted = shift(&self.b, x, safe, how)?;
+                    let fill = match how {
+                        Shift::ArithmeticRight => shift(&self.b, x, k(bits - 1)?, how)?,
+                        _ => k(0)?,
+                    };
+                    self.select(in_range, shifted, fill)?
+                }
+                other => return Err(format!("{NO_TRANSLATION} '{other}' on {operand} yet")),
+            })
+        })())
+    }
+
+    /// Integer `Pow`: by squaring, wrapping; a negative exponent gives 0 but for bases ±1.
+    /// A float exponent computes in f64 and converts back (saturating), as Cast does.
+    fn int_pow(
+        &self,
+        op: OpId,
+        operand: ElementType,
+        lt: BasicTypeEnum<'ctx>,
+        x: BasicValueEnum<'ctx>,
+        y: BasicValueEnum<'ctx>,
+    ) -> R<'ctx> {
+        use inkwell::values::InstructionOpcode as Op;
+        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        let lanes = match lt {
+            BasicTypeEnum::VectorType(vt) => Some(vt.get_size()),
+            _ => None,
+        };
+        let f64t: BasicTypeEnum = match lanes {
+            Some(n) => self.ctx.f64_type().vec_type(n).into(),
+            None => self.ctx.f64_type().into(),
+        };
+        let unsigned = matches!(operand, ElementType::U8);
+        let exponent_elem = match self.ir.value_type(self.ir.op(op).operands[1]) {
+            Type::Scalar(e) | Type::Vector(_, e) => *e,
+            _ => return Err("pow exponent is not a scalar".into()),
+        };
+        if exponent_elem.is_float() {
+            let xf = self
+                .b
+                .build_cast(if unsigned { Op::UIToFP } else { Op::SIToFP }, x, f64t, "")
+                .map_err(e)?;
+            let yf = if y.get_type() == f64t {
+                y
+            } else {
+                self.b.build_cast(Op::FPExt, y, f64t, "").map_err(e)?
+            };
+            let p = self.intrinsic("llvm.pow", f64t, &[xf, yf])?;
+            return self.cast(p, ElementType::F64, operand, lt);
+        }
+        // The exponent in the base's integer type.
+        let y = if y.get_type() == lt {
+            y
+        } else {
+            let (yb, xb) = (exponent_elem.size_bytes(), operand.size_bytes());
+            let opc = if yb > xb {
+                Op::Trunc
+            } else if exponent_elem == ElementType::U8 {
+                Op::ZExt
+            } else {
+                Op::SExt
+            };
+            self.b.build_cast(opc, y, lt, "").map_err(e)?
+        };
+        let k = |v: i64| self.iconst(lt, v);
+        let bits = 8 * operand.size_bytes() as i64;
+        let (mut result, mut base) = (k(1)?, x);
+        for i in 0..bits {
+            let bit = int2(
+                &self.b,
+                shift(&self.b, y, k(i)?, Shift::LogicalRight)?,
+                k(1)?,
+                '&',
+            )?;
+            let set = self.icmp(IntPredicate::NE, bit, k(0)?)?;
+            let times = int2(&self.b, result, base, '*')?;
+            result = self.select(set, times, result)?;
+            base = int2(&self.b, base, base, '*')?;
+        }
+        if unsigned {
+            return Ok(result);
+        }
+        // y < 0: 1 for x = 1, ±1 for x = -1 (by y's parity), else 0.
+        let odd = self.icmp(IntPredicate::NE, int2(&self.b, y, k(1)?, '&')?, k(0)?)?;
+        let minus_one_pow = self.select(odd, k(-1)?, k(1)?)?;
+        let is_one = self.icmp(IntPredicate::EQ, x, k(1)?)?;
+        let is_minus_one = self.icmp(IntPredicate::EQ, x, k(-1)?)?;
+        let negative = self.select(is_minus_one, minus_one_pow, k(0)?)?;
+        let negative = self.select(is_one, k(1)?, negative)?;
+        let y_neg = self.icmp(IntPredicate::SLT, y, k(0)?)?;
+        self.select(y_neg, negative, result)
+    }
+
+    /// erf(x): 2/√π·(x − x³/3 + x⁵/10 − x⁷/42 + x⁹/216 − x¹¹/1320) for |x| < 0.5, else
+    /// ±(1 − erfc(|x|)) with erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2), P the
+    /// degree-9 Chebyshev fit of Press et al. (fractional error below 1.2e-7).
+    pub(crate) fn erf(&self, x: BasicValueEnum<'ctx>, lt: BasicTypeEnum<'ctx>) -> R<'ctx> {
+        let c = |v: f64| self.fconst(lt, v);
+        let mul = |a, b| self.fop('*', a, b);
+        let add = |a, b| self.fop('+', a, b);
+        // Small |x|: the Taylor series in x², by Horner's rule.
+        let x2 = mul(x, x)?;
+        let mut s = c(-1.0 / 1320.0)?;
+        for k in [1.0 / 216.0, -1.0 / 42.0, 1.0 / 10.0, -1.0 / 3.0, 1.0] {
+            s = add(mul(s, x2)?, c(k)?)?;
+        }
+        let small = mul(mul(s, x)?, c(std::f64::consts::FRAC_2_SQRT_PI)?)?;
+        // Large |x|: through erfc.
+        let z = self.intrinsic("llvm.fabs", lt, &[x])?;
+        let t = self.fop('/', c(1.0)?, add(c(1.0)?, mul(c(0.5)?, z)?)?)?;
+        let coefficients = [
+            0.17087277,
+            -0.82215223,
+            1.48851587,
+            -1.13520398,
+            0.27886807,
+            -0.18628806,
+            0.09678418,
+            0.37409196,
+            1.00002368,
+            -1.26551223,
+        ];
+        let mut p = c(coefficients[0])?;
+        for &k in &coefficients[1..] {
+            p = add(mul(p, t)?, c(k)?)?;
+        }
+        let exponent = self.fop('-', p, mul(z, z)?)?;
+        let erfc = mul(t, self.intrinsic("llvm.exp", lt, &[exponent])?)?;
+        let large = self.fop('-', c(1.0)?, erfc)?;
+        let signed = self.intrinsic("llvm.copysign", lt, &[large, x])?;
+        let is_small = self.fcmp(FloatPredicate::OLT, z, c(0.5)?)?;
+        self.select(is_small, small, signed)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Shift {
+    Left,
+    LogicalRight,
+    ArithmeticRight,
+}
+
+fn shift<'ctx>(
+    b: &inkwell::builder::Builder<'ctx>,
+    x: BasicValueEnum<'ctx>,
+    y: BasicValueEnum<'ctx>,
+    how: Shift,
+) -> R<'ctx> {
+    let e = |x: inkwell::builder::BuilderError| x.to_string();
+    macro_rules! go {
+        ($x:expr, $y:expr) => {
+            match how {
+                Shift::Left => b.build_left_shift($x, $y, "").map_err(e)?.into(),
+                Shift::LogicalRight => b.build_right_shift($x, $y, false, "").map_err(e)?.into(),
+                Shift::ArithmeticRight => b.build_right_shift($x, $y, true, "").map_err(e)?.into(),
+            }
+        };
+    }
+    Ok(match (x, y) {
+        (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => go!(x, y),
+        (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => go!(x, y),
+        _ => return Err("shift on non-integers".into()),
+    })
+}
+
+/// Integer `x op y`: `+ - * & | ^`, signed `/ %`, unsigned `u` (div) and `v` (rem).
+fn int2<'ctx>(
+    b: &inkwell::builder::Builder<'ctx>,
+    x: BasicValueEnum<'ctx>,
+    y: BasicValueEnum<'ctx>,
+    op: char,
+) -> R<'ctx> {
+    let e = |x: inkwell::builder::BuilderError| x.to_string();
+    macro_rules! go {
+        ($x:expr, $y:expr) => {
+            match op {
+                '+' => b.build_int_add($x, $y, ""),
+                '-' => b.build_int_sub($x, $y, ""),
+                '*' => b.build_int_mul($x, $y, ""),
+                '&' => b.build_and($x, $y, ""),
+                '|' => b.build_or($x, $y, ""),
+                '^' => b.build_xor($x, $y, ""),
+                '/' => b.build_int_signed_div($x, $y, ""),
+                '%' => b.build_int_signed_rem($x, $y, ""),
+                'u' => b.build_int_unsigned_div($x, $y, ""),
+                _ => b.build_int_unsigned_rem($x, $y, ""),
+            }
+            .map_err(e)?
+            .into()
+        };
+    }
+    Ok(match (x, y) {
+        (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => go!(x, y),
+        (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => go!(x, y),
+        _ => return Err("integer arithmetic on non-integers".into()),
+    })
+}
