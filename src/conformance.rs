@@ -212,6 +212,9 @@ pub enum Mode {
     /// this machine. Kernels with an op the CPU back end does not translate yet are
     /// reported unsupported, naming the op.
     Compiled(String),
+    /// Compile for this target (`cpu`) into a module file, load it on the runtime's device
+    /// and run it there: the deployment path.
+    Target(String),
 }
 
 /// Runs one case folder.
@@ -317,6 +320,19 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             },
             Err(e) => return Outcome::Failed(format!("lowering failed: {e}")),
         },
+        Mode::Target(target) => {
+            let options = crate::compile::CompileOptions {
+                target: target.clone(),
+                ..Default::default()
+            };
+            match crate::compile::lower_to_host(&module, &options) {
+                Ok(m) => m,
+                Err(e) if e.to_string().contains(NOT_LOWERED) => {
+                    return Outcome::Unsupported(e.to_string())
+                }
+                Err(e) => return Outcome::Failed(format!("{e:#}")),
+            }
+        }
         Mode::Pipeline(text) | Mode::Compiled(text) => {
             let passes = match strata_passes::pipeline::parse_pipeline(text) {
                 Ok(p) => p,
@@ -335,7 +351,13 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
         .filter(|(n, _)| !options.constant_inputs.contains_key(*n))
         .map(|(_, t)| t.clone())
         .collect();
-    let outputs = if let Mode::Compiled(_) = mode {
+    let outputs = if let Mode::Target(target) = mode {
+        return match run_on_runtime(&module, target, &args) {
+            Ok(outputs) => compare_all(&outputs, &expected, rtol, atol),
+            Err(e) if e.contains(NOT_TRANSLATED) => Outcome::Unsupported(e),
+            Err(e) => Outcome::Failed(e),
+        };
+    } else if let Mode::Compiled(_) = mode {
         let ctx = inkwell::context::Context::create();
         let mut executor = match strata_llvm::JitExecutor::new(&ctx, &module) {
             Ok(e) => e,
@@ -353,6 +375,31 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
         Ok(o) => o,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
+    compare_all(&outputs, &expected, rtol, atol)
+}
+
+/// Compiles a host program into a module file for `target` and runs it on the runtime
+/// (one worker thread: the runner already uses every core).
+fn run_on_runtime(host: &strata_ir::Module, target: &str, args: &[Tensor]) -> Result<Vec<Tensor>, String> {
+    let options = crate::compile::CompileOptions {
+        target: target.to_string(),
+        ..Default::default()
+    };
+    let file = crate::compile::module_file_from_host(host, &options).map_err(|e| format!("{e:#}"))?;
+    // Through the bytes, as a file on disk would go.
+    let bytes = file.to_bytes().map_err(|e| e.to_string())?;
+    let device = strata_runtime::Runtime::new().cpu(Some(1)).map_err(|e| e.to_string())?;
+    let module = strata_runtime::Module::from_bytes(&device, &bytes).map_err(|e| e.to_string())?;
+    let f = module.function("main").map_err(|e| e.to_string())?;
+    let inputs: Vec<_> = args.iter().map(crate::compile::to_runtime_tensor).collect();
+    let outputs = f.call(&inputs).map_err(|e| e.to_string())?;
+    outputs
+        .iter()
+        .map(|t| crate::compile::from_runtime_tensor(t).map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn compare_all(outputs: &[Tensor], expected: &[Tensor], rtol: f64, atol: f64) -> Outcome {
     if outputs.len() != expected.len() {
         return Outcome::Failed(format!(
             "{} outputs, expected {}",
@@ -360,7 +407,7 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             expected.len()
         ));
     }
-    for (i, (a, e)) in outputs.iter().zip(&expected).enumerate() {
+    for (i, (a, e)) in outputs.iter().zip(expected).enumerate() {
         // The expected values of 16-bit float cases come from reference code computing in
         // wider precision; allow two units in the last place of the output type.
         let rtol = match e.elem() {

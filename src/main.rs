@@ -27,7 +27,57 @@ enum Command {
         #[arg(long = "input-shape", value_name = "NAME=DIMS")]
         input_shapes: Vec<String>,
     },
-    /// Run a model (.onnx or .mlir) on .npy inputs with the reference interpreter.
+    /// Compile a model (.onnx or .mlir) for a target into a module file the runtime runs.
+    Compile {
+        model: PathBuf,
+        /// The device kind to compile for.
+        #[arg(long, default_value = "cpu")]
+        target: String,
+        /// Where to write the result (default: the model's name with .strata, .o or .so).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// What to write: a module file, or only the kernels as an object file or a
+        /// shared object (for linking by hand).
+        #[arg(long, default_value = "module", value_parser = ["module", "object", "shared"])]
+        emit: String,
+        /// The CPU to generate code for (default: this machine's).
+        #[arg(long)]
+        cpu: Option<String>,
+        /// An LLVM target triple to cross-compile for (e.g. aarch64-unknown-linux-gnu).
+        #[arg(long)]
+        target_triple: Option<String>,
+        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
+        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
+        input_shapes: Vec<String>,
+    },
+    /// Measure a model's latency on the runtime: a compiled module file, or a model
+    /// compiled first. Warm-up runs, then the median, minimum and 90th percentile.
+    Bench {
+        model: PathBuf,
+        /// Worker threads of the CPU device (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Timed runs.
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+        /// Untimed runs first.
+        #[arg(long, default_value_t = 5)]
+        warmup: usize,
+        /// The function to run.
+        #[arg(long, default_value = "main")]
+        function: String,
+        /// An input tensor: NAME=path.npy (repeatable); others get fixed pseudo-random data.
+        #[arg(short, long = "input", value_name = "NAME=FILE")]
+        inputs: Vec<String>,
+        /// Print the result as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
+        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
+        input_shapes: Vec<String>,
+    },
+    /// Run a model on .npy inputs: a module file (.strata) on the runtime, any other model
+    /// (.onnx, .mlir) with the reference interpreter.
     Run {
         model: PathBuf,
         /// An input tensor: NAME=path.npy (repeatable).
@@ -46,6 +96,9 @@ enum Command {
         /// CPU instead of the loop interpreter.
         #[arg(long)]
         jit: bool,
+        /// For module files: worker threads of the CPU device (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Optimize a model's graph with equality saturation for a target's cost model.
     Opt {
@@ -117,6 +170,9 @@ enum Command {
         /// this CPU) instead of the loop interpreter.
         #[arg(long)]
         jit: bool,
+        /// Compile each model for this target (cpu) and run it on the runtime.
+        #[arg(long)]
+        target: Option<String>,
     },
 }
 
@@ -206,6 +262,171 @@ fn run_model(
     Ok(())
 }
 
+fn is_module_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "strata")
+}
+
+/// Reads `NAME=file.npy` inputs for a function with `specs`; inputs not given get fixed
+/// pseudo-random data when `fill` is set, else are an error.
+fn runtime_inputs(
+    specs: &[strata::runtime::TensorSpec],
+    given: &[String],
+    fill: bool,
+) -> Result<Vec<strata::runtime::Tensor>> {
+    let mut by_name: HashMap<String, ir::Tensor> = HashMap::new();
+    for s in given {
+        let (name, file) = split_assignment(s)?;
+        if !specs.iter().any(|p| p.name == name) {
+            bail!(
+                "the model has no input '{name}' (inputs: {})",
+                specs
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read '{file}'"))?;
+        let t = npy::from_npy(&bytes).map_err(|e| anyhow::anyhow!("'{file}': {e}"))?;
+        by_name.insert(name.to_string(), t);
+    }
+    let mut out = Vec::new();
+    let mut seed = 0x2545F4914F6CDD1Du64;
+    for spec in specs {
+        let t = match by_name.remove(&spec.name) {
+            Some(t) => strata::compile::to_runtime_tensor(&t),
+            None if fill => {
+                let n: usize = spec.shape.iter().product();
+                let values: Vec<f64> = (0..n)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        (seed % 2000) as f64 / 1000.0 - 1.0
+                    })
+                    .collect();
+                let elem = strata::compile::ir_element_type(spec.dtype);
+                let values: Vec<f64> = if elem.is_float() {
+                    values
+                } else {
+                    values.iter().map(|v| ((v + 1.0) * 5.0).floor()).collect()
+                };
+                let t = ir::Tensor::from_f64s(elem, ir::Shape::new(spec.shape.clone()), &values);
+                strata::runtime::Tensor::new(spec.dtype, &spec.shape, t.to_le_bytes())?
+            }
+            None => bail!(
+                "missing input '{}' (give it with --input {}=file.npy)",
+                spec.name,
+                spec.name
+            ),
+        };
+        out.push(t);
+    }
+    Ok(out)
+}
+
+fn run_module_file(
+    path: &Path,
+    inputs: &[String],
+    output_dir: &Path,
+    function: &str,
+    threads: Option<usize>,
+) -> Result<()> {
+    let device = strata::runtime::Runtime::new().cpu(threads)?;
+    let module = strata::runtime::Module::load(&device, path)?;
+    let f = module.function(function)?;
+    let args = runtime_inputs(f.inputs(), inputs, false)?;
+    let outputs = f.call(&args)?;
+    std::fs::create_dir_all(output_dir)
+        .with_context(|| format!("cannot create '{}'", output_dir.display()))?;
+    for (spec, t) in f.outputs().iter().zip(outputs) {
+        let t = strata::compile::from_runtime_tensor(&t)?;
+        let path = output_dir.join(format!("{}.npy", strata::sanitize_file_name(&spec.name)));
+        let bytes = npy::to_npy(&t).map_err(|e| anyhow::anyhow!("output '{}': {e}", spec.name))?;
+        std::fs::write(&path, bytes)
+            .with_context(|| format!("cannot write '{}'", path.display()))?;
+        println!("{}: {} -> {}", spec.name, t.ty(), path.display());
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bench(
+    model: &Path,
+    threads: Option<usize>,
+    iterations: usize,
+    warmup: usize,
+    function: &str,
+    inputs: &[String],
+    json: bool,
+    shapes: &[String],
+) -> Result<()> {
+    let device = strata::runtime::Runtime::new().cpu(threads)?;
+    let mut compile_seconds = None;
+    let module = if is_module_file(model) {
+        strata::runtime::Module::load(&device, model)?
+    } else {
+        let start = std::time::Instant::now();
+        let m = strata::load_model(model, &import_options(shapes)?)?;
+        let file = strata::compile::compile(&m, &Default::default())?;
+        compile_seconds = Some(start.elapsed().as_secs_f64());
+        strata::runtime::Module::from_file(&device, file)?
+    };
+    let f = module.function(function)?;
+    let args = runtime_inputs(f.inputs(), inputs, true)?;
+    for _ in 0..warmup {
+        f.call(&args)?;
+    }
+    let iterations = iterations.max(1);
+    let bar = indicatif::ProgressBar::new(iterations as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    // Only long runs show progress (and never in JSON mode).
+    let start = std::time::Instant::now();
+    let mut times = Vec::with_capacity(iterations);
+    for i in 0..iterations {
+        let t = std::time::Instant::now();
+        f.call(&args)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        if !json && i == 0 && start.elapsed().as_secs_f64() * iterations as f64 > 2.0 {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        if !json {
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    times.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let (median, min, p90) = (at(0.5), times[0], at(0.9));
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "model": model.display().to_string(),
+                "device": device.description(),
+                "runs": times.len(),
+                "median_ms": median,
+                "min_ms": min,
+                "p90_ms": p90,
+                "compile_s": compile_seconds,
+            })
+        );
+    } else {
+        println!("{}: {}", model.display(), device.description());
+        if let Some(s) = compile_seconds {
+            println!("compiled in {s:.2} s");
+        }
+        println!(
+            "latency over {} runs: median {median:.3} ms, min {min:.3} ms, p90 {p90:.3} ms",
+            times.len()
+        );
+    }
+    Ok(())
+}
+
 fn main_inner(cli: Cli) -> Result<bool> {
     match cli.command {
         Command::Import {
@@ -228,8 +449,83 @@ fn main_inner(cli: Cli) -> Result<bool> {
             function,
             input_shapes,
             jit,
+            threads,
         } => {
-            run_model(&model, &inputs, &output_dir, &function, &input_shapes, jit)?;
+            if is_module_file(&model) {
+                run_module_file(&model, &inputs, &output_dir, &function, threads)?;
+            } else {
+                run_model(&model, &inputs, &output_dir, &function, &input_shapes, jit)?;
+            }
+        }
+        Command::Compile {
+            model,
+            target,
+            output,
+            emit,
+            cpu,
+            target_triple,
+            input_shapes,
+        } => {
+            let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
+            let options = strata::compile::CompileOptions {
+                target,
+                llvm: strata_llvm::TargetOptions {
+                    triple: target_triple,
+                    cpu,
+                    ..Default::default()
+                },
+                pipeline: None,
+            };
+            let start = std::time::Instant::now();
+            let extension = match emit.as_str() {
+                "object" => "o",
+                "shared" => "so",
+                _ => "strata",
+            };
+            let output = output.unwrap_or_else(|| model.with_extension(extension));
+            let bytes = match emit.as_str() {
+                "module" => strata::compile::compile(&module, &options)?.to_bytes()?,
+                _ => {
+                    let host = strata::compile::lower_to_host(&module, &options)?;
+                    let object = strata_llvm::compile_object(&host, &options.llvm)
+                        .map_err(anyhow::Error::msg)?;
+                    if emit == "shared" {
+                        strata_llvm::link_shared_object(&object).map_err(anyhow::Error::msg)?
+                    } else {
+                        object
+                    }
+                }
+            };
+            std::fs::write(&output, &bytes)
+                .with_context(|| format!("cannot write '{}'", output.display()))?;
+            eprintln!(
+                "{} -> {} ({} bytes, {:.2} s)",
+                model.display(),
+                output.display(),
+                bytes.len(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+        Command::Bench {
+            model,
+            threads,
+            iterations,
+            warmup,
+            function,
+            inputs,
+            json,
+            input_shapes,
+        } => {
+            bench(
+                &model,
+                threads,
+                iterations,
+                warmup,
+                &function,
+                &inputs,
+                json,
+                &input_shapes,
+            )?;
         }
         Command::Opt {
             model,
@@ -351,9 +647,13 @@ fn main_inner(cli: Cli) -> Result<bool> {
             kernel,
             pipeline,
             jit,
+            target,
         } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
             let mode = match opt {
+                _ if target.is_some() => {
+                    strata::conformance::Mode::Target(target.unwrap_or_default())
+                }
                 _ if pipeline.is_some() && jit => {
                     strata::conformance::Mode::Compiled(pipeline.unwrap_or_default())
                 }

@@ -991,6 +991,17 @@ pub fn translate<'ctx>(
     m: &Module,
     llvm: &LlModule<'ctx>,
 ) -> Result<KernelSizes, String> {
+    translate_with_prefix(ctx, m, llvm, "")
+}
+
+/// [`translate`], naming each kernel's function `prefix` + its name (so that objects of
+/// several models link into one program).
+pub fn translate_with_prefix<'ctx>(
+    ctx: &'ctx Context,
+    m: &Module,
+    llvm: &LlModule<'ctx>,
+    prefix: &str,
+) -> Result<KernelSizes, String> {
     let ptr = ctx.ptr_type(AddressSpace::default());
     let i64t = ctx.i64_type();
     let mut kernels = KernelSizes::new();
@@ -1006,7 +1017,7 @@ pub fn translate<'ctx>(
             Some(Attribute::String(s)) => s.clone(),
             _ => return Err(err(m, op, "kernel without a name")),
         };
-        let function = llvm.add_function(&name, fn_type, None);
+        let function = llvm.add_function(&format!("{prefix}{name}"), fn_type, None);
         let entry = ctx.append_basic_block(function, "entry");
         let b = ctx.create_builder();
         b.position_at_end(entry);
@@ -1203,6 +1214,8 @@ pub struct TargetOptions {
     /// A CPU name (`znver4`, `neoverse-v2`); for the host triple, the host CPU and its
     /// features by default, else the triple's generic CPU.
     pub cpu: Option<String>,
+    /// Prepended to every kernel's symbol.
+    pub symbol_prefix: String,
 }
 
 fn target_machine(options: &TargetOptions) -> Result<inkwell::targets::TargetMachine, String> {
@@ -1245,19 +1258,70 @@ fn target_machine(options: &TargetOptions) -> Result<inkwell::targets::TargetMac
 /// Translates `m`'s kernels, optimizes them with LLVM's `-O3` pipeline for the chosen
 /// machine and returns a relocatable object file's bytes.
 pub fn compile_object(m: &Module, options: &TargetOptions) -> Result<Vec<u8>, String> {
+    compile_object_with_sizes(m, options).map(|(o, _)| o)
+}
+
+/// [`compile_object`], also returning each kernel's argument buffer sizes (by IR name).
+pub fn compile_object_with_sizes(
+    m: &Module,
+    options: &TargetOptions,
+) -> Result<(Vec<u8>, KernelSizes), String> {
     use inkwell::passes::PassBuilderOptions;
     use inkwell::targets::FileType;
     let ctx = Context::create();
     let llvm = ctx.create_module("strata");
-    translate(&ctx, m, &llvm)?;
+    let sizes = translate_with_prefix(&ctx, m, &llvm, &options.symbol_prefix)?;
     let machine = target_machine(options)?;
     llvm.set_triple(&machine.get_triple());
     llvm.set_data_layout(&machine.get_target_data().get_data_layout());
     llvm.verify().map_err(|e| e.to_string())?;
     llvm.run_passes("default<O3>", &machine, PassBuilderOptions::create())
         .map_err(|e| e.to_string())?;
-    machine
+    let object = machine
         .write_to_memory_buffer(&llvm, FileType::Object)
         .map(|b| b.as_slice().to_vec())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok((object, sizes))
+}
+
+/// The triple [`compile_object`] uses for `options` (normalized by LLVM).
+pub fn target_triple(options: &TargetOptions) -> Result<String, String> {
+    Ok(target_machine(options)?
+        .get_triple()
+        .as_str()
+        .to_string_lossy()
+        .into_owned())
+}
+
+/// Links an object file into a shared object with the system's C compiler driver (`$CC`,
+/// else `cc`), against the C math library the kernels call (`expf`, `tanhf`, ...).
+pub fn link_shared_object(object: &[u8]) -> Result<Vec<u8>, String> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "strata-link-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create '{}': {e}", dir.display()))?;
+    let result = (|| {
+        let (obj, so) = (dir.join("kernels.o"), dir.join("kernels.so"));
+        std::fs::write(&obj, object).map_err(|e| format!("cannot write '{}': {e}", obj.display()))?;
+        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        let out = std::process::Command::new(&cc)
+            .args(["-shared", "-o"])
+            .arg(&so)
+            .arg(&obj)
+            .arg("-lm")
+            .output()
+            .map_err(|e| format!("cannot run the linker '{cc}': {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "the linker '{cc}' failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        std::fs::read(&so).map_err(|e| format!("cannot read '{}': {e}", so.display()))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

@@ -179,6 +179,7 @@ fn objects_are_emitted_for_the_host_and_cross_targets() {
         let options = strata_llvm::TargetOptions {
             triple: triple.map(String::from),
             cpu: None,
+            ..Default::default()
         };
         let object = strata_llvm::compile_object(&host, &options).unwrap();
         let path = dir.join(format!("{arch}.o"));
@@ -204,6 +205,7 @@ fn objects_are_emitted_for_the_host_and_cross_targets() {
     let bad = strata_llvm::TargetOptions {
         triple: Some("nonsense-none-none".into()),
         cpu: None,
+        ..Default::default()
     };
     let e = strata_llvm::compile_object(&host, &bad).unwrap_err();
     assert!(e.contains("unknown target triple"), "{e}");

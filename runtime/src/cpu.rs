@@ -1,0 +1,359 @@
+//! The CPU device: executables are shared objects (loaded with `dlopen`), buffers are
+//! 64-byte-aligned host memory, and a dispatch spreads its workgroups over a thread pool.
+//!
+//! A kernel entry point has the C signature
+//! `int32_t kernel(void **bindings, int64_t wg_x, int64_t wg_y, int64_t wg_z)` and runs one
+//! workgroup; it returns 0, or 1 when an index read from the data was out of bounds.
+
+use crate::device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
+use crate::format::ExecutableDef;
+use crate::Error;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The kernel entry point.
+pub type KernelFn = unsafe extern "C" fn(*const *mut u8, i64, i64, i64) -> i32;
+
+/// What a kernel returns for an out-of-bounds index read from data.
+pub const STATUS_OUT_OF_BOUNDS: i32 = 1;
+
+/// Host memory with a 64-byte alignment (vector loads, and what the planner assumed).
+struct Aligned {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// Safety: the memory is owned and only reached through the device's lock.
+unsafe impl Send for Aligned {}
+
+impl Aligned {
+    fn layout(len: usize) -> Result<std::alloc::Layout, Error> {
+        std::alloc::Layout::from_size_align(len.max(1), 64)
+            .map_err(|e| Error::Device(format!("cannot allocate {len} bytes: {e}")))
+    }
+
+    fn zeroed(len: usize) -> Result<Aligned, Error> {
+        let layout = Self::layout(len)?;
+        // Safety: the layout has a non-zero size.
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+        if ptr.is_null() {
+            return Err(Error::Device(format!("out of memory allocating {len} bytes")));
+        }
+        Ok(Aligned { ptr, len })
+    }
+
+    fn range(&self, offset: usize, bytes: usize) -> Result<*mut u8, Error> {
+        if offset.checked_add(bytes).is_none_or(|end| end > self.len) {
+            return Err(Error::Device(format!(
+                "bytes {offset}..{} are outside a buffer of {}",
+                offset.saturating_add(bytes),
+                self.len
+            )));
+        }
+        // Safety: in bounds, checked above.
+        Ok(unsafe { self.ptr.add(offset) })
+    }
+}
+
+impl Drop for Aligned {
+    fn drop(&mut self) {
+        if let Ok(layout) = Self::layout(self.len) {
+            // Safety: allocated with this layout in `zeroed`.
+            unsafe { std::alloc::dealloc(self.ptr, layout) }
+        }
+    }
+}
+
+struct Entry {
+    symbol: String,
+    function: KernelFn,
+    argument_bytes: Vec<usize>,
+}
+
+struct Executable {
+    entries: Vec<Entry>,
+    // Keeps the entry points' code mapped; dropped after them.
+    _library: libloading::Library,
+}
+
+#[derive(Default)]
+struct State {
+    buffers: HashMap<u64, Aligned>,
+    executables: HashMap<u64, Arc<Executable>>,
+}
+
+/// Runs CPU executables on this machine's cores.
+pub struct CpuDevice {
+    threads: usize,
+    pool: Option<rayon::ThreadPool>,
+    state: Mutex<State>,
+    next: AtomicU64,
+}
+
+/// Kernel argument pointers, shared by the threads of one dispatch.
+struct Pointers(Vec<*mut u8>);
+// Safety: workgroups of one dispatch write disjoint elements (the compiler maps grid
+// indices to disjoint output tiles) and only read their inputs.
+unsafe impl Sync for Pointers {}
+
+impl Pointers {
+    // A method, so closures capture the whole (Sync) struct rather than its field.
+    fn base(&self) -> *const *mut u8 {
+        self.0.as_ptr()
+    }
+}
+
+impl CpuDevice {
+    /// A CPU device with `threads` worker threads (`None`: one per core).
+    pub fn new(threads: Option<usize>) -> Result<CpuDevice, Error> {
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let pool = if threads > 1 {
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("strata-cpu-{i}"))
+                    .build()
+                    .map_err(|e| Error::Device(format!("cannot start {threads} threads: {e}")))?,
+            )
+        } else {
+            None
+        };
+        Ok(CpuDevice {
+            threads,
+            pool,
+            state: Mutex::new(State::default()),
+            next: AtomicU64::new(1),
+        })
+    }
+
+    /// The number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data behind; keep going.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn handle(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+fn no_buffer(b: BufferHandle) -> Error {
+    Error::Device(format!("no buffer {}", b.0))
+}
+
+/// Writes `bytes` to a fresh private file and loads it as a shared object.
+fn load_library(bytes: &[u8]) -> Result<libloading::Library, Error> {
+    use std::io::Write;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "strata-{}-{}.so",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o700);
+    }
+    let io = |e: std::io::Error| Error::Device(format!("cannot write '{}': {e}", path.display()));
+    let mut file = options.open(&path).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    drop(file);
+    // Safety: loading runs the object's initializers; Strata's executables have none
+    // beyond the C library's, and the file was checked against the module's checksum.
+    let library = unsafe { libloading::Library::new(&path) };
+    let _ = std::fs::remove_file(&path);
+    library.map_err(|e| Error::Device(format!("cannot load the CPU executable: {e}")))
+}
+
+impl Device for CpuDevice {
+    fn kind(&self) -> &str {
+        "cpu"
+    }
+
+    fn description(&self) -> String {
+        format!(
+            "cpu ({} {}, {} thread{})",
+            std::env::consts::ARCH,
+            std::env::consts::OS,
+            self.threads,
+            if self.threads == 1 { "" } else { "s" }
+        )
+    }
+
+    fn allocate(&self, bytes: usize) -> Result<BufferHandle, Error> {
+        let mem = Aligned::zeroed(bytes)?;
+        let h = self.handle();
+        self.state().buffers.insert(h, mem);
+        Ok(BufferHandle(h))
+    }
+
+    fn free(&self, buffer: BufferHandle) {
+        self.state().buffers.remove(&buffer.0);
+    }
+
+    fn upload(&self, buffer: BufferHandle, offset: usize, data: &[u8]) -> Result<(), Error> {
+        let state = self.state();
+        let mem = state.buffers.get(&buffer.0).ok_or(no_buffer(buffer))?;
+        let dst = mem.range(offset, data.len())?;
+        // Safety: `dst` addresses `data.len()` bytes of the buffer (checked).
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        Ok(())
+    }
+
+    fn download(&self, buffer: BufferHandle, offset: usize, out: &mut [u8]) -> Result<(), Error> {
+        let state = self.state();
+        let mem = state.buffers.get(&buffer.0).ok_or(no_buffer(buffer))?;
+        let src = mem.range(offset, out.len())?;
+        // Safety: `src` addresses `out.len()` bytes of the buffer (checked).
+        unsafe { std::ptr::copy_nonoverlapping(src, out.as_mut_ptr(), out.len()) };
+        Ok(())
+    }
+
+    fn copy(&self, src: BufferSlice, dst: BufferSlice) -> Result<(), Error> {
+        if src.bytes != dst.bytes {
+            return Err(Error::Device(format!(
+                "a copy of {} bytes into {}",
+                src.bytes, dst.bytes
+            )));
+        }
+        let state = self.state();
+        let from = state
+            .buffers
+            .get(&src.buffer.0)
+            .ok_or(no_buffer(src.buffer))?
+            .range(src.offset, src.bytes)?;
+        let to = state
+            .buffers
+            .get(&dst.buffer.0)
+            .ok_or(no_buffer(dst.buffer))?
+            .range(dst.offset, dst.bytes)?;
+        // Safety: both ranges are in bounds (checked); `copy` allows overlap.
+        unsafe { std::ptr::copy(from, to, src.bytes) };
+        Ok(())
+    }
+
+    fn load_executable(
+        &self,
+        def: &ExecutableDef,
+        bytes: &[u8],
+    ) -> Result<ExecutableHandle, Error> {
+        if def.target != "cpu" || def.format != "elf-shared-object" {
+            return Err(Error::Device(format!(
+                "the CPU device cannot run a '{}' executable in '{}' format",
+                def.target, def.format
+            )));
+        }
+        let arch = def.triple.split('-').next().unwrap_or("");
+        if arch != std::env::consts::ARCH {
+            return Err(Error::Device(format!(
+                "the executable was compiled for '{}', this machine is {}",
+                def.triple,
+                std::env::consts::ARCH
+            )));
+        }
+        let library = load_library(bytes)?;
+        let mut entries = Vec::with_capacity(def.entry_points.len());
+        for ep in &def.entry_points {
+            // Safety: Strata's compiler gives every entry point the kernel signature.
+            let function: KernelFn = unsafe {
+                *library.get::<KernelFn>(ep.symbol.as_bytes()).map_err(|e| {
+                    Error::Device(format!("the executable lacks '{}': {e}", ep.symbol))
+                })?
+            };
+            entries.push(Entry {
+                symbol: ep.symbol.clone(),
+                function,
+                argument_bytes: ep.argument_bytes.clone(),
+            });
+        }
+        let h = self.handle();
+        self.state().executables.insert(
+            h,
+            Arc::new(Executable {
+                entries,
+                _library: library,
+            }),
+        );
+        Ok(ExecutableHandle(h))
+    }
+
+    fn dispatch(
+        &self,
+        executable: ExecutableHandle,
+        entry: usize,
+        bindings: &[BufferSlice],
+        workgroups: [u32; 3],
+    ) -> Result<(), Error> {
+        let state = self.state();
+        let exe = state
+            .executables
+            .get(&executable.0)
+            .ok_or_else(|| Error::Device(format!("no executable {}", executable.0)))?
+            .clone();
+        let ep = exe
+            .entries
+            .get(entry)
+            .ok_or_else(|| Error::Device(format!("no entry point {entry}")))?;
+        if bindings.len() != ep.argument_bytes.len() {
+            return Err(Error::Device(format!(
+                "'{}' takes {} buffers, {} bound",
+                ep.symbol,
+                ep.argument_bytes.len(),
+                bindings.len()
+            )));
+        }
+        let mut ptrs = Vec::with_capacity(bindings.len());
+        for (b, &need) in bindings.iter().zip(&ep.argument_bytes) {
+            if b.bytes != need {
+                return Err(Error::Device(format!(
+                    "'{}' takes a buffer of {need} bytes, {} bound",
+                    ep.symbol, b.bytes
+                )));
+            }
+            let mem = state.buffers.get(&b.buffer.0).ok_or(no_buffer(b.buffer))?;
+            ptrs.push(mem.range(b.offset, b.bytes)?);
+        }
+        let ptrs = Pointers(ptrs);
+        let [gx, gy, gz] = workgroups.map(|w| w as u64);
+        let total = gx * gy * gz;
+        let f = ep.function;
+        let run = |i: u64| -> Result<(), i32> {
+            let (x, y, z) = (i % gx, (i / gx) % gy, i / (gx * gy));
+            // Safety: one pointer per argument, each to a range of the argument's size
+            // (checked above); the buffers stay allocated while the lock is held.
+            let status = unsafe { f(ptrs.base(), x as i64, y as i64, z as i64) };
+            if status == 0 {
+                Ok(())
+            } else {
+                Err(status)
+            }
+        };
+        let result = match &self.pool {
+            Some(pool) if total > 1 => pool.install(|| (0..total).into_par_iter().try_for_each(run)),
+            _ => (0..total).try_for_each(run),
+        };
+        result.map_err(|status| Error::Kernel {
+            kernel: ep.symbol.clone(),
+            message: if status == STATUS_OUT_OF_BOUNDS {
+                "an index read from the data (a gather or scatter index) is out of bounds".into()
+            } else {
+                format!("status {status}")
+            },
+        })
+    }
+
+    fn synchronize(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}

@@ -1,0 +1,363 @@
+//! Strata's portable runtime: loads a compiled module file and runs its functions on a
+//! device. It does not depend on the compiler: a deployed program links only this crate
+//! (or, from C, `libstrata_runtime.so` with `include/strata_runtime.h`).
+//!
+//! ```no_run
+//! use strata_runtime::{Runtime, Tensor};
+//! let runtime = Runtime::new();
+//! let device = runtime.device("cpu")?;
+//! let module = strata_runtime::Module::load(&device, "model.strata")?;
+//! let x = Tensor::from_slice(&[1, 4], &[0.5f32, 1.0, -2.0, 3.0])?;
+//! let outputs = module.function("main")?.call(&[x])?;
+//! println!("{:?}", outputs[0].to_vec::<f32>()?);
+//! # Ok::<(), strata_runtime::Error>(())
+//! ```
+//!
+//! A module's functions run their host program — dispatches of compiled kernels over
+//! buffers, and copies — on the device; inputs are checked against the manifest first.
+
+pub mod capi;
+pub mod cpu;
+pub mod device;
+pub mod format;
+mod tensor;
+
+pub use cpu::CpuDevice;
+pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
+pub use format::{DType, FunctionDef, Manifest, ModuleFile, TensorSpec};
+pub use tensor::{Element, Tensor};
+
+use format::{Command, Memory};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Everything that can go wrong in the runtime.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read '{path}': {message}")]
+    Io { path: String, message: String },
+    #[error("bad module file: {0}")]
+    BadModule(String),
+    #[error("module file format version {found}; this runtime reads version {supported}")]
+    Version { found: u32, supported: u32 },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Input(String),
+    #[error("device: {0}")]
+    Device(String),
+    #[error("kernel '{kernel}': {message}")]
+    Kernel { kernel: String, message: String },
+}
+
+/// The entry point: makes devices.
+#[derive(Default)]
+pub struct Runtime {}
+
+impl Runtime {
+    pub fn new() -> Runtime {
+        Runtime {}
+    }
+
+    /// The device kinds this build can make.
+    pub fn device_kinds(&self) -> &'static [&'static str] {
+        &["cpu"]
+    }
+
+    /// A device of `kind` with its default settings (`cpu`: one thread per core).
+    pub fn device(&self, kind: &str) -> Result<Arc<dyn Device>, Error> {
+        match kind {
+            "cpu" => self.cpu(None),
+            other => Err(Error::NotFound(format!(
+                "no device '{other}' in this runtime (available: {})",
+                self.device_kinds().join(", ")
+            ))),
+        }
+    }
+
+    /// The CPU device with `threads` worker threads (`None`: one per core).
+    pub fn cpu(&self, threads: Option<usize>) -> Result<Arc<dyn Device>, Error> {
+        Ok(Arc::new(CpuDevice::new(threads)?))
+    }
+}
+
+/// Buffers of one function call, kept for the next call.
+struct Workspace {
+    inputs: Vec<BufferHandle>,
+    outputs: Vec<BufferHandle>,
+    arena: BufferHandle,
+}
+
+/// A module loaded on a device.
+pub struct Module {
+    device: Arc<dyn Device>,
+    manifest: Manifest,
+    constants: BufferHandle,
+    executables: Vec<ExecutableHandle>,
+    /// Per function, buffers free for reuse.
+    workspaces: Mutex<Vec<Vec<Workspace>>>,
+}
+
+impl Module {
+    /// Loads a module file onto `device`.
+    pub fn load(device: &Arc<dyn Device>, path: impl AsRef<Path>) -> Result<Module, Error> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Module::from_bytes(device, &bytes)
+    }
+
+    /// Loads a module from its file's bytes.
+    pub fn from_bytes(device: &Arc<dyn Device>, bytes: &[u8]) -> Result<Module, Error> {
+        Module::from_file(device, ModuleFile::from_bytes(bytes)?)
+    }
+
+    /// Loads a module from its parts (checked).
+    pub fn from_file(device: &Arc<dyn Device>, file: ModuleFile) -> Result<Module, Error> {
+        file.check()?;
+        let mut executables = Vec::new();
+        for (def, bytes) in file.manifest.executables.iter().zip(&file.executables) {
+            if def.target == device.kind() {
+                executables.push(device.load_executable(def, bytes)?);
+            } else {
+                // Code for another device: dispatching it here is an error.
+                executables.push(ExecutableHandle(u64::MAX));
+            }
+        }
+        let constants = device.allocate(file.constants.len())?;
+        device.upload(constants, 0, &file.constants)?;
+        let n = file.manifest.functions.len();
+        Ok(Module {
+            device: device.clone(),
+            manifest: file.manifest,
+            constants,
+            executables,
+            workspaces: Mutex::new((0..n).map(|_| Vec::new()).collect()),
+        })
+    }
+
+    /// The manifest: functions, signatures, executables.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The device the module is loaded on.
+    pub fn device(&self) -> &Arc<dyn Device> {
+        &self.device
+    }
+
+    /// The function `name`.
+    pub fn function(&self, name: &str) -> Result<Function<'_>, Error> {
+        let index = self
+            .manifest
+            .functions
+            .iter()
+            .position(|f| f.name == name)
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "no function '{name}' in the module (it has: {})",
+                    self.manifest
+                        .functions
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        Ok(Function {
+            module: self,
+            index,
+        })
+    }
+
+    fn workspace(&self, index: usize) -> Result<Workspace, Error> {
+        let reused = self
+            .workspaces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(index)
+            .and_then(Vec::pop);
+        if let Some(w) = reused {
+            return Ok(w);
+        }
+        let def = &self.manifest.functions[index];
+        let alloc = |specs: &[TensorSpec]| -> Result<Vec<BufferHandle>, Error> {
+            specs.iter().map(|s| self.device.allocate(s.bytes())).collect()
+        };
+        Ok(Workspace {
+            inputs: alloc(&def.inputs)?,
+            outputs: alloc(&def.outputs)?,
+            arena: self.device.allocate(def.arena_bytes)?,
+        })
+    }
+
+    fn release(&self, index: usize, w: Workspace) {
+        if let Some(v) = self
+            .workspaces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(index)
+        {
+            v.push(w);
+        }
+    }
+}
+
+impl Drop for Module {
+    fn drop(&mut self) {
+        let spaces = std::mem::take(&mut *self.workspaces.lock().unwrap_or_else(|p| p.into_inner()));
+        for w in spaces.into_iter().flatten() {
+            for b in w.inputs.iter().chain(&w.outputs).chain([&w.arena]) {
+                self.device.free(*b);
+            }
+        }
+        self.device.free(self.constants);
+    }
+}
+
+/// A function of a loaded module.
+pub struct Function<'m> {
+    module: &'m Module,
+    index: usize,
+}
+
+impl Function<'_> {
+    fn def(&self) -> &FunctionDef {
+        &self.module.manifest.functions[self.index]
+    }
+
+    /// The inputs' names, element types and shapes.
+    pub fn inputs(&self) -> &[TensorSpec] {
+        &self.def().inputs
+    }
+
+    /// The outputs' names, element types and shapes.
+    pub fn outputs(&self) -> &[TensorSpec] {
+        &self.def().outputs
+    }
+
+    /// Checks `inputs` against the signature, runs the host program, returns the outputs.
+    pub fn call(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, Error> {
+        let def = self.def();
+        if inputs.len() != def.inputs.len() {
+            return Err(Error::Input(format!(
+                "function '{}' takes {} inputs, {} given",
+                def.name,
+                def.inputs.len(),
+                inputs.len()
+            )));
+        }
+        for (t, spec) in inputs.iter().zip(&def.inputs) {
+            if t.dtype() != spec.dtype || t.shape() != spec.shape.as_slice() {
+                return Err(Error::Input(format!(
+                    "input '{}' of '{}' must be {}{:?}, got {}{:?}",
+                    spec.name,
+                    def.name,
+                    spec.dtype,
+                    spec.shape,
+                    t.dtype(),
+                    t.shape()
+                )));
+            }
+        }
+        let data: Vec<&[u8]> = inputs.iter().map(Tensor::bytes).collect();
+        let mut outputs: Vec<Tensor> = def
+            .outputs
+            .iter()
+            .map(|s| Tensor::zeros(s.dtype, &s.shape))
+            .collect();
+        let mut out: Vec<&mut [u8]> = outputs.iter_mut().map(Tensor::bytes_mut).collect();
+        self.call_bytes(&data, &mut out)?;
+        Ok(outputs)
+    }
+
+    /// [`Function::call`] on raw little-endian bytes: one slice per input and per output,
+    /// each exactly the size of its tensor (element types and shapes as in the manifest).
+    pub fn call_bytes(&self, inputs: &[&[u8]], outputs: &mut [&mut [u8]]) -> Result<(), Error> {
+        let def = self.def();
+        let sized = |what: &str, got: &[usize], specs: &[TensorSpec]| -> Result<(), Error> {
+            if got.len() != specs.len() {
+                return Err(Error::Input(format!(
+                    "function '{}' has {} {what}s, {} given",
+                    def.name,
+                    specs.len(),
+                    got.len()
+                )));
+            }
+            for (&n, s) in got.iter().zip(specs) {
+                if n != s.bytes() {
+                    return Err(Error::Input(format!(
+                        "{what} '{}' of '{}' is {} bytes ({}{:?}), {n} given",
+                        s.name,
+                        def.name,
+                        s.bytes(),
+                        s.dtype,
+                        s.shape
+                    )));
+                }
+            }
+            Ok(())
+        };
+        sized("input", &inputs.iter().map(|b| b.len()).collect::<Vec<_>>(), &def.inputs)?;
+        sized("output", &outputs.iter().map(|b| b.len()).collect::<Vec<_>>(), &def.outputs)?;
+        let m = self.module;
+        let w = m.workspace(self.index)?;
+        let result = (|| {
+            for (&b, data) in w.inputs.iter().zip(inputs) {
+                m.device.upload(b, 0, data)?;
+            }
+            self.run(&w)?;
+            m.device.synchronize()?;
+            for (&b, out) in w.outputs.iter().zip(outputs.iter_mut()) {
+                m.device.download(b, 0, out)?;
+            }
+            Ok(())
+        })();
+        m.release(self.index, w);
+        result
+    }
+
+    fn run(&self, w: &Workspace) -> Result<(), Error> {
+        let m = self.module;
+        let slice = |r: &format::BufferRef| -> Result<BufferSlice, Error> {
+            let buffer = match r.memory {
+                Memory::Input(i) => w.inputs.get(i).copied(),
+                Memory::Output(i) => w.outputs.get(i).copied(),
+                Memory::Arena => Some(w.arena),
+                Memory::Constants => Some(m.constants),
+            }
+            .ok_or_else(|| Error::BadModule(format!("no memory {:?}", r.memory)))?;
+            Ok(BufferSlice {
+                buffer,
+                offset: r.offset,
+                bytes: r.bytes,
+            })
+        };
+        for c in &self.def().program {
+            match c {
+                Command::Dispatch {
+                    executable,
+                    entry,
+                    bindings,
+                    workgroups,
+                } => {
+                    let exe = m.executables[*executable];
+                    if exe.0 == u64::MAX {
+                        let def = &m.manifest.executables[*executable];
+                        return Err(Error::Device(format!(
+                            "the function needs a '{}' device, this is '{}'",
+                            def.target,
+                            m.device.kind()
+                        )));
+                    }
+                    let b: Vec<BufferSlice> = bindings.iter().map(slice).collect::<Result<_, _>>()?;
+                    m.device.dispatch(exe, *entry, &b, *workgroups)?;
+                }
+                Command::Copy { src, dst } => m.device.copy(slice(src)?, slice(dst)?)?,
+            }
+        }
+        Ok(())
+    }
+}
