@@ -380,15 +380,22 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
 
 /// Compiles a host program into a module file for `target` and runs it on the runtime
 /// (one worker thread: the runner already uses every core).
-fn run_on_runtime(host: &strata_ir::Module, target: &str, args: &[Tensor]) -> Result<Vec<Tensor>, String> {
+fn run_on_runtime(
+    host: &strata_ir::Module,
+    target: &str,
+    args: &[Tensor],
+) -> Result<Vec<Tensor>, String> {
     let options = crate::compile::CompileOptions {
         target: target.to_string(),
         ..Default::default()
     };
-    let file = crate::compile::module_file_from_host(host, &options).map_err(|e| format!("{e:#}"))?;
+    let file =
+        crate::compile::module_file_from_host(host, &options).map_err(|e| format!("{e:#}"))?;
     // Through the bytes, as a file on disk would go.
     let bytes = file.to_bytes().map_err(|e| e.to_string())?;
-    let device = strata_runtime::Runtime::new().cpu(Some(1)).map_err(|e| e.to_string())?;
+    let device = strata_runtime::Runtime::new()
+        .cpu(Some(1))
+        .map_err(|e| e.to_string())?;
     let module = strata_runtime::Module::from_bytes(&device, &bytes).map_err(|e| e.to_string())?;
     let f = module.function("main").map_err(|e| e.to_string())?;
     let inputs: Vec<_> = args.iter().map(crate::compile::to_runtime_tensor).collect();

@@ -4,18 +4,20 @@
 //! - [`ir`]: the IR core, dialects, text format, verifier and reference interpreter.
 //! - [`onnx`]: ONNX import.
 //! - [`passes`]: the e-graph optimizer and the rule soundness harness.
+//! - [`aot`]: compile a model in `build.rs` into a statically linked, typed Rust module.
 //! - [`compile`]: models to module files (and objects) for a target.
 //! - [`runtime`]: the runtime that loads module files and runs them on devices.
 //! - [`conformance`]: the ONNX backend node-test runner.
 //! - [`load_model`]: load a `.onnx` or `.mlir` file into a verified module.
 
+pub mod aot;
 pub mod compile;
 pub mod conformance;
 
 pub use strata_ir as ir;
-pub use strata_runtime as runtime;
 pub use strata_onnx as onnx;
 pub use strata_passes as passes;
+pub use strata_runtime as runtime;
 
 use std::path::Path;
 

@@ -283,3 +283,65 @@ fn models_through_host_and_loops_match_onnxruntime() {
         }
     }
 }
+
+/// Every model compiled for the CPU with `strata compile` into a module file and run with
+/// `strata run model.strata` on the runtime — the deployment path — matches onnxruntime
+/// (≤ 1e-4 relative to the output's scale), on one thread and on two.
+#[test]
+fn models_compiled_for_the_cpu_match_onnxruntime() {
+    for name in ["mlp", "moe", "bert", "resnet"] {
+        let dir = models_dir().join(name);
+        let (inputs, outputs) = manifest(&dir);
+        let work = tempdir(&format!("{name}-compiled"));
+        let module = work.join(format!("{name}.strata"));
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("compile")
+            .arg(dir.join("model.onnx"))
+            .arg("-o")
+            .arg(&module)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: strata compile failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for threads in ["1", "2"] {
+            let results = work.join(format!("out{threads}"));
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+            cmd.arg("run")
+                .arg(&module)
+                .arg("--threads")
+                .arg(threads)
+                .arg("--output-dir")
+                .arg(&results);
+            for i in &inputs {
+                cmd.arg("--input").arg(format!(
+                    "{i}={}",
+                    dir.join("inputs").join(format!("{i}.npy")).display()
+                ));
+            }
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: strata run failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for o in &outputs {
+                let expected = load(&dir.join("expected").join(format!("{o}.npy")));
+                let actual = load(&results.join(format!("{}.npy", strata::sanitize_file_name(o))));
+                let diff = max_abs_diff(&actual, &expected);
+                let scale = expected
+                    .to_f64s()
+                    .iter()
+                    .fold(0.0f64, |m, v| m.max(v.abs()))
+                    .max(1.0);
+                println!("{name}/{o} compiled, {threads} thread(s): max abs diff {diff:.3e} (scale {scale:.2})");
+                assert!(
+                    diff <= 1e-4 * scale,
+                    "{name}/{o} compiled ({threads} threads): max abs diff {diff}"
+                );
+            }
+        }
+    }
+}

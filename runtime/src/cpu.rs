@@ -39,7 +39,9 @@ impl Aligned {
         // Safety: the layout has a non-zero size.
         let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
         if ptr.is_null() {
-            return Err(Error::Device(format!("out of memory allocating {len} bytes")));
+            return Err(Error::Device(format!(
+                "out of memory allocating {len} bytes"
+            )));
         }
         Ok(Aligned { ptr, len })
     }
@@ -340,7 +342,9 @@ impl Device for CpuDevice {
             }
         };
         let result = match &self.pool {
-            Some(pool) if total > 1 => pool.install(|| (0..total).into_par_iter().try_for_each(run)),
+            Some(pool) if total > 1 => {
+                pool.install(|| (0..total).into_par_iter().try_for_each(run))
+            }
             _ => (0..total).try_for_each(run),
         };
         result.map_err(|status| Error::Kernel {

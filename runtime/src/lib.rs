@@ -1,6 +1,6 @@
 //! Strata's portable runtime: loads a compiled module file and runs its functions on a
 //! device. It does not depend on the compiler: a deployed program links only this crate
-//! (or, from C, `libstrata_runtime.so` with `include/strata_runtime.h`).
+//! (or, from C, `libstrata_runtime_c.so` of `runtime/capi` with its `strata_runtime.h`).
 //!
 //! ```no_run
 //! use strata_runtime::{Runtime, Tensor};
@@ -16,7 +16,6 @@
 //! A module's functions run their host program — dispatches of compiled kernels over
 //! buffers, and copies — on the device; inputs are checked against the manifest first.
 
-pub mod capi;
 pub mod cpu;
 pub mod device;
 pub mod format;
@@ -184,7 +183,10 @@ impl Module {
         }
         let def = &self.manifest.functions[index];
         let alloc = |specs: &[TensorSpec]| -> Result<Vec<BufferHandle>, Error> {
-            specs.iter().map(|s| self.device.allocate(s.bytes())).collect()
+            specs
+                .iter()
+                .map(|s| self.device.allocate(s.bytes()))
+                .collect()
         };
         Ok(Workspace {
             inputs: alloc(&def.inputs)?,
@@ -207,7 +209,8 @@ impl Module {
 
 impl Drop for Module {
     fn drop(&mut self) {
-        let spaces = std::mem::take(&mut *self.workspaces.lock().unwrap_or_else(|p| p.into_inner()));
+        let spaces =
+            std::mem::take(&mut *self.workspaces.lock().unwrap_or_else(|p| p.into_inner()));
         for w in spaces.into_iter().flatten() {
             for b in w.inputs.iter().chain(&w.outputs).chain([&w.arena]) {
                 self.device.free(*b);
@@ -300,8 +303,16 @@ impl Function<'_> {
             }
             Ok(())
         };
-        sized("input", &inputs.iter().map(|b| b.len()).collect::<Vec<_>>(), &def.inputs)?;
-        sized("output", &outputs.iter().map(|b| b.len()).collect::<Vec<_>>(), &def.outputs)?;
+        sized(
+            "input",
+            &inputs.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            &def.inputs,
+        )?;
+        sized(
+            "output",
+            &outputs.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            &def.outputs,
+        )?;
         let m = self.module;
         let w = m.workspace(self.index)?;
         let result = (|| {
@@ -352,7 +363,8 @@ impl Function<'_> {
                             m.device.kind()
                         )));
                     }
-                    let b: Vec<BufferSlice> = bindings.iter().map(slice).collect::<Result<_, _>>()?;
+                    let b: Vec<BufferSlice> =
+                        bindings.iter().map(slice).collect::<Result<_, _>>()?;
                     m.device.dispatch(exe, *entry, &b, *workgroups)?;
                 }
                 Command::Copy { src, dst } => m.device.copy(slice(src)?, slice(dst)?)?,

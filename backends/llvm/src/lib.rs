@@ -1305,7 +1305,8 @@ pub fn link_shared_object(object: &[u8]) -> Result<Vec<u8>, String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create '{}': {e}", dir.display()))?;
     let result = (|| {
         let (obj, so) = (dir.join("kernels.o"), dir.join("kernels.so"));
-        std::fs::write(&obj, object).map_err(|e| format!("cannot write '{}': {e}", obj.display()))?;
+        std::fs::write(&obj, object)
+            .map_err(|e| format!("cannot write '{}': {e}", obj.display()))?;
         let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
         let out = std::process::Command::new(&cc)
             .args(["-shared", "-o"])

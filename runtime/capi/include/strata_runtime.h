@@ -1,5 +1,5 @@
 /*
- * strata_runtime.h — the C API of Strata's runtime (libstrata_runtime.so).
+ * strata_runtime.h — the C API of Strata's runtime (libstrata_runtime_c.so).
  *
  * Load a module file compiled by `strata compile`, then call its functions on raw
  * little-endian tensor bytes. Every call returns a strata_status; on failure,

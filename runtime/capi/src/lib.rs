@@ -1,10 +1,10 @@
-//! The C API (`include/strata_runtime.h`): opaque handles, status codes, and the last
+//! The C API of Strata's runtime (`include/strata_runtime.h`, `libstrata_runtime_c.so`): opaque handles, status codes, and the last
 //! error's message per thread. No Rust type crosses it, and no panic unwinds into C.
 
-use crate::{Device, Error, Module, Runtime, TensorSpec};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::sync::Arc;
+use strata_runtime::{Device, Error, Module, Runtime, TensorSpec};
 
 /// `strata_status` in the header.
 pub const STRATA_OK: i32 = 0;
@@ -109,10 +109,15 @@ pub extern "C" fn strata_last_error() -> *const c_char {
 /// # Safety
 /// `out` is a valid pointer.
 #[no_mangle]
-pub unsafe extern "C" fn strata_device_create_cpu(threads: i32, out: *mut *mut StrataDevice) -> i32 {
+pub unsafe extern "C" fn strata_device_create_cpu(
+    threads: i32,
+    out: *mut *mut StrataDevice,
+) -> i32 {
     guard(|| {
         if out.is_null() || threads < 0 {
-            return Err(invalid("strata_device_create_cpu: NULL out or negative threads"));
+            return Err(invalid(
+                "strata_device_create_cpu: NULL out or negative threads",
+            ));
         }
         let threads = (threads > 0).then_some(threads as usize);
         let device = Runtime::new().cpu(threads).map_err(fail)?;
@@ -252,7 +257,10 @@ pub unsafe extern "C" fn strata_function_tensor_info(
         let spec = specs.get(index).ok_or_else(|| {
             (
                 STRATA_ERROR_NOT_FOUND,
-                format!("'{name}' has no {} {index}", if is_output != 0 { "output" } else { "input" }),
+                format!(
+                    "'{name}' has no {} {index}",
+                    if is_output != 0 { "output" } else { "input" }
+                ),
             )
         })?;
         if spec.shape.len() > STRATA_MAX_RANK {
@@ -308,14 +316,21 @@ pub unsafe extern "C" fn strata_function_call(
         // Safety: the caller's guarantees on every pointer and length.
         unsafe {
             let m = &*module;
-            let f = m.module.function(text(function, "function")?).map_err(fail)?;
+            let f = m
+                .module
+                .function(text(function, "function")?)
+                .map_err(fail)?;
             let mut ins: Vec<&[u8]> = Vec::with_capacity(num_inputs);
             for i in 0..num_inputs {
                 let (p, n) = (*inputs.add(i), *input_bytes.add(i));
                 if p.is_null() && n > 0 {
                     return Err(invalid(&format!("input {i} is NULL")));
                 }
-                ins.push(if n == 0 { &[] } else { std::slice::from_raw_parts(p as *const u8, n) });
+                ins.push(if n == 0 {
+                    &[]
+                } else {
+                    std::slice::from_raw_parts(p as *const u8, n)
+                });
             }
             let mut outs: Vec<&mut [u8]> = Vec::with_capacity(num_outputs);
             for i in 0..num_outputs {

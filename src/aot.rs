@@ -1,0 +1,455 @@
+//! Ahead-of-time compilation for Rust programs: in a `build.rs`, compile an ONNX model
+//! into a static library of its kernels plus a generated Rust module with a typed entry
+//! point. The program links the kernels statically and embeds the weights; at run time it
+//! needs no compiler, no LLVM, no runtime and no model file.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     strata::aot::build_script("model.onnx", "mlp").unwrap();
+//! }
+//! // main.rs
+//! // include!(concat!(env!("OUT_DIR"), "/mlp.rs"));
+//! // let mut logits = [0f32; 80];
+//! // mlp::main(&x, &mut logits)?;
+//! ```
+//!
+//! The generated module has one function per host function, taking each input as
+//! `&[T; N]` and each output as `&mut [T; N]` (row-major, `N` the element count; 16-bit
+//! floats as `u16` bits), and constants describing every tensor's name and shape. It runs
+//! workgroups one after another on the calling thread.
+
+use crate::compile::{lower_to_host, CompileOptions};
+use crate::ir;
+use anyhow::{anyhow, bail, Context as _};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use strata_runtime::format::{BufferRef, Command, Memory};
+use strata_runtime::DType;
+
+/// What [`compile`] wrote.
+#[derive(Clone, Debug)]
+pub struct AotArtifacts {
+    /// `lib<library>.a`: the kernels.
+    pub archive: PathBuf,
+    /// The name to link (`cargo:rustc-link-lib=static=<library>`).
+    pub library: String,
+    /// The generated Rust module (`<name>.rs`), for `include!`.
+    pub rust_module: PathBuf,
+    /// The weights, embedded by the Rust module with `include_bytes!`.
+    pub constants: PathBuf,
+}
+
+fn rust_type(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "f32",
+        DType::F64 => "f64",
+        DType::F16 | DType::BF16 => "u16",
+        DType::I8 => "i8",
+        DType::I16 => "i16",
+        DType::I32 => "i32",
+        DType::I64 => "i64",
+        DType::U8 => "u8",
+        DType::Bool => "bool",
+    }
+}
+
+/// A Rust identifier for a tensor name, unique among `taken`.
+fn identifier(name: &str, taken: &mut Vec<String>) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, 't');
+    }
+    const KEYWORDS: &[&str] = &[
+        "as",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "pub",
+        "ref",
+        "return",
+        "self",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "type",
+        "unsafe",
+        "use",
+        "where",
+        "while",
+        "async",
+        "await",
+        "dyn",
+        "abstract",
+        "become",
+        "box",
+        "do",
+        "final",
+        "macro",
+        "override",
+        "priv",
+        "typeof",
+        "unsized",
+        "virtual",
+        "yield",
+        "try",
+        "gen",
+        "arena",
+        "constants",
+        "ptrs",
+    ];
+    if KEYWORDS.contains(&s.as_str()) {
+        s.push('_');
+    }
+    let base = s.clone();
+    let mut k = 1;
+    while taken.contains(&s) {
+        s = format!("{base}_{k}");
+        k += 1;
+    }
+    taken.push(s.clone());
+    s
+}
+
+/// Checks that `name` can name a Rust module and a C symbol.
+fn check_name(name: &str) -> anyhow::Result<()> {
+    let ok = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !ok {
+        bail!("the AOT name '{name}' must be a lowercase Rust identifier ([a-z][a-z0-9_]*)");
+    }
+    Ok(())
+}
+
+/// Compiles `model` (any level) for this build's target into `out_dir`: the kernels'
+/// static library, the weights, and Rust module `name` with the typed entry points.
+pub fn compile(
+    model: &ir::Module,
+    name: &str,
+    out_dir: &Path,
+    options: &CompileOptions,
+) -> anyhow::Result<AotArtifacts> {
+    check_name(name)?;
+    let mut options = options.clone();
+    let prefix = format!("strata_{name}_");
+    options.llvm.symbol_prefix = prefix.clone();
+    let host = lower_to_host(model, &options)?;
+    let (object, sizes) =
+        strata_llvm::compile_object_with_sizes(&host, &options.llvm).map_err(|e| anyhow!(e))?;
+    let mut kernels: Vec<&String> = sizes.keys().collect();
+    kernels.sort();
+    let entries: HashMap<String, usize> = kernels
+        .iter()
+        .enumerate()
+        .map(|(i, k)| ((*k).clone(), i))
+        .collect();
+    let (functions, constants) = crate::compile::host_functions(&host, &entries)?;
+
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create '{}'", out_dir.display()))?;
+    let library = format!("strata_{name}");
+    let object_path = out_dir.join(format!("{library}.o"));
+    let archive = out_dir.join(format!("lib{library}.a"));
+    std::fs::write(&object_path, &object)
+        .with_context(|| format!("cannot write '{}'", object_path.display()))?;
+    let _ = std::fs::remove_file(&archive);
+    let ar = std::env::var("AR").unwrap_or_else(|_| "ar".into());
+    let out = std::process::Command::new(&ar)
+        .arg("crs")
+        .arg(&archive)
+        .arg(&object_path)
+        .output()
+        .with_context(|| format!("cannot run the archiver '{ar}'"))?;
+    if !out.status.success() {
+        bail!(
+            "the archiver '{ar}' failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let constants_path = out_dir.join(format!("{name}.constants.bin"));
+    std::fs::write(&constants_path, &constants)
+        .with_context(|| format!("cannot write '{}'", constants_path.display()))?;
+
+    let mut src = String::new();
+    let w = &mut src;
+    let _ = writeln!(
+        w,
+        "// Generated by strata::aot ({}). Do not edit.\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(w, "/// The model compiled ahead of time by Strata.");
+    let _ = writeln!(w, "#[allow(dead_code, clippy::all)]\npub mod {name} {{");
+    let _ = writeln!(
+        w,
+        "    #[repr(C, align(64))]\n    struct Aligned<T: ?Sized>(T);\n    static CONSTANTS: &Aligned<[u8; {}]> = &Aligned(*include_bytes!({:?}));\n",
+        constants.len(),
+        constants_path.display().to_string()
+    );
+    let _ = writeln!(w, "    extern \"C\" {{");
+    for k in &kernels {
+        let _ = writeln!(
+            w,
+            "        fn {prefix}{k}(bindings: *const *mut u8, x: i64, y: i64, z: i64) -> i32;"
+        );
+    }
+    let _ = writeln!(w, "    }}\n");
+    let _ = writeln!(
+        w,
+        r#"    /// A kernel found an index in the data (a gather's, a scatter's) out of bounds.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Error {{
+        pub kernel: &'static str,
+    }}
+
+    impl std::fmt::Display for Error {{
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
+            write!(f, "kernel '{{}}': an index read from the data is out of bounds", self.kernel)
+        }}
+    }}
+
+    impl std::error::Error for Error {{}}
+
+    /// A tensor's name, element type and shape.
+    pub struct TensorInfo {{
+        pub name: &'static str,
+        pub dtype: &'static str,
+        pub shape: &'static [usize],
+    }}
+
+    #[repr(C, align(64))]
+    #[derive(Clone, Copy)]
+    struct Block([u8; 64]);
+
+    type Kernel = unsafe extern "C" fn(*const *mut u8, i64, i64, i64) -> i32;
+
+    /// Runs every workgroup of a kernel.
+    ///
+    /// # Safety
+    /// `ptrs` holds one pointer per kernel argument, each to a buffer of its size.
+    unsafe fn dispatch(f: Kernel, name: &'static str, ptrs: &[*mut u8], grid: [i64; 3]) -> Result<(), Error> {{
+        for z in 0..grid[2] {{
+            for y in 0..grid[1] {{
+                for x in 0..grid[0] {{
+                    if f(ptrs.as_ptr(), x, y, z) != 0 {{
+                        return Err(Error {{ kernel: name }});
+                    }}
+                }}
+            }}
+        }}
+        Ok(())
+    }}
+"#
+    );
+    for f in &functions {
+        let mut taken = Vec::new();
+        let fname = identifier(&f.name, &mut Vec::new());
+        let upper = fname.to_uppercase();
+        let info = |specs: &[strata_runtime::TensorSpec]| {
+            specs
+                .iter()
+                .map(|s| {
+                    format!(
+                        "TensorInfo {{ name: {:?}, dtype: {:?}, shape: &{:?} }}",
+                        s.name,
+                        s.dtype.name(),
+                        s.shape
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            w,
+            "    /// The inputs of [`{fname}`].\n    pub const {upper}_INPUTS: &[TensorInfo] = &[{}];",
+            info(&f.inputs)
+        );
+        let _ = writeln!(
+            w,
+            "    /// The outputs of [`{fname}`].\n    pub const {upper}_OUTPUTS: &[TensorInfo] = &[{}];\n",
+            info(&f.outputs)
+        );
+        let mut params = Vec::new();
+        let mut doc = Vec::new();
+        let mut input_ptrs = Vec::new();
+        let mut output_ptrs = Vec::new();
+        for (i, s) in f.inputs.iter().enumerate() {
+            let id = identifier(&s.name, &mut taken);
+            let n: usize = s.shape.iter().product();
+            params.push(format!("{id}: &[{}; {n}]", rust_type(s.dtype)));
+            doc.push(format!(
+                "    /// - input `{}`: {}{:?}",
+                s.name, s.dtype, s.shape
+            ));
+            input_ptrs.push(format!("let in{i} = {id}.as_ptr() as *mut u8;"));
+        }
+        for (i, s) in f.outputs.iter().enumerate() {
+            let id = identifier(&s.name, &mut taken);
+            let n: usize = s.shape.iter().product();
+            params.push(format!("{id}: &mut [{}; {n}]", rust_type(s.dtype)));
+            doc.push(format!(
+                "    /// - output `{}`: {}{:?}",
+                s.name, s.dtype, s.shape
+            ));
+            output_ptrs.push(format!("let out{i} = {id}.as_mut_ptr() as *mut u8;"));
+        }
+        let _ = writeln!(
+            w,
+            "    /// Runs `{}` (row-major tensors):\n{}",
+            f.name,
+            doc.join("\n")
+        );
+        let _ = writeln!(
+            w,
+            "    pub fn {fname}({}) -> Result<(), Error> {{",
+            params.join(", ")
+        );
+        let _ = writeln!(
+            w,
+            "        let mut arena = vec![Block([0; 64]); {}];",
+            f.arena_bytes.div_ceil(64).max(1)
+        );
+        let _ = writeln!(w, "        let arena = arena.as_mut_ptr() as *mut u8;");
+        let _ = writeln!(
+            w,
+            "        let constants = CONSTANTS.0.as_ptr() as *mut u8;"
+        );
+        for l in input_ptrs.iter().chain(&output_ptrs) {
+            let _ = writeln!(w, "        {l}");
+        }
+        let ptr = |r: &BufferRef| -> String {
+            let base = match r.memory {
+                Memory::Input(i) => format!("in{i}"),
+                Memory::Output(i) => format!("out{i}"),
+                Memory::Arena => "arena".into(),
+                Memory::Constants => "constants".into(),
+            };
+            format!("{base}.add({})", r.offset)
+        };
+        // Safety comment for the generated code: every binding was checked against the
+        // kernels' argument sizes and the memories' sizes by `ModuleFile::check` below.
+        let _ = writeln!(
+            w,
+            "        // Safety: the compiler checked every range against its buffer's size;\n        // kernels write only their results, never inputs or constants.\n        unsafe {{"
+        );
+        for c in &f.program {
+            match c {
+                Command::Dispatch {
+                    entry,
+                    bindings,
+                    workgroups,
+                    ..
+                } => {
+                    let k = kernels[*entry];
+                    let ptrs: Vec<String> = bindings.iter().map(ptr).collect();
+                    let _ = writeln!(
+                        w,
+                        "            dispatch({prefix}{k}, {k:?}, &[{}], [{}, {}, {}])?;",
+                        ptrs.join(", "),
+                        workgroups[0],
+                        workgroups[1],
+                        workgroups[2]
+                    );
+                }
+                Command::Copy { src, dst } => {
+                    let _ = writeln!(
+                        w,
+                        "            std::ptr::copy({}, {}, {});",
+                        ptr(src),
+                        ptr(dst),
+                        src.bytes
+                    );
+                }
+            }
+        }
+        let _ = writeln!(w, "        }}\n        Ok(())\n    }}\n");
+    }
+    let _ = writeln!(w, "}}");
+    // The same checks the runtime makes on a module file, on this program.
+    let file = strata_runtime::ModuleFile {
+        manifest: strata_runtime::Manifest {
+            producer: String::new(),
+            functions: functions.clone(),
+            executables: vec![strata_runtime::format::ExecutableDef {
+                target: "cpu".into(),
+                format: "static-object".into(),
+                triple: String::new(),
+                section: "exe.0".into(),
+                entry_points: kernels
+                    .iter()
+                    .map(|k| strata_runtime::format::EntryPoint {
+                        symbol: format!("{prefix}{k}"),
+                        argument_bytes: sizes[*k].clone(),
+                    })
+                    .collect(),
+            }],
+        },
+        constants: constants.clone(),
+        executables: vec![Vec::new()],
+    };
+    file.check().map_err(|e| anyhow!("internal error: {e}"))?;
+    let rust_module = out_dir.join(format!("{name}.rs"));
+    std::fs::write(&rust_module, src)
+        .with_context(|| format!("cannot write '{}'", rust_module.display()))?;
+    Ok(AotArtifacts {
+        archive,
+        library,
+        rust_module,
+        constants: constants_path,
+    })
+}
+
+/// For `build.rs`: compiles the ONNX (or IR) model at `model` into `$OUT_DIR` as Rust
+/// module `name` (include it with `include!(concat!(env!("OUT_DIR"), "/<name>.rs"))`),
+/// and tells Cargo to link the kernels and to rebuild when the model changes. Code is
+/// generated for Cargo's `TARGET`, tuned for this machine's CPU when it is the host.
+pub fn build_script(model: impl AsRef<Path>, name: &str) -> anyhow::Result<AotArtifacts> {
+    let model = model.as_ref();
+    let out_dir = PathBuf::from(
+        std::env::var_os("OUT_DIR").context("OUT_DIR is not set: call this from build.rs")?,
+    );
+    let module = crate::load_model(model, &Default::default())
+        .with_context(|| format!("cannot load '{}'", model.display()))?;
+    let target = std::env::var("TARGET").ok();
+    let host = std::env::var("HOST").ok();
+    let mut options = CompileOptions::default();
+    if target.is_some() && target != host {
+        options.llvm.triple = target;
+    }
+    let a = compile(&module, name, &out_dir, &options)?;
+    println!("cargo:rerun-if-changed={}", model.display());
+    println!("cargo:rustc-link-search=native={}", out_dir.display());
+    println!("cargo:rustc-link-lib=static={}", a.library);
+    // The kernels call the C math library (expf, tanhf, ...).
+    println!("cargo:rustc-link-lib=m");
+    Ok(a)
+}
