@@ -33,7 +33,7 @@ def main():
         good = diff <= args.atol
         ok &= good
         print(f"{name}: max abs diff {diff:.3g} (limit {args.atol:g}) {'ok' if good else 'FAIL'}")
-    print("outputs match onnxruntime" if ok else "outputs differ from onnxruntime")
+    print("outputs match" if ok else "outputs differ")
     sys.exit(0 if ok else 1)
 
 

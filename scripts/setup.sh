@@ -20,7 +20,7 @@ as_root() {
 }
 
 # --- System packages -----------------------------------------------------------------
-apt_packages=(mlir-22-tools llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev)
+apt_packages=(mlir-22-tools llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev gcc binutils)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 command -v python3 >/dev/null || apt_packages+=(python3 python3-venv)
 command -v cc >/dev/null || apt_packages+=(gcc)

@@ -4,14 +4,12 @@
 //! needs no compiler, no LLVM, no runtime and no model file.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     strata::aot::build_script("model.onnx", "mlp").unwrap();
-//! }
-//! // main.rs
-//! // include!(concat!(env!("OUT_DIR"), "/mlp.rs"));
-//! // let mut logits = [0f32; 80];
-//! // mlp::main(&x, &mut logits)?;
+//! // build.rs: compile model.onnx into $OUT_DIR as Rust module `mlp`.
+//! strata::aot::build_script("model.onnx", "mlp").unwrap();
+//! // main.rs:
+//! //     include!(concat!(env!("OUT_DIR"), "/mlp.rs"));
+//! //     let mut logits = [0f32; 80];
+//! //     mlp::main(&x, &mut logits)?;
 //! ```
 //!
 //! The generated module has one function per host function, taking each input as

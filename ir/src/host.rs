@@ -437,7 +437,7 @@ mod tests {
         let bad = PROGRAM.replace("offset = 0 : i64", "offset = 16 : i64");
         let m = parse_module(&bad).unwrap();
         let x = Tensor::from_vec(vec![8], vec![0f32; 8]).unwrap();
-        let e = interp::run(&m, "main", &[x.clone()]).unwrap_err();
+        let e = interp::run(&m, "main", std::slice::from_ref(&x)).unwrap_err();
         assert!(e.to_string().contains("outside the arena"), "{e}");
         // An out-of-bounds access inside a kernel.
         let bad = PROGRAM.replace(

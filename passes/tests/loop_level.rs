@@ -87,7 +87,7 @@ fn next(rng: &mut u64) -> u64 {
 
 /// A random divisor of `n` (or 0, no tile).
 fn random_tile(n: usize, rng: &mut u64) -> usize {
-    let divisors: Vec<usize> = (1..=n).filter(|d| n % d == 0).collect();
+    let divisors: Vec<usize> = (1..=n).filter(|d| n.is_multiple_of(*d)).collect();
     match next(rng) as usize % (divisors.len() + 1) {
         0 => 0,
         i => divisors[i - 1],
@@ -108,7 +108,7 @@ fn random_schedule(m: &Module, op: OpId, rng: &mut u64) -> Schedule {
     let mut loop_order = Vec::new();
     let (mut p, mut r) = (par.into_iter().peekable(), reds.iter().copied().peekable());
     while p.peek().is_some() || r.peek().is_some() {
-        let take_red = r.peek().is_some() && (p.peek().is_none() || next(rng) % 2 == 0);
+        let take_red = r.peek().is_some() && (p.peek().is_none() || next(rng).is_multiple_of(2));
         loop_order.push(if take_red {
             r.next().unwrap()
         } else {
@@ -117,10 +117,10 @@ fn random_schedule(m: &Module, op: OpId, rng: &mut u64) -> Schedule {
     }
     let mut grid_tiles = vec![0; n];
     let mut grid_dims = 0;
-    for k in 0..n {
+    for (k, tile) in grid_tiles.iter_mut().enumerate() {
         if parallel(k) && grid_dims < 3 {
-            grid_tiles[k] = random_tile(g.domain[k], rng);
-            grid_dims += (grid_tiles[k] > 0) as usize;
+            *tile = random_tile(g.domain[k], rng);
+            grid_dims += (*tile > 0) as usize;
         }
     }
     let mut cache_tiles = vec![0; n];

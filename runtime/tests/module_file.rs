@@ -1,0 +1,245 @@
+//! The module file format and the Rust API on programs that need no compiled code (copies
+//! only): round trips, and errors — not crashes — for damaged, foreign, truncated or
+//! inconsistent files and for wrong inputs.
+
+use std::sync::Arc;
+use strata_runtime::format::{
+    BufferRef, Command, EntryPoint, ExecutableDef, FunctionDef, Manifest, Memory, ModuleFile,
+};
+use strata_runtime::{DType, Device, Error, Module, Runtime, Tensor, TensorSpec};
+
+/// `main(x: f32[2x3]) -> (y = x, k = constants[64..88])`, through the arena.
+fn copy_module() -> ModuleFile {
+    let spec = |name: &str| TensorSpec {
+        name: name.into(),
+        dtype: DType::F32,
+        shape: vec![2, 3],
+    };
+    let r = |memory, offset| BufferRef {
+        memory,
+        offset,
+        bytes: 24,
+    };
+    let mut constants = vec![0u8; 64];
+    for v in [1.5f32, 2.5, 3.5, 4.5, 5.5, 6.5] {
+        constants.extend_from_slice(&v.to_le_bytes());
+    }
+    ModuleFile {
+        manifest: Manifest {
+            producer: "test".into(),
+            functions: vec![FunctionDef {
+                name: "main".into(),
+                inputs: vec![spec("x")],
+                outputs: vec![spec("y"), spec("k")],
+                arena_bytes: 128,
+                program: vec![
+                    Command::Copy {
+                        src: r(Memory::Input(0), 0),
+                        dst: r(Memory::Arena, 64),
+                    },
+                    Command::Copy {
+                        src: r(Memory::Arena, 64),
+                        dst: r(Memory::Output(0), 0),
+                    },
+                    Command::Copy {
+                        src: r(Memory::Constants, 64),
+                        dst: r(Memory::Output(1), 0),
+                    },
+                ],
+            }],
+            executables: vec![],
+        },
+        constants,
+        executables: vec![],
+    }
+}
+
+fn device() -> Arc<dyn Device> {
+    Runtime::new().cpu(Some(2)).unwrap()
+}
+
+#[test]
+fn modules_round_trip_and_run() {
+    let file = copy_module();
+    let bytes = file.to_bytes().unwrap();
+    assert_eq!(&bytes[..8], b"STRATAMF");
+    assert_eq!(bytes.len() % 64, 0);
+    assert_eq!(ModuleFile::from_bytes(&bytes).unwrap(), file);
+    let module = Module::from_bytes(&device(), &bytes).unwrap();
+    let f = module.function("main").unwrap();
+    let x = Tensor::from_slice(&[2, 3], &[1f32, -2.0, 3.0, -4.0, 5.0, -6.0]).unwrap();
+    for _ in 0..3 {
+        // Workspaces are reused between calls.
+        let out = f.call(std::slice::from_ref(&x)).unwrap();
+        assert_eq!(out[0], x);
+        assert_eq!(
+            out[1].to_vec::<f32>().unwrap(),
+            vec![1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
+        );
+    }
+}
+
+#[test]
+fn damaged_and_foreign_files_are_errors() {
+    let bytes = copy_module().to_bytes().unwrap();
+    let dev = device();
+    let load = |b: &[u8]| Module::from_bytes(&dev, b).err().expect("must fail");
+
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 100;
+    flipped[last] ^= 1;
+    assert!(load(&flipped).to_string().contains("checksum"));
+
+    let mut version = bytes.clone();
+    version[8] = 99;
+    assert!(matches!(load(&version), Error::Version { found: 99, .. }));
+
+    assert!(load(&bytes[..bytes.len() - 64])
+        .to_string()
+        .contains("truncated"));
+    assert!(
+        load(b"PK\x03\x04 not a module at all, just some bytes of a zip file ......")
+            .to_string()
+            .contains("magic")
+    );
+    assert!(load(&[]).to_string().contains("magic"));
+
+    let e = Module::load(&dev, "/nonexistent/model.strata")
+        .err()
+        .unwrap();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+}
+
+#[test]
+fn inconsistent_programs_are_rejected_before_running() {
+    let dev = device();
+    let check = |f: &dyn Fn(&mut ModuleFile), want: &str| {
+        let mut m = copy_module();
+        f(&mut m);
+        let e = Module::from_file(&dev, m)
+            .err()
+            .expect("must fail")
+            .to_string();
+        assert!(e.contains(want), "expected '{want}' in: {e}");
+    };
+    check(
+        &|m| {
+            if let Command::Copy { src, .. } = &mut m.manifest.functions[0].program[0] {
+                src.offset = 8;
+            }
+        },
+        "outside",
+    );
+    check(
+        &|m| {
+            m.manifest.functions[0].program[2] = Command::Copy {
+                src: BufferRef {
+                    memory: Memory::Output(0),
+                    offset: 0,
+                    bytes: 24,
+                },
+                dst: BufferRef {
+                    memory: Memory::Constants,
+                    offset: 0,
+                    bytes: 24,
+                },
+            }
+        },
+        "copy into",
+    );
+    check(
+        &|m| {
+            m.manifest.functions[0].program.push(Command::Dispatch {
+                executable: 0,
+                entry: 0,
+                bindings: vec![],
+                workgroups: [1, 1, 1],
+            })
+        },
+        "no entry point",
+    );
+    check(
+        &|m| {
+            m.manifest.executables.push(ExecutableDef {
+                target: "cpu".into(),
+                format: "elf-shared-object".into(),
+                triple: "x86_64-unknown-linux-gnu".into(),
+                section: "exe.0".into(),
+                entry_points: vec![EntryPoint {
+                    symbol: "k".into(),
+                    argument_bytes: vec![24, 24],
+                }],
+            });
+            m.executables.push(vec![]);
+            m.manifest.functions[0].program.push(Command::Dispatch {
+                executable: 0,
+                entry: 0,
+                bindings: vec![
+                    BufferRef {
+                        memory: Memory::Input(0),
+                        offset: 0,
+                        bytes: 24
+                    };
+                    2
+                ],
+                workgroups: [1, 1, 1],
+            })
+        },
+        "would write into",
+    );
+}
+
+#[test]
+fn wrong_inputs_are_errors_naming_them() {
+    let module = Module::from_file(&device(), copy_module()).unwrap();
+    let f = module.function("main").unwrap();
+    let e = f.call(&[]).unwrap_err().to_string();
+    assert!(e.contains("takes 1 inputs, 0 given"), "{e}");
+    let wrong = Tensor::from_slice(&[3, 2], &[0f32; 6]).unwrap();
+    let e = f.call(&[wrong]).unwrap_err().to_string();
+    assert!(e.contains("input 'x'") && e.contains("[2, 3]"), "{e}");
+    let wrong = Tensor::from_slice(&[2, 3], &[0i32; 6]).unwrap();
+    assert!(f.call(&[wrong]).unwrap_err().to_string().contains("f32"));
+    let e = module.function("nope").err().unwrap().to_string();
+    assert!(
+        e.contains("no function 'nope'") && e.contains("main"),
+        "{e}"
+    );
+    assert!(Runtime::new().device("tpu").is_err());
+}
+
+#[test]
+fn the_cpu_device_checks_every_range() {
+    let dev = device();
+    let b = dev.allocate(16).unwrap();
+    dev.upload(b, 8, &[1; 8]).unwrap();
+    assert!(dev.upload(b, 9, &[1; 8]).is_err());
+    let mut out = [0u8; 16];
+    dev.download(b, 0, &mut out).unwrap();
+    assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
+    assert!(dev.download(b, 1, &mut out).is_err());
+    dev.free(b);
+    assert!(dev.download(b, 0, &mut out).is_err());
+    let def = ExecutableDef {
+        target: "cpu".into(),
+        format: "elf-shared-object".into(),
+        triple: "aarch64-unknown-linux-gnu".into(),
+        section: "exe.0".into(),
+        entry_points: vec![],
+    };
+    let arch_mismatch = std::env::consts::ARCH != "aarch64";
+    if arch_mismatch {
+        let e = dev.load_executable(&def, b"").err().unwrap().to_string();
+        assert!(e.contains("compiled for"), "{e}");
+    }
+    let garbage = ExecutableDef {
+        triple: format!("{}-unknown-linux-gnu", std::env::consts::ARCH),
+        ..def
+    };
+    let e = dev
+        .load_executable(&garbage, b"not an ELF file")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("cannot load"), "{e}");
+}
