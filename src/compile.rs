@@ -260,6 +260,13 @@ pub fn module_file_from_host(
     let (object, sizes) =
         strata_llvm::compile_object_with_sizes(host, &options.llvm).map_err(|e| anyhow!(e))?;
     let triple = strata_llvm::target_triple(&options.llvm).map_err(|e| anyhow!(e))?;
+    let host_arch = std::env::consts::ARCH;
+    if triple.split('-').next() != Some(host_arch) {
+        bail!(
+            "a module file for '{triple}' needs that machine's linker; from this {host_arch} \
+             machine, emit the kernels as an object file (`--emit object`) and link it there"
+        );
+    }
     let shared = strata_llvm::link_shared_object(&object).map_err(|e| anyhow!(e))?;
     let mut names: Vec<&String> = sizes.keys().collect();
     names.sort();

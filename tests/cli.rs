@@ -233,3 +233,124 @@ fn opt_runs_pipelines_and_shows_ir_after_each_pass() {
         stderr(&o)
     );
 }
+
+#[test]
+fn compile_run_and_bench_module_files() {
+    let dir = scratch("compile");
+    let model = dir.join("m.mlir");
+    std::fs::write(&model, MODULE).unwrap();
+    let module = dir.join("m.strata");
+    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let out = strata(&["compile", m, "-o", s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap();
+    let b = Tensor::from_vec(vec![3], vec![0.5f32, 1.0, -4.0]).unwrap();
+    let a = format!("a={}", write_npy(&dir, "a.npy", &a));
+    let b = format!("b={}", write_npy(&dir, "b.npy", &b));
+    let results = dir.join("out");
+    let r = results.to_str().unwrap();
+    let out = strata(&[
+        "run",
+        s,
+        "--input",
+        &a,
+        "--input",
+        &b,
+        "--output-dir",
+        r,
+        "--threads",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = npy::from_npy(&std::fs::read(results.join("relu_out_0.npy")).unwrap()).unwrap();
+    assert_eq!(got.to_f64s(), vec![1.5, 0.0, 0.0]);
+    let sum = npy::from_npy(&std::fs::read(results.join("sum.npy")).unwrap()).unwrap();
+    assert_eq!(sum.to_f64s(), vec![1.5, -4.0, -2.0]);
+
+    // A missing input and a wrong one are errors naming them.
+    let out = strata(&["run", s, "--input", &a]);
+    assert!(!out.status.success() && stderr(&out).contains("missing input 'b'"));
+    let wrong = format!(
+        "b={}",
+        write_npy(
+            &dir,
+            "w.npy",
+            &Tensor::from_vec(vec![2], vec![1.0f32, 2.0]).unwrap()
+        )
+    );
+    let out = strata(&["run", s, "--input", &a, "--input", &wrong]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("input 'b'"),
+        "{}",
+        stderr(&out)
+    );
+
+    // bench: warm-up, then median/min/p90, as text or JSON.
+    let out = strata(&["bench", s, "--iterations", "5", "--warmup", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["runs"], 5);
+    assert!(v["min_ms"].as_f64().unwrap() <= v["median_ms"].as_f64().unwrap());
+    assert!(v["median_ms"].as_f64().unwrap() <= v["p90_ms"].as_f64().unwrap());
+    let out = strata(&["bench", m, "--iterations", "3", "--threads", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("median") && text.contains("p90") && text.contains("compiled in"),
+        "{text}"
+    );
+
+    // A damaged file, a file of another version: errors, not crashes.
+    let mut bytes = std::fs::read(&module).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0xff;
+    std::fs::write(&module, &bytes).unwrap();
+    let out = strata(&["run", s, "--input", &a, "--input", &b]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("checksum"),
+        "{}",
+        stderr(&out)
+    );
+    bytes[n - 1] ^= 0xff;
+    bytes[8] = 7;
+    std::fs::write(&module, &bytes).unwrap();
+    let out = strata(&["run", s, "--input", &a, "--input", &b]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("version 7"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Cross-compiling: an aarch64 object (ELF machine 183); a module file would need its linker.
+    let obj = dir.join("m.o");
+    let out = strata(&[
+        "compile",
+        m,
+        "--target-triple",
+        "aarch64-unknown-linux-gnu",
+        "--emit",
+        "object",
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let elf = std::fs::read(&obj).unwrap();
+    assert_eq!(&elf[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 183);
+    let out = strata(&[
+        "compile",
+        m,
+        "--target-triple",
+        "aarch64-unknown-linux-gnu",
+        "-o",
+        s,
+    ]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("--emit object"),
+        "{}",
+        stderr(&out)
+    );
+    let out = strata(&["compile", m, "--target", "tpu", "-o", s]);
+    assert!(!out.status.success() && stderr(&out).contains("no code generator for target 'tpu'"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
