@@ -298,27 +298,22 @@ pub fn compile(
         );
         let mut params = Vec::new();
         let mut doc = Vec::new();
-        let mut input_ptrs = Vec::new();
-        let mut output_ptrs = Vec::new();
-        for (i, s) in f.inputs.iter().enumerate() {
-            let id = identifier(&s.name, &mut taken);
-            let n: usize = s.shape.iter().product();
-            params.push(format!("{id}: &[{}; {n}]", rust_type(s.dtype)));
-            doc.push(format!(
-                "    /// - input `{}`: {}{:?}",
-                s.name, s.dtype, s.shape
-            ));
-            input_ptrs.push(format!("let in{i} = {id}.as_ptr() as *mut u8;"));
-        }
-        for (i, s) in f.outputs.iter().enumerate() {
-            let id = identifier(&s.name, &mut taken);
-            let n: usize = s.shape.iter().product();
-            params.push(format!("{id}: &mut [{}; {n}]", rust_type(s.dtype)));
-            doc.push(format!(
-                "    /// - output `{}`: {}{:?}",
-                s.name, s.dtype, s.shape
-            ));
-            output_ptrs.push(format!("let out{i} = {id}.as_mut_ptr() as *mut u8;"));
+        let mut ptr_lines = Vec::new();
+        let sides = [
+            ("input", "in", "&", "as_ptr", &f.inputs),
+            ("output", "out", "&mut ", "as_mut_ptr", &f.outputs),
+        ];
+        for (what, short, reference, as_ptr, specs) in sides {
+            for (i, s) in specs.iter().enumerate() {
+                let id = identifier(&s.name, &mut taken);
+                let n: usize = s.shape.iter().product();
+                params.push(format!("{id}: {reference}[{}; {n}]", rust_type(s.dtype)));
+                doc.push(format!(
+                    "    /// - {what} `{}`: {}{:?}",
+                    s.name, s.dtype, s.shape
+                ));
+                ptr_lines.push(format!("let {short}{i} = {id}.{as_ptr}() as *mut u8;"));
+            }
         }
         let _ = writeln!(
             w,
@@ -341,7 +336,7 @@ pub fn compile(
             w,
             "        let constants = CONSTANTS.0.as_ptr() as *mut u8;"
         );
-        for l in input_ptrs.iter().chain(&output_ptrs) {
+        for l in &ptr_lines {
             let _ = writeln!(w, "        {l}");
         }
         let ptr = |r: &BufferRef| -> String {
