@@ -6,10 +6,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use strata::ir::npy;
 
-fn target_dir() -> PathBuf {
-    // target/<profile>/deps/c_api-<hash> → target/<profile>
+/// Where Cargo put `libstrata_runtime_c.so` (a dev-dependency of this crate): next to
+/// this test binary in `target/<profile>/deps`, or in `target/<profile>` after a
+/// `cargo build --workspace`.
+fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+    let deps = exe.parent().unwrap();
+    let found = [deps, deps.parent().unwrap()]
+        .into_iter()
+        .find(|d| d.join("libstrata_runtime_c.so").exists())
+        .unwrap_or_else(|| panic!("no libstrata_runtime_c.so near {}", deps.display()))
+        .to_path_buf();
+    found
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -20,12 +28,7 @@ fn scratch(name: &str) -> PathBuf {
 
 fn build_example(dir: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = target_dir();
-    assert!(
-        lib.join("libstrata_runtime_c.so").exists(),
-        "no libstrata_runtime_c.so in {}",
-        lib.display()
-    );
+    let lib = library_dir();
     let exe = dir.join("run_model");
     let out = Command::new("cc")
         .arg(root.join("examples/c/run_model.c"))
