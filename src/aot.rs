@@ -20,7 +20,6 @@
 use crate::compile::{lower_to_host, CompileOptions};
 use crate::ir;
 use anyhow::{anyhow, bail, Context as _};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use strata_runtime::format::{BufferRef, Command, Memory};
@@ -164,14 +163,12 @@ pub fn compile(
     let host = lower_to_host(model, &options)?;
     let (object, sizes) =
         strata_llvm::compile_object_with_sizes(&host, &options.llvm).map_err(|e| anyhow!(e))?;
-    let mut kernels: Vec<&String> = sizes.keys().collect();
-    kernels.sort();
-    let entries: HashMap<String, usize> = kernels
-        .iter()
-        .enumerate()
-        .map(|(i, k)| ((*k).clone(), i))
-        .collect();
-    let (functions, constants) = crate::compile::host_functions(&host, &entries)?;
+    let crate::compile::HostProgram {
+        functions,
+        constants,
+        kernels,
+        ..
+    } = crate::compile::host_program(&host, &sizes, &prefix)?;
 
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create '{}'", out_dir.display()))?;
@@ -348,8 +345,8 @@ pub fn compile(
             };
             format!("{base}.add({})", r.offset)
         };
-        // Safety comment for the generated code: every binding was checked against the
-        // kernels' argument sizes and the memories' sizes by `ModuleFile::check` below.
+        // `host_program` checked every binding against its kernel argument's size and
+        // its memory's, which the generated safety comment relies on.
         let _ = writeln!(
             w,
             "        // Safety: the compiler checked every range against its buffer's size;\n        // kernels write only their results, never inputs or constants.\n        unsafe {{"
@@ -362,7 +359,7 @@ pub fn compile(
                     workgroups,
                     ..
                 } => {
-                    let k = kernels[*entry];
+                    let k = &kernels[*entry];
                     let ptrs: Vec<String> = bindings.iter().map(ptr).collect();
                     let _ = writeln!(
                         w,
@@ -387,29 +384,6 @@ pub fn compile(
         let _ = writeln!(w, "        }}\n        Ok(())\n    }}\n");
     }
     let _ = writeln!(w, "}}");
-    // The same checks the runtime makes on a module file, on this program.
-    let file = strata_runtime::ModuleFile {
-        manifest: strata_runtime::Manifest {
-            producer: String::new(),
-            functions: functions.clone(),
-            executables: vec![strata_runtime::format::ExecutableDef {
-                target: "cpu".into(),
-                format: "static-object".into(),
-                triple: String::new(),
-                section: "exe.0".into(),
-                entry_points: kernels
-                    .iter()
-                    .map(|k| strata_runtime::format::EntryPoint {
-                        symbol: format!("{prefix}{k}"),
-                        argument_bytes: sizes[*k].clone(),
-                    })
-                    .collect(),
-            }],
-        },
-        constants: constants.clone(),
-        executables: vec![Vec::new()],
-    };
-    file.check().map_err(|e| anyhow!("internal error: {e}"))?;
     let rust_module = out_dir.join(format!("{name}.rs"));
     std::fs::write(&rust_module, src)
         .with_context(|| format!("cannot write '{}'", rust_module.display()))?;

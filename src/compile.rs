@@ -112,10 +112,6 @@ pub fn from_runtime_tensor(t: &strata_runtime::Tensor) -> anyhow::Result<ir::Ten
     .map_err(|e| anyhow!(e))
 }
 
-fn dtype(e: ir::ElementType) -> anyhow::Result<DType> {
-    Ok(runtime_dtype(e))
-}
-
 fn memref_of(m: &ir::Module, v: ir::ValueId) -> anyhow::Result<&ir::TensorType> {
     m.value_type(v)
         .as_memref()
@@ -126,9 +122,81 @@ fn bytes_of(t: &ir::TensorType) -> usize {
     t.shape.numel() * t.elem.size_bytes()
 }
 
-/// The runtime's form of `host`'s functions, the constants section they read, given the
-/// entry-point index of each kernel (by name) in executable 0.
-pub fn host_functions(
+/// A host program in the runtime's terms, whatever packages its kernels (a module file's
+/// shared object, a static library).
+pub struct HostProgram {
+    pub functions: Vec<FunctionDef>,
+    /// The constants section the functions read.
+    pub constants: Vec<u8>,
+    /// The kernels as entry points of executable 0, sorted by kernel name.
+    pub entry_points: Vec<EntryPoint>,
+    /// The kernels' IR names, in entry-point order.
+    pub kernels: Vec<String>,
+}
+
+/// Translates `host`'s functions for the runtime, given the argument sizes of its compiled
+/// kernels and their symbols' prefix, and checks the result as the runtime would.
+pub fn host_program(
+    host: &ir::Module,
+    sizes: &strata_llvm::KernelSizes,
+    symbol_prefix: &str,
+) -> anyhow::Result<HostProgram> {
+    let mut kernels: Vec<String> = sizes.keys().cloned().collect();
+    kernels.sort();
+    let entries: HashMap<String, usize> = kernels
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), i))
+        .collect();
+    let entry_points: Vec<EntryPoint> = kernels
+        .iter()
+        .map(|k| EntryPoint {
+            symbol: format!("{symbol_prefix}{k}"),
+            argument_bytes: sizes[k].clone(),
+        })
+        .collect();
+    let (functions, constants) = host_functions(host, &entries)?;
+    let program = HostProgram {
+        functions,
+        constants,
+        entry_points,
+        kernels,
+    };
+    // Every binding in range and of its kernel argument's size, before code relies on it.
+    program
+        .module_file(
+            ExecutableDef {
+                target: "cpu".into(),
+                format: String::new(),
+                triple: String::new(),
+                section: "exe.0".into(),
+                entry_points: program.entry_points.clone(),
+            },
+            Vec::new(),
+        )
+        .check()
+        .map_err(|e| anyhow!("internal error: {e}"))?;
+    Ok(program)
+}
+
+impl HostProgram {
+    /// A module file of this program with one executable.
+    fn module_file(&self, executable: ExecutableDef, bytes: Vec<u8>) -> ModuleFile {
+        ModuleFile {
+            manifest: Manifest {
+                producer: format!("strata {}", env!("CARGO_PKG_VERSION")),
+                functions: self.functions.clone(),
+                executables: vec![executable],
+            },
+            constants: self.constants.clone(),
+            executables: vec![bytes],
+        }
+    }
+}
+
+/// The runtime's form of `host`'s functions and the constants section they read, given
+/// the entry-point index of each kernel (by name) in executable 0.
+fn host_functions(
     host: &ir::Module,
     entries: &HashMap<String, usize>,
 ) -> anyhow::Result<(Vec<FunctionDef>, Vec<u8>)> {
@@ -141,11 +209,17 @@ pub fn host_functions(
             bail!("function '{name}' is not a host program (run the pipeline to 'bufferize')");
         };
         let args = f.arguments(host);
+        if n_in > args.len() {
+            bail!(
+                "function '{name}' declares {n_in} inputs but has {} arguments",
+                args.len()
+            );
+        }
         let spec = |v: ir::ValueId, name: String| -> anyhow::Result<TensorSpec> {
             let t = memref_of(host, v)?;
             Ok(TensorSpec {
                 name,
-                dtype: dtype(t.elem)?,
+                dtype: runtime_dtype(t.elem),
                 shape: t.shape.dims().to_vec(),
             })
         };
@@ -268,38 +342,15 @@ pub fn module_file_from_host(
         );
     }
     let shared = strata_llvm::link_shared_object(&object).map_err(|e| anyhow!(e))?;
-    let mut names: Vec<&String> = sizes.keys().collect();
-    names.sort();
-    let entries: HashMap<String, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| ((*n).clone(), i))
-        .collect();
-    let entry_points = names
-        .iter()
-        .map(|n| EntryPoint {
-            symbol: format!("{}{n}", options.llvm.symbol_prefix),
-            argument_bytes: sizes[*n].clone(),
-        })
-        .collect();
-    let (functions, constants) = host_functions(host, &entries)?;
-    let file = ModuleFile {
-        manifest: Manifest {
-            producer: format!("strata {}", env!("CARGO_PKG_VERSION")),
-            functions,
-            executables: vec![ExecutableDef {
-                target: "cpu".into(),
-                format: "elf-shared-object".into(),
-                triple,
-                section: "exe.0".into(),
-                entry_points,
-            }],
-        },
-        constants,
-        executables: vec![shared],
+    let program = host_program(host, &sizes, &options.llvm.symbol_prefix)?;
+    let executable = ExecutableDef {
+        target: "cpu".into(),
+        format: "elf-shared-object".into(),
+        triple,
+        section: "exe.0".into(),
+        entry_points: program.entry_points.clone(),
     };
-    file.check().map_err(|e| anyhow!("internal error: {e}"))?;
-    Ok(file)
+    Ok(program.module_file(executable, shared))
 }
 
 /// Compiles a model (any level) into a module file for `options.target`.

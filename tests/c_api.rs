@@ -96,15 +96,20 @@ fn the_c_example_runs_the_mlp() {
         assert!(diff <= 1e-4, "{name}: {diff}");
     }
 
+    // Runs the example expecting it to fail; returns its message.
+    let failure = || {
+        let out = Command::new(&exe)
+            .arg(&module_path)
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
     // A wrong input size is an error naming the input.
     std::fs::write(&input, [0u8; 8]).unwrap();
-    let out = Command::new(&exe)
-        .arg(&module_path)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = failure();
     assert!(
         err.contains("input 'x'") && err.contains("25088 bytes"),
         "{err}"
@@ -115,13 +120,7 @@ fn the_c_example_runs_the_mlp() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x40;
     std::fs::write(&module_path, &bytes).unwrap();
-    let out = Command::new(&exe)
-        .arg(&module_path)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = failure();
     assert!(err.contains("checksum"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -42,15 +42,21 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn check_model(name: &str) {
-    let dir = models_dir().join(name);
-    let (inputs, outputs) = manifest(&dir);
-    let out = tempdir(name);
+/// `strata run <model> [extra] --output-dir <out>` on the model's test inputs; returns
+/// each output with onnxruntime's expected value.
+fn strata_run(
+    dir: &Path,
+    model: &Path,
+    extra: &[&str],
+    out: &Path,
+) -> Vec<(String, Tensor, Tensor)> {
+    let (inputs, outputs) = manifest(dir);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
     cmd.arg("run")
-        .arg(dir.join("model.onnx"))
+        .arg(model)
+        .args(extra)
         .arg("--output-dir")
-        .arg(&out);
+        .arg(out);
     for i in &inputs {
         cmd.arg("--input").arg(format!(
             "{i}={}",
@@ -60,12 +66,23 @@ fn check_model(name: &str) {
     let status = cmd.output().unwrap();
     assert!(
         status.status.success(),
-        "strata run failed: {}",
+        "strata run {} failed: {}",
+        model.display(),
         String::from_utf8_lossy(&status.stderr)
     );
-    for o in &outputs {
-        let expected = load(&dir.join("expected").join(format!("{o}.npy")));
-        let actual = load(&out.join(format!("{}.npy", strata::sanitize_file_name(o))));
+    outputs
+        .into_iter()
+        .map(|o| {
+            let expected = load(&dir.join("expected").join(format!("{o}.npy")));
+            let actual = load(&out.join(format!("{}.npy", strata::sanitize_file_name(&o))));
+            (o, actual, expected)
+        })
+        .collect()
+}
+
+fn check_model(name: &str) {
+    let dir = models_dir().join(name);
+    for (o, actual, expected) in strata_run(&dir, &dir.join("model.onnx"), &[], &tempdir(name)) {
         let diff = max_abs_diff(&actual, &expected);
         println!("{name}/{o}: max abs diff vs onnxruntime {diff:.3e}");
         assert!(diff <= 1e-4, "{name}/{o}: max abs diff {diff} > 1e-4");
@@ -291,7 +308,6 @@ fn models_through_host_and_loops_match_onnxruntime() {
 fn models_compiled_for_the_cpu_match_onnxruntime() {
     for name in ["mlp", "moe", "bert", "resnet"] {
         let dir = models_dir().join(name);
-        let (inputs, outputs) = manifest(&dir);
         let work = tempdir(&format!("{name}-compiled"));
         let module = work.join(format!("{name}.strata"));
         let out = Command::new(env!("CARGO_BIN_EXE_strata"))
@@ -308,28 +324,9 @@ fn models_compiled_for_the_cpu_match_onnxruntime() {
         );
         for threads in ["1", "2"] {
             let results = work.join(format!("out{threads}"));
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-            cmd.arg("run")
-                .arg(&module)
-                .arg("--threads")
-                .arg(threads)
-                .arg("--output-dir")
-                .arg(&results);
-            for i in &inputs {
-                cmd.arg("--input").arg(format!(
-                    "{i}={}",
-                    dir.join("inputs").join(format!("{i}.npy")).display()
-                ));
-            }
-            let out = cmd.output().unwrap();
-            assert!(
-                out.status.success(),
-                "{name}: strata run failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            for o in &outputs {
-                let expected = load(&dir.join("expected").join(format!("{o}.npy")));
-                let actual = load(&results.join(format!("{}.npy", strata::sanitize_file_name(o))));
+            for (o, actual, expected) in
+                strata_run(&dir, &module, &["--threads", threads], &results)
+            {
                 let diff = max_abs_diff(&actual, &expected);
                 let scale = expected
                     .to_f64s()

@@ -28,7 +28,9 @@ pub const ALIGN: usize = 64;
 const HEADER: usize = 64;
 const ENTRY: usize = 32;
 
-/// An element type, named as in the IR (`f32`, `i64`, ...).
+/// An element type, named as in the IR (`f32`, `i64`, ...). It mirrors the IR's element
+/// types rather than reusing them because the runtime must not depend on the compiler;
+/// `strata::compile::runtime_dtype` maps between the two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DType {
@@ -45,6 +47,20 @@ pub enum DType {
 }
 
 impl DType {
+    /// Every element type.
+    pub const ALL: [DType; 10] = [
+        DType::F32,
+        DType::F16,
+        DType::BF16,
+        DType::F64,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::U8,
+        DType::Bool,
+    ];
+
     /// Bytes per element.
     pub fn size(self) -> usize {
         match self {
@@ -73,20 +89,7 @@ impl DType {
 
     /// Parses [`DType::name`].
     pub fn from_name(s: &str) -> Option<DType> {
-        [
-            DType::F32,
-            DType::F16,
-            DType::BF16,
-            DType::F64,
-            DType::I8,
-            DType::I16,
-            DType::I32,
-            DType::I64,
-            DType::U8,
-            DType::Bool,
-        ]
-        .into_iter()
-        .find(|d| d.name() == s)
+        DType::ALL.into_iter().find(|d| d.name() == s)
     }
 }
 
@@ -210,15 +213,13 @@ fn bad(msg: impl Into<String>) -> Error {
 impl ModuleFile {
     /// The file's bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        self.check()?;
         let manifest = serde_json::to_vec_pretty(&self.manifest)
             .map_err(|e| bad(format!("cannot encode the manifest: {e}")))?;
         let mut sections: Vec<(String, &[u8])> = vec![
             ("manifest".into(), &manifest),
             ("constants".into(), &self.constants),
         ];
-        if self.executables.len() != self.manifest.executables.len() {
-            return Err(bad("executables and their definitions differ in number"));
-        }
         for (def, bytes) in self.manifest.executables.iter().zip(&self.executables) {
             sections.push((def.section.clone(), bytes));
         }
@@ -314,6 +315,13 @@ impl ModuleFile {
     /// bindings lie inside their memories and match the kernels' argument sizes.
     pub fn check(&self) -> Result<(), Error> {
         let m = &self.manifest;
+        if self.executables.len() != m.executables.len() {
+            return Err(bad(format!(
+                "{} executables for {} definitions",
+                self.executables.len(),
+                m.executables.len()
+            )));
+        }
         for f in &m.functions {
             let size_of = |r: &BufferRef| -> Result<usize, Error> {
                 let cap = match r.memory {

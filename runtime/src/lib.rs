@@ -92,7 +92,8 @@ pub struct Module {
     device: Arc<dyn Device>,
     manifest: Manifest,
     constants: BufferHandle,
-    executables: Vec<ExecutableHandle>,
+    /// Per executable of the manifest, its handle if it is for this device.
+    executables: Vec<Option<ExecutableHandle>>,
     /// Per function, buffers free for reuse.
     workspaces: Mutex<Vec<Vec<Workspace>>>,
 }
@@ -118,12 +119,12 @@ impl Module {
         file.check()?;
         let mut executables = Vec::new();
         for (def, bytes) in file.manifest.executables.iter().zip(&file.executables) {
-            if def.target == device.kind() {
-                executables.push(device.load_executable(def, bytes)?);
+            // Code for another device stays unloaded: dispatching it here is an error.
+            executables.push(if def.target == device.kind() {
+                Some(device.load_executable(def, bytes)?)
             } else {
-                // Code for another device: dispatching it here is an error.
-                executables.push(ExecutableHandle(u64::MAX));
-            }
+                None
+            });
         }
         let constants = device.allocate(file.constants.len())?;
         device.upload(constants, 0, &file.constants)?;
@@ -354,15 +355,18 @@ impl Function<'_> {
                     bindings,
                     workgroups,
                 } => {
-                    let exe = m.executables[*executable];
-                    if exe.0 == u64::MAX {
-                        let def = &m.manifest.executables[*executable];
+                    let Some(exe) = m.executables.get(*executable).copied().flatten() else {
+                        let target = m
+                            .manifest
+                            .executables
+                            .get(*executable)
+                            .map(|d| d.target.as_str());
                         return Err(Error::Device(format!(
                             "the function needs a '{}' device, this is '{}'",
-                            def.target,
+                            target.unwrap_or("?"),
                             m.device.kind()
                         )));
-                    }
+                    };
                     let b: Vec<BufferSlice> =
                         bindings.iter().map(slice).collect::<Result<_, _>>()?;
                     m.device.dispatch(exe, *entry, &b, *workgroups)?;

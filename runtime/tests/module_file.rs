@@ -123,6 +123,10 @@ fn inconsistent_programs_are_rejected_before_running() {
         assert!(e.contains(want), "expected '{want}' in: {e}");
     };
     check(
+        &|m| m.executables.push(vec![1]),
+        "1 executables for 0 definitions",
+    );
+    check(
         &|m| {
             if let Command::Copy { src, .. } = &mut m.manifest.functions[0].program[0] {
                 src.offset = 8;
@@ -220,18 +224,20 @@ fn the_cpu_device_checks_every_range() {
     assert!(dev.download(b, 1, &mut out).is_err());
     dev.free(b);
     assert!(dev.download(b, 0, &mut out).is_err());
+    let other_arch = if std::env::consts::ARCH == "aarch64" {
+        "x86_64"
+    } else {
+        "aarch64"
+    };
     let def = ExecutableDef {
         target: "cpu".into(),
         format: "elf-shared-object".into(),
-        triple: "aarch64-unknown-linux-gnu".into(),
+        triple: format!("{other_arch}-unknown-linux-gnu"),
         section: "exe.0".into(),
         entry_points: vec![],
     };
-    let arch_mismatch = std::env::consts::ARCH != "aarch64";
-    if arch_mismatch {
-        let e = dev.load_executable(&def, b"").err().unwrap().to_string();
-        assert!(e.contains("compiled for"), "{e}");
-    }
+    let e = dev.load_executable(&def, b"").err().unwrap().to_string();
+    assert!(e.contains("compiled for"), "{e}");
     let garbage = ExecutableDef {
         triple: format!("{}-unknown-linux-gnu", std::env::consts::ARCH),
         ..def

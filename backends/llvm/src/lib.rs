@@ -11,10 +11,9 @@
 //! affine ones are in bounds by construction.
 //!
 //! **Status.** Loops (grid, serial), index arithmetic, scalar and vector loads/stores,
-//! broadcasts, scratch buffers, casts, and most scalar ops on floats (arithmetic, compares,
-//! exp/log/sqrt, trigonometry, rounding, the common activations) and on integers and
-//! booleans (arithmetic, compares, select, logic). Any other op is an error naming it
-//! ([`NO_TRANSLATION`]).
+//! broadcasts, scratch buffers, casts, and every scalar op of the kernel dialect on every
+//! element type the IR has. An op the verifier would reject (bitwise logic on floats, say)
+//! is an error naming it ([`NO_TRANSLATION`]), never a crash.
 //!
 //! **Numerics.** Results follow the reference interpreter: integer division and remainder
 //! by zero give 0 and overflow wraps, shifts by the width or more shift every bit out,
@@ -288,23 +287,21 @@ impl<'ctx> Translator<'ctx, '_> {
         b: BasicValueEnum<'ctx>,
     ) -> Result<BasicValueEnum<'ctx>, String> {
         let b_ = &self.b;
+        macro_rules! go {
+            ($x:expr, $y:expr) => {
+                match op {
+                    '+' => b_.build_float_add($x, $y, ""),
+                    '-' => b_.build_float_sub($x, $y, ""),
+                    '*' => b_.build_float_mul($x, $y, ""),
+                    _ => b_.build_float_div($x, $y, ""),
+                }
+                .map_err(|e| e.to_string())?
+                .into()
+            };
+        }
         let r: BasicValueEnum = match (a, b) {
-            (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => match op {
-                '+' => b_.build_float_add(x, y, ""),
-                '-' => b_.build_float_sub(x, y, ""),
-                '*' => b_.build_float_mul(x, y, ""),
-                _ => b_.build_float_div(x, y, ""),
-            }
-            .map_err(|e| e.to_string())?
-            .into(),
-            (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => match op {
-                '+' => b_.build_float_add(x, y, ""),
-                '-' => b_.build_float_sub(x, y, ""),
-                '*' => b_.build_float_mul(x, y, ""),
-                _ => b_.build_float_div(x, y, ""),
-            }
-            .map_err(|e| e.to_string())?
-            .into(),
+            (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => go!(x, y),
+            (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => go!(x, y),
             _ => return Err("float arithmetic on non-floats".into()),
         };
         Ok(r)
@@ -652,43 +649,18 @@ impl<'ctx> Translator<'ctx, '_> {
             .unwrap_or(elem);
         let float = operand_elem.is_float();
         let b = &self.b;
-        // Float and integer forms of the arithmetic ops.
-        // Integer (and i1) forms of the arithmetic and logic ops; floats go through `fop`.
-        macro_rules! int_op {
-            ($i:ident) => {{
-                match (args[0], args[1]) {
-                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
-                        b.$i(x, y, "").map_err(e)?.into()
-                    }
-                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
-                        b.$i(x, y, "").map_err(e)?.into()
-                    }
-                    _ => return Err(err(ir, op, "operand kinds differ")),
-                }
-            }};
-        }
+        let int = |c: char| scalar::int2(b, args[0], args[1], c).map_err(|x| err(ir, op, x));
         let fop = |c: char| self.fop(c, args[0], args[1]).map_err(|x| err(ir, op, x));
-        macro_rules! compare {
-            ($fp:expr, $ip:expr) => {{
-                let signed = !matches!(operand_elem, ElementType::U8 | ElementType::Bool);
-                let ip = if signed { $ip.0 } else { $ip.1 };
-                match (args[0], args[1]) {
-                    (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => {
-                        b.build_float_compare($fp, x, y, "").map_err(e)?.into()
-                    }
-                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
-                        b.build_int_compare(ip, x, y, "").map_err(e)?.into()
-                    }
-                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) if float => {
-                        b.build_float_compare($fp, x, y, "").map_err(e)?.into()
-                    }
-                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
-                        b.build_int_compare(ip, x, y, "").map_err(e)?.into()
-                    }
-                    _ => return Err(err(ir, op, "operand kinds differ")),
-                }
-            }};
-        }
+        let unsigned = matches!(operand_elem, ElementType::U8 | ElementType::Bool);
+        // A comparison: `fp` on floats, else the signed or the unsigned integer predicate.
+        let compare = |fp: FloatPredicate, (signed, uns): (IntPredicate, IntPredicate)| {
+            if float {
+                self.fcmp(fp, args[0], args[1])
+            } else {
+                self.icmp(if unsigned { uns } else { signed }, args[0], args[1])
+            }
+            .map_err(|x| err(ir, op, x))
+        };
         Ok(match name {
             "kernel.constant" => {
                 let v = match d.attrs.get("value") {
@@ -713,13 +685,12 @@ impl<'ctx> Translator<'ctx, '_> {
             "kernel.sub" if float => fop('-')?,
             "kernel.mul" if float => fop('*')?,
             "kernel.div" if float => fop('/')?,
-            "kernel.add" => int_op!(build_int_add),
-            "kernel.sub" => int_op!(build_int_sub),
-            "kernel.mul" => int_op!(build_int_mul),
+            "kernel.add" => int('+')?,
+            "kernel.sub" => int('-')?,
+            "kernel.mul" => int('*')?,
             "kernel.max" if float => self.intrinsic("llvm.maximum", lt, &args)?,
             "kernel.min" if float => self.intrinsic("llvm.minimum", lt, &args)?,
             "kernel.max" | "kernel.min" => {
-                let unsigned = matches!(operand_elem, ElementType::U8 | ElementType::Bool);
                 let f = match (name == "kernel.max", unsigned) {
                     (true, false) => "llvm.smax",
                     (false, false) => "llvm.smin",
@@ -745,20 +716,17 @@ impl<'ctx> Translator<'ctx, '_> {
             "kernel.select" => self
                 .select(args[0], args[1], args[2])
                 .map_err(|x| err(ir, op, x))?,
-            "kernel.less" => compare!(FloatPredicate::OLT, (IntPredicate::SLT, IntPredicate::ULT)),
+            "kernel.less" => compare(FloatPredicate::OLT, (IntPredicate::SLT, IntPredicate::ULT))?,
             "kernel.less_or_equal" => {
-                compare!(FloatPredicate::OLE, (IntPredicate::SLE, IntPredicate::ULE))
+                compare(FloatPredicate::OLE, (IntPredicate::SLE, IntPredicate::ULE))?
             }
             "kernel.greater" => {
-                compare!(FloatPredicate::OGT, (IntPredicate::SGT, IntPredicate::UGT))
+                compare(FloatPredicate::OGT, (IntPredicate::SGT, IntPredicate::UGT))?
             }
             "kernel.greater_or_equal" => {
-                compare!(FloatPredicate::OGE, (IntPredicate::SGE, IntPredicate::UGE))
+                compare(FloatPredicate::OGE, (IntPredicate::SGE, IntPredicate::UGE))?
             }
-            "kernel.equal" => compare!(FloatPredicate::OEQ, (IntPredicate::EQ, IntPredicate::EQ)),
-            "kernel.and" if operand_elem == ElementType::Bool => int_op!(build_and),
-            "kernel.or" if operand_elem == ElementType::Bool => int_op!(build_or),
-            "kernel.xor" if operand_elem == ElementType::Bool => int_op!(build_xor),
+            "kernel.equal" => compare(FloatPredicate::OEQ, (IntPredicate::EQ, IntPredicate::EQ))?,
             "kernel.cast" => self
                 .cast(args[0], reg_elem(operand_elem), reg_elem(elem), lt)
                 .map_err(|x| err(ir, op, x))?,
@@ -889,7 +857,7 @@ impl<'ctx> Translator<'ctx, '_> {
                     let f = self.fcmp(FloatPredicate::PredicateFalse, x, x)?;
                     let n = if neg { at(f64::NEG_INFINITY)? } else { f };
                     let p = if pos { at(f64::INFINITY)? } else { f };
-                    self.select(n, n, p)?
+                    scalar::int2(&self.b, n, p, '|')?
                 }
                 "kernel.asin" => self.intrinsic("llvm.asin", lt, &[x])?,
                 "kernel.acos" => self.intrinsic("llvm.acos", lt, &[x])?,

@@ -51,7 +51,12 @@ impl<'ctx> Translator<'ctx, '_> {
         self.splat(scalar.const_int(v as u64, true).into(), like)
     }
 
-    fn icmp(&self, p: IntPredicate, a: BasicValueEnum<'ctx>, b: BasicValueEnum<'ctx>) -> R<'ctx> {
+    pub(crate) fn icmp(
+        &self,
+        p: IntPredicate,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> R<'ctx> {
         let e = |x: inkwell::builder::BuilderError| x.to_string();
         Ok(match (a, b) {
             (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
@@ -91,9 +96,9 @@ impl<'ctx> Translator<'ctx, '_> {
     pub(crate) fn narrow16(&self, v: BasicValueEnum<'ctx>, e16: ElementType) -> R<'ctx> {
         use inkwell::values::InstructionOpcode as Op;
         let e = |x: inkwell::builder::BuilderError| x.to_string();
-        let (lanes, rt) = match v.get_type() {
-            BasicTypeEnum::VectorType(vt) => (Some(vt.get_size()), v.get_type()),
-            t => (None, t),
+        let lanes = match v.get_type() {
+            BasicTypeEnum::VectorType(vt) => Some(vt.get_size()),
+            _ => None,
         };
         let ty = |scalar: BasicTypeEnum<'ctx>| -> BasicTypeEnum<'ctx> {
             match (lanes, scalar) {
@@ -117,7 +122,6 @@ impl<'ctx> Translator<'ctx, '_> {
         let quiet = int2(&self.b, hi, self.iconst(i32t, 0x40)?, '|')?;
         let nan = self.fcmp(FloatPredicate::UNO, v, v)?;
         let r = self.select(nan, quiet, rounded)?;
-        let _ = rt;
         self.b
             .build_cast(Op::Trunc, r, ty(self.ctx.i16_type().into()), "")
             .map_err(e)
@@ -430,7 +434,7 @@ fn shift<'ctx>(
 }
 
 /// Integer `x op y`: `+ - * & | ^`, signed `/ %`, unsigned `u` (div) and `v` (rem).
-fn int2<'ctx>(
+pub(crate) fn int2<'ctx>(
     b: &inkwell::builder::Builder<'ctx>,
     x: BasicValueEnum<'ctx>,
     y: BasicValueEnum<'ctx>,
