@@ -3,7 +3,9 @@
 # each step checks first and does nothing when its result is already there.
 #
 #   system packages   mlir-22-tools (mlir-opt checks our IR text), llvm-22-dev (the CPU back
-#                     end links libLLVM.so 22 through inkwell), a Python venv
+#                     end links libLLVM.so 22 through inkwell), spirv-tools (spirv-val checks
+#                     our shaders), mesa-vulkan-drivers + libvulkan1 (lavapipe: Vulkan on the
+#                     CPU, where the GPU back end runs in CI), vulkan-tools, a Python venv
 #   .cache/venv       onnx, onnxruntime, numpy (scripts/requirements.txt)
 #   .cache/onnx-node-tests   the ONNX backend node tests (scripts/gen_node_tests.py)
 #   .cache/onnx-opset-cases  single-op models at older opsets (scripts/opset_cases.py)
@@ -20,7 +22,8 @@ as_root() {
 }
 
 # --- System packages -----------------------------------------------------------------
-apt_packages=(mlir-22-tools llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev gcc binutils)
+apt_packages=(mlir-22-tools llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev gcc binutils
+    spirv-tools mesa-vulkan-drivers libvulkan1 vulkan-tools)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 command -v python3 >/dev/null || apt_packages+=(python3 python3-venv)
 command -v cc >/dev/null || apt_packages+=(gcc)

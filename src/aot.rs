@@ -160,7 +160,7 @@ pub fn compile(
     let mut options = options.clone();
     let prefix = format!("strata_{name}_");
     options.llvm.symbol_prefix = prefix.clone();
-    let host = lower_to_host(model, &options)?;
+    let host = lower_to_host(model, "cpu", &options)?;
     let (object, sizes) =
         strata_llvm::compile_object_with_sizes(&host, &options.llvm).map_err(|e| anyhow!(e))?;
     let crate::compile::HostProgram {
@@ -168,7 +168,7 @@ pub fn compile(
         constants,
         kernels,
         ..
-    } = crate::compile::host_program(&host, &sizes, &prefix)?;
+    } = crate::compile::host_program(&host, "cpu", &sizes, &prefix)?;
 
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create '{}'", out_dir.display()))?;
@@ -312,6 +312,9 @@ pub fn compile(
                 ptr_lines.push(format!("let {short}{i} = {id}.{as_ptr}() as *mut u8;"));
             }
         }
+        let program = f
+            .program("cpu")
+            .ok_or_else(|| anyhow!("function '{}' has no CPU program", f.name))?;
         let _ = writeln!(
             w,
             "    /// Runs `{}` (row-major tensors):\n{}",
@@ -326,7 +329,7 @@ pub fn compile(
         let _ = writeln!(
             w,
             "        let mut arena = vec![Block([0; 64]); {}];",
-            f.arena_bytes.div_ceil(64).max(1)
+            program.arena_bytes.div_ceil(64).max(1)
         );
         let _ = writeln!(w, "        let arena = arena.as_mut_ptr() as *mut u8;");
         let _ = writeln!(
@@ -351,7 +354,7 @@ pub fn compile(
             w,
             "        // Safety: the compiler checked every range against its buffer's size;\n        // kernels write only their results, never inputs or constants.\n        unsafe {{"
         );
-        for c in &f.program {
+        for c in &program.commands {
             match c {
                 Command::Dispatch {
                     entry,

@@ -1,34 +1,69 @@
-//! Compiling a model for a target: the pass pipeline down to a host program and loop
-//! kernels, the kernels through LLVM to a shared object, and both into a module file the
-//! runtime loads (`strata compile`).
+//! Compiling a model for one or more targets: per target, the pass pipeline down to a
+//! host program and loop kernels, and the kernels through that target's code generator
+//! (LLVM to a shared object for `cpu`, SPIR-V for `vulkan`); all of it into one module
+//! file the runtime loads (`strata compile --target cpu,vulkan`). Weights the targets
+//! share are stored once.
 
 use crate::ir;
 use anyhow::{anyhow, bail, Context as _};
 use std::collections::HashMap;
 use strata_runtime::format::{
     BufferRef, Command, EntryPoint, ExecutableDef, FunctionDef, Manifest, Memory, ModuleFile,
-    TensorSpec, ALIGN,
+    Program, TensorSpec, ALIGN,
 };
 use strata_runtime::DType;
+
+/// The device kinds with a code generator.
+pub const TARGETS: &[&str] = &["cpu", "vulkan"];
 
 /// What to compile for.
 #[derive(Clone, Debug)]
 pub struct CompileOptions {
-    /// The device kind: `cpu` (the only one with a code generator so far).
-    pub target: String,
+    /// The device kinds to compile for (`cpu`, `vulkan`): one executable and one host
+    /// program each, in one module file.
+    pub targets: Vec<String>,
     /// Machine options for the CPU code generator (triple, CPU, symbol prefix).
     pub llvm: strata_llvm::TargetOptions,
-    /// A pass pipeline to use instead of the target's full one.
+    /// A pass pipeline to use instead of each target's full one.
     pub pipeline: Option<String>,
+    /// Check every generated GPU shader with `spirv-val`.
+    pub validate: bool,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
-            target: "cpu".into(),
+            targets: vec!["cpu".into()],
             llvm: Default::default(),
             pipeline: None,
+            validate: false,
         }
+    }
+}
+
+impl CompileOptions {
+    /// Options for the device kinds in `targets`, a comma-separated list.
+    pub fn for_targets(targets: &str) -> anyhow::Result<CompileOptions> {
+        let targets: Vec<String> = targets.split(',').map(|t| t.trim().to_string()).collect();
+        for t in &targets {
+            pass_target(t)?;
+        }
+        Ok(CompileOptions {
+            targets,
+            ..Default::default()
+        })
+    }
+}
+
+/// The pass pipeline's target (cost model and loop parameters) for a device kind.
+pub fn pass_target(kind: &str) -> anyhow::Result<&'static str> {
+    match kind {
+        "cpu" => Ok("cpu"),
+        "vulkan" => Ok("gpu"),
+        other => bail!(
+            "no code generator for target '{other}' (available: {})",
+            TARGETS.join(", ")
+        ),
     }
 }
 
@@ -40,22 +75,21 @@ fn is_lowered(m: &ir::Module) -> bool {
         .any(|&op| m.op(op).name == "loop.kernel")
 }
 
-/// Lowers a graph-level module through the target's pipeline to a host program with loop
-/// kernels (a module that is one already is returned as it is).
-pub fn lower_to_host(m: &ir::Module, options: &CompileOptions) -> anyhow::Result<ir::Module> {
+/// Lowers a graph-level module through device kind `target`'s pipeline to a host program
+/// with loop kernels (a module that is one already is returned as it is).
+pub fn lower_to_host(
+    m: &ir::Module,
+    target: &str,
+    options: &CompileOptions,
+) -> anyhow::Result<ir::Module> {
+    let pass_target = pass_target(target)?;
     if is_lowered(m) {
         return Ok(m.clone());
-    }
-    if options.target != "cpu" {
-        bail!(
-            "no code generator for target '{}' yet (available: cpu)",
-            options.target
-        );
     }
     let text = options
         .pipeline
         .clone()
-        .unwrap_or_else(|| strata_passes::pipeline::full_pipeline(&options.target));
+        .unwrap_or_else(|| strata_passes::pipeline::full_pipeline(pass_target));
     let passes = strata_passes::pipeline::parse_pipeline(&text).map_err(|e| anyhow!(e))?;
     let (host, _) =
         strata_passes::pipeline::run_pipeline(m, &passes, false).map_err(|e| anyhow!(e))?;
@@ -134,31 +168,21 @@ pub struct HostProgram {
     pub kernels: Vec<String>,
 }
 
-/// Translates `host`'s functions for the runtime, given the argument sizes of its compiled
-/// kernels and their symbols' prefix, and checks the result as the runtime would.
+/// Translates `host`'s functions for the runtime (programs for device kind `target`),
+/// given the argument sizes of its compiled kernels and their symbols' prefix, and checks
+/// the result as the runtime would.
 pub fn host_program(
     host: &ir::Module,
+    target: &str,
     sizes: &strata_llvm::KernelSizes,
     symbol_prefix: &str,
 ) -> anyhow::Result<HostProgram> {
-    let mut kernels: Vec<String> = sizes.keys().cloned().collect();
-    kernels.sort();
-    let entries: HashMap<String, usize> = kernels
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.clone(), i))
-        .collect();
-    let entry_points: Vec<EntryPoint> = kernels
-        .iter()
-        .map(|k| EntryPoint {
-            symbol: format!("{symbol_prefix}{k}"),
-            argument_bytes: sizes[k].clone(),
-        })
-        .collect();
-    let (functions, constants) = host_functions(host, &entries)?;
+    let (kernels, entry_points, entries) = entry_points(sizes, symbol_prefix);
+    let mut constants = Constants::default();
+    let functions = host_functions(host, target, &entries, &mut constants)?;
     let program = HostProgram {
         functions,
-        constants,
+        constants: constants.bytes,
         entry_points,
         kernels,
     };
@@ -166,11 +190,12 @@ pub fn host_program(
     program
         .module_file(
             ExecutableDef {
-                target: "cpu".into(),
+                target: target.into(),
                 format: String::new(),
                 triple: String::new(),
                 section: "exe.0".into(),
                 entry_points: program.entry_points.clone(),
+                features: Vec::new(),
             },
             Vec::new(),
         )
@@ -194,13 +219,67 @@ impl HostProgram {
     }
 }
 
-/// The runtime's form of `host`'s functions and the constants section they read, given
-/// the entry-point index of each kernel (by name) in executable 0.
+/// The kernels sorted by name, their entry points, and each one's entry-point index.
+fn entry_points(
+    sizes: &strata_llvm::KernelSizes,
+    symbol_prefix: &str,
+) -> (Vec<String>, Vec<EntryPoint>, HashMap<String, usize>) {
+    let mut kernels: Vec<String> = sizes.keys().cloned().collect();
+    kernels.sort();
+    let entries = kernels
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), i))
+        .collect();
+    let points = kernels
+        .iter()
+        .map(|k| EntryPoint {
+            symbol: format!("{symbol_prefix}{k}"),
+            argument_bytes: sizes[k].clone(),
+        })
+        .collect();
+    (kernels, points, entries)
+}
+
+/// A constants section under construction: each distinct tensor stored once, at a
+/// multiple of [`ALIGN`] (targets often keep the same weights).
+#[derive(Default)]
+struct Constants {
+    bytes: Vec<u8>,
+    by_hash: HashMap<u64, Vec<usize>>,
+    lengths: HashMap<usize, usize>,
+}
+
+impl Constants {
+    /// The offset of `data` in the section, adding it if it is not there yet.
+    fn place(&mut self, data: &[u8]) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        data.hash(&mut h);
+        let key = h.finish();
+        for &o in self.by_hash.get(&key).into_iter().flatten() {
+            if self.lengths.get(&o) == Some(&data.len()) && &self.bytes[o..o + data.len()] == data {
+                return o;
+            }
+        }
+        let o = self.bytes.len().div_ceil(ALIGN) * ALIGN;
+        self.bytes.resize(o, 0);
+        self.bytes.extend_from_slice(data);
+        self.by_hash.entry(key).or_default().push(o);
+        self.lengths.insert(o, data.len());
+        o
+    }
+}
+
+/// The runtime's form of `host`'s functions (each with one program, for `target`, over
+/// executable 0, given the entry-point index of each kernel by name), placing the
+/// constants they read in `constants`.
 fn host_functions(
     host: &ir::Module,
+    target: &str,
     entries: &HashMap<String, usize>,
-) -> anyhow::Result<(Vec<FunctionDef>, Vec<u8>)> {
-    let mut constants: Vec<u8> = Vec::new();
+    constants: &mut Constants,
+) -> anyhow::Result<Vec<FunctionDef>> {
     let mut placed_globals: HashMap<String, usize> = HashMap::new();
     let mut functions = Vec::new();
     for f in host.functions() {
@@ -271,9 +350,7 @@ fn host_functions(
                         None => {
                             let t = ir::host::find_global(host, &global)
                                 .ok_or_else(|| anyhow!("{}: no global '{global}'", location()))?;
-                            let o = constants.len().div_ceil(ALIGN) * ALIGN;
-                            constants.resize(o, 0);
-                            constants.extend_from_slice(&t.to_le_bytes());
+                            let o = constants.place(&t.to_le_bytes());
                             placed_globals.insert(global, o);
                             o
                         }
@@ -318,19 +395,27 @@ fn host_functions(
             name,
             inputs,
             outputs,
-            arena_bytes,
-            program,
+            programs: vec![Program {
+                target: target.into(),
+                arena_bytes,
+                commands: program,
+            }],
         });
     }
-    Ok((functions, constants))
+    Ok(functions)
 }
 
-/// A host program and its kernels as a module file: kernels compiled by LLVM and linked
-/// into a shared object (executable 0), constants laid out for memory-mapping.
-pub fn module_file_from_host(
-    host: &ir::Module,
-    options: &CompileOptions,
-) -> anyhow::Result<ModuleFile> {
+/// One target's compiled kernels: the executable's definition (section and index still
+/// to be set), its bytes, and each kernel's argument sizes.
+struct Compiled {
+    def: ExecutableDef,
+    bytes: Vec<u8>,
+    sizes: strata_llvm::KernelSizes,
+    symbol_prefix: String,
+}
+
+/// The CPU's executable: kernels compiled by LLVM, linked into a shared object.
+fn compile_cpu(host: &ir::Module, options: &CompileOptions) -> anyhow::Result<Compiled> {
     let (object, sizes) =
         strata_llvm::compile_object_with_sizes(host, &options.llvm).map_err(|e| anyhow!(e))?;
     let triple = strata_llvm::target_triple(&options.llvm).map_err(|e| anyhow!(e))?;
@@ -342,19 +427,124 @@ pub fn module_file_from_host(
         );
     }
     let shared = strata_llvm::link_shared_object(&object).map_err(|e| anyhow!(e))?;
-    let program = host_program(host, &sizes, &options.llvm.symbol_prefix)?;
-    let executable = ExecutableDef {
-        target: "cpu".into(),
-        format: "elf-shared-object".into(),
-        triple,
-        section: "exe.0".into(),
-        entry_points: program.entry_points.clone(),
-    };
-    Ok(program.module_file(executable, shared))
+    Ok(Compiled {
+        def: ExecutableDef {
+            target: "cpu".into(),
+            format: "elf-shared-object".into(),
+            triple,
+            section: String::new(),
+            entry_points: Vec::new(),
+            features: Vec::new(),
+        },
+        bytes: shared,
+        sizes,
+        symbol_prefix: options.llvm.symbol_prefix.clone(),
+    })
 }
 
-/// Compiles a model (any level) into a module file for `options.target`.
+/// Vulkan's executable: one SPIR-V module, an entry point per kernel.
+fn compile_vulkan(host: &ir::Module, options: &CompileOptions) -> anyhow::Result<Compiled> {
+    let shader = strata_spirv::translate(host).map_err(|e| anyhow!(e))?;
+    let bytes = shader.bytes();
+    if options.validate {
+        strata_spirv::validate(&bytes).map_err(|e| anyhow!(e))?;
+    }
+    Ok(Compiled {
+        def: ExecutableDef {
+            target: "vulkan".into(),
+            format: "spirv".into(),
+            triple: String::new(),
+            section: String::new(),
+            entry_points: Vec::new(),
+            features: shader.features.names(),
+        },
+        bytes,
+        sizes: shader
+            .kernels
+            .into_iter()
+            .map(|k| (k.name, k.argument_bytes))
+            .collect(),
+        symbol_prefix: String::new(),
+    })
+}
+
+/// A host program and its kernels as a module file for device kind `target`.
+pub fn module_file_from_host(
+    host: &ir::Module,
+    target: &str,
+    options: &CompileOptions,
+) -> anyhow::Result<ModuleFile> {
+    build_module_file(&[(target.to_string(), host.clone())], options)
+}
+
+/// A module file from each target's host program: an executable per target, the
+/// functions with a program per target, the constants of all of them, stored once.
+fn build_module_file(
+    hosts: &[(String, ir::Module)],
+    options: &CompileOptions,
+) -> anyhow::Result<ModuleFile> {
+    let mut constants = Constants::default();
+    let mut functions: Vec<FunctionDef> = Vec::new();
+    let mut executables = Vec::new();
+    let mut bytes = Vec::new();
+    for (index, (target, host)) in hosts.iter().enumerate() {
+        let compiled = match target.as_str() {
+            "cpu" => compile_cpu(host, options),
+            "vulkan" => compile_vulkan(host, options),
+            other => Err(anyhow!("no code generator for target '{other}'")),
+        }
+        .with_context(|| format!("code generation for '{target}'"))?;
+        let (_, points, entries) = entry_points(&compiled.sizes, &compiled.symbol_prefix);
+        for mut f in host_functions(host, target, &entries, &mut constants)? {
+            for p in &mut f.programs {
+                for c in &mut p.commands {
+                    if let Command::Dispatch { executable, .. } = c {
+                        *executable = index;
+                    }
+                }
+            }
+            match functions.iter_mut().find(|g| g.name == f.name) {
+                Some(g) if g.inputs == f.inputs && g.outputs == f.outputs => {
+                    g.programs.append(&mut f.programs)
+                }
+                Some(_) => bail!(
+                    "function '{}' has a different signature for '{target}'",
+                    f.name
+                ),
+                None => functions.push(f),
+            }
+        }
+        executables.push(ExecutableDef {
+            section: format!("exe.{index}"),
+            entry_points: points,
+            ..compiled.def
+        });
+        bytes.push(compiled.bytes);
+    }
+    let file = ModuleFile {
+        manifest: Manifest {
+            producer: format!("strata {}", env!("CARGO_PKG_VERSION")),
+            functions,
+            executables,
+        },
+        constants: constants.bytes,
+        executables: bytes,
+    };
+    file.check().map_err(|e| anyhow!("internal error: {e}"))?;
+    Ok(file)
+}
+
+/// Compiles a model (any level) into a module file for every target of `options`.
 pub fn compile(m: &ir::Module, options: &CompileOptions) -> anyhow::Result<ModuleFile> {
-    let host = lower_to_host(m, options)?;
-    module_file_from_host(&host, options).context("code generation")
+    if options.targets.is_empty() {
+        bail!("no target to compile for");
+    }
+    let mut hosts = Vec::new();
+    for t in &options.targets {
+        if hosts.iter().any(|(u, _): &(String, ir::Module)| u == t) {
+            bail!("target '{t}' is listed twice");
+        }
+        hosts.push((t.clone(), lower_to_host(m, t, options)?));
+    }
+    build_module_file(&hosts, options)
 }

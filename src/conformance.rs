@@ -193,6 +193,11 @@ pub const NOT_LOWERED: &str = "has no lowering to loops";
 /// The phrase the CPU back end uses for an op it does not translate yet.
 pub const NOT_TRANSLATED: &str = strata_llvm::NO_TRANSLATION;
 
+/// Whether a compilation error says an op is not translated (by any back end).
+fn not_translated(e: &str) -> bool {
+    e.contains(NOT_TRANSLATED) || e.contains(strata_spirv::NO_TRANSLATION)
+}
+
 /// How the runner executes each model.
 #[derive(Clone, Debug, Default)]
 pub enum Mode {
@@ -212,8 +217,9 @@ pub enum Mode {
     /// this machine. Kernels with an op the CPU back end does not translate yet are
     /// reported unsupported, naming the op.
     Compiled(String),
-    /// Compile for this target (`cpu`) into a module file, load it on the runtime's device
-    /// and run it there: the deployment path.
+    /// Compile for this target (`cpu`, `vulkan`) into a module file, load it on the
+    /// runtime's device and run it there: the deployment path. GPU shaders are checked
+    /// with `spirv-val` on the way.
     Target(String),
 }
 
@@ -321,11 +327,8 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             Err(e) => return Outcome::Failed(format!("lowering failed: {e}")),
         },
         Mode::Target(target) => {
-            let options = crate::compile::CompileOptions {
-                target: target.clone(),
-                ..Default::default()
-            };
-            match crate::compile::lower_to_host(&module, &options) {
+            let options = crate::compile::CompileOptions::default();
+            match crate::compile::lower_to_host(&module, target, &options) {
                 Ok(m) => m,
                 Err(e) if e.to_string().contains(NOT_LOWERED) => {
                     return Outcome::Unsupported(e.to_string())
@@ -354,7 +357,7 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
     let outputs = if let Mode::Target(target) = mode {
         return match run_on_runtime(&module, target, &args) {
             Ok(outputs) => compare_all(&outputs, &expected, rtol, atol),
-            Err(e) if e.contains(NOT_TRANSLATED) => Outcome::Unsupported(e),
+            Err(e) if not_translated(&e) => Outcome::Unsupported(e),
             Err(e) => Outcome::Failed(e),
         };
     } else if let Mode::Compiled(_) = mode {
@@ -378,24 +381,36 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
     compare_all(&outputs, &expected, rtol, atol)
 }
 
-/// Compiles a host program into a module file for `target` and runs it on the runtime
-/// (one worker thread: the runner already uses every core).
+/// The device cases of `target` run on: a CPU device with one worker thread (the runner
+/// already uses every core), or the one Vulkan device all cases share (opening one per
+/// case would dominate the run).
+fn device_for(target: &str) -> Result<std::sync::Arc<dyn strata_runtime::Device>, String> {
+    static VULKAN: std::sync::OnceLock<Result<std::sync::Arc<dyn strata_runtime::Device>, String>> =
+        std::sync::OnceLock::new();
+    let runtime = strata_runtime::Runtime::new();
+    match target {
+        "vulkan" => VULKAN
+            .get_or_init(|| runtime.device("vulkan").map_err(|e| e.to_string()))
+            .clone(),
+        _ => runtime.cpu(Some(1)).map_err(|e| e.to_string()),
+    }
+}
+
+/// Compiles a host program into a module file for `target` and runs it on the runtime.
 fn run_on_runtime(
     host: &strata_ir::Module,
     target: &str,
     args: &[Tensor],
 ) -> Result<Vec<Tensor>, String> {
     let options = crate::compile::CompileOptions {
-        target: target.to_string(),
+        validate: true,
         ..Default::default()
     };
-    let file =
-        crate::compile::module_file_from_host(host, &options).map_err(|e| format!("{e:#}"))?;
+    let file = crate::compile::module_file_from_host(host, target, &options)
+        .map_err(|e| format!("{e:#}"))?;
     // Through the bytes, as a file on disk would go.
     let bytes = file.to_bytes().map_err(|e| e.to_string())?;
-    let device = strata_runtime::Runtime::new()
-        .cpu(Some(1))
-        .map_err(|e| e.to_string())?;
+    let device = device_for(target)?;
     let module = strata_runtime::Module::from_bytes(&device, &bytes).map_err(|e| e.to_string())?;
     let f = module.function("main").map_err(|e| e.to_string())?;
     let inputs: Vec<_> = args.iter().map(crate::compile::to_runtime_tensor).collect();

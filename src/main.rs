@@ -30,9 +30,13 @@ enum Command {
     /// Compile a model (.onnx or .mlir) for a target into a module file the runtime runs.
     Compile {
         model: PathBuf,
-        /// The device kind to compile for.
+        /// The device kinds to compile for, comma-separated: cpu, vulkan (one module file
+        /// holds the code for all of them).
         #[arg(long, default_value = "cpu")]
         target: String,
+        /// Check every GPU shader with spirv-val (SPIRV-Tools) as it is generated.
+        #[arg(long)]
+        validate: bool,
         /// Where to write the result (default: the model's name with .strata, .o or .so).
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -54,6 +58,9 @@ enum Command {
     /// compiled first. Warm-up runs, then the median, minimum and 90th percentile.
     Bench {
         model: PathBuf,
+        /// The device to run on: cpu, vulkan (the preferred GPU) or vulkan:N.
+        #[arg(long, default_value = "cpu")]
+        device: String,
         /// Worker threads of the CPU device (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
@@ -99,7 +106,13 @@ enum Command {
         /// For module files: worker threads of the CPU device (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
+        /// For module files: the device to run on: cpu, vulkan (the preferred GPU) or
+        /// vulkan:N (see `strata devices`).
+        #[arg(long, default_value = "cpu")]
+        device: String,
     },
+    /// List the devices the runtime can run modules on.
+    Devices,
     /// Optimize a model's graph with equality saturation for a target's cost model.
     Opt {
         model: PathBuf,
@@ -170,7 +183,7 @@ enum Command {
         /// this CPU) instead of the loop interpreter.
         #[arg(long)]
         jit: bool,
-        /// Compile each model for this target (cpu) and run it on the runtime.
+        /// Compile each model for this target (cpu, vulkan) and run it on the runtime.
         #[arg(long)]
         target: Option<String>,
     },
@@ -325,14 +338,28 @@ fn runtime_inputs(
     Ok(out)
 }
 
+/// The runtime device `spec` names (`cpu`, `vulkan`, `vulkan:N`).
+fn open_device(
+    spec: &str,
+    threads: Option<usize>,
+) -> Result<std::sync::Arc<dyn strata::runtime::Device>> {
+    let runtime = strata::runtime::Runtime::new();
+    Ok(if spec == "cpu" {
+        runtime.cpu(threads)?
+    } else {
+        runtime.device(spec)?
+    })
+}
+
 fn run_module_file(
     path: &Path,
     inputs: &[String],
     output_dir: &Path,
     function: &str,
+    device: &str,
     threads: Option<usize>,
 ) -> Result<()> {
-    let device = strata::runtime::Runtime::new().cpu(threads)?;
+    let device = open_device(device, threads)?;
     let module = strata::runtime::Module::load(&device, path)?;
     let f = module.function(function)?;
     let args = runtime_inputs(f.inputs(), inputs, false)?;
@@ -353,6 +380,7 @@ fn run_module_file(
 #[allow(clippy::too_many_arguments)]
 fn bench(
     model: &Path,
+    device: &str,
     threads: Option<usize>,
     iterations: usize,
     warmup: usize,
@@ -361,14 +389,15 @@ fn bench(
     json: bool,
     shapes: &[String],
 ) -> Result<()> {
-    let device = strata::runtime::Runtime::new().cpu(threads)?;
+    let device = open_device(device, threads)?;
     let mut compile_seconds = None;
     let module = if is_module_file(model) {
         strata::runtime::Module::load(&device, model)?
     } else {
         let start = std::time::Instant::now();
         let m = strata::load_model(model, &import_options(shapes)?)?;
-        let file = strata::compile::compile(&m, &Default::default())?;
+        let options = strata::compile::CompileOptions::for_targets(device.kind())?;
+        let file = strata::compile::compile(&m, &options)?;
         compile_seconds = Some(start.elapsed().as_secs_f64());
         strata::runtime::Module::from_file(&device, file)?
     };
@@ -450,9 +479,10 @@ fn main_inner(cli: Cli) -> Result<bool> {
             input_shapes,
             jit,
             threads,
+            device,
         } => {
             if is_module_file(&model) {
-                run_module_file(&model, &inputs, &output_dir, &function, threads)?;
+                run_module_file(&model, &inputs, &output_dir, &function, &device, threads)?;
             } else {
                 run_model(&model, &inputs, &output_dir, &function, &input_shapes, jit)?;
             }
@@ -460,6 +490,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
         Command::Compile {
             model,
             target,
+            validate,
             output,
             emit,
             cpu,
@@ -468,14 +499,17 @@ fn main_inner(cli: Cli) -> Result<bool> {
         } => {
             let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
             let options = strata::compile::CompileOptions {
-                target,
                 llvm: strata_llvm::TargetOptions {
                     triple: target_triple,
                     cpu,
                     ..Default::default()
                 },
-                pipeline: None,
+                validate,
+                ..strata::compile::CompileOptions::for_targets(&target)?
             };
+            if emit != "module" && options.targets != ["cpu"] {
+                anyhow::bail!("--emit {emit} writes CPU code: use --target cpu");
+            }
             let start = std::time::Instant::now();
             let extension = match emit.as_str() {
                 "object" => "o",
@@ -486,7 +520,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
             let bytes = match emit.as_str() {
                 "module" => strata::compile::compile(&module, &options)?.to_bytes()?,
                 _ => {
-                    let host = strata::compile::lower_to_host(&module, &options)?;
+                    let host = strata::compile::lower_to_host(&module, "cpu", &options)?;
                     let object = strata_llvm::compile_object(&host, &options.llvm)
                         .map_err(anyhow::Error::msg)?;
                     if emit == "shared" {
@@ -508,6 +542,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
         }
         Command::Bench {
             model,
+            device,
             threads,
             iterations,
             warmup,
@@ -518,6 +553,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
         } => {
             bench(
                 &model,
+                &device,
                 threads,
                 iterations,
                 warmup,
@@ -625,6 +661,26 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 Some(p) => std::fs::write(&p, text)
                     .with_context(|| format!("cannot write '{}'", p.display()))?,
                 None => print!("{text}"),
+            }
+        }
+        Command::Devices => {
+            let cpu = strata::runtime::Runtime::new().cpu(None)?;
+            println!("cpu        {}", cpu.description());
+            match strata::runtime::vulkan::devices() {
+                Ok(list) if list.is_empty() => println!("vulkan     no Vulkan device"),
+                Ok(list) => {
+                    for d in list {
+                        println!(
+                            "vulkan:{:<3} {} ({}, Vulkan {}; {})",
+                            d.index,
+                            d.name,
+                            d.kind,
+                            d.api_version,
+                            d.features.join(", ")
+                        );
+                    }
+                }
+                Err(e) => println!("vulkan     unavailable: {e}"),
             }
         }
         Command::Verify { file } => {

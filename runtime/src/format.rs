@@ -6,9 +6,11 @@
 //!            file length (u64), CRC-32 of every byte after the header (u32), zeros
 //! offset 64  section table: per section a 16-byte name, offset (u64), length (u64)
 //! then       the sections, each starting at a multiple of 64 bytes:
-//!            "manifest"   JSON: functions (inputs, outputs, host program), executables
+//!            "manifest"   JSON: functions (inputs, outputs, one host program per
+//!                         target), executables
 //!            "constants"  the weights, each at a multiple of 64 bytes (memory-mappable)
-//!            "exe.<i>"    executable i (for the CPU: an ELF shared object)
+//!            "exe.<i>"    executable i (for the CPU: an ELF shared object; for Vulkan:
+//!                         a SPIR-V module)
 //! ```
 //!
 //! All integers are little-endian. Reading checks the magic, the version, the length and
@@ -22,7 +24,7 @@ use serde::{Deserialize, Serialize};
 /// The first bytes of every module file.
 pub const MAGIC: &[u8; 8] = b"STRATAMF";
 /// The format version this runtime reads and writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Alignment of sections and of constants inside the constants section.
 pub const ALIGN: usize = 64;
 const HEADER: usize = 64;
@@ -151,15 +153,36 @@ pub enum Command {
     Copy { src: BufferRef, dst: BufferRef },
 }
 
-/// A function of the module: its signature and its host program.
+/// How one kind of device runs a function: the host program over that target's
+/// executables. Targets differ in tiling, fusion and scratch layout, so each has its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Program {
+    /// The device kind (`cpu`, `vulkan`), as in [`ExecutableDef::target`].
+    pub target: String,
+    /// Bytes of scratch memory the program uses.
+    pub arena_bytes: usize,
+    pub commands: Vec<Command>,
+}
+
+/// A function of the module: its signature and its host program for each target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionDef {
     pub name: String,
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
-    /// Bytes of scratch memory the program uses.
-    pub arena_bytes: usize,
-    pub program: Vec<Command>,
+    pub programs: Vec<Program>,
+}
+
+impl FunctionDef {
+    /// The program for device kind `target`.
+    pub fn program(&self, target: &str) -> Option<&Program> {
+        self.programs.iter().find(|p| p.target == target)
+    }
+
+    /// The targets it has programs for.
+    pub fn targets(&self) -> Vec<&str> {
+        self.programs.iter().map(|p| p.target.as_str()).collect()
+    }
 }
 
 /// A kernel of an executable: its symbol and the byte size of each buffer it takes.
@@ -172,15 +195,20 @@ pub struct EntryPoint {
 /// Compiled code for one target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecutableDef {
-    /// The device kind that runs it: `cpu` (later `vulkan`, `systolic`).
+    /// The device kind that runs it: `cpu`, `vulkan` (later `systolic`).
     pub target: String,
-    /// How the bytes are packaged: `elf-shared-object` for the CPU.
+    /// How the bytes are packaged: `elf-shared-object` for the CPU, `spirv` (one module,
+    /// an entry point per kernel) for Vulkan.
     pub format: String,
     /// For CPU code, the LLVM target triple it was compiled for.
     pub triple: String,
     /// The section holding it.
     pub section: String,
     pub entry_points: Vec<EntryPoint>,
+    /// Optional device features the code needs (for Vulkan: `shaderInt64`,
+    /// `storageBuffer8BitAccess`, ...); a device without one refuses to load it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
 }
 
 /// Everything about a module except bulk bytes.
@@ -322,12 +350,22 @@ impl ModuleFile {
                 m.executables.len()
             )));
         }
-        for f in &m.functions {
+        for (f, p) in m
+            .functions
+            .iter()
+            .flat_map(|f| f.programs.iter().map(move |p| (f, p)))
+        {
+            if f.programs.iter().filter(|q| q.target == p.target).count() > 1 {
+                return Err(bad(format!(
+                    "function '{}' has two programs for '{}'",
+                    f.name, p.target
+                )));
+            }
             let size_of = |r: &BufferRef| -> Result<usize, Error> {
                 let cap = match r.memory {
                     Memory::Input(i) => f.inputs.get(i).map(TensorSpec::bytes),
                     Memory::Output(i) => f.outputs.get(i).map(TensorSpec::bytes),
-                    Memory::Arena => Some(f.arena_bytes),
+                    Memory::Arena => Some(p.arena_bytes),
                     Memory::Constants => Some(self.constants.len()),
                 }
                 .ok_or_else(|| bad(format!("function '{}': no memory {:?}", f.name, r.memory)))?;
@@ -342,7 +380,7 @@ impl ModuleFile {
                 }
                 Ok(r.bytes)
             };
-            for (step, c) in f.program.iter().enumerate() {
+            for (step, c) in p.commands.iter().enumerate() {
                 match c {
                     Command::Dispatch {
                         executable,
@@ -350,6 +388,16 @@ impl ModuleFile {
                         bindings,
                         workgroups,
                     } => {
+                        if m
+                            .executables
+                            .get(*executable)
+                            .is_some_and(|e| e.target != p.target)
+                        {
+                            return Err(bad(format!(
+                                "function '{}', {} program, step {step}: executable {executable} is for another target",
+                                f.name, p.target
+                            )));
+                        }
                         let ep = m
                             .executables
                             .get(*executable)

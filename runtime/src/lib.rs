@@ -20,11 +20,13 @@ pub mod cpu;
 pub mod device;
 pub mod format;
 mod tensor;
+pub mod vulkan;
 
 pub use cpu::CpuDevice;
 pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
-pub use format::{DType, FunctionDef, Manifest, ModuleFile, TensorSpec};
+pub use format::{DType, FunctionDef, Manifest, ModuleFile, Program, TensorSpec};
 pub use tensor::{Element, Tensor};
+pub use vulkan::VulkanDevice;
 
 use format::{Command, Memory};
 use std::path::Path;
@@ -60,16 +62,24 @@ impl Runtime {
 
     /// The device kinds this build can make.
     pub fn device_kinds(&self) -> &'static [&'static str] {
-        &["cpu"]
+        &["cpu", "vulkan"]
     }
 
-    /// A device of `kind` with its default settings (`cpu`: one thread per core).
+    /// A device of `kind` with its default settings: `cpu` (one thread per core),
+    /// `vulkan` (the preferred GPU, see [`vulkan`]) or `vulkan:N` (device `N` of
+    /// [`vulkan::devices`]).
     pub fn device(&self, kind: &str) -> Result<Arc<dyn Device>, Error> {
-        match kind {
-            "cpu" => self.cpu(None),
-            other => Err(Error::NotFound(format!(
-                "no device '{other}' in this runtime (available: {})",
-                self.device_kinds().join(", ")
+        match kind.split_once(':') {
+            None if kind == "cpu" => self.cpu(None),
+            None if kind == "vulkan" => Ok(Arc::new(VulkanDevice::new(None)?)),
+            Some(("vulkan", n)) => {
+                let index = n.parse().map_err(|_| {
+                    Error::NotFound(format!("'{kind}': the device number must be an integer"))
+                })?;
+                Ok(Arc::new(VulkanDevice::new(Some(index))?))
+            }
+            _ => Err(Error::NotFound(format!(
+                "no device '{kind}' in this runtime (available: cpu, vulkan, vulkan:N)"
             ))),
         }
     }
@@ -166,13 +176,27 @@ impl Module {
                         .join(", ")
                 ))
             })?;
+        let def = &self.manifest.functions[index];
+        let program = def
+            .programs
+            .iter()
+            .position(|p| p.target == self.device.kind())
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "function '{name}' was compiled for {}, not for a '{}' device (compile with --target {})",
+                    def.targets().join(", "),
+                    self.device.kind(),
+                    self.device.kind()
+                ))
+            })?;
         Ok(Function {
             module: self,
             index,
+            program,
         })
     }
 
-    fn workspace(&self, index: usize) -> Result<Workspace, Error> {
+    fn workspace(&self, index: usize, program: usize) -> Result<Workspace, Error> {
         let reused = self
             .workspaces
             .lock()
@@ -192,7 +216,7 @@ impl Module {
         Ok(Workspace {
             inputs: alloc(&def.inputs)?,
             outputs: alloc(&def.outputs)?,
-            arena: self.device.allocate(def.arena_bytes)?,
+            arena: self.device.allocate(def.programs[program].arena_bytes)?,
         })
     }
 
@@ -225,6 +249,8 @@ impl Drop for Module {
 pub struct Function<'m> {
     module: &'m Module,
     index: usize,
+    /// The program for the module's device.
+    program: usize,
 }
 
 impl Function<'_> {
@@ -315,7 +341,7 @@ impl Function<'_> {
             &def.outputs,
         )?;
         let m = self.module;
-        let w = m.workspace(self.index)?;
+        let w = m.workspace(self.index, self.program)?;
         let result = (|| {
             for (&b, data) in w.inputs.iter().zip(inputs) {
                 m.device.upload(b, 0, data)?;
@@ -347,7 +373,7 @@ impl Function<'_> {
                 bytes: r.bytes,
             })
         };
-        for c in &self.def().program {
+        for c in &self.def().programs[self.program].commands {
             match c {
                 Command::Dispatch {
                     executable,

@@ -361,44 +361,32 @@ impl<'ctx> Translator<'ctx, '_> {
         self.select(y_neg, negative, result)
     }
 
-    /// erf(x): 2/√π·(x − x³/3 + x⁵/10 − x⁷/42 + x⁹/216 − x¹¹/1320) for |x| < 0.5, else
-    /// ±(1 − erfc(|x|)) with erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2), P the
-    /// degree-9 Chebyshev fit of Press et al. (fractional error below 1.2e-7).
+    /// erf(x) by the approximation shared with the other back ends
+    /// ([`strata_ir::kernel::approx`]).
     pub(crate) fn erf(&self, x: BasicValueEnum<'ctx>, lt: BasicTypeEnum<'ctx>) -> R<'ctx> {
         let c = |v: f64| self.fconst(lt, v);
         let mul = |a, b| self.fop('*', a, b);
         let add = |a, b| self.fop('+', a, b);
+        use strata_ir::kernel::approx::{ERFC_CHEBYSHEV, ERF_SMALL_LIMIT, ERF_TAYLOR};
         // Small |x|: the Taylor series in x², by Horner's rule.
         let x2 = mul(x, x)?;
-        let mut s = c(-1.0 / 1320.0)?;
-        for k in [1.0 / 216.0, -1.0 / 42.0, 1.0 / 10.0, -1.0 / 3.0, 1.0] {
+        let mut s = c(ERF_TAYLOR[ERF_TAYLOR.len() - 1])?;
+        for &k in ERF_TAYLOR.iter().rev().skip(1) {
             s = add(mul(s, x2)?, c(k)?)?;
         }
         let small = mul(mul(s, x)?, c(std::f64::consts::FRAC_2_SQRT_PI)?)?;
         // Large |x|: through erfc.
         let z = self.intrinsic("llvm.fabs", lt, &[x])?;
         let t = self.fop('/', c(1.0)?, add(c(1.0)?, mul(c(0.5)?, z)?)?)?;
-        let coefficients = [
-            0.17087277,
-            -0.82215223,
-            1.48851587,
-            -1.13520398,
-            0.27886807,
-            -0.18628806,
-            0.09678418,
-            0.37409196,
-            1.00002368,
-            -1.26551223,
-        ];
-        let mut p = c(coefficients[0])?;
-        for &k in &coefficients[1..] {
+        let mut p = c(ERFC_CHEBYSHEV[0])?;
+        for &k in &ERFC_CHEBYSHEV[1..] {
             p = add(mul(p, t)?, c(k)?)?;
         }
         let exponent = self.fop('-', p, mul(z, z)?)?;
         let erfc = mul(t, self.intrinsic("llvm.exp", lt, &[exponent])?)?;
         let large = self.fop('-', c(1.0)?, erfc)?;
         let signed = self.intrinsic("llvm.copysign", lt, &[large, x])?;
-        let is_small = self.fcmp(FloatPredicate::OLT, z, c(0.5)?)?;
+        let is_small = self.fcmp(FloatPredicate::OLT, z, c(ERF_SMALL_LIMIT)?)?;
         self.select(is_small, small, signed)
     }
 }

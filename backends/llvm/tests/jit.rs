@@ -160,7 +160,7 @@ fn erf_is_accurate_to_the_documented_bound() {
     }
     println!("erf: max abs error {:.3e} at x = {}", worst.0, worst.1);
     assert!(
-        worst.0 <= 1.3e-7,
+        worst.0 <= strata_ir::kernel::approx::ERF_MAX_ABS_ERROR,
         "erf error {:.3e} at {}",
         worst.0,
         worst.1

@@ -26,6 +26,7 @@
 //! ops in the body are the graph dialect's elementwise ops on scalars (`kernel.add`,
 //! `kernel.exp`, ...), with the same table and the same per-op rounding.
 
+pub mod approx;
 mod scalar;
 
 use crate::affine::AffineMap;

@@ -1,0 +1,711 @@
+//! Scalar ops of kernel bodies in SPIR-V, lane by lane, with the reference interpreter's
+//! numerics (the same rules as the CPU back end's).
+
+use super::{err, reg_of, KernelGen, Reg, Val, NO_TRANSLATION};
+use rspirv::dr::Operand;
+use rspirv::spirv::{GlslStd450Op as GLOp, Op, Word};
+use strata_ir::kernel::approx::{ERFC_CHEBYSHEV, ERF_SMALL_LIMIT, ERF_TAYLOR};
+use strata_ir::{Attribute, ElementType, OpId, Type};
+
+type R = Result<Word, String>;
+
+fn elem_of(t: &Type) -> Option<ElementType> {
+    match t {
+        Type::Scalar(e) | Type::Vector(_, e) => Some(*e),
+        _ => None,
+    }
+}
+
+impl KernelGen<'_, '_> {
+    fn param(&self, op: OpId, name: &str, default: f64) -> f64 {
+        match self.ir.op(op).attrs.get(name) {
+            Some(Attribute::Float(v, _)) => *v,
+            Some(Attribute::Int(v)) => *v as f64,
+            _ => default,
+        }
+    }
+
+    /// A scalar op of the kernel dialect on every lane of its operands.
+    pub(crate) fn scalar(&mut self, op: OpId) -> Result<Val, String> {
+        let ir = self.ir;
+        let d = ir.op(op);
+        let name = d.name.as_str();
+        let out_ty = ir.value_type(d.results[0]).clone();
+        let elem = elem_of(&out_ty).ok_or_else(|| err(ir, op, "not a scalar op"))?;
+        let n = match out_ty {
+            Type::Vector(n, _) => n as usize,
+            _ => 1,
+        };
+        let operand_elem = d
+            .operands
+            .first()
+            .and_then(|&v| elem_of(ir.value_type(v)))
+            .unwrap_or(elem);
+        let args: Vec<Val> = d
+            .operands
+            .iter()
+            .map(|&v| self.get(op, v))
+            .collect::<Result<_, _>>()?;
+        let mut lanes = Vec::with_capacity(n);
+        for l in 0..n {
+            let a: Vec<Word> = args
+                .iter()
+                .map(|v| v.lanes[l.min(v.lanes.len() - 1)])
+                .collect();
+            let v = self
+                .lane(op, name, elem, operand_elem, &a)
+                .map_err(|m| err(ir, op, m))?;
+            let v = self.narrow(v, elem).map_err(|m| err(ir, op, m))?;
+            lanes.push(v);
+        }
+        Ok(Val {
+            reg: reg_of(elem),
+            lanes,
+        })
+    }
+
+    /// Brings a register value to the precision or range of `elem`: f16/bf16 rounding,
+    /// i8/i16/u8 wrapping.
+    fn narrow(&mut self, v: Word, elem: ElementType) -> R {
+        let i32t = self.g.ty(Reg::I32);
+        let f32t = self.g.ty(Reg::F32);
+        match elem {
+            ElementType::F16 => {
+                let h = self.g.store_ty(super::Store::F16);
+                let x = self.emit(Op::FConvert, h, &[v])?;
+                self.emit(Op::FConvert, f32t, &[x])
+            }
+            ElementType::BF16 => {
+                let bits = self.bf16_bits(v)?;
+                self.emit(Op::Bitcast, f32t, &[bits])
+            }
+            ElementType::I8 | ElementType::I16 => {
+                let zero = self.g.int(Reg::I32, 0);
+                let width = self.g.int(Reg::I32, 8 * elem.size_bytes() as i64);
+                self.emit(Op::BitFieldSExtract, i32t, &[v, zero, width])
+            }
+            ElementType::U8 => {
+                let mask = self.g.int(Reg::I32, 0xFF);
+                self.emit(Op::BitwiseAnd, i32t, &[v, mask])
+            }
+            _ => Ok(v),
+        }
+    }
+
+    fn bin(&mut self, op: Op, r: Reg, a: Word, b: Word) -> R {
+        let t = self.g.ty(r);
+        self.emit(op, t, &[a, b])
+    }
+
+    fn cmp(&mut self, op: Op, a: Word, b: Word) -> R {
+        let t = self.g.ty(Reg::Bool);
+        self.emit(op, t, &[a, b])
+    }
+
+    fn select(&mut self, r: Reg, c: Word, a: Word, b: Word) -> R {
+        let t = self.g.ty(r);
+        self.emit(Op::Select, t, &[c, a, b])
+    }
+
+    fn gl(&mut self, f: GLOp, r: Reg, args: &[Word]) -> R {
+        let t = self.g.ty(r);
+        let glsl = self.g.glsl;
+        self.g
+            .b
+            .ext_inst(t, None, glsl, f as u32, args.iter().map(|&a| Operand::IdRef(a)))
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    /// A GLSL.std.450 function that exists for 32-bit floats only.
+    fn gl32(&mut self, f: GLOp, r: Reg, args: &[Word]) -> R {
+        if r != Reg::F32 {
+            return Err(format!(
+                "{NO_TRANSLATION} {f:?} on f64 (GLSL.std.450 defines it for 32-bit floats only)"
+            ));
+        }
+        self.gl(f, r, args)
+    }
+
+    fn c(&mut self, r: Reg, v: f64) -> Word {
+        self.g.float(r, v)
+    }
+
+    fn k(&mut self, r: Reg, v: i64) -> Word {
+        self.g.int(r, v)
+    }
+
+    /// max/min, NaN if either operand is NaN.
+    fn fmaxmin(&mut self, max: bool, r: Reg, a: Word, b: Word) -> R {
+        let m = self.gl(if max { GLOp::FMax } else { GLOp::FMin }, r, &[a, b])?;
+        let boolt = self.g.ty(Reg::Bool);
+        let na = self.emit(Op::IsNan, boolt, &[a])?;
+        let nb = self.emit(Op::IsNan, boolt, &[b])?;
+        let any = self.emit(Op::LogicalOr, boolt, &[na, nb])?;
+        let nan = self.bin(Op::FAdd, r, a, b)?;
+        self.select(r, any, nan, m)
+    }
+
+    fn imaxmin(&mut self, max: bool, r: Reg, a: Word, b: Word) -> R {
+        let gt = self.cmp(Op::SGreaterThan, a, b)?;
+        if max {
+            self.select(r, gt, a, b)
+        } else {
+            self.select(r, gt, b, a)
+        }
+    }
+
+    fn lane(
+        &mut self,
+        op: OpId,
+        name: &str,
+        elem: ElementType,
+        operand: ElementType,
+        a: &[Word],
+    ) -> R {
+        let r = reg_of(elem);
+        let or = reg_of(operand);
+        let float = operand.is_float();
+        let boolean = operand == ElementType::Bool;
+        Ok(match name {
+            "kernel.constant" => match self.ir.op(op).attrs.get("value") {
+                Some(Attribute::Float(v, _)) => self.g.float(r, *v),
+                Some(Attribute::Int(v)) if elem.is_float() => self.g.float(r, *v as f64),
+                Some(Attribute::Int(v)) => self.g.int(r, *v),
+                Some(Attribute::Bool(b)) => self.g.int(r, *b as i64),
+                _ => return Err("constant without a value".into()),
+            },
+            "kernel.cast" => self.cast(a[0], operand, elem)?,
+            "kernel.select" => self.select(r, a[0], a[1], a[2])?,
+            "kernel.less" | "kernel.less_or_equal" | "kernel.greater"
+            | "kernel.greater_or_equal" | "kernel.equal" => {
+                let (f, s) = match name {
+                    "kernel.less" => (Op::FOrdLessThan, Op::SLessThan),
+                    "kernel.less_or_equal" => (Op::FOrdLessThanEqual, Op::SLessThanEqual),
+                    "kernel.greater" => (Op::FOrdGreaterThan, Op::SGreaterThan),
+                    "kernel.greater_or_equal" => {
+                        (Op::FOrdGreaterThanEqual, Op::SGreaterThanEqual)
+                    }
+                    _ => (Op::FOrdEqual, Op::IEqual),
+                };
+                if boolean {
+                    if name != "kernel.equal" {
+                        return Err(format!("{NO_TRANSLATION} '{name}' on booleans"));
+                    }
+                    self.cmp(Op::LogicalEqual, a[0], a[1])?
+                } else {
+                    self.cmp(if float { f } else { s }, a[0], a[1])?
+                }
+            }
+            "kernel.add" if float => self.bin(Op::FAdd, r, a[0], a[1])?,
+            "kernel.sub" if float => self.bin(Op::FSub, r, a[0], a[1])?,
+            "kernel.mul" if float => self.bin(Op::FMul, r, a[0], a[1])?,
+            "kernel.div" if float => self.bin(Op::FDiv, r, a[0], a[1])?,
+            "kernel.max" if float => self.fmaxmin(true, r, a[0], a[1])?,
+            "kernel.min" if float => self.fmaxmin(false, r, a[0], a[1])?,
+            "kernel.mod" if float => self.float_mod(op, r, a[0], a[1])?,
+            _ if float => self.float_unary(op, name, r, a)?,
+            "kernel.add" if !boolean => self.bin(Op::IAdd, r, a[0], a[1])?,
+            "kernel.sub" if !boolean => self.bin(Op::ISub, r, a[0], a[1])?,
+            "kernel.mul" if !boolean => self.bin(Op::IMul, r, a[0], a[1])?,
+            "kernel.max" if !boolean => self.imaxmin(true, r, a[0], a[1])?,
+            "kernel.min" if !boolean => self.imaxmin(false, r, a[0], a[1])?,
+            _ => self.integer(op, name, operand, or, a)?,
+        })
+    }
+
+    /// Casts with the interpreter's (ONNX Cast) semantics: float→int saturates (NaN → 0),
+    /// int→int wraps (by [`Self::narrow`] afterwards), anything→bool is `!= 0`.
+    fn cast(&mut self, v: Word, from: ElementType, to: ElementType) -> R {
+        let (fr, tr) = (reg_of(from), reg_of(to));
+        let tt = self.g.ty(tr);
+        if to == ElementType::Bool {
+            return match fr {
+                Reg::Bool => Ok(v),
+                Reg::F32 | Reg::F64 => {
+                    let z = self.c(fr, 0.0);
+                    self.cmp(Op::FUnordNotEqual, v, z)
+                }
+                _ => {
+                    let z = self.k(fr, 0);
+                    self.cmp(Op::INotEqual, v, z)
+                }
+            };
+        }
+        if from == ElementType::Bool {
+            let (one, zero) = (self.k(tr, 1), self.k(tr, 0));
+            return self.select(tr, v, one, zero);
+        }
+        match (from.is_float(), to.is_float()) {
+            (true, true) if fr == tr => Ok(v),
+            (true, true) => self.emit(Op::FConvert, tt, &[v]),
+            (false, true) => self.emit(Op::ConvertSToF, tt, &[v]),
+            (false, false) if fr == tr => Ok(v),
+            (false, false) => self.emit(Op::SConvert, tt, &[v]),
+            (true, false) => {
+                let bits = 8 * to.size_bytes() as i32;
+                let (lo, hi) = match to {
+                    ElementType::U8 => (0.0, 255.0),
+                    _ => (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0),
+                };
+                // The largest value of the source type below hi + 1 (2^31 and 2^63 are
+                // not representable in i32/i64; f32 cannot hold 2^31 - 1).
+                let top = if fr == Reg::F32 {
+                    let t = (hi + 1.0) as f32;
+                    if (t as f64) > hi {
+                        f32::from_bits(t.to_bits() - 1) as f64
+                    } else {
+                        hi
+                    }
+                } else if hi + 1.0 > hi {
+                    hi
+                } else {
+                    f64::from_bits((hi + 1.0).to_bits() - 1)
+                };
+                let (lo_c, top_c, over) = (self.c(fr, lo), self.c(fr, top), self.c(fr, hi + 1.0));
+                let clamped = self.gl(GLOp::FMax, fr, &[v, lo_c])?;
+                let clamped = self.gl(GLOp::FMin, fr, &[clamped, top_c])?;
+                let conv = self.emit(Op::ConvertFToS, tt, &[clamped])?;
+                let above = self.cmp(Op::FOrdGreaterThanEqual, v, over)?;
+                let max = self.k(tr, hi as i64);
+                let max = if to == ElementType::I64 {
+                    self.k(tr, i64::MAX)
+                } else {
+                    max
+                };
+                let r = self.select(tr, above, max, conv)?;
+                let boolt = self.g.ty(Reg::Bool);
+                let nan = self.emit(Op::IsNan, boolt, &[v])?;
+                let zero = self.k(tr, 0);
+                self.select(tr, nan, zero, r)
+            }
+        }
+    }
+
+    /// Float `Mod`: truncated (`fmod = 1`), else floored (the sign of the divisor).
+    fn float_mod(&mut self, op: OpId, r: Reg, p: Word, q: Word) -> R {
+        let m = self.bin(Op::FRem, r, p, q)?;
+        if self.param(op, "fmod", 0.0) != 0.0 {
+            return Ok(m);
+        }
+        let zero = self.c(r, 0.0);
+        let nonzero = self.cmp(Op::FOrdNotEqual, m, zero)?;
+        let mneg = self.cmp(Op::FOrdLessThan, m, zero)?;
+        let qneg = self.cmp(Op::FOrdLessThan, q, zero)?;
+        let differ = self.cmp(Op::LogicalNotEqual, mneg, qneg)?;
+        let fix = self.cmp(Op::LogicalAnd, nonzero, differ)?;
+        let fixed = self.bin(Op::FAdd, r, m, q)?;
+        self.select(r, fix, fixed, m)
+    }
+
+    /// x^y for floats: |x|^y through GLSL `Pow` (defined for x > 0), with the signs and
+    /// special cases of C's `pow`.
+    fn fpow(&mut self, r: Reg, x: Word, y: Word) -> R {
+        let boolt = self.g.ty(Reg::Bool);
+        let ax = self.gl(GLOp::FAbs, r, &[x])?;
+        let p = self.gl32(GLOp::Pow, r, &[ax, y])?;
+        let ty = self.gl(GLOp::Trunc, r, &[y])?;
+        let is_int = self.cmp(Op::FOrdEqual, ty, y)?;
+        let half = self.c(r, 0.5);
+        let hy = self.bin(Op::FMul, r, y, half)?;
+        let thy = self.gl(GLOp::Trunc, r, &[hy])?;
+        let odd = self.cmp(Op::FOrdNotEqual, thy, hy)?;
+        let odd = self.emit(Op::LogicalAnd, boolt, &[odd, is_int])?;
+        let zero = self.c(r, 0.0);
+        let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
+        let ft = self.g.ty(r);
+        let np = self.emit(Op::FNegate, ft, &[p])?;
+        let signed = self.select(r, odd, np, p)?;
+        let nan = self.c(r, f64::NAN);
+        let neg_result = self.select(r, is_int, signed, nan)?;
+        let v = self.select(r, neg, neg_result, p)?;
+        // x = ±0: 0 for y > 0, ∞ for y < 0.
+        let xz = self.cmp(Op::FOrdEqual, x, zero)?;
+        let ypos = self.cmp(Op::FOrdGreaterThan, y, zero)?;
+        let inf = self.c(r, f64::INFINITY);
+        let at_zero = self.select(r, ypos, zero, inf)?;
+        let v = self.select(r, xz, at_zero, v)?;
+        // y = 0 or x = 1: exactly 1, even for NaN.
+        let one = self.c(r, 1.0);
+        let yz = self.cmp(Op::FOrdEqual, y, zero)?;
+        let x1 = self.cmp(Op::FOrdEqual, x, one)?;
+        let exact = self.emit(Op::LogicalOr, boolt, &[yz, x1])?;
+        self.select(r, exact, one, v)
+    }
+
+    fn sigmoid(&mut self, r: Reg, x: Word) -> R {
+        let ft = self.g.ty(r);
+        let nx = self.emit(Op::FNegate, ft, &[x])?;
+        let e = self.gl32(GLOp::Exp, r, &[nx])?;
+        let one = self.c(r, 1.0);
+        let den = self.bin(Op::FAdd, r, one, e)?;
+        self.bin(Op::FDiv, r, one, den)
+    }
+
+    /// erf by the shared approximation ([`strata_ir::kernel::approx`]).
+    fn erf(&mut self, r: Reg, x: Word) -> R {
+        let x2 = self.bin(Op::FMul, r, x, x)?;
+        let mut s = self.c(r, ERF_TAYLOR[ERF_TAYLOR.len() - 1]);
+        for &k in ERF_TAYLOR.iter().rev().skip(1) {
+            let m = self.bin(Op::FMul, r, s, x2)?;
+            let kc = self.c(r, k);
+            s = self.bin(Op::FAdd, r, m, kc)?;
+        }
+        let sx = self.bin(Op::FMul, r, s, x)?;
+        let k2 = self.c(r, std::f64::consts::FRAC_2_SQRT_PI);
+        let small = self.bin(Op::FMul, r, sx, k2)?;
+        let z = self.gl(GLOp::FAbs, r, &[x])?;
+        let (one, half) = (self.c(r, 1.0), self.c(r, 0.5));
+        let hz = self.bin(Op::FMul, r, half, z)?;
+        let den = self.bin(Op::FAdd, r, one, hz)?;
+        let t = self.bin(Op::FDiv, r, one, den)?;
+        let mut p = self.c(r, ERFC_CHEBYSHEV[0]);
+        for &k in &ERFC_CHEBYSHEV[1..] {
+            let m = self.bin(Op::FMul, r, p, t)?;
+            let kc = self.c(r, k);
+            p = self.bin(Op::FAdd, r, m, kc)?;
+        }
+        let z2 = self.bin(Op::FMul, r, z, z)?;
+        let exponent = self.bin(Op::FSub, r, p, z2)?;
+        let e = self.gl32(GLOp::Exp, r, &[exponent])?;
+        let erfc = self.bin(Op::FMul, r, t, e)?;
+        let large = self.bin(Op::FSub, r, one, erfc)?;
+        let zero = self.c(r, 0.0);
+        let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
+        let ft = self.g.ty(r);
+        let nl = self.emit(Op::FNegate, ft, &[large])?;
+        let signed = self.select(r, neg, nl, large)?;
+        let limit = self.c(r, ERF_SMALL_LIMIT);
+        let is_small = self.cmp(Op::FOrdLessThan, z, limit)?;
+        self.select(r, is_small, small, signed)
+    }
+
+    fn float_unary(&mut self, op: OpId, name: &str, r: Reg, a: &[Word]) -> R {
+        let x = a[0];
+        let ft = self.g.ty(r);
+        let boolt = self.g.ty(Reg::Bool);
+        let zero = self.c(r, 0.0);
+        let one = self.c(r, 1.0);
+        Ok(match name {
+            "kernel.neg" => self.emit(Op::FNegate, ft, &[x])?,
+            "kernel.abs" => self.gl(GLOp::FAbs, r, &[x])?,
+            "kernel.sqrt" => self.gl(GLOp::Sqrt, r, &[x])?,
+            "kernel.floor" => self.gl(GLOp::Floor, r, &[x])?,
+            "kernel.ceil" => self.gl(GLOp::Ceil, r, &[x])?,
+            "kernel.round" => self.gl(GLOp::RoundEven, r, &[x])?,
+            "kernel.exp" => self.gl32(GLOp::Exp, r, &[x])?,
+            "kernel.log" => self.gl32(GLOp::Log, r, &[x])?,
+            "kernel.sin" => self.gl32(GLOp::Sin, r, &[x])?,
+            "kernel.cos" => self.gl32(GLOp::Cos, r, &[x])?,
+            "kernel.tan" => self.gl32(GLOp::Tan, r, &[x])?,
+            "kernel.asin" => self.gl32(GLOp::Asin, r, &[x])?,
+            "kernel.acos" => self.gl32(GLOp::Acos, r, &[x])?,
+            "kernel.atan" => self.gl32(GLOp::Atan, r, &[x])?,
+            "kernel.sinh" => self.gl32(GLOp::Sinh, r, &[x])?,
+            "kernel.cosh" => self.gl32(GLOp::Cosh, r, &[x])?,
+            "kernel.tanh" => self.gl32(GLOp::Tanh, r, &[x])?,
+            "kernel.asinh" => self.gl32(GLOp::Asinh, r, &[x])?,
+            "kernel.acosh" => self.gl32(GLOp::Acosh, r, &[x])?,
+            "kernel.atanh" => self.gl32(GLOp::Atanh, r, &[x])?,
+            "kernel.reciprocal" => self.bin(Op::FDiv, r, one, x)?,
+            "kernel.relu" => {
+                // x < 0 ? 0 : x — NaN and -0 pass through, as in the interpreter.
+                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
+                self.select(r, neg, zero, x)?
+            }
+            "kernel.pow" => {
+                let y = match elem_of(self.ir.value_type(self.ir.op(op).operands[1])) {
+                    Some(e) if !e.is_float() => self.emit(Op::ConvertSToF, ft, &[a[1]])?,
+                    Some(e) if reg_of(e) != r => self.emit(Op::FConvert, ft, &[a[1]])?,
+                    _ => a[1],
+                };
+                self.fpow(r, x, y)?
+            }
+            "kernel.sigmoid" => self.sigmoid(r, x)?,
+            "kernel.swish" => {
+                let alpha = self.c(r, self.param(op, "alpha", 1.0));
+                let ax = self.bin(Op::FMul, r, alpha, x)?;
+                let s = self.sigmoid(r, ax)?;
+                self.bin(Op::FMul, r, x, s)?
+            }
+            "kernel.softplus" => {
+                let e = self.gl32(GLOp::Exp, r, &[x])?;
+                let s = self.bin(Op::FAdd, r, one, e)?;
+                self.gl32(GLOp::Log, r, &[s])?
+            }
+            "kernel.softsign" => {
+                let ax = self.gl(GLOp::FAbs, r, &[x])?;
+                let den = self.bin(Op::FAdd, r, one, ax)?;
+                self.bin(Op::FDiv, r, x, den)?
+            }
+            "kernel.leaky_relu" | "kernel.elu" => {
+                let elu = name == "kernel.elu";
+                let alpha = self.c(r, self.param(op, "alpha", if elu { 1.0 } else { 0.01 }));
+                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
+                let scaled = if elu {
+                    let e = self.gl32(GLOp::Exp, r, &[x])?;
+                    let em1 = self.bin(Op::FSub, r, e, one)?;
+                    self.bin(Op::FMul, r, alpha, em1)?
+                } else {
+                    self.bin(Op::FMul, r, alpha, x)?
+                };
+                self.select(r, neg, scaled, x)?
+            }
+            "kernel.thresholded_relu" => {
+                let alpha = self.c(r, self.param(op, "alpha", 1.0));
+                let above = self.cmp(Op::FOrdGreaterThan, x, alpha)?;
+                self.select(r, above, x, zero)?
+            }
+            "kernel.hard_sigmoid" => {
+                let alpha = self.c(r, self.param(op, "alpha", 0.2));
+                let beta = self.c(r, self.param(op, "beta", 0.5));
+                let ax = self.bin(Op::FMul, r, alpha, x)?;
+                let v = self.bin(Op::FAdd, r, ax, beta)?;
+                let lo = self.fmaxmin(true, r, v, zero)?;
+                self.fmaxmin(false, r, lo, one)?
+            }
+            "kernel.hard_swish" => {
+                let six = self.c(r, 6.0);
+                let half = self.c(r, 0.5);
+                let v = self.bin(Op::FDiv, r, x, six)?;
+                let v = self.bin(Op::FAdd, r, v, half)?;
+                let lo = self.fmaxmin(true, r, v, zero)?;
+                let cl = self.fmaxmin(false, r, lo, one)?;
+                self.bin(Op::FMul, r, x, cl)?
+            }
+            "kernel.is_nan" => self.emit(Op::IsNan, boolt, &[x])?,
+            "kernel.is_inf" => {
+                let neg = self.param(op, "detect_negative", 1.0) != 0.0;
+                let pos = self.param(op, "detect_positive", 1.0) != 0.0;
+                let inf = self.emit(Op::IsInf, boolt, &[x])?;
+                let negative = self.cmp(Op::FOrdLessThan, x, zero)?;
+                let side = match (neg, pos) {
+                    (true, true) => self.g.boolean(true),
+                    (true, false) => negative,
+                    (false, true) => self.emit(Op::LogicalNot, boolt, &[negative])?,
+                    (false, false) => self.g.boolean(false),
+                };
+                self.emit(Op::LogicalAnd, boolt, &[inf, side])?
+            }
+            "kernel.erf" => self.erf(r, x)?,
+            "kernel.gelu" => {
+                let tanh = matches!(
+                    self.ir.op(op).attrs.get("approximate"),
+                    Some(Attribute::String(s)) if s == "tanh"
+                );
+                let inner = if tanh {
+                    let x2 = self.bin(Op::FMul, r, x, x)?;
+                    let x3 = self.bin(Op::FMul, r, x2, x)?;
+                    let k = self.c(r, 0.044715);
+                    let kx3 = self.bin(Op::FMul, r, k, x3)?;
+                    let t = self.bin(Op::FAdd, r, x, kx3)?;
+                    let s = self.c(r, (2.0 / std::f64::consts::PI).sqrt());
+                    let arg = self.bin(Op::FMul, r, s, t)?;
+                    self.gl32(GLOp::Tanh, r, &[arg])?
+                } else {
+                    let s = self.c(r, std::f64::consts::FRAC_1_SQRT_2);
+                    let arg = self.bin(Op::FMul, r, x, s)?;
+                    self.erf(r, arg)?
+                };
+                let half = self.c(r, 0.5);
+                let h = self.bin(Op::FMul, r, half, x)?;
+                let p = self.bin(Op::FAdd, r, one, inner)?;
+                self.bin(Op::FMul, r, h, p)?
+            }
+            "kernel.sign" => {
+                let pos = self.cmp(Op::FOrdGreaterThan, x, zero)?;
+                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
+                let m1 = self.c(r, -1.0);
+                let v = self.select(r, neg, m1, x)?;
+                self.select(r, pos, one, v)?
+            }
+            "kernel.selu" => {
+                let alpha = self.c(r, self.param(op, "alpha", 1.673_263_192_176_818_8));
+                let gamma = self.c(r, self.param(op, "gamma", 1.050_701_022_148_132_3));
+                let e = self.gl32(GLOp::Exp, r, &[x])?;
+                let ae = self.bin(Op::FMul, r, alpha, e)?;
+                let neg = self.bin(Op::FSub, r, ae, alpha)?;
+                let le = self.cmp(Op::FOrdLessThanEqual, x, zero)?;
+                let v = self.select(r, le, neg, x)?;
+                self.bin(Op::FMul, r, gamma, v)?
+            }
+            "kernel.celu" => {
+                let alpha = self.c(r, self.param(op, "alpha", 1.0));
+                let q = self.bin(Op::FDiv, r, x, alpha)?;
+                let e = self.gl32(GLOp::Exp, r, &[q])?;
+                let em1 = self.bin(Op::FSub, r, e, one)?;
+                let neg = self.bin(Op::FMul, r, alpha, em1)?;
+                let lo = self.fmaxmin(false, r, neg, zero)?;
+                let hi = self.fmaxmin(true, r, x, zero)?;
+                self.bin(Op::FAdd, r, hi, lo)?
+            }
+            "kernel.mish" => {
+                let e = self.gl32(GLOp::Exp, r, &[x])?;
+                let s = self.bin(Op::FAdd, r, one, e)?;
+                let sp = self.gl32(GLOp::Log, r, &[s])?;
+                let t = self.gl32(GLOp::Tanh, r, &[sp])?;
+                self.bin(Op::FMul, r, x, t)?
+            }
+            "kernel.shrink" => {
+                let bias = self.c(r, self.param(op, "bias", 0.0));
+                let lambd = self.param(op, "lambd", 0.5);
+                let (lo, hi) = (self.c(r, -lambd), self.c(r, lambd));
+                let below = self.cmp(Op::FOrdLessThan, x, lo)?;
+                let above = self.cmp(Op::FOrdGreaterThan, x, hi)?;
+                let minus = self.bin(Op::FSub, r, x, bias)?;
+                let plus = self.bin(Op::FAdd, r, x, bias)?;
+                let v = self.select(r, above, minus, zero)?;
+                self.select(r, below, plus, v)?
+            }
+            "kernel.prelu" => {
+                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
+                let s = self.bin(Op::FMul, r, a[1], x)?;
+                self.select(r, neg, s, x)?
+            }
+            other => return Err(format!("{NO_TRANSLATION} '{other}' on floats")),
+        })
+    }
+
+    /// Integer and boolean ops, with the interpreter's rules for the corner cases. `r` is
+    /// the operands' register type; narrow types are wrapped by the caller.
+    fn integer(&mut self, op: OpId, name: &str, operand: ElementType, r: Reg, a: &[Word]) -> R {
+        let boolt = self.g.ty(Reg::Bool);
+        let it = self.g.ty(r);
+        let unsigned = operand == ElementType::U8;
+        if operand == ElementType::Bool {
+            return match name {
+                "kernel.and" | "kernel.bitwise_and" => self.cmp(Op::LogicalAnd, a[0], a[1]),
+                "kernel.or" | "kernel.bitwise_or" => self.cmp(Op::LogicalOr, a[0], a[1]),
+                "kernel.xor" | "kernel.bitwise_xor" => self.cmp(Op::LogicalNotEqual, a[0], a[1]),
+                "kernel.not" | "kernel.bitwise_not" => self.emit(Op::LogicalNot, boolt, &[a[0]]),
+                other => Err(format!("{NO_TRANSLATION} '{other}' on booleans")),
+            };
+        }
+        let x = a[0];
+        let zero = self.k(r, 0);
+        let one = self.k(r, 1);
+        Ok(match name {
+            "kernel.and" | "kernel.bitwise_and" => self.bin(Op::BitwiseAnd, r, x, a[1])?,
+            "kernel.or" | "kernel.bitwise_or" => self.bin(Op::BitwiseOr, r, x, a[1])?,
+            "kernel.xor" | "kernel.bitwise_xor" => self.bin(Op::BitwiseXor, r, x, a[1])?,
+            "kernel.not" | "kernel.bitwise_not" => self.emit(Op::Not, it, &[x])?,
+            "kernel.neg" => self.bin(Op::ISub, r, zero, x)?,
+            "kernel.abs" | "kernel.relu" if unsigned => x,
+            "kernel.abs" => {
+                let neg = self.bin(Op::ISub, r, zero, x)?;
+                let lt0 = self.cmp(Op::SLessThan, x, zero)?;
+                self.select(r, lt0, neg, x)?
+            }
+            "kernel.relu" => self.imaxmin(true, r, x, zero)?,
+            "kernel.sign" => {
+                let m1 = self.k(r, -1);
+                let lo = self.imaxmin(false, r, x, one)?;
+                self.imaxmin(true, r, lo, m1)?
+            }
+            "kernel.prelu" => {
+                let neg = self.cmp(Op::SLessThan, x, zero)?;
+                let s = self.bin(Op::IMul, r, a[1], x)?;
+                self.select(r, neg, s, x)?
+            }
+            "kernel.pow" => self.int_pow(op, operand, r, x, a[1])?,
+            "kernel.div" | "kernel.mod" => {
+                let q = a[1];
+                // A divisor of 0 (result 0) or -1 (negation, wrapping) never reaches the
+                // division instruction, for which both are undefined.
+                let is_zero = self.cmp(Op::IEqual, q, zero)?;
+                let m1 = self.k(r, -1);
+                let is_m1 = if unsigned {
+                    self.g.boolean(false)
+                } else {
+                    self.cmp(Op::IEqual, q, m1)?
+                };
+                let special = self.cmp(Op::LogicalOr, is_zero, is_m1)?;
+                let safe = self.select(r, special, one, q)?;
+                if name == "kernel.div" {
+                    let dv = self.bin(Op::SDiv, r, x, safe)?;
+                    let neg = self.bin(Op::ISub, r, zero, x)?;
+                    let dv = self.select(r, is_m1, neg, dv)?;
+                    self.select(r, is_zero, zero, dv)?
+                } else {
+                    let fmod = self.param(op, "fmod", 0.0) != 0.0;
+                    // SRem takes the dividend's sign (C's %), SMod the divisor's (floored).
+                    let rem = self.bin(if fmod { Op::SRem } else { Op::SMod }, r, x, safe)?;
+                    self.select(r, special, zero, rem)?
+                }
+            }
+            "kernel.bit_shift" => {
+                let left = matches!(
+                    self.ir.op(op).attrs.get("direction"),
+                    Some(Attribute::String(s)) if s == "LEFT"
+                );
+                let bits = 8 * operand.size_bytes() as i64;
+                let q = a[1];
+                let width = self.k(r, bits);
+                let lo = self.cmp(Op::SGreaterThanEqual, q, zero)?;
+                let hi = self.cmp(Op::SLessThan, q, width)?;
+                let in_range = self.cmp(Op::LogicalAnd, lo, hi)?;
+                let safe = self.select(r, in_range, q, zero)?;
+                let how = match (left, unsigned) {
+                    (true, _) => Op::ShiftLeftLogical,
+                    (false, true) => Op::ShiftRightLogical,
+                    (false, false) => Op::ShiftRightArithmetic,
+                };
+                let shifted = self.bin(how, r, x, safe)?;
+                let fill = if how == Op::ShiftRightArithmetic {
+                    let top = self.k(r, bits - 1);
+                    self.bin(how, r, x, top)?
+                } else {
+                    zero
+                };
+                self.select(r, in_range, shifted, fill)?
+            }
+            other => return Err(format!("{NO_TRANSLATION} '{other}' on {operand}")),
+        })
+    }
+
+    /// Integer `Pow` by squaring (wrapping); a negative exponent gives 0 but for bases ±1.
+    /// A float exponent computes in f32 and converts back, saturating as Cast does.
+    fn int_pow(&mut self, op: OpId, operand: ElementType, r: Reg, x: Word, y: Word) -> R {
+        let exponent = elem_of(self.ir.value_type(self.ir.op(op).operands[1]))
+            .ok_or("pow exponent is not a scalar")?;
+        if exponent.is_float() {
+            let er = reg_of(exponent);
+            let et = self.g.ty(er);
+            let xf = self.emit(Op::ConvertSToF, et, &[x])?;
+            let p = self.fpow(er, xf, y)?;
+            return self.cast(p, exponent, operand);
+        }
+        let it = self.g.ty(r);
+        let y = if reg_of(exponent) == r {
+            y
+        } else {
+            self.emit(Op::SConvert, it, &[y])?
+        };
+        let bits = 8 * operand.size_bytes() as i64;
+        let one = self.k(r, 1);
+        let zero = self.k(r, 0);
+        let (mut result, mut base) = (one, x);
+        for i in 0..bits {
+            let sh = self.k(r, i);
+            let s = self.bin(Op::ShiftRightLogical, r, y, sh)?;
+            let bit = self.bin(Op::BitwiseAnd, r, s, one)?;
+            let set = self.cmp(Op::INotEqual, bit, zero)?;
+            let times = self.bin(Op::IMul, r, result, base)?;
+            result = self.select(r, set, times, result)?;
+            base = self.bin(Op::IMul, r, base, base)?;
+        }
+        if operand == ElementType::U8 {
+            return Ok(result);
+        }
+        // y < 0: 1 for x = 1, ±1 for x = -1 (by y's parity), else 0.
+        let m1 = self.k(r, -1);
+        let low = self.bin(Op::BitwiseAnd, r, y, one)?;
+        let odd = self.cmp(Op::INotEqual, low, zero)?;
+        let minus_one_pow = self.select(r, odd, m1, one)?;
+        let is_one = self.cmp(Op::IEqual, x, one)?;
+        let is_m1 = self.cmp(Op::IEqual, x, m1)?;
+        let negative = self.select(r, is_m1, minus_one_pow, zero)?;
+        let negative = self.select(r, is_one, one, negative)?;
+        let y_neg = self.cmp(Op::SLessThan, y, zero)?;
+        self.select(r, y_neg, negative, result)
+    }
+}
