@@ -446,7 +446,7 @@ fn compile_cpu(host: &ir::Module, options: &CompileOptions) -> anyhow::Result<Co
 fn compile_vulkan(host: &ir::Module, options: &CompileOptions) -> anyhow::Result<Compiled> {
     let shader = strata_spirv::translate(host).map_err(|e| anyhow!(e))?;
     let bytes = shader.bytes();
-    if options.validate {
+    if options.validate && !shader.kernels.is_empty() {
         strata_spirv::validate(&bytes).map_err(|e| anyhow!(e))?;
     }
     Ok(Compiled {
@@ -487,7 +487,7 @@ fn build_module_file(
     let mut functions: Vec<FunctionDef> = Vec::new();
     let mut executables = Vec::new();
     let mut bytes = Vec::new();
-    for (index, (target, host)) in hosts.iter().enumerate() {
+    for (target, host) in hosts {
         let compiled = match target.as_str() {
             "cpu" => compile_cpu(host, options),
             "vulkan" => compile_vulkan(host, options),
@@ -495,6 +495,8 @@ fn build_module_file(
         }
         .with_context(|| format!("code generation for '{target}'"))?;
         let (_, points, entries) = entry_points(&compiled.sizes, &compiled.symbol_prefix);
+        // A target whose programs dispatch nothing (only copies) needs no executable.
+        let index = executables.len();
         for mut f in host_functions(host, target, &entries, &mut constants)? {
             for p in &mut f.programs {
                 for c in &mut p.commands {
@@ -514,12 +516,14 @@ fn build_module_file(
                 None => functions.push(f),
             }
         }
-        executables.push(ExecutableDef {
-            section: format!("exe.{index}"),
-            entry_points: points,
-            ..compiled.def
-        });
-        bytes.push(compiled.bytes);
+        if !points.is_empty() {
+            executables.push(ExecutableDef {
+                section: format!("exe.{index}"),
+                entry_points: points,
+                ..compiled.def
+            });
+            bytes.push(compiled.bytes);
+        }
     }
     let file = ModuleFile {
         manifest: Manifest {

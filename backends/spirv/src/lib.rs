@@ -167,6 +167,14 @@ pub fn translate(m: &Module) -> Result<Shader, String> {
         });
     }
     let features = g.features;
+    if kernels.is_empty() {
+        // Nothing to run: an empty module (no entry point) is not valid SPIR-V for Vulkan.
+        return Ok(Shader {
+            words: Vec::new(),
+            kernels,
+            features,
+        });
+    }
     for (on, cap) in [
         (features.int64, Capability::Int64),
         (features.float64, Capability::Float64),
@@ -1093,10 +1101,13 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 self.emit(Op::Bitcast, rt, &[bits])?
             }
             ElementType::I8 | ElementType::I16 => self.emit(Op::SConvert, i32t, &[raw])?,
-            ElementType::U8 => self.emit(Op::UConvert, i32t, &[raw])?,
+            ElementType::U8 => {
+                let w = self.emit(Op::UConvert, u32t, &[raw])?;
+                self.emit(Op::Bitcast, i32t, &[w])?
+            }
             ElementType::Bool => {
-                let w = self.emit(Op::UConvert, i32t, &[raw])?;
-                let zero = self.g.int(Reg::I32, 0);
+                let w = self.emit(Op::UConvert, u32t, &[raw])?;
+                let zero = self.g.uint(0);
                 let boolt = self.g.ty(Reg::Bool);
                 self.emit(Op::INotEqual, boolt, &[w, zero])?
             }
@@ -1155,6 +1166,21 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         self.emit(Op::Select, u32t, &[nan, q, rounded])
     }
 
+    /// An i32 index as an i64, sign-extended by building the two halves: lavapipe (Mesa
+    /// 22.3) was seen to miscompile comparisons of `OpSConvert` results with constants.
+    pub(crate) fn widen_index(&mut self, i: Word) -> Result<Word, String> {
+        let i32t = self.g.ty(Reg::I32);
+        let i64t = self.g.ty(Reg::I64);
+        let u32t = self.g.u32t();
+        let v2 = self.g.b.type_vector(u32t, 2);
+        let sign = self.g.int(Reg::I32, 31);
+        let hi = self.emit(Op::ShiftRightArithmetic, i32t, &[i, sign])?;
+        let lo = self.emit(Op::Bitcast, u32t, &[i])?;
+        let hi = self.emit(Op::Bitcast, u32t, &[hi])?;
+        let pair = self.emit(Op::CompositeConstruct, v2, &[lo, hi])?;
+        self.emit(Op::Bitcast, i64t, &[pair])
+    }
+
     fn op(&mut self, op: OpId) -> Result<(), String> {
         let ir = self.ir;
         let d = ir.op(op);
@@ -1184,24 +1210,23 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 if *ir.value_type(d.results[0]) == Type::Index {
                     // i64 → index: a value outside i32 becomes -1, which no check passes.
                     self.data_dependent.insert(d.results[0]);
+                    // It fits when narrowing and widening again gives it back (64-bit
+                    // range compares against constants were seen to misbehave on
+                    // lavapipe).
                     let boolt = self.g.ty(Reg::Bool);
-                    let lo = self.g.int(Reg::I64, i32::MIN as i64);
-                    let hi = self.g.int(Reg::I64, i32::MAX as i64);
                     let x = v.lanes[0];
-                    let a = self.emit(Op::SGreaterThanEqual, boolt, &[x, lo])?;
-                    let b = self.emit(Op::SLessThanEqual, boolt, &[x, hi])?;
-                    let fits = self.emit(Op::LogicalAnd, boolt, &[a, b])?;
                     let narrow = self.emit(Op::SConvert, i32t, &[x])?;
+                    let back = self.widen_index(narrow)?;
+                    let fits = self.emit(Op::IEqual, boolt, &[back, x])?;
                     let minus_one = self.g.int(Reg::I32, -1);
                     Val {
                         reg: Reg::I32,
                         lanes: vec![self.emit(Op::Select, i32t, &[fits, narrow, minus_one])?],
                     }
                 } else {
-                    let i64t = self.g.ty(Reg::I64);
                     Val {
                         reg: Reg::I64,
-                        lanes: vec![self.emit(Op::SConvert, i64t, &[v.lanes[0]])?],
+                        lanes: vec![self.widen_index(v.lanes[0])?],
                     }
                 }
             }

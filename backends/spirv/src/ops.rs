@@ -203,7 +203,8 @@ impl KernelGen<'_, '_> {
             "kernel.max" if float => self.fmaxmin(true, r, a[0], a[1])?,
             "kernel.min" if float => self.fmaxmin(false, r, a[0], a[1])?,
             "kernel.mod" if float => self.float_mod(op, r, a[0], a[1])?,
-            _ if float => self.float_unary(op, name, r, a)?,
+            // In the operands' register type: is_nan/is_inf give booleans.
+            _ if float => self.float_unary(op, name, or, a)?,
             "kernel.add" if !boolean => self.bin(Op::IAdd, r, a[0], a[1])?,
             "kernel.sub" if !boolean => self.bin(Op::ISub, r, a[0], a[1])?,
             "kernel.mul" if !boolean => self.bin(Op::IMul, r, a[0], a[1])?,
@@ -240,6 +241,7 @@ impl KernelGen<'_, '_> {
             (true, true) => self.emit(Op::FConvert, tt, &[v]),
             (false, true) => self.emit(Op::ConvertSToF, tt, &[v]),
             (false, false) if fr == tr => Ok(v),
+            (false, false) if tr == Reg::I64 => self.widen_index(v),
             (false, false) => self.emit(Op::SConvert, tt, &[v]),
             (true, false) => {
                 let bits = 8 * to.size_bytes() as i32;
@@ -284,6 +286,17 @@ impl KernelGen<'_, '_> {
     /// Float `Mod`: truncated (`fmod = 1`), else floored (the sign of the divisor).
     fn float_mod(&mut self, op: OpId, r: Reg, p: Word, q: Word) -> R {
         let m = self.bin(Op::FRem, r, p, q)?;
+        // fmod(x, ±∞) = x (OpFRem computes x - y·trunc(x/y), which is NaN there).
+        let boolt = self.g.ty(Reg::Bool);
+        let q_inf = self.emit(Op::IsInf, boolt, &[q])?;
+        let p_finite = {
+            let pi = self.emit(Op::IsInf, boolt, &[p])?;
+            let pn = self.emit(Op::IsNan, boolt, &[p])?;
+            let bad = self.emit(Op::LogicalOr, boolt, &[pi, pn])?;
+            self.emit(Op::LogicalNot, boolt, &[bad])?
+        };
+        let keep = self.emit(Op::LogicalAnd, boolt, &[q_inf, p_finite])?;
+        let m = self.select(r, keep, p, m)?;
         if self.param(op, "fmod", 0.0) != 0.0 {
             return Ok(m);
         }
@@ -330,6 +343,61 @@ impl KernelGen<'_, '_> {
         let x1 = self.cmp(Op::FOrdEqual, x, one)?;
         let exact = self.emit(Op::LogicalOr, boolt, &[yz, x1])?;
         self.select(r, exact, one, v)
+    }
+
+    /// log(1 + u) for u ≥ 0: a series below 0.01, where the device's `log` near 1 (whose
+    /// absolute error Vulkan bounds by 2⁻²¹ only) would lose the small result.
+    fn log1p(&mut self, r: Reg, u: Word) -> R {
+        let one = self.c(r, 1.0);
+        let w = self.bin(Op::FAdd, r, one, u)?;
+        let big = self.gl32(GLOp::Log, r, &[w])?;
+        // u (1 - u (1/2 - u (1/3 - u/4)))
+        let mut s = self.c(r, -0.25);
+        for k in [1.0 / 3.0, -0.5, 1.0] {
+            let m = self.bin(Op::FMul, r, s, u)?;
+            let kc = self.c(r, k);
+            s = self.bin(Op::FAdd, r, m, kc)?;
+        }
+        let small = self.bin(Op::FMul, r, s, u)?;
+        let limit = self.c(r, 0.01);
+        let is_small = self.cmp(Op::FOrdLessThan, u, limit)?;
+        self.select(r, is_small, small, big)
+    }
+
+    /// log(1 + eˣ), as max(x, 0) + log1p(e^-|x|) (no overflow, no cancellation).
+    fn softplus(&mut self, r: Reg, x: Word) -> R {
+        let ft = self.g.ty(r);
+        let ax = self.gl(GLOp::FAbs, r, &[x])?;
+        let nax = self.emit(Op::FNegate, ft, &[ax])?;
+        let e = self.gl32(GLOp::Exp, r, &[nax])?;
+        let l = self.log1p(r, e)?;
+        let zero = self.c(r, 0.0);
+        let pos = self.cmp(Op::FOrdGreaterThan, x, zero)?;
+        let hi = self.select(r, pos, x, zero)?;
+        let v = self.bin(Op::FAdd, r, hi, l)?;
+        // NaN in, NaN out.
+        let boolt = self.g.ty(Reg::Bool);
+        let nan = self.emit(Op::IsNan, boolt, &[x])?;
+        self.select(r, nan, x, v)
+    }
+
+    /// tanh, by its series below |x| = 0.05: drivers compute `Tanh` from exponentials,
+    /// which loses the relative precision of small results.
+    fn tanh(&mut self, r: Reg, x: Word) -> R {
+        let big = self.gl32(GLOp::Tanh, r, &[x])?;
+        let x2 = self.bin(Op::FMul, r, x, x)?;
+        // x (1 - x²/3 + 2x⁴/15)
+        let mut s = self.c(r, 2.0 / 15.0);
+        for k in [-1.0 / 3.0, 1.0] {
+            let m = self.bin(Op::FMul, r, s, x2)?;
+            let kc = self.c(r, k);
+            s = self.bin(Op::FAdd, r, m, kc)?;
+        }
+        let small = self.bin(Op::FMul, r, s, x)?;
+        let ax = self.gl(GLOp::FAbs, r, &[x])?;
+        let limit = self.c(r, 0.05);
+        let is_small = self.cmp(Op::FOrdLessThan, ax, limit)?;
+        self.select(r, is_small, small, big)
     }
 
     fn sigmoid(&mut self, r: Reg, x: Word) -> R {
@@ -402,7 +470,7 @@ impl KernelGen<'_, '_> {
             "kernel.atan" => self.gl32(GLOp::Atan, r, &[x])?,
             "kernel.sinh" => self.gl32(GLOp::Sinh, r, &[x])?,
             "kernel.cosh" => self.gl32(GLOp::Cosh, r, &[x])?,
-            "kernel.tanh" => self.gl32(GLOp::Tanh, r, &[x])?,
+            "kernel.tanh" => self.tanh(r, x)?,
             "kernel.asinh" => self.gl32(GLOp::Asinh, r, &[x])?,
             "kernel.acosh" => self.gl32(GLOp::Acosh, r, &[x])?,
             "kernel.atanh" => self.gl32(GLOp::Atanh, r, &[x])?,
@@ -427,11 +495,7 @@ impl KernelGen<'_, '_> {
                 let s = self.sigmoid(r, ax)?;
                 self.bin(Op::FMul, r, x, s)?
             }
-            "kernel.softplus" => {
-                let e = self.gl32(GLOp::Exp, r, &[x])?;
-                let s = self.bin(Op::FAdd, r, one, e)?;
-                self.gl32(GLOp::Log, r, &[s])?
-            }
+            "kernel.softplus" => self.softplus(r, x)?,
             "kernel.softsign" => {
                 let ax = self.gl(GLOp::FAbs, r, &[x])?;
                 let den = self.bin(Op::FAdd, r, one, ax)?;
@@ -500,7 +564,7 @@ impl KernelGen<'_, '_> {
                     let t = self.bin(Op::FAdd, r, x, kx3)?;
                     let s = self.c(r, (2.0 / std::f64::consts::PI).sqrt());
                     let arg = self.bin(Op::FMul, r, s, t)?;
-                    self.gl32(GLOp::Tanh, r, &[arg])?
+                    self.tanh(r, arg)?
                 } else {
                     let s = self.c(r, std::f64::consts::FRAC_1_SQRT_2);
                     let arg = self.bin(Op::FMul, r, x, s)?;
@@ -539,10 +603,8 @@ impl KernelGen<'_, '_> {
                 self.bin(Op::FAdd, r, hi, lo)?
             }
             "kernel.mish" => {
-                let e = self.gl32(GLOp::Exp, r, &[x])?;
-                let s = self.bin(Op::FAdd, r, one, e)?;
-                let sp = self.gl32(GLOp::Log, r, &[s])?;
-                let t = self.gl32(GLOp::Tanh, r, &[sp])?;
+                let sp = self.softplus(r, x)?;
+                let t = self.tanh(r, sp)?;
                 self.bin(Op::FMul, r, x, t)?
             }
             "kernel.shrink" => {
@@ -626,9 +688,20 @@ impl KernelGen<'_, '_> {
                     let dv = self.select(r, is_m1, neg, dv)?;
                     self.select(r, is_zero, zero, dv)?
                 } else {
-                    let fmod = self.param(op, "fmod", 0.0) != 0.0;
-                    // SRem takes the dividend's sign (C's %), SMod the divisor's (floored).
-                    let rem = self.bin(if fmod { Op::SRem } else { Op::SMod }, r, x, safe)?;
+                    let rem = self.bin(Op::SRem, r, x, safe)?;
+                    // SRem takes the dividend's sign (C's %); floored takes the divisor's.
+                    // (Not OpSMod: lavapipe was seen to compute it as SRem.)
+                    let rem = if self.param(op, "fmod", 0.0) != 0.0 || unsigned {
+                        rem
+                    } else {
+                        let nonzero = self.cmp(Op::INotEqual, rem, zero)?;
+                        let rneg = self.cmp(Op::SLessThan, rem, zero)?;
+                        let qneg = self.cmp(Op::SLessThan, safe, zero)?;
+                        let differ = self.cmp(Op::LogicalNotEqual, rneg, qneg)?;
+                        let fix = self.cmp(Op::LogicalAnd, nonzero, differ)?;
+                        let fixed = self.bin(Op::IAdd, r, rem, safe)?;
+                        self.select(r, fix, fixed, rem)?
+                    };
                     self.select(r, special, zero, rem)?
                 }
             }
@@ -677,6 +750,8 @@ impl KernelGen<'_, '_> {
         let it = self.g.ty(r);
         let y = if reg_of(exponent) == r {
             y
+        } else if r == Reg::I64 {
+            self.widen_index(y)?
         } else {
             self.emit(Op::SConvert, it, &[y])?
         };
