@@ -67,6 +67,8 @@ fn the_c_example_runs_the_mlp() {
 
     let exe = build_example(&dir);
     let out = Command::new(&exe)
+        // The library found above, not an older one earlier on Cargo's LD_LIBRARY_PATH.
+        .env("LD_LIBRARY_PATH", library_dir())
         .arg(&module_path)
         .arg(&input)
         .output()
@@ -99,6 +101,8 @@ fn the_c_example_runs_the_mlp() {
     // Runs the example expecting it to fail; returns its message.
     let failure = || {
         let out = Command::new(&exe)
+            // The library found above, not an older one earlier on Cargo's LD_LIBRARY_PATH.
+            .env("LD_LIBRARY_PATH", library_dir())
             .arg(&module_path)
             .arg(&input)
             .output()

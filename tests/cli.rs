@@ -354,3 +354,116 @@ fn compile_run_and_bench_module_files() {
     assert!(!out.status.success() && stderr(&out).contains("no code generator for target 'tpu'"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The GPU path from the command line: `strata devices`, one module for the CPU and
+/// Vulkan, `run`/`bench --device vulkan`, and errors for what cannot be done.
+#[test]
+fn devices_and_modules_for_vulkan() {
+    let out = strata(&["devices"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cpu") && text.contains("vulkan:0"), "{text}");
+
+    let dir = scratch("vulkan");
+    let model = dir.join("m.mlir");
+    std::fs::write(&model, MODULE).unwrap();
+    let module = dir.join("m.strata");
+    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let out = strata(&[
+        "compile",
+        m,
+        "--target",
+        "cpu,vulkan",
+        "--validate",
+        "-o",
+        s,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap();
+    let b = Tensor::from_vec(vec![3], vec![0.5f32, 1.0, -4.0]).unwrap();
+    let a = format!("a={}", write_npy(&dir, "a.npy", &a));
+    let b = format!("b={}", write_npy(&dir, "b.npy", &b));
+    for device in ["cpu", "vulkan", "vulkan:0"] {
+        let results = dir.join(format!("out-{device}"));
+        let r = results.to_str().unwrap();
+        let out = strata(&[
+            "run",
+            s,
+            "--device",
+            device,
+            "--input",
+            &a,
+            "--input",
+            &b,
+            "--output-dir",
+            r,
+        ]);
+        assert!(out.status.success(), "{device}: {}", stderr(&out));
+        let got = npy::from_npy(&std::fs::read(results.join("relu_out_0.npy")).unwrap()).unwrap();
+        assert_eq!(got.to_f64s(), vec![1.5, 0.0, 0.0], "{device}");
+        let sum = npy::from_npy(&std::fs::read(results.join("sum.npy")).unwrap()).unwrap();
+        assert_eq!(sum.to_f64s(), vec![1.5, -4.0, -2.0], "{device}");
+    }
+    let out = strata(&[
+        "bench",
+        s,
+        "--device",
+        "vulkan",
+        "--iterations",
+        "3",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["runs"], 3);
+    assert!(v["device"].as_str().unwrap().starts_with("vulkan:0"), "{v}");
+    // Compiling first, for the device's kind.
+    let out = strata(&["bench", m, "--device", "vulkan", "--iterations", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A module compiled for the CPU only cannot run on Vulkan: the error says what to do.
+    let cpu_only = dir.join("cpu.strata");
+    let out = strata(&["compile", m, "-o", cpu_only.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = strata(&[
+        "run",
+        cpu_only.to_str().unwrap(),
+        "--device",
+        "vulkan",
+        "--input",
+        &a,
+        "--input",
+        &b,
+    ]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("--target vulkan"),
+        "{}",
+        stderr(&out)
+    );
+    for (args, want) in [
+        (
+            vec!["compile", m, "--target", "tpu"],
+            "no code generator for target 'tpu'",
+        ),
+        (
+            vec!["compile", m, "--target", "vulkan", "--emit", "object"],
+            "--target cpu",
+        ),
+        (vec!["compile", m, "--target", "cpu,cpu"], "listed twice"),
+        (
+            vec!["run", s, "--device", "npu", "--input", &a],
+            "no device 'npu'",
+        ),
+        (
+            vec!["bench", s, "--device", "vulkan:7"],
+            "no Vulkan device 7",
+        ),
+    ] {
+        let out = strata(&args);
+        assert!(
+            !out.status.success() && stderr(&out).contains(want),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -388,8 +388,7 @@ impl ModuleFile {
                         bindings,
                         workgroups,
                     } => {
-                        if m
-                            .executables
+                        if m.executables
                             .get(*executable)
                             .is_some_and(|e| e.target != p.target)
                         {

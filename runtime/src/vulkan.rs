@@ -121,7 +121,9 @@ impl Instance {
     }
 
     /// Each physical device with its properties and the optional features it has.
-    fn physical(&self) -> Result<Vec<(vk::PhysicalDevice, vk::PhysicalDeviceProperties, Features)>, Error> {
+    fn physical(
+        &self,
+    ) -> Result<Vec<(vk::PhysicalDevice, vk::PhysicalDeviceProperties, Features)>, Error> {
         let list = unsafe { self.instance.enumerate_physical_devices() }
             .map_err(|r| vk_err("vkEnumeratePhysicalDevices", r))?;
         let mut out = Vec::new();
@@ -321,8 +323,9 @@ impl VulkanDevice {
         let family = families
             .iter()
             .position(|f| f.queue_flags.contains(vk::QueueFlags::COMPUTE))
-            .ok_or_else(|| Error::Device(format!("'{}' has no compute queue", device_name(&props))))?
-            as u32;
+            .ok_or_else(|| {
+                Error::Device(format!("'{}' has no compute queue", device_name(&props)))
+            })? as u32;
         let priorities = [1.0f32];
         let queues = [vk::DeviceQueueCreateInfo::default()
             .queue_family_index(family)
@@ -330,10 +333,10 @@ impl VulkanDevice {
         let base = vk::PhysicalDeviceFeatures::default()
             .shader_int64(features.int64)
             .shader_float64(features.float64);
-        let mut s16 =
-            vk::PhysicalDevice16BitStorageFeatures::default().storage_buffer16_bit_access(features.storage16);
-        let mut s8 =
-            vk::PhysicalDevice8BitStorageFeatures::default().storage_buffer8_bit_access(features.storage8);
+        let mut s16 = vk::PhysicalDevice16BitStorageFeatures::default()
+            .storage_buffer16_bit_access(features.storage16);
+        let mut s8 = vk::PhysicalDevice8BitStorageFeatures::default()
+            .storage_buffer8_bit_access(features.storage8);
         let mut extensions = Vec::new();
         if features.storage8_extension {
             extensions.push(c"VK_KHR_8bit_storage".as_ptr());
@@ -369,8 +372,9 @@ impl VulkanDevice {
         .map_err(|r| vk_err("vkAllocateCommandBuffers", r))?[0];
         let fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }
             .map_err(|r| vk_err("vkCreateFence", r))?;
-        let cache = unsafe { device.create_pipeline_cache(&vk::PipelineCacheCreateInfo::default(), None) }
-            .map_err(|r| vk_err("vkCreatePipelineCache", r))?;
+        let cache =
+            unsafe { device.create_pipeline_cache(&vk::PipelineCacheCreateInfo::default(), None) }
+                .map_err(|r| vk_err("vkCreatePipelineCache", r))?;
         let memory = unsafe { inst.get_physical_device_memory_properties(physical) };
         let description = format!(
             "vulkan:{chosen}: {} ({}, Vulkan {})",
@@ -427,14 +431,17 @@ impl VulkanDevice {
         let buffer = unsafe { self.device.create_buffer(&info, None) }
             .map_err(|r| vk_err("vkCreateBuffer", r))?;
         let req = unsafe { self.device.get_buffer_memory_requirements(buffer) };
-        let visible = vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT;
+        let visible =
+            vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT;
         let local = vk::MemoryPropertyFlags::DEVICE_LOCAL;
         let index = if host {
             self.memory_type(req.memory_type_bits, visible)
         } else {
             self.memory_type(req.memory_type_bits, local | visible)
                 .or_else(|| self.memory_type(req.memory_type_bits, local))
-                .or_else(|| self.memory_type(req.memory_type_bits, vk::MemoryPropertyFlags::empty()))
+                .or_else(|| {
+                    self.memory_type(req.memory_type_bits, vk::MemoryPropertyFlags::empty())
+                })
         };
         let Some(index) = index else {
             unsafe { self.device.destroy_buffer(buffer, None) };
@@ -465,8 +472,11 @@ impl VulkanDevice {
             .map_err(|r| release(vk_err("vkBindBufferMemory", r)))?;
         let flags = self.memory.memory_types[index as usize].property_flags;
         let mapped = if flags.contains(visible) {
-            let p = unsafe { self.device.map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty()) }
-                .map_err(|r| release(vk_err("vkMapMemory", r)))?;
+            let p = unsafe {
+                self.device
+                    .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+            }
+            .map_err(|r| release(vk_err("vkMapMemory", r)))?;
             Some(p as usize)
         } else {
             None
@@ -519,8 +529,15 @@ impl VulkanDevice {
         Ok(())
     }
 
-    fn barrier(&self, src: vk::AccessFlags, dst: vk::AccessFlags, dst_stage: vk::PipelineStageFlags) {
-        let b = [vk::MemoryBarrier::default().src_access_mask(src).dst_access_mask(dst)];
+    fn barrier(
+        &self,
+        src: vk::AccessFlags,
+        dst: vk::AccessFlags,
+        dst_stage: vk::PipelineStageFlags,
+    ) {
+        let b = [vk::MemoryBarrier::default()
+            .src_access_mask(src)
+            .dst_access_mask(dst)];
         unsafe {
             self.device.cmd_pipeline_barrier(
                 self.command_buffer,
@@ -611,7 +628,11 @@ impl VulkanDevice {
         Ok(())
     }
 
-    fn descriptor_set(&self, st: &mut State, layout: vk::DescriptorSetLayout) -> Result<vk::DescriptorSet, Error> {
+    fn descriptor_set(
+        &self,
+        st: &mut State,
+        layout: vk::DescriptorSetLayout,
+    ) -> Result<vk::DescriptorSet, Error> {
         loop {
             if st.pool == st.pools.len() {
                 let sizes = [vk::DescriptorPoolSize {
@@ -643,7 +664,7 @@ impl VulkanDevice {
         }
     }
 
-    fn buffer<'s>(st: &'s State, h: BufferHandle) -> Result<&'s Buffer, Error> {
+    fn buffer(st: &State, h: BufferHandle) -> Result<&Buffer, Error> {
         st.buffers
             .get(&h.0)
             .ok_or_else(|| Error::Device(format!("no buffer {}", h.0)))
@@ -669,7 +690,10 @@ impl VulkanDevice {
             }
             st.staging = Some(self.make_buffer(size.next_power_of_two(), true)?);
         }
-        let s = st.staging.as_ref().ok_or_else(|| Error::Device("no staging buffer".into()))?;
+        let s = st
+            .staging
+            .as_ref()
+            .ok_or_else(|| Error::Device("no staging buffer".into()))?;
         let p = s
             .mapped
             .ok_or_else(|| Error::Device("the staging buffer is not host-visible".into()))?;
@@ -766,7 +790,11 @@ impl Device for VulkanDevice {
         if let Some(p) = b.mapped {
             // SAFETY: as in upload.
             unsafe {
-                std::ptr::copy_nonoverlapping((p as *const u8).add(offset), out.as_mut_ptr(), out.len())
+                std::ptr::copy_nonoverlapping(
+                    (p as *const u8).add(offset),
+                    out.as_mut_ptr(),
+                    out.len(),
+                )
             };
             return Ok(());
         }
@@ -813,11 +841,18 @@ impl Device for VulkanDevice {
             dst_offset: doff,
             size: n,
         }];
-        unsafe { self.device.cmd_copy_buffer(self.command_buffer, sb, db, &region) };
+        unsafe {
+            self.device
+                .cmd_copy_buffer(self.command_buffer, sb, db, &region)
+        };
         Ok(())
     }
 
-    fn load_executable(&self, def: &ExecutableDef, bytes: &[u8]) -> Result<ExecutableHandle, Error> {
+    fn load_executable(
+        &self,
+        def: &ExecutableDef,
+        bytes: &[u8],
+    ) -> Result<ExecutableHandle, Error> {
         if def.format != "spirv" {
             return Err(Error::Device(format!(
                 "a Vulkan device runs SPIR-V, not '{}'",
@@ -831,7 +866,10 @@ impl Device for VulkanDevice {
                 self.description
             )));
         }
-        if bytes.len() % 4 != 0 || bytes.len() < 20 || bytes[0..4] != 0x0723_0203u32.to_le_bytes() {
+        if !bytes.len().is_multiple_of(4)
+            || bytes.len() < 20
+            || bytes[0..4] != 0x0723_0203u32.to_le_bytes()
+        {
             return Err(Error::BadModule(format!(
                 "section '{}' is not a SPIR-V module",
                 def.section
@@ -902,8 +940,9 @@ impl Device for VulkanDevice {
                         return Err(vk_err("vkCreatePipelineLayout", r));
                     }
                 };
-                let name = CString::new(ep.symbol.clone())
-                    .map_err(|_| Error::BadModule(format!("bad entry point name '{}'", ep.symbol)))?;
+                let name = CString::new(ep.symbol.clone()).map_err(|_| {
+                    Error::BadModule(format!("bad entry point name '{}'", ep.symbol))
+                })?;
                 let stage = vk::PipelineShaderStageCreateInfo::default()
                     .stage(vk::ShaderStageFlags::COMPUTE)
                     .module(module)
@@ -912,7 +951,8 @@ impl Device for VulkanDevice {
                     .stage(stage)
                     .layout(layout)];
                 let pipeline = match unsafe {
-                    self.device.create_compute_pipelines(self.cache, &info, None)
+                    self.device
+                        .create_compute_pipelines(self.cache, &info, None)
                 } {
                     Ok(p) => p[0],
                     Err((_, r)) => {
@@ -966,7 +1006,10 @@ impl Device for VulkanDevice {
             .get(&executable.0)
             .ok_or_else(|| Error::Device(format!("no executable {}", executable.0)))?;
         let e = exe.entries.get(entry).ok_or_else(|| {
-            Error::Device(format!("no entry point {entry} in executable {}", executable.0))
+            Error::Device(format!(
+                "no entry point {entry} in executable {}",
+                executable.0
+            ))
         })?;
         if bindings.len() != e.arguments {
             return Err(Error::Device(format!(
@@ -976,7 +1019,8 @@ impl Device for VulkanDevice {
                 bindings.len()
             )));
         }
-        let (pipeline, layout, set_layout, name) = (e.pipeline, e.layout, e.set_layout, e.name.clone());
+        let (pipeline, layout, set_layout, name) =
+            (e.pipeline, e.layout, e.set_layout, e.name.clone());
         let align = self.limits.min_storage_buffer_offset_alignment.max(4);
         let mut infos = Vec::with_capacity(bindings.len() + 1);
         let mut push = [0u32; PUSH_WORDS];
@@ -1050,7 +1094,8 @@ impl VulkanDevice {
             for e in exe.entries {
                 self.device.destroy_pipeline(e.pipeline, None);
                 self.device.destroy_pipeline_layout(e.layout, None);
-                self.device.destroy_descriptor_set_layout(e.set_layout, None);
+                self.device
+                    .destroy_descriptor_set_layout(e.set_layout, None);
             }
             self.device.destroy_shader_module(exe.module, None);
         }

@@ -1,14 +1,16 @@
 //! The module file format and the Rust API on programs that need no compiled code (copies
-//! only): round trips, and errors — not crashes — for damaged, foreign, truncated or
-//! inconsistent files and for wrong inputs.
+//! only), on the CPU and on the Vulkan device: round trips, and errors — not crashes — for
+//! damaged, foreign, truncated or inconsistent files and for wrong inputs.
 
 use std::sync::Arc;
 use strata_runtime::format::{
     BufferRef, Command, EntryPoint, ExecutableDef, FunctionDef, Manifest, Memory, ModuleFile,
+    Program,
 };
 use strata_runtime::{DType, Device, Error, Module, Runtime, Tensor, TensorSpec};
 
-/// `main(x: f32[2x3]) -> (y = x, k = constants[64..88])`, through the arena.
+/// `main(x: f32[2x3]) -> (y = x, k = constants[64..88])`, through the arena, with the
+/// same program for the CPU and for Vulkan.
 fn copy_module() -> ModuleFile {
     let spec = |name: &str| TensorSpec {
         name: name.into(),
@@ -31,21 +33,26 @@ fn copy_module() -> ModuleFile {
                 name: "main".into(),
                 inputs: vec![spec("x")],
                 outputs: vec![spec("y"), spec("k")],
-                arena_bytes: 128,
-                program: vec![
-                    Command::Copy {
-                        src: r(Memory::Input(0), 0),
-                        dst: r(Memory::Arena, 64),
-                    },
-                    Command::Copy {
-                        src: r(Memory::Arena, 64),
-                        dst: r(Memory::Output(0), 0),
-                    },
-                    Command::Copy {
-                        src: r(Memory::Constants, 64),
-                        dst: r(Memory::Output(1), 0),
-                    },
-                ],
+                programs: ["cpu", "vulkan"]
+                    .map(|target| Program {
+                        target: target.into(),
+                        arena_bytes: 128,
+                        commands: vec![
+                            Command::Copy {
+                                src: r(Memory::Input(0), 0),
+                                dst: r(Memory::Arena, 64),
+                            },
+                            Command::Copy {
+                                src: r(Memory::Arena, 64),
+                                dst: r(Memory::Output(0), 0),
+                            },
+                            Command::Copy {
+                                src: r(Memory::Constants, 64),
+                                dst: r(Memory::Output(1), 0),
+                            },
+                        ],
+                    })
+                    .to_vec(),
             }],
             executables: vec![],
         },
@@ -58,6 +65,11 @@ fn device() -> Arc<dyn Device> {
     Runtime::new().cpu(Some(2)).unwrap()
 }
 
+/// The CPU device and the Vulkan device (lavapipe in CI).
+fn devices() -> Vec<Arc<dyn Device>> {
+    vec![device(), Runtime::new().device("vulkan").unwrap()]
+}
+
 #[test]
 fn modules_round_trip_and_run() {
     let file = copy_module();
@@ -65,18 +77,43 @@ fn modules_round_trip_and_run() {
     assert_eq!(&bytes[..8], b"STRATAMF");
     assert_eq!(bytes.len() % 64, 0);
     assert_eq!(ModuleFile::from_bytes(&bytes).unwrap(), file);
-    let module = Module::from_bytes(&device(), &bytes).unwrap();
-    let f = module.function("main").unwrap();
-    let x = Tensor::from_slice(&[2, 3], &[1f32, -2.0, 3.0, -4.0, 5.0, -6.0]).unwrap();
-    for _ in 0..3 {
-        // Workspaces are reused between calls.
-        let out = f.call(std::slice::from_ref(&x)).unwrap();
-        assert_eq!(out[0], x);
-        assert_eq!(
-            out[1].to_vec::<f32>().unwrap(),
-            vec![1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
-        );
+    for dev in devices() {
+        let module = Module::from_bytes(&dev, &bytes).unwrap();
+        let f = module.function("main").unwrap();
+        let x = Tensor::from_slice(&[2, 3], &[1f32, -2.0, 3.0, -4.0, 5.0, -6.0]).unwrap();
+        for _ in 0..3 {
+            // Workspaces are reused between calls.
+            let out = f.call(std::slice::from_ref(&x)).unwrap();
+            assert_eq!(out[0], x, "{}", dev.description());
+            assert_eq!(
+                out[1].to_vec::<f32>().unwrap(),
+                vec![1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
+            );
+        }
     }
+}
+
+#[test]
+fn a_function_without_a_program_for_the_device_is_an_error() {
+    let mut file = copy_module();
+    file.manifest.functions[0]
+        .programs
+        .retain(|p| p.target == "cpu");
+    let vulkan = Runtime::new().device("vulkan").unwrap();
+    let module = Module::from_file(&vulkan, file).unwrap();
+    let e = module.function("main").err().unwrap().to_string();
+    assert!(
+        e.contains("compiled for cpu") && e.contains("--target vulkan"),
+        "{e}"
+    );
+    let e = Runtime::new()
+        .device("vulkan:99")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("no Vulkan device 99"), "{e}");
+    let e = Runtime::new().device("vulkan:x").err().unwrap().to_string();
+    assert!(e.contains("must be an integer"), "{e}");
 }
 
 #[test]
@@ -128,7 +165,8 @@ fn inconsistent_programs_are_rejected_before_running() {
     );
     check(
         &|m| {
-            if let Command::Copy { src, .. } = &mut m.manifest.functions[0].program[0] {
+            if let Command::Copy { src, .. } = &mut m.manifest.functions[0].programs[0].commands[0]
+            {
                 src.offset = 8;
             }
         },
@@ -136,7 +174,7 @@ fn inconsistent_programs_are_rejected_before_running() {
     );
     check(
         &|m| {
-            m.manifest.functions[0].program[2] = Command::Copy {
+            m.manifest.functions[0].programs[0].commands[2] = Command::Copy {
                 src: BufferRef {
                     memory: Memory::Output(0),
                     offset: 0,
@@ -153,12 +191,14 @@ fn inconsistent_programs_are_rejected_before_running() {
     );
     check(
         &|m| {
-            m.manifest.functions[0].program.push(Command::Dispatch {
-                executable: 0,
-                entry: 0,
-                bindings: vec![],
-                workgroups: [1, 1, 1],
-            })
+            m.manifest.functions[0].programs[0]
+                .commands
+                .push(Command::Dispatch {
+                    executable: 0,
+                    entry: 0,
+                    bindings: vec![],
+                    workgroups: [1, 1, 1],
+                })
         },
         "no entry point",
     );
@@ -173,23 +213,61 @@ fn inconsistent_programs_are_rejected_before_running() {
                     symbol: "k".into(),
                     argument_bytes: vec![24, 24],
                 }],
+                features: vec![],
             });
             m.executables.push(vec![]);
-            m.manifest.functions[0].program.push(Command::Dispatch {
-                executable: 0,
-                entry: 0,
-                bindings: vec![
-                    BufferRef {
-                        memory: Memory::Input(0),
-                        offset: 0,
-                        bytes: 24
-                    };
-                    2
-                ],
-                workgroups: [1, 1, 1],
-            })
+            m.manifest.functions[0].programs[0]
+                .commands
+                .push(Command::Dispatch {
+                    executable: 0,
+                    entry: 0,
+                    bindings: vec![
+                        BufferRef {
+                            memory: Memory::Input(0),
+                            offset: 0,
+                            bytes: 24
+                        };
+                        2
+                    ],
+                    workgroups: [1, 1, 1],
+                })
         },
         "would write into",
+    );
+    check(
+        &|m| {
+            m.manifest.executables.push(ExecutableDef {
+                target: "cpu".into(),
+                format: "elf-shared-object".into(),
+                triple: String::new(),
+                section: "exe.0".into(),
+                entry_points: vec![EntryPoint {
+                    symbol: "k".into(),
+                    argument_bytes: vec![24],
+                }],
+                features: vec![],
+            });
+            m.executables.push(vec![]);
+            let dispatch = Command::Dispatch {
+                executable: 0,
+                entry: 0,
+                bindings: vec![BufferRef {
+                    memory: Memory::Arena,
+                    offset: 0,
+                    bytes: 24,
+                }],
+                workgroups: [1, 1, 1],
+            };
+            m.manifest.functions[0].programs[1].commands.push(dispatch);
+        },
+        "is for another target",
+    );
+    check(
+        &|m| {
+            let p = m.manifest.functions[0].programs[0].clone();
+            m.manifest.functions[0].programs.push(p);
+        },
+        "two programs for 'cpu'",
     );
 }
 
@@ -213,17 +291,68 @@ fn wrong_inputs_are_errors_naming_them() {
 }
 
 #[test]
-fn the_cpu_device_checks_every_range() {
+fn devices_check_every_range() {
+    for dev in devices() {
+        let b = dev.allocate(16).unwrap();
+        dev.upload(b, 8, &[1; 8]).unwrap();
+        assert!(dev.upload(b, 9, &[1; 8]).is_err());
+        let mut out = [0u8; 16];
+        dev.download(b, 0, &mut out).unwrap();
+        assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
+        assert!(dev.download(b, 1, &mut out).is_err());
+        let c = dev.allocate(8).unwrap();
+        let slice = |buffer, offset, bytes| strata_runtime::BufferSlice {
+            buffer,
+            offset,
+            bytes,
+        };
+        assert!(dev.copy(slice(b, 12, 8), slice(c, 0, 8)).is_err());
+        dev.copy(slice(b, 8, 8), slice(c, 0, 8)).unwrap();
+        dev.synchronize().unwrap();
+        let mut small = [0u8; 8];
+        dev.download(c, 0, &mut small).unwrap();
+        assert_eq!(small, [1; 8]);
+        dev.free(b);
+        dev.free(c);
+        assert!(dev.download(b, 0, &mut out).is_err());
+    }
+}
+
+#[test]
+fn the_vulkan_device_refuses_foreign_code() {
+    let dev = Runtime::new().device("vulkan").unwrap();
+    assert_eq!(dev.kind(), "vulkan");
+    let def = ExecutableDef {
+        target: "vulkan".into(),
+        format: "spirv".into(),
+        triple: String::new(),
+        section: "exe.0".into(),
+        entry_points: vec![],
+        features: vec![],
+    };
+    let e = dev
+        .load_executable(&def, b"\x7fELF not SPIR-V at all.")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("not a SPIR-V module"), "{e}");
+    let elf = ExecutableDef {
+        format: "elf-shared-object".into(),
+        ..def.clone()
+    };
+    let e = dev.load_executable(&elf, b"").err().unwrap().to_string();
+    assert!(e.contains("runs SPIR-V"), "{e}");
+    let exotic = ExecutableDef {
+        features: vec!["shaderTeleportation".into()],
+        ..def
+    };
+    let e = dev.load_executable(&exotic, b"").err().unwrap().to_string();
+    assert!(e.contains("shaderTeleportation"), "{e}");
+}
+
+#[test]
+fn the_cpu_device_refuses_foreign_code() {
     let dev = device();
-    let b = dev.allocate(16).unwrap();
-    dev.upload(b, 8, &[1; 8]).unwrap();
-    assert!(dev.upload(b, 9, &[1; 8]).is_err());
-    let mut out = [0u8; 16];
-    dev.download(b, 0, &mut out).unwrap();
-    assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
-    assert!(dev.download(b, 1, &mut out).is_err());
-    dev.free(b);
-    assert!(dev.download(b, 0, &mut out).is_err());
     let other_arch = if std::env::consts::ARCH == "aarch64" {
         "x86_64"
     } else {
@@ -235,6 +364,7 @@ fn the_cpu_device_checks_every_range() {
         triple: format!("{other_arch}-unknown-linux-gnu"),
         section: "exe.0".into(),
         entry_points: vec![],
+        features: vec![],
     };
     let e = dev.load_executable(&def, b"").err().unwrap().to_string();
     assert!(e.contains("compiled for"), "{e}");

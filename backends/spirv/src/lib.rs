@@ -349,7 +349,9 @@ impl Gen {
         self.b.decorate(block, Decoration::Block, []);
         self.b
             .member_decorate(block, 0, Decoration::Offset, [Operand::LiteralBit32(0)]);
-        let block_ptr = self.b.type_pointer(None, StorageClass::StorageBuffer, block);
+        let block_ptr = self
+            .b
+            .type_pointer(None, StorageClass::StorageBuffer, block);
         let elem_ptr = self.b.type_pointer(None, StorageClass::StorageBuffer, elem);
         self.storage.insert(s, (block_ptr, elem_ptr));
         (block_ptr, elem_ptr)
@@ -389,9 +391,7 @@ impl Gen {
         self.b
             .member_decorate(block, 0, Decoration::Offset, [Operand::LiteralBit32(0)]);
         let ptr = self.b.type_pointer(None, StorageClass::PushConstant, block);
-        let v = self
-            .b
-            .variable(ptr, None, StorageClass::PushConstant, None);
+        let v = self.b.variable(ptr, None, StorageClass::PushConstant, None);
         self.push = Some(v);
         v
     }
@@ -571,10 +571,9 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let status = g.buffer(args.len(), Store::I32);
         let void = g.b.type_void();
         let fn_ty = g.b.type_function(void, []);
-        let function = g
-            .b
-            .begin_function(void, None, FunctionControl::NONE, fn_ty)
-            .map_err(|e| format!("{e:?}"))?;
+        let function =
+            g.b.begin_function(void, None, FunctionControl::NONE, fn_ty)
+                .map_err(|e| format!("{e:?}"))?;
         let entry = g.b.id();
         g.b.begin_block(Some(entry)).map_err(|e| format!("{e:?}"))?;
         let mut k = KernelGen {
@@ -609,7 +608,8 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             let store = store_of(t.elem);
             // Push constants hold byte offsets; the shader counts in elements.
             let bytes = k.push_word(1 + i as u32)?;
-            let shift = k.g.int(Reg::I32, Gen::store_bytes(store).trailing_zeros() as i64);
+            let shift =
+                k.g.int(Reg::I32, Gen::store_bytes(store).trailing_zeros() as i64);
             let offset = k.emit(Op::ShiftRightLogical, i32t, &[bytes, shift])?;
             k.bufs.insert(
                 a,
@@ -626,11 +626,13 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         k.workgroup_block(block)?;
         k.g.b.ret().map_err(|e| format!("{e:?}"))?;
         k.g.b.end_function().map_err(|e| format!("{e:?}"))?;
-        k.g
-            .b
-            .entry_point(ExecutionModel::GLCompute, function, name, [wg_var, local_var]);
-        k.g
-            .b
+        k.g.b.entry_point(
+            ExecutionModel::GLCompute,
+            function,
+            name,
+            [wg_var, local_var],
+        );
+        k.g.b
             .execution_mode(function, ExecutionMode::LocalSize, [WORKGROUP_SIZE, 1, 1]);
         Ok(sizes)
     }
@@ -679,7 +681,10 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let var = self.g.push_constants();
         let u32t = self.g.u32t();
         let i32t = self.g.ty(Reg::I32);
-        let ptr = self.g.b.type_pointer(None, StorageClass::PushConstant, u32t);
+        let ptr = self
+            .g
+            .b
+            .type_pointer(None, StorageClass::PushConstant, u32t);
         let zero = self.g.int(Reg::I32, 0);
         let index = self.g.int(Reg::I32, k as i64);
         let p = self.emit(Op::AccessChain, ptr, &[var, zero, index])?;
@@ -1067,9 +1072,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 let p = s.emit(Op::AccessChain, elem_ptr, &[status, zero, zero])?;
                 let one = s.g.int(Reg::I32, 1);
                 let code = s.emit(Op::IAdd, i32t, &[dispatch, one])?;
-                s.g.b
-                    .store(p, code, None, [])
-                    .map_err(|e| format!("{e:?}"))
+                s.g.b.store(p, code, None, []).map_err(|e| format!("{e:?}"))
             })?;
             flat = self.emit(Op::Select, i32t, &[ok, flat, buf.offset])?;
         }

@@ -112,7 +112,13 @@ impl KernelGen<'_, '_> {
         let glsl = self.g.glsl;
         self.g
             .b
-            .ext_inst(t, None, glsl, f as u32, args.iter().map(|&a| Operand::IdRef(a)))
+            .ext_inst(
+                t,
+                None,
+                glsl,
+                f as u32,
+                args.iter().map(|&a| Operand::IdRef(a)),
+            )
             .map_err(|e| format!("{e:?}"))
     }
 
@@ -176,15 +182,16 @@ impl KernelGen<'_, '_> {
             },
             "kernel.cast" => self.cast(a[0], operand, elem)?,
             "kernel.select" => self.select(r, a[0], a[1], a[2])?,
-            "kernel.less" | "kernel.less_or_equal" | "kernel.greater"
-            | "kernel.greater_or_equal" | "kernel.equal" => {
+            "kernel.less"
+            | "kernel.less_or_equal"
+            | "kernel.greater"
+            | "kernel.greater_or_equal"
+            | "kernel.equal" => {
                 let (f, s) = match name {
                     "kernel.less" => (Op::FOrdLessThan, Op::SLessThan),
                     "kernel.less_or_equal" => (Op::FOrdLessThanEqual, Op::SLessThanEqual),
                     "kernel.greater" => (Op::FOrdGreaterThan, Op::SGreaterThan),
-                    "kernel.greater_or_equal" => {
-                        (Op::FOrdGreaterThanEqual, Op::SGreaterThanEqual)
-                    }
+                    "kernel.greater_or_equal" => (Op::FOrdGreaterThanEqual, Op::SGreaterThanEqual),
                     _ => (Op::FOrdEqual, Op::IEqual),
                 };
                 if boolean {
