@@ -247,7 +247,6 @@ fn entry_points(
 struct Constants {
     bytes: Vec<u8>,
     by_hash: HashMap<u64, Vec<usize>>,
-    lengths: HashMap<usize, usize>,
 }
 
 impl Constants {
@@ -257,8 +256,9 @@ impl Constants {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         data.hash(&mut h);
         let key = h.finish();
+        // Equal bytes at an offset serve whatever tensor first put them there.
         for &o in self.by_hash.get(&key).into_iter().flatten() {
-            if self.lengths.get(&o) == Some(&data.len()) && &self.bytes[o..o + data.len()] == data {
+            if self.bytes.get(o..o + data.len()) == Some(data) {
                 return o;
             }
         }
@@ -266,7 +266,6 @@ impl Constants {
         self.bytes.resize(o, 0);
         self.bytes.extend_from_slice(data);
         self.by_hash.entry(key).or_default().push(o);
-        self.lengths.insert(o, data.len());
         o
     }
 }
@@ -474,21 +473,21 @@ pub fn module_file_from_host(
     target: &str,
     options: &CompileOptions,
 ) -> anyhow::Result<ModuleFile> {
-    build_module_file(&[(target.to_string(), host.clone())], options)
+    build_module_file(&[(target, host)], options)
 }
 
 /// A module file from each target's host program: an executable per target, the
 /// functions with a program per target, the constants of all of them, stored once.
 fn build_module_file(
-    hosts: &[(String, ir::Module)],
+    hosts: &[(&str, &ir::Module)],
     options: &CompileOptions,
 ) -> anyhow::Result<ModuleFile> {
     let mut constants = Constants::default();
     let mut functions: Vec<FunctionDef> = Vec::new();
     let mut executables = Vec::new();
     let mut bytes = Vec::new();
-    for (target, host) in hosts {
-        let compiled = match target.as_str() {
+    for &(target, host) in hosts {
+        let compiled = match target {
             "cpu" => compile_cpu(host, options),
             "vulkan" => compile_vulkan(host, options),
             other => Err(anyhow!("no code generator for target '{other}'")),
@@ -543,12 +542,13 @@ pub fn compile(m: &ir::Module, options: &CompileOptions) -> anyhow::Result<Modul
     if options.targets.is_empty() {
         bail!("no target to compile for");
     }
-    let mut hosts = Vec::new();
+    let mut lowered: Vec<(&str, ir::Module)> = Vec::new();
     for t in &options.targets {
-        if hosts.iter().any(|(u, _): &(String, ir::Module)| u == t) {
+        if lowered.iter().any(|(u, _)| u == t) {
             bail!("target '{t}' is listed twice");
         }
-        hosts.push((t.clone(), lower_to_host(m, t, options)?));
+        lowered.push((t, lower_to_host(m, t, options)?));
     }
+    let hosts: Vec<(&str, &ir::Module)> = lowered.iter().map(|(t, h)| (*t, h)).collect();
     build_module_file(&hosts, options)
 }

@@ -32,7 +32,7 @@ pub struct BufferSlice {
 /// were issued, and their effects are visible after [`Device::synchronize`] (the CPU
 /// device runs everything at once, a GPU queues command buffers).
 pub trait Device: Send + Sync {
-    /// The kind of executables it runs (`cpu`), as in [`ExecutableDef::target`].
+    /// The kind of executables it runs (`cpu`, `vulkan`), as in [`ExecutableDef::target`].
     fn kind(&self) -> &str;
     /// A line for logs and `strata bench`: the kind, the processor, the threads.
     fn description(&self) -> String;

@@ -220,12 +220,116 @@ pub fn devices() -> Result<Vec<DeviceInfo>, Error> {
         .collect())
 }
 
+#[derive(Clone, Copy)]
 struct Buffer {
     buffer: vk::Buffer,
     memory: vk::DeviceMemory,
     size: u64,
     /// The host address of the memory when it stays mapped.
     mapped: Option<usize>,
+}
+
+impl Buffer {
+    /// No buffer.
+    const NULL: Buffer = Buffer {
+        buffer: vk::Buffer::null(),
+        memory: vk::DeviceMemory::null(),
+        size: 0,
+        mapped: None,
+    };
+}
+
+/// The first memory type among `bits` with the properties `want`.
+fn memory_type(
+    memory: &vk::PhysicalDeviceMemoryProperties,
+    bits: u32,
+    want: vk::MemoryPropertyFlags,
+) -> Option<u32> {
+    (0..memory.memory_type_count).find(|&i| {
+        bits & (1 << i) != 0
+            && memory.memory_types[i as usize]
+                .property_flags
+                .contains(want)
+    })
+}
+
+/// A buffer of `size` bytes: host-visible if `host`, else device-local (mapped when
+/// that memory is host-visible too).
+fn create_buffer(
+    device: &ash::Device,
+    props: &vk::PhysicalDeviceMemoryProperties,
+    size: u64,
+    host: bool,
+) -> Result<Buffer, Error> {
+    let size = size.max(4).div_ceil(4) * 4;
+    let info = vk::BufferCreateInfo::default()
+        .size(size)
+        .usage(
+            vk::BufferUsageFlags::STORAGE_BUFFER
+                | vk::BufferUsageFlags::TRANSFER_SRC
+                | vk::BufferUsageFlags::TRANSFER_DST,
+        )
+        .sharing_mode(vk::SharingMode::EXCLUSIVE);
+    let buffer =
+        unsafe { device.create_buffer(&info, None) }.map_err(|r| vk_err("vkCreateBuffer", r))?;
+    let req = unsafe { device.get_buffer_memory_requirements(buffer) };
+    let visible = vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT;
+    let local = vk::MemoryPropertyFlags::DEVICE_LOCAL;
+    let index = if host {
+        memory_type(props, req.memory_type_bits, visible)
+    } else {
+        memory_type(props, req.memory_type_bits, local | visible)
+            .or_else(|| memory_type(props, req.memory_type_bits, local))
+            .or_else(|| {
+                memory_type(
+                    props,
+                    req.memory_type_bits,
+                    vk::MemoryPropertyFlags::empty(),
+                )
+            })
+    };
+    let Some(index) = index else {
+        unsafe { device.destroy_buffer(buffer, None) };
+        return Err(Error::Device("no memory type fits a storage buffer".into()));
+    };
+    let memory = match unsafe {
+        device.allocate_memory(
+            &vk::MemoryAllocateInfo::default()
+                .allocation_size(req.size)
+                .memory_type_index(index),
+            None,
+        )
+    } {
+        Ok(m) => m,
+        Err(r) => {
+            unsafe { device.destroy_buffer(buffer, None) };
+            return Err(vk_err(&format!("vkAllocateMemory ({size} bytes)"), r));
+        }
+    };
+    let release = |e: Error| {
+        unsafe {
+            device.destroy_buffer(buffer, None);
+            device.free_memory(memory, None);
+        }
+        e
+    };
+    unsafe { device.bind_buffer_memory(buffer, memory, 0) }
+        .map_err(|r| release(vk_err("vkBindBufferMemory", r)))?;
+    let flags = props.memory_types[index as usize].property_flags;
+    let mapped = if flags.contains(visible) {
+        let p =
+            unsafe { device.map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty()) }
+                .map_err(|r| release(vk_err("vkMapMemory", r)))?;
+        Some(p as usize)
+    } else {
+        None
+    };
+    Ok(Buffer {
+        buffer,
+        memory,
+        size,
+        mapped,
+    })
 }
 
 struct Entry {
@@ -394,12 +498,8 @@ impl VulkanDevice {
             limits: props.limits,
             features,
             description,
-            status: Buffer {
-                buffer: vk::Buffer::null(),
-                memory: vk::DeviceMemory::null(),
-                size: 0,
-                mapped: None,
-            },
+            // Made below, once `dev` exists to clean up after a failure.
+            status: Buffer::NULL,
             state: Mutex::new(State::new()),
         };
         dev.status = dev.make_buffer(4, true)?;
@@ -407,86 +507,9 @@ impl VulkanDevice {
         Ok(dev)
     }
 
-    fn memory_type(&self, bits: u32, want: vk::MemoryPropertyFlags) -> Option<u32> {
-        (0..self.memory.memory_type_count).find(|&i| {
-            bits & (1 << i) != 0
-                && self.memory.memory_types[i as usize]
-                    .property_flags
-                    .contains(want)
-        })
-    }
-
-    /// A buffer of `size` bytes: host-visible if `host`, else device-local (mapped when
-    /// that memory is host-visible too).
+    /// A buffer of `size` bytes (see [`create_buffer`]).
     fn make_buffer(&self, size: u64, host: bool) -> Result<Buffer, Error> {
-        let size = size.max(4).div_ceil(4) * 4;
-        let info = vk::BufferCreateInfo::default()
-            .size(size)
-            .usage(
-                vk::BufferUsageFlags::STORAGE_BUFFER
-                    | vk::BufferUsageFlags::TRANSFER_SRC
-                    | vk::BufferUsageFlags::TRANSFER_DST,
-            )
-            .sharing_mode(vk::SharingMode::EXCLUSIVE);
-        let buffer = unsafe { self.device.create_buffer(&info, None) }
-            .map_err(|r| vk_err("vkCreateBuffer", r))?;
-        let req = unsafe { self.device.get_buffer_memory_requirements(buffer) };
-        let visible =
-            vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT;
-        let local = vk::MemoryPropertyFlags::DEVICE_LOCAL;
-        let index = if host {
-            self.memory_type(req.memory_type_bits, visible)
-        } else {
-            self.memory_type(req.memory_type_bits, local | visible)
-                .or_else(|| self.memory_type(req.memory_type_bits, local))
-                .or_else(|| {
-                    self.memory_type(req.memory_type_bits, vk::MemoryPropertyFlags::empty())
-                })
-        };
-        let Some(index) = index else {
-            unsafe { self.device.destroy_buffer(buffer, None) };
-            return Err(Error::Device("no memory type fits a storage buffer".into()));
-        };
-        let memory = match unsafe {
-            self.device.allocate_memory(
-                &vk::MemoryAllocateInfo::default()
-                    .allocation_size(req.size)
-                    .memory_type_index(index),
-                None,
-            )
-        } {
-            Ok(m) => m,
-            Err(r) => {
-                unsafe { self.device.destroy_buffer(buffer, None) };
-                return Err(vk_err(&format!("vkAllocateMemory ({size} bytes)"), r));
-            }
-        };
-        let release = |e: Error| {
-            unsafe {
-                self.device.destroy_buffer(buffer, None);
-                self.device.free_memory(memory, None);
-            }
-            e
-        };
-        unsafe { self.device.bind_buffer_memory(buffer, memory, 0) }
-            .map_err(|r| release(vk_err("vkBindBufferMemory", r)))?;
-        let flags = self.memory.memory_types[index as usize].property_flags;
-        let mapped = if flags.contains(visible) {
-            let p = unsafe {
-                self.device
-                    .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            }
-            .map_err(|r| release(vk_err("vkMapMemory", r)))?;
-            Some(p as usize)
-        } else {
-            None
-        };
-        Ok(Buffer {
-            buffer,
-            memory,
-            size,
-            mapped,
-        })
+        create_buffer(&self.device, &self.memory, size, host)
     }
 
     fn destroy_buffer(&self, b: Buffer) {
@@ -700,6 +723,28 @@ impl VulkanDevice {
         Ok((s.buffer, p))
     }
 
+    /// Copies `bytes` from `(buffer, offset)` to another and waits for it (the staged
+    /// uploads and downloads; nothing else is pending then).
+    fn transfer_now(
+        &self,
+        st: &mut State,
+        (src, src_offset): (vk::Buffer, u64),
+        (dst, dst_offset): (vk::Buffer, u64),
+        bytes: u64,
+    ) -> Result<(), Error> {
+        self.begin(st)?;
+        let region = [vk::BufferCopy {
+            src_offset,
+            dst_offset,
+            size: bytes,
+        }];
+        unsafe {
+            self.device
+                .cmd_copy_buffer(self.command_buffer, src, dst, &region)
+        };
+        self.flush(st)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -766,17 +811,12 @@ impl Device for VulkanDevice {
         let (staging, p) = self.staging(&mut st, data.len() as u64)?;
         // SAFETY: the staging buffer holds at least data.len() mapped bytes.
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p as *mut u8, data.len()) };
-        self.begin(&mut st)?;
-        let region = [vk::BufferCopy {
-            src_offset: 0,
-            dst_offset: offset as u64,
-            size: data.len() as u64,
-        }];
-        unsafe {
-            self.device
-                .cmd_copy_buffer(self.command_buffer, staging, target, &region)
-        };
-        self.flush(&mut st)
+        self.transfer_now(
+            &mut st,
+            (staging, 0),
+            (target, offset as u64),
+            data.len() as u64,
+        )
     }
 
     fn download(&self, buffer: BufferHandle, offset: usize, out: &mut [u8]) -> Result<(), Error> {
@@ -799,19 +839,13 @@ impl Device for VulkanDevice {
             return Ok(());
         }
         let source = b.buffer;
-        let (staging, _) = self.staging(&mut st, out.len() as u64)?;
-        self.begin(&mut st)?;
-        let region = [vk::BufferCopy {
-            src_offset: offset as u64,
-            dst_offset: 0,
-            size: out.len() as u64,
-        }];
-        unsafe {
-            self.device
-                .cmd_copy_buffer(self.command_buffer, source, staging, &region)
-        };
-        self.flush(&mut st)?;
-        let (_, p) = self.staging(&mut st, out.len() as u64)?;
+        let (staging, p) = self.staging(&mut st, out.len() as u64)?;
+        self.transfer_now(
+            &mut st,
+            (source, offset as u64),
+            (staging, 0),
+            out.len() as u64,
+        )?;
         // SAFETY: the transfer finished and the staging buffer holds out.len() bytes.
         unsafe { std::ptr::copy_nonoverlapping(p as *const u8, out.as_mut_ptr(), out.len()) };
         Ok(())
@@ -1029,6 +1063,9 @@ impl Device for VulkanDevice {
             let b = Self::buffer(&st, s.buffer)?;
             Self::check_range(b, s.buffer, s.offset as u64, s.bytes as u64)?;
             let offset = s.offset as u64;
+            // An empty binding may sit at the very end, where no range starts: bind the
+            // start instead (the kernel never reads it).
+            let offset = if s.bytes == 0 { 0 } else { offset };
             let base = offset - offset % align;
             let range = (offset - base + s.bytes as u64).max(4).min(b.size - base);
             push[1 + i] = (offset - base) as u32;
@@ -1120,17 +1157,8 @@ impl Drop for VulkanDevice {
         for (_, e) in st.executables {
             self.destroy_executable(e);
         }
-        let status = std::mem::replace(
-            &mut self.status,
-            Buffer {
-                buffer: vk::Buffer::null(),
-                memory: vk::DeviceMemory::null(),
-                size: 0,
-                mapped: None,
-            },
-        );
-        if status.buffer != vk::Buffer::null() {
-            self.destroy_buffer(status);
+        if self.status.buffer != vk::Buffer::null() {
+            self.destroy_buffer(self.status);
         }
         unsafe {
             for p in st.pools {

@@ -5,7 +5,7 @@
 //! (GLCompute, logical addressing, GLSL450 memory model), each named as its kernel. Kernel
 //! argument `i` (inputs, then outputs) is the storage buffer at descriptor set 0, binding
 //! `i`, an array of its element type; binding `n` (one past the arguments) is a status
-//! buffer of `u32`. One push-constant block of [`PUSH_CONSTANT_WORDS`] words carries the
+//! buffer of 32-bit words. One push-constant block of [`PUSH_CONSTANT_WORDS`] words carries the
 //! dynamic values: word 0 is the dispatch's number, word `1 + i` the byte offset of
 //! argument `i` inside its binding (so that the runtime can bind a buffer at an offset its
 //! device's alignment allows and pass the rest here). A kernel that reads an index from
@@ -593,12 +593,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let i32t = k.g.ty(Reg::I32);
         let u32t = k.g.u32t();
         let v3 = k.g.b.type_vector(u32t, 3);
-        let wg = k.emit_raw(Op::Load, v3, &[wg_var])?;
+        let wg = k.emit(Op::Load, v3, &[wg_var])?;
         for axis in 0..3 {
             let c = k.extract(u32t, wg, axis)?;
             k.workgroup[axis as usize] = k.emit(Op::Bitcast, i32t, &[c])?;
         }
-        let lid = k.emit_raw(Op::Load, v3, &[local_var])?;
+        let lid = k.emit(Op::Load, v3, &[local_var])?;
         let x = k.extract(u32t, lid, 0)?;
         k.local = k.emit(Op::Bitcast, i32t, &[x])?;
         k.dispatch = k.push_word(0)?;
@@ -635,10 +635,6 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         k.g.b
             .execution_mode(function, ExecutionMode::LocalSize, [WORKGROUP_SIZE, 1, 1]);
         Ok(sizes)
-    }
-
-    fn emit_raw(&mut self, op: Op, ty: Word, args: &[Word]) -> Result<Word, String> {
-        self.emit(op, ty, args)
     }
 
     /// Appends `%id = op ty args...` (id operands) to the current block.

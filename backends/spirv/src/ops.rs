@@ -256,17 +256,11 @@ impl KernelGen<'_, '_> {
                     ElementType::U8 => (0.0, 255.0),
                     _ => (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0),
                 };
-                // The largest value of the source type below hi + 1 (2^31 and 2^63 are
-                // not representable in i32/i64; f32 cannot hold 2^31 - 1).
+                // hi + 1 is a power of two (or 256), exact in both float types; clamping
+                // to the float just below it truncates to hi without overflowing the
+                // conversion (f32 cannot hold 2^31 - 1, neither float 2^63 - 1).
                 let top = if fr == Reg::F32 {
-                    let t = (hi + 1.0) as f32;
-                    if (t as f64) > hi {
-                        f32::from_bits(t.to_bits() - 1) as f64
-                    } else {
-                        hi
-                    }
-                } else if hi + 1.0 > hi {
-                    hi
+                    f32::from_bits(((hi + 1.0) as f32).to_bits() - 1) as f64
                 } else {
                     f64::from_bits((hi + 1.0).to_bits() - 1)
                 };
@@ -275,12 +269,8 @@ impl KernelGen<'_, '_> {
                 let clamped = self.gl(GLOp::FMin, fr, &[clamped, top_c])?;
                 let conv = self.emit(Op::ConvertFToS, tt, &[clamped])?;
                 let above = self.cmp(Op::FOrdGreaterThanEqual, v, over)?;
+                // `as` saturates: i64's hi (2^63 as a float) becomes i64::MAX.
                 let max = self.k(tr, hi as i64);
-                let max = if to == ElementType::I64 {
-                    self.k(tr, i64::MAX)
-                } else {
-                    max
-                };
                 let r = self.select(tr, above, max, conv)?;
                 let boolt = self.g.ty(Reg::Bool);
                 let nan = self.emit(Op::IsNan, boolt, &[v])?;
@@ -352,6 +342,22 @@ impl KernelGen<'_, '_> {
         self.select(r, exact, one, v)
     }
 
+    /// The polynomial with `coefficients` (highest power first) at `x`, by Horner's rule.
+    fn horner(&mut self, r: Reg, x: Word, coefficients: impl IntoIterator<Item = f64>) -> R {
+        let mut acc: Option<Word> = None;
+        for k in coefficients {
+            let kc = self.c(r, k);
+            acc = Some(match acc {
+                None => kc,
+                Some(a) => {
+                    let m = self.bin(Op::FMul, r, a, x)?;
+                    self.bin(Op::FAdd, r, m, kc)?
+                }
+            });
+        }
+        acc.ok_or_else(|| "a polynomial without coefficients".to_string())
+    }
+
     /// log(1 + u) for u ≥ 0: a series below 0.01, where the device's `log` near 1 (whose
     /// absolute error Vulkan bounds by 2⁻²¹ only) would lose the small result.
     fn log1p(&mut self, r: Reg, u: Word) -> R {
@@ -359,12 +365,7 @@ impl KernelGen<'_, '_> {
         let w = self.bin(Op::FAdd, r, one, u)?;
         let big = self.gl32(GLOp::Log, r, &[w])?;
         // u (1 - u (1/2 - u (1/3 - u/4)))
-        let mut s = self.c(r, -0.25);
-        for k in [1.0 / 3.0, -0.5, 1.0] {
-            let m = self.bin(Op::FMul, r, s, u)?;
-            let kc = self.c(r, k);
-            s = self.bin(Op::FAdd, r, m, kc)?;
-        }
+        let s = self.horner(r, u, [-0.25, 1.0 / 3.0, -0.5, 1.0])?;
         let small = self.bin(Op::FMul, r, s, u)?;
         let limit = self.c(r, 0.01);
         let is_small = self.cmp(Op::FOrdLessThan, u, limit)?;
@@ -394,12 +395,7 @@ impl KernelGen<'_, '_> {
         let big = self.gl32(GLOp::Tanh, r, &[x])?;
         let x2 = self.bin(Op::FMul, r, x, x)?;
         // x (1 - x²/3 + 2x⁴/15)
-        let mut s = self.c(r, 2.0 / 15.0);
-        for k in [-1.0 / 3.0, 1.0] {
-            let m = self.bin(Op::FMul, r, s, x2)?;
-            let kc = self.c(r, k);
-            s = self.bin(Op::FAdd, r, m, kc)?;
-        }
+        let s = self.horner(r, x2, [2.0 / 15.0, -1.0 / 3.0, 1.0])?;
         let small = self.bin(Op::FMul, r, s, x)?;
         let ax = self.gl(GLOp::FAbs, r, &[x])?;
         let limit = self.c(r, 0.05);
@@ -419,12 +415,7 @@ impl KernelGen<'_, '_> {
     /// erf by the shared approximation ([`strata_ir::kernel::approx`]).
     fn erf(&mut self, r: Reg, x: Word) -> R {
         let x2 = self.bin(Op::FMul, r, x, x)?;
-        let mut s = self.c(r, ERF_TAYLOR[ERF_TAYLOR.len() - 1]);
-        for &k in ERF_TAYLOR.iter().rev().skip(1) {
-            let m = self.bin(Op::FMul, r, s, x2)?;
-            let kc = self.c(r, k);
-            s = self.bin(Op::FAdd, r, m, kc)?;
-        }
+        let s = self.horner(r, x2, ERF_TAYLOR.iter().rev().copied())?;
         let sx = self.bin(Op::FMul, r, s, x)?;
         let k2 = self.c(r, std::f64::consts::FRAC_2_SQRT_PI);
         let small = self.bin(Op::FMul, r, sx, k2)?;
@@ -433,12 +424,7 @@ impl KernelGen<'_, '_> {
         let hz = self.bin(Op::FMul, r, half, z)?;
         let den = self.bin(Op::FAdd, r, one, hz)?;
         let t = self.bin(Op::FDiv, r, one, den)?;
-        let mut p = self.c(r, ERFC_CHEBYSHEV[0]);
-        for &k in &ERFC_CHEBYSHEV[1..] {
-            let m = self.bin(Op::FMul, r, p, t)?;
-            let kc = self.c(r, k);
-            p = self.bin(Op::FAdd, r, m, kc)?;
-        }
+        let p = self.horner(r, t, ERFC_CHEBYSHEV)?;
         let z2 = self.bin(Op::FMul, r, z, z)?;
         let exponent = self.bin(Op::FSub, r, p, z2)?;
         let e = self.gl32(GLOp::Exp, r, &[exponent])?;
