@@ -33,8 +33,10 @@
 //! float→int casts saturate, max/min propagate NaN, `erf` is the approximation of
 //! [`strata_ir::kernel::approx`] (at most 1.3e-7 absolute error in exact f32 arithmetic;
 //! the device's `exp` adds its own error, a few ulp by the Vulkan spec). Transcendental
-//! functions use GLSL.std.450, which defines them for 32-bit floats only: on `f64` they are
-//! an error naming the op ([`NO_TRANSLATION`]).
+//! functions use GLSL.std.450, which defines them for 32-bit floats only; on `f64`, `exp`
+//! and `log` (and what is built on them: sigmoid, softplus, erf, elu, …) are the shared
+//! approximations of [`strata_ir::kernel::approx`] (within 4 ε of libm), the others an
+//! error naming the op ([`NO_TRANSLATION`]).
 
 mod ops;
 

@@ -3,8 +3,11 @@
 
 use super::{err, reg_of, KernelGen, Reg, Val, NO_TRANSLATION};
 use rspirv::dr::Operand;
-use rspirv::spirv::{GlslStd450Op as GLOp, Op, Word};
-use strata_ir::kernel::approx::{ERFC_CHEBYSHEV, ERF_SMALL_LIMIT, ERF_TAYLOR};
+use rspirv::spirv::{Decoration, GlslStd450Op as GLOp, Op, Word};
+use strata_ir::kernel::approx::{
+    ERFC_CHEBYSHEV, ERF_SMALL_LIMIT, ERF_TAYLOR, EXP_ARGUMENT_RANGE, EXP_TAYLOR, LN2_HI, LN2_LO,
+    LOG_ATANH, LOG_SQRT2_MANTISSA,
+};
 use strata_ir::{Attribute, ElementType, OpId, Type};
 
 type R = Result<Word, String>;
@@ -358,12 +361,145 @@ impl KernelGen<'_, '_> {
         acc.ok_or_else(|| "a polynomial without coefficients".to_string())
     }
 
-    /// log(1 + u) for u ≥ 0: a series below 0.01, where the device's `log` near 1 (whose
-    /// absolute error Vulkan bounds by 2⁻²¹ only) would lose the small result.
+    /// eˣ: the device's `Exp` in f32, the shared approximation
+    /// ([`strata_ir::kernel::approx::exp`]) in f64, which GLSL.std.450 lacks.
+    fn exp(&mut self, r: Reg, x: Word) -> R {
+        if r == Reg::F32 {
+            return self.gl(GLOp::Exp, r, &[x]);
+        }
+        let i32t = self.g.ty(Reg::I32);
+        let boolt = self.g.ty(Reg::Bool);
+        let (lo, hi) = (
+            self.c(r, EXP_ARGUMENT_RANGE.0),
+            self.c(r, EXP_ARGUMENT_RANGE.1),
+        );
+        let xc = self.gl(GLOp::FClamp, r, &[x, lo, hi])?;
+        let log2e = self.c(r, std::f64::consts::LOG2_E);
+        let scaled = self.bin(Op::FMul, r, xc, log2e)?;
+        let kf = self.gl(GLOp::RoundEven, r, &[scaled])?;
+        let (ln2_hi, ln2_lo) = (self.c(r, LN2_HI), self.c(r, LN2_LO));
+        let khi = self.bin(Op::FMul, r, kf, ln2_hi)?;
+        let rr = self.bin(Op::FSub, r, xc, khi)?;
+        let klo = self.bin(Op::FMul, r, kf, ln2_lo)?;
+        let rr = self.bin(Op::FSub, r, rr, klo)?;
+        let p = self.horner(r, rr, EXP_TAYLOR)?;
+        // 2ᵏ as two normal halves, so that subnormal results round once.
+        let k = self.emit(Op::ConvertFToS, i32t, &[kf])?;
+        let one = self.k(Reg::I32, 1);
+        let k1 = self.emit(Op::ShiftRightArithmetic, i32t, &[k, one])?;
+        let k2 = self.emit(Op::ISub, i32t, &[k, k1])?;
+        let mut v = p;
+        for half in [k1, k2] {
+            let two_k = self.pow2(half)?;
+            v = self.bin(Op::FMul, r, v, two_k)?;
+        }
+        let nan = self.emit(Op::IsNan, boolt, &[x])?;
+        self.select(r, nan, x, v)
+    }
+
+    /// 2ᵏ in f64 for an i32 k in [-1022, 1023], from the exponent bits.
+    fn pow2(&mut self, k: Word) -> R {
+        let (i32t, u32t) = (self.g.ty(Reg::I32), self.g.u32t());
+        let bias = self.k(Reg::I32, 1023);
+        let twenty = self.k(Reg::I32, 20);
+        let biased = self.emit(Op::IAdd, i32t, &[k, bias])?;
+        let hi = self.emit(Op::ShiftLeftLogical, i32t, &[biased, twenty])?;
+        let hi = self.emit(Op::Bitcast, u32t, &[hi])?;
+        let zero = self.g.uint(0);
+        self.words_to_f64(zero, hi)
+    }
+
+    fn words_to_f64(&mut self, lo: Word, hi: Word) -> R {
+        let u32t = self.g.u32t();
+        let v2 = self.g.b.type_vector(u32t, 2);
+        let f64t = self.g.ty(Reg::F64);
+        let pair = self.emit(Op::CompositeConstruct, v2, &[lo, hi])?;
+        self.emit(Op::Bitcast, f64t, &[pair])
+    }
+
+    /// ln x: the device's `Log` in f32, the shared approximation
+    /// ([`strata_ir::kernel::approx::ln`]) in f64, which GLSL.std.450 lacks.
+    fn log(&mut self, r: Reg, x: Word) -> R {
+        if r == Reg::F32 {
+            return self.gl(GLOp::Log, r, &[x]);
+        }
+        let (i32t, u32t) = (self.g.ty(Reg::I32), self.g.u32t());
+        let v2 = self.g.b.type_vector(u32t, 2);
+        let zero = self.c(r, 0.0);
+        // Subnormals are scaled into the normals first.
+        let min_normal = self.c(r, f64::MIN_POSITIVE);
+        let subnormal = self.cmp(Op::FOrdLessThan, x, min_normal)?;
+        let two54 = self.c(r, 18_014_398_509_481_984.0);
+        let up = self.bin(Op::FMul, r, x, two54)?;
+        let xs = self.select(r, subnormal, up, x)?;
+        let (m54, z) = (self.k(Reg::I32, -54), self.k(Reg::I32, 0));
+        let adjust = self.select(Reg::I32, subnormal, m54, z)?;
+        let pair = self.emit(Op::Bitcast, v2, &[xs])?;
+        let lo = self.extract(u32t, pair, 0)?;
+        let hi = self.extract(u32t, pair, 1)?;
+        let fraction_mask = self.g.uint(0xF_FFFF);
+        let fraction = self.emit(Op::BitwiseAnd, u32t, &[hi, fraction_mask])?;
+        let sqrt2 = self.g.uint(LOG_SQRT2_MANTISSA);
+        let big = self.cmp(Op::UGreaterThan, fraction, sqrt2)?;
+        let twenty = self.g.uint(20);
+        let field = self.emit(Op::ShiftRightLogical, u32t, &[hi, twenty])?;
+        let exp_mask = self.g.uint(0x7FF);
+        let field = self.emit(Op::BitwiseAnd, u32t, &[field, exp_mask])?;
+        let field = self.emit(Op::Bitcast, i32t, &[field])?;
+        let (b1022, b1023) = (self.k(Reg::I32, 1022), self.k(Reg::I32, 1023));
+        let bias = self.select(Reg::I32, big, b1022, b1023)?;
+        let e = self.emit(Op::ISub, i32t, &[field, bias])?;
+        let e = self.emit(Op::IAdd, i32t, &[e, adjust])?;
+        let (half, unit) = (self.g.uint(0x3FE0_0000), self.g.uint(0x3FF0_0000));
+        let exponent = self.emit(Op::Select, u32t, &[big, half, unit])?;
+        let m_hi = self.emit(Op::BitwiseOr, u32t, &[fraction, exponent])?;
+        let m = self.words_to_f64(lo, m_hi)?;
+        let one = self.c(r, 1.0);
+        let num = self.bin(Op::FSub, r, m, one)?;
+        let den = self.bin(Op::FAdd, r, m, one)?;
+        let s = self.bin(Op::FDiv, r, num, den)?;
+        let s2 = self.bin(Op::FMul, r, s, s)?;
+        let p = self.horner(r, s2, LOG_ATANH)?;
+        let two = self.c(r, 2.0);
+        let ts = self.bin(Op::FMul, r, two, s)?;
+        let log_m = self.bin(Op::FMul, r, ts, p)?;
+        let ft = self.g.ty(r);
+        let ef = self.emit(Op::ConvertSToF, ft, &[e])?;
+        let (ln2_hi, ln2_lo) = (self.c(r, LN2_HI), self.c(r, LN2_LO));
+        let elo = self.bin(Op::FMul, r, ef, ln2_lo)?;
+        let tail = self.bin(Op::FAdd, r, log_m, elo)?;
+        let ehi = self.bin(Op::FMul, r, ef, ln2_hi)?;
+        let v = self.bin(Op::FAdd, r, ehi, tail)?;
+        // ln ∞ = ∞, ln 0 = -∞, ln of a negative or NaN is NaN.
+        let inf = self.c(r, f64::INFINITY);
+        let is_inf = self.cmp(Op::FOrdEqual, x, inf)?;
+        let v = self.select(r, is_inf, inf, v)?;
+        let ninf = self.c(r, f64::NEG_INFINITY);
+        let is_zero = self.cmp(Op::FOrdEqual, x, zero)?;
+        let v = self.select(r, is_zero, ninf, v)?;
+        let nan = self.c(r, f64::NAN);
+        let invalid = self.cmp(Op::FUnordLessThan, x, zero)?;
+        self.select(r, invalid, nan, v)
+    }
+
+    /// log(1 + u) for u ≥ 0. In f32 a series below 0.01, where the device's `log` near 1
+    /// (whose absolute error Vulkan bounds by 2⁻²¹ only) would lose the small result; in
+    /// f64, whose `log` is ours and relatively exact near 1, `log(w)·u/(w−1)` with
+    /// `w = 1 + u` (the quotient cancels the rounding of w).
     fn log1p(&mut self, r: Reg, u: Word) -> R {
         let one = self.c(r, 1.0);
         let w = self.bin(Op::FAdd, r, one, u)?;
-        let big = self.gl32(GLOp::Log, r, &[w])?;
+        let big = self.log(r, w)?;
+        if r == Reg::F64 {
+            // (1 + u) − 1 must round as written: drivers simplify it to u otherwise.
+            self.g.b.decorate(w, Decoration::NoContraction, []);
+            let wm1 = self.bin(Op::FSub, r, w, one)?;
+            self.g.b.decorate(wm1, Decoration::NoContraction, []);
+            let q = self.bin(Op::FDiv, r, u, wm1)?;
+            let v = self.bin(Op::FMul, r, big, q)?;
+            let exact = self.cmp(Op::FOrdEqual, w, one)?;
+            return self.select(r, exact, u, v);
+        }
         // u (1 - u (1/2 - u (1/3 - u/4)))
         let s = self.horner(r, u, [-0.25, 1.0 / 3.0, -0.5, 1.0])?;
         let small = self.bin(Op::FMul, r, s, u)?;
@@ -377,7 +513,7 @@ impl KernelGen<'_, '_> {
         let ft = self.g.ty(r);
         let ax = self.gl(GLOp::FAbs, r, &[x])?;
         let nax = self.emit(Op::FNegate, ft, &[ax])?;
-        let e = self.gl32(GLOp::Exp, r, &[nax])?;
+        let e = self.exp(r, nax)?;
         let l = self.log1p(r, e)?;
         let zero = self.c(r, 0.0);
         let pos = self.cmp(Op::FOrdGreaterThan, x, zero)?;
@@ -406,7 +542,7 @@ impl KernelGen<'_, '_> {
     fn sigmoid(&mut self, r: Reg, x: Word) -> R {
         let ft = self.g.ty(r);
         let nx = self.emit(Op::FNegate, ft, &[x])?;
-        let e = self.gl32(GLOp::Exp, r, &[nx])?;
+        let e = self.exp(r, nx)?;
         let one = self.c(r, 1.0);
         let den = self.bin(Op::FAdd, r, one, e)?;
         self.bin(Op::FDiv, r, one, den)
@@ -427,7 +563,7 @@ impl KernelGen<'_, '_> {
         let p = self.horner(r, t, ERFC_CHEBYSHEV)?;
         let z2 = self.bin(Op::FMul, r, z, z)?;
         let exponent = self.bin(Op::FSub, r, p, z2)?;
-        let e = self.gl32(GLOp::Exp, r, &[exponent])?;
+        let e = self.exp(r, exponent)?;
         let erfc = self.bin(Op::FMul, r, t, e)?;
         let large = self.bin(Op::FSub, r, one, erfc)?;
         let zero = self.c(r, 0.0);
@@ -453,8 +589,8 @@ impl KernelGen<'_, '_> {
             "kernel.floor" => self.gl(GLOp::Floor, r, &[x])?,
             "kernel.ceil" => self.gl(GLOp::Ceil, r, &[x])?,
             "kernel.round" => self.gl(GLOp::RoundEven, r, &[x])?,
-            "kernel.exp" => self.gl32(GLOp::Exp, r, &[x])?,
-            "kernel.log" => self.gl32(GLOp::Log, r, &[x])?,
+            "kernel.exp" => self.exp(r, x)?,
+            "kernel.log" => self.log(r, x)?,
             "kernel.sin" => self.gl32(GLOp::Sin, r, &[x])?,
             "kernel.cos" => self.gl32(GLOp::Cos, r, &[x])?,
             "kernel.tan" => self.gl32(GLOp::Tan, r, &[x])?,
@@ -499,7 +635,7 @@ impl KernelGen<'_, '_> {
                 let alpha = self.c(r, self.param(op, "alpha", if elu { 1.0 } else { 0.01 }));
                 let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
                 let scaled = if elu {
-                    let e = self.gl32(GLOp::Exp, r, &[x])?;
+                    let e = self.exp(r, x)?;
                     let em1 = self.bin(Op::FSub, r, e, one)?;
                     self.bin(Op::FMul, r, alpha, em1)?
                 } else {
@@ -578,7 +714,7 @@ impl KernelGen<'_, '_> {
             "kernel.selu" => {
                 let alpha = self.c(r, self.param(op, "alpha", 1.673_263_192_176_818_8));
                 let gamma = self.c(r, self.param(op, "gamma", 1.050_701_022_148_132_3));
-                let e = self.gl32(GLOp::Exp, r, &[x])?;
+                let e = self.exp(r, x)?;
                 let ae = self.bin(Op::FMul, r, alpha, e)?;
                 let neg = self.bin(Op::FSub, r, ae, alpha)?;
                 let le = self.cmp(Op::FOrdLessThanEqual, x, zero)?;
@@ -588,7 +724,7 @@ impl KernelGen<'_, '_> {
             "kernel.celu" => {
                 let alpha = self.c(r, self.param(op, "alpha", 1.0));
                 let q = self.bin(Op::FDiv, r, x, alpha)?;
-                let e = self.gl32(GLOp::Exp, r, &[q])?;
+                let e = self.exp(r, q)?;
                 let em1 = self.bin(Op::FSub, r, e, one)?;
                 let neg = self.bin(Op::FMul, r, alpha, em1)?;
                 let lo = self.fmaxmin(false, r, neg, zero)?;
