@@ -68,7 +68,7 @@ pub fn erf(x: f64) -> f64 {
 }
 
 /// The high part of ln 2: 32 significant bits, so `k·LN2_HI` is exact for |k| < 2²¹.
-pub const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
+pub const LN2_HI: f64 = 6.931_471_803_691_238e-1;
 
 /// ln 2 − [`LN2_HI`], rounded.
 pub const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
