@@ -8,6 +8,7 @@ pub mod loops;
 pub mod lower;
 pub mod pipeline;
 pub mod soundness;
+pub mod stage;
 
 /// Passes index regions, operands and attributes the verifier checks: each public pass
 /// verifies its input first, so an unverified module is an error naming the problem, not

@@ -8,12 +8,13 @@
 //! | `fuse` | inline elementwise kernels into the kernels that read them |
 //! | `tile{target=..}` | choose each kernel's schedule: workgroup and cache tiles, loop order |
 //! | `lower-to-loops` | kernels to `loop.kernel`s (following their schedules) and `loop.dispatch` |
+//! | `stage{target=..}` | copy reused operand tiles into workgroup memory (GPU) |
 //! | `vectorize{target=..}` | innermost contiguous parallel loops to vector steps |
 //! | `unroll{factor=N\|target=..}` | repeat innermost loop bodies |
 //! | `bufferize` | tensors to buffers: a `host` program with a planned arena |
 //!
 //! The whole way down for the CPU:
-//! `egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,vectorize{target=cpu},unroll{target=cpu},bufferize`
+//! `egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,stage{target=cpu},vectorize{target=cpu},unroll{target=cpu},bufferize`
 //! ([`FULL_CPU`]; [`full_pipeline`] for any target).
 //!
 //! Running a pipeline verifies the module after every pass, times every pass, and can
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 use strata_ir::Module;
 
 /// The whole pipeline from graph to host program for the CPU.
-pub const FULL_CPU: &str = "egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,vectorize{target=cpu},unroll{target=cpu},bufferize";
+pub const FULL_CPU: &str = "egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,stage{target=cpu},vectorize{target=cpu},unroll{target=cpu},bufferize";
 
 /// The whole pipeline from graph to host program for `target`.
 pub fn full_pipeline(target: &str) -> String {
@@ -44,6 +45,7 @@ pub enum Pass {
     LowerToLoops,
     Bufferize,
     Tile(Target),
+    Stage(Target),
     Vectorize(Target),
     Unroll(usize),
 }
@@ -61,6 +63,7 @@ impl Pass {
             Pass::LowerToLoops => "lower-to-loops".into(),
             Pass::Bufferize => "bufferize".into(),
             Pass::Tile(t) => format!("tile{{target={}}}", t.name),
+            Pass::Stage(t) => format!("stage{{target={}}}", t.name),
             Pass::Vectorize(t) => format!("vectorize{{target={}}}", t.name),
             Pass::Unroll(n) => format!("unroll{{factor={n}}}"),
         }
@@ -85,6 +88,7 @@ impl Pass {
             Pass::LowerToLoops => crate::lower::lower_kernels_to_loops(m),
             Pass::Bufferize => crate::bufferize::bufferize(m).map(|(m, _)| m),
             Pass::Tile(t) => crate::loops::tile(m, &t.loops),
+            Pass::Stage(t) => crate::stage::stage(m, &t.loops).map(|(m, _)| m),
             Pass::Vectorize(t) => crate::loops::vectorize(m, &t.loops).map(|(m, _)| m),
             Pass::Unroll(n) => crate::loops::unroll(m, *n).map(|(m, _)| m),
         }
@@ -156,7 +160,7 @@ pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
                 }
                 Pass::Egraph { target, node_limit }
             }
-            "tile" | "vectorize" => {
+            "tile" | "stage" | "vectorize" => {
                 let mut target = Target::cpu();
                 for (k, v) in opts {
                     match k {
@@ -164,10 +168,10 @@ pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
                         other => return Err(format!("unknown option '{other}' of pass '{name}'")),
                     }
                 }
-                if name == "tile" {
-                    Pass::Tile(target)
-                } else {
-                    Pass::Vectorize(target)
+                match name {
+                    "tile" => Pass::Tile(target),
+                    "stage" => Pass::Stage(target),
+                    _ => Pass::Vectorize(target),
                 }
             }
             "unroll" => {
@@ -194,7 +198,7 @@ pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
             "bufferize" => Pass::Bufferize,
             other => {
                 return Err(format!(
-                    "unknown pass '{other}' (egraph, lower-to-kernel, fuse, tile, lower-to-loops, vectorize, unroll, bufferize)"
+                    "unknown pass '{other}' (egraph, lower-to-kernel, fuse, tile, lower-to-loops, stage, vectorize, unroll, bufferize)"
                 ))
             }
         };
@@ -251,7 +255,7 @@ mod tests {
         assert_eq!(parse_pipeline(&round.join(",")).unwrap(), p);
         for target in ["cpu", "gpu", "systolic"] {
             let full = parse_pipeline(&full_pipeline(target)).unwrap();
-            assert_eq!(full.len(), 8);
+            assert_eq!(full.len(), 9);
             let round: Vec<String> = full.iter().map(|x| x.spelling()).collect();
             assert_eq!(parse_pipeline(&round.join(",")).unwrap(), full);
         }
@@ -263,6 +267,7 @@ mod tests {
             ("fuse,,fuse", "empty pass"),
             ("fuse{x=1}", "takes no options"),
             ("tile{speed=1}", "unknown option 'speed' of pass 'tile'"),
+            ("stage{speed=1}", "unknown option 'speed' of pass 'stage'"),
             ("unroll{factor=x}", "unroll factor 'x' is not a number"),
             ("bufferize{a=b}", "takes no options"),
         ] {

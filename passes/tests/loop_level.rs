@@ -6,7 +6,7 @@
 //!   interpreters; the host module prints, parses back identically and verifies.
 //! - Any valid schedule — random grid tiles, cache tiles and loop orders — gives results
 //!   bit-identical to the kernel interpreter's, since schedules keep each result's
-//!   accumulation order.
+//!   accumulation order; so does staging operand tiles in workgroup memory.
 
 mod common;
 
@@ -68,7 +68,8 @@ proptest! {
             }
         }
         verify_module(&scheduled).map_err(fail)?;
-        let passes = parse_pipeline("lower-to-loops,vectorize{target=cpu},unroll{factor=2},bufferize").map_err(fail)?;
+        // Staging in workgroup memory only copies: still bit-identical.
+        let passes = parse_pipeline("lower-to-loops,stage{target=gpu},vectorize{target=cpu},unroll{factor=2},bufferize").map_err(fail)?;
         let (host, _) = run_pipeline(&scheduled, &passes, false).map_err(fail)?;
         let got = interp::run(&host, "main", &inputs)
             .map_err(|e| fail(format!("{e}\n{}", print_module(&host))))?;
@@ -141,4 +142,140 @@ fn random_schedule(m: &Module, op: OpId, rng: &mut u64) -> Schedule {
     };
     s.check(&g).unwrap();
     s
+}
+
+/// A loop kernel's ops of name `name`, anywhere in the module.
+fn count_ops(m: &Module, name: &str) -> usize {
+    (0..m.num_ops())
+        .map(|i| OpId(i as u32))
+        .filter(|&op| m.op(op).name == name && m.op(op).parent.is_some())
+        .count()
+}
+
+#[test]
+fn staging_copies_reused_tiles_into_workgroup_memory_and_changes_no_bit() {
+    // A matmul whose workgroups read one row of x 64 times over (once per column).
+    let text = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%x: tensor<16x96xf32>, %w: tensor<96x64xf32>):
+    %0 = "graph.matmul"(%x, %w) : (tensor<16x96xf32>, tensor<96x64xf32>) -> tensor<16x64xf32>
+    "func.return"(%0) : (tensor<16x64xf32>) -> ()
+  }) {function_type = (tensor<16x96xf32>, tensor<96x64xf32>) -> tensor<16x64xf32>, sym_name = "main"} : () -> ()
+}) : () -> ()
+"#;
+    let m = parse_module(text).unwrap();
+    let pipeline = full_pipeline("gpu");
+    assert!(pipeline.contains("stage{target=gpu}"), "{pipeline}");
+    let run = |pipeline: &str| {
+        let (host, _) = run_pipeline(&m, &parse_pipeline(pipeline).unwrap(), false).unwrap();
+        host
+    };
+    let staged = run(&pipeline);
+    let plain = run(&pipeline.replace("stage{target=gpu},", ""));
+    assert_eq!(count_ops(&plain, "loop.alloca"), 0);
+    assert_eq!(
+        count_ops(&staged, "loop.alloca"),
+        1,
+        "{}",
+        print_module(&staged)
+    );
+    // The tile is written by a copy nest and read by the contraction.
+    let text = print_module(&staged);
+    let tile_type = text
+        .lines()
+        .find(|l| l.contains("loop.alloca"))
+        .and_then(|l| l.split("-> ").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("loop.vstore") && l.contains(&tile_type)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("loop.load") && l.contains(&tile_type)),
+        "{text}"
+    );
+    let inputs = vec![
+        strata_ir::Tensor::from_f64_fn(strata_ir::ElementType::F32, vec![16, 96].into(), |i| {
+            ((i * 7919) % 101) as f64 / 50.0 - 1.0
+        }),
+        strata_ir::Tensor::from_f64_fn(strata_ir::ElementType::F32, vec![96, 64].into(), |i| {
+            ((i * 104_729) % 97) as f64 / 48.0 - 1.0
+        }),
+    ];
+    let a = interp::run(&staged, "main", &inputs).unwrap();
+    let b = interp::run(&plain, "main", &inputs).unwrap();
+    assert!(a[0].bitwise_eq(&b[0]));
+    // The CPU target stages nothing: its caches do the job.
+    let cpu = run(&full_pipeline("cpu"));
+    assert_eq!(count_ops(&cpu, "loop.alloca"), 0);
+}
+
+/// A kernel summing row `row` of `%t` (64 wide) into every element of a 4x64 output row
+/// by row: the row is read once per output column, so it is reused 64 times. `row` is an
+/// index expression over `%i` (the grid row) and `extra` defines what it needs.
+fn row_sum_kernel(name: &str, extra: &str, row: &str, out: &str) -> String {
+    format!(
+        r#"  "loop.kernel"() ({{
+  ^bb0(%t: memref<64x64xf32>, %idx: memref<4xi64>, %o: memref<4x64xf32>):
+    "loop.for"() ({{
+    ^bb0(%i: index):
+      "loop.for"() ({{
+      ^bb0(%j: index):
+        "loop.for"() ({{
+        ^bb0(%k: index):
+{extra}
+          %v = "loop.load"(%t, {row}, %k) : (memref<64x64xf32>, index, index) -> f32
+          %a = "loop.load"(%o, %i, %j) : (memref<4x64xf32>, index, index) -> f32
+          %s = "kernel.add"(%a, %v) : (f32, f32) -> f32
+          "loop.store"(%s, {out}, %i, %j) : (f32, memref<4x64xf32>, index, index) -> ()
+        }}) {{iterator = "reduction", lower = 0 : i64, step = 1 : i64, upper = 64 : i64}} : () -> ()
+      }}) {{iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 64 : i64}} : () -> ()
+    }}) {{grid = 0 : i64, iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 4 : i64}} : () -> ()
+  }}) {{sym_name = "{name}"}} : () -> ()
+"#
+    )
+}
+
+#[test]
+fn operands_the_kernel_writes_or_indexes_by_data_are_not_staged() {
+    let by_data = r#"          %r = "loop.load"(%idx, %i) : (memref<4xi64>, index) -> i64
+          %ri = "loop.index_cast"(%r) : (i64) -> index"#;
+    let text = format!(
+        "\"builtin.module\"() ({{\n{}{}{}}}) : () -> ()\n",
+        row_sum_kernel("affine", "", "%i", "%o"),
+        row_sum_kernel("by_data", by_data, "%ri", "%o"),
+        // Writes the row it reads (into its first rows): a staged copy would go stale.
+        row_sum_kernel("written", "", "%i", "%t"),
+    );
+    let text = text.replace(
+        r#""loop.store"(%s, %t, %i, %j) : (f32, memref<4x64xf32>"#,
+        r#""loop.store"(%s, %t, %i, %j) : (f32, memref<64x64xf32>"#,
+    );
+    let m = parse_module(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    verify_module(&m).unwrap();
+    let params = strata_passes::egraph::Target::gpu().loops;
+    let (staged, count) = strata_passes::stage::stage(&m, &params).unwrap();
+    assert_eq!(count, 1, "{}", print_module(&staged));
+    let kernel = |name: &str| {
+        let k = strata_ir::loops::find_kernel(&staged, name).unwrap();
+        let mut n = 0;
+        let mut stack = vec![k];
+        while let Some(op) = stack.pop() {
+            n += (staged.op(op).name == "loop.alloca") as usize;
+            for &r in &staged.op(op).regions {
+                for &b in &staged.region(r).blocks {
+                    stack.extend(staged.block(b).ops.iter().copied());
+                }
+            }
+        }
+        n
+    };
+    assert_eq!(
+        (kernel("affine"), kernel("by_data"), kernel("written")),
+        (1, 0, 0)
+    );
 }

@@ -20,7 +20,12 @@
 //! inside the band run in every invocation. A workgroup barrier separates a phase that
 //! writes memory from the next that touches it. A phase whose stores no parallel band
 //! covers (or that reads back what another invocation may write) runs in invocation 0
-//! alone, which is slow but right.
+//! alone, which is slow but right. A reduction loop at workgroup level that holds several
+//! phases (the `stage` pass's copy of an operand tile, then the contraction over it) runs
+//! in every invocation with its body treated as a workgroup block, and a barrier ends each
+//! iteration so the next copy waits for this one's readers. `loop.alloca`s are workgroup
+//! memory (arrays of the register type, so narrow types need no extra capability),
+//! shared by the invocations and ordered by the same phases and barriers as any buffer.
 //!
 //! **Types.** Every element type is stored as itself (8- and 16-bit types through the
 //! `StorageBuffer8BitAccess`/`StorageBuffer16BitAccess` capabilities, 64-bit through
@@ -209,6 +214,14 @@ enum Reg {
     I32,
     I64,
     Bool,
+}
+
+/// The register type an element lives in within workgroup memory (booleans as 0/1).
+fn workgroup_reg(e: ElementType) -> Reg {
+    match reg_of(e) {
+        Reg::Bool => Reg::I32,
+        r => r,
+    }
 }
 
 fn reg_of(e: ElementType) -> Reg {
@@ -491,6 +504,8 @@ struct Buf {
     strides: Vec<i64>,
     /// Element offset of the argument in its binding (from the push constants' bytes).
     offset: Word,
+    /// A `loop.alloca` in workgroup memory: an array of the register type, no offset.
+    workgroup: bool,
 }
 
 /// The translation of one kernel into an entry point.
@@ -533,6 +548,15 @@ fn nested_ops(m: &Module, op: OpId, out: &mut Vec<OpId>) {
     }
 }
 
+/// How many ops directly in `op`'s body store (themselves or nested).
+fn writing_children(m: &Module, op: OpId) -> usize {
+    m.block(body_of(m, op))
+        .ops
+        .iter()
+        .filter(|&&o| writes(m, o))
+        .count()
+}
+
 fn writes(m: &Module, op: OpId) -> bool {
     if is_store(m, op) {
         return true;
@@ -571,6 +595,28 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             arg_types.push((t, var));
         }
         let status = g.buffer(args.len(), Store::I32);
+        // Scratch buffers are workgroup memory, shared by the invocations like the buffers
+        // they stage, and ordered by the same phases and barriers.
+        let mut nested = Vec::new();
+        nested_ops(ir, op, &mut nested);
+        let mut scratch = Vec::new();
+        for o in nested
+            .into_iter()
+            .filter(|&o| ir.op(o).name == "loop.alloca")
+        {
+            let r = ir.op(o).results[0];
+            let t = ir
+                .value_type(r)
+                .as_memref()
+                .ok_or_else(|| err(ir, o, "alloca of a non-buffer"))?
+                .clone();
+            let elem = g.ty(workgroup_reg(t.elem));
+            let len = g.uint(t.shape.numel().max(1) as u32);
+            let array = g.b.type_array(elem, len);
+            let ptr = g.b.type_pointer(None, StorageClass::Workgroup, array);
+            let var = g.b.variable(ptr, None, StorageClass::Workgroup, None);
+            scratch.push((r, t, var));
+        }
         let void = g.b.type_void();
         let fn_ty = g.b.type_function(void, []);
         let function =
@@ -622,6 +668,22 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     dims: t.shape.dims().iter().map(|&d| d as i64).collect(),
                     strides: t.shape.strides().iter().map(|&s| s as i64).collect(),
                     offset,
+                    workgroup: false,
+                },
+            );
+        }
+        for (r, t, var) in scratch {
+            let offset = k.g.int(Reg::I32, 0);
+            k.bufs.insert(
+                r,
+                Buf {
+                    var,
+                    store: Store::I32,
+                    elem: t.elem,
+                    dims: t.shape.dims().iter().map(|&d| d as i64).collect(),
+                    strides: t.shape.strides().iter().map(|&s| s as i64).collect(),
+                    offset,
+                    workgroup: true,
                 },
             );
         }
@@ -797,8 +859,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                         if self.pending_write {
                             self.barrier()?;
                         }
-                        self.phase(op)?;
-                        self.pending_write = true;
+                        if l.kind == LoopKind::Reduction && writing_children(ir, op) > 1 {
+                            self.uniform_loop(op, &l)?;
+                        } else {
+                            self.phase(op)?;
+                            self.pending_write = true;
+                        }
                     }
                     // A loop nest without stores has no effect.
                 }
@@ -820,6 +886,33 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             }
         }
         Ok(())
+    }
+
+    /// A reduction loop whose body holds several phases (operand tiles staged in workgroup
+    /// memory, then the contraction over them): every invocation runs it, its body is a
+    /// workgroup block, and a barrier closes each iteration so the next one's copies wait
+    /// for this one's readers.
+    fn uniform_loop(&mut self, op: OpId, l: &ForLoop) -> Result<(), String> {
+        let ir = self.ir;
+        let lower = self.g.int(Reg::I32, l.lower);
+        let upper = self.g.int(Reg::I32, l.upper);
+        let step = self.g.int(Reg::I32, l.step);
+        let body = body_of(ir, op);
+        let iv = ir.block(body).args[0];
+        self.counted_loop(lower, upper, step, &mut |s, i| {
+            s.values.insert(
+                iv,
+                Val {
+                    reg: Reg::I32,
+                    lanes: vec![i],
+                },
+            );
+            s.workgroup_block(body)?;
+            if s.pending_write {
+                s.barrier()?;
+            }
+            Ok(())
+        })
     }
 
     fn grid_index(&mut self, op: OpId, l: &ForLoop, axis: u32) -> Result<(), String> {
@@ -1078,6 +1171,11 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     }
 
     fn element_ptr(&mut self, buf: &Buf, index: Word) -> Result<Word, String> {
+        if buf.workgroup {
+            let t = self.g.ty(workgroup_reg(buf.elem));
+            let ptr = self.g.b.type_pointer(None, StorageClass::Workgroup, t);
+            return self.emit(Op::AccessChain, ptr, &[buf.var, index]);
+        }
         let (_, elem_ptr) = self.g.storage_types(buf.store);
         let zero = self.g.int(Reg::I32, 0);
         self.emit(Op::AccessChain, elem_ptr, &[buf.var, zero, index])
@@ -1086,6 +1184,16 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     /// Loads one element as its register value.
     fn load_element(&mut self, buf: &Buf, index: Word) -> Result<Word, String> {
         let p = self.element_ptr(buf, index)?;
+        if buf.workgroup {
+            let t = self.g.ty(workgroup_reg(buf.elem));
+            let v = self.emit(Op::Load, t, &[p])?;
+            if buf.elem != ElementType::Bool {
+                return Ok(v);
+            }
+            let zero = self.g.int(Reg::I32, 0);
+            let boolt = self.g.ty(Reg::Bool);
+            return self.emit(Op::INotEqual, boolt, &[v, zero]);
+        }
         let st = self.g.store_ty(buf.store);
         let raw = self.emit(Op::Load, st, &[p])?;
         let r = reg_of(buf.elem);
@@ -1116,6 +1224,18 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     }
 
     fn store_element(&mut self, buf: &Buf, index: Word, v: Word) -> Result<(), String> {
+        if buf.workgroup {
+            let v = if buf.elem == ElementType::Bool {
+                let i32t = self.g.ty(Reg::I32);
+                let one = self.g.int(Reg::I32, 1);
+                let zero = self.g.int(Reg::I32, 0);
+                self.emit(Op::Select, i32t, &[v, one, zero])?
+            } else {
+                v
+            };
+            let p = self.element_ptr(buf, index)?;
+            return self.g.b.store(p, v, None, []).map_err(|e| format!("{e:?}"));
+        }
         let st = self.g.store_ty(buf.store);
         let raw = match buf.elem {
             ElementType::F32 | ElementType::F64 | ElementType::I32 | ElementType::I64 => v,
@@ -1277,13 +1397,8 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     lanes: vec![v.lanes[0]; n],
                 }
             }
-            "loop.alloca" => {
-                return Err(err(
-                    ir,
-                    op,
-                    format!("{NO_TRANSLATION} kernel-local scratch buffers yet"),
-                ))
-            }
+            // Declared as workgroup variables up front.
+            "loop.alloca" => return Ok(()),
             _ => self.scalar(op)?,
         };
         self.values.insert(d.results[0], result);

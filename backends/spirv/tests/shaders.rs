@@ -132,3 +132,45 @@ fn kernels_of_the_gpu_pipeline_validate() {
     let shader = validate(&host);
     assert!(shader.kernels.len() >= 2, "{:?}", shader.kernels);
 }
+
+#[test]
+fn staged_operands_live_in_workgroup_memory() {
+    // The x row each workgroup reuses is staged by the GPU pipeline (see strata-passes'
+    // staging tests); its shader declares it in workgroup memory and separates the copy
+    // from the contraction by barriers inside the reduction loop.
+    let text = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%x: tensor<16x96xf32>, %w: tensor<96x64xf32>):
+    %0 = "graph.matmul"(%x, %w) : (tensor<16x96xf32>, tensor<96x64xf32>) -> tensor<16x64xf32>
+    "func.return"(%0) : (tensor<16x64xf32>) -> ()
+  }) {function_type = (tensor<16x96xf32>, tensor<96x64xf32>) -> tensor<16x64xf32>, sym_name = "main"} : () -> ()
+}) : () -> ()
+"#;
+    let m = parse_module(text).unwrap();
+    let passes =
+        strata_passes::pipeline::parse_pipeline(&strata_passes::pipeline::full_pipeline("gpu"))
+            .unwrap();
+    let (host, _) = strata_passes::pipeline::run_pipeline(&m, &passes, false).unwrap();
+    let shader = validate(&host);
+    let module = rspirv::dr::load_words(&shader.words).unwrap();
+    use rspirv::dr::Operand;
+    use rspirv::spirv::{Op, StorageClass};
+    let workgroup_vars = module
+        .types_global_values
+        .iter()
+        .filter(|i| {
+            i.class.opcode == Op::Variable
+                && i.operands.first() == Some(&Operand::StorageClass(StorageClass::Workgroup))
+        })
+        .count();
+    assert_eq!(workgroup_vars, 1);
+    let barriers = module
+        .functions
+        .iter()
+        .flat_map(|f| &f.blocks)
+        .flat_map(|b| &b.instructions)
+        .filter(|i| i.class.opcode == Op::ControlBarrier)
+        .count();
+    // After the copy, at the end of each reduction step, and before the epilogue at least.
+    assert!(barriers >= 2, "{barriers} barriers");
+}

@@ -42,6 +42,9 @@ pub struct LoopParams {
     pub min_workgroup_points: usize,
     /// Innermost-loop unroll factor.
     pub unroll: usize,
+    /// Workgroup memory a kernel may stage reused operand tiles in (`stage` pass): GPU
+    /// shared memory; 0 where caches do that job (CPUs).
+    pub stage_bytes: usize,
 }
 
 impl Target {
@@ -59,6 +62,7 @@ impl Target {
                 workgroups: 16,
                 min_workgroup_points: 1,
                 unroll: 2,
+                stage_bytes: 0,
             },
         }
     }
@@ -77,6 +81,8 @@ impl Target {
                 workgroups: 256,
                 min_workgroup_points: 64,
                 unroll: 1,
+                // The least shared memory (maxComputeSharedMemorySize) Vulkan guarantees.
+                stage_bytes: 16 << 10,
             },
         }
     }
@@ -95,6 +101,7 @@ impl Target {
                 workgroups: 1,
                 min_workgroup_points: 128 * 128,
                 unroll: 1,
+                stage_bytes: 0,
             },
         }
     }
