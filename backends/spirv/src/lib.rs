@@ -893,12 +893,27 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     /// workgroup block, and a barrier closes each iteration so the next one's copies wait
     /// for this one's readers.
     fn uniform_loop(&mut self, op: OpId, l: &ForLoop) -> Result<(), String> {
-        let ir = self.ir;
+        self.serial_loop(op, l, &mut |s, body| {
+            s.workgroup_block(body)?;
+            if s.pending_write {
+                s.barrier()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Loop `op` iterating in every invocation that reaches it; `body` emits its body.
+    fn serial_loop(
+        &mut self,
+        op: OpId,
+        l: &ForLoop,
+        body: &mut dyn FnMut(&mut Self, BlockId) -> Result<(), String>,
+    ) -> Result<(), String> {
         let lower = self.g.int(Reg::I32, l.lower);
         let upper = self.g.int(Reg::I32, l.upper);
         let step = self.g.int(Reg::I32, l.step);
-        let body = body_of(ir, op);
-        let iv = ir.block(body).args[0];
+        let block = body_of(self.ir, op);
+        let iv = self.ir.block(block).args[0];
         self.counted_loop(lower, upper, step, &mut |s, i| {
             s.values.insert(
                 iv,
@@ -907,11 +922,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     lanes: vec![i],
                 },
             );
-            s.workgroup_block(body)?;
-            if s.pending_write {
-                s.barrier()?;
-            }
-            Ok(())
+            body(s, block)
         })
     }
 
@@ -1033,21 +1044,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             let band = self.band.take().unwrap_or_default();
             return self.distributed(&band);
         }
-        let lower = self.g.int(Reg::I32, l.lower);
-        let upper = self.g.int(Reg::I32, l.upper);
-        let step = self.g.int(Reg::I32, l.step);
-        let body = body_of(ir, op);
-        let iv = ir.block(body).args[0];
-        self.counted_loop(lower, upper, step, &mut |s, i| {
-            s.values.insert(
-                iv,
-                Val {
-                    reg: Reg::I32,
-                    lanes: vec![i],
-                },
-            );
-            s.block(body)
-        })
+        self.serial_loop(op, &l, &mut |s, body| s.block(body))
     }
 
     /// The band's iterations, collapsed into one range, round-robin over the invocations.

@@ -30,6 +30,17 @@ fn kernel(elems: &[&str], body: &str) -> Module {
     m
 }
 
+/// Graph IR `text` through the whole GPU pipeline.
+fn through_gpu_pipeline(text: &str) -> Module {
+    let m = parse_module(text).unwrap();
+    let passes =
+        strata_passes::pipeline::parse_pipeline(&strata_passes::pipeline::full_pipeline("gpu"))
+            .unwrap();
+    strata_passes::pipeline::run_pipeline(&m, &passes, false)
+        .unwrap()
+        .0
+}
+
 fn validate(m: &Module) -> strata_spirv::Shader {
     let shader = strata_spirv::translate(m).unwrap();
     strata_spirv::validate(&shader.bytes()).unwrap();
@@ -124,11 +135,7 @@ fn kernels_of_the_gpu_pipeline_validate() {
   }) {function_type = (tensor<8x64xf32>, tensor<64x32xf32>, tensor<32xf32>) -> tensor<8x32xf32>, sym_name = "main"} : () -> ()
 }) : () -> ()
 "#;
-    let m = parse_module(text).unwrap();
-    let passes =
-        strata_passes::pipeline::parse_pipeline(&strata_passes::pipeline::full_pipeline("gpu"))
-            .unwrap();
-    let (host, _) = strata_passes::pipeline::run_pipeline(&m, &passes, false).unwrap();
+    let host = through_gpu_pipeline(text);
     let shader = validate(&host);
     assert!(shader.kernels.len() >= 2, "{:?}", shader.kernels);
 }
@@ -146,11 +153,7 @@ fn staged_operands_live_in_workgroup_memory() {
   }) {function_type = (tensor<16x96xf32>, tensor<96x64xf32>) -> tensor<16x64xf32>, sym_name = "main"} : () -> ()
 }) : () -> ()
 "#;
-    let m = parse_module(text).unwrap();
-    let passes =
-        strata_passes::pipeline::parse_pipeline(&strata_passes::pipeline::full_pipeline("gpu"))
-            .unwrap();
-    let (host, _) = strata_passes::pipeline::run_pipeline(&m, &passes, false).unwrap();
+    let host = through_gpu_pipeline(text);
     let shader = validate(&host);
     let module = rspirv::dr::load_words(&shader.words).unwrap();
     use rspirv::dr::Operand;
