@@ -28,8 +28,7 @@
 use crate::egraph::cost::LoopParams;
 use std::collections::HashMap;
 use strata_ir::kernel::{Generic, IteratorKind, Schedule};
-use strata_ir::loops::{apply_map, ForLoop, LoopKind};
-use strata_ir::module::BlockId;
+use strata_ir::loops::{apply_map, body_of, ForLoop, LoopKind};
 use strata_ir::{AffineExpr, AffineMap, Attribute, Module, OpId, OpSpec, Type, ValueId};
 
 fn elem_bytes_of(m: &Module, v: ValueId) -> usize {
@@ -186,10 +185,6 @@ fn innermost_loops(m: &Module) -> Vec<OpId> {
         stack.extend(children);
     }
     found
-}
-
-fn body_of(m: &Module, l: OpId) -> BlockId {
-    m.region(m.op(l).regions[0]).blocks[0]
 }
 
 fn set_loop(m: &mut Module, op: OpId, l: ForLoop) {

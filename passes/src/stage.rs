@@ -25,7 +25,7 @@
 use crate::egraph::cost::LoopParams;
 use crate::lower::add_for;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use strata_ir::loops::{apply_map, ForLoop, LoopKind};
+use strata_ir::loops::{apply_map, body_of, is_store, nested_ops, writes, ForLoop, LoopKind};
 use strata_ir::module::BlockId;
 use strata_ir::{
     AffineExpr, AffineMap, Attribute, Module, OpId, OpSpec, TensorType, Type, ValueId,
@@ -77,7 +77,7 @@ impl Scope {
         let mut all = Vec::new();
         for &op in &ops {
             all.push(op);
-            nested(m, op, &mut all);
+            nested_ops(m, op, &mut all);
         }
         let varying = all
             .into_iter()
@@ -102,39 +102,14 @@ impl Scope {
     }
 }
 
-fn body_of(m: &Module, op: OpId) -> BlockId {
-    m.region(m.op(op).regions[0]).blocks[0]
-}
-
-fn is_store(m: &Module, op: OpId) -> bool {
-    matches!(m.op(op).name.as_str(), "loop.store" | "loop.vstore")
-}
-
 fn is_load(m: &Module, op: OpId) -> bool {
     matches!(m.op(op).name.as_str(), "loop.load" | "loop.vload")
-}
-
-fn nested(m: &Module, op: OpId, out: &mut Vec<OpId>) {
-    for &r in &m.op(op).regions {
-        for &b in &m.region(r).blocks {
-            for &o in &m.block(b).ops {
-                out.push(o);
-                nested(m, o, out);
-            }
-        }
-    }
-}
-
-fn writes(m: &Module, op: OpId) -> bool {
-    let mut all = vec![op];
-    nested(m, op, &mut all);
-    all.into_iter().any(|o| is_store(m, o))
 }
 
 /// The induction variable of every loop in the kernel, with its loop.
 fn loops_by_iv(m: &Module, kernel: OpId) -> HashMap<ValueId, ForLoop> {
     let mut all = Vec::new();
-    nested(m, kernel, &mut all);
+    nested_ops(m, kernel, &mut all);
     all.into_iter()
         .filter(|&o| m.op(o).name == "loop.for")
         .filter_map(|o| Some((m.block(body_of(m, o)).args[0], ForLoop::of(m, o).ok()?)))
@@ -214,7 +189,7 @@ fn stage_kernel(m: &mut Module, kernel: OpId, budget: usize) -> Result<usize, St
     let top = body_of(m, kernel);
     let args: HashSet<ValueId> = m.block(top).args.iter().copied().collect();
     let mut all = Vec::new();
-    nested(m, kernel, &mut all);
+    nested_ops(m, kernel, &mut all);
     let written: HashSet<ValueId> = all
         .iter()
         .filter(|&&o| is_store(m, o))

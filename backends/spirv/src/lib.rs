@@ -51,7 +51,7 @@ use rspirv::spirv::{
     FunctionControl, LoopControl, MemoryModel, Op, SelectionControl, StorageClass, Word,
 };
 use std::collections::{HashMap, HashSet};
-use strata_ir::loops::{apply_map, ForLoop, LoopKind};
+use strata_ir::loops::{apply_map, body_of, is_store, nested_ops, writes, ForLoop, LoopKind};
 use strata_ir::module::BlockId;
 use strata_ir::{Attribute, ElementType, Module, OpId, Type, ValueId};
 
@@ -528,26 +528,6 @@ struct KernelGen<'g, 'm> {
     band: Option<Vec<OpId>>,
 }
 
-fn body_of(m: &Module, op: OpId) -> BlockId {
-    m.region(m.op(op).regions[0]).blocks[0]
-}
-
-fn is_store(m: &Module, op: OpId) -> bool {
-    matches!(m.op(op).name.as_str(), "loop.store" | "loop.vstore")
-}
-
-/// Every op nested in `op` (not `op` itself).
-fn nested_ops(m: &Module, op: OpId, out: &mut Vec<OpId>) {
-    for &r in &m.op(op).regions {
-        for &b in &m.region(r).blocks {
-            for &o in &m.block(b).ops {
-                out.push(o);
-                nested_ops(m, o, out);
-            }
-        }
-    }
-}
-
 /// How many ops directly in `op`'s body store (themselves or nested).
 fn writing_children(m: &Module, op: OpId) -> usize {
     m.block(body_of(m, op))
@@ -555,15 +535,6 @@ fn writing_children(m: &Module, op: OpId) -> usize {
         .iter()
         .filter(|&&o| writes(m, o))
         .count()
-}
-
-fn writes(m: &Module, op: OpId) -> bool {
-    if is_store(m, op) {
-        return true;
-    }
-    let mut all = Vec::new();
-    nested_ops(m, op, &mut all);
-    all.into_iter().any(|o| is_store(m, o))
 }
 
 impl<'g, 'm> KernelGen<'g, 'm> {

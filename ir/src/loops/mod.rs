@@ -26,7 +26,9 @@
 //! - `loop.load`/`loop.store`: one element at an index; `loop.vload`/`loop.vstore`: as many
 //!   consecutive elements of the last dimension as the vector has lanes; `loop.broadcast`:
 //!   a scalar in every lane.
-//! - `loop.alloca`: kernel-local scratch, alive for one dispatch.
+//! - `loop.alloca`: kernel-local scratch, one per workgroup and shared by its invocations
+//!   (the GPU's workgroup memory; on a CPU a workgroup runs on one thread). The `stage`
+//!   pass puts operand tiles there.
 //! - `loop.index_cast`: an `index` as an `i64` scalar or back (for data-dependent indices,
 //!   such as a gather's, and for bodies that compute with their coordinates).
 //! - `loop.dispatch`: before bufferization, a tensor-level call of a kernel in a function:
@@ -43,7 +45,7 @@ pub mod interp;
 
 use crate::affine::AffineMap;
 use crate::attr::Attribute;
-use crate::module::{Module, OpId};
+use crate::module::{BlockId, Module, OpId};
 use crate::types::{TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 
@@ -157,7 +159,7 @@ impl ForLoop {
     }
 }
 
-fn single_block(m: &Module, op: OpId) -> Result<crate::module::BlockId, String> {
+fn single_block(m: &Module, op: OpId) -> Result<BlockId, String> {
     let d = m.op(op);
     match d.regions.as_slice() {
         [r] => match m.region(*r).blocks.as_slice() {
@@ -326,6 +328,35 @@ fn verify_alloca(m: &Module, op: OpId) -> Result<(), String> {
         ([], [r]) if m.value_type(*r).as_memref().is_some() => Ok(()),
         _ => Err("loop.alloca takes nothing and gives one buffer".into()),
     }
+}
+
+/// The body of a single-region op (`loop.for`, `loop.kernel`) of a verified module.
+pub fn body_of(m: &Module, op: OpId) -> BlockId {
+    m.region(m.op(op).regions[0]).blocks[0]
+}
+
+/// Whether `op` is a `loop.store` or `loop.vstore`.
+pub fn is_store(m: &Module, op: OpId) -> bool {
+    matches!(m.op(op).name.as_str(), "loop.store" | "loop.vstore")
+}
+
+/// Every op nested in `op` (not `op` itself), appended to `out` outer first.
+pub fn nested_ops(m: &Module, op: OpId, out: &mut Vec<OpId>) {
+    for &r in &m.op(op).regions {
+        for &b in &m.region(r).blocks {
+            for &o in &m.block(b).ops {
+                out.push(o);
+                nested_ops(m, o, out);
+            }
+        }
+    }
+}
+
+/// Whether `op` stores to a buffer, itself or in an op nested in it.
+pub fn writes(m: &Module, op: OpId) -> bool {
+    let mut all = vec![op];
+    nested_ops(m, op, &mut all);
+    all.into_iter().any(|o| is_store(m, o))
 }
 
 /// The `loop.kernel` named `name`.
