@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench egraph` prints a Markdown table.
 
-use strata::passes::egraph::{optimize_module, OptimizeOptions, Target};
+use strata::passes::egraph::{optimize_module, OptimizeOptions};
+use strata::runtime::TargetKind;
 
 const RUNS: usize = 5;
 
@@ -20,8 +21,10 @@ fn main() {
             .functions()
             .map(|f| module.block(f.entry_block(&module)).ops.len())
             .sum::<usize>();
-        for target in Target::all() {
-            let options = OptimizeOptions::for_target(target.clone());
+        for kind in TargetKind::ALL {
+            let target = strata::compile::describe_target(kind, &Default::default())
+                .expect("this machine's targets describe");
+            let options = OptimizeOptions::for_target(&target);
             let mut saturate = Vec::new();
             let mut extract = Vec::new();
             let mut last = None;
@@ -34,7 +37,7 @@ fn main() {
             let s = last.expect("ran");
             println!(
                 "| {name} | {} | {ops} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.3} |",
-                target.name,
+                kind,
                 s.enodes,
                 s.eclasses,
                 s.iterations,

@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 use strata::ir::Attribute;
-use strata::passes::pipeline::{full_pipeline, parse_pipeline, run_pipeline};
+use strata::passes::pipeline::{parse_pipeline, run_pipeline, FULL};
+use strata::runtime::TargetKind;
 
 const RUNS: usize = 5;
 
@@ -23,13 +24,16 @@ fn main() {
             .functions()
             .map(|f| module.block(f.entry_block(&module)).ops.len() - 1)
             .sum();
-        for target in ["cpu", "gpu"] {
-            let passes = parse_pipeline(&full_pipeline(target)).expect("pipeline parses");
+        for kind in [TargetKind::Cpu, TargetKind::Vulkan] {
+            let target = strata::compile::describe_target(kind, &Default::default())
+                .expect("this machine's targets describe");
+            let passes = parse_pipeline(FULL).expect("pipeline parses");
             let mut totals = Vec::new();
-            let mut per_pass: Vec<Vec<Duration>> = vec![Vec::new(); passes.len()];
+            let mut per_pass: Vec<Vec<Duration>> = vec![Vec::new(); passes.passes().len()];
             let mut last = None;
             for _ in 0..RUNS {
-                let (out, report) = run_pipeline(&module, &passes, false).expect("compiles");
+                let (out, report) =
+                    run_pipeline(&module, FULL, Some(&target), false).expect("compiles");
                 totals.push(report.timings.iter().map(|(_, t)| *t).sum());
                 for (slot, (_, t)) in per_pass.iter_mut().zip(&report.timings) {
                     slot.push(*t);
@@ -37,13 +41,13 @@ fn main() {
                 last = Some(out);
             }
             // Kernels after fusion: run the pipeline up to `fuse` once more.
-            let upto: Vec<_> = passes
-                .iter()
-                .take_while(|p| p.spelling() != "fuse")
-                .cloned()
-                .chain(passes.iter().find(|p| p.spelling() == "fuse").cloned())
-                .collect();
-            let (fused, _) = run_pipeline(&module, &upto, false).expect("fuses");
+            let upto = FULL
+                .split(",fuse,")
+                .next()
+                .expect("the pipeline fuses")
+                .to_string()
+                + ",fuse";
+            let (fused, _) = run_pipeline(&module, &upto, Some(&target), false).expect("fuses");
             let count = |m: &strata::ir::Module, op: &str| -> usize {
                 m.functions()
                     .map(|f| {
@@ -68,6 +72,7 @@ fn main() {
             };
             let (peak, sum) = (attr("host.arena_bytes"), attr("host.unplanned_bytes"));
             let mut slowest: Vec<(String, Duration)> = passes
+                .passes()
                 .iter()
                 .zip(per_pass)
                 .map(|(p, v)| (p.spelling(), median(v)))
@@ -79,7 +84,7 @@ fn main() {
                 .map(|(n, t)| format!("{n} {:.1}", t.as_secs_f64() * 1e3))
                 .collect();
             println!(
-                "| {name} | {target} | {graph_ops} | {kernels} | {dispatches} | {:.0} | {:.0} | {:.3} | {:.1} | {} |",
+                "| {name} | {kind} | {graph_ops} | {kernels} | {dispatches} | {:.0} | {:.0} | {:.3} | {:.1} | {} |",
                 peak as f64 / 1024.0,
                 sum as f64 / 1024.0,
                 peak as f64 / sum.max(1) as f64,

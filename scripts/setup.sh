@@ -22,7 +22,7 @@ as_root() {
 }
 
 # --- System packages -----------------------------------------------------------------
-apt_packages=(mlir-22-tools llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev gcc binutils
+apt_packages=(mlir-22-tools llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev gcc g++ binutils
     spirv-tools mesa-vulkan-drivers libvulkan1 vulkan-tools)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 command -v python3 >/dev/null || apt_packages+=(python3 python3-venv)

@@ -17,13 +17,14 @@
 //! floats as `u16` bits), and constants describing every tensor's name and shape. It runs
 //! workgroups one after another on the calling thread.
 
-use crate::compile::{lower_to_host, CompileOptions};
+use crate::compile::{lower_to_host, CompileOptions, CpuRequest};
 use crate::ir;
 use anyhow::{anyhow, bail, Context as _};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use strata_runtime::format::{BufferRef, Command, Memory};
-use strata_runtime::DType;
+use strata_passes::package::Compiled;
+use strata_runtime::format::{BufferRef, Command, ExecutableFormat, Memory};
+use strata_runtime::{DType, TargetKind};
 
 /// What [`compile`] wrote.
 #[derive(Clone, Debug)]
@@ -148,28 +149,46 @@ fn check_name(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Compiles `model` (any level) for this build's target into `out_dir`: the kernels'
-/// static library, the weights, and Rust module `name` with the typed entry points.
+/// Compiles `model` (any level) for the CPU `cpu` into `out_dir`: the kernels' static
+/// library, the weights, and Rust module `name` with the typed entry points.
 pub fn compile(
     model: &ir::Module,
     name: &str,
     out_dir: &Path,
-    options: &CompileOptions,
+    cpu: &CpuRequest,
 ) -> anyhow::Result<AotArtifacts> {
     check_name(name)?;
-    let mut options = options.clone();
     let prefix = format!("strata_{name}_");
-    options.llvm.symbol_prefix = prefix.clone();
-    let host = lower_to_host(model, "cpu", &options)?;
-    let (object, sizes) =
-        strata_llvm::compile_object_with_sizes(&host, &options.llvm).map_err(|e| anyhow!(e))?;
-    let crate::compile::HostProgram {
-        functions,
-        constants,
-        kernels,
-        ..
-    } = crate::compile::host_program(&host, "cpu", &sizes, &prefix)?;
-
+    let target = crate::compile::describe_target(TargetKind::Cpu, cpu)?;
+    let options = CompileOptions {
+        symbol_prefix: prefix.clone(),
+        ..CompileOptions::new(vec![target.clone()])
+    };
+    let host = lower_to_host(model, &target, &options)?;
+    let object = strata_llvm::compile_object(&host, &prefix)?;
+    // The module file's manifest, packaged as for the runtime, is what the generated
+    // code runs: programs, constants and entry points, checked.
+    let file = strata_passes::package::package(
+        &[(
+            &host,
+            Compiled {
+                format: ExecutableFormat::ElfSharedObject,
+                bytes: Vec::new(),
+                symbol_prefix: prefix.clone(),
+                features: Vec::new(),
+            },
+        )],
+        "strata aot",
+    )
+    .map_err(|e| anyhow!(e))?;
+    let functions = file.manifest.functions;
+    let constants = file.constants;
+    let symbols: Vec<String> = file
+        .manifest
+        .executables
+        .first()
+        .map(|e| e.entry_points.iter().map(|p| p.symbol.clone()).collect())
+        .unwrap_or_default();
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create '{}'", out_dir.display()))?;
     let library = format!("strata_{name}");
@@ -211,24 +230,29 @@ pub fn compile(
         constants_path.display().to_string()
     );
     let _ = writeln!(w, "    extern \"C\" {{");
-    for k in &kernels {
+    for symbol in &symbols {
         let _ = writeln!(
             w,
-            "        fn {prefix}{k}(bindings: *const *mut u8, x: i64, y: i64, z: i64) -> i32;"
+            "        fn {symbol}(bindings: *const *mut u8, x: i64, y: i64, z: i64) -> i32;"
         );
     }
     let _ = writeln!(w, "    }}\n");
     let _ = writeln!(
         w,
-        r#"    /// A kernel found an index in the data (a gather's, a scatter's) out of bounds.
+        r#"    /// A kernel reported an error: an index in the data (a gather's, a scatter's) out
+    /// of bounds.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Error {{
         pub kernel: &'static str,
+        pub status: i32,
     }}
 
     impl std::fmt::Display for Error {{
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
-            write!(f, "kernel '{{}}': an index read from the data is out of bounds", self.kernel)
+            match self.status {{
+                {out_of_bounds} => write!(f, "kernel '{{}}': {out_of_bounds_message}", self.kernel),
+                s => write!(f, "kernel '{{}}': status {{s}}", self.kernel),
+            }}
         }}
     }}
 
@@ -245,7 +269,7 @@ pub fn compile(
     #[derive(Clone, Copy)]
     struct Block([u8; 64]);
 
-    type Kernel = unsafe extern "C" fn(*const *mut u8, i64, i64, i64) -> i32;
+    type Kernel = {kernel_fn};
 
     /// Runs every workgroup of a kernel.
     ///
@@ -255,15 +279,20 @@ pub fn compile(
         for z in 0..grid[2] {{
             for y in 0..grid[1] {{
                 for x in 0..grid[0] {{
-                    if f(ptrs.as_ptr(), x, y, z) != 0 {{
-                        return Err(Error {{ kernel: name }});
+                    let status = f(ptrs.as_ptr(), x, y, z);
+                    if status != {ok} {{
+                        return Err(Error {{ kernel: name, status }});
                     }}
                 }}
             }}
         }}
         Ok(())
     }}
-"#
+"#,
+        kernel_fn = strata_abi::kernel::KERNEL_FN_RUST,
+        ok = strata_abi::Status::OK,
+        out_of_bounds = strata_abi::Status::OUT_OF_BOUNDS,
+        out_of_bounds_message = strata_abi::Status::OutOfBounds.message(),
     );
     for f in &functions {
         let mut taken = Vec::new();
@@ -307,13 +336,15 @@ pub fn compile(
                 params.push(format!("{id}: {reference}[{}; {n}]", rust_type(s.dtype)));
                 doc.push(format!(
                     "    /// - {what} `{}`: {}{:?}",
-                    s.name, s.dtype, s.shape
+                    s.name,
+                    s.dtype.name(),
+                    s.shape
                 ));
                 ptr_lines.push(format!("let {short}{i} = {id}.{as_ptr}() as *mut u8;"));
             }
         }
         let program = f
-            .program("cpu")
+            .program(TargetKind::Cpu)
             .ok_or_else(|| anyhow!("function '{}' has no CPU program", f.name))?;
         let _ = writeln!(
             w,
@@ -362,11 +393,12 @@ pub fn compile(
                     workgroups,
                     ..
                 } => {
-                    let k = &kernels[*entry];
+                    let symbol = &symbols[*entry];
+                    let k = symbol.strip_prefix(&prefix).unwrap_or(symbol);
                     let ptrs: Vec<String> = bindings.iter().map(ptr).collect();
                     let _ = writeln!(
                         w,
-                        "            dispatch({prefix}{k}, {k:?}, &[{}], [{}, {}, {}])?;",
+                        "            dispatch({symbol}, {k:?}, &[{}], [{}, {}, {}])?;",
                         ptrs.join(", "),
                         workgroups[0],
                         workgroups[1],
@@ -411,11 +443,11 @@ pub fn build_script(model: impl AsRef<Path>, name: &str) -> anyhow::Result<AotAr
         .with_context(|| format!("cannot load '{}'", model.display()))?;
     let target = std::env::var("TARGET").ok();
     let host = std::env::var("HOST").ok();
-    let mut options = CompileOptions::default();
+    let mut cpu = CpuRequest::default();
     if target.is_some() && target != host {
-        options.llvm.triple = target;
+        cpu.triple = target;
     }
-    let a = compile(&module, name, &out_dir, &options)?;
+    let a = compile(&module, name, &out_dir, &cpu)?;
     println!("cargo:rerun-if-changed={}", model.display());
     println!("cargo:rustc-link-search=native={}", out_dir.display());
     println!("cargo:rustc-link-lib=static={}", a.library);

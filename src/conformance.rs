@@ -16,6 +16,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use strata_ir::{interp, Tensor};
 use strata_onnx::{ImportError, ImportOptions};
+use strata_runtime::TargetKind;
 
 /// How one case ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -204,23 +205,24 @@ pub enum Mode {
     /// Import, then the graph interpreter.
     #[default]
     Interpret,
-    /// Import, optimize with every e-graph rule for this target, then the interpreter.
-    Optimized(strata_passes::egraph::Target),
+    /// Import, optimize with every e-graph rule for this target's cost model, then the
+    /// interpreter.
+    Optimized(strata_runtime::Target),
     /// Import, lower graph ops to kernel ops, fuse elementwise producers, then the
     /// interpreter (both dialects).
     Kernel,
-    /// Import, run a pass pipeline (`strata opt --pipeline` syntax), then the interpreter
-    /// of whatever level it ends at. Cases whose ops have no lowering along the pipeline
-    /// are reported unsupported, with the op named.
-    Pipeline(String),
+    /// Import, set the target description, run a pass pipeline (`strata opt --pipeline`
+    /// syntax), then the interpreter of whatever level it ends at. Cases whose ops have no
+    /// lowering along the pipeline are reported unsupported, with the op named.
+    Pipeline(String, strata_runtime::Target),
     /// As `Pipeline`, then the host program runs its kernels compiled by LLVM (JIT) for
     /// this machine. Kernels with an op the CPU back end does not translate yet are
     /// reported unsupported, naming the op.
-    Compiled(String),
-    /// Compile for this target (`cpu`, `vulkan`) into a module file, load it on the
-    /// runtime's device and run it there: the deployment path. GPU shaders are checked
-    /// with `spirv-val` on the way.
-    Target(String),
+    Compiled(String, strata_runtime::Target),
+    /// Compile for this target into a module file, load it on the runtime's device of its
+    /// kind and run it there: the deployment path. GPU shaders are checked with
+    /// `spirv-val` on the way.
+    Target(strata_runtime::Target),
 }
 
 /// Runs one case folder.
@@ -313,7 +315,7 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
     let module = match mode {
         Mode::Interpret => module,
         Mode::Optimized(target) => {
-            let options = strata_passes::egraph::OptimizeOptions::for_target(target.clone());
+            let options = strata_passes::egraph::OptimizeOptions::for_target(target);
             match strata_passes::egraph::optimize_module(&module, &options) {
                 Ok((m, _)) => m,
                 Err(e) => return Outcome::Failed(format!("optimization failed: {e}")),
@@ -327,7 +329,7 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             Err(e) => return Outcome::Failed(format!("lowering failed: {e}")),
         },
         Mode::Target(target) => {
-            let options = crate::compile::CompileOptions::default();
+            let options = crate::compile::CompileOptions::new(vec![target.clone()]);
             match crate::compile::lower_to_host(&module, target, &options) {
                 Ok(m) => m,
                 Err(e) if e.to_string().contains(NOT_LOWERED) => {
@@ -336,15 +338,13 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
                 Err(e) => return Outcome::Failed(format!("{e:#}")),
             }
         }
-        Mode::Pipeline(text) | Mode::Compiled(text) => {
-            let passes = match strata_passes::pipeline::parse_pipeline(text) {
-                Ok(p) => p,
-                Err(e) => return Outcome::Failed(format!("bad pipeline: {e}")),
-            };
-            match strata_passes::pipeline::run_pipeline(&module, &passes, false) {
+        Mode::Pipeline(text, target) | Mode::Compiled(text, target) => {
+            match strata_passes::pipeline::run_pipeline(&module, text, Some(target), false) {
                 Ok((m, _)) => m,
-                Err(e) if e.contains(NOT_LOWERED) => return Outcome::Unsupported(e),
-                Err(e) => return Outcome::Failed(e),
+                Err(e) if e.to_string().contains(NOT_LOWERED) => {
+                    return Outcome::Unsupported(e.to_string())
+                }
+                Err(e) => return Outcome::Failed(e.to_string()),
             }
         }
     };
@@ -360,11 +360,13 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
             Err(e) if not_translated(&e) => Outcome::Unsupported(e),
             Err(e) => Outcome::Failed(e),
         };
-    } else if let Mode::Compiled(_) = mode {
+    } else if let Mode::Compiled(..) = mode {
         let ctx = inkwell::context::Context::create();
         let mut executor = match strata_llvm::JitExecutor::new(&ctx, &module) {
             Ok(e) => e,
-            Err(e) if e.contains(NOT_TRANSLATED) => return Outcome::Unsupported(e),
+            Err(e) if e.to_string().contains(NOT_TRANSLATED) => {
+                return Outcome::Unsupported(e.to_string())
+            }
             Err(e) => return Outcome::Failed(format!("LLVM compilation failed: {e}")),
         };
         let Some(f) = module.function("main") else {
@@ -381,36 +383,37 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
     compare_all(&outputs, &expected, rtol, atol)
 }
 
-/// The device cases of `target` run on: a CPU device with one worker thread (the runner
+/// The device cases of `kind` run on: a CPU device with one worker thread (the runner
 /// already uses every core), or the one Vulkan device all cases share (opening one per
 /// case would dominate the run).
-fn device_for(target: &str) -> Result<std::sync::Arc<dyn strata_runtime::Device>, String> {
+fn device_for(kind: TargetKind) -> Result<std::sync::Arc<dyn strata_runtime::Device>, String> {
     static VULKAN: std::sync::OnceLock<Result<std::sync::Arc<dyn strata_runtime::Device>, String>> =
         std::sync::OnceLock::new();
     let runtime = strata_runtime::Runtime::new();
-    match target {
-        "vulkan" => VULKAN
+    match kind {
+        TargetKind::Vulkan => VULKAN
             .get_or_init(|| runtime.device("vulkan").map_err(|e| e.to_string()))
             .clone(),
-        _ => runtime.cpu(Some(1)).map_err(|e| e.to_string()),
+        TargetKind::Cpu => runtime.cpu(Some(1)).map_err(|e| e.to_string()),
+        TargetKind::Systolic => Err("the runtime has no systolic device yet".into()),
     }
 }
 
-/// Compiles a host program into a module file for `target` and runs it on the runtime.
+/// Compiles a host program (lowered for its target) into a module file and runs it on
+/// the runtime.
 fn run_on_runtime(
     host: &strata_ir::Module,
-    target: &str,
+    target: &strata_runtime::Target,
     args: &[Tensor],
 ) -> Result<Vec<Tensor>, String> {
     let options = crate::compile::CompileOptions {
         validate: true,
-        ..Default::default()
+        ..crate::compile::CompileOptions::new(vec![target.clone()])
     };
-    let file = crate::compile::module_file_from_host(host, target, &options)
-        .map_err(|e| format!("{e:#}"))?;
+    let file = crate::compile::package(&[host], &options).map_err(|e| format!("{e:#}"))?;
     // Through the bytes, as a file on disk would go.
     let bytes = file.to_bytes().map_err(|e| e.to_string())?;
-    let device = device_for(target)?;
+    let device = device_for(target.kind())?;
     let module = strata_runtime::Module::from_bytes(&device, &bytes).map_err(|e| e.to_string())?;
     let f = module.function("main").map_err(|e| e.to_string())?;
     let inputs: Vec<_> = args.iter().map(crate::compile::to_runtime_tensor).collect();

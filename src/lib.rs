@@ -1,6 +1,8 @@
 //! Strata: a tensor compiler. This crate is the facade over the compiler's crates and
 //! hosts the `strata` command-line tool.
 //!
+//! - [`abi`]: what compiler and runtime agree on: element types, the kernel ABI, target
+//!   descriptions, the module file format.
 //! - [`ir`]: the IR core, dialects, text format, verifier and reference interpreter.
 //! - [`onnx`]: ONNX import.
 //! - [`passes`]: the e-graph optimizer and the rule soundness harness.
@@ -14,6 +16,7 @@ pub mod aot;
 pub mod compile;
 pub mod conformance;
 
+pub use strata_abi as abi;
 pub use strata_ir as ir;
 pub use strata_onnx as onnx;
 pub use strata_passes as passes;

@@ -30,10 +30,13 @@ enum Command {
     /// Compile a model (.onnx or .mlir) for a target into a module file the runtime runs.
     Compile {
         model: PathBuf,
-        /// The device kinds to compile for, comma-separated: cpu, vulkan (one module file
+        /// The targets to compile for, comma-separated: cpu, vulkan (one module file
         /// holds the code for all of them).
         #[arg(long, default_value = "cpu")]
         target: String,
+        /// Print each target's description (to stderr).
+        #[arg(long)]
+        print_target: bool,
         /// Check every GPU shader with spirv-val (SPIRV-Tools) as it is generated.
         #[arg(long)]
         validate: bool,
@@ -44,9 +47,13 @@ enum Command {
         /// shared object (for linking by hand).
         #[arg(long, default_value = "module", value_parser = ["module", "object", "shared"])]
         emit: String,
-        /// The CPU to generate code for (default: this machine's).
+        /// The CPU to generate code for (default: this machine's; `generic` for the
+        /// triple's baseline).
         #[arg(long)]
         cpu: Option<String>,
+        /// CPU extensions to add or remove, LLVM style: +avx2,-avx512f.
+        #[arg(long)]
+        cpu_features: Option<String>,
         /// An LLVM target triple to cross-compile for (e.g. aarch64-unknown-linux-gnu).
         #[arg(long)]
         target_triple: Option<String>,
@@ -113,10 +120,12 @@ enum Command {
     },
     /// List the devices the runtime can run modules on.
     Devices,
-    /// Optimize a model's graph with equality saturation for a target's cost model.
+    /// Optimize a model's graph with equality saturation for a target's cost model, or
+    /// run a pass pipeline.
     Opt {
         model: PathBuf,
-        /// The cost model: cpu, gpu or systolic.
+        /// The target: cpu (this machine's), vulkan (or gpu), systolic. Its description
+        /// is set on the module before any pass runs.
         #[arg(long, default_value = "cpu")]
         target: String,
         /// Print e-graph size, time, cost before/after and rules fired (to stderr).
@@ -131,7 +140,7 @@ enum Command {
         /// Stop saturating after this many seconds.
         #[arg(long, default_value_t = 10.0)]
         time_limit: f64,
-        /// Run these passes instead, e.g. "egraph{target=cpu},lower-to-kernel,fuse".
+        /// Run these passes instead, e.g. "egraph,lower-to-kernel,fuse".
         #[arg(long)]
         pipeline: Option<String>,
         /// With --pipeline: print the IR after every pass (to stderr).
@@ -169,14 +178,16 @@ enum Command {
         /// Print every case that did not pass, with the reason.
         #[arg(short, long)]
         verbose: bool,
-        /// Optimize each model for this target (cpu, gpu, systolic) before running it.
+        /// Optimize each model for this target's cost model (cpu, gpu, systolic) before
+        /// running it.
         #[arg(long)]
         opt: Option<String>,
         /// Lower graph ops to the kernel dialect before running.
         #[arg(long)]
         kernel: bool,
-        /// Run this pass pipeline on each model before running it, e.g. the full
-        /// "lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,vectorize{target=cpu},bufferize".
+        /// Run this pass pipeline on each model, for this machine's CPU unless it begins
+        /// with target{kind=..}, before running it, e.g. the full
+        /// "egraph,lower-to-kernel,fuse,tile,lower-to-loops,stage,vectorize,unroll,bufferize".
         #[arg(long)]
         pipeline: Option<String>,
         /// With --pipeline ending in bufferize: run the kernels compiled by LLVM (JIT for
@@ -318,7 +329,7 @@ fn runtime_inputs(
                         (seed % 2000) as f64 / 1000.0 - 1.0
                     })
                     .collect();
-                let elem = strata::compile::ir_element_type(spec.dtype);
+                let elem = spec.dtype;
                 let values: Vec<f64> = if elem.is_float() {
                     values
                 } else {
@@ -396,7 +407,10 @@ fn bench(
     } else {
         let start = std::time::Instant::now();
         let m = strata::load_model(model, &import_options(shapes)?)?;
-        let options = strata::compile::CompileOptions::for_targets(device.kind())?;
+        let options = strata::compile::CompileOptions::for_targets(
+            device.kind().name(),
+            &Default::default(),
+        )?;
         let file = strata::compile::compile(&m, &options)?;
         compile_seconds = Some(start.elapsed().as_secs_f64());
         strata::runtime::Module::from_file(&device, file)?
@@ -490,24 +504,33 @@ fn main_inner(cli: Cli) -> Result<bool> {
         Command::Compile {
             model,
             target,
+            print_target,
             validate,
             output,
             emit,
             cpu,
+            cpu_features,
             target_triple,
             input_shapes,
         } => {
             let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
-            let options = strata::compile::CompileOptions {
-                llvm: strata_llvm::TargetOptions {
-                    triple: target_triple,
-                    cpu,
-                    ..Default::default()
-                },
-                validate,
-                ..strata::compile::CompileOptions::for_targets(&target)?
+            let request = strata::compile::CpuRequest {
+                triple: target_triple,
+                cpu,
+                features: cpu_features,
             };
-            if emit != "module" && options.targets != ["cpu"] {
+            let options = strata::compile::CompileOptions {
+                validate,
+                ..strata::compile::CompileOptions::for_targets(&target, &request)?
+            };
+            if print_target {
+                for t in &options.targets {
+                    eprintln!("{}", serde_json::to_string_pretty(&t.to_json())?);
+                }
+            }
+            let cpu_only = options.targets.len() == 1
+                && options.targets[0].kind() == strata::runtime::TargetKind::Cpu;
+            if emit != "module" && !cpu_only {
                 anyhow::bail!("--emit {emit} writes CPU code: use --target cpu");
             }
             let start = std::time::Instant::now();
@@ -520,11 +543,11 @@ fn main_inner(cli: Cli) -> Result<bool> {
             let bytes = match emit.as_str() {
                 "module" => strata::compile::compile(&module, &options)?.to_bytes()?,
                 _ => {
-                    let host = strata::compile::lower_to_host(&module, "cpu", &options)?;
-                    let object = strata_llvm::compile_object(&host, &options.llvm)
-                        .map_err(anyhow::Error::msg)?;
+                    let host =
+                        strata::compile::lower_to_host(&module, &options.targets[0], &options)?;
+                    let object = strata_llvm::compile_object(&host, &options.symbol_prefix)?;
                     if emit == "shared" {
-                        strata_llvm::link_shared_object(&object).map_err(anyhow::Error::msg)?
+                        strata_llvm::link_shared_object(&object)?
                     } else {
                         object
                     }
@@ -576,12 +599,17 @@ fn main_inner(cli: Cli) -> Result<bool> {
             timing,
         } => {
             let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
+            let target = strata::compile::describe_target(
+                strata::runtime::TargetKind::from_name(&target)?,
+                &Default::default(),
+            )?;
             if let Some(text) = pipeline {
-                let passes =
-                    strata::passes::pipeline::parse_pipeline(&text).map_err(anyhow::Error::msg)?;
-                let (out, report) =
-                    strata::passes::pipeline::run_pipeline(&module, &passes, print_ir_after_all)
-                        .map_err(anyhow::Error::msg)?;
+                let (out, report) = strata::passes::pipeline::run_pipeline(
+                    &module,
+                    &text,
+                    Some(&target),
+                    print_ir_after_all,
+                )?;
                 for (pass, ir) in &report.ir_after {
                     eprintln!("// ----- IR after {pass}\n{ir}");
                 }
@@ -598,9 +626,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 }
                 return Ok(true);
             }
-            let mut options = strata::passes::egraph::OptimizeOptions::for_target(
-                strata::passes::egraph::Target::by_name(&target).map_err(anyhow::Error::msg)?,
-            );
+            let mut options = strata::passes::egraph::OptimizeOptions::for_target(&target);
             options.node_limit = node_limit;
             options.time_limit = std::time::Duration::from_secs_f64(time_limit.max(0.0));
             let (optimized, all_stats) = strata::passes::egraph::optimize_module(&module, &options)
@@ -706,19 +732,25 @@ fn main_inner(cli: Cli) -> Result<bool> {
             target,
         } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
+            let describe = |kinds: &str| -> Result<strata::runtime::Target> {
+                strata::compile::describe_target(
+                    strata::runtime::TargetKind::from_name(kinds)?,
+                    &Default::default(),
+                )
+            };
             let mode = match opt {
                 _ if target.is_some() => {
-                    strata::conformance::Mode::Target(target.unwrap_or_default())
+                    strata::conformance::Mode::Target(describe(&target.unwrap_or_default())?)
                 }
-                _ if pipeline.is_some() && jit => {
-                    strata::conformance::Mode::Compiled(pipeline.unwrap_or_default())
-                }
-                _ if pipeline.is_some() => {
-                    strata::conformance::Mode::Pipeline(pipeline.unwrap_or_default())
-                }
-                Some(t) => strata::conformance::Mode::Optimized(
-                    strata::passes::egraph::Target::by_name(&t).map_err(anyhow::Error::msg)?,
+                _ if pipeline.is_some() && jit => strata::conformance::Mode::Compiled(
+                    pipeline.unwrap_or_default(),
+                    describe("cpu")?,
                 ),
+                _ if pipeline.is_some() => strata::conformance::Mode::Pipeline(
+                    pipeline.unwrap_or_default(),
+                    describe("cpu")?,
+                ),
+                Some(t) => strata::conformance::Mode::Optimized(describe(&t)?),
                 None if kernel => strata::conformance::Mode::Kernel,
                 None => strata::conformance::Mode::Interpret,
             };

@@ -211,13 +211,15 @@ fn opt_runs_pipelines_and_shows_ir_after_each_pass() {
         "opt",
         m,
         "--pipeline",
-        "egraph{target=systolic},lower-to-kernel,fuse",
+        "egraph,lower-to-kernel,fuse",
+        "--target",
+        "systolic",
         "--print-ir-after-all",
         "--timing",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    for pass in ["egraph{target=systolic}", "lower-to-kernel", "fuse"] {
+    for pass in ["egraph", "lower-to-kernel", "fuse"] {
         assert!(err.contains(&format!("// ----- IR after {pass}")), "{err}");
         assert!(err.contains(&format!(" ms  {pass}")), "{err}");
     }
@@ -226,9 +228,22 @@ fn opt_runs_pipelines_and_shows_ir_after_each_pass() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(out.matches("\"kernel.generic\"").count(), 2, "{out}");
     assert_eq!(out.matches("\"kernel.add\"").count(), 2, "{out}");
-    let o = strata(&["opt", m, "--pipeline", "egraph{target=cpu},lower"]);
+    // The module says what it was optimized for.
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("strata.target = {") && out.contains("kind = \"systolic\""),
+        "{out}"
+    );
+    let o = strata(&["opt", m, "--pipeline", "egraph,lower"]);
     assert!(
         !o.status.success() && stderr(&o).contains("unknown pass 'lower'"),
+        "{}",
+        stderr(&o)
+    );
+    // The target is named once, not per pass.
+    let o = strata(&["opt", m, "--pipeline", "lower-to-kernel,tile{target=gpu}"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("the target is set once"),
         "{}",
         stderr(&o)
     );
@@ -351,7 +366,13 @@ fn compile_run_and_bench_module_files() {
         stderr(&out)
     );
     let out = strata(&["compile", m, "--target", "tpu", "-o", s]);
-    assert!(!out.status.success() && stderr(&out).contains("no code generator for target 'tpu'"));
+    assert!(!out.status.success() && stderr(&out).contains("unknown target 'tpu'"));
+    let out = strata(&["compile", m, "--target", "systolic", "-o", s]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("no code generator for the systolic target"),
+        "{}",
+        stderr(&out)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -443,7 +464,7 @@ fn devices_and_modules_for_vulkan() {
     for (args, want) in [
         (
             vec!["compile", m, "--target", "tpu"],
-            "no code generator for target 'tpu'",
+            "unknown target 'tpu'",
         ),
         (
             vec!["compile", m, "--target", "vulkan", "--emit", "object"],
@@ -466,4 +487,74 @@ fn devices_and_modules_for_vulkan() {
             stderr(&out)
         );
     }
+}
+
+/// A module file records the CPU extensions its code was compiled for; the runtime refuses
+/// to run it on a machine without one, naming it, instead of dying on an illegal
+/// instruction.
+#[test]
+fn module_files_for_extensions_this_machine_lacks_are_refused() {
+    let host = strata::abi::target::cpu_features::host();
+    let lacking = strata::abi::target::cpu_features::checkable(std::env::consts::ARCH)
+        .iter()
+        .find(|f| !host.contains(f))
+        .expect("this machine lacks a checkable extension");
+    let dir = scratch("features");
+    let model = dir.join("m.mlir");
+    std::fs::write(&model, MODULE).unwrap();
+    let module = dir.join("m.strata");
+    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let a = Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap();
+    let b = Tensor::from_vec(vec![3], vec![0.5f32, 1.0, -4.0]).unwrap();
+    let a = format!("a={}", write_npy(&dir, "a.npy", &a));
+    let b = format!("b={}", write_npy(&dir, "b.npy", &b));
+    let out_dir = dir.join("out");
+    let o = out_dir.to_str().unwrap();
+
+    // For this machine: the description lists what it has, and the module runs.
+    let out = strata(&["compile", m, "-o", s, "--print-target"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let described = stderr(&out);
+    for f in host.iter().take(5) {
+        assert!(described.contains(&format!("\"{f}\"")), "{f}: {described}");
+    }
+    assert!(
+        !described.contains(&format!("\"{lacking}\"")),
+        "{described}"
+    );
+    let out = strata(&["run", s, "--input", &a, "--input", &b, "--output-dir", o]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Compiled for an extension this machine lacks: refused at load, by name.
+    let out = strata(&[
+        "compile",
+        m,
+        "-o",
+        s,
+        "--cpu-features",
+        &format!("+{lacking}"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest = strata::runtime::ModuleFile::from_bytes(&std::fs::read(&module).unwrap())
+        .unwrap()
+        .manifest;
+    let cpu = manifest.executables[0].target.as_cpu().unwrap().clone();
+    assert!(
+        cpu.features.iter().any(|f| f == lacking),
+        "{:?}",
+        cpu.features
+    );
+    let out = strata(&["run", s, "--input", &a, "--input", &b, "--output-dir", o]);
+    let err = stderr(&out);
+    assert!(
+        !out.status.success() && err.contains("lacks") && err.contains(lacking),
+        "{err}"
+    );
+    let out = strata(&["bench", s, "--iterations", "1"]);
+    assert!(
+        !out.status.success() && stderr(&out).contains(lacking),
+        "{}",
+        stderr(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

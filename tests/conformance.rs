@@ -10,8 +10,15 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use strata::compile::describe_target;
 use strata::conformance::{run_suite_in, Mode, Outcome, Report};
-use strata::passes::egraph::Target;
+use strata::passes::pipeline::FULL;
+use strata::runtime::{Target, TargetKind};
+
+/// Each kind's target as `strata compile` describes it on this machine.
+fn target(kind: TargetKind) -> Target {
+    describe_target(kind, &Default::default()).expect("this machine's targets describe")
+}
 
 /// The fewest passing node-test cases accepted.
 const MIN_PASSED: usize = 1240;
@@ -63,12 +70,12 @@ fn main() -> ExitCode {
     };
     let mut ok = true;
     // Every case must still pass after e-graph optimization, for every target's cost model.
-    for target in Target::all() {
-        let title = format!("ONNX node tests optimized for {}", target.name);
+    for kind in TargetKind::ALL {
+        let title = format!("ONNX node tests optimized for {kind}");
         let Some(optimized) = run(
             &title,
             &strata::conformance::default_data_dir(),
-            &Mode::Optimized(target),
+            &Mode::Optimized(target(kind)),
         ) else {
             return ExitCode::FAILURE;
         };
@@ -101,12 +108,12 @@ fn main() -> ExitCode {
     }
     // And down the whole pipeline to host programs and loop kernels, for CPU and GPU
     // parameters: every case that passes in the graph interpreter passes there.
-    for target in ["cpu", "gpu"] {
-        let title = format!("ONNX node tests through host+loop ({target})");
+    for kind in [TargetKind::Cpu, TargetKind::Vulkan] {
+        let title = format!("ONNX node tests through host+loop ({kind})");
         let Some(host) = run(
             &title,
             &strata::conformance::default_data_dir(),
-            &Mode::Pipeline(strata::passes::pipeline::full_pipeline(target)),
+            &Mode::Pipeline(FULL.into(), target(kind)),
         ) else {
             return ExitCode::FAILURE;
         };
@@ -135,7 +142,7 @@ fn main() -> ExitCode {
     let Some(compiled) = run(
         "ONNX node tests compiled for the CPU, run on the runtime",
         &strata::conformance::default_data_dir(),
-        &Mode::Target("cpu".into()),
+        &Mode::Target(target(TargetKind::Cpu)),
     ) else {
         return ExitCode::FAILURE;
     };
@@ -153,7 +160,7 @@ fn main() -> ExitCode {
     let Some(gpu) = run(
         "ONNX node tests compiled for Vulkan, run on the runtime",
         &strata::conformance::default_data_dir(),
-        &Mode::Target("vulkan".into()),
+        &Mode::Target(target(TargetKind::Vulkan)),
     ) else {
         return ExitCode::FAILURE;
     };
@@ -169,7 +176,7 @@ fn main() -> ExitCode {
     let Some(opsets_host) = run(
         "older-opset cases through host+loop (cpu)",
         &strata::conformance::opset_cases_dir(),
-        &Mode::Pipeline(strata::passes::pipeline::full_pipeline("cpu")),
+        &Mode::Pipeline(FULL.into(), target(TargetKind::Cpu)),
     ) else {
         return ExitCode::FAILURE;
     };

@@ -176,7 +176,8 @@ fn mlir_opt_reads_every_attribute_kind_we_print() {
 /// The models optimized for every target still match onnxruntime through the interpreter.
 #[test]
 fn optimized_models_match_onnxruntime() {
-    use strata::passes::egraph::{optimize_module, OptimizeOptions, Target};
+    use strata::passes::egraph::{optimize_module, OptimizeOptions};
+    use strata::runtime::TargetKind;
     for name in ["mlp", "moe", "bert", "resnet"] {
         let dir = models_dir().join(name);
         let (inputs, outputs) = manifest(&dir);
@@ -186,26 +187,24 @@ fn optimized_models_match_onnxruntime() {
             .iter()
             .map(|i| load(&dir.join("inputs").join(format!("{i}.npy"))))
             .collect();
-        for target in Target::all() {
+        for kind in TargetKind::ALL {
+            let target = strata::compile::describe_target(kind, &Default::default()).unwrap();
             let (optimized, stats) =
-                optimize_module(&module, &OptimizeOptions::for_target(target.clone())).unwrap();
+                optimize_module(&module, &OptimizeOptions::for_target(&target)).unwrap();
             assert!(
                 stats[0].cost_after <= stats[0].cost_before * 1.0001,
                 "{name}/{}: cost went up",
-                target.name
+                kind
             );
             let got = strata::ir::interp::run(&optimized, "main", &args).unwrap();
             for (o, actual) in outputs.iter().zip(&got) {
                 let expected = load(&dir.join("expected").join(format!("{o}.npy")));
                 let diff = max_abs_diff(actual, &expected);
-                println!(
-                    "{name}/{o} optimized for {}: max abs diff {diff:.3e}",
-                    target.name
-                );
+                println!("{name}/{o} optimized for {}: max abs diff {diff:.3e}", kind);
                 assert!(
                     diff <= 1e-4,
                     "{name}/{o} optimized for {}: max abs diff {diff}",
-                    target.name
+                    kind
                 );
             }
         }
@@ -265,12 +264,18 @@ fn models_through_host_and_loops_match_onnxruntime() {
             .map(|i| load(&dir.join("inputs").join(format!("{i}.npy"))))
             .collect();
         for target in ["cpu", "gpu"] {
-            let passes = strata::passes::pipeline::parse_pipeline(
-                &strata::passes::pipeline::full_pipeline(target),
+            let description = strata::compile::describe_target(
+                strata::runtime::TargetKind::from_name(target).unwrap(),
+                &Default::default(),
             )
             .unwrap();
-            let (host, _) = strata::passes::pipeline::run_pipeline(&module, &passes, false)
-                .unwrap_or_else(|e| panic!("{name} ({target}): {e}"));
+            let (host, _) = strata::passes::pipeline::run_pipeline(
+                &module,
+                strata::passes::pipeline::FULL,
+                Some(&description),
+                false,
+            )
+            .unwrap_or_else(|e| panic!("{name} ({target}): {e}"));
             let text = print_module(&host);
             assert!(text.contains("\"host.dispatch\"") && text.contains("\"loop.kernel\""));
             assert_eq!(

@@ -26,7 +26,7 @@ fn on_vulkan(op: &str, xs: &[f64]) -> Vec<f64> {
     let graph = parse_module(&text).unwrap();
     let options = CompileOptions {
         validate: true,
-        ..CompileOptions::for_targets("vulkan").unwrap()
+        ..CompileOptions::for_targets("vulkan", &Default::default()).unwrap()
     };
     let file = compile(&graph, &options).unwrap();
     let device = Runtime::new().device("vulkan").unwrap();
@@ -159,9 +159,9 @@ fn contractions_with_staged_operands_match_the_interpreter_on_vulkan() {
         let graph = parse_module(&text).unwrap();
         let options = CompileOptions {
             validate: true,
-            ..CompileOptions::for_targets("vulkan").unwrap()
+            ..CompileOptions::for_targets("vulkan", &Default::default()).unwrap()
         };
-        let host = strata::compile::lower_to_host(&graph, "vulkan", &options).unwrap();
+        let host = strata::compile::lower_to_host(&graph, &options.targets[0], &options).unwrap();
         let staged = strata::ir::print_module(&host)
             .matches("loop.alloca")
             .count();

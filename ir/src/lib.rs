@@ -42,6 +42,7 @@ pub mod module;
 pub mod npy;
 pub mod parser;
 pub mod printer;
+pub mod target;
 pub mod tensor;
 pub mod types;
 pub mod verify;

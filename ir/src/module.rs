@@ -111,7 +111,8 @@ pub struct RegionData {
     pub parent: Option<OpId>,
 }
 
-/// A module: arenas plus the body block that holds the functions.
+/// A module: arenas plus the body block that holds the functions, and the module's own
+/// attributes (its target description, [`crate::target`]).
 #[derive(Clone, Debug)]
 pub struct Module {
     ops: Vec<OpData>,
@@ -119,6 +120,7 @@ pub struct Module {
     blocks: Vec<BlockData>,
     regions: Vec<RegionData>,
     body: BlockId,
+    attrs: BTreeMap<String, Attribute>,
 }
 
 impl Default for Module {
@@ -139,7 +141,18 @@ impl Module {
             blocks: vec![BlockData::default()],
             regions: Vec::new(),
             body: BlockId(0),
+            attrs: BTreeMap::new(),
         }
+    }
+
+    /// The attributes of the `builtin.module` itself.
+    pub fn attrs(&self) -> &BTreeMap<String, Attribute> {
+        &self.attrs
+    }
+
+    /// The module's attributes, to change.
+    pub fn attrs_mut(&mut self) -> &mut BTreeMap<String, Attribute> {
+        &mut self.attrs
     }
 
     /// The block holding the module's top-level operations.

@@ -52,7 +52,7 @@ pub fn parse_module(text: &str) -> PResult<Module> {
         p.expect("}")?;
         p.expect(")")?;
         if p.peek_char() == Some(b'{') {
-            p.attr_dict()?;
+            *p.m.attrs_mut() = p.attr_dict()?;
         }
         p.expect(":")?;
         p.expect("(")?;

@@ -32,7 +32,11 @@ pub fn print_module(m: &Module) -> String {
         };
         p.op(op, 1);
     }
-    out.push_str("}) : () -> ()\n");
+    out.push_str("})");
+    if !m.attrs().is_empty() {
+        let _ = write!(out, " {}", DictDisplay(m.attrs()));
+    }
+    out.push_str(" : () -> ()\n");
     out
 }
 

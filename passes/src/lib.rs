@@ -6,6 +6,8 @@ pub mod egraph;
 pub mod kernel;
 pub mod loops;
 pub mod lower;
+pub mod package;
+pub mod pass;
 pub mod pipeline;
 pub mod soundness;
 pub mod stage;

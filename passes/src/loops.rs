@@ -2,7 +2,7 @@
 //! [`Schedule`], materialized by `lower-to-loops`), vectorization and unrolling (on
 //! `loop.kernel`s). Every choice follows the target's [`LoopParams`].
 //!
-//! **Tiling policy** (`tile{target=..}`), per kernel:
+//! **Tiling policy** (`tile`), per kernel:
 //! 1. *Vector dimension*: the parallel dimension that is the last dimension of the first
 //!    result, so stores are contiguous. It becomes the innermost point loop.
 //! 2. *Interchange*: the other parallel dimensions outermost (domain order), then the
@@ -15,21 +15,77 @@
 //! 4. *Cache tile*: the first reduction dimension is split so that one tile of every input
 //!    (its footprint over the workgroup's extents) fits half the fast memory.
 //!
-//! **Vectorization** (`vectorize{target=..}`): an innermost parallel loop whose trip count
+//! **Vectorization** (`vectorize`): an innermost parallel loop whose trip count
 //! the lane count divides (lanes = vector bits / widest element in the body) becomes a
 //! loop of vector steps, when every load and store along it is contiguous in the last
 //! dimension or invariant (invariant values are broadcast). Anything else — a transposed
 //! read, a gather — leaves the loop scalar.
 //!
-//! **Unrolling** (`unroll{factor=N}` or `{target=..}`): innermost loops whose trip count
+//! **Unrolling** (`unroll{factor=N}`, or the target's factor): innermost loops whose trip count
 //! the factor divides repeat their body with the index advanced, in order, so reductions
 //! accumulate in the same order.
 
-use crate::egraph::cost::LoopParams;
 use std::collections::HashMap;
 use strata_ir::kernel::{Generic, IteratorKind, Schedule};
 use strata_ir::loops::{apply_map, body_of, ForLoop, LoopKind};
+use strata_ir::target::Target;
 use strata_ir::{AffineExpr, AffineMap, Attribute, Module, OpId, OpSpec, Type, ValueId};
+
+/// The machine parameters that loop tiling, vectorization, staging and unrolling follow,
+/// read off a target description.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopParams {
+    /// Vector register width in bits (lanes = bits / element bits).
+    pub vector_bits: usize,
+    /// Fast memory one workgroup works in: L1 cache on a CPU core or a GPU compute unit,
+    /// the unified buffer of an accelerator.
+    pub fast_memory_bytes: usize,
+    /// How many workgroups keep the machine busy.
+    pub workgroups: usize,
+    /// Points one workgroup should cover at least (GPU invocations per workgroup), so
+    /// tiny workgroups don't waste the machine.
+    pub min_workgroup_points: usize,
+    /// Innermost-loop unroll factor.
+    pub unroll: usize,
+    /// Workgroup memory a kernel may stage reused operand tiles in (`stage` pass): GPU
+    /// shared memory; 0 where caches do that job (CPUs).
+    pub stage_bytes: usize,
+}
+
+/// Workgroups per CPU thread: enough that uneven workgroups still balance over threads.
+const CPU_WORKGROUPS_PER_THREAD: usize = 8;
+
+impl LoopParams {
+    /// The parameters of `target`.
+    pub fn for_target(target: &Target) -> LoopParams {
+        match target {
+            Target::Cpu(c) => LoopParams {
+                vector_bits: c.vector_bits as usize,
+                fast_memory_bytes: c.l1_bytes as usize,
+                workgroups: c.threads as usize * CPU_WORKGROUPS_PER_THREAD,
+                min_workgroup_points: 1,
+                unroll: 2,
+                stage_bytes: 0,
+            },
+            Target::Vulkan(g) => LoopParams {
+                vector_bits: g.vector_bits as usize,
+                fast_memory_bytes: g.l1_bytes as usize,
+                workgroups: g.resident_workgroups as usize,
+                min_workgroup_points: g.workgroup_size as usize,
+                unroll: 1,
+                stage_bytes: g.shared_memory_bytes as usize,
+            },
+            Target::Systolic(s) => LoopParams {
+                vector_bits: s.vector_lanes as usize * 32,
+                fast_memory_bytes: s.buffer_bytes as usize,
+                workgroups: 1,
+                min_workgroup_points: s.rows as usize * s.cols as usize,
+                unroll: 1,
+                stage_bytes: 0,
+            },
+        }
+    }
+}
 
 fn elem_bytes_of(m: &Module, v: ValueId) -> usize {
     m.tensor_type(v)

@@ -1,245 +1,341 @@
-//! Named passes composed as a pipeline string, MLIR style:
-//! `egraph{target=cpu},lower-to-kernel,fuse`.
+//! The built-in passes, and the pipelines made of them. Pipelines are written MLIR style,
+//! `egraph,lower-to-kernel,fuse` ([`crate::pass::Registry::parse`]).
 //!
 //! | pass | does |
 //! |---|---|
-//! | `egraph{target=cpu\|gpu\|systolic,node-limit=N}` | e-graph optimization of graph ops |
+//! | `target{kind=cpu\|vulkan\|systolic,<field>=..}` | set the module's target description (or change fields of it) |
+//! | `egraph{node-limit=N}` | e-graph optimization of graph ops, with the target's cost model |
 //! | `lower-to-kernel` | graph ops to `kernel.generic` where a lowering exists |
 //! | `fuse` | inline elementwise kernels into the kernels that read them |
-//! | `tile{target=..}` | choose each kernel's schedule: workgroup and cache tiles, loop order |
+//! | `tile` | choose each kernel's schedule: workgroup and cache tiles, loop order |
 //! | `lower-to-loops` | kernels to `loop.kernel`s (following their schedules) and `loop.dispatch` |
-//! | `stage{target=..}` | copy reused operand tiles into workgroup memory (GPU) |
-//! | `vectorize{target=..}` | innermost contiguous parallel loops to vector steps |
-//! | `unroll{factor=N\|target=..}` | repeat innermost loop bodies |
+//! | `stage` | copy reused operand tiles into workgroup memory (targets with shared memory) |
+//! | `vectorize` | innermost contiguous parallel loops to vector steps |
+//! | `unroll{factor=N}` | repeat innermost loop bodies (the target's factor by default) |
 //! | `bufferize` | tensors to buffers: a `host` program with a planned arena |
 //!
-//! The whole way down for the CPU:
-//! `egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,stage{target=cpu},vectorize{target=cpu},unroll{target=cpu},bufferize`
-//! ([`FULL_CPU`]; [`full_pipeline`] for any target).
-//!
-//! Running a pipeline verifies the module after every pass, times every pass, and can
-//! print the IR after each one (`--print-ir-after-all`), which is how decisions such as
-//! fusion show themselves.
+//! Passes that depend on the machine read the module's target description
+//! (`strata.target`), which the compiler sets from `--target` before the pipeline runs, or
+//! a leading `target{...}` sets: the target is named once, never per pass. The whole way
+//! down is [`FULL`].
 
-use crate::egraph::{optimize_module, OptimizeOptions, Target};
-use std::time::{Duration, Instant};
+use crate::egraph::{optimize_module, OptimizeOptions};
+use crate::loops::LoopParams;
+use crate::pass::{module_target, Options, Pass, PassError, PassInfo, Pipeline, Registry, Stats};
+use strata_ir::target::{set_target, target_of, Target, TargetKind};
 use strata_ir::Module;
 
-/// The whole pipeline from graph to host program for the CPU.
-pub const FULL_CPU: &str = "egraph{target=cpu},lower-to-kernel,fuse,tile{target=cpu},lower-to-loops,stage{target=cpu},vectorize{target=cpu},unroll{target=cpu},bufferize";
+/// The whole pipeline from graph to host program, for the module's target.
+pub const FULL: &str =
+    "egraph,lower-to-kernel,fuse,tile,lower-to-loops,stage,vectorize,unroll,bufferize";
 
-/// The whole pipeline from graph to host program for `target`.
-pub fn full_pipeline(target: &str) -> String {
-    FULL_CPU.replace("cpu", target)
+/// Parses a pipeline of built-in passes.
+pub fn parse_pipeline(text: &str) -> Result<Pipeline, PassError> {
+    Registry::builtin().parse(text)
 }
 
-/// One pass with its options.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Pass {
-    Egraph {
-        target: Target,
-        node_limit: Option<usize>,
-    },
-    LowerToKernel,
-    Fuse,
-    LowerToLoops,
-    Bufferize,
-    Tile(Target),
-    Stage(Target),
-    Vectorize(Target),
-    Unroll(usize),
-}
-
-impl Pass {
-    /// The pass as written in a pipeline string.
-    pub fn spelling(&self) -> String {
-        match self {
-            Pass::Egraph { target, node_limit } => match node_limit {
-                Some(n) => format!("egraph{{target={},node-limit={n}}}", target.name),
-                None => format!("egraph{{target={}}}", target.name),
-            },
-            Pass::LowerToKernel => "lower-to-kernel".into(),
-            Pass::Fuse => "fuse".into(),
-            Pass::LowerToLoops => "lower-to-loops".into(),
-            Pass::Bufferize => "bufferize".into(),
-            Pass::Tile(t) => format!("tile{{target={}}}", t.name),
-            Pass::Stage(t) => format!("stage{{target={}}}", t.name),
-            Pass::Vectorize(t) => format!("vectorize{{target={}}}", t.name),
-            Pass::Unroll(n) => format!("unroll{{factor={n}}}"),
-        }
-    }
-
-    /// Runs the pass.
-    pub fn run(&self, m: &Module) -> Result<Module, String> {
-        match self {
-            Pass::Egraph { target, node_limit } => {
-                let mut options = OptimizeOptions::for_target(target.clone());
-                if let Some(n) = node_limit {
-                    options.node_limit = *n;
-                }
-                optimize_module(m, &options).map(|(m, _)| m)
-            }
-            Pass::LowerToKernel => crate::lower::lower_graph_to_kernel(m),
-            Pass::Fuse => {
-                let mut out = m.clone();
-                crate::kernel::fuse_elementwise_producers(&mut out)?;
-                Ok(out)
-            }
-            Pass::LowerToLoops => crate::lower::lower_kernels_to_loops(m),
-            Pass::Bufferize => crate::bufferize::bufferize(m).map(|(m, _)| m),
-            Pass::Tile(t) => crate::loops::tile(m, &t.loops),
-            Pass::Stage(t) => crate::stage::stage(m, &t.loops).map(|(m, _)| m),
-            Pass::Vectorize(t) => crate::loops::vectorize(m, &t.loops).map(|(m, _)| m),
-            Pass::Unroll(n) => crate::loops::unroll(m, *n).map(|(m, _)| m),
-        }
-    }
-}
-
-/// Splits at commas that are not inside braces.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-/// Parses a pipeline string; errors name the pass or option at fault.
-pub fn parse_pipeline(text: &str) -> Result<Vec<Pass>, String> {
-    let mut passes = Vec::new();
-    for part in split_top_level(text).into_iter().map(str::trim) {
-        if part.is_empty() {
-            return Err(format!("empty pass in pipeline '{text}'"));
-        }
-        let (name, options) = match part.split_once('{') {
-            Some((n, rest)) => {
-                let body = rest
-                    .strip_suffix('}')
-                    .ok_or_else(|| format!("unclosed options in '{part}'"))?;
-                (n.trim(), Some(body))
-            }
-            None => (part, None),
-        };
-        let mut opts: Vec<(&str, &str)> = Vec::new();
-        for kv in options
-            .into_iter()
-            .flat_map(|b| b.split(','))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| format!("option '{kv}' of '{name}' must be key=value"))?;
-            opts.push((k.trim(), v.trim()));
-        }
-        let pass = match name {
-            "egraph" => {
-                let mut target = Target::cpu();
-                let mut node_limit = None;
-                for (k, v) in opts {
-                    match k {
-                        "target" => target = Target::by_name(v)?,
-                        "node-limit" => {
-                            node_limit = Some(
-                                v.parse()
-                                    .map_err(|_| format!("node-limit '{v}' is not a number"))?,
-                            )
-                        }
-                        other => return Err(format!("unknown option '{other}' of pass 'egraph'")),
-                    }
-                }
-                Pass::Egraph { target, node_limit }
-            }
-            "tile" | "stage" | "vectorize" => {
-                let mut target = Target::cpu();
-                for (k, v) in opts {
-                    match k {
-                        "target" => target = Target::by_name(v)?,
-                        other => return Err(format!("unknown option '{other}' of pass '{name}'")),
-                    }
-                }
-                match name {
-                    "tile" => Pass::Tile(target),
-                    "stage" => Pass::Stage(target),
-                    _ => Pass::Vectorize(target),
-                }
-            }
-            "unroll" => {
-                let mut factor = Target::cpu().loops.unroll;
-                for (k, v) in opts {
-                    match k {
-                        "target" => factor = Target::by_name(v)?.loops.unroll,
-                        "factor" => {
-                            factor = v
-                                .parse()
-                                .map_err(|_| format!("unroll factor '{v}' is not a number"))?
-                        }
-                        other => return Err(format!("unknown option '{other}' of pass 'unroll'")),
-                    }
-                }
-                Pass::Unroll(factor)
-            }
-            "lower-to-kernel" | "fuse" | "lower-to-loops" | "bufferize" if !opts.is_empty() => {
-                return Err(format!("pass '{name}' takes no options"))
-            }
-            "lower-to-kernel" => Pass::LowerToKernel,
-            "fuse" => Pass::Fuse,
-            "lower-to-loops" => Pass::LowerToLoops,
-            "bufferize" => Pass::Bufferize,
-            other => {
-                return Err(format!(
-                    "unknown pass '{other}' (egraph, lower-to-kernel, fuse, tile, lower-to-loops, stage, vectorize, unroll, bufferize)"
-                ))
-            }
-        };
-        passes.push(pass);
-    }
-    Ok(passes)
-}
-
-/// What running a pipeline did.
-#[derive(Clone, Debug, Default)]
-pub struct PipelineReport {
-    /// Each pass's spelling and run time.
-    pub timings: Vec<(String, Duration)>,
-    /// The IR after each pass, when asked for.
-    pub ir_after: Vec<(String, String)>,
-}
-
-/// Runs `passes` in order, verifying after each; keeps the IR after each pass if
-/// `print_ir_after_all`.
+/// Runs pipeline `text` of built-in passes on a copy of `m` with target description
+/// `target` set first (`None`: the module's own).
 pub fn run_pipeline(
     m: &Module,
-    passes: &[Pass],
+    text: &str,
+    target: Option<&Target>,
     print_ir_after_all: bool,
-) -> Result<(Module, PipelineReport), String> {
-    let mut current = m.clone();
-    let mut report = PipelineReport::default();
-    for pass in passes {
-        let start = Instant::now();
-        current = pass
-            .run(&current)
-            .map_err(|e| format!("pass '{}': {e}", pass.spelling()))?;
-        report.timings.push((pass.spelling(), start.elapsed()));
-        strata_ir::verify_module(&current)
-            .map_err(|e| format!("after pass '{}': {e}", pass.spelling()))?;
-        if print_ir_after_all {
-            report
-                .ir_after
-                .push((pass.spelling(), strata_ir::print_module(&current)));
+) -> Result<(Module, crate::pass::PipelineReport), PassError> {
+    let pipeline = parse_pipeline(text)?;
+    let mut out = m.clone();
+    if let Some(t) = target {
+        set_target(&mut out, t);
+    }
+    let report = pipeline.run(&mut out, print_ir_after_all)?;
+    Ok((out, report))
+}
+
+fn err(pass: &str) -> impl Fn(String) -> PassError + '_ {
+    move |e| PassError::new(pass, e)
+}
+
+/// A pass made of a name and a function that replaces the module.
+struct Simple {
+    name: &'static str,
+    run: fn(&Module) -> Result<(Module, Stats), String>,
+}
+
+impl Pass for Simple {
+    fn spelling(&self) -> String {
+        self.name.into()
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        let (out, stats) = (self.run)(m).map_err(err(self.name))?;
+        *m = out;
+        Ok(stats)
+    }
+}
+
+/// A pass body that replaces the module given its target's loop parameters.
+type ParamsFn = fn(&Module, &LoopParams) -> Result<(Module, Stats), String>;
+
+/// A pass that replaces the module using the loop parameters of its target.
+struct WithParams {
+    name: &'static str,
+    run: ParamsFn,
+}
+
+impl Pass for WithParams {
+    fn spelling(&self) -> String {
+        self.name.into()
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        let params = LoopParams::for_target(&module_target(m, self.name)?);
+        let (out, stats) = (self.run)(m, &params).map_err(err(self.name))?;
+        *m = out;
+        Ok(stats)
+    }
+}
+
+/// `target{kind=..,field=..}`.
+struct SetTarget {
+    kind: Option<TargetKind>,
+    fields: Vec<(String, String)>,
+}
+
+impl Pass for SetTarget {
+    fn spelling(&self) -> String {
+        let mut parts: Vec<String> = self.kind.iter().map(|k| format!("kind={k}")).collect();
+        parts.extend(self.fields.iter().map(|(k, v)| format!("{k}={v}")));
+        if parts.is_empty() {
+            "target".into()
+        } else {
+            format!("target{{{}}}", parts.join(","))
         }
     }
-    Ok((current, report))
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        let current = target_of(m).map_err(err("target"))?;
+        let mut t =
+            match (current, self.kind) {
+                (Some(t), None) => t,
+                (Some(t), Some(k)) if t.kind() == k => t,
+                (_, Some(k)) => Target::generic(k),
+                (None, None) => return Err(PassError::new(
+                    "target",
+                    "the module has no target description to change: give kind=cpu|vulkan|systolic",
+                )),
+            };
+        for (k, v) in &self.fields {
+            t.set(k, v).map_err(|e| PassError::new("target", e.0))?;
+        }
+        set_target(m, &t);
+        Ok(Stats::default())
+    }
+}
+
+fn create_target(o: &Options) -> Result<Box<dyn Pass>, String> {
+    let kind = o
+        .get("kind")
+        .map(TargetKind::from_name)
+        .transpose()
+        .map_err(|e| e.0)?;
+    let fields: Vec<(String, String)> = o.0.iter().filter(|(k, _)| k != "kind").cloned().collect();
+    // Check the fields now when the kind is known, so a typo fails before anything runs.
+    if let Some(k) = kind {
+        let mut t = Target::generic(k);
+        for (f, v) in &fields {
+            t.set(f, v).map_err(|e| e.0)?;
+        }
+    }
+    Ok(Box::new(SetTarget { kind, fields }))
+}
+
+/// `egraph{node-limit=N}`.
+struct Egraph {
+    node_limit: Option<usize>,
+}
+
+impl Pass for Egraph {
+    fn spelling(&self) -> String {
+        match self.node_limit {
+            Some(n) => format!("egraph{{node-limit={n}}}"),
+            None => "egraph".into(),
+        }
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        let mut options = OptimizeOptions::for_target(&module_target(m, "egraph")?);
+        if let Some(n) = self.node_limit {
+            options.node_limit = n;
+        }
+        let (out, per_function) = optimize_module(m, &options).map_err(err("egraph"))?;
+        *m = out;
+        let mut stats = Stats::default();
+        for s in per_function {
+            *stats.0.entry("e-nodes".into()).or_default() += s.enodes;
+            *stats.0.entry("iterations".into()).or_default() += s.iterations;
+        }
+        Ok(stats)
+    }
+}
+
+/// `unroll{factor=N}`.
+struct Unroll {
+    factor: Option<usize>,
+}
+
+impl Pass for Unroll {
+    fn spelling(&self) -> String {
+        match self.factor {
+            Some(n) => format!("unroll{{factor={n}}}"),
+            None => "unroll".into(),
+        }
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        let factor = match self.factor {
+            Some(f) => f,
+            None => LoopParams::for_target(&module_target(m, "unroll")?).unroll,
+        };
+        let (out, n) = crate::loops::unroll(m, factor).map_err(err("unroll"))?;
+        *m = out;
+        Ok(Stats::one("loops unrolled", n))
+    }
+}
+
+fn boxed<P: Pass + 'static>(p: P) -> Result<Box<dyn Pass>, String> {
+    Ok(Box::new(p))
+}
+
+const NO_OPTIONS: Option<&[(&str, &str)]> = Some(&[]);
+
+/// Every built-in pass, in pipeline order.
+pub fn builtin_passes() -> Vec<PassInfo> {
+    vec![
+        PassInfo {
+            name: "target",
+            description: "set the module's target description, or change fields of it",
+            options: None,
+            create: create_target,
+        },
+        PassInfo {
+            name: "egraph",
+            description: "e-graph optimization of graph ops with the target's cost model",
+            options: Some(&[(
+                "node-limit",
+                "stop growing the e-graph at this many e-nodes",
+            )]),
+            create: |o| {
+                boxed(Egraph {
+                    node_limit: o.number("node-limit")?,
+                })
+            },
+        },
+        PassInfo {
+            name: "lower-to-kernel",
+            description: "graph ops to kernel.generic where a lowering exists",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(Simple {
+                    name: "lower-to-kernel",
+                    run: |m| Ok((crate::lower::lower_graph_to_kernel(m)?, Stats::default())),
+                })
+            },
+        },
+        PassInfo {
+            name: "fuse",
+            description: "inline elementwise kernels into the kernels that read them",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(Simple {
+                    name: "fuse",
+                    run: |m| {
+                        let mut out = m.clone();
+                        let n = crate::kernel::fuse_elementwise_producers(&mut out)?;
+                        Ok((out, Stats::one("kernels fused", n)))
+                    },
+                })
+            },
+        },
+        PassInfo {
+            name: "tile",
+            description: "choose each kernel's schedule: workgroup and cache tiles, loop order",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(WithParams {
+                    name: "tile",
+                    run: |m, p| Ok((crate::loops::tile(m, p)?, Stats::default())),
+                })
+            },
+        },
+        PassInfo {
+            name: "lower-to-loops",
+            description: "kernels to loop.kernels following their schedules, and loop.dispatch",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(Simple {
+                    name: "lower-to-loops",
+                    run: |m| Ok((crate::lower::lower_kernels_to_loops(m)?, Stats::default())),
+                })
+            },
+        },
+        PassInfo {
+            name: "stage",
+            description: "copy reused operand tiles into workgroup memory",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(WithParams {
+                    name: "stage",
+                    run: |m, p| {
+                        let (out, n) = crate::stage::stage(m, p)?;
+                        Ok((out, Stats::one("tiles staged", n)))
+                    },
+                })
+            },
+        },
+        PassInfo {
+            name: "vectorize",
+            description: "innermost contiguous parallel loops to vector steps",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(WithParams {
+                    name: "vectorize",
+                    run: |m, p| {
+                        let (out, n) = crate::loops::vectorize(m, p)?;
+                        Ok((out, Stats::one("loops vectorized", n)))
+                    },
+                })
+            },
+        },
+        PassInfo {
+            name: "unroll",
+            description: "repeat innermost loop bodies (the target's factor by default)",
+            options: Some(&[("factor", "copies of the body per iteration")]),
+            create: |o| {
+                boxed(Unroll {
+                    factor: o.number("factor")?,
+                })
+            },
+        },
+        PassInfo {
+            name: "bufferize",
+            description: "tensors to buffers: a host program with a planned arena",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(Simple {
+                    name: "bufferize",
+                    run: |m| {
+                        let (out, plans) = crate::bufferize::bufferize(m)?;
+                        let mut stats = Stats::default();
+                        for (_, p) in plans {
+                            *stats.0.entry("arena bytes".into()).or_default() += p.peak_bytes;
+                            *stats.0.entry("buffers".into()).or_default() += p.buffers;
+                        }
+                        Ok((out, stats))
+                    },
+                })
+            },
+        },
+    ]
 }
 
 #[cfg(test)]
@@ -248,31 +344,80 @@ mod tests {
 
     #[test]
     fn pipelines_parse_and_errors_name_the_problem() {
-        let p = parse_pipeline("egraph{target=gpu, node-limit=500},lower-to-kernel,fuse").unwrap();
-        assert_eq!(p.len(), 3);
-        assert_eq!(p[0].spelling(), "egraph{target=gpu,node-limit=500}");
-        let round: Vec<String> = p.iter().map(|x| x.spelling()).collect();
-        assert_eq!(parse_pipeline(&round.join(",")).unwrap(), p);
-        for target in ["cpu", "gpu", "systolic"] {
-            let full = parse_pipeline(&full_pipeline(target)).unwrap();
-            assert_eq!(full.len(), 9);
-            let round: Vec<String> = full.iter().map(|x| x.spelling()).collect();
-            assert_eq!(parse_pipeline(&round.join(",")).unwrap(), full);
-        }
+        let p = parse_pipeline("target{kind=gpu}, egraph{ node-limit=500},lower-to-kernel,fuse")
+            .unwrap();
+        assert_eq!(p.passes().len(), 4);
+        assert_eq!(
+            p.spelling(),
+            "target{kind=vulkan},egraph{node-limit=500},lower-to-kernel,fuse"
+        );
+        assert_eq!(
+            parse_pipeline(&p.spelling()).unwrap().spelling(),
+            p.spelling()
+        );
+        let full = parse_pipeline(FULL).unwrap();
+        assert_eq!(full.passes().len(), 9);
+        assert_eq!(full.spelling(), FULL);
         for (bad, needle) in [
-            ("egraph{target=tpu}", "unknown target 'tpu'"),
+            ("target{kind=tpu}", "unknown target 'tpu'"),
+            ("target{kind=cpu,warp=32}", "no field 'warp'"),
             ("lower-to-kernel,frobnicate", "unknown pass 'frobnicate'"),
-            ("egraph{speed=11}", "unknown option 'speed'"),
-            ("egraph{target=cpu", "unclosed options"),
+            (
+                "egraph{speed=11}",
+                "unknown option 'speed' of pass 'egraph'",
+            ),
+            ("egraph{node-limit=500", "unclosed options"),
             ("fuse,,fuse", "empty pass"),
             ("fuse{x=1}", "takes no options"),
-            ("tile{speed=1}", "unknown option 'speed' of pass 'tile'"),
-            ("stage{speed=1}", "unknown option 'speed' of pass 'stage'"),
-            ("unroll{factor=x}", "unroll factor 'x' is not a number"),
+            ("tile{target=gpu}", "the target is set once"),
+            ("egraph{target=cpu}", "the target is set once"),
+            ("stage{speed=1}", "takes no options, not 'speed'"),
+            (
+                "unroll{factor=x}",
+                "option 'factor' takes a number, not 'x'",
+            ),
             ("bufferize{a=b}", "takes no options"),
         ] {
-            let e = parse_pipeline(bad).unwrap_err();
+            let e = parse_pipeline(bad).err().unwrap().to_string();
             assert!(e.contains(needle), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn passes_that_need_a_target_say_so() {
+        let m = strata_ir::parse_module(
+            r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%arg0: tensor<4xf32>):
+    %0 = "graph.relu"(%arg0) : (tensor<4xf32>) -> tensor<4xf32>
+    "func.return"(%0) : (tensor<4xf32>) -> ()
+  }) {function_type = (tensor<4xf32>) -> tensor<4xf32>, sym_name = "main"} : () -> ()
+}) : () -> ()"#,
+        )
+        .unwrap();
+        let e = run_pipeline(&m, "lower-to-kernel,tile", None, false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("pass 'tile'") && e.contains("no target description"),
+            "{e}"
+        );
+        let (out, _) = run_pipeline(
+            &m,
+            "target{kind=cpu,vector-bits=256},lower-to-kernel,tile",
+            None,
+            false,
+        )
+        .unwrap();
+        let t = target_of(&out).unwrap().unwrap();
+        assert_eq!(t.as_cpu().unwrap().vector_bits, 256);
+        // A later target pass changes fields of the description already there.
+        let (out, _) = run_pipeline(&out, "target{threads=4}", None, false).unwrap();
+        let c = target_of(&out).unwrap().unwrap();
+        assert_eq!(
+            (c.as_cpu().unwrap().vector_bits, c.as_cpu().unwrap().threads),
+            (256, 4)
+        );
     }
 }

@@ -337,7 +337,9 @@ fn rewrite_once(rule: &Rule, m: &Module) -> Result<Option<Module>, String> {
         .into_iter()
         .map(|n| n.map_children(|c| eg.find(c)))
         .collect();
-    let target = cost::Target::cpu();
+    let target = cost::CostModel::for_target(&strata_ir::target::Target::generic(
+        strata_ir::target::TargetKind::Cpu,
+    ));
     let penalty = |g: &GraphEGraph, c: Id, n: &GraphNode| {
         let base = crate::egraph::node_cost(&target, g, c, n);
         if original.contains(&n.clone().map_children(|x| g.find(x))) {

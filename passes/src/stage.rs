@@ -1,4 +1,4 @@
-//! `stage{target=..}`: copies the operand tiles a workgroup reuses into workgroup memory
+//! `stage`: copies the operand tiles a workgroup reuses into workgroup memory
 //! (`loop.alloca`), for targets whose workgroups share a fast memory the program manages
 //! ([`LoopParams::stage_bytes`]: GPU shared memory; 0 on CPUs, whose caches do this).
 //!
@@ -22,7 +22,7 @@
 //! affine indices) share one copy. Back ends see plain loops: the GPU back end deals the
 //! copy nest out to the invocations and puts barriers around it as around any phase.
 
-use crate::egraph::cost::LoopParams;
+use crate::loops::LoopParams;
 use crate::lower::add_for;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use strata_ir::loops::{apply_map, body_of, is_store, nested_ops, writes, ForLoop, LoopKind};

@@ -14,7 +14,16 @@ use common::{assert_close, random_program};
 use proptest::prelude::*;
 use strata_ir::kernel::{Generic, IteratorKind, Schedule};
 use strata_ir::{interp, parse_module, print_module, verify_module, Module, OpId};
-use strata_passes::pipeline::{full_pipeline, parse_pipeline, run_pipeline};
+use strata_passes::pipeline::{run_pipeline, FULL};
+
+/// The whole pipeline for a target of `kind`: the CPU with the vector width and threads
+/// of a mid-size machine, the Vulkan baseline GPU.
+fn full_pipeline(kind: &str) -> String {
+    match kind {
+        "cpu" => format!("target{{kind=cpu,vector-bits=256,threads=2}},{FULL}"),
+        _ => format!("target{{kind=vulkan}},{FULL}"),
+    }
+}
 
 fn fail(e: impl ToString) -> TestCaseError {
     TestCaseError::fail(e.to_string())
@@ -29,8 +38,7 @@ proptest! {
         verify_module(&m).map_err(fail)?;
         let expected = interp::run(&m, "main", &inputs).map_err(fail)?;
         for target in ["cpu", "gpu"] {
-            let passes = parse_pipeline(&full_pipeline(target)).map_err(fail)?;
-            let (host, _) = run_pipeline(&m, &passes, false)
+            let (host, _) = run_pipeline(&m, &full_pipeline(target), None, false)
                 .map_err(|e| fail(format!("{target}: {e}\n{}", print_module(&m))))?;
             let text = print_module(&host);
             let reparsed = parse_module(&text).map_err(|e| fail(format!("{e}\n{text}")))?;
@@ -50,7 +58,7 @@ proptest! {
     #[test]
     fn any_valid_schedule_is_bit_identical(seed in any::<u64>(), steps in 1usize..10, choice in any::<u64>()) {
         let (m, inputs) = random_program(seed, steps);
-        let kernels = run_pipeline(&m, &parse_pipeline("lower-to-kernel,fuse").map_err(fail)?, false)
+        let kernels = run_pipeline(&m, "lower-to-kernel,fuse", None, false)
             .map_err(fail)?
             .0;
         let reference = interp::run(&kernels, "main", &inputs).map_err(fail)?;
@@ -69,8 +77,13 @@ proptest! {
         }
         verify_module(&scheduled).map_err(fail)?;
         // Staging in workgroup memory only copies: still bit-identical.
-        let passes = parse_pipeline("lower-to-loops,stage{target=gpu},vectorize{target=cpu},unroll{factor=2},bufferize").map_err(fail)?;
-        let (host, _) = run_pipeline(&scheduled, &passes, false).map_err(fail)?;
+        let (host, _) = run_pipeline(
+            &scheduled,
+            "target{kind=vulkan,vector-bits=256},lower-to-loops,stage,vectorize,unroll{factor=2},bufferize",
+            None,
+            false,
+        )
+        .map_err(fail)?;
         let got = interp::run(&host, "main", &inputs)
             .map_err(|e| fail(format!("{e}\n{}", print_module(&host))))?;
         for (a, e) in got.iter().zip(&reference) {
@@ -165,13 +178,13 @@ fn staging_copies_reused_tiles_into_workgroup_memory_and_changes_no_bit() {
 "#;
     let m = parse_module(text).unwrap();
     let pipeline = full_pipeline("gpu");
-    assert!(pipeline.contains("stage{target=gpu}"), "{pipeline}");
+    assert!(pipeline.contains(",stage,"), "{pipeline}");
     let run = |pipeline: &str| {
-        let (host, _) = run_pipeline(&m, &parse_pipeline(pipeline).unwrap(), false).unwrap();
+        let (host, _) = run_pipeline(&m, pipeline, None, false).unwrap();
         host
     };
     let staged = run(&pipeline);
-    let plain = run(&pipeline.replace("stage{target=gpu},", ""));
+    let plain = run(&pipeline.replace(",stage,", ","));
     assert_eq!(count_ops(&plain, "loop.alloca"), 0);
     assert_eq!(
         count_ops(&staged, "loop.alloca"),
@@ -257,7 +270,9 @@ fn operands_the_kernel_writes_or_indexes_by_data_are_not_staged() {
     );
     let m = parse_module(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     verify_module(&m).unwrap();
-    let params = strata_passes::egraph::Target::gpu().loops;
+    let params = strata_passes::loops::LoopParams::for_target(&strata_ir::target::Target::generic(
+        strata_ir::target::TargetKind::Vulkan,
+    ));
     let (staged, count) = strata_passes::stage::stage(&m, &params).unwrap();
     assert_eq!(count, 1, "{}", print_module(&staged));
     let kernel = |name: &str| {

@@ -1,8 +1,9 @@
 //! Run control: limits stop saturation cleanly with a valid best program; functions the
 //! e-graph cannot represent pass through with a note; names survive.
 
+use strata_ir::target::{Target, TargetKind};
 use strata_ir::{interp, parse_module, print_module, Tensor};
-use strata_passes::egraph::{optimize_module, OptimizeOptions, Target};
+use strata_passes::egraph::{optimize_module, OptimizeOptions};
 
 const CHAIN: &str = r#""builtin.module"() ({
   "func.func"() ({
@@ -34,7 +35,7 @@ fn inputs() -> Vec<Tensor> {
 #[test]
 fn hitting_the_node_limit_still_returns_a_valid_program() {
     let m = parse_module(CHAIN).unwrap();
-    let mut options = OptimizeOptions::for_target(Target::cpu());
+    let mut options = OptimizeOptions::for_target(&Target::generic(TargetKind::Cpu));
     options.node_limit = 30;
     options.iter_limit = 50;
     let (opt, stats) = optimize_module(&m, &options).unwrap();
@@ -58,7 +59,11 @@ fn hitting_the_node_limit_still_returns_a_valid_program() {
 fn unrepresentable_functions_pass_through_with_a_note() {
     let text = CHAIN.replace("\"graph.relu\"(%3)", "\"vendor.custom\"(%3)");
     let m = parse_module(&text).unwrap();
-    let (opt, stats) = optimize_module(&m, &OptimizeOptions::for_target(Target::gpu())).unwrap();
+    let (opt, stats) = optimize_module(
+        &m,
+        &OptimizeOptions::for_target(&Target::generic(TargetKind::Vulkan)),
+    )
+    .unwrap();
     assert!(
         stats[0]
             .notes

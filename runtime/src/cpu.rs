@@ -1,23 +1,22 @@
 //! The CPU device: executables are shared objects (loaded with `dlopen`), buffers are
 //! 64-byte-aligned host memory, and a dispatch spreads its workgroups over a thread pool.
 //!
-//! A kernel entry point has the C signature
-//! `int32_t kernel(void **bindings, int64_t wg_x, int64_t wg_y, int64_t wg_z)` and runs one
-//! workgroup; it returns 0, or 1 when an index read from the data was out of bounds.
+//! Entry points follow the kernel ABI of `strata-abi` ([`KernelFn`]): one call runs one
+//! workgroup and returns a [`Status`] code. Before any code is loaded, the executable's
+//! target description is checked against this machine: its architecture, and every
+//! instruction-set extension it was compiled for (code built on an AVX-512 machine is
+//! refused by name on one without, rather than dying on an illegal instruction).
 
 use crate::device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
-use crate::format::ExecutableDef;
-use crate::Error;
+use crate::format::{ExecutableDef, ExecutableFormat};
+use crate::{Error, TargetKind};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// The kernel entry point.
-pub type KernelFn = unsafe extern "C" fn(*const *mut u8, i64, i64, i64) -> i32;
-
-/// What a kernel returns for an out-of-bounds index read from data.
-pub const STATUS_OUT_OF_BOUNDS: i32 = 1;
+pub use strata_abi::kernel::KernelFn;
+use strata_abi::target::cpu_features;
+use strata_abi::Status;
 
 /// Host memory with a 64-byte alignment (vector loads, and what the planner assumed).
 struct Aligned {
@@ -179,8 +178,8 @@ fn load_library(bytes: &[u8]) -> Result<libloading::Library, Error> {
 }
 
 impl Device for CpuDevice {
-    fn kind(&self) -> &str {
-        "cpu"
+    fn kind(&self) -> TargetKind {
+        TargetKind::Cpu
     }
 
     fn description(&self) -> String {
@@ -250,18 +249,35 @@ impl Device for CpuDevice {
         def: &ExecutableDef,
         bytes: &[u8],
     ) -> Result<ExecutableHandle, Error> {
-        if def.target != "cpu" || def.format != "elf-shared-object" {
-            return Err(Error::Device(format!(
-                "the CPU device cannot run a '{}' executable in '{}' format",
-                def.target, def.format
-            )));
-        }
-        let arch = def.triple.split('-').next().unwrap_or("");
-        if arch != std::env::consts::ARCH {
+        let cpu = match (&def.target, def.format) {
+            (crate::Target::Cpu(cpu), ExecutableFormat::ElfSharedObject) => cpu,
+            (t, f) => {
+                return Err(Error::Device(format!(
+                    "the CPU device cannot run a '{}' executable in {f:?} format",
+                    t.kind()
+                )))
+            }
+        };
+        if cpu.arch() != std::env::consts::ARCH {
             return Err(Error::Device(format!(
                 "the executable was compiled for '{}', this machine is {}",
-                def.triple,
+                cpu.triple,
                 std::env::consts::ARCH
+            )));
+        }
+        let (lacks, unknown) = cpu_features::missing(&cpu.features);
+        if !lacks.is_empty() {
+            return Err(Error::Device(format!(
+                "the executable was compiled for CPU extensions this machine lacks: {} \
+                 (compiled for '{}'; recompile for this machine, or with --cpu generic)",
+                lacks.join(", "),
+                cpu.cpu
+            )));
+        }
+        if !unknown.is_empty() {
+            return Err(Error::Device(format!(
+                "the executable needs CPU extensions this runtime cannot check: {}",
+                unknown.join(", ")
             )));
         }
         let library = load_library(bytes)?;
@@ -335,7 +351,7 @@ impl Device for CpuDevice {
             // Safety: one pointer per argument, each to a range of the argument's size
             // (checked above); the buffers stay allocated while the lock is held.
             let status = unsafe { f(ptrs.base(), x as i64, y as i64, z as i64) };
-            if status == 0 {
+            if status == Status::OK {
                 Ok(())
             } else {
                 Err(status)
@@ -349,11 +365,7 @@ impl Device for CpuDevice {
         };
         result.map_err(|status| Error::Kernel {
             kernel: ep.symbol.clone(),
-            message: if status == STATUS_OUT_OF_BOUNDS {
-                "an index read from the data (a gather or scatter index) is out of bounds".into()
-            } else {
-                format!("status {status}")
-            },
+            message: Status::from_code(status).message(),
         })
     }
 

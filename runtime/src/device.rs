@@ -9,6 +9,7 @@
 
 use crate::format::ExecutableDef;
 use crate::Error;
+use crate::TargetKind;
 
 /// A buffer allocated on a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -32,8 +33,8 @@ pub struct BufferSlice {
 /// were issued, and their effects are visible after [`Device::synchronize`] (the CPU
 /// device runs everything at once, a GPU queues command buffers).
 pub trait Device: Send + Sync {
-    /// The kind of executables it runs (`cpu`, `vulkan`), as in [`ExecutableDef::target`].
-    fn kind(&self) -> &str;
+    /// The kind of executables it runs, as in [`ExecutableDef::kind`].
+    fn kind(&self) -> TargetKind;
     /// A line for logs and `strata bench`: the kind, the processor, the threads.
     fn description(&self) -> String;
     /// A new buffer of `bytes` bytes, zeroed.

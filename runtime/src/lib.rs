@@ -18,13 +18,16 @@
 
 pub mod cpu;
 pub mod device;
-pub mod format;
 mod tensor;
 pub mod vulkan;
 
 pub use cpu::CpuDevice;
 pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
-pub use format::{DType, FunctionDef, Manifest, ModuleFile, Program, TensorSpec};
+/// The module file format, shared with the compiler (`strata-abi`).
+pub use strata_abi::format;
+pub use strata_abi::format::{FunctionDef, Manifest, ModuleFile, Program, TensorSpec};
+pub use strata_abi::target::{Target, TargetKind};
+pub use strata_abi::DType;
 pub use tensor::{Element, Tensor};
 pub use vulkan::VulkanDevice;
 
@@ -51,6 +54,24 @@ pub enum Error {
     Kernel { kernel: String, message: String },
 }
 
+impl From<strata_abi::format::FormatError> for Error {
+    fn from(e: strata_abi::format::FormatError) -> Error {
+        use strata_abi::format::FormatError as F;
+        match e {
+            F::BadModule(m) => Error::BadModule(m),
+            F::Version { found, supported } => Error::Version { found, supported },
+        }
+    }
+}
+
+/// Whether this runtime has a device for target kind `kind`.
+pub fn has_device(kind: TargetKind) -> bool {
+    match kind {
+        TargetKind::Cpu | TargetKind::Vulkan => true,
+        TargetKind::Systolic => false,
+    }
+}
+
 /// The entry point: makes devices.
 #[derive(Default)]
 pub struct Runtime {}
@@ -61,26 +82,43 @@ impl Runtime {
     }
 
     /// The device kinds this build can make.
-    pub fn device_kinds(&self) -> &'static [&'static str] {
-        &["cpu", "vulkan"]
+    pub fn device_kinds(&self) -> Vec<TargetKind> {
+        TargetKind::ALL
+            .into_iter()
+            .filter(|&k| has_device(k))
+            .collect()
     }
 
     /// A device of `kind` with its default settings: `cpu` (one thread per core),
     /// `vulkan` (the preferred GPU, see [`vulkan`]) or `vulkan:N` (device `N` of
     /// [`vulkan::devices`]).
     pub fn device(&self, kind: &str) -> Result<Arc<dyn Device>, Error> {
-        match kind.split_once(':') {
-            None if kind == "cpu" => self.cpu(None),
-            None if kind == "vulkan" => Ok(Arc::new(VulkanDevice::new(None)?)),
-            Some(("vulkan", n)) => {
+        let (name, number) = match kind.split_once(':') {
+            Some((name, n)) => {
                 let index = n.parse().map_err(|_| {
                     Error::NotFound(format!("'{kind}': the device number must be an integer"))
                 })?;
-                Ok(Arc::new(VulkanDevice::new(Some(index))?))
+                (name, Some(index))
             }
-            _ => Err(Error::NotFound(format!(
-                "no device '{kind}' in this runtime (available: cpu, vulkan, vulkan:N)"
-            ))),
+            None => (kind, None),
+        };
+        let unknown = || {
+            Error::NotFound(format!(
+                "no device '{kind}' in this runtime (available: {})",
+                self.device_kinds()
+                    .iter()
+                    .map(|k| match k {
+                        TargetKind::Vulkan => "vulkan, vulkan:N",
+                        other => other.name(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        };
+        match TargetKind::from_name(name).map_err(|_| unknown())? {
+            TargetKind::Cpu if number.is_none() => self.cpu(None),
+            TargetKind::Vulkan => Ok(Arc::new(VulkanDevice::new(number)?)),
+            TargetKind::Cpu | TargetKind::Systolic => Err(unknown()),
         }
     }
 
@@ -130,7 +168,7 @@ impl Module {
         let mut executables = Vec::new();
         for (def, bytes) in file.manifest.executables.iter().zip(&file.executables) {
             // Code for another device stays unloaded: dispatching it here is an error.
-            executables.push(if def.target == device.kind() {
+            executables.push(if def.kind() == device.kind() {
                 Some(device.load_executable(def, bytes)?)
             } else {
                 None
@@ -184,7 +222,11 @@ impl Module {
             .ok_or_else(|| {
                 Error::NotFound(format!(
                     "function '{name}' was compiled for {}, not for a '{}' device (compile with --target {})",
-                    def.targets().join(", "),
+                    def.targets()
+                        .iter()
+                        .map(|k| k.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     self.device.kind(),
                     self.device.kind()
                 ))
@@ -285,9 +327,9 @@ impl Function<'_> {
                     "input '{}' of '{}' must be {}{:?}, got {}{:?}",
                     spec.name,
                     def.name,
-                    spec.dtype,
+                    spec.dtype.name(),
                     spec.shape,
-                    t.dtype(),
+                    t.dtype().name(),
                     t.shape()
                 )));
             }
@@ -323,7 +365,7 @@ impl Function<'_> {
                         s.name,
                         def.name,
                         s.bytes(),
-                        s.dtype,
+                        s.dtype.name(),
                         s.shape
                     )));
                 }
@@ -386,7 +428,7 @@ impl Function<'_> {
                             .manifest
                             .executables
                             .get(*executable)
-                            .map(|d| d.target.as_str());
+                            .map(|d| d.kind().name());
                         return Err(Error::Device(format!(
                             "the function needs a '{}' device, this is '{}'",
                             target.unwrap_or("?"),

@@ -1,6 +1,6 @@
 //! Host tensors: an element type, a shape and little-endian bytes.
 
-use crate::format::DType;
+use crate::DType;
 use crate::Error;
 
 /// A dense tensor in host memory.
@@ -57,7 +57,8 @@ impl Tensor {
         let want = shape.iter().product::<usize>() * dtype.size();
         if data.len() != want {
             return Err(Error::Input(format!(
-                "a {dtype}{shape:?} tensor has {want} bytes, {} given",
+                "a {}{shape:?} tensor has {want} bytes, {} given",
+                dtype.name(),
                 data.len()
             )));
         }
@@ -92,8 +93,8 @@ impl Tensor {
         if T::DTYPE != self.dtype {
             return Err(Error::Input(format!(
                 "the tensor holds {}, not {}",
-                self.dtype,
-                T::DTYPE
+                self.dtype.name(),
+                T::DTYPE.name()
             )));
         }
         Ok(self.data.chunks(self.dtype.size()).map(T::read).collect())

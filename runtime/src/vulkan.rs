@@ -9,9 +9,11 @@
 //!   staging buffer and a transfer.
 //! - **Executables**: one shader module, with a compute pipeline per entry point created
 //!   at load time through the device's pipeline cache; a descriptor set layout of one
-//!   storage buffer per kernel argument plus the status buffer, and 128 bytes of push
-//!   constants (the dispatch number and each binding's byte offset, the shader ABI of
-//!   `strata-spirv`).
+//!   storage buffer per kernel argument plus the status buffer, and the push constants
+//!   of the executable's target description (the dispatch number and each binding's byte
+//!   offset, laid out as `strata_abi::kernel::push_constants` says). The description's
+//!   workgroup size, shared memory, bindings and push constants are checked against the
+//!   device's limits before anything is created.
 //! - **Work**: dispatches and copies are recorded into one command buffer until
 //!   [`Device::synchronize`] submits it and waits on a fence. A memory barrier goes
 //!   between commands whose buffer ranges overlap (read after write, write after read,
@@ -23,17 +25,20 @@
 //!   buffer) is an [`Error::Kernel`] naming it.
 
 use crate::device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
-use crate::format::ExecutableDef;
-use crate::Error;
+use crate::format::{ExecutableDef, ExecutableFormat};
+use crate::{Error, Target, TargetKind};
 use ash::vk;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::sync::Mutex;
+use strata_abi::kernel::push_constants;
+use strata_abi::Status;
 
-/// Words of push constants every kernel takes (the shader ABI of `strata-spirv`).
-const PUSH_WORDS: usize = 32;
 /// Descriptor sets per pool.
 const SETS_PER_POOL: u32 = 256;
+/// Storage-buffer descriptors per pool: room for sets of 32 bindings on average (a set
+/// that does not fit moves on to a fresh pool).
+const DESCRIPTORS_PER_POOL: u32 = SETS_PER_POOL * 32;
 
 fn vk_err(call: &str, r: vk::Result) -> Error {
     Error::Device(format!("{call} failed: {r}"))
@@ -335,6 +340,8 @@ fn create_buffer(
 struct Entry {
     name: String,
     arguments: usize,
+    /// Words of its push-constant block.
+    push_words: usize,
     set_layout: vk::DescriptorSetLayout,
     layout: vk::PipelineLayout,
     pipeline: vk::Pipeline,
@@ -645,7 +652,7 @@ impl VulkanDevice {
                 .unwrap_or_else(|| "?".into());
             return Err(Error::Kernel {
                 kernel,
-                message: "an index read from data is out of bounds".into(),
+                message: Status::OutOfBounds.message(),
             });
         }
         Ok(())
@@ -660,7 +667,7 @@ impl VulkanDevice {
             if st.pool == st.pools.len() {
                 let sizes = [vk::DescriptorPoolSize {
                     ty: vk::DescriptorType::STORAGE_BUFFER,
-                    descriptor_count: SETS_PER_POOL * PUSH_WORDS as u32,
+                    descriptor_count: DESCRIPTORS_PER_POOL,
                 }];
                 let pool = unsafe {
                     self.device.create_descriptor_pool(
@@ -751,8 +758,8 @@ impl VulkanDevice {
 }
 
 impl Device for VulkanDevice {
-    fn kind(&self) -> &str {
-        "vulkan"
+    fn kind(&self) -> TargetKind {
+        TargetKind::Vulkan
     }
 
     fn description(&self) -> String {
@@ -887,11 +894,55 @@ impl Device for VulkanDevice {
         def: &ExecutableDef,
         bytes: &[u8],
     ) -> Result<ExecutableHandle, Error> {
-        if def.format != "spirv" {
-            return Err(Error::Device(format!(
-                "a Vulkan device runs SPIR-V, not '{}'",
-                def.format
-            )));
+        let gpu = match (&def.target, def.format) {
+            (Target::Vulkan(g), ExecutableFormat::Spirv) => g,
+            (t, f) => {
+                return Err(Error::Device(format!(
+                    "a Vulkan device runs SPIR-V for a vulkan target, not a '{}' executable in {f:?} format",
+                    t.kind()
+                )))
+            }
+        };
+        let l = &self.limits;
+        let push_words = gpu.push_constant_words as usize;
+        for (what, needs, offers) in [
+            (
+                "push-constant bytes",
+                push_words as u64 * 4,
+                l.max_push_constants_size as u64,
+            ),
+            (
+                "invocations per workgroup",
+                gpu.workgroup_size as u64,
+                (l.max_compute_work_group_size[0].min(l.max_compute_work_group_invocations)) as u64,
+            ),
+            (
+                "bytes of workgroup shared memory",
+                gpu.shared_memory_bytes as u64,
+                l.max_compute_shared_memory_size as u64,
+            ),
+            (
+                "storage buffers per kernel",
+                gpu.max_bindings as u64,
+                l.max_per_stage_descriptor_storage_buffers as u64,
+            ),
+        ] {
+            if needs > offers {
+                return Err(Error::Device(format!(
+                    "the module's GPU code was compiled for {needs} {what}; {} offers {offers}",
+                    self.description
+                )));
+            }
+        }
+        for ep in &def.entry_points {
+            let n = ep.argument_bytes.len();
+            if n > gpu.max_kernel_arguments() {
+                return Err(Error::BadModule(format!(
+                    "kernel '{}' takes {n} buffers; its target binds at most {}",
+                    ep.symbol,
+                    gpu.max_kernel_arguments()
+                )));
+            }
         }
         let supported = self.features.names();
         if let Some(missing) = def.features.iter().find(|f| !supported.contains(f)) {
@@ -925,18 +976,6 @@ impl Device for VulkanDevice {
         let result = (|| -> Result<(), Error> {
             for ep in &def.entry_points {
                 let n = ep.argument_bytes.len();
-                if n + 1 > self.limits.max_per_stage_descriptor_storage_buffers as usize
-                    || n >= PUSH_WORDS
-                {
-                    return Err(Error::Device(format!(
-                        "kernel '{}' takes {n} buffers; {} binds at most {}",
-                        ep.symbol,
-                        self.description,
-                        (self.limits.max_per_stage_descriptor_storage_buffers as usize)
-                            .min(PUSH_WORDS)
-                            - 1
-                    )));
-                }
                 let bindings: Vec<vk::DescriptorSetLayoutBinding> = (0..=n as u32)
                     .map(|i| {
                         vk::DescriptorSetLayoutBinding::default()
@@ -957,7 +996,7 @@ impl Device for VulkanDevice {
                 let ranges = [vk::PushConstantRange {
                     stage_flags: vk::ShaderStageFlags::COMPUTE,
                     offset: 0,
-                    size: (PUSH_WORDS * 4) as u32,
+                    size: (push_words * 4) as u32,
                 }];
                 let layout = unsafe {
                     self.device.create_pipeline_layout(
@@ -1003,6 +1042,7 @@ impl Device for VulkanDevice {
                 exe.entries.push(Entry {
                     name: ep.symbol.clone(),
                     arguments: n,
+                    push_words,
                     set_layout,
                     layout,
                     pipeline,
@@ -1055,9 +1095,9 @@ impl Device for VulkanDevice {
         }
         let (pipeline, layout, set_layout, name) =
             (e.pipeline, e.layout, e.set_layout, e.name.clone());
+        let mut push = vec![0u32; e.push_words];
         let align = self.limits.min_storage_buffer_offset_alignment.max(4);
         let mut infos = Vec::with_capacity(bindings.len() + 1);
-        let mut push = [0u32; PUSH_WORDS];
         let mut ranges = Vec::with_capacity(bindings.len());
         for (i, s) in bindings.iter().enumerate() {
             let b = Self::buffer(&st, s.buffer)?;
@@ -1068,7 +1108,7 @@ impl Device for VulkanDevice {
             let offset = if s.bytes == 0 { 0 } else { offset };
             let base = offset - offset % align;
             let range = (offset - base + s.bytes as u64).max(4).min(b.size - base);
-            push[1 + i] = (offset - base) as u32;
+            push[push_constants::offset_word(i)] = (offset - base) as u32;
             infos.push(vk::DescriptorBufferInfo {
                 buffer: b.buffer,
                 offset: base,
@@ -1081,7 +1121,7 @@ impl Device for VulkanDevice {
             offset: 0,
             range: vk::WHOLE_SIZE,
         });
-        push[0] = st.dispatched.len() as u32;
+        push[push_constants::DISPATCH_NUMBER] = st.dispatched.len() as u32;
         let set = self.descriptor_set(&mut st, set_layout)?;
         let writes: Vec<vk::WriteDescriptorSet> = infos
             .iter()

@@ -3,11 +3,27 @@
 //! damaged, foreign, truncated or inconsistent files and for wrong inputs.
 
 use std::sync::Arc;
+use strata_abi::target::{cpu_features, CpuTarget};
 use strata_runtime::format::{
-    BufferRef, Command, EntryPoint, ExecutableDef, FunctionDef, Manifest, Memory, ModuleFile,
-    Program,
+    BufferRef, Command, EntryPoint, ExecutableDef, ExecutableFormat, FunctionDef, Manifest, Memory,
+    ModuleFile, Program,
 };
-use strata_runtime::{DType, Device, Error, Module, Runtime, Tensor, TensorSpec};
+use strata_runtime::{
+    DType, Device, Error, Module, Runtime, Target, TargetKind, Tensor, TensorSpec,
+};
+
+/// A CPU executable's definition for `triple` needing `features`.
+fn cpu_executable(triple: &str, features: &[&str], entry_points: Vec<EntryPoint>) -> ExecutableDef {
+    let mut cpu = CpuTarget::generic(triple);
+    cpu.features = features.iter().map(|f| f.to_string()).collect();
+    ExecutableDef {
+        target: Target::Cpu(cpu),
+        format: ExecutableFormat::ElfSharedObject,
+        section: "exe.0".into(),
+        entry_points,
+        features: vec![],
+    }
+}
 
 /// `main(x: f32[2x3]) -> (y = x, k = constants[64..88])`, through the arena, with the
 /// same program for the CPU and for Vulkan.
@@ -33,9 +49,9 @@ fn copy_module() -> ModuleFile {
                 name: "main".into(),
                 inputs: vec![spec("x")],
                 outputs: vec![spec("y"), spec("k")],
-                programs: ["cpu", "vulkan"]
+                programs: [TargetKind::Cpu, TargetKind::Vulkan]
                     .map(|target| Program {
-                        target: target.into(),
+                        target,
                         arena_bytes: 128,
                         commands: vec![
                             Command::Copy {
@@ -98,7 +114,7 @@ fn a_function_without_a_program_for_the_device_is_an_error() {
     let mut file = copy_module();
     file.manifest.functions[0]
         .programs
-        .retain(|p| p.target == "cpu");
+        .retain(|p| p.target == TargetKind::Cpu);
     let vulkan = Runtime::new().device("vulkan").unwrap();
     let module = Module::from_file(&vulkan, file).unwrap();
     let e = module.function("main").err().unwrap().to_string();
@@ -204,17 +220,14 @@ fn inconsistent_programs_are_rejected_before_running() {
     );
     check(
         &|m| {
-            m.manifest.executables.push(ExecutableDef {
-                target: "cpu".into(),
-                format: "elf-shared-object".into(),
-                triple: "x86_64-unknown-linux-gnu".into(),
-                section: "exe.0".into(),
-                entry_points: vec![EntryPoint {
+            m.manifest.executables.push(cpu_executable(
+                "x86_64-unknown-linux-gnu",
+                &[],
+                vec![EntryPoint {
                     symbol: "k".into(),
                     argument_bytes: vec![24, 24],
                 }],
-                features: vec![],
-            });
+            ));
             m.executables.push(vec![]);
             m.manifest.functions[0].programs[0]
                 .commands
@@ -236,17 +249,14 @@ fn inconsistent_programs_are_rejected_before_running() {
     );
     check(
         &|m| {
-            m.manifest.executables.push(ExecutableDef {
-                target: "cpu".into(),
-                format: "elf-shared-object".into(),
-                triple: String::new(),
-                section: "exe.0".into(),
-                entry_points: vec![EntryPoint {
+            m.manifest.executables.push(cpu_executable(
+                "",
+                &[],
+                vec![EntryPoint {
                     symbol: "k".into(),
                     argument_bytes: vec![24],
                 }],
-                features: vec![],
-            });
+            ));
             m.executables.push(vec![]);
             let dispatch = Command::Dispatch {
                 executable: 0,
@@ -268,6 +278,32 @@ fn inconsistent_programs_are_rejected_before_running() {
             m.manifest.functions[0].programs.push(p);
         },
         "two programs for 'cpu'",
+    );
+    check(
+        &|m| {
+            let mut def = cpu_executable("", &[], vec![]);
+            def.format = ExecutableFormat::Spirv;
+            m.manifest.executables.push(def);
+            m.executables.push(vec![]);
+        },
+        "cannot be in Spirv format",
+    );
+    check(
+        &|m| {
+            let mut gpu = strata_runtime::format::ExecutableDef {
+                target: Target::generic(TargetKind::Vulkan),
+                format: ExecutableFormat::Spirv,
+                section: "exe.0".into(),
+                entry_points: vec![],
+                features: vec![],
+            };
+            if let Target::Vulkan(g) = &mut gpu.target {
+                g.workgroup_size = 0;
+            }
+            m.manifest.executables.push(gpu);
+            m.executables.push(vec![]);
+        },
+        "'workgroup-size' must be positive",
     );
 }
 
@@ -321,11 +357,10 @@ fn devices_check_every_range() {
 #[test]
 fn the_vulkan_device_refuses_foreign_code() {
     let dev = Runtime::new().device("vulkan").unwrap();
-    assert_eq!(dev.kind(), "vulkan");
+    assert_eq!(dev.kind(), TargetKind::Vulkan);
     let def = ExecutableDef {
-        target: "vulkan".into(),
-        format: "spirv".into(),
-        triple: String::new(),
+        target: Target::generic(TargetKind::Vulkan),
+        format: ExecutableFormat::Spirv,
         section: "exe.0".into(),
         entry_points: vec![],
         features: vec![],
@@ -337,11 +372,35 @@ fn the_vulkan_device_refuses_foreign_code() {
         .to_string();
     assert!(e.contains("not a SPIR-V module"), "{e}");
     let elf = ExecutableDef {
-        format: "elf-shared-object".into(),
+        format: ExecutableFormat::ElfSharedObject,
         ..def.clone()
     };
     let e = dev.load_executable(&elf, b"").err().unwrap().to_string();
     assert!(e.contains("runs SPIR-V"), "{e}");
+    // A description asking for more than the device offers is refused before any code
+    // is created, naming the limit.
+    for (field, value, needle) in [
+        ("push-constant-words", "100000", "push-constant bytes"),
+        ("workgroup-size", "100000", "invocations per workgroup"),
+        ("shared-memory-bytes", "1000000000", "shared memory"),
+        ("max-bindings", "100000", "storage buffers per kernel"),
+    ] {
+        let mut big = def.clone();
+        big.target.set(field, value).unwrap();
+        let e = dev.load_executable(&big, b"").err().unwrap().to_string();
+        assert!(e.contains(needle) && e.contains("offers"), "{field}: {e}");
+    }
+    let mut tight = def.clone();
+    tight.target.set("max-bindings", "3").unwrap();
+    tight.entry_points = vec![EntryPoint {
+        symbol: "k".into(),
+        argument_bytes: vec![4; 3],
+    }];
+    let e = dev.load_executable(&tight, b"").err().unwrap().to_string();
+    assert!(
+        e.contains("takes 3 buffers") && e.contains("at most 2"),
+        "{e}"
+    );
     let exotic = ExecutableDef {
         features: vec!["shaderTeleportation".into()],
         ..def
@@ -353,29 +412,79 @@ fn the_vulkan_device_refuses_foreign_code() {
 #[test]
 fn the_cpu_device_refuses_foreign_code() {
     let dev = device();
+    assert_eq!(dev.kind(), TargetKind::Cpu);
     let other_arch = if std::env::consts::ARCH == "aarch64" {
         "x86_64"
     } else {
         "aarch64"
     };
-    let def = ExecutableDef {
-        target: "cpu".into(),
-        format: "elf-shared-object".into(),
-        triple: format!("{other_arch}-unknown-linux-gnu"),
-        section: "exe.0".into(),
-        entry_points: vec![],
-        features: vec![],
-    };
+    let def = cpu_executable(&format!("{other_arch}-unknown-linux-gnu"), &[], vec![]);
     let e = dev.load_executable(&def, b"").err().unwrap().to_string();
     assert!(e.contains("compiled for"), "{e}");
-    let garbage = ExecutableDef {
-        triple: format!("{}-unknown-linux-gnu", std::env::consts::ARCH),
-        ..def
-    };
+    let here = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let garbage = cpu_executable(&here, &[], vec![]);
     let e = dev
         .load_executable(&garbage, b"not an ELF file")
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("cannot load"), "{e}");
+    let spirv = ExecutableDef {
+        format: ExecutableFormat::Spirv,
+        ..garbage
+    };
+    let e = dev.load_executable(&spirv, b"").err().unwrap().to_string();
+    assert!(e.contains("cannot run"), "{e}");
+}
+
+#[test]
+fn code_for_extensions_this_machine_lacks_is_refused_by_name() {
+    // Some checkable extension is always missing: no x86 has both AMD's sse4a-era
+    // extensions and every Intel one, no Arm core every one of the list.
+    let host = cpu_features::host();
+    let table = cpu_features::checkable(std::env::consts::ARCH);
+    let lacking = table
+        .iter()
+        .find(|f| !host.contains(f))
+        .expect("this machine lacks a checkable extension");
+    let here = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let have: Vec<&str> = host.iter().take(3).copied().collect();
+    let mut needs: Vec<&str> = have.clone();
+    needs.push(lacking);
+    let def = cpu_executable(&here, &needs, vec![]);
+    // Refused before the bytes are even looked at (they are no shared object here).
+    let e = device()
+        .load_executable(&def, b"never loaded")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("extensions this machine lacks") && e.contains(lacking),
+        "{e}"
+    );
+    for f in &have {
+        assert!(
+            !e.contains(&format!(" {f},")) && !e.ends_with(f),
+            "{f} is there: {e}"
+        );
+    }
+    // An extension the runtime cannot check is refused too: trust is not assumed.
+    let def = cpu_executable(&here, &["teleport"], vec![]);
+    let e = device()
+        .load_executable(&def, b"never loaded")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("cannot check: teleport"), "{e}");
+    // A module file carrying such an executable is refused when loaded, by name.
+    let mut file = copy_module();
+    file.manifest
+        .executables
+        .push(cpu_executable(&here, &[lacking], vec![]));
+    file.executables.push(b"never loaded".to_vec());
+    let e = Module::from_file(&device(), file)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains(lacking), "{e}");
 }

@@ -5,8 +5,25 @@
 use inkwell::context::Context;
 use strata_ir::loops::interp::{Binding, CompiledKernel};
 use strata_ir::loops::{grid_size, kernel_argument_types};
+use strata_ir::target::Target;
 use strata_ir::{parse_module, Attribute, ElementType, Module};
-use strata_passes::pipeline::{full_pipeline, parse_pipeline, run_pipeline};
+use strata_passes::pipeline::{run_pipeline, FULL};
+
+/// The whole pipeline for a target of `kind`: a generic CPU with 256-bit vectors and two
+/// threads, or the Vulkan baseline GPU.
+fn full_pipeline(kind: &str) -> String {
+    match kind {
+        "cpu" => format!("target{{kind=cpu,vector-bits=256,threads=2}},{FULL}"),
+        _ => format!("target{{kind=vulkan}},{FULL}"),
+    }
+}
+
+/// `graph` through the whole pipeline for `kind`.
+fn lower(graph: &Module, kind: &str) -> Module {
+    run_pipeline(graph, &full_pipeline(kind), None, false)
+        .unwrap()
+        .0
+}
 
 const PROGRAM: &str = r#""builtin.module"() ({
   "func.func"() ({
@@ -92,8 +109,7 @@ fn compare_kernels(m: &Module) -> usize {
 fn compiled_kernels_match_the_loop_interpreter() {
     let graph = parse_module(PROGRAM).unwrap();
     for target in ["cpu", "gpu"] {
-        let passes = parse_pipeline(&full_pipeline(target)).unwrap();
-        let (host, _) = run_pipeline(&graph, &passes, false).unwrap();
+        let host = lower(&graph, target);
         let compared = compare_kernels(&host);
         assert!(compared >= 5, "{target}: only {compared} kernels compared");
     }
@@ -116,7 +132,10 @@ fn unsupported_ops_are_errors_naming_the_op() {
 }) : () -> ()"#;
     let m = parse_module(text).unwrap();
     let ctx = Context::create();
-    let e = strata_llvm::Jit::new(&ctx, &m).err().expect("must fail");
+    let e = strata_llvm::Jit::new(&ctx, &m)
+        .err()
+        .expect("must fail")
+        .to_string();
     assert!(
         e.contains("kernel.bitwise_and") && e.contains(strata_llvm::NO_TRANSLATION),
         "{e}"
@@ -136,8 +155,7 @@ fn run_unary(op: &str, xs: &[f32]) -> Vec<f32> {
 }}) : () -> ()"#
     );
     let graph = parse_module(&text).unwrap();
-    let passes = parse_pipeline(&full_pipeline("cpu")).unwrap();
-    let (host, _) = run_pipeline(&graph, &passes, false).unwrap();
+    let host = lower(&graph, "cpu");
     let ctx = Context::create();
     let mut exec = strata_llvm::JitExecutor::new(&ctx, &host).unwrap();
     let x = strata_ir::Tensor::from_vec(vec![n], xs.to_vec()).unwrap();
@@ -172,33 +190,20 @@ fn erf_is_accurate_to_the_documented_bound() {
 #[test]
 fn objects_are_emitted_for_the_host_and_cross_targets() {
     let graph = parse_module(PROGRAM).unwrap();
-    let passes = parse_pipeline(&full_pipeline("cpu")).unwrap();
-    let (host, _) = run_pipeline(&graph, &passes, false).unwrap();
     let dir = std::env::temp_dir().join(format!("strata-llvm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (triple, arch) in [
         (None, "x86-64"),
         (Some("aarch64-unknown-linux-gnu"), "aarch64"),
     ] {
-        let options = strata_llvm::TargetOptions {
+        let cpu = strata_llvm::describe_cpu(&strata_llvm::CpuRequest {
             triple: triple.map(String::from),
-            cpu: None,
             ..Default::default()
-        };
-        let object = strata_llvm::compile_object(&host, &options).unwrap();
-        let path = dir.join(format!("{arch}.o"));
-        std::fs::write(&path, &object).unwrap();
-        let out = std::process::Command::new("/usr/lib/llvm-22/bin/llvm-objdump")
-            .arg("-d")
-            .arg(&path)
-            .output()
-            .expect("llvm-objdump (llvm-22) runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{arch}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        })
+        .unwrap();
+        let (host, _) = run_pipeline(&graph, FULL, Some(&Target::Cpu(cpu)), false).unwrap();
+        let object = strata_llvm::compile_object(&host, "").unwrap();
+        let text = disassemble(&dir.join(format!("{arch}.o")), &object);
         assert!(
             text.contains(arch),
             "{arch}: wrong format:\n{}",
@@ -206,13 +211,86 @@ fn objects_are_emitted_for_the_host_and_cross_targets() {
         );
         assert!(text.contains("<main_k0>:"), "{arch}: kernel symbol missing");
     }
-    let bad = strata_llvm::TargetOptions {
+    let e = strata_llvm::describe_cpu(&strata_llvm::CpuRequest {
         triple: Some("nonsense-none-none".into()),
-        cpu: None,
         ..Default::default()
-    };
-    let e = strata_llvm::compile_object(&host, &bad).unwrap_err();
+    })
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("unknown target triple"), "{e}");
+    // A host program without a CPU description is refused, naming what is missing.
+    let mut vulkan = lower(&graph, "gpu");
+    let e = strata_llvm::compile_object(&vulkan, "")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not for a CPU"), "{e}");
+    vulkan.attrs_mut().clear();
+    let e = strata_llvm::compile_object(&vulkan, "")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no target description"), "{e}");
+}
+
+fn disassemble(path: &std::path::Path, object: &[u8]) -> String {
+    std::fs::write(path, object).unwrap();
+    let out = std::process::Command::new("/usr/lib/llvm-22/bin/llvm-objdump")
+        .arg("-d")
+        .arg(path)
+        .output()
+        .expect("llvm-objdump (llvm-22) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn cpu_descriptions_list_what_llvm_enables_and_code_uses_only_that() {
+    let describe = |cpu: &str, features: Option<&str>| {
+        strata_llvm::describe_cpu(&strata_llvm::CpuRequest {
+            triple: Some("x86_64-pc-linux-gnu".into()),
+            cpu: Some(cpu.into()),
+            features: features.map(String::from),
+        })
+    };
+    // A CPU name implies its extensions, which LLVM's C API does not list.
+    let v3 = describe("x86-64-v3", None).unwrap();
+    for f in ["avx", "avx2", "fma", "bmi2", "sse4.2"] {
+        assert!(v3.features.iter().any(|g| g == f), "{f}: {:?}", v3.features);
+    }
+    assert!(!v3.features.iter().any(|g| g == "avx512f"));
+    assert_eq!(v3.vector_bits, 256);
+    let v4 = describe("x86-64-v4", None).unwrap();
+    assert!(v4.features.iter().any(|g| g == "avx512f"));
+    assert_eq!(v4.vector_bits, 512);
+    // Removing an extension removes those built on it.
+    let no512 = describe("x86-64-v4", Some("-avx512f")).unwrap();
+    assert!(
+        !no512.features.iter().any(|g| g.starts_with("avx512")),
+        "{:?}",
+        no512.features
+    );
+    assert_eq!(no512.vector_bits, 256);
+    let e = describe("no-such-cpu", None).unwrap_err().to_string();
+    assert!(e.contains("not a CPU LLVM knows"), "{e}");
+
+    // Code for a description follows its list, not the CPU name's defaults: zmm
+    // registers for x86-64-v4, none once its AVX-512 is taken out of the description.
+    let graph = parse_module(PROGRAM).unwrap();
+    let dir = std::env::temp_dir().join(format!("strata-llvm-isa-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut trimmed = v4.clone();
+    trimmed.features.retain(|f| !f.starts_with("avx512"));
+    for (name, cpu, zmm) in [("v4", v4, true), ("trimmed", trimmed, false)] {
+        let mut cpu = cpu;
+        cpu.vector_bits = 512;
+        let (host, _) = run_pipeline(&graph, FULL, Some(&Target::Cpu(cpu)), false).unwrap();
+        let object = strata_llvm::compile_object(&host, "").unwrap();
+        let text = disassemble(&dir.join(format!("{name}.o")), &object);
+        assert_eq!(text.contains("zmm"), zmm, "{name}");
+    }
 }
 
 #[test]
@@ -225,8 +303,7 @@ fn out_of_range_gather_indices_are_errors_not_crashes() {
   }) {function_type = (tensor<4x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>, sym_name = "main"} : () -> ()
 }) : () -> ()"#;
     let graph = parse_module(text).unwrap();
-    let passes = parse_pipeline(&full_pipeline("cpu")).unwrap();
-    let (host, _) = run_pipeline(&graph, &passes, false).unwrap();
+    let host = lower(&graph, "cpu");
     let ctx = Context::create();
     let f = host.function("main").unwrap();
     let data =

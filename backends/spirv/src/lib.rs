@@ -5,15 +5,17 @@
 //! (GLCompute, logical addressing, GLSL450 memory model), each named as its kernel. Kernel
 //! argument `i` (inputs, then outputs) is the storage buffer at descriptor set 0, binding
 //! `i`, an array of its element type; binding `n` (one past the arguments) is a status
-//! buffer of 32-bit words. One push-constant block of [`PUSH_CONSTANT_WORDS`] words carries the
-//! dynamic values: word 0 is the dispatch's number, word `1 + i` the byte offset of
-//! argument `i` inside its binding (so that the runtime can bind a buffer at an offset its
-//! device's alignment allows and pass the rest here). A kernel that reads an index from
+//! buffer of 32-bit words. One push-constant block of the target's `push_constant_words`
+//! carries the dynamic values, laid out as `strata_abi::kernel::push_constants` says: the
+//! dispatch's number, then the byte offset of each argument inside its binding (so that
+//! the runtime can bind a buffer at an offset its device's alignment allows and pass the
+//! rest here). A kernel that reads an index from
 //! data (a gather's) checks it and, when it is out of bounds, writes `number + 1` to the
 //! status buffer instead of touching memory outside its buffer.
 //!
-//! **Mapping to the GPU.** Loops marked `grid = k` are workgroup id `k`. Inside a
-//! workgroup of [`WORKGROUP_SIZE`] invocations, each loop nest at workgroup level (a
+//! **Mapping to the GPU.** Every fact about the device comes from the module's target
+//! description (`strata_abi::GpuTarget`). Loops marked `grid = k` are workgroup id `k`.
+//! Inside a workgroup of the target's `workgroup_size` invocations, each loop nest at workgroup level (a
 //! *phase*: the initialization, accumulation and epilogue of a contraction, say) has its
 //! band of perfectly nested parallel loops with the most iterations collapsed and dealt
 //! out to the invocations round-robin — the per-invocation tiles; the loops outside and
@@ -51,16 +53,13 @@ use rspirv::spirv::{
     FunctionControl, LoopControl, MemoryModel, Op, SelectionControl, StorageClass, Word,
 };
 use std::collections::{HashMap, HashSet};
+use strata_abi::kernel::push_constants;
+use strata_abi::GpuTarget;
 use strata_ir::loops::{apply_map, body_of, is_store, nested_ops, writes, ForLoop, LoopKind};
 use strata_ir::module::BlockId;
-use strata_ir::{Attribute, ElementType, Module, OpId, Type, ValueId};
+use strata_ir::target::{target_of, Target};
+use strata_ir::{ElementType, Module, OpId, Type, ValueId};
 
-/// Invocations per workgroup (one dimension).
-pub const WORKGROUP_SIZE: u32 = 64;
-/// Words of the push-constant block: the dispatch number, then one offset per argument.
-pub const PUSH_CONSTANT_WORDS: usize = 32;
-/// The most buffers a kernel may take.
-pub const MAX_ARGUMENTS: usize = PUSH_CONSTANT_WORDS - 1;
 /// The Vulkan environment the shaders target (for `spirv-val --target-env`).
 pub const TARGET_ENV: &str = "vulkan1.1";
 /// The phrase for an op this back end does not translate.
@@ -99,21 +98,12 @@ impl Features {
     }
 }
 
-/// One kernel of a shader module.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Kernel {
-    /// The entry point's name (the kernel's).
-    pub name: String,
-    /// Bytes of each buffer argument.
-    pub argument_bytes: Vec<usize>,
-}
-
 /// A SPIR-V module with one entry point per kernel.
 #[derive(Clone, Debug)]
 pub struct Shader {
     pub words: Vec<u32>,
-    /// The kernels, in module order.
-    pub kernels: Vec<Kernel>,
+    /// The kernels' names (their entry points'), in module order.
+    pub kernels: Vec<String>,
     pub features: Features,
 }
 
@@ -155,23 +145,28 @@ pub fn validate(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-/// Translates every `loop.kernel` of `m` into one shader module.
-pub fn translate(m: &Module) -> Result<Shader, String> {
-    let mut g = Gen::new();
-    let mut kernels = Vec::new();
-    for &op in &m.block(m.body()).ops {
-        if m.op(op).name != "loop.kernel" {
-            continue;
+/// The GPU description of a module to translate: its target's.
+pub fn module_gpu(m: &Module) -> Result<GpuTarget, String> {
+    match target_of(m)? {
+        Some(Target::Vulkan(g)) => Ok(g),
+        Some(other) => Err(format!(
+            "the module is compiled for '{}', not for a Vulkan GPU",
+            other.kind()
+        )),
+        None => {
+            Err("the module has no target description (compile it with --target vulkan)".into())
         }
-        let name = match m.op(op).attrs.get("sym_name") {
-            Some(Attribute::String(s)) => s.clone(),
-            _ => return Err(err(m, op, "kernel without a name")),
-        };
-        let argument_bytes = KernelGen::run(&mut g, m, op, &name)?;
-        kernels.push(Kernel {
-            name,
-            argument_bytes,
-        });
+    }
+}
+
+/// Translates every `loop.kernel` of `m` into one shader module, for the GPU of the
+/// module's target description.
+pub fn translate(m: &Module) -> Result<Shader, String> {
+    let mut g = Gen::new(module_gpu(m)?);
+    let mut kernels = Vec::new();
+    for (op, name) in strata_ir::loops::kernels(m)? {
+        KernelGen::run(&mut g, m, op, name)?;
+        kernels.push(name.to_string());
     }
     let features = g.features;
     if kernels.is_empty() {
@@ -268,6 +263,8 @@ struct Val {
 /// Module-wide state: the builder and what kernels share (types, constants, variables).
 struct Gen {
     b: Builder,
+    /// The device the shaders are for.
+    gpu: GpuTarget,
     glsl: Word,
     features: Features,
     consts: HashMap<(Word, u64), Word>,
@@ -279,7 +276,7 @@ struct Gen {
 }
 
 impl Gen {
-    fn new() -> Gen {
+    fn new(gpu: GpuTarget) -> Gen {
         let mut b = Builder::new();
         b.set_version(1, 3);
         b.capability(Capability::Shader);
@@ -287,6 +284,7 @@ impl Gen {
         b.memory_model(AddressingModel::Logical, MemoryModel::GLSL450);
         Gen {
             b,
+            gpu,
             glsl,
             features: Features::default(),
             consts: HashMap::new(),
@@ -397,7 +395,7 @@ impl Gen {
             return v;
         }
         let u32t = self.u32t();
-        let n = self.int(Reg::I32, PUSH_CONSTANT_WORDS as i64);
+        let n = self.int(Reg::I32, self.gpu.push_constant_words as i64);
         let array = self.b.type_array(u32t, n);
         self.b
             .decorate(array, Decoration::ArrayStride, [Operand::LiteralBit32(4)]);
@@ -538,16 +536,17 @@ fn writing_children(m: &Module, op: OpId) -> usize {
 }
 
 impl<'g, 'm> KernelGen<'g, 'm> {
-    /// Emits kernel `op` as entry point `name`; returns its arguments' sizes.
-    fn run(g: &'g mut Gen, ir: &'m Module, op: OpId, name: &str) -> Result<Vec<usize>, String> {
+    /// Emits kernel `op` as entry point `name`.
+    fn run(g: &'g mut Gen, ir: &'m Module, op: OpId, name: &str) -> Result<(), String> {
         let block = body_of(ir, op);
         let args = ir.block(block).args.clone();
-        if args.len() > MAX_ARGUMENTS {
+        let max = g.gpu.max_kernel_arguments();
+        if args.len() > max {
             return Err(err(
                 ir,
                 op,
                 format!(
-                    "{} buffers; a GPU kernel takes at most {MAX_ARGUMENTS}",
+                    "{} buffers; a kernel for this GPU takes at most {max}",
                     args.len()
                 ),
             ));
@@ -620,13 +619,11 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let lid = k.emit(Op::Load, v3, &[local_var])?;
         let x = k.extract(u32t, lid, 0)?;
         k.local = k.emit(Op::Bitcast, i32t, &[x])?;
-        k.dispatch = k.push_word(0)?;
-        let mut sizes = Vec::new();
+        k.dispatch = k.push_word(push_constants::DISPATCH_NUMBER as u32)?;
         for (i, (&a, (t, var))) in args.iter().zip(arg_types).enumerate() {
-            sizes.push(t.shape.numel() * t.elem.size_bytes());
             let store = store_of(t.elem);
             // Push constants hold byte offsets; the shader counts in elements.
-            let bytes = k.push_word(1 + i as u32)?;
+            let bytes = k.push_word(push_constants::offset_word(i) as u32)?;
             let shift =
                 k.g.int(Reg::I32, Gen::store_bytes(store).trailing_zeros() as i64);
             let offset = k.emit(Op::ShiftRightLogical, i32t, &[bytes, shift])?;
@@ -667,9 +664,10 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             name,
             [wg_var, local_var],
         );
+        let size = k.g.gpu.workgroup_size;
         k.g.b
-            .execution_mode(function, ExecutionMode::LocalSize, [WORKGROUP_SIZE, 1, 1]);
-        Ok(sizes)
+            .execution_mode(function, ExecutionMode::LocalSize, [size, 1, 1]);
+        Ok(())
     }
 
     /// Appends `%id = op ty args...` (id operands) to the current block.
@@ -1027,7 +1025,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             .collect::<Result<_, _>>()?;
         let total: i64 = loops.iter().map(|l| l.trip_count()).product();
         let upper = self.g.int(Reg::I32, total);
-        let step = self.g.int(Reg::I32, WORKGROUP_SIZE as i64);
+        let step = self.g.int(Reg::I32, self.g.gpu.workgroup_size as i64);
         let local = self.local;
         self.counted_loop(local, upper, step, &mut |s, j| {
             let i32t = s.g.ty(Reg::I32);

@@ -415,6 +415,41 @@ pub fn kernel_argument_types(m: &Module, kernel: OpId) -> Vec<Type> {
         .unwrap_or_default()
 }
 
+/// The byte size of each of a kernel's argument buffers (inputs, then results): what the
+/// runtime must bind, the one computation every back end and the packager share.
+pub fn kernel_argument_bytes(m: &Module, kernel: OpId) -> Result<Vec<usize>, String> {
+    kernel_argument_types(m, kernel)
+        .iter()
+        .map(|t| {
+            let b = t
+                .as_memref()
+                .ok_or_else(|| format!("a kernel argument of type {t} is not a buffer"))?;
+            strata_abi::tensor_bytes(b.elem, b.shape.dims())
+                .ok_or_else(|| format!("a kernel argument of type {t} is too large"))
+        })
+        .collect()
+}
+
+/// Every `loop.kernel` at the top of `m`, with its name, in module order.
+pub fn kernels(m: &Module) -> Result<Vec<(OpId, &str)>, String> {
+    let mut out = Vec::new();
+    for &op in &m.block(m.body()).ops {
+        if m.op(op).name != "loop.kernel" {
+            continue;
+        }
+        match m.op(op).attrs.get("sym_name") {
+            Some(Attribute::String(s)) => out.push((op, s.as_str())),
+            _ => {
+                return Err(format!(
+                    "{}: a loop.kernel without a name",
+                    crate::verify::op_location(m, op)
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn verify_dispatch(m: &Module, op: OpId) -> Result<(), String> {
     let d = m.op(op);
     let kernel = dispatched_kernel(m, op)?;

@@ -7,12 +7,14 @@
 //! do not fill it, and everything else on a much slower vector unit, so it prefers large
 //! contractions that fill the array.
 
+use strata_ir::target::{Target, TargetKind};
 use strata_ir::{Attribute, TensorType};
 
-/// A target's performance parameters.
+/// The rates the roofline estimate uses, derived from a target description.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Target {
-    pub name: &'static str,
+pub struct CostModel {
+    /// The kind of target, for reports.
+    pub kind: TargetKind,
     /// Peak arithmetic rate, FLOP/s.
     pub peak_flops: f64,
     /// Memory bandwidth, bytes/s.
@@ -22,101 +24,70 @@ pub struct Target {
     /// For systolic targets: the array's side and the rate of its contraction engine
     /// (`peak_flops` is then the vector unit's rate).
     pub systolic: Option<(usize, f64)>,
-    /// What the loop-level schedule is chosen from.
-    pub loops: LoopParams,
 }
 
-/// The machine parameters that loop tiling, vectorization and unrolling follow.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LoopParams {
-    /// Vector register width in bits (lanes = bits / element bits).
-    pub vector_bits: usize,
-    /// Fast memory one workgroup works in: L1 cache on a CPU core, shared memory on a GPU
-    /// workgroup, the local buffer of an accelerator.
-    pub fast_memory_bytes: usize,
-    /// How many workgroups keep the machine busy (CPU threads, GPU multiprocessors x
-    /// occupancy).
-    pub workgroups: usize,
-    /// Invocations one workgroup should cover at least (GPU threads per workgroup), so
-    /// tiny workgroups don't waste the machine.
-    pub min_workgroup_points: usize,
-    /// Innermost-loop unroll factor.
-    pub unroll: usize,
-    /// Workgroup memory a kernel may stage reused operand tiles in (`stage` pass): GPU
-    /// shared memory; 0 where caches do that job (CPUs).
-    pub stage_bytes: usize,
-}
+/// Clock rate assumed for CPU cores and GPUs, whose descriptions do not carry one.
+const ASSUMED_CLOCK_HZ: f64 = 3e9;
+/// Fused multiply-adds a CPU core issues per cycle per vector lane (two FMA pipes), each
+/// two FLOPs.
+const CPU_FLOPS_PER_LANE_CYCLE: f64 = 4.0;
+/// Main memory bandwidth assumed for a CPU socket and for a discrete GPU, bytes/s.
+const CPU_BANDWIDTH: f64 = 30e9;
+const GPU_BANDWIDTH: f64 = 900e9;
 
-impl Target {
-    /// A many-core CPU with wide vectors.
-    pub fn cpu() -> Self {
-        Target {
-            name: "cpu",
-            peak_flops: 200e9,
-            bandwidth: 30e9,
-            kernel_overhead: 2e-6,
-            systolic: None,
-            loops: LoopParams {
-                vector_bits: 256,
-                fast_memory_bytes: 32 << 10,
-                workgroups: 16,
-                min_workgroup_points: 1,
-                unroll: 2,
-                stage_bytes: 0,
+impl CostModel {
+    /// The rates of `target`: a CPU's peak from its threads and vector width, a GPU's
+    /// from its resident invocations, a systolic array's from its size and clock.
+    pub fn for_target(target: &Target) -> CostModel {
+        match target {
+            Target::Cpu(c) => CostModel {
+                kind: TargetKind::Cpu,
+                peak_flops: c.threads as f64
+                    * (c.vector_bits as f64 / 32.0)
+                    * CPU_FLOPS_PER_LANE_CYCLE
+                    * ASSUMED_CLOCK_HZ,
+                bandwidth: CPU_BANDWIDTH,
+                kernel_overhead: 2e-6,
+                systolic: None,
             },
-        }
-    }
-
-    /// A discrete GPU.
-    pub fn gpu() -> Self {
-        Target {
-            name: "gpu",
-            peak_flops: 20e12,
-            bandwidth: 900e9,
-            kernel_overhead: 5e-6,
-            systolic: None,
-            loops: LoopParams {
-                vector_bits: 128,
-                fast_memory_bytes: 48 << 10,
-                workgroups: 256,
-                min_workgroup_points: 64,
-                unroll: 1,
-                // The least shared memory (maxComputeSharedMemorySize) Vulkan guarantees.
-                stage_bytes: 16 << 10,
+            Target::Vulkan(g) => CostModel {
+                kind: TargetKind::Vulkan,
+                // One FMA per invocation per cycle over every resident invocation, with
+                // a quarter of them issuing at once.
+                peak_flops: g.resident_workgroups as f64 * g.workgroup_size as f64 / 4.0
+                    * 2.0
+                    * ASSUMED_CLOCK_HZ,
+                bandwidth: GPU_BANDWIDTH,
+                kernel_overhead: 5e-6,
+                systolic: None,
             },
+            Target::Systolic(s) => {
+                let clock = s.clock_hz as f64;
+                CostModel {
+                    kind: TargetKind::Systolic,
+                    peak_flops: 2.0 * s.vector_lanes as f64 * clock,
+                    bandwidth: s.bandwidth as f64,
+                    kernel_overhead: 10e-6,
+                    systolic: Some((
+                        s.rows.min(s.cols) as usize,
+                        2.0 * s.rows as f64 * s.cols as f64 * clock,
+                    )),
+                }
+            }
         }
     }
 
-    /// A TPU-style accelerator with a 128x128 systolic array.
-    pub fn systolic() -> Self {
-        Target {
-            name: "systolic",
-            peak_flops: 1e12,
-            bandwidth: 600e9,
-            kernel_overhead: 10e-6,
-            systolic: Some((128, 90e12)),
-            loops: LoopParams {
-                vector_bits: 1024,
-                fast_memory_bytes: 16 << 20,
-                workgroups: 1,
-                min_workgroup_points: 128 * 128,
-                unroll: 1,
-                stage_bytes: 0,
-            },
-        }
+    /// The model of each kind's generic description (for reports and tests).
+    pub fn all_generic() -> Vec<CostModel> {
+        TargetKind::ALL
+            .into_iter()
+            .map(|k| CostModel::for_target(&Target::generic(k)))
+            .collect()
     }
 
-    pub fn by_name(name: &str) -> Result<Self, String> {
-        match name {
-            "cpu" => Ok(Self::cpu()),
-            "gpu" => Ok(Self::gpu()),
-            "systolic" => Ok(Self::systolic()),
-            other => Err(format!("unknown target '{other}' (cpu, gpu, systolic)")),
-        }
-    }
-
-    pub fn all() -> [Target; 3] {
-        [Self::cpu(), Self::gpu(), Self::systolic()]
+    /// The kind's name (`cpu`, `vulkan`, `systolic`).
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
     }
 }
 
@@ -248,7 +219,7 @@ fn is_data_movement(op: &str) -> bool {
 
 /// Estimated run time, in seconds, of `op` on `target`.
 pub fn op_cost(
-    target: &Target,
+    target: &CostModel,
     op: &str,
     inputs: &[TensorType],
     outputs: &[TensorType],
@@ -290,7 +261,7 @@ mod tests {
 
     #[test]
     fn fused_ops_cost_less_than_their_parts() {
-        let target = Target::cpu();
+        let target = CostModel::for_target(&Target::generic(TargetKind::Cpu));
         let x = t(&[128, 768]);
         let one = op_cost(
             &target,
@@ -332,7 +303,7 @@ mod tests {
 
     #[test]
     fn the_systolic_target_prefers_contractions_that_fill_the_array() {
-        let mm = |target: &Target, d: usize| {
+        let mm = |target: &CostModel, d: usize| {
             op_cost(
                 target,
                 "graph.matmul",
@@ -341,10 +312,10 @@ mod tests {
                 None,
             )
         };
-        let s = Target::systolic();
+        let s = CostModel::for_target(&Target::generic(TargetKind::Systolic));
         // 1030 has 2% more work than 1024 but spills into a ninth pass over the array.
         assert!(mm(&s, 1030) > 1.2 * mm(&s, 1024));
-        let cpu = Target::cpu();
+        let cpu = CostModel::for_target(&Target::generic(TargetKind::Cpu));
         assert!(mm(&cpu, 1030) < 1.1 * mm(&cpu, 1024));
     }
 }

@@ -20,22 +20,24 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use strata_ir::{graph, Module};
 
-pub use cost::Target;
+pub use cost::CostModel;
 pub use rules::{all_rules, Rule};
 
 /// Limits and target of one optimization.
 #[derive(Clone, Debug)]
 pub struct OptimizeOptions {
-    pub target: Target,
+    /// The cost model extraction minimizes.
+    pub cost: CostModel,
     pub node_limit: usize,
     pub iter_limit: usize,
     pub time_limit: Duration,
 }
 
 impl OptimizeOptions {
-    pub fn for_target(target: Target) -> Self {
+    /// The default limits, with the cost model of `target`.
+    pub fn for_target(target: &strata_ir::target::Target) -> Self {
         OptimizeOptions {
-            target,
+            cost: CostModel::for_target(target),
             node_limit: 50_000,
             iter_limit: 30,
             time_limit: Duration::from_secs(10),
@@ -94,7 +96,7 @@ impl std::fmt::Display for OptimizeStats {
 
 /// The cost of one e-node under `target`: op nodes by the cost model (infinite when the
 /// node does not type-check), everything else free.
-pub fn node_cost(target: &Target, egraph: &GraphEGraph, class: Id, node: &GraphNode) -> f64 {
+pub fn node_cost(target: &CostModel, egraph: &GraphEGraph, class: Id, node: &GraphNode) -> f64 {
     let GraphNode::Op(sym, children) = node else {
         return cost::FREE;
     };
@@ -124,7 +126,7 @@ pub fn node_cost(target: &Target, egraph: &GraphEGraph, class: Id, node: &GraphN
 }
 
 /// The estimated cost of a function as written.
-pub fn function_cost(m: &Module, f: strata_ir::Function, target: &Target) -> f64 {
+pub fn function_cost(m: &Module, f: strata_ir::Function, target: &CostModel) -> f64 {
     m.block(f.entry_block(m))
         .ops
         .iter()
@@ -159,6 +161,7 @@ pub fn optimize_module_with(
     // optimized where it can be; only a verified input must give a verified output.
     let input_verifies = strata_ir::verify_module(m).is_ok();
     let mut out = Module::new();
+    *out.attrs_mut() = m.attrs().clone();
     let mut all_stats = Vec::new();
     let rewrites: Vec<_> = rules.iter().map(|r| r.rewrite.clone()).collect();
     for f in m.functions() {
@@ -170,7 +173,7 @@ pub fn optimize_module_with(
             Ok(fg) => fg,
             Err(why) => {
                 stats.notes.push(format!("left unchanged: {why}"));
-                stats.cost_before = function_cost(m, f, &options.target);
+                stats.cost_before = function_cost(m, f, &options.cost);
                 stats.cost_after = stats.cost_before;
                 convert::copy_function(m, f, &mut out)?;
                 all_stats.push(stats);
@@ -204,7 +207,7 @@ pub fn optimize_module_with(
         stats.enodes = egraph.total_number_of_nodes();
         stats.eclasses = egraph.number_of_classes();
         let start = Instant::now();
-        let target = options.target.clone();
+        let target = options.cost.clone();
         let cost = |eg: &GraphEGraph, c: Id, n: &GraphNode| node_cost(&target, eg, c, n);
         let fg = convert::FunctionGraph { egraph, ..fg };
         let extraction = extract::extract(&fg.egraph, fg.root, &cost);

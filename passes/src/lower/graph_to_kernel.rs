@@ -1240,6 +1240,7 @@ pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
     // Lowerings read attributes the verifier has checked (list lengths, axes in range).
     crate::require_valid(src, "lowering")?;
     let mut dst = Module::new();
+    *dst.attrs_mut() = src.attrs().clone();
     for f in src.functions() {
         lower_function(src, f, &mut dst)?;
     }

@@ -1,4 +1,4 @@
-// RUN: tile{target=cpu}
+// RUN: target{kind=cpu,vector-bits=256,threads=2},tile
 "builtin.module"() ({
   "func.func"() ({
   ^bb0(%arg0: tensor<16x32xf32>, %arg1: tensor<32x64xf32>, %arg2: tensor<64xf32>, %arg3: tensor<64x16xf32>):
@@ -87,4 +87,4 @@
     %19 = "graph.reshape"(%15) {shape = array<i64: 256>} : (tensor<16x16xf32>) -> tensor<256xf32>
     "func.return"(%19) : (tensor<256xf32>) -> ()
   }) {arg_attrs = [{strata.name = "input0"}, {strata.name = "input1"}, {strata.name = "input2"}, {strata.name = "input3"}], function_type = (tensor<16x32xf32>, tensor<32x64xf32>, tensor<64xf32>, tensor<64x16xf32>) -> tensor<256xf32>, res_attrs = [{strata.name = "output0"}], sym_name = "main"} : () -> ()
-}) : () -> ()
+}) {strata.target = {cpu = "generic", features = [], kind = "cpu", l1_bytes = 32768 : i64, l2_bytes = 524288 : i64, l3_bytes = 8388608 : i64, threads = 2 : i64, triple = "", vector_bits = 256 : i64}} : () -> ()

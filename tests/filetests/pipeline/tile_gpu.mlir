@@ -1,4 +1,4 @@
-// RUN: tile{target=gpu}
+// RUN: target{kind=vulkan},tile
 "builtin.module"() ({
   "func.func"() ({
   ^bb0(%arg0: tensor<16x32xf32>, %arg1: tensor<32x64xf32>, %arg2: tensor<64xf32>, %arg3: tensor<64x16xf32>):
@@ -87,4 +87,4 @@
     %19 = "graph.reshape"(%15) {shape = array<i64: 256>} : (tensor<16x16xf32>) -> tensor<256xf32>
     "func.return"(%19) : (tensor<256xf32>) -> ()
   }) {arg_attrs = [{strata.name = "input0"}, {strata.name = "input1"}, {strata.name = "input2"}, {strata.name = "input3"}], function_type = (tensor<16x32xf32>, tensor<32x64xf32>, tensor<64xf32>, tensor<64x16xf32>) -> tensor<256xf32>, res_attrs = [{strata.name = "output0"}], sym_name = "main"} : () -> ()
-}) : () -> ()
+}) {strata.target = {kind = "vulkan", l1_bytes = 49152 : i64, max_bindings = 32 : i64, push_constant_words = 32 : i64, resident_workgroups = 256 : i64, shared_memory_bytes = 16384 : i64, subgroup_size = 32 : i64, vector_bits = 128 : i64, workgroup_size = 64 : i64}} : () -> ()

@@ -1,4 +1,4 @@
-// RUN: vectorize{target=cpu}
+// RUN: target{kind=cpu,vector-bits=256,threads=2},vectorize
 "builtin.module"() ({
   "func.func"() ({
   ^bb0(%arg0: tensor<16x32xf32>, %arg1: tensor<32x64xf32>, %arg2: tensor<64xf32>, %arg3: tensor<64x16xf32>):
@@ -349,4 +349,4 @@
       }) {iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 1 : i64} : () -> ()
     }) {grid = 0 : i64, iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 16 : i64} : () -> ()
   }) {sym_name = "main_k4"} : () -> ()
-}) : () -> ()
+}) {strata.target = {cpu = "generic", features = [], kind = "cpu", l1_bytes = 32768 : i64, l2_bytes = 524288 : i64, l3_bytes = 8388608 : i64, threads = 2 : i64, triple = "", vector_bits = 256 : i64}} : () -> ()

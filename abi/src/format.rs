@@ -18,88 +18,31 @@
 //! manifest lies inside the file: a damaged or foreign file is an error, never undefined
 //! behaviour.
 
-use crate::Error;
+use crate::target::{Target, TargetKind};
+use crate::ElementType as DType;
 use serde::{Deserialize, Serialize};
+
+/// A module file that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    /// Damaged, foreign or inconsistent.
+    #[error("bad module file: {0}")]
+    BadModule(String),
+    /// Written in a format version this build does not read.
+    #[error("module file format version {found}; this runtime reads version {supported}")]
+    Version { found: u32, supported: u32 },
+}
+
+type Error = FormatError;
 
 /// The first bytes of every module file.
 pub const MAGIC: &[u8; 8] = b"STRATAMF";
 /// The format version this runtime reads and writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// Alignment of sections and of constants inside the constants section.
 pub const ALIGN: usize = 64;
 const HEADER: usize = 64;
 const ENTRY: usize = 32;
-
-/// An element type, named as in the IR (`f32`, `i64`, ...). It mirrors the IR's element
-/// types rather than reusing them because the runtime must not depend on the compiler;
-/// `strata::compile::runtime_dtype` maps between the two.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DType {
-    F32,
-    F16,
-    BF16,
-    F64,
-    I8,
-    I16,
-    I32,
-    I64,
-    U8,
-    Bool,
-}
-
-impl DType {
-    /// Every element type.
-    pub const ALL: [DType; 10] = [
-        DType::F32,
-        DType::F16,
-        DType::BF16,
-        DType::F64,
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::U8,
-        DType::Bool,
-    ];
-
-    /// Bytes per element.
-    pub fn size(self) -> usize {
-        match self {
-            DType::F64 | DType::I64 => 8,
-            DType::F32 | DType::I32 => 4,
-            DType::F16 | DType::BF16 | DType::I16 => 2,
-            DType::I8 | DType::U8 | DType::Bool => 1,
-        }
-    }
-
-    /// The name used in the IR and in manifests.
-    pub fn name(self) -> &'static str {
-        match self {
-            DType::F32 => "f32",
-            DType::F16 => "f16",
-            DType::BF16 => "bf16",
-            DType::F64 => "f64",
-            DType::I8 => "i8",
-            DType::I16 => "i16",
-            DType::I32 => "i32",
-            DType::I64 => "i64",
-            DType::U8 => "u8",
-            DType::Bool => "bool",
-        }
-    }
-
-    /// Parses [`DType::name`].
-    pub fn from_name(s: &str) -> Option<DType> {
-        DType::ALL.into_iter().find(|d| d.name() == s)
-    }
-}
-
-impl std::fmt::Display for DType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// A function argument or result: name, element type, static shape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,8 +100,8 @@ pub enum Command {
 /// executables. Targets differ in tiling, fusion and scratch layout, so each has its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Program {
-    /// The device kind (`cpu`, `vulkan`), as in [`ExecutableDef::target`].
-    pub target: String,
+    /// The kind of device that runs it.
+    pub target: TargetKind,
     /// Bytes of scratch memory the program uses.
     pub arena_bytes: usize,
     pub commands: Vec<Command>,
@@ -175,13 +118,13 @@ pub struct FunctionDef {
 
 impl FunctionDef {
     /// The program for device kind `target`.
-    pub fn program(&self, target: &str) -> Option<&Program> {
+    pub fn program(&self, target: TargetKind) -> Option<&Program> {
         self.programs.iter().find(|p| p.target == target)
     }
 
     /// The targets it has programs for.
-    pub fn targets(&self) -> Vec<&str> {
-        self.programs.iter().map(|p| p.target.as_str()).collect()
+    pub fn targets(&self) -> Vec<TargetKind> {
+        self.programs.iter().map(|p| p.target).collect()
     }
 }
 
@@ -192,23 +135,39 @@ pub struct EntryPoint {
     pub argument_bytes: Vec<usize>,
 }
 
+/// How an executable's bytes are packaged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecutableFormat {
+    /// An ELF shared object exporting one symbol per entry point (CPU).
+    ElfSharedObject,
+    /// One SPIR-V module with an entry point per kernel (Vulkan).
+    Spirv,
+}
+
 /// Compiled code for one target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecutableDef {
-    /// The device kind that runs it: `cpu`, `vulkan` (later `systolic`).
-    pub target: String,
-    /// How the bytes are packaged: `elf-shared-object` for the CPU, `spirv` (one module,
-    /// an entry point per kernel) for Vulkan.
-    pub format: String,
-    /// For CPU code, the LLVM target triple it was compiled for.
-    pub triple: String,
+    /// The target it was compiled for, described: a device checks the description
+    /// against itself before loading the code (a CPU's triple and instruction-set
+    /// extensions, a GPU's workgroup size, bindings and push constants).
+    pub target: Target,
+    pub format: ExecutableFormat,
     /// The section holding it.
     pub section: String,
     pub entry_points: Vec<EntryPoint>,
-    /// Optional device features the code needs (for Vulkan: `shaderInt64`,
-    /// `storageBuffer8BitAccess`, ...); a device without one refuses to load it.
+    /// Optional device features the code uses beyond its target description (for
+    /// Vulkan: `shaderInt64`, `storageBuffer8BitAccess`, ...); a device without one
+    /// refuses to load it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
+}
+
+impl ExecutableDef {
+    /// The kind of device that runs it.
+    pub fn kind(&self) -> TargetKind {
+        self.target.kind()
+    }
 }
 
 /// Everything about a module except bulk bytes.
@@ -350,6 +309,23 @@ impl ModuleFile {
                 m.executables.len()
             )));
         }
+        for (i, e) in m.executables.iter().enumerate() {
+            e.target
+                .check()
+                .map_err(|err| bad(format!("executable {i}: {err}")))?;
+            let expected = match e.kind() {
+                TargetKind::Cpu => Some(ExecutableFormat::ElfSharedObject),
+                TargetKind::Vulkan => Some(ExecutableFormat::Spirv),
+                TargetKind::Systolic => None,
+            };
+            if expected != Some(e.format) {
+                return Err(bad(format!(
+                    "executable {i}: a {} executable cannot be in {:?} format",
+                    e.kind(),
+                    e.format
+                )));
+            }
+        }
         for (f, p) in m
             .functions
             .iter()
@@ -390,7 +366,7 @@ impl ModuleFile {
                     } => {
                         if m.executables
                             .get(*executable)
-                            .is_some_and(|e| e.target != p.target)
+                            .is_some_and(|e| e.kind() != p.target)
                         {
                             return Err(bad(format!(
                                 "function '{}', {} program, step {step}: executable {executable} is for another target",

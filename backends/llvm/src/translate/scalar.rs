@@ -1,7 +1,8 @@
 //! Scalar ops beyond the arithmetic core: integer division, remainders and shifts with the
 //! interpreter's rules, bitwise logic, 16-bit float storage, and our `erf`.
 
-use super::{elem_type, err, Translator, NO_TRANSLATION};
+use super::{elem_type, Translator, NO_TRANSLATION};
+use crate::CodegenError;
 use inkwell::types::{BasicType, BasicTypeEnum};
 use inkwell::values::BasicValueEnum;
 use inkwell::{FloatPredicate, IntPredicate};
@@ -28,7 +29,7 @@ pub(crate) const INTEGER_OPS: &[&str] = &[
     "kernel.pow",
 ];
 
-type R<'ctx> = Result<BasicValueEnum<'ctx>, String>;
+type R<'ctx> = Result<BasicValueEnum<'ctx>, CodegenError>;
 
 impl<'ctx> Translator<'ctx, '_> {
     /// The in-memory type of a value of 16-bit float type `t` (scalar or vector).
@@ -57,7 +58,7 @@ impl<'ctx> Translator<'ctx, '_> {
         a: BasicValueEnum<'ctx>,
         b: BasicValueEnum<'ctx>,
     ) -> R<'ctx> {
-        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        let e = CodegenError::from;
         Ok(match (a, b) {
             (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(y)) => {
                 self.b.build_int_compare(p, x, y, "").map_err(e)?.into()
@@ -77,7 +78,7 @@ impl<'ctx> Translator<'ctx, '_> {
         rt: BasicTypeEnum<'ctx>,
     ) -> R<'ctx> {
         use inkwell::values::InstructionOpcode as Op;
-        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        let e = CodegenError::from;
         if e16 == ElementType::F16 {
             return self.b.build_cast(Op::FPExt, v, rt, "").map_err(e);
         }
@@ -95,7 +96,7 @@ impl<'ctx> Translator<'ctx, '_> {
     /// f32 registers to 16-bit float storage, rounding to nearest even.
     pub(crate) fn narrow16(&self, v: BasicValueEnum<'ctx>, e16: ElementType) -> R<'ctx> {
         use inkwell::values::InstructionOpcode as Op;
-        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        let e = CodegenError::from;
         let lanes = match v.get_type() {
             BasicTypeEnum::VectorType(vt) => Some(vt.get_size()),
             _ => None,
@@ -147,9 +148,9 @@ impl<'ctx> Translator<'ctx, '_> {
         args: &[BasicValueEnum<'ctx>],
     ) -> R<'ctx> {
         let ir = self.ir;
-        let wrap = |r: R<'ctx>| r.map_err(|m| err(ir, op, m));
-        let e = |x: inkwell::builder::BuilderError| x.to_string();
-        wrap((|| {
+        let wrap = |r: R<'ctx>| r.map_err(|e| e.at_op(ir, op));
+        let e = CodegenError::from;
+        wrap((|| -> R<'ctx> {
             let (p, q) = (args[0], args[1]);
             let m: BasicValueEnum = match (p, q) {
                 (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => {
@@ -184,10 +185,10 @@ impl<'ctx> Translator<'ctx, '_> {
         args: &[BasicValueEnum<'ctx>],
     ) -> R<'ctx> {
         let ir = self.ir;
-        let wrap = |r: R<'ctx>| r.map_err(|m| err(ir, op, m));
+        let wrap = |r: R<'ctx>| r.map_err(|e| e.at_op(ir, op));
         let unsigned = matches!(operand, ElementType::U8 | ElementType::Bool);
         let boolean = operand == ElementType::Bool;
-        wrap((|| {
+        wrap((|| -> R<'ctx> {
             let k = |v: i64| self.iconst(lt, v);
             let x = args[0];
             Ok(match name {
@@ -195,7 +196,9 @@ impl<'ctx> Translator<'ctx, '_> {
                 "kernel.or" | "kernel.bitwise_or" => int2(&self.b, x, args[1], '|')?,
                 "kernel.xor" | "kernel.bitwise_xor" => int2(&self.b, x, args[1], '^')?,
                 "kernel.not" | "kernel.bitwise_not" => int2(&self.b, x, k(-1)?, '^')?,
-                _ if boolean => return Err(format!("{NO_TRANSLATION} '{name}' on booleans yet")),
+                _ if boolean => {
+                    return Err(format!("{NO_TRANSLATION} '{name}' on booleans yet").into())
+                }
                 "kernel.neg" => int2(&self.b, k(0)?, x, '-')?,
                 "kernel.abs" if unsigned => x,
                 "kernel.abs" => {
@@ -275,7 +278,7 @@ impl<'ctx> Translator<'ctx, '_> {
                     };
                     self.select(in_range, shifted, fill)?
                 }
-                other => return Err(format!("{NO_TRANSLATION} '{other}' on {operand} yet")),
+                other => return Err(format!("{NO_TRANSLATION} '{other}' on {operand} yet").into()),
             })
         })())
     }
@@ -291,7 +294,7 @@ impl<'ctx> Translator<'ctx, '_> {
         y: BasicValueEnum<'ctx>,
     ) -> R<'ctx> {
         use inkwell::values::InstructionOpcode as Op;
-        let e = |x: inkwell::builder::BuilderError| x.to_string();
+        let e = CodegenError::from;
         let lanes = match lt {
             BasicTypeEnum::VectorType(vt) => Some(vt.get_size()),
             _ => None,
@@ -404,7 +407,7 @@ fn shift<'ctx>(
     y: BasicValueEnum<'ctx>,
     how: Shift,
 ) -> R<'ctx> {
-    let e = |x: inkwell::builder::BuilderError| x.to_string();
+    let e = CodegenError::from;
     macro_rules! go {
         ($x:expr, $y:expr) => {
             match how {
@@ -428,7 +431,7 @@ pub(crate) fn int2<'ctx>(
     y: BasicValueEnum<'ctx>,
     op: char,
 ) -> R<'ctx> {
-    let e = |x: inkwell::builder::BuilderError| x.to_string();
+    let e = CodegenError::from;
     macro_rules! go {
         ($x:expr, $y:expr) => {
             match op {

@@ -1,0 +1,152 @@
+//! Element types: the one list of scalar types shared by the IR, module files and the
+//! runtime.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The scalar type of a tensor's elements.
+///
+/// Two spellings: [`ElementType::name`] in manifests and runtime messages (`u8`, `bool`),
+/// [`ElementType::mlir_name`] in IR text, following MLIR's builtin types so printed IR
+/// parses in real MLIR tools (`ui8`, `i1`). `Display` prints the MLIR spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElementType {
+    F32,
+    F16,
+    BF16,
+    F64,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    Bool,
+}
+
+/// The runtime's name for [`ElementType`].
+pub type DType = ElementType;
+
+impl ElementType {
+    /// Every element type, in a fixed order (used by generators and tables).
+    pub const ALL: [ElementType; 10] = [
+        ElementType::F32,
+        ElementType::F16,
+        ElementType::BF16,
+        ElementType::F64,
+        ElementType::I8,
+        ElementType::I16,
+        ElementType::I32,
+        ElementType::I64,
+        ElementType::U8,
+        ElementType::Bool,
+    ];
+
+    /// The name used in manifests and runtime messages (`f32`, `u8`, `bool`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ElementType::F32 => "f32",
+            ElementType::F16 => "f16",
+            ElementType::BF16 => "bf16",
+            ElementType::F64 => "f64",
+            ElementType::I8 => "i8",
+            ElementType::I16 => "i16",
+            ElementType::I32 => "i32",
+            ElementType::I64 => "i64",
+            ElementType::U8 => "u8",
+            ElementType::Bool => "bool",
+        }
+    }
+
+    /// Parses [`ElementType::name`].
+    pub fn from_name(s: &str) -> Option<ElementType> {
+        Self::ALL.into_iter().find(|d| d.name() == s)
+    }
+
+    /// The MLIR spelling (`f32`, `ui8`, `i1`).
+    pub fn mlir_name(self) -> &'static str {
+        match self {
+            ElementType::U8 => "ui8",
+            ElementType::Bool => "i1",
+            other => other.name(),
+        }
+    }
+
+    /// Parses [`ElementType::mlir_name`].
+    pub fn from_mlir_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.mlir_name() == name)
+    }
+
+    /// Bytes one element occupies in a dense buffer (booleans take one byte).
+    pub fn size_bytes(self) -> usize {
+        match self {
+            ElementType::F64 | ElementType::I64 => 8,
+            ElementType::F32 | ElementType::I32 => 4,
+            ElementType::F16 | ElementType::BF16 | ElementType::I16 => 2,
+            ElementType::I8 | ElementType::U8 | ElementType::Bool => 1,
+        }
+    }
+
+    /// [`ElementType::size_bytes`], as the runtime calls it.
+    pub fn size(self) -> usize {
+        self.size_bytes()
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(
+            self,
+            ElementType::F32 | ElementType::F16 | ElementType::BF16 | ElementType::F64
+        )
+    }
+
+    /// Integer types, booleans excluded.
+    pub fn is_int(self) -> bool {
+        matches!(
+            self,
+            ElementType::I8
+                | ElementType::I16
+                | ElementType::I32
+                | ElementType::I64
+                | ElementType::U8
+        )
+    }
+
+    pub fn is_signed_int(self) -> bool {
+        self.is_int() && self != ElementType::U8
+    }
+
+    /// Width in bits of an integer type (booleans count as 1 byte).
+    pub fn int_bits(self) -> u32 {
+        (self.size_bytes() * 8) as u32
+    }
+}
+
+impl fmt::Display for ElementType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.mlir_name())
+    }
+}
+
+/// Bytes of a dense tensor of `elem` with dimensions `dims`, or `None` when that does
+/// not fit in a `usize` (a declared size is not to be trusted).
+pub fn tensor_bytes(elem: ElementType, dims: &[usize]) -> Option<usize> {
+    dims.iter()
+        .try_fold(elem.size_bytes(), |n, &d| n.checked_mul(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_sizes_are_checked() {
+        for e in ElementType::ALL {
+            assert_eq!(ElementType::from_name(e.name()), Some(e));
+            assert_eq!(ElementType::from_mlir_name(e.mlir_name()), Some(e));
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(json, format!("\"{}\"", e.name()));
+        }
+        assert_eq!(tensor_bytes(ElementType::F32, &[2, 3]), Some(24));
+        assert_eq!(tensor_bytes(ElementType::F64, &[usize::MAX, 2]), None);
+    }
+}

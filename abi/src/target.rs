@@ -1,0 +1,634 @@
+//! Target descriptions: every fact about the machine a module is compiled for, written
+//! once. The compiler sets one on the module before its pipeline runs; the cost models,
+//! the tiling and vectorization passes and the back ends read it from there; the module
+//! file stores it with each executable, and the runtime's devices check it against the
+//! machine they run on before loading any code.
+//!
+//! A description is plain data (serde), so it prints as a dictionary attribute on the IR
+//! module (`strata.target = {kind = "cpu", ...}`), travels in the manifest as JSON, and
+//! any field can be set from a pipeline option ([`Target::set`]:
+//! `target{kind=cpu,vector-bits=256}`).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Something wrong with a target description or a request for one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TargetError(pub String);
+
+fn error(msg: impl Into<String>) -> TargetError {
+    TargetError(msg.into())
+}
+
+/// The kinds of machine Strata compiles for. Each layer that handles targets matches on
+/// this enum exhaustively, so a new kind is a compile error wherever it needs a decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    /// A CPU, through LLVM.
+    Cpu,
+    /// A GPU, through SPIR-V and Vulkan compute.
+    Vulkan,
+    /// A TPU-style systolic-array accelerator.
+    Systolic,
+}
+
+impl TargetKind {
+    /// Every kind.
+    pub const ALL: [TargetKind; 3] = [TargetKind::Cpu, TargetKind::Vulkan, TargetKind::Systolic];
+
+    /// The kind's name, as device kinds, `--target` and manifests spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::Cpu => "cpu",
+            TargetKind::Vulkan => "vulkan",
+            TargetKind::Systolic => "systolic",
+        }
+    }
+
+    /// Parses [`TargetKind::name`]; `gpu` is accepted for `vulkan`, the one GPU kind.
+    pub fn from_name(name: &str) -> Result<TargetKind, TargetError> {
+        match name {
+            "gpu" => Ok(TargetKind::Vulkan),
+            _ => Self::ALL
+                .into_iter()
+                .find(|k| k.name() == name)
+                .ok_or_else(|| {
+                    error(format!(
+                        "unknown target '{name}' (cpu, vulkan or gpu, systolic)"
+                    ))
+                }),
+        }
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A CPU: what LLVM compiles for and what the schedule is tuned to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuTarget {
+    /// The LLVM target triple (`x86_64-pc-linux-gnu`); empty for the compiling machine's.
+    pub triple: String,
+    /// The LLVM CPU name (`znver4`, `neoverse-v2`, `generic`).
+    pub cpu: String,
+    /// The instruction-set extensions the code may use, in LLVM's spelling without the
+    /// `+` (`avx2`, `avx512f`), sorted. Only those a device can check are listed
+    /// ([`cpu_features::checkable`]); a CPU device refuses code needing one it lacks, and
+    /// the code generator disables those of the CPU name's defaults that are not listed.
+    pub features: Vec<String>,
+    /// The widest vector register, in bits.
+    pub vector_bits: u32,
+    /// The L1 data cache of one core, in bytes: what one workgroup's tile works in.
+    pub l1_bytes: u64,
+    /// The L2 cache of one core, in bytes.
+    pub l2_bytes: u64,
+    /// The last-level cache, shared by the cores, in bytes.
+    pub l3_bytes: u64,
+    /// The worker threads the code is scheduled for.
+    pub threads: u32,
+}
+
+/// A GPU driven through Vulkan compute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GpuTarget {
+    /// Invocations per workgroup (one dimension).
+    pub workgroup_size: u32,
+    /// Invocations that run in lockstep (a warp, a wavefront).
+    pub subgroup_size: u32,
+    /// Workgroup shared memory a kernel may use, in bytes.
+    pub shared_memory_bytes: u32,
+    /// Storage buffers one kernel may bind, its status buffer included.
+    pub max_bindings: u32,
+    /// 32-bit words of push constants a dispatch may use (see
+    /// [`crate::kernel::push_constants`] for their layout).
+    pub push_constant_words: u32,
+    /// The widest load or store one invocation issues, in bits.
+    pub vector_bits: u32,
+    /// Cache per compute unit the tiling plans for, in bytes.
+    pub l1_bytes: u64,
+    /// Workgroups in flight that keep the whole device busy (compute units × occupancy).
+    pub resident_workgroups: u32,
+}
+
+/// A TPU-style accelerator: a systolic array of multiply-accumulate cells beside a
+/// vector unit. (Its issue fills in the machine file; these are what the cost model and
+/// the schedule read today.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystolicTarget {
+    /// Rows of the array.
+    pub rows: u32,
+    /// Columns of the array.
+    pub cols: u32,
+    /// Lanes of the vector unit (f32).
+    pub vector_lanes: u32,
+    /// The on-chip unified buffer, in bytes.
+    pub buffer_bytes: u64,
+    /// Off-chip memory bandwidth, bytes per second.
+    pub bandwidth: u64,
+    /// Clock, in Hz.
+    pub clock_hz: u64,
+}
+
+/// One target, described.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Target {
+    Cpu(CpuTarget),
+    Vulkan(GpuTarget),
+    Systolic(SystolicTarget),
+}
+
+impl CpuTarget {
+    /// A CPU of `triple`'s architecture with nothing beyond its baseline instruction set,
+    /// one thread and common cache sizes: a description that does not depend on the
+    /// machine compiling (for tests, and a start for explicit settings).
+    pub fn generic(triple: &str) -> CpuTarget {
+        CpuTarget {
+            triple: triple.into(),
+            cpu: "generic".into(),
+            features: Vec::new(),
+            vector_bits: 128,
+            l1_bytes: 32 << 10,
+            l2_bytes: 512 << 10,
+            l3_bytes: 8 << 20,
+            threads: 1,
+        }
+    }
+
+    /// The architecture part of the triple (`x86_64`); the compiling machine's when the
+    /// triple is empty.
+    pub fn arch(&self) -> &str {
+        match self.triple.split('-').next() {
+            Some(a) if !a.is_empty() => a,
+            _ => std::env::consts::ARCH,
+        }
+    }
+}
+
+impl Default for GpuTarget {
+    /// What every Vulkan 1.1 device offers at least where it matters (shared memory,
+    /// push constants), with a 64-wide workgroup and a mid-size GPU's occupancy.
+    fn default() -> Self {
+        GpuTarget {
+            workgroup_size: 64,
+            subgroup_size: 32,
+            // maxComputeSharedMemorySize and maxPushConstantsSize guaranteed by Vulkan.
+            shared_memory_bytes: 16 << 10,
+            max_bindings: 32,
+            push_constant_words: 32,
+            vector_bits: 128,
+            l1_bytes: 48 << 10,
+            resident_workgroups: 256,
+        }
+    }
+}
+
+impl GpuTarget {
+    /// The most buffers a kernel may take: one binding is the status buffer, and each
+    /// argument needs a push-constant word for its offset.
+    pub fn max_kernel_arguments(&self) -> usize {
+        (self.max_bindings.saturating_sub(1) as usize).min(
+            crate::kernel::push_constants::max_arguments(self.push_constant_words as usize),
+        )
+    }
+}
+
+impl Default for SystolicTarget {
+    /// A 128×128 array at 1.05 GHz (about one TPU-v4 core's matrix unit) with a 32-lane
+    /// vector unit, a 16 MiB buffer and HBM.
+    fn default() -> Self {
+        SystolicTarget {
+            rows: 128,
+            cols: 128,
+            vector_lanes: 32,
+            buffer_bytes: 16 << 20,
+            bandwidth: 600_000_000_000,
+            clock_hz: 1_050_000_000,
+        }
+    }
+}
+
+impl Target {
+    /// The description of `kind` that depends on nothing of the compiling machine
+    /// (a generic CPU of this architecture, the Vulkan baseline GPU, the default array).
+    pub fn generic(kind: TargetKind) -> Target {
+        match kind {
+            TargetKind::Cpu => Target::Cpu(CpuTarget::generic("")),
+            TargetKind::Vulkan => Target::Vulkan(GpuTarget::default()),
+            TargetKind::Systolic => Target::Systolic(SystolicTarget::default()),
+        }
+    }
+
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Target::Cpu(_) => TargetKind::Cpu,
+            Target::Vulkan(_) => TargetKind::Vulkan,
+            Target::Systolic(_) => TargetKind::Systolic,
+        }
+    }
+
+    pub fn as_cpu(&self) -> Option<&CpuTarget> {
+        match self {
+            Target::Cpu(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn as_gpu(&self) -> Option<&GpuTarget> {
+        match self {
+            Target::Vulkan(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub fn as_systolic(&self) -> Option<&SystolicTarget> {
+        match self {
+            Target::Systolic(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The most buffers one kernel may take on this target (`usize::MAX`: no limit).
+    pub fn max_kernel_arguments(&self) -> usize {
+        match self {
+            Target::Vulkan(g) => g.max_kernel_arguments(),
+            Target::Cpu(_) | Target::Systolic(_) => usize::MAX,
+        }
+    }
+
+    /// The description as JSON (the manifest's and the IR attribute's form).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A description from [`Target::to_json`]'s form; every field must be there.
+    pub fn from_json(value: serde_json::Value) -> Result<Target, TargetError> {
+        serde_json::from_value(value).map_err(|e| error(format!("bad target description: {e}")))
+    }
+
+    /// The names of the fields [`Target::set`] takes for this kind (kebab-case).
+    pub fn fields(&self) -> Vec<String> {
+        match self.to_json() {
+            serde_json::Value::Object(o) => o
+                .keys()
+                .filter(|k| *k != "kind")
+                .map(|k| k.replace('_', "-"))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Sets field `key` (kebab- or snake-case) from text: numbers for numeric fields,
+    /// `+`-separated names for `features` (`avx2+fma`, a leading `+` allowed).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), TargetError> {
+        let field = key.replace('-', "_");
+        let mut json = self.to_json();
+        let slot = json
+            .as_object_mut()
+            .filter(|_| field != "kind")
+            .and_then(|o| o.get_mut(&field))
+            .ok_or_else(|| {
+                error(format!(
+                    "a {} target has no field '{key}' (it has: {})",
+                    self.kind(),
+                    self.fields().join(", ")
+                ))
+            })?;
+        *slot = match slot {
+            serde_json::Value::Number(_) => value
+                .parse::<u64>()
+                .map(serde_json::Value::from)
+                .map_err(|_| {
+                    error(format!(
+                        "target field '{key}' takes a non-negative integer, not '{value}'"
+                    ))
+                })?,
+            serde_json::Value::Array(_) => {
+                let mut names: Vec<String> = value
+                    .split(['+', ' '])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                names.sort();
+                names.dedup();
+                serde_json::Value::from(names)
+            }
+            _ => serde_json::Value::from(value),
+        };
+        let updated = Target::from_json(json)?;
+        updated.check()?;
+        *self = updated;
+        Ok(())
+    }
+
+    /// Checks that the description is usable: no zero sizes where a size divides, a
+    /// vector width the loop passes can use.
+    pub fn check(&self) -> Result<(), TargetError> {
+        let positive = |what: &str, v: u64| {
+            if v == 0 {
+                Err(error(format!("target field '{what}' must be positive")))
+            } else {
+                Ok(())
+            }
+        };
+        let vector = |bits: u32| {
+            if bits < 8 || !bits.is_power_of_two() || bits > 4096 {
+                Err(error(format!(
+                    "a vector width of {bits} bits is not a power of two from 8 to 4096"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Target::Cpu(c) => {
+                vector(c.vector_bits)?;
+                positive("threads", c.threads as u64)?;
+                positive("l1-bytes", c.l1_bytes)?;
+                Ok(())
+            }
+            Target::Vulkan(g) => {
+                vector(g.vector_bits)?;
+                positive("workgroup-size", g.workgroup_size as u64)?;
+                positive("subgroup-size", g.subgroup_size as u64)?;
+                positive("resident-workgroups", g.resident_workgroups as u64)?;
+                positive("l1-bytes", g.l1_bytes)?;
+                if g.max_kernel_arguments() == 0 {
+                    return Err(error(
+                        "a GPU target needs at least two bindings and two push-constant words",
+                    ));
+                }
+                Ok(())
+            }
+            Target::Systolic(s) => {
+                positive("rows", s.rows as u64)?;
+                positive("cols", s.cols as u64)?;
+                positive("vector-lanes", s.vector_lanes as u64)?;
+                positive("clock-hz", s.clock_hz)?;
+                positive("bandwidth", s.bandwidth)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Cpu(c) => write!(
+                f,
+                "cpu {} {} ({}-bit vectors, {} thread{}{})",
+                if c.triple.is_empty() {
+                    "(host triple)"
+                } else {
+                    &c.triple
+                },
+                c.cpu,
+                c.vector_bits,
+                c.threads,
+                if c.threads == 1 { "" } else { "s" },
+                if c.features.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} features", c.features.len())
+                }
+            ),
+            Target::Vulkan(g) => write!(
+                f,
+                "vulkan (workgroups of {}, {} KiB shared memory, {} bindings)",
+                g.workgroup_size,
+                g.shared_memory_bytes >> 10,
+                g.max_bindings
+            ),
+            Target::Systolic(s) => write!(f, "systolic ({}x{} array)", s.rows, s.cols),
+        }
+    }
+}
+
+/// The CPU instruction-set extensions a device can check before it runs code, and this
+/// machine's. Names are LLVM's (what `CpuTarget::features` holds); each maps to the
+/// standard library's run-time detection, which also checks that the operating system
+/// saves the registers the extension uses.
+pub mod cpu_features {
+    macro_rules! table {
+        ($names:ident, $arch:literal, $detect:ident; $($llvm:literal => $std:tt),* $(,)?) => {
+            /// The checkable extensions of this architecture, by LLVM name.
+            pub const $names: &[&str] = &[$($llvm),*];
+
+            /// The extensions of the table this machine has.
+            #[cfg(target_arch = $arch)]
+            pub fn host() -> Vec<&'static str> {
+                let mut v = Vec::new();
+                $( if std::$detect!($std) { v.push($llvm); } )*
+                v
+            }
+        };
+    }
+
+    table!(X86_64, "x86_64", is_x86_feature_detected;
+        "sse" => "sse", "sse2" => "sse2", "sse3" => "sse3", "ssse3" => "ssse3",
+        "sse4.1" => "sse4.1", "sse4.2" => "sse4.2", "sse4a" => "sse4a",
+        "avx" => "avx", "avx2" => "avx2", "fma" => "fma", "f16c" => "f16c",
+        "bmi" => "bmi1", "bmi2" => "bmi2", "lzcnt" => "lzcnt", "popcnt" => "popcnt",
+        "movbe" => "movbe", "aes" => "aes", "pclmul" => "pclmulqdq", "sha" => "sha",
+        "adx" => "adx", "rdrnd" => "rdrand", "rdseed" => "rdseed", "fxsr" => "fxsr",
+        "xsave" => "xsave", "xsaveopt" => "xsaveopt", "xsavec" => "xsavec",
+        "xsaves" => "xsaves", "cx16" => "cmpxchg16b", "tbm" => "tbm",
+        "avx512f" => "avx512f", "avx512cd" => "avx512cd", "avx512bw" => "avx512bw",
+        "avx512dq" => "avx512dq", "avx512vl" => "avx512vl", "avx512ifma" => "avx512ifma",
+        "avx512vbmi" => "avx512vbmi", "avx512vbmi2" => "avx512vbmi2",
+        "avx512vnni" => "avx512vnni", "avx512bitalg" => "avx512bitalg",
+        "avx512vpopcntdq" => "avx512vpopcntdq", "avx512bf16" => "avx512bf16",
+        "avx512fp16" => "avx512fp16", "avx512vp2intersect" => "avx512vp2intersect",
+        "gfni" => "gfni", "vaes" => "vaes", "vpclmulqdq" => "vpclmulqdq",
+        "avxvnni" => "avxvnni", "avxifma" => "avxifma", "avxneconvert" => "avxneconvert",
+        "avxvnniint8" => "avxvnniint8", "avxvnniint16" => "avxvnniint16",
+        "sha512" => "sha512", "sm3" => "sm3", "sm4" => "sm4",
+    );
+
+    table!(AARCH64, "aarch64", is_aarch64_feature_detected;
+        "neon" => "neon", "fp-armv8" => "fp", "fullfp16" => "fp16", "dotprod" => "dotprod",
+        "sve" => "sve", "sve2" => "sve2", "bf16" => "bf16", "i8mm" => "i8mm", "crc" => "crc",
+        "lse" => "lse", "rdm" => "rdm", "aes" => "aes", "sha2" => "sha2", "sha3" => "sha3",
+        "fcma" => "fcma", "jsconv" => "jsconv", "rcpc" => "rcpc",
+    );
+
+    /// Machines whose extensions this build cannot detect report none.
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    pub fn host() -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// The checkable extensions of `arch` (an LLVM triple's first part), by LLVM name.
+    pub fn checkable(arch: &str) -> &'static [&'static str] {
+        match arch {
+            "x86_64" => X86_64,
+            "aarch64" | "arm64" => AARCH64,
+            _ => &[],
+        }
+    }
+
+    /// The widest vector register a CPU of `arch` with `features` has, in bits.
+    pub fn vector_bits(arch: &str, features: &[String]) -> u32 {
+        let has = |f: &str| features.iter().any(|g| g == f);
+        match arch {
+            "x86_64" | "x86" | "i686" if has("avx512f") => 512,
+            "x86_64" | "x86" | "i686" if has("avx") => 256,
+            _ => 128,
+        }
+    }
+
+    /// Of `needed` (extensions of code for this machine's architecture), those this
+    /// machine lacks, and those it cannot check.
+    pub fn missing(needed: &[String]) -> (Vec<String>, Vec<String>) {
+        let host = host();
+        let table = checkable(std::env::consts::ARCH);
+        let (mut lacks, mut unknown) = (Vec::new(), Vec::new());
+        for f in needed {
+            if !table.contains(&f.as_str()) {
+                unknown.push(f.clone());
+            } else if !host.contains(&f.as_str()) {
+                lacks.push(f.clone());
+            }
+        }
+        (lacks, unknown)
+    }
+}
+
+/// What this machine offers, read from the operating system where the standard library
+/// does not say: cores and cache sizes.
+pub mod host {
+    /// The number of cores the process may run on.
+    pub fn threads() -> u32 {
+        std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
+    }
+
+    /// The L1 data, L2 and last-level cache sizes in bytes (Linux's sysfs), or `None`
+    /// for a level it does not report.
+    pub fn caches() -> [Option<u64>; 3] {
+        let mut out = [None; 3];
+        for index in 0..8 {
+            let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{index}");
+            let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).ok();
+            let (Some(level), Some(kind), Some(size)) = (read("level"), read("type"), read("size"))
+            else {
+                continue;
+            };
+            if kind.trim() == "Instruction" {
+                continue;
+            }
+            let size = size.trim();
+            let bytes = match size.strip_suffix('K') {
+                Some(k) => k.parse::<u64>().ok().map(|k| k << 10),
+                None => match size.strip_suffix('M') {
+                    Some(m) => m.parse::<u64>().ok().map(|m| m << 20),
+                    None => size.parse().ok(),
+                },
+            };
+            let slot = match level.trim() {
+                "1" => 0,
+                "2" => 1,
+                _ => 2,
+            };
+            if let Some(b) = bytes {
+                out[slot] = Some(out[slot].map_or(b, |o: u64| o.max(b)));
+            }
+        }
+        out
+    }
+
+    /// `cpu` with this machine's cores and caches where it reports them.
+    pub fn fill(cpu: &mut super::CpuTarget) {
+        cpu.threads = threads();
+        let [l1, l2, l3] = caches();
+        cpu.l1_bytes = l1.unwrap_or(cpu.l1_bytes);
+        cpu.l2_bytes = l2.unwrap_or(cpu.l2_bytes);
+        cpu.l3_bytes = l3.unwrap_or(cpu.l3_bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_round_trip_and_fields_are_set_from_text() {
+        for kind in TargetKind::ALL {
+            let t = Target::generic(kind);
+            assert_eq!(t.kind(), kind);
+            assert_eq!(TargetKind::from_name(kind.name()).unwrap(), kind);
+            assert_eq!(Target::from_json(t.to_json()).unwrap(), t);
+            t.check().unwrap();
+        }
+        assert_eq!(TargetKind::from_name("gpu").unwrap(), TargetKind::Vulkan);
+        assert!(TargetKind::from_name("tpu")
+            .unwrap_err()
+            .0
+            .contains("unknown target 'tpu'"));
+
+        let mut cpu = Target::generic(TargetKind::Cpu);
+        cpu.set("vector-bits", "256").unwrap();
+        cpu.set("features", "+avx2+fma").unwrap();
+        cpu.set("cpu", "znver4").unwrap();
+        let c = cpu.as_cpu().unwrap();
+        assert_eq!((c.vector_bits, c.cpu.as_str()), (256, "znver4"));
+        assert_eq!(c.features, ["avx2", "fma"]);
+        let e = cpu.set("workgroup-size", "64").unwrap_err().0;
+        assert!(
+            e.contains("no field 'workgroup-size'") && e.contains("vector-bits"),
+            "{e}"
+        );
+        assert!(cpu
+            .set("vector-bits", "100")
+            .unwrap_err()
+            .0
+            .contains("power of two"));
+        assert!(cpu
+            .set("threads", "x")
+            .unwrap_err()
+            .0
+            .contains("non-negative integer"));
+        assert!(cpu
+            .set("threads", "0")
+            .unwrap_err()
+            .0
+            .contains("must be positive"));
+        assert_eq!(
+            cpu.as_cpu().unwrap().threads,
+            1,
+            "a refused setting changes nothing"
+        );
+
+        let gpu = GpuTarget::default();
+        assert_eq!(gpu.max_kernel_arguments(), 31);
+    }
+
+    #[test]
+    fn host_features_are_checkable_and_missing_ones_are_named() {
+        let host = cpu_features::host();
+        let table = cpu_features::checkable(std::env::consts::ARCH);
+        assert!(host.iter().all(|f| table.contains(f)));
+        let have: Vec<String> = host.iter().map(|s| s.to_string()).collect();
+        assert_eq!(cpu_features::missing(&have), (vec![], vec![]));
+        let (lacks, unknown) = cpu_features::missing(&["no-such-extension".into()]);
+        assert!(lacks.is_empty());
+        assert_eq!(unknown, ["no-such-extension"]);
+        if let Some(absent) = table.iter().find(|f| !host.contains(f)) {
+            let (lacks, _) = cpu_features::missing(&[absent.to_string()]);
+            assert_eq!(lacks, [absent.to_string()]);
+        }
+        assert_eq!(
+            cpu_features::vector_bits("x86_64", &["avx512f".into()]),
+            512
+        );
+        assert_eq!(
+            cpu_features::vector_bits("x86_64", &["avx2".into(), "avx".into()]),
+            256
+        );
+        assert_eq!(cpu_features::vector_bits("aarch64", &["neon".into()]), 128);
+    }
+}

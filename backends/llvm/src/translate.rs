@@ -1,0 +1,951 @@
+//! Loop kernels to LLVM IR: one function per `loop.kernel` with the kernel ABI of
+//! `strata-abi` (`i32 @k(ptr bindings, i64 wg_x, i64 wg_y, i64 wg_z)`).
+
+mod scalar;
+
+use crate::CodegenError;
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::Module as LlModule;
+use inkwell::types::{BasicType, BasicTypeEnum};
+use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
+use std::collections::HashMap;
+use strata_ir::loops::{apply_map, ForLoop};
+use strata_ir::module::BlockId;
+use strata_ir::{Attribute, ElementType, Module, OpId, Type, ValueId};
+
+fn err(m: &Module, op: OpId, msg: impl std::fmt::Display) -> CodegenError {
+    CodegenError::at(m, op, msg)
+}
+
+type R<T> = Result<T, CodegenError>;
+
+/// A buffer in a kernel: base pointer, dimensions and element strides, element type.
+#[derive(Clone)]
+struct Buffer<'ctx> {
+    base: PointerValue<'ctx>,
+    dims: Vec<u64>,
+    strides: Vec<u64>,
+    elem: ElementType,
+}
+
+impl<'ctx> Buffer<'ctx> {
+    fn new(base: PointerValue<'ctx>, t: &strata_ir::TensorType) -> Self {
+        Buffer {
+            base,
+            dims: t.shape.dims().iter().map(|&d| d as u64).collect(),
+            strides: t.shape.strides().iter().map(|&s| s as u64).collect(),
+            elem: t.elem,
+        }
+    }
+}
+
+/// Translates IR of one module.
+struct Translator<'ctx, 'm> {
+    ctx: &'ctx Context,
+    module: &'m LlModule<'ctx>,
+    b: Builder<'ctx>,
+    ir: &'m Module,
+    values: HashMap<ValueId, BasicValueEnum<'ctx>>,
+    buffers: HashMap<ValueId, Buffer<'ctx>>,
+    function: FunctionValue<'ctx>,
+    workgroup: [IntValue<'ctx>; 3],
+    /// Index values computed from data (`loop.index_cast` and index math on it).
+    data_dependent: std::collections::HashSet<ValueId>,
+    /// The block returning [`STATUS_OUT_OF_BOUNDS`], made on first use.
+    out_of_bounds: Option<inkwell::basic_block::BasicBlock<'ctx>>,
+}
+
+fn elem_type<'ctx>(ctx: &'ctx Context, e: ElementType) -> R<BasicTypeEnum<'ctx>> {
+    Ok(match e {
+        ElementType::F32 => ctx.f32_type().into(),
+        ElementType::F64 => ctx.f64_type().into(),
+        ElementType::I64 => ctx.i64_type().into(),
+        ElementType::I32 => ctx.i32_type().into(),
+        ElementType::I16 => ctx.i16_type().into(),
+        ElementType::I8 | ElementType::U8 | ElementType::Bool => ctx.i8_type().into(),
+        // 16-bit floats are stored as such and computed in f32 registers, rounded after
+        // every op (the interpreter's rule); bf16 is converted by integer code.
+        ElementType::F16 => ctx.f16_type().into(),
+        ElementType::BF16 => ctx.i16_type().into(),
+    })
+}
+
+/// The element type a value of `e` has in registers.
+fn reg_elem(e: ElementType) -> ElementType {
+    match e {
+        ElementType::F16 | ElementType::BF16 => ElementType::F32,
+        e => e,
+    }
+}
+
+fn is_float16(t: &Type) -> Option<ElementType> {
+    match t {
+        Type::Scalar(e) | Type::Vector(_, e)
+            if matches!(e, ElementType::F16 | ElementType::BF16) =>
+        {
+            Some(*e)
+        }
+        _ => None,
+    }
+}
+
+impl<'ctx> Translator<'ctx, '_> {
+    fn value_type(&self, t: &Type) -> R<BasicTypeEnum<'ctx>> {
+        Ok(match t {
+            Type::Index => self.ctx.i64_type().into(),
+            Type::Scalar(ElementType::Bool) => self.ctx.bool_type().into(),
+            Type::Scalar(e) => elem_type(self.ctx, reg_elem(*e))?,
+            Type::Vector(n, ElementType::Bool) => self.ctx.bool_type().vec_type(*n).into(),
+            Type::Vector(n, e) => match elem_type(self.ctx, reg_elem(*e))? {
+                BasicTypeEnum::FloatType(f) => f.vec_type(*n).into(),
+                BasicTypeEnum::IntType(i) => i.vec_type(*n).into(),
+                _ => return Err("vector of a non-scalar".into()),
+            },
+            other => return Err(format!("no LLVM type for {other}").into()),
+        })
+    }
+
+    fn get(&self, op: OpId, v: ValueId) -> R<BasicValueEnum<'ctx>> {
+        self.values
+            .get(&v)
+            .copied()
+            .ok_or_else(|| err(self.ir, op, format!("%{} has no value", v.0)))
+    }
+
+    fn block(&mut self, block: BlockId) -> R<()> {
+        let ops = self.ir.block(block).ops.clone();
+        for op in ops {
+            self.op(op)?;
+        }
+        Ok(())
+    }
+
+    /// Branches to the out-of-bounds exit unless `0 <= i < n`.
+    fn check_in_bounds(&mut self, i: IntValue<'ctx>, n: u64) -> R<()> {
+        let i64t = self.ctx.i64_type();
+        let ok = self
+            .b
+            .build_int_compare(IntPredicate::ULT, i, i64t.const_int(n, false), "")?;
+        let exit = match self.out_of_bounds {
+            Some(b) => b,
+            None => {
+                let here = self.b.get_insert_block().ok_or("no insertion block")?;
+                let b = self.ctx.append_basic_block(self.function, "out_of_bounds");
+                self.b.position_at_end(b);
+                let status = self
+                    .ctx
+                    .i32_type()
+                    .const_int(strata_abi::Status::OUT_OF_BOUNDS as u64, false);
+                self.b.build_return(Some(&status))?;
+                self.b.position_at_end(here);
+                self.out_of_bounds = Some(b);
+                b
+            }
+        };
+        let next = self.ctx.append_basic_block(self.function, "in_bounds");
+        self.b.build_conditional_branch(ok, next, exit)?;
+        self.b.position_at_end(next);
+        Ok(())
+    }
+
+    fn address(&mut self, op: OpId, buf: ValueId, idx: &[ValueId]) -> R<PointerValue<'ctx>> {
+        let Buffer {
+            base,
+            dims,
+            strides,
+            elem,
+        } = self
+            .buffers
+            .get(&buf)
+            .cloned()
+            .ok_or_else(|| err(self.ir, op, "unknown buffer"))?;
+        let i64t = self.ctx.i64_type();
+        let mut linear = i64t.const_zero();
+        for ((&v, &s), &n) in idx.iter().zip(&strides).zip(&dims) {
+            let iv = self.get(op, v)?.into_int_value();
+            if self.data_dependent.contains(&v) {
+                self.check_in_bounds(iv, n)?;
+            }
+            let scaled = self.b.build_int_mul(iv, i64t.const_int(s, false), "")?;
+            linear = self.b.build_int_add(linear, scaled, "")?;
+        }
+        let ty = elem_type(self.ctx, elem)?;
+        // Safety: affine indices stay in bounds by construction of the loop nest (the kernel
+        // verifier checks every map's range); data-dependent ones were checked above.
+        unsafe { Ok(self.b.build_in_bounds_gep(ty, base, &[linear], "")?) }
+    }
+
+    fn intrinsic(
+        &self,
+        name: &str,
+        ty: BasicTypeEnum<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<BasicValueEnum<'ctx>> {
+        let f = Intrinsic::find(name)
+            .and_then(|i| i.get_declaration(self.module, &[ty]))
+            .ok_or_else(|| format!("no intrinsic {name}"))?;
+        let args: Vec<_> = args.iter().map(|&a| a.into()).collect();
+        Ok(self
+            .b
+            .build_call(f, &args, "")?
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| format!("{name} returned nothing"))?)
+    }
+
+    /// `v` (a scalar) in every lane when `lt` is a vector type.
+    fn splat(&self, v: BasicValueEnum<'ctx>, lt: BasicTypeEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        match lt {
+            BasicTypeEnum::VectorType(vt) => {
+                let mut out = vt.get_undef();
+                for lane in 0..vt.get_size() {
+                    out = self.b.build_insert_element(
+                        out,
+                        v,
+                        self.ctx.i64_type().const_int(lane as u64, false),
+                        "",
+                    )?;
+                }
+                Ok(out.into())
+            }
+            _ => Ok(v),
+        }
+    }
+
+    /// A float constant of `lt` (scalar or vector of floats).
+    fn fconst(&self, lt: BasicTypeEnum<'ctx>, v: f64) -> R<BasicValueEnum<'ctx>> {
+        let scalar = match lt {
+            BasicTypeEnum::VectorType(vt) => vt.get_element_type().into_float_type().const_float(v),
+            BasicTypeEnum::FloatType(f) => f.const_float(v),
+            _ => return Err("float constant of a non-float type".into()),
+        };
+        self.splat(scalar.into(), lt)
+    }
+
+    /// `a op b` on floats or float vectors (`op`: + - * /).
+    fn fop(
+        &self,
+        op: char,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let b_ = &self.b;
+        macro_rules! go {
+            ($x:expr, $y:expr) => {
+                match op {
+                    '+' => b_.build_float_add($x, $y, ""),
+                    '-' => b_.build_float_sub($x, $y, ""),
+                    '*' => b_.build_float_mul($x, $y, ""),
+                    _ => b_.build_float_div($x, $y, ""),
+                }?
+                .into()
+            };
+        }
+        let r: BasicValueEnum = match (a, b) {
+            (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => go!(x, y),
+            (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => go!(x, y),
+            _ => return Err("float arithmetic on non-floats".into()),
+        };
+        Ok(r)
+    }
+
+    /// A float comparison giving i1 (or a vector of i1).
+    fn fcmp(
+        &self,
+        pred: FloatPredicate,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        Ok(match (a, b) {
+            (BasicValueEnum::FloatValue(x), BasicValueEnum::FloatValue(y)) => {
+                self.b.build_float_compare(pred, x, y, "")?.into()
+            }
+            (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(y)) => {
+                self.b.build_float_compare(pred, x, y, "")?.into()
+            }
+            _ => return Err("float comparison on non-floats".into()),
+        })
+    }
+
+    fn select(
+        &self,
+        c: BasicValueEnum<'ctx>,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        match c {
+            BasicValueEnum::IntValue(c) => Ok(self.b.build_select(c, a, b, "")?),
+            BasicValueEnum::VectorValue(c) => Ok(self.b.build_select(c, a, b, "")?),
+            _ => Err("select on a non-boolean".into()),
+        }
+    }
+
+    /// A unary op parameter (`alpha`, ...) from the op's attributes or its default.
+    fn param(&self, op: OpId, name: &str, default: f64) -> f64 {
+        match self.ir.op(op).attrs.get(name) {
+            Some(Attribute::Float(v, _)) => *v,
+            Some(Attribute::Int(v)) => *v as f64,
+            _ => default,
+        }
+    }
+
+    /// Casts between element types with the interpreter's (ONNX Cast) semantics:
+    /// float→int saturates (NaN → 0), int→int wraps, anything→bool is `!= 0`.
+    fn cast(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        from: ElementType,
+        to: ElementType,
+        lt: BasicTypeEnum<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let e = CodegenError::from;
+        let b = &self.b;
+        if from == to {
+            return Ok(v);
+        }
+        if to == ElementType::Bool {
+            let src_lt = match lt {
+                BasicTypeEnum::VectorType(vt) => {
+                    let n = vt.get_size();
+                    match elem_type(self.ctx, from)? {
+                        BasicTypeEnum::FloatType(f) => f.vec_type(n).as_basic_type_enum(),
+                        BasicTypeEnum::IntType(i) => i.vec_type(n).as_basic_type_enum(),
+                        _ => return Err("odd cast".into()),
+                    }
+                }
+                _ => elem_type(self.ctx, from)?,
+            };
+            let zero = src_lt.const_zero();
+            return if from.is_float() {
+                self.fcmp(FloatPredicate::UNE, v, zero)
+            } else {
+                Ok(match (v, zero) {
+                    (BasicValueEnum::IntValue(x), BasicValueEnum::IntValue(z)) => b
+                        .build_int_compare(IntPredicate::NE, x, z, "")
+                        .map_err(e)?
+                        .into(),
+                    (BasicValueEnum::VectorValue(x), BasicValueEnum::VectorValue(z)) => b
+                        .build_int_compare(IntPredicate::NE, x, z, "")
+                        .map_err(e)?
+                        .into(),
+                    _ => return Err("odd cast".into()),
+                })
+            };
+        }
+        let unsigned = |t: ElementType| matches!(t, ElementType::U8 | ElementType::Bool);
+        let op = match (from.is_float(), to.is_float()) {
+            (true, true) => {
+                if from.size_bytes() > to.size_bytes() {
+                    inkwell::values::InstructionOpcode::FPTrunc
+                } else {
+                    inkwell::values::InstructionOpcode::FPExt
+                }
+            }
+            (false, true) if unsigned(from) => inkwell::values::InstructionOpcode::UIToFP,
+            (false, true) => inkwell::values::InstructionOpcode::SIToFP,
+            (true, false) => {
+                let name = if unsigned(to) {
+                    "llvm.fptoui.sat"
+                } else {
+                    "llvm.fptosi.sat"
+                };
+                let f = Intrinsic::find(name)
+                    .and_then(|i| i.get_declaration(self.module, &[lt, v.get_type()]))
+                    .ok_or_else(|| format!("no intrinsic {name}"))?;
+                return Ok(b
+                    .build_call(f, &[v.into()], "")
+                    .map_err(e)?
+                    .try_as_basic_value()
+                    .basic()
+                    .ok_or_else(|| "cast returned nothing".to_string())?);
+            }
+            (false, false) => {
+                let (fb, tb) = (from.size_bytes(), to.size_bytes());
+                if tb < fb {
+                    inkwell::values::InstructionOpcode::Trunc
+                } else if tb == fb {
+                    return Ok(v);
+                } else if unsigned(from) {
+                    inkwell::values::InstructionOpcode::ZExt
+                } else {
+                    inkwell::values::InstructionOpcode::SExt
+                }
+            }
+        };
+        b.build_cast(op, v, lt, "").map_err(e)
+    }
+
+    fn for_loop(&mut self, op: OpId) -> R<()> {
+        let l = ForLoop::of(self.ir, op).map_err(|e| err(self.ir, op, e))?;
+        let d = self.ir.op(op);
+        let body = self.ir.region(d.regions[0]).blocks[0];
+        let iv = self.ir.block(body).args[0];
+        let i64t = self.ctx.i64_type();
+        if let Some(axis) = l.grid {
+            // One workgroup per call: the index is this workgroup's.
+            let wg = self.workgroup[axis as usize];
+            let step = i64t.const_int(l.step as u64, true);
+            let scaled = self.b.build_int_mul(wg, step, "")?;
+            let v = self
+                .b
+                .build_int_add(scaled, i64t.const_int(l.lower as u64, true), "wg")?;
+            self.values.insert(iv, v.into());
+            return self.block(body);
+        }
+        let pre = self.b.get_insert_block().ok_or("no insertion block")?;
+        let header = self.ctx.append_basic_block(self.function, "loop");
+        let exit = self.ctx.append_basic_block(self.function, "exit");
+        let lower = i64t.const_int(l.lower as u64, true);
+        let upper = i64t.const_int(l.upper as u64, true);
+        let enter = self
+            .b
+            .build_int_compare(IntPredicate::SLT, lower, upper, "")?;
+        self.b.build_conditional_branch(enter, header, exit)?;
+        self.b.position_at_end(header);
+        let phi = self.b.build_phi(i64t, "i")?;
+        phi.add_incoming(&[(&lower, pre)]);
+        self.values.insert(iv, phi.as_basic_value());
+        self.block(body)?;
+        let next = self.b.build_int_add(
+            phi.as_basic_value().into_int_value(),
+            i64t.const_int(l.step as u64, true),
+            "",
+        )?;
+        let latch = self.b.get_insert_block().ok_or("no insertion block")?;
+        phi.add_incoming(&[(&next, latch)]);
+        let again = self
+            .b
+            .build_int_compare(IntPredicate::SLT, next, upper, "")?;
+        self.b.build_conditional_branch(again, header, exit)?;
+        self.b.position_at_end(exit);
+        Ok(())
+    }
+
+    fn op(&mut self, op: OpId) -> R<()> {
+        let ir = self.ir;
+        let d = ir.op(op);
+        let e = |x: inkwell::builder::BuilderError| err(ir, op, x);
+        let i64t = self.ctx.i64_type();
+        let result = match d.name.as_str() {
+            "loop.for" => return self.for_loop(op),
+            "loop.apply" => {
+                if d.operands.iter().any(|v| self.data_dependent.contains(v)) {
+                    self.data_dependent.insert(d.results[0]);
+                }
+                let map = apply_map(ir, op).map_err(|x| err(ir, op, x))?;
+                let expr = &map.results[0];
+                let mut acc = i64t.const_int(expr.constant as u64, true);
+                for &(dim, c) in &expr.terms {
+                    let v = self.get(op, d.operands[dim as usize])?.into_int_value();
+                    let t = self
+                        .b
+                        .build_int_mul(v, i64t.const_int(c as u64, true), "")
+                        .map_err(e)?;
+                    acc = self.b.build_int_add(acc, t, "").map_err(e)?;
+                }
+                acc.as_basic_value_enum()
+            }
+            "loop.index_cast" => {
+                self.data_dependent.insert(d.results[0]);
+                self.get(op, d.operands[0])?
+            }
+            "loop.load" | "loop.vload" => {
+                let ptr = self.address(op, d.operands[0], &d.operands[1..])?;
+                let ty = ir.value_type(d.results[0]);
+                let (lt, bool_elem) = match ty {
+                    Type::Scalar(ElementType::Bool) => {
+                        (self.ctx.i8_type().as_basic_type_enum(), true)
+                    }
+                    Type::Vector(n, ElementType::Bool) => {
+                        (self.ctx.i8_type().vec_type(*n).as_basic_type_enum(), true)
+                    }
+                    t => match is_float16(t) {
+                        Some(e16) => (self.storage_type(t, e16), false),
+                        None => (self.value_type(t)?, false),
+                    },
+                };
+                let v = self.b.build_load(lt, ptr, "").map_err(e)?;
+                if let Some(inst) = v.as_instruction_value() {
+                    let _ = inst.set_alignment(1);
+                }
+                if bool_elem {
+                    let zero = lt.const_zero();
+                    match v {
+                        BasicValueEnum::IntValue(i) => self
+                            .b
+                            .build_int_compare(IntPredicate::NE, i, zero.into_int_value(), "")
+                            .map_err(e)?
+                            .into(),
+                        BasicValueEnum::VectorValue(vv) => self
+                            .b
+                            .build_int_compare(IntPredicate::NE, vv, zero.into_vector_value(), "")
+                            .map_err(e)?
+                            .into(),
+                        _ => return Err(err(ir, op, "bad boolean load")),
+                    }
+                } else if let Some(e16) = is_float16(ty) {
+                    let rt = self.value_type(ty)?;
+                    self.widen16(v, e16, rt).map_err(|x| err(ir, op, x))?
+                } else {
+                    v
+                }
+            }
+            "loop.store" | "loop.vstore" => {
+                let ptr = self.address(op, d.operands[1], &d.operands[2..])?;
+                let mut v = self.get(op, d.operands[0])?;
+                if matches!(
+                    ir.value_type(d.operands[0]),
+                    Type::Scalar(ElementType::Bool) | Type::Vector(_, ElementType::Bool)
+                ) {
+                    v = match v {
+                        BasicValueEnum::IntValue(i) => self
+                            .b
+                            .build_int_z_extend(i, self.ctx.i8_type(), "")
+                            .map_err(e)?
+                            .into(),
+                        BasicValueEnum::VectorValue(vv) => {
+                            let n = vv.get_type().get_size();
+                            self.b
+                                .build_int_z_extend(vv, self.ctx.i8_type().vec_type(n), "")
+                                .map_err(e)?
+                                .into()
+                        }
+                        other => other,
+                    };
+                }
+                if let Some(e16) = is_float16(ir.value_type(d.operands[0])) {
+                    v = self.narrow16(v, e16).map_err(|x| err(ir, op, x))?;
+                }
+                let st = self.b.build_store(ptr, v).map_err(e)?;
+                let _ = st.set_alignment(1);
+                return Ok(());
+            }
+            "loop.broadcast" => {
+                let v = self.get(op, d.operands[0])?;
+                let vt = self.value_type(ir.value_type(d.results[0]))?;
+                self.splat(v, vt).map_err(|x| err(ir, op, x))?
+            }
+            "loop.alloca" => {
+                let t = ir
+                    .value_type(d.results[0])
+                    .as_memref()
+                    .ok_or("alloca of a non-buffer")?;
+                let et = elem_type(self.ctx, t.elem)?;
+                let n = i64t.const_int(t.shape.numel() as u64, false);
+                let ptr = self.b.build_array_alloca(et, n, "scratch").map_err(e)?;
+                self.buffers.insert(d.results[0], Buffer::new(ptr, t));
+                return Ok(());
+            }
+            name => {
+                let v = self.scalar(op, name)?;
+                match is_float16(ir.value_type(d.results[0])) {
+                    Some(e16) => self.round16(v, e16).map_err(|x| err(ir, op, x))?,
+                    None => v,
+                }
+            }
+        };
+        self.values.insert(d.results[0], result);
+        Ok(())
+    }
+
+    fn scalar(&mut self, op: OpId, name: &str) -> R<BasicValueEnum<'ctx>> {
+        let ir = self.ir;
+        let d = ir.op(op);
+        let e = |x: inkwell::builder::BuilderError| err(ir, op, x);
+        let out_ty = ir.value_type(d.results[0]).clone();
+        let lt = self.value_type(&out_ty)?;
+        let elem = match out_ty {
+            Type::Scalar(e) | Type::Vector(_, e) => e,
+            _ => return Err(err(ir, op, "scalar op without a scalar result")),
+        };
+        let args: Vec<BasicValueEnum<'ctx>> = d
+            .operands
+            .iter()
+            .map(|&v| self.get(op, v))
+            .collect::<Result<_, _>>()?;
+        let operand_elem = d
+            .operands
+            .first()
+            .map(|&v| match ir.value_type(v) {
+                Type::Scalar(e) | Type::Vector(_, e) => *e,
+                _ => elem,
+            })
+            .unwrap_or(elem);
+        let float = operand_elem.is_float();
+        let b = &self.b;
+        let int = |c: char| scalar::int2(b, args[0], args[1], c).map_err(|x| err(ir, op, x));
+        let fop = |c: char| self.fop(c, args[0], args[1]).map_err(|x| err(ir, op, x));
+        let unsigned = matches!(operand_elem, ElementType::U8 | ElementType::Bool);
+        // A comparison: `fp` on floats, else the signed or the unsigned integer predicate.
+        let compare = |fp: FloatPredicate, (signed, uns): (IntPredicate, IntPredicate)| {
+            if float {
+                self.fcmp(fp, args[0], args[1])
+            } else {
+                self.icmp(if unsigned { uns } else { signed }, args[0], args[1])
+            }
+            .map_err(|x| err(ir, op, x))
+        };
+        Ok(match name {
+            "kernel.constant" => {
+                let v = match d.attrs.get("value") {
+                    Some(Attribute::Float(v, _)) => *v,
+                    Some(Attribute::Int(v)) => *v as f64,
+                    Some(Attribute::Bool(b)) => *b as u8 as f64,
+                    _ => return Err(err(ir, op, "constant without a value")),
+                };
+                let scalar: BasicValueEnum = match elem_type(self.ctx, reg_elem(elem))? {
+                    _ if elem == ElementType::Bool => self
+                        .ctx
+                        .bool_type()
+                        .const_int((v != 0.0) as u64, false)
+                        .into(),
+                    BasicTypeEnum::FloatType(f) => f.const_float(v).into(),
+                    BasicTypeEnum::IntType(i) => i.const_int(v as i64 as u64, true).into(),
+                    _ => return Err(err(ir, op, "constant of an odd type")),
+                };
+                self.splat(scalar, lt).map_err(|x| err(ir, op, x))?
+            }
+            "kernel.add" if float => fop('+')?,
+            "kernel.sub" if float => fop('-')?,
+            "kernel.mul" if float => fop('*')?,
+            "kernel.div" if float => fop('/')?,
+            "kernel.add" => int('+')?,
+            "kernel.sub" => int('-')?,
+            "kernel.mul" => int('*')?,
+            "kernel.max" if float => self.intrinsic("llvm.maximum", lt, &args)?,
+            "kernel.min" if float => self.intrinsic("llvm.minimum", lt, &args)?,
+            "kernel.max" | "kernel.min" => {
+                let f = match (name == "kernel.max", unsigned) {
+                    (true, false) => "llvm.smax",
+                    (false, false) => "llvm.smin",
+                    (true, true) => "llvm.umax",
+                    (false, true) => "llvm.umin",
+                };
+                self.intrinsic(f, lt, &args)?
+            }
+            "kernel.neg" if float => match args[0] {
+                BasicValueEnum::FloatValue(x) => b.build_float_neg(x, "").map_err(e)?.into(),
+                BasicValueEnum::VectorValue(x) => b.build_float_neg(x, "").map_err(e)?.into(),
+                _ => return Err(err(ir, op, "bad operand")),
+            },
+            "kernel.abs" if float => self.intrinsic("llvm.fabs", lt, &args)?,
+            "kernel.exp" if float => self.intrinsic("llvm.exp", lt, &args)?,
+            "kernel.log" if float => self.intrinsic("llvm.log", lt, &args)?,
+            "kernel.sqrt" if float => self.intrinsic("llvm.sqrt", lt, &args)?,
+            "kernel.relu" if float => {
+                // max(x, 0), NaN propagating as in the interpreter.
+                let zero = lt.const_zero();
+                self.intrinsic("llvm.maximum", lt, &[args[0], zero])?
+            }
+            "kernel.select" => self
+                .select(args[0], args[1], args[2])
+                .map_err(|x| err(ir, op, x))?,
+            "kernel.less" => compare(FloatPredicate::OLT, (IntPredicate::SLT, IntPredicate::ULT))?,
+            "kernel.less_or_equal" => {
+                compare(FloatPredicate::OLE, (IntPredicate::SLE, IntPredicate::ULE))?
+            }
+            "kernel.greater" => {
+                compare(FloatPredicate::OGT, (IntPredicate::SGT, IntPredicate::UGT))?
+            }
+            "kernel.greater_or_equal" => {
+                compare(FloatPredicate::OGE, (IntPredicate::SGE, IntPredicate::UGE))?
+            }
+            "kernel.equal" => compare(FloatPredicate::OEQ, (IntPredicate::EQ, IntPredicate::EQ))?,
+            "kernel.cast" => self
+                .cast(args[0], reg_elem(operand_elem), reg_elem(elem), lt)
+                .map_err(|x| err(ir, op, x))?,
+            "kernel.mod" if float => self.float_mod(op, lt, &args)?,
+            _ if float => self.float_unary(op, name, lt, &args)?,
+            _ if scalar::INTEGER_OPS.contains(&name) => {
+                self.integer(op, name, operand_elem, lt, &args)?
+            }
+            other => {
+                return Err(err(
+                    ir,
+                    op,
+                    format!("{NO_TRANSLATION} '{other}' on {operand_elem} yet"),
+                ))
+            }
+        })
+    }
+}
+
+/// The phrase for an op this back end does not translate yet.
+pub const NO_TRANSLATION: &str = "no LLVM translation for";
+
+impl<'ctx> Translator<'ctx, '_> {
+    /// Float ops beyond the arithmetic core, written with LLVM intrinsics and arithmetic.
+    fn float_unary(
+        &self,
+        op: OpId,
+        name: &str,
+        lt: BasicTypeEnum<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<BasicValueEnum<'ctx>> {
+        let ir = self.ir;
+        let x = args[0];
+        let wrap = |r: R<BasicValueEnum<'ctx>>| r.map_err(|e| e.at_op(ir, op));
+        let c = |v: f64| self.fconst(lt, v);
+        let sigmoid = |v: BasicValueEnum<'ctx>| -> R<BasicValueEnum<'ctx>> {
+            let neg = self.fop('-', c(0.0)?, v)?;
+            let ex = self.intrinsic("llvm.exp", lt, &[neg])?;
+            let den = self.fop('+', c(1.0)?, ex)?;
+            self.fop('/', c(1.0)?, den)
+        };
+        wrap((|| -> R<BasicValueEnum<'ctx>> {
+            Ok(match name {
+                "kernel.reciprocal" => self.fop('/', c(1.0)?, x)?,
+                "kernel.tanh" => self.intrinsic("llvm.tanh", lt, &[x])?,
+                "kernel.sin" => self.intrinsic("llvm.sin", lt, &[x])?,
+                "kernel.cos" => self.intrinsic("llvm.cos", lt, &[x])?,
+                "kernel.tan" => self.intrinsic("llvm.tan", lt, &[x])?,
+                "kernel.floor" => self.intrinsic("llvm.floor", lt, &[x])?,
+                "kernel.ceil" => self.intrinsic("llvm.ceil", lt, &[x])?,
+                "kernel.round" => self.intrinsic("llvm.roundeven", lt, &[x])?,
+                "kernel.pow" => {
+                    // An integer exponent (Pow's mixed types) is converted to the base's type.
+                    let y = if args[1].get_type() == lt {
+                        args[1]
+                    } else {
+                        let signed = !matches!(
+                            ir.value_type(ir.op(op).operands[1]),
+                            Type::Scalar(ElementType::U8) | Type::Vector(_, ElementType::U8)
+                        );
+                        let opc = if signed {
+                            inkwell::values::InstructionOpcode::SIToFP
+                        } else {
+                            inkwell::values::InstructionOpcode::UIToFP
+                        };
+                        self.b.build_cast(opc, args[1], lt, "")?
+                    };
+                    self.intrinsic("llvm.pow", lt, &[x, y])?
+                }
+                "kernel.sigmoid" => sigmoid(x)?,
+                "kernel.swish" => {
+                    let ax = self.fop('*', c(self.param(op, "alpha", 1.0))?, x)?;
+                    self.fop('*', x, sigmoid(ax)?)?
+                }
+                "kernel.softplus" => {
+                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                    let one = self.fop('+', c(1.0)?, ex)?;
+                    self.intrinsic("llvm.log", lt, &[one])?
+                }
+                "kernel.softsign" => {
+                    let a = self.intrinsic("llvm.fabs", lt, &[x])?;
+                    let den = self.fop('+', c(1.0)?, a)?;
+                    self.fop('/', x, den)?
+                }
+                "kernel.sinh" | "kernel.cosh" => {
+                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                    let neg = self.fop('-', c(0.0)?, x)?;
+                    let en = self.intrinsic("llvm.exp", lt, &[neg])?;
+                    let v = if name == "kernel.sinh" {
+                        self.fop('-', ex, en)?
+                    } else {
+                        self.fop('+', ex, en)?
+                    };
+                    self.fop('*', v, c(0.5)?)?
+                }
+                "kernel.leaky_relu" | "kernel.elu" => {
+                    let alpha =
+                        c(self.param(op, "alpha", if name == "kernel.elu" { 1.0 } else { 0.01 }))?;
+                    let neg = self.fcmp(FloatPredicate::OLT, x, c(0.0)?)?;
+                    let scaled = if name == "kernel.elu" {
+                        let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                        let em1 = self.fop('-', ex, c(1.0)?)?;
+                        self.fop('*', alpha, em1)?
+                    } else {
+                        self.fop('*', alpha, x)?
+                    };
+                    self.select(neg, scaled, x)?
+                }
+                "kernel.thresholded_relu" => {
+                    let above =
+                        self.fcmp(FloatPredicate::OGT, x, c(self.param(op, "alpha", 1.0))?)?;
+                    self.select(above, x, c(0.0)?)?
+                }
+                "kernel.hard_sigmoid" => {
+                    let ax = self.fop('*', c(self.param(op, "alpha", 0.2))?, x)?;
+                    let v = self.fop('+', ax, c(self.param(op, "beta", 0.5))?)?;
+                    let lo = self.intrinsic("llvm.maximum", lt, &[v, c(0.0)?])?;
+                    self.intrinsic("llvm.minimum", lt, &[lo, c(1.0)?])?
+                }
+                "kernel.is_nan" => self.fcmp(FloatPredicate::UNO, x, x)?,
+                "kernel.is_inf" => {
+                    let neg = self.param(op, "detect_negative", 1.0) != 0.0;
+                    let pos = self.param(op, "detect_positive", 1.0) != 0.0;
+                    let xt = x.get_type();
+                    let at = |v: f64| self.fcmp(FloatPredicate::OEQ, x, self.fconst(xt, v)?);
+                    let f = self.fcmp(FloatPredicate::PredicateFalse, x, x)?;
+                    let n = if neg { at(f64::NEG_INFINITY)? } else { f };
+                    let p = if pos { at(f64::INFINITY)? } else { f };
+                    scalar::int2(&self.b, n, p, '|')?
+                }
+                "kernel.asin" => self.intrinsic("llvm.asin", lt, &[x])?,
+                "kernel.acos" => self.intrinsic("llvm.acos", lt, &[x])?,
+                "kernel.atan" => self.intrinsic("llvm.atan", lt, &[x])?,
+                "kernel.asinh" | "kernel.acosh" => {
+                    // log(x + sqrt(x² ± 1))
+                    let x2 = self.fop('*', x, x)?;
+                    let sign = if name == "kernel.asinh" { '+' } else { '-' };
+                    let r = self.fop(sign, x2, c(1.0)?)?;
+                    let root = self.intrinsic("llvm.sqrt", lt, &[r])?;
+                    let sum = self.fop('+', x, root)?;
+                    self.intrinsic("llvm.log", lt, &[sum])?
+                }
+                "kernel.atanh" => {
+                    let num = self.fop('+', c(1.0)?, x)?;
+                    let den = self.fop('-', c(1.0)?, x)?;
+                    let q = self.fop('/', num, den)?;
+                    let l = self.intrinsic("llvm.log", lt, &[q])?;
+                    self.fop('*', c(0.5)?, l)?
+                }
+                "kernel.erf" => self.erf(x, lt)?,
+                "kernel.gelu" => {
+                    let inner = if matches!(
+                        ir.op(op).attrs.get("approximate"),
+                        Some(Attribute::String(s)) if s == "tanh"
+                    ) {
+                        let x3 = self.fop('*', self.fop('*', x, x)?, x)?;
+                        let t = self.fop('+', x, self.fop('*', c(0.044715)?, x3)?)?;
+                        let k = (2.0 / std::f64::consts::PI).sqrt();
+                        let a = self.fop('*', c(k)?, t)?;
+                        self.intrinsic("llvm.tanh", lt, &[a])?
+                    } else {
+                        let a = self.fop('*', x, c(std::f64::consts::FRAC_1_SQRT_2)?)?;
+                        self.erf(a, lt)?
+                    };
+                    let h = self.fop('*', c(0.5)?, x)?;
+                    self.fop('*', h, self.fop('+', c(1.0)?, inner)?)?
+                }
+                "kernel.sign" => {
+                    let pos = self.fcmp(FloatPredicate::OGT, x, c(0.0)?)?;
+                    let neg = self.fcmp(FloatPredicate::OLT, x, c(0.0)?)?;
+                    let v = self.select(neg, c(-1.0)?, x)?;
+                    self.select(pos, c(1.0)?, v)?
+                }
+                "kernel.selu" => {
+                    let alpha = c(self.param(op, "alpha", 1.673_263_192_176_818_8))?;
+                    let gamma = c(self.param(op, "gamma", 1.050_701_022_148_132_3))?;
+                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                    let neg = self.fop('-', self.fop('*', alpha, ex)?, alpha)?;
+                    let le = self.fcmp(FloatPredicate::OLE, x, c(0.0)?)?;
+                    let v = self.select(le, neg, x)?;
+                    self.fop('*', gamma, v)?
+                }
+                "kernel.celu" => {
+                    let alpha = c(self.param(op, "alpha", 1.0))?;
+                    let ex = self.intrinsic("llvm.exp", lt, &[self.fop('/', x, alpha)?])?;
+                    let neg = self.fop('*', alpha, self.fop('-', ex, c(1.0)?)?)?;
+                    let lo = self.intrinsic("llvm.minimum", lt, &[neg, c(0.0)?])?;
+                    let hi = self.intrinsic("llvm.maximum", lt, &[x, c(0.0)?])?;
+                    self.fop('+', hi, lo)?
+                }
+                "kernel.hard_swish" => {
+                    let v = self.fop('+', self.fop('/', x, c(6.0)?)?, c(0.5)?)?;
+                    let lo = self.intrinsic("llvm.maximum", lt, &[v, c(0.0)?])?;
+                    let cl = self.intrinsic("llvm.minimum", lt, &[lo, c(1.0)?])?;
+                    self.fop('*', x, cl)?
+                }
+                "kernel.mish" => {
+                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
+                    let sp = self.intrinsic("llvm.log", lt, &[self.fop('+', c(1.0)?, ex)?])?;
+                    let t = self.intrinsic("llvm.tanh", lt, &[sp])?;
+                    self.fop('*', x, t)?
+                }
+                "kernel.shrink" => {
+                    let bias = c(self.param(op, "bias", 0.0))?;
+                    let lambd = self.param(op, "lambd", 0.5);
+                    let below = self.fcmp(FloatPredicate::OLT, x, c(-lambd)?)?;
+                    let above = self.fcmp(FloatPredicate::OGT, x, c(lambd)?)?;
+                    let v = self.select(above, self.fop('-', x, bias)?, c(0.0)?)?;
+                    self.select(below, self.fop('+', x, bias)?, v)?
+                }
+                "kernel.prelu" => {
+                    let neg = self.fcmp(FloatPredicate::OLT, x, c(0.0)?)?;
+                    self.select(neg, self.fop('*', args[1], x)?, x)?
+                }
+                other => return Err(format!("{NO_TRANSLATION} '{other}' on floats yet").into()),
+            })
+        })())
+    }
+}
+
+/// Translates every `loop.kernel` of `m` into `llvm` (one function each, the kernel ABI),
+/// naming each kernel's function `prefix` + its name (so that objects of several models
+/// link into one program). Returns the kernels' names.
+pub fn translate<'ctx>(
+    ctx: &'ctx Context,
+    m: &Module,
+    llvm: &LlModule<'ctx>,
+    prefix: &str,
+) -> R<Vec<String>> {
+    let ptr = ctx.ptr_type(AddressSpace::default());
+    let i64t = ctx.i64_type();
+    let mut names = Vec::new();
+    let mut params: Vec<inkwell::types::BasicMetadataTypeEnum> = vec![ptr.into()];
+    params.extend(
+        [inkwell::types::BasicMetadataTypeEnum::from(i64t); strata_abi::kernel::WORKGROUP_ID_ARGS],
+    );
+    let fn_type = ctx.i32_type().fn_type(&params, false);
+    for (op, name) in strata_ir::loops::kernels(m)? {
+        let d = m.op(op);
+        let function = llvm.add_function(&format!("{prefix}{name}"), fn_type, None);
+        let entry = ctx.append_basic_block(function, "entry");
+        let b = ctx.create_builder();
+        b.position_at_end(entry);
+        let bindings = function
+            .get_nth_param(0)
+            .ok_or("no bindings")?
+            .into_pointer_value();
+        let workgroup = [1, 2, 3].map(|i| {
+            function
+                .get_nth_param(i)
+                .map(|p| p.into_int_value())
+                .unwrap_or(i64t.const_zero())
+        });
+        let body = *d
+            .regions
+            .first()
+            .and_then(|&r| m.region(r).blocks.first())
+            .ok_or_else(|| err(m, op, "a kernel without a body"))?;
+        let mut buffers = HashMap::new();
+        for (i, &arg) in m.block(body).args.iter().enumerate() {
+            let t = m
+                .value_type(arg)
+                .as_memref()
+                .ok_or_else(|| err(m, op, "a kernel argument is not a buffer"))?;
+            // Safety: the caller passes one pointer per kernel argument.
+            let slot = unsafe {
+                b.build_in_bounds_gep(ptr, bindings, &[i64t.const_int(i as u64, false)], "")?
+            };
+            let base = b.build_load(ptr, slot, "buf")?;
+            buffers.insert(arg, Buffer::new(base.into_pointer_value(), t));
+        }
+        let mut t = Translator {
+            ctx,
+            module: llvm,
+            b,
+            ir: m,
+            values: HashMap::new(),
+            buffers,
+            function,
+            workgroup,
+            data_dependent: Default::default(),
+            out_of_bounds: None,
+        };
+        t.block(body)?;
+        let ok = ctx
+            .i32_type()
+            .const_int(strata_abi::Status::OK as u64, false);
+        t.b.build_return(Some(&ok))?;
+        if !function.verify(false) {
+            return Err(CodegenError::Llvm(format!("LLVM rejected kernel '{name}'")));
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}

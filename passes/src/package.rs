@@ -1,0 +1,293 @@
+//! Packaging: host programs and their compiled kernels into one module file (the
+//! `strata-abi` format the runtime loads).
+//!
+//! Each target contributes its host program (the `host` dialect after `bufferize`) and its
+//! executable's bytes. The host program becomes the runtime's commands — allocations turn
+//! into arena offsets, views into the buffer they view, constants into offsets of the
+//! constants section, dispatches into entry-point indices with their bindings — and each
+//! kernel's entry point gets its symbol and argument sizes from the host IR itself.
+//! Constants the targets share are stored once.
+
+use std::collections::HashMap;
+use strata_abi::format::{
+    BufferRef, Command, EntryPoint, ExecutableDef, ExecutableFormat, FunctionDef, Manifest, Memory,
+    ModuleFile, Program, TensorSpec, ALIGN,
+};
+use strata_ir::target::{target_of, Target};
+use strata_ir::{host, loops, Attribute, Module, ValueId};
+
+/// One target's compiled kernels, as a back end made them.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub format: ExecutableFormat,
+    pub bytes: Vec<u8>,
+    /// Prepended to each kernel's name to make its symbol.
+    pub symbol_prefix: String,
+    /// Optional device features the code uses beyond the target description.
+    pub features: Vec<String>,
+}
+
+fn bytes_of(
+    host: &Module,
+    v: ValueId,
+) -> Result<(strata_abi::ElementType, Vec<usize>, usize), String> {
+    let t = host
+        .value_type(v)
+        .as_memref()
+        .ok_or_else(|| format!("expected a buffer, found {}", host.value_type(v)))?;
+    let n = strata_abi::tensor_bytes(t.elem, t.shape.dims())
+        .ok_or_else(|| format!("a buffer of type {} is too large", host.value_type(v)))?;
+    Ok((t.elem, t.shape.dims().to_vec(), n))
+}
+
+/// The entry points of `host`'s kernels sorted by name, and each kernel's index.
+pub fn entry_points(
+    host: &Module,
+    symbol_prefix: &str,
+) -> Result<(Vec<EntryPoint>, HashMap<String, usize>), String> {
+    let mut kernels = loops::kernels(host)?;
+    kernels.sort_by(|a, b| a.1.cmp(b.1));
+    let mut points = Vec::with_capacity(kernels.len());
+    let mut index = HashMap::new();
+    for (i, (op, name)) in kernels.into_iter().enumerate() {
+        points.push(EntryPoint {
+            symbol: format!("{symbol_prefix}{name}"),
+            argument_bytes: loops::kernel_argument_bytes(host, op)?,
+        });
+        index.insert(name.to_string(), i);
+    }
+    Ok((points, index))
+}
+
+/// A constants section under construction: each distinct tensor stored once, at a
+/// multiple of [`ALIGN`] (targets often keep the same weights).
+#[derive(Default)]
+pub struct Constants {
+    bytes: Vec<u8>,
+    by_hash: HashMap<u64, Vec<usize>>,
+}
+
+impl Constants {
+    /// The offset of `data` in the section, adding it if it is not there yet.
+    pub fn place(&mut self, data: &[u8]) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        data.hash(&mut h);
+        let key = h.finish();
+        // Equal bytes at an offset serve whatever tensor first put them there.
+        for &o in self.by_hash.get(&key).into_iter().flatten() {
+            if self.bytes.get(o..o + data.len()) == Some(data) {
+                return o;
+            }
+        }
+        let o = self.bytes.len().div_ceil(ALIGN) * ALIGN;
+        self.bytes.resize(o, 0);
+        self.bytes.extend_from_slice(data);
+        self.by_hash.entry(key).or_default().push(o);
+        o
+    }
+
+    /// The section's bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// The runtime's form of `host`'s functions (one program each, for `target`, over
+/// executable `executable`, given each kernel's entry-point index by name), placing the
+/// constants they read in `constants`.
+pub fn host_functions(
+    host: &Module,
+    target: strata_abi::TargetKind,
+    executable: usize,
+    entries: &HashMap<String, usize>,
+    constants: &mut Constants,
+) -> Result<Vec<FunctionDef>, String> {
+    let mut placed_globals: HashMap<String, usize> = HashMap::new();
+    let mut functions = Vec::new();
+    for f in host.functions() {
+        let name = f.name(host).to_string();
+        let Some(n_in) = host::num_inputs(host, f) else {
+            return Err(format!(
+                "function '{name}' is not a host program (run the pipeline to 'bufferize')"
+            ));
+        };
+        let args = f.arguments(host);
+        if n_in > args.len() {
+            return Err(format!(
+                "function '{name}' declares {n_in} inputs but has {} arguments",
+                args.len()
+            ));
+        }
+        let spec = |v: ValueId, name: String| -> Result<TensorSpec, String> {
+            let (dtype, shape, _) = bytes_of(host, v)?;
+            Ok(TensorSpec { name, dtype, shape })
+        };
+        let inputs = args[..n_in]
+            .iter()
+            .zip(f.input_names(host))
+            .map(|(&a, n)| spec(a, n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let outputs = args[n_in..]
+            .iter()
+            .zip(f.output_names(host))
+            .map(|(&a, n)| spec(a, n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut place: HashMap<ValueId, (Memory, usize)> = HashMap::new();
+        for (i, &a) in args.iter().enumerate() {
+            let memory = if i < n_in {
+                Memory::Input(i)
+            } else {
+                Memory::Output(i - n_in)
+            };
+            place.insert(a, (memory, 0));
+        }
+        let arena_bytes = match host.op(f.0).attrs.get(host::ARENA_ATTR) {
+            Some(Attribute::Int(n)) if *n >= 0 => *n as usize,
+            _ => 0,
+        };
+        let mut program = Vec::new();
+        for &op in &host.block(f.entry_block(host)).ops {
+            let d = host.op(op);
+            let location = || strata_ir::verify::op_location(host, op);
+            let at = |v: &ValueId| -> Result<BufferRef, String> {
+                let (memory, offset) = *place
+                    .get(v)
+                    .ok_or_else(|| format!("{}: %{} has no buffer", location(), v.0))?;
+                Ok(BufferRef {
+                    memory,
+                    offset,
+                    bytes: bytes_of(host, *v)?.2,
+                })
+            };
+            match d.name.as_str() {
+                "host.constant" => {
+                    let global = match d.attrs.get("global") {
+                        Some(Attribute::String(s)) => s.clone(),
+                        _ => return Err(format!("{}: host.constant without a global", location())),
+                    };
+                    let offset = match placed_globals.get(&global) {
+                        Some(&o) => o,
+                        None => {
+                            let t = host::find_global(host, &global)
+                                .ok_or_else(|| format!("{}: no global '{global}'", location()))?;
+                            let o = constants.place(&t.to_le_bytes());
+                            placed_globals.insert(global, o);
+                            o
+                        }
+                    };
+                    place.insert(d.results[0], (Memory::Constants, offset));
+                }
+                "host.alloc" => {
+                    let offset = host::alloc_offset(host, op)?;
+                    place.insert(d.results[0], (Memory::Arena, offset));
+                }
+                "host.view" => {
+                    let p = *place
+                        .get(&d.operands[0])
+                        .ok_or_else(|| format!("{}: a view of an unknown buffer", location()))?;
+                    place.insert(d.results[0], p);
+                }
+                "host.copy" => program.push(Command::Copy {
+                    src: at(&d.operands[0])?,
+                    dst: at(&d.operands[1])?,
+                }),
+                "host.dispatch" => {
+                    let kernel = match d.attrs.get("kernel") {
+                        Some(Attribute::String(s)) => s.clone(),
+                        _ => return Err(format!("{}: host.dispatch without a kernel", location())),
+                    };
+                    let entry = *entries
+                        .get(&kernel)
+                        .ok_or_else(|| format!("{}: no compiled kernel '{kernel}'", location()))?;
+                    let w = host::workgroups(host, op)?;
+                    let workgroups = w.map(|x| u32::try_from(x).unwrap_or(u32::MAX));
+                    program.push(Command::Dispatch {
+                        executable,
+                        entry,
+                        bindings: d.operands.iter().map(at).collect::<Result<_, _>>()?,
+                        workgroups,
+                    });
+                }
+                "func.return" => break,
+                other => {
+                    return Err(format!(
+                        "{}: '{other}' cannot run in a host program",
+                        location()
+                    ))
+                }
+            }
+        }
+        functions.push(FunctionDef {
+            name,
+            inputs,
+            outputs,
+            programs: vec![Program {
+                target,
+                arena_bytes,
+                commands: program,
+            }],
+        });
+    }
+    Ok(functions)
+}
+
+/// A module file from each target's host program and compiled kernels: an executable
+/// per target that dispatches anything, the functions with a program per target, the
+/// constants of all of them stored once. Each host program must carry its target
+/// description. The result is checked as the runtime would check it.
+pub fn package(targets: &[(&Module, Compiled)], producer: &str) -> Result<ModuleFile, String> {
+    let mut constants = Constants::default();
+    let mut functions: Vec<FunctionDef> = Vec::new();
+    let mut executables = Vec::new();
+    let mut bytes = Vec::new();
+    for (host, compiled) in targets {
+        let target: Target =
+            target_of(host)?.ok_or("a host program to package has no target description")?;
+        let kind = target.kind();
+        if functions
+            .iter()
+            .any(|f| f.programs.iter().any(|p| p.target == kind))
+        {
+            return Err(format!("target '{kind}' is given twice"));
+        }
+        let (points, entries) = entry_points(host, &compiled.symbol_prefix)?;
+        let index = executables.len();
+        for mut f in host_functions(host, kind, index, &entries, &mut constants)? {
+            match functions.iter_mut().find(|g| g.name == f.name) {
+                Some(g) if g.inputs == f.inputs && g.outputs == f.outputs => {
+                    g.programs.append(&mut f.programs)
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "function '{}' has a different signature for '{kind}'",
+                        f.name
+                    ))
+                }
+                None => functions.push(f),
+            }
+        }
+        // A target whose programs dispatch nothing (only copies) needs no executable.
+        if !points.is_empty() {
+            executables.push(ExecutableDef {
+                target,
+                format: compiled.format,
+                section: format!("exe.{index}"),
+                entry_points: points,
+                features: compiled.features.clone(),
+            });
+            bytes.push(compiled.bytes.clone());
+        }
+    }
+    let file = ModuleFile {
+        manifest: Manifest {
+            producer: producer.into(),
+            functions,
+            executables,
+        },
+        constants: constants.into_bytes(),
+        executables: bytes,
+    };
+    file.check().map_err(|e| format!("internal error: {e}"))?;
+    Ok(file)
+}
