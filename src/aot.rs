@@ -173,7 +173,7 @@ pub fn compile(
             &host,
             Compiled {
                 format: ExecutableFormat::ElfSharedObject,
-                bytes: Vec::new(),
+                bytes: Default::default(),
                 symbol_prefix: prefix.clone(),
                 features: Vec::new(),
             },
@@ -211,7 +211,12 @@ pub fn compile(
         );
     }
     let constants_path = out_dir.join(format!("{name}.constants.bin"));
-    std::fs::write(&constants_path, &constants)
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&constants_path)
+            .with_context(|| format!("cannot write '{}'", constants_path.display()))?,
+    );
+    constants.write_to(&mut out)?;
+    std::io::Write::flush(&mut out)
         .with_context(|| format!("cannot write '{}'", constants_path.display()))?;
 
     let mut src = String::new();

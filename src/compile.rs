@@ -90,25 +90,36 @@ pub fn lower_to_host(
     target: &Target,
     options: &CompileOptions,
 ) -> anyhow::Result<ir::Module> {
-    if is_lowered(m) {
-        let mut out = m.clone();
-        match ir::target::target_of(m).map_err(|e| anyhow!(e))? {
+    lower_owned(m.clone(), target, options)
+}
+
+/// [`lower_to_host`] on a module it may consume: weights no later pass keeps (folded
+/// ones, say) are freed as soon as they are replaced.
+fn lower_owned(
+    mut m: ir::Module,
+    target: &Target,
+    options: &CompileOptions,
+) -> anyhow::Result<ir::Module> {
+    if is_lowered(&m) {
+        match ir::target::target_of(&m).map_err(|e| anyhow!(e))? {
             Some(t) if t.kind() != target.kind() => bail!(
                 "the host program was lowered for '{}', not for '{}'",
                 t.kind(),
                 target.kind()
             ),
             Some(_) => {}
-            None => ir::target::set_target(&mut out, target),
+            None => ir::target::set_target(&mut m, target),
         }
-        return Ok(out);
+        return Ok(m);
     }
     let text = options
         .pipeline
         .as_deref()
         .unwrap_or(strata_passes::pipeline::FULL);
-    let (host, _) = strata_passes::pipeline::run_pipeline(m, text, Some(target), false)?;
-    Ok(host)
+    let pipeline = strata_passes::pipeline::parse_pipeline(text)?;
+    ir::target::set_target(&mut m, target);
+    pipeline.run(&mut m, false)?;
+    Ok(m)
 }
 
 /// An IR tensor as a runtime tensor (same bytes).
@@ -138,10 +149,11 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
                     std::env::consts::ARCH
                 );
             }
-            let object = strata_llvm::compile_object(host, &options.symbol_prefix)?;
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let objects = strata_llvm::compile_objects(host, &options.symbol_prefix, threads)?;
             Ok(Compiled {
                 format: ExecutableFormat::ElfSharedObject,
-                bytes: strata_llvm::link_shared_object(&object)?,
+                bytes: strata_llvm::link_shared_objects(&objects)?.into(),
                 symbol_prefix: options.symbol_prefix.clone(),
                 features: Vec::new(),
             })
@@ -154,7 +166,7 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
             }
             Ok(Compiled {
                 format: ExecutableFormat::Spirv,
-                bytes,
+                bytes: bytes.into(),
                 symbol_prefix: String::new(),
                 features: shader.features.names(),
             })
@@ -182,19 +194,28 @@ pub fn package(hosts: &[&ir::Module], options: &CompileOptions) -> anyhow::Resul
         .map_err(|e| anyhow!(e))
 }
 
-/// Compiles a model (any level) into a module file for every target of `options`.
-pub fn compile(m: &ir::Module, options: &CompileOptions) -> anyhow::Result<ModuleFile> {
+/// Compiles a model (any level) into a module file for every target of `options`. The
+/// model is consumed so that its weights can be freed as passes replace them (clone a
+/// module to keep it: clones share their weights).
+pub fn compile(m: ir::Module, options: &CompileOptions) -> anyhow::Result<ModuleFile> {
     if options.targets.is_empty() {
         bail!("no target to compile for");
     }
-    let mut hosts = Vec::new();
-    for t in &options.targets {
-        if hosts.iter().any(|h: &ir::Module| {
-            ir::target::target_of(h).ok().flatten().map(|u| u.kind()) == Some(t.kind())
-        }) {
+    for (i, t) in options.targets.iter().enumerate() {
+        if options.targets[..i].iter().any(|u| u.kind() == t.kind()) {
             bail!("target '{}' is listed twice", t.kind());
         }
-        hosts.push(lower_to_host(m, t, options)?);
+    }
+    let mut hosts = Vec::new();
+    let mut model = Some(m);
+    for (i, t) in options.targets.iter().enumerate() {
+        let m = if i + 1 == options.targets.len() {
+            model.take()
+        } else {
+            model.clone()
+        }
+        .context("no model")?;
+        hosts.push(lower_owned(m, t, options)?);
     }
     package(&hosts.iter().collect::<Vec<_>>(), options)
 }

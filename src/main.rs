@@ -411,7 +411,7 @@ fn bench(
             device.kind().name(),
             &Default::default(),
         )?;
-        let file = strata::compile::compile(&m, &options)?;
+        let file = strata::compile::compile(m, &options)?;
         compile_seconds = Some(start.elapsed().as_secs_f64());
         strata::runtime::Module::from_file(&device, file)?
     };
@@ -540,26 +540,36 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 _ => "strata",
             };
             let output = output.unwrap_or_else(|| model.with_extension(extension));
-            let bytes = match emit.as_str() {
-                "module" => strata::compile::compile(&module, &options)?.to_bytes()?,
+            let cannot_write = || format!("cannot write '{}'", output.display());
+            let written = match emit.as_str() {
+                "module" => {
+                    // Streamed: the weights are written from where the compiler holds them.
+                    let file = strata::compile::compile(module, &options)?;
+                    let mut out = std::io::BufWriter::new(
+                        std::fs::File::create(&output).with_context(cannot_write)?,
+                    );
+                    file.write_to(&mut out)?;
+                    std::io::Write::flush(&mut out).with_context(cannot_write)?;
+                    drop(out);
+                    std::fs::metadata(&output).with_context(cannot_write)?.len() as usize
+                }
                 _ => {
                     let host =
                         strata::compile::lower_to_host(&module, &options.targets[0], &options)?;
                     let object = strata_llvm::compile_object(&host, &options.symbol_prefix)?;
-                    if emit == "shared" {
+                    let bytes = if emit == "shared" {
                         strata_llvm::link_shared_object(&object)?
                     } else {
                         object
-                    }
+                    };
+                    std::fs::write(&output, &bytes).with_context(cannot_write)?;
+                    bytes.len()
                 }
             };
-            std::fs::write(&output, &bytes)
-                .with_context(|| format!("cannot write '{}'", output.display()))?;
             eprintln!(
-                "{} -> {} ({} bytes, {:.2} s)",
+                "{} -> {} ({written} bytes, {:.2} s)",
                 model.display(),
                 output.display(),
-                bytes.len(),
                 start.elapsed().as_secs_f64()
             );
         }

@@ -59,7 +59,7 @@ fn the_c_example_runs_the_mlp() {
     assert!(model.exists(), "run scripts/setup.sh first");
     let graph = strata::load_model(&model.join("model.onnx"), &Default::default()).unwrap();
     let options = strata::compile::CompileOptions::host_cpu().unwrap();
-    let file = strata::compile::compile(&graph, &options).unwrap();
+    let file = strata::compile::compile(graph, &options).unwrap();
     let module_path = dir.join("mlp.strata");
     std::fs::write(&module_path, file.to_bytes().unwrap()).unwrap();
     let x = npy::from_npy(&std::fs::read(model.join("inputs/x.npy")).unwrap()).unwrap();

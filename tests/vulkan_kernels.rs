@@ -28,7 +28,7 @@ fn on_vulkan(op: &str, xs: &[f64]) -> Vec<f64> {
         validate: true,
         ..CompileOptions::for_targets("vulkan", &Default::default()).unwrap()
     };
-    let file = compile(&graph, &options).unwrap();
+    let file = compile(graph.clone(), &options).unwrap();
     let device = Runtime::new().device("vulkan").unwrap();
     let module = Module::from_file(&device, file).unwrap();
     let x = Tensor::from_slice(&[n], xs).unwrap();
@@ -179,7 +179,7 @@ fn contractions_with_staged_operands_match_the_interpreter_on_vulkan() {
             })
             .collect();
         let want = strata::ir::interp::run(&graph, "main", &tensors).unwrap()[0].to_f64s();
-        let file = compile(&graph, &options).unwrap();
+        let file = compile(graph.clone(), &options).unwrap();
         let module = Module::from_file(&device, file).unwrap();
         let args: Vec<Tensor> = tensors
             .iter()

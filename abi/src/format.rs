@@ -20,6 +20,7 @@
 
 use crate::target::{Target, TargetKind};
 use crate::ElementType as DType;
+pub use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// A module file that cannot be used.
@@ -179,14 +180,123 @@ pub struct Manifest {
     pub executables: Vec<ExecutableDef>,
 }
 
-/// A module file's parts, in memory.
+/// A module file's parts, in memory. Bulk bytes are shared ([`Bytes`]), not owned: a
+/// file read through [`ModuleFile::from_shared`] (a memory map, say) keeps its constants
+/// and code where they are, and a compiler builds the constants section out of the
+/// weights it already holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModuleFile {
     pub manifest: Manifest,
     /// The constants section (weights at 64-byte-aligned offsets).
-    pub constants: Vec<u8>,
+    pub constants: Constants,
     /// Executable bytes, indexed like `manifest.executables`.
-    pub executables: Vec<Vec<u8>>,
+    pub executables: Vec<Bytes>,
+}
+
+/// The constants section: pieces at 64-byte-aligned offsets, zeros between them.
+#[derive(Clone, Debug, Default)]
+pub struct Constants {
+    len: usize,
+    pieces: Vec<(usize, Bytes)>,
+    /// Offsets of the pieces by a hash of their bytes, to store equal tensors once.
+    by_hash: std::collections::HashMap<u64, Vec<usize>>,
+}
+
+impl PartialEq for Constants {
+    fn eq(&self, other: &Constants) -> bool {
+        self.len == other.len && self.to_bytes() == other.to_bytes()
+    }
+}
+
+impl Constants {
+    /// A section of exactly these bytes.
+    pub fn from_bytes(bytes: Bytes) -> Constants {
+        Constants {
+            len: bytes.len(),
+            pieces: if bytes.is_empty() {
+                Vec::new()
+            } else {
+                vec![(0, bytes)]
+            },
+            by_hash: Default::default(),
+        }
+    }
+
+    /// The section's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The offset of `data` in the section, appending it (at the next multiple of
+    /// [`ALIGN`]) unless equal bytes are there already.
+    pub fn place(&mut self, data: Bytes) -> usize {
+        let key = content_hash(&data);
+        for &i in self.by_hash.get(&key).into_iter().flatten() {
+            if self.pieces[i].1 == data {
+                return self.pieces[i].0;
+            }
+        }
+        let offset = align(self.len);
+        self.len = offset + data.len();
+        self.by_hash.entry(key).or_default().push(self.pieces.len());
+        self.pieces.push((offset, data));
+        offset
+    }
+
+    /// The pieces and their offsets, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = (usize, &Bytes)> {
+        self.pieces.iter().map(|(o, b)| (*o, b))
+    }
+
+    /// The whole section as one buffer: shared when it is one piece already (a file
+    /// read from disk), assembled otherwise.
+    pub fn to_bytes(&self) -> Bytes {
+        match self.pieces.as_slice() {
+            [] => Bytes::new(),
+            [(0, b)] if b.len() == self.len => b.clone(),
+            _ => {
+                let mut out = vec![0u8; self.len];
+                for (o, b) in &self.pieces {
+                    out[*o..*o + b.len()].copy_from_slice(b);
+                }
+                Bytes::from(out)
+            }
+        }
+    }
+
+    /// Writes the section's bytes to `w`, piece by piece.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> Result<(), Error> {
+        self.for_each_chunk(|b| {
+            w.write_all(b)
+                .map_err(|e| bad(format!("cannot write the constants: {e}")))
+        })
+    }
+
+    /// Calls `f` on every byte range of the section in order, zero padding included.
+    fn for_each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
+        const ZEROS: [u8; ALIGN] = [0; ALIGN];
+        let mut at = 0;
+        for (o, b) in &self.pieces {
+            while at < *o {
+                let n = (*o - at).min(ALIGN);
+                f(&ZEROS[..n])?;
+                at += n;
+            }
+            f(b)?;
+            at += b.len();
+        }
+        Ok(())
+    }
+}
+
+/// A fast hash of bulk bytes (weights are megabytes; equal hashes are confirmed by
+/// comparing the bytes).
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    ((bytes.len() as u64) << 32) | crc32fast::hash(bytes) as u64
 }
 
 fn align(n: usize) -> usize {
@@ -197,45 +307,96 @@ fn bad(msg: impl Into<String>) -> Error {
     Error::BadModule(msg.into())
 }
 
+/// A section's bytes, however they are held.
+enum SectionData<'a> {
+    Flat(&'a [u8]),
+    Constants(&'a Constants),
+}
+
+impl SectionData<'_> {
+    fn len(&self) -> usize {
+        match self {
+            SectionData::Flat(b) => b.len(),
+            SectionData::Constants(c) => c.len(),
+        }
+    }
+
+    fn for_each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
+        match self {
+            SectionData::Flat(b) => f(b),
+            SectionData::Constants(c) => c.for_each_chunk(f),
+        }
+    }
+}
+
 impl ModuleFile {
     /// The file's bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        self.check()?;
-        let manifest = serde_json::to_vec_pretty(&self.manifest)
-            .map_err(|e| bad(format!("cannot encode the manifest: {e}")))?;
-        let mut sections: Vec<(String, &[u8])> = vec![
-            ("manifest".into(), &manifest),
-            ("constants".into(), &self.constants),
-        ];
-        for (def, bytes) in self.manifest.executables.iter().zip(&self.executables) {
-            sections.push((def.section.clone(), bytes));
-        }
-        let table_end = HEADER + ENTRY * sections.len();
-        let mut out = vec![0u8; align(table_end)];
-        for (i, (name, bytes)) in sections.iter().enumerate() {
-            if name.len() > 16 || !name.is_ascii() {
-                return Err(bad(format!("section name '{name}' is not 16 ASCII bytes")));
-            }
-            let offset = out.len();
-            out.extend_from_slice(bytes);
-            out.resize(align(out.len()), 0);
-            let e = HEADER + ENTRY * i;
-            out[e..e + name.len()].copy_from_slice(name.as_bytes());
-            out[e + 16..e + 24].copy_from_slice(&(offset as u64).to_le_bytes());
-            out[e + 24..e + 32].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
-        }
-        out[0..8].copy_from_slice(MAGIC);
-        out[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        out[12..16].copy_from_slice(&(sections.len() as u32).to_le_bytes());
-        let len = out.len() as u64;
-        out[16..24].copy_from_slice(&len.to_le_bytes());
-        let crc = crc32fast::hash(&out[HEADER..]);
-        out[24..28].copy_from_slice(&crc.to_le_bytes());
+        let mut out = Vec::new();
+        self.write_to(&mut out)?;
         Ok(out)
     }
 
-    /// Reads and checks a module file's bytes.
+    /// Writes the file to `w`, section by section, without assembling it in memory.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> Result<(), Error> {
+        self.check()?;
+        let manifest = serde_json::to_vec_pretty(&self.manifest)
+            .map_err(|e| bad(format!("cannot encode the manifest: {e}")))?;
+        let mut sections: Vec<(String, SectionData)> = vec![
+            ("manifest".into(), SectionData::Flat(&manifest)),
+            ("constants".into(), SectionData::Constants(&self.constants)),
+        ];
+        for (def, bytes) in self.manifest.executables.iter().zip(&self.executables) {
+            sections.push((def.section.clone(), SectionData::Flat(bytes)));
+        }
+        let table_end = HEADER + ENTRY * sections.len();
+        let mut head = vec![0u8; align(table_end)];
+        let mut offset = head.len();
+        for (i, (name, data)) in sections.iter().enumerate() {
+            if name.len() > 16 || !name.is_ascii() {
+                return Err(bad(format!("section name '{name}' is not 16 ASCII bytes")));
+            }
+            let e = HEADER + ENTRY * i;
+            head[e..e + name.len()].copy_from_slice(name.as_bytes());
+            head[e + 16..e + 24].copy_from_slice(&(offset as u64).to_le_bytes());
+            head[e + 24..e + 32].copy_from_slice(&(data.len() as u64).to_le_bytes());
+            offset = align(offset + data.len());
+        }
+        head[0..8].copy_from_slice(MAGIC);
+        head[8..12].copy_from_slice(&VERSION.to_le_bytes());
+        head[12..16].copy_from_slice(&(sections.len() as u32).to_le_bytes());
+        head[16..24].copy_from_slice(&(offset as u64).to_le_bytes());
+        // Everything after the header, in order: the table, then each section padded.
+        let body = |f: &mut dyn FnMut(&[u8]) -> Result<(), Error>| -> Result<(), Error> {
+            const ZEROS: [u8; ALIGN] = [0; ALIGN];
+            f(&head[HEADER..])?;
+            for (_, data) in &sections {
+                data.for_each_chunk(&mut *f)?;
+                let pad = align(data.len()) - data.len();
+                f(&ZEROS[..pad])?;
+            }
+            Ok(())
+        };
+        let mut crc = crc32fast::Hasher::new();
+        body(&mut |b| {
+            crc.update(b);
+            Ok(())
+        })?;
+        let io = |e: std::io::Error| bad(format!("cannot write the module: {e}"));
+        let mut header = head[..HEADER].to_vec();
+        header[24..28].copy_from_slice(&crc.finalize().to_le_bytes());
+        w.write_all(&header).map_err(io)?;
+        body(&mut |b| w.write_all(b).map_err(io))
+    }
+
+    /// Reads and checks a module file's bytes (copied).
     pub fn from_bytes(bytes: &[u8]) -> Result<ModuleFile, Error> {
+        ModuleFile::from_shared(Bytes::copy_from_slice(bytes))
+    }
+
+    /// Reads and checks a module file held in `bytes` (a memory map, say): constants and
+    /// executables stay slices of it.
+    pub fn from_shared(bytes: Bytes) -> Result<ModuleFile, Error> {
         if bytes.len() < HEADER || &bytes[0..8] != MAGIC {
             return Err(bad("not a Strata module file (bad magic)"));
         }
@@ -259,7 +420,11 @@ impl ModuleFile {
             return Err(bad("checksum mismatch: the file is corrupted"));
         }
         let count = u32_at(12) as usize;
-        if HEADER + ENTRY * count > bytes.len() {
+        if count
+            .checked_mul(ENTRY)
+            .and_then(|t| t.checked_add(HEADER))
+            .is_none_or(|end| end > bytes.len())
+        {
             return Err(bad("the section table runs past the end of the file"));
         }
         let mut sections = std::collections::HashMap::new();
@@ -273,21 +438,21 @@ impl ModuleFile {
             if offset.checked_add(len).is_none_or(|end| end > bytes.len()) {
                 return Err(bad(format!("section '{name}' lies outside the file")));
             }
-            sections.insert(name, &bytes[offset..offset + len]);
+            sections.insert(name, bytes.slice(offset..offset + len));
         }
         let section = |name: &str| {
             sections
                 .get(name)
-                .copied()
+                .cloned()
                 .ok_or_else(|| bad(format!("no section '{name}'")))
         };
-        let manifest: Manifest = serde_json::from_slice(section("manifest")?)
+        let manifest: Manifest = serde_json::from_slice(&section("manifest")?)
             .map_err(|e| bad(format!("bad manifest: {e}")))?;
-        let constants = section("constants")?.to_vec();
+        let constants = Constants::from_bytes(section("constants")?);
         let executables = manifest
             .executables
             .iter()
-            .map(|d| section(&d.section).map(<[u8]>::to_vec))
+            .map(|d| section(&d.section))
             .collect::<Result<Vec<_>, _>>()?;
         let file = ModuleFile {
             manifest,

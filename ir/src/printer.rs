@@ -19,6 +19,21 @@ use crate::module::{BlockId, Location, Module, OpId, RegionId, ValueDef, ValueId
 use std::collections::HashMap;
 use std::fmt::{self, Write};
 
+/// Prints one top-level operation (a function, a kernel) as [`print_module`] would,
+/// values numbered from zero: two ops that print the same compute the same.
+pub fn print_top_level_op(m: &Module, op: OpId) -> String {
+    let mut out = String::new();
+    Printer {
+        m,
+        names: HashMap::new(),
+        next_result: 0,
+        next_arg: 0,
+        out: &mut out,
+    }
+    .op(op, 0);
+    out
+}
+
 /// Prints the whole module.
 pub fn print_module(m: &Module) -> String {
     let mut out = String::from("\"builtin.module\"() ({\n");

@@ -8,6 +8,7 @@
 
 use crate::types::{ElementType, Shape, TensorType};
 use half::{bf16, f16};
+use std::sync::Arc;
 
 /// Typed element storage of a [`Tensor`].
 #[derive(Clone, Debug, PartialEq)]
@@ -225,11 +226,43 @@ macro_rules! build_data {
     }};
 }
 
+/// `n` elements from exactly `n * size_of::<T>()` little-endian bytes, on a little-endian
+/// machine, for element types every bit pattern of which is valid.
+fn vec_from_le_bytes<T: Element>(bytes: &[u8], n: usize) -> Vec<T> {
+    assert_eq!(bytes.len(), n * std::mem::size_of::<T>());
+    let mut v: Vec<T> = Vec::with_capacity(n);
+    // Safety: the vector has room for `n` elements; the bytes are exactly that many
+    // elements' worth; the callers pass only types without invalid bit patterns.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, bytes.len());
+        v.set_len(n);
+    }
+    v
+}
+
+/// A tensor's storage seen as its bytes (see [`Tensor::le_bytes`]).
+struct LeBytes(Arc<TensorData>);
+
+impl AsRef<[u8]> for LeBytes {
+    fn as_ref(&self) -> &[u8] {
+        // Safety: every element type is plain data without padding (`bool` is one byte
+        // of 0 or 1, the 16-bit floats are `u16`s), so its vector's memory is
+        // `len * size` initialized bytes, laid out little-endian on this machine.
+        with_data!(&*self.0, v => unsafe {
+            std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice()))
+        })
+    }
+}
+
 /// A dense, row-major tensor with a static shape.
+///
+/// The elements are shared, never copied, between clones: a module's weights live once
+/// however many passes clone the module, and the e-graph, the interpreters and the
+/// packager all read the same storage.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tensor {
     shape: Shape,
-    data: TensorData,
+    data: Arc<TensorData>,
 }
 
 impl TensorData {
@@ -269,7 +302,10 @@ impl Tensor {
                 data.len()
             ));
         }
-        Ok(Tensor { shape, data })
+        Ok(Tensor {
+            shape,
+            data: Arc::new(data),
+        })
     }
 
     pub fn from_vec<T: Element>(shape: impl Into<Shape>, data: Vec<T>) -> Result<Self, String> {
@@ -279,7 +315,7 @@ impl Tensor {
     pub fn scalar<T: Element>(value: T) -> Self {
         Tensor {
             shape: Shape::scalar(),
-            data: T::into_data(vec![value]),
+            data: Arc::new(T::into_data(vec![value])),
         }
     }
 
@@ -292,7 +328,10 @@ impl Tensor {
     pub fn from_f64_fn(elem: ElementType, shape: Shape, f: impl Fn(usize) -> f64) -> Self {
         let n = shape.numel();
         let data = build_data!(elem, n, |T, i| <T as Element>::from_f64(f(i)));
-        Tensor { shape, data }
+        Tensor {
+            shape,
+            data: Arc::new(data),
+        }
     }
 
     /// Builds a tensor of `elem` from `f64` values (with ONNX Cast semantics per element).
@@ -301,7 +340,10 @@ impl Tensor {
         let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_f64(
             values[i]
         ));
-        Tensor { shape, data }
+        Tensor {
+            shape,
+            data: Arc::new(data),
+        }
     }
 
     /// Builds a tensor of `elem` from `i64` values (wrapping for narrower integers).
@@ -310,13 +352,16 @@ impl Tensor {
         let data = build_data!(elem, values.len(), |T, i| <T as Element>::from_i64(
             values[i]
         ));
-        Tensor { shape, data }
+        Tensor {
+            shape,
+            data: Arc::new(data),
+        }
     }
 
     pub fn from_bools(shape: Shape, values: Vec<bool>) -> Self {
         Tensor {
             shape,
-            data: TensorData::Bool(values),
+            data: Arc::new(TensorData::Bool(values)),
         }
     }
 
@@ -331,17 +376,44 @@ impl Tensor {
                 bytes.len()
             ));
         }
-        let data = build_data!(elem, n, |T, i| <T as Element>::from_le_bytes(
-            &bytes[i * size..(i + 1) * size]
-        ));
-        Ok(Tensor { shape, data })
+        // Weights are megabytes: where the machine's byte order is the file's, one copy
+        // decodes them (every bit pattern is a valid element but for booleans).
+        let data = if cfg!(target_endian = "little") && elem != ElementType::Bool {
+            macro_rules! copied {
+                ($($variant:ident),*) => {
+                    match elem {
+                        $(ElementType::$variant => TensorData::$variant(vec_from_le_bytes(bytes, n)),)*
+                        ElementType::Bool => unreachable!("booleans are decoded one by one"),
+                    }
+                };
+            }
+            copied!(F32, F16, BF16, F64, I8, I16, I32, I64, U8)
+        } else {
+            build_data!(elem, n, |T, i| <T as Element>::from_le_bytes(
+                &bytes[i * size..(i + 1) * size]
+            ))
+        };
+        Ok(Tensor {
+            shape,
+            data: Arc::new(data),
+        })
     }
 
     /// Encodes the elements as little-endian bytes (booleans one byte each).
     pub fn to_le_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.numel() * self.elem().size_bytes());
-        with_data!(&self.data, v => for x in v { Element::to_le_bytes(*x, &mut out) });
+        with_data!(&*self.data, v => for x in v { Element::to_le_bytes(*x, &mut out) });
         out
+    }
+
+    /// The elements as little-endian bytes, sharing the tensor's storage where the
+    /// machine is little-endian (no copy of the weights for a module file).
+    pub fn le_bytes(&self) -> bytes::Bytes {
+        if cfg!(target_endian = "little") {
+            bytes::Bytes::from_owner(LeBytes(self.data.clone()))
+        } else {
+            bytes::Bytes::from(self.to_le_bytes())
+        }
     }
 
     pub fn shape(&self) -> &Shape {
@@ -368,8 +440,14 @@ impl Tensor {
         &self.data
     }
 
+    /// The elements, copied only if another clone still shares them.
     pub fn into_data(self) -> TensorData {
-        self.data
+        Arc::try_unwrap(self.data).unwrap_or_else(|shared| (*shared).clone())
+    }
+
+    /// Whether `self` and `other` share their elements (a clone of one another).
+    pub fn shares_data(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.data, &other.data)
     }
 
     /// The elements as a typed slice, if `T` is this tensor's element type.
@@ -379,22 +457,70 @@ impl Tensor {
 
     /// Same elements, new shape of the same element count.
     pub fn reshape(self, shape: impl Into<Shape>) -> Result<Self, String> {
-        Tensor::new(shape, self.data)
+        let shape = shape.into();
+        if shape.numel() != self.numel() {
+            return Err(format!(
+                "shape {:?} needs {} elements, got {}",
+                shape.dims(),
+                shape.numel(),
+                self.numel()
+            ));
+        }
+        Ok(Tensor {
+            shape,
+            data: self.data,
+        })
+    }
+
+    /// A tensor of the same type and shape whose element `i` is `f(i, x_i)`, computed in
+    /// `f64` and converted back with Cast semantics, element by element (no `f64` copy of
+    /// the whole tensor).
+    pub fn map_f64(&self, f: impl Fn(usize, f64) -> f64) -> Tensor {
+        fn map<T: Element>(v: &[T], f: impl Fn(usize, f64) -> f64) -> TensorData {
+            T::into_data(
+                v.iter()
+                    .enumerate()
+                    .map(|(i, x)| T::from_f64(f(i, x.to_f64())))
+                    .collect(),
+            )
+        }
+        let data = with_data!(&*self.data, v => map(v, f));
+        Tensor {
+            shape: self.shape.clone(),
+            data: Arc::new(data),
+        }
+    }
+
+    /// Replaces element `i` by `f(i, x_i)` (computed in `f64`, converted back with Cast
+    /// semantics) where it lies, copying the storage first only if a clone shares it.
+    pub fn update_f64(&mut self, f: impl Fn(usize, f64) -> f64) {
+        fn update<T: Element>(v: &mut [T], f: impl Fn(usize, f64) -> f64) {
+            for (i, x) in v.iter_mut().enumerate() {
+                *x = T::from_f64(f(i, x.to_f64()));
+            }
+        }
+        with_data!(Arc::make_mut(&mut self.data), v => update(v, f))
+    }
+
+    /// Whether every element, as `f64`, satisfies `pred` (stopping at the first that
+    /// does not, without an `f64` copy of the tensor).
+    pub fn all_f64(&self, pred: impl Fn(f64) -> bool) -> bool {
+        with_data!(&*self.data, v => v.iter().all(|x| pred(x.to_f64())))
     }
 
     /// Every element converted to `f64` (booleans as 0/1).
     pub fn to_f64s(&self) -> Vec<f64> {
-        with_data!(&self.data, v => v.iter().map(|x| x.to_f64()).collect())
+        with_data!(&*self.data, v => v.iter().map(|x| x.to_f64()).collect())
     }
 
     /// Every element converted to `i64` (floats truncated toward zero).
     pub fn to_i64s(&self) -> Vec<i64> {
-        with_data!(&self.data, v => v.iter().map(|x| x.to_i64()).collect())
+        with_data!(&*self.data, v => v.iter().map(|x| x.to_i64()).collect())
     }
 
     /// Every element as a truth value (`x != 0`).
     pub fn to_bools(&self) -> Vec<bool> {
-        match &self.data {
+        match &*self.data {
             TensorData::Bool(v) => v.clone(),
             TensorData::F32(_) | TensorData::F16(_) | TensorData::BF16(_) | TensorData::F64(_) => {
                 self.to_f64s().into_iter().map(|x| x != 0.0).collect()
@@ -420,11 +546,14 @@ impl Tensor {
 
     /// Gathers elements by flat source index into a new tensor of `shape`.
     pub fn gather_flat(&self, shape: Shape, indices: &[usize]) -> Tensor {
-        let data = with_data!(&self.data, v => {
+        let data = with_data!(&*self.data, v => {
             let out: Vec<_> = indices.iter().map(|&i| v[i]).collect();
             Element::into_data(out)
         });
-        Tensor { shape, data }
+        Tensor {
+            shape,
+            data: Arc::new(data),
+        }
     }
 
     /// Concatenates flat element runs of tensors of one element type.
@@ -442,7 +571,10 @@ impl Tensor {
                 out.extend_from_slice(&src[*start..*start + *len]);
             }
         });
-        Tensor { shape, data }
+        Tensor {
+            shape,
+            data: Arc::new(data),
+        }
     }
 
     /// True when both tensors have one shape and element type and all elements are equal

@@ -109,6 +109,8 @@ pub(crate) struct Importer<'a> {
     env: HashMap<String, usize>,
     /// A `graph.constant` per known value, made on first use.
     materialized: HashMap<usize, ValueId>,
+    /// Told each initializer's raw data once it is converted.
+    release: Option<&'a dyn Fn(&bytes::Bytes)>,
 }
 
 fn type_from_value_info(
@@ -220,7 +222,15 @@ impl<'a> Importer<'a> {
             values: Vec::new(),
             env: HashMap::new(),
             materialized: HashMap::new(),
+            release: None,
         })
+    }
+
+    /// Calls `release` on each initializer's raw data once it is converted (the file
+    /// reader gives its pages back).
+    pub fn releasing(mut self, release: &'a dyn Fn(&bytes::Bytes)) -> Self {
+        self.release = Some(release);
+        self
     }
 
     fn node_name(node: &NodeProto, index: usize) -> String {
@@ -342,6 +352,9 @@ impl<'a> Importer<'a> {
         for init in &self.graph.initializer {
             let t =
                 tensor_from_proto(init, &format!("initializer '{}'", init.name), self.base_dir)?;
+            if let Some(release) = self.release {
+                release(&init.raw_data);
+            }
             let v = self.known(t, Rc::new(BTreeSet::new()));
             self.env.insert(init.name.clone(), v);
             available.insert(init.name.clone());

@@ -109,14 +109,57 @@ pub fn import_model(
     import::Importer::new(&model, base_dir, options)?.run()
 }
 
-/// Imports a model file.
+/// Imports a model file. The file is memory-mapped and each weight's pages are given
+/// back once the weight is converted, so a model of N bytes of weights is not held twice.
 pub fn import_file(path: impl AsRef<Path>, options: &ImportOptions) -> Result<Module, ImportError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+    let io = |e: std::io::Error| ImportError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
-    })?;
-    import_model(&bytes, path.parent(), options)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.len() == 0 {
+        return import_model(&[], path.parent(), options);
+    }
+    // Safety: a read-only mapping of a file this process does not write. (Another process
+    // changing it while it is imported is outside the contract.)
+    let map = std::sync::Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?);
+    let shared = bytes::Bytes::from_owner(SharedMap(map.clone()));
+    let model =
+        proto::decode_model_shared(shared).map_err(|e| ImportError::Decode(e.to_string()))?;
+    let release = |raw: &bytes::Bytes| release_pages(&map, raw);
+    import::Importer::new(&model, path.parent(), options)?
+        .releasing(&release)
+        .run()
+}
+
+/// A memory map as the owner of a [`bytes::Bytes`].
+struct SharedMap(std::sync::Arc<memmap2::Mmap>);
+
+impl AsRef<[u8]> for SharedMap {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Gives the whole pages under `raw` (a slice of `map`) back to the operating system;
+/// reading them again reads the file again.
+fn release_pages(map: &memmap2::Mmap, raw: &bytes::Bytes) {
+    const PAGE: usize = 4096;
+    let base = map.as_ptr() as usize;
+    let start = raw.as_ptr() as usize;
+    if raw.is_empty() || start < base || start + raw.len() > base + map.len() {
+        return;
+    }
+    let first = (start - base).div_ceil(PAGE) * PAGE;
+    let end = (start - base + raw.len()) / PAGE * PAGE;
+    if end > first {
+        // Safety: a read-only, file-backed mapping: dropped pages are read back from the
+        // file on the next access, so nothing is lost.
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, first, end - first)
+        };
+    }
 }
 
 /// Reads a `TensorProto` file (ONNX test data's `input_0.pb`) as a tensor.

@@ -252,8 +252,9 @@ pub struct TensorProto {
     pub name: String,
     #[prost(string, tag = "12")]
     pub doc_string: String,
-    #[prost(bytes = "vec", tag = "9")]
-    pub raw_data: Vec<u8>,
+    /// Shared with the buffer the model was decoded from (no copy of the weights).
+    #[prost(bytes = "bytes", tag = "9")]
+    pub raw_data: bytes::Bytes,
     #[prost(message, repeated, tag = "13")]
     pub external_data: Vec<StringStringEntryProto>,
     /// 0 = DEFAULT, 1 = EXTERNAL.
@@ -281,6 +282,11 @@ pub struct SparseTensorProto {
 
 /// Decodes a model from protobuf bytes.
 pub fn decode_model(bytes: &[u8]) -> Result<ModelProto, prost::DecodeError> {
+    ModelProto::decode(bytes)
+}
+
+/// Decodes a model from a shared buffer: tensors' raw data stay slices of it.
+pub fn decode_model_shared(bytes: bytes::Bytes) -> Result<ModelProto, prost::DecodeError> {
     ModelProto::decode(bytes)
 }
 

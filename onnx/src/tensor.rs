@@ -128,7 +128,7 @@ pub fn tensor_from_proto(
         .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
         .ok_or_else(|| bad(what, format!("dimensions {:?} overflow", t.dims)))?;
     let raw = if t.data_location == 1 {
-        Some(external_bytes(t, what, base_dir)?)
+        Some(bytes::Bytes::from(external_bytes(t, what, base_dir)?))
     } else if !t.raw_data.is_empty() || n == 0 {
         Some(t.raw_data.clone())
     } else {
@@ -194,7 +194,7 @@ pub fn tensor_to_proto(t: &Tensor, name: &str) -> TensorProto {
         dims: t.dims().iter().map(|&d| d as i64).collect(),
         data_type: data_type_code(t.elem()),
         name: name.to_string(),
-        raw_data: t.to_le_bytes(),
+        raw_data: t.to_le_bytes().into(),
         ..Default::default()
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod bufferize;
 pub mod egraph;
+pub mod graph;
+pub mod host;
 pub mod kernel;
 pub mod loops;
 pub mod lower;

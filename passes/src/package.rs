@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 use strata_abi::format::{
-    BufferRef, Command, EntryPoint, ExecutableDef, ExecutableFormat, FunctionDef, Manifest, Memory,
-    ModuleFile, Program, TensorSpec, ALIGN,
+    BufferRef, Bytes, Command, Constants, EntryPoint, ExecutableDef, ExecutableFormat, FunctionDef,
+    Manifest, Memory, ModuleFile, Program, TensorSpec,
 };
 use strata_ir::target::{target_of, Target};
 use strata_ir::{host, loops, Attribute, Module, ValueId};
@@ -20,7 +20,7 @@ use strata_ir::{host, loops, Attribute, Module, ValueId};
 #[derive(Clone, Debug)]
 pub struct Compiled {
     pub format: ExecutableFormat,
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
     /// Prepended to each kernel's name to make its symbol.
     pub symbol_prefix: String,
     /// Optional device features the code uses beyond the target description.
@@ -57,40 +57,6 @@ pub fn entry_points(
         index.insert(name.to_string(), i);
     }
     Ok((points, index))
-}
-
-/// A constants section under construction: each distinct tensor stored once, at a
-/// multiple of [`ALIGN`] (targets often keep the same weights).
-#[derive(Default)]
-pub struct Constants {
-    bytes: Vec<u8>,
-    by_hash: HashMap<u64, Vec<usize>>,
-}
-
-impl Constants {
-    /// The offset of `data` in the section, adding it if it is not there yet.
-    pub fn place(&mut self, data: &[u8]) -> usize {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        data.hash(&mut h);
-        let key = h.finish();
-        // Equal bytes at an offset serve whatever tensor first put them there.
-        for &o in self.by_hash.get(&key).into_iter().flatten() {
-            if self.bytes.get(o..o + data.len()) == Some(data) {
-                return o;
-            }
-        }
-        let o = self.bytes.len().div_ceil(ALIGN) * ALIGN;
-        self.bytes.resize(o, 0);
-        self.bytes.extend_from_slice(data);
-        self.by_hash.entry(key).or_default().push(o);
-        o
-    }
-
-    /// The section's bytes.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
-    }
 }
 
 /// The runtime's form of `host`'s functions (one program each, for `target`, over
@@ -171,7 +137,7 @@ pub fn host_functions(
                         None => {
                             let t = host::find_global(host, &global)
                                 .ok_or_else(|| format!("{}: no global '{global}'", location()))?;
-                            let o = constants.place(&t.to_le_bytes());
+                            let o = constants.place(t.le_bytes());
                             placed_globals.insert(global, o);
                             o
                         }
@@ -285,7 +251,7 @@ pub fn package(targets: &[(&Module, Compiled)], producer: &str) -> Result<Module
             functions,
             executables,
         },
-        constants: constants.into_bytes(),
+        constants,
         executables: bytes,
     };
     file.check().map_err(|e| format!("internal error: {e}"))?;

@@ -4,6 +4,7 @@
 //! | pass | does |
 //! |---|---|
 //! | `target{kind=cpu\|vulkan\|systolic,<field>=..}` | set the module's target description (or change fields of it) |
+//! | `fold-batchnorm` | fold inference BatchNormalization into the convolution before it, rescaling its weights in place |
 //! | `egraph{node-limit=N}` | e-graph optimization of graph ops, with the target's cost model |
 //! | `lower-to-kernel` | graph ops to `kernel.generic` where a lowering exists |
 //! | `fuse` | inline elementwise kernels into the kernels that read them |
@@ -13,6 +14,7 @@
 //! | `vectorize` | innermost contiguous parallel loops to vector steps |
 //! | `unroll{factor=N}` | repeat innermost loop bodies (the target's factor by default) |
 //! | `bufferize` | tensors to buffers: a `host` program with a planned arena |
+//! | `dedupe-kernels` | identical kernels become one, their dispatches call it |
 //!
 //! Passes that depend on the machine read the module's target description
 //! (`strata.target`), which the compiler sets from `--target` before the pipeline runs, or
@@ -26,8 +28,7 @@ use strata_ir::target::{set_target, target_of, Target, TargetKind};
 use strata_ir::Module;
 
 /// The whole pipeline from graph to host program, for the module's target.
-pub const FULL: &str =
-    "egraph,lower-to-kernel,fuse,tile,lower-to-loops,stage,vectorize,unroll,bufferize";
+pub const FULL: &str = "fold-batchnorm,egraph,lower-to-kernel,fuse,tile,lower-to-loops,stage,vectorize,unroll,bufferize,dedupe-kernels";
 
 /// Parses a pipeline of built-in passes.
 pub fn parse_pipeline(text: &str) -> Result<Pipeline, PassError> {
@@ -149,6 +150,20 @@ fn create_target(o: &Options) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(SetTarget { kind, fields }))
 }
 
+/// `fold-batchnorm`: edits the module where it is (no copy of its weights).
+struct FoldBatchnorm;
+
+impl Pass for FoldBatchnorm {
+    fn spelling(&self) -> String {
+        "fold-batchnorm".into()
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        let n = crate::graph::fold_batchnorm::fold_batchnorm(m).map_err(err("fold-batchnorm"))?;
+        Ok(Stats::one("batch normalizations folded", n))
+    }
+}
+
 /// `egraph{node-limit=N}`.
 struct Egraph {
     node_limit: Option<usize>,
@@ -216,6 +231,12 @@ pub fn builtin_passes() -> Vec<PassInfo> {
             description: "set the module's target description, or change fields of it",
             options: None,
             create: create_target,
+        },
+        PassInfo {
+            name: "fold-batchnorm",
+            description: "fold BatchNormalization into the convolution before it, in place",
+            options: NO_OPTIONS,
+            create: |_| Ok(Box::new(FoldBatchnorm)),
         },
         PassInfo {
             name: "egraph",
@@ -335,6 +356,21 @@ pub fn builtin_passes() -> Vec<PassInfo> {
                 })
             },
         },
+        PassInfo {
+            name: "dedupe-kernels",
+            description: "identical kernels become one; their dispatches call it",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(Simple {
+                    name: "dedupe-kernels",
+                    run: |m| {
+                        let mut out = m.clone();
+                        let n = crate::host::dedupe_kernels::dedupe_kernels(&mut out)?;
+                        Ok((out, Stats::one("kernels removed", n)))
+                    },
+                })
+            },
+        },
     ]
 }
 
@@ -356,7 +392,7 @@ mod tests {
             p.spelling()
         );
         let full = parse_pipeline(FULL).unwrap();
-        assert_eq!(full.passes().len(), 9);
+        assert_eq!(full.passes().len(), 11);
         assert_eq!(full.spelling(), FULL);
         for (bad, needle) in [
             ("target{kind=tpu}", "unknown target 'tpu'"),

@@ -79,9 +79,44 @@ struct Executable {
     _library: libloading::Library,
 }
 
+/// A buffer: memory of the device's own, or bytes it was given to read in place.
+enum HostMemory {
+    Owned(Aligned),
+    /// Constants, read where they are (a memory-mapped module file); never written.
+    Shared(bytes::Bytes),
+}
+
+impl HostMemory {
+    fn range(&self, offset: usize, bytes: usize) -> Result<*mut u8, Error> {
+        match self {
+            HostMemory::Owned(a) => a.range(offset, bytes),
+            HostMemory::Shared(b) => {
+                if offset.checked_add(bytes).is_none_or(|end| end > b.len()) {
+                    return Err(Error::Device(format!(
+                        "bytes {offset}..{} are outside a buffer of {}",
+                        offset.saturating_add(bytes),
+                        b.len()
+                    )));
+                }
+                // Kernels only read constants: the module file's check refuses programs
+                // that would write them.
+                Ok(b[offset..].as_ptr() as *mut u8)
+            }
+        }
+    }
+
+    /// [`HostMemory::range`] of memory that may be written.
+    fn writable(&self, offset: usize, bytes: usize) -> Result<*mut u8, Error> {
+        match self {
+            HostMemory::Owned(a) => a.range(offset, bytes),
+            HostMemory::Shared(_) => Err(Error::Device("a write into read-only constants".into())),
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
-    buffers: HashMap<u64, Aligned>,
+    buffers: HashMap<u64, HostMemory>,
     executables: HashMap<u64, Arc<Executable>>,
 }
 
@@ -195,7 +230,20 @@ impl Device for CpuDevice {
     fn allocate(&self, bytes: usize) -> Result<BufferHandle, Error> {
         let mem = Aligned::zeroed(bytes)?;
         let h = self.handle();
-        self.state().buffers.insert(h, mem);
+        self.state().buffers.insert(h, HostMemory::Owned(mem));
+        Ok(BufferHandle(h))
+    }
+
+    fn constants(&self, data: bytes::Bytes) -> Result<BufferHandle, Error> {
+        // Kernels assume 64-byte-aligned buffers; a file mapping's section is aligned,
+        // anything else is copied.
+        if !(data.as_ptr() as usize).is_multiple_of(64) {
+            let b = self.allocate(data.len())?;
+            self.upload(b, 0, &data)?;
+            return Ok(b);
+        }
+        let h = self.handle();
+        self.state().buffers.insert(h, HostMemory::Shared(data));
         Ok(BufferHandle(h))
     }
 
@@ -206,7 +254,7 @@ impl Device for CpuDevice {
     fn upload(&self, buffer: BufferHandle, offset: usize, data: &[u8]) -> Result<(), Error> {
         let state = self.state();
         let mem = state.buffers.get(&buffer.0).ok_or(no_buffer(buffer))?;
-        let dst = mem.range(offset, data.len())?;
+        let dst = mem.writable(offset, data.len())?;
         // Safety: `dst` addresses `data.len()` bytes of the buffer (checked).
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
         Ok(())
@@ -238,7 +286,7 @@ impl Device for CpuDevice {
             .buffers
             .get(&dst.buffer.0)
             .ok_or(no_buffer(dst.buffer))?
-            .range(dst.offset, dst.bytes)?;
+            .writable(dst.offset, dst.bytes)?;
         // Safety: both ranges are in bounds (checked); `copy` allows overlap.
         unsafe { std::ptr::copy(from, to, src.bytes) };
         Ok(())

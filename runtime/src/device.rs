@@ -39,6 +39,15 @@ pub trait Device: Send + Sync {
     fn description(&self) -> String;
     /// A new buffer of `bytes` bytes, zeroed.
     fn allocate(&self, bytes: usize) -> Result<BufferHandle, Error>;
+    /// A buffer holding `data`, which the module only reads (its constants). The default
+    /// copies it into a new buffer; a device that can read host memory in place (the
+    /// CPU) keeps `data` itself, so a memory-mapped module file's weights are never
+    /// copied.
+    fn constants(&self, data: bytes::Bytes) -> Result<BufferHandle, Error> {
+        let b = self.allocate(data.len())?;
+        self.upload(b, 0, &data)?;
+        Ok(b)
+    }
     /// Releases a buffer; unknown handles are ignored.
     fn free(&self, buffer: BufferHandle);
     /// Writes `data` at `offset` of `buffer`.

@@ -147,14 +147,26 @@ pub struct Module {
 }
 
 impl Module {
-    /// Loads a module file onto `device`.
+    /// Loads a module file onto `device`. The file is memory-mapped: its constants are
+    /// read in place by devices that can (the CPU), and pages are read as they are used.
+    /// The file must not change while the module is loaded.
     pub fn load(device: &Arc<dyn Device>, path: impl AsRef<Path>) -> Result<Module, Error> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        let io = |e: std::io::Error| Error::Io {
             path: path.display().to_string(),
             message: e.to_string(),
-        })?;
-        Module::from_bytes(device, &bytes)
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        if file.metadata().map_err(io)?.len() == 0 {
+            return Module::from_bytes(device, &[]);
+        }
+        // Safety: a private, copy-on-write mapping: nothing this process does reaches the
+        // file. (Another process changing the file meanwhile is outside the contract.)
+        let map = unsafe { memmap2::MmapOptions::new().map_copy(&file) }.map_err(io)?;
+        Module::from_file(
+            device,
+            ModuleFile::from_shared(bytes::Bytes::from_owner(map))?,
+        )
     }
 
     /// Loads a module from its file's bytes.
@@ -174,8 +186,7 @@ impl Module {
                 None
             });
         }
-        let constants = device.allocate(file.constants.len())?;
-        device.upload(constants, 0, &file.constants)?;
+        let constants = device.constants(file.constants.to_bytes())?;
         let n = file.manifest.functions.len();
         Ok(Module {
             device: device.clone(),

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use strata_abi::target::{cpu_features, CpuTarget};
 use strata_runtime::format::{
-    BufferRef, Command, EntryPoint, ExecutableDef, ExecutableFormat, FunctionDef, Manifest, Memory,
-    ModuleFile, Program,
+    BufferRef, Command, Constants, EntryPoint, ExecutableDef, ExecutableFormat, FunctionDef,
+    Manifest, Memory, ModuleFile, Program,
 };
 use strata_runtime::{
     DType, Device, Error, Module, Runtime, Target, TargetKind, Tensor, TensorSpec,
@@ -72,7 +72,7 @@ fn copy_module() -> ModuleFile {
             }],
             executables: vec![],
         },
-        constants,
+        constants: Constants::from_bytes(constants.into()),
         executables: vec![],
     }
 }
@@ -176,7 +176,7 @@ fn inconsistent_programs_are_rejected_before_running() {
         assert!(e.contains(want), "expected '{want}' in: {e}");
     };
     check(
-        &|m| m.executables.push(vec![1]),
+        &|m| m.executables.push(vec![1].into()),
         "1 executables for 0 definitions",
     );
     check(
@@ -228,7 +228,7 @@ fn inconsistent_programs_are_rejected_before_running() {
                     argument_bytes: vec![24, 24],
                 }],
             ));
-            m.executables.push(vec![]);
+            m.executables.push(Default::default());
             m.manifest.functions[0].programs[0]
                 .commands
                 .push(Command::Dispatch {
@@ -257,7 +257,7 @@ fn inconsistent_programs_are_rejected_before_running() {
                     argument_bytes: vec![24],
                 }],
             ));
-            m.executables.push(vec![]);
+            m.executables.push(Default::default());
             let dispatch = Command::Dispatch {
                 executable: 0,
                 entry: 0,
@@ -284,7 +284,7 @@ fn inconsistent_programs_are_rejected_before_running() {
             let mut def = cpu_executable("", &[], vec![]);
             def.format = ExecutableFormat::Spirv;
             m.manifest.executables.push(def);
-            m.executables.push(vec![]);
+            m.executables.push(Default::default());
         },
         "cannot be in Spirv format",
     );
@@ -301,7 +301,7 @@ fn inconsistent_programs_are_rejected_before_running() {
                 g.workgroup_size = 0;
             }
             m.manifest.executables.push(gpu);
-            m.executables.push(vec![]);
+            m.executables.push(Default::default());
         },
         "'workgroup-size' must be positive",
     );
@@ -481,7 +481,7 @@ fn code_for_extensions_this_machine_lacks_is_refused_by_name() {
     file.manifest
         .executables
         .push(cpu_executable(&here, &[lacking], vec![]));
-    file.executables.push(b"never loaded".to_vec());
+    file.executables.push(b"never loaded".to_vec().into());
     let e = Module::from_file(&device(), file)
         .err()
         .unwrap()

@@ -38,13 +38,13 @@ pub mod translate;
 
 pub use error::CodegenError;
 pub use jit::{Jit, JitExecutor};
-pub use link::link_shared_object;
+pub use link::{link_shared_object, link_shared_objects};
 pub use target::{describe_cpu, host_cpu, CpuRequest};
 pub use translate::{translate, NO_TRANSLATION};
 
 use inkwell::context::Context;
 use strata_ir::target::{target_of, Target};
-use strata_ir::Module;
+use strata_ir::{Module, OpId};
 
 /// The CPU description of a module to compile: its target's.
 pub fn module_cpu(m: &Module) -> Result<strata_abi::CpuTarget, CodegenError> {
@@ -64,13 +64,82 @@ pub fn module_cpu(m: &Module) -> Result<strata_abi::CpuTarget, CodegenError> {
 /// module's target description and returns a relocatable object file's bytes. Each
 /// kernel's symbol is `symbol_prefix` + its name.
 pub fn compile_object(m: &Module, symbol_prefix: &str) -> Result<Vec<u8>, CodegenError> {
+    let cpu = module_cpu(m)?;
+    let all: Vec<OpId> = strata_ir::loops::kernels(m)?
+        .into_iter()
+        .map(|(op, _)| op)
+        .collect();
+    compile_share(m, &cpu, symbol_prefix, &all)
+}
+
+/// [`compile_object`] as one object per kernel, compiled on `threads` threads (LLVM's
+/// optimizer is most of a compile, and a model's kernels are independent), for linking
+/// together into one shared object. The biggest kernels go first, each to the next free
+/// thread, so the threads finish together.
+pub fn compile_objects(
+    m: &Module,
+    symbol_prefix: &str,
+    threads: usize,
+) -> Result<Vec<Vec<u8>>, CodegenError> {
+    let cpu = module_cpu(m)?;
+    let mut sized: Vec<(usize, OpId)> = strata_ir::loops::kernels(m)?
+        .iter()
+        .map(|&(op, _)| {
+            let mut nested = Vec::new();
+            strata_ir::loops::nested_ops(m, op, &mut nested);
+            (nested.len(), op)
+        })
+        .collect();
+    sized.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = threads.clamp(1, sized.len().max(1));
+    type Numbered = Vec<(usize, Result<Vec<u8>, CodegenError>)>;
+    let results: Vec<Numbered> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(_, op)) = sized.get(i) else { break };
+                        mine.push((i, compile_share(m, &cpu, symbol_prefix, &[op])));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![(
+                        0,
+                        Err(CodegenError::Llvm(
+                            "a code generator thread panicked".into(),
+                        )),
+                    )]
+                })
+            })
+            .collect()
+    });
+    let mut all: Numbered = results.into_iter().flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One object of the kernels `kernels` of `m`, in a context of its own.
+fn compile_share(
+    m: &Module,
+    cpu: &strata_abi::CpuTarget,
+    symbol_prefix: &str,
+    kernels: &[OpId],
+) -> Result<Vec<u8>, CodegenError> {
     use inkwell::passes::PassBuilderOptions;
     use inkwell::targets::FileType;
-    let cpu = module_cpu(m)?;
     let ctx = Context::create();
     let llvm = ctx.create_module("strata");
-    translate(&ctx, m, &llvm, symbol_prefix)?;
-    let machine = target::target_machine(&cpu)?;
+    translate::translate_kernels(&ctx, m, &llvm, symbol_prefix, kernels)?;
+    let machine = target::target_machine(cpu)?;
     llvm.set_triple(&machine.get_triple());
     llvm.set_data_layout(&machine.get_target_data().get_data_layout());
     llvm.verify()

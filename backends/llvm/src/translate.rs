@@ -883,6 +883,22 @@ pub fn translate<'ctx>(
     llvm: &LlModule<'ctx>,
     prefix: &str,
 ) -> R<Vec<String>> {
+    let all: Vec<OpId> = strata_ir::loops::kernels(m)?
+        .into_iter()
+        .map(|(op, _)| op)
+        .collect();
+    translate_kernels(ctx, m, llvm, prefix, &all)
+}
+
+/// [`translate`] for the kernels `kernels` of `m` only (a share of the module's kernels,
+/// for compiling shares in parallel).
+pub fn translate_kernels<'ctx>(
+    ctx: &'ctx Context,
+    m: &Module,
+    llvm: &LlModule<'ctx>,
+    prefix: &str,
+    kernels: &[OpId],
+) -> R<Vec<String>> {
     let ptr = ctx.ptr_type(AddressSpace::default());
     let i64t = ctx.i64_type();
     let mut names = Vec::new();
@@ -891,7 +907,10 @@ pub fn translate<'ctx>(
         [inkwell::types::BasicMetadataTypeEnum::from(i64t); strata_abi::kernel::WORKGROUP_ID_ARGS],
     );
     let fn_type = ctx.i32_type().fn_type(&params, false);
-    for (op, name) in strata_ir::loops::kernels(m)? {
+    for (op, name) in strata_ir::loops::kernels(m)?
+        .into_iter()
+        .filter(|(op, _)| kernels.contains(op))
+    {
         let d = m.op(op);
         let function = llvm.add_function(&format!("{prefix}{name}"), fn_type, None);
         let entry = ctx.append_basic_block(function, "entry");

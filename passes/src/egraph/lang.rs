@@ -37,7 +37,7 @@ impl ConstTensor {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         // The type is part of the identity: the same bytes as f32 and i32 differ.
         tensor.ty().to_string().hash(&mut h);
-        tensor.to_le_bytes().hash(&mut h);
+        strata_abi::format::content_hash(&tensor.le_bytes()).hash(&mut h);
         ConstTensor {
             hash: h.finish(),
             tensor,
@@ -74,7 +74,7 @@ impl Ord for ConstTensor {
             if self == other {
                 Ordering::Equal
             } else {
-                self.tensor.to_le_bytes().cmp(&other.tensor.to_le_bytes())
+                self.tensor.le_bytes().cmp(&other.tensor.le_bytes())
             }
         })
     }

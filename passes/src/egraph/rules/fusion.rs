@@ -124,18 +124,13 @@ fn fold_conv_bn(eg: &mut GraphEGraph, _root: Id, s: &Subst) -> Option<Id> {
     let k: Vec<f64> = (0..m)
         .map(|c| scale[c] / (variance[c] + eps).sqrt())
         .collect();
-    let per = w.numel() / m.max(1);
-    let wv = w.to_f64s();
-    let new_w: Vec<f64> = wv
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| x * k[i / per.max(1)])
-        .collect();
+    let per = (w.numel() / m.max(1)).max(1);
+    let new_w = w.map_f64(|i, x| x * k[i / per]);
     let new_b: Vec<f64> = (0..m)
         .map(|c| (bias[c] - mean[c]) * k[c] + beta[c])
         .collect();
     let wc = eg.add(GraphNode::Const(super::super::lang::ConstTensor::new(
-        Tensor::from_f64s(w.elem(), w.shape().clone(), &new_w),
+        new_w,
     )));
     let bc = eg.add(GraphNode::Const(super::super::lang::ConstTensor::new(
         Tensor::from_f64s(w.elem(), Shape::new([m]), &new_b),

@@ -167,10 +167,7 @@ pub fn const_all(
     v: &'static str,
     pred: fn(f64) -> bool,
 ) -> impl Fn(&mut GraphEGraph, Id, &Subst) -> bool {
-    move |eg, _, subst| {
-        constant_of(eg, subst, v)
-            .is_some_and(|t| t.numel() > 0 && t.to_f64s().into_iter().all(pred))
-    }
+    move |eg, _, subst| constant_of(eg, subst, v).is_some_and(|t| t.numel() > 0 && t.all_f64(pred))
 }
 
 /// Condition: the matched class has the same type as `v` (the rewrite drops an op

@@ -1,0 +1,3 @@
+//! Graph-level passes besides the e-graph optimizer.
+
+pub mod fold_batchnorm;
