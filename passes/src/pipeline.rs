@@ -8,6 +8,7 @@
 //! | `egraph{node-limit=N}` | e-graph optimization of graph ops, with the target's cost model |
 //! | `lower-to-kernel` | graph ops to `kernel.generic` where a lowering exists |
 //! | `fuse` | inline elementwise kernels into the kernels that read them |
+//! | `expand-composites` | composite scalar ops (selu, mish, gelu...) into primitives, from their one definition |
 //! | `tile` | choose each kernel's schedule: workgroup and cache tiles, loop order |
 //! | `lower-to-loops` | kernels to `loop.kernel`s (following their schedules) and `loop.dispatch` |
 //! | `stage` | copy reused operand tiles into workgroup memory (targets with shared memory) |
@@ -28,7 +29,7 @@ use strata_ir::target::{set_target, target_of, Target, TargetKind};
 use strata_ir::Module;
 
 /// The whole pipeline from graph to host program, for the module's target.
-pub const FULL: &str = "fold-batchnorm,egraph,lower-to-kernel,fuse,tile,lower-to-loops,stage,vectorize,unroll,bufferize,dedupe-kernels";
+pub const FULL: &str = "fold-batchnorm,egraph,lower-to-kernel,fuse,expand-composites,tile,lower-to-loops,stage,vectorize,unroll,bufferize,dedupe-kernels";
 
 /// Parses a pipeline of built-in passes.
 pub fn parse_pipeline(text: &str) -> Result<Pipeline, PassError> {
@@ -164,6 +165,20 @@ impl Pass for FoldBatchnorm {
     }
 }
 
+/// `expand-composites`: in place.
+struct ExpandComposites;
+
+impl Pass for ExpandComposites {
+    fn spelling(&self) -> String {
+        "expand-composites".into()
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        let n = strata_ir::kernel::composite::expand_module(m).map_err(err("expand-composites"))?;
+        Ok(Stats::one("ops expanded", n))
+    }
+}
+
 /// `egraph{node-limit=N}`.
 struct Egraph {
     node_limit: Option<usize>,
@@ -276,6 +291,12 @@ pub fn builtin_passes() -> Vec<PassInfo> {
                     },
                 })
             },
+        },
+        PassInfo {
+            name: "expand-composites",
+            description: "composite scalar ops into primitive ones, from their one definition",
+            options: NO_OPTIONS,
+            create: |_| Ok(Box::new(ExpandComposites)),
         },
         PassInfo {
             name: "tile",
@@ -392,7 +413,7 @@ mod tests {
             p.spelling()
         );
         let full = parse_pipeline(FULL).unwrap();
-        assert_eq!(full.passes().len(), 11);
+        assert_eq!(full.passes().len(), 12);
         assert_eq!(full.spelling(), FULL);
         for (bad, needle) in [
             ("target{kind=tpu}", "unknown target 'tpu'"),

@@ -635,11 +635,6 @@ impl<'ctx> Translator<'ctx, '_> {
             "kernel.exp" if float => self.intrinsic("llvm.exp", lt, &args)?,
             "kernel.log" if float => self.intrinsic("llvm.log", lt, &args)?,
             "kernel.sqrt" if float => self.intrinsic("llvm.sqrt", lt, &args)?,
-            "kernel.relu" if float => {
-                // max(x, 0), NaN propagating as in the interpreter.
-                let zero = lt.const_zero();
-                self.intrinsic("llvm.maximum", lt, &[args[0], zero])?
-            }
             "kernel.select" => self
                 .select(args[0], args[1], args[2])
                 .map_err(|x| err(ir, op, x))?,
@@ -658,6 +653,15 @@ impl<'ctx> Translator<'ctx, '_> {
                 .cast(args[0], reg_elem(operand_elem), reg_elem(elem), lt)
                 .map_err(|x| err(ir, op, x))?,
             "kernel.mod" if float => self.float_mod(op, lt, &args)?,
+            _ if float && strata_ir::kernel::composite::find(name).is_some() => {
+                return Err(err(
+                    ir,
+                    op,
+                    format!(
+                        "{NO_TRANSLATION} a composite op: the expand-composites pass rewrites it into primitives first"
+                    ),
+                ))
+            }
             _ if float => self.float_unary(op, name, lt, &args)?,
             _ if scalar::INTEGER_OPS.contains(&name) => {
                 self.integer(op, name, operand_elem, lt, &args)?
@@ -689,16 +693,22 @@ impl<'ctx> Translator<'ctx, '_> {
         let x = args[0];
         let wrap = |r: R<BasicValueEnum<'ctx>>| r.map_err(|e| e.at_op(ir, op));
         let c = |v: f64| self.fconst(lt, v);
-        let sigmoid = |v: BasicValueEnum<'ctx>| -> R<BasicValueEnum<'ctx>> {
-            let neg = self.fop('-', c(0.0)?, v)?;
-            let ex = self.intrinsic("llvm.exp", lt, &[neg])?;
-            let den = self.fop('+', c(1.0)?, ex)?;
-            self.fop('/', c(1.0)?, den)
-        };
         wrap((|| -> R<BasicValueEnum<'ctx>> {
             Ok(match name {
-                "kernel.reciprocal" => self.fop('/', c(1.0)?, x)?,
                 "kernel.tanh" => self.intrinsic("llvm.tanh", lt, &[x])?,
+                "kernel.log1p" => {
+                    // log(w)·u/(w − 1) with w = 1 + u: the quotient cancels w's rounding
+                    // (exact where w rounds to 1, and ∞ stays ∞).
+                    let w = self.fop('+', c(1.0)?, x)?;
+                    let l = self.intrinsic("llvm.log", lt, &[w])?;
+                    let wm1 = self.fop('-', w, c(1.0)?)?;
+                    let q = self.fop('/', x, wm1)?;
+                    let v = self.fop('*', l, q)?;
+                    let exact = self.fcmp(FloatPredicate::OEQ, w, c(1.0)?)?;
+                    let v = self.select(exact, x, v)?;
+                    let inf = self.fcmp(FloatPredicate::OEQ, x, c(f64::INFINITY)?)?;
+                    self.select(inf, x, v)?
+                }
                 "kernel.sin" => self.intrinsic("llvm.sin", lt, &[x])?,
                 "kernel.cos" => self.intrinsic("llvm.cos", lt, &[x])?,
                 "kernel.tan" => self.intrinsic("llvm.tan", lt, &[x])?,
@@ -723,21 +733,6 @@ impl<'ctx> Translator<'ctx, '_> {
                     };
                     self.intrinsic("llvm.pow", lt, &[x, y])?
                 }
-                "kernel.sigmoid" => sigmoid(x)?,
-                "kernel.swish" => {
-                    let ax = self.fop('*', c(self.param(op, "alpha", 1.0))?, x)?;
-                    self.fop('*', x, sigmoid(ax)?)?
-                }
-                "kernel.softplus" => {
-                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
-                    let one = self.fop('+', c(1.0)?, ex)?;
-                    self.intrinsic("llvm.log", lt, &[one])?
-                }
-                "kernel.softsign" => {
-                    let a = self.intrinsic("llvm.fabs", lt, &[x])?;
-                    let den = self.fop('+', c(1.0)?, a)?;
-                    self.fop('/', x, den)?
-                }
                 "kernel.sinh" | "kernel.cosh" => {
                     let ex = self.intrinsic("llvm.exp", lt, &[x])?;
                     let neg = self.fop('-', c(0.0)?, x)?;
@@ -748,30 +743,6 @@ impl<'ctx> Translator<'ctx, '_> {
                         self.fop('+', ex, en)?
                     };
                     self.fop('*', v, c(0.5)?)?
-                }
-                "kernel.leaky_relu" | "kernel.elu" => {
-                    let alpha =
-                        c(self.param(op, "alpha", if name == "kernel.elu" { 1.0 } else { 0.01 }))?;
-                    let neg = self.fcmp(FloatPredicate::OLT, x, c(0.0)?)?;
-                    let scaled = if name == "kernel.elu" {
-                        let ex = self.intrinsic("llvm.exp", lt, &[x])?;
-                        let em1 = self.fop('-', ex, c(1.0)?)?;
-                        self.fop('*', alpha, em1)?
-                    } else {
-                        self.fop('*', alpha, x)?
-                    };
-                    self.select(neg, scaled, x)?
-                }
-                "kernel.thresholded_relu" => {
-                    let above =
-                        self.fcmp(FloatPredicate::OGT, x, c(self.param(op, "alpha", 1.0))?)?;
-                    self.select(above, x, c(0.0)?)?
-                }
-                "kernel.hard_sigmoid" => {
-                    let ax = self.fop('*', c(self.param(op, "alpha", 0.2))?, x)?;
-                    let v = self.fop('+', ax, c(self.param(op, "beta", 0.5))?)?;
-                    let lo = self.intrinsic("llvm.maximum", lt, &[v, c(0.0)?])?;
-                    self.intrinsic("llvm.minimum", lt, &[lo, c(1.0)?])?
                 }
                 "kernel.is_nan" => self.fcmp(FloatPredicate::UNO, x, x)?,
                 "kernel.is_inf" => {
@@ -804,70 +775,6 @@ impl<'ctx> Translator<'ctx, '_> {
                     self.fop('*', c(0.5)?, l)?
                 }
                 "kernel.erf" => self.erf(x, lt)?,
-                "kernel.gelu" => {
-                    let inner = if matches!(
-                        ir.op(op).attrs.get("approximate"),
-                        Some(Attribute::String(s)) if s == "tanh"
-                    ) {
-                        let x3 = self.fop('*', self.fop('*', x, x)?, x)?;
-                        let t = self.fop('+', x, self.fop('*', c(0.044715)?, x3)?)?;
-                        let k = (2.0 / std::f64::consts::PI).sqrt();
-                        let a = self.fop('*', c(k)?, t)?;
-                        self.intrinsic("llvm.tanh", lt, &[a])?
-                    } else {
-                        let a = self.fop('*', x, c(std::f64::consts::FRAC_1_SQRT_2)?)?;
-                        self.erf(a, lt)?
-                    };
-                    let h = self.fop('*', c(0.5)?, x)?;
-                    self.fop('*', h, self.fop('+', c(1.0)?, inner)?)?
-                }
-                "kernel.sign" => {
-                    let pos = self.fcmp(FloatPredicate::OGT, x, c(0.0)?)?;
-                    let neg = self.fcmp(FloatPredicate::OLT, x, c(0.0)?)?;
-                    let v = self.select(neg, c(-1.0)?, x)?;
-                    self.select(pos, c(1.0)?, v)?
-                }
-                "kernel.selu" => {
-                    let alpha = c(self.param(op, "alpha", 1.673_263_192_176_818_8))?;
-                    let gamma = c(self.param(op, "gamma", 1.050_701_022_148_132_3))?;
-                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
-                    let neg = self.fop('-', self.fop('*', alpha, ex)?, alpha)?;
-                    let le = self.fcmp(FloatPredicate::OLE, x, c(0.0)?)?;
-                    let v = self.select(le, neg, x)?;
-                    self.fop('*', gamma, v)?
-                }
-                "kernel.celu" => {
-                    let alpha = c(self.param(op, "alpha", 1.0))?;
-                    let ex = self.intrinsic("llvm.exp", lt, &[self.fop('/', x, alpha)?])?;
-                    let neg = self.fop('*', alpha, self.fop('-', ex, c(1.0)?)?)?;
-                    let lo = self.intrinsic("llvm.minimum", lt, &[neg, c(0.0)?])?;
-                    let hi = self.intrinsic("llvm.maximum", lt, &[x, c(0.0)?])?;
-                    self.fop('+', hi, lo)?
-                }
-                "kernel.hard_swish" => {
-                    let v = self.fop('+', self.fop('/', x, c(6.0)?)?, c(0.5)?)?;
-                    let lo = self.intrinsic("llvm.maximum", lt, &[v, c(0.0)?])?;
-                    let cl = self.intrinsic("llvm.minimum", lt, &[lo, c(1.0)?])?;
-                    self.fop('*', x, cl)?
-                }
-                "kernel.mish" => {
-                    let ex = self.intrinsic("llvm.exp", lt, &[x])?;
-                    let sp = self.intrinsic("llvm.log", lt, &[self.fop('+', c(1.0)?, ex)?])?;
-                    let t = self.intrinsic("llvm.tanh", lt, &[sp])?;
-                    self.fop('*', x, t)?
-                }
-                "kernel.shrink" => {
-                    let bias = c(self.param(op, "bias", 0.0))?;
-                    let lambd = self.param(op, "lambd", 0.5);
-                    let below = self.fcmp(FloatPredicate::OLT, x, c(-lambd)?)?;
-                    let above = self.fcmp(FloatPredicate::OGT, x, c(lambd)?)?;
-                    let v = self.select(above, self.fop('-', x, bias)?, c(0.0)?)?;
-                    self.select(below, self.fop('+', x, bias)?, v)?
-                }
-                "kernel.prelu" => {
-                    let neg = self.fcmp(FloatPredicate::OLT, x, c(0.0)?)?;
-                    self.select(neg, self.fop('*', args[1], x)?, x)?
-                }
                 other => return Err(format!("{NO_TRANSLATION} '{other}' on floats yet").into()),
             })
         })())

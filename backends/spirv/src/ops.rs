@@ -482,10 +482,10 @@ impl KernelGen<'_, '_> {
         self.select(r, invalid, nan, v)
     }
 
-    /// log(1 + u) for u ≥ 0. In f32 a series below 0.01, where the device's `log` near 1
+    /// log(1 + u). In f32 a series for |u| below 0.01, where the device's `log` near 1
     /// (whose absolute error Vulkan bounds by 2⁻²¹ only) would lose the small result; in
     /// f64, whose `log` is ours and relatively exact near 1, `log(w)·u/(w−1)` with
-    /// `w = 1 + u` (the quotient cancels the rounding of w).
+    /// `w = 1 + u` (the quotient cancels the rounding of w; ∞ stays ∞).
     fn log1p(&mut self, r: Reg, u: Word) -> R {
         let one = self.c(r, 1.0);
         let w = self.bin(Op::FAdd, r, one, u)?;
@@ -498,31 +498,18 @@ impl KernelGen<'_, '_> {
             let q = self.bin(Op::FDiv, r, u, wm1)?;
             let v = self.bin(Op::FMul, r, big, q)?;
             let exact = self.cmp(Op::FOrdEqual, w, one)?;
-            return self.select(r, exact, u, v);
+            let v = self.select(r, exact, u, v)?;
+            let inf = self.c(r, f64::INFINITY);
+            let is_inf = self.cmp(Op::FOrdEqual, u, inf)?;
+            return self.select(r, is_inf, u, v);
         }
         // u (1 - u (1/2 - u (1/3 - u/4)))
         let s = self.horner(r, u, [-0.25, 1.0 / 3.0, -0.5, 1.0])?;
         let small = self.bin(Op::FMul, r, s, u)?;
         let limit = self.c(r, 0.01);
-        let is_small = self.cmp(Op::FOrdLessThan, u, limit)?;
+        let au = self.gl(GLOp::FAbs, r, &[u])?;
+        let is_small = self.cmp(Op::FOrdLessThan, au, limit)?;
         self.select(r, is_small, small, big)
-    }
-
-    /// log(1 + eˣ), as max(x, 0) + log1p(e^-|x|) (no overflow, no cancellation).
-    fn softplus(&mut self, r: Reg, x: Word) -> R {
-        let ft = self.g.ty(r);
-        let ax = self.gl(GLOp::FAbs, r, &[x])?;
-        let nax = self.emit(Op::FNegate, ft, &[ax])?;
-        let e = self.exp(r, nax)?;
-        let l = self.log1p(r, e)?;
-        let zero = self.c(r, 0.0);
-        let pos = self.cmp(Op::FOrdGreaterThan, x, zero)?;
-        let hi = self.select(r, pos, x, zero)?;
-        let v = self.bin(Op::FAdd, r, hi, l)?;
-        // NaN in, NaN out.
-        let boolt = self.g.ty(Reg::Bool);
-        let nan = self.emit(Op::IsNan, boolt, &[x])?;
-        self.select(r, nan, x, v)
     }
 
     /// tanh, by its series below |x| = 0.05: drivers compute `Tanh` from exponentials,
@@ -537,15 +524,6 @@ impl KernelGen<'_, '_> {
         let limit = self.c(r, 0.05);
         let is_small = self.cmp(Op::FOrdLessThan, ax, limit)?;
         self.select(r, is_small, small, big)
-    }
-
-    fn sigmoid(&mut self, r: Reg, x: Word) -> R {
-        let ft = self.g.ty(r);
-        let nx = self.emit(Op::FNegate, ft, &[x])?;
-        let e = self.exp(r, nx)?;
-        let one = self.c(r, 1.0);
-        let den = self.bin(Op::FAdd, r, one, e)?;
-        self.bin(Op::FDiv, r, one, den)
     }
 
     /// erf by the shared approximation ([`strata_ir::kernel::approx`]).
@@ -581,7 +559,6 @@ impl KernelGen<'_, '_> {
         let ft = self.g.ty(r);
         let boolt = self.g.ty(Reg::Bool);
         let zero = self.c(r, 0.0);
-        let one = self.c(r, 1.0);
         Ok(match name {
             "kernel.neg" => self.emit(Op::FNegate, ft, &[x])?,
             "kernel.abs" => self.gl(GLOp::FAbs, r, &[x])?,
@@ -600,15 +577,10 @@ impl KernelGen<'_, '_> {
             "kernel.sinh" => self.gl32(GLOp::Sinh, r, &[x])?,
             "kernel.cosh" => self.gl32(GLOp::Cosh, r, &[x])?,
             "kernel.tanh" => self.tanh(r, x)?,
+            "kernel.log1p" => self.log1p(r, x)?,
             "kernel.asinh" => self.gl32(GLOp::Asinh, r, &[x])?,
             "kernel.acosh" => self.gl32(GLOp::Acosh, r, &[x])?,
             "kernel.atanh" => self.gl32(GLOp::Atanh, r, &[x])?,
-            "kernel.reciprocal" => self.bin(Op::FDiv, r, one, x)?,
-            "kernel.relu" => {
-                // x < 0 ? 0 : x — NaN and -0 pass through, as in the interpreter.
-                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
-                self.select(r, neg, zero, x)?
-            }
             "kernel.pow" => {
                 let y = match elem_of(self.ir.value_type(self.ir.op(op).operands[1])) {
                     Some(e) if !e.is_float() => self.emit(Op::ConvertSToF, ft, &[a[1]])?,
@@ -616,54 +588,6 @@ impl KernelGen<'_, '_> {
                     _ => a[1],
                 };
                 self.fpow(r, x, y)?
-            }
-            "kernel.sigmoid" => self.sigmoid(r, x)?,
-            "kernel.swish" => {
-                let alpha = self.c(r, self.param(op, "alpha", 1.0));
-                let ax = self.bin(Op::FMul, r, alpha, x)?;
-                let s = self.sigmoid(r, ax)?;
-                self.bin(Op::FMul, r, x, s)?
-            }
-            "kernel.softplus" => self.softplus(r, x)?,
-            "kernel.softsign" => {
-                let ax = self.gl(GLOp::FAbs, r, &[x])?;
-                let den = self.bin(Op::FAdd, r, one, ax)?;
-                self.bin(Op::FDiv, r, x, den)?
-            }
-            "kernel.leaky_relu" | "kernel.elu" => {
-                let elu = name == "kernel.elu";
-                let alpha = self.c(r, self.param(op, "alpha", if elu { 1.0 } else { 0.01 }));
-                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
-                let scaled = if elu {
-                    let e = self.exp(r, x)?;
-                    let em1 = self.bin(Op::FSub, r, e, one)?;
-                    self.bin(Op::FMul, r, alpha, em1)?
-                } else {
-                    self.bin(Op::FMul, r, alpha, x)?
-                };
-                self.select(r, neg, scaled, x)?
-            }
-            "kernel.thresholded_relu" => {
-                let alpha = self.c(r, self.param(op, "alpha", 1.0));
-                let above = self.cmp(Op::FOrdGreaterThan, x, alpha)?;
-                self.select(r, above, x, zero)?
-            }
-            "kernel.hard_sigmoid" => {
-                let alpha = self.c(r, self.param(op, "alpha", 0.2));
-                let beta = self.c(r, self.param(op, "beta", 0.5));
-                let ax = self.bin(Op::FMul, r, alpha, x)?;
-                let v = self.bin(Op::FAdd, r, ax, beta)?;
-                let lo = self.fmaxmin(true, r, v, zero)?;
-                self.fmaxmin(false, r, lo, one)?
-            }
-            "kernel.hard_swish" => {
-                let six = self.c(r, 6.0);
-                let half = self.c(r, 0.5);
-                let v = self.bin(Op::FDiv, r, x, six)?;
-                let v = self.bin(Op::FAdd, r, v, half)?;
-                let lo = self.fmaxmin(true, r, v, zero)?;
-                let cl = self.fmaxmin(false, r, lo, one)?;
-                self.bin(Op::FMul, r, x, cl)?
             }
             "kernel.is_nan" => self.emit(Op::IsNan, boolt, &[x])?,
             "kernel.is_inf" => {
@@ -680,77 +604,10 @@ impl KernelGen<'_, '_> {
                 self.emit(Op::LogicalAnd, boolt, &[inf, side])?
             }
             "kernel.erf" => self.erf(r, x)?,
-            "kernel.gelu" => {
-                let tanh = matches!(
-                    self.ir.op(op).attrs.get("approximate"),
-                    Some(Attribute::String(s)) if s == "tanh"
-                );
-                let inner = if tanh {
-                    let x2 = self.bin(Op::FMul, r, x, x)?;
-                    let x3 = self.bin(Op::FMul, r, x2, x)?;
-                    let k = self.c(r, 0.044715);
-                    let kx3 = self.bin(Op::FMul, r, k, x3)?;
-                    let t = self.bin(Op::FAdd, r, x, kx3)?;
-                    let s = self.c(r, (2.0 / std::f64::consts::PI).sqrt());
-                    let arg = self.bin(Op::FMul, r, s, t)?;
-                    self.tanh(r, arg)?
-                } else {
-                    let s = self.c(r, std::f64::consts::FRAC_1_SQRT_2);
-                    let arg = self.bin(Op::FMul, r, x, s)?;
-                    self.erf(r, arg)?
-                };
-                let half = self.c(r, 0.5);
-                let h = self.bin(Op::FMul, r, half, x)?;
-                let p = self.bin(Op::FAdd, r, one, inner)?;
-                self.bin(Op::FMul, r, h, p)?
-            }
-            "kernel.sign" => {
-                let pos = self.cmp(Op::FOrdGreaterThan, x, zero)?;
-                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
-                let m1 = self.c(r, -1.0);
-                let v = self.select(r, neg, m1, x)?;
-                self.select(r, pos, one, v)?
-            }
-            "kernel.selu" => {
-                let alpha = self.c(r, self.param(op, "alpha", 1.673_263_192_176_818_8));
-                let gamma = self.c(r, self.param(op, "gamma", 1.050_701_022_148_132_3));
-                let e = self.exp(r, x)?;
-                let ae = self.bin(Op::FMul, r, alpha, e)?;
-                let neg = self.bin(Op::FSub, r, ae, alpha)?;
-                let le = self.cmp(Op::FOrdLessThanEqual, x, zero)?;
-                let v = self.select(r, le, neg, x)?;
-                self.bin(Op::FMul, r, gamma, v)?
-            }
-            "kernel.celu" => {
-                let alpha = self.c(r, self.param(op, "alpha", 1.0));
-                let q = self.bin(Op::FDiv, r, x, alpha)?;
-                let e = self.exp(r, q)?;
-                let em1 = self.bin(Op::FSub, r, e, one)?;
-                let neg = self.bin(Op::FMul, r, alpha, em1)?;
-                let lo = self.fmaxmin(false, r, neg, zero)?;
-                let hi = self.fmaxmin(true, r, x, zero)?;
-                self.bin(Op::FAdd, r, hi, lo)?
-            }
-            "kernel.mish" => {
-                let sp = self.softplus(r, x)?;
-                let t = self.tanh(r, sp)?;
-                self.bin(Op::FMul, r, x, t)?
-            }
-            "kernel.shrink" => {
-                let bias = self.c(r, self.param(op, "bias", 0.0));
-                let lambd = self.param(op, "lambd", 0.5);
-                let (lo, hi) = (self.c(r, -lambd), self.c(r, lambd));
-                let below = self.cmp(Op::FOrdLessThan, x, lo)?;
-                let above = self.cmp(Op::FOrdGreaterThan, x, hi)?;
-                let minus = self.bin(Op::FSub, r, x, bias)?;
-                let plus = self.bin(Op::FAdd, r, x, bias)?;
-                let v = self.select(r, above, minus, zero)?;
-                self.select(r, below, plus, v)?
-            }
-            "kernel.prelu" => {
-                let neg = self.cmp(Op::FOrdLessThan, x, zero)?;
-                let s = self.bin(Op::FMul, r, a[1], x)?;
-                self.select(r, neg, s, x)?
+            other if strata_ir::kernel::composite::find(other).is_some() => {
+                return Err(format!(
+                    "{NO_TRANSLATION} '{other}', a composite op: the expand-composites pass rewrites it into primitives first"
+                ))
             }
             other => return Err(format!("{NO_TRANSLATION} '{other}' on floats")),
         })

@@ -41,8 +41,12 @@ fn through_gpu_pipeline(text: &str) -> Module {
         .0
 }
 
+/// `m`'s shader, checked by spirv-val (composite ops expanded first, as the pipeline
+/// does).
 fn validate(m: &Module) -> strata_spirv::Shader {
-    let shader = strata_spirv::translate(m).unwrap();
+    let mut m = m.clone();
+    strata_ir::kernel::composite::expand_module(&mut m).unwrap();
+    let shader = strata_spirv::translate(&m).unwrap();
     strata_spirv::validate(&shader.bytes()).unwrap();
     shader
 }

@@ -6,6 +6,7 @@
 
 use super::shape::{broadcast, broadcast_indices};
 use super::OpArgs;
+use crate::kernel::composite as cx;
 use crate::tensor::{Element, Tensor};
 use crate::types::{ElementType, Shape, TensorType};
 
@@ -30,31 +31,9 @@ macro_rules! unary {
     };
 }
 
-fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
-
-fn softplus(x: f64) -> f64 {
-    if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
-}
-
-fn sign(x: f64) -> f64 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        x
-    }
+/// A composite op's value (its one definition, in `kernel::composite`).
+fn composite(c: &cx::Composite, x: f64, params: &[f64]) -> f64 {
+    cx::eval(c, &[x], params)
 }
 
 /// Every unary elementwise op of the graph dialect.
@@ -64,7 +43,7 @@ pub static UNARY_OPS: &[UnaryDef] = &[
     unary!("graph.exp", "Exp", params &[], float Some(|x, _| x.exp()), int None, bool None),
     unary!("graph.log", "Log", params &[], float Some(|x, _| x.ln()), int None, bool None),
     unary!("graph.sqrt", "Sqrt", params &[], float Some(|x, _| x.sqrt()), int None, bool None),
-    unary!("graph.reciprocal", "Reciprocal", params &[], float Some(|x, _| 1.0 / x), int None, bool None),
+    unary!("graph.reciprocal", "Reciprocal", params &[], float Some(|x, p| composite(&cx::RECIPROCAL, x, p)), int None, bool None),
     unary!("graph.sin", "Sin", params &[], float Some(|x, _| x.sin()), int None, bool None),
     unary!("graph.cos", "Cos", params &[], float Some(|x, _| x.cos()), int None, bool None),
     unary!("graph.tan", "Tan", params &[], float Some(|x, _| x.tan()), int None, bool None),
@@ -78,32 +57,30 @@ pub static UNARY_OPS: &[UnaryDef] = &[
     unary!("graph.atanh", "Atanh", params &[], float Some(|x, _| x.atanh()), int None, bool None),
     unary!("graph.erf", "Erf", params &[], float Some(|x, _| libm::erf(x)), int None, bool None),
     unary!("graph.tanh", "Tanh", params &[], float Some(|x, _| x.tanh()), int None, bool None),
-    unary!("graph.sigmoid", "Sigmoid", params &[], float Some(|x, _| sigmoid(x)), int None, bool None),
-    unary!("graph.relu", "Relu", params &[], float Some(|x, _| if x < 0.0 { 0.0 } else { x }), int Some(|x| x.max(0)), bool None),
+    unary!("graph.sigmoid", "Sigmoid", params &[], float Some(|x, p| composite(&cx::SIGMOID, x, p)), int None, bool None),
+    unary!("graph.relu", "Relu", params &[], float Some(|x, p| composite(&cx::RELU, x, p)), int Some(|x| x.max(0)), bool None),
     unary!("graph.floor", "Floor", params &[], float Some(|x, _| x.floor()), int None, bool None),
     unary!("graph.ceil", "Ceil", params &[], float Some(|x, _| x.ceil()), int None, bool None),
     unary!("graph.round", "Round", params &[], float Some(|x, _| x.round_ties_even()), int None, bool None),
-    unary!("graph.sign", "Sign", params &[], float Some(|x, _| sign(x)), int Some(|x| x.signum()), bool None),
-    unary!("graph.softplus", "Softplus", params &[], float Some(|x, _| softplus(x)), int None, bool None),
-    unary!("graph.softsign", "Softsign", params &[], float Some(|x, _| x / (1.0 + x.abs())), int None, bool None),
+    unary!("graph.sign", "Sign", params &[], float Some(|x, p| composite(&cx::SIGN, x, p)), int Some(|x| x.signum()), bool None),
+    unary!("graph.softplus", "Softplus", params &[], float Some(|x, p| composite(&cx::SOFTPLUS, x, p)), int None, bool None),
+    unary!("graph.softsign", "Softsign", params &[], float Some(|x, p| composite(&cx::SOFTSIGN, x, p)), int None, bool None),
     unary!("graph.is_nan", "IsNaN", params &[], float Some(|x, _| x.is_nan() as u8 as f64), int None, bool None, to_bool true),
     unary!("graph.is_inf", "IsInf", params &[("detect_negative", 1.0), ("detect_positive", 1.0)],
         float Some(|x, p| ((x == f64::NEG_INFINITY && p[0] != 0.0) || (x == f64::INFINITY && p[1] != 0.0)) as u8 as f64),
         int None, bool None, to_bool true),
     unary!("graph.not", "Not", params &[], float None, int None, bool Some(|x| !x)),
     unary!("graph.bitwise_not", "BitwiseNot", params &[], float None, int Some(|x| !x), bool None),
-    unary!("graph.leaky_relu", "LeakyRelu", params &[("alpha", 0.01)], float Some(|x, p| if x < 0.0 { p[0] * x } else { x }), int None, bool None),
-    unary!("graph.elu", "Elu", params &[("alpha", 1.0)], float Some(|x, p| if x < 0.0 { p[0] * (x.exp() - 1.0) } else { x }), int None, bool None),
-    unary!("graph.selu", "Selu", params &[("alpha", 1.673_263_192_176_818_8), ("gamma", 1.050_701_022_148_132_3)],
-        float Some(|x, p| if x <= 0.0 { p[1] * (p[0] * x.exp() - p[0]) } else { p[1] * x }), int None, bool None),
-    unary!("graph.celu", "Celu", params &[("alpha", 1.0)], float Some(|x, p| x.max(0.0) + (p[0] * ((x / p[0]).exp() - 1.0)).min(0.0)), int None, bool None),
-    unary!("graph.hard_sigmoid", "HardSigmoid", params &[("alpha", 0.2), ("beta", 0.5)], float Some(|x, p| (p[0] * x + p[1]).clamp(0.0, 1.0)), int None, bool None),
-    unary!("graph.hard_swish", "HardSwish", params &[], float Some(|x, _| x * (x / 6.0 + 0.5).clamp(0.0, 1.0)), int None, bool None),
-    unary!("graph.thresholded_relu", "ThresholdedRelu", params &[("alpha", 1.0)], float Some(|x, p| if x > p[0] { x } else { 0.0 }), int None, bool None),
-    unary!("graph.mish", "Mish", params &[], float Some(|x, _| x * softplus(x).tanh()), int None, bool None),
-    unary!("graph.shrink", "Shrink", params &[("bias", 0.0), ("lambd", 0.5)],
-        float Some(|x, p| if x < -p[1] { x + p[0] } else if x > p[1] { x - p[0] } else { 0.0 }), int None, bool None),
-    unary!("graph.swish", "Swish", params &[("alpha", 1.0)], float Some(|x, p| x * sigmoid(p[0] * x)), int None, bool None),
+    unary!("graph.leaky_relu", "LeakyRelu", params cx::LEAKY_RELU_PARAMS, float Some(|x, p| composite(&cx::LEAKY_RELU, x, p)), int None, bool None),
+    unary!("graph.elu", "Elu", params cx::ELU_PARAMS, float Some(|x, p| composite(&cx::ELU, x, p)), int None, bool None),
+    unary!("graph.selu", "Selu", params cx::SELU_PARAMS, float Some(|x, p| composite(&cx::SELU, x, p)), int None, bool None),
+    unary!("graph.celu", "Celu", params cx::CELU_PARAMS, float Some(|x, p| composite(&cx::CELU, x, p)), int None, bool None),
+    unary!("graph.hard_sigmoid", "HardSigmoid", params cx::HARD_SIGMOID_PARAMS, float Some(|x, p| composite(&cx::HARD_SIGMOID, x, p)), int None, bool None),
+    unary!("graph.hard_swish", "HardSwish", params &[], float Some(|x, p| composite(&cx::HARD_SWISH, x, p)), int None, bool None),
+    unary!("graph.thresholded_relu", "ThresholdedRelu", params cx::THRESHOLDED_RELU_PARAMS, float Some(|x, p| composite(&cx::THRESHOLDED_RELU, x, p)), int None, bool None),
+    unary!("graph.mish", "Mish", params &[], float Some(|x, p| composite(&cx::MISH, x, p)), int None, bool None),
+    unary!("graph.shrink", "Shrink", params cx::SHRINK_PARAMS, float Some(|x, p| composite(&cx::SHRINK, x, p)), int None, bool None),
+    unary!("graph.swish", "Swish", params cx::SWISH_PARAMS, float Some(|x, p| composite(&cx::SWISH, x, p)), int None, bool None),
 ];
 
 /// A binary elementwise op with numpy broadcasting.
@@ -170,7 +147,7 @@ pub static BINARY_OPS: &[BinaryDef] = &{
         binary!("graph.mul", "Mul", float Some(|x, y| x * y), int Some(|x, y| x.wrapping_mul(y)), bool None),
         binary!("graph.div", "Div", float Some(|x, y| x / y), int Some(|x, y| if y == 0 { 0 } else { x.wrapping_div(y) }), bool None),
         binary!("graph.pow", "Pow", float Some(f64::powf), int Some(int_pow), bool None, mixed),
-        binary!("graph.prelu", "PRelu", float Some(|x, s| if x < 0.0 { s * x } else { x }), int Some(|x, s| if x < 0 { s.wrapping_mul(x) } else { x }), bool None),
+        binary!("graph.prelu", "PRelu", float Some(|x, s| cx::eval(&cx::PRELU, &[x, s], &[])), int Some(|x, s| if x < 0 { s.wrapping_mul(x) } else { x }), bool None),
         binary!("graph.and", "And", float None, int None, bool Some(|x, y| x && y)),
         binary!("graph.or", "Or", float None, int None, bool Some(|x, y| x || y)),
         binary!("graph.xor", "Xor", float None, int None, bool Some(|x, y| x ^ y)),
@@ -416,12 +393,7 @@ pub fn bit_shift(p: i64, q: i64, left: bool, bits: i64) -> i64 {
 
 /// GELU, exact (erf) or with the tanh approximation.
 pub fn gelu(x: f64, tanh: bool) -> f64 {
-    if tanh {
-        let c = (2.0 / std::f64::consts::PI).sqrt();
-        0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
-    } else {
-        0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
-    }
+    composite(if tanh { &cx::GELU_TANH_FORM } else { &cx::GELU }, x, &[])
 }
 
 /// Reads Gelu's `approximate` attribute: whether it asks for the tanh form.

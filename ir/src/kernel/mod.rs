@@ -27,6 +27,7 @@
 //! `kernel.exp`, ...), with the same table and the same per-op rounding.
 
 pub mod approx;
+pub mod composite;
 mod scalar;
 
 use crate::affine::AffineMap;

@@ -147,6 +147,7 @@ const EXTRA_OPS: &[&str] = &[
     "kernel.bit_shift",
     "kernel.index",
     "kernel.extract",
+    "kernel.log1p",
 ];
 
 /// Names of every scalar op.
@@ -222,6 +223,11 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
             }
             out
         }
+        // ln(1 + x): a primitive of composite ops (softplus), not an ONNX op of its own.
+        "kernel.log1p" => match ins.as_slice() {
+            [e] if e.is_float() => *e,
+            _ => return Err("kernel.log1p takes one float operand".into()),
+        },
         "kernel.select" => match ins.as_slice() {
             [ElementType::Bool, a, b] if a == b => *a,
             _ => return Err("kernel.select takes (i1, T, T)".into()),
@@ -264,6 +270,7 @@ enum Instr {
     },
     Constant(Scalar),
     Cast,
+    Log1p,
     Select,
     Gelu {
         tanh: bool,
@@ -301,6 +308,7 @@ impl ScalarFn {
                 _ => return Err("kernel.constant needs a value".into()),
             }),
             "kernel.cast" => Instr::Cast,
+            "kernel.log1p" => Instr::Log1p,
             "kernel.select" => Instr::Select,
             "kernel.max" => Instr::MaxMin { max: true },
             "kernel.min" => Instr::MaxMin { max: false },
@@ -357,6 +365,7 @@ impl ScalarFn {
         Ok(match &self.instr {
             Instr::Constant(k) => *k,
             Instr::Cast => a.cast(self.out),
+            Instr::Log1p => Scalar::float_result(a.as_f64().ln_1p(), self.out),
             Instr::Select => {
                 if a.as_i64() != 0 {
                     b
