@@ -22,7 +22,7 @@ use crate::ir;
 use anyhow::{anyhow, bail, Context as _};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use strata_passes::package::Compiled;
+use strata_passes::host::package::Compiled;
 use strata_runtime::format::{BufferRef, Command, ExecutableFormat, Memory};
 use strata_runtime::{DType, TargetKind};
 
@@ -168,7 +168,7 @@ pub fn compile(
     let object = strata_llvm::compile_object(&host, &prefix)?;
     // The module file's manifest, packaged as for the runtime, is what the generated
     // code runs: programs, constants and entry points, checked.
-    let file = strata_passes::package::package(
+    let file = strata_passes::host::package::package(
         &[(
             &host,
             Compiled {

@@ -6,7 +6,7 @@
 
 use crate::ir;
 use anyhow::{anyhow, bail, Context as _};
-use strata_passes::package::Compiled;
+use strata_passes::host::package::Compiled;
 use strata_runtime::format::{ExecutableFormat, ModuleFile};
 use strata_runtime::{Target, TargetKind};
 
@@ -190,7 +190,7 @@ pub fn package(hosts: &[&ir::Module], options: &CompileOptions) -> anyhow::Resul
             .with_context(|| format!("code generation for '{kind}'"))?;
         parts.push((host, compiled));
     }
-    strata_passes::package::package(&parts, &format!("strata {}", env!("CARGO_PKG_VERSION")))
+    strata_passes::host::package::package(&parts, &format!("strata {}", env!("CARGO_PKG_VERSION")))
         .map_err(|e| anyhow!(e))
 }
 

@@ -321,7 +321,7 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
                 Err(e) => return Outcome::Failed(format!("optimization failed: {e}")),
             }
         }
-        Mode::Kernel => match strata_passes::lower::lower_graph_to_kernel(&module) {
+        Mode::Kernel => match strata_passes::conversion::lower_graph_to_kernel(&module) {
             Ok(mut m) => match strata_passes::kernel::fuse_elementwise_producers(&mut m) {
                 Ok(_) => m,
                 Err(e) => return Outcome::Failed(format!("fusion failed: {e}")),

@@ -660,7 +660,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
             fuse,
         } => {
             let module = strata::load_model(&model, &ImportOptions::default())?;
-            let mut lowered = strata::passes::lower::lower_graph_to_kernel(&module)
+            let mut lowered = strata::passes::conversion::lower_graph_to_kernel(&module)
                 .map_err(anyhow::Error::msg)?;
             if fuse {
                 let n = strata::passes::kernel::fuse_elementwise_producers(&mut lowered)

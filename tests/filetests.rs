@@ -12,9 +12,9 @@ const SEPARATOR: &str = "// ----- expected\n";
 
 fn run_pass(pass: &str, m: &Module) -> Result<Module, String> {
     match pass {
-        "lower-to-kernel" => strata::passes::lower::lower_graph_to_kernel(m),
+        "lower-to-kernel" => strata::passes::conversion::lower_graph_to_kernel(m),
         "lower-fuse" => {
-            let mut lowered = strata::passes::lower::lower_graph_to_kernel(m)?;
+            let mut lowered = strata::passes::conversion::lower_graph_to_kernel(m)?;
             strata::passes::kernel::fuse_elementwise_producers(&mut lowered)?;
             Ok(lowered)
         }

@@ -221,7 +221,7 @@ fn models_lowered_to_kernels_match_onnxruntime() {
         let (inputs, outputs) = manifest(&dir);
         let module =
             strata::onnx::import_file(dir.join("model.onnx"), &Default::default()).unwrap();
-        let mut lowered = strata::passes::lower::lower_graph_to_kernel(&module).unwrap();
+        let mut lowered = strata::passes::conversion::lower_graph_to_kernel(&module).unwrap();
         let fused = strata::passes::kernel::fuse_elementwise_producers(&mut lowered).unwrap();
         assert!(fused > 0, "{name}: nothing fused");
         let text = print_module(&lowered);

@@ -273,7 +273,12 @@ pub fn builtin_passes() -> Vec<PassInfo> {
             create: |_| {
                 boxed(Simple {
                     name: "lower-to-kernel",
-                    run: |m| Ok((crate::lower::lower_graph_to_kernel(m)?, Stats::default())),
+                    run: |m| {
+                        Ok((
+                            crate::conversion::lower_graph_to_kernel(m)?,
+                            Stats::default(),
+                        ))
+                    },
                 })
             },
         },
@@ -305,7 +310,7 @@ pub fn builtin_passes() -> Vec<PassInfo> {
             create: |_| {
                 boxed(WithParams {
                     name: "tile",
-                    run: |m, p| Ok((crate::loops::tile(m, p)?, Stats::default())),
+                    run: |m, p| Ok((crate::kernel::tile(m, p)?, Stats::default())),
                 })
             },
         },
@@ -316,7 +321,12 @@ pub fn builtin_passes() -> Vec<PassInfo> {
             create: |_| {
                 boxed(Simple {
                     name: "lower-to-loops",
-                    run: |m| Ok((crate::lower::lower_kernels_to_loops(m)?, Stats::default())),
+                    run: |m| {
+                        Ok((
+                            crate::conversion::lower_kernels_to_loops(m)?,
+                            Stats::default(),
+                        ))
+                    },
                 })
             },
         },
@@ -328,7 +338,7 @@ pub fn builtin_passes() -> Vec<PassInfo> {
                 boxed(WithParams {
                     name: "stage",
                     run: |m, p| {
-                        let (out, n) = crate::stage::stage(m, p)?;
+                        let (out, n) = crate::loops::stage(m, p)?;
                         Ok((out, Stats::one("tiles staged", n)))
                     },
                 })
@@ -366,7 +376,7 @@ pub fn builtin_passes() -> Vec<PassInfo> {
                 boxed(Simple {
                     name: "bufferize",
                     run: |m| {
-                        let (out, plans) = crate::bufferize::bufferize(m)?;
+                        let (out, plans) = crate::conversion::bufferize(m)?;
                         let mut stats = Stats::default();
                         for (_, p) in plans {
                             *stats.0.entry("arena bytes".into()).or_default() += p.peak_bytes;

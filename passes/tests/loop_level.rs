@@ -273,7 +273,7 @@ fn operands_the_kernel_writes_or_indexes_by_data_are_not_staged() {
     let params = strata_passes::loops::LoopParams::for_target(&strata_ir::target::Target::generic(
         strata_ir::target::TargetKind::Vulkan,
     ));
-    let (staged, count) = strata_passes::stage::stage(&m, &params).unwrap();
+    let (staged, count) = strata_passes::loops::stage(&m, &params).unwrap();
     assert_eq!(count, 1, "{}", print_module(&staged));
     let kernel = |name: &str| {
         let k = strata_ir::loops::find_kernel(&staged, name).unwrap();

@@ -8,8 +8,8 @@ mod common;
 use common::{assert_close, random_program};
 use proptest::prelude::*;
 use strata_ir::{interp, parse_module, print_module, verify_module};
+use strata_passes::conversion::lower_graph_to_kernel;
 use strata_passes::kernel::fuse_elementwise_producers;
-use strata_passes::lower::lower_graph_to_kernel;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]

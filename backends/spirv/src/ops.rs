@@ -1,7 +1,9 @@
 //! Scalar ops of kernel bodies in SPIR-V, lane by lane, with the reference interpreter's
 //! numerics (the same rules as the CPU back end's).
 
-use super::{err, reg_of, KernelGen, Reg, Val, NO_TRANSLATION};
+use crate::kernel::KernelGen;
+use crate::types::{reg_of, Reg, Val};
+use crate::{err, NO_TRANSLATION};
 use rspirv::dr::Operand;
 use rspirv::spirv::{Decoration, GlslStd450Op as GLOp, Op, Word};
 use strata_ir::kernel::approx::{
@@ -74,7 +76,7 @@ impl KernelGen<'_, '_> {
         let f32t = self.g.ty(Reg::F32);
         match elem {
             ElementType::F16 => {
-                let h = self.g.store_ty(super::Store::F16);
+                let h = self.g.store_ty(crate::types::Store::F16);
                 let x = self.emit(Op::FConvert, h, &[v])?;
                 self.emit(Op::FConvert, f32t, &[x])
             }

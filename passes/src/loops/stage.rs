@@ -22,8 +22,8 @@
 //! affine indices) share one copy. Back ends see plain loops: the GPU back end deals the
 //! copy nest out to the invocations and puts barriers around it as around any phase.
 
+use crate::conversion::add_for;
 use crate::loops::LoopParams;
-use crate::lower::add_for;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use strata_ir::loops::{apply_map, body_of, is_store, nested_ops, writes, ForLoop, LoopKind};
 use strata_ir::module::BlockId;

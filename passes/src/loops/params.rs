@@ -1,0 +1,65 @@
+//! The machine parameters the loop-level schedule follows, read off the target
+//! description once.
+
+use strata_ir::target::Target;
+
+/// The machine parameters that loop tiling, vectorization, staging and unrolling follow,
+/// read off a target description.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopParams {
+    /// Vector register width in bits (lanes = bits / element bits).
+    pub vector_bits: usize,
+    /// Fast memory one workgroup works in: L1 cache on a CPU core or a GPU compute unit,
+    /// the unified buffer of an accelerator.
+    pub fast_memory_bytes: usize,
+    /// How many workgroups keep the machine busy.
+    pub workgroups: usize,
+    /// Points one workgroup should cover at least (GPU invocations per workgroup), so
+    /// tiny workgroups don't waste the machine.
+    pub min_workgroup_points: usize,
+    /// Innermost-loop unroll factor.
+    pub unroll: usize,
+    /// Workgroup memory a kernel may stage reused operand tiles in (`stage` pass): GPU
+    /// shared memory; 0 where caches do that job (CPUs).
+    pub stage_bytes: usize,
+}
+
+/// Workgroups per CPU thread: enough that uneven workgroups still balance over threads.
+const CPU_WORKGROUPS_PER_THREAD: usize = 8;
+
+impl LoopParams {
+    /// The parameters of `target`.
+    pub fn for_target(target: &Target) -> LoopParams {
+        match target {
+            Target::Cpu(c) => LoopParams {
+                vector_bits: c.vector_bits as usize,
+                fast_memory_bytes: c.l1_bytes as usize,
+                workgroups: c.threads as usize * CPU_WORKGROUPS_PER_THREAD,
+                min_workgroup_points: 1,
+                unroll: 2,
+                stage_bytes: 0,
+            },
+            Target::Vulkan(g) => LoopParams {
+                vector_bits: g.vector_bits as usize,
+                fast_memory_bytes: g.l1_bytes as usize,
+                workgroups: g.resident_workgroups as usize,
+                min_workgroup_points: g.workgroup_size as usize,
+                unroll: 1,
+                stage_bytes: g.shared_memory_bytes as usize,
+            },
+            Target::Systolic(s) => LoopParams {
+                vector_bits: s.vector_lanes as usize * 32,
+                fast_memory_bytes: s.buffer_bytes as usize,
+                workgroups: 1,
+                min_workgroup_points: s.rows as usize * s.cols as usize,
+                unroll: 1,
+                stage_bytes: 0,
+            },
+        }
+    }
+}
+
+/// Lanes of a vector of elements of `bytes` bytes.
+pub(crate) fn lanes(params: &LoopParams, bytes: usize) -> usize {
+    (params.vector_bits / (8 * bytes.max(1))).clamp(1, 64)
+}
