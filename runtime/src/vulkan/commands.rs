@@ -56,6 +56,8 @@ impl VulkanDevice {
         };
     }
 
+    /// Records that a command touches `ranges`, first putting a barrier behind earlier
+    /// commands that touched any of them.
     pub(super) fn touch(&self, st: &mut State, ranges: &[(vk::Buffer, u64, u64)]) {
         let overlaps = ranges.iter().any(|&(b, s, e)| {
             st.touched
@@ -77,6 +79,7 @@ impl VulkanDevice {
         st.touched.extend_from_slice(ranges);
     }
 
+    /// Submits what was recorded and waits for it.
     pub(super) fn flush(&self, st: &mut State) -> Result<(), Error> {
         if !st.recording {
             return Ok(());

@@ -53,6 +53,7 @@ pub(super) struct Instance {
 }
 
 impl Instance {
+    /// Opens device `index` of [`devices`], or the preferred one.
     pub(super) fn new() -> Result<Instance, Error> {
         // SAFETY: loading the system's Vulkan loader library; its entry points are then
         // called per the Vulkan spec.

@@ -116,6 +116,7 @@ pub(super) fn create_buffer(
 }
 
 impl VulkanDevice {
+    /// A buffer of `size` bytes (see [`create_buffer`]).
     pub(super) fn make_buffer(&self, size: u64, host: bool) -> Result<Buffer, Error> {
         create_buffer(&self.device, &self.memory, size, host)
     }
@@ -153,6 +154,7 @@ impl VulkanDevice {
         Ok(())
     }
 
+    /// The staging buffer, grown to at least `size` bytes.
     pub(super) fn staging(&self, st: &mut State, size: u64) -> Result<(vk::Buffer, usize), Error> {
         if st.staging.as_ref().is_none_or(|s| s.size < size) {
             if let Some(old) = st.staging.take() {
@@ -170,6 +172,8 @@ impl VulkanDevice {
         Ok((s.buffer, p))
     }
 
+    /// Copies `bytes` from `(buffer, offset)` to another and waits for it (the staged
+    /// uploads and downloads; nothing else is pending then).
     pub(super) fn transfer_now(
         &self,
         st: &mut State,

@@ -110,28 +110,46 @@ pub struct VulkanDevice {
 }
 
 impl VulkanDevice {
-    /// Opens device `index` of [`devices`], or the preferred one.
-
-    /// A buffer of `size` bytes (see [`create_buffer`]).
-
-    /// Records that a command touches `ranges`, first putting a barrier behind earlier
-    /// commands that touched any of them.
-
-    /// Submits what was recorded and waits for it.
-
-    /// The staging buffer, grown to at least `size` bytes.
-
-    /// Copies `bytes` from `(buffer, offset)` to another and waits for it (the staged
-    /// uploads and downloads; nothing else is pending then).
-
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl Device for VulkanDevice {
-    fn synchronize(&self) -> Result<(), Error> {
-        self.submit_and_wait()
+    fn kind(&self) -> TargetKind {
+        TargetKind::Vulkan
+    }
+
+    fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    fn allocate(&self, bytes: usize) -> Result<BufferHandle, Error> {
+        self.create_device_buffer(bytes)
+    }
+
+    fn free(&self, buffer: BufferHandle) {
+        self.release_buffer(buffer)
+    }
+
+    fn upload(&self, buffer: BufferHandle, offset: usize, data: &[u8]) -> Result<(), Error> {
+        self.write_buffer(buffer, offset, data)
+    }
+
+    fn download(&self, buffer: BufferHandle, offset: usize, out: &mut [u8]) -> Result<(), Error> {
+        self.read_buffer(buffer, offset, out)
+    }
+
+    fn copy(&self, src: BufferSlice, dst: BufferSlice) -> Result<(), Error> {
+        self.record_copy(src, dst)
+    }
+
+    fn load_executable(
+        &self,
+        def: &ExecutableDef,
+        bytes: &[u8],
+    ) -> Result<ExecutableHandle, Error> {
+        self.create_executable(def, bytes)
     }
 
     fn dispatch(
@@ -144,40 +162,8 @@ impl Device for VulkanDevice {
         self.record_dispatch(executable, entry, bindings, workgroups)
     }
 
-    fn load_executable(
-        &self,
-        def: &ExecutableDef,
-        bytes: &[u8],
-    ) -> Result<ExecutableHandle, Error> {
-        self.create_executable(def, bytes)
-    }
-
-    fn copy(&self, src: BufferSlice, dst: BufferSlice) -> Result<(), Error> {
-        self.record_copy(src, dst)
-    }
-
-    fn download(&self, buffer: BufferHandle, offset: usize, out: &mut [u8]) -> Result<(), Error> {
-        self.read_buffer(buffer, offset, out)
-    }
-
-    fn upload(&self, buffer: BufferHandle, offset: usize, data: &[u8]) -> Result<(), Error> {
-        self.write_buffer(buffer, offset, data)
-    }
-
-    fn free(&self, buffer: BufferHandle) {
-        self.release_buffer(buffer)
-    }
-
-    fn allocate(&self, bytes: usize) -> Result<BufferHandle, Error> {
-        self.create_device_buffer(bytes)
-    }
-
-    fn kind(&self) -> TargetKind {
-        TargetKind::Vulkan
-    }
-
-    fn description(&self) -> String {
-        self.description.clone()
+    fn synchronize(&self) -> Result<(), Error> {
+        self.submit_and_wait()
     }
 }
 
