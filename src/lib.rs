@@ -5,9 +5,11 @@
 //!   descriptions, the module file format.
 //! - [`ir`]: the IR core, dialects, text format, verifier and reference interpreter.
 //! - [`onnx`]: ONNX import.
-//! - [`passes`]: the e-graph optimizer and the rule soundness harness.
+//! - [`passes`]: the passes by level, the pass API and pipelines, and the rule soundness
+//!   harness.
 //! - [`aot`]: compile a model in `build.rs` into a statically linked, typed Rust module.
-//! - [`compile`]: models to module files (and objects) for a target.
+//! - [`compile`]: target descriptions for this machine, and models to module files (and
+//!   objects) for them.
 //! - [`runtime`]: the runtime that loads module files and runs them on devices.
 //! - [`conformance`]: the ONNX backend node-test runner.
 //! - [`load_model`]: load a `.onnx` or `.mlir` file into a verified module.

@@ -7,8 +7,10 @@
 //! offset 64  section table: per section a 16-byte name, offset (u64), length (u64)
 //! then       the sections, each starting at a multiple of 64 bytes:
 //!            "manifest"   JSON: functions (inputs, outputs, one host program per
-//!                         target), executables
-//!            "constants"  the weights, each at a multiple of 64 bytes (memory-mappable)
+//!                         target kind), executables (each with the target description
+//!                         it was compiled for)
+//!            "constants"  the weights, each at a multiple of 64 bytes (a memory map of
+//!                         the file serves them in place)
 //!            "exe.<i>"    executable i (for the CPU: an ELF shared object; for Vulkan:
 //!                         a SPIR-V module)
 //! ```

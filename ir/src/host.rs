@@ -30,6 +30,7 @@ use crate::module::{Function, Module, OpId, ValueId};
 use crate::tensor::Tensor;
 use crate::types::{TensorType, Type};
 use crate::verify::{op_location, DialectRegistry, OpDefinition};
+use crate::IrError;
 use std::collections::HashMap;
 
 /// Function attribute: how many leading arguments are inputs (the rest are outputs).
@@ -44,7 +45,7 @@ pub fn register(r: &mut DialectRegistry) {
     for (name, verify) in [
         (
             "host.global",
-            verify_global as fn(&Module, OpId) -> Result<(), String>,
+            verify_global as fn(&Module, OpId) -> Result<(), crate::IrError>,
         ),
         ("host.constant", verify_constant),
         ("host.alloc", verify_alloc),
@@ -64,20 +65,20 @@ fn bytes_of(t: &TensorType) -> usize {
     t.shape.numel() * t.elem.size_bytes()
 }
 
-fn memref(m: &Module, v: ValueId) -> Result<&TensorType, String> {
-    m.value_type(v)
+fn memref(m: &Module, v: ValueId) -> Result<&TensorType, crate::IrError> {
+    Ok(m.value_type(v)
         .as_memref()
-        .ok_or_else(|| format!("expected a buffer, found {}", m.value_type(v)))
+        .ok_or_else(|| format!("expected a buffer, found {}", m.value_type(v)))?)
 }
 
-fn one_result(m: &Module, op: OpId) -> Result<&TensorType, String> {
+fn one_result(m: &Module, op: OpId) -> Result<&TensorType, crate::IrError> {
     match m.op(op).results.as_slice() {
         [r] => memref(m, *r),
-        _ => Err(format!("'{}' has one result", m.op(op).name)),
+        _ => Err(format!("'{}' has one result", m.op(op).name).into()),
     }
 }
 
-fn verify_global(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_global(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     if m.block(m.body()).ops.iter().all(|&o| o != op) {
         return Err("host.global must be at the top level".into());
@@ -105,32 +106,32 @@ pub fn find_global<'m>(m: &'m Module, name: &str) -> Option<&'m Tensor> {
     })
 }
 
-fn global_of(m: &Module, op: OpId) -> Result<&Tensor, String> {
+fn global_of(m: &Module, op: OpId) -> Result<&Tensor, crate::IrError> {
     match m.op(op).attrs.get("global") {
         Some(Attribute::String(name)) => {
-            find_global(m, name).ok_or_else(|| format!("no host.global named '{name}'"))
+            Ok(find_global(m, name).ok_or_else(|| format!("no host.global named '{name}'"))?)
         }
         _ => Err("host.constant needs a string 'global'".into()),
     }
 }
 
-fn verify_constant(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_constant(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let t = global_of(m, op)?;
     if *one_result(m, op)? != t.ty() {
-        return Err(format!("the global is {}, the result differs", t.ty()));
+        return Err(format!("the global is {}, the result differs", t.ty()).into());
     }
     Ok(())
 }
 
 /// The byte offset of a `host.alloc` in the arena.
-pub fn alloc_offset(m: &Module, op: OpId) -> Result<usize, String> {
+pub fn alloc_offset(m: &Module, op: OpId) -> Result<usize, crate::IrError> {
     match m.op(op).attrs.get("offset") {
         Some(Attribute::Int(o)) if *o >= 0 => Ok(*o as usize),
         _ => Err("host.alloc needs a non-negative 'offset'".into()),
     }
 }
 
-fn verify_alloc(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_alloc(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     one_result(m, op)?;
     alloc_offset(m, op)?;
     if !m.op(op).operands.is_empty() {
@@ -139,7 +140,7 @@ fn verify_alloc(m: &Module, op: OpId) -> Result<(), String> {
     Ok(())
 }
 
-fn verify_view(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_view(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let [src] = d.operands.as_slice() else {
         return Err("host.view takes one buffer".into());
@@ -150,13 +151,14 @@ fn verify_view(m: &Module, op: OpId) -> Result<(), String> {
             "a view keeps the element type and count: {} to {}",
             Type::MemRef(from.clone()),
             Type::MemRef(to.clone())
-        ));
+        )
+        .into());
     }
     Ok(())
 }
 
 /// The workgroup count of a `host.dispatch`.
-pub fn workgroups(m: &Module, op: OpId) -> Result<[i64; 3], String> {
+pub fn workgroups(m: &Module, op: OpId) -> Result<[i64; 3], crate::IrError> {
     match m.op(op).attrs.get("workgroups") {
         Some(Attribute::I64Array(v)) if v.len() == 3 && v.iter().all(|&x| x >= 1) => {
             Ok([v[0], v[1], v[2]])
@@ -165,7 +167,7 @@ pub fn workgroups(m: &Module, op: OpId) -> Result<[i64; 3], String> {
     }
 }
 
-fn verify_dispatch(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_dispatch(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let kernel = dispatched_kernel(m, op)?;
     let types: Vec<Type> = d
@@ -181,12 +183,13 @@ fn verify_dispatch(m: &Module, op: OpId) -> Result<(), String> {
         return Err(format!(
             "workgroups {:?} differ from the kernel's grid {grid:?}",
             workgroups(m, op)?
-        ));
+        )
+        .into());
     }
     Ok(())
 }
 
-fn verify_copy(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_copy(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     match d.operands.as_slice() {
         [a, b] if memref(m, *a)? == memref(m, *b)? && d.results.is_empty() => Ok(()),
@@ -212,7 +215,7 @@ pub trait KernelExecutor {
         kernel: OpId,
         memories: &mut [Vec<u8>],
         bindings: &[Binding],
-    ) -> Result<(), String>;
+    ) -> Result<(), crate::IrError>;
 }
 
 /// Runs kernels with the loop interpreter, compiling each once.
@@ -228,7 +231,7 @@ impl KernelExecutor for Interpreter {
         kernel: OpId,
         memories: &mut [Vec<u8>],
         bindings: &[Binding],
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::IrError> {
         if let std::collections::hash_map::Entry::Vacant(e) = self.kernels.entry(kernel) {
             e.insert(CompiledKernel::compile(m, kernel)?);
         }
@@ -262,7 +265,7 @@ pub fn run_host_with(
         .iter()
         .map(|&a| memref(m, a).cloned())
         .collect::<Result<_, _>>()
-        .map_err(|e| fail_at(f.0, e))?;
+        .map_err(|e| fail_at(f.0, e.to_string()))?;
     if inputs.len() != n_in || n_in > args.len() {
         return Err(InterpError {
             op: "input".into(),
@@ -306,12 +309,12 @@ pub fn run_host_with(
     }
     for &op in &m.block(f.entry_block(m)).ops {
         let d = m.op(op);
-        let fail = |e: String| fail_at(op, e);
+        let fail = |e: IrError| fail_at(op, e.message);
         let at = |v: &ValueId| {
             place
                 .get(v)
                 .copied()
-                .ok_or_else(|| fail(format!("%{} has no buffer", v.0)))
+                .ok_or_else(|| fail(format!("%{} has no buffer", v.0).into()))
         };
         match d.name.as_str() {
             "host.constant" => {
@@ -329,10 +332,13 @@ pub fn run_host_with(
                 let offset = alloc_offset(m, op).map_err(fail)?;
                 let size = bytes_of(one_result(m, op).map_err(fail)?);
                 if offset + size > arena {
-                    return Err(fail(format!(
-                        "bytes [{offset}, {}) lie outside the arena of {arena}",
-                        offset + size
-                    )));
+                    return Err(fail(
+                        format!(
+                            "bytes [{offset}, {}) lie outside the arena of {arena}",
+                            offset + size
+                        )
+                        .into(),
+                    ));
                 }
                 place.insert(d.results[0], Binding { memory: 0, offset });
             }
@@ -364,7 +370,11 @@ pub fn run_host_with(
                     })
                     .collect();
             }
-            other => return Err(fail(format!("'{other}' cannot run in a host program"))),
+            other => {
+                return Err(fail(
+                    format!("'{other}' cannot run in a host program").into(),
+                ))
+            }
         }
     }
     Err(fail_at(f.0, "function has no func.return".into()))

@@ -81,17 +81,14 @@ pub fn run_function(
     }
     for (i, &op) in ops.iter().enumerate() {
         let data = m.op(op);
-        let fail = |message: String| InterpError {
+        let fail = |e: crate::IrError| InterpError {
             op: data.name.clone(),
             location: op_location(m, op),
-            message,
+            message: e.message,
         };
         let operand = |v: ValueId| {
             env[v.index()].as_ref().ok_or_else(|| {
-                fail(format!(
-                    "operand %{} has no value (used before definition?)",
-                    v.0
-                ))
+                fail(format!("operand %{} has no value (used before definition?)", v.0).into())
             })
         };
         if data.name == "func.return" {
@@ -132,27 +129,36 @@ pub fn run_function(
         // so modules that skipped the verifier still get errors rather than panics.
         let expected = (def.infer)(&args).map_err(&fail)?;
         if expected.len() < data.results.len() {
-            return Err(fail(format!(
-                "the op defines {} results, expected at most {}",
-                data.results.len(),
-                expected.len()
-            )));
+            return Err(fail(
+                format!(
+                    "the op defines {} results, expected at most {}",
+                    data.results.len(),
+                    expected.len()
+                )
+                .into(),
+            ));
         }
         let results = (def.eval)(&args, &values).map_err(&fail)?;
         if results.len() < data.results.len() {
-            return Err(fail(format!(
-                "produced {} results, expected {}",
-                results.len(),
-                data.results.len()
-            )));
+            return Err(fail(
+                format!(
+                    "produced {} results, expected {}",
+                    results.len(),
+                    data.results.len()
+                )
+                .into(),
+            ));
         }
         for (&r, t) in data.results.iter().zip(results) {
             if &Type::Tensor(t.ty()) != m.value_type(r) {
-                return Err(fail(format!(
-                    "produced {} but the result is declared {}",
-                    t.ty(),
-                    m.value_type(r)
-                )));
+                return Err(fail(
+                    format!(
+                        "produced {} but the result is declared {}",
+                        t.ty(),
+                        m.value_type(r)
+                    )
+                    .into(),
+                ));
             }
             env[r.index()] = Some(t);
         }

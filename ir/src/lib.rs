@@ -33,6 +33,7 @@
 
 pub mod affine;
 pub mod attr;
+pub mod error;
 pub mod graph;
 pub mod host;
 pub mod interp;
@@ -49,6 +50,7 @@ pub mod verify;
 
 pub use affine::{AffineExpr, AffineMap};
 pub use attr::Attribute;
+pub use error::IrError;
 pub use module::{Function, Location, Module, OpId, OpSpec, ValueId};
 pub use parser::{parse_module, ParseError};
 pub use printer::print_module;

@@ -177,12 +177,10 @@ impl Module {
     }
 
     /// The tensor type of a value, or an error naming the value's kind of type.
-    pub fn tensor_type(&self, v: ValueId) -> Result<&TensorType, String> {
+    pub fn tensor_type(&self, v: ValueId) -> Result<&TensorType, crate::IrError> {
         match self.value_type(v) {
             Type::Tensor(t) => Ok(t),
-            other => Err(format!(
-                "expected a tensor value, got a value of type {other}"
-            )),
+            other => Err(format!("expected a tensor value, got a value of type {other}").into()),
         }
     }
 
@@ -560,7 +558,7 @@ impl Function {
 /// Rewrites one op while rebuilding a function: given the destination module, the block
 /// being filled, the source op and its operands (already mapped), returns the values
 /// that replace the op's results, or `None` to copy the op unchanged.
-pub type OpRewrite<'a> = dyn FnMut(&mut Module, BlockId, &OpData, &[ValueId]) -> Result<Option<Vec<ValueId>>, String>
+pub type OpRewrite<'a> = dyn FnMut(&mut Module, BlockId, &OpData, &[ValueId]) -> Result<Option<Vec<ValueId>>, crate::IrError>
     + 'a;
 
 /// Rebuilds function `f` of `src` into `dst` op by op (keeping its name, input and output
@@ -571,7 +569,7 @@ pub fn rebuild_function(
     f: Function,
     dst: &mut Module,
     rewrite: &mut OpRewrite,
-) -> Result<Function, String> {
+) -> Result<Function, crate::IrError> {
     let inputs: Vec<(String, TensorType)> = f
         .input_names(src)
         .into_iter()
@@ -606,7 +604,7 @@ pub fn rebuild_function(
             continue;
         }
         if !d.regions.is_empty() {
-            return Err(format!("cannot rebuild '{}', which has regions", d.name));
+            return Err(format!("cannot rebuild '{}', which has regions", d.name).into());
         }
         let results = match rewrite(dst, block, d, &operands)? {
             Some(values) => values,
@@ -635,7 +633,8 @@ pub fn rebuild_function(
                 d.name,
                 results.len(),
                 d.results.len()
-            ));
+            )
+            .into());
         }
         for (&old, &new) in d.results.iter().zip(&results) {
             map.insert(old, new);

@@ -38,7 +38,7 @@ fn elem_from_descr(d: &str) -> Option<ElementType> {
 }
 
 /// Encodes a tensor as `.npy` bytes (format 1.0). bf16 has no numpy dtype and is refused.
-pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, String> {
+pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, crate::IrError> {
     let d = descr(t.elem())
         .ok_or_else(|| format!("{} tensors cannot be stored in .npy files", t.elem()))?;
     let shape = match t.dims() {
@@ -67,7 +67,7 @@ pub fn to_npy(t: &Tensor) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn header_value<'a>(header: &'a str, key: &str) -> Result<&'a str, String> {
+fn header_value<'a>(header: &'a str, key: &str) -> Result<&'a str, crate::IrError> {
     let pat = format!("'{key}':");
     let start = header
         .find(&pat)
@@ -77,7 +77,7 @@ fn header_value<'a>(header: &'a str, key: &str) -> Result<&'a str, String> {
 }
 
 /// Decodes `.npy` bytes (format 1.0, 2.0 or 3.0, C or Fortran order).
-pub fn from_npy(bytes: &[u8]) -> Result<Tensor, String> {
+pub fn from_npy(bytes: &[u8]) -> Result<Tensor, crate::IrError> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err("not a .npy file (bad magic)".into());
     }
@@ -87,7 +87,7 @@ pub fn from_npy(bytes: &[u8]) -> Result<Tensor, String> {
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
             12,
         ),
-        v => return Err(format!("unsupported .npy format version {v}")),
+        v => return Err(format!("unsupported .npy format version {v}").into()),
     };
     let header = bytes
         .get(start..start + header_len)
@@ -123,7 +123,8 @@ pub fn from_npy(bytes: &[u8]) -> Result<Tensor, String> {
             data.len(),
             shape.dims(),
             elem
-        ));
+        )
+        .into());
     }
     if fortran && dims.len() > 1 {
         let reversed = Shape::new(dims.iter().rev().copied());

@@ -13,7 +13,7 @@ pub use strata_abi::target::{Target, TargetKind};
 pub const TARGET_ATTR: &str = "strata.target";
 
 /// The module's target description, if it has one.
-pub fn target_of(m: &Module) -> Result<Option<Target>, String> {
+pub fn target_of(m: &Module) -> Result<Option<Target>, crate::IrError> {
     match m.attrs().get(TARGET_ATTR) {
         None => Ok(None),
         Some(a) => {
@@ -47,7 +47,7 @@ fn from_json(v: &serde_json::Value) -> Attribute {
     }
 }
 
-fn to_json(a: &Attribute) -> Result<serde_json::Value, String> {
+fn to_json(a: &Attribute) -> Result<serde_json::Value, crate::IrError> {
     use serde_json::Value as J;
     Ok(match a {
         Attribute::Bool(b) => J::Bool(*b),
@@ -58,13 +58,14 @@ fn to_json(a: &Attribute) -> Result<serde_json::Value, String> {
         Attribute::Dict(d) => J::Object(
             d.iter()
                 .map(|(k, v)| Ok((k.clone(), to_json(v)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, crate::IrError>>()?,
         ),
         other => {
             return Err(format!(
                 "module attribute '{TARGET_ATTR}' holds a {}, which no description field takes",
                 other.kind()
-            ))
+            )
+            .into())
         }
     })
 }
@@ -92,6 +93,9 @@ mod tests {
         let mut m = Module::new();
         m.attrs_mut()
             .insert(TARGET_ATTR.into(), Attribute::String("cpu".into()));
-        assert!(target_of(&m).unwrap_err().contains("strata.target"));
+        assert!(target_of(&m)
+            .unwrap_err()
+            .to_string()
+            .contains("strata.target"));
     }
 }

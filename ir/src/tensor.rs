@@ -292,7 +292,7 @@ impl TensorData {
 
 impl Tensor {
     /// Makes a tensor from typed data; fails when the element count does not match the shape.
-    pub fn new(shape: impl Into<Shape>, data: TensorData) -> Result<Self, String> {
+    pub fn new(shape: impl Into<Shape>, data: TensorData) -> Result<Self, crate::IrError> {
         let shape = shape.into();
         if shape.numel() != data.len() {
             return Err(format!(
@@ -300,7 +300,8 @@ impl Tensor {
                 shape.dims(),
                 shape.numel(),
                 data.len()
-            ));
+            )
+            .into());
         }
         Ok(Tensor {
             shape,
@@ -308,7 +309,10 @@ impl Tensor {
         })
     }
 
-    pub fn from_vec<T: Element>(shape: impl Into<Shape>, data: Vec<T>) -> Result<Self, String> {
+    pub fn from_vec<T: Element>(
+        shape: impl Into<Shape>,
+        data: Vec<T>,
+    ) -> Result<Self, crate::IrError> {
         Tensor::new(shape, T::into_data(data))
     }
 
@@ -366,7 +370,11 @@ impl Tensor {
     }
 
     /// Decodes little-endian bytes (booleans one byte each) into a tensor.
-    pub fn from_le_bytes(elem: ElementType, shape: Shape, bytes: &[u8]) -> Result<Self, String> {
+    pub fn from_le_bytes(
+        elem: ElementType,
+        shape: Shape,
+        bytes: &[u8],
+    ) -> Result<Self, crate::IrError> {
         let size = elem.size_bytes();
         let n = shape.numel();
         if n.checked_mul(size) != Some(bytes.len()) {
@@ -374,7 +382,8 @@ impl Tensor {
                 "{n} elements of {elem} need {} bytes, got {}",
                 n.saturating_mul(size),
                 bytes.len()
-            ));
+            )
+            .into());
         }
         // Weights are megabytes: where the machine's byte order is the file's, one copy
         // decodes them (every bit pattern is a valid element but for booleans).
@@ -456,7 +465,7 @@ impl Tensor {
     }
 
     /// Same elements, new shape of the same element count.
-    pub fn reshape(self, shape: impl Into<Shape>) -> Result<Self, String> {
+    pub fn reshape(self, shape: impl Into<Shape>) -> Result<Self, crate::IrError> {
         let shape = shape.into();
         if shape.numel() != self.numel() {
             return Err(format!(
@@ -464,7 +473,8 @@ impl Tensor {
                 shape.dims(),
                 shape.numel(),
                 self.numel()
-            ));
+            )
+            .into());
         }
         Ok(Tensor {
             shape,

@@ -50,16 +50,16 @@ impl Shape {
     }
 
     /// Normalizes a possibly negative axis (`-1` is the last) against this rank.
-    pub fn axis(&self, axis: i64) -> Result<usize, String> {
+    pub fn axis(&self, axis: i64) -> Result<usize, crate::IrError> {
         normalize_axis(axis, self.rank())
     }
 }
 
 /// Normalizes a possibly negative axis against `rank`, with an error for out-of-range axes.
-pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
+pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, crate::IrError> {
     let r = rank as i64;
     if axis < -r || axis >= r.max(1) || (rank == 0 && axis != 0 && axis != -1) {
-        return Err(format!("axis {axis} is out of range for rank {rank}"));
+        return Err(format!("axis {axis} is out of range for rank {rank}").into());
     }
     Ok(if axis < 0 {
         (axis + r) as usize

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// Checks one operation; returns a message describing what is wrong.
-pub type VerifyFn = fn(&Module, OpId) -> Result<(), String>;
+pub type VerifyFn = fn(&Module, OpId) -> Result<(), crate::IrError>;
 
 /// Infers an op's result types from its operand types, attributes and result count.
 pub type InferTypesFn =
-    fn(&str, &[Type], &BTreeMap<String, Attribute>, usize) -> Result<Vec<Type>, String>;
+    fn(&str, &[Type], &BTreeMap<String, Attribute>, usize) -> Result<Vec<Type>, crate::IrError>;
 
 /// An operation a dialect defines.
 #[derive(Clone, Copy)]
@@ -78,7 +78,7 @@ impl DialectRegistry {
         operands: &[Type],
         attrs: &BTreeMap<String, Attribute>,
         num_results: usize,
-    ) -> Result<Vec<Type>, String> {
+    ) -> Result<Vec<Type>, crate::IrError> {
         let def = self
             .get(name)
             .ok_or_else(|| format!("unknown operation '{name}'"))?;
@@ -147,14 +147,14 @@ pub fn verify_module_with(m: &Module, registry: &DialectRegistry) -> Result<(), 
     while let Some(op) = stack.pop() {
         let data = m.op(op);
         let result = match registry.get(&data.name) {
-            None => Err(format!("unknown operation '{}'", data.name)),
+            None => Err(format!("unknown operation '{}'", data.name).into()),
             Some(def) => (def.verify)(m, op),
         };
-        if let Err(message) = result {
+        if let Err(e) = result {
             diagnostics.push(Diagnostic {
                 op_name: data.name.clone(),
                 location: op_location(m, op),
-                message,
+                message: e.message,
             });
         }
         for &r in data.regions.iter().rev() {
@@ -175,7 +175,7 @@ pub fn verify_module(m: &Module) -> Result<(), VerifyError> {
     verify_module_with(m, &DialectRegistry::with_all_dialects())
 }
 
-fn verify_func(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_func(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let data = m.op(op);
     if m.block(m.body()).ops.iter().all(|&o| o != op) {
         return Err("func.func must be at the top level of the module".into());
@@ -192,14 +192,15 @@ fn verify_func(m: &Module, op: OpId) -> Result<(), String> {
         return Err("func.func takes no operands and has no results".into());
     }
     let [region] = data.regions.as_slice() else {
-        return Err(format!("expected 1 region, found {}", data.regions.len()));
+        return Err(format!("expected 1 region, found {}", data.regions.len()).into());
     };
     let blocks = &m.region(*region).blocks;
     if blocks.len() != 1 {
         return Err(format!(
             "function bodies have exactly one block here, found {}",
             blocks.len()
-        ));
+        )
+        .into());
     }
     let entry = m.block(blocks[0]);
     let arg_types: Vec<&Type> = entry.args.iter().map(|&a| m.value_type(a)).collect();
@@ -216,7 +217,9 @@ fn verify_func(m: &Module, op: OpId) -> Result<(), String> {
             Some(Attribute::Array(items))
                 if items.len() == count
                     && items.iter().all(|i| matches!(i, Attribute::Dict(_))) => {}
-            Some(_) => return Err(format!("'{attr}' must be an array of {count} dictionaries")),
+            Some(_) => {
+                return Err(format!("'{attr}' must be an array of {count} dictionaries").into())
+            }
         }
     }
     let Some(&last) = entry.ops.last() else {
@@ -238,7 +241,7 @@ fn verify_func(m: &Module, op: OpId) -> Result<(), String> {
     Ok(())
 }
 
-fn verify_return(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_return(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let data = m.op(op);
     if !data.results.is_empty() || !data.regions.is_empty() {
         return Err("func.return has no results and no regions".into());

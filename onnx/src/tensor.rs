@@ -135,7 +135,7 @@ pub fn tensor_from_proto(
         None
     };
     if let Some(raw) = raw {
-        return Tensor::from_le_bytes(elem, shape, &raw).map_err(|e| bad(what, e));
+        return Tensor::from_le_bytes(elem, shape, &raw).map_err(|e| bad(what, e.to_string()));
     }
     let count_err = |got: usize| {
         bad(
@@ -185,7 +185,7 @@ pub fn tensor_from_proto(
             }
         }
     };
-    tensor.map_err(|e| bad(what, e))
+    tensor.map_err(|e| bad(what, e.to_string()))
 }
 
 /// Encodes a tensor as a `TensorProto` with raw data.

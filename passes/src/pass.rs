@@ -66,6 +66,37 @@ impl fmt::Display for PassError {
 
 impl std::error::Error for PassError {}
 
+impl From<String> for PassError {
+    /// An error of the pass that is running (the pipeline names it).
+    fn from(message: String) -> PassError {
+        PassError::new("", message)
+    }
+}
+
+impl From<&str> for PassError {
+    fn from(message: &str) -> PassError {
+        PassError::new("", message)
+    }
+}
+
+impl From<strata_ir::IrError> for PassError {
+    fn from(e: strata_ir::IrError) -> PassError {
+        PassError {
+            pass: String::new(),
+            op: e.op,
+            location: e.location,
+            message: e.message,
+        }
+    }
+}
+
+impl From<PassError> for String {
+    /// For callers at the edge that report text.
+    fn from(e: PassError) -> String {
+        e.to_string()
+    }
+}
+
 /// What a pass did, as named counts (`kernels staged`, `loops vectorized`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats(pub BTreeMap<String, usize>);
@@ -105,13 +136,14 @@ impl Options {
     }
 
     /// `key` parsed as a number, if given.
-    pub fn number(&self, key: &str) -> Result<Option<usize>, String> {
-        self.get(key)
+    pub fn number(&self, key: &str) -> Result<Option<usize>, crate::pass::PassError> {
+        Ok(self
+            .get(key)
             .map(|v| {
                 v.parse()
                     .map_err(|_| format!("option '{key}' takes a number, not '{v}'"))
             })
-            .transpose()
+            .transpose()?)
     }
 }
 
@@ -126,7 +158,7 @@ pub struct PassInfo {
     /// `target` pass takes the fields of a target description).
     pub options: Option<&'static [(&'static str, &'static str)]>,
     /// Builds the pass from its options (already checked against `options`).
-    pub create: fn(&Options) -> Result<Box<dyn Pass>, String>,
+    pub create: fn(&Options) -> Result<Box<dyn Pass>, crate::pass::PassError>,
 }
 
 /// The passes a pipeline string may name.
@@ -152,12 +184,9 @@ impl Registry {
     }
 
     /// Adds a pass; its name must be new.
-    pub fn register(&mut self, info: PassInfo) -> Result<(), String> {
+    pub fn register(&mut self, info: PassInfo) -> Result<(), crate::pass::PassError> {
         if self.get(info.name).is_some() {
-            return Err(format!(
-                "a pass named '{}' is already registered",
-                info.name
-            ));
+            return Err(format!("a pass named '{}' is already registered", info.name).into());
         }
         self.passes.push(info);
         Ok(())
@@ -308,7 +337,7 @@ impl Pipeline {
         for pass in &self.passes {
             let name = pass.spelling();
             let start = Instant::now();
-            let stats = pass.run(m).map_err(|mut e| {
+            let stats = crate::in_pipeline(|| pass.run(m)).map_err(|mut e| {
                 if e.pass.is_empty() {
                     e.pass = name.clone();
                 }

@@ -53,14 +53,21 @@ pub fn run_pipeline(
     Ok((out, report))
 }
 
-fn err(pass: &str) -> impl Fn(String) -> PassError + '_ {
-    move |e| PassError::new(pass, e)
+/// Names `pass` in an error that does not name its pass yet.
+fn err<E: Into<PassError>>(pass: &str) -> impl Fn(E) -> PassError + '_ {
+    move |e| {
+        let mut e = e.into();
+        if e.pass.is_empty() {
+            e.pass = pass.into();
+        }
+        e
+    }
 }
 
 /// A pass made of a name and a function that replaces the module.
 struct Simple {
     name: &'static str,
-    run: fn(&Module) -> Result<(Module, Stats), String>,
+    run: fn(&Module) -> Result<(Module, Stats), crate::pass::PassError>,
 }
 
 impl Pass for Simple {
@@ -76,7 +83,7 @@ impl Pass for Simple {
 }
 
 /// A pass body that replaces the module given its target's loop parameters.
-type ParamsFn = fn(&Module, &LoopParams) -> Result<(Module, Stats), String>;
+type ParamsFn = fn(&Module, &LoopParams) -> Result<(Module, Stats), crate::pass::PassError>;
 
 /// A pass that replaces the module using the loop parameters of its target.
 struct WithParams {
@@ -134,7 +141,7 @@ impl Pass for SetTarget {
     }
 }
 
-fn create_target(o: &Options) -> Result<Box<dyn Pass>, String> {
+fn create_target(o: &Options) -> Result<Box<dyn Pass>, crate::pass::PassError> {
     let kind = o
         .get("kind")
         .map(TargetKind::from_name)
@@ -232,7 +239,7 @@ impl Pass for Unroll {
     }
 }
 
-fn boxed<P: Pass + 'static>(p: P) -> Result<Box<dyn Pass>, String> {
+fn boxed<P: Pass + 'static>(p: P) -> Result<Box<dyn Pass>, crate::pass::PassError> {
     Ok(Box::new(p))
 }
 

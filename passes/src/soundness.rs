@@ -191,7 +191,7 @@ impl SampleBuilder {
         name: &str,
         operands: &[ValueId],
         attrs: &[(&str, Attribute)],
-    ) -> Result<ValueId, String> {
+    ) -> Result<ValueId, crate::pass::PassError> {
         Ok(self.op_n(name, operands, attrs, 1)?[0])
     }
 
@@ -202,7 +202,7 @@ impl SampleBuilder {
         operands: &[ValueId],
         attrs: &[(&str, Attribute)],
         n: usize,
-    ) -> Result<Vec<ValueId>, String> {
+    ) -> Result<Vec<ValueId>, crate::pass::PassError> {
         let types: Vec<TensorType> = operands.iter().map(|&v| self.type_of(v)).collect();
         let attrs: std::collections::BTreeMap<String, Attribute> = attrs
             .iter()
@@ -238,7 +238,7 @@ impl SampleBuilder {
     }
 
     /// Turns the recorded ops into a verified function returning `outputs`.
-    fn finish(self, outputs: &[ValueId]) -> Result<Module, String> {
+    fn finish(self, outputs: &[ValueId]) -> Result<Module, crate::pass::PassError> {
         let mut m = Module::new();
         let inputs: Vec<(String, TensorType)> = self
             .inputs
@@ -287,9 +287,9 @@ impl SampleBuilder {
 }
 
 /// Compares outputs with NaNs equal and a tolerance scaled by the outputs' magnitude.
-fn close(a: &Tensor, e: &Tensor, rtol: f64) -> Result<(), String> {
+fn close(a: &Tensor, e: &Tensor, rtol: f64) -> Result<(), crate::pass::PassError> {
     if a.ty() != e.ty() {
-        return Err(format!("type changed: {} -> {}", e.ty(), a.ty()));
+        return Err(format!("type changed: {} -> {}", e.ty(), a.ty()).into());
     }
     let (av, ev) = (a.to_f64s(), e.to_f64s());
     let scale = ev
@@ -303,7 +303,7 @@ fn close(a: &Tensor, e: &Tensor, rtol: f64) -> Result<(), String> {
     for (i, (x, y)) in av.iter().zip(&ev).enumerate() {
         let ok = (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() <= rtol * scale;
         if !ok {
-            return Err(format!("element {i}: {y} before, {x} after"));
+            return Err(format!("element {i}: {y} before, {x} after").into());
         }
     }
     Ok(())
@@ -311,7 +311,7 @@ fn close(a: &Tensor, e: &Tensor, rtol: f64) -> Result<(), String> {
 
 /// Applies `rule` once to the sample and rebuilds the program, preferring new nodes.
 /// Returns `None` when the rule did not fire.
-fn rewrite_once(rule: &Rule, m: &Module) -> Result<Option<Module>, String> {
+fn rewrite_once(rule: &Rule, m: &Module) -> Result<Option<Module>, crate::pass::PassError> {
     let f = m.function("main").ok_or("no main")?;
     let fg = convert::function_to_egraph(m, f)?;
     let original: HashSet<GraphNode> = fg
@@ -359,7 +359,10 @@ fn rewrite_once(rule: &Rule, m: &Module) -> Result<Option<Module>, String> {
 
 /// Checks `rule` on random instances from its sampler. Fails with the smallest
 /// counterexample proptest finds.
-pub fn check_rule(rule: &Rule, config: &HarnessConfig) -> Result<RuleReport, String> {
+pub fn check_rule(
+    rule: &Rule,
+    config: &HarnessConfig,
+) -> Result<RuleReport, crate::pass::PassError> {
     let fired = std::cell::Cell::new(0u32);
     let tried = std::cell::Cell::new(0u32);
     let mut runner = TestRunner::new(Config {
@@ -380,7 +383,8 @@ pub fn check_rule(rule: &Rule, config: &HarnessConfig) -> Result<RuleReport, Str
         let m = b
             .finish(&outputs)
             .map_err(|e| TestCaseError::fail(format!("sample does not verify: {e}")))?;
-        let Some(after) = rewrite_once(rule, &m).map_err(TestCaseError::fail)? else {
+        let Some(after) = rewrite_once(rule, &m).map_err(|e| TestCaseError::fail(e.to_string()))?
+        else {
             return Err(TestCaseError::reject("rule did not fire"));
         };
         fired.set(fired.get() + 1);
@@ -404,10 +408,13 @@ pub fn check_rule(rule: &Rule, config: &HarnessConfig) -> Result<RuleReport, Str
             cases: tried.get(),
             fired: fired.get(),
         }),
-        Err(TestError::Fail(why, _)) => Err(format!("rule '{}' is unsound: {why}", rule.name)),
+        Err(TestError::Fail(why, _)) => {
+            Err(format!("rule '{}' is unsound: {why}", rule.name).into())
+        }
         Err(TestError::Abort(why)) => Err(format!(
             "rule '{}': its sampler rarely produces instances the rule fires on ({why})",
             rule.name
-        )),
+        )
+        .into()),
     }
 }

@@ -18,7 +18,7 @@ proptest! {
     fn lowered_programs_compute_the_same(seed in any::<u64>(), steps in 1usize..14) {
         let (m, inputs) = random_program(seed, steps);
         verify_module(&m).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let lowered = lower_graph_to_kernel(&m).map_err(TestCaseError::fail)?;
+        let lowered = lower_graph_to_kernel(&m).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let text = print_module(&lowered);
         let reparsed = parse_module(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(print_module(&reparsed), text.clone());
@@ -30,7 +30,7 @@ proptest! {
         }
         // Fusion recomputes the same scalar ops with the same rounding: bit-identical.
         let mut fused = lowered.clone();
-        fuse_elementwise_producers(&mut fused).map_err(TestCaseError::fail)?;
+        fuse_elementwise_producers(&mut fused).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let fused_text = print_module(&fused);
         prop_assert_eq!(print_module(&parse_module(&fused_text).map_err(|e| TestCaseError::fail(format!("{e}\n{fused_text}")))?), fused_text.clone());
         let fused_out = interp::run(&fused, "main", &inputs).map_err(|e| TestCaseError::fail(format!("{e}\n{fused_text}")))?;

@@ -18,7 +18,7 @@ proptest! {
         strata_ir::verify_module(&m).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let before = interp::run(&m, "main", &inputs).map_err(|e| TestCaseError::fail(e.to_string()))?;
         for target in TargetKind::ALL.map(Target::generic) {
-            let (opt, stats) = optimize_module(&m, &OptimizeOptions::for_target(&target)).map_err(TestCaseError::fail)?;
+            let (opt, stats) = optimize_module(&m, &OptimizeOptions::for_target(&target)).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(stats[0].cost_after <= stats[0].cost_before * 1.0001 + 1e-9, "cost went up for {}: {}", target.kind(), stats[0]);
             let after = interp::run(&opt, "main", &inputs).map_err(|e| TestCaseError::fail(e.to_string()))?;
             for (a, e) in after.iter().zip(&before) {

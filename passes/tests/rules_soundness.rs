@@ -23,7 +23,11 @@ fn every_rule_is_sound_on_random_instances() {
         "{} of {} rules failed:\n{}",
         failures.len(),
         rules.len(),
-        failures.join("\n\n")
+        failures
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n\n")
     );
 }
 
@@ -58,7 +62,8 @@ fn the_harness_catches_an_unsound_rule() {
             ..HarnessConfig::default()
         },
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("unsound"), "{e}");
     // Shrinking finds a small counterexample: one-element inputs.
     assert!(e.contains("tensor<1xf32>"), "{e}");
@@ -84,6 +89,7 @@ fn the_harness_rejects_a_sampler_that_never_fires_the_rule() {
             ..HarnessConfig::default()
         },
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("rarely produces instances"), "{e}");
 }

@@ -64,6 +64,19 @@ impl From<String> for CodegenError {
     }
 }
 
+impl From<strata_ir::IrError> for CodegenError {
+    fn from(e: strata_ir::IrError) -> Self {
+        match (e.op, e.location) {
+            (Some(op), Some(location)) => CodegenError::Op {
+                op,
+                location,
+                message: e.message,
+            },
+            _ => CodegenError::Module(e.message),
+        }
+    }
+}
+
 impl From<&str> for CodegenError {
     fn from(message: &str) -> Self {
         CodegenError::Module(message.into())

@@ -30,7 +30,7 @@ impl<'ctx> Jit<'ctx> {
                     strata_ir::loops::kernel_argument_bytes(m, op)?,
                 ))
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, strata_ir::IrError>>()?;
         llvm.verify()
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
         let engine = llvm
@@ -128,18 +128,22 @@ impl strata_ir::host::KernelExecutor for JitExecutor<'_> {
         kernel: OpId,
         memories: &mut [Vec<u8>],
         bindings: &[strata_ir::loops::interp::Binding],
-    ) -> Result<(), String> {
+    ) -> Result<(), strata_ir::IrError> {
         let name = match m.op(kernel).attrs.get("sym_name") {
             Some(strata_ir::Attribute::String(s)) => s.clone(),
             _ => return Err("kernel without a name".into()),
         };
-        let sizes = self.jit.argument_sizes(&name).map_err(|e| e.to_string())?;
+        let sizes = self
+            .jit
+            .argument_sizes(&name)
+            .map_err(|e| strata_ir::IrError::new(e.to_string()))?;
         if bindings.len() != sizes.len() {
             return Err(format!(
                 "kernel '{name}' takes {} buffers, {} were bound",
                 sizes.len(),
                 bindings.len()
-            ));
+            )
+            .into());
         }
         let mut ptrs = Vec::with_capacity(bindings.len());
         for (b, &need) in bindings.iter().zip(sizes) {
@@ -152,13 +156,15 @@ impl strata_ir::host::KernelExecutor for JitExecutor<'_> {
                     b.offset,
                     need,
                     mem.len()
-                ));
+                )
+                .into());
             }
             // Safety: in bounds, checked just above.
             ptrs.push(unsafe { mem.as_mut_ptr().add(b.offset) });
         }
         let grid = strata_ir::loops::grid_size(m, kernel)?;
         // Safety: one pointer per argument, each checked above to address its size.
-        unsafe { self.jit.run_pointers(&name, &ptrs, grid) }.map_err(|e| e.to_string())
+        unsafe { self.jit.run_pointers(&name, &ptrs, grid) }
+            .map_err(|e| strata_ir::IrError::new(e.to_string()))
     }
 }

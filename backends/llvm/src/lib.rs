@@ -48,7 +48,7 @@ use strata_ir::{Module, OpId};
 
 /// The CPU description of a module to compile: its target's.
 pub fn module_cpu(m: &Module) -> Result<strata_abi::CpuTarget, CodegenError> {
-    match target_of(m).map_err(CodegenError::Module)? {
+    match target_of(m)? {
         Some(Target::Cpu(c)) => Ok(c),
         Some(other) => Err(CodegenError::Module(format!(
             "the module is compiled for '{}', not for a CPU",
@@ -70,6 +70,17 @@ pub fn compile_object(m: &Module, symbol_prefix: &str) -> Result<Vec<u8>, Codege
         .map(|(op, _)| op)
         .collect();
     compile_share(m, &cpu, symbol_prefix, &all)
+}
+
+/// `m`'s kernels as LLVM IR text, before LLVM optimizes them: what this back end itself
+/// generates (for snapshot tests, and for reading what a kernel became).
+pub fn translate_to_text(m: &Module, symbol_prefix: &str) -> Result<String, CodegenError> {
+    let ctx = Context::create();
+    let llvm = ctx.create_module("strata");
+    translate(&ctx, m, &llvm, symbol_prefix)?;
+    llvm.verify()
+        .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    Ok(llvm.print_to_string().to_string())
 }
 
 /// [`compile_object`] as one object per kernel, compiled on `threads` threads (LLVM's

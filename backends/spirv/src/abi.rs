@@ -70,7 +70,7 @@ impl Gen {
 
 impl KernelGen<'_, '_> {
     /// Push-constant word `k` as an i32.
-    pub(crate) fn push_word(&mut self, k: u32) -> Result<Word, String> {
+    pub(crate) fn push_word(&mut self, k: u32) -> Result<Word, crate::ShaderError> {
         let var = self.g.push_constants();
         let u32t = self.g.u32t();
         let i32t = self.g.ty(Reg::I32);

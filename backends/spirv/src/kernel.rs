@@ -1,8 +1,8 @@
 //! One `loop.kernel` as a compute entry point: workgroup phases, invocation bands and
 //! barriers, loops, and buffer accesses.
 
-use crate::err;
 use crate::types::*;
+use crate::{err, ShaderError};
 use rspirv::dr::{InsertPoint, Instruction, Operand};
 use rspirv::spirv::{
     self, ExecutionMode, ExecutionModel, FunctionControl, LoopControl, Op, SelectionControl,
@@ -59,7 +59,12 @@ pub(crate) fn writing_children(m: &Module, op: OpId) -> usize {
 
 impl<'g, 'm> KernelGen<'g, 'm> {
     /// Emits kernel `op` as entry point `name`.
-    pub(crate) fn run(g: &'g mut Gen, ir: &'m Module, op: OpId, name: &str) -> Result<(), String> {
+    pub(crate) fn run(
+        g: &'g mut Gen,
+        ir: &'m Module,
+        op: OpId,
+        name: &str,
+    ) -> Result<(), crate::ShaderError> {
         let block = body_of(ir, op);
         let args = ir.block(block).args.clone();
         let max = g.gpu.max_kernel_arguments();
@@ -112,10 +117,9 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let void = g.b.type_void();
         let fn_ty = g.b.type_function(void, []);
         let function =
-            g.b.begin_function(void, None, FunctionControl::NONE, fn_ty)
-                .map_err(|e| format!("{e:?}"))?;
+            g.b.begin_function(void, None, FunctionControl::NONE, fn_ty)?;
         let entry = g.b.id();
-        g.b.begin_block(Some(entry)).map_err(|e| format!("{e:?}"))?;
+        g.b.begin_block(Some(entry))?;
         let mut k = KernelGen {
             g,
             ir,
@@ -178,8 +182,8 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             );
         }
         k.workgroup_block(block)?;
-        k.g.b.ret().map_err(|e| format!("{e:?}"))?;
-        k.g.b.end_function().map_err(|e| format!("{e:?}"))?;
+        k.g.b.ret()?;
+        k.g.b.end_function()?;
         k.g.b.entry_point(
             ExecutionModel::GLCompute,
             function,
@@ -193,7 +197,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     }
 
     /// Appends `%id = op ty args...` (id operands) to the current block.
-    pub(crate) fn emit(&mut self, op: Op, ty: Word, args: &[Word]) -> Result<Word, String> {
+    pub(crate) fn emit(
+        &mut self,
+        op: Op,
+        ty: Word,
+        args: &[Word],
+    ) -> Result<Word, crate::ShaderError> {
         let id = self.g.b.id();
         self.emit_to(id, op, ty, args)?;
         Ok(id)
@@ -205,17 +214,14 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         op: Op,
         ty: Word,
         args: &[Word],
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::ShaderError> {
         let inst = Instruction::new(
             op,
             Some(ty),
             Some(id),
             args.iter().map(|&a| Operand::IdRef(a)).collect(),
         );
-        self.g
-            .b
-            .insert_into_block(InsertPoint::End, inst)
-            .map_err(|e| format!("{e:?}"))
+        Ok(self.g.b.insert_into_block(InsertPoint::End, inst)?)
     }
 
     pub(crate) fn extract(
@@ -223,7 +229,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         ty: Word,
         composite: Word,
         index: u32,
-    ) -> Result<Word, String> {
+    ) -> Result<Word, crate::ShaderError> {
         let id = self.g.b.id();
         let inst = Instruction::new(
             Op::CompositeExtract,
@@ -231,24 +237,18 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             Some(id),
             vec![Operand::IdRef(composite), Operand::LiteralBit32(index)],
         );
-        self.g
-            .b
-            .insert_into_block(InsertPoint::End, inst)
-            .map_err(|e| format!("{e:?}"))?;
+        self.g.b.insert_into_block(InsertPoint::End, inst)?;
         Ok(id)
     }
 
-    pub(crate) fn begin(&mut self, label: Word) -> Result<(), String> {
-        self.g
-            .b
-            .begin_block(Some(label))
-            .map_err(|e| format!("{e:?}"))?;
+    pub(crate) fn begin(&mut self, label: Word) -> Result<(), crate::ShaderError> {
+        self.g.b.begin_block(Some(label))?;
         self.label = label;
         Ok(())
     }
 
-    pub(crate) fn branch(&mut self, to: Word) -> Result<(), String> {
-        self.g.b.branch(to).map_err(|e| format!("{e:?}"))
+    pub(crate) fn branch(&mut self, to: Word) -> Result<(), crate::ShaderError> {
+        Ok(self.g.b.branch(to)?)
     }
 
     /// A structured loop `for (i = lower; i < upper; i += step) body(i)` on i32 values.
@@ -257,28 +257,18 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         lower: Word,
         upper: Word,
         step: Word,
-        body: &mut dyn FnMut(&mut Self, Word) -> Result<(), String>,
-    ) -> Result<(), String> {
+        body: &mut dyn FnMut(&mut Self, Word) -> Result<(), crate::ShaderError>,
+    ) -> Result<(), crate::ShaderError> {
         let i32t = self.g.ty(Reg::I32);
         let boolt = self.g.ty(Reg::Bool);
         let pre = self.label;
         let [header, first, cont, merge, next] = [(); 5].map(|_| self.g.b.id());
         self.branch(header)?;
         self.begin(header)?;
-        let i = self
-            .g
-            .b
-            .phi(i32t, None, [(lower, pre), (next, cont)])
-            .map_err(|e| format!("{e:?}"))?;
+        let i = self.g.b.phi(i32t, None, [(lower, pre), (next, cont)])?;
         let go = self.emit(Op::SLessThan, boolt, &[i, upper])?;
-        self.g
-            .b
-            .loop_merge(merge, cont, LoopControl::NONE, [])
-            .map_err(|e| format!("{e:?}"))?;
-        self.g
-            .b
-            .branch_conditional(go, first, merge, [])
-            .map_err(|e| format!("{e:?}"))?;
+        self.g.b.loop_merge(merge, cont, LoopControl::NONE, [])?;
+        self.g.b.branch_conditional(go, first, merge, [])?;
         self.begin(first)?;
         body(self, i)?;
         self.branch(cont)?;
@@ -292,52 +282,43 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     pub(crate) fn when(
         &mut self,
         cond: Word,
-        then: &mut dyn FnMut(&mut Self) -> Result<(), String>,
-    ) -> Result<(), String> {
+        then: &mut dyn FnMut(&mut Self) -> Result<(), crate::ShaderError>,
+    ) -> Result<(), crate::ShaderError> {
         let [yes, merge] = [(); 2].map(|_| self.g.b.id());
-        self.g
-            .b
-            .selection_merge(merge, SelectionControl::NONE)
-            .map_err(|e| format!("{e:?}"))?;
-        self.g
-            .b
-            .branch_conditional(cond, yes, merge, [])
-            .map_err(|e| format!("{e:?}"))?;
+        self.g.b.selection_merge(merge, SelectionControl::NONE)?;
+        self.g.b.branch_conditional(cond, yes, merge, [])?;
         self.begin(yes)?;
         then(self)?;
         self.branch(merge)?;
         self.begin(merge)
     }
 
-    pub(crate) fn first_invocation(&mut self) -> Result<Word, String> {
+    pub(crate) fn first_invocation(&mut self) -> Result<Word, crate::ShaderError> {
         let boolt = self.g.ty(Reg::Bool);
         let zero = self.g.int(Reg::I32, 0);
         self.emit(Op::IEqual, boolt, &[self.local, zero])
     }
 
-    pub(crate) fn barrier(&mut self) -> Result<(), String> {
+    pub(crate) fn barrier(&mut self) -> Result<(), crate::ShaderError> {
         let workgroup = self.g.uint(spirv::Scope::Workgroup as u32);
         let semantics = spirv::MemorySemantics::ACQUIRE_RELEASE
             | spirv::MemorySemantics::UNIFORM_MEMORY
             | spirv::MemorySemantics::WORKGROUP_MEMORY;
         let semantics = self.g.uint(semantics.bits());
-        self.g
-            .b
-            .control_barrier(workgroup, workgroup, semantics)
-            .map_err(|e| format!("{e:?}"))?;
+        self.g.b.control_barrier(workgroup, workgroup, semantics)?;
         self.pending_write = false;
         Ok(())
     }
 
     /// A block every invocation of the workgroup runs in step (the kernel body, grid loop
     /// bodies): phases, barriers between them, workgroup-level stores by invocation 0.
-    pub(crate) fn workgroup_block(&mut self, block: BlockId) -> Result<(), String> {
+    pub(crate) fn workgroup_block(&mut self, block: BlockId) -> Result<(), crate::ShaderError> {
         let ir = self.ir;
         for &op in &ir.block(block).ops {
             let d = ir.op(op);
             match d.name.as_str() {
                 "loop.for" => {
-                    let l = ForLoop::of(ir, op).map_err(|e| err(ir, op, e))?;
+                    let l = ForLoop::of(ir, op).map_err(|e| ShaderError::from(e.at(ir, op)))?;
                     if let Some(axis) = l.grid {
                         self.grid_index(op, &l, axis)?;
                         self.workgroup_block(body_of(ir, op))?;
@@ -378,7 +359,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     /// memory, then the contraction over them): every invocation runs it, its body is a
     /// workgroup block, and a barrier closes each iteration so the next one's copies wait
     /// for this one's readers.
-    pub(crate) fn uniform_loop(&mut self, op: OpId, l: &ForLoop) -> Result<(), String> {
+    pub(crate) fn uniform_loop(&mut self, op: OpId, l: &ForLoop) -> Result<(), crate::ShaderError> {
         self.serial_loop(op, l, &mut |s, body| {
             s.workgroup_block(body)?;
             if s.pending_write {
@@ -393,8 +374,8 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         &mut self,
         op: OpId,
         l: &ForLoop,
-        body: &mut dyn FnMut(&mut Self, BlockId) -> Result<(), String>,
-    ) -> Result<(), String> {
+        body: &mut dyn FnMut(&mut Self, BlockId) -> Result<(), crate::ShaderError>,
+    ) -> Result<(), crate::ShaderError> {
         let lower = self.g.int(Reg::I32, l.lower);
         let upper = self.g.int(Reg::I32, l.upper);
         let step = self.g.int(Reg::I32, l.step);
@@ -412,7 +393,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         })
     }
 
-    pub(crate) fn grid_index(&mut self, op: OpId, l: &ForLoop, axis: u32) -> Result<(), String> {
+    pub(crate) fn grid_index(
+        &mut self,
+        op: OpId,
+        l: &ForLoop,
+        axis: u32,
+    ) -> Result<(), crate::ShaderError> {
         let ir = self.ir;
         let iv = ir.block(body_of(ir, op)).args[0];
         let i32t = self.g.ty(Reg::I32);
@@ -504,7 +490,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         safe.then_some(band)
     }
 
-    pub(crate) fn phase(&mut self, op: OpId) -> Result<(), String> {
+    pub(crate) fn phase(&mut self, op: OpId) -> Result<(), crate::ShaderError> {
         match self.choose_band(op) {
             Some(band) => {
                 self.band = Some(band);
@@ -519,9 +505,9 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         }
     }
 
-    pub(crate) fn for_loop(&mut self, op: OpId) -> Result<(), String> {
+    pub(crate) fn for_loop(&mut self, op: OpId) -> Result<(), crate::ShaderError> {
         let ir = self.ir;
-        let l = ForLoop::of(ir, op).map_err(|e| err(ir, op, e))?;
+        let l = ForLoop::of(ir, op).map_err(|e| ShaderError::from(e.at(ir, op)))?;
         if let Some(axis) = l.grid {
             self.grid_index(op, &l, axis)?;
             return self.block(body_of(ir, op));
@@ -534,11 +520,11 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     }
 
     /// The band's iterations, collapsed into one range, round-robin over the invocations.
-    pub(crate) fn distributed(&mut self, band: &[OpId]) -> Result<(), String> {
+    pub(crate) fn distributed(&mut self, band: &[OpId]) -> Result<(), crate::ShaderError> {
         let ir = self.ir;
         let loops: Vec<ForLoop> = band
             .iter()
-            .map(|&o| ForLoop::of(ir, o).map_err(|e| err(ir, o, e)))
+            .map(|&o| ForLoop::of(ir, o).map_err(|e| ShaderError::from(e.at(ir, o))))
             .collect::<Result<_, _>>()?;
         let total: i64 = loops.iter().map(|l| l.trip_count()).product();
         let upper = self.g.int(Reg::I32, total);
@@ -574,7 +560,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         })
     }
 
-    pub(crate) fn band_body(&mut self, band: &[OpId], k: usize) -> Result<(), String> {
+    pub(crate) fn band_body(&mut self, band: &[OpId], k: usize) -> Result<(), crate::ShaderError> {
         let ir = self.ir;
         for &op in &ir.block(body_of(ir, band[k])).ops {
             if band.get(k + 1) == Some(&op) {
@@ -586,14 +572,14 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         Ok(())
     }
 
-    pub(crate) fn block(&mut self, block: BlockId) -> Result<(), String> {
+    pub(crate) fn block(&mut self, block: BlockId) -> Result<(), crate::ShaderError> {
         for &op in &self.ir.block(block).ops {
             self.op(op)?;
         }
         Ok(())
     }
 
-    pub(crate) fn get(&self, op: OpId, v: ValueId) -> Result<Val, String> {
+    pub(crate) fn get(&self, op: OpId, v: ValueId) -> Result<Val, crate::ShaderError> {
         self.values
             .get(&v)
             .cloned()
@@ -608,7 +594,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         op: OpId,
         buffer: ValueId,
         indices: &[ValueId],
-    ) -> Result<(Buf, Word), String> {
+    ) -> Result<(Buf, Word), crate::ShaderError> {
         let ir = self.ir;
         let buf = self
             .bufs
@@ -646,14 +632,18 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 let p = s.emit(Op::AccessChain, elem_ptr, &[status, zero, zero])?;
                 let one = s.g.int(Reg::I32, 1);
                 let code = s.emit(Op::IAdd, i32t, &[dispatch, one])?;
-                s.g.b.store(p, code, None, []).map_err(|e| format!("{e:?}"))
+                Ok(s.g.b.store(p, code, None, [])?)
             })?;
             flat = self.emit(Op::Select, i32t, &[ok, flat, buf.offset])?;
         }
         Ok((buf, flat))
     }
 
-    pub(crate) fn element_ptr(&mut self, buf: &Buf, index: Word) -> Result<Word, String> {
+    pub(crate) fn element_ptr(
+        &mut self,
+        buf: &Buf,
+        index: Word,
+    ) -> Result<Word, crate::ShaderError> {
         if buf.workgroup {
             let t = self.g.ty(workgroup_reg(buf.elem));
             let ptr = self.g.b.type_pointer(None, StorageClass::Workgroup, t);
@@ -665,7 +655,11 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     }
 
     /// Loads one element as its register value.
-    pub(crate) fn load_element(&mut self, buf: &Buf, index: Word) -> Result<Word, String> {
+    pub(crate) fn load_element(
+        &mut self,
+        buf: &Buf,
+        index: Word,
+    ) -> Result<Word, crate::ShaderError> {
         let p = self.element_ptr(buf, index)?;
         if buf.workgroup {
             let t = self.g.ty(workgroup_reg(buf.elem));
@@ -706,7 +700,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         })
     }
 
-    pub(crate) fn store_element(&mut self, buf: &Buf, index: Word, v: Word) -> Result<(), String> {
+    pub(crate) fn store_element(
+        &mut self,
+        buf: &Buf,
+        index: Word,
+        v: Word,
+    ) -> Result<(), crate::ShaderError> {
         if buf.workgroup {
             let v = if buf.elem == ElementType::Bool {
                 let i32t = self.g.ty(Reg::I32);
@@ -717,7 +716,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 v
             };
             let p = self.element_ptr(buf, index)?;
-            return self.g.b.store(p, v, None, []).map_err(|e| format!("{e:?}"));
+            return Ok(self.g.b.store(p, v, None, [])?);
         }
         let st = self.g.store_ty(buf.store);
         let raw = match buf.elem {
@@ -742,15 +741,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             }
         };
         let p = self.element_ptr(buf, index)?;
-        self.g
-            .b
-            .store(p, raw, None, [])
-            .map_err(|e| format!("{e:?}"))
+        Ok(self.g.b.store(p, raw, None, [])?)
     }
 
     /// The bits of f32 `v` rounded to bf16 (nearest, ties to even; NaN stays a quiet
     /// NaN), as a u32 whose low half is zero.
-    pub(crate) fn bf16_bits(&mut self, v: Word) -> Result<Word, String> {
+    pub(crate) fn bf16_bits(&mut self, v: Word) -> Result<Word, crate::ShaderError> {
         let u32t = self.g.u32t();
         let boolt = self.g.ty(Reg::Bool);
         let bits = self.emit(Op::Bitcast, u32t, &[v])?;
@@ -772,7 +768,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
 
     /// An i32 index as an i64, sign-extended by building the two halves: lavapipe (Mesa
     /// 22.3) was seen to miscompile comparisons of `OpSConvert` results with constants.
-    pub(crate) fn widen_index(&mut self, i: Word) -> Result<Word, String> {
+    pub(crate) fn widen_index(&mut self, i: Word) -> Result<Word, crate::ShaderError> {
         let i32t = self.g.ty(Reg::I32);
         let i64t = self.g.ty(Reg::I64);
         let u32t = self.g.u32t();
@@ -785,7 +781,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         self.emit(Op::Bitcast, i64t, &[pair])
     }
 
-    pub(crate) fn op(&mut self, op: OpId) -> Result<(), String> {
+    pub(crate) fn op(&mut self, op: OpId) -> Result<(), crate::ShaderError> {
         let ir = self.ir;
         let d = ir.op(op);
         let i32t = self.g.ty(Reg::I32);
@@ -795,7 +791,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 if d.operands.iter().any(|v| self.data_dependent.contains(v)) {
                     self.data_dependent.insert(d.results[0]);
                 }
-                let map = apply_map(ir, op).map_err(|x| err(ir, op, x))?;
+                let map = apply_map(ir, op).map_err(|e| ShaderError::from(e.at(ir, op)))?;
                 let expr = &map.results[0];
                 let mut acc = self.g.int(Reg::I32, expr.constant);
                 for &(dim, c) in &expr.terms {

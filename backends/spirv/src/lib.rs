@@ -46,14 +46,16 @@
 //! error naming the op ([`NO_TRANSLATION`]).
 
 mod abi;
+mod error;
 mod kernel;
 mod ops;
 mod types;
 mod validate;
 
+pub use error::ShaderError;
 use kernel::KernelGen;
 use types::Gen;
-pub use validate::validate;
+pub use validate::{disassemble, validate};
 
 use rspirv::spirv::Capability;
 use strata_abi::GpuTarget;
@@ -65,12 +67,8 @@ pub const TARGET_ENV: &str = "vulkan1.1";
 /// The phrase for an op this back end does not translate.
 pub const NO_TRANSLATION: &str = "no SPIR-V translation for";
 
-fn err(m: &Module, op: OpId, msg: impl std::fmt::Display) -> String {
-    format!(
-        "{}: '{}': {msg}",
-        strata_ir::verify::op_location(m, op),
-        m.op(op).name
-    )
+fn err(m: &Module, op: OpId, msg: impl std::fmt::Display) -> ShaderError {
+    ShaderError::at(m, op, msg)
 }
 
 /// Optional device features a shader module uses.
@@ -115,13 +113,14 @@ impl Shader {
 }
 
 /// The GPU description of a module to translate: its target's.
-pub fn module_gpu(m: &Module) -> Result<GpuTarget, String> {
+pub fn module_gpu(m: &Module) -> Result<GpuTarget, crate::ShaderError> {
     match target_of(m)? {
         Some(Target::Vulkan(g)) => Ok(g),
         Some(other) => Err(format!(
             "the module is compiled for '{}', not for a Vulkan GPU",
             other.kind()
-        )),
+        )
+        .into()),
         None => {
             Err("the module has no target description (compile it with --target vulkan)".into())
         }
@@ -130,7 +129,7 @@ pub fn module_gpu(m: &Module) -> Result<GpuTarget, String> {
 
 /// Translates every `loop.kernel` of `m` into one shader module, for the GPU of the
 /// module's target description.
-pub fn translate(m: &Module) -> Result<Shader, String> {
+pub fn translate(m: &Module) -> Result<Shader, crate::ShaderError> {
     let mut g = Gen::new(module_gpu(m)?);
     let mut kernels = Vec::new();
     for (op, name) in strata_ir::loops::kernels(m)? {

@@ -12,7 +12,7 @@ use strata_ir::kernel::approx::{
 };
 use strata_ir::{Attribute, ElementType, OpId, Type};
 
-type R = Result<Word, String>;
+type R = Result<Word, crate::ShaderError>;
 
 fn elem_of(t: &Type) -> Option<ElementType> {
     match t {
@@ -31,7 +31,7 @@ impl KernelGen<'_, '_> {
     }
 
     /// A scalar op of the kernel dialect on every lane of its operands.
-    pub(crate) fn scalar(&mut self, op: OpId) -> Result<Val, String> {
+    pub(crate) fn scalar(&mut self, op: OpId) -> Result<Val, crate::ShaderError> {
         let ir = self.ir;
         let d = ir.op(op);
         let name = d.name.as_str();
@@ -59,8 +59,8 @@ impl KernelGen<'_, '_> {
                 .collect();
             let v = self
                 .lane(op, name, elem, operand_elem, &a)
-                .map_err(|m| err(ir, op, m))?;
-            let v = self.narrow(v, elem).map_err(|m| err(ir, op, m))?;
+                .map_err(|e| e.at_op(ir, op))?;
+            let v = self.narrow(v, elem).map_err(|e| e.at_op(ir, op))?;
             lanes.push(v);
         }
         Ok(Val {
@@ -115,16 +115,13 @@ impl KernelGen<'_, '_> {
     fn gl(&mut self, f: GLOp, r: Reg, args: &[Word]) -> R {
         let t = self.g.ty(r);
         let glsl = self.g.glsl;
-        self.g
-            .b
-            .ext_inst(
-                t,
-                None,
-                glsl,
-                f as u32,
-                args.iter().map(|&a| Operand::IdRef(a)),
-            )
-            .map_err(|e| format!("{e:?}"))
+        Ok(self.g.b.ext_inst(
+            t,
+            None,
+            glsl,
+            f as u32,
+            args.iter().map(|&a| Operand::IdRef(a)),
+        )?)
     }
 
     /// A GLSL.std.450 function that exists for 32-bit floats only.
@@ -132,7 +129,8 @@ impl KernelGen<'_, '_> {
         if r != Reg::F32 {
             return Err(format!(
                 "{NO_TRANSLATION} {f:?} on f64 (GLSL.std.450 defines it for 32-bit floats only)"
-            ));
+            )
+            .into());
         }
         self.gl(f, r, args)
     }
@@ -201,7 +199,7 @@ impl KernelGen<'_, '_> {
                 };
                 if boolean {
                     if name != "kernel.equal" {
-                        return Err(format!("{NO_TRANSLATION} '{name}' on booleans"));
+                        return Err(format!("{NO_TRANSLATION} '{name}' on booleans").into());
                     }
                     self.cmp(Op::LogicalEqual, a[0], a[1])?
                 } else {
@@ -360,7 +358,7 @@ impl KernelGen<'_, '_> {
                 }
             });
         }
-        acc.ok_or_else(|| "a polynomial without coefficients".to_string())
+        Ok(acc.ok_or_else(|| "a polynomial without coefficients".to_string())?)
     }
 
     /// eˣ: the device's `Exp` in f32, the shared approximation
@@ -609,9 +607,9 @@ impl KernelGen<'_, '_> {
             other if strata_ir::kernel::composite::find(other).is_some() => {
                 return Err(format!(
                     "{NO_TRANSLATION} '{other}', a composite op: the expand-composites pass rewrites it into primitives first"
-                ))
+                ).into())
             }
-            other => return Err(format!("{NO_TRANSLATION} '{other}' on floats")),
+            other => return Err(format!("{NO_TRANSLATION} '{other}' on floats").into()),
         })
     }
 
@@ -627,7 +625,7 @@ impl KernelGen<'_, '_> {
                 "kernel.or" | "kernel.bitwise_or" => self.cmp(Op::LogicalOr, a[0], a[1]),
                 "kernel.xor" | "kernel.bitwise_xor" => self.cmp(Op::LogicalNotEqual, a[0], a[1]),
                 "kernel.not" | "kernel.bitwise_not" => self.emit(Op::LogicalNot, boolt, &[a[0]]),
-                other => Err(format!("{NO_TRANSLATION} '{other}' on booleans")),
+                other => Err(format!("{NO_TRANSLATION} '{other}' on booleans").into()),
             };
         }
         let x = a[0];
@@ -719,7 +717,7 @@ impl KernelGen<'_, '_> {
                 };
                 self.select(r, in_range, shifted, fill)?
             }
-            other => return Err(format!("{NO_TRANSLATION} '{other}' on {operand}")),
+            other => return Err(format!("{NO_TRANSLATION} '{other}' on {operand}").into()),
         })
     }
 

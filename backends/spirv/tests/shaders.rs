@@ -113,7 +113,9 @@ fn untranslatable_ops_are_errors_naming_them() {
       %y = "kernel.sin"(%x) : (f64) -> f64
       %z = "kernel.cast"(%y) : (f64) -> f32
       "loop.store"(%z, %out, %i) : (f32, memref<8xf32>, index) -> ()"#;
-    let e = strata_spirv::translate(&kernel(&["f64"], body)).unwrap_err();
+    let e = strata_spirv::translate(&kernel(&["f64"], body))
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("'kernel.sin'") && e.contains(strata_spirv::NO_TRANSLATION) && e.contains("f64"),
         "{e}"
@@ -207,10 +209,10 @@ fn shaders_follow_the_target_description() {
     // A kernel of two buffers does not fit a GPU that binds two (one is the status).
     gpu.set("max-bindings", "2").unwrap();
     set_target(&mut m, &gpu);
-    let e = strata_spirv::translate(&m).unwrap_err();
+    let e = strata_spirv::translate(&m).unwrap_err().to_string();
     assert!(e.contains("2 buffers") && e.contains("at most 1"), "{e}");
     // Shaders are for Vulkan targets only.
     set_target(&mut m, &Target::generic(TargetKind::Cpu));
-    let e = strata_spirv::translate(&m).unwrap_err();
+    let e = strata_spirv::translate(&m).unwrap_err().to_string();
     assert!(e.contains("not for a Vulkan GPU"), "{e}");
 }

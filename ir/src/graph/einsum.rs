@@ -20,7 +20,7 @@ struct Equation {
 
 const ELLIPSIS_LABELS: &str = "0123456789";
 
-fn parse(a: &OpArgs) -> Result<Equation, String> {
+fn parse(a: &OpArgs) -> Result<Equation, crate::IrError> {
     let eq: String = a
         .string_or("equation", "")?
         .chars()
@@ -36,7 +36,8 @@ fn parse(a: &OpArgs) -> Result<Equation, String> {
             "equation '{eq}' has {} operands, the op has {}",
             terms.len(),
             a.inputs.len()
-        ));
+        )
+        .into());
     }
     let mut ellipsis_rank = 0;
     let mut inputs = Vec::new();
@@ -44,13 +45,13 @@ fn parse(a: &OpArgs) -> Result<Equation, String> {
     for (t, ty) in terms.iter().zip(a.inputs) {
         let letters = t.replace("...", "");
         if letters.chars().any(|c| !c.is_ascii_alphabetic()) || t.matches("...").count() > 1 {
-            return Err(format!("bad term '{t}' in equation '{eq}'"));
+            return Err(format!("bad term '{t}' in equation '{eq}'").into());
         }
         let rank = ty.shape.rank();
         let named = letters.chars().count();
         let has_ellipsis = t.contains("...");
         if (!has_ellipsis && named != rank) || named > rank {
-            return Err(format!("term '{t}' does not match operand of rank {rank}"));
+            return Err(format!("term '{t}' does not match operand of rank {rank}").into());
         }
         let e = rank - named;
         ellipsis_rank = ellipsis_rank.max(e);
@@ -89,7 +90,9 @@ fn parse(a: &OpArgs) -> Result<Equation, String> {
                 continue;
             }
             match sizes.get(&c) {
-                Some(&s) if s != d => return Err(format!("subscript '{c}' has sizes {s} and {d}")),
+                Some(&s) if s != d => {
+                    return Err(format!("subscript '{c}' has sizes {s} and {d}").into())
+                }
                 _ => {
                     sizes.insert(c, d);
                 }
@@ -99,11 +102,11 @@ fn parse(a: &OpArgs) -> Result<Equation, String> {
     let output = match rhs {
         Some(r) => {
             if r.chars().any(|c| !c.is_ascii_alphabetic() && c != '.') {
-                return Err(format!("bad output term '{r}'"));
+                return Err(format!("bad output term '{r}'").into());
             }
             let o = expand(&r, ellipsis_rank);
             if o.iter().any(|c| !sizes.contains_key(c)) {
-                return Err(format!("output term '{r}' uses a subscript no operand has"));
+                return Err(format!("output term '{r}' uses a subscript no operand has").into());
             }
             o
         }
@@ -126,7 +129,7 @@ fn parse(a: &OpArgs) -> Result<Equation, String> {
     })
 }
 
-pub fn infer_einsum(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_einsum(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let elem = a.input(0).elem;
     if a.inputs.iter().any(|t| t.elem != elem) || elem == crate::types::ElementType::Bool {
         return Err("Einsum needs numeric operands of one element type".into());
@@ -136,7 +139,7 @@ pub fn infer_einsum(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, elem)])
 }
 
-pub fn eval_einsum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_einsum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let eq = parse(a)?;
     let mut all: Vec<char> = eq.output.clone();
     all.extend(eq.sizes.keys().filter(|c| !eq.output.contains(c)));
@@ -200,7 +203,7 @@ pub type EinsumLabels = (Vec<Vec<char>>, Vec<char>, BTreeMap<char, usize>);
 pub fn einsum_labels(
     inputs: &[TensorType],
     attrs: &BTreeMap<String, crate::attr::Attribute>,
-) -> Result<EinsumLabels, String> {
+) -> Result<EinsumLabels, crate::IrError> {
     let a = OpArgs {
         name: "graph.einsum",
         inputs,

@@ -162,18 +162,18 @@ pub static BINARY_OPS: &[BinaryDef] = &{
     ]
 };
 
-fn unary_def(name: &str) -> Result<&'static UnaryDef, String> {
-    UNARY_OPS
+fn unary_def(name: &str) -> Result<&'static UnaryDef, crate::IrError> {
+    Ok(UNARY_OPS
         .iter()
         .find(|d| d.name == name)
-        .ok_or_else(|| format!("'{name}' is not a unary op"))
+        .ok_or_else(|| format!("'{name}' is not a unary op"))?)
 }
 
-fn binary_def(name: &str) -> Result<&'static BinaryDef, String> {
-    BINARY_OPS
+fn binary_def(name: &str) -> Result<&'static BinaryDef, crate::IrError> {
+    Ok(BINARY_OPS
         .iter()
         .find(|d| d.name == name)
-        .ok_or_else(|| format!("'{name}' is not a binary op"))
+        .ok_or_else(|| format!("'{name}' is not a binary op"))?)
 }
 
 fn kind_name(e: ElementType) -> &'static str {
@@ -193,7 +193,7 @@ fn unsupported(op: &str, e: ElementType) -> String {
     )
 }
 
-pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let def = unary_def(a.name)?;
     let t = a.input(0);
     let ok = if t.elem.is_float() {
@@ -204,7 +204,7 @@ pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
         def.int.is_some()
     };
     if !ok {
-        return Err(unsupported(a.name, t.elem));
+        return Err(unsupported(a.name, t.elem).into());
     }
     let elem = if def.to_bool {
         ElementType::Bool
@@ -214,7 +214,7 @@ pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(t.shape.clone(), elem)])
 }
 
-pub fn eval_unary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_unary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let def = unary_def(a.name)?;
     let t = x[0];
     let out_elem = if def.to_bool {
@@ -243,14 +243,15 @@ pub fn eval_unary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![out])
 }
 
-pub fn infer_binary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_binary(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let def = binary_def(a.name)?;
     let (l, r) = (a.input(0), a.input(1));
     if !def.mixed && l.elem != r.elem {
         return Err(format!(
             "'{}' needs operands of one element type, found {} and {}",
             a.name, l.elem, r.elem
-        ));
+        )
+        .into());
     }
     for e in [l.elem, r.elem] {
         let ok = if def.mixed {
@@ -263,7 +264,7 @@ pub fn infer_binary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
             def.int.is_some()
         };
         if !ok {
-            return Err(unsupported(a.name, e));
+            return Err(unsupported(a.name, e).into());
         }
     }
     let shape = broadcast(&[&l.shape, &r.shape])?;
@@ -276,7 +277,7 @@ pub fn infer_binary(a: &OpArgs) -> Result<Vec<TensorType>, String> {
 }
 
 /// Applies `def` to two broadcast operands.
-fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, String> {
+fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, crate::IrError> {
     let shape = broadcast(&[l.shape(), r.shape()])?;
     let li = broadcast_indices(&shape, l.shape());
     let ri = broadcast_indices(&shape, r.shape());
@@ -307,7 +308,7 @@ fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, Strin
     Ok(Tensor::from_i64s(out_elem, shape, &v))
 }
 
-pub fn eval_binary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_binary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     Ok(vec![apply_binary(binary_def(a.name)?, x[0], x[1])?])
 }
 
@@ -317,7 +318,7 @@ fn broadcast_map(
     r: &Tensor,
     float: impl Fn(f64, f64) -> f64,
     int: impl Fn(i64, i64) -> i64,
-) -> Result<Tensor, String> {
+) -> Result<Tensor, crate::IrError> {
     let shape = broadcast(&[l.shape(), r.shape()])?;
     let li = broadcast_indices(&shape, l.shape());
     let ri = broadcast_indices(&shape, r.shape());
@@ -340,13 +341,14 @@ fn broadcast_map(
     }
 }
 
-pub fn infer_binary_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_binary_same(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (l, r) = (a.input(0), a.input(1));
     if l.elem != r.elem || l.elem == ElementType::Bool {
         return Err(format!(
             "'{}' needs numeric operands of one element type, found {} and {}",
             a.name, l.elem, r.elem
-        ));
+        )
+        .into());
     }
     Ok(vec![TensorType::new(
         broadcast(&[&l.shape, &r.shape])?,
@@ -397,28 +399,24 @@ pub fn gelu(x: f64, tanh: bool) -> f64 {
 }
 
 /// Reads Gelu's `approximate` attribute: whether it asks for the tanh form.
-pub fn gelu_is_tanh(a: &OpArgs) -> Result<bool, String> {
+pub fn gelu_is_tanh(a: &OpArgs) -> Result<bool, crate::IrError> {
     match a.string_or("approximate", "none")? {
         "none" => Ok(false),
         "tanh" => Ok(true),
-        other => Err(format!(
-            "'approximate' must be none or tanh, found '{other}'"
-        )),
+        other => Err(format!("'approximate' must be none or tanh, found '{other}'").into()),
     }
 }
 
 /// Reads BitShift's `direction`: whether it shifts left.
-pub fn shifts_left(a: &OpArgs) -> Result<bool, String> {
+pub fn shifts_left(a: &OpArgs) -> Result<bool, crate::IrError> {
     match a.string_or("direction", "")? {
         "LEFT" => Ok(true),
         "RIGHT" => Ok(false),
-        other => Err(format!(
-            "'direction' must be LEFT or RIGHT, found '{other}'"
-        )),
+        other => Err(format!("'direction' must be LEFT or RIGHT, found '{other}'").into()),
     }
 }
 
-pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let fmod = a.int_or("fmod", 0)? != 0;
     let out = broadcast_map(
         x[0],
@@ -429,29 +427,26 @@ pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![out])
 }
 
-pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let bits = x[0].elem().int_bits() as i64;
     let left = shifts_left(a)?;
     let out = broadcast_map(x[0], x[1], |p, _| p, |p, q| bit_shift(p, q, left, bits))?;
     Ok(vec![out])
 }
 
-pub fn infer_variadic(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_variadic(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let elem = a.input(0).elem;
     if a.inputs.iter().any(|t| t.elem != elem) || elem == ElementType::Bool {
-        return Err(format!(
-            "'{}' needs numeric operands of one element type",
-            a.name
-        ));
+        return Err(format!("'{}' needs numeric operands of one element type", a.name).into());
     }
     if a.name == "graph.mean" && !elem.is_float() {
-        return Err(unsupported(a.name, elem));
+        return Err(unsupported(a.name, elem).into());
     }
     let shapes: Vec<&Shape> = a.inputs.iter().map(|t| &t.shape).collect();
     Ok(vec![TensorType::new(broadcast(&shapes)?, elem)])
 }
 
-pub fn eval_variadic(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_variadic(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let fold: fn(f64, f64) -> f64 = match a.name {
         "graph.max" => max_nan,
         "graph.min" => min_nan,
@@ -474,16 +469,17 @@ pub fn eval_variadic(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![acc])
 }
 
-pub fn infer_where(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_where(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (c, x, y) = (a.input(0), a.input(1), a.input(2));
     if c.elem != ElementType::Bool {
-        return Err(format!("condition must be i1, found {}", c.elem));
+        return Err(format!("condition must be i1, found {}", c.elem).into());
     }
     if x.elem != y.elem {
         return Err(format!(
             "branches have different element types {} and {}",
             x.elem, y.elem
-        ));
+        )
+        .into());
     }
     Ok(vec![TensorType::new(
         broadcast(&[&c.shape, &x.shape, &y.shape])?,
@@ -508,7 +504,7 @@ fn select(
     Tensor::new(shape, data).expect("select builds a full tensor")
 }
 
-pub fn eval_where(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_where(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let shape = broadcast(&[x[0].shape(), x[1].shape(), x[2].shape()])?;
     let c = x[0].to_bools();
     let ci = broadcast_indices(&shape, x[0].shape());
@@ -518,27 +514,24 @@ pub fn eval_where(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![select(shape, &pick, x[1], &xi, x[2], &yi)])
 }
 
-pub fn infer_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_same(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     Ok(vec![a.input(0).clone()])
 }
 
-pub fn infer_float_same(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_float_same(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     if !a.input(0).elem.is_float() {
-        return Err(unsupported(a.name, a.input(0).elem));
+        return Err(unsupported(a.name, a.input(0).elem).into());
     }
     infer_same(a)
 }
 
-pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
-    let bound = |name: &str| -> Result<Option<Tensor>, String> {
+    let bound = |name: &str| -> Result<Option<Tensor>, crate::IrError> {
         match a.dense_opt(name)? {
             None => Ok(None),
             Some(b) if b.numel() == 1 => Ok(Some(b.clone())),
-            Some(b) => Err(format!(
-                "'{name}' must be a scalar, found shape {:?}",
-                b.dims()
-            )),
+            Some(b) => Err(format!("'{name}' must be a scalar, found shape {:?}", b.dims()).into()),
         }
     };
     let (lo, hi) = (bound("min")?, bound("max")?);
@@ -560,18 +553,18 @@ pub fn eval_clip(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![out])
 }
 
-pub fn infer_cast(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_cast(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     Ok(vec![TensorType::new(
         a.input(0).shape.clone(),
         a.elem_type("to")?,
     )])
 }
 
-pub fn eval_cast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_cast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     Ok(vec![x[0].cast(a.elem_type("to")?)])
 }
 
-pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let tanh = gelu_is_tanh(a)?;
     let v: Vec<f64> = x[0].to_f64s().into_iter().map(|x| gelu(x, tanh)).collect();
     Ok(vec![Tensor::from_f64s(

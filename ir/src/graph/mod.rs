@@ -43,9 +43,9 @@ pub struct OpArgs<'a> {
 }
 
 /// Infers result types from operand types and attributes.
-pub type InferFn = fn(&OpArgs) -> Result<Vec<TensorType>, String>;
+pub type InferFn = fn(&OpArgs) -> Result<Vec<TensorType>, crate::IrError>;
 /// Computes results from operand values, with exact ONNX semantics.
-pub type EvalFn = fn(&OpArgs, &[&Tensor]) -> Result<Vec<Tensor>, String>;
+pub type EvalFn = fn(&OpArgs, &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError>;
 
 /// One operation of the graph dialect.
 #[derive(Clone, Copy)]
@@ -188,7 +188,7 @@ pub fn register(registry: &mut DialectRegistry) {
     }
 }
 
-fn count_range(what: &str, (lo, hi): (usize, usize), n: usize) -> Result<(), String> {
+fn count_range(what: &str, (lo, hi): (usize, usize), n: usize) -> Result<(), crate::IrError> {
     if n < lo || n > hi {
         let expected = if lo == hi {
             format!("{lo}")
@@ -197,14 +197,14 @@ fn count_range(what: &str, (lo, hi): (usize, usize), n: usize) -> Result<(), Str
         } else {
             format!("{lo} to {hi}")
         };
-        return Err(format!("expected {expected} {what}, found {n}"));
+        return Err(format!("expected {expected} {what}, found {n}").into());
     }
     Ok(())
 }
 
 /// Checks operand and result counts, then that the declared result types are the ones
 /// inference gives.
-fn verify_graph_op(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_graph_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let data = m.op(op);
     let def = op_def(&data.name).ok_or_else(|| format!("unknown graph op '{}'", data.name))?;
     if !data.regions.is_empty() {
@@ -229,7 +229,8 @@ fn verify_graph_op(m: &Module, op: OpId) -> Result<(), String> {
         if declared != &Type::Tensor(expected.clone()) {
             return Err(format!(
                 "result #{i} is declared {declared} but the operands give {expected}"
-            ));
+            )
+            .into());
         }
     }
     Ok(())
@@ -241,7 +242,7 @@ fn infer_generic(
     operands: &[Type],
     attrs: &BTreeMap<String, Attribute>,
     num_results: usize,
-) -> Result<Vec<Type>, String> {
+) -> Result<Vec<Type>, crate::IrError> {
     let inputs = operands
         .iter()
         .enumerate()
@@ -263,7 +264,7 @@ pub fn infer_types(
     inputs: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     num_results: usize,
-) -> Result<Vec<TensorType>, String> {
+) -> Result<Vec<TensorType>, crate::IrError> {
     let def = op_def(name).ok_or_else(|| format!("unknown graph op '{name}'"))?;
     count_range("operands", def.operands, inputs.len())?;
     count_range("results", def.results, num_results)?;
@@ -289,67 +290,73 @@ impl OpArgs<'_> {
         format!("attribute '{name}' must be {expected}, found {found}")
     }
 
-    pub fn int_opt(&self, name: &str) -> Result<Option<i64>, String> {
+    pub fn int_opt(&self, name: &str) -> Result<Option<i64>, crate::IrError> {
         match self.get(name) {
             None => Ok(None),
             Some(Attribute::Int(v)) => Ok(Some(*v)),
             Some(Attribute::Bool(b)) => Ok(Some(*b as i64)),
-            Some(_) => Err(self.wrong(name, "an integer")),
+            Some(_) => Err(self.wrong(name, "an integer").into()),
         }
     }
 
-    pub fn int(&self, name: &str) -> Result<i64, String> {
-        self.int_opt(name)?
-            .ok_or_else(|| format!("missing integer attribute '{name}'"))
+    pub fn int(&self, name: &str) -> Result<i64, crate::IrError> {
+        Ok(self
+            .int_opt(name)?
+            .ok_or_else(|| format!("missing integer attribute '{name}'"))?)
     }
 
-    pub fn int_or(&self, name: &str, default: i64) -> Result<i64, String> {
+    pub fn int_or(&self, name: &str, default: i64) -> Result<i64, crate::IrError> {
         Ok(self.int_opt(name)?.unwrap_or(default))
     }
 
-    pub fn float_or(&self, name: &str, default: f64) -> Result<f64, String> {
+    pub fn float_or(&self, name: &str, default: f64) -> Result<f64, crate::IrError> {
         match self.get(name) {
             None => Ok(default),
             Some(Attribute::Float(v, _)) => Ok(*v),
             Some(Attribute::Int(v)) => Ok(*v as f64),
-            Some(_) => Err(self.wrong(name, "a float")),
+            Some(_) => Err(self.wrong(name, "a float").into()),
         }
     }
 
-    pub fn ints_opt(&self, name: &str) -> Result<Option<Vec<i64>>, String> {
+    pub fn ints_opt(&self, name: &str) -> Result<Option<Vec<i64>>, crate::IrError> {
         match self.get(name) {
             None => Ok(None),
             Some(Attribute::I64Array(v)) => Ok(Some(v.clone())),
             Some(Attribute::Array(items)) if items.is_empty() => Ok(Some(vec![])),
-            Some(_) => Err(self.wrong(name, "an array<i64>")),
+            Some(_) => Err(self.wrong(name, "an array<i64>").into()),
         }
     }
 
-    pub fn ints(&self, name: &str) -> Result<Vec<i64>, String> {
-        self.ints_opt(name)?
-            .ok_or_else(|| format!("missing array<i64> attribute '{name}'"))
+    pub fn ints(&self, name: &str) -> Result<Vec<i64>, crate::IrError> {
+        Ok(self
+            .ints_opt(name)?
+            .ok_or_else(|| format!("missing array<i64> attribute '{name}'"))?)
     }
 
-    pub fn string_or<'s>(&'s self, name: &str, default: &'s str) -> Result<&'s str, String> {
+    pub fn string_or<'s>(
+        &'s self,
+        name: &str,
+        default: &'s str,
+    ) -> Result<&'s str, crate::IrError> {
         match self.get(name) {
             None => Ok(default),
             Some(Attribute::String(s)) => Ok(s),
-            Some(_) => Err(self.wrong(name, "a string")),
+            Some(_) => Err(self.wrong(name, "a string").into()),
         }
     }
 
-    pub fn elem_type(&self, name: &str) -> Result<ElementType, String> {
+    pub fn elem_type(&self, name: &str) -> Result<ElementType, crate::IrError> {
         match self.get(name) {
             Some(Attribute::Type(Type::Scalar(e))) => Ok(*e),
-            _ => Err(self.wrong(name, "an element type")),
+            _ => Err(self.wrong(name, "an element type").into()),
         }
     }
 
-    pub fn dense_opt(&self, name: &str) -> Result<Option<&Tensor>, String> {
+    pub fn dense_opt(&self, name: &str) -> Result<Option<&Tensor>, crate::IrError> {
         match self.get(name) {
             None => Ok(None),
             Some(Attribute::Dense(t)) => Ok(Some(t)),
-            Some(_) => Err(self.wrong(name, "a dense tensor")),
+            Some(_) => Err(self.wrong(name, "a dense tensor").into()),
         }
     }
 

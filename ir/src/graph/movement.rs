@@ -8,27 +8,25 @@ use super::OpArgs;
 use crate::tensor::{Element, Tensor};
 use crate::types::{normalize_axis, ElementType, Shape, TensorType};
 
-pub fn infer_constant(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_constant(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     match a.dense_opt("value")? {
         Some(t) => Ok(vec![t.ty()]),
         None => Err("missing dense attribute 'value'".into()),
     }
 }
 
-pub fn eval_constant(a: &OpArgs, _x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_constant(a: &OpArgs, _x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = a
         .dense_opt("value")?
         .ok_or("missing dense attribute 'value'")?;
     Ok(vec![t.clone()])
 }
 
-pub fn infer_reshape(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_reshape(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let shape = a.ints("shape")?;
     if shape.iter().any(|&d| d < 0) {
-        return Err(format!(
-            "reshape target {shape:?} must be fully resolved (no -1)"
-        ));
+        return Err(format!("reshape target {shape:?} must be fully resolved (no -1)").into());
     }
     let out = Shape::new(shape.iter().map(|&d| d as usize));
     if out.numel() != t.shape.numel() {
@@ -38,24 +36,25 @@ pub fn infer_reshape(a: &OpArgs) -> Result<Vec<TensorType>, String> {
             t.shape.numel(),
             out.dims(),
             out.numel()
-        ));
+        )
+        .into());
     }
     Ok(vec![TensorType::new(out, t.elem)])
 }
 
 /// Evaluates every op that only reinterprets the shape (reshape, flatten, squeeze,
 /// unsqueeze, identity).
-pub fn eval_reshape(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_reshape(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let ty = super::infer_types(a.name, a.inputs, a.attrs, 1)?.remove(0);
     Ok(vec![x[0].clone().reshape(ty.shape)?])
 }
 
-pub fn infer_flatten(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_flatten(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let rank = t.shape.rank() as i64;
     let axis = a.int_or("axis", 1)?;
     if axis < -rank || axis > rank {
-        return Err(format!("axis {axis} is out of range for rank {rank}"));
+        return Err(format!("axis {axis} is out of range for rank {rank}").into());
     }
     let axis = if axis < 0 { axis + rank } else { axis } as usize;
     let outer: usize = t.shape.dims()[..axis].iter().product();
@@ -63,7 +62,7 @@ pub fn infer_flatten(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(vec![outer, inner], t.elem)])
 }
 
-pub fn infer_squeeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_squeeze(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let rank = t.shape.rank();
     let axes: Vec<usize> = match a.ints_opt("axes")? {
@@ -75,10 +74,7 @@ pub fn infer_squeeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     };
     for &ax in &axes {
         if t.shape.dims()[ax] != 1 {
-            return Err(format!(
-                "cannot squeeze axis {ax} of size {}",
-                t.shape.dims()[ax]
-            ));
+            return Err(format!("cannot squeeze axis {ax} of size {}", t.shape.dims()[ax]).into());
         }
     }
     let dims = t
@@ -91,7 +87,7 @@ pub fn infer_squeeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(Shape::new(dims), t.elem)])
 }
 
-pub fn infer_unsqueeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_unsqueeze(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let axes = a.ints("axes")?;
     let out_rank = t.shape.rank() + axes.len();
@@ -99,7 +95,7 @@ pub fn infer_unsqueeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     for &ax in &axes {
         let n = normalize_axis(ax, out_rank)?;
         if norm.contains(&n) {
-            return Err(format!("axis {ax} is listed twice"));
+            return Err(format!("axis {ax} is listed twice").into());
         }
         norm.push(n);
     }
@@ -116,7 +112,7 @@ pub fn infer_unsqueeze(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, t.elem)])
 }
 
-fn perm_attr(a: &OpArgs, rank: usize) -> Result<Vec<usize>, String> {
+fn perm_attr(a: &OpArgs, rank: usize) -> Result<Vec<usize>, crate::IrError> {
     match a.ints_opt("perm")? {
         None => Ok((0..rank).rev().collect()),
         Some(p) if p.is_empty() => Ok((0..rank).rev().collect()),
@@ -126,13 +122,13 @@ fn perm_attr(a: &OpArgs, rank: usize) -> Result<Vec<usize>, String> {
             for &v in &p {
                 let n = normalize_axis(v, rank)?;
                 if seen[n] {
-                    return Err(format!("perm {p:?} is not a permutation of 0..{rank}"));
+                    return Err(format!("perm {p:?} is not a permutation of 0..{rank}").into());
                 }
                 seen[n] = true;
                 out.push(n);
             }
             if out.len() != rank {
-                return Err(format!("perm {p:?} must have {rank} entries"));
+                return Err(format!("perm {p:?} must have {rank} entries").into());
             }
             Ok(out)
         }
@@ -148,53 +144,52 @@ pub fn permute(t: &Tensor, perm: &[usize]) -> Tensor {
     t.gather_flat(Shape::new(out_dims), &src)
 }
 
-pub fn infer_transpose(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_transpose(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let perm = perm_attr(a, t.shape.rank())?;
     let dims: Vec<usize> = perm.iter().map(|&p| t.shape.dims()[p]).collect();
     Ok(vec![TensorType::new(dims, t.elem)])
 }
 
-pub fn eval_transpose(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_transpose(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let perm = perm_attr(a, x[0].shape().rank())?;
     Ok(vec![permute(x[0], &perm)])
 }
 
-fn expand_shape(a: &OpArgs) -> Result<Shape, String> {
+fn expand_shape(a: &OpArgs) -> Result<Shape, crate::IrError> {
     let target = a.ints("shape")?;
     if target.iter().any(|&d| d < 0) {
-        return Err(format!("expand shape {target:?} has negative dimensions"));
+        return Err(format!("expand shape {target:?} has negative dimensions").into());
     }
     let target = Shape::new(target.iter().map(|&d| d as usize));
     broadcast(&[&a.input(0).shape, &target])
 }
 
-pub fn infer_expand(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_expand(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     Ok(vec![TensorType::new(expand_shape(a)?, a.input(0).elem)])
 }
 
-pub fn eval_expand(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_expand(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let shape = expand_shape(a)?;
     let idx = broadcast_indices(&shape, x[0].shape());
     Ok(vec![x[0].gather_flat(shape, &idx)])
 }
 
-pub fn infer_concat(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_concat(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let first = a.input(0);
     let rank = first.shape.rank();
     let axis = normalize_axis(a.int("axis")?, rank)?;
     let mut dims = first.shape.dims().to_vec();
     for (i, t) in a.inputs.iter().enumerate().skip(1) {
         if t.elem != first.elem || t.shape.rank() != rank {
-            return Err(format!(
-                "operand #{i} ({t}) does not match operand #0 ({first})"
-            ));
+            return Err(format!("operand #{i} ({t}) does not match operand #0 ({first})").into());
         }
         for (d, (&have, &want)) in t.shape.dims().iter().zip(&dims).enumerate() {
             if d != axis && have != want {
                 return Err(format!(
                     "operand #{i} ({t}) differs from operand #0 ({first}) outside axis {axis}"
-                ));
+                )
+                .into());
             }
         }
         dims[axis] += t.shape.dims()[axis];
@@ -202,7 +197,7 @@ pub fn infer_concat(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, first.elem)])
 }
 
-pub fn eval_concat(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_concat(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let ty = infer_concat(a)?.remove(0);
     let axis = normalize_axis(a.int("axis")?, ty.shape.rank())?;
     let outer: usize = ty.shape.dims()[..axis].iter().product();
@@ -216,7 +211,7 @@ pub fn eval_concat(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![Tensor::concat_flat(ty.elem, ty.shape, &parts)])
 }
 
-fn split_sizes(a: &OpArgs) -> Result<(usize, Vec<usize>), String> {
+fn split_sizes(a: &OpArgs) -> Result<(usize, Vec<usize>), crate::IrError> {
     let t = a.input(0);
     let axis = normalize_axis(a.int_or("axis", 0)?, t.shape.rank())?;
     let dim = t.shape.dims()[axis];
@@ -229,7 +224,8 @@ fn split_sizes(a: &OpArgs) -> Result<(usize, Vec<usize>), String> {
                 return Err(format!(
                     "split sizes {s:?} must be {} non-negative sizes adding up to {dim}",
                     a.num_results
-                ));
+                )
+                .into());
             }
             s.iter().map(|&v| v as usize).collect()
         }
@@ -244,7 +240,7 @@ fn split_sizes(a: &OpArgs) -> Result<(usize, Vec<usize>), String> {
     Ok((axis, sizes))
 }
 
-pub fn infer_split(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_split(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let (axis, sizes) = split_sizes(a)?;
     Ok(sizes
@@ -257,7 +253,7 @@ pub fn infer_split(a: &OpArgs) -> Result<Vec<TensorType>, String> {
         .collect())
 }
 
-pub fn eval_split(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_split(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let (axis, sizes) = split_sizes(a)?;
     let outer: usize = t.dims()[..axis].iter().product();
@@ -278,7 +274,7 @@ pub fn eval_split(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
 }
 
 /// Per-axis (start, step, length) of a Slice, with ONNX's clamping rules.
-fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, String> {
+fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, crate::IrError> {
     let t = a.input(0);
     let rank = t.shape.rank();
     let starts = a.ints("starts")?;
@@ -299,7 +295,7 @@ fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, String> {
     for i in 0..starts.len() {
         let ax = normalize_axis(axes[i], rank)?;
         if seen[ax] {
-            return Err(format!("axis {} is sliced twice", axes[i]));
+            return Err(format!("axis {} is sliced twice", axes[i]).into());
         }
         seen[ax] = true;
         let dim = t.shape.dims()[ax] as i64;
@@ -326,7 +322,7 @@ fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, String> {
     Ok(plan)
 }
 
-pub fn infer_slice(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_slice(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let plan = slice_plan(a)?;
     Ok(vec![TensorType::new(
         plan.iter().map(|p| p.2).collect::<Vec<_>>(),
@@ -334,7 +330,7 @@ pub fn infer_slice(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     )])
 }
 
-pub fn eval_slice(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_slice(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let plan = slice_plan(a)?;
     let strides = t.shape().strides();
@@ -366,25 +362,23 @@ pub fn eval_slice(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![t.gather_flat(Shape::new(dims), &src)])
 }
 
-fn require_indices(t: &TensorType, what: &str) -> Result<(), String> {
+fn require_indices(t: &TensorType, what: &str) -> Result<(), crate::IrError> {
     if !t.elem.is_int() {
-        return Err(format!("{what} must be integers, found {}", t.elem));
+        return Err(format!("{what} must be integers, found {}", t.elem).into());
     }
     Ok(())
 }
 
 /// Resolves a possibly negative index against `dim`, with an error when out of range.
-fn resolve_index(i: i64, dim: usize) -> Result<usize, String> {
+fn resolve_index(i: i64, dim: usize) -> Result<usize, crate::IrError> {
     let r = if i < 0 { i + dim as i64 } else { i };
     if r < 0 || r >= dim as i64 {
-        return Err(format!(
-            "index {i} is out of bounds for a dimension of size {dim}"
-        ));
+        return Err(format!("index {i} is out of bounds for a dimension of size {dim}").into());
     }
     Ok(r as usize)
 }
 
-pub fn infer_gather(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_gather(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (d, i) = (a.input(0), a.input(1));
     require_indices(i, "Gather indices")?;
     let axis = normalize_axis(a.int_or("axis", 0)?, d.shape.rank())?;
@@ -394,7 +388,7 @@ pub fn infer_gather(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, d.elem)])
 }
 
-pub fn eval_gather(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_gather(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (d, i) = (x[0], x[1]);
     let axis = normalize_axis(a.int_or("axis", 0)?, d.shape().rank())?;
     let ty = infer_gather(a)?.remove(0);
@@ -416,7 +410,7 @@ pub fn eval_gather(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![d.gather_flat(ty.shape, &src)])
 }
 
-pub fn infer_gather_elements(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_gather_elements(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (d, i) = (a.input(0), a.input(1));
     require_indices(i, "GatherElements indices")?;
     if d.shape.rank() != i.shape.rank() {
@@ -427,7 +421,11 @@ pub fn infer_gather_elements(a: &OpArgs) -> Result<Vec<TensorType>, String> {
 }
 
 /// For each index element, the flat data offset with the axis coordinate replaced.
-fn element_offsets(data: &Shape, indices: &Tensor, axis: usize) -> Result<Vec<usize>, String> {
+fn element_offsets(
+    data: &Shape,
+    indices: &Tensor,
+    axis: usize,
+) -> Result<Vec<usize>, crate::IrError> {
     let ds = data.strides();
     let idims = indices.dims().to_vec();
     let iv = indices.to_i64s();
@@ -445,7 +443,8 @@ fn element_offsets(data: &Shape, indices: &Tensor, axis: usize) -> Result<Vec<us
                 return Err(format!(
                     "indices shape {idims:?} exceeds data shape {:?}",
                     data.dims()
-                ));
+                )
+                .into());
             }
             off += c * ds[d];
         }
@@ -461,7 +460,7 @@ fn element_offsets(data: &Shape, indices: &Tensor, axis: usize) -> Result<Vec<us
     Ok(out)
 }
 
-pub fn eval_gather_elements(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_gather_elements(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let axis = normalize_axis(a.int_or("axis", 0)?, x[0].shape().rank())?;
     let src = element_offsets(x[0].shape(), x[1], axis)?;
     Ok(vec![x[0].gather_flat(x[1].shape().clone(), &src)])
@@ -471,7 +470,7 @@ fn gather_nd_parts(
     data: &Shape,
     indices: &Shape,
     batch: usize,
-) -> Result<(usize, usize, Vec<usize>), String> {
+) -> Result<(usize, usize, Vec<usize>), crate::IrError> {
     let q = indices.rank();
     if q == 0 || batch >= q.min(data.rank() + 1) || data.dims()[..batch] != indices.dims()[..batch]
     {
@@ -479,21 +478,23 @@ fn gather_nd_parts(
             "GatherND indices {:?} do not fit data {:?} with batch_dims {batch}",
             indices.dims(),
             data.dims()
-        ));
+        )
+        .into());
     }
     let last = indices.dims()[q - 1];
     if batch + last > data.rank() {
         return Err(format!(
             "GatherND index tuples of length {last} exceed data rank {}",
             data.rank()
-        ));
+        )
+        .into());
     }
     let mut out: Vec<usize> = indices.dims()[..q - 1].to_vec();
     out.extend(&data.dims()[batch + last..]);
     Ok((last, data.dims()[batch + last..].iter().product(), out))
 }
 
-pub fn infer_gather_nd(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_gather_nd(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (d, i) = (a.input(0), a.input(1));
     require_indices(i, "GatherND indices")?;
     let batch = a.int_or("batch_dims", 0)?.max(0) as usize;
@@ -502,7 +503,11 @@ pub fn infer_gather_nd(a: &OpArgs) -> Result<Vec<TensorType>, String> {
 }
 
 /// Flat offsets of each slice an ND index tuple selects: (tuple start, slice length).
-fn nd_slices(data: &Shape, indices: &Tensor, batch: usize) -> Result<(Vec<usize>, usize), String> {
+fn nd_slices(
+    data: &Shape,
+    indices: &Tensor,
+    batch: usize,
+) -> Result<(Vec<usize>, usize), crate::IrError> {
     let (last, slice, _) = gather_nd_parts(data, indices.shape(), batch)?;
     let ds = data.strides();
     let iv = indices.to_i64s();
@@ -530,7 +535,7 @@ fn nd_slices(data: &Shape, indices: &Tensor, batch: usize) -> Result<(Vec<usize>
     Ok((starts, slice))
 }
 
-pub fn eval_gather_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_gather_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let batch = a.int_or("batch_dims", 0)?.max(0) as usize;
     let ty = infer_gather_nd(a)?.remove(0);
     let (starts, slice) = nd_slices(x[0].shape(), x[1], batch)?;
@@ -538,14 +543,15 @@ pub fn eval_gather_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> 
     Ok(vec![x[0].gather_flat(ty.shape, &src)])
 }
 
-pub fn infer_scatter(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_scatter(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (d, i, u) = (a.input(0), a.input(1), a.input(2));
     require_indices(i, "scatter indices")?;
     if u.elem != d.elem {
         return Err(format!(
             "updates ({}) and data ({}) differ in element type",
             u.elem, d.elem
-        ));
+        )
+        .into());
     }
     if a.name == "graph.scatter_elements"
         && (i.shape != u.shape || i.shape.rank() != d.shape.rank())
@@ -557,14 +563,14 @@ pub fn infer_scatter(a: &OpArgs) -> Result<Vec<TensorType>, String> {
 
 type Combine = fn(f64, f64) -> f64;
 
-fn scatter_combine(reduction: &str) -> Result<Option<Combine>, String> {
+fn scatter_combine(reduction: &str) -> Result<Option<Combine>, crate::IrError> {
     Ok(match reduction {
         "none" => None,
         "add" => Some(|p, q| p + q),
         "mul" => Some(|p, q| p * q),
         "max" => Some(f64::max),
         "min" => Some(f64::min),
-        other => return Err(format!("unknown reduction '{other}'")),
+        other => return Err(format!("unknown reduction '{other}'").into()),
     })
 }
 
@@ -574,7 +580,7 @@ fn scatter(
     targets: &[usize],
     updates: &Tensor,
     reduction: &str,
-) -> Result<Tensor, String> {
+) -> Result<Tensor, crate::IrError> {
     match scatter_combine(reduction)? {
         None => {
             let mut out = data.clone().into_data();
@@ -596,7 +602,7 @@ fn scatter(
     }
 }
 
-pub fn eval_scatter_elements(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_scatter_elements(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let axis = normalize_axis(a.int_or("axis", 0)?, x[0].shape().rank())?;
     let targets = element_offsets(x[0].shape(), x[1], axis)?;
     Ok(vec![scatter(
@@ -607,14 +613,15 @@ pub fn eval_scatter_elements(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, S
     )?])
 }
 
-pub fn eval_scatter_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_scatter_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (starts, slice) = nd_slices(x[0].shape(), x[1], 0)?;
     if starts.len() * slice != x[2].numel() {
         return Err(format!(
             "ScatterND updates have {} elements, the indices select {}",
             x[2].numel(),
             starts.len() * slice
-        ));
+        )
+        .into());
     }
     let targets: Vec<usize> = starts.iter().flat_map(|&s| s..s + slice).collect();
     Ok(vec![scatter(
@@ -625,17 +632,15 @@ pub fn eval_scatter_nd(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String>
     )?])
 }
 
-fn tile_repeats(a: &OpArgs) -> Result<Vec<usize>, String> {
+fn tile_repeats(a: &OpArgs) -> Result<Vec<usize>, crate::IrError> {
     let r = a.ints("repeats")?;
     if r.len() != a.input(0).shape.rank() || r.iter().any(|&v| v < 0) {
-        return Err(format!(
-            "repeats {r:?} must list one non-negative count per dimension"
-        ));
+        return Err(format!("repeats {r:?} must list one non-negative count per dimension").into());
     }
     Ok(r.iter().map(|&v| v as usize).collect())
 }
 
-pub fn infer_tile(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_tile(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let r = tile_repeats(a)?;
     let dims: Vec<usize> = a
         .input(0)
@@ -681,42 +686,36 @@ fn gather_by_coords(
     (src, valid)
 }
 
-pub fn eval_tile(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_tile(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let ty = infer_tile(a)?.remove(0);
     let dims = x[0].dims().to_vec();
     let (src, _) = gather_by_coords(x[0], ty.shape.dims(), |d, c| Some(c % dims[d].max(1)));
     Ok(vec![x[0].gather_flat(ty.shape, &src)])
 }
 
-fn pad_amounts(a: &OpArgs) -> Result<(Vec<i64>, Vec<usize>), String> {
+fn pad_amounts(a: &OpArgs) -> Result<(Vec<i64>, Vec<usize>), crate::IrError> {
     let t = a.input(0);
     let rank = t.shape.rank();
     let pads = a.ints("pads")?;
     if pads.len() != 2 * rank {
-        return Err(format!(
-            "pads must list {} values, found {}",
-            2 * rank,
-            pads.len()
-        ));
+        return Err(format!("pads must list {} values, found {}", 2 * rank, pads.len()).into());
     }
     let mut out = Vec::with_capacity(rank);
     for d in 0..rank {
         let size = t.shape.dims()[d] as i64 + pads[d] + pads[rank + d];
         if size < 0 {
-            return Err(format!(
-                "pads {pads:?} remove more than dimension {d} holds"
-            ));
+            return Err(format!("pads {pads:?} remove more than dimension {d} holds").into());
         }
         out.push(size as usize);
     }
     Ok((pads, out))
 }
 
-pub fn infer_pad(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_pad(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (_, dims) = pad_amounts(a)?;
     let mode = a.string_or("mode", "constant")?;
     if !matches!(mode, "constant" | "reflect" | "edge" | "wrap") {
-        return Err(format!("unknown pad mode '{mode}'"));
+        return Err(format!("unknown pad mode '{mode}'").into());
     }
     Ok(vec![TensorType::new(dims, a.input(0).elem)])
 }
@@ -742,13 +741,13 @@ pub fn pad_source(mode: &str, n: i64, p: i64) -> Option<usize> {
     }
 }
 
-pub fn eval_pad(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_pad(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let (pads, out_dims) = pad_amounts(a)?;
     let mode = a.string_or("mode", "constant")?;
     let dims = t.dims().to_vec();
     if mode != "constant" && dims.contains(&0) && out_dims.iter().product::<usize>() > 0 {
-        return Err(format!("pad mode '{mode}' cannot pad an empty dimension"));
+        return Err(format!("pad mode '{mode}' cannot pad an empty dimension").into());
     }
     let (src, valid) = gather_by_coords(t, &out_dims, |d, c| {
         pad_source(mode, dims[d] as i64, c as i64 - pads[d])
@@ -760,10 +759,7 @@ pub fn eval_pad(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     let fill = match a.dense_opt("value")? {
         Some(v) if v.numel() == 1 => v.cast(t.elem()),
         Some(v) => {
-            return Err(format!(
-                "pad value must be a scalar, found shape {:?}",
-                v.dims()
-            ))
+            return Err(format!("pad value must be a scalar, found shape {:?}", v.dims()).into())
         }
         None => Tensor::zeros(&TensorType::new(Shape::scalar(), t.elem())),
     };
@@ -781,17 +777,17 @@ pub fn eval_pad(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![Tensor::new(Shape::new(out_dims), data)?])
 }
 
-fn one_hot_axis(a: &OpArgs) -> Result<(usize, usize), String> {
+fn one_hot_axis(a: &OpArgs) -> Result<(usize, usize), crate::IrError> {
     let rank = a.input(0).shape.rank();
     let axis = normalize_axis(a.int_or("axis", -1)?, rank + 1)?;
     let depth = a.int("depth")?;
     if depth < 0 {
-        return Err(format!("depth must be non-negative, found {depth}"));
+        return Err(format!("depth must be non-negative, found {depth}").into());
     }
     Ok((axis, depth as usize))
 }
 
-pub fn infer_one_hot(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_one_hot(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (axis, depth) = one_hot_axis(a)?;
     let (i, v) = (a.input(0), a.input(1));
     if i.elem == ElementType::Bool || v.shape.numel() != 2 {
@@ -802,7 +798,7 @@ pub fn infer_one_hot(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, v.elem)])
 }
 
-pub fn eval_one_hot(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_one_hot(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (axis, depth) = one_hot_axis(a)?;
     let ty = infer_one_hot(a)?.remove(0);
     let idx = x[0].to_f64s();
@@ -825,15 +821,15 @@ pub fn eval_one_hot(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![x[1].gather_flat(ty.shape, &pick)])
 }
 
-fn block_size(a: &OpArgs) -> Result<usize, String> {
+fn block_size(a: &OpArgs) -> Result<usize, crate::IrError> {
     let b = a.int("blocksize")?;
     if b < 1 {
-        return Err(format!("blocksize must be positive, found {b}"));
+        return Err(format!("blocksize must be positive, found {b}").into());
     }
     Ok(b as usize)
 }
 
-pub fn infer_depth_to_space(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_depth_to_space(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let b = block_size(a)?;
     let d = t.shape.dims();
@@ -841,7 +837,8 @@ pub fn infer_depth_to_space(a: &OpArgs) -> Result<Vec<TensorType>, String> {
         return Err(format!(
             "DepthToSpace needs N x C x H x W with C divisible by {}",
             b * b
-        ));
+        )
+        .into());
     }
     Ok(vec![TensorType::new(
         vec![d[0], d[1] / (b * b), d[2] * b, d[3] * b],
@@ -849,7 +846,7 @@ pub fn infer_depth_to_space(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     )])
 }
 
-pub fn eval_depth_to_space(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_depth_to_space(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let b = block_size(a)?;
     let ty = infer_depth_to_space(a)?.remove(0);
     let d = x[0].dims().to_vec();
@@ -863,14 +860,14 @@ pub fn eval_depth_to_space(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Str
     Ok(vec![permute(&t6, &perm).reshape(ty.shape)?])
 }
 
-pub fn infer_space_to_depth(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_space_to_depth(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let b = block_size(a)?;
     let d = t.shape.dims();
     if d.len() != 4 || !d[2].is_multiple_of(b) || !d[3].is_multiple_of(b) {
-        return Err(format!(
-            "SpaceToDepth needs N x C x H x W with H and W divisible by {b}"
-        ));
+        return Err(
+            format!("SpaceToDepth needs N x C x H x W with H and W divisible by {b}").into(),
+        );
     }
     Ok(vec![TensorType::new(
         vec![d[0], d[1] * b * b, d[2] / b, d[3] / b],
@@ -878,7 +875,7 @@ pub fn infer_space_to_depth(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     )])
 }
 
-pub fn eval_space_to_depth(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_space_to_depth(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let b = block_size(a)?;
     let ty = infer_space_to_depth(a)?.remove(0);
     let d = x[0].dims().to_vec();
@@ -893,7 +890,7 @@ pub fn eval_space_to_depth(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Str
     Ok(vec![permute(&t6, &perm).reshape(ty.shape)?])
 }
 
-pub fn eval_trilu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_trilu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let r = t.shape().rank();
     if r < 2 {
@@ -919,7 +916,7 @@ pub fn eval_trilu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![out])
 }
 
-pub fn infer_eye_like(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_eye_like(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     if t.shape.rank() != 2 {
         return Err("EyeLike needs a matrix".into());
@@ -931,7 +928,7 @@ pub fn infer_eye_like(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(t.shape.clone(), elem)])
 }
 
-pub fn eval_eye_like(a: &OpArgs, _x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_eye_like(a: &OpArgs, _x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let ty = infer_eye_like(a)?.remove(0);
     let k = a.int_or("k", 0)?;
     let cols = ty.shape.dims()[1];

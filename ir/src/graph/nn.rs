@@ -26,19 +26,19 @@ fn gemm_acc(m: usize, n: usize, k: usize, a: &[f64], b: &[f64], out: &mut [f64])
     }
 }
 
-fn require_float(a: &OpArgs, i: usize) -> Result<(), String> {
+fn require_float(a: &OpArgs, i: usize) -> Result<(), crate::IrError> {
     let e = a.input(i).elem;
     if !e.is_float() {
-        return Err(format!(
-            "'{}' needs float operands, operand #{i} is {e}",
-            a.name
-        ));
+        return Err(format!("'{}' needs float operands, operand #{i} is {e}", a.name).into());
     }
     Ok(())
 }
 
 /// MatMul's shapes: (batch shape, m, k, n, result shape) under numpy's rules.
-fn matmul_shapes(l: &Shape, r: &Shape) -> Result<(Shape, usize, usize, usize, Shape), String> {
+fn matmul_shapes(
+    l: &Shape,
+    r: &Shape,
+) -> Result<(Shape, usize, usize, usize, Shape), crate::IrError> {
     if l.rank() == 0 || r.rank() == 0 {
         return Err("MatMul operands must have rank at least 1".into());
     }
@@ -55,7 +55,7 @@ fn matmul_shapes(l: &Shape, r: &Shape) -> Result<(Shape, usize, usize, usize, Sh
         (rd[rd.len() - 2], rd[rd.len() - 1])
     };
     if k != k2 {
-        return Err(format!("MatMul contraction sizes differ: {ld:?} x {rd:?}"));
+        return Err(format!("MatMul contraction sizes differ: {ld:?} x {rd:?}").into());
     }
     let lb = Shape::new(ld[..ld.len().saturating_sub(2)].iter().copied());
     let rb = Shape::new(rd[..rd.len().saturating_sub(2)].iter().copied());
@@ -70,19 +70,20 @@ fn matmul_shapes(l: &Shape, r: &Shape) -> Result<(Shape, usize, usize, usize, Sh
     Ok((batch, m, k, n, Shape::new(out)))
 }
 
-pub fn infer_matmul(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_matmul(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (l, r) = (a.input(0), a.input(1));
     if l.elem != r.elem || l.elem == ElementType::Bool {
         return Err(format!(
             "MatMul needs numeric operands of one type, found {} and {}",
             l.elem, r.elem
-        ));
+        )
+        .into());
     }
     let (_, _, _, _, out) = matmul_shapes(&l.shape, &r.shape)?;
     Ok(vec![TensorType::new(out, l.elem)])
 }
 
-pub fn eval_matmul(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_matmul(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (l, r) = (x[0], x[1]);
     let (batch, m, k, n, out_shape) = matmul_shapes(l.shape(), r.shape())?;
     let lb = Shape::new(l.dims()[..l.dims().len().saturating_sub(2)].iter().copied());
@@ -121,7 +122,7 @@ pub fn eval_matmul(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![result])
 }
 
-fn gemm_dims(a: &OpArgs) -> Result<(usize, usize, usize, bool, bool), String> {
+fn gemm_dims(a: &OpArgs) -> Result<(usize, usize, usize, bool, bool), crate::IrError> {
     let (at, bt) = (a.input(0), a.input(1));
     if at.shape.rank() != 2 || bt.shape.rank() != 2 {
         return Err("Gemm operands A and B must be matrices".into());
@@ -139,12 +140,12 @@ fn gemm_dims(a: &OpArgs) -> Result<(usize, usize, usize, bool, bool), String> {
         (bt.shape.dims()[0], bt.shape.dims()[1])
     };
     if k != k2 {
-        return Err(format!("Gemm contraction sizes differ: {k} and {k2}"));
+        return Err(format!("Gemm contraction sizes differ: {k} and {k2}").into());
     }
     Ok((m, k, n, ta, tb))
 }
 
-pub fn infer_gemm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_gemm(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (m, _, n, _, _) = gemm_dims(a)?;
     let elem = a.input(0).elem;
     if a.inputs.iter().any(|t| t.elem != elem) || elem == ElementType::Bool {
@@ -156,7 +157,8 @@ pub fn infer_gemm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
             return Err(format!(
                 "Gemm's C of shape {:?} does not broadcast to [{m}, {n}]",
                 c.shape.dims()
-            ));
+            )
+            .into());
         }
     }
     Ok(vec![TensorType::new(out, elem)])
@@ -172,7 +174,7 @@ fn transpose2(v: &[f64], rows: usize, cols: usize) -> Vec<f64> {
     t
 }
 
-pub fn eval_gemm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_gemm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (m, k, n, ta, tb) = gemm_dims(a)?;
     let alpha = a.float_or("alpha", 1.0)?;
     let beta = a.float_or("beta", 1.0)?;
@@ -201,11 +203,11 @@ pub fn eval_gemm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
 }
 
 /// The kernel's spatial size: the `kernel_shape` attribute, else the weight's trailing dims.
-fn kernel_shape(a: &OpArgs, from_weight: Option<&[usize]>) -> Result<Vec<usize>, String> {
+fn kernel_shape(a: &OpArgs, from_weight: Option<&[usize]>) -> Result<Vec<usize>, crate::IrError> {
     match (a.ints_opt("kernel_shape")?, from_weight) {
         (Some(k), _) if !k.is_empty() => {
             if k.iter().any(|&d| d < 1) {
-                return Err(format!("kernel_shape must be positive, found {k:?}"));
+                return Err(format!("kernel_shape must be positive, found {k:?}").into());
             }
             Ok(k.iter().map(|&d| d as usize).collect())
         }
@@ -223,19 +225,18 @@ struct ConvGeometry {
     win: Window,
 }
 
-fn conv_geometry(a: &OpArgs) -> Result<ConvGeometry, String> {
+fn conv_geometry(a: &OpArgs) -> Result<ConvGeometry, crate::IrError> {
     let (xt, wt) = (a.input(0), a.input(1));
     let rank = xt.shape.rank();
     if rank < 3 {
-        return Err(format!(
-            "Conv input must be N x C x spatial..., found rank {rank}"
-        ));
+        return Err(format!("Conv input must be N x C x spatial..., found rank {rank}").into());
     }
     if wt.shape.rank() != rank {
         return Err(format!(
             "Conv weight has rank {} but the input has rank {rank}",
             wt.shape.rank()
-        ));
+        )
+        .into());
     }
     let group = a.int_or("group", 1)?;
     let (n, c) = (xt.shape.dims()[0], xt.shape.dims()[1]);
@@ -243,14 +244,15 @@ fn conv_geometry(a: &OpArgs) -> Result<ConvGeometry, String> {
     if group < 1 || c % group as usize != 0 || m % group as usize != 0 || cg * group as usize != c {
         return Err(format!(
             "Conv with group {group}: input has {c} channels, weight is {m} x {cg} x ...; channels must split evenly"
-        ));
+        ).into());
     }
     let kernel = kernel_shape(a, Some(&wt.shape.dims()[2..]))?;
     if kernel != wt.shape.dims()[2..] {
         return Err(format!(
             "kernel_shape {kernel:?} does not match the weight's {:?}",
             &wt.shape.dims()[2..]
-        ));
+        )
+        .into());
     }
     let spatial = xt.shape.dims()[2..].to_vec();
     let win = window(a, &spatial, &kernel)?;
@@ -259,7 +261,8 @@ fn conv_geometry(a: &OpArgs) -> Result<ConvGeometry, String> {
             return Err(format!(
                 "Conv bias must have shape [{m}], found {:?}",
                 b.shape.dims()
-            ));
+            )
+            .into());
         }
     }
     Ok(ConvGeometry {
@@ -272,7 +275,7 @@ fn conv_geometry(a: &OpArgs) -> Result<ConvGeometry, String> {
     })
 }
 
-pub fn infer_conv(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_conv(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     if a.inputs.iter().any(|t| t.elem != a.input(0).elem) {
         return Err("Conv operands must share one element type".into());
@@ -336,7 +339,7 @@ fn window_taps(spatial: &[usize], win: &Window) -> Vec<Option<usize>> {
     taps
 }
 
-pub fn eval_conv(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_conv(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let g = conv_geometry(a)?;
     let xv = x[0].to_f64s();
     let wv = x[1].to_f64s();
@@ -379,13 +382,14 @@ pub fn eval_conv(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![Tensor::from_f64s(x[0].elem(), Shape::new(dims), &out)])
 }
 
-fn pool_window(a: &OpArgs) -> Result<(Vec<usize>, Window), String> {
+fn pool_window(a: &OpArgs) -> Result<(Vec<usize>, Window), crate::IrError> {
     let xt = a.input(0);
     if xt.shape.rank() < 3 {
         return Err(format!(
             "pooling input must be N x C x spatial..., found rank {}",
             xt.shape.rank()
-        ));
+        )
+        .into());
     }
     let spatial = xt.shape.dims()[2..].to_vec();
     let kernel = kernel_shape(a, None)?;
@@ -393,10 +397,10 @@ fn pool_window(a: &OpArgs) -> Result<(Vec<usize>, Window), String> {
     Ok((spatial, win))
 }
 
-pub fn infer_pool(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_pool(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let xt = a.input(0);
     if xt.elem == ElementType::Bool || (a.name == "graph.average_pool" && !xt.elem.is_float()) {
-        return Err(format!("'{}' does not accept {} operands", a.name, xt.elem));
+        return Err(format!("'{}' does not accept {} operands", a.name, xt.elem).into());
     }
     let (_, win) = pool_window(a)?;
     let mut dims = xt.shape.dims()[..2].to_vec();
@@ -407,7 +411,7 @@ pub fn infer_pool(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     ])
 }
 
-pub fn eval_max_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_max_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (spatial, win) = pool_window(a)?;
     let t = x[0];
     let (n, c) = (t.dims()[0], t.dims()[1]);
@@ -464,7 +468,7 @@ pub fn eval_max_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(results)
 }
 
-pub fn eval_average_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_average_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (spatial, win) = pool_window(a)?;
     let t = x[0];
     let include_pad = a.int_or("count_include_pad", 0)? != 0;
@@ -520,7 +524,7 @@ pub fn eval_average_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Strin
     Ok(vec![Tensor::from_f64s(t.elem(), Shape::new(dims), &out)])
 }
 
-pub fn infer_global_pool(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_global_pool(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     let t = a.input(0);
     if t.shape.rank() < 2 {
@@ -536,7 +540,7 @@ pub fn infer_global_pool(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, t.elem)])
 }
 
-pub fn eval_global_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_global_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let axes: Vec<usize> = (2..t.shape().rank()).collect();
     let (kept, red) = split_axes(t.shape(), &axes);
@@ -558,10 +562,10 @@ pub fn eval_global_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String
     Ok(vec![Tensor::from_f64s(t.elem(), ty.shape, &out)])
 }
 
-fn check_channel_params(a: &OpArgs, from: usize, to: usize) -> Result<usize, String> {
+fn check_channel_params(a: &OpArgs, from: usize, to: usize) -> Result<usize, crate::IrError> {
     let t = a.input(0);
     if t.shape.rank() < 2 {
-        return Err(format!("'{}' needs an N x C x ... input", a.name));
+        return Err(format!("'{}' needs an N x C x ... input", a.name).into());
     }
     let c = t.shape.dims()[1];
     for i in from..to {
@@ -570,13 +574,14 @@ fn check_channel_params(a: &OpArgs, from: usize, to: usize) -> Result<usize, Str
             return Err(format!(
                 "operand #{i} must have shape [{c}], found {:?}",
                 p.shape.dims()
-            ));
+            )
+            .into());
         }
     }
     Ok(c)
 }
 
-pub fn infer_batch_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_batch_norm(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     check_channel_params(a, 1, 5)?;
     Ok(vec![a.input(0).clone()])
@@ -595,7 +600,7 @@ fn per_channel_affine(t: &Tensor, scale: &[f64], shift: &[f64]) -> Tensor {
     Tensor::from_f64s(t.elem(), t.shape().clone(), &v)
 }
 
-pub fn eval_batch_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_batch_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let eps = a.float_or("epsilon", 1e-5)?;
     let (scale, bias, mean, var) = (
         x[1].to_f64s(),
@@ -610,13 +615,13 @@ pub fn eval_batch_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String>
     Ok(vec![per_channel_affine(x[0], &s, &b)])
 }
 
-pub fn infer_instance_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_instance_norm(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     check_channel_params(a, 1, 3)?;
     Ok(vec![a.input(0).clone()])
 }
 
-pub fn eval_instance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_instance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let eps = a.float_or("epsilon", 1e-5)?;
     let t = x[0];
     let (scale, bias) = (x[1].to_f64s(), x[2].to_f64s());
@@ -635,7 +640,7 @@ pub fn eval_instance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Stri
     Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &v)])
 }
 
-fn layer_norm_stats_type(a: &OpArgs) -> Result<TensorType, String> {
+fn layer_norm_stats_type(a: &OpArgs) -> Result<TensorType, crate::IrError> {
     let t = a.input(0);
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
     let dims: Vec<usize> = t
@@ -653,28 +658,24 @@ fn layer_norm_stats_type(a: &OpArgs) -> Result<TensorType, String> {
     Ok(TensorType::new(dims, elem))
 }
 
-pub fn infer_layer_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_layer_norm(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     let t = a.input(0);
     for i in 1..a.inputs.len() {
         if a.input(i).elem != t.elem {
-            return Err(format!(
-                "operand #{i} must be {}, found {}",
-                t.elem,
-                a.input(i).elem
-            ));
+            return Err(
+                format!("operand #{i} must be {}, found {}", t.elem, a.input(i).elem).into(),
+            );
         }
         if broadcast(&[&a.input(i).shape, &t.shape])? != t.shape {
-            return Err(format!(
-                "operand #{i} does not broadcast to the input's shape"
-            ));
+            return Err(format!("operand #{i} does not broadcast to the input's shape").into());
         }
     }
     let stats = layer_norm_stats_type(a)?;
     Ok(vec![t.clone(), stats.clone(), stats])
 }
 
-pub fn eval_layer_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_layer_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let eps = a.float_or("epsilon", 1e-5)?;
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape().rank())?;
@@ -715,14 +716,14 @@ pub fn eval_layer_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String>
     Ok(out)
 }
 
-pub fn eval_lrn(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_lrn(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     if t.shape().rank() < 3 {
         return Err("LRN needs an N x C x spatial... input".into());
     }
     let size = a.int("size")?;
     if size < 1 {
-        return Err(format!("LRN size must be positive, found {size}"));
+        return Err(format!("LRN size must be positive, found {size}").into());
     }
     let alpha = a.float_or("alpha", 1e-4)?;
     let beta = a.float_or("beta", 0.75)?;
@@ -760,11 +761,11 @@ struct ConvTransposeGeometry {
     win: Window,
 }
 
-fn conv_transpose_geometry(a: &OpArgs) -> Result<ConvTransposeGeometry, String> {
+fn conv_transpose_geometry(a: &OpArgs) -> Result<ConvTransposeGeometry, crate::IrError> {
     let (xt, wt) = (a.input(0), a.input(1));
     let rank = xt.shape.rank();
     if rank < 3 || wt.shape.rank() != rank {
-        return Err(format!("ConvTranspose needs N x C x spatial... input and a weight of the same rank, found ranks {rank} and {}", wt.shape.rank()));
+        return Err(format!("ConvTranspose needs N x C x spatial... input and a weight of the same rank, found ranks {rank} and {}", wt.shape.rank()).into());
     }
     let k = rank - 2;
     let group = a.int_or("group", 1)?;
@@ -773,19 +774,21 @@ fn conv_transpose_geometry(a: &OpArgs) -> Result<ConvTransposeGeometry, String> 
         return Err(format!(
             "ConvTranspose weight {:?} does not fit {c} input channels in {group} groups",
             wt.shape.dims()
-        ));
+        )
+        .into());
     }
     let group = group as usize;
     let m = wt.shape.dims()[1] * group;
     let kernel = kernel_shape(a, Some(&wt.shape.dims()[2..]))?;
     let spatial: Vec<usize> = xt.shape.dims()[2..].to_vec();
-    let list = |name: &str, default: usize, len: usize| -> Result<Vec<usize>, String> {
+    let list = |name: &str, default: usize, len: usize| -> Result<Vec<usize>, crate::IrError> {
         match a.ints_opt(name)? {
             Some(v) if !v.is_empty() => {
                 if v.len() < len || v.iter().any(|&x| x < 0) {
                     return Err(format!(
                         "'{name}' must list {len} non-negative values, found {v:?}"
-                    ));
+                    )
+                    .into());
                 }
                 Ok(v.iter().map(|&x| x as usize).collect())
             }
@@ -855,7 +858,8 @@ fn conv_transpose_geometry(a: &OpArgs) -> Result<ConvTransposeGeometry, String> 
             return Err(format!(
                 "ConvTranspose bias must have shape [{m}], found {:?}",
                 b.shape.dims()
-            ));
+            )
+            .into());
         }
     }
     Ok(ConvTransposeGeometry {
@@ -875,7 +879,7 @@ fn conv_transpose_geometry(a: &OpArgs) -> Result<ConvTransposeGeometry, String> 
     })
 }
 
-pub fn infer_conv_transpose(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_conv_transpose(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     if a.inputs.iter().any(|t| t.elem != a.input(0).elem) {
         return Err("ConvTranspose operands must share one element type".into());
@@ -886,7 +890,7 @@ pub fn infer_conv_transpose(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![TensorType::new(dims, a.input(0).elem)])
 }
 
-pub fn eval_conv_transpose(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_conv_transpose(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let g = conv_transpose_geometry(a)?;
     let xv = x[0].to_f64s();
     let wv = x[1].to_f64s();
@@ -932,7 +936,7 @@ pub fn eval_conv_transpose(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, Str
     Ok(vec![Tensor::from_f64s(x[0].elem(), Shape::new(dims), &out)])
 }
 
-pub fn eval_lp_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_lp_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let (spatial, win) = pool_window(a)?;
     let t = x[0];
     let p = a.float_or("p", 2.0)?;
@@ -958,7 +962,7 @@ pub fn eval_lp_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![Tensor::from_f64s(t.elem(), Shape::new(dims), &out)])
 }
 
-pub fn infer_rms_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_rms_norm(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     let t = a.input(0);
     normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
@@ -968,7 +972,7 @@ pub fn infer_rms_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     Ok(vec![t.clone()])
 }
 
-pub fn eval_rms_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_rms_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let eps = a.float_or("epsilon", 1e-5)?;
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape().rank())?;
@@ -986,7 +990,7 @@ pub fn eval_rms_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &v)])
 }
 
-pub fn eval_mean_variance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_mean_variance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let rank = t.shape().rank();
     let axes = a.ints_opt("axes")?.unwrap_or_else(|| vec![0, 2, 3]);
@@ -1009,17 +1013,17 @@ pub fn eval_mean_variance_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>,
     Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &out)])
 }
 
-pub fn infer_group_norm(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_group_norm(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     require_float(a, 0)?;
     let c = check_channel_params(a, 1, 3)?;
     let g = a.int("num_groups")?;
     if g < 1 || c % g as usize != 0 {
-        return Err(format!("{c} channels do not split into {g} groups"));
+        return Err(format!("{c} channels do not split into {g} groups").into());
     }
     Ok(vec![a.input(0).clone()])
 }
 
-pub fn eval_group_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_group_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let eps = a.float_or("epsilon", 1e-5)?;
     let groups = a.int("num_groups")? as usize;
@@ -1047,7 +1051,7 @@ pub fn window_of(
     name: &str,
     inputs: &[TensorType],
     attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
-) -> Result<Window, String> {
+) -> Result<Window, crate::IrError> {
     let a = OpArgs {
         name,
         inputs,
@@ -1067,7 +1071,7 @@ pub fn window_of(
 pub fn conv_transpose_window(
     inputs: &[TensorType],
     attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
-) -> Result<(Window, usize, Vec<usize>), String> {
+) -> Result<(Window, usize, Vec<usize>), crate::IrError> {
     let a = OpArgs {
         name: "graph.conv_transpose",
         inputs,

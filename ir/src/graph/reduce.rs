@@ -152,7 +152,7 @@ pub(crate) fn split_axes(shape: &Shape, axes: &[usize]) -> (Vec<usize>, Vec<usiz
     (offsets(&kd, &ks), offsets(&rd, &rs))
 }
 
-fn reduce_axes(a: &OpArgs, rank: usize) -> Result<Vec<usize>, String> {
+fn reduce_axes(a: &OpArgs, rank: usize) -> Result<Vec<usize>, crate::IrError> {
     let axes = a.ints_opt("axes")?.unwrap_or_default();
     if axes.is_empty() {
         return Ok((0..rank).collect());
@@ -161,7 +161,7 @@ fn reduce_axes(a: &OpArgs, rank: usize) -> Result<Vec<usize>, String> {
     for ax in axes {
         let n = normalize_axis(ax, rank)?;
         if out.contains(&n) {
-            return Err(format!("axis {ax} is listed twice"));
+            return Err(format!("axis {ax} is listed twice").into());
         }
         out.push(n);
     }
@@ -178,11 +178,11 @@ fn reduced_shape(shape: &Shape, axes: &[usize], keepdims: bool) -> Shape {
     }))
 }
 
-pub fn infer_reduce(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_reduce(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let logical = matches!(a.name, "graph.reduce_max" | "graph.reduce_min");
     if t.elem == ElementType::Bool && !logical {
-        return Err(format!("'{}' does not accept i1 operands", a.name));
+        return Err(format!("'{}' does not accept i1 operands", a.name).into());
     }
     let axes = reduce_axes(a, t.shape.rank())?;
     let keep = a.int_or("keepdims", 1)? != 0;
@@ -203,7 +203,7 @@ fn int_bounds(e: ElementType) -> (i64, i64) {
     }
 }
 
-pub fn eval_reduce(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_reduce(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let def = REDUCE_OPS
         .iter()
         .find(|d| d.name == a.name)
@@ -245,10 +245,10 @@ pub fn eval_reduce(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![out])
 }
 
-pub fn infer_arg(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_arg(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     if t.elem == ElementType::Bool {
-        return Err(format!("'{}' does not accept i1 operands", a.name));
+        return Err(format!("'{}' does not accept i1 operands", a.name).into());
     }
     let axis = normalize_axis(a.int_or("axis", 0)?, t.shape.rank())?;
     let keep = a.int_or("keepdims", 1)? != 0;
@@ -258,7 +258,7 @@ pub fn infer_arg(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     )])
 }
 
-pub fn eval_arg(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_arg(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let axis = normalize_axis(a.int_or("axis", 0)?, t.shape().rank())?;
     let keep = a.int_or("keepdims", 1)? != 0;
@@ -284,7 +284,7 @@ pub fn eval_arg(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![Tensor::from_i64s(ElementType::I64, shape, &r)])
 }
 
-pub fn eval_softmax(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_softmax(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape().rank())?;
     let (kept, red) = split_axes(t.shape(), &[axis]);
@@ -316,7 +316,7 @@ pub fn eval_softmax(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![Tensor::from_f64s(t.elem(), t.shape().clone(), &out)])
 }
 
-pub fn eval_cum_sum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_cum_sum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let axis = normalize_axis(a.int("axis")?, t.shape().rank())?;
     let exclusive = a.int_or("exclusive", 0)? != 0;
@@ -366,7 +366,7 @@ pub fn eval_cum_sum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     Ok(vec![out])
 }
 
-pub fn infer_top_k(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_top_k(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
     let k = a.int("k")?;
@@ -374,7 +374,8 @@ pub fn infer_top_k(a: &OpArgs) -> Result<Vec<TensorType>, String> {
         return Err(format!(
             "k = {k} is out of range for axis of size {}",
             t.shape.dims()[axis]
-        ));
+        )
+        .into());
     }
     let mut dims = t.shape.dims().to_vec();
     dims[axis] = k as usize;
@@ -384,7 +385,7 @@ pub fn infer_top_k(a: &OpArgs) -> Result<Vec<TensorType>, String> {
     ])
 }
 
-pub fn eval_top_k(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_top_k(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape().rank())?;
     let k = a.int("k")? as usize;
@@ -423,12 +424,12 @@ pub fn eval_top_k(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
     ])
 }
 
-pub fn eval_lp_normalization(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_lp_normalization(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let axis = normalize_axis(a.int_or("axis", -1)?, t.shape().rank())?;
     let p = a.int_or("p", 2)?;
     if p != 1 && p != 2 {
-        return Err(format!("p must be 1 or 2, found {p}"));
+        return Err(format!("p must be 1 or 2, found {p}").into());
     }
     let (kept, red) = split_axes(t.shape(), &[axis]);
     let v = t.to_f64s();
@@ -447,23 +448,20 @@ pub fn eval_lp_normalization(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, S
 }
 
 /// Softmax, LogSoftmax and Hardmax: float operands and an axis in range.
-pub fn infer_softmax(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_softmax(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     if !t.elem.is_float() {
-        return Err(format!(
-            "'{}' needs a float operand, found {}",
-            a.name, t.elem
-        ));
+        return Err(format!("'{}' needs a float operand, found {}", a.name, t.elem).into());
     }
     normalize_axis(a.int_or("axis", -1)?, t.shape.rank())?;
     Ok(vec![t.clone()])
 }
 
 /// CumSum and CumProd: numeric operands and an axis in range.
-pub fn infer_scan(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_scan(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     if t.elem == ElementType::Bool {
-        return Err(format!("'{}' does not accept i1 operands", a.name));
+        return Err(format!("'{}' does not accept i1 operands", a.name).into());
     }
     normalize_axis(a.int("axis")?, t.shape.rank())?;
     Ok(vec![t.clone()])

@@ -19,10 +19,10 @@ struct Plan {
     roi: Option<Vec<f64>>,
 }
 
-fn f64_list(a: &OpArgs, name: &str) -> Result<Option<Vec<f64>>, String> {
+fn f64_list(a: &OpArgs, name: &str) -> Result<Option<Vec<f64>>, crate::IrError> {
     match a.attrs.get(name) {
         None => Ok(None),
-        Some(Attribute::Array(items)) => items
+        Some(Attribute::Array(items)) => Ok(items
             .iter()
             .map(|i| match i {
                 Attribute::Float(v, _) => Ok(*v),
@@ -30,28 +30,26 @@ fn f64_list(a: &OpArgs, name: &str) -> Result<Option<Vec<f64>>, String> {
                 _ => Err(format!("'{name}' must be a list of floats")),
             })
             .collect::<Result<Vec<_>, _>>()
-            .map(Some),
+            .map(Some)?),
         Some(Attribute::F32Array(v)) => Ok(Some(v.iter().map(|&x| x as f64).collect())),
-        Some(_) => Err(format!("'{name}' must be a list of floats")),
+        Some(_) => Err(format!("'{name}' must be a list of floats").into()),
     }
 }
 
-fn plan(a: &OpArgs) -> Result<Plan, String> {
+fn plan(a: &OpArgs) -> Result<Plan, crate::IrError> {
     let rank = a.input(0).shape.rank();
     let sizes = a.ints("sizes")?;
     let scales = f64_list(a, "scales")?.ok_or("missing attribute 'scales'")?;
     if sizes.len() != rank || scales.len() != rank {
-        return Err(format!("'sizes' and 'scales' must have {rank} entries"));
+        return Err(format!("'sizes' and 'scales' must have {rank} entries").into());
     }
     if sizes.iter().any(|&s| s < 0) || scales.iter().any(|&s| s.is_nan() || s <= 0.0) {
-        return Err(format!(
-            "sizes {sizes:?} and scales {scales:?} must be positive"
-        ));
+        return Err(format!("sizes {sizes:?} and scales {scales:?} must be positive").into());
     }
     let roi = f64_list(a, "roi")?;
     if let Some(r) = &roi {
         if r.len() != 2 * rank {
-            return Err(format!("'roi' must have {} entries", 2 * rank));
+            return Err(format!("'roi' must have {} entries", 2 * rank).into());
         }
     }
     Ok(Plan {
@@ -61,11 +59,11 @@ fn plan(a: &OpArgs) -> Result<Plan, String> {
     })
 }
 
-pub fn infer_resize(a: &OpArgs) -> Result<Vec<TensorType>, String> {
+pub fn infer_resize(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let p = plan(a)?;
     let mode = a.string_or("mode", "nearest")?;
     if !matches!(mode, "nearest" | "linear" | "cubic") {
-        return Err(format!("unknown mode '{mode}'"));
+        return Err(format!("unknown mode '{mode}'").into());
     }
     if a.input(0).elem == crate::types::ElementType::Bool {
         return Err("Resize does not accept i1 operands".into());
@@ -81,7 +79,7 @@ fn source_coordinate(
     in_len: usize,
     out_len: usize,
     roi: (f64, f64),
-) -> Result<f64, String> {
+) -> Result<f64, crate::IrError> {
     let in_len = in_len as f64;
     // ONNX uses the unrounded output length in the transformations below.
     let out_exact = scale * in_len;
@@ -116,7 +114,7 @@ fn source_coordinate(
             };
             x + start * (in_len - 1.0)
         }
-        other => return Err(format!("unknown coordinate_transformation_mode '{other}'")),
+        other => return Err(format!("unknown coordinate_transformation_mode '{other}'").into()),
     })
 }
 
@@ -139,7 +137,7 @@ fn weights(
     scale: f64,
     antialias: bool,
     a: f64,
-) -> Result<(i64, Vec<f64>), String> {
+) -> Result<(i64, Vec<f64>), crate::IrError> {
     let integer = ratio == 1.0;
     Ok(match mode {
         "nearest" => {
@@ -149,7 +147,7 @@ fn weights(
                     "round_prefer_ceil" => ratio >= 0.5,
                     "floor" => false,
                     "ceil" => true,
-                    other => return Err(format!("unknown nearest_mode '{other}'")),
+                    other => return Err(format!("unknown nearest_mode '{other}'").into()),
                 };
             (
                 0,
@@ -180,7 +178,7 @@ fn weights(
             (k0, w.into_iter().map(|x| x / sum).collect())
         }
         "cubic" => (-1, (-1..3).map(|k| cubic(k as f64 - ratio, a)).collect()),
-        other => return Err(format!("unknown mode '{other}'")),
+        other => return Err(format!("unknown mode '{other}'").into()),
     })
 }
 
@@ -197,7 +195,7 @@ fn axis_taps(
     out_len: usize,
     scale: f64,
     roi: (f64, f64),
-) -> Result<AxisTaps, String> {
+) -> Result<AxisTaps, crate::IrError> {
     let mode = a.string_or("mode", "nearest")?;
     let transform = a.string_or("coordinate_transformation_mode", "half_pixel")?;
     let nearest = a.string_or("nearest_mode", "round_prefer_floor")?;
@@ -278,7 +276,7 @@ fn resize_axis(
 pub fn resize_plan(
     inputs: &[TensorType],
     attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
-) -> Result<(ResizePlan, f64), String> {
+) -> Result<(ResizePlan, f64), crate::IrError> {
     let a = OpArgs {
         name: "graph.resize",
         inputs,
@@ -299,10 +297,7 @@ pub fn resize_plan(
             continue;
         }
         if n == 0 && p.sizes[axis] > 0 {
-            return Err(format!(
-                "cannot resize an empty axis {axis} to {}",
-                p.sizes[axis]
-            ));
+            return Err(format!("cannot resize an empty axis {axis} to {}", p.sizes[axis]).into());
         }
         axes.push(Some((
             p.sizes[axis],
@@ -312,7 +307,7 @@ pub fn resize_plan(
     Ok((axes, a.float_or("extrapolation_value", 0.0)?))
 }
 
-pub fn eval_resize(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_resize(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let t = x[0];
     let (axes, extrapolation) = resize_plan(a.inputs, a.attrs)?;
     let mut dims = t.dims().to_vec();

@@ -5,7 +5,7 @@ use super::OpArgs;
 use crate::types::Shape;
 
 /// Numpy-style (multidirectional) broadcasting of several shapes.
-pub fn broadcast(shapes: &[&Shape]) -> Result<Shape, String> {
+pub fn broadcast(shapes: &[&Shape]) -> Result<Shape, crate::IrError> {
     let rank = shapes.iter().map(|s| s.rank()).max().unwrap_or(0);
     let mut out = vec![1usize; rank];
     for s in shapes {
@@ -16,10 +16,9 @@ pub fn broadcast(shapes: &[&Shape]) -> Result<Shape, String> {
                 *o = d;
             } else if d != 1 && d != *o {
                 let all: Vec<_> = shapes.iter().map(|s| format!("{:?}", s.dims())).collect();
-                return Err(format!(
-                    "shapes {} are not broadcast-compatible",
-                    all.join(", ")
-                ));
+                return Err(
+                    format!("shapes {} are not broadcast-compatible", all.join(", ")).into(),
+                );
             }
         }
     }
@@ -72,15 +71,13 @@ pub struct Window {
     pub output: Vec<usize>,
 }
 
-fn positive_list(args: &OpArgs, name: &str, k: usize) -> Result<Vec<usize>, String> {
+fn positive_list(args: &OpArgs, name: &str, k: usize) -> Result<Vec<usize>, crate::IrError> {
     match args.ints_opt(name)? {
         None => Ok(vec![1; k]),
         Some(v) if v.is_empty() => Ok(vec![1; k]),
         Some(v) => {
             if v.len() != k || v.iter().any(|&x| x < 1) {
-                return Err(format!(
-                    "'{name}' must list {k} positive values, found {v:?}"
-                ));
+                return Err(format!("'{name}' must list {k} positive values, found {v:?}").into());
             }
             Ok(v.iter().map(|&x| x as usize).collect())
         }
@@ -89,13 +86,18 @@ fn positive_list(args: &OpArgs, name: &str, k: usize) -> Result<Vec<usize>, Stri
 
 /// Computes the window geometry from `auto_pad`, `pads`, `strides`, `dilations` and
 /// `ceil_mode`, with ONNX's output-size rules.
-pub fn window(args: &OpArgs, spatial: &[usize], kernel: &[usize]) -> Result<Window, String> {
+pub fn window(
+    args: &OpArgs,
+    spatial: &[usize],
+    kernel: &[usize],
+) -> Result<Window, crate::IrError> {
     let k = spatial.len();
     if kernel.len() != k {
         return Err(format!(
             "kernel has {} spatial dimensions but the input has {k}",
             kernel.len()
-        ));
+        )
+        .into());
     }
     let strides = positive_list(args, "strides", k)?;
     let dilations = positive_list(args, "dilations", k)?;
@@ -115,7 +117,8 @@ pub fn window(args: &OpArgs, spatial: &[usize], kernel: &[usize]) -> Result<Wind
                         return Err(format!(
                             "'pads' must list {} non-negative values, found {pads:?}",
                             2 * k
-                        ));
+                        )
+                        .into());
                     }
                     for i in 0..k {
                         pads_begin[i] = pads[i] as usize;
@@ -129,7 +132,7 @@ pub fn window(args: &OpArgs, spatial: &[usize], kernel: &[usize]) -> Result<Wind
                     return Err(format!(
                         "window of size {} does not fit spatial dimension {i} of size {padded} (padded)",
                         effective[i]
-                    ));
+                    ).into());
                 }
                 let span = padded - effective[i];
                 output[i] = if ceil_mode {
@@ -150,7 +153,8 @@ pub fn window(args: &OpArgs, spatial: &[usize], kernel: &[usize]) -> Result<Wind
                     return Err(format!(
                         "window of size {} does not fit spatial dimension {i} of size {}",
                         effective[i], spatial[i]
-                    ));
+                    )
+                    .into());
                 }
                 output[i] = (spatial[i] - effective[i]) / strides[i] + 1;
             }
@@ -170,7 +174,7 @@ pub fn window(args: &OpArgs, spatial: &[usize], kernel: &[usize]) -> Result<Wind
                 pads_end[i] = e;
             }
         }
-        other => return Err(format!("unknown auto_pad value '{other}'")),
+        other => return Err(format!("unknown auto_pad value '{other}'").into()),
     }
     Ok(Window {
         kernel: kernel.to_vec(),

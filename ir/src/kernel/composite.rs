@@ -578,6 +578,8 @@ struct Expander<'m> {
     /// The same shape of booleans.
     bool_ty: Type,
     values: Vec<ValueId>,
+    /// Constants made so far, by bits: each made once per expansion.
+    constants: std::collections::HashMap<u64, Val>,
     loc: crate::module::Location,
 }
 
@@ -604,13 +606,18 @@ impl Expander<'_> {
 
 impl Builder for Expander<'_> {
     fn constant(&mut self, v: f64) -> Val {
+        if let Some(&c) = self.constants.get(&v.to_bits()) {
+            return c;
+        }
         let e = self.elem();
         let ty = self.ty.clone();
-        self.add(
+        let c = self.add(
             OpSpec::new("kernel.constant")
                 .attr("value", Attribute::Float(v, e))
                 .results([ty]),
-        )
+        );
+        self.constants.insert(v.to_bits(), c);
+        c
     }
 
     fn unary(&mut self, op: Unary, x: Val) -> Val {
@@ -649,7 +656,7 @@ fn with_elem(ty: &Type, e: ElementType) -> Type {
 /// Rewrites every composite scalar op on floats in `m` (kernel bodies, loop kernels) into
 /// primitive ops; returns how many were expanded. Ops on other element types are left
 /// (relu, sign and prelu on integers are primitives of their own).
-pub fn expand_module(m: &mut Module) -> Result<usize, String> {
+pub fn expand_module(m: &mut Module) -> Result<usize, crate::IrError> {
     let mut found = Vec::new();
     let mut stack: Vec<OpId> = m.block(m.body()).ops.clone();
     while let Some(op) = stack.pop() {
@@ -672,7 +679,7 @@ pub fn expand_module(m: &mut Module) -> Result<usize, String> {
     Ok(found.len())
 }
 
-fn expand_op(m: &mut Module, op: OpId) -> Result<(), String> {
+fn expand_op(m: &mut Module, op: OpId) -> Result<(), crate::IrError> {
     let c = of_op(m, op).ok_or("not a composite op")?;
     let d = m.op(op).clone();
     let block = d
@@ -682,7 +689,7 @@ fn expand_op(m: &mut Module, op: OpId) -> Result<(), String> {
     let out_ty = m.value_type(result).clone();
     let out_elem = match &out_ty {
         Type::Scalar(e) | Type::Vector(_, e) => *e,
-        other => return Err(format!("'{}' has a result of type {other}", d.name)),
+        other => return Err(format!("'{}' has a result of type {other}", d.name).into()),
     };
     // 16-bit floats compute in f32 and round once at the end.
     let compute = match out_elem {
@@ -697,6 +704,7 @@ fn expand_op(m: &mut Module, op: OpId) -> Result<(), String> {
         bool_ty: with_elem(&out_ty, ElementType::Bool),
         ty: ty.clone(),
         values: Vec::new(),
+        constants: Default::default(),
         loc: d.loc.clone(),
     };
     let mut args = Vec::new();

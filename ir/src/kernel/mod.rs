@@ -79,7 +79,7 @@ pub struct Generic {
 
 impl Generic {
     /// Reads and checks the structural attributes of `op`.
-    pub fn of(m: &Module, op: OpId) -> Result<Generic, String> {
+    pub fn of(m: &Module, op: OpId) -> Result<Generic, crate::IrError> {
         let d = m.op(op);
         let domain = match d.attrs.get("domain") {
             Some(Attribute::I64Array(v)) if v.iter().all(|&x| x >= 0) => {
@@ -128,14 +128,11 @@ impl Generic {
                 "{} iterators for a {}-dimensional domain",
                 iterators.len(),
                 domain.len()
-            ));
+            )
+            .into());
         }
         if inits.len() != d.results.len() {
-            return Err(format!(
-                "{} inits for {} results",
-                inits.len(),
-                d.results.len()
-            ));
+            return Err(format!("{} inits for {} results", inits.len(), d.results.len()).into());
         }
         Ok(Generic {
             domain,
@@ -158,7 +155,7 @@ fn expr_range(e: &crate::affine::AffineExpr, domain: &[usize]) -> (i64, i64) {
     (lo, hi)
 }
 
-fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_generic(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let g = Generic::of(m, op)?;
     let n_in = d.operands.len();
@@ -168,7 +165,8 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
             g.maps.len(),
             n_in,
             d.results.len()
-        ));
+        )
+        .into());
     }
     let types: Vec<TensorType> = d
         .operands
@@ -182,7 +180,8 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
             return Err(format!(
                 "indexing map #{i} {map} does not fit a {}-d domain and {ty}",
                 g.domain.len()
-            ));
+            )
+            .into());
         }
         if empty {
             continue;
@@ -192,7 +191,8 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
             if lo < 0 || hi >= ty.shape.dims()[k] as i64 {
                 return Err(format!(
                     "indexing map #{i} reaches [{lo}, {hi}] in dimension {k} of {ty}"
-                ));
+                )
+                .into());
             }
         }
     }
@@ -219,7 +219,7 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
                 .enumerate()
                 .all(|(k, it)| *it == IteratorKind::Reduction || used[k]);
         if !ok {
-            return Err(format!("result map #{r} must send the parallel dimensions one to one onto the result's dimensions"));
+            return Err(format!("result map #{r} must send the parallel dimensions one to one onto the result's dimensions").into());
         }
     }
     if d.regions.is_empty() || d.regions.len() > 2 {
@@ -229,15 +229,15 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
     let mut blocks = Vec::new();
     for (which, &region) in ["body", "epilogue"].iter().zip(&d.regions) {
         let [block] = m.region(region).blocks.as_slice() else {
-            return Err(format!("the {which} has one block"));
+            return Err(format!("the {which} has one block").into());
         };
         let args = &m.block(*block).args;
         let got: Vec<Type> = args.iter().map(|&a| m.value_type(a).clone()).collect();
         if got != expected {
-            return Err(format!("{which} arguments must be one scalar per input, then one per result, of their element types"));
+            return Err(format!("{which} arguments must be one scalar per input, then one per result, of their element types").into());
         }
         let Some(&last) = m.block(*block).ops.last() else {
-            return Err(format!("the {which} must end with kernel.yield"));
+            return Err(format!("the {which} must end with kernel.yield").into());
         };
         let yielded: Vec<Type> = m
             .op(last)
@@ -246,9 +246,9 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
             .map(|&v| m.value_type(v).clone())
             .collect();
         if m.op(last).name != "kernel.yield" || yielded != expected[n_in..] {
-            return Err(format!(
-                "the {which} must end with kernel.yield of one scalar per result"
-            ));
+            return Err(
+                format!("the {which} must end with kernel.yield of one scalar per result").into(),
+            );
         }
         blocks.push(*block);
     }
@@ -270,7 +270,8 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
             if reads_reduction && used {
                 return Err(format!(
                     "the epilogue reads input #{i}, whose map {map} uses reduction dimensions"
-                ));
+                )
+                .into());
             }
         }
         if m.block(epilogue)
@@ -305,7 +306,8 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), String> {
                         types[k],
                         types[k].shape.rank(),
                         types[k].elem
-                    ));
+                    )
+                    .into());
                 }
             }
             _ => {}
@@ -370,15 +372,15 @@ impl Schedule {
     }
 
     /// Reads the schedule attributes of `op`, if it has them.
-    pub fn of(m: &Module, op: OpId) -> Result<Option<Schedule>, String> {
+    pub fn of(m: &Module, op: OpId) -> Result<Option<Schedule>, crate::IrError> {
         let attrs = &m.op(op).attrs;
-        let get = |k: &str| -> Result<Option<Vec<usize>>, String> {
+        let get = |k: &str| -> Result<Option<Vec<usize>>, crate::IrError> {
             match attrs.get(k) {
                 None => Ok(None),
                 Some(Attribute::I64Array(v)) if v.iter().all(|&x| x >= 0) => {
                     Ok(Some(v.iter().map(|&x| x as usize).collect()))
                 }
-                Some(_) => Err(format!("'{k}' must be an array<i64> of sizes")),
+                Some(_) => Err(format!("'{k}' must be an array<i64> of sizes").into()),
             }
         };
         match (get("grid_tiles")?, get("cache_tiles")?, get("loop_order")?) {
@@ -411,20 +413,17 @@ impl Schedule {
     }
 
     /// Checks the schedule against the kernel it lays out.
-    pub fn check(&self, g: &Generic) -> Result<(), String> {
+    pub fn check(&self, g: &Generic) -> Result<(), crate::IrError> {
         let n = g.domain.len();
         if self.grid_tiles.len() != n || self.cache_tiles.len() != n || self.loop_order.len() != n {
-            return Err(format!(
-                "schedule arrays must have {n} entries, one per dimension"
-            ));
+            return Err(format!("schedule arrays must have {n} entries, one per dimension").into());
         }
         let mut seen = vec![false; n];
         for &d in &self.loop_order {
             if d >= n || std::mem::replace(&mut seen[d], true) {
-                return Err(format!(
-                    "loop_order {:?} is not a permutation",
-                    self.loop_order
-                ));
+                return Err(
+                    format!("loop_order {:?} is not a permutation", self.loop_order).into(),
+                );
             }
         }
         if self.grid_tiles.iter().filter(|&&t| t > 0).count() > 3 {
@@ -438,13 +437,14 @@ impl Schedule {
                 return Err(format!(
                     "grid tile {gt} of dimension {d} must divide its extent {} and the dimension must be parallel",
                     g.domain[d]
-                ));
+                ).into());
             }
             let inner = self.workgroup_extent(g, d);
             if ct > 0 && !inner.is_multiple_of(ct) {
                 return Err(format!(
                     "cache tile {ct} of dimension {d} must divide its workgroup extent {inner}"
-                ));
+                )
+                .into());
             }
         }
         let reductions: Vec<usize> = self
@@ -463,7 +463,7 @@ impl Schedule {
     }
 }
 
-fn verify_yield(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_yield(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let parent = d
         .parent
@@ -476,7 +476,11 @@ fn verify_yield(m: &Module, op: OpId) -> Result<(), String> {
 }
 
 /// Evaluates a `kernel.generic` on its operand values.
-pub fn eval_generic(m: &Module, op: OpId, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+pub fn eval_generic(
+    m: &Module,
+    op: OpId,
+    inputs: &[&Tensor],
+) -> Result<Vec<Tensor>, crate::IrError> {
     // The evaluation indexes maps, regions and bounds the verifier checks; check them here
     // too, so a module that skipped the verifier gets an error, not a panic.
     verify_generic(m, op)?;

@@ -175,18 +175,18 @@ fn graph_name(kernel_op: &str) -> Option<String> {
 }
 
 /// The element type and lane count (1 for scalars) of a scalar op's operand or result.
-fn scalar_type(m: &Module, v: ValueId) -> Result<(ElementType, u32), String> {
+fn scalar_type(m: &Module, v: ValueId) -> Result<(ElementType, u32), crate::IrError> {
     match m.value_type(v) {
         Type::Scalar(e) => Ok((*e, 1)),
         Type::Vector(n, e) => Ok((*e, *n)),
-        other => Err(format!("scalar ops take scalars or vectors, found {other}")),
+        other => Err(format!("scalar ops take scalars or vectors, found {other}").into()),
     }
 }
 
 /// Checks a scalar op's operand and result types with the graph op's inference on rank-0
 /// tensors. At the loop level the same ops apply lane by lane to vectors, all operands and
 /// the result having one lane count.
-pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
+pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let typed = d
         .operands
@@ -206,7 +206,7 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
         "kernel.index" if ins.is_empty() => ElementType::I64,
         "kernel.extract" if ins.iter().all(|&e| e == ElementType::I64) => out,
         "kernel.index" | "kernel.extract" => {
-            return Err(format!("'{}' takes i64 indices", d.name));
+            return Err(format!("'{}' takes i64 indices", d.name).into());
         }
         "kernel.constant" => {
             if !ins.is_empty() {
@@ -234,12 +234,7 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
         },
         "kernel.max" | "kernel.min" => match ins.as_slice() {
             [a, b] if a == b && *a != ElementType::Bool => *a,
-            _ => {
-                return Err(format!(
-                    "'{}' takes two numeric operands of one type",
-                    d.name
-                ))
-            }
+            _ => return Err(format!("'{}' takes two numeric operands of one type", d.name).into()),
         },
         name => {
             let g = graph_name(name).ok_or("not a kernel op")?;
@@ -251,7 +246,7 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), String> {
         }
     };
     if expected != out {
-        return Err(format!("result is {out}, but the operands give {expected}"));
+        return Err(format!("result is {out}, but the operands give {expected}").into());
     }
     Ok(())
 }
@@ -293,11 +288,11 @@ pub struct ScalarFn {
 
 impl ScalarFn {
     /// Resolves scalar op `op` (any `kernel.*` scalar op but `kernel.yield`).
-    pub fn of(m: &Module, op: OpId) -> Result<ScalarFn, String> {
+    pub fn of(m: &Module, op: OpId) -> Result<ScalarFn, crate::IrError> {
         let d = m.op(op);
         let out = match d.results.first().map(|&r| m.value_type(r)) {
             Some(Type::Scalar(e)) | Some(Type::Vector(_, e)) => *e,
-            _ => return Err(format!("'{}' must have a scalar or vector result", d.name)),
+            _ => return Err(format!("'{}' must have a scalar or vector result", d.name).into()),
         };
         let name = d.name.as_str();
         let instr = match name {
@@ -352,7 +347,7 @@ impl ScalarFn {
                 } else if let Some(bd) = BINARY_OPS.iter().find(|b| &b.name[6..] == suffix) {
                     Instr::Binary { def: bd }
                 } else {
-                    return Err(format!("unknown scalar op '{name}'"));
+                    return Err(format!("unknown scalar op '{name}'").into());
                 }
             }
         };
@@ -361,7 +356,7 @@ impl ScalarFn {
 
     /// Computes the op on up to three operands (unused ones are ignored).
     #[inline]
-    pub fn apply(&self, a: Scalar, b: Scalar, c: Scalar) -> Result<Scalar, String> {
+    pub fn apply(&self, a: Scalar, b: Scalar, c: Scalar) -> Result<Scalar, crate::IrError> {
         Ok(match &self.instr {
             Instr::Constant(k) => *k,
             Instr::Cast => a.cast(self.out),
@@ -478,7 +473,7 @@ pub struct CompiledBody {
 
 impl CompiledBody {
     /// Resolves every op of `block` (scalar ops ending in `kernel.yield`).
-    pub fn compile(m: &Module, block: BlockId) -> Result<CompiledBody, String> {
+    pub fn compile(m: &Module, block: BlockId) -> Result<CompiledBody, crate::IrError> {
         let b = m.block(block);
         let mut reg: std::collections::HashMap<ValueId, usize> =
             b.args.iter().enumerate().map(|(i, &a)| (a, i)).collect();
@@ -532,7 +527,7 @@ impl CompiledBody {
         args: &[Scalar],
         regs: &mut Vec<Scalar>,
         out: &mut Vec<Scalar>,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::IrError> {
         regs.clear();
         regs.extend_from_slice(&args[..self.num_args]);
         regs.resize(self.num_regs.max(1), Scalar::B(false));
@@ -557,7 +552,7 @@ impl CompiledBody {
                             return Err(format!(
                                 "kernel.extract: index {i} is out of bounds of dimension {k} (size {}) of operand {operand}",
                                 dims[k]
-                            ));
+                            ).into());
                         }
                         at += i as usize * strides[k];
                     }
@@ -573,7 +568,11 @@ impl CompiledBody {
 }
 
 /// Runs a kernel body on its block arguments and returns the yielded values.
-pub fn eval_body(m: &Module, block: BlockId, args: &[Scalar]) -> Result<Vec<Scalar>, String> {
+pub fn eval_body(
+    m: &Module,
+    block: BlockId,
+    args: &[Scalar],
+) -> Result<Vec<Scalar>, crate::IrError> {
     let body = CompiledBody::compile(m, block)?;
     let (mut regs, mut out) = (Vec::new(), Vec::new());
     body.run(&BodyContext::EMPTY, args, &mut regs, &mut out)?;

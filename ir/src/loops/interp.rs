@@ -141,22 +141,24 @@ impl Compiler<'_> {
         r
     }
 
-    fn reg(&self, op: OpId, v: ValueId) -> Result<usize, String> {
-        self.regs
+    fn reg(&self, op: OpId, v: ValueId) -> Result<usize, crate::IrError> {
+        Ok(self
+            .regs
             .get(&v)
             .copied()
-            .ok_or_else(|| self.err(op, format!("uses %{} before it is defined", v.0)))
+            .ok_or_else(|| self.err(op, format!("uses %{} before it is defined", v.0)))?)
     }
 
-    fn regs(&self, op: OpId, values: &[ValueId]) -> Result<SmallVec<[usize; 4]>, String> {
+    fn regs(&self, op: OpId, values: &[ValueId]) -> Result<SmallVec<[usize; 4]>, crate::IrError> {
         values.iter().map(|&v| self.reg(op, v)).collect()
     }
 
-    fn buf(&self, op: OpId, v: ValueId) -> Result<usize, String> {
-        self.buffers
+    fn buf(&self, op: OpId, v: ValueId) -> Result<usize, crate::IrError> {
+        Ok(self
+            .buffers
             .get(&v)
             .copied()
-            .ok_or_else(|| self.err(op, "its buffer is not a kernel argument or alloca".into()))
+            .ok_or_else(|| self.err(op, "its buffer is not a kernel argument or alloca".into()))?)
     }
 
     fn err(&self, op: OpId, msg: String) -> String {
@@ -167,7 +169,7 @@ impl Compiler<'_> {
         )
     }
 
-    fn add_buffer(&mut self, v: ValueId) -> Result<(), String> {
+    fn add_buffer(&mut self, v: ValueId) -> Result<(), crate::IrError> {
         let ty = self
             .m
             .value_type(v)
@@ -183,14 +185,14 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn block(&mut self, b: BlockId) -> Result<Vec<Node>, String> {
+    fn block(&mut self, b: BlockId) -> Result<Vec<Node>, crate::IrError> {
         let m = self.m;
         let mut nodes = Vec::new();
         for &op in &m.block(b).ops {
             let d = m.op(op);
             let node = match d.name.as_str() {
                 "loop.for" => {
-                    let l = ForLoop::of(m, op).map_err(|e| self.err(op, e))?;
+                    let l = ForLoop::of(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let inner = m.region(d.regions[0]).blocks[0];
                     let iv = self.def(m.block(inner).args[0]);
                     Node::For {
@@ -202,7 +204,7 @@ impl Compiler<'_> {
                     }
                 }
                 "loop.apply" => {
-                    let map = apply_map(m, op).map_err(|e| self.err(op, e))?;
+                    let map = apply_map(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let e = &map.results[0];
                     let mut terms = SmallVec::new();
                     for &(dim, c) in &e.terms {
@@ -219,7 +221,7 @@ impl Compiler<'_> {
                     }
                 }
                 "loop.load" | "loop.vload" => {
-                    access_buffer(m, op).map_err(|e| self.err(op, e))?;
+                    access_buffer(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let buf = self.buf(op, d.operands[0])?;
                     let idx = self.regs(op, &d.operands[1..])?;
                     Node::Load {
@@ -231,7 +233,7 @@ impl Compiler<'_> {
                     }
                 }
                 "loop.store" | "loop.vstore" => {
-                    access_buffer(m, op).map_err(|e| self.err(op, e))?;
+                    access_buffer(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let buf = self.buf(op, d.operands[1])?;
                     let idx = self.regs(op, &d.operands[2..])?;
                     Node::Store {
@@ -256,7 +258,7 @@ impl Compiler<'_> {
                     continue;
                 }
                 name if name.starts_with("kernel.") && name != "kernel.yield" => {
-                    let f = ScalarFn::of(m, op).map_err(|e| self.err(op, e))?;
+                    let f = ScalarFn::of(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let mut args = [0usize; 3];
                     for (slot, &v) in args.iter_mut().zip(&d.operands) {
                         *slot = self.reg(op, v)?;
@@ -270,7 +272,9 @@ impl Compiler<'_> {
                     }
                 }
                 other => {
-                    return Err(self.err(op, format!("'{other}' cannot appear in a loop kernel")))
+                    return Err(self
+                        .err(op, format!("'{other}' cannot appear in a loop kernel"))
+                        .into())
                 }
             };
             nodes.push(node);
@@ -281,10 +285,10 @@ impl Compiler<'_> {
 
 impl CompiledKernel {
     /// Compiles `loop.kernel` op `kernel`.
-    pub fn compile(m: &Module, kernel: OpId) -> Result<CompiledKernel, String> {
+    pub fn compile(m: &Module, kernel: OpId) -> Result<CompiledKernel, crate::IrError> {
         let d = m.op(kernel);
         if d.name != "loop.kernel" || d.regions.len() != 1 {
-            return Err(format!("'{}' is not a loop.kernel", d.name));
+            return Err(format!("'{}' is not a loop.kernel", d.name).into());
         }
         let entry = *m
             .region(d.regions[0])
@@ -325,13 +329,14 @@ impl CompiledKernel {
         m: &Module,
         memories: &mut [Vec<u8>],
         bindings: &[Binding],
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::IrError> {
         if bindings.len() != self.num_args {
             return Err(format!(
                 "the kernel takes {} buffers, {} were bound",
                 self.num_args,
                 bindings.len()
-            ));
+            )
+            .into());
         }
         for (i, (b, info)) in bindings.iter().zip(&self.buffers).enumerate() {
             let need = info.ty.shape.numel() * info.elem_size;
@@ -341,7 +346,8 @@ impl CompiledKernel {
                     "buffer #{i} ({}) at byte {} does not fit its memory of {have} bytes",
                     Type::MemRef(info.ty.clone()),
                     b.offset
-                ));
+                )
+                .into());
             }
         }
         // Scratch buffers get memories of their own after the caller's.
@@ -394,7 +400,7 @@ impl State<'_> {
         buf: usize,
         idx: &[usize],
         lanes: usize,
-    ) -> Result<(usize, usize), String> {
+    ) -> Result<(usize, usize), crate::IrError> {
         let info = &self.buffers[buf];
         let dims = info.ty.shape.dims();
         let mut linear = 0usize;
@@ -418,7 +424,8 @@ impl State<'_> {
                     self.m.op(op).name,
                     shown.join(", "),
                     Type::MemRef(info.ty.clone())
-                ));
+                )
+                .into());
             }
             linear += i as usize * stride;
         }
@@ -426,7 +433,7 @@ impl State<'_> {
         Ok((place.memory, place.offset + linear * info.elem_size))
     }
 
-    fn exec(&mut self, nodes: &[Node]) -> Result<(), String> {
+    fn exec(&mut self, nodes: &[Node]) -> Result<(), crate::IrError> {
         for node in nodes {
             match node {
                 Node::For {
@@ -536,7 +543,7 @@ pub fn eval_dispatch(
     m: &Module,
     op: OpId,
     inputs: &[&crate::tensor::Tensor],
-) -> Result<Vec<crate::tensor::Tensor>, String> {
+) -> Result<Vec<crate::tensor::Tensor>, crate::IrError> {
     let kernel = super::dispatched_kernel(m, op)?;
     let compiled = CompiledKernel::compile(m, kernel)?;
     let d = m.op(op);

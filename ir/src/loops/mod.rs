@@ -54,7 +54,7 @@ pub fn register(r: &mut DialectRegistry) {
     for (name, verify) in [
         (
             "loop.kernel",
-            verify_kernel as fn(&Module, OpId) -> Result<(), String>,
+            verify_kernel as fn(&Module, OpId) -> Result<(), crate::IrError>,
         ),
         ("loop.for", verify_for),
         ("loop.apply", verify_apply),
@@ -95,7 +95,7 @@ pub struct ForLoop {
 
 impl ForLoop {
     /// Reads the loop attributes of `op`.
-    pub fn of(m: &Module, op: OpId) -> Result<ForLoop, String> {
+    pub fn of(m: &Module, op: OpId) -> Result<ForLoop, crate::IrError> {
         let d = m.op(op);
         let int = |k: &str| match d.attrs.get(k) {
             Some(Attribute::Int(v)) => Ok(*v),
@@ -122,7 +122,8 @@ impl ForLoop {
             return Err(format!(
                 "loop.for needs step > 0 and lower <= upper, got [{}, {}) step {}",
                 l.lower, l.upper, l.step
-            ));
+            )
+            .into());
         }
         if grid.is_some() && kind != LoopKind::Parallel {
             return Err("only parallel loops map to the workgroup grid".into());
@@ -159,18 +160,18 @@ impl ForLoop {
     }
 }
 
-fn single_block(m: &Module, op: OpId) -> Result<BlockId, String> {
+fn single_block(m: &Module, op: OpId) -> Result<BlockId, crate::IrError> {
     let d = m.op(op);
     match d.regions.as_slice() {
         [r] => match m.region(*r).blocks.as_slice() {
             [b] => Ok(*b),
-            _ => Err(format!("'{}' has one block", d.name)),
+            _ => Err(format!("'{}' has one block", d.name).into()),
         },
-        _ => Err(format!("'{}' has one region", d.name)),
+        _ => Err(format!("'{}' has one region", d.name).into()),
     }
 }
 
-fn verify_kernel(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_kernel(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     if m.block(m.body()).ops.iter().all(|&o| o != op) {
         return Err("loop.kernel must be at the top level of the module".into());
@@ -185,16 +186,13 @@ fn verify_kernel(m: &Module, op: OpId) -> Result<(), String> {
     let block = single_block(m, op)?;
     for &a in &m.block(block).args {
         if m.value_type(a).as_memref().is_none() {
-            return Err(format!(
-                "kernel arguments are buffers, found {}",
-                m.value_type(a)
-            ));
+            return Err(format!("kernel arguments are buffers, found {}", m.value_type(a)).into());
         }
     }
     Ok(())
 }
 
-fn verify_for(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_for(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     ForLoop::of(m, op)?;
     if !d.operands.is_empty() || !d.results.is_empty() {
@@ -208,21 +206,22 @@ fn verify_for(m: &Module, op: OpId) -> Result<(), String> {
 }
 
 /// The affine map of a `loop.apply`.
-pub fn apply_map(m: &Module, op: OpId) -> Result<&AffineMap, String> {
+pub fn apply_map(m: &Module, op: OpId) -> Result<&AffineMap, crate::IrError> {
     match m.op(op).attrs.get("map") {
         Some(Attribute::AffineMap(map)) => Ok(map),
         _ => Err("loop.apply needs an affine 'map'".into()),
     }
 }
 
-fn verify_apply(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_apply(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let map = apply_map(m, op)?;
     if map.num_dims as usize != d.operands.len() || map.results.len() != 1 {
         return Err(format!(
             "map {map} must take {} dimensions and give one result",
             d.operands.len()
-        ));
+        )
+        .into());
     }
     let all_index = d
         .operands
@@ -244,16 +243,16 @@ fn access_layout(name: &str) -> (Option<usize>, usize) {
 }
 
 /// The buffer type of a load or store.
-pub fn access_buffer(m: &Module, op: OpId) -> Result<&TensorType, String> {
+pub fn access_buffer(m: &Module, op: OpId) -> Result<&TensorType, crate::IrError> {
     let d = m.op(op);
     let (_, b) = access_layout(&d.name);
-    d.operands
+    Ok(d.operands
         .get(b)
         .and_then(|&v| m.value_type(v).as_memref())
-        .ok_or_else(|| format!("'{}' needs a buffer operand", d.name))
+        .ok_or_else(|| format!("'{}' needs a buffer operand", d.name))?)
 }
 
-fn verify_access(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_access(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let (value_at, b) = access_layout(&d.name);
     let buf = access_buffer(m, op)?;
@@ -265,18 +264,19 @@ fn verify_access(m: &Module, op: OpId) -> Result<(), String> {
             d.name,
             buf.shape.rank(),
             Type::MemRef(buf.clone())
-        ));
+        )
+        .into());
     }
     let value_ty = match value_at {
         Some(i) => {
             if !d.results.is_empty() {
-                return Err(format!("'{}' has no results", d.name));
+                return Err(format!("'{}' has no results", d.name).into());
             }
             m.value_type(d.operands[i]).clone()
         }
         None => match d.results.as_slice() {
             [r] => m.value_type(*r).clone(),
-            _ => return Err(format!("'{}' has one result", d.name)),
+            _ => return Err(format!("'{}' has one result", d.name).into()),
         },
     };
     let vector = d.name.starts_with("loop.v");
@@ -292,12 +292,13 @@ fn verify_access(m: &Module, op: OpId) -> Result<(), String> {
             if vector { "vector" } else { "scalar" },
             buf.elem,
             Type::MemRef(buf.clone())
-        ));
+        )
+        .into());
     }
     Ok(())
 }
 
-fn verify_broadcast(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_broadcast(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     match (d.operands.as_slice(), d.results.as_slice()) {
         ([a], [r]) => match (m.value_type(*a), m.value_type(*r)) {
@@ -308,7 +309,7 @@ fn verify_broadcast(m: &Module, op: OpId) -> Result<(), String> {
     }
 }
 
-fn verify_index_cast(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_index_cast(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let i64_ty = Type::Scalar(crate::types::ElementType::I64);
     match (d.operands.as_slice(), d.results.as_slice()) {
@@ -322,7 +323,7 @@ fn verify_index_cast(m: &Module, op: OpId) -> Result<(), String> {
     }
 }
 
-fn verify_alloca(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_alloca(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     match (d.operands.as_slice(), d.results.as_slice()) {
         ([], [r]) if m.value_type(*r).as_memref().is_some() => Ok(()),
@@ -369,7 +370,7 @@ pub fn find_kernel(m: &Module, name: &str) -> Option<OpId> {
 }
 
 /// The workgroup count along each grid axis: the trip counts of the loops marked `grid`.
-pub fn grid_size(m: &Module, kernel: OpId) -> Result<[i64; 3], String> {
+pub fn grid_size(m: &Module, kernel: OpId) -> Result<[i64; 3], crate::IrError> {
     let mut grid = [1i64; 3];
     let mut stack = vec![kernel];
     while let Some(op) = stack.pop() {
@@ -390,12 +391,12 @@ pub fn grid_size(m: &Module, kernel: OpId) -> Result<[i64; 3], String> {
 }
 
 /// The kernel a `loop.dispatch` or `host.dispatch` calls.
-pub fn dispatched_kernel(m: &Module, op: OpId) -> Result<OpId, String> {
+pub fn dispatched_kernel(m: &Module, op: OpId) -> Result<OpId, crate::IrError> {
     match m.op(op).attrs.get("kernel") {
         Some(Attribute::String(name)) => {
-            find_kernel(m, name).ok_or_else(|| format!("no loop.kernel named '{name}'"))
+            Ok(find_kernel(m, name).ok_or_else(|| format!("no loop.kernel named '{name}'"))?)
         }
-        _ => Err(format!("'{}' needs a string 'kernel'", m.op(op).name)),
+        _ => Err(format!("'{}' needs a string 'kernel'", m.op(op).name).into()),
     }
 }
 
@@ -417,7 +418,7 @@ pub fn kernel_argument_types(m: &Module, kernel: OpId) -> Vec<Type> {
 
 /// The byte size of each of a kernel's argument buffers (inputs, then results): what the
 /// runtime must bind, the one computation every back end and the packager share.
-pub fn kernel_argument_bytes(m: &Module, kernel: OpId) -> Result<Vec<usize>, String> {
+pub fn kernel_argument_bytes(m: &Module, kernel: OpId) -> Result<Vec<usize>, crate::IrError> {
     kernel_argument_types(m, kernel)
         .iter()
         .map(|t| {
@@ -425,13 +426,13 @@ pub fn kernel_argument_bytes(m: &Module, kernel: OpId) -> Result<Vec<usize>, Str
                 .as_memref()
                 .ok_or_else(|| format!("a kernel argument of type {t} is not a buffer"))?;
             strata_abi::tensor_bytes(b.elem, b.shape.dims())
-                .ok_or_else(|| format!("a kernel argument of type {t} is too large"))
+                .ok_or_else(|| format!("a kernel argument of type {t} is too large").into())
         })
         .collect()
 }
 
 /// Every `loop.kernel` at the top of `m`, with its name, in module order.
-pub fn kernels(m: &Module) -> Result<Vec<(OpId, &str)>, String> {
+pub fn kernels(m: &Module) -> Result<Vec<(OpId, &str)>, crate::IrError> {
     let mut out = Vec::new();
     for &op in &m.block(m.body()).ops {
         if m.op(op).name != "loop.kernel" {
@@ -443,21 +444,22 @@ pub fn kernels(m: &Module) -> Result<Vec<(OpId, &str)>, String> {
                 return Err(format!(
                     "{}: a loop.kernel without a name",
                     crate::verify::op_location(m, op)
-                ))
+                )
+                .into())
             }
         }
     }
     Ok(out)
 }
 
-fn verify_dispatch(m: &Module, op: OpId) -> Result<(), String> {
+fn verify_dispatch(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
     let kernel = dispatched_kernel(m, op)?;
     let mut expected = Vec::new();
     for &v in d.operands.iter().chain(&d.results) {
         match m.value_type(v) {
             Type::Tensor(t) => expected.push(Type::MemRef(t.clone())),
-            other => return Err(format!("loop.dispatch works on tensors, found {other}")),
+            other => return Err(format!("loop.dispatch works on tensors, found {other}").into()),
         }
     }
     if kernel_argument_types(m, kernel) != expected {

@@ -96,7 +96,9 @@ fn bytes_of(t: &TensorType) -> usize {
 }
 
 /// Bufferizes every function; returns the module and each function's plan.
-pub fn bufferize(m: &Module) -> Result<(Module, Vec<(String, MemoryPlan)>), String> {
+pub fn bufferize(
+    m: &Module,
+) -> Result<(Module, Vec<(String, MemoryPlan)>), crate::pass::PassError> {
     crate::require_valid(m, "bufferize")?;
     let mut out = m.clone();
     let mut plans = Vec::new();
@@ -109,7 +111,7 @@ pub fn bufferize(m: &Module) -> Result<(Module, Vec<(String, MemoryPlan)>), Stri
     Ok((out, plans))
 }
 
-fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, String> {
+fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::pass::PassError> {
     let fname = f.name(m).to_string();
     let ops = m.block(f.entry_block(m)).ops.clone();
     let mut storage: HashMap<ValueId, Storage> = HashMap::new();
@@ -162,7 +164,7 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, String>
                 return Err(format!(
                     "{}: '{name}' has no lowering to loops (nor to kernels), so it cannot run in a host program",
                     op_location(m, op)
-                ))
+                ).into())
             }
         }
     }

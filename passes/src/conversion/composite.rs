@@ -23,7 +23,7 @@ fn op(
     name: &str,
     args: &[ValueId],
     a: Attrs,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     if name == "graph.reshape" || name == "graph.constant" {
         return graph_op(m, block, name, args, a);
     }
@@ -37,7 +37,12 @@ fn op(
 
 use super::graph_to_kernel::m_scalar as scalar;
 
-fn reshape(m: &mut Module, block: BlockId, v: ValueId, dims: &[usize]) -> Result<ValueId, String> {
+fn reshape(
+    m: &mut Module,
+    block: BlockId,
+    v: ValueId,
+    dims: &[usize],
+) -> Result<ValueId, crate::pass::PassError> {
     let shape = Attribute::I64Array(dims.iter().map(|&d| d as i64).collect());
     op(m, block, "graph.reshape", &[v], attrs(&[("shape", shape)]))
 }
@@ -64,7 +69,7 @@ fn standardize(
     x: ValueId,
     axes: &[usize],
     eps: f64,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let elem = m.tensor_type(x)?.elem;
     let red = attrs(&[
         (
@@ -90,7 +95,7 @@ fn channel_affine(
     y: ValueId,
     scale: ValueId,
     bias: ValueId,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let rank = m.tensor_type(y)?.shape.rank();
     let c = m.tensor_type(scale)?.shape.numel();
     let mut dims = vec![c];
@@ -109,7 +114,7 @@ pub(super) fn lower(
     operands: &[ValueId],
     ins: &[TensorType],
     a: &Attrs,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let x = &ins[0];
     let rank = x.shape.rank();
     let eps = float_attr(a, "epsilon", 1e-5);

@@ -159,10 +159,12 @@ pub(super) fn must_lower(
     operands: &[ValueId],
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
-) -> Result<ValueId, String> {
-    lower_op(m, block, name, operands, attrs, std::slice::from_ref(out))?
-        .and_then(|v| v.into_iter().next())
-        .ok_or_else(|| format!("'{name}' did not lower"))
+) -> Result<ValueId, crate::pass::PassError> {
+    Ok(
+        lower_op(m, block, name, operands, attrs, std::slice::from_ref(out))?
+            .and_then(|v| v.into_iter().next())
+            .ok_or_else(|| format!("'{name}' did not lower"))?,
+    )
 }
 
 /// A kernel copying `input`, read through `input_map`, into a new tensor of type `out`
@@ -173,7 +175,7 @@ pub(super) fn copy_kernel(
     input: ValueId,
     input_map: AffineMap,
     out: &TensorType,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let elem = m.tensor_type(input)?.elem;
     let kb = KernelBuilder::new(m, &[elem, out.elem]);
     let x = kb.arg(0);
@@ -202,8 +204,11 @@ pub(super) fn broadcast_map(num_dims: usize, out: &[usize], operand: &[usize]) -
     }
 }
 
-fn types_of(m: &Module, values: &[ValueId]) -> Result<Vec<TensorType>, String> {
-    values.iter().map(|&v| m.tensor_type(v).cloned()).collect()
+fn types_of(m: &Module, values: &[ValueId]) -> Result<Vec<TensorType>, crate::pass::PassError> {
+    values
+        .iter()
+        .map(|&v| Ok(m.tensor_type(v).cloned()?))
+        .collect()
 }
 
 /// Lowers one graph op into `block`, or returns `None` to keep it as it is.
@@ -214,7 +219,7 @@ fn lower_op(
     operands: &[ValueId],
     attrs: &BTreeMap<String, Attribute>,
     results: &[TensorType],
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let ins = types_of(m, operands)?;
     let op = &name[6..];
     let Some(out) = results.first() else {
@@ -403,7 +408,7 @@ fn lower_matmul(
     operands: &[ValueId],
     ins: &[TensorType],
     out: &TensorType,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let (a, b) = (&ins[0], &ins[1]);
     // A 1-D operand is a row (a) or column (b) vector whose dimension the result drops.
     let (a_mat, b_mat) = (a.shape.rank() >= 2, b.shape.rank() >= 2);
@@ -476,7 +481,7 @@ fn lower_reduce(
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let x = &ins[0];
     let r = x.shape.rank();
     let axes: Vec<usize> = match attrs.get("axes") {
@@ -598,7 +603,7 @@ pub(super) fn graph_op(
     name: &str,
     operands: &[ValueId],
     attrs: BTreeMap<String, Attribute>,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let types = types_of(m, operands)?;
     let out = strata_ir::graph::infer_types(name, &types, &attrs, 1)?;
     let mut spec = OpSpec::new(name)
@@ -616,7 +621,7 @@ fn binary_kernel(
     op: &str,
     a: ValueId,
     b: ValueId,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let (ta, tb) = (m.tensor_type(a)?.clone(), m.tensor_type(b)?.clone());
     let out = strata_ir::graph::infer_types(
         &format!("graph.{op}"),
@@ -644,7 +649,7 @@ fn lower_slice(
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let x = &ins[0];
     let r = x.shape.rank();
     let list = |k: &str| match attrs.get(k) {
@@ -689,14 +694,14 @@ fn lower_softmax(
     x: ValueId,
     xt: &TensorType,
     attrs: &BTreeMap<String, Attribute>,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     if matches!(xt.elem, ElementType::F16 | ElementType::BF16) {
         let wide = TensorType::new(xt.shape.clone(), ElementType::F32);
         let cast = |m: &mut Module,
                     v: ValueId,
                     to: ElementType,
                     from: &TensorType|
-         -> Result<ValueId, String> {
+         -> Result<ValueId, crate::pass::PassError> {
             let mut a = BTreeMap::new();
             a.insert("to".to_string(), Attribute::Type(Type::Scalar(to)));
             let target = TensorType::new(from.shape.clone(), to);
@@ -739,7 +744,7 @@ fn lower_gemm(
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let flag = |k: &str| matches!(attrs.get(k), Some(Attribute::Int(1)));
     let num = |k: &str| match attrs.get(k) {
         Some(Attribute::Float(v, _)) => *v,
@@ -804,7 +809,7 @@ pub(super) fn m_scalar(
     block: BlockId,
     v: f64,
     elem: ElementType,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let t = strata_ir::Tensor::from_f64s(elem, strata_ir::Shape::scalar(), &[v]);
     Ok(constant_op(m, block, t))
 }
@@ -829,7 +834,7 @@ fn lower_batch_norm(
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let eps = match attrs.get("epsilon") {
         Some(Attribute::Float(v, _)) => *v,
         _ => 1e-5,
@@ -880,7 +885,7 @@ fn lower_conv(
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let win = strata_ir::graph::window_of("graph.conv", ins, attrs)?;
     let group = match attrs.get("group") {
         Some(Attribute::Int(g)) if *g > 1 => *g as usize,
@@ -979,7 +984,7 @@ fn pad_for_window(
     x: ValueId,
     xt: &TensorType,
     win: &strata_ir::graph::shape::Window,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let k = win.kernel.len();
     let mut full = vec![0i64; 2 * (k + 2)];
     for i in 0..k {
@@ -1006,7 +1011,7 @@ pub(super) fn add_channel_bias(
     conv: ValueId,
     bias: Option<ValueId>,
     out: &TensorType,
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let Some(bias) = bias else {
         return Ok(vec![conv]);
     };
@@ -1036,7 +1041,7 @@ fn lower_layer_norm(
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     results: &[TensorType],
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let out = &results[0];
     let x = &ins[0];
     let rms = name == "graph.rms_normalization";
@@ -1106,17 +1111,18 @@ fn lower_layer_norm(
     if let Some(&bias) = wide.get(2) {
         y = binary_kernel(m, block, "add", y, bias)?;
     }
-    let narrow = |m: &mut Module, v: ValueId, to: &TensorType| -> Result<ValueId, String> {
-        let t = m.tensor_type(v)?.clone();
-        if t.elem == to.elem {
-            return Ok(v);
-        }
-        let mut kb = KernelBuilder::new(m, &[t.elem, to.elem]);
-        let a = kb.arg(0);
-        let c = kb.op("kernel.cast", &[a], to.elem, BTreeMap::new());
-        let rr = t.shape.rank() as u32;
-        Ok(kb.finish_parallel(block, c, &[v], to, vec![AffineMap::identity(rr); 2]))
-    };
+    let narrow =
+        |m: &mut Module, v: ValueId, to: &TensorType| -> Result<ValueId, crate::pass::PassError> {
+            let t = m.tensor_type(v)?.clone();
+            if t.elem == to.elem {
+                return Ok(v);
+            }
+            let mut kb = KernelBuilder::new(m, &[t.elem, to.elem]);
+            let a = kb.arg(0);
+            let c = kb.op("kernel.cast", &[a], to.elem, BTreeMap::new());
+            let rr = t.shape.rank() as u32;
+            Ok(kb.finish_parallel(block, c, &[v], to, vec![AffineMap::identity(rr); 2]))
+        };
     let mut outs = vec![narrow(m, y, out)?];
     if let (Some(stats), Some(mean)) = (results.get(1), mean) {
         outs.push(narrow(m, mean, stats)?);
@@ -1131,7 +1137,8 @@ fn lower_layer_norm(
             return Err(format!(
                 "normalization lowered to {}, expected {t}",
                 m.tensor_type(*v)?
-            ));
+            )
+            .into());
         }
     }
     Ok(Some(outs))
@@ -1146,7 +1153,7 @@ fn lower_max_pool(
     xt: &TensorType,
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
-) -> Result<Option<Vec<ValueId>>, String> {
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     if xt.elem == ElementType::Bool {
         return Ok(None);
     }
@@ -1236,7 +1243,7 @@ fn extreme(e: ElementType, max: bool) -> f64 {
 }
 
 /// Lowers every function of a verified module; ops without a lowering are kept.
-pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
+pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, crate::pass::PassError> {
     // Lowerings read attributes the verifier has checked (list lengths, axes in range).
     crate::require_valid(src, "lowering")?;
     let mut dst = Module::new();
@@ -1244,12 +1251,18 @@ pub fn lower_graph_to_kernel(src: &Module) -> Result<Module, String> {
     for f in src.functions() {
         lower_function(src, f, &mut dst)?;
     }
-    strata_ir::verify_module(&dst)
-        .map_err(|e| format!("lowering produced an invalid module: {e}"))?;
+    if !crate::verified_by_pipeline() {
+        strata_ir::verify_module(&dst)
+            .map_err(|e| format!("lowering produced an invalid module: {e}"))?;
+    }
     Ok(dst)
 }
 
-fn lower_function(src: &Module, f: Function, dst: &mut Module) -> Result<(), String> {
+fn lower_function(
+    src: &Module,
+    f: Function,
+    dst: &mut Module,
+) -> Result<(), crate::pass::PassError> {
     strata_ir::module::rebuild_function(src, f, dst, &mut |dst, block, d, operands| {
         let multi_result_ok = matches!(
             d.name.as_str(),
@@ -1263,8 +1276,8 @@ fn lower_function(src: &Module, f: Function, dst: &mut Module) -> Result<(), Str
             .iter()
             .map(|&r| src.tensor_type(r).cloned())
             .collect::<Result<_, _>>()?;
-        lower_op(dst, block, &d.name, operands, &d.attrs, &results)
-            .map_err(|e| format!("lowering '{}': {e}", d.name))
+        Ok(lower_op(dst, block, &d.name, operands, &d.attrs, &results)
+            .map_err(|e| format!("lowering '{}': {e}", d.name))?)
     })?;
     Ok(())
 }

@@ -132,7 +132,7 @@ type Lowering = fn(
     &[TensorType],
     &Attrs,
     &[TensorType],
-) -> Result<Vec<ValueId>, String>;
+) -> Result<Vec<ValueId>, crate::pass::PassError>;
 
 /// The lowering of each indexed graph op family.
 const LOWERINGS: &[(&[&str], Lowering)] = &[
@@ -173,7 +173,7 @@ pub(super) fn lower(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let (_, lowering) = LOWERINGS
         .iter()
         .find(|(names, _)| names.contains(&name))
@@ -190,7 +190,7 @@ fn concat(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -251,7 +251,7 @@ fn split(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let rank = results[0].shape.rank();
     let axis = normalize_axis(int_attr(attrs, "axis", 0), ins[0].shape.rank())?;
     let mut offset = 0i64;
@@ -277,7 +277,7 @@ fn gather(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -317,7 +317,7 @@ fn gather_elements(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -343,7 +343,7 @@ fn trilu(
     _ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -384,7 +384,7 @@ fn pad(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -468,7 +468,7 @@ fn arg_max(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let x = &ins[0];
     let r = x.shape.rank();
@@ -532,7 +532,7 @@ fn cum_sum(
     _ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
@@ -586,7 +586,7 @@ fn eye_like(
     _ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -609,7 +609,7 @@ fn one_hot(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -651,7 +651,7 @@ fn depth_to_space(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     // The ONNX definitions: reshape to 6-D, transpose, reshape back.
     let b = int_attr(attrs, "blocksize", 1).max(1) as usize;
@@ -699,7 +699,7 @@ fn average_pool(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     lower_window_pool(m, block, name, operands[0], &ins[0], attrs, out)
 }
@@ -713,7 +713,7 @@ fn hardmax(
     _ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -751,7 +751,7 @@ fn einsum(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     // One contraction: output labels are parallel dimensions, the others reduce.
     let (labels, output, sizes) = strata_ir::graph::einsum_labels(ins, attrs)?;
@@ -822,7 +822,7 @@ fn resize(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     lower_resize(m, block, operands[0], ins, attrs, out)
 }
@@ -836,7 +836,7 @@ fn max_pool(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     // With the Indices output: a windowed max over valid taps keeping the first
@@ -908,7 +908,7 @@ fn top_k(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     // Each element's rank along the axis (how many come before it: better, or
@@ -978,7 +978,7 @@ fn scatter_elements(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     lower_scatter(m, block, name, operands, ins, attrs, out)
 }
@@ -992,7 +992,7 @@ fn conv_transpose(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     // Gather form: each output sums the input positions and kernel taps that
@@ -1079,7 +1079,7 @@ fn gather_nd(
     ins: &[TensorType],
     attrs: &Attrs,
     results: &[TensorType],
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -1121,7 +1121,7 @@ fn lower_window_pool(
     xt: &TensorType,
     attrs: &Attrs,
     out: &TensorType,
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let win = strata_ir::graph::window_of(name, std::slice::from_ref(xt), attrs)?;
     let k = win.kernel.len();
     let rank = out.shape.rank();
@@ -1250,7 +1250,7 @@ fn lower_resize(
     ins: &[TensorType],
     attrs: &Attrs,
     out: &TensorType,
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     const F64: ElementType = ElementType::F64;
     let (axes, extrapolation) = strata_ir::graph::resize_plan(ins, attrs)?;
     let mut cur = x;
@@ -1374,7 +1374,7 @@ pub(super) fn channel_window_sum(
     sq: ValueId,
     x: &TensorType,
     size: usize,
-) -> Result<ValueId, String> {
+) -> Result<ValueId, crate::pass::PassError> {
     let rank = x.shape.rank();
     let c = x.shape.dims()[1];
     let before = ((size - 1) / 2) as i64;
@@ -1428,7 +1428,7 @@ fn lower_scatter(
     ins: &[TensorType],
     attrs: &Attrs,
     out: &TensorType,
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let (data, idx, upd) = (&ins[0], &ins[1], &ins[2]);
     let reduction = match attrs.get("reduction") {
         Some(Attribute::String(r)) => r.clone(),

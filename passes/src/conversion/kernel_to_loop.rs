@@ -17,7 +17,7 @@ use strata_ir::{
 };
 
 /// Lowers every `kernel.generic` of every function to a `loop.kernel` and a `loop.dispatch`.
-pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, String> {
+pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassError> {
     crate::require_valid(m, "lower-to-loops")?;
     let mut out = m.clone();
     let funcs: Vec<_> = out.functions().collect();
@@ -145,12 +145,12 @@ fn cast_index(m: &mut Module, block: BlockId, v: ValueId, to: Type) -> ValueId {
     m.result(op)
 }
 
-fn elem_of(m: &Module, v: ValueId) -> Result<ElementType, String> {
+fn elem_of(m: &Module, v: ValueId) -> Result<ElementType, crate::pass::PassError> {
     Ok(m.tensor_type(v)?.elem)
 }
 
 /// Builds `loop.kernel @name` for `kernel.generic` op `op` and appends it to the module.
-fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), String> {
+fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass::PassError> {
     let g = Generic::of(m, op)?;
     let schedule = match Schedule::of(m, op)? {
         Some(s) => s,
@@ -295,7 +295,7 @@ fn emit_body(
     buffers: &[ValueId],
     contrib: &Contrib,
     load_results: bool,
-) -> Result<(), String> {
+) -> Result<(), crate::pass::PassError> {
     let n_in = d.operands.len();
     let mut map: HashMap<ValueId, ValueId> = HashMap::new();
     let src_args = m.block(src_block).args.clone();
@@ -368,7 +368,7 @@ fn emit_body(
                     );
                     m.result(load)
                 }
-                _ => return Err(format!("'{}' without its attribute", bd.name)),
+                _ => return Err(format!("'{}' without its attribute", bd.name).into()),
             };
             map.insert(bd.results[0], v);
             continue;

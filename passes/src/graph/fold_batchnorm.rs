@@ -32,7 +32,7 @@ fn dense(m: &Module, op: OpId) -> Option<&Tensor> {
 }
 
 /// Folds every foldable pair in `m`; returns how many.
-pub fn fold_batchnorm(m: &mut Module) -> Result<usize, String> {
+pub fn fold_batchnorm(m: &mut Module) -> Result<usize, crate::pass::PassError> {
     let mut folded = 0;
     let functions: Vec<_> = m.functions().collect();
     for f in functions {
@@ -58,7 +58,7 @@ fn fold_one(
     block: strata_ir::module::BlockId,
     bn: OpId,
     uses: &mut HashMap<ValueId, usize>,
-) -> Result<bool, String> {
+) -> Result<bool, crate::pass::PassError> {
     let d = m.op(bn);
     if d.name != "graph.batch_normalization" || d.operands.len() != 5 || d.results.len() != 1 {
         return Ok(false);

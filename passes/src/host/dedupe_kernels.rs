@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use strata_ir::{loops, Attribute, Module};
 
 /// Merges identical `loop.kernel`s of a host program; returns how many were removed.
-pub fn dedupe_kernels(m: &mut Module) -> Result<usize, String> {
+pub fn dedupe_kernels(m: &mut Module) -> Result<usize, crate::pass::PassError> {
     let kernels: Vec<(strata_ir::OpId, String)> = loops::kernels(m)?
         .into_iter()
         .map(|(op, name)| (op, name.to_string()))

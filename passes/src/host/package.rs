@@ -30,7 +30,7 @@ pub struct Compiled {
 fn bytes_of(
     host: &Module,
     v: ValueId,
-) -> Result<(strata_abi::ElementType, Vec<usize>, usize), String> {
+) -> Result<(strata_abi::ElementType, Vec<usize>, usize), crate::pass::PassError> {
     let t = host
         .value_type(v)
         .as_memref()
@@ -44,7 +44,7 @@ fn bytes_of(
 pub fn entry_points(
     host: &Module,
     symbol_prefix: &str,
-) -> Result<(Vec<EntryPoint>, HashMap<String, usize>), String> {
+) -> Result<(Vec<EntryPoint>, HashMap<String, usize>), crate::pass::PassError> {
     let mut kernels = loops::kernels(host)?;
     kernels.sort_by(|a, b| a.1.cmp(b.1));
     let mut points = Vec::with_capacity(kernels.len());
@@ -68,7 +68,7 @@ pub fn host_functions(
     executable: usize,
     entries: &HashMap<String, usize>,
     constants: &mut Constants,
-) -> Result<Vec<FunctionDef>, String> {
+) -> Result<Vec<FunctionDef>, crate::pass::PassError> {
     let mut placed_globals: HashMap<String, usize> = HashMap::new();
     let mut functions = Vec::new();
     for f in host.functions() {
@@ -76,16 +76,18 @@ pub fn host_functions(
         let Some(n_in) = host::num_inputs(host, f) else {
             return Err(format!(
                 "function '{name}' is not a host program (run the pipeline to 'bufferize')"
-            ));
+            )
+            .into());
         };
         let args = f.arguments(host);
         if n_in > args.len() {
             return Err(format!(
                 "function '{name}' declares {n_in} inputs but has {} arguments",
                 args.len()
-            ));
+            )
+            .into());
         }
-        let spec = |v: ValueId, name: String| -> Result<TensorSpec, String> {
+        let spec = |v: ValueId, name: String| -> Result<TensorSpec, crate::pass::PassError> {
             let (dtype, shape, _) = bytes_of(host, v)?;
             Ok(TensorSpec { name, dtype, shape })
         };
@@ -116,7 +118,7 @@ pub fn host_functions(
         for &op in &host.block(f.entry_block(host)).ops {
             let d = host.op(op);
             let location = || strata_ir::verify::op_location(host, op);
-            let at = |v: &ValueId| -> Result<BufferRef, String> {
+            let at = |v: &ValueId| -> Result<BufferRef, crate::pass::PassError> {
                 let (memory, offset) = *place
                     .get(v)
                     .ok_or_else(|| format!("{}: %{} has no buffer", location(), v.0))?;
@@ -130,7 +132,11 @@ pub fn host_functions(
                 "host.constant" => {
                     let global = match d.attrs.get("global") {
                         Some(Attribute::String(s)) => s.clone(),
-                        _ => return Err(format!("{}: host.constant without a global", location())),
+                        _ => {
+                            return Err(
+                                format!("{}: host.constant without a global", location()).into()
+                            )
+                        }
                     };
                     let offset = match placed_globals.get(&global) {
                         Some(&o) => o,
@@ -161,7 +167,11 @@ pub fn host_functions(
                 "host.dispatch" => {
                     let kernel = match d.attrs.get("kernel") {
                         Some(Attribute::String(s)) => s.clone(),
-                        _ => return Err(format!("{}: host.dispatch without a kernel", location())),
+                        _ => {
+                            return Err(
+                                format!("{}: host.dispatch without a kernel", location()).into()
+                            )
+                        }
                     };
                     let entry = *entries
                         .get(&kernel)
@@ -177,10 +187,9 @@ pub fn host_functions(
                 }
                 "func.return" => break,
                 other => {
-                    return Err(format!(
-                        "{}: '{other}' cannot run in a host program",
-                        location()
-                    ))
+                    return Err(
+                        format!("{}: '{other}' cannot run in a host program", location()).into(),
+                    )
                 }
             }
         }
@@ -202,7 +211,10 @@ pub fn host_functions(
 /// per target that dispatches anything, the functions with a program per target, the
 /// constants of all of them stored once. Each host program must carry its target
 /// description. The result is checked as the runtime would check it.
-pub fn package(targets: &[(&Module, Compiled)], producer: &str) -> Result<ModuleFile, String> {
+pub fn package(
+    targets: &[(&Module, Compiled)],
+    producer: &str,
+) -> Result<ModuleFile, crate::pass::PassError> {
     let mut constants = Constants::default();
     let mut functions: Vec<FunctionDef> = Vec::new();
     let mut executables = Vec::new();
@@ -215,7 +227,7 @@ pub fn package(targets: &[(&Module, Compiled)], producer: &str) -> Result<Module
             .iter()
             .any(|f| f.programs.iter().any(|p| p.target == kind))
         {
-            return Err(format!("target '{kind}' is given twice"));
+            return Err(format!("target '{kind}' is given twice").into());
         }
         let (points, entries) = entry_points(host, &compiled.symbol_prefix)?;
         let index = executables.len();
@@ -228,7 +240,8 @@ pub fn package(targets: &[(&Module, Compiled)], producer: &str) -> Result<Module
                     return Err(format!(
                         "function '{}' has a different signature for '{kind}'",
                         f.name
-                    ))
+                    )
+                    .into())
                 }
                 None => functions.push(f),
             }

@@ -25,7 +25,11 @@ fn elem_bytes_of(m: &Module, v: ValueId) -> usize {
 }
 
 /// Chooses the schedule of `kernel.generic` op `op` for `params` (see the module docs).
-pub fn choose_schedule(m: &Module, op: OpId, params: &LoopParams) -> Result<Schedule, String> {
+pub fn choose_schedule(
+    m: &Module,
+    op: OpId,
+    params: &LoopParams,
+) -> Result<Schedule, crate::pass::PassError> {
     let g = Generic::of(m, op)?;
     let d = m.op(op);
     let n_in = d.operands.len();
@@ -125,7 +129,7 @@ pub fn choose_schedule(m: &Module, op: OpId, params: &LoopParams) -> Result<Sche
 }
 
 /// The `tile` pass: gives every `kernel.generic` its schedule for `params`.
-pub fn tile(m: &Module, params: &LoopParams) -> Result<Module, String> {
+pub fn tile(m: &Module, params: &LoopParams) -> Result<Module, crate::pass::PassError> {
     crate::require_valid(m, "tile")?;
     let mut out = m.clone();
     let generics: Vec<OpId> = out

@@ -185,7 +185,11 @@ fn loads_under(m: &Module, op: OpId, around: &mut Vec<OpId>, out: &mut Vec<(OpId
 }
 
 /// Stages the reused operands of `kernel`; returns how many boxes it staged.
-fn stage_kernel(m: &mut Module, kernel: OpId, budget: usize) -> Result<usize, String> {
+fn stage_kernel(
+    m: &mut Module,
+    kernel: OpId,
+    budget: usize,
+) -> Result<usize, crate::pass::PassError> {
     let top = body_of(m, kernel);
     let args: HashSet<ValueId> = m.block(top).args.iter().copied().collect();
     let mut all = Vec::new();
@@ -320,7 +324,12 @@ fn index_value(
     m.result(op)
 }
 
-fn rewrite(m: &mut Module, kernel: OpId, scope: &Scope, b: &Staged) -> Result<(), String> {
+fn rewrite(
+    m: &mut Module,
+    kernel: OpId,
+    scope: &Scope,
+    b: &Staged,
+) -> Result<(), crate::pass::PassError> {
     let elem = m
         .value_type(b.buffer)
         .as_memref()
@@ -395,7 +404,7 @@ fn rewrite(m: &mut Module, kernel: OpId, scope: &Scope, b: &Staged) -> Result<()
 }
 
 /// The `stage` pass: returns the module and how many operand boxes it staged.
-pub fn stage(m: &Module, params: &LoopParams) -> Result<(Module, usize), String> {
+pub fn stage(m: &Module, params: &LoopParams) -> Result<(Module, usize), crate::pass::PassError> {
     crate::require_valid(m, "stage")?;
     let mut out = m.clone();
     if params.stage_bytes == 0 {

@@ -8,7 +8,7 @@ use strata_ir::loops::{body_of, ForLoop};
 use strata_ir::{AffineExpr, AffineMap, Attribute, Module, OpSpec, Type, ValueId};
 
 /// The `unroll` pass: repeats the body of innermost loops `factor` times.
-pub fn unroll(m: &Module, factor: usize) -> Result<(Module, usize), String> {
+pub fn unroll(m: &Module, factor: usize) -> Result<(Module, usize), crate::pass::PassError> {
     crate::require_valid(m, "unroll")?;
     let mut out = m.clone();
     let mut count = 0;

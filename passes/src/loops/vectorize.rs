@@ -18,7 +18,11 @@ fn elem_of_type(t: &Type) -> Option<strata_ir::ElementType> {
 }
 
 /// Vectorizes one innermost loop if it qualifies; returns whether it did.
-fn vectorize_loop(m: &mut Module, l: OpId, params: &LoopParams) -> Result<bool, String> {
+fn vectorize_loop(
+    m: &mut Module,
+    l: OpId,
+    params: &LoopParams,
+) -> Result<bool, crate::pass::PassError> {
     let mut info = ForLoop::of(m, l)?;
     if info.kind != LoopKind::Parallel || info.step != 1 {
         return Ok(false);
@@ -134,7 +138,10 @@ fn vectorize_loop(m: &mut Module, l: OpId, params: &LoopParams) -> Result<bool, 
 }
 
 /// The `vectorize` pass: returns the module and how many loops it vectorized.
-pub fn vectorize(m: &Module, params: &LoopParams) -> Result<(Module, usize), String> {
+pub fn vectorize(
+    m: &Module,
+    params: &LoopParams,
+) -> Result<(Module, usize), crate::pass::PassError> {
     crate::require_valid(m, "vectorize")?;
     let mut out = m.clone();
     let mut count = 0;

@@ -1,3 +1,4 @@
+// RUN: lower-to-kernel
 // A dense layer: MatMul, a broadcast bias Add, Relu; each becomes a kernel.generic.
 "builtin.module"() ({
   "func.func"() ({

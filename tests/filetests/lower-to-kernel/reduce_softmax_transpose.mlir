@@ -1,3 +1,4 @@
+// RUN: lower-to-kernel
 // ReduceMean (sum kernel + divide kernel), Softmax (max, exp(x - max), sum, divide) and a
 // Transpose (a copy with a permuted map); the Reshape stays a graph op.
 "builtin.module"() ({

@@ -42,7 +42,10 @@ pub fn original_choices(fg: &FunctionGraph) -> HashMap<Id, GraphNode> {
 
 /// Puts a function into a fresh e-graph. Fails, naming the op, when the function holds
 /// something the e-graph cannot represent (an op outside the graph dialect, a region).
-pub fn function_to_egraph(m: &Module, f: Function) -> Result<FunctionGraph, String> {
+pub fn function_to_egraph(
+    m: &Module,
+    f: Function,
+) -> Result<FunctionGraph, crate::pass::PassError> {
     let inputs: Vec<TensorType> = f
         .arguments(m)
         .iter()
@@ -85,10 +88,7 @@ pub fn function_to_egraph(m: &Module, f: Function) -> Result<FunctionGraph, Stri
             continue;
         }
         if graph::op_def(&data.name).is_none() || !data.regions.is_empty() {
-            return Err(format!(
-                "'{}' cannot be represented in the e-graph",
-                data.name
-            ));
+            return Err(format!("'{}' cannot be represented in the e-graph", data.name).into());
         }
         let mut children: smallvec::SmallVec<[Id; 4]> = data
             .operands
@@ -132,7 +132,7 @@ pub fn egraph_to_function(
     fg: &FunctionGraph,
     choice: &dyn Fn(Id) -> GraphNode,
     m: &mut Module,
-) -> Result<Function, String> {
+) -> Result<Function, crate::pass::PassError> {
     let eg = &fg.egraph;
     let inputs: Vec<(String, TensorType)> = fg
         .input_names
@@ -167,11 +167,13 @@ pub fn egraph_to_function(
             continue;
         }
         on_path.remove(&class);
-        let value_of = |c: Id, done: &HashMap<Id, Vec<ValueId>>| -> Result<ValueId, String> {
-            done.get(&eg.find(c))
-                .and_then(|v| v.first().copied())
-                .ok_or_else(|| "an operand was not built".to_string())
-        };
+        let value_of =
+            |c: Id, done: &HashMap<Id, Vec<ValueId>>| -> Result<ValueId, crate::pass::PassError> {
+                Ok(done
+                    .get(&eg.find(c))
+                    .and_then(|v| v.first().copied())
+                    .ok_or_else(|| "an operand was not built".to_string())?)
+            };
         let values = match &node {
             GraphNode::Input(i) => {
                 vec![*args.get(*i as usize).ok_or("input index out of range")?]
@@ -210,7 +212,7 @@ pub fn egraph_to_function(
                     .collect::<Result<Vec<_>, _>>()?;
                 let data = &eg[class].data;
                 if !data.valid {
-                    return Err(format!("chose an ill-typed '{op}'"));
+                    return Err(format!("chose an ill-typed '{op}'").into());
                 }
                 let mut spec = OpSpec::new(op)
                     .operands(operand_values)
@@ -231,6 +233,15 @@ pub fn egraph_to_function(
 }
 
 /// Copies a function whose ops have no regions into `dst` unchanged.
-pub fn copy_function(src: &Module, f: Function, dst: &mut Module) -> Result<Function, String> {
-    strata_ir::module::rebuild_function(src, f, dst, &mut |_, _, _, _| Ok(None))
+pub fn copy_function(
+    src: &Module,
+    f: Function,
+    dst: &mut Module,
+) -> Result<Function, crate::pass::PassError> {
+    Ok(strata_ir::module::rebuild_function(
+        src,
+        f,
+        dst,
+        &mut |_, _, _, _| Ok(None),
+    )?)
 }

@@ -20,14 +20,18 @@ fn with_filled(
     op: &str,
     value: f64,
     const_first: bool,
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let x = float_input(b, 3);
     let c = filled_like(b, x, value);
     let operands = if const_first { [c, x] } else { [x, c] };
     Ok(vec![b.op(op, &operands, &[])?])
 }
 
-fn unary_twice(b: &mut SampleBuilder, outer: &str, inner: &str) -> Result<Vec<ValueId>, String> {
+fn unary_twice(
+    b: &mut SampleBuilder,
+    outer: &str,
+    inner: &str,
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let x = float_input(b, 3);
     let y = b.op(inner, &[x], &[])?;
     Ok(vec![b.op(outer, &[y], &[])?])
@@ -118,7 +122,10 @@ pub fn rules() -> Vec<Rule> {
 }
 
 /// A chain of two rank-2 matmuls, grouped left (`(a·b)·c`) or right.
-fn matmul_chain(b: &mut SampleBuilder, right: bool) -> Result<Vec<ValueId>, String> {
+fn matmul_chain(
+    b: &mut SampleBuilder,
+    right: bool,
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let dims: Vec<usize> = (0..4).map(|_| 1 + b.below(5)).collect();
     let e = b.float_elem();
     let a = b.input(TensorType::new(vec![dims[0], dims[1]], e));

@@ -22,7 +22,7 @@ fn scalar_near(v: &'static str, target: f64) -> impl Fn(&mut GraphEGraph, Id, &S
 }
 
 /// The GELU forms exporters write, with x / sqrt(2) or x * (1 / sqrt(2)).
-fn gelu_sample(b: &mut SampleBuilder, form: usize) -> Result<Vec<ValueId>, String> {
+fn gelu_sample(b: &mut SampleBuilder, form: usize) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let x = float_input(b, 3);
     let one = scalar_like(b, x, 1.0);
     let half = scalar_like(b, x, 0.5);
@@ -52,7 +52,7 @@ fn conv_bn_sample(
     b: &mut SampleBuilder,
     with_bias: bool,
     with_epsilon: bool,
-) -> Result<Vec<ValueId>, String> {
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let (c, m, k) = (1 + b.below(3), 1 + b.below(3), 1 + b.below(3));
     let (h, w) = (k + b.below(3), k + b.below(3));
     let x = b.input(TensorType::new(vec![1, c, h, w], ElementType::F32));
@@ -199,7 +199,10 @@ fn build_layer_norm(eg: &mut GraphEGraph, root: Id, s: &Subst) -> Option<Id> {
     (eg[id].data.valid && eg[id].data.types.first() == eg[root].data.ty()).then_some(id)
 }
 
-fn layer_norm_sample(b: &mut SampleBuilder, square_by_mul: bool) -> Result<Vec<ValueId>, String> {
+fn layer_norm_sample(
+    b: &mut SampleBuilder,
+    square_by_mul: bool,
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let x = float_input(b, 3);
     let t = b.type_of(x);
     let last = *t.shape.dims().last().unwrap_or(&1);
@@ -250,7 +253,10 @@ fn build_softmax(eg: &mut GraphEGraph, root: Id, s: &Subst) -> Option<Id> {
     (eg[id].data.types.first() == eg[root].data.ty()).then_some(id)
 }
 
-fn softmax_sample(b: &mut SampleBuilder, stable: bool) -> Result<Vec<ValueId>, String> {
+fn softmax_sample(
+    b: &mut SampleBuilder,
+    stable: bool,
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let x = float_input(b, 3);
     let axes = [
         ("axes", Attribute::I64Array(vec![-1])),
@@ -410,7 +416,10 @@ impl Applier<GraphNode, GraphAnalysis> for MergeConvs {
     }
 }
 
-fn parallel_convs_sample(b: &mut SampleBuilder, with_bias: bool) -> Result<Vec<ValueId>, String> {
+fn parallel_convs_sample(
+    b: &mut SampleBuilder,
+    with_bias: bool,
+) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let (c, k) = (1 + b.below(3), 1 + b.below(3));
     let (h, w) = (k + b.below(3), k + b.below(3));
     let x = b.input(TensorType::new(vec![1, c, h, w], ElementType::F32));

@@ -23,7 +23,7 @@ fn random_perm(b: &mut SampleBuilder, rank: usize) -> Vec<i64> {
     p
 }
 
-fn transposed_input(b: &mut SampleBuilder) -> Result<ValueId, String> {
+fn transposed_input(b: &mut SampleBuilder) -> Result<ValueId, crate::pass::PassError> {
     let x = float_input(b, 4);
     let p = random_perm(b, b.type_of(x).shape.rank());
     b.op("graph.transpose", &[x], &[("perm", Attribute::I64Array(p))])
@@ -370,7 +370,7 @@ fn sink_unary_transpose(op: &'static str) -> Rule {
     }
 }
 
-fn sink_sample(b: &mut SampleBuilder, op: &str) -> Result<Vec<ValueId>, String> {
+fn sink_sample(b: &mut SampleBuilder, op: &str) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let t = transposed_input(b)?;
     Ok(vec![b.op(op, &[t], &[])?])
 }

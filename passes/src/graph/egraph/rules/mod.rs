@@ -16,12 +16,16 @@ use egg::{Id, Rewrite, Subst, Var};
 use strata_ir::{Attribute, Tensor, TensorType, ValueId};
 
 /// Builds random instances of a rule's left-hand side; returns the outputs.
-pub type Sampler =
-    std::sync::Arc<dyn Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, String> + Send + Sync>;
+pub type Sampler = std::sync::Arc<
+    dyn Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, crate::pass::PassError> + Send + Sync,
+>;
 
 /// Wraps a closure as a [`Sampler`].
 pub fn sampler(
-    f: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, String> + Send + Sync + 'static,
+    f: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, crate::pass::PassError>
+        + Send
+        + Sync
+        + 'static,
 ) -> Sampler {
     std::sync::Arc::new(f)
 }
@@ -42,7 +46,10 @@ impl Rule {
         name: &'static str,
         reason: &'static str,
         rewrite: Rewrite<GraphNode, GraphAnalysis>,
-        sample: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, String> + Send + Sync + 'static,
+        sample: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, crate::pass::PassError>
+            + Send
+            + Sync
+            + 'static,
     ) -> Rule {
         Rule {
             name,
@@ -282,7 +289,10 @@ pub(crate) fn built(
     reason: &'static str,
     lhs: &str,
     build: fn(&mut GraphEGraph, Id, &Subst) -> Option<Id>,
-    sample: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, String> + Send + Sync + 'static,
+    sample: impl Fn(&mut SampleBuilder) -> Result<Vec<ValueId>, crate::pass::PassError>
+        + Send
+        + Sync
+        + 'static,
 ) -> Rule {
     let searcher: egg::Pattern<GraphNode> = lhs.parse().expect("rule patterns parse");
     Rule {

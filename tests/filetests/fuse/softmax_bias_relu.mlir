@@ -1,3 +1,4 @@
+// RUN: lower-to-kernel,fuse
 // Softmax lowers to five kernels; fusion inlines x - max and exp into both the sum
 // reduction and the final division, leaving three. The bias Add and Relu fuse into one.
 "builtin.module"() ({

@@ -1,3 +1,4 @@
+// RUN: target{kind=cpu,vector-bits=256,threads=2},egraph
 // x * 1 and double negation disappear, the written-out GELU becomes one op, and a MatMul
 // followed by a bias Add becomes one Gemm.
 "builtin.module"() ({
@@ -30,4 +31,4 @@
     %2 = "graph.gelu"(%1) : (tensor<2x4xf32>) -> tensor<2x4xf32>
     "func.return"(%2) : (tensor<2x4xf32>) -> ()
   }) {arg_attrs = [{strata.name = "input0"}, {strata.name = "input1"}], function_type = (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>, res_attrs = [{strata.name = "output0"}], sym_name = "main"} : () -> ()
-}) : () -> ()
+}) {strata.target = {cpu = "generic", features = [], kind = "cpu", l1_bytes = 32768 : i64, l2_bytes = 524288 : i64, l3_bytes = 8388608 : i64, threads = 2 : i64, triple = "", vector_bits = 256 : i64}} : () -> ()
