@@ -115,6 +115,32 @@ pub struct GpuTarget {
     pub resident_workgroups: u32,
 }
 
+/// Optional Vulkan device features GPU code may use: the shader says which it uses, the
+/// device which it has, by these names (`VkPhysicalDeviceFeatures` and friends).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GpuFeatures {
+    pub int64: bool,
+    pub float64: bool,
+    pub storage8: bool,
+    pub storage16: bool,
+}
+
+impl GpuFeatures {
+    /// The Vulkan names of the features set.
+    pub fn names(&self) -> Vec<String> {
+        [
+            (self.int64, "shaderInt64"),
+            (self.float64, "shaderFloat64"),
+            (self.storage8, "storageBuffer8BitAccess"),
+            (self.storage16, "storageBuffer16BitAccess"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| n.to_string())
+        .collect()
+    }
+}
+
 /// A TPU-style accelerator: a systolic array of multiply-accumulate cells beside a
 /// vector unit. (Its issue fills in the machine file; these are what the cost model and
 /// the schedule read today.)

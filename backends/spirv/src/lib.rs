@@ -72,29 +72,7 @@ fn err(m: &Module, op: OpId, msg: impl std::fmt::Display) -> ShaderError {
 }
 
 /// Optional device features a shader module uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Features {
-    pub int64: bool,
-    pub float64: bool,
-    pub storage8: bool,
-    pub storage16: bool,
-}
-
-impl Features {
-    /// The Vulkan feature names (`VkPhysicalDeviceFeatures` and friends) it needs.
-    pub fn names(&self) -> Vec<String> {
-        [
-            (self.int64, "shaderInt64"),
-            (self.float64, "shaderFloat64"),
-            (self.storage8, "storageBuffer8BitAccess"),
-            (self.storage16, "storageBuffer16BitAccess"),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, n)| n.to_string())
-        .collect()
-    }
-}
+pub use strata_abi::target::GpuFeatures as Features;
 
 /// A SPIR-V module with one entry point per kernel.
 #[derive(Clone, Debug)]

@@ -148,16 +148,13 @@ impl Features {
     }
 
     pub(super) fn names(&self) -> Vec<String> {
-        [
-            (self.int64, "shaderInt64"),
-            (self.float64, "shaderFloat64"),
-            (self.storage8, "storageBuffer8BitAccess"),
-            (self.storage16, "storageBuffer16BitAccess"),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, n)| n.to_string())
-        .collect()
+        strata_abi::target::GpuFeatures {
+            int64: self.int64,
+            float64: self.float64,
+            storage8: self.storage8,
+            storage16: self.storage16,
+        }
+        .names()
     }
 }
 
