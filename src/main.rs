@@ -673,7 +673,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
                 for f in lowered.functions() {
                     for &op in &lowered.block(f.entry_block(&lowered)).ops {
-                        *counts.entry(lowered.op(op).name.clone()).or_default() += 1;
+                        *counts.entry(lowered.op(op).name.to_string()).or_default() += 1;
                     }
                 }
                 for (name, n) in counts {

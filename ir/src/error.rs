@@ -29,7 +29,7 @@ impl IrError {
     /// This error about op `op` of `m`, unless it names an op already.
     pub fn at(mut self, m: &Module, op: OpId) -> IrError {
         if self.op.is_none() {
-            self.op = Some(m.op(op).name.clone());
+            self.op = Some(m.op(op).name.to_string());
             self.location = Some(crate::verify::op_location(m, op));
         }
         self

@@ -252,7 +252,7 @@ pub fn run_host_with(
     executor: &mut dyn KernelExecutor,
 ) -> Result<Vec<Tensor>, InterpError> {
     let fail_at = |op: OpId, message: String| InterpError {
-        op: m.op(op).name.clone(),
+        op: m.op(op).name.to_string(),
         location: op_location(m, op),
         message,
     };

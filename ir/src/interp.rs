@@ -82,7 +82,7 @@ pub fn run_function(
     for (i, &op) in ops.iter().enumerate() {
         let data = m.op(op);
         let fail = |e: crate::IrError| InterpError {
-            op: data.name.clone(),
+            op: data.name.to_string(),
             location: op_location(m, op),
             message: e.message,
         };

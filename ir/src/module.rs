@@ -8,6 +8,7 @@
 //! arenas through the module, and erased ops simply become unreachable.
 
 use crate::attr::Attribute;
+use crate::ops::OpName;
 use crate::types::{FunctionType, TensorType, Type};
 use smallvec::SmallVec;
 use std::collections::BTreeMap;
@@ -86,8 +87,8 @@ pub struct ValueData {
 
 #[derive(Clone, Debug)]
 pub struct OpData {
-    /// Dialect-qualified name, e.g. `graph.conv`.
-    pub name: String,
+    /// Dialect-qualified name, e.g. `graph.conv`, interned.
+    pub name: OpName,
     pub operands: SmallVec<[ValueId; 4]>,
     pub results: SmallVec<[ValueId; 2]>,
     pub attrs: BTreeMap<String, Attribute>,
@@ -347,10 +348,9 @@ impl Module {
         let op = self.append_op(
             self.body,
             OpSpec {
-                name: "func.func".into(),
                 attrs,
                 regions: vec![region],
-                ..OpSpec::default()
+                ..OpSpec::new(crate::ops::FUNC_FUNC)
             },
         );
         (Function(op), entry)
@@ -367,9 +367,8 @@ impl Module {
         self.append_op(
             block,
             OpSpec {
-                name: "func.return".into(),
                 operands,
-                ..OpSpec::default()
+                ..OpSpec::new(crate::ops::FUNC_RETURN)
             },
         );
         let attrs = &mut self.ops[func.0.index()].attrs;
@@ -428,9 +427,9 @@ fn name_dicts<'a>(names: impl Iterator<Item = &'a str>) -> Attribute {
 }
 
 /// Everything needed to create an operation.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct OpSpec {
-    pub name: String,
+    pub name: OpName,
     pub operands: Vec<ValueId>,
     pub result_types: Vec<Type>,
     pub attrs: BTreeMap<String, Attribute>,
@@ -439,10 +438,14 @@ pub struct OpSpec {
 }
 
 impl OpSpec {
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<OpName>) -> Self {
         OpSpec {
             name: name.into(),
-            ..Default::default()
+            operands: Vec::new(),
+            result_types: Vec::new(),
+            attrs: Default::default(),
+            regions: Vec::new(),
+            loc: Location::Unknown,
         }
     }
 

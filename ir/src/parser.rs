@@ -485,6 +485,15 @@ impl Parser<'_> {
         } else {
             Location::Unknown
         };
+        let name = crate::ops::OpName::intern(&name).ok_or_else(|| {
+            self.error_at(
+                sig_at,
+                format!(
+                    "'{name}': more than {} distinct names of unknown ops",
+                    crate::ops::MAX_UNKNOWN_NAMES
+                ),
+            )
+        })?;
         let op = self.m.create_op(OpSpec {
             name,
             operands: operands.into_iter().map(|(v, _)| v).collect(),

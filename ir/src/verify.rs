@@ -152,7 +152,7 @@ pub fn verify_module_with(m: &Module, registry: &DialectRegistry) -> Result<(), 
         };
         if let Err(e) = result {
             diagnostics.push(Diagnostic {
-                op_name: data.name.clone(),
+                op_name: data.name.to_string(),
                 location: op_location(m, op),
                 message: e.message,
             });

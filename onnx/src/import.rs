@@ -587,7 +587,7 @@ impl<'a> Importer<'a> {
         let created = self.m.append_op(
             block,
             OpSpec {
-                name: op.to_string(),
+                name: op.into(),
                 operands: ids,
                 result_types: result_types.iter().cloned().map(Type::Tensor).collect(),
                 attrs,

@@ -43,7 +43,7 @@ impl PassError {
 
     /// This error about op `op` of `m`.
     pub fn at(mut self, m: &Module, op: strata_ir::OpId) -> PassError {
-        self.op = Some(m.op(op).name.clone());
+        self.op = Some(m.op(op).name.to_string());
         self.location = Some(strata_ir::verify::op_location(m, op));
         self
     }

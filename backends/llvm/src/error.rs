@@ -34,7 +34,7 @@ impl CodegenError {
     /// An error about op `op` of `m`.
     pub fn at(m: &Module, op: OpId, message: impl std::fmt::Display) -> CodegenError {
         CodegenError::Op {
-            op: m.op(op).name.clone(),
+            op: m.op(op).name.to_string(),
             location: strata_ir::verify::op_location(m, op),
             message: message.to_string(),
         }

@@ -25,7 +25,7 @@ impl ShaderError {
     /// An error about op `op` of `m`.
     pub fn at(m: &Module, op: OpId, message: impl std::fmt::Display) -> ShaderError {
         ShaderError::Op {
-            op: m.op(op).name.clone(),
+            op: m.op(op).name.to_string(),
             location: strata_ir::verify::op_location(m, op),
             message: message.to_string(),
         }
