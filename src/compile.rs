@@ -6,6 +6,7 @@
 
 use crate::ir;
 use anyhow::{anyhow, bail, Context as _};
+use strata_ir::ops;
 use strata_passes::host::package::Compiled;
 use strata_runtime::format::{ExecutableFormat, ModuleFile};
 use strata_runtime::{Target, TargetKind};
@@ -78,7 +79,7 @@ fn is_lowered(m: &ir::Module) -> bool {
     m.block(m.body())
         .ops
         .iter()
-        .any(|&op| m.op(op).name == "loop.kernel")
+        .any(|&op| m.op(op).name == ops::LOOP_KERNEL)
 }
 
 /// Lowers a graph-level module for `target` through the full pipeline (or the options'

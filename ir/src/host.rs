@@ -27,6 +27,7 @@ use crate::interp::InterpError;
 use crate::loops::interp::{Binding, CompiledKernel};
 use crate::loops::{dispatched_kernel, grid_size, kernel_argument_types};
 use crate::module::{Function, Module, OpId, ValueId};
+use crate::ops;
 use crate::tensor::Tensor;
 use crate::types::{TensorType, Type};
 use crate::verify::{op_location, DialectRegistry, OpDefinition};
@@ -44,14 +45,14 @@ pub const UNPLANNED_ATTR: &str = "host.unplanned_bytes";
 pub fn register(r: &mut DialectRegistry) {
     for (name, verify) in [
         (
-            "host.global",
+            ops::HOST_GLOBAL,
             verify_global as fn(&Module, OpId) -> Result<(), crate::IrError>,
         ),
-        ("host.constant", verify_constant),
-        ("host.alloc", verify_alloc),
-        ("host.view", verify_view),
-        ("host.dispatch", verify_dispatch),
-        ("host.copy", verify_copy),
+        (ops::HOST_CONSTANT, verify_constant),
+        (ops::HOST_ALLOC, verify_alloc),
+        (ops::HOST_VIEW, verify_view),
+        (ops::HOST_DISPATCH, verify_dispatch),
+        (ops::HOST_COPY, verify_copy),
     ] {
         r.register(OpDefinition {
             name,
@@ -93,12 +94,10 @@ fn verify_global(m: &Module, op: OpId) -> Result<(), crate::IrError> {
 pub fn find_global<'m>(m: &'m Module, name: &str) -> Option<&'m Tensor> {
     m.block(m.body()).ops.iter().find_map(|&op| {
         let d = m.op(op);
-        match (
-            d.name.as_str(),
-            d.attrs.get("sym_name"),
-            d.attrs.get("value"),
-        ) {
-            ("host.global", Some(Attribute::String(s)), Some(Attribute::Dense(t))) if s == name => {
+        match (d.name, d.attrs.get("sym_name"), d.attrs.get("value")) {
+            (ops::HOST_GLOBAL, Some(Attribute::String(s)), Some(Attribute::Dense(t)))
+                if s == name =>
+            {
                 Some(t)
             }
             _ => None,
@@ -316,8 +315,8 @@ pub fn run_host_with(
                 .copied()
                 .ok_or_else(|| fail(format!("%{} has no buffer", v.0).into()))
         };
-        match d.name.as_str() {
-            "host.constant" => {
+        match d.name {
+            ops::HOST_CONSTANT => {
                 let t = global_of(m, op).map_err(fail)?;
                 place.insert(
                     d.results[0],
@@ -328,7 +327,7 @@ pub fn run_host_with(
                 );
                 memories.push(t.to_le_bytes());
             }
-            "host.alloc" => {
+            ops::HOST_ALLOC => {
                 let offset = alloc_offset(m, op).map_err(fail)?;
                 let size = bytes_of(one_result(m, op).map_err(fail)?);
                 if offset + size > arena {
@@ -342,24 +341,24 @@ pub fn run_host_with(
                 }
                 place.insert(d.results[0], Binding { memory: 0, offset });
             }
-            "host.view" => {
+            ops::HOST_VIEW => {
                 let b = at(&d.operands[0])?;
                 place.insert(d.results[0], b);
             }
-            "host.copy" => {
+            ops::HOST_COPY => {
                 let (src, dst) = (at(&d.operands[0])?, at(&d.operands[1])?);
                 let n = bytes_of(memref(m, d.operands[0]).map_err(fail)?);
                 let bytes = memories[src.memory][src.offset..src.offset + n].to_vec();
                 memories[dst.memory][dst.offset..dst.offset + n].copy_from_slice(&bytes);
             }
-            "host.dispatch" => {
+            ops::HOST_DISPATCH => {
                 let kernel = dispatched_kernel(m, op).map_err(fail)?;
                 let bindings = d.operands.iter().map(at).collect::<Result<Vec<_>, _>>()?;
                 executor
                     .dispatch(m, kernel, &mut memories, &bindings)
                     .map_err(fail)?;
             }
-            "func.return" => {
+            ops::FUNC_RETURN => {
                 return args[n_in..]
                     .iter()
                     .zip(&arg_types[n_in..])

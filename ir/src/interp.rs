@@ -3,6 +3,7 @@
 
 use crate::graph;
 use crate::module::{Function, Module, ValueId};
+use crate::ops;
 use crate::tensor::Tensor;
 use crate::types::Type;
 use crate::verify::op_location;
@@ -91,7 +92,7 @@ pub fn run_function(
                 fail(format!("operand %{} has no value (used before definition?)", v.0).into())
             })
         };
-        if data.name == "func.return" {
+        if data.name == ops::FUNC_RETURN {
             return data.operands.iter().map(|&v| operand(v).cloned()).collect();
         }
         let values = data
@@ -99,8 +100,8 @@ pub fn run_function(
             .iter()
             .map(|&v| operand(v))
             .collect::<Result<Vec<_>, _>>()?;
-        if data.name == "kernel.generic" || data.name == "loop.dispatch" {
-            let results = if data.name == "kernel.generic" {
+        if data.name == ops::KERNEL_GENERIC || data.name == ops::LOOP_DISPATCH {
+            let results = if data.name == ops::KERNEL_GENERIC {
                 crate::kernel::eval_generic(m, op, &values)
             } else {
                 crate::loops::interp::eval_dispatch(m, op, &values)
@@ -116,7 +117,7 @@ pub fn run_function(
             }
             continue;
         }
-        let def = graph::op_def(&data.name)
+        let def = graph::op_def(data.name)
             .ok_or_else(|| fail("the interpreter has no rule for this op".into()))?;
         let types: Vec<_> = values.iter().map(|t| t.ty()).collect();
         let args = graph::OpArgs {
@@ -169,7 +170,7 @@ pub fn run_function(
         }
     }
     Err(InterpError {
-        op: "func.func".into(),
+        op: ops::FUNC_FUNC.to_string(),
         location: op_location(m, func.0),
         message: "function has no func.return".into(),
     })

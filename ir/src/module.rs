@@ -8,6 +8,7 @@
 //! arenas through the module, and erased ops simply become unreachable.
 
 use crate::attr::Attribute;
+use crate::ops;
 use crate::ops::OpName;
 use crate::types::{FunctionType, TensorType, Type};
 use smallvec::SmallVec;
@@ -300,7 +301,7 @@ impl Module {
             .ops
             .iter()
             .copied()
-            .filter(|&op| self.op(op).name == "func.func")
+            .filter(|&op| self.op(op).name == ops::FUNC_FUNC)
             .map(Function)
     }
 
@@ -503,7 +504,7 @@ impl Function {
         let ops = &m.block(self.entry_block(m)).ops;
         ops.last()
             .copied()
-            .filter(|&op| m.op(op).name == "func.return")
+            .filter(|&op| m.op(op).name == ops::FUNC_RETURN)
     }
 
     /// The returned values.
@@ -602,7 +603,7 @@ pub fn rebuild_function(
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if d.name == "func.return" {
+        if d.name == ops::FUNC_RETURN {
             returned = operands;
             continue;
         }
@@ -615,7 +616,7 @@ pub fn rebuild_function(
                 let created = dst.append_op(
                     block,
                     OpSpec {
-                        name: d.name.clone(),
+                        name: d.name,
                         operands,
                         result_types: d
                             .results

@@ -113,7 +113,6 @@ known_ops! {
     GRAPH_POW = "graph.pow",
     GRAPH_PRELU = "graph.prelu",
     GRAPH_RECIPROCAL = "graph.reciprocal",
-    GRAPH_REDUCE_ = "graph.reduce_",
     GRAPH_REDUCE_L1 = "graph.reduce_l1",
     GRAPH_REDUCE_L2 = "graph.reduce_l2",
     GRAPH_REDUCE_LOG_SUM = "graph.reduce_log_sum",
@@ -261,7 +260,11 @@ fn interner() -> &'static RwLock<Interner> {
     static INTERNER: OnceLock<RwLock<Interner>> = OnceLock::new();
     INTERNER.get_or_init(|| {
         RwLock::new(Interner {
-            by_name: KNOWN.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect(),
+            by_name: KNOWN
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| (n, i as u32))
+                .collect(),
             names: KNOWN.to_vec(),
         })
     })
@@ -313,9 +316,17 @@ impl OpName {
         self.as_str().split_once('.').map_or("", |(d, _)| d)
     }
 
+    /// The op of the same name in `dialect` (`kernel.relu` for `graph.relu` in `kernel`),
+    /// if it exists.
+    pub fn in_dialect(self, dialect: &str) -> Option<OpName> {
+        OpName::lookup(&format!("{dialect}.{}", self.suffix()))
+    }
+
     /// The name without its dialect (`conv` of `graph.conv`).
     pub fn suffix(self) -> &'static str {
-        self.as_str().split_once('.').map_or(self.as_str(), |(_, s)| s)
+        self.as_str()
+            .split_once('.')
+            .map_or(self.as_str(), |(_, s)| s)
     }
 }
 
@@ -334,6 +345,12 @@ impl std::ops::Deref for OpName {
     /// The name as text, where text is wanted (`&op.name` passes as a `&str`).
     fn deref(&self) -> &str {
         self.as_str()
+    }
+}
+
+impl From<&OpName> for OpName {
+    fn from(name: &OpName) -> OpName {
+        *name
     }
 }
 
@@ -369,7 +386,10 @@ mod tests {
     fn names_intern_to_their_constants() {
         assert_eq!(OpName::from("graph.matmul"), GRAPH_MATMUL);
         assert_eq!(GRAPH_MATMUL.as_str(), "graph.matmul");
-        assert_eq!((KERNEL_ADD.dialect(), KERNEL_ADD.suffix()), ("kernel", "add"));
+        assert_eq!(
+            (KERNEL_ADD.dialect(), KERNEL_ADD.suffix()),
+            ("kernel", "add")
+        );
         let custom = OpName::intern("vendor.custom_op").unwrap();
         assert_eq!(OpName::intern("vendor.custom_op"), Some(custom));
         assert_eq!(custom.as_str(), "vendor.custom_op");

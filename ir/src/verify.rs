@@ -7,6 +7,8 @@
 
 use crate::attr::Attribute;
 use crate::module::{Location, Module, OpId};
+use crate::ops;
+use crate::ops::OpName;
 use crate::types::Type;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -16,12 +18,12 @@ pub type VerifyFn = fn(&Module, OpId) -> Result<(), crate::IrError>;
 
 /// Infers an op's result types from its operand types, attributes and result count.
 pub type InferTypesFn =
-    fn(&str, &[Type], &BTreeMap<String, Attribute>, usize) -> Result<Vec<Type>, crate::IrError>;
+    fn(OpName, &[Type], &BTreeMap<String, Attribute>, usize) -> Result<Vec<Type>, crate::IrError>;
 
 /// An operation a dialect defines.
 #[derive(Clone, Copy)]
 pub struct OpDefinition {
-    pub name: &'static str,
+    pub name: OpName,
     pub verify: VerifyFn,
     /// Result-type inference, for ops whose results follow from operands and attributes.
     pub infer: Option<InferTypesFn>,
@@ -30,7 +32,7 @@ pub struct OpDefinition {
 /// The operations known to the verifier, by qualified name.
 #[derive(Clone, Default)]
 pub struct DialectRegistry {
-    ops: HashMap<&'static str, OpDefinition>,
+    ops: HashMap<OpName, OpDefinition>,
 }
 
 impl DialectRegistry {
@@ -42,12 +44,12 @@ impl DialectRegistry {
     pub fn with_all_dialects() -> Self {
         let mut r = Self::empty();
         r.register(OpDefinition {
-            name: "func.func",
+            name: ops::FUNC_FUNC,
             verify: verify_func,
             infer: None,
         });
         r.register(OpDefinition {
-            name: "func.return",
+            name: ops::FUNC_RETURN,
             verify: verify_return,
             infer: None,
         });
@@ -62,11 +64,11 @@ impl DialectRegistry {
         self.ops.insert(def.name, def);
     }
 
-    pub fn get(&self, name: &str) -> Option<&OpDefinition> {
-        self.ops.get(name)
+    pub fn get(&self, name: OpName) -> Option<&OpDefinition> {
+        self.ops.get(&name)
     }
 
-    pub fn op_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+    pub fn op_names(&self) -> impl Iterator<Item = OpName> + '_ {
         self.ops.keys().copied()
     }
 
@@ -74,11 +76,12 @@ impl DialectRegistry {
     /// create ops without computing types themselves.
     pub fn infer_result_types(
         &self,
-        name: &str,
+        name: impl Into<OpName>,
         operands: &[Type],
         attrs: &BTreeMap<String, Attribute>,
         num_results: usize,
     ) -> Result<Vec<Type>, crate::IrError> {
+        let name = name.into();
         let def = self
             .get(name)
             .ok_or_else(|| format!("unknown operation '{name}'"))?;
@@ -146,7 +149,7 @@ pub fn verify_module_with(m: &Module, registry: &DialectRegistry) -> Result<(), 
     let mut stack: Vec<OpId> = m.block(m.body()).ops.iter().rev().copied().collect();
     while let Some(op) = stack.pop() {
         let data = m.op(op);
-        let result = match registry.get(&data.name) {
+        let result = match registry.get(data.name) {
             None => Err(format!("unknown operation '{}'", data.name).into()),
             Some(def) => (def.verify)(m, op),
         };
@@ -225,7 +228,7 @@ fn verify_func(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let Some(&last) = entry.ops.last() else {
         return Err("function body must end with func.return".into());
     };
-    if m.op(last).name != "func.return" {
+    if m.op(last).name != ops::FUNC_RETURN {
         return Err("function body must end with func.return".into());
     }
     let returned: Vec<&Type> = m

@@ -13,6 +13,8 @@ use std::path::Path;
 use std::rc::Rc;
 use strata_ir::graph;
 use strata_ir::module::BlockId;
+use strata_ir::ops as names;
+use strata_ir::OpName;
 use strata_ir::{Attribute, Function, Location, Module, OpSpec, Tensor, TensorType, Type, ValueId};
 
 /// The largest result, in elements, that import folds into a constant.
@@ -524,7 +526,7 @@ impl<'a> Importer<'a> {
             .expect("materialize runs while building the function");
         let op = self.m.append_op(
             block,
-            OpSpec::new("graph.constant")
+            OpSpec::new(names::GRAPH_CONSTANT)
                 .attr("value", Attribute::Dense((*t).clone()))
                 .results([Type::Tensor(t.ty())]),
         );
@@ -537,7 +539,7 @@ impl<'a> Importer<'a> {
     pub fn emit(
         &mut self,
         node: &NodeCtx,
-        op: &str,
+        op: OpName,
         operands: &[usize],
         attrs: BTreeMap<String, Attribute>,
         num_results: usize,
@@ -587,7 +589,7 @@ impl<'a> Importer<'a> {
         let created = self.m.append_op(
             block,
             OpSpec {
-                name: op.into(),
+                name: op,
                 operands: ids,
                 result_types: result_types.iter().cloned().map(Type::Tensor).collect(),
                 attrs,

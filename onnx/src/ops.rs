@@ -11,6 +11,8 @@ use crate::tensor::element_type;
 use crate::ImportError;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use strata_ir::ops as names;
+use strata_ir::OpName;
 use strata_ir::{graph, Attribute, ElementType, Shape, Tensor, Type};
 
 /// Ops converted entirely by the importer, with no graph op of their own.
@@ -29,7 +31,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
 type Attrs = BTreeMap<String, Attribute>;
 
 /// The graph op implementing an ONNX op type.
-fn graph_op_name(op_type: &str) -> Option<&'static str> {
+fn graph_op_name(op_type: &str) -> Option<OpName> {
     graph::all_ops()
         .iter()
         .find(|d| d.onnx == op_type)
@@ -55,7 +57,13 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             let to = onnx_type(node, node.attr_int("to").unwrap_or(0))?;
             let mut attrs = Attrs::new();
             attrs.insert("to".into(), Attribute::Type(Type::Scalar(to)));
-            emit1(imp, node, "graph.cast", &[imp.required(node, 0)?], attrs)
+            emit1(
+                imp,
+                node,
+                names::GRAPH_CAST,
+                &[imp.required(node, 0)?],
+                attrs,
+            )
         }
         "CastLike" => {
             let target = imp.required(node, 1)?;
@@ -64,7 +72,13 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
                 "to".into(),
                 Attribute::Type(Type::Scalar(imp.values[target].ty.elem)),
             );
-            emit1(imp, node, "graph.cast", &[imp.required(node, 0)?], attrs)
+            emit1(
+                imp,
+                node,
+                names::GRAPH_CAST,
+                &[imp.required(node, 0)?],
+                attrs,
+            )
         }
         "EyeLike" => {
             let mut attrs = imp.convert_attrs(node, &["dtype"])?;
@@ -77,7 +91,7 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             emit1(
                 imp,
                 node,
-                "graph.eye_like",
+                names::GRAPH_EYE_LIKE,
                 &[imp.required(node, 0)?],
                 attrs,
             )
@@ -92,9 +106,9 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
                 return Err(node.error("Unsqueeze needs axes"));
             }
             let op = if node.op_type() == "Squeeze" {
-                "graph.squeeze"
+                names::GRAPH_SQUEEZE
             } else {
-                "graph.unsqueeze"
+                names::GRAPH_UNSQUEEZE
             };
             emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
         }
@@ -117,7 +131,13 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
                     );
                 }
             }
-            imp.emit(node, "graph.split", &[imp.required(node, 0)?], attrs, n)
+            imp.emit(
+                node,
+                names::GRAPH_SPLIT,
+                &[imp.required(node, 0)?],
+                attrs,
+                n,
+            )
         }
         "Slice" => slice(imp, node),
         "Pad" => pad(imp, node),
@@ -131,7 +151,13 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
                 scalar_int(imp, node, 1)?
             };
             attrs.insert("k".into(), Attribute::Int(k));
-            imp.emit(node, "graph.top_k", &[imp.required(node, 0)?], attrs, 2)
+            imp.emit(
+                node,
+                names::GRAPH_TOP_K,
+                &[imp.required(node, 0)?],
+                attrs,
+                2,
+            )
         }
         "OneHot" => {
             let mut attrs = imp.convert_attrs(node, &[])?;
@@ -143,17 +169,17 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             }
             attrs.insert("depth".into(), Attribute::Int(depth.to_f64s()[0] as i64));
             let (i, v) = (imp.required(node, 0)?, imp.required(node, 2)?);
-            emit1(imp, node, "graph.one_hot", &[i, v], attrs)
+            emit1(imp, node, names::GRAPH_ONE_HOT, &[i, v], attrs)
         }
-        "Expand" => input_to_attr(imp, node, "graph.expand", "shape"),
-        "Tile" => input_to_attr(imp, node, "graph.tile", "repeats"),
+        "Expand" => input_to_attr(imp, node, names::GRAPH_EXPAND, "shape"),
+        "Tile" => input_to_attr(imp, node, names::GRAPH_TILE, "repeats"),
         "CumSum" | "CumProd" => {
             let mut attrs = imp.convert_attrs(node, &[])?;
             attrs.insert("axis".into(), Attribute::Int(scalar_int(imp, node, 1)?));
             let op = if node.op_type() == "CumSum" {
-                "graph.cum_sum"
+                names::GRAPH_CUM_SUM
             } else {
-                "graph.cum_prod"
+                names::GRAPH_CUM_PROD
             };
             emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
         }
@@ -164,14 +190,20 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             let attrs = imp.convert_attrs(node, &[])?;
             let mut operands = vec![imp.required(node, 0)?, imp.required(node, 1)?];
             operands.extend(node.input(2));
-            emit1(imp, node, "graph.conv_transpose", &operands, attrs)
+            emit1(imp, node, names::GRAPH_CONV_TRANSPOSE, &operands, attrs)
         }
         "Trilu" => {
             let mut attrs = imp.convert_attrs(node, &[])?;
             if node.input(1).is_some() {
                 attrs.insert("k".into(), Attribute::Int(scalar_int(imp, node, 1)?));
             }
-            emit1(imp, node, "graph.trilu", &[imp.required(node, 0)?], attrs)
+            emit1(
+                imp,
+                node,
+                names::GRAPH_TRILU,
+                &[imp.required(node, 0)?],
+                attrs,
+            )
         }
         "BatchNormalization" => {
             if node.attr_int("training_mode") == Some(1)
@@ -195,25 +227,31 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             let operands = (0..5)
                 .map(|i| imp.required(node, i))
                 .collect::<Result<Vec<_>, _>>()?;
-            emit1(imp, node, "graph.batch_normalization", &operands, attrs)
+            emit1(
+                imp,
+                node,
+                names::GRAPH_BATCH_NORMALIZATION,
+                &operands,
+                attrs,
+            )
         }
         "Gemm" => {
             let attrs = imp.convert_attrs(node, &["broadcast"])?;
             let operands: Vec<usize> = node.inputs.iter().flatten().copied().collect();
-            emit1(imp, node, "graph.gemm", &operands, attrs)
+            emit1(imp, node, names::GRAPH_GEMM, &operands, attrs)
         }
         "Scatter" => {
             let attrs = imp.convert_attrs(node, &[])?;
             let operands = (0..3)
                 .map(|i| imp.required(node, i))
                 .collect::<Result<Vec<_>, _>>()?;
-            emit1(imp, node, "graph.scatter_elements", &operands, attrs)
+            emit1(imp, node, names::GRAPH_SCATTER_ELEMENTS, &operands, attrs)
         }
         "Conv" => {
             let attrs = imp.convert_attrs(node, &[])?;
             let mut operands = vec![imp.required(node, 0)?, imp.required(node, 1)?];
             operands.extend(node.input(2));
-            emit1(imp, node, "graph.conv", &operands, attrs)
+            emit1(imp, node, names::GRAPH_CONV, &operands, attrs)
         }
         _ => direct(imp, node),
     }
@@ -241,7 +279,7 @@ fn direct(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError>
 fn emit1(
     imp: &mut Importer,
     node: &NodeCtx,
-    op: &str,
+    op: OpName,
     operands: &[usize],
     attrs: Attrs,
 ) -> Result<Vec<usize>, ImportError> {
@@ -300,7 +338,7 @@ fn axes_arg(
 fn input_to_attr(
     imp: &mut Importer,
     node: &NodeCtx,
-    op: &str,
+    op: OpName,
     attr: &str,
 ) -> Result<Vec<usize>, ImportError> {
     let mut attrs = imp.convert_attrs(node, &[])?;
@@ -481,14 +519,14 @@ fn softmax_legacy(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, Impo
     let flat = emit1(
         imp,
         node,
-        "graph.reshape",
+        names::GRAPH_RESHAPE,
         &[x],
         reshape(vec![outer, inner]),
     )?[0];
     let mut attrs = Attrs::new();
     attrs.insert("axis".into(), Attribute::Int(1));
     let y = emit1(imp, node, op, &[flat], attrs)?[0];
-    emit1(imp, node, "graph.reshape", &[y], reshape(dims))
+    emit1(imp, node, names::GRAPH_RESHAPE, &[y], reshape(dims))
 }
 
 fn reshape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
@@ -524,7 +562,7 @@ fn reshape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError
     }
     let mut attrs = Attrs::new();
     attrs.insert("shape".into(), Attribute::I64Array(dims));
-    emit1(imp, node, "graph.reshape", &[x], attrs)
+    emit1(imp, node, names::GRAPH_RESHAPE, &[x], attrs)
 }
 
 fn reduce(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
@@ -562,7 +600,7 @@ fn slice(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
             }
         }
     }
-    emit1(imp, node, "graph.slice", &[x], attrs)
+    emit1(imp, node, names::GRAPH_SLICE, &[x], attrs)
 }
 
 fn pad(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
@@ -609,7 +647,7 @@ fn pad(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     };
     attrs.insert("pads".into(), Attribute::I64Array(pads));
     attrs.insert("value".into(), Attribute::Dense(value));
-    emit1(imp, node, "graph.pad", &[x], attrs)
+    emit1(imp, node, names::GRAPH_PAD, &[x], attrs)
 }
 
 fn clip(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
@@ -635,7 +673,7 @@ fn clip(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
             attrs.insert(name.into(), Attribute::Dense(b));
         }
     }
-    emit1(imp, node, "graph.clip", &[x], attrs)
+    emit1(imp, node, names::GRAPH_CLIP, &[x], attrs)
 }
 
 fn f64_list(values: &[f64]) -> Attribute {
@@ -784,7 +822,7 @@ fn resize(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError>
         }
         attrs.insert("roi".into(), f64_list(&full));
     }
-    emit1(imp, node, "graph.resize", &[x], attrs)
+    emit1(imp, node, names::GRAPH_RESIZE, &[x], attrs)
 }
 
 /// GroupNormalization's scale and bias were per group before opset 21 and per channel
@@ -807,22 +845,22 @@ fn group_norm(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportEr
         for v in [&mut scale, &mut bias] {
             let mut a = Attrs::new();
             a.insert("shape".into(), Attribute::I64Array(vec![groups, 1]));
-            let col = emit1(imp, node, "graph.reshape", &[*v], a)?[0];
+            let col = emit1(imp, node, names::GRAPH_RESHAPE, &[*v], a)?[0];
             let mut a = Attrs::new();
             a.insert(
                 "shape".into(),
                 Attribute::I64Array(vec![groups, per_group as i64]),
             );
-            let wide = emit1(imp, node, "graph.expand", &[col], a)?[0];
+            let wide = emit1(imp, node, names::GRAPH_EXPAND, &[col], a)?[0];
             let mut a = Attrs::new();
             a.insert("shape".into(), Attribute::I64Array(vec![channels as i64]));
-            *v = emit1(imp, node, "graph.reshape", &[wide], a)?[0];
+            *v = emit1(imp, node, names::GRAPH_RESHAPE, &[wide], a)?[0];
         }
     }
     emit1(
         imp,
         node,
-        "graph.group_normalization",
+        names::GRAPH_GROUP_NORMALIZATION,
         &[x, scale, bias],
         attrs,
     )
@@ -837,7 +875,7 @@ struct Builder<'i, 'a, 'n> {
 impl Builder<'_, '_, '_> {
     fn op(
         &mut self,
-        op: &str,
+        op: OpName,
         operands: &[usize],
         attrs: &[(&str, Attribute)],
     ) -> Result<usize, ImportError> {
@@ -862,7 +900,7 @@ impl Builder<'_, '_, '_> {
 
     fn reshape(&mut self, v: usize, dims: &[usize]) -> Result<usize, ImportError> {
         self.op(
-            "graph.reshape",
+            names::GRAPH_RESHAPE,
             &[v],
             &[(
                 "shape",
@@ -873,7 +911,7 @@ impl Builder<'_, '_, '_> {
 
     fn transpose(&mut self, v: usize, perm: &[i64]) -> Result<usize, ImportError> {
         self.op(
-            "graph.transpose",
+            names::GRAPH_TRANSPOSE,
             &[v],
             &[("perm", Attribute::I64Array(perm.to_vec()))],
         )
@@ -944,8 +982,16 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
     let sqrt_scale = b.scalar(elem, scale.sqrt());
     let (k, v) = match (past_k, past_v) {
         (Some(pk), Some(pv)) => (
-            b.op("graph.concat", &[pk, k], &[("axis", Attribute::Int(2))])?,
-            b.op("graph.concat", &[pv, v], &[("axis", Attribute::Int(2))])?,
+            b.op(
+                names::GRAPH_CONCAT,
+                &[pk, k],
+                &[("axis", Attribute::Int(2))],
+            )?,
+            b.op(
+                names::GRAPH_CONCAT,
+                &[pv, v],
+                &[("axis", Attribute::Int(2))],
+            )?,
         ),
         _ => (k, v),
     };
@@ -1009,7 +1055,7 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
                 Tensor::from_f64s(elem, Shape::scalar(), &[f64::NEG_INFINITY])
             };
             m = b.op(
-                "graph.pad",
+                names::GRAPH_PAD,
                 &[m],
                 &[
                     ("pads", Attribute::I64Array(pads)),
@@ -1019,9 +1065,9 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
         }
         if is_bool {
             let (zero, ninf) = (b.scalar(elem, 0.0), b.scalar(elem, f64::NEG_INFINITY));
-            m = b.op("graph.where", &[m, zero, ninf], &[])?;
+            m = b.op(names::GRAPH_WHERE, &[m, zero, ninf], &[])?;
         }
-        bias = b.op("graph.add", &[m, bias], &[])?;
+        bias = b.op(names::GRAPH_ADD, &[m, bias], &[])?;
     }
 
     // Grouped-query attention: repeat each K/V head for its group of query heads.
@@ -1038,7 +1084,7 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
                 d[3] as i64,
             ];
             let e = b.op(
-                "graph.expand",
+                names::GRAPH_EXPAND,
                 &[u],
                 &[("shape", Attribute::I64Array(shape))],
             )?;
@@ -1048,34 +1094,38 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
     } else {
         (k, v)
     };
-    let qs = b.op("graph.mul", &[q, sqrt_scale], &[])?;
-    let ks = b.op("graph.mul", &[k, sqrt_scale], &[])?;
+    let qs = b.op(names::GRAPH_MUL, &[q, sqrt_scale], &[])?;
+    let ks = b.op(names::GRAPH_MUL, &[k, sqrt_scale], &[])?;
     let kt = b.transpose(ks, &[0, 1, 3, 2])?;
-    let mut qk = b.op("graph.matmul", &[qs, kt], &[])?;
+    let mut qk = b.op(names::GRAPH_MATMUL, &[qs, kt], &[])?;
     if let Some(cap) = attr_f("softcap").filter(|&c| c > 0.0) {
         let c = b.scalar(elem, cap);
-        let t = b.op("graph.div", &[qk, c], &[])?;
-        let t = b.op("graph.tanh", &[t], &[])?;
-        qk = b.op("graph.mul", &[t, c], &[])?;
+        let t = b.op(names::GRAPH_DIV, &[qk, c], &[])?;
+        let t = b.op(names::GRAPH_TANH, &[t], &[])?;
+        qk = b.op(names::GRAPH_MUL, &[t, c], &[])?;
     }
-    let with_bias = b.op("graph.add", &[qk, bias], &[])?;
+    let with_bias = b.op(names::GRAPH_ADD, &[qk, bias], &[])?;
     let precision = match attr_i("softmax_precision") {
         Some(code) => onnx_type(node, code)?,
         None => elem,
     };
     let logits = if precision != elem {
         b.op(
-            "graph.cast",
+            names::GRAPH_CAST,
             &[with_bias],
             &[("to", Attribute::Type(Type::Scalar(precision)))],
         )?
     } else {
         with_bias
     };
-    let probs = b.op("graph.softmax", &[logits], &[("axis", Attribute::Int(-1))])?;
+    let probs = b.op(
+        names::GRAPH_SOFTMAX,
+        &[logits],
+        &[("axis", Attribute::Int(-1))],
+    )?;
     // Rows whose bias masks every key attend to nothing: zeros, not NaN.
     let row_max = b.op(
-        "graph.reduce_max",
+        names::GRAPH_REDUCE_MAX,
         &[bias],
         &[
             ("axes", Attribute::I64Array(vec![-1])),
@@ -1083,22 +1133,22 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
         ],
     )?;
     let all_masked = b.op(
-        "graph.is_inf",
+        names::GRAPH_IS_INF,
         &[row_max],
         &[("detect_positive", Attribute::Int(0))],
     )?;
     let zero = b.scalar(precision, 0.0);
-    let probs = b.op("graph.where", &[all_masked, zero, probs], &[])?;
+    let probs = b.op(names::GRAPH_WHERE, &[all_masked, zero, probs], &[])?;
     let probs = if precision != elem {
         b.op(
-            "graph.cast",
+            names::GRAPH_CAST,
             &[probs],
             &[("to", Attribute::Type(Type::Scalar(elem)))],
         )?
     } else {
         probs
     };
-    let mut y = b.op("graph.matmul", &[probs, v], &[])?;
+    let mut y = b.op(names::GRAPH_MATMUL, &[probs, v], &[])?;
     if rank == 3 {
         let t = b.transpose(y, &[0, 2, 1, 3])?;
         let d = b.dims(t);

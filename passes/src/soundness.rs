@@ -48,6 +48,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use std::collections::HashSet;
 use strata_ir::module::BlockId;
+use strata_ir::ops;
+use strata_ir::OpName;
 use strata_ir::{
     graph, interp, Attribute, ElementType, Module, OpSpec, Shape, Tensor, TensorType, Type, ValueId,
 };
@@ -162,7 +164,7 @@ impl SampleBuilder {
         let ty = t.ty();
         let op = self.m.append_op(
             self.block,
-            OpSpec::new("graph.constant")
+            OpSpec::new(ops::GRAPH_CONSTANT)
                 .attr("value", Attribute::Dense(t))
                 .results([Type::Tensor(ty)]),
         );
@@ -188,7 +190,7 @@ impl SampleBuilder {
     /// A graph op with one result; fails when the operands do not fit it.
     pub fn op(
         &mut self,
-        name: &str,
+        name: impl Into<OpName>,
         operands: &[ValueId],
         attrs: &[(&str, Attribute)],
     ) -> Result<ValueId, crate::pass::PassError> {
@@ -198,11 +200,12 @@ impl SampleBuilder {
     /// A graph op with `n` results.
     pub fn op_n(
         &mut self,
-        name: &str,
+        name: impl Into<OpName>,
         operands: &[ValueId],
         attrs: &[(&str, Attribute)],
         n: usize,
     ) -> Result<Vec<ValueId>, crate::pass::PassError> {
+        let name = name.into();
         let types: Vec<TensorType> = operands.iter().map(|&v| self.type_of(v)).collect();
         let attrs: std::collections::BTreeMap<String, Attribute> = attrs
             .iter()
@@ -259,7 +262,7 @@ impl SampleBuilder {
                 continue;
             }
             let spec = OpSpec {
-                name: d.name.clone(),
+                name: d.name,
                 operands: d.operands.iter().map(|v| map[v]).collect(),
                 result_types: d
                     .results

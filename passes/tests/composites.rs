@@ -8,12 +8,12 @@ use strata_ir::{interp, parse_module, print_module, ElementType, Shape, Tensor};
 use strata_passes::pipeline::run_pipeline;
 
 /// The graph op of composite `name` applied to a tensor of `n` elements of `elem`.
-fn one_op(name: &str, elem: &str, n: usize) -> String {
-    let (op, attrs, second) = match name {
-        "kernel.gelu{approximate=tanh}" => ("graph.gelu", " {approximate = \"tanh\"}", false),
-        "kernel.prelu" => ("graph.prelu", "", true),
-        other => (other, "", false),
+fn one_op(c: &strata_ir::kernel::composite::Composite, elem: &str, n: usize) -> String {
+    let attrs = match c.form {
+        Some((attr, value)) => format!(" {{{attr} = \"{value}\"}}"),
+        None => String::new(),
     };
+    let (op, second) = (c.name.as_str(), c.name == "kernel.prelu");
     let op = op.replace("kernel.", "graph.");
     let t = format!("tensor<{n}x{elem}>");
     let (args, operands, types) = if second {
@@ -45,7 +45,7 @@ fn expanded_composites_compute_what_their_definitions_do() {
             (ElementType::F64, 2f64.powi(-52)),
             (ElementType::F16, 2f64.powi(-10)),
         ] {
-            let text = one_op(c.name, elem.mlir_name(), n);
+            let text = one_op(c, elem.mlir_name(), n);
             let m = parse_module(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
             strata_ir::verify_module(&m).unwrap_or_else(|e| panic!("{}: {e}", c.name));
             let x = Tensor::from_f64_fn(elem, Shape::new([n]), |i| (i as f64 - 48.0) / 6.0);
@@ -59,7 +59,7 @@ fn expanded_composites_compute_what_their_definitions_do() {
             let (expanded, _) =
                 run_pipeline(&m, "lower-to-kernel,expand-composites", None, false).unwrap();
             let printed = print_module(&expanded);
-            let composite_op = c.name.split('{').next().unwrap();
+            let composite_op = c.name.as_str();
             assert!(
                 !printed.contains(&format!("\"{composite_op}\"")),
                 "{} on {elem}: still there\n{printed}",

@@ -14,7 +14,8 @@ use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use std::collections::HashMap;
 use strata_ir::loops::{apply_map, ForLoop};
 use strata_ir::module::BlockId;
-use strata_ir::{Attribute, ElementType, Module, OpId, Type, ValueId};
+use strata_ir::ops;
+use strata_ir::{Attribute, ElementType, Module, OpId, OpName, Type, ValueId};
 
 fn err(m: &Module, op: OpId, msg: impl std::fmt::Display) -> CodegenError {
     CodegenError::at(m, op, msg)
@@ -429,9 +430,9 @@ impl<'ctx> Translator<'ctx, '_> {
         let d = ir.op(op);
         let e = |x: inkwell::builder::BuilderError| err(ir, op, x);
         let i64t = self.ctx.i64_type();
-        let result = match d.name.as_str() {
-            "loop.for" => return self.for_loop(op),
-            "loop.apply" => {
+        let result = match d.name {
+            ops::LOOP_FOR => return self.for_loop(op),
+            ops::LOOP_APPLY => {
                 if d.operands.iter().any(|v| self.data_dependent.contains(v)) {
                     self.data_dependent.insert(d.results[0]);
                 }
@@ -448,11 +449,11 @@ impl<'ctx> Translator<'ctx, '_> {
                 }
                 acc.as_basic_value_enum()
             }
-            "loop.index_cast" => {
+            ops::LOOP_INDEX_CAST => {
                 self.data_dependent.insert(d.results[0]);
                 self.get(op, d.operands[0])?
             }
-            "loop.load" | "loop.vload" => {
+            ops::LOOP_LOAD | ops::LOOP_VLOAD => {
                 let ptr = self.address(op, d.operands[0], &d.operands[1..])?;
                 let ty = ir.value_type(d.results[0]);
                 let (lt, bool_elem) = match ty {
@@ -493,7 +494,7 @@ impl<'ctx> Translator<'ctx, '_> {
                     v
                 }
             }
-            "loop.store" | "loop.vstore" => {
+            ops::LOOP_STORE | ops::LOOP_VSTORE => {
                 let ptr = self.address(op, d.operands[1], &d.operands[2..])?;
                 let mut v = self.get(op, d.operands[0])?;
                 if matches!(
@@ -523,12 +524,12 @@ impl<'ctx> Translator<'ctx, '_> {
                 let _ = st.set_alignment(1);
                 return Ok(());
             }
-            "loop.broadcast" => {
+            ops::LOOP_BROADCAST => {
                 let v = self.get(op, d.operands[0])?;
                 let vt = self.value_type(ir.value_type(d.results[0]))?;
                 self.splat(v, vt).map_err(|x| err(ir, op, x))?
             }
-            "loop.alloca" => {
+            ops::LOOP_ALLOCA => {
                 let t = ir
                     .value_type(d.results[0])
                     .as_memref()
@@ -551,7 +552,7 @@ impl<'ctx> Translator<'ctx, '_> {
         Ok(())
     }
 
-    fn scalar(&mut self, op: OpId, name: &str) -> R<BasicValueEnum<'ctx>> {
+    fn scalar(&mut self, op: OpId, name: OpName) -> R<BasicValueEnum<'ctx>> {
         let ir = self.ir;
         let d = ir.op(op);
         let e = |x: inkwell::builder::BuilderError| err(ir, op, x);
@@ -589,7 +590,7 @@ impl<'ctx> Translator<'ctx, '_> {
             .map_err(|x| err(ir, op, x))
         };
         Ok(match name {
-            "kernel.constant" => {
+            ops::KERNEL_CONSTANT => {
                 let v = match d.attrs.get("value") {
                     Some(Attribute::Float(v, _)) => *v,
                     Some(Attribute::Int(v)) => *v as f64,
@@ -608,17 +609,17 @@ impl<'ctx> Translator<'ctx, '_> {
                 };
                 self.splat(scalar, lt).map_err(|x| err(ir, op, x))?
             }
-            "kernel.add" if float => fop('+')?,
-            "kernel.sub" if float => fop('-')?,
-            "kernel.mul" if float => fop('*')?,
-            "kernel.div" if float => fop('/')?,
-            "kernel.add" => int('+')?,
-            "kernel.sub" => int('-')?,
-            "kernel.mul" => int('*')?,
-            "kernel.max" if float => self.intrinsic("llvm.maximum", lt, &args)?,
-            "kernel.min" if float => self.intrinsic("llvm.minimum", lt, &args)?,
-            "kernel.max" | "kernel.min" => {
-                let f = match (name == "kernel.max", unsigned) {
+            ops::KERNEL_ADD if float => fop('+')?,
+            ops::KERNEL_SUB if float => fop('-')?,
+            ops::KERNEL_MUL if float => fop('*')?,
+            ops::KERNEL_DIV if float => fop('/')?,
+            ops::KERNEL_ADD => int('+')?,
+            ops::KERNEL_SUB => int('-')?,
+            ops::KERNEL_MUL => int('*')?,
+            ops::KERNEL_MAX if float => self.intrinsic("llvm.maximum", lt, &args)?,
+            ops::KERNEL_MIN if float => self.intrinsic("llvm.minimum", lt, &args)?,
+            ops::KERNEL_MAX | ops::KERNEL_MIN => {
+                let f = match (name == ops::KERNEL_MAX, unsigned) {
                     (true, false) => "llvm.smax",
                     (false, false) => "llvm.smin",
                     (true, true) => "llvm.umax",
@@ -626,33 +627,33 @@ impl<'ctx> Translator<'ctx, '_> {
                 };
                 self.intrinsic(f, lt, &args)?
             }
-            "kernel.neg" if float => match args[0] {
+            ops::KERNEL_NEG if float => match args[0] {
                 BasicValueEnum::FloatValue(x) => b.build_float_neg(x, "").map_err(e)?.into(),
                 BasicValueEnum::VectorValue(x) => b.build_float_neg(x, "").map_err(e)?.into(),
                 _ => return Err(err(ir, op, "bad operand")),
             },
-            "kernel.abs" if float => self.intrinsic("llvm.fabs", lt, &args)?,
-            "kernel.exp" if float => self.intrinsic("llvm.exp", lt, &args)?,
-            "kernel.log" if float => self.intrinsic("llvm.log", lt, &args)?,
-            "kernel.sqrt" if float => self.intrinsic("llvm.sqrt", lt, &args)?,
-            "kernel.select" => self
+            ops::KERNEL_ABS if float => self.intrinsic("llvm.fabs", lt, &args)?,
+            ops::KERNEL_EXP if float => self.intrinsic("llvm.exp", lt, &args)?,
+            ops::KERNEL_LOG if float => self.intrinsic("llvm.log", lt, &args)?,
+            ops::KERNEL_SQRT if float => self.intrinsic("llvm.sqrt", lt, &args)?,
+            ops::KERNEL_SELECT => self
                 .select(args[0], args[1], args[2])
                 .map_err(|x| err(ir, op, x))?,
-            "kernel.less" => compare(FloatPredicate::OLT, (IntPredicate::SLT, IntPredicate::ULT))?,
-            "kernel.less_or_equal" => {
+            ops::KERNEL_LESS => compare(FloatPredicate::OLT, (IntPredicate::SLT, IntPredicate::ULT))?,
+            ops::KERNEL_LESS_OR_EQUAL => {
                 compare(FloatPredicate::OLE, (IntPredicate::SLE, IntPredicate::ULE))?
             }
-            "kernel.greater" => {
+            ops::KERNEL_GREATER => {
                 compare(FloatPredicate::OGT, (IntPredicate::SGT, IntPredicate::UGT))?
             }
-            "kernel.greater_or_equal" => {
+            ops::KERNEL_GREATER_OR_EQUAL => {
                 compare(FloatPredicate::OGE, (IntPredicate::SGE, IntPredicate::UGE))?
             }
-            "kernel.equal" => compare(FloatPredicate::OEQ, (IntPredicate::EQ, IntPredicate::EQ))?,
-            "kernel.cast" => self
+            ops::KERNEL_EQUAL => compare(FloatPredicate::OEQ, (IntPredicate::EQ, IntPredicate::EQ))?,
+            ops::KERNEL_CAST => self
                 .cast(args[0], reg_elem(operand_elem), reg_elem(elem), lt)
                 .map_err(|x| err(ir, op, x))?,
-            "kernel.mod" if float => self.float_mod(op, lt, &args)?,
+            ops::KERNEL_MOD if float => self.float_mod(op, lt, &args)?,
             _ if float && strata_ir::kernel::composite::find(name).is_some() => {
                 return Err(err(
                     ir,
@@ -685,7 +686,7 @@ impl<'ctx> Translator<'ctx, '_> {
     fn float_unary(
         &self,
         op: OpId,
-        name: &str,
+        name: OpName,
         lt: BasicTypeEnum<'ctx>,
         args: &[BasicValueEnum<'ctx>],
     ) -> R<BasicValueEnum<'ctx>> {
@@ -695,8 +696,8 @@ impl<'ctx> Translator<'ctx, '_> {
         let c = |v: f64| self.fconst(lt, v);
         wrap((|| -> R<BasicValueEnum<'ctx>> {
             Ok(match name {
-                "kernel.tanh" => self.intrinsic("llvm.tanh", lt, &[x])?,
-                "kernel.log1p" => {
+                ops::KERNEL_TANH => self.intrinsic("llvm.tanh", lt, &[x])?,
+                ops::KERNEL_LOG1P => {
                     // log(w)·u/(w − 1) with w = 1 + u: the quotient cancels w's rounding
                     // (exact where w rounds to 1, and ∞ stays ∞).
                     let w = self.fop('+', c(1.0)?, x)?;
@@ -709,13 +710,13 @@ impl<'ctx> Translator<'ctx, '_> {
                     let inf = self.fcmp(FloatPredicate::OEQ, x, c(f64::INFINITY)?)?;
                     self.select(inf, x, v)?
                 }
-                "kernel.sin" => self.intrinsic("llvm.sin", lt, &[x])?,
-                "kernel.cos" => self.intrinsic("llvm.cos", lt, &[x])?,
-                "kernel.tan" => self.intrinsic("llvm.tan", lt, &[x])?,
-                "kernel.floor" => self.intrinsic("llvm.floor", lt, &[x])?,
-                "kernel.ceil" => self.intrinsic("llvm.ceil", lt, &[x])?,
-                "kernel.round" => self.intrinsic("llvm.roundeven", lt, &[x])?,
-                "kernel.pow" => {
+                ops::KERNEL_SIN => self.intrinsic("llvm.sin", lt, &[x])?,
+                ops::KERNEL_COS => self.intrinsic("llvm.cos", lt, &[x])?,
+                ops::KERNEL_TAN => self.intrinsic("llvm.tan", lt, &[x])?,
+                ops::KERNEL_FLOOR => self.intrinsic("llvm.floor", lt, &[x])?,
+                ops::KERNEL_CEIL => self.intrinsic("llvm.ceil", lt, &[x])?,
+                ops::KERNEL_ROUND => self.intrinsic("llvm.roundeven", lt, &[x])?,
+                ops::KERNEL_POW => {
                     // An integer exponent (Pow's mixed types) is converted to the base's type.
                     let y = if args[1].get_type() == lt {
                         args[1]
@@ -733,19 +734,19 @@ impl<'ctx> Translator<'ctx, '_> {
                     };
                     self.intrinsic("llvm.pow", lt, &[x, y])?
                 }
-                "kernel.sinh" | "kernel.cosh" => {
+                ops::KERNEL_SINH | ops::KERNEL_COSH => {
                     let ex = self.intrinsic("llvm.exp", lt, &[x])?;
                     let neg = self.fop('-', c(0.0)?, x)?;
                     let en = self.intrinsic("llvm.exp", lt, &[neg])?;
-                    let v = if name == "kernel.sinh" {
+                    let v = if name == ops::KERNEL_SINH {
                         self.fop('-', ex, en)?
                     } else {
                         self.fop('+', ex, en)?
                     };
                     self.fop('*', v, c(0.5)?)?
                 }
-                "kernel.is_nan" => self.fcmp(FloatPredicate::UNO, x, x)?,
-                "kernel.is_inf" => {
+                ops::KERNEL_IS_NAN => self.fcmp(FloatPredicate::UNO, x, x)?,
+                ops::KERNEL_IS_INF => {
                     let neg = self.param(op, "detect_negative", 1.0) != 0.0;
                     let pos = self.param(op, "detect_positive", 1.0) != 0.0;
                     let xt = x.get_type();
@@ -755,26 +756,26 @@ impl<'ctx> Translator<'ctx, '_> {
                     let p = if pos { at(f64::INFINITY)? } else { f };
                     scalar::int2(&self.b, n, p, '|')?
                 }
-                "kernel.asin" => self.intrinsic("llvm.asin", lt, &[x])?,
-                "kernel.acos" => self.intrinsic("llvm.acos", lt, &[x])?,
-                "kernel.atan" => self.intrinsic("llvm.atan", lt, &[x])?,
-                "kernel.asinh" | "kernel.acosh" => {
+                ops::KERNEL_ASIN => self.intrinsic("llvm.asin", lt, &[x])?,
+                ops::KERNEL_ACOS => self.intrinsic("llvm.acos", lt, &[x])?,
+                ops::KERNEL_ATAN => self.intrinsic("llvm.atan", lt, &[x])?,
+                ops::KERNEL_ASINH | ops::KERNEL_ACOSH => {
                     // log(x + sqrt(x² ± 1))
                     let x2 = self.fop('*', x, x)?;
-                    let sign = if name == "kernel.asinh" { '+' } else { '-' };
+                    let sign = if name == ops::KERNEL_ASINH { '+' } else { '-' };
                     let r = self.fop(sign, x2, c(1.0)?)?;
                     let root = self.intrinsic("llvm.sqrt", lt, &[r])?;
                     let sum = self.fop('+', x, root)?;
                     self.intrinsic("llvm.log", lt, &[sum])?
                 }
-                "kernel.atanh" => {
+                ops::KERNEL_ATANH => {
                     let num = self.fop('+', c(1.0)?, x)?;
                     let den = self.fop('-', c(1.0)?, x)?;
                     let q = self.fop('/', num, den)?;
                     let l = self.intrinsic("llvm.log", lt, &[q])?;
                     self.fop('*', c(0.5)?, l)?
                 }
-                "kernel.erf" => self.erf(x, lt)?,
+                ops::KERNEL_ERF => self.erf(x, lt)?,
                 other => return Err(format!("{NO_TRANSLATION} '{other}' on floats yet").into()),
             })
         })())

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use strata_abi::kernel::push_constants;
 use strata_ir::loops::{apply_map, body_of, is_store, nested_ops, writes, ForLoop, LoopKind};
 use strata_ir::module::BlockId;
+use strata_ir::ops;
 use strata_ir::{ElementType, Module, OpId, Type, ValueId};
 
 /// A buffer argument inside a kernel.
@@ -99,7 +100,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let mut scratch = Vec::new();
         for o in nested
             .into_iter()
-            .filter(|&o| ir.op(o).name == "loop.alloca")
+            .filter(|&o| ir.op(o).name == ops::LOOP_ALLOCA)
         {
             let r = ir.op(o).results[0];
             let t = ir
@@ -316,8 +317,8 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let ir = self.ir;
         for &op in &ir.block(block).ops {
             let d = ir.op(op);
-            match d.name.as_str() {
-                "loop.for" => {
+            match d.name {
+                ops::LOOP_FOR => {
                     let l = ForLoop::of(ir, op).map_err(|e| ShaderError::from(e.at(ir, op)))?;
                     if let Some(axis) = l.grid {
                         self.grid_index(op, &l, axis)?;
@@ -335,7 +336,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     }
                     // A loop nest without stores has no effect.
                 }
-                "loop.store" | "loop.vstore" => {
+                ops::LOOP_STORE | ops::LOOP_VSTORE => {
                     if self.pending_write {
                         self.barrier()?;
                     }
@@ -343,7 +344,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     self.when(first, &mut |s| s.op(op))?;
                     self.pending_write = true;
                 }
-                "loop.load" | "loop.vload" => {
+                ops::LOOP_LOAD | ops::LOOP_VLOAD => {
                     if self.pending_write {
                         self.barrier()?;
                     }
@@ -429,7 +430,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             let writers: Vec<OpId> = ops
                 .iter()
                 .copied()
-                .filter(|&o| ir.op(o).name == "loop.for" && writes(ir, o))
+                .filter(|&o| ir.op(o).name == ops::LOOP_FOR && writes(ir, o))
                 .collect();
             match writers.as_slice() {
                 [one] => {
@@ -483,7 +484,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         nested_ops(ir, band[0], &mut inside);
         let inside: HashSet<OpId> = inside.into_iter().collect();
         let safe = all.iter().all(|&o| {
-            !matches!(ir.op(o).name.as_str(), "loop.load" | "loop.vload")
+            !matches!(ir.op(o).name, ops::LOOP_LOAD | ops::LOOP_VLOAD)
                 || !written.contains(&ir.op(o).operands[0])
                 || inside.contains(&o)
         });
@@ -785,9 +786,9 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let ir = self.ir;
         let d = ir.op(op);
         let i32t = self.g.ty(Reg::I32);
-        let result = match d.name.as_str() {
-            "loop.for" => return self.for_loop(op),
-            "loop.apply" => {
+        let result = match d.name {
+            ops::LOOP_FOR => return self.for_loop(op),
+            ops::LOOP_APPLY => {
                 if d.operands.iter().any(|v| self.data_dependent.contains(v)) {
                     self.data_dependent.insert(d.results[0]);
                 }
@@ -805,7 +806,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     lanes: vec![acc],
                 }
             }
-            "loop.index_cast" => {
+            ops::LOOP_INDEX_CAST => {
                 let v = self.get(op, d.operands[0])?;
                 if *ir.value_type(d.results[0]) == Type::Index {
                     // i64 → index: a value outside i32 becomes -1, which no check passes.
@@ -830,7 +831,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     }
                 }
             }
-            "loop.load" | "loop.vload" => {
+            ops::LOOP_LOAD | ops::LOOP_VLOAD => {
                 let (buf, index) = self.element_index(op, d.operands[0], &d.operands[1..])?;
                 let n = match ir.value_type(d.results[0]) {
                     Type::Vector(n, _) => *n as i64,
@@ -851,7 +852,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     lanes,
                 }
             }
-            "loop.store" | "loop.vstore" => {
+            ops::LOOP_STORE | ops::LOOP_VSTORE => {
                 let v = self.get(op, d.operands[0])?;
                 let (buf, index) = self.element_index(op, d.operands[1], &d.operands[2..])?;
                 for (l, &x) in v.lanes.iter().enumerate() {
@@ -865,7 +866,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 }
                 return Ok(());
             }
-            "loop.broadcast" => {
+            ops::LOOP_BROADCAST => {
                 let v = self.get(op, d.operands[0])?;
                 let n = match ir.value_type(d.results[0]) {
                     Type::Vector(n, _) => *n as usize,
@@ -877,7 +878,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 }
             }
             // Declared as workgroup variables up front.
-            "loop.alloca" => return Ok(()),
+            ops::LOOP_ALLOCA => return Ok(()),
             _ => self.scalar(op)?,
         };
         self.values.insert(d.results[0], result);

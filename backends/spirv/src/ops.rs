@@ -10,7 +10,8 @@ use strata_ir::kernel::approx::{
     ERFC_CHEBYSHEV, ERF_SMALL_LIMIT, ERF_TAYLOR, EXP_ARGUMENT_RANGE, EXP_TAYLOR, LN2_HI, LN2_LO,
     LOG_ATANH, LOG_SQRT2_MANTISSA,
 };
-use strata_ir::{Attribute, ElementType, OpId, Type};
+use strata_ir::ops;
+use strata_ir::{Attribute, ElementType, OpId, OpName, Type};
 
 type R = Result<Word, crate::ShaderError>;
 
@@ -34,7 +35,7 @@ impl KernelGen<'_, '_> {
     pub(crate) fn scalar(&mut self, op: OpId) -> Result<Val, crate::ShaderError> {
         let ir = self.ir;
         let d = ir.op(op);
-        let name = d.name.as_str();
+        let name = d.name;
         let out_ty = ir.value_type(d.results[0]).clone();
         let elem = elem_of(&out_ty).ok_or_else(|| err(ir, op, "not a scalar op"))?;
         let n = match out_ty {
@@ -166,7 +167,7 @@ impl KernelGen<'_, '_> {
     fn lane(
         &mut self,
         op: OpId,
-        name: &str,
+        name: OpName,
         elem: ElementType,
         operand: ElementType,
         a: &[Word],
@@ -176,29 +177,31 @@ impl KernelGen<'_, '_> {
         let float = operand.is_float();
         let boolean = operand == ElementType::Bool;
         Ok(match name {
-            "kernel.constant" => match self.ir.op(op).attrs.get("value") {
+            ops::KERNEL_CONSTANT => match self.ir.op(op).attrs.get("value") {
                 Some(Attribute::Float(v, _)) => self.g.float(r, *v),
                 Some(Attribute::Int(v)) if elem.is_float() => self.g.float(r, *v as f64),
                 Some(Attribute::Int(v)) => self.g.int(r, *v),
                 Some(Attribute::Bool(b)) => self.g.int(r, *b as i64),
                 _ => return Err("constant without a value".into()),
             },
-            "kernel.cast" => self.cast(a[0], operand, elem)?,
-            "kernel.select" => self.select(r, a[0], a[1], a[2])?,
-            "kernel.less"
-            | "kernel.less_or_equal"
-            | "kernel.greater"
-            | "kernel.greater_or_equal"
-            | "kernel.equal" => {
+            ops::KERNEL_CAST => self.cast(a[0], operand, elem)?,
+            ops::KERNEL_SELECT => self.select(r, a[0], a[1], a[2])?,
+            ops::KERNEL_LESS
+            | ops::KERNEL_LESS_OR_EQUAL
+            | ops::KERNEL_GREATER
+            | ops::KERNEL_GREATER_OR_EQUAL
+            | ops::KERNEL_EQUAL => {
                 let (f, s) = match name {
-                    "kernel.less" => (Op::FOrdLessThan, Op::SLessThan),
-                    "kernel.less_or_equal" => (Op::FOrdLessThanEqual, Op::SLessThanEqual),
-                    "kernel.greater" => (Op::FOrdGreaterThan, Op::SGreaterThan),
-                    "kernel.greater_or_equal" => (Op::FOrdGreaterThanEqual, Op::SGreaterThanEqual),
+                    ops::KERNEL_LESS => (Op::FOrdLessThan, Op::SLessThan),
+                    ops::KERNEL_LESS_OR_EQUAL => (Op::FOrdLessThanEqual, Op::SLessThanEqual),
+                    ops::KERNEL_GREATER => (Op::FOrdGreaterThan, Op::SGreaterThan),
+                    ops::KERNEL_GREATER_OR_EQUAL => {
+                        (Op::FOrdGreaterThanEqual, Op::SGreaterThanEqual)
+                    }
                     _ => (Op::FOrdEqual, Op::IEqual),
                 };
                 if boolean {
-                    if name != "kernel.equal" {
+                    if name != ops::KERNEL_EQUAL {
                         return Err(format!("{NO_TRANSLATION} '{name}' on booleans").into());
                     }
                     self.cmp(Op::LogicalEqual, a[0], a[1])?
@@ -206,20 +209,20 @@ impl KernelGen<'_, '_> {
                     self.cmp(if float { f } else { s }, a[0], a[1])?
                 }
             }
-            "kernel.add" if float => self.bin(Op::FAdd, r, a[0], a[1])?,
-            "kernel.sub" if float => self.bin(Op::FSub, r, a[0], a[1])?,
-            "kernel.mul" if float => self.bin(Op::FMul, r, a[0], a[1])?,
-            "kernel.div" if float => self.bin(Op::FDiv, r, a[0], a[1])?,
-            "kernel.max" if float => self.fmaxmin(true, r, a[0], a[1])?,
-            "kernel.min" if float => self.fmaxmin(false, r, a[0], a[1])?,
-            "kernel.mod" if float => self.float_mod(op, r, a[0], a[1])?,
+            ops::KERNEL_ADD if float => self.bin(Op::FAdd, r, a[0], a[1])?,
+            ops::KERNEL_SUB if float => self.bin(Op::FSub, r, a[0], a[1])?,
+            ops::KERNEL_MUL if float => self.bin(Op::FMul, r, a[0], a[1])?,
+            ops::KERNEL_DIV if float => self.bin(Op::FDiv, r, a[0], a[1])?,
+            ops::KERNEL_MAX if float => self.fmaxmin(true, r, a[0], a[1])?,
+            ops::KERNEL_MIN if float => self.fmaxmin(false, r, a[0], a[1])?,
+            ops::KERNEL_MOD if float => self.float_mod(op, r, a[0], a[1])?,
             // In the operands' register type: is_nan/is_inf give booleans.
             _ if float => self.float_unary(op, name, or, a)?,
-            "kernel.add" if !boolean => self.bin(Op::IAdd, r, a[0], a[1])?,
-            "kernel.sub" if !boolean => self.bin(Op::ISub, r, a[0], a[1])?,
-            "kernel.mul" if !boolean => self.bin(Op::IMul, r, a[0], a[1])?,
-            "kernel.max" if !boolean => self.imaxmin(true, r, a[0], a[1])?,
-            "kernel.min" if !boolean => self.imaxmin(false, r, a[0], a[1])?,
+            ops::KERNEL_ADD if !boolean => self.bin(Op::IAdd, r, a[0], a[1])?,
+            ops::KERNEL_SUB if !boolean => self.bin(Op::ISub, r, a[0], a[1])?,
+            ops::KERNEL_MUL if !boolean => self.bin(Op::IMul, r, a[0], a[1])?,
+            ops::KERNEL_MAX if !boolean => self.imaxmin(true, r, a[0], a[1])?,
+            ops::KERNEL_MIN if !boolean => self.imaxmin(false, r, a[0], a[1])?,
             _ => self.integer(op, name, operand, or, a)?,
         })
     }
@@ -554,34 +557,34 @@ impl KernelGen<'_, '_> {
         self.select(r, is_small, small, signed)
     }
 
-    fn float_unary(&mut self, op: OpId, name: &str, r: Reg, a: &[Word]) -> R {
+    fn float_unary(&mut self, op: OpId, name: OpName, r: Reg, a: &[Word]) -> R {
         let x = a[0];
         let ft = self.g.ty(r);
         let boolt = self.g.ty(Reg::Bool);
         let zero = self.c(r, 0.0);
         Ok(match name {
-            "kernel.neg" => self.emit(Op::FNegate, ft, &[x])?,
-            "kernel.abs" => self.gl(GLOp::FAbs, r, &[x])?,
-            "kernel.sqrt" => self.gl(GLOp::Sqrt, r, &[x])?,
-            "kernel.floor" => self.gl(GLOp::Floor, r, &[x])?,
-            "kernel.ceil" => self.gl(GLOp::Ceil, r, &[x])?,
-            "kernel.round" => self.gl(GLOp::RoundEven, r, &[x])?,
-            "kernel.exp" => self.exp(r, x)?,
-            "kernel.log" => self.log(r, x)?,
-            "kernel.sin" => self.gl32(GLOp::Sin, r, &[x])?,
-            "kernel.cos" => self.gl32(GLOp::Cos, r, &[x])?,
-            "kernel.tan" => self.gl32(GLOp::Tan, r, &[x])?,
-            "kernel.asin" => self.gl32(GLOp::Asin, r, &[x])?,
-            "kernel.acos" => self.gl32(GLOp::Acos, r, &[x])?,
-            "kernel.atan" => self.gl32(GLOp::Atan, r, &[x])?,
-            "kernel.sinh" => self.gl32(GLOp::Sinh, r, &[x])?,
-            "kernel.cosh" => self.gl32(GLOp::Cosh, r, &[x])?,
-            "kernel.tanh" => self.tanh(r, x)?,
-            "kernel.log1p" => self.log1p(r, x)?,
-            "kernel.asinh" => self.gl32(GLOp::Asinh, r, &[x])?,
-            "kernel.acosh" => self.gl32(GLOp::Acosh, r, &[x])?,
-            "kernel.atanh" => self.gl32(GLOp::Atanh, r, &[x])?,
-            "kernel.pow" => {
+            ops::KERNEL_NEG => self.emit(Op::FNegate, ft, &[x])?,
+            ops::KERNEL_ABS => self.gl(GLOp::FAbs, r, &[x])?,
+            ops::KERNEL_SQRT => self.gl(GLOp::Sqrt, r, &[x])?,
+            ops::KERNEL_FLOOR => self.gl(GLOp::Floor, r, &[x])?,
+            ops::KERNEL_CEIL => self.gl(GLOp::Ceil, r, &[x])?,
+            ops::KERNEL_ROUND => self.gl(GLOp::RoundEven, r, &[x])?,
+            ops::KERNEL_EXP => self.exp(r, x)?,
+            ops::KERNEL_LOG => self.log(r, x)?,
+            ops::KERNEL_SIN => self.gl32(GLOp::Sin, r, &[x])?,
+            ops::KERNEL_COS => self.gl32(GLOp::Cos, r, &[x])?,
+            ops::KERNEL_TAN => self.gl32(GLOp::Tan, r, &[x])?,
+            ops::KERNEL_ASIN => self.gl32(GLOp::Asin, r, &[x])?,
+            ops::KERNEL_ACOS => self.gl32(GLOp::Acos, r, &[x])?,
+            ops::KERNEL_ATAN => self.gl32(GLOp::Atan, r, &[x])?,
+            ops::KERNEL_SINH => self.gl32(GLOp::Sinh, r, &[x])?,
+            ops::KERNEL_COSH => self.gl32(GLOp::Cosh, r, &[x])?,
+            ops::KERNEL_TANH => self.tanh(r, x)?,
+            ops::KERNEL_LOG1P => self.log1p(r, x)?,
+            ops::KERNEL_ASINH => self.gl32(GLOp::Asinh, r, &[x])?,
+            ops::KERNEL_ACOSH => self.gl32(GLOp::Acosh, r, &[x])?,
+            ops::KERNEL_ATANH => self.gl32(GLOp::Atanh, r, &[x])?,
+            ops::KERNEL_POW => {
                 let y = match elem_of(self.ir.value_type(self.ir.op(op).operands[1])) {
                     Some(e) if !e.is_float() => self.emit(Op::ConvertSToF, ft, &[a[1]])?,
                     Some(e) if reg_of(e) != r => self.emit(Op::FConvert, ft, &[a[1]])?,
@@ -589,8 +592,8 @@ impl KernelGen<'_, '_> {
                 };
                 self.fpow(r, x, y)?
             }
-            "kernel.is_nan" => self.emit(Op::IsNan, boolt, &[x])?,
-            "kernel.is_inf" => {
+            ops::KERNEL_IS_NAN => self.emit(Op::IsNan, boolt, &[x])?,
+            ops::KERNEL_IS_INF => {
                 let neg = self.param(op, "detect_negative", 1.0) != 0.0;
                 let pos = self.param(op, "detect_positive", 1.0) != 0.0;
                 let inf = self.emit(Op::IsInf, boolt, &[x])?;
@@ -603,7 +606,7 @@ impl KernelGen<'_, '_> {
                 };
                 self.emit(Op::LogicalAnd, boolt, &[inf, side])?
             }
-            "kernel.erf" => self.erf(r, x)?,
+            ops::KERNEL_ERF => self.erf(r, x)?,
             other if strata_ir::kernel::composite::find(other).is_some() => {
                 return Err(format!(
                     "{NO_TRANSLATION} '{other}', a composite op: the expand-composites pass rewrites it into primitives first"
@@ -615,16 +618,20 @@ impl KernelGen<'_, '_> {
 
     /// Integer and boolean ops, with the interpreter's rules for the corner cases. `r` is
     /// the operands' register type; narrow types are wrapped by the caller.
-    fn integer(&mut self, op: OpId, name: &str, operand: ElementType, r: Reg, a: &[Word]) -> R {
+    fn integer(&mut self, op: OpId, name: OpName, operand: ElementType, r: Reg, a: &[Word]) -> R {
         let boolt = self.g.ty(Reg::Bool);
         let it = self.g.ty(r);
         let unsigned = operand == ElementType::U8;
         if operand == ElementType::Bool {
             return match name {
-                "kernel.and" | "kernel.bitwise_and" => self.cmp(Op::LogicalAnd, a[0], a[1]),
-                "kernel.or" | "kernel.bitwise_or" => self.cmp(Op::LogicalOr, a[0], a[1]),
-                "kernel.xor" | "kernel.bitwise_xor" => self.cmp(Op::LogicalNotEqual, a[0], a[1]),
-                "kernel.not" | "kernel.bitwise_not" => self.emit(Op::LogicalNot, boolt, &[a[0]]),
+                ops::KERNEL_AND | ops::KERNEL_BITWISE_AND => self.cmp(Op::LogicalAnd, a[0], a[1]),
+                ops::KERNEL_OR | ops::KERNEL_BITWISE_OR => self.cmp(Op::LogicalOr, a[0], a[1]),
+                ops::KERNEL_XOR | ops::KERNEL_BITWISE_XOR => {
+                    self.cmp(Op::LogicalNotEqual, a[0], a[1])
+                }
+                ops::KERNEL_NOT | ops::KERNEL_BITWISE_NOT => {
+                    self.emit(Op::LogicalNot, boolt, &[a[0]])
+                }
                 other => Err(format!("{NO_TRANSLATION} '{other}' on booleans").into()),
             };
         }
@@ -632,30 +639,30 @@ impl KernelGen<'_, '_> {
         let zero = self.k(r, 0);
         let one = self.k(r, 1);
         Ok(match name {
-            "kernel.and" | "kernel.bitwise_and" => self.bin(Op::BitwiseAnd, r, x, a[1])?,
-            "kernel.or" | "kernel.bitwise_or" => self.bin(Op::BitwiseOr, r, x, a[1])?,
-            "kernel.xor" | "kernel.bitwise_xor" => self.bin(Op::BitwiseXor, r, x, a[1])?,
-            "kernel.not" | "kernel.bitwise_not" => self.emit(Op::Not, it, &[x])?,
-            "kernel.neg" => self.bin(Op::ISub, r, zero, x)?,
-            "kernel.abs" | "kernel.relu" if unsigned => x,
-            "kernel.abs" => {
+            ops::KERNEL_AND | ops::KERNEL_BITWISE_AND => self.bin(Op::BitwiseAnd, r, x, a[1])?,
+            ops::KERNEL_OR | ops::KERNEL_BITWISE_OR => self.bin(Op::BitwiseOr, r, x, a[1])?,
+            ops::KERNEL_XOR | ops::KERNEL_BITWISE_XOR => self.bin(Op::BitwiseXor, r, x, a[1])?,
+            ops::KERNEL_NOT | ops::KERNEL_BITWISE_NOT => self.emit(Op::Not, it, &[x])?,
+            ops::KERNEL_NEG => self.bin(Op::ISub, r, zero, x)?,
+            ops::KERNEL_ABS | ops::KERNEL_RELU if unsigned => x,
+            ops::KERNEL_ABS => {
                 let neg = self.bin(Op::ISub, r, zero, x)?;
                 let lt0 = self.cmp(Op::SLessThan, x, zero)?;
                 self.select(r, lt0, neg, x)?
             }
-            "kernel.relu" => self.imaxmin(true, r, x, zero)?,
-            "kernel.sign" => {
+            ops::KERNEL_RELU => self.imaxmin(true, r, x, zero)?,
+            ops::KERNEL_SIGN => {
                 let m1 = self.k(r, -1);
                 let lo = self.imaxmin(false, r, x, one)?;
                 self.imaxmin(true, r, lo, m1)?
             }
-            "kernel.prelu" => {
+            ops::KERNEL_PRELU => {
                 let neg = self.cmp(Op::SLessThan, x, zero)?;
                 let s = self.bin(Op::IMul, r, a[1], x)?;
                 self.select(r, neg, s, x)?
             }
-            "kernel.pow" => self.int_pow(op, operand, r, x, a[1])?,
-            "kernel.div" | "kernel.mod" => {
+            ops::KERNEL_POW => self.int_pow(op, operand, r, x, a[1])?,
+            ops::KERNEL_DIV | ops::KERNEL_MOD => {
                 let q = a[1];
                 // A divisor of 0 (result 0) or -1 (negation, wrapping) never reaches the
                 // division instruction, for which both are undefined.
@@ -668,7 +675,7 @@ impl KernelGen<'_, '_> {
                 };
                 let special = self.cmp(Op::LogicalOr, is_zero, is_m1)?;
                 let safe = self.select(r, special, one, q)?;
-                if name == "kernel.div" {
+                if name == ops::KERNEL_DIV {
                     let dv = self.bin(Op::SDiv, r, x, safe)?;
                     let neg = self.bin(Op::ISub, r, zero, x)?;
                     let dv = self.select(r, is_m1, neg, dv)?;
@@ -691,7 +698,7 @@ impl KernelGen<'_, '_> {
                     self.select(r, special, zero, rem)?
                 }
             }
-            "kernel.bit_shift" => {
+            ops::KERNEL_BIT_SHIFT => {
                 let left = matches!(
                     self.ir.op(op).attrs.get("direction"),
                     Some(Attribute::String(s)) if s == "LEFT"

@@ -6,6 +6,7 @@
 
 use super::shape::broadcast;
 use super::OpArgs;
+use crate::ops;
 use crate::tensor::Tensor;
 use crate::types::{Shape, TensorType};
 use std::collections::BTreeMap;
@@ -205,7 +206,7 @@ pub fn einsum_labels(
     attrs: &BTreeMap<String, crate::attr::Attribute>,
 ) -> Result<EinsumLabels, crate::IrError> {
     let a = OpArgs {
-        name: "graph.einsum",
+        name: ops::GRAPH_EINSUM,
         inputs,
         attrs,
         num_results: 1,

@@ -7,6 +7,8 @@
 use super::shape::{broadcast, broadcast_indices};
 use super::OpArgs;
 use crate::kernel::composite as cx;
+use crate::ops;
+use crate::ops::OpName;
 use crate::tensor::{Element, Tensor};
 use crate::types::{ElementType, Shape, TensorType};
 
@@ -15,7 +17,7 @@ type FloatFn = fn(f64, &[f64]) -> f64;
 /// A unary elementwise op. `params` are float attributes with their defaults, passed to
 /// `float` in order.
 pub struct UnaryDef {
-    pub name: &'static str,
+    pub name: OpName,
     pub onnx: &'static str,
     pub params: &'static [(&'static str, f64)],
     pub float: Option<FloatFn>,
@@ -26,7 +28,7 @@ pub struct UnaryDef {
 }
 
 macro_rules! unary {
-    ($name:literal, $onnx:literal, params $params:expr, float $f:expr, int $i:expr, bool $b:expr $(, to_bool $tb:expr)?) => {
+    ($name:expr, $onnx:literal, params $params:expr, float $f:expr, int $i:expr, bool $b:expr $(, to_bool $tb:expr)?) => {
         UnaryDef { name: $name, onnx: $onnx, params: $params, float: $f, int: $i, boolean: $b, to_bool: false $(|| $tb)? }
     };
 }
@@ -38,54 +40,54 @@ fn composite(c: &cx::Composite, x: f64, params: &[f64]) -> f64 {
 
 /// Every unary elementwise op of the graph dialect.
 pub static UNARY_OPS: &[UnaryDef] = &[
-    unary!("graph.abs", "Abs", params &[], float Some(|x, _| x.abs()), int Some(|x| x.wrapping_abs()), bool None),
-    unary!("graph.neg", "Neg", params &[], float Some(|x, _| -x), int Some(|x| x.wrapping_neg()), bool None),
-    unary!("graph.exp", "Exp", params &[], float Some(|x, _| x.exp()), int None, bool None),
-    unary!("graph.log", "Log", params &[], float Some(|x, _| x.ln()), int None, bool None),
-    unary!("graph.sqrt", "Sqrt", params &[], float Some(|x, _| x.sqrt()), int None, bool None),
-    unary!("graph.reciprocal", "Reciprocal", params &[], float Some(|x, p| composite(&cx::RECIPROCAL, x, p)), int None, bool None),
-    unary!("graph.sin", "Sin", params &[], float Some(|x, _| x.sin()), int None, bool None),
-    unary!("graph.cos", "Cos", params &[], float Some(|x, _| x.cos()), int None, bool None),
-    unary!("graph.tan", "Tan", params &[], float Some(|x, _| x.tan()), int None, bool None),
-    unary!("graph.asin", "Asin", params &[], float Some(|x, _| x.asin()), int None, bool None),
-    unary!("graph.acos", "Acos", params &[], float Some(|x, _| x.acos()), int None, bool None),
-    unary!("graph.atan", "Atan", params &[], float Some(|x, _| x.atan()), int None, bool None),
-    unary!("graph.sinh", "Sinh", params &[], float Some(|x, _| x.sinh()), int None, bool None),
-    unary!("graph.cosh", "Cosh", params &[], float Some(|x, _| x.cosh()), int None, bool None),
-    unary!("graph.asinh", "Asinh", params &[], float Some(|x, _| x.asinh()), int None, bool None),
-    unary!("graph.acosh", "Acosh", params &[], float Some(|x, _| x.acosh()), int None, bool None),
-    unary!("graph.atanh", "Atanh", params &[], float Some(|x, _| x.atanh()), int None, bool None),
-    unary!("graph.erf", "Erf", params &[], float Some(|x, _| libm::erf(x)), int None, bool None),
-    unary!("graph.tanh", "Tanh", params &[], float Some(|x, _| x.tanh()), int None, bool None),
-    unary!("graph.sigmoid", "Sigmoid", params &[], float Some(|x, p| composite(&cx::SIGMOID, x, p)), int None, bool None),
-    unary!("graph.relu", "Relu", params &[], float Some(|x, p| composite(&cx::RELU, x, p)), int Some(|x| x.max(0)), bool None),
-    unary!("graph.floor", "Floor", params &[], float Some(|x, _| x.floor()), int None, bool None),
-    unary!("graph.ceil", "Ceil", params &[], float Some(|x, _| x.ceil()), int None, bool None),
-    unary!("graph.round", "Round", params &[], float Some(|x, _| x.round_ties_even()), int None, bool None),
-    unary!("graph.sign", "Sign", params &[], float Some(|x, p| composite(&cx::SIGN, x, p)), int Some(|x| x.signum()), bool None),
-    unary!("graph.softplus", "Softplus", params &[], float Some(|x, p| composite(&cx::SOFTPLUS, x, p)), int None, bool None),
-    unary!("graph.softsign", "Softsign", params &[], float Some(|x, p| composite(&cx::SOFTSIGN, x, p)), int None, bool None),
-    unary!("graph.is_nan", "IsNaN", params &[], float Some(|x, _| x.is_nan() as u8 as f64), int None, bool None, to_bool true),
-    unary!("graph.is_inf", "IsInf", params &[("detect_negative", 1.0), ("detect_positive", 1.0)],
+    unary!(ops::GRAPH_ABS, "Abs", params &[], float Some(|x, _| x.abs()), int Some(|x| x.wrapping_abs()), bool None),
+    unary!(ops::GRAPH_NEG, "Neg", params &[], float Some(|x, _| -x), int Some(|x| x.wrapping_neg()), bool None),
+    unary!(ops::GRAPH_EXP, "Exp", params &[], float Some(|x, _| x.exp()), int None, bool None),
+    unary!(ops::GRAPH_LOG, "Log", params &[], float Some(|x, _| x.ln()), int None, bool None),
+    unary!(ops::GRAPH_SQRT, "Sqrt", params &[], float Some(|x, _| x.sqrt()), int None, bool None),
+    unary!(ops::GRAPH_RECIPROCAL, "Reciprocal", params &[], float Some(|x, p| composite(&cx::RECIPROCAL, x, p)), int None, bool None),
+    unary!(ops::GRAPH_SIN, "Sin", params &[], float Some(|x, _| x.sin()), int None, bool None),
+    unary!(ops::GRAPH_COS, "Cos", params &[], float Some(|x, _| x.cos()), int None, bool None),
+    unary!(ops::GRAPH_TAN, "Tan", params &[], float Some(|x, _| x.tan()), int None, bool None),
+    unary!(ops::GRAPH_ASIN, "Asin", params &[], float Some(|x, _| x.asin()), int None, bool None),
+    unary!(ops::GRAPH_ACOS, "Acos", params &[], float Some(|x, _| x.acos()), int None, bool None),
+    unary!(ops::GRAPH_ATAN, "Atan", params &[], float Some(|x, _| x.atan()), int None, bool None),
+    unary!(ops::GRAPH_SINH, "Sinh", params &[], float Some(|x, _| x.sinh()), int None, bool None),
+    unary!(ops::GRAPH_COSH, "Cosh", params &[], float Some(|x, _| x.cosh()), int None, bool None),
+    unary!(ops::GRAPH_ASINH, "Asinh", params &[], float Some(|x, _| x.asinh()), int None, bool None),
+    unary!(ops::GRAPH_ACOSH, "Acosh", params &[], float Some(|x, _| x.acosh()), int None, bool None),
+    unary!(ops::GRAPH_ATANH, "Atanh", params &[], float Some(|x, _| x.atanh()), int None, bool None),
+    unary!(ops::GRAPH_ERF, "Erf", params &[], float Some(|x, _| libm::erf(x)), int None, bool None),
+    unary!(ops::GRAPH_TANH, "Tanh", params &[], float Some(|x, _| x.tanh()), int None, bool None),
+    unary!(ops::GRAPH_SIGMOID, "Sigmoid", params &[], float Some(|x, p| composite(&cx::SIGMOID, x, p)), int None, bool None),
+    unary!(ops::GRAPH_RELU, "Relu", params &[], float Some(|x, p| composite(&cx::RELU, x, p)), int Some(|x| x.max(0)), bool None),
+    unary!(ops::GRAPH_FLOOR, "Floor", params &[], float Some(|x, _| x.floor()), int None, bool None),
+    unary!(ops::GRAPH_CEIL, "Ceil", params &[], float Some(|x, _| x.ceil()), int None, bool None),
+    unary!(ops::GRAPH_ROUND, "Round", params &[], float Some(|x, _| x.round_ties_even()), int None, bool None),
+    unary!(ops::GRAPH_SIGN, "Sign", params &[], float Some(|x, p| composite(&cx::SIGN, x, p)), int Some(|x| x.signum()), bool None),
+    unary!(ops::GRAPH_SOFTPLUS, "Softplus", params &[], float Some(|x, p| composite(&cx::SOFTPLUS, x, p)), int None, bool None),
+    unary!(ops::GRAPH_SOFTSIGN, "Softsign", params &[], float Some(|x, p| composite(&cx::SOFTSIGN, x, p)), int None, bool None),
+    unary!(ops::GRAPH_IS_NAN, "IsNaN", params &[], float Some(|x, _| x.is_nan() as u8 as f64), int None, bool None, to_bool true),
+    unary!(ops::GRAPH_IS_INF, "IsInf", params &[("detect_negative", 1.0), ("detect_positive", 1.0)],
         float Some(|x, p| ((x == f64::NEG_INFINITY && p[0] != 0.0) || (x == f64::INFINITY && p[1] != 0.0)) as u8 as f64),
         int None, bool None, to_bool true),
-    unary!("graph.not", "Not", params &[], float None, int None, bool Some(|x| !x)),
-    unary!("graph.bitwise_not", "BitwiseNot", params &[], float None, int Some(|x| !x), bool None),
-    unary!("graph.leaky_relu", "LeakyRelu", params cx::LEAKY_RELU_PARAMS, float Some(|x, p| composite(&cx::LEAKY_RELU, x, p)), int None, bool None),
-    unary!("graph.elu", "Elu", params cx::ELU_PARAMS, float Some(|x, p| composite(&cx::ELU, x, p)), int None, bool None),
-    unary!("graph.selu", "Selu", params cx::SELU_PARAMS, float Some(|x, p| composite(&cx::SELU, x, p)), int None, bool None),
-    unary!("graph.celu", "Celu", params cx::CELU_PARAMS, float Some(|x, p| composite(&cx::CELU, x, p)), int None, bool None),
-    unary!("graph.hard_sigmoid", "HardSigmoid", params cx::HARD_SIGMOID_PARAMS, float Some(|x, p| composite(&cx::HARD_SIGMOID, x, p)), int None, bool None),
-    unary!("graph.hard_swish", "HardSwish", params &[], float Some(|x, p| composite(&cx::HARD_SWISH, x, p)), int None, bool None),
-    unary!("graph.thresholded_relu", "ThresholdedRelu", params cx::THRESHOLDED_RELU_PARAMS, float Some(|x, p| composite(&cx::THRESHOLDED_RELU, x, p)), int None, bool None),
-    unary!("graph.mish", "Mish", params &[], float Some(|x, p| composite(&cx::MISH, x, p)), int None, bool None),
-    unary!("graph.shrink", "Shrink", params cx::SHRINK_PARAMS, float Some(|x, p| composite(&cx::SHRINK, x, p)), int None, bool None),
-    unary!("graph.swish", "Swish", params cx::SWISH_PARAMS, float Some(|x, p| composite(&cx::SWISH, x, p)), int None, bool None),
+    unary!(ops::GRAPH_NOT, "Not", params &[], float None, int None, bool Some(|x| !x)),
+    unary!(ops::GRAPH_BITWISE_NOT, "BitwiseNot", params &[], float None, int Some(|x| !x), bool None),
+    unary!(ops::GRAPH_LEAKY_RELU, "LeakyRelu", params cx::LEAKY_RELU_PARAMS, float Some(|x, p| composite(&cx::LEAKY_RELU, x, p)), int None, bool None),
+    unary!(ops::GRAPH_ELU, "Elu", params cx::ELU_PARAMS, float Some(|x, p| composite(&cx::ELU, x, p)), int None, bool None),
+    unary!(ops::GRAPH_SELU, "Selu", params cx::SELU_PARAMS, float Some(|x, p| composite(&cx::SELU, x, p)), int None, bool None),
+    unary!(ops::GRAPH_CELU, "Celu", params cx::CELU_PARAMS, float Some(|x, p| composite(&cx::CELU, x, p)), int None, bool None),
+    unary!(ops::GRAPH_HARD_SIGMOID, "HardSigmoid", params cx::HARD_SIGMOID_PARAMS, float Some(|x, p| composite(&cx::HARD_SIGMOID, x, p)), int None, bool None),
+    unary!(ops::GRAPH_HARD_SWISH, "HardSwish", params &[], float Some(|x, p| composite(&cx::HARD_SWISH, x, p)), int None, bool None),
+    unary!(ops::GRAPH_THRESHOLDED_RELU, "ThresholdedRelu", params cx::THRESHOLDED_RELU_PARAMS, float Some(|x, p| composite(&cx::THRESHOLDED_RELU, x, p)), int None, bool None),
+    unary!(ops::GRAPH_MISH, "Mish", params &[], float Some(|x, p| composite(&cx::MISH, x, p)), int None, bool None),
+    unary!(ops::GRAPH_SHRINK, "Shrink", params cx::SHRINK_PARAMS, float Some(|x, p| composite(&cx::SHRINK, x, p)), int None, bool None),
+    unary!(ops::GRAPH_SWISH, "Swish", params cx::SWISH_PARAMS, float Some(|x, p| composite(&cx::SWISH, x, p)), int None, bool None),
 ];
 
 /// A binary elementwise op with numpy broadcasting.
 pub struct BinaryDef {
-    pub name: &'static str,
+    pub name: OpName,
     pub onnx: &'static str,
     pub float: Option<fn(f64, f64) -> f64>,
     pub int: Option<fn(i64, i64) -> i64>,
@@ -98,7 +100,7 @@ pub struct BinaryDef {
 }
 
 macro_rules! binary {
-    ($name:literal, $onnx:literal, float $f:expr, int $i:expr, bool $b:expr $(, $flag:ident)*) => {{
+    ($name:expr, $onnx:literal, float $f:expr, int $i:expr, bool $b:expr $(, $flag:ident)*) => {{
         #[allow(unused_mut)]
         let mut d = BinaryDef { name: $name, onnx: $onnx, float: $f, int: $i, boolean: $b, to_bool: false, mixed: false };
         $( d.$flag = true; )*
@@ -142,34 +144,34 @@ fn flag(b: bool) -> f64 {
 /// Every binary elementwise op of the graph dialect.
 pub static BINARY_OPS: &[BinaryDef] = &{
     [
-        binary!("graph.add", "Add", float Some(|x, y| x + y), int Some(|x, y| x.wrapping_add(y)), bool None),
-        binary!("graph.sub", "Sub", float Some(|x, y| x - y), int Some(|x, y| x.wrapping_sub(y)), bool None),
-        binary!("graph.mul", "Mul", float Some(|x, y| x * y), int Some(|x, y| x.wrapping_mul(y)), bool None),
-        binary!("graph.div", "Div", float Some(|x, y| x / y), int Some(|x, y| if y == 0 { 0 } else { x.wrapping_div(y) }), bool None),
-        binary!("graph.pow", "Pow", float Some(f64::powf), int Some(int_pow), bool None, mixed),
-        binary!("graph.prelu", "PRelu", float Some(|x, s| cx::eval(&cx::PRELU, &[x, s], &[])), int Some(|x, s| if x < 0 { s.wrapping_mul(x) } else { x }), bool None),
-        binary!("graph.and", "And", float None, int None, bool Some(|x, y| x && y)),
-        binary!("graph.or", "Or", float None, int None, bool Some(|x, y| x || y)),
-        binary!("graph.xor", "Xor", float None, int None, bool Some(|x, y| x ^ y)),
-        binary!("graph.bitwise_and", "BitwiseAnd", float None, int Some(|x, y| x & y), bool None),
-        binary!("graph.bitwise_or", "BitwiseOr", float None, int Some(|x, y| x | y), bool None),
-        binary!("graph.bitwise_xor", "BitwiseXor", float None, int Some(|x, y| x ^ y), bool None),
-        binary!("graph.equal", "Equal", float Some(|x, y| flag(x == y)), int Some(|x, y| (x == y) as i64), bool Some(|x, y| x == y), to_bool),
-        binary!("graph.less", "Less", float Some(|x, y| flag(x < y)), int Some(|x, y| (x < y) as i64), bool None, to_bool),
-        binary!("graph.less_or_equal", "LessOrEqual", float Some(|x, y| flag(x <= y)), int Some(|x, y| (x <= y) as i64), bool None, to_bool),
-        binary!("graph.greater", "Greater", float Some(|x, y| flag(x > y)), int Some(|x, y| (x > y) as i64), bool None, to_bool),
-        binary!("graph.greater_or_equal", "GreaterOrEqual", float Some(|x, y| flag(x >= y)), int Some(|x, y| (x >= y) as i64), bool None, to_bool),
+        binary!(ops::GRAPH_ADD, "Add", float Some(|x, y| x + y), int Some(|x, y| x.wrapping_add(y)), bool None),
+        binary!(ops::GRAPH_SUB, "Sub", float Some(|x, y| x - y), int Some(|x, y| x.wrapping_sub(y)), bool None),
+        binary!(ops::GRAPH_MUL, "Mul", float Some(|x, y| x * y), int Some(|x, y| x.wrapping_mul(y)), bool None),
+        binary!(ops::GRAPH_DIV, "Div", float Some(|x, y| x / y), int Some(|x, y| if y == 0 { 0 } else { x.wrapping_div(y) }), bool None),
+        binary!(ops::GRAPH_POW, "Pow", float Some(f64::powf), int Some(int_pow), bool None, mixed),
+        binary!(ops::GRAPH_PRELU, "PRelu", float Some(|x, s| cx::eval(&cx::PRELU, &[x, s], &[])), int Some(|x, s| if x < 0 { s.wrapping_mul(x) } else { x }), bool None),
+        binary!(ops::GRAPH_AND, "And", float None, int None, bool Some(|x, y| x && y)),
+        binary!(ops::GRAPH_OR, "Or", float None, int None, bool Some(|x, y| x || y)),
+        binary!(ops::GRAPH_XOR, "Xor", float None, int None, bool Some(|x, y| x ^ y)),
+        binary!(ops::GRAPH_BITWISE_AND, "BitwiseAnd", float None, int Some(|x, y| x & y), bool None),
+        binary!(ops::GRAPH_BITWISE_OR, "BitwiseOr", float None, int Some(|x, y| x | y), bool None),
+        binary!(ops::GRAPH_BITWISE_XOR, "BitwiseXor", float None, int Some(|x, y| x ^ y), bool None),
+        binary!(ops::GRAPH_EQUAL, "Equal", float Some(|x, y| flag(x == y)), int Some(|x, y| (x == y) as i64), bool Some(|x, y| x == y), to_bool),
+        binary!(ops::GRAPH_LESS, "Less", float Some(|x, y| flag(x < y)), int Some(|x, y| (x < y) as i64), bool None, to_bool),
+        binary!(ops::GRAPH_LESS_OR_EQUAL, "LessOrEqual", float Some(|x, y| flag(x <= y)), int Some(|x, y| (x <= y) as i64), bool None, to_bool),
+        binary!(ops::GRAPH_GREATER, "Greater", float Some(|x, y| flag(x > y)), int Some(|x, y| (x > y) as i64), bool None, to_bool),
+        binary!(ops::GRAPH_GREATER_OR_EQUAL, "GreaterOrEqual", float Some(|x, y| flag(x >= y)), int Some(|x, y| (x >= y) as i64), bool None, to_bool),
     ]
 };
 
-fn unary_def(name: &str) -> Result<&'static UnaryDef, crate::IrError> {
+fn unary_def(name: OpName) -> Result<&'static UnaryDef, crate::IrError> {
     Ok(UNARY_OPS
         .iter()
         .find(|d| d.name == name)
         .ok_or_else(|| format!("'{name}' is not a unary op"))?)
 }
 
-fn binary_def(name: &str) -> Result<&'static BinaryDef, crate::IrError> {
+fn binary_def(name: OpName) -> Result<&'static BinaryDef, crate::IrError> {
     Ok(BINARY_OPS
         .iter()
         .find(|d| d.name == name)
@@ -204,7 +206,7 @@ pub fn infer_unary(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
         def.int.is_some()
     };
     if !ok {
-        return Err(unsupported(a.name, t.elem).into());
+        return Err(unsupported(&a.name, t.elem).into());
     }
     let elem = if def.to_bool {
         ElementType::Bool
@@ -224,7 +226,7 @@ pub fn eval_unary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrErr
     };
     let shape = t.shape().clone();
     let out = if t.elem().is_float() {
-        let f = def.float.ok_or_else(|| unsupported(a.name, t.elem()))?;
+        let f = def.float.ok_or_else(|| unsupported(&a.name, t.elem()))?;
         let params = def
             .params
             .iter()
@@ -233,10 +235,10 @@ pub fn eval_unary(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrErr
         let v: Vec<f64> = t.to_f64s().into_iter().map(|x| f(x, &params)).collect();
         Tensor::from_f64s(out_elem, shape, &v)
     } else if t.elem() == ElementType::Bool {
-        let f = def.boolean.ok_or_else(|| unsupported(a.name, t.elem()))?;
+        let f = def.boolean.ok_or_else(|| unsupported(&a.name, t.elem()))?;
         Tensor::from_bools(shape, t.to_bools().into_iter().map(f).collect())
     } else {
-        let f = def.int.ok_or_else(|| unsupported(a.name, t.elem()))?;
+        let f = def.int.ok_or_else(|| unsupported(&a.name, t.elem()))?;
         let v: Vec<i64> = t.to_i64s().into_iter().map(f).collect();
         Tensor::from_i64s(out_elem, shape, &v)
     };
@@ -264,7 +266,7 @@ pub fn infer_binary(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
             def.int.is_some()
         };
         if !ok {
-            return Err(unsupported(a.name, e).into());
+            return Err(unsupported(&a.name, e).into());
         }
     }
     let shape = broadcast(&[&l.shape, &r.shape])?;
@@ -288,7 +290,7 @@ fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, crate
     };
     let (le, re) = (l.elem(), r.elem());
     if le == ElementType::Bool && re == ElementType::Bool {
-        let f = def.boolean.ok_or_else(|| unsupported(def.name, le))?;
+        let f = def.boolean.ok_or_else(|| unsupported(&def.name, le))?;
         let (lv, rv) = (l.to_bools(), r.to_bools());
         return Ok(Tensor::from_bools(
             shape,
@@ -296,13 +298,13 @@ fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, crate
         ));
     }
     if le.is_float() || re.is_float() {
-        let f = def.float.ok_or_else(|| unsupported(def.name, le))?;
+        let f = def.float.ok_or_else(|| unsupported(&def.name, le))?;
         let (lv, rv) = (l.to_f64s(), r.to_f64s());
         let v: Vec<f64> = li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect();
         // An integer base with a float exponent truncates like numpy's astype.
         return Ok(Tensor::from_f64s(out_elem, shape, &v));
     }
-    let f = def.int.ok_or_else(|| unsupported(def.name, le))?;
+    let f = def.int.ok_or_else(|| unsupported(&def.name, le))?;
     let (lv, rv) = (l.to_i64s(), r.to_i64s());
     let v: Vec<i64> = li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect();
     Ok(Tensor::from_i64s(out_elem, shape, &v))
@@ -439,8 +441,8 @@ pub fn infer_variadic(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     if a.inputs.iter().any(|t| t.elem != elem) || elem == ElementType::Bool {
         return Err(format!("'{}' needs numeric operands of one element type", a.name).into());
     }
-    if a.name == "graph.mean" && !elem.is_float() {
-        return Err(unsupported(a.name, elem).into());
+    if a.name == ops::GRAPH_MEAN && !elem.is_float() {
+        return Err(unsupported(&a.name, elem).into());
     }
     let shapes: Vec<&Shape> = a.inputs.iter().map(|t| &t.shape).collect();
     Ok(vec![TensorType::new(broadcast(&shapes)?, elem)])
@@ -448,20 +450,20 @@ pub fn infer_variadic(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
 
 pub fn eval_variadic(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let fold: fn(f64, f64) -> f64 = match a.name {
-        "graph.max" => max_nan,
-        "graph.min" => min_nan,
+        ops::GRAPH_MAX => max_nan,
+        ops::GRAPH_MIN => min_nan,
         _ => |p, q| p + q,
     };
     let fold_int: fn(i64, i64) -> i64 = match a.name {
-        "graph.max" => |p, q| p.max(q),
-        "graph.min" => |p, q| p.min(q),
+        ops::GRAPH_MAX => |p, q| p.max(q),
+        ops::GRAPH_MIN => |p, q| p.min(q),
         _ => |p, q| p.wrapping_add(q),
     };
     let mut acc = x[0].clone();
     for t in &x[1..] {
         acc = broadcast_map(&acc, t, fold, fold_int)?;
     }
-    if a.name == "graph.mean" {
+    if a.name == ops::GRAPH_MEAN {
         let n = x.len() as f64;
         let v: Vec<f64> = acc.to_f64s().into_iter().map(|s| s / n).collect();
         acc = Tensor::from_f64s(acc.elem(), acc.shape().clone(), &v);
@@ -520,7 +522,7 @@ pub fn infer_same(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
 
 pub fn infer_float_same(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     if !a.input(0).elem.is_float() {
-        return Err(unsupported(a.name, a.input(0).elem).into());
+        return Err(unsupported(&a.name, a.input(0).elem).into());
     }
     infer_same(a)
 }

@@ -21,6 +21,8 @@ pub mod shape;
 
 use crate::attr::Attribute;
 use crate::module::{Module, OpId};
+use crate::ops;
+use crate::ops::OpName;
 use crate::tensor::Tensor;
 use crate::types::{ElementType, TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
@@ -36,7 +38,7 @@ pub use resize::{resize_plan, AxisTaps, ResizePlan};
 /// What an op's inference and evaluation functions see: the op's name, its operand
 /// types, its attributes and how many results it was asked for.
 pub struct OpArgs<'a> {
-    pub name: &'a str,
+    pub name: OpName,
     pub inputs: &'a [TensorType],
     pub attrs: &'a BTreeMap<String, Attribute>,
     pub num_results: usize,
@@ -51,7 +53,7 @@ pub type EvalFn = fn(&OpArgs, &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError>
 #[derive(Clone, Copy)]
 pub struct GraphOpDef {
     /// Qualified name, `graph.<snake_case>`.
-    pub name: &'static str,
+    pub name: OpName,
     /// The ONNX operator it implements.
     pub onnx: &'static str,
     /// Inclusive range of operand counts.
@@ -65,7 +67,7 @@ pub struct GraphOpDef {
 const MANY: usize = usize::MAX;
 
 macro_rules! ops {
-    ($( $name:literal, $onnx:literal, ($imin:expr, $imax:expr), ($rmin:expr, $rmax:expr), $infer:path, $eval:path; )*) => {
+    ($( $name:expr, $onnx:literal, ($imin:expr, $imax:expr), ($rmin:expr, $rmax:expr), $infer:path, $eval:path; )*) => {
         /// Every op of the graph dialect except the table-driven unary, binary and reduction
         /// families, which [`all_ops`] adds from their own tables.
         pub const OPS: &[GraphOpDef] = &[
@@ -75,66 +77,66 @@ macro_rules! ops {
 }
 
 ops! {
-    "graph.constant", "Constant", (0, 0), (1, 1), movement::infer_constant, movement::eval_constant;
-    "graph.cast", "Cast", (1, 1), (1, 1), elementwise::infer_cast, elementwise::eval_cast;
-    "graph.where", "Where", (3, 3), (1, 1), elementwise::infer_where, elementwise::eval_where;
-    "graph.clip", "Clip", (1, 1), (1, 1), elementwise::infer_same, elementwise::eval_clip;
-    "graph.max", "Max", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
-    "graph.min", "Min", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
-    "graph.sum", "Sum", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
-    "graph.mean", "Mean", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
-    "graph.gelu", "Gelu", (1, 1), (1, 1), elementwise::infer_float_same, elementwise::eval_gelu;
-    "graph.mod", "Mod", (2, 2), (1, 1), elementwise::infer_binary_same, elementwise::eval_mod;
-    "graph.bit_shift", "BitShift", (2, 2), (1, 1), elementwise::infer_binary_same, elementwise::eval_bit_shift;
-    "graph.matmul", "MatMul", (2, 2), (1, 1), nn::infer_matmul, nn::eval_matmul;
-    "graph.gemm", "Gemm", (2, 3), (1, 1), nn::infer_gemm, nn::eval_gemm;
-    "graph.conv", "Conv", (2, 3), (1, 1), nn::infer_conv, nn::eval_conv;
-    "graph.max_pool", "MaxPool", (1, 1), (1, 2), nn::infer_pool, nn::eval_max_pool;
-    "graph.average_pool", "AveragePool", (1, 1), (1, 1), nn::infer_pool, nn::eval_average_pool;
-    "graph.global_average_pool", "GlobalAveragePool", (1, 1), (1, 1), nn::infer_global_pool, nn::eval_global_pool;
-    "graph.global_max_pool", "GlobalMaxPool", (1, 1), (1, 1), nn::infer_global_pool, nn::eval_global_pool;
-    "graph.batch_normalization", "BatchNormalization", (5, 5), (1, 1), nn::infer_batch_norm, nn::eval_batch_norm;
-    "graph.instance_normalization", "InstanceNormalization", (3, 3), (1, 1), nn::infer_instance_norm, nn::eval_instance_norm;
-    "graph.layer_normalization", "LayerNormalization", (2, 3), (1, 3), nn::infer_layer_norm, nn::eval_layer_norm;
-    "graph.lrn", "LRN", (1, 1), (1, 1), elementwise::infer_float_same, nn::eval_lrn;
-    "graph.softmax", "Softmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
-    "graph.log_softmax", "LogSoftmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
-    "graph.hardmax", "Hardmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
-    "graph.arg_max", "ArgMax", (1, 1), (1, 1), reduce::infer_arg, reduce::eval_arg;
-    "graph.arg_min", "ArgMin", (1, 1), (1, 1), reduce::infer_arg, reduce::eval_arg;
-    "graph.cum_sum", "CumSum", (1, 1), (1, 1), reduce::infer_scan, reduce::eval_cum_sum;
-    "graph.top_k", "TopK", (1, 1), (2, 2), reduce::infer_top_k, reduce::eval_top_k;
-    "graph.reshape", "Reshape", (1, 1), (1, 1), movement::infer_reshape, movement::eval_reshape;
-    "graph.flatten", "Flatten", (1, 1), (1, 1), movement::infer_flatten, movement::eval_reshape;
-    "graph.squeeze", "Squeeze", (1, 1), (1, 1), movement::infer_squeeze, movement::eval_reshape;
-    "graph.unsqueeze", "Unsqueeze", (1, 1), (1, 1), movement::infer_unsqueeze, movement::eval_reshape;
-    "graph.identity", "Identity", (1, 1), (1, 1), elementwise::infer_same, movement::eval_reshape;
-    "graph.transpose", "Transpose", (1, 1), (1, 1), movement::infer_transpose, movement::eval_transpose;
-    "graph.expand", "Expand", (1, 1), (1, 1), movement::infer_expand, movement::eval_expand;
-    "graph.concat", "Concat", (1, MANY), (1, 1), movement::infer_concat, movement::eval_concat;
-    "graph.split", "Split", (1, 1), (1, MANY), movement::infer_split, movement::eval_split;
-    "graph.slice", "Slice", (1, 1), (1, 1), movement::infer_slice, movement::eval_slice;
-    "graph.gather", "Gather", (2, 2), (1, 1), movement::infer_gather, movement::eval_gather;
-    "graph.gather_elements", "GatherElements", (2, 2), (1, 1), movement::infer_gather_elements, movement::eval_gather_elements;
-    "graph.gather_nd", "GatherND", (2, 2), (1, 1), movement::infer_gather_nd, movement::eval_gather_nd;
-    "graph.scatter_elements", "ScatterElements", (3, 3), (1, 1), movement::infer_scatter, movement::eval_scatter_elements;
-    "graph.scatter_nd", "ScatterND", (3, 3), (1, 1), movement::infer_scatter, movement::eval_scatter_nd;
-    "graph.tile", "Tile", (1, 1), (1, 1), movement::infer_tile, movement::eval_tile;
-    "graph.pad", "Pad", (1, 1), (1, 1), movement::infer_pad, movement::eval_pad;
-    "graph.one_hot", "OneHot", (2, 2), (1, 1), movement::infer_one_hot, movement::eval_one_hot;
-    "graph.depth_to_space", "DepthToSpace", (1, 1), (1, 1), movement::infer_depth_to_space, movement::eval_depth_to_space;
-    "graph.space_to_depth", "SpaceToDepth", (1, 1), (1, 1), movement::infer_space_to_depth, movement::eval_space_to_depth;
-    "graph.trilu", "Trilu", (1, 1), (1, 1), elementwise::infer_same, movement::eval_trilu;
-    "graph.eye_like", "EyeLike", (1, 1), (1, 1), movement::infer_eye_like, movement::eval_eye_like;
-    "graph.conv_transpose", "ConvTranspose", (2, 3), (1, 1), nn::infer_conv_transpose, nn::eval_conv_transpose;
-    "graph.lp_pool", "LpPool", (1, 1), (1, 1), nn::infer_pool, nn::eval_lp_pool;
-    "graph.rms_normalization", "RMSNormalization", (2, 2), (1, 1), nn::infer_rms_norm, nn::eval_rms_norm;
-    "graph.mean_variance_normalization", "MeanVarianceNormalization", (1, 1), (1, 1), elementwise::infer_float_same, nn::eval_mean_variance_norm;
-    "graph.group_normalization", "GroupNormalization", (3, 3), (1, 1), nn::infer_group_norm, nn::eval_group_norm;
-    "graph.lp_normalization", "LpNormalization", (1, 1), (1, 1), elementwise::infer_float_same, reduce::eval_lp_normalization;
-    "graph.cum_prod", "CumProd", (1, 1), (1, 1), reduce::infer_scan, reduce::eval_cum_sum;
-    "graph.resize", "Resize", (1, 1), (1, 1), resize::infer_resize, resize::eval_resize;
-    "graph.einsum", "Einsum", (1, MANY), (1, 1), einsum::infer_einsum, einsum::eval_einsum;
+    ops::GRAPH_CONSTANT, "Constant", (0, 0), (1, 1), movement::infer_constant, movement::eval_constant;
+    ops::GRAPH_CAST, "Cast", (1, 1), (1, 1), elementwise::infer_cast, elementwise::eval_cast;
+    ops::GRAPH_WHERE, "Where", (3, 3), (1, 1), elementwise::infer_where, elementwise::eval_where;
+    ops::GRAPH_CLIP, "Clip", (1, 1), (1, 1), elementwise::infer_same, elementwise::eval_clip;
+    ops::GRAPH_MAX, "Max", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
+    ops::GRAPH_MIN, "Min", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
+    ops::GRAPH_SUM, "Sum", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
+    ops::GRAPH_MEAN, "Mean", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
+    ops::GRAPH_GELU, "Gelu", (1, 1), (1, 1), elementwise::infer_float_same, elementwise::eval_gelu;
+    ops::GRAPH_MOD, "Mod", (2, 2), (1, 1), elementwise::infer_binary_same, elementwise::eval_mod;
+    ops::GRAPH_BIT_SHIFT, "BitShift", (2, 2), (1, 1), elementwise::infer_binary_same, elementwise::eval_bit_shift;
+    ops::GRAPH_MATMUL, "MatMul", (2, 2), (1, 1), nn::infer_matmul, nn::eval_matmul;
+    ops::GRAPH_GEMM, "Gemm", (2, 3), (1, 1), nn::infer_gemm, nn::eval_gemm;
+    ops::GRAPH_CONV, "Conv", (2, 3), (1, 1), nn::infer_conv, nn::eval_conv;
+    ops::GRAPH_MAX_POOL, "MaxPool", (1, 1), (1, 2), nn::infer_pool, nn::eval_max_pool;
+    ops::GRAPH_AVERAGE_POOL, "AveragePool", (1, 1), (1, 1), nn::infer_pool, nn::eval_average_pool;
+    ops::GRAPH_GLOBAL_AVERAGE_POOL, "GlobalAveragePool", (1, 1), (1, 1), nn::infer_global_pool, nn::eval_global_pool;
+    ops::GRAPH_GLOBAL_MAX_POOL, "GlobalMaxPool", (1, 1), (1, 1), nn::infer_global_pool, nn::eval_global_pool;
+    ops::GRAPH_BATCH_NORMALIZATION, "BatchNormalization", (5, 5), (1, 1), nn::infer_batch_norm, nn::eval_batch_norm;
+    ops::GRAPH_INSTANCE_NORMALIZATION, "InstanceNormalization", (3, 3), (1, 1), nn::infer_instance_norm, nn::eval_instance_norm;
+    ops::GRAPH_LAYER_NORMALIZATION, "LayerNormalization", (2, 3), (1, 3), nn::infer_layer_norm, nn::eval_layer_norm;
+    ops::GRAPH_LRN, "LRN", (1, 1), (1, 1), elementwise::infer_float_same, nn::eval_lrn;
+    ops::GRAPH_SOFTMAX, "Softmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
+    ops::GRAPH_LOG_SOFTMAX, "LogSoftmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
+    ops::GRAPH_HARDMAX, "Hardmax", (1, 1), (1, 1), reduce::infer_softmax, reduce::eval_softmax;
+    ops::GRAPH_ARG_MAX, "ArgMax", (1, 1), (1, 1), reduce::infer_arg, reduce::eval_arg;
+    ops::GRAPH_ARG_MIN, "ArgMin", (1, 1), (1, 1), reduce::infer_arg, reduce::eval_arg;
+    ops::GRAPH_CUM_SUM, "CumSum", (1, 1), (1, 1), reduce::infer_scan, reduce::eval_cum_sum;
+    ops::GRAPH_TOP_K, "TopK", (1, 1), (2, 2), reduce::infer_top_k, reduce::eval_top_k;
+    ops::GRAPH_RESHAPE, "Reshape", (1, 1), (1, 1), movement::infer_reshape, movement::eval_reshape;
+    ops::GRAPH_FLATTEN, "Flatten", (1, 1), (1, 1), movement::infer_flatten, movement::eval_reshape;
+    ops::GRAPH_SQUEEZE, "Squeeze", (1, 1), (1, 1), movement::infer_squeeze, movement::eval_reshape;
+    ops::GRAPH_UNSQUEEZE, "Unsqueeze", (1, 1), (1, 1), movement::infer_unsqueeze, movement::eval_reshape;
+    ops::GRAPH_IDENTITY, "Identity", (1, 1), (1, 1), elementwise::infer_same, movement::eval_reshape;
+    ops::GRAPH_TRANSPOSE, "Transpose", (1, 1), (1, 1), movement::infer_transpose, movement::eval_transpose;
+    ops::GRAPH_EXPAND, "Expand", (1, 1), (1, 1), movement::infer_expand, movement::eval_expand;
+    ops::GRAPH_CONCAT, "Concat", (1, MANY), (1, 1), movement::infer_concat, movement::eval_concat;
+    ops::GRAPH_SPLIT, "Split", (1, 1), (1, MANY), movement::infer_split, movement::eval_split;
+    ops::GRAPH_SLICE, "Slice", (1, 1), (1, 1), movement::infer_slice, movement::eval_slice;
+    ops::GRAPH_GATHER, "Gather", (2, 2), (1, 1), movement::infer_gather, movement::eval_gather;
+    ops::GRAPH_GATHER_ELEMENTS, "GatherElements", (2, 2), (1, 1), movement::infer_gather_elements, movement::eval_gather_elements;
+    ops::GRAPH_GATHER_ND, "GatherND", (2, 2), (1, 1), movement::infer_gather_nd, movement::eval_gather_nd;
+    ops::GRAPH_SCATTER_ELEMENTS, "ScatterElements", (3, 3), (1, 1), movement::infer_scatter, movement::eval_scatter_elements;
+    ops::GRAPH_SCATTER_ND, "ScatterND", (3, 3), (1, 1), movement::infer_scatter, movement::eval_scatter_nd;
+    ops::GRAPH_TILE, "Tile", (1, 1), (1, 1), movement::infer_tile, movement::eval_tile;
+    ops::GRAPH_PAD, "Pad", (1, 1), (1, 1), movement::infer_pad, movement::eval_pad;
+    ops::GRAPH_ONE_HOT, "OneHot", (2, 2), (1, 1), movement::infer_one_hot, movement::eval_one_hot;
+    ops::GRAPH_DEPTH_TO_SPACE, "DepthToSpace", (1, 1), (1, 1), movement::infer_depth_to_space, movement::eval_depth_to_space;
+    ops::GRAPH_SPACE_TO_DEPTH, "SpaceToDepth", (1, 1), (1, 1), movement::infer_space_to_depth, movement::eval_space_to_depth;
+    ops::GRAPH_TRILU, "Trilu", (1, 1), (1, 1), elementwise::infer_same, movement::eval_trilu;
+    ops::GRAPH_EYE_LIKE, "EyeLike", (1, 1), (1, 1), movement::infer_eye_like, movement::eval_eye_like;
+    ops::GRAPH_CONV_TRANSPOSE, "ConvTranspose", (2, 3), (1, 1), nn::infer_conv_transpose, nn::eval_conv_transpose;
+    ops::GRAPH_LP_POOL, "LpPool", (1, 1), (1, 1), nn::infer_pool, nn::eval_lp_pool;
+    ops::GRAPH_RMS_NORMALIZATION, "RMSNormalization", (2, 2), (1, 1), nn::infer_rms_norm, nn::eval_rms_norm;
+    ops::GRAPH_MEAN_VARIANCE_NORMALIZATION, "MeanVarianceNormalization", (1, 1), (1, 1), elementwise::infer_float_same, nn::eval_mean_variance_norm;
+    ops::GRAPH_GROUP_NORMALIZATION, "GroupNormalization", (3, 3), (1, 1), nn::infer_group_norm, nn::eval_group_norm;
+    ops::GRAPH_LP_NORMALIZATION, "LpNormalization", (1, 1), (1, 1), elementwise::infer_float_same, reduce::eval_lp_normalization;
+    ops::GRAPH_CUM_PROD, "CumProd", (1, 1), (1, 1), reduce::infer_scan, reduce::eval_cum_sum;
+    ops::GRAPH_RESIZE, "Resize", (1, 1), (1, 1), resize::infer_resize, resize::eval_resize;
+    ops::GRAPH_EINSUM, "Einsum", (1, MANY), (1, 1), einsum::infer_einsum, einsum::eval_einsum;
 }
 
 /// Every op of the dialect, the table-driven families included.
@@ -168,12 +170,12 @@ pub fn all_ops() -> Vec<GraphOpDef> {
 }
 
 /// Looks up a graph op by qualified name.
-pub fn op_def(name: &str) -> Option<GraphOpDef> {
-    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, GraphOpDef>> =
+pub fn op_def(name: impl Into<OpName>) -> Option<GraphOpDef> {
+    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<OpName, GraphOpDef>> =
         std::sync::OnceLock::new();
     BY_NAME
         .get_or_init(|| all_ops().into_iter().map(|d| (d.name, d)).collect())
-        .get(name)
+        .get(&name.into())
         .copied()
 }
 
@@ -206,7 +208,7 @@ fn count_range(what: &str, (lo, hi): (usize, usize), n: usize) -> Result<(), cra
 /// inference gives.
 fn verify_graph_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let data = m.op(op);
-    let def = op_def(&data.name).ok_or_else(|| format!("unknown graph op '{}'", data.name))?;
+    let def = op_def(data.name).ok_or_else(|| format!("unknown graph op '{}'", data.name))?;
     if !data.regions.is_empty() {
         return Err("graph ops have no regions".into());
     }
@@ -238,7 +240,7 @@ fn verify_graph_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
 
 /// [`infer_types`] over generic [`Type`]s, as the dialect registry calls it.
 fn infer_generic(
-    name: &str,
+    name: OpName,
     operands: &[Type],
     attrs: &BTreeMap<String, Attribute>,
     num_results: usize,
@@ -260,11 +262,12 @@ fn infer_generic(
 
 /// Infers the result types of a graph op, checking counts as the verifier does.
 pub fn infer_types(
-    name: &str,
+    name: impl Into<OpName>,
     inputs: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
     num_results: usize,
 ) -> Result<Vec<TensorType>, crate::IrError> {
+    let name = name.into();
     let def = op_def(name).ok_or_else(|| format!("unknown graph op '{name}'"))?;
     count_range("operands", def.operands, inputs.len())?;
     count_range("results", def.results, num_results)?;

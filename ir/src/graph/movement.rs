@@ -5,6 +5,7 @@
 use super::reduce::offsets;
 use super::shape::{broadcast, broadcast_indices};
 use super::OpArgs;
+use crate::ops;
 use crate::tensor::{Element, Tensor};
 use crate::types::{normalize_axis, ElementType, Shape, TensorType};
 
@@ -553,7 +554,7 @@ pub fn infer_scatter(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
         )
         .into());
     }
-    if a.name == "graph.scatter_elements"
+    if a.name == ops::GRAPH_SCATTER_ELEMENTS
         && (i.shape != u.shape || i.shape.rank() != d.shape.rank())
     {
         return Err("indices and updates must have one shape, of the data's rank".into());

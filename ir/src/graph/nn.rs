@@ -6,6 +6,8 @@
 use super::reduce::split_axes;
 use super::shape::{broadcast, broadcast_indices, window, Window};
 use super::OpArgs;
+use crate::ops;
+use crate::ops::OpName;
 use crate::tensor::Tensor;
 use crate::types::{normalize_axis, ElementType, Shape, TensorType};
 
@@ -399,7 +401,7 @@ fn pool_window(a: &OpArgs) -> Result<(Vec<usize>, Window), crate::IrError> {
 
 pub fn infer_pool(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let xt = a.input(0);
-    if xt.elem == ElementType::Bool || (a.name == "graph.average_pool" && !xt.elem.is_float()) {
+    if xt.elem == ElementType::Bool || (a.name == ops::GRAPH_AVERAGE_POOL && !xt.elem.is_float()) {
         return Err(format!("'{}' does not accept {} operands", a.name, xt.elem).into());
     }
     let (_, win) = pool_window(a)?;
@@ -545,7 +547,7 @@ pub fn eval_global_pool(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate:
     let axes: Vec<usize> = (2..t.shape().rank()).collect();
     let (kept, red) = split_axes(t.shape(), &axes);
     let v = t.to_f64s();
-    let is_max = a.name == "graph.global_max_pool";
+    let is_max = a.name == ops::GRAPH_GLOBAL_MAX_POOL;
     let out: Vec<f64> = kept
         .iter()
         .map(|&k| {
@@ -1048,17 +1050,18 @@ pub fn eval_group_norm(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::
 /// The sliding window of a Conv or pooling op (graph op `name`) with these operand types
 /// and attributes, `auto_pad` and `ceil_mode` resolved: what lowerings index by.
 pub fn window_of(
-    name: &str,
+    name: impl Into<OpName>,
     inputs: &[TensorType],
     attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
 ) -> Result<Window, crate::IrError> {
+    let name = name.into();
     let a = OpArgs {
         name,
         inputs,
         attrs,
         num_results: 1,
     };
-    if name == "graph.conv" {
+    if name == ops::GRAPH_CONV {
         conv_geometry(&a).map(|g| g.win)
     } else {
         pool_window(&a).map(|(_, w)| w)
@@ -1073,7 +1076,7 @@ pub fn conv_transpose_window(
     attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
 ) -> Result<(Window, usize, Vec<usize>), crate::IrError> {
     let a = OpArgs {
-        name: "graph.conv_transpose",
+        name: ops::GRAPH_CONV_TRANSPOSE,
         inputs,
         attrs,
         num_results: 1,

@@ -2,6 +2,8 @@
 //! CumSum and TopK.
 
 use super::OpArgs;
+use crate::ops;
+use crate::ops::OpName;
 use crate::tensor::Tensor;
 use crate::types::{normalize_axis, ElementType, Shape, TensorType};
 
@@ -10,7 +12,7 @@ pub type IntReduceFn = fn(&[i64], (i64, i64)) -> i64;
 
 /// A reduction: how to combine the reduced elements, in floats and in integers.
 pub struct ReduceDef {
-    pub name: &'static str,
+    pub name: OpName,
     pub onnx: &'static str,
     pub float: fn(&[f64]) -> f64,
     /// Integer reduction given the element type's (min, max); `None` computes in `f64`.
@@ -28,13 +30,13 @@ fn log_sum_exp(v: &[f64]) -> f64 {
 /// Every reduction of the graph dialect.
 pub static REDUCE_OPS: &[ReduceDef] = &[
     ReduceDef {
-        name: "graph.reduce_sum",
+        name: ops::GRAPH_REDUCE_SUM,
         onnx: "ReduceSum",
         float: |v| v.iter().sum(),
         int: Some(|v, _| v.iter().fold(0i64, |a, &b| a.wrapping_add(b))),
     },
     ReduceDef {
-        name: "graph.reduce_mean",
+        name: ops::GRAPH_REDUCE_MEAN,
         onnx: "ReduceMean",
         float: |v| v.iter().sum::<f64>() / v.len() as f64,
         int: Some(|v, _| {
@@ -46,7 +48,7 @@ pub static REDUCE_OPS: &[ReduceDef] = &[
         }),
     },
     ReduceDef {
-        name: "graph.reduce_max",
+        name: ops::GRAPH_REDUCE_MAX,
         onnx: "ReduceMax",
         float: |v| {
             v.iter().copied().fold(f64::NEG_INFINITY, |a, b| {
@@ -60,7 +62,7 @@ pub static REDUCE_OPS: &[ReduceDef] = &[
         int: Some(|v, (lo, _)| v.iter().copied().fold(lo, i64::max)),
     },
     ReduceDef {
-        name: "graph.reduce_min",
+        name: ops::GRAPH_REDUCE_MIN,
         onnx: "ReduceMin",
         float: |v| {
             v.iter().copied().fold(f64::INFINITY, |a, b| {
@@ -74,37 +76,37 @@ pub static REDUCE_OPS: &[ReduceDef] = &[
         int: Some(|v, (_, hi)| v.iter().copied().fold(hi, i64::min)),
     },
     ReduceDef {
-        name: "graph.reduce_prod",
+        name: ops::GRAPH_REDUCE_PROD,
         onnx: "ReduceProd",
         float: |v| v.iter().product(),
         int: Some(|v, _| v.iter().fold(1i64, |a, &b| a.wrapping_mul(b))),
     },
     ReduceDef {
-        name: "graph.reduce_l1",
+        name: ops::GRAPH_REDUCE_L1,
         onnx: "ReduceL1",
         float: |v| v.iter().map(|x| x.abs()).sum(),
         int: Some(|v, _| v.iter().map(|x| x.wrapping_abs()).sum()),
     },
     ReduceDef {
-        name: "graph.reduce_l2",
+        name: ops::GRAPH_REDUCE_L2,
         onnx: "ReduceL2",
         float: |v| v.iter().map(|x| x * x).sum::<f64>().sqrt(),
         int: None,
     },
     ReduceDef {
-        name: "graph.reduce_log_sum",
+        name: ops::GRAPH_REDUCE_LOG_SUM,
         onnx: "ReduceLogSum",
         float: |v| v.iter().sum::<f64>().ln(),
         int: None,
     },
     ReduceDef {
-        name: "graph.reduce_log_sum_exp",
+        name: ops::GRAPH_REDUCE_LOG_SUM_EXP,
         onnx: "ReduceLogSumExp",
         float: log_sum_exp,
         int: None,
     },
     ReduceDef {
-        name: "graph.reduce_sum_square",
+        name: ops::GRAPH_REDUCE_SUM_SQUARE,
         onnx: "ReduceSumSquare",
         float: |v| v.iter().map(|x| x * x).sum(),
         int: Some(|v, _| {
@@ -180,7 +182,7 @@ fn reduced_shape(shape: &Shape, axes: &[usize], keepdims: bool) -> Shape {
 
 pub fn infer_reduce(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
-    let logical = matches!(a.name, "graph.reduce_max" | "graph.reduce_min");
+    let logical = matches!(a.name, ops::GRAPH_REDUCE_MAX | ops::GRAPH_REDUCE_MIN);
     if t.elem == ElementType::Bool && !logical {
         return Err(format!("'{}' does not accept i1 operands", a.name).into());
     }
@@ -263,7 +265,7 @@ pub fn eval_arg(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError
     let axis = normalize_axis(a.int_or("axis", 0)?, t.shape().rank())?;
     let keep = a.int_or("keepdims", 1)? != 0;
     let last = a.int_or("select_last_index", 0)? != 0;
-    let is_max = a.name == "graph.arg_max";
+    let is_max = a.name == ops::GRAPH_ARG_MAX;
     let v = t.to_f64s();
     let (kept, red) = split_axes(t.shape(), &[axis]);
     let r: Vec<i64> = kept
@@ -296,7 +298,7 @@ pub fn eval_softmax(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrE
             .map(|&o| v[k + o])
             .fold(f64::NEG_INFINITY, f64::max);
         match a.name {
-            "graph.hardmax" => {
+            ops::GRAPH_HARDMAX => {
                 if let Some(first) = red.iter().find(|&&o| v[k + o] == m) {
                     out[k + first] = 1.0;
                 }
@@ -304,7 +306,7 @@ pub fn eval_softmax(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrE
             name => {
                 let sum: f64 = red.iter().map(|&o| (v[k + o] - m).exp()).sum();
                 for &o in &red {
-                    out[k + o] = if name == "graph.log_softmax" {
+                    out[k + o] = if name == ops::GRAPH_LOG_SOFTMAX {
                         v[k + o] - m - sum.ln()
                     } else {
                         (v[k + o] - m).exp() / sum
@@ -347,7 +349,7 @@ pub fn eval_cum_sum(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrE
             out
         }};
     }
-    let product = a.name == "graph.cum_prod";
+    let product = a.name == ops::GRAPH_CUM_PROD;
     let out = if t.elem().is_float() {
         let v = if product {
             scan!(t.to_f64s(), 1.0, |p: f64, q: f64| p * q)

@@ -9,6 +9,7 @@
 
 use super::OpArgs;
 use crate::attr::Attribute;
+use crate::ops;
 use crate::tensor::Tensor;
 use crate::types::{Shape, TensorType};
 
@@ -278,7 +279,7 @@ pub fn resize_plan(
     attrs: &std::collections::BTreeMap<String, crate::attr::Attribute>,
 ) -> Result<(ResizePlan, f64), crate::IrError> {
     let a = OpArgs {
-        name: "graph.resize",
+        name: ops::GRAPH_RESIZE,
         inputs,
         attrs,
         num_results: 1,

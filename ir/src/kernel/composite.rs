@@ -14,6 +14,8 @@
 
 use crate::attr::Attribute;
 use crate::module::{BlockId, Module, OpId, OpSpec, ValueId};
+use crate::ops;
+use crate::ops::OpName;
 use crate::types::{ElementType, Type};
 
 /// A value under construction (an index the builder gives meaning to).
@@ -56,38 +58,38 @@ pub enum Compare {
 
 impl Unary {
     /// The primitive `kernel.*` op.
-    pub fn op_name(self) -> &'static str {
+    pub fn op_name(self) -> OpName {
         match self {
-            Unary::Neg => "kernel.neg",
-            Unary::Abs => "kernel.abs",
-            Unary::Exp => "kernel.exp",
-            Unary::Log1p => "kernel.log1p",
-            Unary::Tanh => "kernel.tanh",
-            Unary::Erf => "kernel.erf",
+            Unary::Neg => ops::KERNEL_NEG,
+            Unary::Abs => ops::KERNEL_ABS,
+            Unary::Exp => ops::KERNEL_EXP,
+            Unary::Log1p => ops::KERNEL_LOG1P,
+            Unary::Tanh => ops::KERNEL_TANH,
+            Unary::Erf => ops::KERNEL_ERF,
         }
     }
 }
 
 impl Binary {
-    pub fn op_name(self) -> &'static str {
+    pub fn op_name(self) -> OpName {
         match self {
-            Binary::Add => "kernel.add",
-            Binary::Sub => "kernel.sub",
-            Binary::Mul => "kernel.mul",
-            Binary::Div => "kernel.div",
-            Binary::Max => "kernel.max",
-            Binary::Min => "kernel.min",
+            Binary::Add => ops::KERNEL_ADD,
+            Binary::Sub => ops::KERNEL_SUB,
+            Binary::Mul => ops::KERNEL_MUL,
+            Binary::Div => ops::KERNEL_DIV,
+            Binary::Max => ops::KERNEL_MAX,
+            Binary::Min => ops::KERNEL_MIN,
         }
     }
 }
 
 impl Compare {
-    pub fn op_name(self) -> &'static str {
+    pub fn op_name(self) -> OpName {
         match self {
-            Compare::Less => "kernel.less",
-            Compare::LessOrEqual => "kernel.less_or_equal",
-            Compare::Greater => "kernel.greater",
-            Compare::GreaterOrEqual => "kernel.greater_or_equal",
+            Compare::Less => ops::KERNEL_LESS,
+            Compare::LessOrEqual => ops::KERNEL_LESS_OR_EQUAL,
+            Compare::Greater => ops::KERNEL_GREATER,
+            Compare::GreaterOrEqual => ops::KERNEL_GREATER_OR_EQUAL,
         }
     }
 }
@@ -107,7 +109,10 @@ pub trait Builder {
 /// definition over the operands (one, or two for PRelu's slope).
 pub struct Composite {
     /// The scalar op (`kernel.selu`); the graph op is `graph.` + the same suffix.
-    pub name: &'static str,
+    pub name: OpName,
+    /// For an op with several forms, the value of its selecting attribute
+    /// (`approximate = "tanh"` for GELU's tanh form).
+    pub form: Option<(&'static str, &'static str)>,
     pub params: &'static [(&'static str, f64)],
     pub define: fn(&mut dyn Builder, &[Val], &[f64]) -> Val,
 }
@@ -163,7 +168,8 @@ const SELU_GAMMA: f64 = 1.050_701_022_148_132_3;
 
 /// The "kernel.relu" composite.
 pub static RELU: Composite = Composite {
-    name: "kernel.relu",
+    name: ops::KERNEL_RELU,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let zero = b.constant(0.0);
@@ -176,7 +182,8 @@ pub const LEAKY_RELU_PARAMS: &[(&str, f64)] = &[("alpha", 0.01)];
 
 /// The "kernel.leaky_relu" composite.
 pub static LEAKY_RELU: Composite = Composite {
-    name: "kernel.leaky_relu",
+    name: ops::KERNEL_LEAKY_RELU,
+    form: None,
     params: LEAKY_RELU_PARAMS,
     define: |b, a, p| {
         let alpha = b.constant(p[0]);
@@ -187,7 +194,8 @@ pub static LEAKY_RELU: Composite = Composite {
 
 /// The "kernel.prelu" composite.
 pub static PRELU: Composite = Composite {
-    name: "kernel.prelu",
+    name: ops::KERNEL_PRELU,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let s = b.binary(Binary::Mul, a[1], a[0]);
@@ -200,7 +208,8 @@ pub const ELU_PARAMS: &[(&str, f64)] = &[("alpha", 1.0)];
 
 /// The "kernel.elu" composite.
 pub static ELU: Composite = Composite {
-    name: "kernel.elu",
+    name: ops::KERNEL_ELU,
+    form: None,
     params: ELU_PARAMS,
     define: |b, a, p| {
         let (alpha, one) = (b.constant(p[0]), b.constant(1.0));
@@ -216,7 +225,8 @@ pub const SELU_PARAMS: &[(&str, f64)] = &[("alpha", SELU_ALPHA), ("gamma", SELU_
 
 /// The "kernel.selu" composite.
 pub static SELU: Composite = Composite {
-    name: "kernel.selu",
+    name: ops::KERNEL_SELU,
+    form: None,
     params: SELU_PARAMS,
     define: |b, a, p| {
         let (alpha, gamma, zero) = (b.constant(p[0]), b.constant(p[1]), b.constant(0.0));
@@ -234,7 +244,8 @@ pub const CELU_PARAMS: &[(&str, f64)] = &[("alpha", 1.0)];
 
 /// The "kernel.celu" composite.
 pub static CELU: Composite = Composite {
-    name: "kernel.celu",
+    name: ops::KERNEL_CELU,
+    form: None,
     params: CELU_PARAMS,
     define: |b, a, p| {
         let (alpha, one, zero) = (b.constant(p[0]), b.constant(1.0), b.constant(0.0));
@@ -253,7 +264,8 @@ pub const THRESHOLDED_RELU_PARAMS: &[(&str, f64)] = &[("alpha", 1.0)];
 
 /// The "kernel.thresholded_relu" composite.
 pub static THRESHOLDED_RELU: Composite = Composite {
-    name: "kernel.thresholded_relu",
+    name: ops::KERNEL_THRESHOLDED_RELU,
+    form: None,
     params: THRESHOLDED_RELU_PARAMS,
     define: |b, a, p| {
         let (alpha, zero) = (b.constant(p[0]), b.constant(0.0));
@@ -267,7 +279,8 @@ pub const HARD_SIGMOID_PARAMS: &[(&str, f64)] = &[("alpha", 0.2), ("beta", 0.5)]
 
 /// The "kernel.hard_sigmoid" composite.
 pub static HARD_SIGMOID: Composite = Composite {
-    name: "kernel.hard_sigmoid",
+    name: ops::KERNEL_HARD_SIGMOID,
+    form: None,
     params: HARD_SIGMOID_PARAMS,
     define: |b, a, p| {
         let (alpha, beta) = (b.constant(p[0]), b.constant(p[1]));
@@ -279,7 +292,8 @@ pub static HARD_SIGMOID: Composite = Composite {
 
 /// The "kernel.hard_swish" composite.
 pub static HARD_SWISH: Composite = Composite {
-    name: "kernel.hard_swish",
+    name: ops::KERNEL_HARD_SWISH,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let (six, half) = (b.constant(6.0), b.constant(0.5));
@@ -292,7 +306,8 @@ pub static HARD_SWISH: Composite = Composite {
 
 /// The "kernel.sigmoid" composite.
 pub static SIGMOID: Composite = Composite {
-    name: "kernel.sigmoid",
+    name: ops::KERNEL_SIGMOID,
+    form: None,
     params: &[],
     define: |b, a, _| sigmoid(b, a[0]),
 };
@@ -302,7 +317,8 @@ pub const SWISH_PARAMS: &[(&str, f64)] = &[("alpha", 1.0)];
 
 /// The "kernel.swish" composite.
 pub static SWISH: Composite = Composite {
-    name: "kernel.swish",
+    name: ops::KERNEL_SWISH,
+    form: None,
     params: SWISH_PARAMS,
     define: |b, a, p| {
         let alpha = b.constant(p[0]);
@@ -314,14 +330,16 @@ pub static SWISH: Composite = Composite {
 
 /// The "kernel.softplus" composite.
 pub static SOFTPLUS: Composite = Composite {
-    name: "kernel.softplus",
+    name: ops::KERNEL_SOFTPLUS,
+    form: None,
     params: &[],
     define: |b, a, _| softplus(b, a[0]),
 };
 
 /// The "kernel.softsign" composite.
 pub static SOFTSIGN: Composite = Composite {
-    name: "kernel.softsign",
+    name: ops::KERNEL_SOFTSIGN,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let one = b.constant(1.0);
@@ -333,7 +351,8 @@ pub static SOFTSIGN: Composite = Composite {
 
 /// The "kernel.mish" composite.
 pub static MISH: Composite = Composite {
-    name: "kernel.mish",
+    name: ops::KERNEL_MISH,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let sp = softplus(b, a[0]);
@@ -347,7 +366,8 @@ pub const SHRINK_PARAMS: &[(&str, f64)] = &[("bias", 0.0), ("lambd", 0.5)];
 
 /// The "kernel.shrink" composite.
 pub static SHRINK: Composite = Composite {
-    name: "kernel.shrink",
+    name: ops::KERNEL_SHRINK,
+    form: None,
     params: SHRINK_PARAMS,
     define: |b, a, p| {
         let (bias, lo, hi, zero) = (
@@ -367,7 +387,8 @@ pub static SHRINK: Composite = Composite {
 
 /// The "kernel.sign" composite.
 pub static SIGN: Composite = Composite {
-    name: "kernel.sign",
+    name: ops::KERNEL_SIGN,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let (zero, one, minus) = (b.constant(0.0), b.constant(1.0), b.constant(-1.0));
@@ -380,7 +401,8 @@ pub static SIGN: Composite = Composite {
 
 /// The "kernel.reciprocal" composite.
 pub static RECIPROCAL: Composite = Composite {
-    name: "kernel.reciprocal",
+    name: ops::KERNEL_RECIPROCAL,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let one = b.constant(1.0);
@@ -390,7 +412,8 @@ pub static RECIPROCAL: Composite = Composite {
 
 /// GELU, exact (`kernel.gelu`).
 pub static GELU: Composite = Composite {
-    name: GELU_ERF,
+    name: ops::KERNEL_GELU,
+    form: None,
     params: &[],
     define: |b, a, _| {
         let s = b.constant(std::f64::consts::FRAC_1_SQRT_2);
@@ -402,7 +425,8 @@ pub static GELU: Composite = Composite {
 
 /// GELU, `approximate = "tanh"`.
 pub static GELU_TANH_FORM: Composite = Composite {
-    name: GELU_TANH,
+    name: ops::KERNEL_GELU,
+    form: Some(("approximate", "tanh")),
     params: &[],
     define: |b, a, _| {
         let x = a[0];
@@ -443,23 +467,36 @@ pub static COMPOSITES: &[&Composite] = &[
     &GELU_TANH_FORM,
 ];
 
-/// `kernel.gelu` in its exact (erf) form and its `approximate = "tanh"` form.
-pub const GELU_ERF: &str = "kernel.gelu";
-const GELU_TANH: &str = "kernel.gelu{approximate=tanh}";
-
-/// The composite named `name` (a `kernel.*` name), if it is one.
-pub fn find(name: &str) -> Option<&'static Composite> {
-    COMPOSITES.iter().copied().find(|c| c.name == name)
+/// Whether `name` is a composite op (expanded before code generation).
+pub fn is_composite(name: OpName) -> bool {
+    COMPOSITES.iter().any(|c| c.name == name)
 }
 
-/// The composite for scalar op `op` of `m`: GELU by its `approximate` attribute.
+/// The composite `name` in its default form, if it is one.
+pub fn find(name: OpName) -> Option<&'static Composite> {
+    COMPOSITES
+        .iter()
+        .copied()
+        .find(|c| c.name == name && c.form.is_none())
+}
+
+/// The composite for scalar op `op` of `m`, in the form its attributes select.
 fn of_op(m: &Module, op: OpId) -> Option<&'static Composite> {
     let d = m.op(op);
-    if d.name == GELU_ERF {
-        let tanh = matches!(d.attrs.get("approximate"), Some(Attribute::String(s)) if s == "tanh");
-        return find(if tanh { GELU_TANH } else { GELU_ERF });
-    }
-    find(&d.name)
+    let mut forms = COMPOSITES.iter().copied().filter(|c| c.name == d.name);
+    let selected = |c: &&Composite| match c.form {
+        Some((attr, value)) => {
+            matches!(d.attrs.get(attr), Some(Attribute::String(s)) if s == value)
+        }
+        None => true,
+    };
+    // The forms that set an attribute come before the default, so check those first.
+    let all: Vec<&Composite> = forms.by_ref().collect();
+    all.iter()
+        .copied()
+        .filter(|c| c.form.is_some())
+        .chain(all.iter().copied().filter(|c| c.form.is_none()))
+        .find(|c| selected(c))
 }
 
 /// The composite's parameters as op `op` sets them (its float attributes, else the
@@ -612,7 +649,7 @@ impl Builder for Expander<'_> {
         let e = self.elem();
         let ty = self.ty.clone();
         let c = self.add(
-            OpSpec::new("kernel.constant")
+            OpSpec::new(ops::KERNEL_CONSTANT)
                 .attr("value", Attribute::Float(v, e))
                 .results([ty]),
         );
@@ -638,7 +675,7 @@ impl Builder for Expander<'_> {
     fn select(&mut self, c: Val, a: Val, b: Val) -> Val {
         let (c, a, b, ty) = (self.v(c), self.v(a), self.v(b), self.ty.clone());
         self.add(
-            OpSpec::new("kernel.select")
+            OpSpec::new(ops::KERNEL_SELECT)
                 .operands([c, a, b])
                 .results([ty]),
         )
@@ -714,7 +751,7 @@ fn expand_op(m: &mut Module, op: OpId) -> Result<(), crate::IrError> {
             a
         } else {
             let cast = x.m.create_op(
-                OpSpec::new("kernel.cast")
+                OpSpec::new(ops::KERNEL_CAST)
                     .operands([a])
                     .results([ty.clone()])
                     .loc(d.loc.clone()),
@@ -730,7 +767,7 @@ fn expand_op(m: &mut Module, op: OpId) -> Result<(), crate::IrError> {
     let mut value = x.v(r);
     if ty != out_ty {
         let cast = m.create_op(
-            OpSpec::new("kernel.cast")
+            OpSpec::new(ops::KERNEL_CAST)
                 .operands([value])
                 .results([out_ty])
                 .loc(d.loc.clone()),
@@ -767,7 +804,7 @@ mod tests {
             ("kernel.reciprocal", 4.0, 0.25),
         ];
         for &(name, x, want) in cases {
-            let c = find(name).unwrap();
+            let c = find(OpName::from(name)).unwrap();
             let p: Vec<f64> = c.params.iter().map(|p| p.1).collect();
             let got = eval(c, &[x], &p);
             assert!(
@@ -778,12 +815,17 @@ mod tests {
         // NaN passes through, and relu keeps -0.
         // (Thresholded relu and shrink map NaN, which no threshold passes, to 0.)
         for c in COMPOSITES.iter().filter(|c| {
-            !["kernel.prelu", "kernel.thresholded_relu", "kernel.shrink"].contains(&c.name)
+            ![
+                ops::KERNEL_PRELU,
+                ops::KERNEL_THRESHOLDED_RELU,
+                ops::KERNEL_SHRINK,
+            ]
+            .contains(&c.name)
         }) {
             let p: Vec<f64> = c.params.iter().map(|p| p.1).collect();
             assert!(eval(c, &[f64::NAN], &p).is_nan(), "{}", c.name);
         }
-        let relu = find("kernel.relu").unwrap();
+        let relu = find(ops::KERNEL_RELU).unwrap();
         assert!(eval(relu, &[-0.0], &[]).is_sign_negative());
     }
 }

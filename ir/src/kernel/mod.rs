@@ -33,6 +33,7 @@ mod scalar;
 use crate::affine::AffineMap;
 use crate::attr::Attribute;
 use crate::module::{Module, OpId};
+use crate::ops;
 use crate::tensor::Tensor;
 use crate::types::{TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
@@ -42,12 +43,12 @@ pub use scalar::{eval_body, scalars_of, tensor_of, BodyContext, CompiledBody, Sc
 /// Registers the kernel dialect's ops.
 pub fn register(r: &mut DialectRegistry) {
     r.register(OpDefinition {
-        name: "kernel.generic",
+        name: ops::KERNEL_GENERIC,
         verify: verify_generic,
         infer: None,
     });
     r.register(OpDefinition {
-        name: "kernel.yield",
+        name: ops::KERNEL_YIELD,
         verify: verify_yield,
         infer: None,
     });
@@ -245,7 +246,7 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), crate::IrError> {
             .iter()
             .map(|&v| m.value_type(v).clone())
             .collect();
-        if m.op(last).name != "kernel.yield" || yielded != expected[n_in..] {
+        if m.op(last).name != ops::KERNEL_YIELD || yielded != expected[n_in..] {
             return Err(
                 format!("the {which} must end with kernel.yield of one scalar per result").into(),
             );
@@ -277,7 +278,7 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), crate::IrError> {
         if m.block(epilogue)
             .ops
             .iter()
-            .any(|&o| matches!(m.op(o).name.as_str(), "kernel.index" | "kernel.extract"))
+            .any(|&o| matches!(m.op(o).name, ops::KERNEL_INDEX | ops::KERNEL_EXTRACT))
         {
             return Err("the epilogue computes on values, not coordinates or gathers".into());
         }
@@ -289,11 +290,11 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), crate::IrError> {
             Some(Attribute::Int(v)) if *v >= 0 => Some(*v as usize),
             _ => None,
         };
-        match bd.name.as_str() {
-            "kernel.index" if !matches!(int("dim"), Some(x) if x < g.domain.len()) => {
+        match bd.name {
+            ops::KERNEL_INDEX if !matches!(int("dim"), Some(x) if x < g.domain.len()) => {
                 return Err("kernel.index needs a 'dim' of the domain".into());
             }
-            "kernel.extract" => {
+            ops::KERNEL_EXTRACT => {
                 let Some(k) = int("operand").filter(|&k| k < n_in) else {
                     return Err("kernel.extract needs an input 'operand'".into());
                 };
@@ -321,11 +322,11 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), crate::IrError> {
 
 /// Whether a kernel's body reads inputs at computed indices (`kernel.extract`).
 pub fn body_extracts(m: &Module, op: OpId) -> bool {
-    body_uses(m, op, "kernel.extract")
+    body_uses(m, op, ops::KERNEL_EXTRACT)
 }
 
 /// Whether a kernel's body contains an op named `name`.
-pub fn body_uses(m: &Module, op: OpId, name: &str) -> bool {
+pub fn body_uses(m: &Module, op: OpId, name: crate::ops::OpName) -> bool {
     m.op(op).regions.iter().any(|&r| {
         m.region(r)
             .blocks
@@ -470,7 +471,7 @@ fn verify_yield(m: &Module, op: OpId) -> Result<(), crate::IrError> {
         .and_then(|b| m.block(b).parent)
         .and_then(|r| m.region(r).parent);
     match parent {
-        Some(p) if m.op(p).name == "kernel.generic" => Ok(()),
+        Some(p) if m.op(p).name == ops::KERNEL_GENERIC => Ok(()),
         _ => Err("kernel.yield must end a kernel.generic body".into()),
     }
 }
@@ -651,11 +652,11 @@ fn is_multiply_accumulate(m: &Module, op: OpId) -> bool {
     let acc = args[args.len() - 1];
     let (mul, add, y) = (m.op(ops[0]), m.op(ops[1]), m.op(ops[2]));
     let same = |ops: &[crate::module::ValueId], a, b| ops == [a, b] || ops == [b, a];
-    mul.name == "kernel.mul"
+    mul.name == ops::KERNEL_MUL
         && same(&mul.operands, args[0], args[1])
-        && add.name == "kernel.add"
+        && add.name == ops::KERNEL_ADD
         && same(&add.operands, acc, mul.results[0])
-        && y.name == "kernel.yield"
+        && y.name == ops::KERNEL_YIELD
         && y.operands.as_slice() == [add.results[0]]
 }
 

@@ -9,6 +9,8 @@
 use crate::attr::Attribute;
 use crate::graph::{elementwise, OpArgs, BINARY_OPS, UNARY_OPS};
 use crate::module::{BlockId, Module, OpId, ValueId};
+use crate::ops;
+use crate::ops::OpName;
 use crate::tensor::Tensor;
 use crate::types::{ElementType, TensorType, Type};
 use smallvec::SmallVec;
@@ -136,42 +138,40 @@ pub fn tensor_of(values: &[Scalar], ty: &TensorType) -> Tensor {
     }
 }
 
-const EXTRA_OPS: &[&str] = &[
-    "kernel.max",
-    "kernel.min",
-    "kernel.constant",
-    "kernel.cast",
-    "kernel.select",
-    "kernel.gelu",
-    "kernel.mod",
-    "kernel.bit_shift",
-    "kernel.index",
-    "kernel.extract",
-    "kernel.log1p",
+const EXTRA_OPS: &[OpName] = &[
+    ops::KERNEL_MAX,
+    ops::KERNEL_MIN,
+    ops::KERNEL_CONSTANT,
+    ops::KERNEL_CAST,
+    ops::KERNEL_SELECT,
+    ops::KERNEL_GELU,
+    ops::KERNEL_MOD,
+    ops::KERNEL_BIT_SHIFT,
+    ops::KERNEL_INDEX,
+    ops::KERNEL_EXTRACT,
+    ops::KERNEL_LOG1P,
 ];
 
 /// Names of every scalar op.
-pub fn scalar_op_names() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = EXTRA_OPS.to_vec();
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+pub fn scalar_op_names() -> Vec<OpName> {
+    let mut v: Vec<OpName> = EXTRA_OPS.to_vec();
     v.extend(
         UNARY_OPS
             .iter()
-            .map(|u| leak(format!("kernel.{}", &u.name[6..]))),
-    );
-    v.extend(
-        BINARY_OPS
-            .iter()
-            .map(|b| leak(format!("kernel.{}", &b.name[6..]))),
+            .map(|u| u.name)
+            .chain(BINARY_OPS.iter().map(|b| b.name))
+            .filter_map(|g| g.in_dialect("kernel")),
     );
     v
 }
 
 /// The graph op a scalar op borrows its semantics from.
-fn graph_name(kernel_op: &str) -> Option<String> {
-    kernel_op
-        .strip_prefix("kernel.")
-        .map(|s| format!("graph.{s}"))
+fn graph_name(kernel_op: OpName) -> Option<OpName> {
+    if kernel_op.dialect() == "kernel" {
+        kernel_op.in_dialect("graph")
+    } else {
+        None
+    }
 }
 
 /// The element type and lane count (1 for scalars) of a scalar op's operand or result.
@@ -201,14 +201,14 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
         return Err("operands and result must all be scalars or all vectors of one width".into());
     }
     let ins: Vec<ElementType> = typed.iter().map(|&(e, _)| e).collect();
-    let expected = match d.name.as_str() {
+    let expected = match d.name {
         // Their attributes are checked against the enclosing kernel by its verifier.
-        "kernel.index" if ins.is_empty() => ElementType::I64,
-        "kernel.extract" if ins.iter().all(|&e| e == ElementType::I64) => out,
-        "kernel.index" | "kernel.extract" => {
+        ops::KERNEL_INDEX if ins.is_empty() => ElementType::I64,
+        ops::KERNEL_EXTRACT if ins.iter().all(|&e| e == ElementType::I64) => out,
+        ops::KERNEL_INDEX | ops::KERNEL_EXTRACT => {
             return Err(format!("'{}' takes i64 indices", d.name).into());
         }
-        "kernel.constant" => {
+        ops::KERNEL_CONSTANT => {
             if !ins.is_empty() {
                 return Err("kernel.constant takes no operands".into());
             }
@@ -217,22 +217,22 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
                 _ => return Err("kernel.constant needs a numeric 'value'".into()),
             }
         }
-        "kernel.cast" => {
+        ops::KERNEL_CAST => {
             if ins.len() != 1 {
                 return Err("kernel.cast takes one operand".into());
             }
             out
         }
         // ln(1 + x): a primitive of composite ops (softplus), not an ONNX op of its own.
-        "kernel.log1p" => match ins.as_slice() {
+        ops::KERNEL_LOG1P => match ins.as_slice() {
             [e] if e.is_float() => *e,
             _ => return Err("kernel.log1p takes one float operand".into()),
         },
-        "kernel.select" => match ins.as_slice() {
+        ops::KERNEL_SELECT => match ins.as_slice() {
             [ElementType::Bool, a, b] if a == b => *a,
             _ => return Err("kernel.select takes (i1, T, T)".into()),
         },
-        "kernel.max" | "kernel.min" => match ins.as_slice() {
+        ops::KERNEL_MAX | ops::KERNEL_MIN => match ins.as_slice() {
             [a, b] if a == b && *a != ElementType::Bool => *a,
             _ => return Err(format!("'{}' takes two numeric operands of one type", d.name).into()),
         },
@@ -242,7 +242,7 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
                 .iter()
                 .map(|&e| TensorType::new(crate::types::Shape::scalar(), e))
                 .collect();
-            crate::graph::infer_types(&g, &types, &d.attrs, 1)?[0].elem
+            crate::graph::infer_types(g, &types, &d.attrs, 1)?[0].elem
         }
     };
     if expected != out {
@@ -294,31 +294,31 @@ impl ScalarFn {
             Some(Type::Scalar(e)) | Some(Type::Vector(_, e)) => *e,
             _ => return Err(format!("'{}' must have a scalar or vector result", d.name).into()),
         };
-        let name = d.name.as_str();
+        let name = d.name;
         let instr = match name {
-            "kernel.constant" => Instr::Constant(match d.attrs.get("value") {
+            ops::KERNEL_CONSTANT => Instr::Constant(match d.attrs.get("value") {
                 Some(Attribute::Float(v, _)) => Scalar::from_f64(*v, out),
                 Some(Attribute::Int(v)) => Scalar::int_result(*v, out),
                 Some(Attribute::Bool(b)) => Scalar::int_result(*b as i64, out),
                 _ => return Err("kernel.constant needs a value".into()),
             }),
-            "kernel.cast" => Instr::Cast,
-            "kernel.log1p" => Instr::Log1p,
-            "kernel.select" => Instr::Select,
-            "kernel.max" => Instr::MaxMin { max: true },
-            "kernel.min" => Instr::MaxMin { max: false },
-            "kernel.gelu" | "kernel.mod" | "kernel.bit_shift" => {
+            ops::KERNEL_CAST => Instr::Cast,
+            ops::KERNEL_LOG1P => Instr::Log1p,
+            ops::KERNEL_SELECT => Instr::Select,
+            ops::KERNEL_MAX => Instr::MaxMin { max: true },
+            ops::KERNEL_MIN => Instr::MaxMin { max: false },
+            ops::KERNEL_GELU | ops::KERNEL_MOD | ops::KERNEL_BIT_SHIFT => {
                 let a = OpArgs {
-                    name: &d.name,
+                    name: d.name,
                     inputs: &[],
                     attrs: &d.attrs,
                     num_results: 1,
                 };
                 match name {
-                    "kernel.gelu" => Instr::Gelu {
+                    ops::KERNEL_GELU => Instr::Gelu {
                         tanh: elementwise::gelu_is_tanh(&a)?,
                     },
-                    "kernel.mod" => Instr::Mod {
+                    ops::KERNEL_MOD => Instr::Mod {
                         fmod: a.int_or("fmod", 0)? != 0,
                     },
                     _ => Instr::BitShift {
@@ -489,7 +489,7 @@ impl CompiledBody {
                         .ok_or_else(|| format!("value %{} is not defined in the body", v.0))
                 })
                 .collect::<Result<_, _>>()?;
-            if d.name == "kernel.yield" {
+            if d.name == ops::KERNEL_YIELD {
                 return Ok(CompiledBody {
                     steps,
                     num_args: b.args.len(),
@@ -501,9 +501,9 @@ impl CompiledBody {
                 Some(Attribute::Int(v)) if *v >= 0 => Ok(*v as usize),
                 _ => Err(format!("'{}' needs a non-negative '{k}'", d.name)),
             };
-            let kind = match d.name.as_str() {
-                "kernel.index" => StepKind::Index(int_attr("dim")?),
-                "kernel.extract" => StepKind::Extract {
+            let kind = match d.name {
+                ops::KERNEL_INDEX => StepKind::Index(int_attr("dim")?),
+                ops::KERNEL_EXTRACT => StepKind::Extract {
                     operand: int_attr("operand")?,
                     rank: args.len(),
                 },

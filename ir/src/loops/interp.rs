@@ -8,6 +8,7 @@
 use super::{access_buffer, apply_map, ForLoop};
 use crate::kernel::{Scalar, ScalarFn};
 use crate::module::{BlockId, Module, OpId, ValueId};
+use crate::ops;
 use crate::types::{ElementType, TensorType, Type};
 use crate::verify::op_location;
 use smallvec::SmallVec;
@@ -190,8 +191,8 @@ impl Compiler<'_> {
         let mut nodes = Vec::new();
         for &op in &m.block(b).ops {
             let d = m.op(op);
-            let node = match d.name.as_str() {
-                "loop.for" => {
+            let node = match d.name {
+                ops::LOOP_FOR => {
                     let l = ForLoop::of(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let inner = m.region(d.regions[0]).blocks[0];
                     let iv = self.def(m.block(inner).args[0]);
@@ -203,7 +204,7 @@ impl Compiler<'_> {
                         body: self.block(inner)?,
                     }
                 }
-                "loop.apply" => {
+                ops::LOOP_APPLY => {
                     let map = apply_map(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let e = &map.results[0];
                     let mut terms = SmallVec::new();
@@ -220,7 +221,7 @@ impl Compiler<'_> {
                         constant: e.constant,
                     }
                 }
-                "loop.load" | "loop.vload" => {
+                ops::LOOP_LOAD | ops::LOOP_VLOAD => {
                     access_buffer(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let buf = self.buf(op, d.operands[0])?;
                     let idx = self.regs(op, &d.operands[1..])?;
@@ -232,7 +233,7 @@ impl Compiler<'_> {
                         idx,
                     }
                 }
-                "loop.store" | "loop.vstore" => {
+                ops::LOOP_STORE | ops::LOOP_VSTORE => {
                     access_buffer(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let buf = self.buf(op, d.operands[1])?;
                     let idx = self.regs(op, &d.operands[2..])?;
@@ -244,20 +245,20 @@ impl Compiler<'_> {
                         idx,
                     }
                 }
-                "loop.broadcast" => Node::Broadcast {
+                ops::LOOP_BROADCAST => Node::Broadcast {
                     src: self.reg(op, d.operands[0])?,
                     lanes: lanes_of(m.value_type(d.results[0])),
                     dst: self.def(d.results[0]),
                 },
-                "loop.index_cast" => Node::Copy {
+                ops::LOOP_INDEX_CAST => Node::Copy {
                     src: self.reg(op, d.operands[0])?,
                     dst: self.def(d.results[0]),
                 },
-                "loop.alloca" => {
+                ops::LOOP_ALLOCA => {
                     self.add_buffer(d.results[0])?;
                     continue;
                 }
-                name if name.starts_with("kernel.") && name != "kernel.yield" => {
+                name if name.starts_with("kernel.") && name != ops::KERNEL_YIELD => {
                     let f = ScalarFn::of(m, op).map_err(|e| self.err(op, e.to_string()))?;
                     let mut args = [0usize; 3];
                     for (slot, &v) in args.iter_mut().zip(&d.operands) {
@@ -287,7 +288,7 @@ impl CompiledKernel {
     /// Compiles `loop.kernel` op `kernel`.
     pub fn compile(m: &Module, kernel: OpId) -> Result<CompiledKernel, crate::IrError> {
         let d = m.op(kernel);
-        if d.name != "loop.kernel" || d.regions.len() != 1 {
+        if d.name != ops::LOOP_KERNEL || d.regions.len() != 1 {
             return Err(format!("'{}' is not a loop.kernel", d.name).into());
         }
         let entry = *m

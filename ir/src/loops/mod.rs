@@ -46,6 +46,7 @@ pub mod interp;
 use crate::affine::AffineMap;
 use crate::attr::Attribute;
 use crate::module::{BlockId, Module, OpId};
+use crate::ops;
 use crate::types::{TensorType, Type};
 use crate::verify::{DialectRegistry, OpDefinition};
 
@@ -53,19 +54,19 @@ use crate::verify::{DialectRegistry, OpDefinition};
 pub fn register(r: &mut DialectRegistry) {
     for (name, verify) in [
         (
-            "loop.kernel",
+            ops::LOOP_KERNEL,
             verify_kernel as fn(&Module, OpId) -> Result<(), crate::IrError>,
         ),
-        ("loop.for", verify_for),
-        ("loop.apply", verify_apply),
-        ("loop.load", verify_access),
-        ("loop.store", verify_access),
-        ("loop.vload", verify_access),
-        ("loop.vstore", verify_access),
-        ("loop.broadcast", verify_broadcast),
-        ("loop.alloca", verify_alloca),
-        ("loop.dispatch", verify_dispatch),
-        ("loop.index_cast", verify_index_cast),
+        (ops::LOOP_FOR, verify_for),
+        (ops::LOOP_APPLY, verify_apply),
+        (ops::LOOP_LOAD, verify_access),
+        (ops::LOOP_STORE, verify_access),
+        (ops::LOOP_VLOAD, verify_access),
+        (ops::LOOP_VSTORE, verify_access),
+        (ops::LOOP_BROADCAST, verify_broadcast),
+        (ops::LOOP_ALLOCA, verify_alloca),
+        (ops::LOOP_DISPATCH, verify_dispatch),
+        (ops::LOOP_INDEX_CAST, verify_index_cast),
     ] {
         r.register(OpDefinition {
             name,
@@ -235,9 +236,9 @@ fn verify_apply(m: &Module, op: OpId) -> Result<(), crate::IrError> {
 }
 
 /// The parts of a load or store: (value position, buffer position, first index position).
-fn access_layout(name: &str) -> (Option<usize>, usize) {
+fn access_layout(name: crate::ops::OpName) -> (Option<usize>, usize) {
     match name {
-        "loop.store" | "loop.vstore" => (Some(0), 1),
+        ops::LOOP_STORE | ops::LOOP_VSTORE => (Some(0), 1),
         _ => (None, 0),
     }
 }
@@ -245,7 +246,7 @@ fn access_layout(name: &str) -> (Option<usize>, usize) {
 /// The buffer type of a load or store.
 pub fn access_buffer(m: &Module, op: OpId) -> Result<&TensorType, crate::IrError> {
     let d = m.op(op);
-    let (_, b) = access_layout(&d.name);
+    let (_, b) = access_layout(d.name);
     Ok(d.operands
         .get(b)
         .and_then(|&v| m.value_type(v).as_memref())
@@ -254,7 +255,7 @@ pub fn access_buffer(m: &Module, op: OpId) -> Result<&TensorType, crate::IrError
 
 fn verify_access(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     let d = m.op(op);
-    let (value_at, b) = access_layout(&d.name);
+    let (value_at, b) = access_layout(d.name);
     let buf = access_buffer(m, op)?;
     let indices = &d.operands[b + 1..];
     if indices.len() != buf.shape.rank() || indices.iter().any(|&i| *m.value_type(i) != Type::Index)
@@ -338,7 +339,7 @@ pub fn body_of(m: &Module, op: OpId) -> BlockId {
 
 /// Whether `op` is a `loop.store` or `loop.vstore`.
 pub fn is_store(m: &Module, op: OpId) -> bool {
-    matches!(m.op(op).name.as_str(), "loop.store" | "loop.vstore")
+    matches!(m.op(op).name, ops::LOOP_STORE | ops::LOOP_VSTORE)
 }
 
 /// Every op nested in `op` (not `op` itself), appended to `out` outer first.
@@ -364,7 +365,7 @@ pub fn writes(m: &Module, op: OpId) -> bool {
 pub fn find_kernel(m: &Module, name: &str) -> Option<OpId> {
     m.block(m.body()).ops.iter().copied().find(|&op| {
         let d = m.op(op);
-        d.name == "loop.kernel"
+        d.name == ops::LOOP_KERNEL
             && matches!(d.attrs.get("sym_name"), Some(Attribute::String(s)) if s == name)
     })
 }
@@ -375,7 +376,7 @@ pub fn grid_size(m: &Module, kernel: OpId) -> Result<[i64; 3], crate::IrError> {
     let mut stack = vec![kernel];
     while let Some(op) = stack.pop() {
         let d = m.op(op);
-        if d.name == "loop.for" {
+        if d.name == ops::LOOP_FOR {
             let l = ForLoop::of(m, op)?;
             if let Some(g) = l.grid {
                 grid[g as usize] *= l.trip_count();
@@ -435,7 +436,7 @@ pub fn kernel_argument_bytes(m: &Module, kernel: OpId) -> Result<Vec<usize>, cra
 pub fn kernels(m: &Module) -> Result<Vec<(OpId, &str)>, crate::IrError> {
     let mut out = Vec::new();
     for &op in &m.block(m.body()).ops {
-        if m.op(op).name != "loop.kernel" {
+        if m.op(op).name != ops::LOOP_KERNEL {
             continue;
         }
         match m.op(op).attrs.get("sym_name") {

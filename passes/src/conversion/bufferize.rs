@@ -21,19 +21,21 @@
 use std::collections::HashMap;
 use strata_ir::host::{ARENA_ATTR, NUM_INPUTS_ATTR, UNPLANNED_ATTR};
 use strata_ir::loops::{dispatched_kernel, grid_size};
+use strata_ir::ops;
 use strata_ir::verify::op_location;
+use strata_ir::OpName;
 use strata_ir::{Attribute, Function, Module, OpSpec, TensorType, Type, ValueId};
 
 /// Alignment of arena offsets, in bytes (a cache line; enough for any vector load).
 pub const ALIGNMENT: usize = 64;
 
 /// Ops that only reinterpret the shape of a contiguous tensor.
-pub const VIEW_OPS: &[&str] = &[
-    "graph.reshape",
-    "graph.flatten",
-    "graph.squeeze",
-    "graph.unsqueeze",
-    "graph.identity",
+pub const VIEW_OPS: &[OpName] = &[
+    ops::GRAPH_RESHAPE,
+    ops::GRAPH_FLATTEN,
+    ops::GRAPH_SQUEEZE,
+    ops::GRAPH_UNSQUEEZE,
+    ops::GRAPH_IDENTITY,
 ];
 
 /// What the planner decided for one function.
@@ -136,16 +138,16 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                 lifetimes[*b].last = lifetimes[*b].last.max(t);
             }
         }
-        match d.name.as_str() {
-            "func.return" => returned = d.operands.to_vec(),
-            "graph.constant" => {
+        match d.name {
+            ops::FUNC_RETURN => returned = d.operands.to_vec(),
+            ops::GRAPH_CONSTANT => {
                 storage.insert(
                     d.results[0],
                     Storage::Constant(format!("{fname}_c{globals}")),
                 );
                 globals += 1;
             }
-            "loop.dispatch" => {
+            ops::LOOP_DISPATCH => {
                 for &r in &d.results {
                     let ty = m.tensor_type(r)?.clone();
                     storage.insert(r, Storage::Buffer(lifetimes.len()));
@@ -221,7 +223,7 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
         }
         let op = m.append_op(
             block,
-            OpSpec::new("host.view")
+            OpSpec::new(ops::HOST_VIEW)
                 .operands([src])
                 .results([Type::MemRef(ty.clone())]),
         );
@@ -236,9 +238,9 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                 .copied()
                 .ok_or_else(|| format!("'{}' uses a value with no buffer", d.name))
         };
-        match d.name.as_str() {
-            "func.return" => {}
-            "graph.constant" => {
+        match d.name {
+            ops::FUNC_RETURN => {}
+            ops::GRAPH_CONSTANT => {
                 let Some(Storage::Constant(name)) = storage.get(&d.results[0]) else {
                     continue;
                 };
@@ -251,14 +253,14 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                 globals_out.push((name.clone(), value));
                 let c = m.append_op(
                     block,
-                    OpSpec::new("host.constant")
+                    OpSpec::new(ops::HOST_CONSTANT)
                         .results([Type::MemRef(ty)])
                         .attr("global", Attribute::String(name.clone()))
                         .loc(d.loc.clone()),
                 );
                 mapped.insert(d.results[0], m.result(c));
             }
-            "loop.dispatch" => {
+            ops::LOOP_DISPATCH => {
                 let mut bound = d.operands.iter().map(get).collect::<Result<Vec<_>, _>>()?;
                 for &r in &d.results {
                     let Some(Storage::Buffer(b)) = storage.get(&r) else {
@@ -270,7 +272,7 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                         None => {
                             let a = m.append_op(
                                 block,
-                                OpSpec::new("host.alloc")
+                                OpSpec::new(ops::HOST_ALLOC)
                                     .results([Type::MemRef(ty)])
                                     .attr("offset", Attribute::Int(offset_of[b] as i64)),
                             );
@@ -282,7 +284,7 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                 }
                 let kernel = dispatched_kernel(m, op)?;
                 let grid = grid_size(m, kernel)?;
-                let mut spec = OpSpec::new("host.dispatch")
+                let mut spec = OpSpec::new(ops::HOST_DISPATCH)
                     .operands(bound)
                     .attr("workgroups", Attribute::I64Array(grid.to_vec()))
                     .loc(d.loc.clone());
@@ -311,7 +313,7 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
             let src = view(m, src, &ty);
             m.append_op(
                 block,
-                OpSpec::new("host.copy").operands([src, hargs[n_in + j]]),
+                OpSpec::new(ops::HOST_COPY).operands([src, hargs[n_in + j]]),
             );
         }
     }
@@ -327,7 +329,7 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
     for (name, value) in globals_out {
         m.append_op(
             body,
-            OpSpec::new("host.global")
+            OpSpec::new(ops::HOST_GLOBAL)
                 .attr("sym_name", Attribute::String(name))
                 .attr("value", value),
         );

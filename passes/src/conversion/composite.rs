@@ -4,7 +4,9 @@
 use super::graph_to_kernel::{graph_op, must_lower};
 use std::collections::BTreeMap;
 use strata_ir::module::BlockId;
+use strata_ir::ops;
 use strata_ir::types::normalize_axis;
+use strata_ir::OpName;
 use strata_ir::{Attribute, Module, TensorType, ValueId};
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -20,11 +22,11 @@ fn attrs(pairs: &[(&str, Attribute)]) -> Attrs {
 fn op(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     args: &[ValueId],
     a: Attrs,
 ) -> Result<ValueId, crate::pass::PassError> {
-    if name == "graph.reshape" || name == "graph.constant" {
+    if name == ops::GRAPH_RESHAPE || name == ops::GRAPH_CONSTANT {
         return graph_op(m, block, name, args, a);
     }
     let types: Vec<TensorType> = args
@@ -44,7 +46,13 @@ fn reshape(
     dims: &[usize],
 ) -> Result<ValueId, crate::pass::PassError> {
     let shape = Attribute::I64Array(dims.iter().map(|&d| d as i64).collect());
-    op(m, block, "graph.reshape", &[v], attrs(&[("shape", shape)]))
+    op(
+        m,
+        block,
+        ops::GRAPH_RESHAPE,
+        &[v],
+        attrs(&[("shape", shape)]),
+    )
 }
 
 fn float_attr(a: &Attrs, k: &str, default: f64) -> f64 {
@@ -78,14 +86,20 @@ fn standardize(
         ),
         ("keepdims", Attribute::Int(1)),
     ]);
-    let mean = op(m, block, "graph.reduce_mean", &[x], red.clone())?;
-    let centered = op(m, block, "graph.sub", &[x, mean], Attrs::new())?;
-    let sq = op(m, block, "graph.mul", &[centered, centered], Attrs::new())?;
-    let var = op(m, block, "graph.reduce_mean", &[sq], red)?;
+    let mean = op(m, block, ops::GRAPH_REDUCE_MEAN, &[x], red.clone())?;
+    let centered = op(m, block, ops::GRAPH_SUB, &[x, mean], Attrs::new())?;
+    let sq = op(
+        m,
+        block,
+        ops::GRAPH_MUL,
+        &[centered, centered],
+        Attrs::new(),
+    )?;
+    let var = op(m, block, ops::GRAPH_REDUCE_MEAN, &[sq], red)?;
     let e = scalar(m, block, eps, elem)?;
-    let ve = op(m, block, "graph.add", &[var, e], Attrs::new())?;
-    let sd = op(m, block, "graph.sqrt", &[ve], Attrs::new())?;
-    op(m, block, "graph.div", &[centered, sd], Attrs::new())
+    let ve = op(m, block, ops::GRAPH_ADD, &[var, e], Attrs::new())?;
+    let sd = op(m, block, ops::GRAPH_SQRT, &[ve], Attrs::new())?;
+    op(m, block, ops::GRAPH_DIV, &[centered, sd], Attrs::new())
 }
 
 /// `y * scale[c] + bias[c]` with per-channel parameters of an `N x C x ...` tensor.
@@ -102,15 +116,15 @@ fn channel_affine(
     dims.extend(std::iter::repeat_n(1, rank - 2));
     let s = reshape(m, block, scale, &dims)?;
     let b = reshape(m, block, bias, &dims)?;
-    let ys = op(m, block, "graph.mul", &[y, s], Attrs::new())?;
-    op(m, block, "graph.add", &[ys, b], Attrs::new())
+    let ys = op(m, block, ops::GRAPH_MUL, &[y, s], Attrs::new())?;
+    op(m, block, ops::GRAPH_ADD, &[ys, b], Attrs::new())
 }
 
 /// Lowers normalization op `name`; `None` where it has no decomposition here.
 pub(super) fn lower(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     a: &Attrs,
@@ -119,12 +133,12 @@ pub(super) fn lower(
     let rank = x.shape.rank();
     let eps = float_attr(a, "epsilon", 1e-5);
     let y = match name {
-        "graph.instance_normalization" => {
+        ops::GRAPH_INSTANCE_NORMALIZATION => {
             let axes: Vec<usize> = (2..rank).collect();
             let y = standardize(m, block, operands[0], &axes, eps)?;
             channel_affine(m, block, y, operands[1], operands[2])?
         }
-        "graph.group_normalization" => {
+        ops::GRAPH_GROUP_NORMALIZATION => {
             let groups = int_attr(a, "num_groups", 1).max(1) as usize;
             let d = x.shape.dims();
             let per_group: usize = d[1] / groups * d[2..].iter().product::<usize>();
@@ -133,7 +147,7 @@ pub(super) fn lower(
             let y = reshape(m, block, y, d)?;
             channel_affine(m, block, y, operands[1], operands[2])?
         }
-        "graph.mean_variance_normalization" => {
+        ops::GRAPH_MEAN_VARIANCE_NORMALIZATION => {
             let axes: Vec<usize> = match a.get("axes") {
                 Some(Attribute::I64Array(v)) => v
                     .iter()
@@ -149,25 +163,25 @@ pub(super) fn lower(
                 ("keepdims", Attribute::Int(1)),
             ]);
             let xv = operands[0];
-            let mean = op(m, block, "graph.reduce_mean", &[xv], red.clone())?;
-            let sq = op(m, block, "graph.mul", &[xv, xv], Attrs::new())?;
-            let mean_sq = op(m, block, "graph.reduce_mean", &[sq], red)?;
-            let mm = op(m, block, "graph.mul", &[mean, mean], Attrs::new())?;
-            let var = op(m, block, "graph.sub", &[mean_sq, mm], Attrs::new())?;
+            let mean = op(m, block, ops::GRAPH_REDUCE_MEAN, &[xv], red.clone())?;
+            let sq = op(m, block, ops::GRAPH_MUL, &[xv, xv], Attrs::new())?;
+            let mean_sq = op(m, block, ops::GRAPH_REDUCE_MEAN, &[sq], red)?;
+            let mm = op(m, block, ops::GRAPH_MUL, &[mean, mean], Attrs::new())?;
+            let var = op(m, block, ops::GRAPH_SUB, &[mean_sq, mm], Attrs::new())?;
             let zero = scalar(m, block, 0.0, x.elem)?;
-            let var = op(m, block, "graph.max", &[var, zero], Attrs::new())?;
-            let sd = op(m, block, "graph.sqrt", &[var], Attrs::new())?;
+            let var = op(m, block, ops::GRAPH_MAX, &[var, zero], Attrs::new())?;
+            let sd = op(m, block, ops::GRAPH_SQRT, &[var], Attrs::new())?;
             let tiny = scalar(m, block, 1e-9, x.elem)?;
-            let sd = op(m, block, "graph.add", &[sd, tiny], Attrs::new())?;
-            let centered = op(m, block, "graph.sub", &[xv, mean], Attrs::new())?;
-            op(m, block, "graph.div", &[centered, sd], Attrs::new())?
+            let sd = op(m, block, ops::GRAPH_ADD, &[sd, tiny], Attrs::new())?;
+            let centered = op(m, block, ops::GRAPH_SUB, &[xv, mean], Attrs::new())?;
+            op(m, block, ops::GRAPH_DIV, &[centered, sd], Attrs::new())?
         }
-        "graph.lp_normalization" => {
+        ops::GRAPH_LP_NORMALIZATION => {
             let axis = normalize_axis(int_attr(a, "axis", -1), rank)?;
             let reduce = if int_attr(a, "p", 2) == 1 {
-                "graph.reduce_l1"
+                ops::GRAPH_REDUCE_L1
             } else {
-                "graph.reduce_l2"
+                ops::GRAPH_REDUCE_L2
             };
             let red = attrs(&[
                 ("axes", Attribute::I64Array(vec![axis as i64])),
@@ -175,18 +189,24 @@ pub(super) fn lower(
             ]);
             let norm = op(m, block, reduce, &operands[..1], red)?;
             let zero = scalar(m, block, 0.0, x.elem)?;
-            let is_zero = op(m, block, "graph.equal", &[norm, zero], Attrs::new())?;
-            let q = op(m, block, "graph.div", &[operands[0], norm], Attrs::new())?;
-            op(m, block, "graph.where", &[is_zero, zero, q], Attrs::new())?
+            let is_zero = op(m, block, ops::GRAPH_EQUAL, &[norm, zero], Attrs::new())?;
+            let q = op(m, block, ops::GRAPH_DIV, &[operands[0], norm], Attrs::new())?;
+            op(
+                m,
+                block,
+                ops::GRAPH_WHERE,
+                &[is_zero, zero, q],
+                Attrs::new(),
+            )?
         }
-        "graph.lrn" => {
+        ops::GRAPH_LRN => {
             // The sum of squares over a window of channels, then x / (bias + alpha/size *
             // sum)^beta.
             let size = int_attr(a, "size", 1).max(1) as usize;
             let sq = op(
                 m,
                 block,
-                "graph.mul",
+                ops::GRAPH_MUL,
                 &[operands[0], operands[0]],
                 Attrs::new(),
             )?;
@@ -194,10 +214,10 @@ pub(super) fn lower(
             let k = scalar(m, block, float_attr(a, "alpha", 1e-4) / size as f64, x.elem)?;
             let bias = scalar(m, block, float_attr(a, "bias", 1.0), x.elem)?;
             let beta = scalar(m, block, float_attr(a, "beta", 0.75), x.elem)?;
-            let scaled = op(m, block, "graph.mul", &[sum, k], Attrs::new())?;
-            let base = op(m, block, "graph.add", &[scaled, bias], Attrs::new())?;
-            let den = op(m, block, "graph.pow", &[base, beta], Attrs::new())?;
-            op(m, block, "graph.div", &[operands[0], den], Attrs::new())?
+            let scaled = op(m, block, ops::GRAPH_MUL, &[sum, k], Attrs::new())?;
+            let base = op(m, block, ops::GRAPH_ADD, &[scaled, bias], Attrs::new())?;
+            let den = op(m, block, ops::GRAPH_POW, &[base, beta], Attrs::new())?;
+            op(m, block, ops::GRAPH_DIV, &[operands[0], den], Attrs::new())?
         }
         _ => return Ok(None),
     };

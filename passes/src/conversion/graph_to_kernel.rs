@@ -17,7 +17,9 @@
 use std::collections::BTreeMap;
 use strata_ir::graph::{BINARY_OPS, UNARY_OPS};
 use strata_ir::module::BlockId;
+use strata_ir::ops;
 use strata_ir::types::normalize_axis;
+use strata_ir::OpName;
 use strata_ir::{
     AffineExpr, AffineMap, Attribute, ElementType, Function, Module, OpSpec, TensorType, Type,
     ValueId,
@@ -46,7 +48,7 @@ impl<'m> KernelBuilder<'m> {
     /// Appends a scalar op to the body.
     pub(super) fn op(
         &mut self,
-        name: &str,
+        name: OpName,
         operands: &[ValueId],
         result: ElementType,
         attrs: BTreeMap<String, Attribute>,
@@ -67,7 +69,7 @@ impl<'m> KernelBuilder<'m> {
         };
         let mut a = BTreeMap::new();
         a.insert("value".to_string(), v);
-        self.op("kernel.constant", &[], elem, a)
+        self.op(ops::KERNEL_CONSTANT, &[], elem, a)
     }
 
     /// Ends the body and appends the `kernel.generic` to `block`.
@@ -85,9 +87,9 @@ impl<'m> KernelBuilder<'m> {
     ) -> Vec<ValueId> {
         self.m.append_op(
             self.body,
-            OpSpec::new("kernel.yield").operands(yielded.iter().copied()),
+            OpSpec::new(ops::KERNEL_YIELD).operands(yielded.iter().copied()),
         );
-        let mut spec = OpSpec::new("kernel.generic")
+        let mut spec = OpSpec::new(ops::KERNEL_GENERIC)
             .operands(inputs.iter().copied())
             .results(results.iter().cloned().map(Type::Tensor))
             .attr(
@@ -155,7 +157,7 @@ impl KernelBuilder<'_> {
 pub(super) fn must_lower(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
@@ -215,13 +217,12 @@ fn types_of(m: &Module, values: &[ValueId]) -> Result<Vec<TensorType>, crate::pa
 fn lower_op(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     attrs: &BTreeMap<String, Attribute>,
     results: &[TensorType],
 ) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let ins = types_of(m, operands)?;
-    let op = &name[6..];
     let Some(out) = results.first() else {
         return Ok(None);
     };
@@ -240,38 +241,44 @@ fn lower_op(
             vec![kb.finish_parallel(block, y, operands, out, maps)]
         };
     if UNARY_OPS.iter().any(|u| u.name == name) {
-        let kname = format!("kernel.{op}");
+        let kname = name
+            .in_dialect("kernel")
+            .ok_or_else(|| format!("'{name}' has no kernel-level op"))?;
         let attrs = attrs.clone();
         return Ok(Some(elementwise(m, &|kb| {
             let x = kb.arg(0);
-            kb.op(&kname, &[x], out.elem, attrs.clone())
+            kb.op(kname, &[x], out.elem, attrs.clone())
         })));
     }
     if BINARY_OPS.iter().any(|b| b.name == name) {
-        let kname = format!("kernel.{op}");
+        let kname = name
+            .in_dialect("kernel")
+            .ok_or_else(|| format!("'{name}' has no kernel-level op"))?;
         return Ok(Some(elementwise(m, &|kb| {
             let (x, y) = (kb.arg(0), kb.arg(1));
-            kb.op(&kname, &[x, y], out.elem, BTreeMap::new())
+            kb.op(kname, &[x, y], out.elem, BTreeMap::new())
         })));
     }
     match name {
-        "graph.gelu" | "graph.mod" | "graph.bit_shift" => {
-            let kname = format!("kernel.{op}");
+        ops::GRAPH_GELU | ops::GRAPH_MOD | ops::GRAPH_BIT_SHIFT => {
+            let kname = name
+                .in_dialect("kernel")
+                .ok_or_else(|| format!("'{name}' has no kernel-level op"))?;
             let attrs = attrs.clone();
             let n = ins.len();
             Ok(Some(elementwise(m, &|kb| {
                 let args: Vec<ValueId> = (0..n).map(|i| kb.arg(i)).collect();
-                kb.op(&kname, &args, out.elem, attrs.clone())
+                kb.op(kname, &args, out.elem, attrs.clone())
             })))
         }
-        "graph.max" | "graph.min" | "graph.sum" | "graph.mean" => {
+        ops::GRAPH_MAX | ops::GRAPH_MIN | ops::GRAPH_SUM | ops::GRAPH_MEAN => {
             let step = match name {
-                "graph.max" => "kernel.max",
-                "graph.min" => "kernel.min",
-                _ => "kernel.add",
+                ops::GRAPH_MAX => ops::KERNEL_MAX,
+                ops::GRAPH_MIN => ops::KERNEL_MIN,
+                _ => ops::KERNEL_ADD,
             };
             let n = ins.len();
-            let mean = name == "graph.mean";
+            let mean = name == ops::GRAPH_MEAN;
             Ok(Some(elementwise(m, &|kb| {
                 let mut acc = kb.arg(0);
                 for i in 1..n {
@@ -280,12 +287,12 @@ fn lower_op(
                 }
                 if mean {
                     let count = kb.constant(n as f64, out.elem);
-                    acc = kb.op("kernel.div", &[acc, count], out.elem, BTreeMap::new());
+                    acc = kb.op(ops::KERNEL_DIV, &[acc, count], out.elem, BTreeMap::new());
                 }
                 acc
             })))
         }
-        "graph.transpose" => {
+        ops::GRAPH_TRANSPOSE => {
             let r = ins[0].shape.rank();
             let perm: Vec<usize> = match attrs.get("perm") {
                 Some(Attribute::I64Array(p)) if !p.is_empty() => p
@@ -305,20 +312,20 @@ fn lower_op(
             };
             Ok(Some(vec![copy_kernel(m, block, operands[0], map, out)?]))
         }
-        "graph.matmul" => lower_matmul(m, block, operands, &ins, out),
-        "graph.expand" | "graph.identity" => {
+        ops::GRAPH_MATMUL => lower_matmul(m, block, operands, &ins, out),
+        ops::GRAPH_EXPAND | ops::GRAPH_IDENTITY => {
             let map = broadcast_map(rank, out.shape.dims(), ins[0].shape.dims());
             Ok(Some(vec![copy_kernel(m, block, operands[0], map, out)?]))
         }
-        "graph.cast" => Ok(Some(elementwise(m, &|kb| {
+        ops::GRAPH_CAST => Ok(Some(elementwise(m, &|kb| {
             let x = kb.arg(0);
-            kb.op("kernel.cast", &[x], out.elem, BTreeMap::new())
+            kb.op(ops::KERNEL_CAST, &[x], out.elem, BTreeMap::new())
         }))),
-        "graph.where" => Ok(Some(elementwise(m, &|kb| {
+        ops::GRAPH_WHERE => Ok(Some(elementwise(m, &|kb| {
             let (c, x, y) = (kb.arg(0), kb.arg(1), kb.arg(2));
-            kb.op("kernel.select", &[c, x, y], out.elem, BTreeMap::new())
+            kb.op(ops::KERNEL_SELECT, &[c, x, y], out.elem, BTreeMap::new())
         }))),
-        "graph.clip" => {
+        ops::GRAPH_CLIP => {
             let bound = |k: &str| match attrs.get(k) {
                 Some(Attribute::Dense(t)) if t.numel() == 1 => Some(t.to_f64s()[0]),
                 _ => None,
@@ -328,73 +335,73 @@ fn lower_op(
                 let mut v = kb.arg(0);
                 if let Some(lo) = lo {
                     let c = kb.constant(lo, out.elem);
-                    v = kb.op("kernel.max", &[v, c], out.elem, BTreeMap::new());
+                    v = kb.op(ops::KERNEL_MAX, &[v, c], out.elem, BTreeMap::new());
                 }
                 if let Some(hi) = hi {
                     let c = kb.constant(hi, out.elem);
-                    v = kb.op("kernel.min", &[v, c], out.elem, BTreeMap::new());
+                    v = kb.op(ops::KERNEL_MIN, &[v, c], out.elem, BTreeMap::new());
                 }
                 v
             })))
         }
-        "graph.slice" => lower_slice(m, block, operands, &ins, attrs, out),
-        "graph.concat"
-        | "graph.split"
-        | "graph.gather"
-        | "graph.gather_elements"
-        | "graph.trilu"
-        | "graph.pad"
-        | "graph.tile"
-        | "graph.arg_max"
-        | "graph.arg_min"
-        | "graph.cum_sum"
-        | "graph.cum_prod"
-        | "graph.eye_like"
-        | "graph.one_hot"
-        | "graph.depth_to_space"
-        | "graph.space_to_depth"
-        | "graph.average_pool"
-        | "graph.lp_pool"
-        | "graph.hardmax"
-        | "graph.einsum"
-        | "graph.resize"
-        | "graph.gather_nd"
-        | "graph.conv_transpose"
-        | "graph.scatter_elements"
-        | "graph.scatter_nd"
-        | "graph.top_k" => {
+        ops::GRAPH_SLICE => lower_slice(m, block, operands, &ins, attrs, out),
+        ops::GRAPH_CONCAT
+        | ops::GRAPH_SPLIT
+        | ops::GRAPH_GATHER
+        | ops::GRAPH_GATHER_ELEMENTS
+        | ops::GRAPH_TRILU
+        | ops::GRAPH_PAD
+        | ops::GRAPH_TILE
+        | ops::GRAPH_ARG_MAX
+        | ops::GRAPH_ARG_MIN
+        | ops::GRAPH_CUM_SUM
+        | ops::GRAPH_CUM_PROD
+        | ops::GRAPH_EYE_LIKE
+        | ops::GRAPH_ONE_HOT
+        | ops::GRAPH_DEPTH_TO_SPACE
+        | ops::GRAPH_SPACE_TO_DEPTH
+        | ops::GRAPH_AVERAGE_POOL
+        | ops::GRAPH_LP_POOL
+        | ops::GRAPH_HARDMAX
+        | ops::GRAPH_EINSUM
+        | ops::GRAPH_RESIZE
+        | ops::GRAPH_GATHER_ND
+        | ops::GRAPH_CONV_TRANSPOSE
+        | ops::GRAPH_SCATTER_ELEMENTS
+        | ops::GRAPH_SCATTER_ND
+        | ops::GRAPH_TOP_K => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
-        "graph.softmax" | "graph.log_softmax" => {
+        ops::GRAPH_SOFTMAX | ops::GRAPH_LOG_SOFTMAX => {
             lower_softmax(m, block, name, operands[0], &ins[0], attrs)
         }
-        "graph.gemm" => lower_gemm(m, block, operands, &ins, attrs, out),
-        "graph.batch_normalization" => lower_batch_norm(m, block, operands, &ins, attrs, out),
-        "graph.global_average_pool" | "graph.global_max_pool" => {
+        ops::GRAPH_GEMM => lower_gemm(m, block, operands, &ins, attrs, out),
+        ops::GRAPH_BATCH_NORMALIZATION => lower_batch_norm(m, block, operands, &ins, attrs, out),
+        ops::GRAPH_GLOBAL_AVERAGE_POOL | ops::GRAPH_GLOBAL_MAX_POOL => {
             let axes: Vec<i64> = (2..ins[0].shape.rank() as i64).collect();
             let mut a = BTreeMap::new();
             a.insert("axes".to_string(), Attribute::I64Array(axes));
             a.insert("keepdims".to_string(), Attribute::Int(1));
-            let reduce = if name == "graph.global_max_pool" {
-                "graph.reduce_max"
+            let reduce = if name == ops::GRAPH_GLOBAL_MAX_POOL {
+                ops::GRAPH_REDUCE_MAX
             } else {
-                "graph.reduce_mean"
+                ops::GRAPH_REDUCE_MEAN
             };
             lower_reduce(m, block, reduce, operands, &ins, &a, out)
         }
-        "graph.conv" => lower_conv(m, block, operands, &ins, attrs, out),
-        "graph.layer_normalization" | "graph.rms_normalization" => {
+        ops::GRAPH_CONV => lower_conv(m, block, operands, &ins, attrs, out),
+        ops::GRAPH_LAYER_NORMALIZATION | ops::GRAPH_RMS_NORMALIZATION => {
             lower_layer_norm(m, block, name, operands, &ins, attrs, results)
         }
-        "graph.max_pool" if results.len() == 2 => {
+        ops::GRAPH_MAX_POOL if results.len() == 2 => {
             super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
         }
-        "graph.max_pool" => lower_max_pool(m, block, operands[0], &ins[0], attrs, out),
-        "graph.instance_normalization"
-        | "graph.group_normalization"
-        | "graph.mean_variance_normalization"
-        | "graph.lp_normalization"
-        | "graph.lrn" => super::composite::lower(m, block, name, operands, &ins, attrs),
+        ops::GRAPH_MAX_POOL => lower_max_pool(m, block, operands[0], &ins[0], attrs, out),
+        ops::GRAPH_INSTANCE_NORMALIZATION
+        | ops::GRAPH_GROUP_NORMALIZATION
+        | ops::GRAPH_MEAN_VARIANCE_NORMALIZATION
+        | ops::GRAPH_LP_NORMALIZATION
+        | ops::GRAPH_LRN => super::composite::lower(m, block, name, operands, &ins, attrs),
         _ if name.starts_with("graph.reduce_") => {
             lower_reduce(m, block, name, operands, &ins, attrs, out)
         }
@@ -457,8 +464,8 @@ fn lower_matmul(
     ];
     let mut kb = KernelBuilder::new(m, &[a.elem, b.elem, out.elem]);
     let (x, y, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
-    let p = kb.op("kernel.mul", &[x, y], out.elem, BTreeMap::new());
-    let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
+    let p = kb.op(ops::KERNEL_MUL, &[x, y], out.elem, BTreeMap::new());
+    let s = kb.op(ops::KERNEL_ADD, &[acc, p], out.elem, BTreeMap::new());
     let mut iterators = vec!["parallel"; od.len()];
     iterators.push("reduction");
     Ok(Some(kb.finish(
@@ -476,7 +483,7 @@ fn lower_matmul(
 fn lower_reduce(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
@@ -494,18 +501,18 @@ fn lower_reduce(
     let keep = !matches!(attrs.get("keepdims"), Some(Attribute::Int(0)));
     let (init, step, post): (f64, &str, Option<&str>) = match name {
         // On booleans: any and all.
-        "graph.reduce_max" if x.elem == ElementType::Bool => (0.0, "or", None),
-        "graph.reduce_min" if x.elem == ElementType::Bool => (1.0, "and", None),
-        "graph.reduce_sum" => (0.0, "add", None),
-        "graph.reduce_mean" => (0.0, "add", Some("mean")),
-        "graph.reduce_max" => (extreme(x.elem, false), "max", None),
-        "graph.reduce_min" => (extreme(x.elem, true), "min", None),
-        "graph.reduce_prod" => (1.0, "mul", None),
-        "graph.reduce_l1" => (0.0, "abs-add", None),
-        "graph.reduce_sum_square" => (0.0, "square-add", None),
-        "graph.reduce_l2" if x.elem.is_float() => (0.0, "square-add", Some("sqrt")),
-        "graph.reduce_log_sum" if x.elem.is_float() => (0.0, "add", Some("log")),
-        "graph.reduce_log_sum_exp" if x.elem.is_float() => (0.0, "exp-add", Some("log")),
+        ops::GRAPH_REDUCE_MAX if x.elem == ElementType::Bool => (0.0, "or", None),
+        ops::GRAPH_REDUCE_MIN if x.elem == ElementType::Bool => (1.0, "and", None),
+        ops::GRAPH_REDUCE_SUM => (0.0, "add", None),
+        ops::GRAPH_REDUCE_MEAN => (0.0, "add", Some("mean")),
+        ops::GRAPH_REDUCE_MAX => (extreme(x.elem, false), "max", None),
+        ops::GRAPH_REDUCE_MIN => (extreme(x.elem, true), "min", None),
+        ops::GRAPH_REDUCE_PROD => (1.0, "mul", None),
+        ops::GRAPH_REDUCE_L1 => (0.0, "abs-add", None),
+        ops::GRAPH_REDUCE_SUM_SQUARE => (0.0, "square-add", None),
+        ops::GRAPH_REDUCE_L2 if x.elem.is_float() => (0.0, "square-add", Some("sqrt")),
+        ops::GRAPH_REDUCE_LOG_SUM if x.elem.is_float() => (0.0, "add", Some("log")),
+        ops::GRAPH_REDUCE_LOG_SUM_EXP if x.elem.is_float() => (0.0, "exp-add", Some("log")),
         _ => return Ok(None),
     };
     if (x.elem == ElementType::Bool && !matches!(step, "or" | "and"))
@@ -545,18 +552,18 @@ fn lower_reduce(
     let e = out.elem;
     let y = match step {
         "abs-add" => {
-            let a = kb.op("kernel.abs", &[v], e, BTreeMap::new());
-            kb.op("kernel.add", &[acc, a], e, BTreeMap::new())
+            let a = kb.op(ops::KERNEL_ABS, &[v], e, BTreeMap::new());
+            kb.op(ops::KERNEL_ADD, &[acc, a], e, BTreeMap::new())
         }
         "square-add" => {
-            let sq = kb.op("kernel.mul", &[v, v], e, BTreeMap::new());
-            kb.op("kernel.add", &[acc, sq], e, BTreeMap::new())
+            let sq = kb.op(ops::KERNEL_MUL, &[v, v], e, BTreeMap::new());
+            kb.op(ops::KERNEL_ADD, &[acc, sq], e, BTreeMap::new())
         }
         "exp-add" => {
-            let ex = kb.op("kernel.exp", &[v], e, BTreeMap::new());
-            kb.op("kernel.add", &[acc, ex], e, BTreeMap::new())
+            let ex = kb.op(ops::KERNEL_EXP, &[v], e, BTreeMap::new());
+            kb.op(ops::KERNEL_ADD, &[acc, ex], e, BTreeMap::new())
         }
-        op => kb.op(&format!("kernel.{op}"), &[acc, v], e, BTreeMap::new()),
+        op => kb.op(kernel_op(op)?, &[acc, v], e, BTreeMap::new()),
     };
     let reduced = kb.finish(
         block,
@@ -579,9 +586,9 @@ fn lower_reduce(
     let y = match post {
         "mean" => {
             let c = kb.constant(count as f64, e);
-            kb.op("kernel.div", &[v, c], e, BTreeMap::new())
+            kb.op(ops::KERNEL_DIV, &[v, c], e, BTreeMap::new())
         }
-        op => kb.op(&format!("kernel.{op}"), &[v], e, BTreeMap::new()),
+        op => kb.op(kernel_op(op)?, &[v], e, BTreeMap::new()),
     };
     let maps = vec![
         AffineMap::identity(orank as u32),
@@ -600,7 +607,7 @@ fn lower_reduce(
 pub(super) fn graph_op(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     attrs: BTreeMap<String, Attribute>,
 ) -> Result<ValueId, crate::pass::PassError> {
@@ -614,26 +621,30 @@ pub(super) fn graph_op(
     Ok(m.result(op))
 }
 
+/// The scalar op `kernel.<suffix>` of a reduction's step (`max`, `add`, `sqrt`...).
+pub(crate) fn kernel_op(suffix: &str) -> Result<OpName, crate::pass::PassError> {
+    OpName::lookup(&format!("kernel.{suffix}"))
+        .ok_or_else(|| format!("no scalar op 'kernel.{suffix}'").into())
+}
+
 /// A binary elementwise kernel with numpy broadcasting.
 fn binary_kernel(
     m: &mut Module,
     block: BlockId,
-    op: &str,
+    op: OpName,
     a: ValueId,
     b: ValueId,
 ) -> Result<ValueId, crate::pass::PassError> {
     let (ta, tb) = (m.tensor_type(a)?.clone(), m.tensor_type(b)?.clone());
-    let out = strata_ir::graph::infer_types(
-        &format!("graph.{op}"),
-        &[ta.clone(), tb.clone()],
-        &BTreeMap::new(),
-        1,
-    )?
-    .remove(0);
+    let out = strata_ir::graph::infer_types(op, &[ta.clone(), tb.clone()], &BTreeMap::new(), 1)?
+        .remove(0);
     let rank = out.shape.rank();
     let mut kb = KernelBuilder::new(m, &[ta.elem, tb.elem, out.elem]);
     let (x, y) = (kb.arg(0), kb.arg(1));
-    let r = kb.op(&format!("kernel.{op}"), &[x, y], out.elem, BTreeMap::new());
+    let kernel_op = op
+        .in_dialect("kernel")
+        .ok_or_else(|| format!("'{op}' has no kernel-level op"))?;
+    let r = kb.op(kernel_op, &[x, y], out.elem, BTreeMap::new());
     let maps = vec![
         broadcast_map(rank, out.shape.dims(), ta.shape.dims()),
         broadcast_map(rank, out.shape.dims(), tb.shape.dims()),
@@ -690,7 +701,7 @@ fn lower_slice(
 fn lower_softmax(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     x: ValueId,
     xt: &TensorType,
     attrs: &BTreeMap<String, Attribute>,
@@ -705,7 +716,7 @@ fn lower_softmax(
             let mut a = BTreeMap::new();
             a.insert("to".to_string(), Attribute::Type(Type::Scalar(to)));
             let target = TensorType::new(from.shape.clone(), to);
-            must_lower(m, block, "graph.cast", &[v], &a, &target)
+            must_lower(m, block, ops::GRAPH_CAST, &[v], &a, &target)
         };
         let x32 = cast(m, x, ElementType::F32, xt)?;
         let y32 =
@@ -720,18 +731,22 @@ fn lower_softmax(
     red.insert("axes".to_string(), Attribute::I64Array(vec![axis]));
     red.insert("keepdims".to_string(), Attribute::Int(1));
     let kept =
-        strata_ir::graph::infer_types("graph.reduce_max", std::slice::from_ref(xt), &red, 1)?
+        strata_ir::graph::infer_types(ops::GRAPH_REDUCE_MAX, std::slice::from_ref(xt), &red, 1)?
             .remove(0);
-    let max = must_lower(m, block, "graph.reduce_max", &[x], &red, &kept)?;
-    let shifted = binary_kernel(m, block, "sub", x, max)?;
-    let e = must_lower(m, block, "graph.exp", &[shifted], &BTreeMap::new(), xt)?;
-    let sum = must_lower(m, block, "graph.reduce_sum", &[e], &red, &kept)?;
-    if name == "graph.softmax" {
-        return Ok(Some(vec![binary_kernel(m, block, "div", e, sum)?]));
+    let max = must_lower(m, block, ops::GRAPH_REDUCE_MAX, &[x], &red, &kept)?;
+    let shifted = binary_kernel(m, block, ops::GRAPH_SUB, x, max)?;
+    let e = must_lower(m, block, ops::GRAPH_EXP, &[shifted], &BTreeMap::new(), xt)?;
+    let sum = must_lower(m, block, ops::GRAPH_REDUCE_SUM, &[e], &red, &kept)?;
+    if name == ops::GRAPH_SOFTMAX {
+        return Ok(Some(vec![binary_kernel(m, block, ops::GRAPH_DIV, e, sum)?]));
     }
-    let log_sum = must_lower(m, block, "graph.log", &[sum], &BTreeMap::new(), &kept)?;
+    let log_sum = must_lower(m, block, ops::GRAPH_LOG, &[sum], &BTreeMap::new(), &kept)?;
     Ok(Some(vec![binary_kernel(
-        m, block, "sub", shifted, log_sum,
+        m,
+        block,
+        ops::GRAPH_SUB,
+        shifted,
+        log_sum,
     )?]))
 }
 
@@ -776,8 +791,8 @@ fn lower_gemm(
     ];
     let mut kb = KernelBuilder::new(m, &[ins[0].elem, ins[1].elem, out.elem]);
     let (x, y, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
-    let p = kb.op("kernel.mul", &[x, y], out.elem, BTreeMap::new());
-    let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
+    let p = kb.op(ops::KERNEL_MUL, &[x, y], out.elem, BTreeMap::new());
+    let s = kb.op(ops::KERNEL_ADD, &[acc, p], out.elem, BTreeMap::new());
     let mut ab = kb.finish(
         block,
         &[s],
@@ -790,15 +805,15 @@ fn lower_gemm(
     )[0];
     if alpha != 1.0 {
         let c = m_scalar(m, block, alpha, out.elem)?;
-        ab = binary_kernel(m, block, "mul", ab, c)?;
+        ab = binary_kernel(m, block, ops::GRAPH_MUL, ab, c)?;
     }
     if let Some(&c) = operands.get(2) {
         let mut c = c;
         if beta != 1.0 {
             let b = m_scalar(m, block, beta, out.elem)?;
-            c = binary_kernel(m, block, "mul", c, b)?;
+            c = binary_kernel(m, block, ops::GRAPH_MUL, c, b)?;
         }
-        ab = binary_kernel(m, block, "add", ab, c)?;
+        ab = binary_kernel(m, block, ops::GRAPH_ADD, ab, c)?;
     }
     Ok(Some(vec![ab]))
 }
@@ -819,7 +834,7 @@ pub(super) fn constant_op(m: &mut Module, block: BlockId, t: strata_ir::Tensor) 
     let ty = t.ty();
     let op = m.append_op(
         block,
-        OpSpec::new("graph.constant")
+        OpSpec::new(ops::GRAPH_CONSTANT)
             .attr("value", Attribute::Dense(t))
             .results([Type::Tensor(ty)]),
     );
@@ -860,12 +875,12 @@ fn lower_batch_norm(
     let (x, s, b, mean, var) = (kb.arg(0), kb.arg(1), kb.arg(2), kb.arg(3), kb.arg(4));
     let none = BTreeMap::new;
     let eps_c = kb.constant(eps, e);
-    let ve = kb.op("kernel.add", &[var, eps_c], e, none());
-    let sd = kb.op("kernel.sqrt", &[ve], e, none());
-    let d = kb.op("kernel.sub", &[x, mean], e, none());
-    let n = kb.op("kernel.div", &[d, sd], e, none());
-    let sc = kb.op("kernel.mul", &[n, s], e, none());
-    let y = kb.op("kernel.add", &[sc, b], e, none());
+    let ve = kb.op(ops::KERNEL_ADD, &[var, eps_c], e, none());
+    let sd = kb.op(ops::KERNEL_SQRT, &[ve], e, none());
+    let d = kb.op(ops::KERNEL_SUB, &[x, mean], e, none());
+    let n = kb.op(ops::KERNEL_DIV, &[d, sd], e, none());
+    let sc = kb.op(ops::KERNEL_MUL, &[n, s], e, none());
+    let y = kb.op(ops::KERNEL_ADD, &[sc, b], e, none());
     let mut maps = vec![AffineMap::identity(rank as u32)];
     maps.extend(std::iter::repeat_n(channel, 4));
     maps.push(AffineMap::identity(rank as u32));
@@ -886,7 +901,7 @@ fn lower_conv(
     attrs: &BTreeMap<String, Attribute>,
     out: &TensorType,
 ) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
-    let win = strata_ir::graph::window_of("graph.conv", ins, attrs)?;
+    let win = strata_ir::graph::window_of(ops::GRAPH_CONV, ins, attrs)?;
     let group = match attrs.get("group") {
         Some(Attribute::Int(g)) if *g > 1 => *g as usize,
         _ => 1,
@@ -902,7 +917,7 @@ fn lower_conv(
             "shape".to_string(),
             Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
         );
-        graph_op(m, block, "graph.reshape", &[v], a)
+        graph_op(m, block, ops::GRAPH_RESHAPE, &[v], a)
     };
     // Domain: n, [g,] m (per group), out spatial..., c (per group), kernel spatial...
     let lead = if group > 1 { 3 } else { 2 };
@@ -957,8 +972,8 @@ fn lower_conv(
     let xt = m.tensor_type(input)?.clone();
     let mut kb = KernelBuilder::new(m, &[xt.elem, w.elem, out.elem]);
     let (a, b, acc) = (kb.arg(0), kb.arg(1), kb.arg(2));
-    let p = kb.op("kernel.mul", &[a, b], out.elem, BTreeMap::new());
-    let s = kb.op("kernel.add", &[acc, p], out.elem, BTreeMap::new());
+    let p = kb.op(ops::KERNEL_MUL, &[a, b], out.elem, BTreeMap::new());
+    let s = kb.op(ops::KERNEL_ADD, &[acc, p], out.elem, BTreeMap::new());
     let mut conv = kb.finish(
         block,
         &[s],
@@ -1000,8 +1015,9 @@ fn pad_for_window(
     }
     let mut a = BTreeMap::new();
     a.insert("pads".to_string(), Attribute::I64Array(full));
-    let ty = strata_ir::graph::infer_types("graph.pad", std::slice::from_ref(xt), &a, 1)?.remove(0);
-    must_lower(m, block, "graph.pad", &[x], &a, &ty)
+    let ty =
+        strata_ir::graph::infer_types(ops::GRAPH_PAD, std::slice::from_ref(xt), &a, 1)?.remove(0);
+    must_lower(m, block, ops::GRAPH_PAD, &[x], &a, &ty)
 }
 
 /// `conv + bias[channel]`, or `conv` without a bias.
@@ -1019,7 +1035,7 @@ pub(super) fn add_channel_bias(
     let rank = out.shape.rank();
     let mut kb = KernelBuilder::new(m, &[out.elem, out.elem, out.elem]);
     let (v, bb) = (kb.arg(0), kb.arg(1));
-    let y = kb.op("kernel.add", &[v, bb], out.elem, BTreeMap::new());
+    let y = kb.op(ops::KERNEL_ADD, &[v, bb], out.elem, BTreeMap::new());
     let maps = vec![
         AffineMap::identity(rank as u32),
         AffineMap {
@@ -1036,7 +1052,7 @@ pub(super) fn add_channel_bias(
 fn lower_layer_norm(
     m: &mut Module,
     block: BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &BTreeMap<String, Attribute>,
@@ -1044,7 +1060,7 @@ fn lower_layer_norm(
 ) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let out = &results[0];
     let x = &ins[0];
-    let rms = name == "graph.rms_normalization";
+    let rms = name == ops::GRAPH_RMS_NORMALIZATION;
     // 16-bit inputs are normalized in f32 and rounded once at the end, like the
     // interpreter's wide computation (the decomposed form would underflow in f16).
     let e = match x.elem {
@@ -1059,7 +1075,7 @@ fn lower_layer_norm(
         } else {
             let mut kb = KernelBuilder::new(m, &[t.elem, e]);
             let a = kb.arg(0);
-            let c = kb.op("kernel.cast", &[a], e, BTreeMap::new());
+            let c = kb.op(ops::KERNEL_CAST, &[a], e, BTreeMap::new());
             let r = t.shape.rank() as u32;
             let wt = TensorType::new(t.shape.clone(), e);
             kb.finish_parallel(block, c, &[v], &wt, vec![AffineMap::identity(r); 2])
@@ -1085,31 +1101,34 @@ fn lower_layer_norm(
     );
     red.insert("keepdims".to_string(), Attribute::Int(1));
     let kept =
-        strata_ir::graph::infer_types("graph.reduce_mean", std::slice::from_ref(&xw), &red, 1)?
+        strata_ir::graph::infer_types(ops::GRAPH_REDUCE_MEAN, std::slice::from_ref(&xw), &red, 1)?
             .remove(0);
     let (centered, mean) = if rms {
         (wide[0], None)
     } else {
-        let mean = must_lower(m, block, "graph.reduce_mean", &wide[..1], &red, &kept)?;
-        (binary_kernel(m, block, "sub", wide[0], mean)?, Some(mean))
+        let mean = must_lower(m, block, ops::GRAPH_REDUCE_MEAN, &wide[..1], &red, &kept)?;
+        (
+            binary_kernel(m, block, ops::GRAPH_SUB, wide[0], mean)?,
+            Some(mean),
+        )
     };
-    let squared = binary_kernel(m, block, "mul", centered, centered)?;
-    let var = must_lower(m, block, "graph.reduce_mean", &[squared], &red, &kept)?;
+    let squared = binary_kernel(m, block, ops::GRAPH_MUL, centered, centered)?;
+    let var = must_lower(m, block, ops::GRAPH_REDUCE_MEAN, &[squared], &red, &kept)?;
     let krank = kept.shape.rank();
     let mut kb = KernelBuilder::new(m, &[e, e]);
     let v = kb.arg(0);
     let eps_c = kb.constant(eps, e);
-    let ve = kb.op("kernel.add", &[v, eps_c], e, BTreeMap::new());
-    let sd = kb.op("kernel.sqrt", &[ve], e, BTreeMap::new());
+    let ve = kb.op(ops::KERNEL_ADD, &[v, eps_c], e, BTreeMap::new());
+    let sd = kb.op(ops::KERNEL_SQRT, &[ve], e, BTreeMap::new());
     let maps = vec![
         AffineMap::identity(krank as u32),
         AffineMap::identity(krank as u32),
     ];
     let std_dev = kb.finish_parallel(block, sd, &[var], &kept, maps);
-    let normalized = binary_kernel(m, block, "div", centered, std_dev)?;
-    let mut y = binary_kernel(m, block, "mul", normalized, wide[1])?;
+    let normalized = binary_kernel(m, block, ops::GRAPH_DIV, centered, std_dev)?;
+    let mut y = binary_kernel(m, block, ops::GRAPH_MUL, normalized, wide[1])?;
     if let Some(&bias) = wide.get(2) {
-        y = binary_kernel(m, block, "add", y, bias)?;
+        y = binary_kernel(m, block, ops::GRAPH_ADD, y, bias)?;
     }
     let narrow =
         |m: &mut Module, v: ValueId, to: &TensorType| -> Result<ValueId, crate::pass::PassError> {
@@ -1119,7 +1138,7 @@ fn lower_layer_norm(
             }
             let mut kb = KernelBuilder::new(m, &[t.elem, to.elem]);
             let a = kb.arg(0);
-            let c = kb.op("kernel.cast", &[a], to.elem, BTreeMap::new());
+            let c = kb.op(ops::KERNEL_CAST, &[a], to.elem, BTreeMap::new());
             let rr = t.shape.rank() as u32;
             Ok(kb.finish_parallel(block, c, &[v], to, vec![AffineMap::identity(rr); 2]))
         };
@@ -1129,7 +1148,7 @@ fn lower_layer_norm(
     }
     if let Some(stats) = results.get(2) {
         let one = m_scalar(m, block, 1.0, e)?;
-        let inv = binary_kernel(m, block, "div", one, std_dev)?;
+        let inv = binary_kernel(m, block, ops::GRAPH_DIV, one, std_dev)?;
         outs.push(narrow(m, inv, stats)?);
     }
     for (v, t) in outs.iter().zip(results) {
@@ -1157,7 +1176,7 @@ fn lower_max_pool(
     if xt.elem == ElementType::Bool {
         return Ok(None);
     }
-    let win = strata_ir::graph::window_of("graph.max_pool", std::slice::from_ref(xt), attrs)?;
+    let win = strata_ir::graph::window_of(ops::GRAPH_MAX_POOL, std::slice::from_ref(xt), attrs)?;
     let k = win.kernel.len();
     let kernel: Vec<i64> = win.kernel.iter().map(|&v| v as i64).collect();
     let strides: Vec<i64> = win.strides.iter().map(|&v| v as i64).collect();
@@ -1183,9 +1202,9 @@ fn lower_max_pool(
                 &[lowest],
             )),
         );
-        let ty =
-            strata_ir::graph::infer_types("graph.pad", std::slice::from_ref(xt), &a, 1)?.remove(0);
-        input = must_lower(m, block, "graph.pad", &[input], &a, &ty)?;
+        let ty = strata_ir::graph::infer_types(ops::GRAPH_PAD, std::slice::from_ref(xt), &a, 1)?
+            .remove(0);
+        input = must_lower(m, block, ops::GRAPH_PAD, &[input], &a, &ty)?;
     }
     let mut domain: Vec<usize> = od.to_vec();
     domain.extend(kernel.iter().map(|&v| v as usize));
@@ -1211,7 +1230,7 @@ fn lower_max_pool(
     iterators.extend(std::iter::repeat_n("reduction", k));
     let mut kb = KernelBuilder::new(m, &[xt.elem, out.elem]);
     let (v, acc) = (kb.arg(0), kb.arg(1));
-    let y = kb.op("kernel.max", &[acc, v], out.elem, BTreeMap::new());
+    let y = kb.op(ops::KERNEL_MAX, &[acc, v], out.elem, BTreeMap::new());
     Ok(Some(kb.finish(
         block,
         &[y],
@@ -1265,8 +1284,11 @@ fn lower_function(
 ) -> Result<(), crate::pass::PassError> {
     strata_ir::module::rebuild_function(src, f, dst, &mut |dst, block, d, operands| {
         let multi_result_ok = matches!(
-            d.name.as_str(),
-            "graph.split" | "graph.layer_normalization" | "graph.top_k" | "graph.max_pool"
+            d.name,
+            ops::GRAPH_SPLIT
+                | ops::GRAPH_LAYER_NORMALIZATION
+                | ops::GRAPH_TOP_K
+                | ops::GRAPH_MAX_POOL
         );
         if !d.name.starts_with("graph.") || (d.results.len() != 1 && !multi_result_ok) {
             return Ok(None);
@@ -1276,7 +1298,7 @@ fn lower_function(
             .iter()
             .map(|&r| src.tensor_type(r).cloned())
             .collect::<Result<_, _>>()?;
-        Ok(lower_op(dst, block, &d.name, operands, &d.attrs, &results)
+        Ok(lower_op(dst, block, d.name, operands, &d.attrs, &results)
             .map_err(|e| format!("lowering '{}': {e}", d.name))?)
     })?;
     Ok(())

@@ -8,10 +8,12 @@
 //! out-of-range index is an error at run time, as in the graph interpreter.
 
 use super::graph_to_kernel::{
-    constant_op as constant_tensor, copy_kernel, graph_op, must_lower, KernelBuilder,
+    constant_op as constant_tensor, copy_kernel, graph_op, kernel_op, must_lower, KernelBuilder,
 };
 use std::collections::BTreeMap;
+use strata_ir::ops;
 use strata_ir::types::normalize_axis;
+use strata_ir::OpName;
 use strata_ir::{
     AffineExpr, AffineMap, Attribute, ElementType, Module, Tensor, TensorType, ValueId,
 };
@@ -35,35 +37,35 @@ impl KernelBuilder<'_> {
     fn index(&mut self, dim: usize) -> ValueId {
         let mut a = none();
         a.insert("dim".into(), Attribute::Int(dim as i64));
-        self.op("kernel.index", &[], I64, a)
+        self.op(ops::KERNEL_INDEX, &[], I64, a)
     }
 
     fn extract(&mut self, operand: usize, idx: &[ValueId], elem: ElementType) -> ValueId {
         let mut a = none();
         a.insert("operand".into(), Attribute::Int(operand as i64));
-        self.op("kernel.extract", idx, elem, a)
+        self.op(ops::KERNEL_EXTRACT, idx, elem, a)
     }
 
     fn int(&mut self, v: i64) -> ValueId {
         self.constant(v as f64, I64)
     }
 
-    fn bin(&mut self, name: &str, a: ValueId, b: ValueId, elem: ElementType) -> ValueId {
-        self.op(&format!("kernel.{name}"), &[a, b], elem, none())
+    fn bin(&mut self, op: OpName, a: ValueId, b: ValueId, elem: ElementType) -> ValueId {
+        self.op(op, &[a, b], elem, none())
     }
 
     /// `v` clamped into `[0, n - 1]`.
     fn clamp_index(&mut self, v: ValueId, n: usize) -> ValueId {
         let zero = self.int(0);
         let hi = self.int(n as i64 - 1);
-        let v = self.bin("max", v, zero, I64);
-        self.bin("min", v, hi, I64)
+        let v = self.bin(ops::KERNEL_MAX, v, zero, I64);
+        self.bin(ops::KERNEL_MIN, v, hi, I64)
     }
 
     /// `a and b`, or `b` alone when there is no `a` yet.
     fn and_also(&mut self, a: Option<ValueId>, b: ValueId) -> Option<ValueId> {
         Some(match a {
-            Some(a) => self.bin("and", a, b, BOOL),
+            Some(a) => self.bin(ops::KERNEL_AND, a, b, BOOL),
             None => b,
         })
     }
@@ -83,15 +85,15 @@ impl KernelBuilder<'_> {
         let s = self.int(win.strides[i] as i64);
         let d = self.int(win.dilations[i] as i64);
         let pb = self.int(win.pads_begin[i] as i64);
-        let os = self.bin("mul", o, s, I64);
-        let kd = self.bin("mul", kk, d, I64);
-        let pos = self.bin("add", os, kd, I64);
-        let pos = self.bin("sub", pos, pb, I64);
+        let os = self.bin(ops::KERNEL_MUL, o, s, I64);
+        let kd = self.bin(ops::KERNEL_MUL, kk, d, I64);
+        let pos = self.bin(ops::KERNEL_ADD, os, kd, I64);
+        let pos = self.bin(ops::KERNEL_SUB, pos, pb, I64);
         let zero = self.int(0);
         let n = self.int(len as i64);
-        let ge = self.bin("greater_or_equal", pos, zero, BOOL);
-        let lt = self.bin("less", pos, n, BOOL);
-        let ok = self.bin("and", ge, lt, BOOL);
+        let ge = self.bin(ops::KERNEL_GREATER_OR_EQUAL, pos, zero, BOOL);
+        let lt = self.bin(ops::KERNEL_LESS, pos, n, BOOL);
+        let ok = self.bin(ops::KERNEL_AND, ge, lt, BOOL);
         (ok, self.clamp_index(pos, len))
     }
 
@@ -100,13 +102,13 @@ impl KernelBuilder<'_> {
         let v = if from == I64 {
             v
         } else {
-            self.op("kernel.cast", &[v], I64, none())
+            self.op(ops::KERNEL_CAST, &[v], I64, none())
         };
         let zero = self.int(0);
-        let neg = self.bin("less", v, zero, BOOL);
+        let neg = self.bin(ops::KERNEL_LESS, v, zero, BOOL);
         let size = self.int(n as i64);
-        let wrapped = self.bin("add", v, size, I64);
-        self.op("kernel.select", &[neg, wrapped, v], I64, none())
+        let wrapped = self.bin(ops::KERNEL_ADD, v, size, I64);
+        self.op(ops::KERNEL_SELECT, &[neg, wrapped, v], I64, none())
     }
 }
 
@@ -127,7 +129,7 @@ fn i64_constant(m: &mut Module, block: strata_ir::module::BlockId, values: Vec<i
 type Lowering = fn(
     &mut Module,
     strata_ir::module::BlockId,
-    &str,
+    OpName,
     &[ValueId],
     &[TensorType],
     &Attrs,
@@ -135,40 +137,40 @@ type Lowering = fn(
 ) -> Result<Vec<ValueId>, crate::pass::PassError>;
 
 /// The lowering of each indexed graph op family.
-const LOWERINGS: &[(&[&str], Lowering)] = &[
-    (&["graph.concat"], concat),
-    (&["graph.split"], split),
-    (&["graph.gather"], gather),
-    (&["graph.gather_elements"], gather_elements),
-    (&["graph.trilu"], trilu),
-    (&["graph.pad", "graph.tile"], pad),
-    (&["graph.arg_max", "graph.arg_min"], arg_max),
-    (&["graph.cum_sum", "graph.cum_prod"], cum_sum),
-    (&["graph.eye_like"], eye_like),
-    (&["graph.one_hot"], one_hot),
+const LOWERINGS: &[(&[OpName], Lowering)] = &[
+    (&[ops::GRAPH_CONCAT], concat),
+    (&[ops::GRAPH_SPLIT], split),
+    (&[ops::GRAPH_GATHER], gather),
+    (&[ops::GRAPH_GATHER_ELEMENTS], gather_elements),
+    (&[ops::GRAPH_TRILU], trilu),
+    (&[ops::GRAPH_PAD, ops::GRAPH_TILE], pad),
+    (&[ops::GRAPH_ARG_MAX, ops::GRAPH_ARG_MIN], arg_max),
+    (&[ops::GRAPH_CUM_SUM, ops::GRAPH_CUM_PROD], cum_sum),
+    (&[ops::GRAPH_EYE_LIKE], eye_like),
+    (&[ops::GRAPH_ONE_HOT], one_hot),
     (
-        &["graph.depth_to_space", "graph.space_to_depth"],
+        &[ops::GRAPH_DEPTH_TO_SPACE, ops::GRAPH_SPACE_TO_DEPTH],
         depth_to_space,
     ),
-    (&["graph.average_pool", "graph.lp_pool"], average_pool),
-    (&["graph.hardmax"], hardmax),
-    (&["graph.einsum"], einsum),
-    (&["graph.resize"], resize),
-    (&["graph.max_pool"], max_pool),
-    (&["graph.top_k"], top_k),
+    (&[ops::GRAPH_AVERAGE_POOL, ops::GRAPH_LP_POOL], average_pool),
+    (&[ops::GRAPH_HARDMAX], hardmax),
+    (&[ops::GRAPH_EINSUM], einsum),
+    (&[ops::GRAPH_RESIZE], resize),
+    (&[ops::GRAPH_MAX_POOL], max_pool),
+    (&[ops::GRAPH_TOP_K], top_k),
     (
-        &["graph.scatter_elements", "graph.scatter_nd"],
+        &[ops::GRAPH_SCATTER_ELEMENTS, ops::GRAPH_SCATTER_ND],
         scatter_elements,
     ),
-    (&["graph.conv_transpose"], conv_transpose),
-    (&["graph.gather_nd"], gather_nd),
+    (&[ops::GRAPH_CONV_TRANSPOSE], conv_transpose),
+    (&[ops::GRAPH_GATHER_ND], gather_nd),
 ];
 
 /// Lowers graph op `name`; returns one value per result.
 pub(super) fn lower(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -185,7 +187,7 @@ pub(super) fn lower(
 fn concat(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -215,7 +217,7 @@ fn concat(
         let mut values = Vec::new();
         for (j, &(_, off, n)) in parts.iter().enumerate() {
             let o = kb.int(off as i64);
-            let local = kb.bin("sub", i, o, I64);
+            let local = kb.bin(ops::KERNEL_SUB, i, o, I64);
             let local = kb.clamp_index(local, n);
             let mut idx = coords.clone();
             idx[axis] = local;
@@ -224,8 +226,13 @@ fn concat(
         let mut y = *values.last().unwrap_or(&i);
         for j in (0..parts.len() - 1).rev() {
             let bound = kb.int(parts[j + 1].1 as i64);
-            let before = kb.bin("less", i, bound, BOOL);
-            y = kb.op("kernel.select", &[before, values[j], y], out.elem, none());
+            let before = kb.bin(ops::KERNEL_LESS, i, bound, BOOL);
+            y = kb.op(
+                ops::KERNEL_SELECT,
+                &[before, values[j], y],
+                out.elem,
+                none(),
+            );
         }
         y
     };
@@ -246,7 +253,7 @@ fn concat(
 fn split(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -272,7 +279,7 @@ fn split(
 fn gather(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -312,7 +319,7 @@ fn gather(
 fn gather_elements(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -338,7 +345,7 @@ fn gather_elements(
 fn trilu(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     _ins: &[TensorType],
     attrs: &Attrs,
@@ -351,13 +358,13 @@ fn trilu(
     let k = int_attr(attrs, "k", 0);
     let mut kb = KernelBuilder::new(m, &[out.elem, out.elem]);
     let (i, j) = (kb.index(rank - 2), kb.index(rank - 1));
-    let diff = kb.bin("sub", j, i, I64);
+    let diff = kb.bin(ops::KERNEL_SUB, j, i, I64);
     let kk = kb.int(k);
     let keep = kb.bin(
         if upper {
-            "greater_or_equal"
+            ops::KERNEL_GREATER_OR_EQUAL
         } else {
-            "less_or_equal"
+            ops::KERNEL_LESS_OR_EQUAL
         },
         diff,
         kk,
@@ -365,7 +372,7 @@ fn trilu(
     );
     let zero = kb.constant(0.0, out.elem);
     let x = kb.arg(0);
-    let y = kb.op("kernel.select", &[keep, x, zero], out.elem, none());
+    let y = kb.op(ops::KERNEL_SELECT, &[keep, x, zero], out.elem, none());
     Ok(vec![kb.finish_parallel(
         block,
         y,
@@ -379,7 +386,7 @@ fn trilu(
 fn pad(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -399,7 +406,7 @@ fn pad(
         .map(|d| {
             (0..out.shape.dims()[d])
                 .map(|c| {
-                    if name == "graph.tile" {
+                    if name == ops::GRAPH_TILE {
                         (c % dims[d].max(1)) as i64
                     } else {
                         let pads = match attrs.get("pads") {
@@ -444,9 +451,9 @@ fn pad(
         let s = kb.arg(1 + d);
         if needs_fill {
             let zero = kb.int(0);
-            let ok = kb.bin("greater_or_equal", s, zero, BOOL);
+            let ok = kb.bin(ops::KERNEL_GREATER_OR_EQUAL, s, zero, BOOL);
             valid = kb.and_also(valid, ok);
-            coords.push(kb.bin("max", s, zero, I64));
+            coords.push(kb.bin(ops::KERNEL_MAX, s, zero, I64));
         } else {
             coords.push(s);
         }
@@ -454,7 +461,7 @@ fn pad(
     let mut y = kb.extract(0, &coords, x.elem);
     if let Some(v) = valid {
         let f = kb.constant(fill, out.elem);
-        y = kb.op("kernel.select", &[v, y, f], out.elem, none());
+        y = kb.op(ops::KERNEL_SELECT, &[v, y, f], out.elem, none());
     }
     Ok(vec![kb.finish_parallel(block, y, &inputs, out, maps)])
 }
@@ -463,7 +470,7 @@ fn pad(
 fn arg_max(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -480,20 +487,20 @@ fn arg_max(
     let (v, best, at) = (kb.arg(0), kb.arg(1), kb.arg(2));
     let k = kb.index(axis);
     let zero = kb.int(0);
-    let first = kb.bin("less", at, zero, BOOL);
-    let cmp = if name == "graph.arg_max" {
-        "greater"
+    let first = kb.bin(ops::KERNEL_LESS, at, zero, BOOL);
+    let cmp = if name == ops::GRAPH_ARG_MAX {
+        ops::KERNEL_GREATER
     } else {
-        "less"
+        ops::KERNEL_LESS
     };
     let mut better = kb.bin(cmp, v, best, BOOL);
     if last {
-        let eq = kb.bin("equal", v, best, BOOL);
-        better = kb.bin("or", better, eq, BOOL);
+        let eq = kb.bin(ops::KERNEL_EQUAL, v, best, BOOL);
+        better = kb.bin(ops::KERNEL_OR, better, eq, BOOL);
     }
-    let take = kb.bin("or", first, better, BOOL);
-    let nv = kb.op("kernel.select", &[take, v, best], x.elem, none());
-    let ni = kb.op("kernel.select", &[take, k, at], I64, none());
+    let take = kb.bin(ops::KERNEL_OR, first, better, BOOL);
+    let nv = kb.op(ops::KERNEL_SELECT, &[take, v, best], x.elem, none());
+    let ni = kb.op(ops::KERNEL_SELECT, &[take, k, at], I64, none());
     let out_map = AffineMap {
         num_dims: r as u32,
         results: (0..r)
@@ -527,7 +534,7 @@ fn arg_max(
 fn cum_sum(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     _ins: &[TensorType],
     attrs: &Attrs,
@@ -545,26 +552,26 @@ fn cum_sum(
     let (x, acc) = (kb.arg(0), kb.arg(1));
     let (i, k) = (kb.index(axis), kb.index(rank));
     let cmp = match (exclusive, reverse) {
-        (false, false) => "less_or_equal",
-        (true, false) => "less",
-        (false, true) => "greater_or_equal",
-        (true, true) => "greater",
+        (false, false) => ops::KERNEL_LESS_OR_EQUAL,
+        (true, false) => ops::KERNEL_LESS,
+        (false, true) => ops::KERNEL_GREATER_OR_EQUAL,
+        (true, true) => ops::KERNEL_GREATER,
     };
     let include = kb.bin(cmp, k, i, BOOL);
-    let step = if name == "graph.cum_sum" {
-        "add"
+    let step = if name == ops::GRAPH_CUM_SUM {
+        ops::KERNEL_ADD
     } else {
-        "mul"
+        ops::KERNEL_MUL
     };
     let next = kb.bin(step, acc, x, out.elem);
-    let y = kb.op("kernel.select", &[include, next, acc], out.elem, none());
+    let y = kb.op(ops::KERNEL_SELECT, &[include, next, acc], out.elem, none());
     let mut in_map = AffineMap::identity(rank as u32 + 1);
     in_map.results.truncate(rank);
     in_map.results[axis] = AffineExpr::dim(rank as u32);
     let out_map = AffineMap::projection(rank as u32 + 1, &(0..rank as u32).collect::<Vec<_>>());
     let mut iterators = vec!["parallel"; rank];
     iterators.push("reduction");
-    let init = if step == "mul" { 1.0 } else { 0.0 };
+    let init = if step == ops::KERNEL_MUL { 1.0 } else { 0.0 };
     Ok(kb.finish(
         block,
         &[y],
@@ -581,7 +588,7 @@ fn cum_sum(
 fn eye_like(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     _operands: &[ValueId],
     _ins: &[TensorType],
     attrs: &Attrs,
@@ -593,10 +600,10 @@ fn eye_like(
     let k = int_attr(attrs, "k", 0);
     let mut kb = KernelBuilder::new(m, &[out.elem]);
     let (i, j) = (kb.index(0), kb.index(1));
-    let diff = kb.bin("sub", j, i, I64);
+    let diff = kb.bin(ops::KERNEL_SUB, j, i, I64);
     let kk = kb.int(k);
-    let on = kb.bin("equal", diff, kk, BOOL);
-    let y = kb.op("kernel.cast", &[on], out.elem, none());
+    let on = kb.bin(ops::KERNEL_EQUAL, diff, kk, BOOL);
+    let y = kb.op(ops::KERNEL_CAST, &[on], out.elem, none());
     Ok(vec![kb.finish_parallel(block, y, &[], out, vec![identity])])
 }
 
@@ -604,7 +611,7 @@ fn eye_like(
 fn one_hot(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -620,7 +627,7 @@ fn one_hot(
     let ix = kb.arg(0);
     let ix = kb.normalized(ix, idx.elem, depth);
     let j = kb.index(axis);
-    let hot = kb.bin("equal", ix, j, BOOL);
+    let hot = kb.bin(ops::KERNEL_EQUAL, ix, j, BOOL);
     let (zero, one) = (kb.int(0), kb.int(1));
     let vrank = values.shape.rank();
     let off_idx = vec![zero; vrank];
@@ -630,7 +637,7 @@ fn one_hot(
     }
     let off = kb.extract(1, &off_idx, values.elem);
     let on = kb.extract(1, &on_idx, values.elem);
-    let y = kb.op("kernel.select", &[hot, on, off], out.elem, none());
+    let y = kb.op(ops::KERNEL_SELECT, &[hot, on, off], out.elem, none());
     let idx_map = AffineMap {
         num_dims: rank as u32,
         results: (0..rank)
@@ -646,7 +653,7 @@ fn one_hot(
 fn depth_to_space(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -657,7 +664,7 @@ fn depth_to_space(
     let b = int_attr(attrs, "blocksize", 1).max(1) as usize;
     let d = ins[0].shape.dims();
     let crd = matches!(attrs.get("mode"), Some(Attribute::String(s)) if s == "CRD");
-    let (shape6, perm): (Vec<usize>, [i64; 6]) = if name == "graph.depth_to_space" {
+    let (shape6, perm): (Vec<usize>, [i64; 6]) = if name == ops::GRAPH_DEPTH_TO_SPACE {
         let c = d[1] / (b * b);
         if crd {
             (vec![d[0], c, b, b, d[2], d[3]], [0, 1, 4, 2, 5, 3])
@@ -678,15 +685,15 @@ fn depth_to_space(
             "shape".into(),
             Attribute::I64Array(dims.iter().map(|&x| x as i64).collect()),
         );
-        graph_op(m, block, "graph.reshape", &[v], a)
+        graph_op(m, block, ops::GRAPH_RESHAPE, &[v], a)
     };
     let t6 = reshape(m, operands[0], &shape6)?;
     let mut a = none();
     a.insert("perm".into(), Attribute::I64Array(perm.to_vec()));
     let ty6 =
-        strata_ir::graph::infer_types("graph.transpose", &[m.tensor_type(t6)?.clone()], &a, 1)?
+        strata_ir::graph::infer_types(ops::GRAPH_TRANSPOSE, &[m.tensor_type(t6)?.clone()], &a, 1)?
             .remove(0);
-    let moved = must_lower(m, block, "graph.transpose", &[t6], &a, &ty6)?;
+    let moved = must_lower(m, block, ops::GRAPH_TRANSPOSE, &[t6], &a, &ty6)?;
     Ok(vec![reshape(m, moved, out.shape.dims())?])
 }
 
@@ -694,7 +701,7 @@ fn depth_to_space(
 fn average_pool(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -708,7 +715,7 @@ fn average_pool(
 fn hardmax(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     _ins: &[TensorType],
     attrs: &Attrs,
@@ -725,12 +732,12 @@ fn hardmax(
     let mut kept_dims = out.shape.dims().to_vec();
     kept_dims[axis] = 1;
     let kept = TensorType::new(kept_dims, I64);
-    let at = must_lower(m, block, "graph.arg_max", operands, &a, &kept)?;
+    let at = must_lower(m, block, ops::GRAPH_ARG_MAX, operands, &a, &kept)?;
     let mut kb = KernelBuilder::new(m, &[I64, out.elem]);
     let best = kb.arg(0);
     let j = kb.index(axis);
-    let hot = kb.bin("equal", best, j, BOOL);
-    let y = kb.op("kernel.cast", &[hot], out.elem, none());
+    let hot = kb.bin(ops::KERNEL_EQUAL, best, j, BOOL);
+    let y = kb.op(ops::KERNEL_CAST, &[hot], out.elem, none());
     let mut map = identity.clone();
     map.results[axis] = AffineExpr::constant(0);
     Ok(vec![kb.finish_parallel(
@@ -746,7 +753,7 @@ fn hardmax(
 fn einsum(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -788,10 +795,10 @@ fn einsum(
     let mut prod = kb.arg(0);
     for i in 1..ins.len() {
         let next = kb.arg(i);
-        prod = kb.bin("mul", prod, next, out.elem);
+        prod = kb.bin(ops::KERNEL_MUL, prod, next, out.elem);
     }
     let acc = kb.arg(ins.len());
-    let y = kb.bin("add", acc, prod, out.elem);
+    let y = kb.bin(ops::KERNEL_ADD, acc, prod, out.elem);
     let iterators: Vec<&str> = (0..all.len())
         .map(|d| {
             if d < output.len() {
@@ -817,7 +824,7 @@ fn einsum(
 fn resize(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -831,7 +838,7 @@ fn resize(
 fn max_pool(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -854,10 +861,10 @@ fn max_pool(
     let (acc_v, acc_i) = (kb.arg(1), kb.arg(2));
     let (n, c) = (kb.index(0), kb.index(1));
     let channels = kb.int(x.shape.dims()[1] as i64);
-    let plane = kb.bin("mul", n, channels, I64);
-    let plane = kb.bin("add", plane, c, I64);
+    let plane = kb.bin(ops::KERNEL_MUL, n, channels, I64);
+    let plane = kb.bin(ops::KERNEL_ADD, plane, c, I64);
     let size = kb.int(in_size as i64);
-    let mut flat = kb.bin("mul", plane, size, I64);
+    let mut flat = kb.bin(ops::KERNEL_MUL, plane, size, I64);
     let mut coords = vec![n, c];
     let mut valid: Option<ValueId> = None;
     for i in 0..k {
@@ -870,20 +877,20 @@ fn max_pool(
             spatial[i + 1..].iter().product()
         };
         let st = kb.int(stride as i64);
-        let part = kb.bin("mul", clamped, st, I64);
-        flat = kb.bin("add", flat, part, I64);
+        let part = kb.bin(ops::KERNEL_MUL, clamped, st, I64);
+        flat = kb.bin(ops::KERNEL_ADD, flat, part, I64);
     }
     let v = kb.extract(0, &coords, x.elem);
     let zero = kb.int(0);
-    let first = kb.bin("less", acc_i, zero, BOOL);
-    let bigger = kb.bin("greater", v, acc_v, BOOL);
-    let take = kb.bin("or", first, bigger, BOOL);
+    let first = kb.bin(ops::KERNEL_LESS, acc_i, zero, BOOL);
+    let bigger = kb.bin(ops::KERNEL_GREATER, v, acc_v, BOOL);
+    let take = kb.bin(ops::KERNEL_OR, first, bigger, BOOL);
     let take = match valid {
-        Some(ok) => kb.bin("and", ok, take, BOOL),
+        Some(ok) => kb.bin(ops::KERNEL_AND, ok, take, BOOL),
         None => take,
     };
-    let nv = kb.op("kernel.select", &[take, v, acc_v], x.elem, none());
-    let ni = kb.op("kernel.select", &[take, flat, acc_i], I64, none());
+    let nv = kb.op(ops::KERNEL_SELECT, &[take, v, acc_v], x.elem, none());
+    let ni = kb.op(ops::KERNEL_SELECT, &[take, flat, acc_i], I64, none());
     let mut iterators = vec!["parallel"; rank];
     iterators.extend(std::iter::repeat_n("reduction", k));
     let out_map = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
@@ -903,7 +910,7 @@ fn max_pool(
 fn top_k(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -924,14 +931,23 @@ fn top_k(
     let mut kb = KernelBuilder::new(m, &[x.elem, x.elem, I64]);
     let (xi, xj, count) = (kb.arg(0), kb.arg(1), kb.arg(2));
     let (i, j) = (kb.index(axis), kb.index(rank));
-    let better = kb.bin(if largest { "greater" } else { "less" }, xj, xi, BOOL);
-    let eq = kb.bin("equal", xj, xi, BOOL);
-    let lower = kb.bin("less", j, i, BOOL);
-    let tie = kb.bin("and", eq, lower, BOOL);
-    let before = kb.bin("or", better, tie, BOOL);
+    let better = kb.bin(
+        if largest {
+            ops::KERNEL_GREATER
+        } else {
+            ops::KERNEL_LESS
+        },
+        xj,
+        xi,
+        BOOL,
+    );
+    let eq = kb.bin(ops::KERNEL_EQUAL, xj, xi, BOOL);
+    let lower = kb.bin(ops::KERNEL_LESS, j, i, BOOL);
+    let tie = kb.bin(ops::KERNEL_AND, eq, lower, BOOL);
+    let before = kb.bin(ops::KERNEL_OR, better, tie, BOOL);
     let one = kb.int(1);
-    let plus = kb.bin("add", count, one, I64);
-    let y = kb.op("kernel.select", &[before, plus, count], I64, none());
+    let plus = kb.bin(ops::KERNEL_ADD, count, one, I64);
+    let y = kb.op(ops::KERNEL_SELECT, &[before, plus, count], I64, none());
     let mut jmap = AffineMap::identity(nd as u32);
     jmap.results.truncate(rank);
     jmap.results[axis] = AffineExpr::dim(rank as u32);
@@ -953,9 +969,9 @@ fn top_k(
     let mut kb = KernelBuilder::new(m, &[x.elem, I64, x.elem, I64]);
     let (v, r, acc_v, acc_i) = (kb.arg(0), kb.arg(1), kb.arg(2), kb.arg(3));
     let (slot, i) = (kb.index(axis), kb.index(rank));
-    let hit = kb.bin("equal", r, slot, BOOL);
-    let nv = kb.op("kernel.select", &[hit, v, acc_v], x.elem, none());
-    let ni = kb.op("kernel.select", &[hit, i, acc_i], I64, none());
+    let hit = kb.bin(ops::KERNEL_EQUAL, r, slot, BOOL);
+    let nv = kb.op(ops::KERNEL_SELECT, &[hit, v, acc_v], x.elem, none());
+    let ni = kb.op(ops::KERNEL_SELECT, &[hit, i, acc_i], I64, none());
     let out_map = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
     Ok(kb.finish(
         block,
@@ -973,7 +989,7 @@ fn top_k(
 fn scatter_elements(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -987,7 +1003,7 @@ fn scatter_elements(
 fn conv_transpose(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -1010,12 +1026,12 @@ fn conv_transpose(
     let acc = kb.arg(2);
     let (n, mm, cl) = (kb.index(0), kb.index(1), kb.index(2 + k));
     let mgc = kb.int(mg as i64);
-    let gi = kb.bin("div", mm, mgc, I64);
-    let gm = kb.bin("mul", gi, mgc, I64);
-    let ml = kb.bin("sub", mm, gm, I64);
+    let gi = kb.bin(ops::KERNEL_DIV, mm, mgc, I64);
+    let gm = kb.bin(ops::KERNEL_MUL, gi, mgc, I64);
+    let ml = kb.bin(ops::KERNEL_SUB, mm, gm, I64);
     let cgc = kb.int(cg as i64);
-    let gc = kb.bin("mul", gi, cgc, I64);
-    let cc = kb.bin("add", gc, cl, I64);
+    let gc = kb.bin(ops::KERNEL_MUL, gi, cgc, I64);
+    let cc = kb.bin(ops::KERNEL_ADD, gc, cl, I64);
     let mut xc = vec![n, cc];
     let mut wc = vec![cc, ml];
     let mut valid: Option<ValueId> = None;
@@ -1025,31 +1041,31 @@ fn conv_transpose(
         let pb = kb.int(win.pads_begin[d] as i64);
         let dil = kb.int(win.dilations[d] as i64);
         let s = kb.int(win.strides[d] as i64);
-        let kd = kb.bin("mul", kk, dil, I64);
-        let t = kb.bin("add", o, pb, I64);
-        let t = kb.bin("sub", t, kd, I64);
-        let rem = kb.bin("mod", t, s, I64);
+        let kd = kb.bin(ops::KERNEL_MUL, kk, dil, I64);
+        let t = kb.bin(ops::KERNEL_ADD, o, pb, I64);
+        let t = kb.bin(ops::KERNEL_SUB, t, kd, I64);
+        let rem = kb.bin(ops::KERNEL_MOD, t, s, I64);
         let zero = kb.int(0);
-        let exact = kb.bin("equal", rem, zero, BOOL);
-        let i = kb.bin("div", t, s, I64);
-        let ge = kb.bin("greater_or_equal", t, zero, BOOL);
+        let exact = kb.bin(ops::KERNEL_EQUAL, rem, zero, BOOL);
+        let i = kb.bin(ops::KERNEL_DIV, t, s, I64);
+        let ge = kb.bin(ops::KERNEL_GREATER_OR_EQUAL, t, zero, BOOL);
         let n_in = kb.int(x.shape.dims()[2 + d] as i64);
-        let lt = kb.bin("less", i, n_in, BOOL);
-        let ok = kb.bin("and", exact, ge, BOOL);
-        let ok = kb.bin("and", ok, lt, BOOL);
+        let lt = kb.bin(ops::KERNEL_LESS, i, n_in, BOOL);
+        let ok = kb.bin(ops::KERNEL_AND, exact, ge, BOOL);
+        let ok = kb.bin(ops::KERNEL_AND, ok, lt, BOOL);
         valid = kb.and_also(valid, ok);
         xc.push(kb.clamp_index(i, x.shape.dims()[2 + d]));
         wc.push(kk);
     }
     let xv = kb.extract(0, &xc, x.elem);
     let wv = kb.extract(1, &wc, w.elem);
-    let p = kb.bin("mul", xv, wv, e);
+    let p = kb.bin(ops::KERNEL_MUL, xv, wv, e);
     let zero = kb.constant(0.0, e);
     let term = match valid {
-        Some(v) => kb.op("kernel.select", &[v, p, zero], e, none()),
+        Some(v) => kb.op(ops::KERNEL_SELECT, &[v, p, zero], e, none()),
         None => p,
     };
-    let y = kb.bin("add", acc, term, e);
+    let y = kb.bin(ops::KERNEL_ADD, acc, term, e);
     let nd = domain.len();
     let mut iterators = vec!["parallel"; rank];
     iterators.extend(std::iter::repeat_n("reduction", 1 + k));
@@ -1074,7 +1090,7 @@ fn conv_transpose(
 fn gather_nd(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    _name: &str,
+    _name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -1116,7 +1132,7 @@ fn gather_nd(
 fn lower_window_pool(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     x: ValueId,
     xt: &TensorType,
     attrs: &Attrs,
@@ -1144,19 +1160,19 @@ fn lower_window_pool(
         coords.push(pos);
     }
     let v = kb.extract(0, &coords, xt.elem);
-    let term = if name == "graph.lp_pool" {
-        let a = kb.op("kernel.abs", &[v], e, none());
+    let term = if name == ops::GRAPH_LP_POOL {
+        let a = kb.op(ops::KERNEL_ABS, &[v], e, none());
         let pc = kb.constant(p, e);
-        kb.bin("pow", a, pc, e)
+        kb.bin(ops::KERNEL_POW, a, pc, e)
     } else {
         v
     };
     let zero = kb.constant(0.0, e);
     let term = match valid {
-        Some(ok) => kb.op("kernel.select", &[ok, term, zero], e, none()),
+        Some(ok) => kb.op(ops::KERNEL_SELECT, &[ok, term, zero], e, none()),
         None => term,
     };
-    let sum = kb.bin("add", acc, term, e);
+    let sum = kb.bin(ops::KERNEL_ADD, acc, term, e);
     let mut iterators = vec!["parallel"; rank];
     iterators.extend(std::iter::repeat_n("reduction", k));
     let nd = domain.len();
@@ -1174,11 +1190,11 @@ fn lower_window_pool(
         &[0.0],
     )[0];
     let identity = AffineMap::identity(rank as u32);
-    if name == "graph.lp_pool" {
+    if name == ops::GRAPH_LP_POOL {
         let mut kb = KernelBuilder::new(m, &[e, e]);
         let s = kb.arg(0);
         let inv = kb.constant(1.0 / p, e);
-        let y = kb.bin("pow", s, inv, e);
+        let y = kb.bin(ops::KERNEL_POW, s, inv, e);
         return Ok(vec![kb.finish_parallel(
             block,
             y,
@@ -1225,7 +1241,7 @@ fn lower_window_pool(
     let div = constant_tensor(m, block, t);
     let mut kb = KernelBuilder::new(m, &[e, e, e]);
     let (s, d) = (kb.arg(0), kb.arg(1));
-    let y = kb.bin("div", s, d, e);
+    let y = kb.bin(ops::KERNEL_DIV, s, d, e);
     let dmap = AffineMap {
         num_dims: rank as u32,
         results: (2..rank).map(|i| AffineExpr::dim(i as u32)).collect(),
@@ -1298,10 +1314,10 @@ fn lower_resize(
         let v = if elem == F64 {
             v
         } else {
-            kb.op("kernel.cast", &[v], F64, none())
+            kb.op(ops::KERNEL_CAST, &[v], F64, none())
         };
-        let p = kb.bin("mul", wt, v, F64);
-        let y = kb.bin("add", acc, p, F64);
+        let p = kb.bin(ops::KERNEL_MUL, wt, v, F64);
+        let y = kb.bin(ops::KERNEL_ADD, acc, p, F64);
         let table_map = AffineMap {
             num_dims: nd as u32,
             results: vec![AffineExpr::dim(axis as u32), AffineExpr::dim(rank as u32)],
@@ -1332,7 +1348,7 @@ fn lower_resize(
             let mut kb = KernelBuilder::new(m, &[F64, BOOL, F64]);
             let (y, out_of) = (kb.arg(0), kb.arg(1));
             let fill = kb.constant(extrapolation, F64);
-            let z = kb.op("kernel.select", &[out_of, fill, y], F64, none());
+            let z = kb.op(ops::KERNEL_SELECT, &[out_of, fill, y], F64, none());
             let identity = AffineMap::identity(rank as u32);
             let mask_map = AffineMap {
                 num_dims: rank as u32,
@@ -1356,7 +1372,7 @@ fn lower_resize(
     let rank = dims.len() as u32;
     let mut kb = KernelBuilder::new(m, &[elem, out.elem]);
     let v = kb.arg(0);
-    let y = kb.op("kernel.cast", &[v], out.elem, none());
+    let y = kb.op(ops::KERNEL_CAST, &[v], out.elem, none());
     Ok(vec![kb.finish_parallel(
         block,
         y,
@@ -1384,18 +1400,18 @@ pub(super) fn channel_window_sum(
     let acc = kb.arg(1);
     let (ch, s) = (kb.index(1), kb.index(rank));
     let shift = kb.int(before);
-    let cc = kb.bin("add", ch, s, I64);
-    let cc = kb.bin("sub", cc, shift, I64);
+    let cc = kb.bin(ops::KERNEL_ADD, ch, s, I64);
+    let cc = kb.bin(ops::KERNEL_SUB, cc, shift, I64);
     let (zero, n) = (kb.int(0), kb.int(c as i64));
-    let ge = kb.bin("greater_or_equal", cc, zero, BOOL);
-    let lt = kb.bin("less", cc, n, BOOL);
-    let ok = kb.bin("and", ge, lt, BOOL);
+    let ge = kb.bin(ops::KERNEL_GREATER_OR_EQUAL, cc, zero, BOOL);
+    let lt = kb.bin(ops::KERNEL_LESS, cc, n, BOOL);
+    let ok = kb.bin(ops::KERNEL_AND, ge, lt, BOOL);
     let mut coords: Vec<ValueId> = (0..rank).map(|k| kb.index(k)).collect();
     coords[1] = kb.clamp_index(cc, c);
     let v = kb.extract(0, &coords, x.elem);
     let z = kb.constant(0.0, x.elem);
-    let term = kb.op("kernel.select", &[ok, v, z], x.elem, none());
-    let y = kb.bin("add", acc, term, x.elem);
+    let term = kb.op(ops::KERNEL_SELECT, &[ok, v, z], x.elem, none());
+    let y = kb.bin(ops::KERNEL_ADD, acc, term, x.elem);
     let mut iterators = vec!["parallel"; rank];
     iterators.push("reduction");
     let nd = domain.len();
@@ -1423,7 +1439,7 @@ pub(super) fn channel_window_sum(
 fn lower_scatter(
     m: &mut Module,
     block: strata_ir::module::BlockId,
-    name: &str,
+    name: OpName,
     operands: &[ValueId],
     ins: &[TensorType],
     attrs: &Attrs,
@@ -1445,7 +1461,7 @@ fn lower_scatter(
     let out_coords: Vec<ValueId> = (0..rank).map(|k| kb.index(k)).collect();
     let upd_coords: Vec<ValueId> = (0..urank).map(|k| kb.index(rank + k)).collect();
     // Where this update writes.
-    let target: Vec<ValueId> = if name == "graph.scatter_elements" {
+    let target: Vec<ValueId> = if name == ops::GRAPH_SCATTER_ELEMENTS {
         let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
         let raw = kb.arg(0);
         let t = kb.normalized(raw, idx.elem, data.shape.dims()[axis]);
@@ -1468,24 +1484,24 @@ fn lower_scatter(
     };
     let mut matches: Option<ValueId> = None;
     for (t, o) in target.iter().zip(&out_coords) {
-        let eq = kb.bin("equal", *t, *o, BOOL);
+        let eq = kb.bin(ops::KERNEL_EQUAL, *t, *o, BOOL);
         matches = kb.and_also(matches, eq);
     }
     let matched = matches.ok_or("a scatter into a scalar")?;
     let folded = match reduction.as_str() {
-        "add" => kb.bin("add", acc, u, e),
-        "mul" => kb.bin("mul", acc, u, e),
+        "add" => kb.bin(ops::KERNEL_ADD, acc, u, e),
+        "mul" => kb.bin(ops::KERNEL_MUL, acc, u, e),
         "max" | "min" => {
-            let both = kb.bin(&reduction, acc, u, e);
-            kb.op("kernel.select", &[hit, both, u], e, none())
+            let both = kb.bin(kernel_op(&reduction)?, acc, u, e);
+            kb.op(ops::KERNEL_SELECT, &[hit, both, u], e, none())
         }
         _ => u,
     };
-    let new_acc = kb.op("kernel.select", &[matched, folded, acc], e, none());
-    let new_hit = kb.bin("or", hit, matched, BOOL);
+    let new_acc = kb.op(ops::KERNEL_SELECT, &[matched, folded, acc], e, none());
+    let new_hit = kb.bin(ops::KERNEL_OR, hit, matched, BOOL);
     let mut iterators = vec!["parallel"; rank];
     iterators.extend(std::iter::repeat_n("reduction", urank));
-    let idx_map = if name == "graph.scatter_elements" {
+    let idx_map = if name == ops::GRAPH_SCATTER_ELEMENTS {
         AffineMap {
             num_dims: nd as u32,
             results: (rank..nd).map(|d| AffineExpr::dim(d as u32)).collect(),
@@ -1512,10 +1528,10 @@ fn lower_scatter(
     let mut kb = KernelBuilder::new(m, &[e, e, BOOL, e]);
     let (d, f, h) = (kb.arg(0), kb.arg(1), kb.arg(2));
     let combined = match reduction.as_str() {
-        "add" | "mul" | "max" | "min" => kb.bin(&reduction, d, f, e),
+        "add" | "mul" | "max" | "min" => kb.bin(kernel_op(&reduction)?, d, f, e),
         _ => f,
     };
-    let y = kb.op("kernel.select", &[h, combined, d], e, none());
+    let y = kb.op(ops::KERNEL_SELECT, &[h, combined, d], e, none());
     let identity = AffineMap::identity(rank as u32);
     Ok(vec![kb.finish_parallel(
         block,

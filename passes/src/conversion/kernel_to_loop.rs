@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use strata_ir::kernel::{Generic, IteratorKind, Schedule};
 use strata_ir::loops::{ForLoop, LoopKind};
 use strata_ir::module::BlockId;
+use strata_ir::ops;
 use strata_ir::{
     AffineExpr, AffineMap, Attribute, ElementType, Module, OpId, OpSpec, Type, ValueId,
 };
@@ -30,7 +31,7 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
             .ops
             .iter()
             .copied()
-            .filter(|&op| out.op(op).name == "kernel.generic")
+            .filter(|&op| out.op(op).name == ops::KERNEL_GENERIC)
             .collect();
         for op in generics {
             let name = format!("{fname}_k{counter}");
@@ -44,7 +45,7 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
                 .map(|&r| out.value_type(r).clone())
                 .collect();
             let call = out.create_op(
-                OpSpec::new("loop.dispatch")
+                OpSpec::new(ops::LOOP_DISPATCH)
                     .operands(d.operands.iter().copied())
                     .results(result_types)
                     .attr("kernel", Attribute::String(name))
@@ -65,7 +66,7 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
 pub fn add_for(m: &mut Module, block: BlockId, l: ForLoop) -> (OpId, BlockId, ValueId) {
     let region = m.new_region();
     let body = m.append_block(region, &[Type::Index]);
-    let mut spec = OpSpec::new("loop.for");
+    let mut spec = OpSpec::new(ops::LOOP_FOR);
     for (k, v) in l.attrs() {
         spec = spec.attr(k, v);
     }
@@ -105,7 +106,7 @@ fn index_value(m: &mut Module, block: BlockId, e: &AffineExpr, contrib: &Contrib
     };
     let op = m.append_op(
         block,
-        OpSpec::new("loop.apply")
+        OpSpec::new(ops::LOOP_APPLY)
             .operands(operands)
             .results([Type::Index])
             .attr("map", Attribute::AffineMap(map)),
@@ -130,7 +131,7 @@ fn constant(m: &mut Module, block: BlockId, value: f64, elem: ElementType) -> Va
     };
     let op = m.append_op(
         block,
-        OpSpec::new("kernel.constant")
+        OpSpec::new(ops::KERNEL_CONSTANT)
             .results([Type::Scalar(elem)])
             .attr("value", attr),
     );
@@ -140,7 +141,9 @@ fn constant(m: &mut Module, block: BlockId, value: f64, elem: ElementType) -> Va
 fn cast_index(m: &mut Module, block: BlockId, v: ValueId, to: Type) -> ValueId {
     let op = m.append_op(
         block,
-        OpSpec::new("loop.index_cast").operands([v]).results([to]),
+        OpSpec::new(ops::LOOP_INDEX_CAST)
+            .operands([v])
+            .results([to]),
     );
     m.result(op)
 }
@@ -221,7 +224,8 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
             let idx = indices(m, b, &g.maps[n_in + r], &init_contrib);
             m.append_op(
                 b,
-                OpSpec::new("loop.store").operands([c, buffers[n_in + r]].into_iter().chain(idx)),
+                OpSpec::new(ops::LOOP_STORE)
+                    .operands([c, buffers[n_in + r]].into_iter().chain(idx)),
             );
         }
     }
@@ -276,7 +280,7 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
         emit_body(m, b, epi_block, &d, &g, &buffers, &epi_contrib, true)?;
     }
     let body = m.body();
-    let mut spec = OpSpec::new("loop.kernel").attr("sym_name", Attribute::String(name.into()));
+    let mut spec = OpSpec::new(ops::LOOP_KERNEL).attr("sym_name", Attribute::String(name.into()));
     spec.regions = vec![region];
     m.append_op(body, spec);
     Ok(())
@@ -309,7 +313,7 @@ fn emit_body(
         let elem = elem_of(m, d.operands[i])?;
         let load = m.append_op(
             block,
-            OpSpec::new("loop.load")
+            OpSpec::new(ops::LOOP_LOAD)
                 .operands([buffers[i]].into_iter().chain(idx))
                 .results([Type::Scalar(elem)]),
         );
@@ -322,7 +326,7 @@ fn emit_body(
         let current = if load_results {
             let load = m.append_op(
                 block,
-                OpSpec::new("loop.load")
+                OpSpec::new(ops::LOOP_LOAD)
                     .operands([buffers[n_in + r]].into_iter().chain(idx.iter().copied()))
                     .results([Type::Scalar(elem)]),
             );
@@ -345,24 +349,20 @@ fn emit_body(
                     .ok_or_else(|| format!("'{}' in the body uses an outside value", bd.name))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if bd.name == "kernel.index" || bd.name == "kernel.extract" {
-            let v = match (
-                bd.name.as_str(),
-                bd.attrs.get("dim"),
-                bd.attrs.get("operand"),
-            ) {
-                ("kernel.index", Some(Attribute::Int(dim)), _) => {
+        if bd.name == ops::KERNEL_INDEX || bd.name == ops::KERNEL_EXTRACT {
+            let v = match (bd.name, bd.attrs.get("dim"), bd.attrs.get("operand")) {
+                (ops::KERNEL_INDEX, Some(Attribute::Int(dim)), _) => {
                     let i = index_value(m, block, &AffineExpr::dim(*dim as u32), contrib);
                     cast_index(m, block, i, Type::Scalar(ElementType::I64))
                 }
-                ("kernel.extract", _, Some(Attribute::Int(k))) => {
+                (ops::KERNEL_EXTRACT, _, Some(Attribute::Int(k))) => {
                     let idx: Vec<ValueId> = operands
                         .iter()
                         .map(|&v| cast_index(m, block, v, Type::Index))
                         .collect();
                     let load = m.append_op(
                         block,
-                        OpSpec::new("loop.load")
+                        OpSpec::new(ops::LOOP_LOAD)
                             .operands([buffers[*k as usize]].into_iter().chain(idx))
                             .results([m.value_type(bd.results[0]).clone()]),
                     );
@@ -373,11 +373,11 @@ fn emit_body(
             map.insert(bd.results[0], v);
             continue;
         }
-        if bd.name == "kernel.yield" {
+        if bd.name == ops::KERNEL_YIELD {
             for (r, (&v, idx)) in operands.iter().zip(&out_indices).enumerate() {
                 m.append_op(
                     block,
-                    OpSpec::new("loop.store").operands(
+                    OpSpec::new(ops::LOOP_STORE).operands(
                         [v, buffers[n_in + r]]
                             .into_iter()
                             .chain(idx.iter().copied()),
@@ -386,7 +386,7 @@ fn emit_body(
             }
             break;
         }
-        let mut spec = OpSpec::new(bd.name.clone())
+        let mut spec = OpSpec::new(bd.name)
             .operands(operands)
             .results(bd.results.iter().map(|&r| m.value_type(r).clone()));
         spec.attrs = bd.attrs.clone();

@@ -9,6 +9,7 @@
 //! leaves them untouched.
 
 use std::collections::HashMap;
+use strata_ir::ops;
 use strata_ir::{Attribute, Module, OpId, OpSpec, Shape, Tensor, Type, ValueId};
 
 /// The constant a value is, if `graph.constant` defines it.
@@ -16,7 +17,7 @@ fn constant_op(m: &Module, v: ValueId) -> Option<OpId> {
     match m.value(v).def {
         strata_ir::module::ValueDef::OpResult { op, .. } => {
             let d = m.op(op);
-            (d.name == "graph.constant"
+            (d.name == ops::GRAPH_CONSTANT
                 && matches!(d.attrs.get("value"), Some(Attribute::Dense(_))))
             .then_some(op)
         }
@@ -60,7 +61,7 @@ fn fold_one(
     uses: &mut HashMap<ValueId, usize>,
 ) -> Result<bool, crate::pass::PassError> {
     let d = m.op(bn);
-    if d.name != "graph.batch_normalization" || d.operands.len() != 5 || d.results.len() != 1 {
+    if d.name != ops::GRAPH_BATCH_NORMALIZATION || d.operands.len() != 5 || d.results.len() != 1 {
         return Ok(false);
     }
     let bn_operands = d.operands.clone();
@@ -74,7 +75,8 @@ fn fold_one(
         return Ok(false);
     };
     let c = m.op(conv);
-    if c.name != "graph.conv" || !(2..=3).contains(&c.operands.len()) || uses.get(&x) != Some(&1) {
+    if c.name != ops::GRAPH_CONV || !(2..=3).contains(&c.operands.len()) || uses.get(&x) != Some(&1)
+    {
         return Ok(false);
     }
     let conv_operands = c.operands.clone();
@@ -133,7 +135,7 @@ fn fold_one(
         scale_weight(&mut t);
         let ty = t.ty();
         let copy = m.create_op(
-            OpSpec::new("graph.constant")
+            OpSpec::new(ops::GRAPH_CONSTANT)
                 .attr("value", Attribute::Dense(t))
                 .results([Type::Tensor(ty)]),
         );
@@ -146,7 +148,7 @@ fn fold_one(
     let b = Tensor::from_f64s(elem, Shape::new([channels]), &new_bias);
     let ty = b.ty();
     let bias_op = m.create_op(
-        OpSpec::new("graph.constant")
+        OpSpec::new(ops::GRAPH_CONSTANT)
             .attr("value", Attribute::Dense(b))
             .results([Type::Tensor(ty)]),
     );
@@ -174,7 +176,7 @@ fn fold_one(
     let mut dead = Vec::new();
     for &op in &m.block(block).ops {
         let d = m.op(op);
-        if d.name == "graph.constant"
+        if d.name == ops::GRAPH_CONSTANT
             && d.results
                 .iter()
                 .all(|r| uses.get(r).copied().unwrap_or(0) == 0)

@@ -4,6 +4,7 @@
 //! of a duplicate call the kernel it duplicates instead.
 
 use std::collections::HashMap;
+use strata_ir::ops;
 use strata_ir::{loops, Attribute, Module};
 
 /// Merges identical `loop.kernel`s of a host program; returns how many were removed.
@@ -39,7 +40,7 @@ pub fn dedupe_kernels(m: &mut Module) -> Result<usize, crate::pass::PassError> {
                 stack.extend(m.block(b).ops.iter().copied());
             }
         }
-        if matches!(d.name.as_str(), "host.dispatch" | "loop.dispatch") {
+        if matches!(d.name, ops::HOST_DISPATCH | ops::LOOP_DISPATCH) {
             if let Some(Attribute::String(k)) = m.op_mut(op).attrs.get_mut("kernel") {
                 if let Some(kept) = rename.get(k.as_str()) {
                     *k = kept.clone();

@@ -13,6 +13,7 @@ use strata_abi::format::{
     BufferRef, Bytes, Command, Constants, EntryPoint, ExecutableDef, ExecutableFormat, FunctionDef,
     Manifest, Memory, ModuleFile, Program, TensorSpec,
 };
+use strata_ir::ops;
 use strata_ir::target::{target_of, Target};
 use strata_ir::{host, loops, Attribute, Module, ValueId};
 
@@ -128,8 +129,8 @@ pub fn host_functions(
                     bytes: bytes_of(host, *v)?.2,
                 })
             };
-            match d.name.as_str() {
-                "host.constant" => {
+            match d.name {
+                ops::HOST_CONSTANT => {
                     let global = match d.attrs.get("global") {
                         Some(Attribute::String(s)) => s.clone(),
                         _ => {
@@ -150,21 +151,21 @@ pub fn host_functions(
                     };
                     place.insert(d.results[0], (Memory::Constants, offset));
                 }
-                "host.alloc" => {
+                ops::HOST_ALLOC => {
                     let offset = host::alloc_offset(host, op)?;
                     place.insert(d.results[0], (Memory::Arena, offset));
                 }
-                "host.view" => {
+                ops::HOST_VIEW => {
                     let p = *place
                         .get(&d.operands[0])
                         .ok_or_else(|| format!("{}: a view of an unknown buffer", location()))?;
                     place.insert(d.results[0], p);
                 }
-                "host.copy" => program.push(Command::Copy {
+                ops::HOST_COPY => program.push(Command::Copy {
                     src: at(&d.operands[0])?,
                     dst: at(&d.operands[1])?,
                 }),
-                "host.dispatch" => {
+                ops::HOST_DISPATCH => {
                     let kernel = match d.attrs.get("kernel") {
                         Some(Attribute::String(s)) => s.clone(),
                         _ => {
@@ -185,7 +186,7 @@ pub fn host_functions(
                         workgroups,
                     });
                 }
-                "func.return" => break,
+                ops::FUNC_RETURN => break,
                 other => {
                     return Err(
                         format!("{}: '{other}' cannot run in a host program", location()).into(),

@@ -27,6 +27,7 @@
 use std::collections::HashMap;
 use strata_ir::kernel::{Generic, IteratorKind};
 use strata_ir::module::BlockId;
+use strata_ir::ops;
 use strata_ir::{AffineExpr, AffineMap, Attribute, Function, Module, OpId, OpSpec, Type, ValueId};
 
 /// `inner ∘ outer`: substitute `outer`'s results for `inner`'s dimensions.
@@ -54,7 +55,9 @@ pub fn compose(inner: &AffineMap, outer: &AffineMap) -> AffineMap {
 /// The op defining `v`, if it is a kernel.generic.
 fn producer(m: &Module, v: ValueId) -> Option<OpId> {
     match m.value(v).def {
-        strata_ir::module::ValueDef::OpResult { op, .. } if m.op(op).name == "kernel.generic" => {
+        strata_ir::module::ValueDef::OpResult { op, .. }
+            if m.op(op).name == ops::KERNEL_GENERIC =>
+        {
             Some(op)
         }
         _ => None,
@@ -68,7 +71,7 @@ fn is_elementwise(m: &Module, op: OpId) -> bool {
     };
     let d = m.op(op);
     d.results.len() == 1
-        && !strata_ir::kernel::body_uses(m, op, "kernel.index")
+        && !strata_ir::kernel::body_uses(m, op, ops::KERNEL_INDEX)
         && !strata_ir::kernel::body_extracts(m, op)
         && g.iterators.iter().all(|&k| k == IteratorKind::Parallel)
         && g.maps.last() == Some(&AffineMap::identity(g.domain.len() as u32))
@@ -94,13 +97,13 @@ fn clone_body(
             .iter()
             .map(|v| map.get(v).copied().unwrap_or(*v))
             .collect();
-        if d.name == "kernel.yield" {
+        if d.name == ops::KERNEL_YIELD {
             return operands;
         }
         let created = m.append_op(
             to,
             OpSpec {
-                name: d.name.clone(),
+                name: d.name,
                 operands,
                 result_types: d.results.iter().map(|&r| m.value_type(r).clone()).collect(),
                 attrs: d.attrs.clone(),
@@ -182,7 +185,7 @@ fn inline_producer(
         cmap.insert(a, target);
     }
     let yielded = clone_body(m, body(m, consumer), new_body, &mut cmap);
-    m.append_op(new_body, OpSpec::new("kernel.yield").operands(yielded));
+    m.append_op(new_body, OpSpec::new(ops::KERNEL_YIELD).operands(yielded));
     let mut attrs = cd.attrs.clone();
     attrs.insert(
         "indexing_maps".into(),
@@ -191,7 +194,7 @@ fn inline_producer(
     let created = m.append_op(
         block,
         OpSpec {
-            name: "kernel.generic".into(),
+            name: ops::KERNEL_GENERIC,
             operands: inputs,
             result_types: cd
                 .results
@@ -233,7 +236,7 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, crate::pass::
         }
         for (i, &op) in order.iter().enumerate() {
             m.push_op(block, op);
-            if m.op(op).name != "kernel.generic" {
+            if m.op(op).name != ops::KERNEL_GENERIC {
                 continue;
             }
             let mut current = op;
@@ -299,7 +302,7 @@ fn fuse_epilogues(m: &mut Module, f: Function) -> Result<usize, crate::pass::Pas
     loop {
         let ops = m.block(block).ops.clone();
         let candidate = ops.iter().find_map(|&c| {
-            if m.op(c).name != "kernel.generic"
+            if m.op(c).name != ops::KERNEL_GENERIC
                 || !is_elementwise(m, c)
                 || m.op(c).regions.len() != 1
             {
@@ -311,7 +314,7 @@ fn fuse_epilogues(m: &mut Module, f: Function) -> Result<usize, crate::pass::Pas
                 let pg = Generic::of(m, p).ok()?;
                 let ok = m.op(p).results.len() == 1
                     && pg.iterators.contains(&IteratorKind::Reduction)
-                    && !strata_ir::kernel::body_uses(m, p, "kernel.index")
+                    && !strata_ir::kernel::body_uses(m, p, ops::KERNEL_INDEX)
                     && !strata_ir::kernel::body_extracts(m, p)
                     && uses(m, &ops, v) == 1
                     && m.op(c).operands.iter().filter(|&&o| o == v).count() == 1
@@ -382,7 +385,7 @@ fn absorb_epilogue(
     };
     let mut map = remap(m, old_body(m, 0), &new_args);
     let yielded = clone_body(m, old_body(m, 0), body, &mut map);
-    m.append_op(body, OpSpec::new("kernel.yield").operands(yielded));
+    m.append_op(body, OpSpec::new(ops::KERNEL_YIELD).operands(yielded));
     // The epilogue: the producer's own, if any, then the consumer's body.
     let epi_region = m.new_region();
     let epi = m.append_block(epi_region, &arg_types);
@@ -410,20 +413,20 @@ fn absorb_epilogue(
     };
     let init_op = m.append_op(
         epi,
-        OpSpec::new("kernel.constant")
+        OpSpec::new(ops::KERNEL_CONSTANT)
             .results([Type::Scalar(elem)])
             .attr("value", init_attr),
     );
     cmap.insert(c_args[cd.operands.len()], m.result(init_op));
     let out = clone_body(m, c_body, epi, &mut cmap);
-    m.append_op(epi, OpSpec::new("kernel.yield").operands(out));
+    m.append_op(epi, OpSpec::new(ops::KERNEL_YIELD).operands(out));
     let mut attrs = pd.attrs.clone();
     attrs.insert(
         "indexing_maps".into(),
         Attribute::Array(maps.into_iter().map(Attribute::AffineMap).collect()),
     );
     let fused = m.create_op(OpSpec {
-        name: "kernel.generic".into(),
+        name: ops::KERNEL_GENERIC,
         operands,
         result_types: cd
             .results

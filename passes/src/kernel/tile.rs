@@ -16,6 +16,7 @@
 
 use crate::loops::params::{lanes, LoopParams};
 use strata_ir::kernel::{Generic, IteratorKind, Schedule};
+use strata_ir::ops;
 use strata_ir::{Module, OpId, ValueId};
 
 fn elem_bytes_of(m: &Module, v: ValueId) -> usize {
@@ -135,7 +136,7 @@ pub fn tile(m: &Module, params: &LoopParams) -> Result<Module, crate::pass::Pass
     let generics: Vec<OpId> = out
         .functions()
         .flat_map(|f| out.block(f.entry_block(&out)).ops.clone())
-        .filter(|&op| out.op(op).name == "kernel.generic")
+        .filter(|&op| out.op(op).name == ops::KERNEL_GENERIC)
         .collect();
     for op in generics {
         let s = choose_schedule(&out, op, params)?;

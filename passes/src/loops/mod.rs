@@ -13,6 +13,7 @@ pub use unroll::unroll;
 pub use vectorize::vectorize;
 
 use strata_ir::loops::ForLoop;
+use strata_ir::ops;
 use strata_ir::{Module, OpId};
 
 /// Every `loop.for` with no loop inside it, in every kernel.
@@ -23,7 +24,7 @@ pub(crate) fn innermost_loops(m: &Module) -> Vec<OpId> {
         .ops
         .iter()
         .copied()
-        .filter(|&op| m.op(op).name == "loop.kernel")
+        .filter(|&op| m.op(op).name == ops::LOOP_KERNEL)
         .collect();
     while let Some(op) = stack.pop() {
         let d = m.op(op);
@@ -32,9 +33,9 @@ pub(crate) fn innermost_loops(m: &Module) -> Vec<OpId> {
             .iter()
             .flat_map(|&r| m.region(r).blocks.clone())
             .flat_map(|b| m.block(b).ops.clone())
-            .filter(|&c| m.op(c).name == "loop.for")
+            .filter(|&c| m.op(c).name == ops::LOOP_FOR)
             .collect();
-        if d.name == "loop.for" && children.is_empty() {
+        if d.name == ops::LOOP_FOR && children.is_empty() {
             found.push(op);
         }
         stack.extend(children);

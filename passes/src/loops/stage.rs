@@ -27,6 +27,7 @@ use crate::loops::LoopParams;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use strata_ir::loops::{apply_map, body_of, is_store, nested_ops, writes, ForLoop, LoopKind};
 use strata_ir::module::BlockId;
+use strata_ir::ops;
 use strata_ir::{
     AffineExpr, AffineMap, Attribute, Module, OpId, OpSpec, TensorType, Type, ValueId,
 };
@@ -81,7 +82,7 @@ impl Scope {
         }
         let varying = all
             .into_iter()
-            .filter(|&o| m.op(o).name == "loop.for")
+            .filter(|&o| m.op(o).name == ops::LOOP_FOR)
             .map(|o| m.block(body_of(m, o)).args[0])
             .collect();
         Scope {
@@ -103,7 +104,7 @@ impl Scope {
 }
 
 fn is_load(m: &Module, op: OpId) -> bool {
-    matches!(m.op(op).name.as_str(), "loop.load" | "loop.vload")
+    matches!(m.op(op).name, ops::LOOP_LOAD | ops::LOOP_VLOAD)
 }
 
 /// The induction variable of every loop in the kernel, with its loop.
@@ -111,7 +112,7 @@ fn loops_by_iv(m: &Module, kernel: OpId) -> HashMap<ValueId, ForLoop> {
     let mut all = Vec::new();
     nested_ops(m, kernel, &mut all);
     all.into_iter()
-        .filter(|&o| m.op(o).name == "loop.for")
+        .filter(|&o| m.op(o).name == ops::LOOP_FOR)
         .filter_map(|o| Some((m.block(body_of(m, o)).args[0], ForLoop::of(m, o).ok()?)))
         .collect()
 }
@@ -128,7 +129,7 @@ fn linear(m: &Module, v: ValueId, ivs: &HashMap<ValueId, ForLoop>) -> Option<Lin
         strata_ir::module::ValueDef::OpResult { op, .. } => op,
         _ => return None,
     };
-    if m.op(op).name != "loop.apply" {
+    if m.op(op).name != ops::LOOP_APPLY {
         return None;
     }
     let e = &apply_map(m, op).ok()?.results[0];
@@ -151,7 +152,7 @@ fn linear(m: &Module, v: ValueId, ivs: &HashMap<ValueId, ForLoop>) -> Option<Lin
 /// loops).
 fn scopes(m: &Module, block: BlockId, out: &mut Vec<Scope>) {
     for &op in &m.block(block).ops {
-        if m.op(op).name != "loop.for" {
+        if m.op(op).name != ops::LOOP_FOR {
             continue;
         }
         let Ok(l) = ForLoop::of(m, op) else { continue };
@@ -175,7 +176,7 @@ fn loads_under(m: &Module, op: OpId, around: &mut Vec<OpId>, out: &mut Vec<(OpId
     if is_load(m, op) {
         out.push((op, around.clone()));
     }
-    if m.op(op).name == "loop.for" {
+    if m.op(op).name == ops::LOOP_FOR {
         around.push(op);
         for &o in &m.block(body_of(m, op)).ops {
             loads_under(m, o, around, out);
@@ -315,7 +316,7 @@ fn index_value(
         )],
     };
     let op = m.create_op(
-        OpSpec::new("loop.apply")
+        OpSpec::new(ops::LOOP_APPLY)
             .operands(terms.iter().map(|&(v, _)| v))
             .results([Type::Index])
             .attr("map", Attribute::AffineMap(map)),
@@ -338,7 +339,7 @@ fn rewrite(
     let top = body_of(m, kernel);
     let first = m.block(top).ops[0];
     let alloca = m.create_op(
-        OpSpec::new("loop.alloca")
+        OpSpec::new(ops::LOOP_ALLOCA)
             .results([Type::MemRef(TensorType::new(b.extents.clone(), elem))]),
     );
     m.insert_op_before(top, first, alloca);
@@ -347,7 +348,7 @@ fn rewrite(
     // The copy: for t in box { tile[t] = buffer[corner + t] }.
     let region = m.new_region();
     let outer_body = m.append_block(region, &[Type::Index]);
-    let mut spec = OpSpec::new("loop.for");
+    let mut spec = OpSpec::new(ops::LOOP_FOR);
     let whole = |e: usize| ForLoop {
         lower: 0,
         upper: e as i64,
@@ -370,7 +371,7 @@ fn rewrite(
     }
     let load = m.append_op(
         body,
-        OpSpec::new("loop.load")
+        OpSpec::new(ops::LOOP_LOAD)
             .operands([b.buffer])
             .results([Type::Scalar(elem)]),
     );
@@ -383,7 +384,7 @@ fn rewrite(
     let value = m.result(load);
     m.append_op(
         body,
-        OpSpec::new("loop.store")
+        OpSpec::new(ops::LOOP_STORE)
             .operands([value, tile].into_iter().chain(copy_ivs.iter().copied())),
     );
 
@@ -415,7 +416,7 @@ pub fn stage(m: &Module, params: &LoopParams) -> Result<(Module, usize), crate::
         .ops
         .iter()
         .copied()
-        .filter(|&op| out.op(op).name == "loop.kernel")
+        .filter(|&op| out.op(op).name == ops::LOOP_KERNEL)
         .collect();
     let mut count = 0;
     for k in kernels {

@@ -5,6 +5,7 @@
 use super::{innermost_loops, set_loop};
 use std::collections::HashMap;
 use strata_ir::loops::{body_of, ForLoop};
+use strata_ir::ops;
 use strata_ir::{AffineExpr, AffineMap, Attribute, Module, OpSpec, Type, ValueId};
 
 /// The `unroll` pass: repeats the body of innermost loops `factor` times.
@@ -26,7 +27,7 @@ pub fn unroll(m: &Module, factor: usize) -> Result<(Module, usize), crate::pass:
         for u in 1..factor {
             let shifted = out.append_op(
                 body,
-                OpSpec::new("loop.apply")
+                OpSpec::new(ops::LOOP_APPLY)
                     .operands([iv])
                     .results([Type::Index])
                     .attr(
@@ -40,7 +41,7 @@ pub fn unroll(m: &Module, factor: usize) -> Result<(Module, usize), crate::pass:
             let mut map: HashMap<ValueId, ValueId> = HashMap::from([(iv, out.result(shifted))]);
             for &op in &ops {
                 let d = out.op(op).clone();
-                let mut spec = OpSpec::new(d.name.clone())
+                let mut spec = OpSpec::new(d.name)
                     .operands(d.operands.iter().map(|v| map.get(v).copied().unwrap_or(*v)))
                     .results(d.results.iter().map(|&r| out.value_type(r).clone()));
                 spec.attrs = d.attrs.clone();

@@ -8,6 +8,7 @@ use super::{innermost_loops, set_loop};
 use crate::loops::params::{lanes, LoopParams};
 use std::collections::HashMap;
 use strata_ir::loops::{apply_map, body_of, ForLoop, LoopKind};
+use strata_ir::ops;
 use strata_ir::{Module, OpId, OpSpec, Type, ValueId};
 
 fn elem_of_type(t: &Type) -> Option<strata_ir::ElementType> {
@@ -64,8 +65,8 @@ fn vectorize_loop(
     let mut plan: Vec<(OpId, bool)> = Vec::new();
     for &op in &ops {
         let d = m.op(op);
-        match d.name.as_str() {
-            "loop.apply" => {
+        match d.name {
+            ops::LOOP_APPLY => {
                 let map = apply_map(m, op)?;
                 let k: i64 = map.results[0]
                     .terms
@@ -74,14 +75,14 @@ fn vectorize_loop(
                     .sum();
                 coef.insert(d.results[0], k);
             }
-            "loop.load" => match contiguous(&coef, &d.operands[1..]) {
+            ops::LOOP_LOAD => match contiguous(&coef, &d.operands[1..]) {
                 Some(v) => {
                     varying.insert(d.results[0], v);
                     plan.push((op, v));
                 }
                 None => return Ok(false),
             },
-            "loop.store" => match contiguous(&coef, &d.operands[2..]) {
+            ops::LOOP_STORE => match contiguous(&coef, &d.operands[2..]) {
                 Some(true) => plan.push((op, true)),
                 _ => return Ok(false),
             },
@@ -103,9 +104,9 @@ fn vectorize_loop(
         }
         let d = m.op(op).clone();
         // Broadcast scalar operands of vector ops.
-        let value_operands: Vec<usize> = match d.name.as_str() {
-            "loop.load" => vec![],
-            "loop.store" => vec![0],
+        let value_operands: Vec<usize> = match d.name {
+            ops::LOOP_LOAD => vec![],
+            ops::LOOP_STORE => vec![0],
             _ => (0..d.operands.len()).collect(),
         };
         for i in value_operands {
@@ -113,7 +114,7 @@ fn vectorize_loop(
             if !varying.get(&v).copied().unwrap_or(false) {
                 let e = elem_of_type(m.value_type(v)).ok_or("broadcast of a non-scalar")?;
                 let b = m.create_op(
-                    OpSpec::new("loop.broadcast")
+                    OpSpec::new(ops::LOOP_BROADCAST)
                         .operands([v])
                         .results([Type::Vector(w, e)]),
                 );
@@ -122,9 +123,9 @@ fn vectorize_loop(
                 m.op_mut(op).operands[i] = bv;
             }
         }
-        match d.name.as_str() {
-            "loop.load" => m.op_mut(op).name = "loop.vload".into(),
-            "loop.store" => m.op_mut(op).name = "loop.vstore".into(),
+        match d.name {
+            ops::LOOP_LOAD => m.op_mut(op).name = ops::LOOP_VLOAD,
+            ops::LOOP_STORE => m.op_mut(op).name = ops::LOOP_VSTORE,
             _ => {}
         }
         for &r in &d.results {

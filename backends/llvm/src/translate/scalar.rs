@@ -6,27 +6,28 @@ use crate::CodegenError;
 use inkwell::types::{BasicType, BasicTypeEnum};
 use inkwell::values::BasicValueEnum;
 use inkwell::{FloatPredicate, IntPredicate};
-use strata_ir::{ElementType, OpId, Type};
+use strata_ir::ops;
+use strata_ir::{ElementType, OpId, OpName, Type};
 
 /// Integer and boolean ops handled by [`Translator::integer`].
-pub(crate) const INTEGER_OPS: &[&str] = &[
-    "kernel.div",
-    "kernel.mod",
-    "kernel.bit_shift",
-    "kernel.bitwise_and",
-    "kernel.bitwise_or",
-    "kernel.bitwise_xor",
-    "kernel.bitwise_not",
-    "kernel.and",
-    "kernel.or",
-    "kernel.xor",
-    "kernel.not",
-    "kernel.abs",
-    "kernel.neg",
-    "kernel.relu",
-    "kernel.sign",
-    "kernel.prelu",
-    "kernel.pow",
+pub(crate) const INTEGER_OPS: &[OpName] = &[
+    ops::KERNEL_DIV,
+    ops::KERNEL_MOD,
+    ops::KERNEL_BIT_SHIFT,
+    ops::KERNEL_BITWISE_AND,
+    ops::KERNEL_BITWISE_OR,
+    ops::KERNEL_BITWISE_XOR,
+    ops::KERNEL_BITWISE_NOT,
+    ops::KERNEL_AND,
+    ops::KERNEL_OR,
+    ops::KERNEL_XOR,
+    ops::KERNEL_NOT,
+    ops::KERNEL_ABS,
+    ops::KERNEL_NEG,
+    ops::KERNEL_RELU,
+    ops::KERNEL_SIGN,
+    ops::KERNEL_PRELU,
+    ops::KERNEL_POW,
 ];
 
 type R<'ctx> = Result<BasicValueEnum<'ctx>, CodegenError>;
@@ -179,7 +180,7 @@ impl<'ctx> Translator<'ctx, '_> {
     pub(crate) fn integer(
         &self,
         op: OpId,
-        name: &str,
+        name: OpName,
         operand: ElementType,
         lt: BasicTypeEnum<'ctx>,
         args: &[BasicValueEnum<'ctx>],
@@ -192,33 +193,33 @@ impl<'ctx> Translator<'ctx, '_> {
             let k = |v: i64| self.iconst(lt, v);
             let x = args[0];
             Ok(match name {
-                "kernel.and" | "kernel.bitwise_and" => int2(&self.b, x, args[1], '&')?,
-                "kernel.or" | "kernel.bitwise_or" => int2(&self.b, x, args[1], '|')?,
-                "kernel.xor" | "kernel.bitwise_xor" => int2(&self.b, x, args[1], '^')?,
-                "kernel.not" | "kernel.bitwise_not" => int2(&self.b, x, k(-1)?, '^')?,
+                ops::KERNEL_AND | ops::KERNEL_BITWISE_AND => int2(&self.b, x, args[1], '&')?,
+                ops::KERNEL_OR | ops::KERNEL_BITWISE_OR => int2(&self.b, x, args[1], '|')?,
+                ops::KERNEL_XOR | ops::KERNEL_BITWISE_XOR => int2(&self.b, x, args[1], '^')?,
+                ops::KERNEL_NOT | ops::KERNEL_BITWISE_NOT => int2(&self.b, x, k(-1)?, '^')?,
                 _ if boolean => {
                     return Err(format!("{NO_TRANSLATION} '{name}' on booleans yet").into())
                 }
-                "kernel.neg" => int2(&self.b, k(0)?, x, '-')?,
-                "kernel.abs" if unsigned => x,
-                "kernel.abs" => {
+                ops::KERNEL_NEG => int2(&self.b, k(0)?, x, '-')?,
+                ops::KERNEL_ABS if unsigned => x,
+                ops::KERNEL_ABS => {
                     let neg = int2(&self.b, k(0)?, x, '-')?;
                     let lt0 = self.icmp(IntPredicate::SLT, x, k(0)?)?;
                     self.select(lt0, neg, x)?
                 }
-                "kernel.relu" if unsigned => x,
-                "kernel.relu" => self.intrinsic("llvm.smax", lt, &[x, k(0)?])?,
-                "kernel.sign" if unsigned => self.intrinsic("llvm.umin", lt, &[x, k(1)?])?,
-                "kernel.sign" => {
+                ops::KERNEL_RELU if unsigned => x,
+                ops::KERNEL_RELU => self.intrinsic("llvm.smax", lt, &[x, k(0)?])?,
+                ops::KERNEL_SIGN if unsigned => self.intrinsic("llvm.umin", lt, &[x, k(1)?])?,
+                ops::KERNEL_SIGN => {
                     let lo = self.intrinsic("llvm.smin", lt, &[x, k(1)?])?;
                     self.intrinsic("llvm.smax", lt, &[lo, k(-1)?])?
                 }
-                "kernel.prelu" => {
+                ops::KERNEL_PRELU => {
                     let neg = self.icmp(IntPredicate::SLT, x, k(0)?)?;
                     self.select(neg, int2(&self.b, args[1], x, '*')?, x)?
                 }
-                "kernel.pow" => self.int_pow(op, operand, lt, x, args[1])?,
-                "kernel.div" | "kernel.mod" => {
+                ops::KERNEL_POW => self.int_pow(op, operand, lt, x, args[1])?,
+                ops::KERNEL_DIV | ops::KERNEL_MOD => {
                     let q = args[1];
                     // A divisor of 0 (result 0) or -1 (negation, wrapping) never reaches
                     // the division instruction, for which both are undefined.
@@ -231,7 +232,7 @@ impl<'ctx> Translator<'ctx, '_> {
                     let special = int2(&self.b, zero, minus1, '|')?;
                     let safe = self.select(special, k(1)?, q)?;
                     let fmod = self.param(op, "fmod", 0.0) != 0.0;
-                    if name == "kernel.div" {
+                    if name == ops::KERNEL_DIV {
                         let d = int2(&self.b, x, safe, if unsigned { 'u' } else { '/' })?;
                         let d = self.select(minus1, int2(&self.b, k(0)?, x, '-')?, d)?;
                         self.select(zero, k(0)?, d)?
@@ -251,7 +252,7 @@ impl<'ctx> Translator<'ctx, '_> {
                         self.select(special, k(0)?, r)?
                     }
                 }
-                "kernel.bit_shift" => {
+                ops::KERNEL_BIT_SHIFT => {
                     let left = matches!(
                         ir.op(op).attrs.get("direction"),
                         Some(strata_ir::Attribute::String(s)) if s == "LEFT"

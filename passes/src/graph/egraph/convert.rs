@@ -11,6 +11,7 @@ use super::lang::{op_symbol, split_op_name, AttrSet, ConstTensor, GraphNode};
 use egg::{Id, Language};
 use std::collections::HashMap;
 use strata_ir::graph;
+use strata_ir::ops;
 use strata_ir::{Attribute, Function, Module, OpSpec, TensorType, Type, ValueId};
 
 /// A function in an e-graph, with what is needed to rebuild it.
@@ -70,7 +71,7 @@ pub fn function_to_egraph(
                 .copied()
                 .ok_or_else(|| format!("'{}' uses a value defined outside the function", data.name))
         };
-        if data.name == "func.return" {
+        if data.name == ops::FUNC_RETURN {
             let outs = data
                 .operands
                 .iter()
@@ -79,7 +80,7 @@ pub fn function_to_egraph(
             root = Some(add(&mut egraph, GraphNode::Outputs(outs)));
             continue;
         }
-        if data.name == "graph.constant" {
+        if data.name == ops::GRAPH_CONSTANT {
             let Some(Attribute::Dense(t)) = data.attrs.get("value") else {
                 return Err("graph.constant without a dense value".into());
             };
@@ -87,7 +88,7 @@ pub fn function_to_egraph(
             ids.insert(data.results[0], id);
             continue;
         }
-        if graph::op_def(&data.name).is_none() || !data.regions.is_empty() {
+        if graph::op_def(data.name).is_none() || !data.regions.is_empty() {
             return Err(format!("'{}' cannot be represented in the e-graph", data.name).into());
         }
         let mut children: smallvec::SmallVec<[Id; 4]> = data
@@ -104,7 +105,7 @@ pub fn function_to_egraph(
         let n = data.results.len();
         let node_id = add(
             &mut egraph,
-            GraphNode::Op(op_symbol(&data.name, n), children),
+            GraphNode::Op(op_symbol(data.name, n), children),
         );
         if n == 1 {
             ids.insert(data.results[0], node_id);
@@ -181,7 +182,7 @@ pub fn egraph_to_function(
             GraphNode::Const(c) => {
                 let op = m.append_op(
                     block,
-                    OpSpec::new("graph.constant")
+                    OpSpec::new(ops::GRAPH_CONSTANT)
                         .attr("value", Attribute::Dense(c.tensor().clone()))
                         .results([Type::Tensor(c.tensor().ty())]),
                 );

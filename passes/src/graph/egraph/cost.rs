@@ -7,7 +7,9 @@
 //! do not fill it, and everything else on a much slower vector unit, so it prefers large
 //! contractions that fill the array.
 
+use strata_ir::ops;
 use strata_ir::target::{Target, TargetKind};
+use strata_ir::OpName;
 use strata_ir::{Attribute, TensorType};
 
 /// The rates the roofline estimate uses, derived from a target description.
@@ -120,7 +122,7 @@ fn array_utilization(side: usize, dims: [f64; 3]) -> f64 {
 
 /// FLOPs and (m, n, k) of a contraction, or None for other ops.
 fn contraction(
-    op: &str,
+    op: OpName,
     inputs: &[TensorType],
     outputs: &[TensorType],
     attrs: Option<&std::collections::BTreeMap<String, Attribute>>,
@@ -128,7 +130,7 @@ fn contraction(
     let out = outputs.first()?;
     let o = numel(out);
     match op {
-        "graph.matmul" | "graph.gemm" => {
+        ops::GRAPH_MATMUL | ops::GRAPH_GEMM => {
             let a = inputs.first()?;
             let transposed = attrs
                 .and_then(|a| a.get("transA"))
@@ -144,13 +146,13 @@ fn contraction(
             let n = od.last().copied().unwrap_or(1) as f64;
             Some((2.0 * o * k, [o / n.max(1.0), n, k]))
         }
-        "graph.conv" => {
+        ops::GRAPH_CONV => {
             let w = inputs.get(1)?;
             let per_output: f64 = w.shape.dims()[1..].iter().product::<usize>() as f64;
             let m = out.shape.dims().get(1).copied().unwrap_or(1) as f64;
             Some((2.0 * o * per_output, [o / m.max(1.0), m, per_output]))
         }
-        "graph.conv_transpose" => {
+        ops::GRAPH_CONV_TRANSPOSE => {
             let (x, w) = (inputs.first()?, inputs.get(1)?);
             let per_input: f64 = w.shape.dims()[1..].iter().product::<usize>() as f64;
             Some((
@@ -162,7 +164,7 @@ fn contraction(
                 ],
             ))
         }
-        "graph.einsum" => {
+        ops::GRAPH_EINSUM => {
             let product: f64 = inputs.iter().map(numel).product();
             let k = (product / o.max(1.0)).sqrt().max(1.0);
             Some((2.0 * o * k, [o, 1.0, k]))
@@ -172,60 +174,75 @@ fn contraction(
 }
 
 /// Rough FLOPs per output element of non-contraction ops.
-fn elementwise_flops(op: &str) -> f64 {
+fn elementwise_flops(op: OpName) -> f64 {
     match op {
-        "graph.exp" | "graph.log" | "graph.erf" | "graph.tanh" | "graph.sigmoid" | "graph.pow"
-        | "graph.sqrt" | "graph.div" | "graph.reciprocal" | "graph.sin" | "graph.cos"
-        | "graph.softplus" | "graph.mish" | "graph.swish" => 8.0,
-        "graph.gelu" => 12.0,
-        "graph.softmax"
-        | "graph.log_softmax"
-        | "graph.layer_normalization"
-        | "graph.rms_normalization"
-        | "graph.batch_normalization"
-        | "graph.instance_normalization"
-        | "graph.group_normalization" => 10.0,
+        ops::GRAPH_EXP
+        | ops::GRAPH_LOG
+        | ops::GRAPH_ERF
+        | ops::GRAPH_TANH
+        | ops::GRAPH_SIGMOID
+        | ops::GRAPH_POW
+        | ops::GRAPH_SQRT
+        | ops::GRAPH_DIV
+        | ops::GRAPH_RECIPROCAL
+        | ops::GRAPH_SIN
+        | ops::GRAPH_COS
+        | ops::GRAPH_SOFTPLUS
+        | ops::GRAPH_MISH
+        | ops::GRAPH_SWISH => 8.0,
+        ops::GRAPH_GELU => 12.0,
+        ops::GRAPH_SOFTMAX
+        | ops::GRAPH_LOG_SOFTMAX
+        | ops::GRAPH_LAYER_NORMALIZATION
+        | ops::GRAPH_RMS_NORMALIZATION
+        | ops::GRAPH_BATCH_NORMALIZATION
+        | ops::GRAPH_INSTANCE_NORMALIZATION
+        | ops::GRAPH_GROUP_NORMALIZATION => 10.0,
         _ => 1.0,
     }
 }
 
 /// Ops that only reinterpret a buffer's shape.
-pub fn is_metadata_only(op: &str) -> bool {
+pub fn is_metadata_only(op: OpName) -> bool {
     matches!(
         op,
-        "graph.reshape" | "graph.flatten" | "graph.squeeze" | "graph.unsqueeze" | "graph.identity"
+        ops::GRAPH_RESHAPE
+            | ops::GRAPH_FLATTEN
+            | ops::GRAPH_SQUEEZE
+            | ops::GRAPH_UNSQUEEZE
+            | ops::GRAPH_IDENTITY
     )
 }
 
 /// Ops that move data without arithmetic.
-fn is_data_movement(op: &str) -> bool {
+fn is_data_movement(op: OpName) -> bool {
     matches!(
         op,
-        "graph.transpose"
-            | "graph.concat"
-            | "graph.split"
-            | "graph.slice"
-            | "graph.gather"
-            | "graph.gather_elements"
-            | "graph.gather_nd"
-            | "graph.expand"
-            | "graph.tile"
-            | "graph.pad"
-            | "graph.depth_to_space"
-            | "graph.space_to_depth"
-            | "graph.cast"
+        ops::GRAPH_TRANSPOSE
+            | ops::GRAPH_CONCAT
+            | ops::GRAPH_SPLIT
+            | ops::GRAPH_SLICE
+            | ops::GRAPH_GATHER
+            | ops::GRAPH_GATHER_ELEMENTS
+            | ops::GRAPH_GATHER_ND
+            | ops::GRAPH_EXPAND
+            | ops::GRAPH_TILE
+            | ops::GRAPH_PAD
+            | ops::GRAPH_DEPTH_TO_SPACE
+            | ops::GRAPH_SPACE_TO_DEPTH
+            | ops::GRAPH_CAST
     )
 }
 
 /// Estimated run time, in seconds, of `op` on `target`.
 pub fn op_cost(
     target: &CostModel,
-    op: &str,
+    op: OpName,
     inputs: &[TensorType],
     outputs: &[TensorType],
     attrs: Option<&std::collections::BTreeMap<String, Attribute>>,
 ) -> f64 {
-    if is_metadata_only(op) || op == "graph.constant" {
+    if is_metadata_only(op) || op == ops::GRAPH_CONSTANT {
         return FREE;
     }
     let moved: f64 = inputs.iter().map(bytes).sum::<f64>() + outputs.iter().map(bytes).sum::<f64>();
@@ -265,23 +282,23 @@ mod tests {
         let x = t(&[128, 768]);
         let one = op_cost(
             &target,
-            "graph.gelu",
+            ops::GRAPH_GELU,
             std::slice::from_ref(&x),
             std::slice::from_ref(&x),
             None,
         );
         let parts: f64 = [
-            "graph.div",
-            "graph.erf",
-            "graph.add",
-            "graph.mul",
-            "graph.mul",
+            ops::GRAPH_DIV,
+            ops::GRAPH_ERF,
+            ops::GRAPH_ADD,
+            ops::GRAPH_MUL,
+            ops::GRAPH_MUL,
         ]
         .iter()
         .map(|op| {
             op_cost(
                 &target,
-                op,
+                *op,
                 &[x.clone(), x.clone()],
                 std::slice::from_ref(&x),
                 None,
@@ -292,7 +309,7 @@ mod tests {
         assert_eq!(
             op_cost(
                 &target,
-                "graph.reshape",
+                ops::GRAPH_RESHAPE,
                 std::slice::from_ref(&x),
                 &[t(&[768, 128])],
                 None
@@ -306,7 +323,7 @@ mod tests {
         let mm = |target: &CostModel, d: usize| {
             op_cost(
                 target,
-                "graph.matmul",
+                ops::GRAPH_MATMUL,
                 &[t(&[d, d]), t(&[d, d])],
                 &[t(&[d, d])],
                 None,

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use strata_ir::OpName;
 use strata_ir::{Attribute, Tensor};
 
 /// A constant tensor leaf. Equality is by value (so equal constants share an e-class);
@@ -181,9 +182,9 @@ pub fn split_op_name(name: &str) -> (&str, usize) {
 }
 
 /// The e-node symbol for an op with `results` results.
-pub fn op_symbol(op: &str, results: usize) -> Symbol {
+pub fn op_symbol(op: OpName, results: usize) -> Symbol {
     if results == 1 {
-        Symbol::from(op)
+        Symbol::from(op.as_str())
     } else {
         Symbol::from(format!("{op}/{results}"))
     }

@@ -116,7 +116,7 @@ pub fn node_cost(target: &CostModel, egraph: &GraphEGraph, class: Id, node: &Gra
     match graph::infer_types(op, &inputs, &attr_map, results) {
         Ok(outputs) if outputs.as_slice() == egraph[class].data.types.as_slice() => cost::op_cost(
             target,
-            op,
+            strata_ir::OpName::from(op),
             &inputs,
             &outputs,
             attrs.as_ref().map(|a| a.attrs()),
@@ -145,7 +145,7 @@ pub fn function_cost(m: &Module, f: strata_ir::Function, target: &CostModel) -> 
                 .iter()
                 .filter_map(|&v| m.tensor_type(v).ok().cloned())
                 .collect();
-            cost::op_cost(target, &d.name, &inputs, &outputs, Some(&d.attrs))
+            cost::op_cost(target, d.name, &inputs, &outputs, Some(&d.attrs))
         })
         .sum()
 }

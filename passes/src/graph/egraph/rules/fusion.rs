@@ -6,6 +6,7 @@
 use super::*;
 use egg::{rewrite, Applier, MultiPattern, PatternAst, Symbol};
 use std::collections::BTreeMap;
+use strata_ir::ops;
 use strata_ir::{ElementType, Shape};
 
 fn scalar_near(v: &'static str, target: f64) -> impl Fn(&mut GraphEGraph, Id, &Subst) -> bool {
@@ -28,21 +29,21 @@ fn gelu_sample(b: &mut SampleBuilder, form: usize) -> Result<Vec<ValueId>, crate
     let half = scalar_like(b, x, 0.5);
     let scaled = if form == 2 {
         let c = scalar_like(b, x, std::f64::consts::FRAC_1_SQRT_2);
-        b.op("graph.mul", &[x, c], &[])?
+        b.op(ops::GRAPH_MUL, &[x, c], &[])?
     } else {
         let c = scalar_like(b, x, std::f64::consts::SQRT_2);
-        b.op("graph.div", &[x, c], &[])?
+        b.op(ops::GRAPH_DIV, &[x, c], &[])?
     };
-    let e = b.op("graph.erf", &[scaled], &[])?;
-    let p = b.op("graph.add", &[e, one], &[])?;
+    let e = b.op(ops::GRAPH_ERF, &[scaled], &[])?;
+    let p = b.op(ops::GRAPH_ADD, &[e, one], &[])?;
     Ok(vec![match form {
         0 => {
-            let xp = b.op("graph.mul", &[x, p], &[])?;
-            b.op("graph.mul", &[xp, half], &[])?
+            let xp = b.op(ops::GRAPH_MUL, &[x, p], &[])?;
+            b.op(ops::GRAPH_MUL, &[xp, half], &[])?
         }
         _ => {
-            let xh = b.op("graph.mul", &[x, half], &[])?;
-            b.op("graph.mul", &[xh, p], &[])?
+            let xh = b.op(ops::GRAPH_MUL, &[x, half], &[])?;
+            b.op(ops::GRAPH_MUL, &[xh, p], &[])?
         }
     }])
 }
@@ -63,9 +64,9 @@ fn conv_bn_sample(
     )];
     let conv = if with_bias {
         let bias = b.random_constant(&TensorType::new(vec![m], ElementType::F32));
-        b.op("graph.conv", &[x, wt, bias], &attrs)?
+        b.op(ops::GRAPH_CONV, &[x, wt, bias], &attrs)?
     } else {
-        b.op("graph.conv", &[x, wt], &attrs)?
+        b.op(ops::GRAPH_CONV, &[x, wt], &attrs)?
     };
     let ch = TensorType::new(vec![m], ElementType::F32);
     let (s, bb, mean) = (
@@ -81,7 +82,7 @@ fn conv_bn_sample(
     let epsilon = [("epsilon", Attribute::Float(1e-3, ElementType::F32))];
     let attrs: &[(&str, Attribute)] = if with_epsilon { &epsilon } else { &[] };
     Ok(vec![b.op(
-        "graph.batch_normalization",
+        ops::GRAPH_BATCH_NORMALIZATION,
         &[conv, s, bb, mean, var],
         attrs,
     )?])
@@ -137,7 +138,7 @@ fn fold_conv_bn(eg: &mut GraphEGraph, _root: Id, s: &Subst) -> Option<Id> {
     )));
     Some(add_op(
         eg,
-        "graph.conv",
+        ops::GRAPH_CONV,
         &[s[var("?x")], wc, bc],
         Some(conv_attrs.attrs().clone()),
     ))
@@ -191,7 +192,7 @@ fn build_layer_norm(eg: &mut GraphEGraph, root: Id, s: &Subst) -> Option<Id> {
     );
     let id = add_op(
         eg,
-        "graph.layer_normalization",
+        ops::GRAPH_LAYER_NORMALIZATION,
         &[s[var("?x")], s[var("?g")], s[var("?bb")]],
         Some(attrs),
     );
@@ -210,23 +211,23 @@ fn layer_norm_sample(
         ("axes", Attribute::I64Array(vec![-1])),
         ("keepdims", Attribute::Int(1)),
     ];
-    let mean = b.op("graph.reduce_mean", &[x], &axes)?;
-    let d = b.op("graph.sub", &[x, mean], &[])?;
+    let mean = b.op(ops::GRAPH_REDUCE_MEAN, &[x], &axes)?;
+    let d = b.op(ops::GRAPH_SUB, &[x, mean], &[])?;
     let sq = if square_by_mul {
-        b.op("graph.mul", &[d, d], &[])?
+        b.op(ops::GRAPH_MUL, &[d, d], &[])?
     } else {
         let two = scalar_like(b, x, 2.0);
-        b.op("graph.pow", &[d, two], &[])?
+        b.op(ops::GRAPH_POW, &[d, two], &[])?
     };
-    let var = b.op("graph.reduce_mean", &[sq], &axes)?;
+    let var = b.op(ops::GRAPH_REDUCE_MEAN, &[sq], &axes)?;
     let eps = scalar_like(b, x, 1e-5);
-    let ve = b.op("graph.add", &[var, eps], &[])?;
-    let sd = b.op("graph.sqrt", &[ve], &[])?;
-    let n = b.op("graph.div", &[d, sd], &[])?;
+    let ve = b.op(ops::GRAPH_ADD, &[var, eps], &[])?;
+    let sd = b.op(ops::GRAPH_SQRT, &[ve], &[])?;
+    let n = b.op(ops::GRAPH_DIV, &[d, sd], &[])?;
     let g = b.random_constant(&TensorType::new(vec![last], t.elem));
     let bb = b.random_constant(&TensorType::new(vec![last], t.elem));
-    let scaled = b.op("graph.mul", &[n, g], &[])?;
-    Ok(vec![b.op("graph.add", &[scaled, bb], &[])?])
+    let scaled = b.op(ops::GRAPH_MUL, &[n, g], &[])?;
+    Ok(vec![b.op(ops::GRAPH_ADD, &[scaled, bb], &[])?])
 }
 
 /// Builds softmax(x) when the reduction is over one axis with kept dims.
@@ -249,7 +250,7 @@ fn build_softmax(eg: &mut GraphEGraph, root: Id, s: &Subst) -> Option<Id> {
     let axis = strata_ir::types::normalize_axis(*axis, rank).ok()?;
     let mut attrs = BTreeMap::new();
     attrs.insert("axis".to_string(), Attribute::Int(axis as i64));
-    let id = add_op(eg, "graph.softmax", &[s[var("?x")]], Some(attrs));
+    let id = add_op(eg, ops::GRAPH_SOFTMAX, &[s[var("?x")]], Some(attrs));
     (eg[id].data.types.first() == eg[root].data.ty()).then_some(id)
 }
 
@@ -263,14 +264,14 @@ fn softmax_sample(
         ("keepdims", Attribute::Int(1)),
     ];
     let shifted = if stable {
-        let m = b.op("graph.reduce_max", &[x], &axes)?;
-        b.op("graph.sub", &[x, m], &[])?
+        let m = b.op(ops::GRAPH_REDUCE_MAX, &[x], &axes)?;
+        b.op(ops::GRAPH_SUB, &[x, m], &[])?
     } else {
         x
     };
-    let e = b.op("graph.exp", &[shifted], &[])?;
-    let sum = b.op("graph.reduce_sum", &[e], &axes)?;
-    Ok(vec![b.op("graph.div", &[e, sum], &[])?])
+    let e = b.op(ops::GRAPH_EXP, &[shifted], &[])?;
+    let sum = b.op(ops::GRAPH_REDUCE_SUM, &[e], &axes)?;
+    Ok(vec![b.op(ops::GRAPH_DIV, &[e, sum], &[])?])
 }
 
 /// True when the class holds a concatenation: a weight a merge rule built.
@@ -278,7 +279,7 @@ fn is_merged(eg: &GraphEGraph, id: Id) -> bool {
     eg[id]
         .nodes
         .iter()
-        .any(|n| matches!(n, GraphNode::Op(op, _) if op.as_str() == "graph.concat"))
+        .any(|n| matches!(n, GraphNode::Op(op, _) if op.as_str() == ops::GRAPH_CONCAT.as_str()))
 }
 
 /// Splits `wide` along `axis` into two parts of `sizes` and unions them with `r1` and `r2`.
@@ -299,7 +300,7 @@ fn union_halves(
     let mut children: smallvec::SmallVec<[Id; 4]> = smallvec::smallvec![wide];
     children.push(eg.add(GraphNode::Attrs(super::super::lang::AttrSet::new(split))));
     let parts = eg.add(GraphNode::Op(
-        super::super::lang::op_symbol("graph.split", 2),
+        super::super::lang::op_symbol(ops::GRAPH_SPLIT, 2),
         children,
     ));
     let halves = [
@@ -350,8 +351,8 @@ impl Applier<GraphNode, GraphAnalysis> for MergeMatmuls {
         let (c1, c2) = (s[var("?w1")], s[var("?w2")]);
         let mut cat = BTreeMap::new();
         cat.insert("axis".to_string(), Attribute::Int(1));
-        let wide = add_op(eg, "graph.concat", &[c1, c2], Some(cat));
-        let mm = add_op(eg, "graph.matmul", &[s[var("?x")], wide], None);
+        let wide = add_op(eg, ops::GRAPH_CONCAT, &[c1, c2], Some(cat));
+        let mm = add_op(eg, ops::GRAPH_MATMUL, &[s[var("?x")], wide], None);
         union_halves(eg, mm, -1, [n1, n2], r1, r2)
     }
 }
@@ -401,17 +402,22 @@ impl Applier<GraphNode, GraphAnalysis> for MergeConvs {
             a.insert("axis".to_string(), Attribute::Int(0));
             Some(a)
         };
-        let wide_w = add_op(eg, "graph.concat", &[s[var("?w1")], s[var("?w2")]], axis0());
+        let wide_w = add_op(
+            eg,
+            ops::GRAPH_CONCAT,
+            &[s[var("?w1")], s[var("?w2")]],
+            axis0(),
+        );
         let mut operands = vec![s[var("?x")], wide_w];
         if self.with_bias {
             operands.push(add_op(
                 eg,
-                "graph.concat",
+                ops::GRAPH_CONCAT,
                 &[s[var("?b1")], s[var("?b2")]],
                 axis0(),
             ));
         }
-        let conv = add_op(eg, "graph.conv", &operands, Some(attrs.attrs().clone()));
+        let conv = add_op(eg, ops::GRAPH_CONV, &operands, Some(attrs.attrs().clone()));
         union_halves(eg, conv, 1, [m1, m2], r1, r2)
     }
 }
@@ -433,9 +439,9 @@ fn parallel_convs_sample(
         let w = b.random_constant(&TensorType::new(vec![m, c, k, k], ElementType::F32));
         let conv = if with_bias {
             let bias = b.random_constant(&TensorType::new(vec![m], ElementType::F32));
-            b.op("graph.conv", &[x, w, bias], &attrs)?
+            b.op(ops::GRAPH_CONV, &[x, w, bias], &attrs)?
         } else {
-            b.op("graph.conv", &[x, w], &attrs)?
+            b.op(ops::GRAPH_CONV, &[x, w], &attrs)?
         };
         outs.push(conv);
     }
@@ -451,14 +457,14 @@ pub fn rules() -> Vec<Rule> {
                     let (Some(c), Some(r)) = (ty_of(eg, s, "?c"), eg[root].data.ty().cloned()) else { return false };
                     c.elem == r.elem && strata_ir::graph::shape::broadcast(&[&c.shape, &r.shape]).is_ok_and(|b| b == r.shape)
                 }),
-            |b| { let (m, k, n) = (1 + b.below(4), 1 + b.below(4), 1 + b.below(4)); let a = b.input(TensorType::new(vec![m, k], ElementType::F32)); let w = b.random_constant(&TensorType::new(vec![k, n], ElementType::F32)); let mm = b.op("graph.matmul", &[a, w], &[])?; let bias = b.random_constant(&TensorType::new(vec![n], ElementType::F32)); Ok(vec![b.op("graph.add", &[mm, bias], &[])?]) }),
+            |b| { let (m, k, n) = (1 + b.below(4), 1 + b.below(4), 1 + b.below(4)); let a = b.input(TensorType::new(vec![m, k], ElementType::F32)); let w = b.random_constant(&TensorType::new(vec![k, n], ElementType::F32)); let mm = b.op(ops::GRAPH_MATMUL, &[a, w], &[])?; let bias = b.random_constant(&TensorType::new(vec![n], ElementType::F32)); Ok(vec![b.op(ops::GRAPH_ADD, &[mm, bias], &[])?]) }),
         Rule::new("sigmoid", "1 / (1 + exp(-x)) is one Sigmoid",
             rewrite!("sigmoid"; "(graph.div ?one (graph.add ?one2 (graph.exp (graph.neg ?x))))" => "(graph.sigmoid ?x)"
                 if scalar_near("?one", 1.0) if scalar_near("?one2", 1.0) if keeps_type("?x")),
-            |b| { let x = float_input(b, 3); let n = b.op("graph.neg", &[x], &[])?; let e = b.op("graph.exp", &[n], &[])?; let one = scalar_like(b, x, 1.0); let d = b.op("graph.add", &[one, e], &[])?; Ok(vec![b.op("graph.div", &[one, d], &[])?]) }),
+            |b| { let x = float_input(b, 3); let n = b.op(ops::GRAPH_NEG, &[x], &[])?; let e = b.op(ops::GRAPH_EXP, &[n], &[])?; let one = scalar_like(b, x, 1.0); let d = b.op(ops::GRAPH_ADD, &[one, e], &[])?; Ok(vec![b.op(ops::GRAPH_DIV, &[one, d], &[])?]) }),
         Rule::new("swish", "x * sigmoid(x) is one Swish (SiLU)",
             rewrite!("swish"; "(graph.mul ?x (graph.sigmoid ?x))" => "(graph.swish ?x)"),
-            |b| { let x = float_input(b, 3); let s = b.op("graph.sigmoid", &[x], &[])?; Ok(vec![b.op("graph.mul", &[x, s], &[])?]) }),
+            |b| { let x = float_input(b, 3); let s = b.op(ops::GRAPH_SIGMOID, &[x], &[])?; Ok(vec![b.op(ops::GRAPH_MUL, &[x, s], &[])?]) }),
         Rule::new("gelu-erf", "x * (1 + erf(x / sqrt 2)) * 0.5 is one GELU",
             rewrite!("gelu-erf"; "(graph.mul (graph.mul ?x (graph.add (graph.erf (graph.div ?x ?r2)) ?one)) ?half)" => "(graph.gelu ?x)"
                 if scalar_near("?r2", std::f64::consts::SQRT_2) if scalar_near("?one", 1.0) if scalar_near("?half", 0.5) if keeps_type("?x")),
@@ -524,8 +530,8 @@ pub fn rules() -> Vec<Rule> {
             let w1 = b.random_constant(&TensorType::new(vec![k, n1], ElementType::F32));
             let w2 = b.random_constant(&TensorType::new(vec![k, n2], ElementType::F32));
             Ok(vec![
-                b.op("graph.matmul", &[x, w1], &[])?,
-                b.op("graph.matmul", &[x, w2], &[])?,
+                b.op(ops::GRAPH_MATMUL, &[x, w1], &[])?,
+                b.op(ops::GRAPH_MATMUL, &[x, w2], &[])?,
             ])
         }),
     });

@@ -4,7 +4,9 @@
 
 use super::*;
 use egg::rewrite;
+use strata_ir::ops;
 use strata_ir::types::normalize_axis;
+use strata_ir::OpName;
 
 fn perm_of(eg: &GraphEGraph, s: &Subst, attrs: &str, x: &str) -> Option<Vec<usize>> {
     let rank = ty_of(eg, s, x)?.shape.rank();
@@ -26,7 +28,11 @@ fn random_perm(b: &mut SampleBuilder, rank: usize) -> Vec<i64> {
 fn transposed_input(b: &mut SampleBuilder) -> Result<ValueId, crate::pass::PassError> {
     let x = float_input(b, 4);
     let p = random_perm(b, b.type_of(x).shape.rank());
-    b.op("graph.transpose", &[x], &[("perm", Attribute::I64Array(p))])
+    b.op(
+        ops::GRAPH_TRANSPOSE,
+        &[x],
+        &[("perm", Attribute::I64Array(p))],
+    )
 }
 
 /// Squeeze, Unsqueeze and Flatten only reshape: the reshape of `?x` to the result's shape.
@@ -36,19 +42,24 @@ fn reshape_to_result(eg: &mut GraphEGraph, root: Id, s: &Subst) -> Option<Id> {
 }
 
 /// Unary elementwise ops without attributes: a transpose or reshape commutes with them.
-const SINKABLE_UNARY: &[&str] = &[
-    "graph.relu",
-    "graph.neg",
-    "graph.exp",
-    "graph.tanh",
-    "graph.sigmoid",
-    "graph.erf",
-    "graph.abs",
-    "graph.sqrt",
-    "graph.gelu",
+const SINKABLE_UNARY: &[OpName] = &[
+    ops::GRAPH_RELU,
+    ops::GRAPH_NEG,
+    ops::GRAPH_EXP,
+    ops::GRAPH_TANH,
+    ops::GRAPH_SIGMOID,
+    ops::GRAPH_ERF,
+    ops::GRAPH_ABS,
+    ops::GRAPH_SQRT,
+    ops::GRAPH_GELU,
 ];
 /// Binary elementwise ops: a transpose of both operands commutes with them.
-const SINKABLE_BINARY: &[&str] = &["graph.add", "graph.sub", "graph.mul", "graph.div"];
+const SINKABLE_BINARY: &[OpName] = &[
+    ops::GRAPH_ADD,
+    ops::GRAPH_SUB,
+    ops::GRAPH_MUL,
+    ops::GRAPH_DIV,
+];
 
 pub fn rules() -> Vec<Rule> {
     let mut rules = vec![
@@ -77,13 +88,13 @@ pub fn rules() -> Vec<Rule> {
                     "perm".to_string(),
                     Attribute::I64Array(composed.iter().map(|&v| v as i64).collect()),
                 );
-                Some(add_op(eg, "graph.transpose", &[x], Some(a)))
+                Some(add_op(eg, ops::GRAPH_TRANSPOSE, &[x], Some(a)))
             },
             |b| {
                 let t = transposed_input(b)?;
                 let p = random_perm(b, b.type_of(t).shape.rank());
                 Ok(vec![b.op(
-                    "graph.transpose",
+                    ops::GRAPH_TRANSPOSE,
                     &[t],
                     &[("perm", Attribute::I64Array(p))],
                 )?])
@@ -104,7 +115,7 @@ pub fn rules() -> Vec<Rule> {
                 let x = float_input(b, 4);
                 let r = b.type_of(x).shape.rank() as i64;
                 Ok(vec![b.op(
-                    "graph.transpose",
+                    ops::GRAPH_TRANSPOSE,
                     &[x],
                     &[("perm", Attribute::I64Array((0..r).collect()))],
                 )?])
@@ -118,12 +129,12 @@ pub fn rules() -> Vec<Rule> {
                 let x = float_input(b, 3);
                 let n = b.type_of(x).shape.numel();
                 let m = b.op(
-                    "graph.reshape",
+                    ops::GRAPH_RESHAPE,
                     &[x],
                     &[("shape", Attribute::I64Array(vec![n as i64]))],
                 )?;
                 Ok(vec![b.op(
-                    "graph.reshape",
+                    ops::GRAPH_RESHAPE,
                     &[m],
                     &[("shape", Attribute::I64Array(vec![1, n as i64]))],
                 )?])
@@ -143,7 +154,7 @@ pub fn rules() -> Vec<Rule> {
                     .map(|&d| d as i64)
                     .collect();
                 Ok(vec![b.op(
-                    "graph.reshape",
+                    ops::GRAPH_RESHAPE,
                     &[x],
                     &[("shape", Attribute::I64Array(d))],
                 )?])
@@ -161,7 +172,7 @@ pub fn rules() -> Vec<Rule> {
                 let x = b.input(TensorType::new(d.clone(), strata_ir::ElementType::F32));
                 let ax = d.iter().position(|&v| v == 1).unwrap_or(0) as i64;
                 Ok(vec![b.op(
-                    "graph.squeeze",
+                    ops::GRAPH_SQUEEZE,
                     &[x],
                     &[("axes", Attribute::I64Array(vec![ax]))],
                 )?])
@@ -177,7 +188,7 @@ pub fn rules() -> Vec<Rule> {
                 let r = b.type_of(x).shape.rank() as i64;
                 let ax = b.below(r as usize + 1) as i64;
                 Ok(vec![b.op(
-                    "graph.unsqueeze",
+                    ops::GRAPH_UNSQUEEZE,
                     &[x],
                     &[("axes", Attribute::I64Array(vec![ax]))],
                 )?])
@@ -193,7 +204,7 @@ pub fn rules() -> Vec<Rule> {
                 let r = b.type_of(x).shape.rank() as i64;
                 let ax = b.below(r as usize + 1) as i64;
                 Ok(vec![b.op(
-                    "graph.flatten",
+                    ops::GRAPH_FLATTEN,
                     &[x],
                     &[("axis", Attribute::Int(ax))],
                 )?])
@@ -208,7 +219,7 @@ pub fn rules() -> Vec<Rule> {
                 let t = b.type_of(x);
                 let s = b.broadcastable(&t.shape);
                 Ok(vec![b.op(
-                    "graph.expand",
+                    ops::GRAPH_EXPAND,
                     &[x],
                     &[(
                         "shape",
@@ -225,7 +236,7 @@ pub fn rules() -> Vec<Rule> {
                 let x = float_input(b, 3);
                 let e = b.type_of(x).elem;
                 Ok(vec![b.op(
-                    "graph.cast",
+                    ops::GRAPH_CAST,
                     &[x],
                     &[("to", Attribute::Type(strata_ir::Type::Scalar(e)))],
                 )?])
@@ -244,7 +255,7 @@ pub fn rules() -> Vec<Rule> {
                 let x = float_input(b, 3);
                 let r = b.type_of(x).shape.rank() as i64;
                 Ok(vec![b.op(
-                    "graph.slice",
+                    ops::GRAPH_SLICE,
                     &[x],
                     &[
                         ("starts", Attribute::I64Array(vec![0; r as usize])),
@@ -260,7 +271,7 @@ pub fn rules() -> Vec<Rule> {
             |b| {
                 let x = float_input(b, 3);
                 Ok(vec![b.op(
-                    "graph.concat",
+                    ops::GRAPH_CONCAT,
                     &[x],
                     &[("axis", Attribute::Int(0))],
                 )?])
@@ -280,7 +291,7 @@ pub fn rules() -> Vec<Rule> {
                 let x = float_input(b, 3);
                 let r = b.type_of(x).shape.rank();
                 Ok(vec![b.op(
-                    "graph.pad",
+                    ops::GRAPH_PAD,
                     &[x],
                     &[("pads", Attribute::I64Array(vec![0; 2 * r]))],
                 )?])
@@ -300,7 +311,7 @@ pub fn rules() -> Vec<Rule> {
                 let x = float_input(b, 3);
                 let r = b.type_of(x).shape.rank();
                 Ok(vec![b.op(
-                    "graph.tile",
+                    ops::GRAPH_TILE,
                     &[x],
                     &[("repeats", Attribute::I64Array(vec![1; r]))],
                 )?])
@@ -320,18 +331,18 @@ pub fn rules() -> Vec<Rule> {
                 }
                 let mut a = std::collections::BTreeMap::new();
                 a.insert("perm".to_string(), Attribute::I64Array(vec![1, 0]));
-                let bt = add_op(eg, "graph.transpose", &[s[var("?b")]], Some(a.clone()));
-                let at = add_op(eg, "graph.transpose", &[s[var("?a")]], Some(a));
-                Some(add_op(eg, "graph.matmul", &[bt, at], None))
+                let bt = add_op(eg, ops::GRAPH_TRANSPOSE, &[s[var("?b")]], Some(a.clone()));
+                let at = add_op(eg, ops::GRAPH_TRANSPOSE, &[s[var("?a")]], Some(a));
+                Some(add_op(eg, ops::GRAPH_MATMUL, &[bt, at], None))
             },
             |b| {
                 let (m, k, n) = (1 + b.below(4), 1 + b.below(4), 1 + b.below(4));
                 let a = b.input(TensorType::new(vec![m, k], strata_ir::ElementType::F32));
                 let w =
                     b.random_constant(&TensorType::new(vec![k, n], strata_ir::ElementType::F32));
-                let mm = b.op("graph.matmul", &[a, w], &[])?;
+                let mm = b.op(ops::GRAPH_MATMUL, &[a, w], &[])?;
                 Ok(vec![b.op(
-                    "graph.transpose",
+                    ops::GRAPH_TRANSPOSE,
                     &[mm],
                     &[("perm", Attribute::I64Array(vec![1, 0]))],
                 )?])
@@ -353,8 +364,8 @@ fn leak(s: String) -> &'static str {
 }
 
 /// `u(transpose(x))` is `transpose(u(x))`: transposes move toward each other and cancel.
-fn sink_unary_transpose(op: &'static str) -> Rule {
-    let name = leak(format!("sink-transpose-{}", &op[6..]));
+fn sink_unary_transpose(op: OpName) -> Rule {
+    let name = leak(format!("sink-transpose-{}", op.suffix()));
     let lhs: egg::Pattern<GraphNode> = format!("({op} (graph.transpose ?x ?p))")
         .parse()
         .expect("pattern");
@@ -370,14 +381,14 @@ fn sink_unary_transpose(op: &'static str) -> Rule {
     }
 }
 
-fn sink_sample(b: &mut SampleBuilder, op: &str) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn sink_sample(b: &mut SampleBuilder, op: OpName) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let t = transposed_input(b)?;
     Ok(vec![b.op(op, &[t], &[])?])
 }
 
 /// `u(reshape(x))` is `reshape(u(x))`.
-fn sink_unary_reshape(op: &'static str) -> Rule {
-    let name = leak(format!("sink-reshape-{}", &op[6..]));
+fn sink_unary_reshape(op: OpName) -> Rule {
+    let name = leak(format!("sink-reshape-{}", op.suffix()));
     let lhs: egg::Pattern<GraphNode> = format!("({op} (graph.reshape ?x ?s))")
         .parse()
         .expect("pattern");
@@ -392,7 +403,7 @@ fn sink_unary_reshape(op: &'static str) -> Rule {
             let x = float_input(b, 3);
             let n = b.type_of(x).shape.numel() as i64;
             let r = b.op(
-                "graph.reshape",
+                ops::GRAPH_RESHAPE,
                 &[x],
                 &[("shape", Attribute::I64Array(vec![n]))],
             )?;
@@ -402,8 +413,8 @@ fn sink_unary_reshape(op: &'static str) -> Rule {
 }
 
 /// `b(transpose(x, p), transpose(y, p))` is `transpose(b(x, y), p)`.
-fn sink_binary_transpose(op: &'static str) -> Rule {
-    let name = leak(format!("sink-transpose-{}", &op[6..]));
+fn sink_binary_transpose(op: OpName) -> Rule {
+    let name = leak(format!("sink-transpose-{}", op.suffix()));
     let lhs: egg::Pattern<GraphNode> =
         format!("({op} (graph.transpose ?x ?p) (graph.transpose ?y ?p))")
             .parse()
@@ -419,8 +430,8 @@ fn sink_binary_transpose(op: &'static str) -> Rule {
             let ty = b.float_type(4);
             let (x, y) = (b.input(ty.clone()), b.input(ty.clone()));
             let p = Attribute::I64Array(random_perm(b, ty.shape.rank()));
-            let tx = b.op("graph.transpose", &[x], &[("perm", p.clone())])?;
-            let tyy = b.op("graph.transpose", &[y], &[("perm", p)])?;
+            let tx = b.op(ops::GRAPH_TRANSPOSE, &[x], &[("perm", p.clone())])?;
+            let tyy = b.op(ops::GRAPH_TRANSPOSE, &[y], &[("perm", p)])?;
             Ok(vec![b.op(op, &[tx, tyy], &[])?])
         }),
     }

@@ -13,6 +13,8 @@ use super::analysis::{GraphAnalysis, GraphEGraph};
 use super::lang::GraphNode;
 use crate::soundness::SampleBuilder;
 use egg::{Id, Rewrite, Subst, Var};
+use strata_ir::ops;
+use strata_ir::OpName;
 use strata_ir::{Attribute, Tensor, TensorType, ValueId};
 
 /// Builds random instances of a rule's left-hand side; returns the outputs.
@@ -228,7 +230,7 @@ pub fn has_rank(v: &'static str, rank: usize) -> impl Fn(&mut GraphEGraph, Id, &
 /// Adds an op node with attributes to the e-graph and returns its class.
 pub(crate) fn add_op(
     eg: &mut GraphEGraph,
-    op: &str,
+    op: OpName,
     operands: &[Id],
     attrs: Option<std::collections::BTreeMap<String, Attribute>>,
 ) -> Id {
@@ -236,7 +238,7 @@ pub(crate) fn add_op(
     if let Some(a) = attrs.filter(|a| !a.is_empty()) {
         children.push(eg.add(GraphNode::Attrs(super::lang::AttrSet::new(a))));
     }
-    eg.add(GraphNode::Op(egg::Symbol::from(op), children))
+    eg.add(GraphNode::Op(egg::Symbol::from(op.as_str()), children))
 }
 
 /// A scalar constant of the type of the sample value `like`.
@@ -318,7 +320,7 @@ pub(crate) fn reshape_to(eg: &mut GraphEGraph, x: Id, dims: &[usize]) -> Id {
         "shape".to_string(),
         Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
     );
-    add_op(eg, "graph.reshape", &[x], Some(a))
+    add_op(eg, ops::GRAPH_RESHAPE, &[x], Some(a))
 }
 
 /// A random constant of a shape broadcasting with `like`'s.
