@@ -223,6 +223,14 @@ fn lower_op(
     results: &[TensorType],
 ) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     let ins = types_of(m, operands)?;
+    let indexed = super::indexed::GraphOp {
+        block,
+        name,
+        operands,
+        ins: &ins,
+        attrs,
+        results,
+    };
     let Some(out) = results.first() else {
         return Ok(None);
     };
@@ -369,9 +377,7 @@ fn lower_op(
         | ops::GRAPH_CONV_TRANSPOSE
         | ops::GRAPH_SCATTER_ELEMENTS
         | ops::GRAPH_SCATTER_ND
-        | ops::GRAPH_TOP_K => {
-            super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
-        }
+        | ops::GRAPH_TOP_K => super::indexed::lower(m, &indexed).map(Some),
         ops::GRAPH_SOFTMAX | ops::GRAPH_LOG_SOFTMAX => {
             lower_softmax(m, block, name, operands[0], &ins[0], attrs)
         }
@@ -393,9 +399,7 @@ fn lower_op(
         ops::GRAPH_LAYER_NORMALIZATION | ops::GRAPH_RMS_NORMALIZATION => {
             lower_layer_norm(m, block, name, operands, &ins, attrs, results)
         }
-        ops::GRAPH_MAX_POOL if results.len() == 2 => {
-            super::indexed::lower(m, block, name, operands, &ins, attrs, results).map(Some)
-        }
+        ops::GRAPH_MAX_POOL if results.len() == 2 => super::indexed::lower(m, &indexed).map(Some),
         ops::GRAPH_MAX_POOL => lower_max_pool(m, block, operands[0], &ins[0], attrs, out),
         ops::GRAPH_INSTANCE_NORMALIZATION
         | ops::GRAPH_GROUP_NORMALIZATION

@@ -125,16 +125,8 @@ fn i64_constant(m: &mut Module, block: strata_ir::module::BlockId, values: Vec<i
     constant_tensor(m, block, t)
 }
 
-/// Lowers one op family (the arguments are [`lower`]'s).
-type Lowering = fn(
-    &mut Module,
-    strata_ir::module::BlockId,
-    OpName,
-    &[ValueId],
-    &[TensorType],
-    &Attrs,
-    &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError>;
+/// Lowers one op family.
+type Lowering = fn(&mut Module, &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError>;
 
 /// The lowering of each indexed graph op family.
 const LOWERINGS: &[(&[OpName], Lowering)] = &[
@@ -166,33 +158,39 @@ const LOWERINGS: &[(&[OpName], Lowering)] = &[
     (&[ops::GRAPH_GATHER_ND], gather_nd),
 ];
 
-/// Lowers graph op `name`; returns one value per result.
-pub(super) fn lower(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+/// The op being lowered: where it stands, what it is, what it reads and yields.
+#[derive(Clone, Copy)]
+pub(super) struct GraphOp<'a> {
+    /// The block the lowering appends to.
+    pub block: strata_ir::module::BlockId,
+    pub name: OpName,
+    pub operands: &'a [ValueId],
+    /// The operands' types.
+    pub ins: &'a [TensorType],
+    pub attrs: &'a Attrs,
+    /// The result types.
+    pub results: &'a [TensorType],
+}
+
+/// Lowers an indexed graph op; returns one value per result.
+pub(super) fn lower(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
     let (_, lowering) = LOWERINGS
         .iter()
-        .find(|(names, _)| names.contains(&name))
-        .ok_or_else(|| format!("no indexed lowering for '{name}'"))?;
-    lowering(m, block, name, operands, ins, attrs, results)
+        .find(|(names, _)| names.contains(&op.name))
+        .ok_or_else(|| format!("no indexed lowering for '{}'", op.name))?;
+    lowering(m, op)
 }
 
 /// `graph.concat`.
-fn concat(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn concat(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -250,15 +248,15 @@ fn concat(
 }
 
 /// `graph.split`.
-fn split(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn split(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let rank = results[0].shape.rank();
     let axis = normalize_axis(int_attr(attrs, "axis", 0), ins[0].shape.rank())?;
     let mut offset = 0i64;
@@ -276,15 +274,15 @@ fn split(
 }
 
 /// `graph.gather`.
-fn gather(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn gather(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -316,15 +314,15 @@ fn gather(
 }
 
 /// `graph.gather_elements`.
-fn gather_elements(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn gather_elements(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -342,15 +340,14 @@ fn gather_elements(
 }
 
 /// `graph.trilu`.
-fn trilu(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    _ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn trilu(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -383,15 +380,15 @@ fn trilu(
 }
 
 /// `graph.pad` / `graph.tile`.
-fn pad(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn pad(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        name,
+        operands,
+        ins,
+        attrs,
+        results,
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -467,15 +464,15 @@ fn pad(
 }
 
 /// `graph.arg_max` / `graph.arg_min`.
-fn arg_max(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn arg_max(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        name,
+        operands,
+        ins,
+        attrs,
+        results,
+    } = *op;
     let out = &results[0];
     let x = &ins[0];
     let r = x.shape.rank();
@@ -531,15 +528,15 @@ fn arg_max(
 }
 
 /// `graph.cum_sum` / `graph.cum_prod`.
-fn cum_sum(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    _ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn cum_sum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        name,
+        operands,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
@@ -585,15 +582,13 @@ fn cum_sum(
 }
 
 /// `graph.eye_like`.
-fn eye_like(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    _operands: &[ValueId],
-    _ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn eye_like(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -608,15 +603,15 @@ fn eye_like(
 }
 
 /// `graph.one_hot`.
-fn one_hot(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn one_hot(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -650,15 +645,15 @@ fn one_hot(
 }
 
 /// `graph.depth_to_space` / `graph.space_to_depth`.
-fn depth_to_space(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn depth_to_space(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        name,
+        operands,
+        ins,
+        attrs,
+        results,
+    } = *op;
     let out = &results[0];
     // The ONNX definitions: reshape to 6-D, transpose, reshape back.
     let b = int_attr(attrs, "blocksize", 1).max(1) as usize;
@@ -698,29 +693,28 @@ fn depth_to_space(
 }
 
 /// `graph.average_pool` / `graph.lp_pool`.
-fn average_pool(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn average_pool(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        name,
+        operands,
+        ins,
+        attrs,
+        results,
+    } = *op;
     let out = &results[0];
     lower_window_pool(m, block, name, operands[0], &ins[0], attrs, out)
 }
 
 /// `graph.hardmax`.
-fn hardmax(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    _ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn hardmax(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
@@ -750,15 +744,15 @@ fn hardmax(
 }
 
 /// `graph.einsum`.
-fn einsum(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn einsum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     // One contraction: output labels are parallel dimensions, the others reduce.
     let (labels, output, sizes) = strata_ir::graph::einsum_labels(ins, attrs)?;
@@ -821,29 +815,29 @@ fn einsum(
 }
 
 /// `graph.resize`.
-fn resize(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn resize(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     lower_resize(m, block, operands[0], ins, attrs, out)
 }
 
 /// `graph.max_pool`.
-fn max_pool(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn max_pool(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        name,
+        operands,
+        ins,
+        attrs,
+        results,
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     // With the Indices output: a windowed max over valid taps keeping the first
@@ -907,15 +901,15 @@ fn max_pool(
 }
 
 /// `graph.top_k`.
-fn top_k(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn top_k(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     // Each element's rank along the axis (how many come before it: better, or
@@ -986,29 +980,29 @@ fn top_k(
 }
 
 /// `graph.scatter_elements` / `graph.scatter_nd`.
-fn scatter_elements(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn scatter_elements(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        name,
+        operands,
+        ins,
+        attrs,
+        results,
+    } = *op;
     let out = &results[0];
     lower_scatter(m, block, name, operands, ins, attrs, out)
 }
 
 /// `graph.conv_transpose`.
-fn conv_transpose(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn conv_transpose(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     // Gather form: each output sums the input positions and kernel taps that
@@ -1087,15 +1081,15 @@ fn conv_transpose(
 }
 
 /// `graph.gather_nd`.
-fn gather_nd(
-    m: &mut Module,
-    block: strata_ir::module::BlockId,
-    _name: OpName,
-    operands: &[ValueId],
-    ins: &[TensorType],
-    attrs: &Attrs,
-    results: &[TensorType],
-) -> Result<Vec<ValueId>, crate::pass::PassError> {
+fn gather_nd(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
+    let GraphOp {
+        block,
+        operands,
+        ins,
+        attrs,
+        results,
+        ..
+    } = *op;
     let out = &results[0];
     let rank = results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
