@@ -98,4 +98,29 @@ mod tests {
             .to_string()
             .contains("strata.target"));
     }
+
+    #[test]
+    fn a_bad_description_fails_verification() {
+        let mut cpu = Module::new();
+        set_target(&mut cpu, &Target::generic(TargetKind::Cpu));
+        let text = crate::print_module(&cpu);
+        let at = text.find("vector_bits = ").unwrap() + "vector_bits = ".len();
+        let end = at + text[at..].find(' ').unwrap();
+        let narrow = format!("{}3{}", &text[..at], &text[end..]);
+        let empty = |attr: &str| {
+            format!("\"builtin.module\"() ({{\n}}) {{strata.target = {attr}}} : () -> ()")
+        };
+        for (text, needle) in [
+            (empty("5 : i64"), "bad target description"),
+            (empty(r#"{kind = "tpu"}"#), "tpu"),
+            (narrow, "vector width of 3 bits"),
+        ] {
+            let m = crate::parse_module(&text).unwrap();
+            let e = crate::verify_module(&m).unwrap_err().to_string();
+            assert!(
+                e.contains("strata.target") && e.contains(needle),
+                "{text}: {e}"
+            );
+        }
+    }
 }

@@ -146,6 +146,15 @@ pub fn op_location(m: &Module, op: OpId) -> String {
 /// Verifies every operation of the module against `registry`.
 pub fn verify_module_with(m: &Module, registry: &DialectRegistry) -> Result<(), VerifyError> {
     let mut diagnostics = Vec::new();
+    // The target description is read by passes and back ends long after parsing: a bad
+    // one is reported here, with the rest of what is wrong, not by the first reader.
+    if let Err(e) = crate::target::target_of(m) {
+        diagnostics.push(Diagnostic {
+            op_name: ops::BUILTIN_MODULE.to_string(),
+            location: "module".into(),
+            message: e.message,
+        });
+    }
     let mut stack: Vec<OpId> = m.block(m.body()).ops.iter().rev().copied().collect();
     while let Some(op) = stack.pop() {
         let data = m.op(op);

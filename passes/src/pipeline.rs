@@ -494,4 +494,47 @@ mod tests {
             (256, 4)
         );
     }
+
+    /// Every dense tensor held by an op attribute of `m`.
+    fn dense_tensors(m: &Module) -> Vec<strata_ir::Tensor> {
+        (0..m.num_ops() as u32)
+            .flat_map(|i| m.op(strata_ir::OpId(i)).attrs.values())
+            .filter_map(|a| match a {
+                strata_ir::Attribute::Dense(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_full_pipeline_keeps_weights_shared_with_its_input() {
+        let w: Vec<String> = (0..8)
+            .map(|r| {
+                let row: Vec<String> = (0..8).map(|c| format!("{}.5", (r + c) % 7)).collect();
+                format!("[{}]", row.join(", "))
+            })
+            .collect();
+        let m = strata_ir::parse_module(&format!(
+            r#""builtin.module"() ({{
+  "func.func"() ({{
+  ^bb0(%x: tensor<2x8xf32>):
+    %w = "graph.constant"() {{value = dense<[{}]> : tensor<8x8xf32>}} : () -> tensor<8x8xf32>
+    %0 = "graph.matmul"(%x, %w) : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32>
+    %1 = "graph.relu"(%0) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+    "func.return"(%1) : (tensor<2x8xf32>) -> ()
+  }}) {{function_type = (tensor<2x8xf32>) -> tensor<2x8xf32>, sym_name = "main"}} : () -> ()
+}}) : () -> ()"#,
+            w.join(", ")
+        ))
+        .unwrap();
+        let weights = dense_tensors(&m);
+        assert_eq!(weights.len(), 1);
+        let (host, _) =
+            run_pipeline(&m, &format!("target{{kind=cpu}},{FULL}"), None, false).unwrap();
+        let held = dense_tensors(&host);
+        assert!(
+            held.iter().any(|t| t.shares_data(&weights[0])),
+            "the host program holds a copy of the weights, not the input's storage"
+        );
+    }
 }

@@ -44,7 +44,7 @@ impl<'ctx> Jit<'ctx> {
         self.sizes
             .get(name)
             .map(Vec::as_slice)
-            .ok_or_else(|| CodegenError::Module(format!("no kernel '{name}'")))
+            .ok_or_else(|| CodegenError::from(format!("no kernel '{name}'")))
     }
 
     /// Runs kernel `name` over its whole grid on `buffers`, one per kernel argument, each

@@ -50,12 +50,12 @@ use strata_ir::{Module, OpId};
 pub fn module_cpu(m: &Module) -> Result<strata_abi::CpuTarget, CodegenError> {
     match target_of(m)? {
         Some(Target::Cpu(c)) => Ok(c),
-        Some(other) => Err(CodegenError::Module(format!(
+        Some(other) => Err(CodegenError::from(format!(
             "the module is compiled for '{}', not for a CPU",
             other.kind()
         ))),
-        None => Err(CodegenError::Module(
-            "the module has no target description (compile it with --target cpu)".into(),
+        None => Err(CodegenError::from(
+            "the module has no target description (compile it with --target cpu)",
         )),
     }
 }

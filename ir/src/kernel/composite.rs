@@ -467,11 +467,6 @@ pub static COMPOSITES: &[&Composite] = &[
     &GELU_TANH_FORM,
 ];
 
-/// Whether `name` is a composite op (expanded before code generation).
-pub fn is_composite(name: OpName) -> bool {
-    COMPOSITES.iter().any(|c| c.name == name)
-}
-
 /// The composite `name` in its default form, if it is one.
 pub fn find(name: OpName) -> Option<&'static Composite> {
     COMPOSITES
