@@ -183,25 +183,17 @@ pub(super) fn lower(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate:
 
 /// `graph.concat`.
 fn concat(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
+    let axis = normalize_axis(int_attr(op.attrs, "axis", 0), rank)?;
     // (operand, offset, size) of every non-empty input.
     let mut parts = Vec::new();
     let mut offset = 0;
-    for (i, t) in ins.iter().enumerate() {
+    for (i, t) in op.ins.iter().enumerate() {
         let n = t.shape.dims()[axis];
         if n > 0 && t.shape.numel() > 0 {
-            parts.push((operands[i], offset, n));
+            parts.push((op.operands[i], offset, n));
         }
         offset += n;
     }
@@ -244,51 +236,35 @@ fn concat(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pas
         })
         .collect();
     maps.push(identity);
-    Ok(vec![kb.finish_parallel(block, y, &inputs, out, maps)])
+    Ok(vec![kb.finish_parallel(op.block, y, &inputs, out, maps)])
 }
 
 /// `graph.split`.
 fn split(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let rank = results[0].shape.rank();
-    let axis = normalize_axis(int_attr(attrs, "axis", 0), ins[0].shape.rank())?;
+    let rank = op.results[0].shape.rank();
+    let axis = normalize_axis(int_attr(op.attrs, "axis", 0), op.ins[0].shape.rank())?;
     let mut offset = 0i64;
     let mut outs = Vec::new();
-    for r in results {
+    for r in op.results {
         let mut map = AffineMap::identity(rank as u32);
         map.results[axis] = AffineExpr::linear([(axis as u32, 1)], offset);
         offset += r.shape.dims()[axis] as i64;
         if r.shape.numel() == 0 {
             map = zero_map(rank, rank);
         }
-        outs.push(copy_kernel(m, block, operands[0], map, r)?);
+        outs.push(copy_kernel(m, op.block, op.operands[0], map, r)?);
     }
     Ok(outs)
 }
 
 /// `graph.gather`.
 fn gather(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let (data, idx) = (&ins[0], &ins[1]);
+    let (data, idx) = (&op.ins[0], &op.ins[1]);
     let r = data.shape.rank();
-    let axis = normalize_axis(int_attr(attrs, "axis", 0), r)?;
+    let axis = normalize_axis(int_attr(op.attrs, "axis", 0), r)?;
     let q = idx.shape.rank();
     let n = data.shape.dims()[axis];
     let mut kb = KernelBuilder::new(m, &[data.elem, idx.elem, out.elem]);
@@ -310,24 +286,22 @@ fn gather(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pas
             .collect(),
     };
     let maps = vec![zero_map(rank, r), idx_map, identity];
-    Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+    Ok(vec![kb.finish_parallel(
+        op.block,
+        y,
+        op.operands,
+        out,
+        maps,
+    )])
 }
 
 /// `graph.gather_elements`.
 fn gather_elements(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let (data, idx) = (&ins[0], &ins[1]);
-    let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
+    let (data, idx) = (&op.ins[0], &op.ins[1]);
+    let axis = normalize_axis(int_attr(op.attrs, "axis", 0), rank)?;
     let n = data.shape.dims()[axis];
     let mut kb = KernelBuilder::new(m, &[data.elem, idx.elem, out.elem]);
     let ix = kb.arg(1);
@@ -336,23 +310,22 @@ fn gather_elements(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::
     coords[axis] = ix;
     let y = kb.extract(0, &coords, data.elem);
     let maps = vec![zero_map(rank, rank), identity.clone(), identity];
-    Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+    Ok(vec![kb.finish_parallel(
+        op.block,
+        y,
+        op.operands,
+        out,
+        maps,
+    )])
 }
 
 /// `graph.trilu`.
 fn trilu(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let upper = int_attr(attrs, "upper", 1) != 0;
-    let k = int_attr(attrs, "k", 0);
+    let upper = int_attr(op.attrs, "upper", 1) != 0;
+    let k = int_attr(op.attrs, "k", 0);
     let mut kb = KernelBuilder::new(m, &[out.elem, out.elem]);
     let (i, j) = (kb.index(rank - 2), kb.index(rank - 1));
     let diff = kb.bin(ops::KERNEL_SUB, j, i, I64);
@@ -371,9 +344,9 @@ fn trilu(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pass
     let x = kb.arg(0);
     let y = kb.op(ops::KERNEL_SELECT, &[keep, x, zero], out.elem, none());
     Ok(vec![kb.finish_parallel(
-        block,
+        op.block,
         y,
-        operands,
+        op.operands,
         out,
         vec![identity.clone(), identity],
     )])
@@ -381,20 +354,12 @@ fn trilu(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pass
 
 /// `graph.pad` / `graph.tile`.
 fn pad(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        name,
-        operands,
-        ins,
-        attrs,
-        results,
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let x = &ins[0];
+    let x = &op.ins[0];
     let dims = x.shape.dims();
-    let mode = match attrs.get("mode") {
+    let mode = match op.attrs.get("mode") {
         Some(Attribute::String(s)) => s.as_str(),
         _ => "constant",
     };
@@ -403,10 +368,10 @@ fn pad(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassEr
         .map(|d| {
             (0..out.shape.dims()[d])
                 .map(|c| {
-                    if name == ops::GRAPH_TILE {
+                    if op.name == ops::GRAPH_TILE {
                         (c % dims[d].max(1)) as i64
                     } else {
-                        let pads = match attrs.get("pads") {
+                        let pads = match op.attrs.get("pads") {
                             Some(Attribute::I64Array(p)) => p[d],
                             _ => 0,
                         };
@@ -417,7 +382,7 @@ fn pad(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassEr
                 .collect()
         })
         .collect();
-    let fill = match attrs.get("value") {
+    let fill = match op.attrs.get("value") {
         Some(Attribute::Dense(t)) if t.numel() == 1 => t.to_f64s()[0],
         _ => 0.0,
     };
@@ -425,13 +390,19 @@ fn pad(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassEr
         let kb = KernelBuilder::new(m, &[out.elem]);
         let mut kb = kb;
         let c = kb.constant(fill, out.elem);
-        return Ok(vec![kb.finish_parallel(block, c, &[], out, vec![identity])]);
+        return Ok(vec![kb.finish_parallel(
+            op.block,
+            c,
+            &[],
+            out,
+            vec![identity],
+        )]);
     }
     let needs_fill = tables.iter().flatten().any(|&s| s < 0);
-    let mut inputs = vec![operands[0]];
+    let mut inputs = vec![op.operands[0]];
     let mut maps = vec![zero_map(rank, rank)];
     for (d, t) in tables.into_iter().enumerate() {
-        inputs.push(i64_constant(m, block, t));
+        inputs.push(i64_constant(m, op.block, t));
         maps.push(AffineMap {
             num_dims: rank as u32,
             results: vec![AffineExpr::dim(d as u32)],
@@ -460,32 +431,24 @@ fn pad(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassEr
         let f = kb.constant(fill, out.elem);
         y = kb.op(ops::KERNEL_SELECT, &[v, y, f], out.elem, none());
     }
-    Ok(vec![kb.finish_parallel(block, y, &inputs, out, maps)])
+    Ok(vec![kb.finish_parallel(op.block, y, &inputs, out, maps)])
 }
 
 /// `graph.arg_max` / `graph.arg_min`.
 fn arg_max(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        name,
-        operands,
-        ins,
-        attrs,
-        results,
-    } = *op;
-    let out = &results[0];
-    let x = &ins[0];
+    let out = &op.results[0];
+    let x = &op.ins[0];
     let r = x.shape.rank();
-    let axis = normalize_axis(int_attr(attrs, "axis", 0), r)?;
-    let keep = int_attr(attrs, "keepdims", 1) != 0;
-    let last = int_attr(attrs, "select_last_index", 0) != 0;
+    let axis = normalize_axis(int_attr(op.attrs, "axis", 0), r)?;
+    let keep = int_attr(op.attrs, "keepdims", 1) != 0;
+    let last = int_attr(op.attrs, "select_last_index", 0) != 0;
     let values_ty = TensorType::new(out.shape.clone(), x.elem);
     let mut kb = KernelBuilder::new(m, &[x.elem, x.elem, I64]);
     let (v, best, at) = (kb.arg(0), kb.arg(1), kb.arg(2));
     let k = kb.index(axis);
     let zero = kb.int(0);
     let first = kb.bin(ops::KERNEL_LESS, at, zero, BOOL);
-    let cmp = if name == ops::GRAPH_ARG_MAX {
+    let cmp = if op.name == ops::GRAPH_ARG_MAX {
         ops::KERNEL_GREATER
     } else {
         ops::KERNEL_LESS
@@ -515,9 +478,9 @@ fn arg_max(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
     let mut iterators = vec!["parallel"; r];
     iterators[axis] = "reduction";
     let outs = kb.finish(
-        block,
+        op.block,
         &[nv, ni],
-        operands,
+        op.operands,
         &[values_ty, out.clone()],
         x.shape.dims(),
         &iterators,
@@ -529,19 +492,11 @@ fn arg_max(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
 
 /// `graph.cum_sum` / `graph.cum_prod`.
 fn cum_sum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        name,
-        operands,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
-    let axis = normalize_axis(int_attr(attrs, "axis", 0), rank)?;
-    let exclusive = int_attr(attrs, "exclusive", 0) != 0;
-    let reverse = int_attr(attrs, "reverse", 0) != 0;
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
+    let axis = normalize_axis(int_attr(op.attrs, "axis", 0), rank)?;
+    let exclusive = int_attr(op.attrs, "exclusive", 0) != 0;
+    let reverse = int_attr(op.attrs, "reverse", 0) != 0;
     let n = out.shape.dims()[axis];
     let mut domain = out.shape.dims().to_vec();
     domain.push(n);
@@ -555,7 +510,7 @@ fn cum_sum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
         (true, true) => ops::KERNEL_GREATER,
     };
     let include = kb.bin(cmp, k, i, BOOL);
-    let step = if name == ops::GRAPH_CUM_SUM {
+    let step = if op.name == ops::GRAPH_CUM_SUM {
         ops::KERNEL_ADD
     } else {
         ops::KERNEL_MUL
@@ -570,9 +525,9 @@ fn cum_sum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
     iterators.push("reduction");
     let init = if step == ops::KERNEL_MUL { 1.0 } else { 0.0 };
     Ok(kb.finish(
-        block,
+        op.block,
         &[y],
-        operands,
+        op.operands,
         std::slice::from_ref(out),
         &domain,
         &iterators,
@@ -583,41 +538,33 @@ fn cum_sum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
 
 /// `graph.eye_like`.
 fn eye_like(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let k = int_attr(attrs, "k", 0);
+    let k = int_attr(op.attrs, "k", 0);
     let mut kb = KernelBuilder::new(m, &[out.elem]);
     let (i, j) = (kb.index(0), kb.index(1));
     let diff = kb.bin(ops::KERNEL_SUB, j, i, I64);
     let kk = kb.int(k);
     let on = kb.bin(ops::KERNEL_EQUAL, diff, kk, BOOL);
     let y = kb.op(ops::KERNEL_CAST, &[on], out.elem, none());
-    Ok(vec![kb.finish_parallel(block, y, &[], out, vec![identity])])
+    Ok(vec![kb.finish_parallel(
+        op.block,
+        y,
+        &[],
+        out,
+        vec![identity],
+    )])
 }
 
 /// `graph.one_hot`.
 fn one_hot(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let (idx, values) = (&ins[0], &ins[1]);
-    let depth = out.shape.dims()[normalize_axis(int_attr(attrs, "axis", -1), rank)?];
-    let axis = normalize_axis(int_attr(attrs, "axis", -1), rank)?;
+    let (idx, values) = (&op.ins[0], &op.ins[1]);
+    let depth = out.shape.dims()[normalize_axis(int_attr(op.attrs, "axis", -1), rank)?];
+    let axis = normalize_axis(int_attr(op.attrs, "axis", -1), rank)?;
     let mut kb = KernelBuilder::new(m, &[idx.elem, values.elem, out.elem]);
     let ix = kb.arg(0);
     let ix = kb.normalized(ix, idx.elem, depth);
@@ -641,25 +588,23 @@ fn one_hot(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
             .collect(),
     };
     let maps = vec![idx_map, zero_map(rank, vrank), identity];
-    Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+    Ok(vec![kb.finish_parallel(
+        op.block,
+        y,
+        op.operands,
+        out,
+        maps,
+    )])
 }
 
 /// `graph.depth_to_space` / `graph.space_to_depth`.
 fn depth_to_space(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        name,
-        operands,
-        ins,
-        attrs,
-        results,
-    } = *op;
-    let out = &results[0];
+    let out = &op.results[0];
     // The ONNX definitions: reshape to 6-D, transpose, reshape back.
-    let b = int_attr(attrs, "blocksize", 1).max(1) as usize;
-    let d = ins[0].shape.dims();
-    let crd = matches!(attrs.get("mode"), Some(Attribute::String(s)) if s == "CRD");
-    let (shape6, perm): (Vec<usize>, [i64; 6]) = if name == ops::GRAPH_DEPTH_TO_SPACE {
+    let b = int_attr(op.attrs, "blocksize", 1).max(1) as usize;
+    let d = op.ins[0].shape.dims();
+    let crd = matches!(op.attrs.get("mode"), Some(Attribute::String(s)) if s == "CRD");
+    let (shape6, perm): (Vec<usize>, [i64; 6]) = if op.name == ops::GRAPH_DEPTH_TO_SPACE {
         let c = d[1] / (b * b);
         if crd {
             (vec![d[0], c, b, b, d[2], d[3]], [0, 1, 4, 2, 5, 3])
@@ -680,53 +625,46 @@ fn depth_to_space(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::p
             "shape".into(),
             Attribute::I64Array(dims.iter().map(|&x| x as i64).collect()),
         );
-        graph_op(m, block, ops::GRAPH_RESHAPE, &[v], a)
+        graph_op(m, op.block, ops::GRAPH_RESHAPE, &[v], a)
     };
-    let t6 = reshape(m, operands[0], &shape6)?;
+    let t6 = reshape(m, op.operands[0], &shape6)?;
     let mut a = none();
     a.insert("perm".into(), Attribute::I64Array(perm.to_vec()));
     let ty6 =
         strata_ir::graph::infer_types(ops::GRAPH_TRANSPOSE, &[m.tensor_type(t6)?.clone()], &a, 1)?
             .remove(0);
-    let moved = must_lower(m, block, ops::GRAPH_TRANSPOSE, &[t6], &a, &ty6)?;
+    let moved = must_lower(m, op.block, ops::GRAPH_TRANSPOSE, &[t6], &a, &ty6)?;
     Ok(vec![reshape(m, moved, out.shape.dims())?])
 }
 
 /// `graph.average_pool` / `graph.lp_pool`.
 fn average_pool(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        name,
-        operands,
-        ins,
-        attrs,
-        results,
-    } = *op;
-    let out = &results[0];
-    lower_window_pool(m, block, name, operands[0], &ins[0], attrs, out)
+    let out = &op.results[0];
+    lower_window_pool(
+        m,
+        op.block,
+        op.name,
+        op.operands[0],
+        &op.ins[0],
+        op.attrs,
+        out,
+    )
 }
 
 /// `graph.hardmax`.
 fn hardmax(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
     // The first maximum's index along the axis, then a one-hot comparison.
-    let axis = normalize_axis(int_attr(attrs, "axis", -1), rank)?;
+    let axis = normalize_axis(int_attr(op.attrs, "axis", -1), rank)?;
     let mut a = none();
     a.insert("axis".into(), Attribute::Int(axis as i64));
     a.insert("keepdims".into(), Attribute::Int(1));
     let mut kept_dims = out.shape.dims().to_vec();
     kept_dims[axis] = 1;
     let kept = TensorType::new(kept_dims, I64);
-    let at = must_lower(m, block, ops::GRAPH_ARG_MAX, operands, &a, &kept)?;
+    let at = must_lower(m, op.block, ops::GRAPH_ARG_MAX, op.operands, &a, &kept)?;
     let mut kb = KernelBuilder::new(m, &[I64, out.elem]);
     let best = kb.arg(0);
     let j = kb.index(axis);
@@ -735,7 +673,7 @@ fn hardmax(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
     let mut map = identity.clone();
     map.results[axis] = AffineExpr::constant(0);
     Ok(vec![kb.finish_parallel(
-        block,
+        op.block,
         y,
         &[at],
         out,
@@ -745,24 +683,16 @@ fn hardmax(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pa
 
 /// `graph.einsum`.
 fn einsum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
+    let out = &op.results[0];
     // One contraction: output labels are parallel dimensions, the others reduce.
-    let (labels, output, sizes) = strata_ir::graph::einsum_labels(ins, attrs)?;
+    let (labels, output, sizes) = strata_ir::graph::einsum_labels(op.ins, op.attrs)?;
     let mut all = output.clone();
     all.extend(sizes.keys().filter(|c| !output.contains(c)));
     let domain: Vec<usize> = all.iter().map(|c| sizes[c]).collect();
     let nd = all.len() as u32;
     let mut maps: Vec<AffineMap> = labels
         .iter()
-        .zip(ins)
+        .zip(op.ins)
         .map(|(ls, t)| AffineMap {
             num_dims: nd,
             results: ls
@@ -783,15 +713,15 @@ fn einsum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pas
         nd,
         &(0..output.len() as u32).collect::<Vec<_>>(),
     ));
-    let mut elems: Vec<ElementType> = ins.iter().map(|t| t.elem).collect();
+    let mut elems: Vec<ElementType> = op.ins.iter().map(|t| t.elem).collect();
     elems.push(out.elem);
     let mut kb = KernelBuilder::new(m, &elems);
     let mut prod = kb.arg(0);
-    for i in 1..ins.len() {
+    for i in 1..op.ins.len() {
         let next = kb.arg(i);
         prod = kb.bin(ops::KERNEL_MUL, prod, next, out.elem);
     }
-    let acc = kb.arg(ins.len());
+    let acc = kb.arg(op.ins.len());
     let y = kb.bin(ops::KERNEL_ADD, acc, prod, out.elem);
     let iterators: Vec<&str> = (0..all.len())
         .map(|d| {
@@ -803,9 +733,9 @@ fn einsum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pas
         })
         .collect();
     Ok(kb.finish(
-        block,
+        op.block,
         &[y],
-        operands,
+        op.operands,
         std::slice::from_ref(out),
         &domain,
         &iterators,
@@ -816,37 +746,21 @@ fn einsum(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pas
 
 /// `graph.resize`.
 fn resize(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    lower_resize(m, block, operands[0], ins, attrs, out)
+    let out = &op.results[0];
+    lower_resize(m, op.block, op.operands[0], op.ins, op.attrs, out)
 }
 
 /// `graph.max_pool`.
 fn max_pool(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        name,
-        operands,
-        ins,
-        attrs,
-        results,
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     // With the Indices output: a windowed max over valid taps keeping the first
     // maximum's flat input index (row- or column-major spatial part).
-    let x = &ins[0];
-    let win = strata_ir::graph::window_of(name, std::slice::from_ref(x), attrs)?;
+    let x = &op.ins[0];
+    let win = strata_ir::graph::window_of(op.name, std::slice::from_ref(x), op.attrs)?;
     let k = win.kernel.len();
     let spatial = &x.shape.dims()[2..];
-    let column_major = int_attr(attrs, "storage_order", 0) != 0;
+    let column_major = int_attr(op.attrs, "storage_order", 0) != 0;
     let in_size: usize = spatial.iter().product();
     let mut domain = out.shape.dims().to_vec();
     domain.extend(&win.kernel);
@@ -889,10 +803,10 @@ fn max_pool(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::P
     iterators.extend(std::iter::repeat_n("reduction", k));
     let out_map = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
     Ok(kb.finish(
-        block,
+        op.block,
         &[nv, ni],
-        &operands[..1],
-        results,
+        &op.operands[..1],
+        op.results,
         &domain,
         &iterators,
         vec![zero_map(nd, rank), out_map.clone(), out_map],
@@ -902,21 +816,13 @@ fn max_pool(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::P
 
 /// `graph.top_k`.
 fn top_k(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     // Each element's rank along the axis (how many come before it: better, or
     // equal at a lower index), then output slot r takes the element of rank r.
-    let x = &ins[0];
-    let axis = normalize_axis(int_attr(attrs, "axis", -1), rank)?;
-    let largest = int_attr(attrs, "largest", 1) != 0;
+    let x = &op.ins[0];
+    let axis = normalize_axis(int_attr(op.attrs, "axis", -1), rank)?;
+    let largest = int_attr(op.attrs, "largest", 1) != 0;
     let n = x.shape.dims()[axis];
     let ranks_ty = TensorType::new(x.shape.clone(), I64);
     let mut domain = x.shape.dims().to_vec();
@@ -949,9 +855,9 @@ fn top_k(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pass
     let mut iterators = vec!["parallel"; rank];
     iterators.push("reduction");
     let ranks = kb.finish(
-        block,
+        op.block,
         &[y],
-        &[operands[0], operands[0]],
+        &[op.operands[0], op.operands[0]],
         std::slice::from_ref(&ranks_ty),
         &domain,
         &iterators,
@@ -968,10 +874,10 @@ fn top_k(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pass
     let ni = kb.op(ops::KERNEL_SELECT, &[hit, i, acc_i], I64, none());
     let out_map = AffineMap::projection(nd as u32, &(0..rank as u32).collect::<Vec<_>>());
     Ok(kb.finish(
-        block,
+        op.block,
         &[nv, ni],
-        &[operands[0], ranks],
-        results,
+        &[op.operands[0], ranks],
+        op.results,
         &domain,
         &iterators,
         vec![jmap.clone(), jmap, out_map.clone(), out_map],
@@ -981,34 +887,18 @@ fn top_k(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::Pass
 
 /// `graph.scatter_elements` / `graph.scatter_nd`.
 fn scatter_elements(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        name,
-        operands,
-        ins,
-        attrs,
-        results,
-    } = *op;
-    let out = &results[0];
-    lower_scatter(m, block, name, operands, ins, attrs, out)
+    let out = &op.results[0];
+    lower_scatter(m, op.block, op.name, op.operands, op.ins, op.attrs, out)
 }
 
 /// `graph.conv_transpose`.
 fn conv_transpose(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     // Gather form: each output sums the input positions and kernel taps that
     // write it, i = (o + pad - k * dilation) / stride when that divides exactly.
-    let (win, group, _) = strata_ir::graph::conv_transpose_window(ins, attrs)?;
-    let (x, w) = (&ins[0], &ins[1]);
+    let (win, group, _) = strata_ir::graph::conv_transpose_window(op.ins, op.attrs)?;
+    let (x, w) = (&op.ins[0], &op.ins[1]);
     let k = x.shape.rank() - 2;
     let (c, mo) = (x.shape.dims()[1], out.shape.dims()[1]);
     let (cg, mg) = (c / group, mo / group);
@@ -1064,9 +954,9 @@ fn conv_transpose(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::p
     let mut iterators = vec!["parallel"; rank];
     iterators.extend(std::iter::repeat_n("reduction", 1 + k));
     let conv = kb.finish(
-        block,
+        op.block,
         &[y],
-        &operands[..2],
+        &op.operands[..2],
         std::slice::from_ref(out),
         &domain,
         &iterators,
@@ -1077,24 +967,16 @@ fn conv_transpose(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::p
         ],
         &[0.0],
     )[0];
-    super::graph_to_kernel::add_channel_bias(m, block, conv, operands.get(2).copied(), out)
+    super::graph_to_kernel::add_channel_bias(m, op.block, conv, op.operands.get(2).copied(), out)
 }
 
 /// `graph.gather_nd`.
 fn gather_nd(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::PassError> {
-    let GraphOp {
-        block,
-        operands,
-        ins,
-        attrs,
-        results,
-        ..
-    } = *op;
-    let out = &results[0];
-    let rank = results[0].shape.rank();
+    let out = &op.results[0];
+    let rank = op.results[0].shape.rank();
     let identity = AffineMap::identity(rank as u32);
-    let (data, idx) = (&ins[0], &ins[1]);
-    let b = int_attr(attrs, "batch_dims", 0).max(0) as usize;
+    let (data, idx) = (&op.ins[0], &op.ins[1]);
+    let b = int_attr(op.attrs, "batch_dims", 0).max(0) as usize;
     let q = idx.shape.rank();
     let depth = idx.shape.dims()[q - 1];
     let mut kb = KernelBuilder::new(m, &[data.elem, idx.elem, out.elem]);
@@ -1116,7 +998,13 @@ fn gather_nd(m: &mut Module, op: &GraphOp) -> Result<Vec<ValueId>, crate::pass::
         zero_map(rank, q),
         identity,
     ];
-    Ok(vec![kb.finish_parallel(block, y, operands, out, maps)])
+    Ok(vec![kb.finish_parallel(
+        op.block,
+        y,
+        op.operands,
+        out,
+        maps,
+    )])
 }
 
 /// AveragePool and LpPool as a sum over the window that skips positions in the padding
