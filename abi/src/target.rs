@@ -186,6 +186,17 @@ impl CpuTarget {
         }
     }
 
+    /// How many vector registers the code may use: 32 with AVX-512 or on AArch64, 16
+    /// otherwise (SSE, AVX, AVX2). What a register-blocked kernel's tile is sized by.
+    pub fn vector_registers(&self) -> u32 {
+        let avx512 = self.features.iter().any(|f| f == "avx512f");
+        if avx512 || self.arch() == "aarch64" {
+            32
+        } else {
+            16
+        }
+    }
+
     /// The architecture part of the triple (`x86_64`); the compiling machine's when the
     /// triple is empty.
     pub fn arch(&self) -> &str {

@@ -237,6 +237,7 @@ known_ops! {
     LOOP_ALLOCA = "loop.alloca",
     LOOP_APPLY = "loop.apply",
     LOOP_BROADCAST = "loop.broadcast",
+    LOOP_CONTRACT = "loop.contract",
     LOOP_DISPATCH = "loop.dispatch",
     LOOP_FOR = "loop.for",
     LOOP_INDEX_CAST = "loop.index_cast",

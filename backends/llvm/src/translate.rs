@@ -1,7 +1,10 @@
 //! Loop kernels to LLVM IR: one function per `loop.kernel` with the kernel ABI of
 //! `strata-abi` (`i32 @k(ptr bindings, i64 wg_x, i64 wg_y, i64 wg_z)`).
 
+mod contract;
 mod scalar;
+
+pub use contract::Blocking;
 
 use crate::CodegenError;
 use inkwell::builder::Builder;
@@ -12,7 +15,7 @@ use inkwell::types::{BasicType, BasicTypeEnum};
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use std::collections::HashMap;
-use strata_ir::loops::{apply_map, ForLoop};
+use strata_ir::loops::{apply_map, Contract, ForLoop};
 use strata_ir::module::BlockId;
 use strata_ir::ops;
 use strata_ir::{Attribute, ElementType, Module, OpId, OpName, Type, ValueId};
@@ -57,6 +60,8 @@ struct Translator<'ctx, 'm> {
     data_dependent: std::collections::HashSet<ValueId>,
     /// The block returning [`STATUS_OUT_OF_BOUNDS`], made on first use.
     out_of_bounds: Option<inkwell::basic_block::BasicBlock<'ctx>>,
+    /// The CPU compiled for (what `loop.contract`'s blocking follows).
+    cpu: Option<strata_abi::CpuTarget>,
 }
 
 fn elem_type<'ctx>(ctx: &'ctx Context, e: ElementType) -> R<BasicTypeEnum<'ctx>> {
@@ -529,6 +534,7 @@ impl<'ctx> Translator<'ctx, '_> {
                 let vt = self.value_type(ir.value_type(d.results[0]))?;
                 self.splat(v, vt).map_err(|x| err(ir, op, x))?
             }
+            ops::LOOP_CONTRACT => return self.contract(op),
             ops::LOOP_ALLOCA => {
                 let t = ir
                     .value_type(d.results[0])
@@ -549,6 +555,61 @@ impl<'ctx> Translator<'ctx, '_> {
             }
         };
         self.values.insert(d.results[0], result);
+        Ok(())
+    }
+
+    /// `loop.contract`: a call of the module's matrix-product kernel for this blocking.
+    fn contract(&mut self, op: OpId) -> R<()> {
+        let ir = self.ir;
+        let d = ir.op(op);
+        let c = Contract::of(ir, op).map_err(|x| err(ir, op, x))?;
+        if c.c_strides[1] != 1 {
+            return Err(err(
+                ir,
+                op,
+                "the CPU's matrix product needs C's columns contiguous",
+            ));
+        }
+        if c.m == 0 || c.n == 0 || c.k == 0 {
+            return Ok(());
+        }
+        let blk = Blocking::for_target(self.cpu.as_ref(), c.n);
+        let f = contract::gemm_function(self.ctx, self.module, blk)?;
+        let i64t = self.ctx.i64_type();
+        let mut bases = Vec::with_capacity(3);
+        for x in 0..3 {
+            let buf = self
+                .buffers
+                .get(&d.operands[x])
+                .cloned()
+                .ok_or_else(|| err(ir, op, "unknown buffer"))?;
+            let off = self.get(op, d.operands[3 + x])?.into_int_value();
+            // Safety: the tile lies in the buffer: offsets and strides come from the
+            // kernel's indexing maps, whose ranges the verifier checked.
+            let p = unsafe {
+                self.b
+                    .build_in_bounds_gep(self.ctx.f32_type(), buf.base, &[off], "")
+                    .map_err(|x| err(ir, op, x))?
+            };
+            bases.push(p);
+        }
+        let int = |v: usize| i64t.const_int(v as u64, false).into();
+        let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
+            bases[0].into(),
+            int(c.a_strides[0]),
+            int(c.a_strides[1]),
+            bases[1].into(),
+            int(c.b_strides[0]),
+            int(c.b_strides[1]),
+            bases[2].into(),
+            int(c.c_strides[0]),
+            int(c.m),
+            int(c.n),
+            int(c.k),
+        ];
+        self.b
+            .build_call(f, &args, "")
+            .map_err(|x| err(ir, op, x))?;
         Ok(())
     }
 
@@ -815,6 +876,7 @@ pub fn translate_kernels<'ctx>(
         [inkwell::types::BasicMetadataTypeEnum::from(i64t); strata_abi::kernel::WORKGROUP_ID_ARGS],
     );
     let fn_type = ctx.i32_type().fn_type(&params, false);
+    let cpu = strata_ir::target::target_of(m)?.and_then(|t| t.as_cpu().cloned());
     for (op, name) in strata_ir::loops::kernels(m)?
         .into_iter()
         .filter(|(op, _)| kernels.contains(op))
@@ -863,6 +925,7 @@ pub fn translate_kernels<'ctx>(
             workgroup,
             data_dependent: Default::default(),
             out_of_bounds: None,
+            cpu: cpu.clone(),
         };
         t.block(body)?;
         let ok = ctx

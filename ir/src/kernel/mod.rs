@@ -28,6 +28,7 @@
 
 pub mod approx;
 pub mod composite;
+pub mod contraction;
 mod scalar;
 
 use crate::affine::AffineMap;
@@ -355,6 +356,11 @@ pub struct Schedule {
     pub cache_tiles: Vec<usize>,
     /// The order of the point loops, outermost first (a permutation of the dimensions).
     pub loop_order: Vec<usize>,
+    /// For a matrix product taken whole by a `loop.contract`: its row, column and
+    /// reduction dimensions ([`contraction::Contraction::dims`]). The loops over those
+    /// three are then the back end's; the other parallel dimensions stay point loops, and
+    /// no dimension is cache-tiled.
+    pub contract: Option<[usize; 3]>,
 }
 
 impl Schedule {
@@ -369,6 +375,7 @@ impl Schedule {
             grid_tiles: vec![0; n],
             cache_tiles: vec![0; n],
             loop_order,
+            contract: None,
         }
     }
 
@@ -384,25 +391,37 @@ impl Schedule {
                 Some(_) => Err(format!("'{k}' must be an array<i64> of sizes").into()),
             }
         };
+        let contract = match get("contract")? {
+            None => None,
+            Some(v) => Some(
+                <[usize; 3]>::try_from(v)
+                    .map_err(|_| "'contract' names three dimensions: rows, columns, reduction")?,
+            ),
+        };
         match (get("grid_tiles")?, get("cache_tiles")?, get("loop_order")?) {
-            (None, None, None) => Ok(None),
+            (None, None, None) if contract.is_none() => Ok(None),
             (Some(grid_tiles), Some(cache_tiles), Some(loop_order)) => Ok(Some(Schedule {
                 grid_tiles,
                 cache_tiles,
                 loop_order,
+                contract,
             })),
             _ => Err("a schedule needs all of grid_tiles, cache_tiles and loop_order".into()),
         }
     }
 
     /// The attributes that spell this schedule.
-    pub fn attrs(&self) -> [(&'static str, Attribute); 3] {
+    pub fn attrs(&self) -> Vec<(&'static str, Attribute)> {
         let arr = |v: &[usize]| Attribute::I64Array(v.iter().map(|&x| x as i64).collect());
-        [
+        let mut out = vec![
             ("grid_tiles", arr(&self.grid_tiles)),
             ("cache_tiles", arr(&self.cache_tiles)),
             ("loop_order", arr(&self.loop_order)),
-        ]
+        ];
+        if let Some(c) = self.contract {
+            out.push(("contract", arr(&c)));
+        }
+        out
     }
 
     /// The extent of dimension `d` within one workgroup.
@@ -459,6 +478,19 @@ impl Schedule {
         }
         if reductions.iter().skip(1).any(|&d| self.cache_tiles[d] > 0) {
             return Err("only the first reduction dimension may be cache-tiled".into());
+        }
+        if let Some([i, j, l]) = self.contract {
+            let parallel = |d: usize| d < n && g.iterators[d] == IteratorKind::Parallel;
+            if !(parallel(i) && parallel(j) && i != j && reductions == [l]) {
+                return Err(format!(
+                    "contract {:?} must name two parallel dimensions and the only reduction",
+                    [i, j, l]
+                )
+                .into());
+            }
+            if self.cache_tiles.iter().any(|&t| t > 0) {
+                return Err("a contracted kernel has no cache tiles".into());
+            }
         }
         Ok(())
     }

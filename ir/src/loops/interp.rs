@@ -99,6 +99,13 @@ enum Node {
         src: usize,
         lanes: usize,
     },
+    /// `loop.contract`: buffers A, B, C and the registers of their offsets.
+    Contract {
+        op: OpId,
+        c: super::Contract,
+        bufs: [usize; 3],
+        offsets: [usize; 3],
+    },
     /// An index viewed as an i64 or back: both are integer registers.
     Copy { dst: usize, src: usize },
     Arith {
@@ -257,6 +264,24 @@ impl Compiler<'_> {
                 ops::LOOP_ALLOCA => {
                     self.add_buffer(d.results[0])?;
                     continue;
+                }
+                ops::LOOP_CONTRACT => {
+                    let c = super::Contract::of(m, op).map_err(|e| self.err(op, e.to_string()))?;
+                    if d.operands.len() != 6 {
+                        return Err(self.err(op, "needs six operands".into()).into());
+                    }
+                    let mut bufs = [0; 3];
+                    let mut offsets = [0; 3];
+                    for x in 0..3 {
+                        bufs[x] = self.buf(op, d.operands[x])?;
+                        offsets[x] = self.reg(op, d.operands[3 + x])?;
+                    }
+                    Node::Contract {
+                        op,
+                        c,
+                        bufs,
+                        offsets,
+                    }
                 }
                 name if name.starts_with("kernel.") && name != ops::KERNEL_YIELD => {
                     let f = ScalarFn::of(m, op).map_err(|e| self.err(op, e.to_string()))?;
@@ -434,6 +459,60 @@ impl State<'_> {
         Ok((place.memory, place.offset + linear * info.elem_size))
     }
 
+    /// Runs a `loop.contract` (see [`super::Contract`] for the order of its arithmetic).
+    fn contract(
+        &mut self,
+        op: OpId,
+        c: &super::Contract,
+        bufs: [usize; 3],
+        offsets: [usize; 3],
+    ) -> Result<(), crate::IrError> {
+        // Each operand's byte range, checked once: the whole tile must lie in its buffer.
+        let mut base = [(0usize, 0usize); 3];
+        for x in 0..3 {
+            let off = match self.regs[offsets[x]] {
+                Scalar::I(v, _) if v >= 0 => v as usize,
+                _ => usize::MAX,
+            };
+            let info = &self.buffers[bufs[x]];
+            let numel = info.ty.shape.numel();
+            let fits = match c.reach(x) {
+                None => true,
+                Some(r) => off.checked_add(r).is_some_and(|end| end < numel),
+            };
+            if !fits {
+                return Err(format!(
+                    "{}: 'loop.contract': operand #{x} at element {off} reaches past {}",
+                    op_location(self.m, op),
+                    Type::MemRef(info.ty.clone())
+                )
+                .into());
+            }
+            let place = self.places[bufs[x]];
+            base[x] = (place.memory, place.offset + off * 4);
+        }
+        let read = |st: &mut Self, (mem, at): (usize, usize), e: usize| -> f32 {
+            let p = at + e * 4;
+            let b = &st.memory(mem)[p..p + 4];
+            f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        };
+        for i in 0..c.m {
+            for j in 0..c.n {
+                let ce = i * c.c_strides[0] + j * c.c_strides[1];
+                let mut acc = read(self, base[2], ce);
+                for l in 0..c.k {
+                    let a = read(self, base[0], i * c.a_strides[0] + l * c.a_strides[1]);
+                    let b = read(self, base[1], l * c.b_strides[0] + j * c.b_strides[1]);
+                    acc = a.mul_add(b, acc);
+                }
+                let (mem, at) = base[2];
+                let p = at + ce * 4;
+                self.memory(mem)[p..p + 4].copy_from_slice(&acc.to_le_bytes());
+            }
+        }
+        Ok(())
+    }
+
     fn exec(&mut self, nodes: &[Node]) -> Result<(), crate::IrError> {
         for node in nodes {
             match node {
@@ -496,6 +575,12 @@ impl State<'_> {
                         write_scalar(elem, v, &mut self.memory(mem)[start..start + size]);
                     }
                 }
+                Node::Contract {
+                    op,
+                    c,
+                    bufs,
+                    offsets,
+                } => self.contract(*op, c, *bufs, *offsets)?,
                 Node::Copy { dst, src } => {
                     self.regs[*dst] = match self.regs[*src] {
                         Scalar::I(v, _) => Scalar::I(v, ElementType::I64),

@@ -29,6 +29,10 @@
 //! - `loop.alloca`: kernel-local scratch, one per workgroup and shared by its invocations
 //!   (the GPU's workgroup memory; on a CPU a workgroup runs on one thread). The `stage`
 //!   pass puts operand tiles there.
+//! - `loop.contract`: a tile of a matrix product, `C += A·B` over `m × n × k` elements
+//!   at element offsets and strides into three `f32` buffers ([`Contract`]). Back ends
+//!   give it their best code (the CPU's: packed operands and a register-blocked
+//!   micro-kernel); the `tile` pass picks it for contractions on targets that have one.
 //! - `loop.index_cast`: an `index` as an `i64` scalar or back (for data-dependent indices,
 //!   such as a gather's, and for bodies that compute with their coordinates).
 //! - `loop.dispatch`: before bufferization, a tensor-level call of a kernel in a function:
@@ -67,6 +71,7 @@ pub fn register(r: &mut DialectRegistry) {
         (ops::LOOP_ALLOCA, verify_alloca),
         (ops::LOOP_DISPATCH, verify_dispatch),
         (ops::LOOP_INDEX_CAST, verify_index_cast),
+        (ops::LOOP_CONTRACT, verify_contract),
     ] {
         r.register(OpDefinition {
             name,
@@ -332,14 +337,122 @@ fn verify_alloca(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     }
 }
 
+/// The shape of a `loop.contract`: `C[i, j] += sum over l of A[i, l] * B[l, j]` for
+/// `i < m`, `j < n`, `l < k`, where matrix element `X[r, s]` is element
+/// `x_off + r * x_strides[0] + s * x_strides[1]` of buffer X counted from its start (the
+/// op's operands: A, B and C, then the three offsets as `index` values).
+///
+/// Each result element is one fused multiply-add chain, in increasing `l`, starting from
+/// C's value: `c = fma(a, b, c)` with one rounding per step. Fixing the order and the
+/// rounding makes the interpreter and every back end agree to the bit, while leaving a
+/// back end free to block `i` and `j` as it likes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Contract {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a_strides: [usize; 2],
+    pub b_strides: [usize; 2],
+    pub c_strides: [usize; 2],
+}
+
+impl Contract {
+    /// Reads the attributes of `loop.contract` op `op`.
+    pub fn of(m: &Module, op: OpId) -> Result<Contract, crate::IrError> {
+        let d = m.op(op);
+        let size = |key: &str| match d.attrs.get(key) {
+            Some(Attribute::Int(v)) if *v >= 0 => Ok(*v as usize),
+            _ => Err(format!("loop.contract needs a size '{key}'")),
+        };
+        let strides = |key: &str| match d.attrs.get(key) {
+            Some(Attribute::I64Array(v)) if v.len() == 2 && v.iter().all(|&x| x >= 0) => {
+                Ok([v[0] as usize, v[1] as usize])
+            }
+            _ => Err(format!(
+                "loop.contract needs '{key}' = array<i64: rows, columns>"
+            )),
+        };
+        Ok(Contract {
+            m: size("m")?,
+            n: size("n")?,
+            k: size("k")?,
+            a_strides: strides("a_strides")?,
+            b_strides: strides("b_strides")?,
+            c_strides: strides("c_strides")?,
+        })
+    }
+
+    /// The attributes that spell this contraction.
+    pub fn attrs(&self) -> Vec<(&'static str, Attribute)> {
+        let pair = |s: [usize; 2]| Attribute::I64Array(vec![s[0] as i64, s[1] as i64]);
+        vec![
+            ("m", Attribute::Int(self.m as i64)),
+            ("n", Attribute::Int(self.n as i64)),
+            ("k", Attribute::Int(self.k as i64)),
+            ("a_strides", pair(self.a_strides)),
+            ("b_strides", pair(self.b_strides)),
+            ("c_strides", pair(self.c_strides)),
+        ]
+    }
+
+    /// The largest element offset past `off` that operand `x` (0: A, 1: B, 2: C) reaches,
+    /// or `None` for an empty product.
+    pub fn reach(&self, x: usize) -> Option<usize> {
+        let (rows, cols, s) = match x {
+            0 => (self.m, self.k, self.a_strides),
+            1 => (self.k, self.n, self.b_strides),
+            _ => (self.m, self.n, self.c_strides),
+        };
+        if self.m == 0 || self.n == 0 || (x < 2 && self.k == 0) {
+            return None;
+        }
+        (rows - 1)
+            .checked_mul(s[0])?
+            .checked_add((cols - 1).checked_mul(s[1])?)
+    }
+}
+
+fn verify_contract(m: &Module, op: OpId) -> Result<(), crate::IrError> {
+    let d = m.op(op);
+    Contract::of(m, op)?;
+    if d.operands.len() != 6 || !d.results.is_empty() {
+        return Err(
+            "loop.contract takes buffers A, B, C and their three offsets, and has no results"
+                .into(),
+        );
+    }
+    for &b in &d.operands[..3] {
+        match m.value_type(b).as_memref() {
+            Some(t) if t.elem == crate::types::ElementType::F32 => {}
+            _ => {
+                return Err(format!(
+                    "loop.contract works on f32 buffers, found {}",
+                    m.value_type(b)
+                )
+                .into())
+            }
+        }
+    }
+    if d.operands[3..]
+        .iter()
+        .any(|&v| *m.value_type(v) != Type::Index)
+    {
+        return Err("loop.contract's offsets are index values".into());
+    }
+    Ok(())
+}
+
 /// The body of a single-region op (`loop.for`, `loop.kernel`) of a verified module.
 pub fn body_of(m: &Module, op: OpId) -> BlockId {
     m.region(m.op(op).regions[0]).blocks[0]
 }
 
-/// Whether `op` is a `loop.store` or `loop.vstore`.
+/// Whether `op` writes a buffer itself: a `loop.store`, `loop.vstore` or `loop.contract`.
 pub fn is_store(m: &Module, op: OpId) -> bool {
-    matches!(m.op(op).name, ops::LOOP_STORE | ops::LOOP_VSTORE)
+    matches!(
+        m.op(op).name,
+        ops::LOOP_STORE | ops::LOOP_VSTORE | ops::LOOP_CONTRACT
+    )
 }
 
 /// Every op nested in `op` (not `op` itself), appended to `out` outer first.

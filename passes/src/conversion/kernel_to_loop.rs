@@ -9,8 +9,9 @@
 //! its initial value (all-parallel kernels), runs the scalar body and stores what it yields.
 
 use std::collections::HashMap;
+use strata_ir::kernel::contraction::contraction;
 use strata_ir::kernel::{Generic, IteratorKind, Schedule};
-use strata_ir::loops::{ForLoop, LoopKind};
+use strata_ir::loops::{Contract, ForLoop, LoopKind};
 use strata_ir::module::BlockId;
 use strata_ir::ops;
 use strata_ir::{
@@ -173,10 +174,6 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
     let buffers = m.block(entry).args.clone();
     let n = g.domain.len();
     let has_reduction = g.iterators.contains(&IteratorKind::Reduction);
-    let kind = |dim: usize| match g.iterators[dim] {
-        IteratorKind::Parallel => LoopKind::Parallel,
-        IteratorKind::Reduction => LoopKind::Reduction,
-    };
     let simple = |upper: usize, k: LoopKind| ForLoop {
         lower: 0,
         upper: upper as i64,
@@ -230,37 +227,20 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
         }
     }
 
-    // Cache-tile loops, then point loops.
-    for &dim in &schedule.loop_order {
-        let tile = schedule.cache_tiles[dim];
-        if let Some(count) = schedule.workgroup_extent(&g, dim).checked_div(tile) {
-            let (_, body, iv) = add_for(m, block, simple(count, kind(dim)));
-            contrib[dim].push((iv, tile as i64));
-            block = body;
-        }
+    if let Some(dims) = schedule.contract {
+        emit_contract(m, block, op, &g, &schedule, dims, &buffers, &contrib)?;
+    } else {
+        emit_point_loops(
+            m,
+            block,
+            &d,
+            &g,
+            &schedule,
+            &buffers,
+            contrib,
+            has_reduction,
+        )?;
     }
-    for &dim in &schedule.loop_order {
-        let extent = match schedule.cache_tiles[dim] {
-            0 => schedule.workgroup_extent(&g, dim),
-            t => t,
-        };
-        let (_, body, iv) = add_for(m, block, simple(extent, kind(dim)));
-        contrib[dim].push((iv, 1));
-        block = body;
-    }
-
-    // The body: loads, scalar ops, stores.
-    let src_block = m.region(d.regions[0]).blocks[0];
-    emit_body(
-        m,
-        block,
-        src_block,
-        &d,
-        &g,
-        &buffers,
-        &contrib,
-        has_reduction,
-    )?;
     // The epilogue: once per result element of the workgroup, after the reduction.
     if let Some(&region) = d.regions.get(1) {
         let mut epi_contrib = grid_contrib.clone();
@@ -284,6 +264,150 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
     spec.regions = vec![region];
     m.append_op(body, spec);
     Ok(())
+}
+
+/// The cache-tile and point loops of a kernel, with its body inside.
+#[allow(clippy::too_many_arguments)]
+fn emit_point_loops(
+    m: &mut Module,
+    mut block: BlockId,
+    d: &strata_ir::module::OpData,
+    g: &Generic,
+    schedule: &Schedule,
+    buffers: &[ValueId],
+    mut contrib: Contrib,
+    has_reduction: bool,
+) -> Result<(), crate::pass::PassError> {
+    let kind = |dim: usize| match g.iterators[dim] {
+        IteratorKind::Parallel => LoopKind::Parallel,
+        IteratorKind::Reduction => LoopKind::Reduction,
+    };
+    let simple = |upper: usize, k: LoopKind| ForLoop {
+        lower: 0,
+        upper: upper as i64,
+        step: 1,
+        kind: k,
+        grid: None,
+    };
+    // Cache-tile loops, then point loops.
+    for &dim in &schedule.loop_order {
+        let tile = schedule.cache_tiles[dim];
+        if let Some(count) = schedule.workgroup_extent(g, dim).checked_div(tile) {
+            let (_, body, iv) = add_for(m, block, simple(count, kind(dim)));
+            contrib[dim].push((iv, tile as i64));
+            block = body;
+        }
+    }
+    for &dim in &schedule.loop_order {
+        let extent = match schedule.cache_tiles[dim] {
+            0 => schedule.workgroup_extent(g, dim),
+            t => t,
+        };
+        let (_, body, iv) = add_for(m, block, simple(extent, kind(dim)));
+        contrib[dim].push((iv, 1));
+        block = body;
+    }
+
+    // The body: loads, scalar ops, stores.
+    let src_block = m.region(d.regions[0]).blocks[0];
+    emit_body(m, block, src_block, d, g, buffers, &contrib, has_reduction)
+}
+
+/// A matrix product's batch loops and its `loop.contract`: the product's rows, columns
+/// and reduction become the op's tile, at offsets from the workgroup's grid position and
+/// the batch indices.
+#[allow(clippy::too_many_arguments)]
+fn emit_contract(
+    m: &mut Module,
+    mut block: BlockId,
+    op: OpId,
+    g: &Generic,
+    schedule: &Schedule,
+    dims: [usize; 3],
+    buffers: &[ValueId],
+    contrib: &Contrib,
+) -> Result<(), crate::pass::PassError> {
+    let c = contraction(m, op)
+        .filter(|c| c.dims == dims)
+        .ok_or_else(|| {
+            format!("the schedule's contract {dims:?} does not match the kernel: it is not that matrix product")
+        })?;
+    let [i, j, l] = dims;
+    let mut contrib = contrib.clone();
+    for &dim in &schedule.loop_order {
+        if dim == i || dim == j || g.iterators[dim] != IteratorKind::Parallel {
+            continue;
+        }
+        let l = ForLoop {
+            lower: 0,
+            upper: schedule.workgroup_extent(g, dim) as i64,
+            step: 1,
+            kind: LoopKind::Parallel,
+            grid: None,
+        };
+        let (_, body, iv) = add_for(m, block, l);
+        contrib[dim].push((iv, 1));
+        block = body;
+    }
+    // Operand x's element offset: its strides applied to the batch indices and the
+    // tile's first row and column.
+    let mut offsets = Vec::new();
+    for strides in &c.strides {
+        let e = AffineExpr::linear(
+            strides
+                .iter()
+                .enumerate()
+                .map(|(dim, &s)| (dim as u32, s as i64)),
+            0,
+        );
+        let v = index_value_or_zero(m, block, &e, &contrib);
+        offsets.push(v);
+    }
+    let [sa, sb, sc] = &c.strides;
+    let shape = Contract {
+        m: schedule.workgroup_extent(g, i),
+        n: schedule.workgroup_extent(g, j),
+        k: g.domain[l],
+        a_strides: [sa[i], sa[l]],
+        b_strides: [sb[l], sb[j]],
+        c_strides: [sc[i], sc[j]],
+    };
+    let n_in = buffers.len() - 1;
+    let (a, b) = (buffers[c.a], buffers[c.b]);
+    let mut spec =
+        OpSpec::new(ops::LOOP_CONTRACT).operands([a, b, buffers[n_in]].into_iter().chain(offsets));
+    for (k, v) in shape.attrs() {
+        spec = spec.attr(k, v);
+    }
+    m.append_op(block, spec);
+    Ok(())
+}
+
+/// [`index_value`], or a constant 0 index for an expression without terms.
+fn index_value_or_zero(
+    m: &mut Module,
+    block: BlockId,
+    e: &AffineExpr,
+    contrib: &Contrib,
+) -> ValueId {
+    let has_terms = e
+        .terms
+        .iter()
+        .any(|&(d, _)| !contrib[d as usize].is_empty());
+    if has_terms {
+        return index_value(m, block, e, contrib);
+    }
+    let op = m.append_op(
+        block,
+        OpSpec::new(ops::LOOP_APPLY).results([Type::Index]).attr(
+            "map",
+            Attribute::AffineMap(AffineMap {
+                num_dims: 0,
+                results: vec![AffineExpr::linear([], e.constant)],
+            }),
+        ),
+    );
+    m.result(op)
 }
 
 /// Emits a kernel body (or epilogue) `src_block` into `block`: loads of the inputs it

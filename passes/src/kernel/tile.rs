@@ -13,8 +13,15 @@
 //!    loops); a dimension whose divisors don't fit stays whole.
 //! 4. *Cache tile*: the first reduction dimension is split so that one tile of every input
 //!    (its footprint over the workgroup's extents) fits half the fast memory.
+//!
+//! **Matrix products** on targets that take them whole (`LoopParams::contract`: CPUs) get a
+//! `contract` schedule instead: the product's rows, columns and reduction are left to the
+//! back end's `loop.contract` (which packs and blocks them for the registers and caches),
+//! and the grid splits batch dimensions, then rows, then columns, into a few large
+//! workgroups per thread, each a whole number of micro-tiles where the extents allow.
 
 use crate::loops::params::{lanes, LoopParams};
+use strata_ir::kernel::contraction::{contraction, Contraction};
 use strata_ir::kernel::{Generic, IteratorKind, Schedule};
 use strata_ir::ops;
 use strata_ir::{Module, OpId, ValueId};
@@ -32,6 +39,13 @@ pub fn choose_schedule(
     params: &LoopParams,
 ) -> Result<Schedule, crate::pass::PassError> {
     let g = Generic::of(m, op)?;
+    if params.contract {
+        if let Some(c) = contraction(m, op) {
+            let s = contract_schedule(&g, &c, params);
+            s.check(&g)?;
+            return Ok(s);
+        }
+    }
     let d = m.op(op);
     let n_in = d.operands.len();
     let n = g.domain.len();
@@ -124,9 +138,75 @@ pub fn choose_schedule(
         grid_tiles,
         cache_tiles,
         loop_order,
+        contract: None,
     };
     s.check(&g)?;
     Ok(s)
+}
+
+/// Products smaller than this many multiply-adds run as one workgroup: splitting them
+/// costs more in dispatch and packing than the threads give back.
+const CONTRACT_MIN_SPLIT: usize = 1 << 18;
+
+/// Workgroups per thread for a contraction: few, so that each packs its operands once
+/// for much work, but more than one, so uneven shares still balance.
+const CONTRACT_WORKGROUPS_PER_THREAD: usize = 4;
+
+/// Rows and columns a contraction workgroup keeps at least (a few micro-tiles' worth).
+const CONTRACT_MIN_ROWS: usize = 16;
+const CONTRACT_MIN_COLUMNS: usize = 64;
+
+/// The schedule of a contraction taken whole by `loop.contract`.
+fn contract_schedule(g: &Generic, c: &Contraction, params: &LoopParams) -> Schedule {
+    let n = g.domain.len();
+    let [i, j, _] = c.dims;
+    let mut loop_order: Vec<usize> = (0..n)
+        .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != j)
+        .collect();
+    loop_order.extend((0..n).filter(|&k| g.iterators[k] == IteratorKind::Reduction));
+    loop_order.push(j);
+    let work: usize = g.domain.iter().product();
+    let threads = params.threads.max(1);
+    let target = if work < CONTRACT_MIN_SPLIT {
+        1
+    } else {
+        threads * CONTRACT_WORKGROUPS_PER_THREAD
+    };
+    let mut grid_tiles = vec![0usize; n];
+    let mut workgroups = 1usize;
+    let mut dims = 0;
+    // Batch dimensions first (outermost), then rows, then columns.
+    let order: Vec<usize> = (0..n)
+        .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != i && k != j)
+        .chain([i, j])
+        .collect();
+    for k in order {
+        if dims == 3 || workgroups >= target {
+            break;
+        }
+        let extent = g.domain[k];
+        let min_tile = match k {
+            _ if k == i => CONTRACT_MIN_ROWS,
+            _ if k == j => CONTRACT_MIN_COLUMNS,
+            _ => 1,
+        };
+        let want = (target / workgroups).min(extent);
+        let count = (2..=want)
+            .rev()
+            .find(|&c| extent.is_multiple_of(c) && extent / c >= min_tile)
+            .unwrap_or(1);
+        if count > 1 {
+            grid_tiles[k] = extent / count;
+            workgroups *= count;
+            dims += 1;
+        }
+    }
+    Schedule {
+        grid_tiles,
+        cache_tiles: vec![0; n],
+        loop_order,
+        contract: Some(c.dims),
+    }
 }
 
 /// The `tile` pass: gives every `kernel.generic` its schedule for `params`.

@@ -22,6 +22,11 @@ pub struct LoopParams {
     /// Workgroup memory a kernel may stage reused operand tiles in (`stage` pass): GPU
     /// shared memory; 0 where caches do that job (CPUs).
     pub stage_bytes: usize,
+    /// Threads that run workgroups at once (1 where the device schedules them itself).
+    pub threads: usize,
+    /// Whether the back end takes whole matrix products (`loop.contract`): CPUs, whose
+    /// code generator has a packed, register-blocked kernel for them.
+    pub contract: bool,
 }
 
 /// Workgroups per CPU thread: enough that uneven workgroups still balance over threads.
@@ -38,6 +43,8 @@ impl LoopParams {
                 min_workgroup_points: 1,
                 unroll: 2,
                 stage_bytes: 0,
+                contract: true,
+                threads: c.threads as usize,
             },
             Target::Vulkan(g) => LoopParams {
                 vector_bits: g.vector_bits as usize,
@@ -46,6 +53,8 @@ impl LoopParams {
                 min_workgroup_points: g.workgroup_size as usize,
                 unroll: 1,
                 stage_bytes: g.shared_memory_bytes as usize,
+                contract: false,
+                threads: 1,
             },
             Target::Systolic(s) => LoopParams {
                 vector_bits: s.vector_lanes as usize * 32,
@@ -54,6 +63,8 @@ impl LoopParams {
                 min_workgroup_points: s.rows as usize * s.cols as usize,
                 unroll: 1,
                 stage_bytes: 0,
+                contract: false,
+                threads: 1,
             },
         }
     }

@@ -1,0 +1,602 @@
+//! `loop.contract` on the CPU: a matrix-product tile as packed operands and a
+//! register-blocked micro-kernel, in the manner of Goto's algorithm (and BLIS).
+//!
+//! For each block of `NC` columns and `KC` reduction steps, B's block is packed into
+//! `NR`-wide panels (`KC × NR` each, zero-padded), sized to stay in L2; then for each
+//! `MR` rows, A's rows are packed into one `KC × MR` panel that stays in L1, and the
+//! micro-kernel runs over every B panel: `MR × NV` vector accumulators (`NR = NV` vectors)
+//! live in registers across the whole `KC` loop, fed by one broadcast of A and `NV` loads
+//! of B per step, and C is read and written once per block (masked at the edges).
+//!
+//! Both kernels are defined once per LLVM module, per blocking, with internal linkage,
+//! and take their sizes at run time: one copy of the code serves every product of a
+//! kernel object. The arithmetic is `loop.contract`'s: one `llvm.fma` chain per element
+//! in increasing reduction order, starting from C's value (blocking the reduction only
+//! cuts the chain where C is stored and reloaded, which rounds nothing).
+
+use crate::CodegenError;
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::{Linkage, Module as LlModule};
+use inkwell::types::{BasicType, BasicTypeEnum, VectorType};
+use inkwell::values::{
+    BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue, VectorValue,
+};
+use inkwell::{AddressSpace, IntPredicate};
+use strata_abi::CpuTarget;
+
+type R<T> = Result<T, CodegenError>;
+
+/// Reduction steps per packed block: an A panel (`KC × MR`) then fills a few KiB of L1.
+const KC: u64 = 256;
+/// The most bytes a packed B block takes (it lives on the stack of the calling thread).
+const MAX_B_BLOCK_BYTES: u64 = 256 << 10;
+
+/// How the micro-kernel blocks a product for one CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Blocking {
+    /// f32 lanes per vector register.
+    pub lanes: u32,
+    /// Vectors per micro-tile row: the tile is `mr × nv·lanes`.
+    pub nv: u32,
+    /// Rows per micro-tile.
+    pub mr: u32,
+    /// Reduction steps per block.
+    pub kc: u64,
+    /// Columns per packed B block (a multiple of `nv·lanes`).
+    pub nc: u64,
+}
+
+impl Blocking {
+    /// The blocking for products with `n` columns on `cpu` (`None`: a baseline CPU).
+    ///
+    /// Vectors per row grow with `n` up to 4 (2 with 16 registers); rows fill the
+    /// registers that the accumulators, the B vectors and the broadcast leave (6 × 4
+    /// vectors with AVX-512's 32, 6 × 2 with AVX2's 16).
+    pub fn for_target(cpu: Option<&CpuTarget>, n: usize) -> Blocking {
+        let (bits, regs, l2) = cpu
+            .map(|c| (c.vector_bits, c.vector_registers(), c.l2_bytes))
+            .unwrap_or((128, 16, 512 << 10));
+        let lanes = (bits / 32).clamp(4, 16);
+        let nv_max = if regs >= 32 { 4 } else { 2 };
+        let nv = (n.div_ceil(lanes as usize) as u32).clamp(1, nv_max);
+        let mr = ((regs - nv - 1) / nv).clamp(1, 16);
+        let nr = (nv * lanes) as u64;
+        let by_l2 = (l2 / 2) / (KC * 4);
+        let by_stack = MAX_B_BLOCK_BYTES / (KC * 4);
+        let nc = (by_l2.min(by_stack) / nr).max(1) * nr;
+        Blocking {
+            lanes,
+            nv,
+            mr,
+            kc: KC,
+            nc,
+        }
+    }
+
+    fn nr(&self) -> u64 {
+        (self.nv * self.lanes) as u64
+    }
+
+    fn suffix(&self) -> String {
+        format!("{}x{}x{}", self.mr, self.nv, self.lanes)
+    }
+}
+
+/// A builder over one function, with the loop helper the kernels are written with.
+struct Gen<'ctx, 'a> {
+    ctx: &'ctx Context,
+    module: &'a LlModule<'ctx>,
+    b: Builder<'ctx>,
+    f: FunctionValue<'ctx>,
+}
+
+impl<'ctx> Gen<'ctx, '_> {
+    fn i64(&self, v: u64) -> IntValue<'ctx> {
+        self.ctx.i64_type().const_int(v, false)
+    }
+
+    fn param(&self, i: u32) -> R<BasicValueEnum<'ctx>> {
+        self.f
+            .get_nth_param(i)
+            .ok_or_else(|| CodegenError::from("missing parameter"))
+    }
+
+    fn int_param(&self, i: u32) -> R<IntValue<'ctx>> {
+        Ok(self.param(i)?.into_int_value())
+    }
+
+    fn ptr_param(&self, i: u32) -> R<PointerValue<'ctx>> {
+        Ok(self.param(i)?.into_pointer_value())
+    }
+
+    fn min(&self, a: IntValue<'ctx>, b: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let lt = self.b.build_int_compare(IntPredicate::SLT, a, b, "")?;
+        Ok(self.b.build_select(lt, a, b, "")?.into_int_value())
+    }
+
+    fn add(&self, a: IntValue<'ctx>, b: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        Ok(self.b.build_int_add(a, b, "")?)
+    }
+
+    fn mul(&self, a: IntValue<'ctx>, b: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        Ok(self.b.build_int_mul(a, b, "")?)
+    }
+
+    /// `p + i` f32 elements.
+    fn at(&self, p: PointerValue<'ctx>, i: IntValue<'ctx>) -> R<PointerValue<'ctx>> {
+        // Safety: the callers index within the tile `loop.contract` describes, or within
+        // their own packing buffers.
+        Ok(unsafe {
+            self.b
+                .build_in_bounds_gep(self.ctx.f32_type(), p, &[i], "")?
+        })
+    }
+
+    /// `for (i = lo; i < hi; i += step) body(i)`.
+    fn for_loop(
+        &self,
+        lo: IntValue<'ctx>,
+        hi: IntValue<'ctx>,
+        step: u64,
+        body: impl FnOnce(&Self, IntValue<'ctx>) -> R<()>,
+    ) -> R<()> {
+        let i64t = self.ctx.i64_type();
+        let pre = self.b.get_insert_block().ok_or("no insertion block")?;
+        let header = self.ctx.append_basic_block(self.f, "loop");
+        let exit = self.ctx.append_basic_block(self.f, "exit");
+        let enter = self.b.build_int_compare(IntPredicate::SLT, lo, hi, "")?;
+        self.b.build_conditional_branch(enter, header, exit)?;
+        self.b.position_at_end(header);
+        let phi = self.b.build_phi(i64t, "i")?;
+        phi.add_incoming(&[(&lo, pre)]);
+        let i = phi.as_basic_value().into_int_value();
+        body(self, i)?;
+        let next = self.b.build_int_add(i, self.i64(step), "")?;
+        let latch = self.b.get_insert_block().ok_or("no insertion block")?;
+        phi.add_incoming(&[(&next, latch)]);
+        let again = self.b.build_int_compare(IntPredicate::SLT, next, hi, "")?;
+        self.b.build_conditional_branch(again, header, exit)?;
+        self.b.position_at_end(exit);
+        Ok(())
+    }
+
+    fn call_intrinsic(
+        &self,
+        name: &str,
+        types: &[BasicTypeEnum<'ctx>],
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<Option<BasicValueEnum<'ctx>>> {
+        let f = Intrinsic::find(name)
+            .and_then(|i| i.get_declaration(self.module, types))
+            .ok_or_else(|| CodegenError::from(format!("no intrinsic {name}")))?;
+        let args: Vec<_> = args.iter().map(|&a| a.into()).collect();
+        Ok(self
+            .b
+            .build_call(f, &args, "")?
+            .try_as_basic_value()
+            .basic())
+    }
+
+    fn vtype(&self, lanes: u32) -> VectorType<'ctx> {
+        self.ctx.f32_type().vec_type(lanes)
+    }
+
+    /// Lanes `0..lanes` below `valid` (an i64 that may be negative or past `lanes`).
+    fn mask(&self, lanes: u32, valid: IntValue<'ctx>) -> R<VectorValue<'ctx>> {
+        let i32t = self.ctx.i32_type();
+        let iota: Vec<IntValue> = (0..lanes)
+            .map(|l| i32t.const_int(l as u64, false))
+            .collect();
+        let iota = VectorType::const_vector(&iota);
+        let clamped = self.min(
+            self.b
+                .build_select(
+                    self.b
+                        .build_int_compare(IntPredicate::SLT, valid, self.i64(0), "")?,
+                    self.i64(0),
+                    valid,
+                    "",
+                )?
+                .into_int_value(),
+            self.i64(lanes as u64),
+        )?;
+        let v = self.b.build_int_truncate(clamped, i32t, "")?;
+        let splat = self.splat_int(v, lanes)?;
+        Ok(self
+            .b
+            .build_int_compare(IntPredicate::SLT, iota, splat, "")?)
+    }
+
+    fn splat_int(&self, v: IntValue<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
+        let vt = v.get_type().vec_type(lanes);
+        let one = self
+            .b
+            .build_insert_element(vt.get_undef(), v, self.i64(0), "")?;
+        let zeros = self.ctx.i32_type().vec_type(lanes).const_zero();
+        Ok(self
+            .b
+            .build_shuffle_vector(one, vt.get_undef(), zeros, "")?)
+    }
+
+    fn splat_f32(&self, v: BasicValueEnum<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
+        let vt = self.vtype(lanes);
+        let one = self
+            .b
+            .build_insert_element(vt.get_undef(), v, self.i64(0), "")?;
+        let zeros = self.ctx.i32_type().vec_type(lanes).const_zero();
+        Ok(self
+            .b
+            .build_shuffle_vector(one, vt.get_undef(), zeros, "")?)
+    }
+
+    fn masked_load(
+        &self,
+        lanes: u32,
+        p: PointerValue<'ctx>,
+        mask: VectorValue<'ctx>,
+    ) -> R<VectorValue<'ctx>> {
+        let vt = self.vtype(lanes);
+        let ptr = self.ctx.ptr_type(AddressSpace::default());
+        let v = self.call_intrinsic(
+            "llvm.masked.load",
+            &[vt.into(), ptr.into()],
+            &[p.into(), mask.into(), vt.const_zero().into()],
+        )?;
+        Ok(v.ok_or("masked.load returned nothing")?.into_vector_value())
+    }
+
+    fn masked_store(
+        &self,
+        v: VectorValue<'ctx>,
+        p: PointerValue<'ctx>,
+        mask: VectorValue<'ctx>,
+    ) -> R<()> {
+        let ptr = self.ctx.ptr_type(AddressSpace::default());
+        self.call_intrinsic(
+            "llvm.masked.store",
+            &[v.get_type().into(), ptr.into()],
+            &[v.into(), p.into(), mask.into()],
+        )?;
+        Ok(())
+    }
+
+    fn load_vector(&self, lanes: u32, p: PointerValue<'ctx>, align: u32) -> R<VectorValue<'ctx>> {
+        let v = self.b.build_load(self.vtype(lanes), p, "")?;
+        if let Some(i) = v.as_instruction_value() {
+            let _ = i.set_alignment(align);
+        }
+        Ok(v.into_vector_value())
+    }
+
+    fn store(&self, v: BasicValueEnum<'ctx>, p: PointerValue<'ctx>, align: u32) -> R<()> {
+        let st = self.b.build_store(p, v)?;
+        let _ = st.set_alignment(align);
+        Ok(())
+    }
+}
+
+fn begin<'ctx, 'a>(
+    ctx: &'ctx Context,
+    module: &'a LlModule<'ctx>,
+    name: &str,
+    params: &[inkwell::types::BasicMetadataTypeEnum<'ctx>],
+) -> Gen<'ctx, 'a> {
+    let fn_type = ctx.void_type().fn_type(params, false);
+    let f = module.add_function(name, fn_type, Some(Linkage::Internal));
+    let entry = ctx.append_basic_block(f, "entry");
+    let b = ctx.create_builder();
+    b.position_at_end(entry);
+    Gen { ctx, module, b, f }
+}
+
+/// `void ukernel(ptr a_panel, ptr b_panel, ptr c, i64 ldc, i64 kc, i64 mr, i64 nr)`:
+/// `C[0..mr, 0..nr] += Ã·B̃` over `kc ≥ 1` steps of packed panels.
+fn define_ukernel<'ctx>(
+    ctx: &'ctx Context,
+    module: &LlModule<'ctx>,
+    blk: Blocking,
+) -> R<FunctionValue<'ctx>> {
+    let name = format!("strata.ukernel.{}", blk.suffix());
+    if let Some(f) = module.get_function(&name) {
+        return Ok(f);
+    }
+    let ptr = ctx.ptr_type(AddressSpace::default());
+    let i64t = ctx.i64_type();
+    let g = begin(
+        ctx,
+        module,
+        &name,
+        &[
+            ptr.into(),
+            ptr.into(),
+            ptr.into(),
+            i64t.into(),
+            i64t.into(),
+            i64t.into(),
+            i64t.into(),
+        ],
+    );
+    let (ap, bp, c) = (g.ptr_param(0)?, g.ptr_param(1)?, g.ptr_param(2)?);
+    let (ldc, kc, mr, nr) = (
+        g.int_param(3)?,
+        g.int_param(4)?,
+        g.int_param(5)?,
+        g.int_param(6)?,
+    );
+    let (lanes, nv, rows) = (blk.lanes, blk.nv as usize, blk.mr as usize);
+    let nr_total = blk.nr();
+    let masks: Vec<VectorValue> = (0..nv)
+        .map(|v| {
+            let rem = g.b.build_int_sub(nr, g.i64(v as u64 * lanes as u64), "")?;
+            g.mask(lanes, rem)
+        })
+        .collect::<R<_>>()?;
+    // Rows past `mr` read the last real row (never stored): no out-of-bounds reads.
+    let last = g.b.build_int_sub(mr, g.i64(1), "")?;
+    let mut row_ptrs = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let row = g.min(g.i64(r as u64), last)?;
+        row_ptrs.push(g.at(c, g.mul(row, ldc)?)?);
+    }
+    let mut init = Vec::with_capacity(rows * nv);
+    for &row in &row_ptrs {
+        for (v, &mask) in masks.iter().enumerate() {
+            let p = g.at(row, g.i64(v as u64 * lanes as u64))?;
+            init.push(g.masked_load(lanes, p, mask)?);
+        }
+    }
+    let pre = g.b.get_insert_block().ok_or("no insertion block")?;
+    let body = ctx.append_basic_block(g.f, "k");
+    let done = ctx.append_basic_block(g.f, "store");
+    g.b.build_unconditional_branch(body)?;
+    g.b.position_at_end(body);
+    let kk = g.b.build_phi(i64t, "kk")?;
+    kk.add_incoming(&[(&g.i64(0), pre)]);
+    let vt = g.vtype(lanes);
+    let mut phis = Vec::with_capacity(init.len());
+    for &v in &init {
+        let phi = g.b.build_phi(vt, "acc")?;
+        phi.add_incoming(&[(&v, pre)]);
+        phis.push(phi);
+    }
+    let kkv = kk.as_basic_value().into_int_value();
+    let b_row = g.at(bp, g.mul(kkv, g.i64(nr_total))?)?;
+    let a_row = g.at(ap, g.mul(kkv, g.i64(rows as u64))?)?;
+    let align = (lanes * 4).min(64);
+    let bvals: Vec<VectorValue> = (0..nv)
+        .map(|v| g.load_vector(lanes, g.at(b_row, g.i64(v as u64 * lanes as u64))?, align))
+        .collect::<R<_>>()?;
+    let mut next = Vec::with_capacity(phis.len());
+    for r in 0..rows {
+        let a =
+            g.b.build_load(ctx.f32_type(), g.at(a_row, g.i64(r as u64))?, "")?;
+        let a = g.splat_f32(a, lanes)?;
+        for (v, &bv) in bvals.iter().enumerate() {
+            let acc = phis[r * nv + v].as_basic_value();
+            let s = g
+                .call_intrinsic("llvm.fma", &[vt.into()], &[a.into(), bv.into(), acc])?
+                .ok_or("fma returned nothing")?;
+            next.push(s);
+        }
+    }
+    let k1 = g.b.build_int_add(kkv, g.i64(1), "")?;
+    let latch = g.b.get_insert_block().ok_or("no insertion block")?;
+    kk.add_incoming(&[(&k1, latch)]);
+    for (phi, v) in phis.iter().zip(&next) {
+        phi.add_incoming(&[(v, latch)]);
+    }
+    let again = g.b.build_int_compare(IntPredicate::SLT, k1, kc, "")?;
+    g.b.build_conditional_branch(again, body, done)?;
+    g.b.position_at_end(done);
+    for (r, &row) in row_ptrs.iter().enumerate() {
+        let store_row = |g: &Gen<'ctx, '_>| -> R<()> {
+            for (v, &mask) in masks.iter().enumerate() {
+                let p = g.at(row, g.i64(v as u64 * lanes as u64))?;
+                g.masked_store(next[r * nv + v].into_vector_value(), p, mask)?;
+            }
+            Ok(())
+        };
+        if r == 0 {
+            store_row(&g)?;
+            continue;
+        }
+        let yes = ctx.append_basic_block(g.f, "row");
+        let after = ctx.append_basic_block(g.f, "next_row");
+        let real =
+            g.b.build_int_compare(IntPredicate::SLT, g.i64(r as u64), mr, "")?;
+        g.b.build_conditional_branch(real, yes, after)?;
+        g.b.position_at_end(yes);
+        store_row(&g)?;
+        g.b.build_unconditional_branch(after)?;
+        g.b.position_at_end(after);
+    }
+    g.b.build_return(None)?;
+    Ok(g.f)
+}
+
+/// `void gemm(ptr A, i64 sa_m, i64 sa_k, ptr B, i64 sb_k, i64 sb_n, ptr C, i64 sc_m,
+/// i64 m, i64 n, i64 k)`: `loop.contract` with C's columns contiguous.
+pub fn gemm_function<'ctx>(
+    ctx: &'ctx Context,
+    module: &LlModule<'ctx>,
+    blk: Blocking,
+) -> R<FunctionValue<'ctx>> {
+    let name = format!("strata.gemm.{}", blk.suffix());
+    if let Some(f) = module.get_function(&name) {
+        return Ok(f);
+    }
+    let ukernel = define_ukernel(ctx, module, blk)?;
+    let ptr = ctx.ptr_type(AddressSpace::default());
+    let i64t = ctx.i64_type();
+    let mut params: Vec<inkwell::types::BasicMetadataTypeEnum> = Vec::new();
+    for p in [
+        ptr.as_basic_type_enum(),
+        i64t.into(),
+        i64t.into(),
+        ptr.into(),
+        i64t.into(),
+        i64t.into(),
+        ptr.into(),
+        i64t.into(),
+        i64t.into(),
+        i64t.into(),
+        i64t.into(),
+    ] {
+        params.push(p.into());
+    }
+    let g = begin(ctx, module, &name, &params);
+    let a = g.ptr_param(0)?;
+    let (sa_m, sa_k) = (g.int_param(1)?, g.int_param(2)?);
+    let bm = g.ptr_param(3)?;
+    let (sb_k, sb_n) = (g.int_param(4)?, g.int_param(5)?);
+    let c = g.ptr_param(6)?;
+    let sc_m = g.int_param(7)?;
+    let (m, n, k) = (g.int_param(8)?, g.int_param(9)?, g.int_param(10)?);
+    let rows = blk.mr as u64;
+    let nr = blk.nr();
+    let f32t = ctx.f32_type();
+    let b_block =
+        g.b.build_array_alloca(f32t, g.i64(blk.kc * blk.nc), "packed_b")?;
+    let a_panel =
+        g.b.build_array_alloca(f32t, g.i64(blk.kc * rows), "packed_a")?;
+    for p in [b_block, a_panel] {
+        if let Some(i) = p.as_instruction() {
+            let _ = i.set_alignment(64);
+        }
+    }
+    let unit_columns =
+        g.b.build_int_compare(IntPredicate::EQ, sb_n, g.i64(1), "")?;
+    g.for_loop(g.i64(0), n, blk.nc, |g, jc| {
+        let nc = g.min(g.i64(blk.nc), g.b.build_int_sub(n, jc, "")?)?;
+        g.for_loop(g.i64(0), k, blk.kc, |g, pc| {
+            let kc = g.min(g.i64(blk.kc), g.b.build_int_sub(k, pc, "")?)?;
+            pack_b(
+                g,
+                blk,
+                bm,
+                sb_k,
+                sb_n,
+                unit_columns,
+                b_block,
+                jc,
+                pc,
+                nc,
+                kc,
+            )?;
+            g.for_loop(g.i64(0), m, rows, |g, ic| {
+                let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
+                // A's panel: rows ic.. (clamped to the last real one), zero past `mr`.
+                let last = g.b.build_int_sub(mr, g.i64(1), "")?;
+                let srcs: Vec<PointerValue> = (0..rows)
+                    .map(|r| {
+                        let row = g.add(ic, g.min(g.i64(r), last)?)?;
+                        let at = g.add(g.mul(row, sa_m)?, g.mul(pc, sa_k)?)?;
+                        g.at(a, at)
+                    })
+                    .collect::<R<_>>()?;
+                g.for_loop(g.i64(0), kc, 1, |g, kk| {
+                    let off = g.mul(kk, sa_k)?;
+                    for (r, &src) in srcs.iter().enumerate() {
+                        let x = g.b.build_load(f32t, g.at(src, off)?, "")?;
+                        let real =
+                            g.b.build_int_compare(IntPredicate::SLT, g.i64(r as u64), mr, "")?;
+                        let x =
+                            g.b.build_select(real, x.into_float_value(), f32t.const_zero(), "")?;
+                        let dst =
+                            g.at(a_panel, g.add(g.mul(kk, g.i64(rows))?, g.i64(r as u64))?)?;
+                        g.store(x, dst, 4)?;
+                    }
+                    Ok(())
+                })?;
+                let c_rows = g.at(c, g.add(g.mul(ic, sc_m)?, jc)?)?;
+                g.for_loop(g.i64(0), nc, nr, |g, jr| {
+                    let nr_here = g.min(g.i64(nr), g.b.build_int_sub(nc, jr, "")?)?;
+                    let panel = g.at(b_block, g.mul(jr, kc)?)?;
+                    let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
+                        a_panel.into(),
+                        panel.into(),
+                        g.at(c_rows, jr)?.into(),
+                        sc_m.into(),
+                        kc.into(),
+                        mr.into(),
+                        nr_here.into(),
+                    ];
+                    g.b.build_call(ukernel, &args, "")?;
+                    Ok(())
+                })
+            })
+        })
+    })?;
+    g.b.build_return(None)?;
+    Ok(g.f)
+}
+
+/// Packs B's block at (reduction `pc`, column `jc`), `kc × nc`, into `NR`-wide panels of
+/// `kc × NR` (zero past `nc`): contiguous vector loads where B's columns are, one element
+/// at a time where they are strided (a transposed B).
+#[allow(clippy::too_many_arguments)]
+fn pack_b<'ctx>(
+    g: &Gen<'ctx, '_>,
+    blk: Blocking,
+    bm: PointerValue<'ctx>,
+    sb_k: IntValue<'ctx>,
+    sb_n: IntValue<'ctx>,
+    unit_columns: IntValue<'ctx>,
+    b_block: PointerValue<'ctx>,
+    jc: IntValue<'ctx>,
+    pc: IntValue<'ctx>,
+    nc: IntValue<'ctx>,
+    kc: IntValue<'ctx>,
+) -> R<()> {
+    let (lanes, nr) = (blk.lanes, blk.nr());
+    let f32t = g.ctx.f32_type();
+    let vector = g.ctx.append_basic_block(g.f, "pack_vector");
+    let scalar = g.ctx.append_basic_block(g.f, "pack_scalar");
+    let joined = g.ctx.append_basic_block(g.f, "packed");
+    g.b.build_conditional_branch(unit_columns, vector, scalar)?;
+    for (block, contiguous) in [(vector, true), (scalar, false)] {
+        g.b.position_at_end(block);
+        g.for_loop(g.i64(0), nc, nr, |g, jr| {
+            let valid = g.b.build_int_sub(nc, jr, "")?;
+            let panel = g.at(b_block, g.mul(jr, kc)?)?;
+            let col0 = g.add(jc, jr)?;
+            let masks: Vec<VectorValue> = (0..blk.nv)
+                .map(|v| {
+                    let rem =
+                        g.b.build_int_sub(valid, g.i64(v as u64 * lanes as u64), "")?;
+                    g.mask(lanes, rem)
+                })
+                .collect::<R<_>>()?;
+            let last = g.b.build_int_sub(g.min(valid, g.i64(nr))?, g.i64(1), "")?;
+            g.for_loop(g.i64(0), kc, 1, |g, kk| {
+                let row = g.mul(g.add(pc, kk)?, sb_k)?;
+                let dst = g.at(panel, g.mul(kk, g.i64(nr))?)?;
+                if contiguous {
+                    let src = g.at(bm, g.add(row, col0)?)?;
+                    for (v, &mask) in masks.iter().enumerate() {
+                        let off = g.i64(v as u64 * lanes as u64);
+                        let x = g.masked_load(lanes, g.at(src, off)?, mask)?;
+                        g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
+                    }
+                } else {
+                    for jj in 0..nr {
+                        let col = g.add(col0, g.min(g.i64(jj), last)?)?;
+                        let x =
+                            g.b.build_load(f32t, g.at(bm, g.add(row, g.mul(col, sb_n)?)?)?, "")?;
+                        let real =
+                            g.b.build_int_compare(IntPredicate::SLT, g.i64(jj), valid, "")?;
+                        let x =
+                            g.b.build_select(real, x.into_float_value(), f32t.const_zero(), "")?;
+                        g.store(x, g.at(dst, g.i64(jj))?, 4)?;
+                    }
+                }
+                Ok(())
+            })
+        })?;
+        g.b.build_unconditional_branch(joined)?;
+    }
+    g.b.position_at_end(joined);
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! Recognizing a matrix product in a `kernel.generic`: which dimensions are its rows,
+//! columns and reduction, and which input is which factor, so that a back end with a
+//! matrix-product kernel of its own (`loop.contract`) can take it.
+
+use super::{Generic, IteratorKind};
+use crate::module::{Module, OpId};
+use crate::ops;
+use crate::types::{ElementType, TensorType};
+use crate::AffineMap;
+
+/// The roles in a contraction `C[.., i, j] = sum over l of A[.., i, l] * B[.., l, j]`.
+///
+/// Every other (parallel) dimension is a batch dimension, looped over outside the
+/// product. Element strides are per domain dimension: how far one step along it moves in
+/// each operand's row-major buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contraction {
+    /// The domain dimensions of C's rows (`i`), columns (`j`) and the reduction (`l`).
+    pub dims: [usize; 3],
+    /// Which inputs are A (the one indexed by rows) and B; any others are read only by
+    /// the epilogue.
+    pub a: usize,
+    pub b: usize,
+    /// Element strides of A, B and C along each domain dimension.
+    pub strides: [Vec<usize>; 3],
+}
+
+/// Element strides along each domain dimension of an operand read at `map` from a
+/// row-major buffer of type `t`; `None` if a stride would be negative.
+pub fn element_strides(map: &AffineMap, t: &TensorType, domain: usize) -> Option<Vec<usize>> {
+    let mut out = vec![0i64; domain];
+    for (e, s) in map.results.iter().zip(t.shape.strides()) {
+        for &(d, c) in &e.terms {
+            *out.get_mut(d as usize)? += c * s as i64;
+        }
+    }
+    out.into_iter().map(|x| usize::try_from(x).ok()).collect()
+}
+
+/// The contraction `op` computes, if it is a plain f32 matrix product: one result, a
+/// body that is exactly `acc + x * y` of two of its inputs, one reduction dimension, and
+/// C's last dimension its columns. An epilogue may follow (it runs after the product,
+/// and may read the other inputs: a bias, a residual).
+pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
+    let d = m.op(op);
+    if d.name != ops::KERNEL_GENERIC || d.operands.len() < 2 || d.results.len() != 1 {
+        return None;
+    }
+    let n_in = d.operands.len();
+    let types: Vec<&TensorType> = d
+        .operands
+        .iter()
+        .chain(&d.results)
+        .map(|&v| m.tensor_type(v).ok())
+        .collect::<Option<_>>()?;
+    if types.iter().any(|t| t.elem != ElementType::F32) {
+        return None;
+    }
+    let g = Generic::of(m, op).ok()?;
+    let (p, q) = multiply_accumulate(m, op)?;
+    let n = g.domain.len();
+    let reductions: Vec<usize> = (0..n)
+        .filter(|&k| g.iterators[k] == IteratorKind::Reduction)
+        .collect();
+    let [l] = reductions[..] else { return None };
+    let strides: Vec<Vec<usize>> = [p, q, n_in]
+        .into_iter()
+        .map(|x| element_strides(&g.maps[x], types[x], n))
+        .collect::<Option<_>>()?;
+    let j = g.maps[n_in].results.last()?.as_dim()? as usize;
+    if strides[2][j] != 1 || g.iterators[j] != IteratorKind::Parallel {
+        return None;
+    }
+    // A is the factor that does not move along the columns.
+    let (a, b) = match (strides[0][j], strides[1][j]) {
+        (0, b) if b > 0 => (0, 1),
+        (a, 0) if a > 0 => (1, 0),
+        _ => return None,
+    };
+    if strides[a][l] == 0 || strides[b][l] == 0 {
+        return None;
+    }
+    // The rows: a parallel dimension A and C move along and B does not; of several, the
+    // one with C's smallest stride (the matrix's own rows, not a batch).
+    let i = (0..n)
+        .filter(|&k| {
+            k != j
+                && g.iterators[k] == IteratorKind::Parallel
+                && strides[a][k] > 0
+                && strides[b][k] == 0
+                && g.domain[k] > 1
+        })
+        .min_by_key(|&k| strides[2][k])?;
+    let inputs = [p, q];
+    Some(Contraction {
+        dims: [i, j, l],
+        a: inputs[a],
+        b: inputs[b],
+        strides: [strides[a].clone(), strides[b].clone(), strides[2].clone()],
+    })
+}
+
+/// The two inputs `x`, `y` (in operand order) if the body of `op` is exactly
+/// `yield(acc + x * y)`.
+fn multiply_accumulate(m: &Module, op: OpId) -> Option<(usize, usize)> {
+    let &region = m.op(op).regions.first()?;
+    let &block = m.region(region).blocks.first()?;
+    let args = &m.block(block).args;
+    let [mul, add, yield_] = m.block(block).ops.as_slice() else {
+        return None;
+    };
+    let (mul, add, yield_) = (m.op(*mul), m.op(*add), m.op(*yield_));
+    let acc = *args.last()?;
+    let arg = |v: crate::ValueId| args[..args.len() - 1].iter().position(|&a| a == v);
+    let [x, y] = mul.operands.as_slice() else {
+        return None;
+    };
+    let (p, q) = (arg(*x)?, arg(*y)?);
+    let product = mul.results[0];
+    let ok = mul.name == ops::KERNEL_MUL
+        && add.name == ops::KERNEL_ADD
+        && yield_.name == ops::KERNEL_YIELD
+        && mul.attrs.is_empty()
+        && add.attrs.is_empty()
+        && p != q
+        && (add.operands.as_slice() == [acc, product] || add.operands.as_slice() == [product, acc])
+        && yield_.operands.as_slice() == [add.results[0]];
+    ok.then(|| (p.min(q), p.max(q)))
+}
