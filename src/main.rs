@@ -89,6 +89,9 @@ enum Command {
         /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
         #[arg(long = "input-shape", value_name = "NAME=DIMS")]
         input_shapes: Vec<String>,
+        /// Also time every kernel (each dispatch waited for) and print them, slowest first.
+        #[arg(long)]
+        profile: bool,
     },
     /// Run a model on .npy inputs: a module file (.strata) on the runtime, any other model
     /// (.onnx, .mlir) with the reference interpreter.
@@ -388,6 +391,33 @@ fn run_module_file(
     Ok(())
 }
 
+/// Per-kernel times over `runs` runs, slowest first (to stderr).
+fn print_profile(
+    f: &strata::runtime::Function,
+    args: &[strata::runtime::Tensor],
+    runs: usize,
+) -> Result<()> {
+    let mut times = f.profile(args, runs)?;
+    times.sort_by_key(|t| std::cmp::Reverse(t.total));
+    let total: f64 = times.iter().map(|t| t.total.as_secs_f64()).sum();
+    eprintln!("| kernel | grid | calls/run | ms/run | share |");
+    eprintln!("|---|---|---:|---:|---:|");
+    for t in &times {
+        let ms = t.total.as_secs_f64() * 1e3 / runs as f64;
+        eprintln!(
+            "| {} | {}x{}x{} | {} | {ms:.3} | {:.1}% |",
+            t.kernel,
+            t.workgroups[0],
+            t.workgroups[1],
+            t.workgroups[2],
+            t.calls / runs.max(1),
+            100.0 * t.total.as_secs_f64() / total.max(1e-12)
+        );
+    }
+    eprintln!("total {:.3} ms/run in kernels", total * 1e3 / runs as f64);
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn bench(
     model: &Path,
@@ -399,6 +429,7 @@ fn bench(
     inputs: &[String],
     json: bool,
     shapes: &[String],
+    profile: bool,
 ) -> Result<()> {
     let device = open_device(device, threads)?;
     let mut compile_seconds = None;
@@ -466,6 +497,9 @@ fn bench(
             "latency over {} runs: median {median:.3} ms, min {min:.3} ms, p90 {p90:.3} ms",
             times.len()
         );
+    }
+    if profile {
+        print_profile(&f, &args, iterations)?;
     }
     Ok(())
 }
@@ -583,6 +617,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
             inputs,
             json,
             input_shapes,
+            profile,
         } => {
             bench(
                 &model,
@@ -594,6 +629,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 &inputs,
                 json,
                 &input_shapes,
+                profile,
             )?;
         }
         Command::Opt {

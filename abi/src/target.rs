@@ -169,6 +169,20 @@ pub enum Target {
     Systolic(SystolicTarget),
 }
 
+/// The register tile `[rows, columns]` of an f32 matrix-product micro-kernel for
+/// `columns`-wide products on a CPU with `vector_bits`-bit vectors and `registers` of
+/// them: up to 4 vectors per row (2 with 16 registers), fewer for narrow products, and
+/// as many rows as the accumulators, the B vectors and one broadcast leave registers for
+/// (6 × 4 vectors with AVX-512's 32, 6 × 2 with AVX2's 16). The compiler's tiling and
+/// the code generator both follow it: operands packed at compile time are laid out in it.
+pub fn micro_tile(vector_bits: u32, registers: u32, columns: usize) -> [usize; 2] {
+    let lanes = (vector_bits / 32).clamp(4, 16);
+    let nv_max = if registers >= 32 { 4 } else { 2 };
+    let nv = (columns.div_ceil(lanes as usize) as u32).clamp(1, nv_max);
+    let mr = (registers.saturating_sub(nv + 1) / nv).clamp(1, 16);
+    [mr as usize, (nv * lanes) as usize]
+}
+
 impl CpuTarget {
     /// A CPU of `triple`'s architecture with nothing beyond its baseline instruction set,
     /// one thread and common cache sizes: a description that does not depend on the

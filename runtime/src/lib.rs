@@ -298,6 +298,19 @@ impl Drop for Module {
     }
 }
 
+/// The time one kernel took in [`Function::profile`].
+#[derive(Clone, Debug)]
+pub struct KernelTime {
+    /// The kernel's entry point.
+    pub kernel: String,
+    /// Its grid.
+    pub workgroups: [u32; 3],
+    /// How many dispatches ran it.
+    pub calls: usize,
+    /// Their total time.
+    pub total: std::time::Duration,
+}
+
 /// A function of a loaded module.
 pub struct Function<'m> {
     module: &'m Module,
@@ -399,7 +412,7 @@ impl Function<'_> {
             for (&b, data) in w.inputs.iter().zip(inputs) {
                 m.device.upload(b, 0, data)?;
             }
-            self.run(&w)?;
+            self.run(&w, None)?;
             m.device.synchronize()?;
             for (&b, out) in w.outputs.iter().zip(outputs.iter_mut()) {
                 m.device.download(b, 0, out)?;
@@ -410,7 +423,28 @@ impl Function<'_> {
         result
     }
 
-    fn run(&self, w: &Workspace) -> Result<(), Error> {
+    /// Runs the function `runs` times on `inputs` and times every dispatch (waiting for
+    /// each to finish, so the device runs them one at a time): per kernel, in program
+    /// order, its calls and their total time. What `strata bench --profile` prints.
+    pub fn profile(&self, inputs: &[Tensor], runs: usize) -> Result<Vec<KernelTime>, Error> {
+        self.call(inputs)?;
+        let m = self.module;
+        let w = m.workspace(self.index, self.program)?;
+        let mut times: Vec<KernelTime> = Vec::new();
+        let result = (|| {
+            for (&b, t) in w.inputs.iter().zip(inputs) {
+                m.device.upload(b, 0, t.bytes())?;
+            }
+            for _ in 0..runs {
+                self.run(&w, Some(&mut times))?;
+            }
+            m.device.synchronize()
+        })();
+        m.release(self.index, w);
+        result.map(|_| times)
+    }
+
+    fn run(&self, w: &Workspace, mut profile: Option<&mut Vec<KernelTime>>) -> Result<(), Error> {
         let m = self.module;
         let slice = |r: &format::BufferRef| -> Result<BufferSlice, Error> {
             let buffer = match r.memory {
@@ -448,7 +482,30 @@ impl Function<'_> {
                     };
                     let b: Vec<BufferSlice> =
                         bindings.iter().map(slice).collect::<Result<_, _>>()?;
+                    let start = std::time::Instant::now();
                     m.device.dispatch(exe, *entry, &b, *workgroups)?;
+                    if let Some(times) = profile.as_deref_mut() {
+                        m.device.synchronize()?;
+                        let elapsed = start.elapsed();
+                        let symbol = m
+                            .manifest
+                            .executables
+                            .get(*executable)
+                            .and_then(|d| d.entry_points.get(*entry))
+                            .map_or_else(|| format!("entry {entry}"), |e| e.symbol.clone());
+                        match times.iter_mut().find(|t| t.kernel == symbol) {
+                            Some(t) => {
+                                t.calls += 1;
+                                t.total += elapsed;
+                            }
+                            None => times.push(KernelTime {
+                                kernel: symbol,
+                                workgroups: *workgroups,
+                                calls: 1,
+                                total: elapsed,
+                            }),
+                        }
+                    }
                 }
                 Command::Copy { src, dst } => m.device.copy(slice(src)?, slice(dst)?)?,
             }

@@ -558,23 +558,32 @@ impl<'ctx> Translator<'ctx, '_> {
         Ok(())
     }
 
-    /// `loop.contract`: a call of the module's matrix-product kernel for this blocking.
+    /// `loop.contract`: a call of the module's matrix-product kernel for this blocking,
+    /// with offset tables (module constants) for boxes of several dimensions.
     fn contract(&mut self, op: OpId) -> R<()> {
         let ir = self.ir;
         let d = ir.op(op);
         let c = Contract::of(ir, op).map_err(|x| err(ir, op, x))?;
-        if c.c_strides[1] != 1 {
+        let dense_columns = c
+            .n_dims
+            .iter()
+            .rev()
+            .try_fold(1usize, |want, dim| {
+                (dim[0] == 1 || dim[2] == want).then_some(want * dim[0])
+            })
+            .is_some();
+        if !dense_columns {
             return Err(err(
                 ir,
                 op,
                 "the CPU's matrix product needs C's columns contiguous",
             ));
         }
-        if c.m == 0 || c.n == 0 || c.k == 0 {
+        if c.m == 0 || c.n() == 0 || c.k() == 0 {
             return Ok(());
         }
-        let blk = Blocking::for_target(self.cpu.as_ref(), c.n);
-        let f = contract::gemm_function(self.ctx, self.module, blk)?;
+        let blk = Blocking::for_target(self.cpu.as_ref(), c.n(), c.micro_tile)
+            .map_err(|x| err(ir, op, x))?;
         let i64t = self.ctx.i64_type();
         let mut bases = Vec::with_capacity(3);
         for x in 0..3 {
@@ -594,23 +603,70 @@ impl<'ctx> Translator<'ctx, '_> {
             bases.push(p);
         }
         let int = |v: usize| i64t.const_int(v as u64, false).into();
-        let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
-            bases[0].into(),
-            int(c.a_strides[0]),
-            int(c.a_strides[1]),
-            bases[1].into(),
-            int(c.b_strides[0]),
-            int(c.b_strides[1]),
+        let (f, middle): (_, Vec<inkwell::values::BasicMetadataValueEnum>) = match c.as_matrix() {
+            Some(([sa_k, sb_k], [sb_n, _])) => (
+                contract::gemm_function(
+                    self.ctx,
+                    self.module,
+                    blk,
+                    contract::Addressing::Strided,
+                    c.packed,
+                )?,
+                vec![int(sa_k), bases[1].into(), int(sb_k), int(sb_n)],
+            ),
+            None => {
+                let table = |offsets: Vec<usize>| self.offset_table(op, &offsets);
+                let ka = table(Contract::offsets(&c.k_dims, 1))?;
+                let kb = table(Contract::offsets(&c.k_dims, 2))?;
+                let jb = table(Contract::offsets(&c.n_dims, 1))?;
+                (
+                    contract::gemm_function(
+                        self.ctx,
+                        self.module,
+                        blk,
+                        contract::Addressing::Tables,
+                        c.packed,
+                    )?,
+                    vec![ka.into(), bases[1].into(), kb.into(), jb.into()],
+                )
+            }
+        };
+        let mut args: Vec<inkwell::values::BasicMetadataValueEnum> =
+            vec![bases[0].into(), int(c.row_strides[0])];
+        args.extend(middle);
+        args.extend([
             bases[2].into(),
-            int(c.c_strides[0]),
+            int(c.row_strides[1]),
             int(c.m),
-            int(c.n),
-            int(c.k),
-        ];
+            int(c.n()),
+            int(c.k()),
+        ]);
         self.b
             .build_call(f, &args, "")
             .map_err(|x| err(ir, op, x))?;
         Ok(())
+    }
+
+    /// A constant table of i32 element offsets in the module.
+    fn offset_table(&self, op: OpId, offsets: &[usize]) -> R<PointerValue<'ctx>> {
+        let i32t = self.ctx.i32_type();
+        let values: Vec<inkwell::values::IntValue> = offsets
+            .iter()
+            .map(|&o| {
+                u32::try_from(o)
+                    .ok()
+                    .filter(|&o| o <= i32::MAX as u32)
+                    .map(|o| i32t.const_int(o as u64, false))
+                    .ok_or_else(|| err(self.ir, op, "an operand offset past 2^31 elements"))
+            })
+            .collect::<R<_>>()?;
+        let ty = i32t.array_type(values.len() as u32);
+        let global = self.module.add_global(ty, None, "strata.offsets");
+        global.set_initializer(&i32t.const_array(&values));
+        global.set_constant(true);
+        global.set_linkage(inkwell::module::Linkage::Private);
+        global.set_unnamed_addr(true);
+        Ok(global.as_pointer_value())
     }
 
     fn scalar(&mut self, op: OpId, name: OpName) -> R<BasicValueEnum<'ctx>> {

@@ -1,40 +1,44 @@
 //! `loop.contract` compiled by LLVM (packed panels, register-blocked micro-kernel) gives
 //! the loop interpreter's results to the bit, for tiles that exercise every edge: rows and
 //! columns that are not whole micro-tiles, reductions longer than one packed block,
-//! column blocks past the first, transposed and strided operands, offsets, and the
-//! blockings of 128-, 256- and 512-bit vectors. Both agree with a plain product in f64.
+//! column blocks past the first, transposed and strided operands, offsets, convolution
+//! windows (offset tables), and the blockings of 128-, 256- and 512-bit vectors. Both
+//! agree with a plain product in f64.
 
 use inkwell::context::Context;
 use strata_ir::loops::interp::{Binding, CompiledKernel};
-use strata_ir::loops::{find_kernel, grid_size};
+use strata_ir::loops::{find_kernel, grid_size, Contract};
 use strata_ir::parse_module;
 use strata_passes::pipeline::run_pipeline;
 
-/// One tile: sizes, (row, column) strides of A, B and C, and element offsets.
-#[derive(Clone, Copy, Debug)]
+/// One tile: rows, A's and C's row strides, the reduction and column boxes
+/// ((extent, stride, stride) per dimension) and each operand's element offset.
+#[derive(Clone, Debug)]
 struct Case {
     m: usize,
-    n: usize,
-    k: usize,
-    a: [usize; 2],
-    b: [usize; 2],
-    c: [usize; 2],
+    rows: [usize; 2],
+    k: Vec<[usize; 3]>,
+    n: Vec<[usize; 3]>,
     offsets: [usize; 3],
 }
 
 impl Case {
+    fn contract(&self) -> Contract {
+        Contract::new(self.m, self.rows, &self.k, &self.n)
+    }
+
     fn len(&self, x: usize) -> usize {
-        let (rows, cols, s) = match x {
-            0 => (self.m, self.k, self.a),
-            1 => (self.k, self.n, self.b),
-            _ => (self.m, self.n, self.c),
-        };
-        self.offsets[x] + (rows - 1) * s[0] + (cols - 1) * s[1] + 1
+        self.offsets[x] + self.contract().reach(x).unwrap() + 1
     }
 
     fn kernel(&self) -> String {
         let t = |x: usize| format!("memref<{}xf32>", self.len(x));
-        let pair = |s: [usize; 2]| format!("array<i64: {}, {}>", s[0], s[1]);
+        let attrs: Vec<String> = self
+            .contract()
+            .attrs()
+            .into_iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
         format!(
             r#""builtin.module"() ({{
   "loop.kernel"() ({{
@@ -42,7 +46,7 @@ impl Case {
     %oa = "loop.apply"() {{map = affine_map<() -> ({oa})>}} : () -> index
     %ob = "loop.apply"() {{map = affine_map<() -> ({ob})>}} : () -> index
     %oc = "loop.apply"() {{map = affine_map<() -> ({oc})>}} : () -> index
-    "loop.contract"(%a, %b, %c, %oa, %ob, %oc) {{a_strides = {sa}, b_strides = {sb}, c_strides = {sc}, k = {k} : i64, m = {m} : i64, n = {n} : i64}} : ({ta}, {tb}, {tc}, index, index, index) -> ()
+    "loop.contract"(%a, %b, %c, %oa, %ob, %oc) {{{attrs}}} : ({ta}, {tb}, {tc}, index, index, index) -> ()
   }}) {{sym_name = "k"}} : () -> ()
 }}) : () -> ()"#,
             ta = t(0),
@@ -51,12 +55,7 @@ impl Case {
             oa = self.offsets[0],
             ob = self.offsets[1],
             oc = self.offsets[2],
-            sa = pair(self.a),
-            sb = pair(self.b),
-            sc = pair(self.c),
-            k = self.k,
-            m = self.m,
-            n = self.n,
+            attrs = attrs.join(", "),
         )
     }
 }
@@ -82,13 +81,13 @@ fn floats(b: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-fn check(case: Case, vector_bits: u32) {
+fn check(case: &Case, vector_bits: u32) {
     let text = case.kernel();
     let parsed = parse_module(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let pipeline = format!("target{{kind=cpu,vector-bits={vector_bits}}}");
     let (m, _) = run_pipeline(&parsed, &pipeline, None, false).unwrap();
     let op = find_kernel(&m, "k").unwrap();
-    let mut seed = 0x2545F4914F6CDD1Du64 ^ (case.m * 131 + case.n * 17 + case.k) as u64;
+    let mut seed = 0x2545F4914F6CDD1Du64 ^ (case.m * 131 + case.len(1) * 17 + case.len(0)) as u64;
     let inputs: Vec<Vec<f32>> = (0..3)
         .map(|x| random_f32s(case.len(x), &mut seed))
         .collect();
@@ -114,20 +113,22 @@ fn check(case: Case, vector_bits: u32) {
     }
     // Both are the product: compare with one computed in f64.
     let [a, b, c0] = [&inputs[0], &inputs[1], &inputs[2]];
+    let (ka, kb) = (Contract::offsets(&case.k, 1), Contract::offsets(&case.k, 2));
+    let (nb, nc) = (Contract::offsets(&case.n, 1), Contract::offsets(&case.n, 2));
     let mut touched = vec![false; c0.len()];
     for i in 0..case.m {
-        for j in 0..case.n {
-            let ce = case.offsets[2] + i * case.c[0] + j * case.c[1];
+        for (&jb, &jc) in nb.iter().zip(&nc) {
+            let ce = case.offsets[2] + i * case.rows[1] + jc;
             let mut acc = c0[ce] as f64;
-            for l in 0..case.k {
-                let x = a[case.offsets[0] + i * case.a[0] + l * case.a[1]] as f64;
-                let y = b[case.offsets[1] + l * case.b[0] + j * case.b[1]] as f64;
+            for (&la, &lb) in ka.iter().zip(&kb) {
+                let x = a[case.offsets[0] + i * case.rows[0] + la] as f64;
+                let y = b[case.offsets[1] + lb + jb] as f64;
                 acc += x * y;
             }
             let err = (got[ce] as f64 - acc).abs();
             assert!(
                 err <= 1e-4 * (1.0 + acc.abs()),
-                "{case:?}: C[{i}, {j}] = {} vs {acc}",
+                "{case:?}: C[{i}, {jc}] = {} vs {acc}",
                 got[ce]
             );
             touched[ce] = true;
@@ -149,12 +150,23 @@ fn check(case: Case, vector_bits: u32) {
 fn compiled_contractions_match_the_interpreter_to_the_bit() {
     let plain = |m: usize, n: usize, k: usize| Case {
         m,
-        n,
-        k,
-        a: [k, 1],
-        b: [n, 1],
-        c: [n, 1],
+        rows: [k, n],
+        k: vec![[k, 1, n]],
+        n: vec![[n, 1, 1]],
         offsets: [0; 3],
+    };
+    // A 3x3 convolution, stride `s`, over a padded `c`-channel input of `h × w`,
+    // `o` output channels: rows are output channels, columns output positions, the
+    // reduction channels and taps.
+    let conv = |o: usize, c: usize, h: usize, w: usize, s: usize| {
+        let (oh, ow) = ((h - 3) / s + 1, (w - 3) / s + 1);
+        Case {
+            m: o,
+            rows: [c * 9, oh * ow],
+            k: vec![[c, 9, h * w], [3, 3, w], [3, 1, 1]],
+            n: vec![[oh, s * w, ow], [ow, s, 1]],
+            offsets: [0; 3],
+        }
     };
     let cases = [
         plain(1, 1, 1),
@@ -164,18 +176,23 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
         plain(7, 600, 40),
         // B transposed (a Gemm's transB): columns strided, packed one element at a time.
         Case {
-            b: [1, 19],
+            k: vec![[19, 1, 1]],
+            n: vec![[70, 19, 1]],
             ..plain(7, 70, 19)
         },
         // A transposed, C with a row pitch wider than its tile, every operand offset.
         Case {
-            a: [1, 33],
-            c: [150, 1],
+            rows: [1, 150],
+            k: vec![[64, 33, 129]],
             offsets: [3, 5, 7],
             ..plain(33, 129, 64)
         },
+        // Convolutions: through offset tables.
+        conv(8, 3, 10, 12, 1),
+        conv(17, 5, 9, 13, 2),
+        conv(70, 30, 12, 12, 1),
     ];
-    for case in cases {
+    for case in &cases {
         for bits in [128, 256, 512] {
             check(case, bits);
         }

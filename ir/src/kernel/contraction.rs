@@ -8,15 +8,23 @@ use crate::ops;
 use crate::types::{ElementType, TensorType};
 use crate::AffineMap;
 
-/// The roles in a contraction `C[.., i, j] = sum over l of A[.., i, l] * B[.., l, j]`.
+/// The roles in a contraction `C[.., i, j..] = sum over l.. of A[.., i, l..] * B[.., l.., j..]`:
+/// one row dimension `i`, one or more column dimensions `j..` (C's innermost, dense in
+/// C), and every reduction dimension `l..`. A matrix product has one column and one
+/// reduction dimension; a convolution has output positions for columns and input
+/// channels and kernel taps for reductions, B being its input read through the window.
 ///
 /// Every other (parallel) dimension is a batch dimension, looped over outside the
 /// product. Element strides are per domain dimension: how far one step along it moves in
 /// each operand's row-major buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Contraction {
-    /// The domain dimensions of C's rows (`i`), columns (`j`) and the reduction (`l`).
-    pub dims: [usize; 3],
+    /// The domain dimension of C's rows.
+    pub row: usize,
+    /// The domain dimensions of C's columns, outermost first.
+    pub cols: Vec<usize>,
+    /// The reduction dimensions, in domain order.
+    pub reductions: Vec<usize>,
     /// Which inputs are A (the one indexed by rows) and B; any others are read only by
     /// the epilogue.
     pub a: usize,
@@ -62,47 +70,64 @@ pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
     let reductions: Vec<usize> = (0..n)
         .filter(|&k| g.iterators[k] == IteratorKind::Reduction)
         .collect();
-    let [l] = reductions[..] else { return None };
+    if reductions.is_empty() {
+        return None;
+    }
     let strides: Vec<Vec<usize>> = [p, q, n_in]
         .into_iter()
         .map(|x| element_strides(&g.maps[x], types[x], n))
         .collect::<Option<_>>()?;
     let j = g.maps[n_in].results.last()?.as_dim()? as usize;
-    if strides[2][j] != 1 || g.iterators[j] != IteratorKind::Parallel {
-        return None;
-    }
     // A is the factor that does not move along the columns.
     let (a, b) = match (strides[0][j], strides[1][j]) {
         (0, b) if b > 0 => (0, 1),
         (a, 0) if a > 0 => (1, 0),
         _ => return None,
     };
-    if strides[a][l] == 0 || strides[b][l] == 0 {
+    let (sa, sb, sc) = (&strides[a], &strides[b], &strides[2]);
+    // Columns: C's dimensions from the last outwards while B moves along them, A does
+    // not, and C is dense over them.
+    let mut cols = Vec::new();
+    let mut dense = 1usize;
+    for e in g.maps[n_in].results.iter().rev() {
+        let Some(d) = e.as_dim().map(|d| d as usize) else {
+            break;
+        };
+        if g.iterators[d] != IteratorKind::Parallel || sa[d] != 0 || sb[d] == 0 || sc[d] != dense {
+            break;
+        }
+        dense *= g.domain[d];
+        cols.insert(0, d);
+    }
+    if cols.is_empty() || reductions.iter().any(|&l| sa[l] == 0 && sb[l] == 0) {
         return None;
     }
     // The rows: a parallel dimension A and C move along and B does not; of several, the
-    // one with C's smallest stride (the matrix's own rows, not a batch).
-    let i = (0..n)
+    // one with C's smallest stride (the matrix's own rows, not a batch), a real one
+    // before a size-1 one (a matrix-vector product has a single row).
+    let row = (0..n)
         .filter(|&k| {
-            k != j
+            !cols.contains(&k)
                 && g.iterators[k] == IteratorKind::Parallel
-                && strides[a][k] > 0
-                && strides[b][k] == 0
-                && g.domain[k] > 1
+                && sa[k] > 0
+                && sb[k] == 0
+                && sc[k] > 0
         })
-        .min_by_key(|&k| strides[2][k])?;
+        .min_by_key(|&k| (g.domain[k] == 1, sc[k]))?;
     let inputs = [p, q];
     Some(Contraction {
-        dims: [i, j, l],
+        row,
+        cols,
+        reductions,
         a: inputs[a],
         b: inputs[b],
-        strides: [strides[a].clone(), strides[b].clone(), strides[2].clone()],
+        strides: [sa.clone(), sb.clone(), sc.clone()],
     })
 }
 
 /// The two inputs `x`, `y` (in operand order) if the body of `op` is exactly
 /// `yield(acc + x * y)`.
-fn multiply_accumulate(m: &Module, op: OpId) -> Option<(usize, usize)> {
+pub(crate) fn multiply_accumulate(m: &Module, op: OpId) -> Option<(usize, usize)> {
     let &region = m.op(op).regions.first()?;
     let &block = m.region(region).blocks.first()?;
     let args = &m.block(block).args;

@@ -356,11 +356,22 @@ pub struct Schedule {
     pub cache_tiles: Vec<usize>,
     /// The order of the point loops, outermost first (a permutation of the dimensions).
     pub loop_order: Vec<usize>,
-    /// For a matrix product taken whole by a `loop.contract`: its row, column and
-    /// reduction dimensions ([`contraction::Contraction::dims`]). The loops over those
-    /// three are then the back end's; the other parallel dimensions stay point loops, and
-    /// no dimension is cache-tiled.
-    pub contract: Option<[usize; 3]>,
+    /// For a contraction ([`contraction::contraction`]) taken whole by a
+    /// `loop.contract`: its register tile and the inputs stored packed. The loops over
+    /// its rows, columns and reductions are then the back end's, the batch dimensions
+    /// stay point loops, and nothing is cache-tiled.
+    pub contract: Option<ContractPlan>,
+}
+
+/// How a contraction is taken whole by a `loop.contract` (attributes `contract =
+/// array<i64: rows, columns>`, the register tile, and `prepack = array<i64: inputs>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContractPlan {
+    /// The register tile `[rows, columns]` of the back end's micro-kernel.
+    pub micro_tile: [usize; 2],
+    /// Inputs (operand positions) that are constants stored packed in the tile's panels
+    /// (`lower-to-loops` lays them out at compile time): A's rows or B's columns.
+    pub prepack: Vec<usize>,
 }
 
 impl Schedule {
@@ -393,10 +404,15 @@ impl Schedule {
         };
         let contract = match get("contract")? {
             None => None,
-            Some(v) => Some(
-                <[usize; 3]>::try_from(v)
-                    .map_err(|_| "'contract' names three dimensions: rows, columns, reduction")?,
-            ),
+            Some(t) => match t[..] {
+                [mr, nr] if mr > 0 && nr > 0 => Some(ContractPlan {
+                    micro_tile: [mr, nr],
+                    prepack: get("prepack")?.unwrap_or_default(),
+                }),
+                _ => {
+                    return Err("'contract' is the register tile, array<i64: rows, columns>".into())
+                }
+            },
         };
         match (get("grid_tiles")?, get("cache_tiles")?, get("loop_order")?) {
             (None, None, None) if contract.is_none() => Ok(None),
@@ -418,8 +434,11 @@ impl Schedule {
             ("cache_tiles", arr(&self.cache_tiles)),
             ("loop_order", arr(&self.loop_order)),
         ];
-        if let Some(c) = self.contract {
-            out.push(("contract", arr(&c)));
+        if let Some(c) = &self.contract {
+            out.push(("contract", arr(&c.micro_tile)));
+            if !c.prepack.is_empty() {
+                out.push(("prepack", arr(&c.prepack)));
+            }
         }
         out
     }
@@ -479,18 +498,8 @@ impl Schedule {
         if reductions.iter().skip(1).any(|&d| self.cache_tiles[d] > 0) {
             return Err("only the first reduction dimension may be cache-tiled".into());
         }
-        if let Some([i, j, l]) = self.contract {
-            let parallel = |d: usize| d < n && g.iterators[d] == IteratorKind::Parallel;
-            if !(parallel(i) && parallel(j) && i != j && reductions == [l]) {
-                return Err(format!(
-                    "contract {:?} must name two parallel dimensions and the only reduction",
-                    [i, j, l]
-                )
-                .into());
-            }
-            if self.cache_tiles.iter().any(|&t| t > 0) {
-                return Err("a contracted kernel has no cache tiles".into());
-            }
+        if self.contract.is_some() && self.cache_tiles.iter().any(|&t| t > 0) {
+            return Err("a contracted kernel has no cache tiles".into());
         }
         Ok(())
     }
@@ -671,25 +680,7 @@ impl std::fmt::Display for Contraction {
 
 /// Whether the body of `op` is `acc + a * b` over its first two inputs.
 fn is_multiply_accumulate(m: &Module, op: OpId) -> bool {
-    let d = m.op(op);
-    let Some(&region) = d.regions.first() else {
-        return false;
-    };
-    let block = m.region(region).blocks[0];
-    let args = &m.block(block).args;
-    let ops = &m.block(block).ops;
-    if d.results.len() != 1 || ops.len() != 3 || args.len() < 3 {
-        return false;
-    }
-    let acc = args[args.len() - 1];
-    let (mul, add, y) = (m.op(ops[0]), m.op(ops[1]), m.op(ops[2]));
-    let same = |ops: &[crate::module::ValueId], a, b| ops == [a, b] || ops == [b, a];
-    mul.name == ops::KERNEL_MUL
-        && same(&mul.operands, args[0], args[1])
-        && add.name == ops::KERNEL_ADD
-        && same(&add.operands, acc, mul.results[0])
-        && y.name == ops::KERNEL_YIELD
-        && y.operands.as_slice() == [add.results[0]]
+    contraction::multiply_accumulate(m, op) == Some((0, 1))
 }
 
 /// The named contraction `kernel.generic` op `op` computes, if it is one.

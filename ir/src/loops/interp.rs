@@ -476,10 +476,10 @@ impl State<'_> {
             };
             let info = &self.buffers[bufs[x]];
             let numel = info.ty.shape.numel();
-            let fits = match c.reach(x) {
-                None => true,
-                Some(r) => off.checked_add(r).is_some_and(|end| end < numel),
-            };
+            let fits = c
+                .reach(x)
+                .and_then(|r| off.checked_add(r))
+                .is_some_and(|end| end < numel);
             if !fits {
                 return Err(format!(
                     "{}: 'loop.contract': operand #{x} at element {off} reaches past {}",
@@ -496,13 +496,29 @@ impl State<'_> {
             let b = &st.memory(mem)[p..p + 4];
             f32::from_le_bytes([b[0], b[1], b[2], b[3]])
         };
+        let (ka, kb) = (
+            super::Contract::offsets(&c.k_dims, 1),
+            super::Contract::offsets(&c.k_dims, 2),
+        );
+        let (nb, nc) = (
+            super::Contract::offsets(&c.n_dims, 1),
+            super::Contract::offsets(&c.n_dims, 2),
+        );
         for i in 0..c.m {
-            for j in 0..c.n {
-                let ce = i * c.c_strides[0] + j * c.c_strides[1];
+            for (j, (&jb, &jc)) in nb.iter().zip(&nc).enumerate() {
+                let ce = i * c.row_strides[1] + jc;
                 let mut acc = read(self, base[2], ce);
-                for l in 0..c.k {
-                    let a = read(self, base[0], i * c.a_strides[0] + l * c.a_strides[1]);
-                    let b = read(self, base[1], l * c.b_strides[0] + j * c.b_strides[1]);
+                for (l, (&la, &lb)) in ka.iter().zip(&kb).enumerate() {
+                    let ae = match c.packed[0] {
+                        true => c.packed_offset(0, i, l),
+                        false => i * c.row_strides[0] + la,
+                    };
+                    let be = match c.packed[1] {
+                        true => c.packed_offset(1, j, l),
+                        false => lb + jb,
+                    };
+                    let a = read(self, base[0], ae);
+                    let b = read(self, base[1], be);
                     acc = a.mul_add(b, acc);
                 }
                 let (mem, at) = base[2];

@@ -337,78 +337,236 @@ fn verify_alloca(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     }
 }
 
-/// The shape of a `loop.contract`: `C[i, j] += sum over l of A[i, l] * B[l, j]` for
-/// `i < m`, `j < n`, `l < k`, where matrix element `X[r, s]` is element
-/// `x_off + r * x_strides[0] + s * x_strides[1]` of buffer X counted from its start (the
-/// op's operands: A, B and C, then the three offsets as `index` values).
+/// The shape of a `loop.contract`: `C[i, j] += sum over l of A[i, l] * B[l, j]` for rows
+/// `i < m`, columns `j` in a box of column dimensions and reductions `l` in a box of
+/// reduction dimensions, each box walked in row-major order (outermost first). Element
+/// `(i, l)` of A is `a_off + i·row_strides[0] + Σ l_d·k_dims[d].a_stride` of buffer A
+/// counted from its start, and so on: `k_dims` holds (extent, A stride, B stride) per
+/// reduction dimension, `n_dims` (extent, B stride, C stride) per column dimension. A
+/// plain matrix product has one of each; a convolution reads its input through a window
+/// (reductions over channels and kernel taps, columns over output positions) — an
+/// implicit GEMM, with no patch matrix ever stored.
 ///
 /// Each result element is one fused multiply-add chain, in increasing `l`, starting from
 /// C's value: `c = fma(a, b, c)` with one rounding per step. Fixing the order and the
 /// rounding makes the interpreter and every back end agree to the bit, while leaving a
-/// back end free to block `i` and `j` as it likes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// back end free to block rows and columns as it likes.
+///
+/// `micro_tile = [mr, nr]` is the register tile the compiler chose (the back end's
+/// micro-kernel follows it). An operand stored *packed* (`packed_a`, `packed_b`: weights
+/// laid out at compile time the way the micro-kernel reads them) ignores its strides:
+/// A's element `(i, l)` is at `a_off + (i / mr)·k·mr + l·mr + i % mr` (panels of `mr`
+/// rows, zero-padded), B's `(l, j)` at `b_off + (j / nr)·k·nr + l·nr + j % nr`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Contract {
     pub m: usize,
-    pub n: usize,
-    pub k: usize,
-    pub a_strides: [usize; 2],
-    pub b_strides: [usize; 2],
-    pub c_strides: [usize; 2],
+    /// A's and C's strides along the rows.
+    pub row_strides: [usize; 2],
+    /// (extent, A stride, B stride) per reduction dimension, outermost first.
+    pub k_dims: Vec<[usize; 3]>,
+    /// (extent, B stride, C stride) per column dimension, outermost first.
+    pub n_dims: Vec<[usize; 3]>,
+    /// The register tile `[rows, columns]`, if the compiler chose one.
+    pub micro_tile: Option<[usize; 2]>,
+    /// Whether A and B are stored packed in `micro_tile`'s panels.
+    pub packed: [bool; 2],
+}
+
+/// Drops extent-1 dimensions of a box and merges neighbours that are one dimension in
+/// both operands (the outer stride is the inner extent times the inner stride).
+fn merge_box(dims: &[[usize; 3]]) -> Vec<[usize; 3]> {
+    let mut out: Vec<[usize; 3]> = Vec::new();
+    for &d in dims.iter().filter(|d| d[0] != 1) {
+        match out.last_mut() {
+            Some(o) if o[1] == d[0] * d[1] && o[2] == d[0] * d[2] => {
+                *o = [o[0] * d[0], d[1], d[2]];
+            }
+            _ => out.push(d),
+        }
+    }
+    if out.is_empty() {
+        // An empty box of extent 0 stays; a box of ones is one point.
+        let zero = dims.iter().any(|d| d[0] == 0);
+        out.push([if zero { 0 } else { 1 }, 0, 0]);
+    }
+    out
 }
 
 impl Contract {
+    /// A contraction with its boxes in simplest form (extent-1 dimensions dropped,
+    /// mergeable neighbours merged): the same elements in the same order.
+    pub fn new(
+        m: usize,
+        row_strides: [usize; 2],
+        k_dims: &[[usize; 3]],
+        n_dims: &[[usize; 3]],
+    ) -> Contract {
+        Contract {
+            m,
+            row_strides,
+            k_dims: merge_box(k_dims),
+            n_dims: merge_box(n_dims),
+            micro_tile: None,
+            packed: [false; 2],
+        }
+    }
+
+    /// The reduction length.
+    pub fn k(&self) -> usize {
+        self.k_dims.iter().map(|d| d[0]).product()
+    }
+
+    /// The number of columns.
+    pub fn n(&self) -> usize {
+        self.n_dims.iter().map(|d| d[0]).product()
+    }
+
+    /// The element offsets of a box's points in row-major order, for the stride at
+    /// position `which` (1 or 2) of its triples.
+    pub fn offsets(dims: &[[usize; 3]], which: usize) -> Vec<usize> {
+        let mut out = vec![0usize];
+        for d in dims {
+            out = out
+                .iter()
+                .flat_map(|&o| (0..d[0]).map(move |x| o + x * d[which]))
+                .collect();
+        }
+        out
+    }
+
+    /// The one stride per box of a plain matrix product: (A's and B's along the
+    /// reduction, B's and C's along the columns), when both boxes have one dimension.
+    pub fn as_matrix(&self) -> Option<([usize; 2], [usize; 2])> {
+        match (self.k_dims.as_slice(), self.n_dims.as_slice()) {
+            ([k], [n]) => Some(([k[1], k[2]], [n[1], n[2]])),
+            _ => None,
+        }
+    }
+
     /// Reads the attributes of `loop.contract` op `op`.
     pub fn of(m: &Module, op: OpId) -> Result<Contract, crate::IrError> {
         let d = m.op(op);
-        let size = |key: &str| match d.attrs.get(key) {
-            Some(Attribute::Int(v)) if *v >= 0 => Ok(*v as usize),
-            _ => Err(format!("loop.contract needs a size '{key}'")),
-        };
-        let strides = |key: &str| match d.attrs.get(key) {
-            Some(Attribute::I64Array(v)) if v.len() == 2 && v.iter().all(|&x| x >= 0) => {
-                Ok([v[0] as usize, v[1] as usize])
+        let ints = |key: &str| match d.attrs.get(key) {
+            Some(Attribute::I64Array(v)) if v.iter().all(|&x| x >= 0) => {
+                Ok(v.iter().map(|&x| x as usize).collect::<Vec<_>>())
             }
             _ => Err(format!(
-                "loop.contract needs '{key}' = array<i64: rows, columns>"
+                "loop.contract needs '{key}' = array<i64: ...> of sizes"
             )),
         };
-        Ok(Contract {
-            m: size("m")?,
-            n: size("n")?,
-            k: size("k")?,
-            a_strides: strides("a_strides")?,
-            b_strides: strides("b_strides")?,
-            c_strides: strides("c_strides")?,
-        })
+        let triples = |key: &str| -> Result<Vec<[usize; 3]>, crate::IrError> {
+            let v = ints(key)?;
+            if v.is_empty() || v.len() % 3 != 0 {
+                return Err(format!(
+                    "loop.contract's '{key}' lists (extent, stride, stride) per dimension"
+                )
+                .into());
+            }
+            Ok(v.chunks(3).map(|c| [c[0], c[1], c[2]]).collect())
+        };
+        let m_rows = match d.attrs.get("m") {
+            Some(Attribute::Int(v)) if *v >= 0 => *v as usize,
+            _ => return Err("loop.contract needs a size 'm'".into()),
+        };
+        let rows = ints("row_strides")?;
+        let [sa, sc] = rows[..] else {
+            return Err("loop.contract's 'row_strides' are A's and C's".into());
+        };
+        let micro_tile = match d.attrs.get("micro_tile") {
+            None => None,
+            Some(Attribute::I64Array(v)) if v.len() == 2 && v.iter().all(|&x| x > 0) => {
+                Some([v[0] as usize, v[1] as usize])
+            }
+            Some(_) => {
+                return Err("loop.contract's 'micro_tile' is array<i64: rows, columns>".into())
+            }
+        };
+        let flag = |key: &str| match d.attrs.get(key) {
+            None => Ok(false),
+            Some(Attribute::Bool(b)) => Ok(*b),
+            Some(_) => Err(format!("loop.contract's '{key}' is true or false")),
+        };
+        let packed = [flag("packed_a")?, flag("packed_b")?];
+        if packed.contains(&true) && micro_tile.is_none() {
+            return Err("a packed operand needs the 'micro_tile' it is packed in".into());
+        }
+        let c = Contract {
+            m: m_rows,
+            row_strides: [sa, sc],
+            k_dims: triples("k_dims")?,
+            n_dims: triples("n_dims")?,
+            micro_tile,
+            packed,
+        };
+        // Sizes are bounded so that offsets computed from them cannot overflow.
+        for x in 0..3 {
+            if c.m > 0 && c.k() > 0 && c.n() > 0 && c.reach(x).is_none() {
+                return Err("loop.contract's tile reaches past any buffer".into());
+            }
+        }
+        Ok(c)
     }
 
     /// The attributes that spell this contraction.
     pub fn attrs(&self) -> Vec<(&'static str, Attribute)> {
-        let pair = |s: [usize; 2]| Attribute::I64Array(vec![s[0] as i64, s[1] as i64]);
-        vec![
+        let flat =
+            |v: &[[usize; 3]]| Attribute::I64Array(v.iter().flatten().map(|&x| x as i64).collect());
+        let mut out = vec![
             ("m", Attribute::Int(self.m as i64)),
-            ("n", Attribute::Int(self.n as i64)),
-            ("k", Attribute::Int(self.k as i64)),
-            ("a_strides", pair(self.a_strides)),
-            ("b_strides", pair(self.b_strides)),
-            ("c_strides", pair(self.c_strides)),
-        ]
+            (
+                "row_strides",
+                Attribute::I64Array(self.row_strides.iter().map(|&x| x as i64).collect()),
+            ),
+            ("k_dims", flat(&self.k_dims)),
+            ("n_dims", flat(&self.n_dims)),
+        ];
+        if let Some([mr, nr]) = self.micro_tile {
+            out.push((
+                "micro_tile",
+                Attribute::I64Array(vec![mr as i64, nr as i64]),
+            ));
+        }
+        for (key, p) in ["packed_a", "packed_b"].into_iter().zip(self.packed) {
+            if p {
+                out.push((key, Attribute::Bool(true)));
+            }
+        }
+        out
     }
 
-    /// The largest element offset past `off` that operand `x` (0: A, 1: B, 2: C) reaches,
-    /// or `None` for an empty product.
+    /// The element offset of A's `(i, l)` (`x = 0`) or B's `(l, j)` (`x = 1`) from the
+    /// operand's base in its packed layout: panel, then step, then lane.
+    pub fn packed_offset(&self, x: usize, row_or_col: usize, l: usize) -> usize {
+        let t = self.micro_tile.unwrap_or([1, 1])[x];
+        (row_or_col / t) * self.k() * t + l * t + row_or_col % t
+    }
+
+    /// The largest element offset past its base that operand `x` (0: A, 1: B, 2: C)
+    /// reaches, or `None` when that overflows; 0 for an empty tile.
     pub fn reach(&self, x: usize) -> Option<usize> {
-        let (rows, cols, s) = match x {
-            0 => (self.m, self.k, self.a_strides),
-            1 => (self.k, self.n, self.b_strides),
-            _ => (self.m, self.n, self.c_strides),
-        };
-        if self.m == 0 || self.n == 0 || (x < 2 && self.k == 0) {
-            return None;
+        if self.m == 0 || self.n() == 0 || self.k() == 0 {
+            return Some(0);
         }
-        (rows - 1)
-            .checked_mul(s[0])?
-            .checked_add((cols - 1).checked_mul(s[1])?)
+        let span = |dims: &[[usize; 3]], which: usize| -> Option<usize> {
+            dims.iter().try_fold(0usize, |acc, d| {
+                acc.checked_add((d[0] - 1).checked_mul(d[which])?)
+            })
+        };
+        let rows = |s: usize| (self.m - 1).checked_mul(s);
+        if x < 2 && self.packed[x] {
+            let t = self.micro_tile.unwrap_or([1, 1])[x];
+            let extent = if x == 0 { self.m } else { self.n() };
+            return extent
+                .div_ceil(t)
+                .checked_mul(t)?
+                .checked_mul(self.k())?
+                .checked_sub(1);
+        }
+        match x {
+            0 => rows(self.row_strides[0])?.checked_add(span(&self.k_dims, 1)?),
+            1 => span(&self.k_dims, 2)?.checked_add(span(&self.n_dims, 1)?),
+            _ => rows(self.row_strides[1])?.checked_add(span(&self.n_dims, 2)?),
+        }
     }
 }
 

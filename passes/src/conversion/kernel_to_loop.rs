@@ -9,13 +9,13 @@
 //! its initial value (all-parallel kernels), runs the scalar body and stores what it yields.
 
 use std::collections::HashMap;
-use strata_ir::kernel::contraction::contraction;
-use strata_ir::kernel::{Generic, IteratorKind, Schedule};
+use strata_ir::kernel::contraction::{contraction, Contraction};
+use strata_ir::kernel::{ContractPlan, Generic, IteratorKind, Schedule};
 use strata_ir::loops::{Contract, ForLoop, LoopKind};
 use strata_ir::module::BlockId;
 use strata_ir::ops;
 use strata_ir::{
-    AffineExpr, AffineMap, Attribute, ElementType, Module, OpId, OpSpec, Type, ValueId,
+    AffineExpr, AffineMap, Attribute, ElementType, Module, OpId, OpSpec, Tensor, Type, ValueId,
 };
 
 /// Lowers every `kernel.generic` of every function to a `loop.kernel` and a `loop.dispatch`.
@@ -37,9 +37,14 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
         for op in generics {
             let name = format!("{fname}_k{counter}");
             counter += 1;
-            build_kernel(&mut out, op, &name)
+            let packed = build_kernel(&mut out, block, op, &name)
                 .map_err(|e| format!("{}: {e}", strata_ir::verify::op_location(m, op)))?;
-            let d = out.op(op).clone();
+            let mut d = out.op(op).clone();
+            let mut replaced = Vec::new();
+            for &(x, v) in &packed {
+                replaced.push(d.operands[x]);
+                d.operands[x] = v;
+            }
             let result_types: Vec<Type> = d
                 .results
                 .iter()
@@ -58,6 +63,19 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
                 out.replace_all_uses(old, new);
             }
             out.erase_op(op);
+            // Weights now stored packed are dropped when nothing else reads them.
+            for v in replaced {
+                let used = out
+                    .block(block)
+                    .ops
+                    .iter()
+                    .any(|&o| out.op(o).operands.contains(&v));
+                if let (false, strata_ir::module::ValueDef::OpResult { op: def, .. }) =
+                    (used, out.value(v).def)
+                {
+                    out.erase_op(def);
+                }
+            }
         }
     }
     Ok(out)
@@ -153,8 +171,15 @@ fn elem_of(m: &Module, v: ValueId) -> Result<ElementType, crate::pass::PassError
     Ok(m.tensor_type(v)?.elem)
 }
 
-/// Builds `loop.kernel @name` for `kernel.generic` op `op` and appends it to the module.
-fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass::PassError> {
+/// Builds `loop.kernel @name` for `kernel.generic` op `op` (in function block `func`)
+/// and appends it to the module. Returns the inputs the kernel reads packed, each with
+/// the new constant (defined before `op`) the dispatch passes instead.
+fn build_kernel(
+    m: &mut Module,
+    func: BlockId,
+    op: OpId,
+    name: &str,
+) -> Result<Vec<(usize, ValueId)>, crate::pass::PassError> {
     let g = Generic::of(m, op)?;
     let schedule = match Schedule::of(m, op)? {
         Some(s) => s,
@@ -163,12 +188,22 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
     schedule.check(&g)?;
     let d = m.op(op).clone();
     let n_in = d.operands.len();
-    let arg_types: Vec<Type> = d
+    let mut arg_types: Vec<Type> = d
         .operands
         .iter()
         .chain(&d.results)
         .map(|&v| m.tensor_type(v).map(|t| Type::MemRef(t.clone())))
         .collect::<Result<_, _>>()?;
+    let mut packed = Vec::new();
+    if let Some(plan) = &schedule.contract {
+        let c = contraction(m, op)
+            .ok_or("the schedule contracts a kernel that is not a contraction")?;
+        for &x in &plan.prepack {
+            let v = pack_constant(m, func, op, &g, &c, plan, x)?;
+            arg_types[x] = Type::MemRef(m.tensor_type(v)?.clone());
+            packed.push((x, v));
+        }
+    }
     let region = m.new_region();
     let entry = m.append_block(region, &arg_types);
     let buffers = m.block(entry).args.clone();
@@ -227,8 +262,8 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
         }
     }
 
-    if let Some(dims) = schedule.contract {
-        emit_contract(m, block, op, &g, &schedule, dims, &buffers, &contrib)?;
+    if let Some(plan) = &schedule.contract {
+        emit_contract(m, block, op, &g, &schedule, plan, &buffers, &contrib)?;
     } else {
         emit_point_loops(
             m,
@@ -263,7 +298,136 @@ fn build_kernel(m: &mut Module, op: OpId, name: &str) -> Result<(), crate::pass:
     let mut spec = OpSpec::new(ops::LOOP_KERNEL).attr("sym_name", Attribute::String(name.into()));
     spec.regions = vec![region];
     m.append_op(body, spec);
-    Ok(())
+    Ok(packed)
+}
+
+/// Where a contraction operand stored packed keeps its elements: per domain dimension,
+/// the element stride of the packed buffer (its batch dimensions, then panels along the
+/// row or column dimension, a step per reduction, a lane per row or column), and the
+/// buffer's size.
+struct PackedLayout {
+    /// The operand's role: 0 for A (panels of rows), 1 for B (panels of columns).
+    role: usize,
+    /// The operand's batch dimensions (domain order) and their extents.
+    batch: Vec<usize>,
+    /// The dimension cut into panels, its extent padded to whole panels, the panel width.
+    panel_dim: usize,
+    padded: usize,
+    width: usize,
+    /// The reduction length.
+    k: usize,
+}
+
+impl PackedLayout {
+    fn new(g: &Generic, c: &Contraction, plan: &ContractPlan, x: usize) -> PackedLayout {
+        let role = if x == c.a { 0 } else { 1 };
+        let strides = &c.strides[role];
+        let panel_dim = if role == 0 { c.row } else { c.cols[0] };
+        let width = plan.micro_tile[role];
+        let batch = (0..g.domain.len())
+            .filter(|&d| {
+                g.iterators[d] == IteratorKind::Parallel
+                    && d != c.row
+                    && !c.cols.contains(&d)
+                    && strides[d] > 0
+            })
+            .collect();
+        PackedLayout {
+            role,
+            batch,
+            panel_dim,
+            padded: g.domain[panel_dim].div_ceil(width) * width,
+            width,
+            k: c.reductions.iter().map(|&l| g.domain[l]).product(),
+        }
+    }
+
+    /// The packed buffer's element stride along each domain dimension (0 where it does
+    /// not move): what the kernel's offset is made of. Along the panel dimension it is
+    /// `k`: tiles start on panel boundaries, where `(i / w)·k·w = i·k`.
+    fn strides(&self, g: &Generic) -> Vec<usize> {
+        let mut out = vec![0; g.domain.len()];
+        let mut inner = self.padded * self.k;
+        for &d in self.batch.iter().rev() {
+            out[d] = inner;
+            inner *= g.domain[d];
+        }
+        out[self.panel_dim] = self.k;
+        out
+    }
+
+    fn numel(&self, g: &Generic) -> usize {
+        self.batch.iter().map(|&d| g.domain[d]).product::<usize>() * self.padded * self.k
+    }
+}
+
+/// Lays out constant input `x` of contraction `op` in its micro-kernel panels
+/// ([`PackedLayout`]) as a new constant before `op`, zero-padded to whole panels.
+fn pack_constant(
+    m: &mut Module,
+    func: BlockId,
+    op: OpId,
+    g: &Generic,
+    c: &Contraction,
+    plan: &ContractPlan,
+    x: usize,
+) -> Result<ValueId, crate::pass::PassError> {
+    let source = m.op(op).operands[x];
+    let def = match m.value(source).def {
+        strata_ir::module::ValueDef::OpResult { op: d, .. } => d,
+        _ => return Err("a prepacked operand must be a constant".into()),
+    };
+    let data = match m.op(def).attrs.get("value") {
+        Some(Attribute::Dense(t)) if m.op(def).name == ops::GRAPH_CONSTANT => t
+            .as_slice::<f32>()
+            .ok_or("a prepacked operand must be f32")?
+            .to_vec(),
+        _ => return Err("a prepacked operand must be a constant".into()),
+    };
+    let layout = PackedLayout::new(g, c, plan, x);
+    let strides = &c.strides[layout.role];
+    let reductions: Vec<[usize; 3]> = c
+        .reductions
+        .iter()
+        .map(|&l| [g.domain[l], strides[l], 0])
+        .collect();
+    let k_offsets = Contract::offsets(&reductions, 1);
+    let numel = layout.numel(g);
+    let mut packed = vec![0f32; numel];
+    let batch_extents: Vec<usize> = layout.batch.iter().map(|&d| g.domain[d]).collect();
+    let batches: usize = batch_extents.iter().product();
+    let extent = g.domain[layout.panel_dim];
+    let (w, k) = (layout.width, layout.k);
+    for b in 0..batches {
+        // The batch's source offset: its multi-index against the operand's strides.
+        let mut rest = b;
+        let mut src_batch = 0;
+        for (i, &d) in layout.batch.iter().enumerate().rev() {
+            src_batch += (rest % batch_extents[i]) * strides[d];
+            rest /= batch_extents[i];
+        }
+        let dst_batch = b * layout.padded * k;
+        for r in 0..extent {
+            let src_row = src_batch + r * strides[layout.panel_dim];
+            let dst_row = dst_batch + (r / w) * k * w + r % w;
+            for (l, &ko) in k_offsets.iter().enumerate() {
+                let v = data
+                    .get(src_row + ko)
+                    .copied()
+                    .ok_or("a packed element outside its constant")?;
+                packed[dst_row + l * w] = v;
+            }
+        }
+    }
+    let t = Tensor::from_vec(vec![numel], packed)?;
+    let ty = t.ty();
+    let constant = m.create_op(
+        OpSpec::new(ops::GRAPH_CONSTANT)
+            .results([Type::Tensor(ty)])
+            .attr("value", Attribute::Dense(t)),
+    );
+    m.insert_op_before(func, op, constant);
+    Ok(m.result(constant))
 }
 
 /// The cache-tile and point loops of a kernel, with its body inside.
@@ -313,9 +477,9 @@ fn emit_point_loops(
     emit_body(m, block, src_block, d, g, buffers, &contrib, has_reduction)
 }
 
-/// A matrix product's batch loops and its `loop.contract`: the product's rows, columns
-/// and reduction become the op's tile, at offsets from the workgroup's grid position and
-/// the batch indices.
+/// A contraction's batch loops and its `loop.contract`: the rows, columns and
+/// reductions become the op's tile, at offsets from the workgroup's grid position and the
+/// batch indices.
 #[allow(clippy::too_many_arguments)]
 fn emit_contract(
     m: &mut Module,
@@ -323,19 +487,18 @@ fn emit_contract(
     op: OpId,
     g: &Generic,
     schedule: &Schedule,
-    dims: [usize; 3],
+    plan: &ContractPlan,
     buffers: &[ValueId],
     contrib: &Contrib,
 ) -> Result<(), crate::pass::PassError> {
-    let c = contraction(m, op)
-        .filter(|c| c.dims == dims)
-        .ok_or_else(|| {
-            format!("the schedule's contract {dims:?} does not match the kernel: it is not that matrix product")
-        })?;
-    let [i, j, l] = dims;
+    let c =
+        contraction(m, op).ok_or("the schedule contracts a kernel that is not a contraction")?;
+    if c.cols[1..].iter().any(|&d| schedule.grid_tiles[d] > 0) {
+        return Err("a contraction's grid may split only its outermost column dimension".into());
+    }
     let mut contrib = contrib.clone();
     for &dim in &schedule.loop_order {
-        if dim == i || dim == j || g.iterators[dim] != IteratorKind::Parallel {
+        if dim == c.row || c.cols.contains(&dim) || g.iterators[dim] != IteratorKind::Parallel {
             continue;
         }
         let l = ForLoop {
@@ -349,10 +512,17 @@ fn emit_contract(
         contrib[dim].push((iv, 1));
         block = body;
     }
-    // Operand x's element offset: its strides applied to the batch indices and the
-    // tile's first row and column.
+    // Each operand's element offset: its strides (a packed one's, for those stored
+    // packed) applied to the batch indices and the tile's first row and column.
     let mut offsets = Vec::new();
-    for strides in &c.strides {
+    let mut packed = [false; 2];
+    for (role, strides) in c.strides.iter().enumerate() {
+        let x = [c.a, c.b].get(role).copied();
+        let packed_strides = x.filter(|x| plan.prepack.contains(x)).map(|x| {
+            packed[role] = true;
+            PackedLayout::new(g, &c, plan, x).strides(g)
+        });
+        let strides = packed_strides.as_ref().unwrap_or(strides);
         let e = AffineExpr::linear(
             strides
                 .iter()
@@ -360,22 +530,33 @@ fn emit_contract(
                 .map(|(dim, &s)| (dim as u32, s as i64)),
             0,
         );
-        let v = index_value_or_zero(m, block, &e, &contrib);
-        offsets.push(v);
+        offsets.push(index_value_or_zero(m, block, &e, &contrib));
     }
     let [sa, sb, sc] = &c.strides;
-    let shape = Contract {
-        m: schedule.workgroup_extent(g, i),
-        n: schedule.workgroup_extent(g, j),
-        k: g.domain[l],
-        a_strides: [sa[i], sa[l]],
-        b_strides: [sb[l], sb[j]],
-        c_strides: [sc[i], sc[j]],
-    };
+    let k_dims: Vec<[usize; 3]> = c
+        .reductions
+        .iter()
+        .map(|&l| [g.domain[l], sa[l], sb[l]])
+        .collect();
+    let n_dims: Vec<[usize; 3]> = c
+        .cols
+        .iter()
+        .map(|&j| [schedule.workgroup_extent(g, j), sb[j], sc[j]])
+        .collect();
+    let mut shape = Contract::new(
+        schedule.workgroup_extent(g, c.row),
+        [sa[c.row], sc[c.row]],
+        &k_dims,
+        &n_dims,
+    );
+    shape.micro_tile = Some(plan.micro_tile);
+    shape.packed = packed;
     let n_in = buffers.len() - 1;
-    let (a, b) = (buffers[c.a], buffers[c.b]);
-    let mut spec =
-        OpSpec::new(ops::LOOP_CONTRACT).operands([a, b, buffers[n_in]].into_iter().chain(offsets));
+    let mut spec = OpSpec::new(ops::LOOP_CONTRACT).operands(
+        [buffers[c.a], buffers[c.b], buffers[n_in]]
+            .into_iter()
+            .chain(offsets),
+    );
     for (k, v) in shape.attrs() {
         spec = spec.attr(k, v);
     }

@@ -17,12 +17,12 @@
 //! **Matrix products** on targets that take them whole (`LoopParams::contract`: CPUs) get a
 //! `contract` schedule instead: the product's rows, columns and reduction are left to the
 //! back end's `loop.contract` (which packs and blocks them for the registers and caches),
-//! and the grid splits batch dimensions, then rows, then columns, into a few large
-//! workgroups per thread, each a whole number of micro-tiles where the extents allow.
+//! and the grid splits batch dimensions, then columns, then rows, into a few large
+//! workgroups per thread.
 
 use crate::loops::params::{lanes, LoopParams};
 use strata_ir::kernel::contraction::{contraction, Contraction};
-use strata_ir::kernel::{Generic, IteratorKind, Schedule};
+use strata_ir::kernel::{ContractPlan, Generic, IteratorKind, Schedule};
 use strata_ir::ops;
 use strata_ir::{Module, OpId, ValueId};
 
@@ -41,7 +41,7 @@ pub fn choose_schedule(
     let g = Generic::of(m, op)?;
     if params.contract {
         if let Some(c) = contraction(m, op) {
-            let s = contract_schedule(&g, &c, params);
+            let s = contract_schedule(m, op, &g, &c, params);
             s.check(&g)?;
             return Ok(s);
         }
@@ -150,21 +150,56 @@ const CONTRACT_MIN_SPLIT: usize = 1 << 18;
 
 /// Workgroups per thread for a contraction: few, so that each packs its operands once
 /// for much work, but more than one, so uneven shares still balance.
-const CONTRACT_WORKGROUPS_PER_THREAD: usize = 4;
+const CONTRACT_WORKGROUPS_PER_THREAD: usize = 2;
 
 /// Rows and columns a contraction workgroup keeps at least (a few micro-tiles' worth).
 const CONTRACT_MIN_ROWS: usize = 16;
 const CONTRACT_MIN_COLUMNS: usize = 64;
 
+/// Whether `v` is a `graph.constant`'s result (weights that can be laid out now).
+fn is_constant(m: &Module, v: ValueId) -> bool {
+    match m.value(v).def {
+        strata_ir::module::ValueDef::OpResult { op, .. } => m.op(op).name == ops::GRAPH_CONSTANT,
+        _ => false,
+    }
+}
+
 /// The schedule of a contraction taken whole by `loop.contract`.
-fn contract_schedule(g: &Generic, c: &Contraction, params: &LoopParams) -> Schedule {
+///
+/// - *Register tile*: the target's ([`LoopParams::micro_tile`]) for the product's width.
+/// - *Packing*: a constant A (a convolution's weights) is stored in panels of the tile's
+///   rows, a constant B (a layer's weights, one column dimension) in panels of its
+///   columns, so the micro-kernel reads them as they are, with no packing at run time.
+/// - *Grid*: batch dimensions first, then the outermost column dimension (splitting an
+///   inner one would leave a workgroup's columns strided in C), then the rows; a few
+///   workgroups per thread. Columns before rows: every workgroup packs the B columns it
+///   reads, so splitting rows packs the same columns again in each, while A's rows are
+///   packed once per column block anyway. A packed operand's split is a whole number of
+///   its panels.
+fn contract_schedule(
+    m: &Module,
+    op: OpId,
+    g: &Generic,
+    c: &Contraction,
+    params: &LoopParams,
+) -> Schedule {
     let n = g.domain.len();
-    let [i, j, _] = c.dims;
+    let last_col = *c.cols.last().unwrap_or(&c.row);
     let mut loop_order: Vec<usize> = (0..n)
-        .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != j)
+        .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != last_col)
         .collect();
     loop_order.extend((0..n).filter(|&k| g.iterators[k] == IteratorKind::Reduction));
-    loop_order.push(j);
+    loop_order.push(last_col);
+    let columns: usize = c.cols.iter().map(|&d| g.domain[d]).product();
+    let operands = &m.op(op).operands;
+    let pack_a = is_constant(m, operands[c.a]);
+    let mut micro_tile = params.micro_tile(columns);
+    if pack_a {
+        // Packed rows come in panels; a power-of-two panel lets the grid split rows of
+        // the usual (power-of-two) channel counts on panel boundaries.
+        micro_tile[0] = 1 << micro_tile[0].ilog2();
+    }
+    let pack_b = is_constant(m, operands[c.b]) && c.cols.len() == 1;
     let work: usize = g.domain.iter().product();
     let threads = params.threads.max(1);
     let target = if work < CONTRACT_MIN_SPLIT {
@@ -175,25 +210,31 @@ fn contract_schedule(g: &Generic, c: &Contraction, params: &LoopParams) -> Sched
     let mut grid_tiles = vec![0usize; n];
     let mut workgroups = 1usize;
     let mut dims = 0;
-    // Batch dimensions first (outermost), then rows, then columns.
+    let outer_col = c.cols[0];
+    let inner_cols: usize = c.cols[1..].iter().map(|&d| g.domain[d]).product();
     let order: Vec<usize> = (0..n)
-        .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != i && k != j)
-        .chain([i, j])
+        .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != c.row && !c.cols.contains(&k))
+        .chain([outer_col, c.row])
         .collect();
     for k in order {
         if dims == 3 || workgroups >= target {
             break;
         }
         let extent = g.domain[k];
-        let min_tile = match k {
-            _ if k == i => CONTRACT_MIN_ROWS,
-            _ if k == j => CONTRACT_MIN_COLUMNS,
-            _ => 1,
+        let fits = |tile: usize| match k {
+            _ if k == c.row => {
+                tile >= CONTRACT_MIN_ROWS && (!pack_a || tile.is_multiple_of(micro_tile[0]))
+            }
+            _ if k == outer_col => {
+                tile * inner_cols >= CONTRACT_MIN_COLUMNS
+                    && (!pack_b || tile.is_multiple_of(micro_tile[1]))
+            }
+            _ => true,
         };
         let want = (target / workgroups).min(extent);
         let count = (2..=want)
             .rev()
-            .find(|&c| extent.is_multiple_of(c) && extent / c >= min_tile)
+            .find(|&c| extent.is_multiple_of(c) && fits(extent / c))
             .unwrap_or(1);
         if count > 1 {
             grid_tiles[k] = extent / count;
@@ -201,11 +242,18 @@ fn contract_schedule(g: &Generic, c: &Contraction, params: &LoopParams) -> Sched
             dims += 1;
         }
     }
+    let prepack = [(pack_a, c.a), (pack_b, c.b)]
+        .into_iter()
+        .filter_map(|(p, x)| p.then_some(x))
+        .collect();
     Schedule {
         grid_tiles,
         cache_tiles: vec![0; n],
         loop_order,
-        contract: Some(c.dims),
+        contract: Some(ContractPlan {
+            micro_tile,
+            prepack,
+        }),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct LoopParams {
     /// Workgroup memory a kernel may stage reused operand tiles in (`stage` pass): GPU
     /// shared memory; 0 where caches do that job (CPUs).
     pub stage_bytes: usize,
+    /// Vector registers (for the register tile of `loop.contract`).
+    pub vector_registers: usize,
     /// Threads that run workgroups at once (1 where the device schedules them itself).
     pub threads: usize,
     /// Whether the back end takes whole matrix products (`loop.contract`): CPUs, whose
@@ -44,6 +46,7 @@ impl LoopParams {
                 unroll: 2,
                 stage_bytes: 0,
                 contract: true,
+                vector_registers: c.vector_registers() as usize,
                 threads: c.threads as usize,
             },
             Target::Vulkan(g) => LoopParams {
@@ -54,6 +57,7 @@ impl LoopParams {
                 unroll: 1,
                 stage_bytes: g.shared_memory_bytes as usize,
                 contract: false,
+                vector_registers: 16,
                 threads: 1,
             },
             Target::Systolic(s) => LoopParams {
@@ -64,9 +68,22 @@ impl LoopParams {
                 unroll: 1,
                 stage_bytes: 0,
                 contract: false,
+                vector_registers: 16,
                 threads: 1,
             },
         }
+    }
+}
+
+impl LoopParams {
+    /// The register tile `[rows, columns]` of a contraction with `columns` columns
+    /// ([`strata_abi::target::micro_tile`]).
+    pub fn micro_tile(&self, columns: usize) -> [usize; 2] {
+        strata_abi::target::micro_tile(
+            self.vector_bits as u32,
+            self.vector_registers as u32,
+            columns,
+        )
     }
 }
 

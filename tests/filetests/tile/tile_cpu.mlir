@@ -58,13 +58,13 @@
       %4 = "kernel.add"(%arg11, %arg10) : (f32, f32) -> f32
       %5 = "kernel.gelu"(%4) : (f32) -> f32
       "kernel.yield"(%5) : (f32) -> ()
-    }) {cache_tiles = array<i64: 0, 0, 0>, contract = array<i64: 0, 1, 2>, domain = array<i64: 16, 64, 32>, grid_tiles = array<i64: 0, 0, 0>, indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterators = ["parallel", "parallel", "reduction"], loop_order = array<i64: 0, 2, 1>} : (tensor<16x32xf32>, tensor<32x64xf32>, tensor<64xf32>) -> tensor<16x64xf32>
+    }) {cache_tiles = array<i64: 0, 0, 0>, contract = array<i64: 6, 16>, domain = array<i64: 16, 64, 32>, grid_tiles = array<i64: 0, 0, 0>, indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterators = ["parallel", "parallel", "reduction"], loop_order = array<i64: 0, 2, 1>} : (tensor<16x32xf32>, tensor<32x64xf32>, tensor<64xf32>) -> tensor<16x64xf32>
     %6 = "kernel.generic"(%0, %arg3) ({
     ^bb0(%arg12: f32, %arg13: f32, %arg14: f32):
       %7 = "kernel.mul"(%arg12, %arg13) : (f32, f32) -> f32
       %8 = "kernel.add"(%arg14, %7) : (f32, f32) -> f32
       "kernel.yield"(%8) : (f32) -> ()
-    }) {cache_tiles = array<i64: 0, 0, 0>, contract = array<i64: 0, 1, 2>, domain = array<i64: 16, 16, 64>, grid_tiles = array<i64: 0, 0, 0>, indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterators = ["parallel", "parallel", "reduction"], loop_order = array<i64: 0, 2, 1>} : (tensor<16x64xf32>, tensor<64x16xf32>) -> tensor<16x16xf32>
+    }) {cache_tiles = array<i64: 0, 0, 0>, contract = array<i64: 6, 16>, domain = array<i64: 16, 16, 64>, grid_tiles = array<i64: 0, 0, 0>, indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterators = ["parallel", "parallel", "reduction"], loop_order = array<i64: 0, 2, 1>} : (tensor<16x64xf32>, tensor<64x16xf32>) -> tensor<16x16xf32>
     %9 = "kernel.generic"(%6) ({
     ^bb0(%arg15: f32, %arg16: f32):
       %10 = "kernel.max"(%arg16, %arg15) : (f32, f32) -> f32

@@ -49,30 +49,37 @@ pub struct Blocking {
 }
 
 impl Blocking {
-    /// The blocking for products with `n` columns on `cpu` (`None`: a baseline CPU).
-    ///
-    /// Vectors per row grow with `n` up to 4 (2 with 16 registers); rows fill the
-    /// registers that the accumulators, the B vectors and the broadcast leave (6 × 4
-    /// vectors with AVX-512's 32, 6 × 2 with AVX2's 16).
-    pub fn for_target(cpu: Option<&CpuTarget>, n: usize) -> Blocking {
+    /// The blocking for products with `n` columns on `cpu` (`None`: a baseline CPU), with
+    /// register tile `tile` (`[rows, columns]`; `None`: the target's own,
+    /// [`strata_abi::target::micro_tile`]). Errors when the tile's columns are not one to
+    /// four whole vectors of this CPU.
+    pub fn for_target(
+        cpu: Option<&CpuTarget>,
+        n: usize,
+        tile: Option<[usize; 2]>,
+    ) -> Result<Blocking, String> {
         let (bits, regs, l2) = cpu
             .map(|c| (c.vector_bits, c.vector_registers(), c.l2_bytes))
             .unwrap_or((128, 16, 512 << 10));
         let lanes = (bits / 32).clamp(4, 16);
-        let nv_max = if regs >= 32 { 4 } else { 2 };
-        let nv = (n.div_ceil(lanes as usize) as u32).clamp(1, nv_max);
-        let mr = ((regs - nv - 1) / nv).clamp(1, 16);
-        let nr = (nv * lanes) as u64;
+        let [mr, nr] = tile.unwrap_or_else(|| strata_abi::target::micro_tile(bits, regs, n));
+        let nv = nr / lanes as usize;
+        if nv == 0 || nv > 4 || nr % lanes as usize != 0 || mr == 0 || mr > 32 {
+            return Err(format!(
+                "a {mr}×{nr} register tile does not fit {bits}-bit vectors (1 to 4 of {lanes} lanes per row)"
+            ));
+        }
+        let nr = nr as u64;
         let by_l2 = (l2 / 2) / (KC * 4);
         let by_stack = MAX_B_BLOCK_BYTES / (KC * 4);
         let nc = (by_l2.min(by_stack) / nr).max(1) * nr;
-        Blocking {
+        Ok(Blocking {
             lanes,
-            nv,
-            mr,
+            nv: nv as u32,
+            mr: mr as u32,
             kc: KC,
             nc,
-        }
+        })
     }
 
     fn nr(&self) -> u64 {
@@ -207,6 +214,59 @@ impl<'ctx> Gen<'ctx, '_> {
         Ok(self
             .b
             .build_int_compare(IntPredicate::SLT, iota, splat, "")?)
+    }
+
+    /// `p + i` i32 elements.
+    fn at_i32(&self, p: PointerValue<'ctx>, i: IntValue<'ctx>) -> R<PointerValue<'ctx>> {
+        // Safety: the offset tables have one entry per reduction step and column.
+        Ok(unsafe {
+            self.b
+                .build_in_bounds_gep(self.ctx.i32_type(), p, &[i], "")?
+        })
+    }
+
+    /// One mask per vector of an `NR`-wide row whose first `valid` lanes are real.
+    fn masks(&self, blk: Blocking, valid: IntValue<'ctx>) -> R<Vec<VectorValue<'ctx>>> {
+        (0..blk.nv)
+            .map(|v| {
+                let rem = self
+                    .b
+                    .build_int_sub(valid, self.i64(v as u64 * blk.lanes as u64), "")?;
+                self.mask(blk.lanes, rem)
+            })
+            .collect()
+    }
+
+    fn masked_load_i32(
+        &self,
+        lanes: u32,
+        p: PointerValue<'ctx>,
+        mask: VectorValue<'ctx>,
+    ) -> R<VectorValue<'ctx>> {
+        let vt = self.ctx.i32_type().vec_type(lanes);
+        let ptr = self.ctx.ptr_type(AddressSpace::default());
+        let v = self.call_intrinsic(
+            "llvm.masked.load",
+            &[vt.into(), ptr.into()],
+            &[p.into(), mask.into(), vt.const_zero().into()],
+        )?;
+        Ok(v.ok_or("masked.load returned nothing")?.into_vector_value())
+    }
+
+    fn masked_gather(
+        &self,
+        lanes: u32,
+        ptrs: VectorValue<'ctx>,
+        mask: VectorValue<'ctx>,
+    ) -> R<VectorValue<'ctx>> {
+        let vt = self.vtype(lanes);
+        let v = self.call_intrinsic(
+            "llvm.masked.gather",
+            &[vt.into(), ptrs.get_type().into()],
+            &[ptrs.into(), mask.into(), vt.const_zero().into()],
+        )?;
+        Ok(v.ok_or("masked.gather returned nothing")?
+            .into_vector_value())
     }
 
     fn splat_int(&self, v: IntValue<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
@@ -416,43 +476,77 @@ fn define_ukernel<'ctx>(
     Ok(g.f)
 }
 
-/// `void gemm(ptr A, i64 sa_m, i64 sa_k, ptr B, i64 sb_k, i64 sb_n, ptr C, i64 sc_m,
-/// i64 m, i64 n, i64 k)`: `loop.contract` with C's columns contiguous.
+/// How the gemm kernel finds its operands' elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Addressing {
+    /// One stride per box: `gemm(ptr A, i64 sa_m, i64 sa_k, ptr B, i64 sb_k, i64 sb_n,
+    /// ptr C, i64 sc_m, i64 m, i64 n, i64 k)`.
+    Strided,
+    /// Offset tables (i32) for the reduction and column boxes: `gemm(ptr A, i64 sa_m,
+    /// ptr ka, ptr B, ptr kb, ptr jb, ptr C, i64 sc_m, i64 m, i64 n, i64 k)`; B's
+    /// element `(l, j)` is `B[kb[l] + jb[j]]`, A's `(i, l)` is `A[i·sa_m + ka[l]]`.
+    Tables,
+}
+
+/// The operands of one gemm kernel as its parameters.
+struct Operands<'ctx> {
+    a: PointerValue<'ctx>,
+    sa_m: IntValue<'ctx>,
+    b: PointerValue<'ctx>,
+    c: PointerValue<'ctx>,
+    sc_m: IntValue<'ctx>,
+    /// Strided: (sa_k, sb_k, sb_n) as values; tables: (ka, kb, jb) as pointers.
+    strided: Option<[IntValue<'ctx>; 3]>,
+    tables: Option<[PointerValue<'ctx>; 3]>,
+}
+
+/// The gemm kernel for `blk` and `addressing`: `loop.contract` with C's columns
+/// contiguous, defined in `module` on first use.
 pub fn gemm_function<'ctx>(
     ctx: &'ctx Context,
     module: &LlModule<'ctx>,
     blk: Blocking,
+    addressing: Addressing,
+    packed: [bool; 2],
 ) -> R<FunctionValue<'ctx>> {
-    let name = format!("strata.gemm.{}", blk.suffix());
+    let tables = addressing == Addressing::Tables;
+    let name = format!(
+        "strata.gemm{}{}{}.{}",
+        if tables { "_tables" } else { "" },
+        if packed[0] { "_pa" } else { "" },
+        if packed[1] { "_pb" } else { "" },
+        blk.suffix()
+    );
     if let Some(f) = module.get_function(&name) {
         return Ok(f);
     }
     let ukernel = define_ukernel(ctx, module, blk)?;
-    let ptr = ctx.ptr_type(AddressSpace::default());
-    let i64t = ctx.i64_type();
-    let mut params: Vec<inkwell::types::BasicMetadataTypeEnum> = Vec::new();
-    for p in [
-        ptr.as_basic_type_enum(),
-        i64t.into(),
-        i64t.into(),
-        ptr.into(),
-        i64t.into(),
-        i64t.into(),
-        ptr.into(),
-        i64t.into(),
-        i64t.into(),
-        i64t.into(),
-        i64t.into(),
-    ] {
-        params.push(p.into());
-    }
+    let ptr = ctx.ptr_type(AddressSpace::default()).as_basic_type_enum();
+    let i64t = ctx.i64_type().as_basic_type_enum();
+    let (x, y) = if tables { (ptr, ptr) } else { (i64t, i64t) };
+    let params: Vec<inkwell::types::BasicMetadataTypeEnum> =
+        [ptr, i64t, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t]
+            .into_iter()
+            .map(Into::into)
+            .collect();
     let g = begin(ctx, module, &name, &params);
-    let a = g.ptr_param(0)?;
-    let (sa_m, sa_k) = (g.int_param(1)?, g.int_param(2)?);
-    let bm = g.ptr_param(3)?;
-    let (sb_k, sb_n) = (g.int_param(4)?, g.int_param(5)?);
-    let c = g.ptr_param(6)?;
-    let sc_m = g.int_param(7)?;
+    let ops = Operands {
+        a: g.ptr_param(0)?,
+        sa_m: g.int_param(1)?,
+        b: g.ptr_param(3)?,
+        c: g.ptr_param(6)?,
+        sc_m: g.int_param(7)?,
+        strided: if tables {
+            None
+        } else {
+            Some([g.int_param(2)?, g.int_param(4)?, g.int_param(5)?])
+        },
+        tables: if tables {
+            Some([g.ptr_param(2)?, g.ptr_param(4)?, g.ptr_param(5)?])
+        } else {
+            None
+        },
+    };
     let (m, n, k) = (g.int_param(8)?, g.int_param(9)?, g.int_param(10)?);
     let rows = blk.mr as u64;
     let nr = blk.nr();
@@ -466,59 +560,43 @@ pub fn gemm_function<'ctx>(
             let _ = i.set_alignment(64);
         }
     }
-    let unit_columns =
-        g.b.build_int_compare(IntPredicate::EQ, sb_n, g.i64(1), "")?;
     g.for_loop(g.i64(0), n, blk.nc, |g, jc| {
         let nc = g.min(g.i64(blk.nc), g.b.build_int_sub(n, jc, "")?)?;
         g.for_loop(g.i64(0), k, blk.kc, |g, pc| {
             let kc = g.min(g.i64(blk.kc), g.b.build_int_sub(k, pc, "")?)?;
-            pack_b(
-                g,
-                blk,
-                bm,
-                sb_k,
-                sb_n,
-                unit_columns,
-                b_block,
-                jc,
-                pc,
-                nc,
-                kc,
-            )?;
+            match (packed[1], ops.strided, ops.tables) {
+                (true, ..) => {}
+                (_, Some([_, sb_k, sb_n]), _) => {
+                    pack_b(g, blk, ops.b, sb_k, sb_n, b_block, jc, pc, nc, kc)?
+                }
+                (_, _, Some([_, kb, jb])) => {
+                    pack_b_tables(g, blk, ops.b, kb, jb, b_block, jc, pc, nc, kc)?
+                }
+                _ => return Err("gemm without addressing".into()),
+            }
             g.for_loop(g.i64(0), m, rows, |g, ic| {
                 let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
-                // A's panel: rows ic.. (clamped to the last real one), zero past `mr`.
-                let last = g.b.build_int_sub(mr, g.i64(1), "")?;
-                let srcs: Vec<PointerValue> = (0..rows)
-                    .map(|r| {
-                        let row = g.add(ic, g.min(g.i64(r), last)?)?;
-                        let at = g.add(g.mul(row, sa_m)?, g.mul(pc, sa_k)?)?;
-                        g.at(a, at)
-                    })
-                    .collect::<R<_>>()?;
-                g.for_loop(g.i64(0), kc, 1, |g, kk| {
-                    let off = g.mul(kk, sa_k)?;
-                    for (r, &src) in srcs.iter().enumerate() {
-                        let x = g.b.build_load(f32t, g.at(src, off)?, "")?;
-                        let real =
-                            g.b.build_int_compare(IntPredicate::SLT, g.i64(r as u64), mr, "")?;
-                        let x =
-                            g.b.build_select(real, x.into_float_value(), f32t.const_zero(), "")?;
-                        let dst =
-                            g.at(a_panel, g.add(g.mul(kk, g.i64(rows))?, g.i64(r as u64))?)?;
-                        g.store(x, dst, 4)?;
-                    }
-                    Ok(())
-                })?;
-                let c_rows = g.at(c, g.add(g.mul(ic, sc_m)?, jc)?)?;
+                let a_here = if packed[0] {
+                    // Stored packed: the panel of rows ic.. at step pc (ic·k = its start).
+                    g.at(ops.a, g.add(g.mul(ic, k)?, g.mul(pc, g.i64(rows))?)?)?
+                } else {
+                    pack_a(g, &ops, a_panel, rows, ic, pc, mr, kc)?;
+                    a_panel
+                };
+                let c_rows = g.at(ops.c, g.add(g.mul(ic, ops.sc_m)?, jc)?)?;
                 g.for_loop(g.i64(0), nc, nr, |g, jr| {
                     let nr_here = g.min(g.i64(nr), g.b.build_int_sub(nc, jr, "")?)?;
-                    let panel = g.at(b_block, g.mul(jr, kc)?)?;
+                    let panel = if packed[1] {
+                        let col = g.add(jc, jr)?;
+                        g.at(ops.b, g.add(g.mul(col, k)?, g.mul(pc, g.i64(nr))?)?)?
+                    } else {
+                        g.at(b_block, g.mul(jr, kc)?)?
+                    };
                     let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
-                        a_panel.into(),
+                        a_here.into(),
                         panel.into(),
                         g.at(c_rows, jr)?.into(),
-                        sc_m.into(),
+                        ops.sc_m.into(),
                         kc.into(),
                         mr.into(),
                         nr_here.into(),
@@ -533,6 +611,52 @@ pub fn gemm_function<'ctx>(
     Ok(g.f)
 }
 
+/// Packs A's rows `ic..ic + mr` at reduction steps `pc..pc + kc` into one panel of
+/// `kc × rows` (zero past `mr`; rows past it read the last real one, never out of
+/// bounds).
+#[allow(clippy::too_many_arguments)]
+fn pack_a<'ctx>(
+    g: &Gen<'ctx, '_>,
+    ops: &Operands<'ctx>,
+    a_panel: PointerValue<'ctx>,
+    rows: u64,
+    ic: IntValue<'ctx>,
+    pc: IntValue<'ctx>,
+    mr: IntValue<'ctx>,
+    kc: IntValue<'ctx>,
+) -> R<()> {
+    let f32t = g.ctx.f32_type();
+    let i32t = g.ctx.i32_type();
+    let last = g.b.build_int_sub(mr, g.i64(1), "")?;
+    let srcs: Vec<PointerValue> = (0..rows)
+        .map(|r| {
+            let row = g.add(ic, g.min(g.i64(r), last)?)?;
+            g.at(ops.a, g.mul(row, ops.sa_m)?)
+        })
+        .collect::<R<_>>()?;
+    g.for_loop(g.i64(0), kc, 1, |g, kk| {
+        let l = g.add(pc, kk)?;
+        let off = match (ops.strided, ops.tables) {
+            (Some([sa_k, ..]), _) => g.mul(l, sa_k)?,
+            (_, Some([ka, ..])) => {
+                let v = g.b.build_load(i32t, g.at_i32(ka, l)?, "")?;
+                g.b.build_int_z_extend(v.into_int_value(), g.ctx.i64_type(), "")?
+            }
+            _ => return Err("gemm without addressing".into()),
+        };
+        for (r, &src) in srcs.iter().enumerate() {
+            let x = g.b.build_load(f32t, g.at(src, off)?, "")?;
+            let real =
+                g.b.build_int_compare(IntPredicate::SLT, g.i64(r as u64), mr, "")?;
+            let x =
+                g.b.build_select(real, x.into_float_value(), f32t.const_zero(), "")?;
+            let dst = g.at(a_panel, g.add(g.mul(kk, g.i64(rows))?, g.i64(r as u64))?)?;
+            g.store(x, dst, 4)?;
+        }
+        Ok(())
+    })
+}
+
 /// Packs B's block at (reduction `pc`, column `jc`), `kc × nc`, into `NR`-wide panels of
 /// `kc × NR` (zero past `nc`): contiguous vector loads where B's columns are, one element
 /// at a time where they are strided (a transposed B).
@@ -543,7 +667,6 @@ fn pack_b<'ctx>(
     bm: PointerValue<'ctx>,
     sb_k: IntValue<'ctx>,
     sb_n: IntValue<'ctx>,
-    unit_columns: IntValue<'ctx>,
     b_block: PointerValue<'ctx>,
     jc: IntValue<'ctx>,
     pc: IntValue<'ctx>,
@@ -552,6 +675,8 @@ fn pack_b<'ctx>(
 ) -> R<()> {
     let (lanes, nr) = (blk.lanes, blk.nr());
     let f32t = g.ctx.f32_type();
+    let unit_columns =
+        g.b.build_int_compare(IntPredicate::EQ, sb_n, g.i64(1), "")?;
     let vector = g.ctx.append_basic_block(g.f, "pack_vector");
     let scalar = g.ctx.append_basic_block(g.f, "pack_scalar");
     let joined = g.ctx.append_basic_block(g.f, "packed");
@@ -562,13 +687,7 @@ fn pack_b<'ctx>(
             let valid = g.b.build_int_sub(nc, jr, "")?;
             let panel = g.at(b_block, g.mul(jr, kc)?)?;
             let col0 = g.add(jc, jr)?;
-            let masks: Vec<VectorValue> = (0..blk.nv)
-                .map(|v| {
-                    let rem =
-                        g.b.build_int_sub(valid, g.i64(v as u64 * lanes as u64), "")?;
-                    g.mask(lanes, rem)
-                })
-                .collect::<R<_>>()?;
+            let masks = g.masks(blk, valid)?;
             let last = g.b.build_int_sub(g.min(valid, g.i64(nr))?, g.i64(1), "")?;
             g.for_loop(g.i64(0), kc, 1, |g, kk| {
                 let row = g.mul(g.add(pc, kk)?, sb_k)?;
@@ -599,4 +718,98 @@ fn pack_b<'ctx>(
     }
     g.b.position_at_end(joined);
     Ok(())
+}
+
+/// [`pack_b`] through offset tables: each vector of a panel row is a masked gather of
+/// `B[kb[l] + jb[j..]]` (a convolution's input through its window).
+#[allow(clippy::too_many_arguments)]
+fn pack_b_tables<'ctx>(
+    g: &Gen<'ctx, '_>,
+    blk: Blocking,
+    bm: PointerValue<'ctx>,
+    kb: PointerValue<'ctx>,
+    jb: PointerValue<'ctx>,
+    b_block: PointerValue<'ctx>,
+    jc: IntValue<'ctx>,
+    pc: IntValue<'ctx>,
+    nc: IntValue<'ctx>,
+    kc: IntValue<'ctx>,
+) -> R<()> {
+    let (lanes, nr) = (blk.lanes, blk.nr());
+    let i32t = g.ctx.i32_type();
+    let i64t = g.ctx.i64_type();
+    g.for_loop(g.i64(0), nc, nr, |g, jr| {
+        let valid = g.b.build_int_sub(nc, jr, "")?;
+        let panel = g.at(b_block, g.mul(jr, kc)?)?;
+        let masks = g.masks(blk, valid)?;
+        // The columns' offsets, loaded once per panel.
+        let cols = g.at_i32(jb, g.add(jc, jr)?)?;
+        let base = g.b.build_ptr_to_int(bm, i64t, "")?;
+        let col_offsets: Vec<VectorValue> = masks
+            .iter()
+            .enumerate()
+            .map(|(v, &mask)| {
+                let p = g.at_i32(cols, g.i64(v as u64 * lanes as u64))?;
+                g.masked_load_i32(lanes, p, mask)
+            })
+            .collect::<R<_>>()?;
+        // A vector whose offsets step by one (a stretch of an output row, for a stride-1
+        // window) is read with one load; the others are gathered. The offsets rise
+        // strictly, so a span of `lanes - 1` means consecutive.
+        let contiguous: Vec<IntValue> = col_offsets
+            .iter()
+            .map(|&cols| {
+                let first =
+                    g.b.build_extract_element(cols, g.i64(0), "")?
+                        .into_int_value();
+                let last =
+                    g.b.build_extract_element(cols, g.i64(lanes as u64 - 1), "")?
+                        .into_int_value();
+                let span = g.b.build_int_sub(last, first, "")?;
+                Ok(g.b.build_int_compare(
+                    IntPredicate::EQ,
+                    span,
+                    i32t.const_int(lanes as u64 - 1, false),
+                    "",
+                )?)
+            })
+            .collect::<R<_>>()?;
+        g.for_loop(g.i64(0), kc, 1, |g, kk| {
+            let row = g.b.build_load(i32t, g.at_i32(kb, g.add(pc, kk)?)?, "")?;
+            let row_i32 = row.into_int_value();
+            let row = g.splat_int(row_i32, lanes)?;
+            let dst = g.at(panel, g.mul(kk, g.i64(nr))?)?;
+            for (v, (&mask, &cols)) in masks.iter().zip(&col_offsets).enumerate() {
+                let off = g.i64(v as u64 * lanes as u64);
+                let load = g.ctx.append_basic_block(g.f, "load");
+                let gather = g.ctx.append_basic_block(g.f, "gather");
+                let next = g.ctx.append_basic_block(g.f, "packed_vector");
+                g.b.build_conditional_branch(contiguous[v], load, gather)?;
+                g.b.position_at_end(load);
+                let first =
+                    g.b.build_extract_element(cols, g.i64(0), "")?
+                        .into_int_value();
+                let start = g.b.build_int_add(first, row_i32, "")?;
+                let start = g.b.build_int_z_extend(start, i64t, "")?;
+                let x = g.load_vector(lanes, g.at(bm, start)?, 4)?;
+                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
+                g.b.build_unconditional_branch(next)?;
+                g.b.position_at_end(gather);
+                let idx = g.b.build_int_add(cols, row, "")?;
+                let idx = g.b.build_int_z_extend(idx, i64t.vec_type(lanes), "")?;
+                let bytes = g.b.build_int_mul(idx, g.splat_int(g.i64(4), lanes)?, "")?;
+                let addr = g.b.build_int_add(bytes, g.splat_int(base, lanes)?, "")?;
+                let ptrs = g.b.build_int_to_ptr(
+                    addr,
+                    g.ctx.ptr_type(AddressSpace::default()).vec_type(lanes),
+                    "",
+                )?;
+                let x = g.masked_gather(lanes, ptrs, mask)?;
+                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
+                g.b.build_unconditional_branch(next)?;
+                g.b.position_at_end(next);
+            }
+            Ok(())
+        })
+    })
 }
