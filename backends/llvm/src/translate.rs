@@ -750,7 +750,7 @@ impl<'ctx> Translator<'ctx, '_> {
                 _ => return Err(err(ir, op, "bad operand")),
             },
             ops::KERNEL_ABS if float => self.intrinsic("llvm.fabs", lt, &args)?,
-            ops::KERNEL_EXP if float => self.intrinsic("llvm.exp", lt, &args)?,
+            ops::KERNEL_EXP if float => self.exp(args[0], lt)?,
             ops::KERNEL_LOG if float => self.intrinsic("llvm.log", lt, &args)?,
             ops::KERNEL_SQRT if float => self.intrinsic("llvm.sqrt", lt, &args)?,
             ops::KERNEL_SELECT => self

@@ -187,6 +187,56 @@ fn erf_is_accurate_to_the_documented_bound() {
     assert_eq!(run_unary("graph.erf", &[0.0, -0.0])[0], 0.0);
 }
 
+/// Units in the last place between `y` and the exact `e` (rounded to f32), counting
+/// subnormals at the smallest normal's spacing.
+fn ulps(y: f32, e: f64) -> f64 {
+    let spacing = (e.abs() as f32).max(f32::MIN_POSITIVE);
+    let ulp = (f32::from_bits(spacing.to_bits() + 1) - spacing) as f64;
+    (y as f64 - e).abs() / ulp
+}
+
+#[test]
+fn exp_is_accurate_to_the_documented_bound_over_the_whole_range() {
+    use strata_ir::kernel::approx::{exp_f32, EXP_F32_MAX_ULP};
+    // Every 1/4096 across the range where exp is neither 0 nor ∞ (and past both ends).
+    let xs: Vec<f32> = (-106 * 4096..=90 * 4096)
+        .map(|i| i as f32 / 4096.0)
+        .chain([
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MIN,
+            f32::MAX,
+            0.0,
+            -0.0,
+            1e-30,
+        ])
+        .collect();
+    let ys = run_unary("graph.exp", &xs);
+    let mut worst = (0.0f64, 0.0f32);
+    for (&x, &y) in xs.iter().zip(&ys) {
+        let exact = libm::exp(x as f64);
+        let u = if exact.is_infinite() || exact > f32::MAX as f64 {
+            assert_eq!(y, f32::INFINITY, "exp({x}) overflows");
+            0.0
+        } else {
+            ulps(y, exact)
+        };
+        if u > worst.0 {
+            worst = (u, x);
+        }
+        // The compiled code is the documented formula, to the bit.
+        assert_eq!(y.to_bits(), exp_f32(x).to_bits(), "exp({x})");
+    }
+    println!("exp: max error {:.2} ulp at x = {}", worst.0, worst.1);
+    assert!(
+        worst.0 <= EXP_F32_MAX_ULP,
+        "exp error {:.2} ulp at {}",
+        worst.0,
+        worst.1
+    );
+    assert!(run_unary("graph.exp", &[f32::NAN])[0].is_nan());
+}
+
 #[test]
 fn objects_are_emitted_for_the_host_and_cross_targets() {
     let graph = parse_module(PROGRAM).unwrap();

@@ -22,6 +22,59 @@
 //! [`EXP_MAX_REL_ERROR`] / [`LOG_MAX_REL_ERROR`] of the correctly rounded result (the
 //! tests below measure them against libm).
 
+/// The high part of ln 2 for single precision (9 significant bits): `n·LN2_HI_F32` is
+/// exact in f32 for every |n| ≤ 150 that exp's reduction produces.
+pub const LN2_HI_F32: f32 = 0.693_359_4;
+
+/// ln 2 − [`LN2_HI_F32`], rounded to f32.
+pub const LN2_LO_F32: f32 = -2.121_944_4e-4;
+
+/// 1/k! for k = 7 down to 0: eʳ for |r| ≤ ln2/2 by Horner's rule in f32 (truncation
+/// below 6e-9 relative, a tenth of an f32 ulp).
+pub const EXP_F32_TAYLOR: [f32; 8] = [
+    1.0 / 5040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    0.5,
+    1.0,
+    1.0,
+];
+
+/// f32 exp's argument is clamped to this range first (beyond it the result is 0 or ∞
+/// anyway; inside it `n` fits the two exponent halves of the scaling).
+pub const EXP_F32_ARGUMENT_RANGE: (f32, f32) = (-104.0, 88.8);
+
+/// The documented error bound of the CPU's vector f32 exp, in units in the last place of
+/// the correctly rounded result (normal results; subnormal ones are within one ulp of
+/// the smallest normal's spacing). Measured by the LLVM back end's tests over the whole
+/// range.
+pub const EXP_F32_MAX_ULP: f64 = 2.0;
+
+/// eˣ in f32 as the CPU back end computes it, step for step (fused multiply-adds where
+/// it uses them): `x = n·ln2 + r` (Cody–Waite, [`LN2_HI_F32`] + [`LN2_LO_F32`]), `eʳ` by
+/// [`EXP_F32_TAYLOR`], then `·2ⁿ` as two exactly representable halves so that results
+/// down to the subnormals round once.
+pub fn exp_f32(x: f32) -> f32 {
+    if x.is_nan() {
+        return x;
+    }
+    let (lo, hi) = EXP_F32_ARGUMENT_RANGE;
+    let x = x.clamp(lo, hi);
+    let n = (x * std::f32::consts::LOG2_E).round_ties_even();
+    let r = n.mul_add(-LN2_HI_F32, x);
+    let r = n.mul_add(-LN2_LO_F32, r);
+    let mut p = EXP_F32_TAYLOR[0];
+    for &c in &EXP_F32_TAYLOR[1..] {
+        p = p.mul_add(r, c);
+    }
+    let n = n as i32;
+    let (n1, n2) = (n >> 1, n - (n >> 1));
+    let pow2 = |k: i32| f32::from_bits(((k + 127) as u32) << 23);
+    p * pow2(n1) * pow2(n2)
+}
+
 /// Below this |x|, erf uses the Taylor series.
 pub const ERF_SMALL_LIMIT: f64 = 0.5;
 

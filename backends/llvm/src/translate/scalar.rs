@@ -365,6 +365,77 @@ impl<'ctx> Translator<'ctx, '_> {
         self.select(y_neg, negative, result)
     }
 
+    /// eˣ: for f32 (scalars and vectors alike) the polynomial of
+    /// [`strata_ir::kernel::approx::exp_f32`], step for step, so that vectors stay vectors
+    /// (LLVM's `llvm.exp` on a vector becomes one libm call per lane); other types call
+    /// the math library through `llvm.exp`.
+    pub(crate) fn exp(&self, x: BasicValueEnum<'ctx>, lt: BasicTypeEnum<'ctx>) -> R<'ctx> {
+        use strata_ir::kernel::approx::{
+            EXP_F32_ARGUMENT_RANGE, EXP_F32_TAYLOR, LN2_HI_F32, LN2_LO_F32,
+        };
+        let is_f32 = match lt {
+            BasicTypeEnum::FloatType(f) => f == self.ctx.f32_type(),
+            BasicTypeEnum::VectorType(v) => {
+                v.get_element_type().into_float_type() == self.ctx.f32_type()
+            }
+            _ => false,
+        };
+        if !is_f32 {
+            return self.intrinsic("llvm.exp", lt, &[x]);
+        }
+        let c = |v: f32| self.fconst(lt, v as f64);
+        let fma = |a, b, acc| self.intrinsic("llvm.fma", lt, &[a, b, acc]);
+        let (lo, hi) = EXP_F32_ARGUMENT_RANGE;
+        // Clamp with ordered compares, which keep a NaN as it is.
+        let below = self.fcmp(FloatPredicate::OLT, x, c(lo)?)?;
+        let xc = self.select(below, c(lo)?, x)?;
+        let above = self.fcmp(FloatPredicate::OGT, xc, c(hi)?)?;
+        let xc = self.select(above, c(hi)?, xc)?;
+        let n = self.intrinsic(
+            "llvm.roundeven",
+            lt,
+            &[self.fop('*', xc, c(std::f32::consts::LOG2_E)?)?],
+        )?;
+        let r = fma(n, c(-LN2_HI_F32)?, xc)?;
+        let r = fma(n, c(-LN2_LO_F32)?, r)?;
+        let mut p = c(EXP_F32_TAYLOR[0])?;
+        for &k in &EXP_F32_TAYLOR[1..] {
+            p = fma(p, r, c(k)?)?;
+        }
+        // 2ⁿ as two halves built from exponent bits.
+        let it = self.int_like(lt, self.ctx.i32_type());
+        let ni = self
+            .b
+            .build_cast(inkwell::values::InstructionOpcode::FPToSI, n, it, "")
+            .map_err(CodegenError::from)?;
+        // NaN gave a poison integer: use 0 there (the result is replaced below).
+        let is_nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        let ni = self.select(is_nan, self.iconst(it, 0)?, ni)?;
+        let n1 = shift(&self.b, ni, self.iconst(it, 1)?, Shift::ArithmeticRight)?;
+        let n2 = int2(&self.b, ni, n1, '-')?;
+        let pow2 = |k: BasicValueEnum<'ctx>| -> R<'ctx> {
+            let biased = int2(&self.b, k, self.iconst(it, 127)?, '+')?;
+            let bits = shift(&self.b, biased, self.iconst(it, 23)?, Shift::Left)?;
+            self.b
+                .build_bit_cast(bits, lt, "")
+                .map_err(CodegenError::from)
+        };
+        let y = self.fop('*', self.fop('*', p, pow2(n1)?)?, pow2(n2)?)?;
+        self.select(is_nan, x, y)
+    }
+
+    /// The integer type `int` shaped like `like` (a vector of as many lanes, or scalar).
+    fn int_like(
+        &self,
+        like: BasicTypeEnum<'ctx>,
+        int: inkwell::types::IntType<'ctx>,
+    ) -> BasicTypeEnum<'ctx> {
+        match like {
+            BasicTypeEnum::VectorType(v) => int.vec_type(v.get_size()).into(),
+            _ => int.into(),
+        }
+    }
+
     /// erf(x) by the approximation shared with the other back ends
     /// ([`strata_ir::kernel::approx`]).
     pub(crate) fn erf(&self, x: BasicValueEnum<'ctx>, lt: BasicTypeEnum<'ctx>) -> R<'ctx> {
@@ -387,7 +458,7 @@ impl<'ctx> Translator<'ctx, '_> {
             p = add(mul(p, t)?, c(k)?)?;
         }
         let exponent = self.fop('-', p, mul(z, z)?)?;
-        let erfc = mul(t, self.intrinsic("llvm.exp", lt, &[exponent])?)?;
+        let erfc = mul(t, self.exp(exponent, lt)?)?;
         let large = self.fop('-', c(1.0)?, erfc)?;
         let signed = self.intrinsic("llvm.copysign", lt, &[large, x])?;
         let is_small = self.fcmp(FloatPredicate::OLT, z, c(ERF_SMALL_LIMIT)?)?;
