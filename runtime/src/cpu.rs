@@ -1,5 +1,6 @@
 //! The CPU device: executables are shared objects (loaded with `dlopen`), buffers are
-//! 64-byte-aligned host memory, and a dispatch spreads its workgroups over a thread pool.
+//! 64-byte-aligned host memory, and a dispatch spreads its workgroups over the device's
+//! worker threads (started once; see `pool`).
 //!
 //! Entry points follow the kernel ABI of `strata-abi` ([`KernelFn`]): one call runs one
 //! workgroup and returns a [`Status`] code. Before any code is loaded, the executable's
@@ -10,7 +11,6 @@
 use crate::device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
 use crate::format::{ExecutableDef, ExecutableFormat};
 use crate::{Error, TargetKind};
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -123,13 +123,13 @@ struct State {
 /// Runs CPU executables on this machine's cores.
 pub struct CpuDevice {
     threads: usize,
-    pool: Option<rayon::ThreadPool>,
+    pool: crate::pool::Pool,
     state: Mutex<State>,
     next: AtomicU64,
 }
 
 /// Kernel argument pointers, shared by the threads of one dispatch.
-struct Pointers(Vec<*mut u8>);
+struct Pointers(smallvec::SmallVec<[*mut u8; 16]>);
 // Safety: workgroups of one dispatch write disjoint elements (the compiler maps grid
 // indices to disjoint output tiles) and only read their inputs.
 unsafe impl Sync for Pointers {}
@@ -147,17 +147,8 @@ impl CpuDevice {
         let threads = threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
-        let pool = if threads > 1 {
-            Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .thread_name(|i| format!("strata-cpu-{i}"))
-                    .build()
-                    .map_err(|e| Error::Device(format!("cannot start {threads} threads: {e}")))?,
-            )
-        } else {
-            None
-        };
+        let pool = crate::pool::Pool::new(threads)
+            .map_err(|e| Error::Device(format!("cannot start {threads} threads: {e}")))?;
         Ok(CpuDevice {
             threads,
             pool,
@@ -379,7 +370,7 @@ impl Device for CpuDevice {
                 bindings.len()
             )));
         }
-        let mut ptrs = Vec::with_capacity(bindings.len());
+        let mut ptrs = smallvec::SmallVec::with_capacity(bindings.len());
         for (b, &need) in bindings.iter().zip(&ep.argument_bytes) {
             if b.bytes != need {
                 return Err(Error::Device(format!(
@@ -394,22 +385,23 @@ impl Device for CpuDevice {
         let [gx, gy, gz] = workgroups.map(|w| w as u64);
         let total = gx * gy * gz;
         let f = ep.function;
-        let run = |i: u64| -> Result<(), i32> {
-            let (x, y, z) = (i % gx, (i / gx) % gy, i / (gx * gy));
-            // Safety: one pointer per argument, each to a range of the argument's size
-            // (checked above); the buffers stay allocated while the lock is held.
-            let status = unsafe { f(ptrs.base(), x as i64, y as i64, z as i64) };
-            if status == Status::OK {
-                Ok(())
-            } else {
-                Err(status)
+        let run = |first: u64, end: u64| -> i32 {
+            for i in first..end {
+                let (x, y, z) = (i % gx, (i / gx) % gy, i / (gx * gy));
+                // Safety: one pointer per argument, each to a range of the argument's
+                // size (checked above); the buffers stay allocated while the lock is held.
+                let status = unsafe { f(ptrs.base(), x as i64, y as i64, z as i64) };
+                if status != Status::OK {
+                    return status;
+                }
             }
+            Status::OK
         };
-        let result = match &self.pool {
-            Some(pool) if total > 1 => {
-                pool.install(|| (0..total).into_par_iter().try_for_each(run))
-            }
-            _ => (0..total).try_for_each(run),
+        let status = self.pool.run(total, &run);
+        let result = if status == Status::OK {
+            Ok(())
+        } else {
+            Err(status)
         };
         result.map_err(|status| Error::Kernel {
             kernel: ep.symbol.clone(),

@@ -18,6 +18,7 @@
 
 pub mod cpu;
 pub mod device;
+mod pool;
 mod tensor;
 pub mod vulkan;
 
@@ -480,7 +481,7 @@ impl Function<'_> {
                             m.device.kind()
                         )));
                     };
-                    let b: Vec<BufferSlice> =
+                    let b: smallvec::SmallVec<[BufferSlice; 16]> =
                         bindings.iter().map(slice).collect::<Result<_, _>>()?;
                     let start = std::time::Instant::now();
                     m.device.dispatch(exe, *entry, &b, *workgroups)?;

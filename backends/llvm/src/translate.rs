@@ -542,7 +542,21 @@ impl<'ctx> Translator<'ctx, '_> {
                     .ok_or("alloca of a non-buffer")?;
                 let et = elem_type(self.ctx, t.elem)?;
                 let n = i64t.const_int(t.shape.numel() as u64, false);
-                let ptr = self.b.build_array_alloca(et, n, "scratch").map_err(e)?;
+                // In the entry block, so that a scratch buffer inside loops is one
+                // buffer, not a new one per iteration.
+                let entry = self
+                    .function
+                    .get_first_basic_block()
+                    .ok_or("a kernel without an entry block")?;
+                let at = self.ctx.create_builder();
+                match entry.get_first_instruction() {
+                    Some(first) => at.position_before(&first),
+                    None => at.position_at_end(entry),
+                }
+                let ptr = at.build_array_alloca(et, n, "scratch").map_err(e)?;
+                if let Some(i) = ptr.as_instruction() {
+                    let _ = i.set_alignment(64);
+                }
                 self.buffers.insert(d.results[0], Buffer::new(ptr, t));
                 return Ok(());
             }

@@ -22,6 +22,10 @@ pub struct LoopParams {
     /// Workgroup memory a kernel may stage reused operand tiles in (`stage` pass): GPU
     /// shared memory; 0 where caches do that job (CPUs).
     pub stage_bytes: usize,
+    /// Whether reductions may be reassociated into vector accumulators (`vectorize`):
+    /// CPUs, where that is what makes a row sum or max run at vector speed. Results then
+    /// differ from the kernel level's in rounding (sums), never in meaning.
+    pub reassociate: bool,
     /// Vector registers (for the register tile of `loop.contract`).
     pub vector_registers: usize,
     /// Threads that run workgroups at once (1 where the device schedules them itself).
@@ -46,6 +50,7 @@ impl LoopParams {
                 unroll: 2,
                 stage_bytes: 0,
                 contract: true,
+                reassociate: true,
                 vector_registers: c.vector_registers() as usize,
                 threads: c.threads as usize,
             },
@@ -57,6 +62,7 @@ impl LoopParams {
                 unroll: 1,
                 stage_bytes: g.shared_memory_bytes as usize,
                 contract: false,
+                reassociate: false,
                 vector_registers: 16,
                 threads: 1,
             },
@@ -68,6 +74,7 @@ impl LoopParams {
                 unroll: 1,
                 stage_bytes: 0,
                 contract: false,
+                reassociate: false,
                 vector_registers: 16,
                 threads: 1,
             },

@@ -277,16 +277,49 @@
       }) {iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 1 : i64} : () -> ()
       "loop.for"() ({
       ^bb0(%arg4: index):
+        %3 = "loop.alloca"() : () -> memref<8xf32>
+        %4 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+        %5 = "kernel.constant"() {value = 0xFF800000 : f32} : () -> f32
+        %6 = "loop.broadcast"(%5) : (f32) -> vector<8xf32>
+        "loop.vstore"(%6, %3, %4) : (vector<8xf32>, memref<8xf32>, index) -> ()
         "loop.for"() ({
         ^bb0(%arg5: index):
-          %3 = "loop.apply"(%arg2, %arg4) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
-          %4 = "loop.load"(%arg0, %3, %arg5) : (memref<16x16xf32>, index, index) -> f32
-          %5 = "loop.apply"(%arg2, %arg4) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
-          %6 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
-          %7 = "loop.load"(%arg1, %5, %6) : (memref<16x1xf32>, index, index) -> f32
-          %8 = "kernel.max"(%7, %4) : (f32, f32) -> f32
-          "loop.store"(%8, %arg1, %5, %6) : (f32, memref<16x1xf32>, index, index) -> ()
-        }) {iterator = "reduction", lower = 0 : i64, step = 1 : i64, upper = 16 : i64} : () -> ()
+          %7 = "loop.apply"(%arg2, %arg4) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
+          %8 = "loop.vload"(%arg0, %7, %arg5) : (memref<16x16xf32>, index, index) -> vector<8xf32>
+          %9 = "loop.apply"(%arg2, %arg4) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
+          %10 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+          %11 = "loop.vload"(%3, %4) : (memref<8xf32>, index) -> vector<8xf32>
+          %12 = "kernel.max"(%11, %8) : (vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+          "loop.vstore"(%12, %3, %4) : (vector<8xf32>, memref<8xf32>, index) -> ()
+        }) {iterator = "reduction", lower = 0 : i64, step = 8 : i64, upper = 16 : i64} : () -> ()
+        %13 = "loop.apply"(%arg2, %arg4) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
+        %14 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+        %15 = "loop.load"(%arg1, %13, %14) : (memref<16x1xf32>, index, index) -> f32
+        %16 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+        %17 = "loop.load"(%3, %16) : (memref<8xf32>, index) -> f32
+        %18 = "kernel.max"(%15, %17) : (f32, f32) -> f32
+        %19 = "loop.apply"() {map = affine_map<() -> (1)>} : () -> index
+        %20 = "loop.load"(%3, %19) : (memref<8xf32>, index) -> f32
+        %21 = "kernel.max"(%18, %20) : (f32, f32) -> f32
+        %22 = "loop.apply"() {map = affine_map<() -> (2)>} : () -> index
+        %23 = "loop.load"(%3, %22) : (memref<8xf32>, index) -> f32
+        %24 = "kernel.max"(%21, %23) : (f32, f32) -> f32
+        %25 = "loop.apply"() {map = affine_map<() -> (3)>} : () -> index
+        %26 = "loop.load"(%3, %25) : (memref<8xf32>, index) -> f32
+        %27 = "kernel.max"(%24, %26) : (f32, f32) -> f32
+        %28 = "loop.apply"() {map = affine_map<() -> (4)>} : () -> index
+        %29 = "loop.load"(%3, %28) : (memref<8xf32>, index) -> f32
+        %30 = "kernel.max"(%27, %29) : (f32, f32) -> f32
+        %31 = "loop.apply"() {map = affine_map<() -> (5)>} : () -> index
+        %32 = "loop.load"(%3, %31) : (memref<8xf32>, index) -> f32
+        %33 = "kernel.max"(%30, %32) : (f32, f32) -> f32
+        %34 = "loop.apply"() {map = affine_map<() -> (6)>} : () -> index
+        %35 = "loop.load"(%3, %34) : (memref<8xf32>, index) -> f32
+        %36 = "kernel.max"(%33, %35) : (f32, f32) -> f32
+        %37 = "loop.apply"() {map = affine_map<() -> (7)>} : () -> index
+        %38 = "loop.load"(%3, %37) : (memref<8xf32>, index) -> f32
+        %39 = "kernel.max"(%36, %38) : (f32, f32) -> f32
+        "loop.store"(%39, %arg1, %13, %14) : (f32, memref<16x1xf32>, index, index) -> ()
       }) {iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 1 : i64} : () -> ()
     }) {grid = 0 : i64, iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 16 : i64} : () -> ()
   }) {sym_name = "main_k2"} : () -> ()
@@ -303,21 +336,55 @@
       }) {iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 1 : i64} : () -> ()
       "loop.for"() ({
       ^bb0(%arg5: index):
+        %3 = "loop.alloca"() : () -> memref<8xf32>
+        %4 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+        %5 = "kernel.constant"() {value = 0.0 : f32} : () -> f32
+        %6 = "loop.broadcast"(%5) : (f32) -> vector<8xf32>
+        "loop.vstore"(%6, %3, %4) : (vector<8xf32>, memref<8xf32>, index) -> ()
         "loop.for"() ({
         ^bb0(%arg6: index):
-          %3 = "loop.apply"(%arg3, %arg5) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
-          %4 = "loop.load"(%arg0, %3, %arg6) : (memref<16x16xf32>, index, index) -> f32
-          %5 = "loop.apply"(%arg3, %arg5) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
-          %6 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
-          %7 = "loop.load"(%arg1, %5, %6) : (memref<16x1xf32>, index, index) -> f32
-          %8 = "loop.apply"(%arg3, %arg5) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
-          %9 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
-          %10 = "loop.load"(%arg2, %8, %9) : (memref<16x1xf32>, index, index) -> f32
-          %11 = "kernel.sub"(%4, %7) : (f32, f32) -> f32
-          %12 = "kernel.exp"(%11) : (f32) -> f32
-          %13 = "kernel.add"(%10, %12) : (f32, f32) -> f32
-          "loop.store"(%13, %arg2, %8, %9) : (f32, memref<16x1xf32>, index, index) -> ()
-        }) {iterator = "reduction", lower = 0 : i64, step = 1 : i64, upper = 16 : i64} : () -> ()
+          %7 = "loop.apply"(%arg3, %arg5) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
+          %8 = "loop.vload"(%arg0, %7, %arg6) : (memref<16x16xf32>, index, index) -> vector<8xf32>
+          %9 = "loop.apply"(%arg3, %arg5) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
+          %10 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+          %11 = "loop.load"(%arg1, %9, %10) : (memref<16x1xf32>, index, index) -> f32
+          %12 = "loop.apply"(%arg3, %arg5) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
+          %13 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+          %14 = "loop.vload"(%3, %4) : (memref<8xf32>, index) -> vector<8xf32>
+          %15 = "loop.broadcast"(%11) : (f32) -> vector<8xf32>
+          %16 = "kernel.sub"(%8, %15) : (vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+          %17 = "kernel.exp"(%16) : (vector<8xf32>) -> vector<8xf32>
+          %18 = "kernel.add"(%14, %17) : (vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+          "loop.vstore"(%18, %3, %4) : (vector<8xf32>, memref<8xf32>, index) -> ()
+        }) {iterator = "reduction", lower = 0 : i64, step = 8 : i64, upper = 16 : i64} : () -> ()
+        %19 = "loop.apply"(%arg3, %arg5) {map = affine_map<(d0, d1) -> (d0 + d1)>} : (index, index) -> index
+        %20 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+        %21 = "loop.load"(%arg2, %19, %20) : (memref<16x1xf32>, index, index) -> f32
+        %22 = "loop.apply"() {map = affine_map<() -> (0)>} : () -> index
+        %23 = "loop.load"(%3, %22) : (memref<8xf32>, index) -> f32
+        %24 = "kernel.add"(%21, %23) : (f32, f32) -> f32
+        %25 = "loop.apply"() {map = affine_map<() -> (1)>} : () -> index
+        %26 = "loop.load"(%3, %25) : (memref<8xf32>, index) -> f32
+        %27 = "kernel.add"(%24, %26) : (f32, f32) -> f32
+        %28 = "loop.apply"() {map = affine_map<() -> (2)>} : () -> index
+        %29 = "loop.load"(%3, %28) : (memref<8xf32>, index) -> f32
+        %30 = "kernel.add"(%27, %29) : (f32, f32) -> f32
+        %31 = "loop.apply"() {map = affine_map<() -> (3)>} : () -> index
+        %32 = "loop.load"(%3, %31) : (memref<8xf32>, index) -> f32
+        %33 = "kernel.add"(%30, %32) : (f32, f32) -> f32
+        %34 = "loop.apply"() {map = affine_map<() -> (4)>} : () -> index
+        %35 = "loop.load"(%3, %34) : (memref<8xf32>, index) -> f32
+        %36 = "kernel.add"(%33, %35) : (f32, f32) -> f32
+        %37 = "loop.apply"() {map = affine_map<() -> (5)>} : () -> index
+        %38 = "loop.load"(%3, %37) : (memref<8xf32>, index) -> f32
+        %39 = "kernel.add"(%36, %38) : (f32, f32) -> f32
+        %40 = "loop.apply"() {map = affine_map<() -> (6)>} : () -> index
+        %41 = "loop.load"(%3, %40) : (memref<8xf32>, index) -> f32
+        %42 = "kernel.add"(%39, %41) : (f32, f32) -> f32
+        %43 = "loop.apply"() {map = affine_map<() -> (7)>} : () -> index
+        %44 = "loop.load"(%3, %43) : (memref<8xf32>, index) -> f32
+        %45 = "kernel.add"(%42, %44) : (f32, f32) -> f32
+        "loop.store"(%45, %arg2, %19, %20) : (f32, memref<16x1xf32>, index, index) -> ()
       }) {iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 1 : i64} : () -> ()
     }) {grid = 0 : i64, iterator = "parallel", lower = 0 : i64, step = 1 : i64, upper = 16 : i64} : () -> ()
   }) {sym_name = "main_k3"} : () -> ()

@@ -45,14 +45,14 @@ exit4:                                            ; preds = %loop3, %loop
   br i1 %25, label %loop, label %exit
 
 loop6:                                            ; preds = %exit10, %exit
-  %i8 = phi i64 [ 0, %exit ], [ %146, %exit10 ]
+  %i8 = phi i64 [ 0, %exit ], [ %202, %exit10 ]
   br i1 true, label %loop9, label %exit10
 
 exit7:                                            ; preds = %exit10, %exit
   ret i32 0
 
 loop9:                                            ; preds = %loop9, %loop6
-  %i11 = phi i64 [ 0, %loop6 ], [ %144, %loop9 ]
+  %i11 = phi i64 [ 0, %loop6 ], [ %200, %loop9 ]
   %26 = mul i64 %i8, 16
   %27 = add i64 0, %26
   %28 = mul i64 %i11, 1
@@ -97,90 +97,146 @@ loop9:                                            ; preds = %loop9, %loop6
   %67 = fadd <8 x float> %66, splat (float 0xBFF43F89C0000000)
   %68 = fmul <8 x float> %46, %46
   %69 = fsub <8 x float> %67, %68
-  %70 = call <8 x float> @llvm.exp.v8f32(<8 x float> %69)
-  %71 = fmul <8 x float> %49, %70
-  %72 = fsub <8 x float> splat (float 1.000000e+00), %71
-  %73 = call <8 x float> @llvm.copysign.v8f32(<8 x float> %72, <8 x float> %32)
-  %74 = fcmp olt <8 x float> %46, splat (float 5.000000e-01)
-  %75 = select <8 x i1> %74, <8 x float> %45, <8 x float> %73
-  %76 = fmul <8 x float> splat (float 5.000000e-01), %31
-  %77 = fadd <8 x float> splat (float 1.000000e+00), %75
-  %78 = fmul <8 x float> %76, %77
-  %79 = mul i64 %i8, 16
-  %80 = add i64 0, %79
-  %81 = mul i64 %i11, 1
-  %82 = add i64 %80, %81
-  %83 = getelementptr inbounds float, ptr %buf2, i64 %82
-  store <8 x float> %78, ptr %83, align 1
-  %84 = mul i64 %i11, 1
-  %85 = add i64 8, %84
-  %86 = mul i64 %i8, 16
-  %87 = add i64 0, %86
-  %88 = mul i64 %85, 1
-  %89 = add i64 %87, %88
-  %90 = getelementptr inbounds float, ptr %buf2, i64 %89
-  %91 = load <8 x float>, ptr %90, align 1
-  %92 = fmul <8 x float> %91, splat (float 0x3FE6A09E60000000)
-  %93 = fmul <8 x float> %92, %92
-  %94 = fmul <8 x float> splat (float 0xBF48D30180000000), %93
-  %95 = fadd <8 x float> %94, splat (float 0x3F72F684C0000000)
-  %96 = fmul <8 x float> %95, %93
-  %97 = fadd <8 x float> %96, splat (float 0xBF98618620000000)
-  %98 = fmul <8 x float> %97, %93
-  %99 = fadd <8 x float> %98, splat (float 0x3FB99999A0000000)
-  %100 = fmul <8 x float> %99, %93
-  %101 = fadd <8 x float> %100, splat (float 0xBFD5555560000000)
-  %102 = fmul <8 x float> %101, %93
-  %103 = fadd <8 x float> %102, splat (float 1.000000e+00)
-  %104 = fmul <8 x float> %103, %92
-  %105 = fmul <8 x float> %104, splat (float 0x3FF20DD760000000)
-  %106 = call <8 x float> @llvm.fabs.v8f32(<8 x float> %92)
-  %107 = fmul <8 x float> splat (float 5.000000e-01), %106
-  %108 = fadd <8 x float> splat (float 1.000000e+00), %107
-  %109 = fdiv <8 x float> splat (float 1.000000e+00), %108
-  %110 = fmul <8 x float> splat (float 0x3FC5DF28A0000000), %109
-  %111 = fadd <8 x float> %110, splat (float 0xBFEA4F1240000000)
-  %112 = fmul <8 x float> %111, %109
-  %113 = fadd <8 x float> %112, splat (float 0x3FF7D0F600000000)
-  %114 = fmul <8 x float> %113, %109
-  %115 = fadd <8 x float> %114, splat (float 0xBFF229CBA0000000)
-  %116 = fmul <8 x float> %115, %109
-  %117 = fadd <8 x float> %116, splat (float 0x3FD1D8F980000000)
-  %118 = fmul <8 x float> %117, %109
-  %119 = fadd <8 x float> %118, splat (float 0xBFC7D84980000000)
-  %120 = fmul <8 x float> %119, %109
-  %121 = fadd <8 x float> %120, splat (float 0x3FB8C6D920000000)
-  %122 = fmul <8 x float> %121, %109
-  %123 = fadd <8 x float> %122, splat (float 0x3FD7F11F60000000)
-  %124 = fmul <8 x float> %123, %109
-  %125 = fadd <8 x float> %124, splat (float 0x3FF00018E0000000)
-  %126 = fmul <8 x float> %125, %109
-  %127 = fadd <8 x float> %126, splat (float 0xBFF43F89C0000000)
-  %128 = fmul <8 x float> %106, %106
-  %129 = fsub <8 x float> %127, %128
-  %130 = call <8 x float> @llvm.exp.v8f32(<8 x float> %129)
-  %131 = fmul <8 x float> %109, %130
-  %132 = fsub <8 x float> splat (float 1.000000e+00), %131
-  %133 = call <8 x float> @llvm.copysign.v8f32(<8 x float> %132, <8 x float> %92)
-  %134 = fcmp olt <8 x float> %106, splat (float 5.000000e-01)
-  %135 = select <8 x i1> %134, <8 x float> %105, <8 x float> %133
-  %136 = fmul <8 x float> splat (float 5.000000e-01), %91
-  %137 = fadd <8 x float> splat (float 1.000000e+00), %135
-  %138 = fmul <8 x float> %136, %137
-  %139 = mul i64 %i8, 16
-  %140 = add i64 0, %139
-  %141 = mul i64 %85, 1
-  %142 = add i64 %140, %141
-  %143 = getelementptr inbounds float, ptr %buf2, i64 %142
-  store <8 x float> %138, ptr %143, align 1
-  %144 = add i64 %i11, 16
-  %145 = icmp slt i64 %144, 16
-  br i1 %145, label %loop9, label %exit10
+  %70 = fcmp olt <8 x float> %69, splat (float -1.040000e+02)
+  %71 = select <8 x i1> %70, <8 x float> splat (float -1.040000e+02), <8 x float> %69
+  %72 = fcmp ogt <8 x float> %71, splat (float 0x4056333340000000)
+  %73 = select <8 x i1> %72, <8 x float> splat (float 0x4056333340000000), <8 x float> %71
+  %74 = fmul <8 x float> %73, splat (float 0x3FF7154760000000)
+  %75 = call <8 x float> @llvm.roundeven.v8f32(<8 x float> %74)
+  %76 = call <8 x float> @llvm.fma.v8f32(<8 x float> %75, <8 x float> splat (float 0xBFE6300000000000), <8 x float> %73)
+  %77 = call <8 x float> @llvm.fma.v8f32(<8 x float> %75, <8 x float> splat (float 0x3F2BD01060000000), <8 x float> %76)
+  %78 = call <8 x float> @llvm.fma.v8f32(<8 x float> splat (float 0x3F2A01A020000000), <8 x float> %77, <8 x float> splat (float 0x3F56C16C20000000))
+  %79 = call <8 x float> @llvm.fma.v8f32(<8 x float> %78, <8 x float> %77, <8 x float> splat (float 0x3F81111120000000))
+  %80 = call <8 x float> @llvm.fma.v8f32(<8 x float> %79, <8 x float> %77, <8 x float> splat (float 0x3FA5555560000000))
+  %81 = call <8 x float> @llvm.fma.v8f32(<8 x float> %80, <8 x float> %77, <8 x float> splat (float 0x3FC5555560000000))
+  %82 = call <8 x float> @llvm.fma.v8f32(<8 x float> %81, <8 x float> %77, <8 x float> splat (float 5.000000e-01))
+  %83 = call <8 x float> @llvm.fma.v8f32(<8 x float> %82, <8 x float> %77, <8 x float> splat (float 1.000000e+00))
+  %84 = call <8 x float> @llvm.fma.v8f32(<8 x float> %83, <8 x float> %77, <8 x float> splat (float 1.000000e+00))
+  %85 = fptosi <8 x float> %75 to <8 x i32>
+  %86 = fcmp uno <8 x float> %69, %69
+  %87 = select <8 x i1> %86, <8 x i32> zeroinitializer, <8 x i32> %85
+  %88 = ashr <8 x i32> %87, splat (i32 1)
+  %89 = sub <8 x i32> %87, %88
+  %90 = add <8 x i32> %88, splat (i32 127)
+  %91 = shl <8 x i32> %90, splat (i32 23)
+  %92 = bitcast <8 x i32> %91 to <8 x float>
+  %93 = fmul <8 x float> %84, %92
+  %94 = add <8 x i32> %89, splat (i32 127)
+  %95 = shl <8 x i32> %94, splat (i32 23)
+  %96 = bitcast <8 x i32> %95 to <8 x float>
+  %97 = fmul <8 x float> %93, %96
+  %98 = select <8 x i1> %86, <8 x float> %69, <8 x float> %97
+  %99 = fmul <8 x float> %49, %98
+  %100 = fsub <8 x float> splat (float 1.000000e+00), %99
+  %101 = call <8 x float> @llvm.copysign.v8f32(<8 x float> %100, <8 x float> %32)
+  %102 = fcmp olt <8 x float> %46, splat (float 5.000000e-01)
+  %103 = select <8 x i1> %102, <8 x float> %45, <8 x float> %101
+  %104 = fmul <8 x float> splat (float 5.000000e-01), %31
+  %105 = fadd <8 x float> splat (float 1.000000e+00), %103
+  %106 = fmul <8 x float> %104, %105
+  %107 = mul i64 %i8, 16
+  %108 = add i64 0, %107
+  %109 = mul i64 %i11, 1
+  %110 = add i64 %108, %109
+  %111 = getelementptr inbounds float, ptr %buf2, i64 %110
+  store <8 x float> %106, ptr %111, align 1
+  %112 = mul i64 %i11, 1
+  %113 = add i64 8, %112
+  %114 = mul i64 %i8, 16
+  %115 = add i64 0, %114
+  %116 = mul i64 %113, 1
+  %117 = add i64 %115, %116
+  %118 = getelementptr inbounds float, ptr %buf2, i64 %117
+  %119 = load <8 x float>, ptr %118, align 1
+  %120 = fmul <8 x float> %119, splat (float 0x3FE6A09E60000000)
+  %121 = fmul <8 x float> %120, %120
+  %122 = fmul <8 x float> splat (float 0xBF48D30180000000), %121
+  %123 = fadd <8 x float> %122, splat (float 0x3F72F684C0000000)
+  %124 = fmul <8 x float> %123, %121
+  %125 = fadd <8 x float> %124, splat (float 0xBF98618620000000)
+  %126 = fmul <8 x float> %125, %121
+  %127 = fadd <8 x float> %126, splat (float 0x3FB99999A0000000)
+  %128 = fmul <8 x float> %127, %121
+  %129 = fadd <8 x float> %128, splat (float 0xBFD5555560000000)
+  %130 = fmul <8 x float> %129, %121
+  %131 = fadd <8 x float> %130, splat (float 1.000000e+00)
+  %132 = fmul <8 x float> %131, %120
+  %133 = fmul <8 x float> %132, splat (float 0x3FF20DD760000000)
+  %134 = call <8 x float> @llvm.fabs.v8f32(<8 x float> %120)
+  %135 = fmul <8 x float> splat (float 5.000000e-01), %134
+  %136 = fadd <8 x float> splat (float 1.000000e+00), %135
+  %137 = fdiv <8 x float> splat (float 1.000000e+00), %136
+  %138 = fmul <8 x float> splat (float 0x3FC5DF28A0000000), %137
+  %139 = fadd <8 x float> %138, splat (float 0xBFEA4F1240000000)
+  %140 = fmul <8 x float> %139, %137
+  %141 = fadd <8 x float> %140, splat (float 0x3FF7D0F600000000)
+  %142 = fmul <8 x float> %141, %137
+  %143 = fadd <8 x float> %142, splat (float 0xBFF229CBA0000000)
+  %144 = fmul <8 x float> %143, %137
+  %145 = fadd <8 x float> %144, splat (float 0x3FD1D8F980000000)
+  %146 = fmul <8 x float> %145, %137
+  %147 = fadd <8 x float> %146, splat (float 0xBFC7D84980000000)
+  %148 = fmul <8 x float> %147, %137
+  %149 = fadd <8 x float> %148, splat (float 0x3FB8C6D920000000)
+  %150 = fmul <8 x float> %149, %137
+  %151 = fadd <8 x float> %150, splat (float 0x3FD7F11F60000000)
+  %152 = fmul <8 x float> %151, %137
+  %153 = fadd <8 x float> %152, splat (float 0x3FF00018E0000000)
+  %154 = fmul <8 x float> %153, %137
+  %155 = fadd <8 x float> %154, splat (float 0xBFF43F89C0000000)
+  %156 = fmul <8 x float> %134, %134
+  %157 = fsub <8 x float> %155, %156
+  %158 = fcmp olt <8 x float> %157, splat (float -1.040000e+02)
+  %159 = select <8 x i1> %158, <8 x float> splat (float -1.040000e+02), <8 x float> %157
+  %160 = fcmp ogt <8 x float> %159, splat (float 0x4056333340000000)
+  %161 = select <8 x i1> %160, <8 x float> splat (float 0x4056333340000000), <8 x float> %159
+  %162 = fmul <8 x float> %161, splat (float 0x3FF7154760000000)
+  %163 = call <8 x float> @llvm.roundeven.v8f32(<8 x float> %162)
+  %164 = call <8 x float> @llvm.fma.v8f32(<8 x float> %163, <8 x float> splat (float 0xBFE6300000000000), <8 x float> %161)
+  %165 = call <8 x float> @llvm.fma.v8f32(<8 x float> %163, <8 x float> splat (float 0x3F2BD01060000000), <8 x float> %164)
+  %166 = call <8 x float> @llvm.fma.v8f32(<8 x float> splat (float 0x3F2A01A020000000), <8 x float> %165, <8 x float> splat (float 0x3F56C16C20000000))
+  %167 = call <8 x float> @llvm.fma.v8f32(<8 x float> %166, <8 x float> %165, <8 x float> splat (float 0x3F81111120000000))
+  %168 = call <8 x float> @llvm.fma.v8f32(<8 x float> %167, <8 x float> %165, <8 x float> splat (float 0x3FA5555560000000))
+  %169 = call <8 x float> @llvm.fma.v8f32(<8 x float> %168, <8 x float> %165, <8 x float> splat (float 0x3FC5555560000000))
+  %170 = call <8 x float> @llvm.fma.v8f32(<8 x float> %169, <8 x float> %165, <8 x float> splat (float 5.000000e-01))
+  %171 = call <8 x float> @llvm.fma.v8f32(<8 x float> %170, <8 x float> %165, <8 x float> splat (float 1.000000e+00))
+  %172 = call <8 x float> @llvm.fma.v8f32(<8 x float> %171, <8 x float> %165, <8 x float> splat (float 1.000000e+00))
+  %173 = fptosi <8 x float> %163 to <8 x i32>
+  %174 = fcmp uno <8 x float> %157, %157
+  %175 = select <8 x i1> %174, <8 x i32> zeroinitializer, <8 x i32> %173
+  %176 = ashr <8 x i32> %175, splat (i32 1)
+  %177 = sub <8 x i32> %175, %176
+  %178 = add <8 x i32> %176, splat (i32 127)
+  %179 = shl <8 x i32> %178, splat (i32 23)
+  %180 = bitcast <8 x i32> %179 to <8 x float>
+  %181 = fmul <8 x float> %172, %180
+  %182 = add <8 x i32> %177, splat (i32 127)
+  %183 = shl <8 x i32> %182, splat (i32 23)
+  %184 = bitcast <8 x i32> %183 to <8 x float>
+  %185 = fmul <8 x float> %181, %184
+  %186 = select <8 x i1> %174, <8 x float> %157, <8 x float> %185
+  %187 = fmul <8 x float> %137, %186
+  %188 = fsub <8 x float> splat (float 1.000000e+00), %187
+  %189 = call <8 x float> @llvm.copysign.v8f32(<8 x float> %188, <8 x float> %120)
+  %190 = fcmp olt <8 x float> %134, splat (float 5.000000e-01)
+  %191 = select <8 x i1> %190, <8 x float> %133, <8 x float> %189
+  %192 = fmul <8 x float> splat (float 5.000000e-01), %119
+  %193 = fadd <8 x float> splat (float 1.000000e+00), %191
+  %194 = fmul <8 x float> %192, %193
+  %195 = mul i64 %i8, 16
+  %196 = add i64 0, %195
+  %197 = mul i64 %113, 1
+  %198 = add i64 %196, %197
+  %199 = getelementptr inbounds float, ptr %buf2, i64 %198
+  store <8 x float> %194, ptr %199, align 1
+  %200 = add i64 %i11, 16
+  %201 = icmp slt i64 %200, 16
+  br i1 %201, label %loop9, label %exit10
 
 exit10:                                           ; preds = %loop9, %loop6
-  %146 = add i64 %i8, 1
-  %147 = icmp slt i64 %146, 8
-  br i1 %147, label %loop6, label %exit7
+  %202 = add i64 %i8, 1
+  %203 = icmp slt i64 %202, 8
+  br i1 %203, label %loop6, label %exit7
 }
 
 define internal void @strata.ukernel.6x2x8(ptr %0, ptr %1, ptr %2, i64 %3, i64 %4, i64 %5, i64 %6) {
@@ -843,7 +899,7 @@ exit23:                                           ; preds = %loop22, %exit20
 declare <8 x float> @llvm.fabs.v8f32(<8 x float>) #1
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare <8 x float> @llvm.exp.v8f32(<8 x float>) #1
+declare <8 x float> @llvm.roundeven.v8f32(<8 x float>) #1
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
 declare <8 x float> @llvm.copysign.v8f32(<8 x float>, <8 x float>) #1
