@@ -171,7 +171,7 @@ fn worker(s: &Shared) {
                 break;
             }
             spins += 1;
-            if spins % 64 == 0 && start.elapsed() > SPIN {
+            if spins.is_multiple_of(64) && start.elapsed() > SPIN {
                 let guard = s.sleep.lock().unwrap_or_else(|p| p.into_inner());
                 if s.generation.load(Ordering::Acquire) == seen {
                     let _unused = s.wake.wait(guard);
