@@ -473,10 +473,17 @@ impl<'ctx> Translator<'ctx, '_> {
                         None => (self.value_type(t)?, false),
                     },
                 };
-                let v = self.b.build_load(lt, ptr, "").map_err(e)?;
-                if let Some(inst) = v.as_instruction_value() {
-                    let _ = inst.set_alignment(1);
-                }
+                let stride = strata_ir::loops::vector_stride(ir, op);
+                let v = if stride > 1 {
+                    self.strided_load(lt, ptr, stride)
+                        .map_err(|x| err(ir, op, x))?
+                } else {
+                    let v = self.b.build_load(lt, ptr, "").map_err(e)?;
+                    if let Some(inst) = v.as_instruction_value() {
+                        let _ = inst.set_alignment(1);
+                    }
+                    v
+                };
                 if bool_elem {
                     let zero = lt.const_zero();
                     match v {
@@ -570,6 +577,54 @@ impl<'ctx> Translator<'ctx, '_> {
         };
         self.values.insert(d.results[0], result);
         Ok(())
+    }
+
+    /// A vector of type `lt` whose lanes are every `stride`-th element from `ptr`: a
+    /// gather at constant offsets.
+    fn strided_load(
+        &self,
+        lt: BasicTypeEnum<'ctx>,
+        ptr: PointerValue<'ctx>,
+        stride: usize,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let BasicTypeEnum::VectorType(vt) = lt else {
+            return Err("a strided load of a scalar".into());
+        };
+        let n = vt.get_size();
+        let i64t = self.ctx.i64_type();
+        let elem_bytes = vt
+            .get_element_type()
+            .size_of()
+            .ok_or("an element without a size")?;
+        let base = self.b.build_ptr_to_int(ptr, i64t, "")?;
+        let offsets: Vec<IntValue> = (0..n as u64)
+            .map(|l| i64t.const_int(l * stride as u64, false))
+            .collect();
+        let offsets = inkwell::types::VectorType::const_vector(&offsets);
+        let size = self.splat(elem_bytes.into(), i64t.vec_type(n).into())?;
+        let bytes = self
+            .b
+            .build_int_mul(offsets, size.into_vector_value(), "")?;
+        let splat = self.splat(base.into(), i64t.vec_type(n).into())?;
+        let addr = self.b.build_int_add(bytes, splat.into_vector_value(), "")?;
+        let ptrs = self.b.build_int_to_ptr(
+            addr,
+            self.ctx.ptr_type(AddressSpace::default()).vec_type(n),
+            "",
+        )?;
+        let one = self.ctx.bool_type().const_all_ones();
+        let all =
+            inkwell::types::VectorType::const_vector(&vec![one; n as usize]).as_basic_value_enum();
+        let f = Intrinsic::find("llvm.masked.gather")
+            .and_then(|i| i.get_declaration(self.module, &[lt, ptrs.get_type().into()]))
+            .ok_or("no intrinsic llvm.masked.gather")?;
+        let args = [ptrs.into(), all.into(), vt.get_poison().into()];
+        Ok(self
+            .b
+            .build_call(f, &args, "")?
+            .try_as_basic_value()
+            .basic()
+            .ok_or("masked.gather returned nothing")?)
     }
 
     /// `loop.contract`: a call of the module's matrix-product kernel for this blocking,

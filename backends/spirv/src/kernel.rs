@@ -837,12 +837,13 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                     Type::Vector(n, _) => *n as i64,
                     _ => 1,
                 };
+                let stride = strata_ir::loops::vector_stride(ir, op) as i64;
                 let mut lanes = Vec::new();
                 for l in 0..n {
                     let at = if l == 0 {
                         index
                     } else {
-                        let c = self.g.int(Reg::I32, l);
+                        let c = self.g.int(Reg::I32, l * stride);
                         self.emit(Op::IAdd, i32t, &[index, c])?
                     };
                     lanes.push(self.load_element(&buf, at)?);

@@ -86,6 +86,8 @@ enum Node {
         buf: usize,
         idx: SmallVec<[usize; 4]>,
         lanes: usize,
+        /// Elements between lanes.
+        stride: usize,
     },
     Store {
         op: OpId,
@@ -235,6 +237,7 @@ impl Compiler<'_> {
                     Node::Load {
                         op,
                         lanes: lanes_of(m.value_type(d.results[0])),
+                        stride: super::vector_stride(m, op),
                         dst: self.def(d.results[0]),
                         buf,
                         idx,
@@ -565,12 +568,13 @@ impl State<'_> {
                     buf,
                     idx,
                     lanes,
+                    stride,
                 } => {
-                    let (mem, at) = self.address(*op, *buf, idx, *lanes)?;
+                    let (mem, at) = self.address(*op, *buf, idx, (*lanes - 1) * stride + 1)?;
                     let info = &self.buffers[*buf];
                     let (elem, size) = (info.ty.elem, info.elem_size);
                     for l in 0..*lanes {
-                        let start = at + l * size;
+                        let start = at + l * stride * size;
                         let v = read_scalar(elem, &self.memory(mem)[start..start + size]);
                         self.regs[dst + l] = v;
                     }

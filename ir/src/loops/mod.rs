@@ -24,7 +24,8 @@
 //!   as workgroups.
 //! - `loop.apply`: affine index arithmetic (`map` over the index operands).
 //! - `loop.load`/`loop.store`: one element at an index; `loop.vload`/`loop.vstore`: as many
-//!   consecutive elements of the last dimension as the vector has lanes; `loop.broadcast`:
+//!   consecutive elements of the last dimension as the vector has lanes (a `loop.vload`
+//!   with `stride = s` takes every s-th: a strided window's reads); `loop.broadcast`:
 //!   a scalar in every lane.
 //! - `loop.alloca`: kernel-local scratch, one per workgroup and shared by its invocations
 //!   (the GPU's workgroup memory; on a CPU a workgroup runs on one thread). The `stage`
@@ -286,6 +287,11 @@ fn verify_access(m: &Module, op: OpId) -> Result<(), crate::IrError> {
         },
     };
     let vector = d.name.starts_with("loop.v");
+    match (d.name, d.attrs.get("stride")) {
+        (_, None) => {}
+        (ops::LOOP_VLOAD, Some(Attribute::Int(s))) if *s >= 1 => {}
+        _ => return Err("only loop.vload takes a 'stride', an integer of at least 1".into()),
+    }
     let ok = match value_ty {
         Type::Scalar(e) => !vector && e == buf.elem,
         Type::Vector(n, e) => vector && e == buf.elem && buf.shape.rank() > 0 && n >= 1,
@@ -598,6 +604,14 @@ fn verify_contract(m: &Module, op: OpId) -> Result<(), crate::IrError> {
         return Err("loop.contract's offsets are index values".into());
     }
     Ok(())
+}
+
+/// The element stride of a `loop.vload`'s lanes (1 unless it has a `stride`).
+pub fn vector_stride(m: &Module, op: OpId) -> usize {
+    match m.op(op).attrs.get("stride") {
+        Some(Attribute::Int(s)) if *s >= 1 => *s as usize,
+        _ => 1,
+    }
 }
 
 /// The body of a single-region op (`loop.for`, `loop.kernel`) of a verified module.

@@ -1,8 +1,9 @@
-//! `vectorize`: an innermost parallel loop whose trip count the lane count divides (lanes
-//! = vector bits / widest element in the body) becomes a loop of vector steps, when every
-//! load and store along it is contiguous in the last dimension or invariant (invariant
-//! values are broadcast). Anything else — a transposed read, a gather — leaves the loop
-//! scalar. On targets that allow it (`LoopParams::reassociate`), an innermost reduction
+//! `vectorize`: an innermost parallel loop becomes a loop of vector steps (lanes = vector
+//! bits / widest element in the body, halved until they divide the trip count), when
+//! every store along it is contiguous in the last dimension and every load contiguous,
+//! strided in the last dimension (a window with a stride: a `stride` vload) or invariant
+//! (invariant values are broadcast). Anything else — a transposed read, a gather —
+//! leaves the loop scalar. On targets that allow it (`LoopParams::reassociate`), an innermost reduction
 //! loop folding one float into an invariant element (a row's sum or maximum) gets a vector
 //! accumulator instead (see `vectorize_reduction`).
 
@@ -36,12 +37,28 @@ fn widest_element(m: &Module, ops: &[OpId]) -> usize {
         .unwrap_or(4)
 }
 
+/// The vector width for a loop of `trip` iterations: the widest power of two up to
+/// `lanes` that divides it (narrower vectors for a 56-wide row of 16-lane registers),
+/// at least 2.
+fn fitting_width(lanes: usize, trip: i64) -> Option<usize> {
+    let mut w = lanes;
+    while w >= 2 {
+        if trip % w as i64 == 0 && trip >= w as i64 {
+            return Some(w);
+        }
+        w /= 2;
+    }
+    None
+}
+
 /// Which ops of a loop body vary along the loop (and become vector ops), and the
 /// coefficient of the induction variable in each index value.
 struct Analysis {
     coef: HashMap<ValueId, i64>,
     plan: Vec<(OpId, bool)>,
     varying: HashMap<ValueId, bool>,
+    /// Loads whose lanes are this many elements apart (a strided window's reads).
+    strides: HashMap<OpId, i64>,
 }
 
 /// Analyzes `ops` of a loop body with induction variable `iv`: every load and store must
@@ -56,19 +73,20 @@ fn analyze(
 ) -> Result<Option<Analysis>, crate::pass::PassError> {
     let mut coef: HashMap<ValueId, i64> = HashMap::from([(iv, 1)]);
     let c = |coef: &HashMap<ValueId, i64>, v: ValueId| coef.get(&v).copied().unwrap_or(0);
-    let contiguous = |coef: &HashMap<ValueId, i64>, idx: &[ValueId]| -> Option<bool> {
+    // How an access moves along the loop: 0 (invariant), or the step in its last
+    // dimension (1: contiguous); `None` when it moves in another dimension.
+    let step = |coef: &HashMap<ValueId, i64>, idx: &[ValueId]| -> Option<i64> {
         let cs: Vec<i64> = idx.iter().map(|&v| c(coef, v)).collect();
-        if cs.iter().all(|&x| x == 0) {
-            Some(false)
-        } else if cs.last() == Some(&1) && cs[..cs.len() - 1].iter().all(|&x| x == 0) {
-            Some(true)
-        } else {
-            None
+        match cs.split_last() {
+            Some((&last, rest)) if last >= 0 && rest.iter().all(|&x| x == 0) => Some(last),
+            None => Some(0),
+            _ => None,
         }
     };
     let is_acc = |op: OpId| accumulator.is_some_and(|(l, s)| op == l || op == s);
     let mut varying: HashMap<ValueId, bool> = HashMap::new();
     let mut plan: Vec<(OpId, bool)> = Vec::new();
+    let mut strides: HashMap<OpId, i64> = HashMap::new();
     for &op in ops {
         let d = m.op(op);
         match d.name {
@@ -86,15 +104,18 @@ fn analyze(
                 plan.push((op, true));
             }
             ops::LOOP_STORE if is_acc(op) => plan.push((op, true)),
-            ops::LOOP_LOAD => match contiguous(&coef, &d.operands[1..]) {
-                Some(v) => {
-                    varying.insert(d.results[0], v);
-                    plan.push((op, v));
+            ops::LOOP_LOAD => match step(&coef, &d.operands[1..]) {
+                Some(s) => {
+                    varying.insert(d.results[0], s > 0);
+                    plan.push((op, s > 0));
+                    if s > 1 {
+                        strides.insert(op, s);
+                    }
                 }
                 None => return Ok(None),
             },
-            ops::LOOP_STORE => match contiguous(&coef, &d.operands[2..]) {
-                Some(true) => plan.push((op, true)),
+            ops::LOOP_STORE => match step(&coef, &d.operands[2..]) {
+                Some(1) => plan.push((op, true)),
                 _ => return Ok(None),
             },
             name if name.starts_with("kernel.") => {
@@ -112,6 +133,7 @@ fn analyze(
         coef,
         plan,
         varying,
+        strides,
     }))
 }
 
@@ -148,7 +170,14 @@ fn apply_plan(
             }
         }
         match d.name {
-            ops::LOOP_LOAD => m.op_mut(op).name = ops::LOOP_VLOAD,
+            ops::LOOP_LOAD => {
+                m.op_mut(op).name = ops::LOOP_VLOAD;
+                if let Some(&s) = a.strides.get(&op) {
+                    m.op_mut(op)
+                        .attrs
+                        .insert("stride".into(), strata_ir::Attribute::Int(s));
+                }
+            }
             ops::LOOP_STORE => m.op_mut(op).name = ops::LOOP_VSTORE,
             _ => {}
         }
@@ -176,10 +205,10 @@ fn vectorize_loop(
     let body = body_of(m, l);
     let iv = m.block(body).args[0];
     let ops = m.block(body).ops.clone();
-    let width = lanes(params, widest_element(m, &ops));
-    if width < 2 || info.trip_count() % width as i64 != 0 {
+    let Some(width) = fitting_width(lanes(params, widest_element(m, &ops)), info.trip_count())
+    else {
         return Ok(false);
-    }
+    };
     let Some(a) = analyze(m, &ops, iv, None)? else {
         return Ok(false);
     };
@@ -231,10 +260,10 @@ fn vectorize_reduction(
     let Some(elem) = elem_of_type(m.value_type(value)).filter(|e| e.is_float()) else {
         return Ok(false);
     };
-    let width = lanes(params, widest_element(m, &ops));
-    if width < 2 || info.trip_count() % width as i64 != 0 {
+    let Some(width) = fitting_width(lanes(params, widest_element(m, &ops)), info.trip_count())
+    else {
         return Ok(false);
-    }
+    };
     // The running value's load, and the combining op `r op t`.
     let loads: Vec<OpId> = ops
         .iter()
