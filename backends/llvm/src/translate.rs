@@ -4,7 +4,7 @@
 mod contract;
 mod scalar;
 
-pub use contract::Blocking;
+pub use contract::{define_library, Addressing, Blocking, GemmVariant};
 
 use crate::CodegenError;
 use inkwell::builder::Builder;
@@ -62,6 +62,10 @@ struct Translator<'ctx, 'm> {
     out_of_bounds: Option<inkwell::basic_block::BasicBlock<'ctx>>,
     /// The CPU compiled for (what `loop.contract`'s blocking follows).
     cpu: Option<strata_abi::CpuTarget>,
+    /// Where the matrix-product routines live: `None`, defined in this module; else
+    /// declared, exported from another object under this prefix, and listed in `gemms`.
+    library: Option<String>,
+    gemms: Vec<contract::GemmVariant>,
 }
 
 fn elem_type<'ctx>(ctx: &'ctx Context, e: ElementType) -> R<BasicTypeEnum<'ctx>> {
@@ -674,13 +678,7 @@ impl<'ctx> Translator<'ctx, '_> {
         let int = |v: usize| i64t.const_int(v as u64, false).into();
         let (f, middle): (_, Vec<inkwell::values::BasicMetadataValueEnum>) = match c.as_matrix() {
             Some(([sa_k, sb_k], [sb_n, _])) => (
-                contract::gemm_function(
-                    self.ctx,
-                    self.module,
-                    blk,
-                    contract::Addressing::Strided,
-                    c.packed,
-                )?,
+                self.gemm(blk, contract::Addressing::Strided, c.packed)?,
                 vec![int(sa_k), bases[1].into(), int(sb_k), int(sb_n)],
             ),
             None => {
@@ -689,13 +687,7 @@ impl<'ctx> Translator<'ctx, '_> {
                 let kb = table(Contract::offsets(&c.k_dims, 2))?;
                 let jb = table(Contract::offsets(&c.n_dims, 1))?;
                 (
-                    contract::gemm_function(
-                        self.ctx,
-                        self.module,
-                        blk,
-                        contract::Addressing::Tables,
-                        c.packed,
-                    )?,
+                    self.gemm(blk, contract::Addressing::Tables, c.packed)?,
                     vec![ka.into(), bases[1].into(), kb.into(), jb.into()],
                 )
             }
@@ -714,6 +706,30 @@ impl<'ctx> Translator<'ctx, '_> {
             .build_call(f, &args, "")
             .map_err(|x| err(ir, op, x))?;
         Ok(())
+    }
+
+    /// The matrix-product routine of a variant: defined here, or declared and recorded
+    /// for the library object.
+    fn gemm(
+        &mut self,
+        blk: Blocking,
+        addressing: contract::Addressing,
+        packed: [bool; 2],
+    ) -> R<FunctionValue<'ctx>> {
+        let v = contract::GemmVariant {
+            blk,
+            addressing,
+            packed,
+        };
+        match &self.library {
+            None => contract::gemm_function(self.ctx, self.module, blk, addressing, packed),
+            Some(prefix) => {
+                if !self.gemms.contains(&v) {
+                    self.gemms.push(v);
+                }
+                Ok(v.declare(self.ctx, self.module, prefix))
+            }
+        }
     }
 
     /// A constant table of i32 element offsets in the module.
@@ -993,6 +1009,21 @@ pub fn translate_kernels<'ctx>(
     prefix: &str,
     kernels: &[OpId],
 ) -> R<Vec<String>> {
+    Ok(translate_linking(ctx, m, llvm, prefix, kernels, false)?.0)
+}
+
+/// [`translate_kernels`], with the matrix-product routines only declared when `library`
+/// is set (exported as `prefix` + their names from one object of their own, made by
+/// [`contract::define_library`]); returns the kernels' names and the routines they call.
+pub fn translate_linking<'ctx>(
+    ctx: &'ctx Context,
+    m: &Module,
+    llvm: &LlModule<'ctx>,
+    prefix: &str,
+    kernels: &[OpId],
+    library: bool,
+) -> R<(Vec<String>, Vec<contract::GemmVariant>)> {
+    let mut gemms = Vec::new();
     let ptr = ctx.ptr_type(AddressSpace::default());
     let i64t = ctx.i64_type();
     let mut names = Vec::new();
@@ -1051,16 +1082,19 @@ pub fn translate_kernels<'ctx>(
             data_dependent: Default::default(),
             out_of_bounds: None,
             cpu: cpu.clone(),
+            library: library.then(|| prefix.to_string()),
+            gemms: std::mem::take(&mut gemms),
         };
         t.block(body)?;
         let ok = ctx
             .i32_type()
             .const_int(strata_abi::Status::OK as u64, false);
         t.b.build_return(Some(&ok))?;
+        gemms = std::mem::take(&mut t.gemms);
         if !function.verify(false) {
             return Err(CodegenError::Llvm(format!("LLVM rejected kernel '{name}'")));
         }
         names.push(name.to_string());
     }
-    Ok(names)
+    Ok((names, gemms))
 }

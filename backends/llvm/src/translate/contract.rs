@@ -1,12 +1,14 @@
 //! `loop.contract` on the CPU: a matrix-product tile as packed operands and a
 //! register-blocked micro-kernel, in the manner of Goto's algorithm (and BLIS).
 //!
-//! For each block of `NC` columns and `KC` reduction steps, B's block is packed into
-//! `NR`-wide panels (`KC × NR` each, zero-padded), sized to stay in L2; then for each
-//! `MR` rows, A's rows are packed into one `KC × MR` panel that stays in L1, and the
-//! micro-kernel runs over every B panel: `MR × NV` vector accumulators (`NR = NV` vectors)
-//! live in registers across the whole `KC` loop, fed by one broadcast of A and `NV` loads
-//! of B per step, and C is read and written once per block (masked at the edges).
+//! For each block of rows (as many `MR`-row panels as 256 KiB hold) and of `KC` reduction
+//! steps, A's rows are packed into `KC × MR` panels; then for each block of `NC` columns,
+//! B's block is packed into `NR`-wide panels (`KC × NR` each, zero-padded), sized to stay
+//! in L2, and for each A panel (in L1 while it lasts) the micro-kernel runs over every B
+//! panel: `MR × NV` vector accumulators (`NR = NV` vectors) live in registers across the
+//! whole `KC` loop, fed by one broadcast of A and `NV` loads of B per step, and C is read
+//! and written once per block (masked at the edges). Each operand is packed about once
+//! (A exactly once, B once per row block), none if it was packed at compile time.
 //!
 //! Both kernels are defined once per LLVM module, per blocking, with internal linkage,
 //! and take their sizes at run time: one copy of the code serves every product of a
@@ -32,9 +34,11 @@ type R<T> = Result<T, CodegenError>;
 const KC: u64 = 256;
 /// The most bytes a packed B block takes (it lives on the stack of the calling thread).
 const MAX_B_BLOCK_BYTES: u64 = 256 << 10;
+/// The most bytes a packed block of A's panels takes (on the stack too).
+const MAX_A_BLOCK_BYTES: u64 = 256 << 10;
 
 /// How the micro-kernel blocks a product for one CPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Blocking {
     /// f32 lanes per vector register.
     pub lanes: u32,
@@ -80,6 +84,12 @@ impl Blocking {
             kc: KC,
             nc,
         })
+    }
+
+    /// Rows per packed A block: as many whole panels as fit [`MAX_A_BLOCK_BYTES`].
+    fn mc(&self) -> u64 {
+        let panels = (MAX_A_BLOCK_BYTES / (self.kc * 4 * self.mr as u64)).max(1);
+        panels * self.mr as u64
     }
 
     fn nr(&self) -> u64 {
@@ -149,6 +159,17 @@ impl<'ctx> Gen<'ctx, '_> {
         step: u64,
         body: impl FnOnce(&Self, IntValue<'ctx>) -> R<()>,
     ) -> R<()> {
+        self.for_loop_by(lo, hi, self.i64(step), body)
+    }
+
+    /// [`Gen::for_loop`] with a step computed at run time (positive).
+    fn for_loop_by(
+        &self,
+        lo: IntValue<'ctx>,
+        hi: IntValue<'ctx>,
+        step: IntValue<'ctx>,
+        body: impl FnOnce(&Self, IntValue<'ctx>) -> R<()>,
+    ) -> R<()> {
         let i64t = self.ctx.i64_type();
         let pre = self.b.get_insert_block().ok_or("no insertion block")?;
         let header = self.ctx.append_basic_block(self.f, "loop");
@@ -160,7 +181,7 @@ impl<'ctx> Gen<'ctx, '_> {
         phi.add_incoming(&[(&lo, pre)]);
         let i = phi.as_basic_value().into_int_value();
         body(self, i)?;
-        let next = self.b.build_int_add(i, self.i64(step), "")?;
+        let next = self.b.build_int_add(i, step, "")?;
         let latch = self.b.get_insert_block().ok_or("no insertion block")?;
         phi.add_incoming(&[(&next, latch)]);
         let again = self.b.build_int_compare(IntPredicate::SLT, next, hi, "")?;
@@ -477,7 +498,7 @@ fn define_ukernel<'ctx>(
 }
 
 /// How the gemm kernel finds its operands' elements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Addressing {
     /// One stride per box: `gemm(ptr A, i64 sa_m, i64 sa_k, ptr B, i64 sb_k, i64 sb_n,
     /// ptr C, i64 sc_m, i64 m, i64 n, i64 k)`.
@@ -500,8 +521,78 @@ struct Operands<'ctx> {
     tables: Option<[PointerValue<'ctx>; 3]>,
 }
 
+/// One matrix-product routine: a blocking, an addressing and which operands come packed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GemmVariant {
+    pub blk: Blocking,
+    pub addressing: Addressing,
+    pub packed: [bool; 2],
+}
+
+impl GemmVariant {
+    /// The routine's symbol (after the caller's prefix).
+    pub fn name(&self) -> String {
+        format!(
+            "strata.gemm{}{}{}.{}",
+            if self.addressing == Addressing::Tables {
+                "_tables"
+            } else {
+                ""
+            },
+            if self.packed[0] { "_pa" } else { "" },
+            if self.packed[1] { "_pb" } else { "" },
+            self.blk.suffix()
+        )
+    }
+
+    fn params<'ctx>(&self, ctx: &'ctx Context) -> Vec<inkwell::types::BasicMetadataTypeEnum<'ctx>> {
+        let ptr = ctx.ptr_type(AddressSpace::default()).as_basic_type_enum();
+        let i64t = ctx.i64_type().as_basic_type_enum();
+        let (x, y) = match self.addressing {
+            Addressing::Tables => (ptr, ptr),
+            Addressing::Strided => (i64t, i64t),
+        };
+        [ptr, i64t, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t]
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// A declaration of the routine named `prefix` + [`GemmVariant::name`], defined in
+    /// another object (see [`define_library`]).
+    pub fn declare<'ctx>(
+        &self,
+        ctx: &'ctx Context,
+        module: &LlModule<'ctx>,
+        prefix: &str,
+    ) -> FunctionValue<'ctx> {
+        let name = format!("{prefix}{}", self.name());
+        module.get_function(&name).unwrap_or_else(|| {
+            let fn_type = ctx.void_type().fn_type(&self.params(ctx), false);
+            module.add_function(&name, fn_type, Some(Linkage::External))
+        })
+    }
+}
+
+/// Defines `variants` in `module`, exported as `prefix` + their names: the one copy of
+/// the matrix-product code every kernel object of a model calls, compiled once.
+pub fn define_library<'ctx>(
+    ctx: &'ctx Context,
+    module: &LlModule<'ctx>,
+    prefix: &str,
+    variants: &[GemmVariant],
+) -> R<()> {
+    for v in variants {
+        let f = gemm_function(ctx, module, v.blk, v.addressing, v.packed)?;
+        f.set_linkage(Linkage::External);
+        f.as_global_value()
+            .set_name(&format!("{prefix}{}", v.name()));
+    }
+    Ok(())
+}
+
 /// The gemm kernel for `blk` and `addressing`: `loop.contract` with C's columns
-/// contiguous, defined in `module` on first use.
+/// contiguous, defined in `module` (with internal linkage) on first use.
 pub fn gemm_function<'ctx>(
     ctx: &'ctx Context,
     module: &LlModule<'ctx>,
@@ -509,27 +600,18 @@ pub fn gemm_function<'ctx>(
     addressing: Addressing,
     packed: [bool; 2],
 ) -> R<FunctionValue<'ctx>> {
+    let variant = GemmVariant {
+        blk,
+        addressing,
+        packed,
+    };
     let tables = addressing == Addressing::Tables;
-    let name = format!(
-        "strata.gemm{}{}{}.{}",
-        if tables { "_tables" } else { "" },
-        if packed[0] { "_pa" } else { "" },
-        if packed[1] { "_pb" } else { "" },
-        blk.suffix()
-    );
+    let name = variant.name();
     if let Some(f) = module.get_function(&name) {
         return Ok(f);
     }
     let ukernel = define_ukernel(ctx, module, blk)?;
-    let ptr = ctx.ptr_type(AddressSpace::default()).as_basic_type_enum();
-    let i64t = ctx.i64_type().as_basic_type_enum();
-    let (x, y) = if tables { (ptr, ptr) } else { (i64t, i64t) };
-    let params: Vec<inkwell::types::BasicMetadataTypeEnum> =
-        [ptr, i64t, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t]
-            .into_iter()
-            .map(Into::into)
-            .collect();
-    let g = begin(ctx, module, &name, &params);
+    let g = begin(ctx, module, &name, &variant.params(ctx));
     let ops = Operands {
         a: g.ptr_param(0)?,
         sa_m: g.int_param(1)?,
@@ -551,58 +633,85 @@ pub fn gemm_function<'ctx>(
     let rows = blk.mr as u64;
     let nr = blk.nr();
     let f32t = ctx.f32_type();
+    let mc = blk.mc();
     let b_block =
         g.b.build_array_alloca(f32t, g.i64(blk.kc * blk.nc), "packed_b")?;
-    let a_panel =
-        g.b.build_array_alloca(f32t, g.i64(blk.kc * rows), "packed_a")?;
-    for p in [b_block, a_panel] {
+    let a_block =
+        g.b.build_array_alloca(f32t, g.i64(blk.kc * mc), "packed_a")?;
+    for p in [b_block, a_block] {
         if let Some(i) = p.as_instruction() {
             let _ = i.set_alignment(64);
         }
     }
-    g.for_loop(g.i64(0), n, blk.nc, |g, jc| {
-        let nc = g.min(g.i64(blk.nc), g.b.build_int_sub(n, jc, "")?)?;
-        g.for_loop(g.i64(0), k, blk.kc, |g, pc| {
-            let kc = g.min(g.i64(blk.kc), g.b.build_int_sub(k, pc, "")?)?;
-            match (packed[1], ops.strided, ops.tables) {
-                (true, ..) => {}
-                (_, Some([_, sb_k, sb_n]), _) => {
-                    pack_b(g, blk, ops.b, sb_k, sb_n, b_block, jc, pc, nc, kc)?
-                }
-                (_, _, Some([_, kb, jb])) => {
-                    pack_b_tables(g, blk, ops.b, kb, jb, b_block, jc, pc, nc, kc)?
-                }
-                _ => return Err("gemm without addressing".into()),
+    // Reduction blocks of equal length (784 = 4 × 196, not 3 × 256 + 16): a short last
+    // block would pay a whole block's load and store of C for little work.
+    let blocks = g.b.build_int_unsigned_div(
+        g.b.build_int_add(k, g.i64(blk.kc - 1), "")?,
+        g.i64(blk.kc),
+        "",
+    )?;
+    let step = g.b.build_int_unsigned_div(
+        g.b.build_int_add(k, g.b.build_int_sub(blocks, g.i64(1), "")?, "")?,
+        blocks,
+        "",
+    )?;
+    // Rows in blocks of `mc`: each block's A panels are packed once per reduction block
+    // and serve every column block (A is packed once in all); B's block is packed once
+    // per row block.
+    g.for_loop(g.i64(0), m, mc, |g, ic0| {
+        let rows_here = g.min(g.i64(mc), g.b.build_int_sub(m, ic0, "")?)?;
+        g.for_loop_by(g.i64(0), k, step, |g, pc| {
+            let kc = g.min(step, g.b.build_int_sub(k, pc, "")?)?;
+            if !packed[0] {
+                g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
+                    let ic = g.add(ic0, ir)?;
+                    let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
+                    let panel = g.at(a_block, g.mul(ir, kc)?)?;
+                    pack_a(g, &ops, panel, rows, ic, pc, mr, kc)
+                })?;
             }
-            g.for_loop(g.i64(0), m, rows, |g, ic| {
-                let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
-                let a_here = if packed[0] {
-                    // Stored packed: the panel of rows ic.. at step pc (ic·k = its start).
-                    g.at(ops.a, g.add(g.mul(ic, k)?, g.mul(pc, g.i64(rows))?)?)?
-                } else {
-                    pack_a(g, &ops, a_panel, rows, ic, pc, mr, kc)?;
-                    a_panel
-                };
-                let c_rows = g.at(ops.c, g.add(g.mul(ic, ops.sc_m)?, jc)?)?;
-                g.for_loop(g.i64(0), nc, nr, |g, jr| {
-                    let nr_here = g.min(g.i64(nr), g.b.build_int_sub(nc, jr, "")?)?;
-                    let panel = if packed[1] {
-                        let col = g.add(jc, jr)?;
-                        g.at(ops.b, g.add(g.mul(col, k)?, g.mul(pc, g.i64(nr))?)?)?
+            g.for_loop(g.i64(0), n, blk.nc, |g, jc| {
+                let nc = g.min(g.i64(blk.nc), g.b.build_int_sub(n, jc, "")?)?;
+                match (packed[1], ops.strided, ops.tables) {
+                    (true, ..) => {}
+                    (_, Some([_, sb_k, sb_n]), _) => {
+                        pack_b(g, blk, ops.b, sb_k, sb_n, b_block, jc, pc, nc, kc)?
+                    }
+                    (_, _, Some([_, kb, jb])) => {
+                        pack_b_tables(g, blk, ops.b, kb, jb, b_block, jc, pc, nc, kc)?
+                    }
+                    _ => return Err("gemm without addressing".into()),
+                }
+                g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
+                    let ic = g.add(ic0, ir)?;
+                    let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
+                    let a_here = if packed[0] {
+                        // Stored packed: the panel of rows ic.. at step pc (ic·k = its start).
+                        g.at(ops.a, g.add(g.mul(ic, k)?, g.mul(pc, g.i64(rows))?)?)?
                     } else {
-                        g.at(b_block, g.mul(jr, kc)?)?
+                        g.at(a_block, g.mul(ir, kc)?)?
                     };
-                    let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
-                        a_here.into(),
-                        panel.into(),
-                        g.at(c_rows, jr)?.into(),
-                        ops.sc_m.into(),
-                        kc.into(),
-                        mr.into(),
-                        nr_here.into(),
-                    ];
-                    g.b.build_call(ukernel, &args, "")?;
-                    Ok(())
+                    let c_rows = g.at(ops.c, g.add(g.mul(ic, ops.sc_m)?, jc)?)?;
+                    g.for_loop(g.i64(0), nc, nr, |g, jr| {
+                        let nr_here = g.min(g.i64(nr), g.b.build_int_sub(nc, jr, "")?)?;
+                        let panel = if packed[1] {
+                            let col = g.add(jc, jr)?;
+                            g.at(ops.b, g.add(g.mul(col, k)?, g.mul(pc, g.i64(nr))?)?)?
+                        } else {
+                            g.at(b_block, g.mul(jr, kc)?)?
+                        };
+                        let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
+                            a_here.into(),
+                            panel.into(),
+                            g.at(c_rows, jr)?.into(),
+                            ops.sc_m.into(),
+                            kc.into(),
+                            mr.into(),
+                            nr_here.into(),
+                        ];
+                        g.b.build_call(ukernel, &args, "")?;
+                        Ok(())
+                    })
                 })
             })
         })
@@ -700,16 +809,17 @@ fn pack_b<'ctx>(
                         g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
                     }
                 } else {
-                    for jj in 0..nr {
-                        let col = g.add(col0, g.min(g.i64(jj), last)?)?;
+                    // A loop, not unrolled code: the rare transposed B is not worth
+                    // the compile time of 64 copies.
+                    g.for_loop(g.i64(0), g.i64(nr), 1, |g, jj| {
+                        let col = g.add(col0, g.min(jj, last)?)?;
                         let x =
                             g.b.build_load(f32t, g.at(bm, g.add(row, g.mul(col, sb_n)?)?)?, "")?;
-                        let real =
-                            g.b.build_int_compare(IntPredicate::SLT, g.i64(jj), valid, "")?;
+                        let real = g.b.build_int_compare(IntPredicate::SLT, jj, valid, "")?;
                         let x =
                             g.b.build_select(real, x.into_float_value(), f32t.const_zero(), "")?;
-                        g.store(x, g.at(dst, g.i64(jj))?, 4)?;
-                    }
+                        g.store(x, g.at(dst, jj)?, 4)
+                    })?;
                 }
                 Ok(())
             })
