@@ -447,452 +447,333 @@ declare void @llvm.masked.store.v8f32.p0(<8 x float>, ptr captures(none), <8 x i
 define internal void @strata.gemm.6x2x8(ptr %0, i64 %1, i64 %2, ptr %3, i64 %4, i64 %5, ptr %6, i64 %7, i64 %8, i64 %9, i64 %10) {
 entry:
   %packed_b = alloca float, i64 65536, align 64
-  %packed_a = alloca float, i64 1536, align 64
-  %11 = icmp slt i64 0, %9
-  br i1 %11, label %loop, label %exit
+  %packed_a = alloca float, i64 64512, align 64
+  %11 = add i64 %10, 255
+  %12 = udiv i64 %11, 256
+  %13 = sub i64 %12, 1
+  %14 = add i64 %10, %13
+  %15 = udiv i64 %14, %12
+  %16 = icmp slt i64 0, %8
+  br i1 %16, label %loop, label %exit
 
 loop:                                             ; preds = %exit2, %entry
-  %i = phi i64 [ 0, %entry ], [ %20, %exit2 ]
-  %12 = sub i64 %9, %i
-  %13 = icmp slt i64 256, %12
-  %14 = select i1 %13, i64 256, i64 %12
-  %15 = icmp slt i64 0, %10
-  br i1 %15, label %loop1, label %exit2
+  %i = phi i64 [ 0, %entry ], [ %25, %exit2 ]
+  %17 = sub i64 %8, %i
+  %18 = icmp slt i64 252, %17
+  %19 = select i1 %18, i64 252, i64 %17
+  %20 = icmp slt i64 0, %10
+  br i1 %20, label %loop1, label %exit2
 
 exit:                                             ; preds = %exit2, %entry
   ret void
 
-loop1:                                            ; preds = %exit17, %loop
-  %i3 = phi i64 [ 0, %loop ], [ %296, %exit17 ]
-  %16 = sub i64 %10, %i3
-  %17 = icmp slt i64 256, %16
-  %18 = select i1 %17, i64 256, i64 %16
-  %19 = icmp eq i64 %5, 1
-  br i1 %19, label %pack_vector, label %pack_scalar
+loop1:                                            ; preds = %exit11, %loop
+  %i3 = phi i64 [ 0, %loop ], [ %118, %exit11 ]
+  %21 = sub i64 %10, %i3
+  %22 = icmp slt i64 %15, %21
+  %23 = select i1 %22, i64 %15, i64 %21
+  %24 = icmp slt i64 0, %19
+  br i1 %24, label %loop4, label %exit5
 
-exit2:                                            ; preds = %exit17, %loop
-  %20 = add i64 %i, 256
-  %21 = icmp slt i64 %20, %9
-  br i1 %21, label %loop, label %exit
+exit2:                                            ; preds = %exit11, %loop
+  %25 = add i64 %i, 252
+  %26 = icmp slt i64 %25, %8
+  br i1 %26, label %loop, label %exit
 
-pack_vector:                                      ; preds = %loop1
-  %22 = icmp slt i64 0, %14
-  br i1 %22, label %loop4, label %exit5
-
-pack_scalar:                                      ; preds = %loop1
-  %23 = icmp slt i64 0, %14
-  br i1 %23, label %loop10, label %exit11
-
-packed:                                           ; preds = %exit11, %exit5
-  %24 = icmp slt i64 0, %8
-  br i1 %24, label %loop16, label %exit17
-
-loop4:                                            ; preds = %exit8, %pack_vector
-  %i6 = phi i64 [ 0, %pack_vector ], [ %65, %exit8 ]
-  %25 = sub i64 %14, %i6
-  %26 = mul i64 %i6, %18
-  %27 = getelementptr inbounds float, ptr %packed_b, i64 %26
-  %28 = add i64 %i, %i6
-  %29 = sub i64 %25, 0
-  %30 = icmp slt i64 %29, 0
-  %31 = select i1 %30, i64 0, i64 %29
-  %32 = icmp slt i64 %31, 8
-  %33 = select i1 %32, i64 %31, i64 8
-  %34 = trunc i64 %33 to i32
-  %35 = insertelement <8 x i32> undef, i32 %34, i64 0
-  %36 = shufflevector <8 x i32> %35, <8 x i32> undef, <8 x i32> zeroinitializer
-  %37 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %36
-  %38 = sub i64 %25, 8
-  %39 = icmp slt i64 %38, 0
-  %40 = select i1 %39, i64 0, i64 %38
-  %41 = icmp slt i64 %40, 8
-  %42 = select i1 %41, i64 %40, i64 8
-  %43 = trunc i64 %42 to i32
-  %44 = insertelement <8 x i32> undef, i32 %43, i64 0
-  %45 = shufflevector <8 x i32> %44, <8 x i32> undef, <8 x i32> zeroinitializer
-  %46 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %45
-  %47 = icmp slt i64 %25, 16
-  %48 = select i1 %47, i64 %25, i64 16
-  %49 = sub i64 %48, 1
-  %50 = icmp slt i64 0, %18
-  br i1 %50, label %loop7, label %exit8
-
-exit5:                                            ; preds = %exit8, %pack_vector
-  br label %packed
-
-loop7:                                            ; preds = %loop7, %loop4
-  %i9 = phi i64 [ 0, %loop4 ], [ %63, %loop7 ]
-  %51 = add i64 %i3, %i9
-  %52 = mul i64 %51, %4
-  %53 = mul i64 %i9, 16
-  %54 = getelementptr inbounds float, ptr %27, i64 %53
-  %55 = add i64 %52, %28
-  %56 = getelementptr inbounds float, ptr %3, i64 %55
-  %57 = getelementptr inbounds float, ptr %56, i64 0
-  %58 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %57, <8 x i1> %37, <8 x float> zeroinitializer)
-  %59 = getelementptr inbounds float, ptr %54, i64 0
-  store <8 x float> %58, ptr %59, align 32
-  %60 = getelementptr inbounds float, ptr %56, i64 8
-  %61 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %60, <8 x i1> %46, <8 x float> zeroinitializer)
-  %62 = getelementptr inbounds float, ptr %54, i64 8
-  store <8 x float> %61, ptr %62, align 32
-  %63 = add i64 %i9, 1
-  %64 = icmp slt i64 %63, %18
+loop4:                                            ; preds = %exit8, %loop1
+  %i6 = phi i64 [ 0, %loop1 ], [ %112, %exit8 ]
+  %27 = add i64 %i, %i6
+  %28 = sub i64 %8, %27
+  %29 = icmp slt i64 6, %28
+  %30 = select i1 %29, i64 6, i64 %28
+  %31 = mul i64 %i6, %23
+  %32 = getelementptr inbounds float, ptr %packed_a, i64 %31
+  %33 = sub i64 %30, 1
+  %34 = icmp slt i64 0, %33
+  %35 = select i1 %34, i64 0, i64 %33
+  %36 = add i64 %27, %35
+  %37 = mul i64 %36, %1
+  %38 = getelementptr inbounds float, ptr %0, i64 %37
+  %39 = icmp slt i64 1, %33
+  %40 = select i1 %39, i64 1, i64 %33
+  %41 = add i64 %27, %40
+  %42 = mul i64 %41, %1
+  %43 = getelementptr inbounds float, ptr %0, i64 %42
+  %44 = icmp slt i64 2, %33
+  %45 = select i1 %44, i64 2, i64 %33
+  %46 = add i64 %27, %45
+  %47 = mul i64 %46, %1
+  %48 = getelementptr inbounds float, ptr %0, i64 %47
+  %49 = icmp slt i64 3, %33
+  %50 = select i1 %49, i64 3, i64 %33
+  %51 = add i64 %27, %50
+  %52 = mul i64 %51, %1
+  %53 = getelementptr inbounds float, ptr %0, i64 %52
+  %54 = icmp slt i64 4, %33
+  %55 = select i1 %54, i64 4, i64 %33
+  %56 = add i64 %27, %55
+  %57 = mul i64 %56, %1
+  %58 = getelementptr inbounds float, ptr %0, i64 %57
+  %59 = icmp slt i64 5, %33
+  %60 = select i1 %59, i64 5, i64 %33
+  %61 = add i64 %27, %60
+  %62 = mul i64 %61, %1
+  %63 = getelementptr inbounds float, ptr %0, i64 %62
+  %64 = icmp slt i64 0, %23
   br i1 %64, label %loop7, label %exit8
 
+exit5:                                            ; preds = %exit8, %loop1
+  %65 = icmp slt i64 0, %9
+  br i1 %65, label %loop10, label %exit11
+
+loop7:                                            ; preds = %loop7, %loop4
+  %i9 = phi i64 [ 0, %loop4 ], [ %110, %loop7 ]
+  %66 = add i64 %i3, %i9
+  %67 = mul i64 %66, %2
+  %68 = getelementptr inbounds float, ptr %38, i64 %67
+  %69 = load float, ptr %68, align 4
+  %70 = icmp slt i64 0, %30
+  %71 = select i1 %70, float %69, float 0.000000e+00
+  %72 = mul i64 %i9, 6
+  %73 = add i64 %72, 0
+  %74 = getelementptr inbounds float, ptr %32, i64 %73
+  store float %71, ptr %74, align 4
+  %75 = getelementptr inbounds float, ptr %43, i64 %67
+  %76 = load float, ptr %75, align 4
+  %77 = icmp slt i64 1, %30
+  %78 = select i1 %77, float %76, float 0.000000e+00
+  %79 = mul i64 %i9, 6
+  %80 = add i64 %79, 1
+  %81 = getelementptr inbounds float, ptr %32, i64 %80
+  store float %78, ptr %81, align 4
+  %82 = getelementptr inbounds float, ptr %48, i64 %67
+  %83 = load float, ptr %82, align 4
+  %84 = icmp slt i64 2, %30
+  %85 = select i1 %84, float %83, float 0.000000e+00
+  %86 = mul i64 %i9, 6
+  %87 = add i64 %86, 2
+  %88 = getelementptr inbounds float, ptr %32, i64 %87
+  store float %85, ptr %88, align 4
+  %89 = getelementptr inbounds float, ptr %53, i64 %67
+  %90 = load float, ptr %89, align 4
+  %91 = icmp slt i64 3, %30
+  %92 = select i1 %91, float %90, float 0.000000e+00
+  %93 = mul i64 %i9, 6
+  %94 = add i64 %93, 3
+  %95 = getelementptr inbounds float, ptr %32, i64 %94
+  store float %92, ptr %95, align 4
+  %96 = getelementptr inbounds float, ptr %58, i64 %67
+  %97 = load float, ptr %96, align 4
+  %98 = icmp slt i64 4, %30
+  %99 = select i1 %98, float %97, float 0.000000e+00
+  %100 = mul i64 %i9, 6
+  %101 = add i64 %100, 4
+  %102 = getelementptr inbounds float, ptr %32, i64 %101
+  store float %99, ptr %102, align 4
+  %103 = getelementptr inbounds float, ptr %63, i64 %67
+  %104 = load float, ptr %103, align 4
+  %105 = icmp slt i64 5, %30
+  %106 = select i1 %105, float %104, float 0.000000e+00
+  %107 = mul i64 %i9, 6
+  %108 = add i64 %107, 5
+  %109 = getelementptr inbounds float, ptr %32, i64 %108
+  store float %106, ptr %109, align 4
+  %110 = add i64 %i9, 1
+  %111 = icmp slt i64 %110, %23
+  br i1 %111, label %loop7, label %exit8
+
 exit8:                                            ; preds = %loop7, %loop4
-  %65 = add i64 %i6, 16
-  %66 = icmp slt i64 %65, %14
-  br i1 %66, label %loop4, label %exit5
+  %112 = add i64 %i6, 6
+  %113 = icmp slt i64 %112, %19
+  br i1 %113, label %loop4, label %exit5
 
-loop10:                                           ; preds = %exit14, %pack_scalar
-  %i12 = phi i64 [ 0, %pack_scalar ], [ %259, %exit14 ]
-  %67 = sub i64 %14, %i12
-  %68 = mul i64 %i12, %18
-  %69 = getelementptr inbounds float, ptr %packed_b, i64 %68
-  %70 = add i64 %i, %i12
-  %71 = sub i64 %67, 0
-  %72 = icmp slt i64 %71, 0
-  %73 = select i1 %72, i64 0, i64 %71
-  %74 = icmp slt i64 %73, 8
-  %75 = select i1 %74, i64 %73, i64 8
-  %76 = trunc i64 %75 to i32
-  %77 = insertelement <8 x i32> undef, i32 %76, i64 0
-  %78 = shufflevector <8 x i32> %77, <8 x i32> undef, <8 x i32> zeroinitializer
-  %79 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %78
-  %80 = sub i64 %67, 8
-  %81 = icmp slt i64 %80, 0
-  %82 = select i1 %81, i64 0, i64 %80
-  %83 = icmp slt i64 %82, 8
-  %84 = select i1 %83, i64 %82, i64 8
-  %85 = trunc i64 %84 to i32
-  %86 = insertelement <8 x i32> undef, i32 %85, i64 0
-  %87 = shufflevector <8 x i32> %86, <8 x i32> undef, <8 x i32> zeroinitializer
-  %88 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %87
-  %89 = icmp slt i64 %67, 16
-  %90 = select i1 %89, i64 %67, i64 16
-  %91 = sub i64 %90, 1
-  %92 = icmp slt i64 0, %18
-  br i1 %92, label %loop13, label %exit14
+loop10:                                           ; preds = %exit29, %exit5
+  %i12 = phi i64 [ 0, %exit5 ], [ %221, %exit29 ]
+  %114 = sub i64 %9, %i12
+  %115 = icmp slt i64 256, %114
+  %116 = select i1 %115, i64 256, i64 %114
+  %117 = icmp eq i64 %5, 1
+  br i1 %117, label %pack_vector, label %pack_scalar
 
-exit11:                                           ; preds = %exit14, %pack_scalar
+exit11:                                           ; preds = %exit29, %exit5
+  %118 = add i64 %i3, %15
+  %119 = icmp slt i64 %118, %10
+  br i1 %119, label %loop1, label %exit2
+
+pack_vector:                                      ; preds = %loop10
+  %120 = icmp slt i64 0, %116
+  br i1 %120, label %loop13, label %exit14
+
+pack_scalar:                                      ; preds = %loop10
+  %121 = icmp slt i64 0, %116
+  br i1 %121, label %loop19, label %exit20
+
+packed:                                           ; preds = %exit20, %exit14
+  %122 = icmp slt i64 0, %19
+  br i1 %122, label %loop28, label %exit29
+
+loop13:                                           ; preds = %exit17, %pack_vector
+  %i15 = phi i64 [ 0, %pack_vector ], [ %163, %exit17 ]
+  %123 = sub i64 %116, %i15
+  %124 = mul i64 %i15, %23
+  %125 = getelementptr inbounds float, ptr %packed_b, i64 %124
+  %126 = add i64 %i12, %i15
+  %127 = sub i64 %123, 0
+  %128 = icmp slt i64 %127, 0
+  %129 = select i1 %128, i64 0, i64 %127
+  %130 = icmp slt i64 %129, 8
+  %131 = select i1 %130, i64 %129, i64 8
+  %132 = trunc i64 %131 to i32
+  %133 = insertelement <8 x i32> undef, i32 %132, i64 0
+  %134 = shufflevector <8 x i32> %133, <8 x i32> undef, <8 x i32> zeroinitializer
+  %135 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %134
+  %136 = sub i64 %123, 8
+  %137 = icmp slt i64 %136, 0
+  %138 = select i1 %137, i64 0, i64 %136
+  %139 = icmp slt i64 %138, 8
+  %140 = select i1 %139, i64 %138, i64 8
+  %141 = trunc i64 %140 to i32
+  %142 = insertelement <8 x i32> undef, i32 %141, i64 0
+  %143 = shufflevector <8 x i32> %142, <8 x i32> undef, <8 x i32> zeroinitializer
+  %144 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %143
+  %145 = icmp slt i64 %123, 16
+  %146 = select i1 %145, i64 %123, i64 16
+  %147 = sub i64 %146, 1
+  %148 = icmp slt i64 0, %23
+  br i1 %148, label %loop16, label %exit17
+
+exit14:                                           ; preds = %exit17, %pack_vector
   br label %packed
 
-loop13:                                           ; preds = %loop13, %loop10
-  %i15 = phi i64 [ 0, %loop10 ], [ %257, %loop13 ]
-  %93 = add i64 %i3, %i15
-  %94 = mul i64 %93, %4
-  %95 = mul i64 %i15, 16
-  %96 = getelementptr inbounds float, ptr %69, i64 %95
-  %97 = icmp slt i64 0, %91
-  %98 = select i1 %97, i64 0, i64 %91
-  %99 = add i64 %70, %98
-  %100 = mul i64 %99, %5
-  %101 = add i64 %94, %100
-  %102 = getelementptr inbounds float, ptr %3, i64 %101
-  %103 = load float, ptr %102, align 4
-  %104 = icmp slt i64 0, %67
-  %105 = select i1 %104, float %103, float 0.000000e+00
-  %106 = getelementptr inbounds float, ptr %96, i64 0
-  store float %105, ptr %106, align 4
-  %107 = icmp slt i64 1, %91
-  %108 = select i1 %107, i64 1, i64 %91
-  %109 = add i64 %70, %108
-  %110 = mul i64 %109, %5
-  %111 = add i64 %94, %110
-  %112 = getelementptr inbounds float, ptr %3, i64 %111
-  %113 = load float, ptr %112, align 4
-  %114 = icmp slt i64 1, %67
-  %115 = select i1 %114, float %113, float 0.000000e+00
-  %116 = getelementptr inbounds float, ptr %96, i64 1
-  store float %115, ptr %116, align 4
-  %117 = icmp slt i64 2, %91
-  %118 = select i1 %117, i64 2, i64 %91
-  %119 = add i64 %70, %118
-  %120 = mul i64 %119, %5
-  %121 = add i64 %94, %120
-  %122 = getelementptr inbounds float, ptr %3, i64 %121
-  %123 = load float, ptr %122, align 4
-  %124 = icmp slt i64 2, %67
-  %125 = select i1 %124, float %123, float 0.000000e+00
-  %126 = getelementptr inbounds float, ptr %96, i64 2
-  store float %125, ptr %126, align 4
-  %127 = icmp slt i64 3, %91
-  %128 = select i1 %127, i64 3, i64 %91
-  %129 = add i64 %70, %128
-  %130 = mul i64 %129, %5
-  %131 = add i64 %94, %130
-  %132 = getelementptr inbounds float, ptr %3, i64 %131
-  %133 = load float, ptr %132, align 4
-  %134 = icmp slt i64 3, %67
-  %135 = select i1 %134, float %133, float 0.000000e+00
-  %136 = getelementptr inbounds float, ptr %96, i64 3
-  store float %135, ptr %136, align 4
-  %137 = icmp slt i64 4, %91
-  %138 = select i1 %137, i64 4, i64 %91
-  %139 = add i64 %70, %138
-  %140 = mul i64 %139, %5
-  %141 = add i64 %94, %140
-  %142 = getelementptr inbounds float, ptr %3, i64 %141
-  %143 = load float, ptr %142, align 4
-  %144 = icmp slt i64 4, %67
-  %145 = select i1 %144, float %143, float 0.000000e+00
-  %146 = getelementptr inbounds float, ptr %96, i64 4
-  store float %145, ptr %146, align 4
-  %147 = icmp slt i64 5, %91
-  %148 = select i1 %147, i64 5, i64 %91
-  %149 = add i64 %70, %148
-  %150 = mul i64 %149, %5
-  %151 = add i64 %94, %150
-  %152 = getelementptr inbounds float, ptr %3, i64 %151
-  %153 = load float, ptr %152, align 4
-  %154 = icmp slt i64 5, %67
-  %155 = select i1 %154, float %153, float 0.000000e+00
-  %156 = getelementptr inbounds float, ptr %96, i64 5
-  store float %155, ptr %156, align 4
-  %157 = icmp slt i64 6, %91
-  %158 = select i1 %157, i64 6, i64 %91
-  %159 = add i64 %70, %158
-  %160 = mul i64 %159, %5
-  %161 = add i64 %94, %160
-  %162 = getelementptr inbounds float, ptr %3, i64 %161
-  %163 = load float, ptr %162, align 4
-  %164 = icmp slt i64 6, %67
-  %165 = select i1 %164, float %163, float 0.000000e+00
-  %166 = getelementptr inbounds float, ptr %96, i64 6
-  store float %165, ptr %166, align 4
-  %167 = icmp slt i64 7, %91
-  %168 = select i1 %167, i64 7, i64 %91
-  %169 = add i64 %70, %168
-  %170 = mul i64 %169, %5
-  %171 = add i64 %94, %170
-  %172 = getelementptr inbounds float, ptr %3, i64 %171
-  %173 = load float, ptr %172, align 4
-  %174 = icmp slt i64 7, %67
-  %175 = select i1 %174, float %173, float 0.000000e+00
-  %176 = getelementptr inbounds float, ptr %96, i64 7
-  store float %175, ptr %176, align 4
-  %177 = icmp slt i64 8, %91
-  %178 = select i1 %177, i64 8, i64 %91
-  %179 = add i64 %70, %178
-  %180 = mul i64 %179, %5
-  %181 = add i64 %94, %180
-  %182 = getelementptr inbounds float, ptr %3, i64 %181
-  %183 = load float, ptr %182, align 4
-  %184 = icmp slt i64 8, %67
-  %185 = select i1 %184, float %183, float 0.000000e+00
-  %186 = getelementptr inbounds float, ptr %96, i64 8
-  store float %185, ptr %186, align 4
-  %187 = icmp slt i64 9, %91
-  %188 = select i1 %187, i64 9, i64 %91
-  %189 = add i64 %70, %188
-  %190 = mul i64 %189, %5
-  %191 = add i64 %94, %190
-  %192 = getelementptr inbounds float, ptr %3, i64 %191
-  %193 = load float, ptr %192, align 4
-  %194 = icmp slt i64 9, %67
-  %195 = select i1 %194, float %193, float 0.000000e+00
-  %196 = getelementptr inbounds float, ptr %96, i64 9
-  store float %195, ptr %196, align 4
-  %197 = icmp slt i64 10, %91
-  %198 = select i1 %197, i64 10, i64 %91
-  %199 = add i64 %70, %198
+loop16:                                           ; preds = %loop16, %loop13
+  %i18 = phi i64 [ 0, %loop13 ], [ %161, %loop16 ]
+  %149 = add i64 %i3, %i18
+  %150 = mul i64 %149, %4
+  %151 = mul i64 %i18, 16
+  %152 = getelementptr inbounds float, ptr %125, i64 %151
+  %153 = add i64 %150, %126
+  %154 = getelementptr inbounds float, ptr %3, i64 %153
+  %155 = getelementptr inbounds float, ptr %154, i64 0
+  %156 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %155, <8 x i1> %135, <8 x float> zeroinitializer)
+  %157 = getelementptr inbounds float, ptr %152, i64 0
+  store <8 x float> %156, ptr %157, align 32
+  %158 = getelementptr inbounds float, ptr %154, i64 8
+  %159 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %158, <8 x i1> %144, <8 x float> zeroinitializer)
+  %160 = getelementptr inbounds float, ptr %152, i64 8
+  store <8 x float> %159, ptr %160, align 32
+  %161 = add i64 %i18, 1
+  %162 = icmp slt i64 %161, %23
+  br i1 %162, label %loop16, label %exit17
+
+exit17:                                           ; preds = %loop16, %loop13
+  %163 = add i64 %i15, 16
+  %164 = icmp slt i64 %163, %116
+  br i1 %164, label %loop13, label %exit14
+
+loop19:                                           ; preds = %exit23, %pack_scalar
+  %i21 = phi i64 [ 0, %pack_scalar ], [ %195, %exit23 ]
+  %165 = sub i64 %116, %i21
+  %166 = mul i64 %i21, %23
+  %167 = getelementptr inbounds float, ptr %packed_b, i64 %166
+  %168 = add i64 %i12, %i21
+  %169 = sub i64 %165, 0
+  %170 = icmp slt i64 %169, 0
+  %171 = select i1 %170, i64 0, i64 %169
+  %172 = icmp slt i64 %171, 8
+  %173 = select i1 %172, i64 %171, i64 8
+  %174 = trunc i64 %173 to i32
+  %175 = insertelement <8 x i32> undef, i32 %174, i64 0
+  %176 = shufflevector <8 x i32> %175, <8 x i32> undef, <8 x i32> zeroinitializer
+  %177 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %176
+  %178 = sub i64 %165, 8
+  %179 = icmp slt i64 %178, 0
+  %180 = select i1 %179, i64 0, i64 %178
+  %181 = icmp slt i64 %180, 8
+  %182 = select i1 %181, i64 %180, i64 8
+  %183 = trunc i64 %182 to i32
+  %184 = insertelement <8 x i32> undef, i32 %183, i64 0
+  %185 = shufflevector <8 x i32> %184, <8 x i32> undef, <8 x i32> zeroinitializer
+  %186 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %185
+  %187 = icmp slt i64 %165, 16
+  %188 = select i1 %187, i64 %165, i64 16
+  %189 = sub i64 %188, 1
+  %190 = icmp slt i64 0, %23
+  br i1 %190, label %loop22, label %exit23
+
+exit20:                                           ; preds = %exit23, %pack_scalar
+  br label %packed
+
+loop22:                                           ; preds = %exit26, %loop19
+  %i24 = phi i64 [ 0, %loop19 ], [ %209, %exit26 ]
+  %191 = add i64 %i3, %i24
+  %192 = mul i64 %191, %4
+  %193 = mul i64 %i24, 16
+  %194 = getelementptr inbounds float, ptr %167, i64 %193
+  br i1 true, label %loop25, label %exit26
+
+exit23:                                           ; preds = %exit26, %loop19
+  %195 = add i64 %i21, 16
+  %196 = icmp slt i64 %195, %116
+  br i1 %196, label %loop19, label %exit20
+
+loop25:                                           ; preds = %loop25, %loop22
+  %i27 = phi i64 [ 0, %loop22 ], [ %207, %loop25 ]
+  %197 = icmp slt i64 %i27, %189
+  %198 = select i1 %197, i64 %i27, i64 %189
+  %199 = add i64 %168, %198
   %200 = mul i64 %199, %5
-  %201 = add i64 %94, %200
+  %201 = add i64 %192, %200
   %202 = getelementptr inbounds float, ptr %3, i64 %201
   %203 = load float, ptr %202, align 4
-  %204 = icmp slt i64 10, %67
+  %204 = icmp slt i64 %i27, %165
   %205 = select i1 %204, float %203, float 0.000000e+00
-  %206 = getelementptr inbounds float, ptr %96, i64 10
+  %206 = getelementptr inbounds float, ptr %194, i64 %i27
   store float %205, ptr %206, align 4
-  %207 = icmp slt i64 11, %91
-  %208 = select i1 %207, i64 11, i64 %91
-  %209 = add i64 %70, %208
-  %210 = mul i64 %209, %5
-  %211 = add i64 %94, %210
-  %212 = getelementptr inbounds float, ptr %3, i64 %211
-  %213 = load float, ptr %212, align 4
-  %214 = icmp slt i64 11, %67
-  %215 = select i1 %214, float %213, float 0.000000e+00
-  %216 = getelementptr inbounds float, ptr %96, i64 11
-  store float %215, ptr %216, align 4
-  %217 = icmp slt i64 12, %91
-  %218 = select i1 %217, i64 12, i64 %91
-  %219 = add i64 %70, %218
-  %220 = mul i64 %219, %5
-  %221 = add i64 %94, %220
-  %222 = getelementptr inbounds float, ptr %3, i64 %221
-  %223 = load float, ptr %222, align 4
-  %224 = icmp slt i64 12, %67
-  %225 = select i1 %224, float %223, float 0.000000e+00
-  %226 = getelementptr inbounds float, ptr %96, i64 12
-  store float %225, ptr %226, align 4
-  %227 = icmp slt i64 13, %91
-  %228 = select i1 %227, i64 13, i64 %91
-  %229 = add i64 %70, %228
-  %230 = mul i64 %229, %5
-  %231 = add i64 %94, %230
-  %232 = getelementptr inbounds float, ptr %3, i64 %231
-  %233 = load float, ptr %232, align 4
-  %234 = icmp slt i64 13, %67
-  %235 = select i1 %234, float %233, float 0.000000e+00
-  %236 = getelementptr inbounds float, ptr %96, i64 13
-  store float %235, ptr %236, align 4
-  %237 = icmp slt i64 14, %91
-  %238 = select i1 %237, i64 14, i64 %91
-  %239 = add i64 %70, %238
-  %240 = mul i64 %239, %5
-  %241 = add i64 %94, %240
-  %242 = getelementptr inbounds float, ptr %3, i64 %241
-  %243 = load float, ptr %242, align 4
-  %244 = icmp slt i64 14, %67
-  %245 = select i1 %244, float %243, float 0.000000e+00
-  %246 = getelementptr inbounds float, ptr %96, i64 14
-  store float %245, ptr %246, align 4
-  %247 = icmp slt i64 15, %91
-  %248 = select i1 %247, i64 15, i64 %91
-  %249 = add i64 %70, %248
-  %250 = mul i64 %249, %5
-  %251 = add i64 %94, %250
-  %252 = getelementptr inbounds float, ptr %3, i64 %251
-  %253 = load float, ptr %252, align 4
-  %254 = icmp slt i64 15, %67
-  %255 = select i1 %254, float %253, float 0.000000e+00
-  %256 = getelementptr inbounds float, ptr %96, i64 15
-  store float %255, ptr %256, align 4
-  %257 = add i64 %i15, 1
-  %258 = icmp slt i64 %257, %18
-  br i1 %258, label %loop13, label %exit14
+  %207 = add i64 %i27, 1
+  %208 = icmp slt i64 %207, 16
+  br i1 %208, label %loop25, label %exit26
 
-exit14:                                           ; preds = %loop13, %loop10
-  %259 = add i64 %i12, 16
-  %260 = icmp slt i64 %259, %14
-  br i1 %260, label %loop10, label %exit11
+exit26:                                           ; preds = %loop25, %loop22
+  %209 = add i64 %i24, 1
+  %210 = icmp slt i64 %209, %23
+  br i1 %210, label %loop22, label %exit23
 
-loop16:                                           ; preds = %exit23, %packed
-  %i18 = phi i64 [ 0, %packed ], [ %356, %exit23 ]
-  %261 = sub i64 %8, %i18
-  %262 = icmp slt i64 6, %261
-  %263 = select i1 %262, i64 6, i64 %261
-  %264 = sub i64 %263, 1
-  %265 = icmp slt i64 0, %264
-  %266 = select i1 %265, i64 0, i64 %264
-  %267 = add i64 %i18, %266
-  %268 = mul i64 %267, %1
-  %269 = getelementptr inbounds float, ptr %0, i64 %268
-  %270 = icmp slt i64 1, %264
-  %271 = select i1 %270, i64 1, i64 %264
-  %272 = add i64 %i18, %271
-  %273 = mul i64 %272, %1
-  %274 = getelementptr inbounds float, ptr %0, i64 %273
-  %275 = icmp slt i64 2, %264
-  %276 = select i1 %275, i64 2, i64 %264
-  %277 = add i64 %i18, %276
-  %278 = mul i64 %277, %1
-  %279 = getelementptr inbounds float, ptr %0, i64 %278
-  %280 = icmp slt i64 3, %264
-  %281 = select i1 %280, i64 3, i64 %264
-  %282 = add i64 %i18, %281
-  %283 = mul i64 %282, %1
-  %284 = getelementptr inbounds float, ptr %0, i64 %283
-  %285 = icmp slt i64 4, %264
-  %286 = select i1 %285, i64 4, i64 %264
-  %287 = add i64 %i18, %286
-  %288 = mul i64 %287, %1
-  %289 = getelementptr inbounds float, ptr %0, i64 %288
-  %290 = icmp slt i64 5, %264
-  %291 = select i1 %290, i64 5, i64 %264
-  %292 = add i64 %i18, %291
-  %293 = mul i64 %292, %1
-  %294 = getelementptr inbounds float, ptr %0, i64 %293
-  %295 = icmp slt i64 0, %18
-  br i1 %295, label %loop19, label %exit20
+loop28:                                           ; preds = %exit32, %packed
+  %i30 = phi i64 [ 0, %packed ], [ %231, %exit32 ]
+  %211 = add i64 %i, %i30
+  %212 = sub i64 %8, %211
+  %213 = icmp slt i64 6, %212
+  %214 = select i1 %213, i64 6, i64 %212
+  %215 = mul i64 %i30, %23
+  %216 = getelementptr inbounds float, ptr %packed_a, i64 %215
+  %217 = mul i64 %211, %7
+  %218 = add i64 %217, %i12
+  %219 = getelementptr inbounds float, ptr %6, i64 %218
+  %220 = icmp slt i64 0, %116
+  br i1 %220, label %loop31, label %exit32
 
-exit17:                                           ; preds = %exit23, %packed
-  %296 = add i64 %i3, 256
-  %297 = icmp slt i64 %296, %10
-  br i1 %297, label %loop1, label %exit2
+exit29:                                           ; preds = %exit32, %packed
+  %221 = add i64 %i12, 256
+  %222 = icmp slt i64 %221, %9
+  br i1 %222, label %loop10, label %exit11
 
-loop19:                                           ; preds = %loop19, %loop16
-  %i21 = phi i64 [ 0, %loop16 ], [ %342, %loop19 ]
-  %298 = add i64 %i3, %i21
-  %299 = mul i64 %298, %2
-  %300 = getelementptr inbounds float, ptr %269, i64 %299
-  %301 = load float, ptr %300, align 4
-  %302 = icmp slt i64 0, %263
-  %303 = select i1 %302, float %301, float 0.000000e+00
-  %304 = mul i64 %i21, 6
-  %305 = add i64 %304, 0
-  %306 = getelementptr inbounds float, ptr %packed_a, i64 %305
-  store float %303, ptr %306, align 4
-  %307 = getelementptr inbounds float, ptr %274, i64 %299
-  %308 = load float, ptr %307, align 4
-  %309 = icmp slt i64 1, %263
-  %310 = select i1 %309, float %308, float 0.000000e+00
-  %311 = mul i64 %i21, 6
-  %312 = add i64 %311, 1
-  %313 = getelementptr inbounds float, ptr %packed_a, i64 %312
-  store float %310, ptr %313, align 4
-  %314 = getelementptr inbounds float, ptr %279, i64 %299
-  %315 = load float, ptr %314, align 4
-  %316 = icmp slt i64 2, %263
-  %317 = select i1 %316, float %315, float 0.000000e+00
-  %318 = mul i64 %i21, 6
-  %319 = add i64 %318, 2
-  %320 = getelementptr inbounds float, ptr %packed_a, i64 %319
-  store float %317, ptr %320, align 4
-  %321 = getelementptr inbounds float, ptr %284, i64 %299
-  %322 = load float, ptr %321, align 4
-  %323 = icmp slt i64 3, %263
-  %324 = select i1 %323, float %322, float 0.000000e+00
-  %325 = mul i64 %i21, 6
-  %326 = add i64 %325, 3
-  %327 = getelementptr inbounds float, ptr %packed_a, i64 %326
-  store float %324, ptr %327, align 4
-  %328 = getelementptr inbounds float, ptr %289, i64 %299
-  %329 = load float, ptr %328, align 4
-  %330 = icmp slt i64 4, %263
-  %331 = select i1 %330, float %329, float 0.000000e+00
-  %332 = mul i64 %i21, 6
-  %333 = add i64 %332, 4
-  %334 = getelementptr inbounds float, ptr %packed_a, i64 %333
-  store float %331, ptr %334, align 4
-  %335 = getelementptr inbounds float, ptr %294, i64 %299
-  %336 = load float, ptr %335, align 4
-  %337 = icmp slt i64 5, %263
-  %338 = select i1 %337, float %336, float 0.000000e+00
-  %339 = mul i64 %i21, 6
-  %340 = add i64 %339, 5
-  %341 = getelementptr inbounds float, ptr %packed_a, i64 %340
-  store float %338, ptr %341, align 4
-  %342 = add i64 %i21, 1
-  %343 = icmp slt i64 %342, %18
-  br i1 %343, label %loop19, label %exit20
+loop31:                                           ; preds = %loop31, %loop28
+  %i33 = phi i64 [ 0, %loop28 ], [ %229, %loop31 ]
+  %223 = sub i64 %116, %i33
+  %224 = icmp slt i64 16, %223
+  %225 = select i1 %224, i64 16, i64 %223
+  %226 = mul i64 %i33, %23
+  %227 = getelementptr inbounds float, ptr %packed_b, i64 %226
+  %228 = getelementptr inbounds float, ptr %219, i64 %i33
+  call void @strata.ukernel.6x2x8(ptr %216, ptr %227, ptr %228, i64 %7, i64 %23, i64 %214, i64 %225)
+  %229 = add i64 %i33, 16
+  %230 = icmp slt i64 %229, %116
+  br i1 %230, label %loop31, label %exit32
 
-exit20:                                           ; preds = %loop19, %loop16
-  %344 = mul i64 %i18, %7
-  %345 = add i64 %344, %i
-  %346 = getelementptr inbounds float, ptr %6, i64 %345
-  %347 = icmp slt i64 0, %14
-  br i1 %347, label %loop22, label %exit23
-
-loop22:                                           ; preds = %loop22, %exit20
-  %i24 = phi i64 [ 0, %exit20 ], [ %354, %loop22 ]
-  %348 = sub i64 %14, %i24
-  %349 = icmp slt i64 16, %348
-  %350 = select i1 %349, i64 16, i64 %348
-  %351 = mul i64 %i24, %18
-  %352 = getelementptr inbounds float, ptr %packed_b, i64 %351
-  %353 = getelementptr inbounds float, ptr %346, i64 %i24
-  call void @strata.ukernel.6x2x8(ptr %packed_a, ptr %352, ptr %353, i64 %7, i64 %18, i64 %263, i64 %350)
-  %354 = add i64 %i24, 16
-  %355 = icmp slt i64 %354, %14
-  br i1 %355, label %loop22, label %exit23
-
-exit23:                                           ; preds = %loop22, %exit20
-  %356 = add i64 %i18, 6
-  %357 = icmp slt i64 %356, %8
-  br i1 %357, label %loop16, label %exit17
+exit32:                                           ; preds = %loop31, %loop28
+  %231 = add i64 %i30, 6
+  %232 = icmp slt i64 %231, %19
+  br i1 %232, label %loop28, label %exit29
 }
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
