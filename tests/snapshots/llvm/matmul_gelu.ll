@@ -239,196 +239,219 @@ exit10:                                           ; preds = %loop9, %loop6
   br i1 %203, label %loop6, label %exit7
 }
 
-define internal void @strata.ukernel.6x2x8(ptr %0, ptr %1, ptr %2, i64 %3, i64 %4, i64 %5, i64 %6) {
+define internal void @strata.ukernel.6x2x8(ptr %0, ptr %1, ptr %2, i64 %3, i64 %4, i64 %5, i64 %6, i64 %7, i64 %8) {
 entry:
-  %7 = sub i64 %6, 0
-  %8 = icmp slt i64 %7, 0
-  %9 = select i1 %8, i64 0, i64 %7
-  %10 = icmp slt i64 %9, 8
-  %11 = select i1 %10, i64 %9, i64 8
-  %12 = trunc i64 %11 to i32
-  %13 = insertelement <8 x i32> undef, i32 %12, i64 0
-  %14 = shufflevector <8 x i32> %13, <8 x i32> undef, <8 x i32> zeroinitializer
-  %15 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %14
-  %16 = sub i64 %6, 8
-  %17 = icmp slt i64 %16, 0
-  %18 = select i1 %17, i64 0, i64 %16
-  %19 = icmp slt i64 %18, 8
-  %20 = select i1 %19, i64 %18, i64 8
-  %21 = trunc i64 %20 to i32
-  %22 = insertelement <8 x i32> undef, i32 %21, i64 0
-  %23 = shufflevector <8 x i32> %22, <8 x i32> undef, <8 x i32> zeroinitializer
-  %24 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %23
-  %25 = sub i64 %5, 1
-  %26 = icmp slt i64 0, %25
-  %27 = select i1 %26, i64 0, i64 %25
-  %28 = mul i64 %27, %3
-  %29 = getelementptr inbounds float, ptr %2, i64 %28
-  %30 = icmp slt i64 1, %25
-  %31 = select i1 %30, i64 1, i64 %25
-  %32 = mul i64 %31, %3
-  %33 = getelementptr inbounds float, ptr %2, i64 %32
-  %34 = icmp slt i64 2, %25
-  %35 = select i1 %34, i64 2, i64 %25
-  %36 = mul i64 %35, %3
-  %37 = getelementptr inbounds float, ptr %2, i64 %36
-  %38 = icmp slt i64 3, %25
-  %39 = select i1 %38, i64 3, i64 %25
-  %40 = mul i64 %39, %3
-  %41 = getelementptr inbounds float, ptr %2, i64 %40
-  %42 = icmp slt i64 4, %25
-  %43 = select i1 %42, i64 4, i64 %25
-  %44 = mul i64 %43, %3
-  %45 = getelementptr inbounds float, ptr %2, i64 %44
-  %46 = icmp slt i64 5, %25
-  %47 = select i1 %46, i64 5, i64 %25
-  %48 = mul i64 %47, %3
-  %49 = getelementptr inbounds float, ptr %2, i64 %48
-  %50 = getelementptr inbounds float, ptr %29, i64 0
-  %51 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %50, <8 x i1> %15, <8 x float> zeroinitializer)
-  %52 = getelementptr inbounds float, ptr %29, i64 8
-  %53 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %52, <8 x i1> %24, <8 x float> zeroinitializer)
-  %54 = getelementptr inbounds float, ptr %33, i64 0
-  %55 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %54, <8 x i1> %15, <8 x float> zeroinitializer)
-  %56 = getelementptr inbounds float, ptr %33, i64 8
-  %57 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %56, <8 x i1> %24, <8 x float> zeroinitializer)
-  %58 = getelementptr inbounds float, ptr %37, i64 0
-  %59 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %58, <8 x i1> %15, <8 x float> zeroinitializer)
-  %60 = getelementptr inbounds float, ptr %37, i64 8
-  %61 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %60, <8 x i1> %24, <8 x float> zeroinitializer)
-  %62 = getelementptr inbounds float, ptr %41, i64 0
-  %63 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %62, <8 x i1> %15, <8 x float> zeroinitializer)
-  %64 = getelementptr inbounds float, ptr %41, i64 8
-  %65 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %64, <8 x i1> %24, <8 x float> zeroinitializer)
-  %66 = getelementptr inbounds float, ptr %45, i64 0
-  %67 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %66, <8 x i1> %15, <8 x float> zeroinitializer)
-  %68 = getelementptr inbounds float, ptr %45, i64 8
-  %69 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %68, <8 x i1> %24, <8 x float> zeroinitializer)
-  %70 = getelementptr inbounds float, ptr %49, i64 0
-  %71 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %70, <8 x i1> %15, <8 x float> zeroinitializer)
-  %72 = getelementptr inbounds float, ptr %49, i64 8
-  %73 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %72, <8 x i1> %24, <8 x float> zeroinitializer)
+  %9 = sub i64 %6, 0
+  %10 = icmp slt i64 %9, 0
+  %11 = select i1 %10, i64 0, i64 %9
+  %12 = icmp slt i64 %11, 8
+  %13 = select i1 %12, i64 %11, i64 8
+  %14 = trunc i64 %13 to i32
+  %15 = insertelement <8 x i32> undef, i32 %14, i64 0
+  %16 = shufflevector <8 x i32> %15, <8 x i32> undef, <8 x i32> zeroinitializer
+  %17 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %16
+  %18 = sub i64 %6, 8
+  %19 = icmp slt i64 %18, 0
+  %20 = select i1 %19, i64 0, i64 %18
+  %21 = icmp slt i64 %20, 8
+  %22 = select i1 %21, i64 %20, i64 8
+  %23 = trunc i64 %22 to i32
+  %24 = insertelement <8 x i32> undef, i32 %23, i64 0
+  %25 = shufflevector <8 x i32> %24, <8 x i32> undef, <8 x i32> zeroinitializer
+  %26 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %25
+  %27 = sub i64 %5, 1
+  %28 = icmp slt i64 0, %27
+  %29 = select i1 %28, i64 0, i64 %27
+  %30 = mul i64 %29, %3
+  %31 = getelementptr inbounds float, ptr %2, i64 %30
+  %32 = icmp slt i64 1, %27
+  %33 = select i1 %32, i64 1, i64 %27
+  %34 = mul i64 %33, %3
+  %35 = getelementptr inbounds float, ptr %2, i64 %34
+  %36 = icmp slt i64 2, %27
+  %37 = select i1 %36, i64 2, i64 %27
+  %38 = mul i64 %37, %3
+  %39 = getelementptr inbounds float, ptr %2, i64 %38
+  %40 = icmp slt i64 3, %27
+  %41 = select i1 %40, i64 3, i64 %27
+  %42 = mul i64 %41, %3
+  %43 = getelementptr inbounds float, ptr %2, i64 %42
+  %44 = icmp slt i64 4, %27
+  %45 = select i1 %44, i64 4, i64 %27
+  %46 = mul i64 %45, %3
+  %47 = getelementptr inbounds float, ptr %2, i64 %46
+  %48 = icmp slt i64 5, %27
+  %49 = select i1 %48, i64 5, i64 %27
+  %50 = mul i64 %49, %3
+  %51 = getelementptr inbounds float, ptr %2, i64 %50
+  %52 = icmp slt i64 0, %27
+  %53 = select i1 %52, i64 0, i64 %27
+  %54 = mul i64 %53, %7
+  %55 = getelementptr inbounds float, ptr %0, i64 %54
+  %56 = icmp slt i64 1, %27
+  %57 = select i1 %56, i64 1, i64 %27
+  %58 = mul i64 %57, %7
+  %59 = getelementptr inbounds float, ptr %0, i64 %58
+  %60 = icmp slt i64 2, %27
+  %61 = select i1 %60, i64 2, i64 %27
+  %62 = mul i64 %61, %7
+  %63 = getelementptr inbounds float, ptr %0, i64 %62
+  %64 = icmp slt i64 3, %27
+  %65 = select i1 %64, i64 3, i64 %27
+  %66 = mul i64 %65, %7
+  %67 = getelementptr inbounds float, ptr %0, i64 %66
+  %68 = icmp slt i64 4, %27
+  %69 = select i1 %68, i64 4, i64 %27
+  %70 = mul i64 %69, %7
+  %71 = getelementptr inbounds float, ptr %0, i64 %70
+  %72 = icmp slt i64 5, %27
+  %73 = select i1 %72, i64 5, i64 %27
+  %74 = mul i64 %73, %7
+  %75 = getelementptr inbounds float, ptr %0, i64 %74
+  %76 = getelementptr inbounds float, ptr %31, i64 0
+  %77 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %76, <8 x i1> %17, <8 x float> zeroinitializer)
+  %78 = getelementptr inbounds float, ptr %31, i64 8
+  %79 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %78, <8 x i1> %26, <8 x float> zeroinitializer)
+  %80 = getelementptr inbounds float, ptr %35, i64 0
+  %81 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %80, <8 x i1> %17, <8 x float> zeroinitializer)
+  %82 = getelementptr inbounds float, ptr %35, i64 8
+  %83 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %82, <8 x i1> %26, <8 x float> zeroinitializer)
+  %84 = getelementptr inbounds float, ptr %39, i64 0
+  %85 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %84, <8 x i1> %17, <8 x float> zeroinitializer)
+  %86 = getelementptr inbounds float, ptr %39, i64 8
+  %87 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %86, <8 x i1> %26, <8 x float> zeroinitializer)
+  %88 = getelementptr inbounds float, ptr %43, i64 0
+  %89 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %88, <8 x i1> %17, <8 x float> zeroinitializer)
+  %90 = getelementptr inbounds float, ptr %43, i64 8
+  %91 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %90, <8 x i1> %26, <8 x float> zeroinitializer)
+  %92 = getelementptr inbounds float, ptr %47, i64 0
+  %93 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %92, <8 x i1> %17, <8 x float> zeroinitializer)
+  %94 = getelementptr inbounds float, ptr %47, i64 8
+  %95 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %94, <8 x i1> %26, <8 x float> zeroinitializer)
+  %96 = getelementptr inbounds float, ptr %51, i64 0
+  %97 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %96, <8 x i1> %17, <8 x float> zeroinitializer)
+  %98 = getelementptr inbounds float, ptr %51, i64 8
+  %99 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %98, <8 x i1> %26, <8 x float> zeroinitializer)
   br label %k
 
 k:                                                ; preds = %k, %entry
-  %kk = phi i64 [ 0, %entry ], [ %118, %k ]
-  %acc = phi <8 x float> [ %51, %entry ], [ %86, %k ]
-  %acc1 = phi <8 x float> [ %53, %entry ], [ %87, %k ]
-  %acc2 = phi <8 x float> [ %55, %entry ], [ %92, %k ]
-  %acc3 = phi <8 x float> [ %57, %entry ], [ %93, %k ]
-  %acc4 = phi <8 x float> [ %59, %entry ], [ %98, %k ]
-  %acc5 = phi <8 x float> [ %61, %entry ], [ %99, %k ]
-  %acc6 = phi <8 x float> [ %63, %entry ], [ %104, %k ]
-  %acc7 = phi <8 x float> [ %65, %entry ], [ %105, %k ]
-  %acc8 = phi <8 x float> [ %67, %entry ], [ %110, %k ]
-  %acc9 = phi <8 x float> [ %69, %entry ], [ %111, %k ]
-  %acc10 = phi <8 x float> [ %71, %entry ], [ %116, %k ]
-  %acc11 = phi <8 x float> [ %73, %entry ], [ %117, %k ]
-  %74 = mul i64 %kk, 16
-  %75 = getelementptr inbounds float, ptr %1, i64 %74
-  %76 = mul i64 %kk, 6
-  %77 = getelementptr inbounds float, ptr %0, i64 %76
-  %78 = getelementptr inbounds float, ptr %75, i64 0
-  %79 = load <8 x float>, ptr %78, align 32
-  %80 = getelementptr inbounds float, ptr %75, i64 8
-  %81 = load <8 x float>, ptr %80, align 32
-  %82 = getelementptr inbounds float, ptr %77, i64 0
-  %83 = load float, ptr %82, align 4
-  %84 = insertelement <8 x float> undef, float %83, i64 0
-  %85 = shufflevector <8 x float> %84, <8 x float> undef, <8 x i32> zeroinitializer
-  %86 = call <8 x float> @llvm.fma.v8f32(<8 x float> %85, <8 x float> %79, <8 x float> %acc)
-  %87 = call <8 x float> @llvm.fma.v8f32(<8 x float> %85, <8 x float> %81, <8 x float> %acc1)
-  %88 = getelementptr inbounds float, ptr %77, i64 1
-  %89 = load float, ptr %88, align 4
-  %90 = insertelement <8 x float> undef, float %89, i64 0
-  %91 = shufflevector <8 x float> %90, <8 x float> undef, <8 x i32> zeroinitializer
-  %92 = call <8 x float> @llvm.fma.v8f32(<8 x float> %91, <8 x float> %79, <8 x float> %acc2)
-  %93 = call <8 x float> @llvm.fma.v8f32(<8 x float> %91, <8 x float> %81, <8 x float> %acc3)
-  %94 = getelementptr inbounds float, ptr %77, i64 2
-  %95 = load float, ptr %94, align 4
-  %96 = insertelement <8 x float> undef, float %95, i64 0
-  %97 = shufflevector <8 x float> %96, <8 x float> undef, <8 x i32> zeroinitializer
-  %98 = call <8 x float> @llvm.fma.v8f32(<8 x float> %97, <8 x float> %79, <8 x float> %acc4)
-  %99 = call <8 x float> @llvm.fma.v8f32(<8 x float> %97, <8 x float> %81, <8 x float> %acc5)
-  %100 = getelementptr inbounds float, ptr %77, i64 3
-  %101 = load float, ptr %100, align 4
-  %102 = insertelement <8 x float> undef, float %101, i64 0
-  %103 = shufflevector <8 x float> %102, <8 x float> undef, <8 x i32> zeroinitializer
-  %104 = call <8 x float> @llvm.fma.v8f32(<8 x float> %103, <8 x float> %79, <8 x float> %acc6)
-  %105 = call <8 x float> @llvm.fma.v8f32(<8 x float> %103, <8 x float> %81, <8 x float> %acc7)
-  %106 = getelementptr inbounds float, ptr %77, i64 4
-  %107 = load float, ptr %106, align 4
-  %108 = insertelement <8 x float> undef, float %107, i64 0
-  %109 = shufflevector <8 x float> %108, <8 x float> undef, <8 x i32> zeroinitializer
-  %110 = call <8 x float> @llvm.fma.v8f32(<8 x float> %109, <8 x float> %79, <8 x float> %acc8)
-  %111 = call <8 x float> @llvm.fma.v8f32(<8 x float> %109, <8 x float> %81, <8 x float> %acc9)
-  %112 = getelementptr inbounds float, ptr %77, i64 5
-  %113 = load float, ptr %112, align 4
-  %114 = insertelement <8 x float> undef, float %113, i64 0
-  %115 = shufflevector <8 x float> %114, <8 x float> undef, <8 x i32> zeroinitializer
-  %116 = call <8 x float> @llvm.fma.v8f32(<8 x float> %115, <8 x float> %79, <8 x float> %acc10)
-  %117 = call <8 x float> @llvm.fma.v8f32(<8 x float> %115, <8 x float> %81, <8 x float> %acc11)
-  %118 = add i64 %kk, 1
-  %119 = icmp slt i64 %118, %4
-  br i1 %119, label %k, label %store
+  %kk = phi i64 [ 0, %entry ], [ %143, %k ]
+  %acc = phi <8 x float> [ %77, %entry ], [ %111, %k ]
+  %acc1 = phi <8 x float> [ %79, %entry ], [ %112, %k ]
+  %acc2 = phi <8 x float> [ %81, %entry ], [ %117, %k ]
+  %acc3 = phi <8 x float> [ %83, %entry ], [ %118, %k ]
+  %acc4 = phi <8 x float> [ %85, %entry ], [ %123, %k ]
+  %acc5 = phi <8 x float> [ %87, %entry ], [ %124, %k ]
+  %acc6 = phi <8 x float> [ %89, %entry ], [ %129, %k ]
+  %acc7 = phi <8 x float> [ %91, %entry ], [ %130, %k ]
+  %acc8 = phi <8 x float> [ %93, %entry ], [ %135, %k ]
+  %acc9 = phi <8 x float> [ %95, %entry ], [ %136, %k ]
+  %acc10 = phi <8 x float> [ %97, %entry ], [ %141, %k ]
+  %acc11 = phi <8 x float> [ %99, %entry ], [ %142, %k ]
+  %100 = mul i64 %kk, 16
+  %101 = getelementptr inbounds float, ptr %1, i64 %100
+  %102 = mul i64 %kk, %8
+  %103 = getelementptr inbounds float, ptr %101, i64 0
+  %104 = load <8 x float>, ptr %103, align 32
+  %105 = getelementptr inbounds float, ptr %101, i64 8
+  %106 = load <8 x float>, ptr %105, align 32
+  %107 = getelementptr inbounds float, ptr %55, i64 %102
+  %108 = load float, ptr %107, align 4
+  %109 = insertelement <8 x float> undef, float %108, i64 0
+  %110 = shufflevector <8 x float> %109, <8 x float> undef, <8 x i32> zeroinitializer
+  %111 = call <8 x float> @llvm.fma.v8f32(<8 x float> %110, <8 x float> %104, <8 x float> %acc)
+  %112 = call <8 x float> @llvm.fma.v8f32(<8 x float> %110, <8 x float> %106, <8 x float> %acc1)
+  %113 = getelementptr inbounds float, ptr %59, i64 %102
+  %114 = load float, ptr %113, align 4
+  %115 = insertelement <8 x float> undef, float %114, i64 0
+  %116 = shufflevector <8 x float> %115, <8 x float> undef, <8 x i32> zeroinitializer
+  %117 = call <8 x float> @llvm.fma.v8f32(<8 x float> %116, <8 x float> %104, <8 x float> %acc2)
+  %118 = call <8 x float> @llvm.fma.v8f32(<8 x float> %116, <8 x float> %106, <8 x float> %acc3)
+  %119 = getelementptr inbounds float, ptr %63, i64 %102
+  %120 = load float, ptr %119, align 4
+  %121 = insertelement <8 x float> undef, float %120, i64 0
+  %122 = shufflevector <8 x float> %121, <8 x float> undef, <8 x i32> zeroinitializer
+  %123 = call <8 x float> @llvm.fma.v8f32(<8 x float> %122, <8 x float> %104, <8 x float> %acc4)
+  %124 = call <8 x float> @llvm.fma.v8f32(<8 x float> %122, <8 x float> %106, <8 x float> %acc5)
+  %125 = getelementptr inbounds float, ptr %67, i64 %102
+  %126 = load float, ptr %125, align 4
+  %127 = insertelement <8 x float> undef, float %126, i64 0
+  %128 = shufflevector <8 x float> %127, <8 x float> undef, <8 x i32> zeroinitializer
+  %129 = call <8 x float> @llvm.fma.v8f32(<8 x float> %128, <8 x float> %104, <8 x float> %acc6)
+  %130 = call <8 x float> @llvm.fma.v8f32(<8 x float> %128, <8 x float> %106, <8 x float> %acc7)
+  %131 = getelementptr inbounds float, ptr %71, i64 %102
+  %132 = load float, ptr %131, align 4
+  %133 = insertelement <8 x float> undef, float %132, i64 0
+  %134 = shufflevector <8 x float> %133, <8 x float> undef, <8 x i32> zeroinitializer
+  %135 = call <8 x float> @llvm.fma.v8f32(<8 x float> %134, <8 x float> %104, <8 x float> %acc8)
+  %136 = call <8 x float> @llvm.fma.v8f32(<8 x float> %134, <8 x float> %106, <8 x float> %acc9)
+  %137 = getelementptr inbounds float, ptr %75, i64 %102
+  %138 = load float, ptr %137, align 4
+  %139 = insertelement <8 x float> undef, float %138, i64 0
+  %140 = shufflevector <8 x float> %139, <8 x float> undef, <8 x i32> zeroinitializer
+  %141 = call <8 x float> @llvm.fma.v8f32(<8 x float> %140, <8 x float> %104, <8 x float> %acc10)
+  %142 = call <8 x float> @llvm.fma.v8f32(<8 x float> %140, <8 x float> %106, <8 x float> %acc11)
+  %143 = add i64 %kk, 1
+  %144 = icmp slt i64 %143, %4
+  br i1 %144, label %k, label %store
 
 store:                                            ; preds = %k
-  %120 = getelementptr inbounds float, ptr %29, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %86, ptr %120, <8 x i1> %15)
-  %121 = getelementptr inbounds float, ptr %29, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %87, ptr %121, <8 x i1> %24)
-  %122 = icmp slt i64 1, %5
-  br i1 %122, label %row, label %next_row
+  %145 = getelementptr inbounds float, ptr %31, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %111, ptr %145, <8 x i1> %17)
+  %146 = getelementptr inbounds float, ptr %31, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %112, ptr %146, <8 x i1> %26)
+  %147 = icmp slt i64 1, %5
+  br i1 %147, label %row, label %next_row
 
 row:                                              ; preds = %store
-  %123 = getelementptr inbounds float, ptr %33, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %92, ptr %123, <8 x i1> %15)
-  %124 = getelementptr inbounds float, ptr %33, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %93, ptr %124, <8 x i1> %24)
+  %148 = getelementptr inbounds float, ptr %35, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %117, ptr %148, <8 x i1> %17)
+  %149 = getelementptr inbounds float, ptr %35, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %118, ptr %149, <8 x i1> %26)
   br label %next_row
 
 next_row:                                         ; preds = %row, %store
-  %125 = icmp slt i64 2, %5
-  br i1 %125, label %row12, label %next_row13
+  %150 = icmp slt i64 2, %5
+  br i1 %150, label %row12, label %next_row13
 
 row12:                                            ; preds = %next_row
-  %126 = getelementptr inbounds float, ptr %37, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %98, ptr %126, <8 x i1> %15)
-  %127 = getelementptr inbounds float, ptr %37, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %99, ptr %127, <8 x i1> %24)
+  %151 = getelementptr inbounds float, ptr %39, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %123, ptr %151, <8 x i1> %17)
+  %152 = getelementptr inbounds float, ptr %39, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %124, ptr %152, <8 x i1> %26)
   br label %next_row13
 
 next_row13:                                       ; preds = %row12, %next_row
-  %128 = icmp slt i64 3, %5
-  br i1 %128, label %row14, label %next_row15
+  %153 = icmp slt i64 3, %5
+  br i1 %153, label %row14, label %next_row15
 
 row14:                                            ; preds = %next_row13
-  %129 = getelementptr inbounds float, ptr %41, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %104, ptr %129, <8 x i1> %15)
-  %130 = getelementptr inbounds float, ptr %41, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %105, ptr %130, <8 x i1> %24)
+  %154 = getelementptr inbounds float, ptr %43, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %129, ptr %154, <8 x i1> %17)
+  %155 = getelementptr inbounds float, ptr %43, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %130, ptr %155, <8 x i1> %26)
   br label %next_row15
 
 next_row15:                                       ; preds = %row14, %next_row13
-  %131 = icmp slt i64 4, %5
-  br i1 %131, label %row16, label %next_row17
+  %156 = icmp slt i64 4, %5
+  br i1 %156, label %row16, label %next_row17
 
 row16:                                            ; preds = %next_row15
-  %132 = getelementptr inbounds float, ptr %45, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %110, ptr %132, <8 x i1> %15)
-  %133 = getelementptr inbounds float, ptr %45, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %111, ptr %133, <8 x i1> %24)
+  %157 = getelementptr inbounds float, ptr %47, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %135, ptr %157, <8 x i1> %17)
+  %158 = getelementptr inbounds float, ptr %47, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %136, ptr %158, <8 x i1> %26)
   br label %next_row17
 
 next_row17:                                       ; preds = %row16, %next_row15
-  %134 = icmp slt i64 5, %5
-  br i1 %134, label %row18, label %next_row19
+  %159 = icmp slt i64 5, %5
+  br i1 %159, label %row18, label %next_row19
 
 row18:                                            ; preds = %next_row17
-  %135 = getelementptr inbounds float, ptr %49, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %116, ptr %135, <8 x i1> %15)
-  %136 = getelementptr inbounds float, ptr %49, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %117, ptr %136, <8 x i1> %24)
+  %160 = getelementptr inbounds float, ptr %51, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %141, ptr %160, <8 x i1> %17)
+  %161 = getelementptr inbounds float, ptr %51, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %142, ptr %161, <8 x i1> %26)
   br label %next_row19
 
 next_row19:                                       ; preds = %row18, %next_row17
@@ -446,334 +469,347 @@ declare void @llvm.masked.store.v8f32.p0(<8 x float>, ptr captures(none), <8 x i
 
 define internal void @strata.gemm.6x2x8(ptr %0, i64 %1, i64 %2, ptr %3, i64 %4, i64 %5, ptr %6, i64 %7, i64 %8, i64 %9, i64 %10) {
 entry:
+  %11 = icmp eq i64 %2, 1
   %packed_b = alloca float, i64 65536, align 64
   %packed_a = alloca float, i64 64512, align 64
-  %11 = add i64 %10, 255
-  %12 = udiv i64 %11, 256
-  %13 = sub i64 %12, 1
-  %14 = add i64 %10, %13
-  %15 = udiv i64 %14, %12
-  %16 = icmp slt i64 0, %8
-  br i1 %16, label %loop, label %exit
+  %12 = add i64 %10, 255
+  %13 = udiv i64 %12, 256
+  %14 = sub i64 %13, 1
+  %15 = add i64 %10, %14
+  %16 = udiv i64 %15, %13
+  %17 = icmp slt i64 0, %8
+  br i1 %17, label %loop, label %exit
 
 loop:                                             ; preds = %exit2, %entry
   %i = phi i64 [ 0, %entry ], [ %25, %exit2 ]
-  %17 = sub i64 %8, %i
-  %18 = icmp slt i64 252, %17
-  %19 = select i1 %18, i64 252, i64 %17
-  %20 = icmp slt i64 0, %10
-  br i1 %20, label %loop1, label %exit2
+  %18 = sub i64 %8, %i
+  %19 = icmp slt i64 252, %18
+  %20 = select i1 %19, i64 252, i64 %18
+  %21 = icmp slt i64 0, %10
+  br i1 %21, label %loop1, label %exit2
 
 exit:                                             ; preds = %exit2, %entry
   ret void
 
-loop1:                                            ; preds = %exit11, %loop
-  %i3 = phi i64 [ 0, %loop ], [ %118, %exit11 ]
-  %21 = sub i64 %10, %i3
-  %22 = icmp slt i64 %15, %21
-  %23 = select i1 %22, i64 %15, i64 %21
-  %24 = icmp slt i64 0, %19
-  br i1 %24, label %loop4, label %exit5
+loop1:                                            ; preds = %exit12, %loop
+  %i3 = phi i64 [ 0, %loop ], [ %119, %exit12 ]
+  %22 = sub i64 %10, %i3
+  %23 = icmp slt i64 %16, %22
+  %24 = select i1 %23, i64 %16, i64 %22
+  br i1 %11, label %packed_a4, label %pack_a
 
-exit2:                                            ; preds = %exit11, %loop
+exit2:                                            ; preds = %exit12, %loop
   %25 = add i64 %i, 252
   %26 = icmp slt i64 %25, %8
   br i1 %26, label %loop, label %exit
 
-loop4:                                            ; preds = %exit8, %loop1
-  %i6 = phi i64 [ 0, %loop1 ], [ %112, %exit8 ]
-  %27 = add i64 %i, %i6
-  %28 = sub i64 %8, %27
-  %29 = icmp slt i64 6, %28
-  %30 = select i1 %29, i64 6, i64 %28
-  %31 = mul i64 %i6, %23
-  %32 = getelementptr inbounds float, ptr %packed_a, i64 %31
-  %33 = sub i64 %30, 1
-  %34 = icmp slt i64 0, %33
-  %35 = select i1 %34, i64 0, i64 %33
-  %36 = add i64 %27, %35
-  %37 = mul i64 %36, %1
-  %38 = getelementptr inbounds float, ptr %0, i64 %37
-  %39 = icmp slt i64 1, %33
-  %40 = select i1 %39, i64 1, i64 %33
-  %41 = add i64 %27, %40
-  %42 = mul i64 %41, %1
-  %43 = getelementptr inbounds float, ptr %0, i64 %42
-  %44 = icmp slt i64 2, %33
-  %45 = select i1 %44, i64 2, i64 %33
-  %46 = add i64 %27, %45
-  %47 = mul i64 %46, %1
-  %48 = getelementptr inbounds float, ptr %0, i64 %47
-  %49 = icmp slt i64 3, %33
-  %50 = select i1 %49, i64 3, i64 %33
-  %51 = add i64 %27, %50
-  %52 = mul i64 %51, %1
-  %53 = getelementptr inbounds float, ptr %0, i64 %52
-  %54 = icmp slt i64 4, %33
-  %55 = select i1 %54, i64 4, i64 %33
-  %56 = add i64 %27, %55
-  %57 = mul i64 %56, %1
-  %58 = getelementptr inbounds float, ptr %0, i64 %57
-  %59 = icmp slt i64 5, %33
-  %60 = select i1 %59, i64 5, i64 %33
-  %61 = add i64 %27, %60
-  %62 = mul i64 %61, %1
-  %63 = getelementptr inbounds float, ptr %0, i64 %62
-  %64 = icmp slt i64 0, %23
-  br i1 %64, label %loop7, label %exit8
+pack_a:                                           ; preds = %loop1
+  %27 = icmp slt i64 0, %20
+  br i1 %27, label %loop5, label %exit6
 
-exit5:                                            ; preds = %exit8, %loop1
-  %65 = icmp slt i64 0, %9
-  br i1 %65, label %loop10, label %exit11
+packed_a4:                                        ; preds = %exit6, %loop1
+  %28 = icmp slt i64 0, %9
+  br i1 %28, label %loop11, label %exit12
 
-loop7:                                            ; preds = %loop7, %loop4
-  %i9 = phi i64 [ 0, %loop4 ], [ %110, %loop7 ]
-  %66 = add i64 %i3, %i9
-  %67 = mul i64 %66, %2
-  %68 = getelementptr inbounds float, ptr %38, i64 %67
-  %69 = load float, ptr %68, align 4
-  %70 = icmp slt i64 0, %30
-  %71 = select i1 %70, float %69, float 0.000000e+00
-  %72 = mul i64 %i9, 6
-  %73 = add i64 %72, 0
-  %74 = getelementptr inbounds float, ptr %32, i64 %73
-  store float %71, ptr %74, align 4
-  %75 = getelementptr inbounds float, ptr %43, i64 %67
-  %76 = load float, ptr %75, align 4
-  %77 = icmp slt i64 1, %30
-  %78 = select i1 %77, float %76, float 0.000000e+00
-  %79 = mul i64 %i9, 6
-  %80 = add i64 %79, 1
-  %81 = getelementptr inbounds float, ptr %32, i64 %80
-  store float %78, ptr %81, align 4
-  %82 = getelementptr inbounds float, ptr %48, i64 %67
-  %83 = load float, ptr %82, align 4
-  %84 = icmp slt i64 2, %30
-  %85 = select i1 %84, float %83, float 0.000000e+00
-  %86 = mul i64 %i9, 6
-  %87 = add i64 %86, 2
-  %88 = getelementptr inbounds float, ptr %32, i64 %87
-  store float %85, ptr %88, align 4
-  %89 = getelementptr inbounds float, ptr %53, i64 %67
-  %90 = load float, ptr %89, align 4
-  %91 = icmp slt i64 3, %30
-  %92 = select i1 %91, float %90, float 0.000000e+00
-  %93 = mul i64 %i9, 6
-  %94 = add i64 %93, 3
-  %95 = getelementptr inbounds float, ptr %32, i64 %94
-  store float %92, ptr %95, align 4
-  %96 = getelementptr inbounds float, ptr %58, i64 %67
-  %97 = load float, ptr %96, align 4
-  %98 = icmp slt i64 4, %30
-  %99 = select i1 %98, float %97, float 0.000000e+00
-  %100 = mul i64 %i9, 6
-  %101 = add i64 %100, 4
-  %102 = getelementptr inbounds float, ptr %32, i64 %101
-  store float %99, ptr %102, align 4
-  %103 = getelementptr inbounds float, ptr %63, i64 %67
-  %104 = load float, ptr %103, align 4
-  %105 = icmp slt i64 5, %30
-  %106 = select i1 %105, float %104, float 0.000000e+00
-  %107 = mul i64 %i9, 6
-  %108 = add i64 %107, 5
-  %109 = getelementptr inbounds float, ptr %32, i64 %108
-  store float %106, ptr %109, align 4
-  %110 = add i64 %i9, 1
-  %111 = icmp slt i64 %110, %23
-  br i1 %111, label %loop7, label %exit8
+loop5:                                            ; preds = %exit9, %pack_a
+  %i7 = phi i64 [ 0, %pack_a ], [ %113, %exit9 ]
+  %29 = add i64 %i, %i7
+  %30 = sub i64 %8, %29
+  %31 = icmp slt i64 6, %30
+  %32 = select i1 %31, i64 6, i64 %30
+  %33 = mul i64 %i7, %24
+  %34 = getelementptr inbounds float, ptr %packed_a, i64 %33
+  %35 = sub i64 %32, 1
+  %36 = icmp slt i64 0, %35
+  %37 = select i1 %36, i64 0, i64 %35
+  %38 = add i64 %29, %37
+  %39 = mul i64 %38, %1
+  %40 = getelementptr inbounds float, ptr %0, i64 %39
+  %41 = icmp slt i64 1, %35
+  %42 = select i1 %41, i64 1, i64 %35
+  %43 = add i64 %29, %42
+  %44 = mul i64 %43, %1
+  %45 = getelementptr inbounds float, ptr %0, i64 %44
+  %46 = icmp slt i64 2, %35
+  %47 = select i1 %46, i64 2, i64 %35
+  %48 = add i64 %29, %47
+  %49 = mul i64 %48, %1
+  %50 = getelementptr inbounds float, ptr %0, i64 %49
+  %51 = icmp slt i64 3, %35
+  %52 = select i1 %51, i64 3, i64 %35
+  %53 = add i64 %29, %52
+  %54 = mul i64 %53, %1
+  %55 = getelementptr inbounds float, ptr %0, i64 %54
+  %56 = icmp slt i64 4, %35
+  %57 = select i1 %56, i64 4, i64 %35
+  %58 = add i64 %29, %57
+  %59 = mul i64 %58, %1
+  %60 = getelementptr inbounds float, ptr %0, i64 %59
+  %61 = icmp slt i64 5, %35
+  %62 = select i1 %61, i64 5, i64 %35
+  %63 = add i64 %29, %62
+  %64 = mul i64 %63, %1
+  %65 = getelementptr inbounds float, ptr %0, i64 %64
+  %66 = icmp slt i64 0, %24
+  br i1 %66, label %loop8, label %exit9
 
-exit8:                                            ; preds = %loop7, %loop4
-  %112 = add i64 %i6, 6
-  %113 = icmp slt i64 %112, %19
-  br i1 %113, label %loop4, label %exit5
+exit6:                                            ; preds = %exit9, %pack_a
+  br label %packed_a4
 
-loop10:                                           ; preds = %exit29, %exit5
-  %i12 = phi i64 [ 0, %exit5 ], [ %221, %exit29 ]
-  %114 = sub i64 %9, %i12
-  %115 = icmp slt i64 256, %114
-  %116 = select i1 %115, i64 256, i64 %114
-  %117 = icmp eq i64 %5, 1
-  br i1 %117, label %pack_vector, label %pack_scalar
+loop8:                                            ; preds = %loop8, %loop5
+  %i10 = phi i64 [ 0, %loop5 ], [ %111, %loop8 ]
+  %67 = add i64 %i3, %i10
+  %68 = mul i64 %67, %2
+  %69 = getelementptr inbounds float, ptr %40, i64 %68
+  %70 = load float, ptr %69, align 4
+  %71 = icmp slt i64 0, %32
+  %72 = select i1 %71, float %70, float 0.000000e+00
+  %73 = mul i64 %i10, 6
+  %74 = add i64 %73, 0
+  %75 = getelementptr inbounds float, ptr %34, i64 %74
+  store float %72, ptr %75, align 4
+  %76 = getelementptr inbounds float, ptr %45, i64 %68
+  %77 = load float, ptr %76, align 4
+  %78 = icmp slt i64 1, %32
+  %79 = select i1 %78, float %77, float 0.000000e+00
+  %80 = mul i64 %i10, 6
+  %81 = add i64 %80, 1
+  %82 = getelementptr inbounds float, ptr %34, i64 %81
+  store float %79, ptr %82, align 4
+  %83 = getelementptr inbounds float, ptr %50, i64 %68
+  %84 = load float, ptr %83, align 4
+  %85 = icmp slt i64 2, %32
+  %86 = select i1 %85, float %84, float 0.000000e+00
+  %87 = mul i64 %i10, 6
+  %88 = add i64 %87, 2
+  %89 = getelementptr inbounds float, ptr %34, i64 %88
+  store float %86, ptr %89, align 4
+  %90 = getelementptr inbounds float, ptr %55, i64 %68
+  %91 = load float, ptr %90, align 4
+  %92 = icmp slt i64 3, %32
+  %93 = select i1 %92, float %91, float 0.000000e+00
+  %94 = mul i64 %i10, 6
+  %95 = add i64 %94, 3
+  %96 = getelementptr inbounds float, ptr %34, i64 %95
+  store float %93, ptr %96, align 4
+  %97 = getelementptr inbounds float, ptr %60, i64 %68
+  %98 = load float, ptr %97, align 4
+  %99 = icmp slt i64 4, %32
+  %100 = select i1 %99, float %98, float 0.000000e+00
+  %101 = mul i64 %i10, 6
+  %102 = add i64 %101, 4
+  %103 = getelementptr inbounds float, ptr %34, i64 %102
+  store float %100, ptr %103, align 4
+  %104 = getelementptr inbounds float, ptr %65, i64 %68
+  %105 = load float, ptr %104, align 4
+  %106 = icmp slt i64 5, %32
+  %107 = select i1 %106, float %105, float 0.000000e+00
+  %108 = mul i64 %i10, 6
+  %109 = add i64 %108, 5
+  %110 = getelementptr inbounds float, ptr %34, i64 %109
+  store float %107, ptr %110, align 4
+  %111 = add i64 %i10, 1
+  %112 = icmp slt i64 %111, %24
+  br i1 %112, label %loop8, label %exit9
 
-exit11:                                           ; preds = %exit29, %exit5
-  %118 = add i64 %i3, %15
-  %119 = icmp slt i64 %118, %10
-  br i1 %119, label %loop1, label %exit2
+exit9:                                            ; preds = %loop8, %loop5
+  %113 = add i64 %i7, 6
+  %114 = icmp slt i64 %113, %20
+  br i1 %114, label %loop5, label %exit6
 
-pack_vector:                                      ; preds = %loop10
-  %120 = icmp slt i64 0, %116
-  br i1 %120, label %loop13, label %exit14
+loop11:                                           ; preds = %exit30, %packed_a4
+  %i13 = phi i64 [ 0, %packed_a4 ], [ %228, %exit30 ]
+  %115 = sub i64 %9, %i13
+  %116 = icmp slt i64 256, %115
+  %117 = select i1 %116, i64 256, i64 %115
+  %118 = icmp eq i64 %5, 1
+  br i1 %118, label %pack_vector, label %pack_scalar
 
-pack_scalar:                                      ; preds = %loop10
-  %121 = icmp slt i64 0, %116
-  br i1 %121, label %loop19, label %exit20
+exit12:                                           ; preds = %exit30, %packed_a4
+  %119 = add i64 %i3, %16
+  %120 = icmp slt i64 %119, %10
+  br i1 %120, label %loop1, label %exit2
 
-packed:                                           ; preds = %exit20, %exit14
-  %122 = icmp slt i64 0, %19
-  br i1 %122, label %loop28, label %exit29
+pack_vector:                                      ; preds = %loop11
+  %121 = icmp slt i64 0, %117
+  br i1 %121, label %loop14, label %exit15
 
-loop13:                                           ; preds = %exit17, %pack_vector
-  %i15 = phi i64 [ 0, %pack_vector ], [ %163, %exit17 ]
-  %123 = sub i64 %116, %i15
-  %124 = mul i64 %i15, %23
-  %125 = getelementptr inbounds float, ptr %packed_b, i64 %124
-  %126 = add i64 %i12, %i15
-  %127 = sub i64 %123, 0
-  %128 = icmp slt i64 %127, 0
-  %129 = select i1 %128, i64 0, i64 %127
-  %130 = icmp slt i64 %129, 8
-  %131 = select i1 %130, i64 %129, i64 8
-  %132 = trunc i64 %131 to i32
-  %133 = insertelement <8 x i32> undef, i32 %132, i64 0
-  %134 = shufflevector <8 x i32> %133, <8 x i32> undef, <8 x i32> zeroinitializer
-  %135 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %134
-  %136 = sub i64 %123, 8
-  %137 = icmp slt i64 %136, 0
-  %138 = select i1 %137, i64 0, i64 %136
-  %139 = icmp slt i64 %138, 8
-  %140 = select i1 %139, i64 %138, i64 8
-  %141 = trunc i64 %140 to i32
-  %142 = insertelement <8 x i32> undef, i32 %141, i64 0
-  %143 = shufflevector <8 x i32> %142, <8 x i32> undef, <8 x i32> zeroinitializer
-  %144 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %143
-  %145 = icmp slt i64 %123, 16
-  %146 = select i1 %145, i64 %123, i64 16
-  %147 = sub i64 %146, 1
-  %148 = icmp slt i64 0, %23
-  br i1 %148, label %loop16, label %exit17
+pack_scalar:                                      ; preds = %loop11
+  %122 = icmp slt i64 0, %117
+  br i1 %122, label %loop20, label %exit21
 
-exit14:                                           ; preds = %exit17, %pack_vector
+packed:                                           ; preds = %exit21, %exit15
+  %123 = icmp slt i64 0, %20
+  br i1 %123, label %loop29, label %exit30
+
+loop14:                                           ; preds = %exit18, %pack_vector
+  %i16 = phi i64 [ 0, %pack_vector ], [ %164, %exit18 ]
+  %124 = sub i64 %117, %i16
+  %125 = mul i64 %i16, %24
+  %126 = getelementptr inbounds float, ptr %packed_b, i64 %125
+  %127 = add i64 %i13, %i16
+  %128 = sub i64 %124, 0
+  %129 = icmp slt i64 %128, 0
+  %130 = select i1 %129, i64 0, i64 %128
+  %131 = icmp slt i64 %130, 8
+  %132 = select i1 %131, i64 %130, i64 8
+  %133 = trunc i64 %132 to i32
+  %134 = insertelement <8 x i32> undef, i32 %133, i64 0
+  %135 = shufflevector <8 x i32> %134, <8 x i32> undef, <8 x i32> zeroinitializer
+  %136 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %135
+  %137 = sub i64 %124, 8
+  %138 = icmp slt i64 %137, 0
+  %139 = select i1 %138, i64 0, i64 %137
+  %140 = icmp slt i64 %139, 8
+  %141 = select i1 %140, i64 %139, i64 8
+  %142 = trunc i64 %141 to i32
+  %143 = insertelement <8 x i32> undef, i32 %142, i64 0
+  %144 = shufflevector <8 x i32> %143, <8 x i32> undef, <8 x i32> zeroinitializer
+  %145 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %144
+  %146 = icmp slt i64 %124, 16
+  %147 = select i1 %146, i64 %124, i64 16
+  %148 = sub i64 %147, 1
+  %149 = icmp slt i64 0, %24
+  br i1 %149, label %loop17, label %exit18
+
+exit15:                                           ; preds = %exit18, %pack_vector
   br label %packed
 
-loop16:                                           ; preds = %loop16, %loop13
-  %i18 = phi i64 [ 0, %loop13 ], [ %161, %loop16 ]
-  %149 = add i64 %i3, %i18
-  %150 = mul i64 %149, %4
-  %151 = mul i64 %i18, 16
-  %152 = getelementptr inbounds float, ptr %125, i64 %151
-  %153 = add i64 %150, %126
-  %154 = getelementptr inbounds float, ptr %3, i64 %153
-  %155 = getelementptr inbounds float, ptr %154, i64 0
-  %156 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %155, <8 x i1> %135, <8 x float> zeroinitializer)
-  %157 = getelementptr inbounds float, ptr %152, i64 0
-  store <8 x float> %156, ptr %157, align 32
-  %158 = getelementptr inbounds float, ptr %154, i64 8
-  %159 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %158, <8 x i1> %144, <8 x float> zeroinitializer)
-  %160 = getelementptr inbounds float, ptr %152, i64 8
-  store <8 x float> %159, ptr %160, align 32
-  %161 = add i64 %i18, 1
-  %162 = icmp slt i64 %161, %23
-  br i1 %162, label %loop16, label %exit17
+loop17:                                           ; preds = %loop17, %loop14
+  %i19 = phi i64 [ 0, %loop14 ], [ %162, %loop17 ]
+  %150 = add i64 %i3, %i19
+  %151 = mul i64 %150, %4
+  %152 = mul i64 %i19, 16
+  %153 = getelementptr inbounds float, ptr %126, i64 %152
+  %154 = add i64 %151, %127
+  %155 = getelementptr inbounds float, ptr %3, i64 %154
+  %156 = getelementptr inbounds float, ptr %155, i64 0
+  %157 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %156, <8 x i1> %136, <8 x float> zeroinitializer)
+  %158 = getelementptr inbounds float, ptr %153, i64 0
+  store <8 x float> %157, ptr %158, align 32
+  %159 = getelementptr inbounds float, ptr %155, i64 8
+  %160 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %159, <8 x i1> %145, <8 x float> zeroinitializer)
+  %161 = getelementptr inbounds float, ptr %153, i64 8
+  store <8 x float> %160, ptr %161, align 32
+  %162 = add i64 %i19, 1
+  %163 = icmp slt i64 %162, %24
+  br i1 %163, label %loop17, label %exit18
 
-exit17:                                           ; preds = %loop16, %loop13
-  %163 = add i64 %i15, 16
-  %164 = icmp slt i64 %163, %116
-  br i1 %164, label %loop13, label %exit14
+exit18:                                           ; preds = %loop17, %loop14
+  %164 = add i64 %i16, 16
+  %165 = icmp slt i64 %164, %117
+  br i1 %165, label %loop14, label %exit15
 
-loop19:                                           ; preds = %exit23, %pack_scalar
-  %i21 = phi i64 [ 0, %pack_scalar ], [ %195, %exit23 ]
-  %165 = sub i64 %116, %i21
-  %166 = mul i64 %i21, %23
-  %167 = getelementptr inbounds float, ptr %packed_b, i64 %166
-  %168 = add i64 %i12, %i21
-  %169 = sub i64 %165, 0
-  %170 = icmp slt i64 %169, 0
-  %171 = select i1 %170, i64 0, i64 %169
-  %172 = icmp slt i64 %171, 8
-  %173 = select i1 %172, i64 %171, i64 8
-  %174 = trunc i64 %173 to i32
-  %175 = insertelement <8 x i32> undef, i32 %174, i64 0
-  %176 = shufflevector <8 x i32> %175, <8 x i32> undef, <8 x i32> zeroinitializer
-  %177 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %176
-  %178 = sub i64 %165, 8
-  %179 = icmp slt i64 %178, 0
-  %180 = select i1 %179, i64 0, i64 %178
-  %181 = icmp slt i64 %180, 8
-  %182 = select i1 %181, i64 %180, i64 8
-  %183 = trunc i64 %182 to i32
-  %184 = insertelement <8 x i32> undef, i32 %183, i64 0
-  %185 = shufflevector <8 x i32> %184, <8 x i32> undef, <8 x i32> zeroinitializer
-  %186 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %185
-  %187 = icmp slt i64 %165, 16
-  %188 = select i1 %187, i64 %165, i64 16
-  %189 = sub i64 %188, 1
-  %190 = icmp slt i64 0, %23
-  br i1 %190, label %loop22, label %exit23
+loop20:                                           ; preds = %exit24, %pack_scalar
+  %i22 = phi i64 [ 0, %pack_scalar ], [ %196, %exit24 ]
+  %166 = sub i64 %117, %i22
+  %167 = mul i64 %i22, %24
+  %168 = getelementptr inbounds float, ptr %packed_b, i64 %167
+  %169 = add i64 %i13, %i22
+  %170 = sub i64 %166, 0
+  %171 = icmp slt i64 %170, 0
+  %172 = select i1 %171, i64 0, i64 %170
+  %173 = icmp slt i64 %172, 8
+  %174 = select i1 %173, i64 %172, i64 8
+  %175 = trunc i64 %174 to i32
+  %176 = insertelement <8 x i32> undef, i32 %175, i64 0
+  %177 = shufflevector <8 x i32> %176, <8 x i32> undef, <8 x i32> zeroinitializer
+  %178 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %177
+  %179 = sub i64 %166, 8
+  %180 = icmp slt i64 %179, 0
+  %181 = select i1 %180, i64 0, i64 %179
+  %182 = icmp slt i64 %181, 8
+  %183 = select i1 %182, i64 %181, i64 8
+  %184 = trunc i64 %183 to i32
+  %185 = insertelement <8 x i32> undef, i32 %184, i64 0
+  %186 = shufflevector <8 x i32> %185, <8 x i32> undef, <8 x i32> zeroinitializer
+  %187 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %186
+  %188 = icmp slt i64 %166, 16
+  %189 = select i1 %188, i64 %166, i64 16
+  %190 = sub i64 %189, 1
+  %191 = icmp slt i64 0, %24
+  br i1 %191, label %loop23, label %exit24
 
-exit20:                                           ; preds = %exit23, %pack_scalar
+exit21:                                           ; preds = %exit24, %pack_scalar
   br label %packed
 
-loop22:                                           ; preds = %exit26, %loop19
-  %i24 = phi i64 [ 0, %loop19 ], [ %209, %exit26 ]
-  %191 = add i64 %i3, %i24
-  %192 = mul i64 %191, %4
-  %193 = mul i64 %i24, 16
-  %194 = getelementptr inbounds float, ptr %167, i64 %193
-  br i1 true, label %loop25, label %exit26
+loop23:                                           ; preds = %exit27, %loop20
+  %i25 = phi i64 [ 0, %loop20 ], [ %210, %exit27 ]
+  %192 = add i64 %i3, %i25
+  %193 = mul i64 %192, %4
+  %194 = mul i64 %i25, 16
+  %195 = getelementptr inbounds float, ptr %168, i64 %194
+  br i1 true, label %loop26, label %exit27
 
-exit23:                                           ; preds = %exit26, %loop19
-  %195 = add i64 %i21, 16
-  %196 = icmp slt i64 %195, %116
-  br i1 %196, label %loop19, label %exit20
+exit24:                                           ; preds = %exit27, %loop20
+  %196 = add i64 %i22, 16
+  %197 = icmp slt i64 %196, %117
+  br i1 %197, label %loop20, label %exit21
 
-loop25:                                           ; preds = %loop25, %loop22
-  %i27 = phi i64 [ 0, %loop22 ], [ %207, %loop25 ]
-  %197 = icmp slt i64 %i27, %189
-  %198 = select i1 %197, i64 %i27, i64 %189
-  %199 = add i64 %168, %198
-  %200 = mul i64 %199, %5
-  %201 = add i64 %192, %200
-  %202 = getelementptr inbounds float, ptr %3, i64 %201
-  %203 = load float, ptr %202, align 4
-  %204 = icmp slt i64 %i27, %165
-  %205 = select i1 %204, float %203, float 0.000000e+00
-  %206 = getelementptr inbounds float, ptr %194, i64 %i27
-  store float %205, ptr %206, align 4
-  %207 = add i64 %i27, 1
-  %208 = icmp slt i64 %207, 16
-  br i1 %208, label %loop25, label %exit26
+loop26:                                           ; preds = %loop26, %loop23
+  %i28 = phi i64 [ 0, %loop23 ], [ %208, %loop26 ]
+  %198 = icmp slt i64 %i28, %190
+  %199 = select i1 %198, i64 %i28, i64 %190
+  %200 = add i64 %169, %199
+  %201 = mul i64 %200, %5
+  %202 = add i64 %193, %201
+  %203 = getelementptr inbounds float, ptr %3, i64 %202
+  %204 = load float, ptr %203, align 4
+  %205 = icmp slt i64 %i28, %166
+  %206 = select i1 %205, float %204, float 0.000000e+00
+  %207 = getelementptr inbounds float, ptr %195, i64 %i28
+  store float %206, ptr %207, align 4
+  %208 = add i64 %i28, 1
+  %209 = icmp slt i64 %208, 16
+  br i1 %209, label %loop26, label %exit27
 
-exit26:                                           ; preds = %loop25, %loop22
-  %209 = add i64 %i24, 1
-  %210 = icmp slt i64 %209, %23
-  br i1 %210, label %loop22, label %exit23
+exit27:                                           ; preds = %loop26, %loop23
+  %210 = add i64 %i25, 1
+  %211 = icmp slt i64 %210, %24
+  br i1 %211, label %loop23, label %exit24
 
-loop28:                                           ; preds = %exit32, %packed
-  %i30 = phi i64 [ 0, %packed ], [ %231, %exit32 ]
-  %211 = add i64 %i, %i30
-  %212 = sub i64 %8, %211
-  %213 = icmp slt i64 6, %212
-  %214 = select i1 %213, i64 6, i64 %212
-  %215 = mul i64 %i30, %23
-  %216 = getelementptr inbounds float, ptr %packed_a, i64 %215
-  %217 = mul i64 %211, %7
-  %218 = add i64 %217, %i12
-  %219 = getelementptr inbounds float, ptr %6, i64 %218
-  %220 = icmp slt i64 0, %116
-  br i1 %220, label %loop31, label %exit32
+loop29:                                           ; preds = %exit33, %packed
+  %i31 = phi i64 [ 0, %packed ], [ %238, %exit33 ]
+  %212 = add i64 %i, %i31
+  %213 = sub i64 %8, %212
+  %214 = icmp slt i64 6, %213
+  %215 = select i1 %214, i64 6, i64 %213
+  %216 = mul i64 %212, %1
+  %217 = add i64 %216, %i3
+  %218 = getelementptr inbounds float, ptr %0, i64 %217
+  %219 = mul i64 %i31, %24
+  %220 = getelementptr inbounds float, ptr %packed_a, i64 %219
+  %221 = select i1 %11, ptr %218, ptr %220
+  %222 = select i1 %11, i64 %1, i64 1
+  %223 = select i1 %11, i64 1, i64 6
+  %224 = mul i64 %212, %7
+  %225 = add i64 %224, %i13
+  %226 = getelementptr inbounds float, ptr %6, i64 %225
+  %227 = icmp slt i64 0, %117
+  br i1 %227, label %loop32, label %exit33
 
-exit29:                                           ; preds = %exit32, %packed
-  %221 = add i64 %i12, 256
-  %222 = icmp slt i64 %221, %9
-  br i1 %222, label %loop10, label %exit11
+exit30:                                           ; preds = %exit33, %packed
+  %228 = add i64 %i13, 256
+  %229 = icmp slt i64 %228, %9
+  br i1 %229, label %loop11, label %exit12
 
-loop31:                                           ; preds = %loop31, %loop28
-  %i33 = phi i64 [ 0, %loop28 ], [ %229, %loop31 ]
-  %223 = sub i64 %116, %i33
-  %224 = icmp slt i64 16, %223
-  %225 = select i1 %224, i64 16, i64 %223
-  %226 = mul i64 %i33, %23
-  %227 = getelementptr inbounds float, ptr %packed_b, i64 %226
-  %228 = getelementptr inbounds float, ptr %219, i64 %i33
-  call void @strata.ukernel.6x2x8(ptr %216, ptr %227, ptr %228, i64 %7, i64 %23, i64 %214, i64 %225)
-  %229 = add i64 %i33, 16
-  %230 = icmp slt i64 %229, %116
-  br i1 %230, label %loop31, label %exit32
+loop32:                                           ; preds = %loop32, %loop29
+  %i34 = phi i64 [ 0, %loop29 ], [ %236, %loop32 ]
+  %230 = sub i64 %117, %i34
+  %231 = icmp slt i64 16, %230
+  %232 = select i1 %231, i64 16, i64 %230
+  %233 = mul i64 %i34, %24
+  %234 = getelementptr inbounds float, ptr %packed_b, i64 %233
+  %235 = getelementptr inbounds float, ptr %226, i64 %i34
+  call void @strata.ukernel.6x2x8(ptr %221, ptr %234, ptr %235, i64 %7, i64 %24, i64 %215, i64 %232, i64 %222, i64 %223)
+  %236 = add i64 %i34, 16
+  %237 = icmp slt i64 %236, %117
+  br i1 %237, label %loop32, label %exit33
 
-exit32:                                           ; preds = %loop31, %loop28
-  %231 = add i64 %i30, 6
-  %232 = icmp slt i64 %231, %19
-  br i1 %232, label %loop28, label %exit29
+exit33:                                           ; preds = %loop32, %loop29
+  %238 = add i64 %i31, 6
+  %239 = icmp slt i64 %238, %20
+  br i1 %239, label %loop29, label %exit30
 }
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)

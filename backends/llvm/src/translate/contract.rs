@@ -372,8 +372,9 @@ fn begin<'ctx, 'a>(
     Gen { ctx, module, b, f }
 }
 
-/// `void ukernel(ptr a_panel, ptr b_panel, ptr c, i64 ldc, i64 kc, i64 mr, i64 nr)`:
-/// `C[0..mr, 0..nr] += Ã·B̃` over `kc ≥ 1` steps of packed panels.
+/// `void ukernel(ptr a, ptr b_panel, ptr c, i64 ldc, i64 kc, i64 mr, i64 nr, i64 a_rs,
+/// i64 a_ks)`: `C[0..mr, 0..nr] += A·B̃` over `kc ≥ 1` steps of a packed B panel, A's
+/// element `(r, l)` at `a + r·a_rs + l·a_ks` (a packed panel, or A's own rows).
 fn define_ukernel<'ctx>(
     ctx: &'ctx Context,
     module: &LlModule<'ctx>,
@@ -397,9 +398,12 @@ fn define_ukernel<'ctx>(
             i64t.into(),
             i64t.into(),
             i64t.into(),
+            i64t.into(),
+            i64t.into(),
         ],
     );
     let (ap, bp, c) = (g.ptr_param(0)?, g.ptr_param(1)?, g.ptr_param(2)?);
+    let (a_rs, a_ks) = (g.int_param(7)?, g.int_param(8)?);
     let (ldc, kc, mr, nr) = (
         g.int_param(3)?,
         g.int_param(4)?,
@@ -420,6 +424,13 @@ fn define_ukernel<'ctx>(
     for r in 0..rows {
         let row = g.min(g.i64(r as u64), last)?;
         row_ptrs.push(g.at(c, g.mul(row, ldc)?)?);
+    }
+    // A's rows: `a_rs` apart, steps `a_ks` apart (a packed panel: 1 and `rows`; A as it
+    // is: its row stride and 1); rows past `mr` read the last real one.
+    let mut a_rows = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let row = g.min(g.i64(r as u64), last)?;
+        a_rows.push(g.at(ap, g.mul(row, a_rs)?)?);
     }
     let mut init = Vec::with_capacity(rows * nv);
     for &row in &row_ptrs {
@@ -444,15 +455,14 @@ fn define_ukernel<'ctx>(
     }
     let kkv = kk.as_basic_value().into_int_value();
     let b_row = g.at(bp, g.mul(kkv, g.i64(nr_total))?)?;
-    let a_row = g.at(ap, g.mul(kkv, g.i64(rows as u64))?)?;
+    let a_step = g.mul(kkv, a_ks)?;
     let align = (lanes * 4).min(64);
     let bvals: Vec<VectorValue> = (0..nv)
         .map(|v| g.load_vector(lanes, g.at(b_row, g.i64(v as u64 * lanes as u64))?, align))
         .collect::<R<_>>()?;
     let mut next = Vec::with_capacity(phis.len());
-    for r in 0..rows {
-        let a =
-            g.b.build_load(ctx.f32_type(), g.at(a_row, g.i64(r as u64))?, "")?;
+    for (r, &a_row) in a_rows.iter().enumerate() {
+        let a = g.b.build_load(ctx.f32_type(), g.at(a_row, a_step)?, "")?;
         let a = g.splat_f32(a, lanes)?;
         for (v, &bv) in bvals.iter().enumerate() {
             let acc = phis[r * nv + v].as_basic_value();
@@ -634,6 +644,14 @@ pub fn gemm_function<'ctx>(
     let nr = blk.nr();
     let f32t = ctx.f32_type();
     let mc = blk.mc();
+    // A whose rows are contiguous along the reduction is read as it is (MR rows as
+    // MR streams), not packed: packing it only copied what the micro-kernel reads well.
+    let direct_a = match ops.strided {
+        Some([sa_k, ..]) if !packed[0] => {
+            g.b.build_int_compare(IntPredicate::EQ, sa_k, g.i64(1), "")?
+        }
+        _ => g.ctx.bool_type().const_zero(),
+    };
     let b_block =
         g.b.build_array_alloca(f32t, g.i64(blk.kc * blk.nc), "packed_b")?;
     let a_block =
@@ -663,12 +681,18 @@ pub fn gemm_function<'ctx>(
         g.for_loop_by(g.i64(0), k, step, |g, pc| {
             let kc = g.min(step, g.b.build_int_sub(k, pc, "")?)?;
             if !packed[0] {
+                let pack = g.ctx.append_basic_block(g.f, "pack_a");
+                let packed_a = g.ctx.append_basic_block(g.f, "packed_a");
+                g.b.build_conditional_branch(direct_a, packed_a, pack)?;
+                g.b.position_at_end(pack);
                 g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
                     let ic = g.add(ic0, ir)?;
                     let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
                     let panel = g.at(a_block, g.mul(ir, kc)?)?;
                     pack_a(g, &ops, panel, rows, ic, pc, mr, kc)
                 })?;
+                g.b.build_unconditional_branch(packed_a)?;
+                g.b.position_at_end(packed_a);
             }
             g.for_loop(g.i64(0), n, blk.nc, |g, jc| {
                 let nc = g.min(g.i64(blk.nc), g.b.build_int_sub(n, jc, "")?)?;
@@ -685,11 +709,22 @@ pub fn gemm_function<'ctx>(
                 g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
                     let ic = g.add(ic0, ir)?;
                     let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
-                    let a_here = if packed[0] {
+                    let (a_here, a_rs, a_ks) = if packed[0] {
                         // Stored packed: the panel of rows ic.. at step pc (ic·k = its start).
-                        g.at(ops.a, g.add(g.mul(ic, k)?, g.mul(pc, g.i64(rows))?)?)?
+                        let p = g.at(ops.a, g.add(g.mul(ic, k)?, g.mul(pc, g.i64(rows))?)?)?;
+                        (p, g.i64(1), g.i64(rows))
                     } else {
-                        g.at(a_block, g.mul(ir, kc)?)?
+                        let own = g.at(ops.a, g.add(g.mul(ic, ops.sa_m)?, pc)?)?;
+                        let panel = g.at(a_block, g.mul(ir, kc)?)?;
+                        let pick = |x: IntValue<'ctx>, y: IntValue<'ctx>| -> R<IntValue<'ctx>> {
+                            Ok(g.b.build_select(direct_a, x, y, "")?.into_int_value())
+                        };
+                        (
+                            g.b.build_select(direct_a, own, panel, "")?
+                                .into_pointer_value(),
+                            pick(ops.sa_m, g.i64(1))?,
+                            pick(g.i64(1), g.i64(rows))?,
+                        )
                     };
                     let c_rows = g.at(ops.c, g.add(g.mul(ic, ops.sc_m)?, jc)?)?;
                     g.for_loop(g.i64(0), nc, nr, |g, jr| {
@@ -708,6 +743,8 @@ pub fn gemm_function<'ctx>(
                             kc.into(),
                             mr.into(),
                             nr_here.into(),
+                            a_rs.into(),
+                            a_ks.into(),
                         ];
                         g.b.build_call(ukernel, &args, "")?;
                         Ok(())
