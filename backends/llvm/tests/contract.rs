@@ -170,8 +170,8 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
     };
     let cases = [
         plain(1, 1, 1),
-        // Edges in rows and columns, and two reduction blocks.
-        plain(13, 37, 300),
+        // Edges in rows and columns, and three reduction blocks (of equal length).
+        plain(13, 37, 1100),
         // Several column blocks.
         plain(7, 600, 40),
         // B transposed (a Gemm's transB): columns strided, packed one element at a time.

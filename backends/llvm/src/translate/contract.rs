@@ -31,7 +31,7 @@ use strata_abi::CpuTarget;
 type R<T> = Result<T, CodegenError>;
 
 /// Reduction steps per packed block: an A panel (`KC × MR`) then fills a few KiB of L1.
-const KC: u64 = 256;
+const KC: u64 = 512;
 /// The most bytes a packed B block takes (it lives on the stack of the calling thread).
 const MAX_B_BLOCK_BYTES: u64 = 256 << 10;
 /// The most bytes a packed block of A's panels takes (on the stack too).
