@@ -81,6 +81,17 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
     Ok(out)
 }
 
+/// A loop over `0..upper` in steps of one.
+fn simple(upper: usize, kind: LoopKind) -> ForLoop {
+    ForLoop {
+        lower: 0,
+        upper: upper as i64,
+        step: 1,
+        kind,
+        grid: None,
+    }
+}
+
 /// Appends `loop.for` to `block`; returns its body and induction variable.
 pub fn add_for(m: &mut Module, block: BlockId, l: ForLoop) -> (OpId, BlockId, ValueId) {
     let region = m.new_region();
@@ -209,13 +220,6 @@ fn build_kernel(
     let buffers = m.block(entry).args.clone();
     let n = g.domain.len();
     let has_reduction = g.iterators.contains(&IteratorKind::Reduction);
-    let simple = |upper: usize, k: LoopKind| ForLoop {
-        lower: 0,
-        upper: upper as i64,
-        step: 1,
-        kind: k,
-        grid: None,
-    };
 
     // Grid loops, x innermost.
     let mut contrib: Contrib = vec![Vec::new(); n];
@@ -446,13 +450,6 @@ fn emit_point_loops(
         IteratorKind::Parallel => LoopKind::Parallel,
         IteratorKind::Reduction => LoopKind::Reduction,
     };
-    let simple = |upper: usize, k: LoopKind| ForLoop {
-        lower: 0,
-        upper: upper as i64,
-        step: 1,
-        kind: k,
-        grid: None,
-    };
     // Cache-tile loops, then point loops.
     for &dim in &schedule.loop_order {
         let tile = schedule.cache_tiles[dim];
@@ -501,13 +498,7 @@ fn emit_contract(
         if dim == c.row || c.cols.contains(&dim) || g.iterators[dim] != IteratorKind::Parallel {
             continue;
         }
-        let l = ForLoop {
-            lower: 0,
-            upper: schedule.workgroup_extent(g, dim) as i64,
-            step: 1,
-            kind: LoopKind::Parallel,
-            grid: None,
-        };
+        let l = simple(schedule.workgroup_extent(g, dim), LoopKind::Parallel);
         let (_, body, iv) = add_for(m, block, l);
         contrib[dim].push((iv, 1));
         block = body;

@@ -472,8 +472,8 @@ entry:
   %11 = icmp eq i64 %2, 1
   %packed_b = alloca float, i64 65536, align 64
   %packed_a = alloca float, i64 64512, align 64
-  %12 = add i64 %10, 255
-  %13 = udiv i64 %12, 256
+  %12 = add i64 %10, 511
+  %13 = udiv i64 %12, 512
   %14 = sub i64 %13, 1
   %15 = add i64 %10, %14
   %16 = udiv i64 %15, %13
@@ -483,8 +483,8 @@ entry:
 loop:                                             ; preds = %exit2, %entry
   %i = phi i64 [ 0, %entry ], [ %25, %exit2 ]
   %18 = sub i64 %8, %i
-  %19 = icmp slt i64 252, %18
-  %20 = select i1 %19, i64 252, i64 %18
+  %19 = icmp slt i64 126, %18
+  %20 = select i1 %19, i64 126, i64 %18
   %21 = icmp slt i64 0, %10
   br i1 %21, label %loop1, label %exit2
 
@@ -499,7 +499,7 @@ loop1:                                            ; preds = %exit12, %loop
   br i1 %11, label %packed_a4, label %pack_a
 
 exit2:                                            ; preds = %exit12, %loop
-  %25 = add i64 %i, 252
+  %25 = add i64 %i, 126
   %26 = icmp slt i64 %25, %8
   br i1 %26, label %loop, label %exit
 
@@ -620,8 +620,8 @@ exit9:                                            ; preds = %loop8, %loop5
 loop11:                                           ; preds = %exit30, %packed_a4
   %i13 = phi i64 [ 0, %packed_a4 ], [ %228, %exit30 ]
   %115 = sub i64 %9, %i13
-  %116 = icmp slt i64 256, %115
-  %117 = select i1 %116, i64 256, i64 %115
+  %116 = icmp slt i64 128, %115
+  %117 = select i1 %116, i64 128, i64 %115
   %118 = icmp eq i64 %5, 1
   br i1 %118, label %pack_vector, label %pack_scalar
 
@@ -789,7 +789,7 @@ loop29:                                           ; preds = %exit33, %packed
   br i1 %227, label %loop32, label %exit33
 
 exit30:                                           ; preds = %exit33, %packed
-  %228 = add i64 %i13, 256
+  %228 = add i64 %i13, 128
   %229 = icmp slt i64 %228, %9
   br i1 %229, label %loop11, label %exit12
 
