@@ -701,6 +701,7 @@ impl<'ctx> Translator<'ctx, '_> {
             int(c.m),
             int(c.n()),
             int(c.k()),
+            int(c.accumulate as usize),
         ]);
         self.b
             .build_call(f, &args, "")

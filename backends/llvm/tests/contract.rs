@@ -20,11 +20,15 @@ struct Case {
     k: Vec<[usize; 3]>,
     n: Vec<[usize; 3]>,
     offsets: [usize; 3],
+    /// Whether C's content is added to (else overwritten).
+    accumulate: bool,
 }
 
 impl Case {
     fn contract(&self) -> Contract {
-        Contract::new(self.m, self.rows, &self.k, &self.n)
+        let mut c = Contract::new(self.m, self.rows, &self.k, &self.n);
+        c.accumulate = self.accumulate;
+        c
     }
 
     fn len(&self, x: usize) -> usize {
@@ -119,7 +123,7 @@ fn check(case: &Case, vector_bits: u32) {
     for i in 0..case.m {
         for (&jb, &jc) in nb.iter().zip(&nc) {
             let ce = case.offsets[2] + i * case.rows[1] + jc;
-            let mut acc = c0[ce] as f64;
+            let mut acc = if case.accumulate { c0[ce] as f64 } else { 0.0 };
             for (&la, &lb) in ka.iter().zip(&kb) {
                 let x = a[case.offsets[0] + i * case.rows[0] + la] as f64;
                 let y = b[case.offsets[1] + lb + jb] as f64;
@@ -154,6 +158,7 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
         k: vec![[k, 1, n]],
         n: vec![[n, 1, 1]],
         offsets: [0; 3],
+        accumulate: true,
     };
     // A 3x3 convolution, stride `s`, over a padded `c`-channel input of `h × w`,
     // `o` output channels: rows are output channels, columns output positions, the
@@ -166,6 +171,7 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
             k: vec![[c, 9, h * w], [3, 3, w], [3, 1, 1]],
             n: vec![[oh, s * w, ow], [ow, s, 1]],
             offsets: [0; 3],
+            accumulate: true,
         }
     };
     let cases = [
@@ -174,6 +180,11 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
         plain(13, 37, 1100),
         // Several column blocks.
         plain(7, 600, 40),
+        // Overwriting C: its old content is never read, even across reduction blocks.
+        Case {
+            accumulate: false,
+            ..plain(9, 70, 1030)
+        },
         // B transposed (a Gemm's transB): columns strided, packed one element at a time.
         Case {
             k: vec![[19, 1, 1]],

@@ -510,7 +510,11 @@ impl State<'_> {
         for i in 0..c.m {
             for (j, (&jb, &jc)) in nb.iter().zip(&nc).enumerate() {
                 let ce = i * c.row_strides[1] + jc;
-                let mut acc = read(self, base[2], ce);
+                let mut acc = if c.accumulate {
+                    read(self, base[2], ce)
+                } else {
+                    0.0
+                };
                 for (l, (&la, &lb)) in ka.iter().zip(&kb).enumerate() {
                     let ae = match c.packed[0] {
                         true => c.packed_offset(0, i, l),

@@ -358,6 +358,9 @@ fn verify_alloca(m: &Module, op: OpId) -> Result<(), crate::IrError> {
 /// rounding makes the interpreter and every back end agree to the bit, while leaving a
 /// back end free to block rows and columns as it likes.
 ///
+/// With `accumulate = false` C's prior content is not read: the chains start from +0.0
+/// (what a zero-initialized C gives, to the bit, without the pass that zeroes it).
+///
 /// `micro_tile = [mr, nr]` is the register tile the compiler chose (the back end's
 /// micro-kernel follows it). An operand stored *packed* (`packed_a`, `packed_b`: weights
 /// laid out at compile time the way the micro-kernel reads them) ignores its strides:
@@ -376,6 +379,8 @@ pub struct Contract {
     pub micro_tile: Option<[usize; 2]>,
     /// Whether A and B are stored packed in `micro_tile`'s panels.
     pub packed: [bool; 2],
+    /// Whether the product adds to C (else it overwrites it).
+    pub accumulate: bool,
 }
 
 /// Drops extent-1 dimensions of a box and merges neighbours that are one dimension in
@@ -414,6 +419,7 @@ impl Contract {
             n_dims: merge_box(n_dims),
             micro_tile: None,
             packed: [false; 2],
+            accumulate: true,
         }
     }
 
@@ -493,6 +499,11 @@ impl Contract {
             Some(_) => Err(format!("loop.contract's '{key}' is true or false")),
         };
         let packed = [flag("packed_a")?, flag("packed_b")?];
+        let accumulate = match d.attrs.get("accumulate") {
+            None => true,
+            Some(Attribute::Bool(b)) => *b,
+            Some(_) => return Err("loop.contract's 'accumulate' is true or false".into()),
+        };
         if packed.contains(&true) && micro_tile.is_none() {
             return Err("a packed operand needs the 'micro_tile' it is packed in".into());
         }
@@ -503,6 +514,7 @@ impl Contract {
             n_dims: triples("n_dims")?,
             micro_tile,
             packed,
+            accumulate,
         };
         // Sizes are bounded so that offsets computed from them cannot overflow.
         for x in 0..3 {
@@ -536,6 +548,9 @@ impl Contract {
             if p {
                 out.push((key, Attribute::Bool(true)));
             }
+        }
+        if !self.accumulate {
+            out.push(("accumulate", Attribute::Bool(false)));
         }
         out
     }

@@ -241,7 +241,15 @@ fn build_kernel(
         .map(|&r| elem_of(m, r))
         .collect::<Result<_, _>>()?;
 
-    if has_reduction {
+    // A contraction starting from zero overwrites C instead: no pass zeroes it first.
+    let reduction_length: usize = (0..n)
+        .filter(|&d| g.iterators[d] == IteratorKind::Reduction)
+        .map(|d| g.domain[d])
+        .product();
+    let overwrite = schedule.contract.is_some()
+        && reduction_length > 0
+        && g.inits.iter().all(|&v| v.to_bits() == 0);
+    if has_reduction && !overwrite {
         let mut init_contrib = contrib.clone();
         let mut b = block;
         for &dim in &schedule.loop_order {
@@ -267,7 +275,9 @@ fn build_kernel(
     }
 
     if let Some(plan) = &schedule.contract {
-        emit_contract(m, block, op, &g, &schedule, plan, &buffers, &contrib)?;
+        emit_contract(
+            m, block, op, &g, &schedule, plan, &buffers, &contrib, overwrite,
+        )?;
     } else {
         emit_point_loops(
             m,
@@ -476,7 +486,7 @@ fn emit_point_loops(
 
 /// A contraction's batch loops and its `loop.contract`: the rows, columns and
 /// reductions become the op's tile, at offsets from the workgroup's grid position and the
-/// batch indices.
+/// batch indices. `overwrite`: the product replaces C (no init nest zeroed it).
 #[allow(clippy::too_many_arguments)]
 fn emit_contract(
     m: &mut Module,
@@ -487,6 +497,7 @@ fn emit_contract(
     plan: &ContractPlan,
     buffers: &[ValueId],
     contrib: &Contrib,
+    overwrite: bool,
 ) -> Result<(), crate::pass::PassError> {
     let c =
         contraction(m, op).ok_or("the schedule contracts a kernel that is not a contraction")?;
@@ -542,6 +553,7 @@ fn emit_contract(
     );
     shape.micro_tile = Some(plan.micro_tile);
     shape.packed = packed;
+    shape.accumulate = !overwrite;
     let n_in = buffers.len() - 1;
     let mut spec = OpSpec::new(ops::LOOP_CONTRACT).operands(
         [buffers[c.a], buffers[c.b], buffers[n_in]]

@@ -301,6 +301,17 @@ impl<'ctx> Gen<'ctx, '_> {
             .build_shuffle_vector(one, vt.get_undef(), zeros, "")?)
     }
 
+    fn splat_bool(&self, v: IntValue<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
+        let vt = self.ctx.bool_type().vec_type(lanes);
+        let one = self
+            .b
+            .build_insert_element(vt.get_undef(), v, self.i64(0), "")?;
+        let zeros = self.ctx.i32_type().vec_type(lanes).const_zero();
+        Ok(self
+            .b
+            .build_shuffle_vector(one, vt.get_undef(), zeros, "")?)
+    }
+
     fn splat_f32(&self, v: BasicValueEnum<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
         let vt = self.vtype(lanes);
         let one = self
@@ -373,8 +384,9 @@ fn begin<'ctx, 'a>(
 }
 
 /// `void ukernel(ptr a, ptr b_panel, ptr c, i64 ldc, i64 kc, i64 mr, i64 nr, i64 a_rs,
-/// i64 a_ks)`: `C[0..mr, 0..nr] += A·B̃` over `kc ≥ 1` steps of a packed B panel, A's
-/// element `(r, l)` at `a + r·a_rs + l·a_ks` (a packed panel, or A's own rows).
+/// i64 a_ks, i64 load_c)`: `C[0..mr, 0..nr] += A·B̃` (`=` when `load_c` is 0) over
+/// `kc ≥ 1` steps of a packed B panel, A's element `(r, l)` at `a + r·a_rs + l·a_ks` (a
+/// packed panel, or A's own rows).
 fn define_ukernel<'ctx>(
     ctx: &'ctx Context,
     module: &LlModule<'ctx>,
@@ -400,10 +412,13 @@ fn define_ukernel<'ctx>(
             i64t.into(),
             i64t.into(),
             i64t.into(),
+            i64t.into(),
         ],
     );
     let (ap, bp, c) = (g.ptr_param(0)?, g.ptr_param(1)?, g.ptr_param(2)?);
     let (a_rs, a_ks) = (g.int_param(7)?, g.int_param(8)?);
+    let load_c =
+        g.b.build_int_compare(IntPredicate::NE, g.int_param(9)?, g.i64(0), "")?;
     let (ldc, kc, mr, nr) = (
         g.int_param(3)?,
         g.int_param(4)?,
@@ -432,10 +447,13 @@ fn define_ukernel<'ctx>(
         let row = g.min(g.i64(r as u64), last)?;
         a_rows.push(g.at(ap, g.mul(row, a_rs)?)?);
     }
+    // C's running value, or zeros (no lanes read) when the product starts here.
+    let loading = g.splat_bool(load_c, lanes)?;
     let mut init = Vec::with_capacity(rows * nv);
     for &row in &row_ptrs {
         for (v, &mask) in masks.iter().enumerate() {
             let p = g.at(row, g.i64(v as u64 * lanes as u64))?;
+            let mask = g.b.build_and(mask, loading, "")?;
             init.push(g.masked_load(lanes, p, mask)?);
         }
     }
@@ -511,10 +529,11 @@ fn define_ukernel<'ctx>(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Addressing {
     /// One stride per box: `gemm(ptr A, i64 sa_m, i64 sa_k, ptr B, i64 sb_k, i64 sb_n,
-    /// ptr C, i64 sc_m, i64 m, i64 n, i64 k)`.
+    /// ptr C, i64 sc_m, i64 m, i64 n, i64 k, i64 accumulate)`.
     Strided,
     /// Offset tables (i32) for the reduction and column boxes: `gemm(ptr A, i64 sa_m,
-    /// ptr ka, ptr B, ptr kb, ptr jb, ptr C, i64 sc_m, i64 m, i64 n, i64 k)`; B's
+    /// ptr ka, ptr B, ptr kb, ptr jb, ptr C, i64 sc_m, i64 m, i64 n, i64 k, i64
+    /// accumulate)`; B's
     /// element `(l, j)` is `B[kb[l] + jb[j]]`, A's `(i, l)` is `A[i·sa_m + ka[l]]`.
     Tables,
 }
@@ -562,7 +581,7 @@ impl GemmVariant {
             Addressing::Tables => (ptr, ptr),
             Addressing::Strided => (i64t, i64t),
         };
-        [ptr, i64t, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t]
+        [ptr, i64t, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t, i64t]
             .into_iter()
             .map(Into::into)
             .collect()
@@ -640,6 +659,7 @@ pub fn gemm_function<'ctx>(
         },
     };
     let (m, n, k) = (g.int_param(8)?, g.int_param(9)?, g.int_param(10)?);
+    let accumulate = g.int_param(11)?;
     let rows = blk.mr as u64;
     let nr = blk.nr();
     let f32t = ctx.f32_type();
@@ -680,6 +700,8 @@ pub fn gemm_function<'ctx>(
         let rows_here = g.min(g.i64(mc), g.b.build_int_sub(m, ic0, "")?)?;
         g.for_loop_by(g.i64(0), k, step, |g, pc| {
             let kc = g.min(step, g.b.build_int_sub(k, pc, "")?)?;
+            // C is read unless the product overwrites it and this is its first block.
+            let load_c = g.b.build_or(accumulate, pc, "")?;
             if !packed[0] {
                 let pack = g.ctx.append_basic_block(g.f, "pack_a");
                 let packed_a = g.ctx.append_basic_block(g.f, "packed_a");
@@ -745,6 +767,7 @@ pub fn gemm_function<'ctx>(
                             nr_here.into(),
                             a_rs.into(),
                             a_ks.into(),
+                            load_c.into(),
                         ];
                         g.b.build_call(ukernel, &args, "")?;
                         Ok(())
