@@ -264,14 +264,7 @@ impl<'ctx> Gen<'ctx, '_> {
         p: PointerValue<'ctx>,
         mask: VectorValue<'ctx>,
     ) -> R<VectorValue<'ctx>> {
-        let vt = self.ctx.i32_type().vec_type(lanes);
-        let ptr = self.ctx.ptr_type(AddressSpace::default());
-        let v = self.call_intrinsic(
-            "llvm.masked.load",
-            &[vt.into(), ptr.into()],
-            &[p.into(), mask.into(), vt.const_zero().into()],
-        )?;
-        Ok(v.ok_or("masked.load returned nothing")?.into_vector_value())
+        self.masked_load_of(self.ctx.i32_type().vec_type(lanes), p, mask)
     }
 
     fn masked_gather(
@@ -329,7 +322,16 @@ impl<'ctx> Gen<'ctx, '_> {
         p: PointerValue<'ctx>,
         mask: VectorValue<'ctx>,
     ) -> R<VectorValue<'ctx>> {
-        let vt = self.vtype(lanes);
+        self.masked_load_of(self.vtype(lanes), p, mask)
+    }
+
+    /// The lanes of a `vt` at `p` that `mask` selects, zero elsewhere (nothing else read).
+    fn masked_load_of(
+        &self,
+        vt: VectorType<'ctx>,
+        p: PointerValue<'ctx>,
+        mask: VectorValue<'ctx>,
+    ) -> R<VectorValue<'ctx>> {
         let ptr = self.ctx.ptr_type(AddressSpace::default());
         let v = self.call_intrinsic(
             "llvm.masked.load",
@@ -718,14 +720,17 @@ pub fn gemm_function<'ctx>(
             }
             g.for_loop(g.i64(0), n, blk.nc, |g, jc| {
                 let nc = g.min(g.i64(blk.nc), g.b.build_int_sub(n, jc, "")?)?;
+                let at = BBlock {
+                    panels: b_block,
+                    jc,
+                    pc,
+                    nc,
+                    kc,
+                };
                 match (packed[1], ops.strided, ops.tables) {
                     (true, ..) => {}
-                    (_, Some([_, sb_k, sb_n]), _) => {
-                        pack_b(g, blk, ops.b, sb_k, sb_n, b_block, jc, pc, nc, kc)?
-                    }
-                    (_, _, Some([_, kb, jb])) => {
-                        pack_b_tables(g, blk, ops.b, kb, jb, b_block, jc, pc, nc, kc)?
-                    }
+                    (_, Some([_, sb_k, sb_n]), _) => pack_b(g, blk, ops.b, sb_k, sb_n, &at)?,
+                    (_, _, Some([_, kb, jb])) => pack_b_tables(g, blk, ops.b, kb, jb, &at)?,
                     _ => return Err("gemm without addressing".into()),
                 }
                 g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
@@ -826,22 +831,52 @@ fn pack_a<'ctx>(
     })
 }
 
+/// Where a B block goes: into `panels`, the `kc × nc` elements from reduction step `pc`
+/// and column `jc`.
+#[derive(Clone, Copy)]
+struct BBlock<'ctx> {
+    panels: PointerValue<'ctx>,
+    jc: IntValue<'ctx>,
+    pc: IntValue<'ctx>,
+    nc: IntValue<'ctx>,
+    kc: IntValue<'ctx>,
+}
+
+/// Runs `body(jr, valid, panel, masks)` for each `NR`-wide panel of a B block: its first
+/// column within the block, how many of its columns are real, where it is packed, and
+/// the lane masks of those columns.
+fn for_each_panel<'ctx>(
+    g: &Gen<'ctx, '_>,
+    blk: Blocking,
+    at: &BBlock<'ctx>,
+    body: impl FnOnce(
+        &Gen<'ctx, '_>,
+        IntValue<'ctx>,
+        IntValue<'ctx>,
+        PointerValue<'ctx>,
+        &[VectorValue<'ctx>],
+    ) -> R<()>,
+) -> R<()> {
+    g.for_loop(g.i64(0), at.nc, blk.nr(), |g, jr| {
+        let valid = g.b.build_int_sub(at.nc, jr, "")?;
+        let panel = g.at(at.panels, g.mul(jr, at.kc)?)?;
+        let masks = g.masks(blk, valid)?;
+        body(g, jr, valid, panel, &masks)
+    })
+}
+
 /// Packs B's block at (reduction `pc`, column `jc`), `kc × nc`, into `NR`-wide panels of
 /// `kc × NR` (zero past `nc`): contiguous vector loads where B's columns are, one element
 /// at a time where they are strided (a transposed B).
-#[allow(clippy::too_many_arguments)]
 fn pack_b<'ctx>(
     g: &Gen<'ctx, '_>,
     blk: Blocking,
     bm: PointerValue<'ctx>,
     sb_k: IntValue<'ctx>,
     sb_n: IntValue<'ctx>,
-    b_block: PointerValue<'ctx>,
-    jc: IntValue<'ctx>,
-    pc: IntValue<'ctx>,
-    nc: IntValue<'ctx>,
-    kc: IntValue<'ctx>,
+    at: &BBlock<'ctx>,
 ) -> R<()> {
+    let BBlock { jc, pc, kc, .. } = *at;
     let (lanes, nr) = (blk.lanes, blk.nr());
     let f32t = g.ctx.f32_type();
     let unit_columns =
@@ -852,11 +887,8 @@ fn pack_b<'ctx>(
     g.b.build_conditional_branch(unit_columns, vector, scalar)?;
     for (block, contiguous) in [(vector, true), (scalar, false)] {
         g.b.position_at_end(block);
-        g.for_loop(g.i64(0), nc, nr, |g, jr| {
-            let valid = g.b.build_int_sub(nc, jr, "")?;
-            let panel = g.at(b_block, g.mul(jr, kc)?)?;
+        for_each_panel(g, blk, at, |g, jr, valid, panel, masks| {
             let col0 = g.add(jc, jr)?;
-            let masks = g.masks(blk, valid)?;
             let last = g.b.build_int_sub(g.min(valid, g.i64(nr))?, g.i64(1), "")?;
             g.for_loop(g.i64(0), kc, 1, |g, kk| {
                 let row = g.mul(g.add(pc, kk)?, sb_k)?;
@@ -892,26 +924,19 @@ fn pack_b<'ctx>(
 
 /// [`pack_b`] through offset tables: each vector of a panel row is a masked gather of
 /// `B[kb[l] + jb[j..]]` (a convolution's input through its window).
-#[allow(clippy::too_many_arguments)]
 fn pack_b_tables<'ctx>(
     g: &Gen<'ctx, '_>,
     blk: Blocking,
     bm: PointerValue<'ctx>,
     kb: PointerValue<'ctx>,
     jb: PointerValue<'ctx>,
-    b_block: PointerValue<'ctx>,
-    jc: IntValue<'ctx>,
-    pc: IntValue<'ctx>,
-    nc: IntValue<'ctx>,
-    kc: IntValue<'ctx>,
+    at: &BBlock<'ctx>,
 ) -> R<()> {
+    let BBlock { jc, pc, kc, .. } = *at;
     let (lanes, nr) = (blk.lanes, blk.nr());
     let i32t = g.ctx.i32_type();
     let i64t = g.ctx.i64_type();
-    g.for_loop(g.i64(0), nc, nr, |g, jr| {
-        let valid = g.b.build_int_sub(nc, jr, "")?;
-        let panel = g.at(b_block, g.mul(jr, kc)?)?;
-        let masks = g.masks(blk, valid)?;
+    for_each_panel(g, blk, at, |g, jr, _valid, panel, masks| {
         // The columns' offsets, loaded once per panel.
         let cols = g.at_i32(jb, g.add(jc, jr)?)?;
         let base = g.b.build_ptr_to_int(bm, i64t, "")?;
