@@ -170,7 +170,7 @@ fn worker(s: &Shared) {
                 seen = g;
                 break;
             }
-            spins += 1;
+            spins = spins.wrapping_add(1);
             if spins.is_multiple_of(64) && start.elapsed() > SPIN {
                 let guard = s.sleep.lock().unwrap_or_else(|p| p.into_inner());
                 if s.generation.load(Ordering::Acquire) == seen {

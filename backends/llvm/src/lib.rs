@@ -17,9 +17,10 @@
 //! gather's, through `loop.index_cast`) falls outside its buffer: those accesses are
 //! checked, the affine ones are in bounds by construction.
 //!
-//! **Status.** Loops (grid, serial), index arithmetic, scalar and vector loads/stores,
-//! broadcasts, scratch buffers, casts, and every scalar op of the kernel dialect on every
-//! element type the IR has. An op the verifier would reject (bitwise logic on floats, say)
+//! **Status.** Loops (grid, serial), index arithmetic, scalar, vector and strided vector
+//! loads/stores, broadcasts, scratch buffers, casts, `loop.contract` (packed,
+//! register-blocked matrix products, in one library object per model), and every scalar
+//! op of the kernel dialect on every element type the IR has. An op the verifier would reject (bitwise logic on floats, say)
 //! is an error naming it ([`NO_TRANSLATION`]), never a crash.
 //!
 //! **Numerics.** Results follow the reference interpreter: integer division and remainder

@@ -317,6 +317,16 @@ fn verify_generic(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     }
     if let Some(s) = Schedule::of(m, op)? {
         s.check(&g)?;
+        // Only a contraction's two factors can be stored packed.
+        let factors = contraction::contraction(m, op).map(|c| [c.a, c.b]);
+        for &x in s.contract.iter().flat_map(|c| &c.prepack) {
+            if !factors.is_some_and(|f| f.contains(&x)) {
+                return Err(format!(
+                    "prepack names input #{x}, which is not a factor of this contraction"
+                )
+                .into());
+            }
+        }
     }
     Ok(())
 }
@@ -757,6 +767,28 @@ mod tests {
             a = ins.split(';').next().unwrap(),
             b = ins.split(';').nth(1).unwrap(),
         )
+    }
+
+    #[test]
+    fn a_schedule_packing_what_is_not_a_factor_fails_verification() {
+        let text = kernel(
+            "affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>",
+            "4, 5, 3",
+            r#""parallel", "parallel", "reduction""#,
+            "tensor<4x3xf32>;tensor<3x5xf32>",
+            "tensor<4x5xf32>",
+        );
+        let schedule = |prepack: &str| {
+            text.replace(
+                "iterators = [",
+                &format!("grid_tiles = array<i64: 0, 0, 0>, cache_tiles = array<i64: 0, 0, 0>, loop_order = array<i64: 0, 2, 1>, contract = array<i64: 6, 16>, prepack = array<i64: {prepack}>, iterators = ["),
+            )
+        };
+        let ok = crate::parse_module(&schedule("1")).unwrap();
+        crate::verify_module(&ok).unwrap();
+        let bad = crate::parse_module(&schedule("7")).unwrap();
+        let e = crate::verify_module(&bad).unwrap_err().to_string();
+        assert!(e.contains("prepack names input #7"), "{e}");
     }
 
     #[test]

@@ -92,6 +92,29 @@ fn simple(upper: usize, kind: LoopKind) -> ForLoop {
     }
 }
 
+/// One loop per parallel dimension `keep` accepts, over its workgroup extent, nested in
+/// `loop_order` inside `block`; returns the innermost body and the contributions with
+/// the new induction variables.
+fn parallel_nest(
+    m: &mut Module,
+    mut block: BlockId,
+    g: &Generic,
+    schedule: &Schedule,
+    contrib: &Contrib,
+    keep: impl Fn(usize) -> bool,
+) -> (BlockId, Contrib) {
+    let mut contrib = contrib.clone();
+    for &dim in &schedule.loop_order {
+        if g.iterators[dim] == IteratorKind::Parallel && keep(dim) {
+            let l = simple(schedule.workgroup_extent(g, dim), LoopKind::Parallel);
+            let (_, body, iv) = add_for(m, block, l);
+            contrib[dim].push((iv, 1));
+            block = body;
+        }
+    }
+    (block, contrib)
+}
+
 /// Appends `loop.for` to `block`; returns its body and induction variable.
 pub fn add_for(m: &mut Module, block: BlockId, l: ForLoop) -> (OpId, BlockId, ValueId) {
     let region = m.new_region();
@@ -210,6 +233,9 @@ fn build_kernel(
         let c = contraction(m, op)
             .ok_or("the schedule contracts a kernel that is not a contraction")?;
         for &x in &plan.prepack {
+            if x != c.a && x != c.b {
+                return Err(format!("prepack names input #{x}, not a factor").into());
+            }
             let v = pack_constant(m, func, op, &g, &c, plan, x)?;
             arg_types[x] = Type::MemRef(m.tensor_type(v)?.clone());
             packed.push((x, v));
@@ -250,19 +276,7 @@ fn build_kernel(
         && reduction_length > 0
         && g.inits.iter().all(|&v| v.to_bits() == 0);
     if has_reduction && !overwrite {
-        let mut init_contrib = contrib.clone();
-        let mut b = block;
-        for &dim in &schedule.loop_order {
-            if g.iterators[dim] == IteratorKind::Parallel {
-                let (_, body, iv) = add_for(
-                    m,
-                    b,
-                    simple(schedule.workgroup_extent(&g, dim), LoopKind::Parallel),
-                );
-                init_contrib[dim].push((iv, 1));
-                b = body;
-            }
-        }
+        let (b, init_contrib) = parallel_nest(m, block, &g, &schedule, &contrib, |_| true);
         for (r, &elem) in results_elems.iter().enumerate() {
             let c = constant(m, b, g.inits[r], elem);
             let idx = indices(m, b, &g.maps[n_in + r], &init_contrib);
@@ -292,19 +306,7 @@ fn build_kernel(
     }
     // The epilogue: once per result element of the workgroup, after the reduction.
     if let Some(&region) = d.regions.get(1) {
-        let mut epi_contrib = grid_contrib.clone();
-        let mut b = grid_block;
-        for &dim in &schedule.loop_order {
-            if g.iterators[dim] == IteratorKind::Parallel {
-                let (_, body, iv) = add_for(
-                    m,
-                    b,
-                    simple(schedule.workgroup_extent(&g, dim), LoopKind::Parallel),
-                );
-                epi_contrib[dim].push((iv, 1));
-                b = body;
-            }
-        }
+        let (b, epi_contrib) = parallel_nest(m, grid_block, &g, &schedule, &grid_contrib, |_| true);
         let epi_block = m.region(region).blocks[0];
         emit_body(m, b, epi_block, &d, &g, &buffers, &epi_contrib, true)?;
     }
@@ -490,7 +492,7 @@ fn emit_point_loops(
 #[allow(clippy::too_many_arguments)]
 fn emit_contract(
     m: &mut Module,
-    mut block: BlockId,
+    block: BlockId,
     op: OpId,
     g: &Generic,
     schedule: &Schedule,
@@ -504,16 +506,9 @@ fn emit_contract(
     if c.cols[1..].iter().any(|&d| schedule.grid_tiles[d] > 0) {
         return Err("a contraction's grid may split only its outermost column dimension".into());
     }
-    let mut contrib = contrib.clone();
-    for &dim in &schedule.loop_order {
-        if dim == c.row || c.cols.contains(&dim) || g.iterators[dim] != IteratorKind::Parallel {
-            continue;
-        }
-        let l = simple(schedule.workgroup_extent(g, dim), LoopKind::Parallel);
-        let (_, body, iv) = add_for(m, block, l);
-        contrib[dim].push((iv, 1));
-        block = body;
-    }
+    let (block, contrib) = parallel_nest(m, block, g, schedule, contrib, |dim| {
+        dim != c.row && !c.cols.contains(&dim)
+    });
     // Each operand's element offset: its strides (a packed one's, for those stored
     // packed) applied to the batch indices and the tile's first row and column.
     let mut offsets = Vec::new();
