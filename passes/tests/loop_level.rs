@@ -297,3 +297,101 @@ fn operands_the_kernel_writes_or_indexes_by_data_are_not_staged() {
         (1, 0, 0)
     );
 }
+
+/// A `graph.pad` program: input of `dims`, begin and end `pads`, `mode`, fill `value`.
+fn pad_program(dims: &[usize], pads: &[i64], mode: &str, value: f32) -> Module {
+    let rank = dims.len();
+    let out: Vec<i64> = (0..rank)
+        .map(|d| dims[d] as i64 + pads[d] + pads[rank + d])
+        .collect();
+    let ty = |d: &[i64]| {
+        let s: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+        format!("tensor<{}xf32>", s.join("x"))
+    };
+    let input: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+    let pads: Vec<String> = pads.iter().map(|p| p.to_string()).collect();
+    let text = format!(
+        r#""builtin.module"() ({{
+  "func.func"() ({{
+  ^bb0(%arg0: {it}):
+    %0 = "graph.pad"(%arg0) {{mode = "{mode}", pads = array<i64: {pads}>, value = dense<0x{bits:08X}> : tensor<f32>}} : ({it}) -> {ot}
+    "func.return"(%0) : ({ot}) -> ()
+  }}) {{function_type = ({it}) -> {ot}, sym_name = "main"}} : () -> ()
+}}) : () -> ()"#,
+        it = ty(&input),
+        ot = ty(&out),
+        bits = value.to_bits(),
+        pads = pads.join(", "),
+    );
+    parse_module(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A constant pad or crop is lowered as border fills and an interior copy (no
+    /// selects left) unless the grid splits a padded dimension, and under any schedule
+    /// matches the graph interpreter to the bit.
+    #[test]
+    fn pads_lower_to_fills_and_copies(seed in any::<u64>(), choice in any::<u64>()) {
+        let mut rng = seed | 1;
+        let rank = 1 + next(&mut rng) as usize % 4;
+        let dims: Vec<usize> = (0..rank).map(|_| 1 + next(&mut rng) as usize % 6).collect();
+        let mut pads = vec![0i64; 2 * rank];
+        for d in 0..rank {
+            // Each end in -2..=3, keeping at least one element.
+            for side in [d, rank + d] {
+                pads[side] = (next(&mut rng) % 6) as i64 - 2;
+            }
+            while dims[d] as i64 + pads[d] + pads[rank + d] < 1 {
+                pads[d] += 1;
+            }
+        }
+        let mode = ["constant", "constant", "constant", "edge", "reflect"][next(&mut rng) as usize % 5];
+        let value = [0.0f32, -1.5, f32::NEG_INFINITY][next(&mut rng) as usize % 3];
+        let m = pad_program(&dims, &pads, mode, value);
+        verify_module(&m).map_err(fail)?;
+        let n: usize = dims.iter().product();
+        let data: Vec<f32> = (0..n).map(|i| i as f32 * 0.75 - 3.0).collect();
+        let inputs = vec![strata_ir::Tensor::from_vec(dims.clone(), data).map_err(fail)?];
+        let expected = interp::run(&m, "main", &inputs).map_err(fail)?;
+        let mut kernels = run_pipeline(&m, "lower-to-kernel", None, false).map_err(fail)?.0;
+        let op = kernels
+            .functions()
+            .flat_map(|f| kernels.block(f.entry_block(&kernels)).ops.clone())
+            .find(|&op| kernels.op(op).name == "kernel.generic");
+        let Some(op) = op else {
+            // A pad that changes nothing is no kernel at all.
+            prop_assert!(pads.iter().all(|&p| p == 0));
+            return Ok(());
+        };
+        let recognized = strata_ir::kernel::pad::padded_copy(&kernels, op);
+        // (Another mode's pad may read like a constant one where it only crops.)
+        if mode == "constant" {
+            prop_assert!(recognized.is_some(), "{}", print_module(&kernels));
+        }
+        let mut rng = choice | 1;
+        let schedule = if choice % 3 == 0 { Schedule::untiled(&Generic::of(&kernels, op).unwrap()) } else { random_schedule(&kernels, op, &mut rng) };
+        let out_dims = kernels.tensor_type(kernels.op(op).results[0]).unwrap().shape.dims().to_vec();
+        let gridded_pad = recognized.as_ref().is_some_and(|p| {
+            (0..rank).any(|k| schedule.grid_tiles[k] > 0 && (p.offset[k] != 0 || p.valid[k] != (0, out_dims[k])))
+        });
+        for (k, v) in schedule.attrs() {
+            kernels.op_mut(op).attrs.insert(k.into(), v);
+        }
+        let (host, _) = run_pipeline(
+            &kernels,
+            "target{kind=cpu,vector-bits=256},lower-to-loops,vectorize,unroll{factor=2},bufferize",
+            None,
+            false,
+        )
+        .map_err(fail)?;
+        if recognized.is_some() && !gridded_pad {
+            let text = print_module(&host);
+            prop_assert!(!text.contains("kernel.select"), "{}", text);
+        }
+        let got = interp::run(&host, "main", &inputs)
+            .map_err(|e| fail(format!("{e}\n{}", print_module(&host))))?;
+        prop_assert!(got[0].bitwise_eq(&expected[0]), "{:?} vs {:?}\n{}", got[0], expected[0], print_module(&host));
+    }
+}

@@ -595,6 +595,46 @@ impl<'ctx> Translator<'ctx, '_> {
             return Err("a strided load of a scalar".into());
         };
         let n = vt.get_size();
+        // Small strides (a pool's or a strided conv's window) read the span once,
+        // contiguously, and pick every `stride`-th lane: a gather costs about a cycle
+        // per lane. The mask keeps the load inside the `(n - 1) * stride + 1` elements
+        // the lanes reach, so nothing past the buffer is touched.
+        if stride <= 4 && n as usize * stride <= 64 {
+            let lanes = n * stride as u32;
+            let wide = match vt.get_element_type() {
+                BasicTypeEnum::FloatType(t) => t.vec_type(lanes),
+                BasicTypeEnum::IntType(t) => t.vec_type(lanes),
+                _ => return Err("a strided load of non-scalar lanes".into()),
+            };
+            let t = self.ctx.bool_type().const_int(1, false);
+            let f = self.ctx.bool_type().const_zero();
+            let span = (n as usize - 1) * stride + 1;
+            let mask: Vec<IntValue> = (0..n as usize * stride)
+                .map(|l| if l < span { t } else { f })
+                .collect();
+            let mask = inkwell::types::VectorType::const_vector(&mask);
+            let ptr_t = self.ctx.ptr_type(AddressSpace::default());
+            let load = Intrinsic::find("llvm.masked.load")
+                .and_then(|i| i.get_declaration(self.module, &[wide.into(), ptr_t.into()]))
+                .ok_or("no intrinsic llvm.masked.load")?;
+            let args = [ptr.into(), mask.into(), wide.get_poison().into()];
+            let v = self
+                .b
+                .build_call(load, &args, "")?
+                .try_as_basic_value()
+                .basic()
+                .ok_or("masked.load returned nothing")?
+                .into_vector_value();
+            let i32t = self.ctx.i32_type();
+            let picks: Vec<IntValue> = (0..n as u64)
+                .map(|l| i32t.const_int(l * stride as u64, false))
+                .collect();
+            let picks = inkwell::types::VectorType::const_vector(&picks);
+            return Ok(self
+                .b
+                .build_shuffle_vector(v, wide.get_poison(), picks, "")?
+                .as_basic_value_enum());
+        }
         let i64t = self.ctx.i64_type();
         let elem_bytes = vt
             .get_element_type()

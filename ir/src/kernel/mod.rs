@@ -29,6 +29,7 @@
 pub mod approx;
 pub mod composite;
 pub mod contraction;
+pub mod pad;
 mod scalar;
 
 use crate::affine::AffineMap;

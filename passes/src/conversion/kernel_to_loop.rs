@@ -288,10 +288,28 @@ fn build_kernel(
         }
     }
 
+    // A pad moves rows; only one whose workgroups split unpadded dimensions (channels,
+    // batch) takes the contiguous path, so each workgroup owns whole rows.
+    let padded = strata_ir::kernel::pad::padded_copy(m, op).filter(|p| {
+        grid_dims
+            .iter()
+            .all(|&k| p.offset[k] == 0 && p.valid[k] == (0, g.domain[k]))
+    });
     if let Some(plan) = &schedule.contract {
         emit_contract(
             m, block, op, &g, &schedule, plan, &buffers, &contrib, overwrite,
         )?;
+    } else if let Some(p) = padded {
+        emit_padded_copy(
+            m,
+            block,
+            &g,
+            &schedule,
+            &p,
+            &buffers,
+            &contrib,
+            results_elems[0],
+        );
     } else {
         emit_point_loops(
             m,
@@ -444,6 +462,104 @@ fn pack_constant(
     );
     m.insert_op_before(func, op, constant);
     Ok(m.result(constant))
+}
+
+/// A constant pad as contiguous moves: the interior copied from the input at its
+/// offset, then the border filled one slab per padded side (dimensions before the slab's
+/// own over their interior, those after it whole), so each element is written once and
+/// the innermost loops load and store consecutive elements (vectorized later).
+#[allow(clippy::too_many_arguments)]
+fn emit_padded_copy(
+    m: &mut Module,
+    block: BlockId,
+    g: &Generic,
+    schedule: &Schedule,
+    p: &strata_ir::kernel::pad::PaddedCopy,
+    buffers: &[ValueId],
+    contrib: &Contrib,
+    elem: ElementType,
+) {
+    let n = g.domain.len();
+    let (input, output) = (buffers[0], buffers[n + 1]);
+    let gridded = |k: usize| schedule.grid_tiles[k] > 0;
+    // Ranges are workgroup-local along grid dimensions (which the filter keeps unpadded).
+    let whole = |k: usize| (0, schedule.workgroup_extent(g, k));
+    let interior = |k: usize| if gridded(k) { whole(k) } else { p.valid[k] };
+    let nest = |m: &mut Module, ranges: &[(usize, usize)]| -> (BlockId, Contrib) {
+        let mut contrib = contrib.clone();
+        let mut b = block;
+        for &k in &schedule.loop_order {
+            let l = ForLoop {
+                lower: ranges[k].0 as i64,
+                upper: ranges[k].1 as i64,
+                step: 1,
+                kind: LoopKind::Parallel,
+                grid: None,
+            };
+            let (_, body, iv) = add_for(m, b, l);
+            contrib[k].push((iv, 1));
+            b = body;
+        }
+        (b, contrib)
+    };
+    let identity = AffineMap::identity(n as u32);
+    let ranges: Vec<(usize, usize)> = (0..n).map(interior).collect();
+    if ranges.iter().all(|&(a, b)| a < b) {
+        let (b, c) = nest(m, &ranges);
+        let source = AffineMap {
+            num_dims: n as u32,
+            results: (0..n)
+                .map(|k| AffineExpr::linear([(k as u32, 1)], -p.offset[k]))
+                .collect(),
+        };
+        let at = indices(m, b, &source, &c);
+        let load = m.append_op(
+            b,
+            OpSpec::new(ops::LOOP_LOAD)
+                .operands(std::iter::once(input).chain(at))
+                .results([Type::Scalar(elem)]),
+        );
+        let v = m.result(load);
+        let to = indices(m, b, &identity, &c);
+        m.append_op(
+            b,
+            OpSpec::new(ops::LOOP_STORE).operands([v, output].into_iter().chain(to)),
+        );
+    }
+    let Some(fill) = &p.fill else {
+        return;
+    };
+    for k in 0..n {
+        let (begin, end) = p.valid[k];
+        for side in [(0, begin), (end, g.domain[k])] {
+            if side.0 >= side.1 {
+                continue;
+            }
+            let ranges: Vec<(usize, usize)> = (0..n)
+                .map(|e| match e.cmp(&k) {
+                    std::cmp::Ordering::Less => interior(e),
+                    std::cmp::Ordering::Equal => side,
+                    std::cmp::Ordering::Greater => whole(e),
+                })
+                .collect();
+            if ranges.iter().any(|&(a, b)| a >= b) {
+                continue;
+            }
+            let (b, c) = nest(m, &ranges);
+            let value = m.append_op(
+                b,
+                OpSpec::new(ops::KERNEL_CONSTANT)
+                    .results([Type::Scalar(elem)])
+                    .attr("value", fill.clone()),
+            );
+            let v = m.result(value);
+            let to = indices(m, b, &identity, &c);
+            m.append_op(
+                b,
+                OpSpec::new(ops::LOOP_STORE).operands([v, output].into_iter().chain(to)),
+            );
+        }
+    }
 }
 
 /// The cache-tile and point loops of a kernel, with its body inside.
