@@ -115,7 +115,7 @@ pub fn padded_copy(m: &Module, op: OpId) -> Option<PaddedCopy> {
     // The tables: -1 outside one interval, the coordinate minus a fixed offset inside it.
     let mut offset = Vec::with_capacity(rank);
     let mut valid = Vec::with_capacity(rank);
-    for k in 0..rank {
+    for (k, &is_checked) in checked.iter().enumerate() {
         let table = match m.value(d.operands[1 + k]).def {
             ValueDef::OpResult { op: c, .. } if m.op(c).name == ops::GRAPH_CONSTANT => {
                 match m.op(c).attrs.get("value") {
@@ -139,7 +139,7 @@ pub fn padded_copy(m: &Module, op: OpId) -> Option<PaddedCopy> {
             .enumerate()
             .all(|(i, &s)| s == (begin + i) as i64 - off && s < have);
         let outside = table[..begin].iter().chain(&table[end..]).all(|&s| s == -1);
-        if !inside || !outside || ((begin, end) != (0, n) && (!checked[k] || fill.is_none())) {
+        if !inside || !outside || ((begin, end) != (0, n) && (!is_checked || fill.is_none())) {
             return None;
         }
         offset.push(off);
