@@ -318,19 +318,19 @@ entry:
   br label %k
 
 k:                                                ; preds = %k, %entry
-  %kk = phi i64 [ 0, %entry ], [ %159, %k ]
-  %acc = phi <8 x float> [ %82, %entry ], [ %127, %k ]
-  %acc1 = phi <8 x float> [ %85, %entry ], [ %128, %k ]
-  %acc2 = phi <8 x float> [ %88, %entry ], [ %133, %k ]
-  %acc3 = phi <8 x float> [ %91, %entry ], [ %134, %k ]
-  %acc4 = phi <8 x float> [ %94, %entry ], [ %139, %k ]
-  %acc5 = phi <8 x float> [ %97, %entry ], [ %140, %k ]
-  %acc6 = phi <8 x float> [ %100, %entry ], [ %145, %k ]
-  %acc7 = phi <8 x float> [ %103, %entry ], [ %146, %k ]
-  %acc8 = phi <8 x float> [ %106, %entry ], [ %151, %k ]
-  %acc9 = phi <8 x float> [ %109, %entry ], [ %152, %k ]
-  %acc10 = phi <8 x float> [ %112, %entry ], [ %157, %k ]
-  %acc11 = phi <8 x float> [ %115, %entry ], [ %158, %k ]
+  %kk = phi i64 [ 0, %entry ], [ %162, %k ]
+  %acc = phi <8 x float> [ %82, %entry ], [ %130, %k ]
+  %acc1 = phi <8 x float> [ %85, %entry ], [ %131, %k ]
+  %acc2 = phi <8 x float> [ %88, %entry ], [ %136, %k ]
+  %acc3 = phi <8 x float> [ %91, %entry ], [ %137, %k ]
+  %acc4 = phi <8 x float> [ %94, %entry ], [ %142, %k ]
+  %acc5 = phi <8 x float> [ %97, %entry ], [ %143, %k ]
+  %acc6 = phi <8 x float> [ %100, %entry ], [ %148, %k ]
+  %acc7 = phi <8 x float> [ %103, %entry ], [ %149, %k ]
+  %acc8 = phi <8 x float> [ %106, %entry ], [ %154, %k ]
+  %acc9 = phi <8 x float> [ %109, %entry ], [ %155, %k ]
+  %acc10 = phi <8 x float> [ %112, %entry ], [ %160, %k ]
+  %acc11 = phi <8 x float> [ %115, %entry ], [ %161, %k ]
   %116 = mul i64 %kk, 16
   %117 = getelementptr inbounds float, ptr %1, i64 %116
   %118 = mul i64 %kk, %8
@@ -338,103 +338,107 @@ k:                                                ; preds = %k, %entry
   %120 = load <8 x float>, ptr %119, align 32
   %121 = getelementptr inbounds float, ptr %117, i64 8
   %122 = load <8 x float>, ptr %121, align 32
-  %123 = getelementptr inbounds float, ptr %57, i64 %118
-  %124 = load float, ptr %123, align 4
-  %125 = insertelement <8 x float> undef, float %124, i64 0
-  %126 = shufflevector <8 x float> %125, <8 x float> undef, <8 x i32> zeroinitializer
-  %127 = call <8 x float> @llvm.fma.v8f32(<8 x float> %126, <8 x float> %120, <8 x float> %acc)
-  %128 = call <8 x float> @llvm.fma.v8f32(<8 x float> %126, <8 x float> %122, <8 x float> %acc1)
-  %129 = getelementptr inbounds float, ptr %61, i64 %118
-  %130 = load float, ptr %129, align 4
-  %131 = insertelement <8 x float> undef, float %130, i64 0
-  %132 = shufflevector <8 x float> %131, <8 x float> undef, <8 x i32> zeroinitializer
-  %133 = call <8 x float> @llvm.fma.v8f32(<8 x float> %132, <8 x float> %120, <8 x float> %acc2)
-  %134 = call <8 x float> @llvm.fma.v8f32(<8 x float> %132, <8 x float> %122, <8 x float> %acc3)
-  %135 = getelementptr inbounds float, ptr %65, i64 %118
-  %136 = load float, ptr %135, align 4
-  %137 = insertelement <8 x float> undef, float %136, i64 0
-  %138 = shufflevector <8 x float> %137, <8 x float> undef, <8 x i32> zeroinitializer
-  %139 = call <8 x float> @llvm.fma.v8f32(<8 x float> %138, <8 x float> %120, <8 x float> %acc4)
-  %140 = call <8 x float> @llvm.fma.v8f32(<8 x float> %138, <8 x float> %122, <8 x float> %acc5)
-  %141 = getelementptr inbounds float, ptr %69, i64 %118
-  %142 = load float, ptr %141, align 4
-  %143 = insertelement <8 x float> undef, float %142, i64 0
-  %144 = shufflevector <8 x float> %143, <8 x float> undef, <8 x i32> zeroinitializer
-  %145 = call <8 x float> @llvm.fma.v8f32(<8 x float> %144, <8 x float> %120, <8 x float> %acc6)
-  %146 = call <8 x float> @llvm.fma.v8f32(<8 x float> %144, <8 x float> %122, <8 x float> %acc7)
-  %147 = getelementptr inbounds float, ptr %73, i64 %118
-  %148 = load float, ptr %147, align 4
-  %149 = insertelement <8 x float> undef, float %148, i64 0
-  %150 = shufflevector <8 x float> %149, <8 x float> undef, <8 x i32> zeroinitializer
-  %151 = call <8 x float> @llvm.fma.v8f32(<8 x float> %150, <8 x float> %120, <8 x float> %acc8)
-  %152 = call <8 x float> @llvm.fma.v8f32(<8 x float> %150, <8 x float> %122, <8 x float> %acc9)
-  %153 = getelementptr inbounds float, ptr %77, i64 %118
-  %154 = load float, ptr %153, align 4
-  %155 = insertelement <8 x float> undef, float %154, i64 0
-  %156 = shufflevector <8 x float> %155, <8 x float> undef, <8 x i32> zeroinitializer
-  %157 = call <8 x float> @llvm.fma.v8f32(<8 x float> %156, <8 x float> %120, <8 x float> %acc10)
-  %158 = call <8 x float> @llvm.fma.v8f32(<8 x float> %156, <8 x float> %122, <8 x float> %acc11)
-  %159 = add i64 %kk, 1
-  %160 = icmp slt i64 %159, %4
-  br i1 %160, label %k, label %store
+  %123 = add i64 %kk, 64
+  %124 = mul i64 %123, %8
+  %125 = getelementptr float, ptr %57, i64 %124
+  call void @llvm.prefetch.p0(ptr %125, i32 0, i32 3, i32 1)
+  %126 = getelementptr inbounds float, ptr %57, i64 %118
+  %127 = load float, ptr %126, align 4
+  %128 = insertelement <8 x float> undef, float %127, i64 0
+  %129 = shufflevector <8 x float> %128, <8 x float> undef, <8 x i32> zeroinitializer
+  %130 = call <8 x float> @llvm.fma.v8f32(<8 x float> %129, <8 x float> %120, <8 x float> %acc)
+  %131 = call <8 x float> @llvm.fma.v8f32(<8 x float> %129, <8 x float> %122, <8 x float> %acc1)
+  %132 = getelementptr inbounds float, ptr %61, i64 %118
+  %133 = load float, ptr %132, align 4
+  %134 = insertelement <8 x float> undef, float %133, i64 0
+  %135 = shufflevector <8 x float> %134, <8 x float> undef, <8 x i32> zeroinitializer
+  %136 = call <8 x float> @llvm.fma.v8f32(<8 x float> %135, <8 x float> %120, <8 x float> %acc2)
+  %137 = call <8 x float> @llvm.fma.v8f32(<8 x float> %135, <8 x float> %122, <8 x float> %acc3)
+  %138 = getelementptr inbounds float, ptr %65, i64 %118
+  %139 = load float, ptr %138, align 4
+  %140 = insertelement <8 x float> undef, float %139, i64 0
+  %141 = shufflevector <8 x float> %140, <8 x float> undef, <8 x i32> zeroinitializer
+  %142 = call <8 x float> @llvm.fma.v8f32(<8 x float> %141, <8 x float> %120, <8 x float> %acc4)
+  %143 = call <8 x float> @llvm.fma.v8f32(<8 x float> %141, <8 x float> %122, <8 x float> %acc5)
+  %144 = getelementptr inbounds float, ptr %69, i64 %118
+  %145 = load float, ptr %144, align 4
+  %146 = insertelement <8 x float> undef, float %145, i64 0
+  %147 = shufflevector <8 x float> %146, <8 x float> undef, <8 x i32> zeroinitializer
+  %148 = call <8 x float> @llvm.fma.v8f32(<8 x float> %147, <8 x float> %120, <8 x float> %acc6)
+  %149 = call <8 x float> @llvm.fma.v8f32(<8 x float> %147, <8 x float> %122, <8 x float> %acc7)
+  %150 = getelementptr inbounds float, ptr %73, i64 %118
+  %151 = load float, ptr %150, align 4
+  %152 = insertelement <8 x float> undef, float %151, i64 0
+  %153 = shufflevector <8 x float> %152, <8 x float> undef, <8 x i32> zeroinitializer
+  %154 = call <8 x float> @llvm.fma.v8f32(<8 x float> %153, <8 x float> %120, <8 x float> %acc8)
+  %155 = call <8 x float> @llvm.fma.v8f32(<8 x float> %153, <8 x float> %122, <8 x float> %acc9)
+  %156 = getelementptr inbounds float, ptr %77, i64 %118
+  %157 = load float, ptr %156, align 4
+  %158 = insertelement <8 x float> undef, float %157, i64 0
+  %159 = shufflevector <8 x float> %158, <8 x float> undef, <8 x i32> zeroinitializer
+  %160 = call <8 x float> @llvm.fma.v8f32(<8 x float> %159, <8 x float> %120, <8 x float> %acc10)
+  %161 = call <8 x float> @llvm.fma.v8f32(<8 x float> %159, <8 x float> %122, <8 x float> %acc11)
+  %162 = add i64 %kk, 1
+  %163 = icmp slt i64 %162, %4
+  br i1 %163, label %k, label %store
 
 store:                                            ; preds = %k
-  %161 = getelementptr inbounds float, ptr %33, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %127, ptr %161, <8 x i1> %19)
-  %162 = getelementptr inbounds float, ptr %33, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %128, ptr %162, <8 x i1> %28)
-  %163 = icmp slt i64 1, %5
-  br i1 %163, label %row, label %next_row
+  %164 = getelementptr inbounds float, ptr %33, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %130, ptr %164, <8 x i1> %19)
+  %165 = getelementptr inbounds float, ptr %33, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %131, ptr %165, <8 x i1> %28)
+  %166 = icmp slt i64 1, %5
+  br i1 %166, label %row, label %next_row
 
 row:                                              ; preds = %store
-  %164 = getelementptr inbounds float, ptr %37, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %133, ptr %164, <8 x i1> %19)
-  %165 = getelementptr inbounds float, ptr %37, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %134, ptr %165, <8 x i1> %28)
+  %167 = getelementptr inbounds float, ptr %37, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %136, ptr %167, <8 x i1> %19)
+  %168 = getelementptr inbounds float, ptr %37, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %137, ptr %168, <8 x i1> %28)
   br label %next_row
 
 next_row:                                         ; preds = %row, %store
-  %166 = icmp slt i64 2, %5
-  br i1 %166, label %row12, label %next_row13
+  %169 = icmp slt i64 2, %5
+  br i1 %169, label %row12, label %next_row13
 
 row12:                                            ; preds = %next_row
-  %167 = getelementptr inbounds float, ptr %41, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %139, ptr %167, <8 x i1> %19)
-  %168 = getelementptr inbounds float, ptr %41, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %140, ptr %168, <8 x i1> %28)
+  %170 = getelementptr inbounds float, ptr %41, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %142, ptr %170, <8 x i1> %19)
+  %171 = getelementptr inbounds float, ptr %41, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %143, ptr %171, <8 x i1> %28)
   br label %next_row13
 
 next_row13:                                       ; preds = %row12, %next_row
-  %169 = icmp slt i64 3, %5
-  br i1 %169, label %row14, label %next_row15
+  %172 = icmp slt i64 3, %5
+  br i1 %172, label %row14, label %next_row15
 
 row14:                                            ; preds = %next_row13
-  %170 = getelementptr inbounds float, ptr %45, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %145, ptr %170, <8 x i1> %19)
-  %171 = getelementptr inbounds float, ptr %45, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %146, ptr %171, <8 x i1> %28)
+  %173 = getelementptr inbounds float, ptr %45, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %148, ptr %173, <8 x i1> %19)
+  %174 = getelementptr inbounds float, ptr %45, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %149, ptr %174, <8 x i1> %28)
   br label %next_row15
 
 next_row15:                                       ; preds = %row14, %next_row13
-  %172 = icmp slt i64 4, %5
-  br i1 %172, label %row16, label %next_row17
+  %175 = icmp slt i64 4, %5
+  br i1 %175, label %row16, label %next_row17
 
 row16:                                            ; preds = %next_row15
-  %173 = getelementptr inbounds float, ptr %49, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %151, ptr %173, <8 x i1> %19)
-  %174 = getelementptr inbounds float, ptr %49, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %152, ptr %174, <8 x i1> %28)
+  %176 = getelementptr inbounds float, ptr %49, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %154, ptr %176, <8 x i1> %19)
+  %177 = getelementptr inbounds float, ptr %49, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %155, ptr %177, <8 x i1> %28)
   br label %next_row17
 
 next_row17:                                       ; preds = %row16, %next_row15
-  %175 = icmp slt i64 5, %5
-  br i1 %175, label %row18, label %next_row19
+  %178 = icmp slt i64 5, %5
+  br i1 %178, label %row18, label %next_row19
 
 row18:                                            ; preds = %next_row17
-  %176 = getelementptr inbounds float, ptr %53, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %157, ptr %176, <8 x i1> %19)
-  %177 = getelementptr inbounds float, ptr %53, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %158, ptr %177, <8 x i1> %28)
+  %179 = getelementptr inbounds float, ptr %53, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %160, ptr %179, <8 x i1> %19)
+  %180 = getelementptr inbounds float, ptr %53, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %161, ptr %180, <8 x i1> %28)
   br label %next_row19
 
 next_row19:                                       ; preds = %row18, %next_row17
@@ -444,11 +448,14 @@ next_row19:                                       ; preds = %row18, %next_row17
 ; Function Attrs: nocallback nofree nosync nounwind willreturn memory(argmem: read)
 declare <8 x float> @llvm.masked.load.v8f32.p0(ptr captures(none), <8 x i1>, <8 x float>) #0
 
+; Function Attrs: nocallback nofree nosync nounwind willreturn memory(argmem: readwrite, inaccessiblemem: readwrite)
+declare void @llvm.prefetch.p0(ptr readonly captures(none), i32 immarg, i32 immarg, i32 immarg) #1
+
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare <8 x float> @llvm.fma.v8f32(<8 x float>, <8 x float>, <8 x float>) #1
+declare <8 x float> @llvm.fma.v8f32(<8 x float>, <8 x float>, <8 x float>) #2
 
 ; Function Attrs: nocallback nofree nosync nounwind willreturn memory(argmem: write)
-declare void @llvm.masked.store.v8f32.p0(<8 x float>, ptr captures(none), <8 x i1>) #2
+declare void @llvm.masked.store.v8f32.p0(<8 x float>, ptr captures(none), <8 x i1>) #3
 
 define internal void @strata.gemm.6x2x8(ptr %0, i64 %1, i64 %2, ptr %3, i64 %4, i64 %5, ptr %6, i64 %7, i64 %8, i64 %9, i64 %10, i64 %11) {
 entry:
@@ -797,14 +804,15 @@ exit33:                                           ; preds = %loop32, %loop29
 }
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare <8 x float> @llvm.fabs.v8f32(<8 x float>) #1
+declare <8 x float> @llvm.fabs.v8f32(<8 x float>) #2
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare <8 x float> @llvm.roundeven.v8f32(<8 x float>) #1
+declare <8 x float> @llvm.roundeven.v8f32(<8 x float>) #2
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare <8 x float> @llvm.copysign.v8f32(<8 x float>, <8 x float>) #1
+declare <8 x float> @llvm.copysign.v8f32(<8 x float>, <8 x float>) #2
 
 attributes #0 = { nocallback nofree nosync nounwind willreturn memory(argmem: read) }
-attributes #1 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #2 = { nocallback nofree nosync nounwind willreturn memory(argmem: write) }
+attributes #1 = { nocallback nofree nosync nounwind willreturn memory(argmem: readwrite, inaccessiblemem: readwrite) }
+attributes #2 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #3 = { nocallback nofree nosync nounwind willreturn memory(argmem: write) }

@@ -32,6 +32,8 @@ type R<T> = Result<T, CodegenError>;
 
 /// Reduction steps per packed block: an A panel (`KC × MR`) then fills a few KiB of L1.
 const KC: u64 = 512;
+/// How many reduction steps ahead the micro-kernel prefetches A.
+const A_PREFETCH_STEPS: u64 = 64;
 /// The most bytes a packed B block takes (it lives on the stack of the calling thread).
 const MAX_B_BLOCK_BYTES: u64 = 256 << 10;
 /// The most bytes a packed block of A's panels takes (on the stack too).
@@ -235,6 +237,34 @@ impl<'ctx> Gen<'ctx, '_> {
         Ok(self
             .b
             .build_int_compare(IntPredicate::SLT, iota, splat, "")?)
+    }
+
+    /// `p + idx[l]` f32 elements per lane: a vector of pointers with one scalar base and
+    /// 32-bit offsets, which x86 gathers take as they are (one `vgatherdps` for 16
+    /// lanes, where 64-bit addresses need two).
+    fn gep_f32_lanes(&self, p: PointerValue<'ctx>, idx: VectorValue<'ctx>) -> R<VectorValue<'ctx>> {
+        use inkwell::llvm_sys::core::LLVMBuildInBoundsGEP2;
+        use inkwell::types::AsTypeRef;
+        use inkwell::values::AsValueRef;
+        let mut indices = [idx.as_value_ref()];
+        // Safety: the builder is positioned (inkwell's own calls before this one checked
+        // it), the operands belong to this context, and the offsets index within B, as
+        // the offset tables promise.
+        let v = unsafe {
+            LLVMBuildInBoundsGEP2(
+                self.b.as_mut_ptr(),
+                self.ctx.f32_type().as_type_ref(),
+                p.as_value_ref(),
+                indices.as_mut_ptr(),
+                1,
+                c"".as_ptr(),
+            )
+        };
+        if v.is_null() {
+            return Err("a vector address could not be built".into());
+        }
+        // Safety: a GEP with a vector index yields a vector of pointers.
+        Ok(unsafe { VectorValue::new(v) })
     }
 
     /// `p + i` i32 elements.
@@ -480,6 +510,23 @@ fn define_ukernel<'ctx>(
     let bvals: Vec<VectorValue> = (0..nv)
         .map(|v| g.load_vector(lanes, g.at(b_row, g.i64(v as u64 * lanes as u64))?, align))
         .collect::<R<_>>()?;
+    // A streams through once per column panel while B's panel sits in cache: fetch it
+    // ahead, as the hardware prefetcher loses the stream at each panel's jump (a packed
+    // panel is `a_ks = rows` apart per step, so row 0's pointer walks all of it).
+    let ahead = g.b.build_int_add(kkv, g.i64(A_PREFETCH_STEPS), "")?;
+    let ahead = g.mul(ahead, a_ks)?;
+    // Safety: a prefetch never faults, and the address is not dereferenced.
+    let pf = unsafe { g.b.build_gep(ctx.f32_type(), a_rows[0], &[ahead], "")? };
+    g.call_intrinsic(
+        "llvm.prefetch",
+        &[ptr.into()],
+        &[
+            pf.into(),
+            ctx.i32_type().const_zero().into(),
+            ctx.i32_type().const_int(3, false).into(),
+            ctx.i32_type().const_int(1, false).into(),
+        ],
+    )?;
     let mut next = Vec::with_capacity(phis.len());
     for (r, &a_row) in a_rows.iter().enumerate() {
         let a = g.b.build_load(ctx.f32_type(), g.at(a_row, a_step)?, "")?;
@@ -939,7 +986,6 @@ fn pack_b_tables<'ctx>(
     for_each_panel(g, blk, at, |g, jr, _valid, panel, masks| {
         // The columns' offsets, loaded once per panel.
         let cols = g.at_i32(jb, g.add(jc, jr)?)?;
-        let base = g.b.build_ptr_to_int(bm, i64t, "")?;
         let col_offsets: Vec<VectorValue> = masks
             .iter()
             .enumerate()
@@ -991,14 +1037,7 @@ fn pack_b_tables<'ctx>(
                 g.b.build_unconditional_branch(next)?;
                 g.b.position_at_end(gather);
                 let idx = g.b.build_int_add(cols, row, "")?;
-                let idx = g.b.build_int_z_extend(idx, i64t.vec_type(lanes), "")?;
-                let bytes = g.b.build_int_mul(idx, g.splat_int(g.i64(4), lanes)?, "")?;
-                let addr = g.b.build_int_add(bytes, g.splat_int(base, lanes)?, "")?;
-                let ptrs = g.b.build_int_to_ptr(
-                    addr,
-                    g.ctx.ptr_type(AddressSpace::default()).vec_type(lanes),
-                    "",
-                )?;
+                let ptrs = g.gep_f32_lanes(bm, idx)?;
                 let x = g.masked_gather(lanes, ptrs, mask)?;
                 g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
                 g.b.build_unconditional_branch(next)?;
