@@ -86,7 +86,9 @@ pub fn translate_to_text(m: &Module, symbol_prefix: &str) -> Result<String, Code
 
 /// [`compile_object`] as one object per kernel, compiled on `threads` threads (LLVM's
 /// optimizer is most of a compile, and a model's kernels are independent), for linking
-/// together into one shared object. The biggest kernels go first, each to the next free
+/// together into one shared object. The matrix-product routines the kernels call are
+/// objects of their own, one per routine, compiled once beside them (they are known
+/// before any kernel is translated). The biggest jobs go first, each to the next free
 /// thread, so the threads finish together.
 pub fn compile_objects(
     m: &Module,
@@ -94,17 +96,29 @@ pub fn compile_objects(
     threads: usize,
 ) -> Result<Vec<Vec<u8>>, CodegenError> {
     let cpu = module_cpu(m)?;
-    let mut sized: Vec<(usize, OpId)> = strata_ir::loops::kernels(m)?
+    let variants = translate::gemm_variants(m)?;
+    /// One object to compile: a routine of the library, or a kernel.
+    #[derive(Clone, Copy)]
+    enum Job {
+        Routine(usize),
+        Kernel(OpId),
+    }
+    let mut jobs: Vec<(usize, Job)> = strata_ir::loops::kernels(m)?
         .iter()
         .map(|&(op, _)| {
             let mut nested = Vec::new();
             strata_ir::loops::nested_ops(m, op, &mut nested);
-            (nested.len(), op)
+            (nested.len(), Job::Kernel(op))
         })
         .collect();
-    sized.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.0));
+    // A routine's optimization takes longer than any kernel's: first.
+    jobs.splice(
+        0..0,
+        (0..variants.len()).map(|i| (usize::MAX, Job::Routine(i))),
+    );
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = threads.clamp(1, sized.len().max(1));
+    let threads = threads.clamp(1, jobs.len().max(1));
     type Linked = Result<(Vec<u8>, Vec<translate::GemmVariant>), CodegenError>;
     type Numbered = Vec<(usize, Linked)>;
     let results: Vec<Numbered> = std::thread::scope(|scope| {
@@ -114,8 +128,13 @@ pub fn compile_objects(
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(_, op)) = sized.get(i) else { break };
-                        mine.push((i, compile_linked(m, &cpu, symbol_prefix, &[op])));
+                        let Some(&(_, job)) = jobs.get(i) else { break };
+                        let object = match job {
+                            Job::Kernel(op) => compile_linked(m, &cpu, symbol_prefix, &[op]),
+                            Job::Routine(v) => compile_routine(&cpu, symbol_prefix, variants[v])
+                                .map(|o| (o, vec![])),
+                        };
+                        mine.push((i, object));
                     }
                     mine
                 })
@@ -137,25 +156,30 @@ pub fn compile_objects(
     });
     let mut all: Numbered = results.into_iter().flatten().collect();
     all.sort_by_key(|(i, _)| *i);
-    let mut objects = Vec::with_capacity(all.len() + 1);
-    let mut variants: Vec<translate::GemmVariant> = Vec::new();
+    let mut objects = Vec::with_capacity(all.len());
     for (_, r) in all {
         let (object, used) = r?;
-        objects.push(object);
-        for v in used {
-            if !variants.contains(&v) {
-                variants.push(v);
-            }
+        if let Some(v) = used.iter().find(|v| !variants.contains(v)) {
+            return Err(CodegenError::Llvm(format!(
+                "a kernel calls the matrix-product routine {} that the module's scan missed",
+                v.name()
+            )));
         }
-    }
-    if !variants.is_empty() {
-        // The matrix-product routines, once for every kernel that calls them.
-        let ctx = Context::create();
-        let llvm = ctx.create_module("strata_gemm");
-        translate::define_library(&ctx, &llvm, symbol_prefix, &variants)?;
-        objects.push(optimize_to_object(&llvm, &cpu)?);
+        objects.push(object);
     }
     Ok(objects)
+}
+
+/// The object defining one matrix-product routine, exported as `symbol_prefix` + its name.
+fn compile_routine(
+    cpu: &strata_abi::CpuTarget,
+    symbol_prefix: &str,
+    variant: translate::GemmVariant,
+) -> Result<Vec<u8>, CodegenError> {
+    let ctx = Context::create();
+    let llvm = ctx.create_module("strata_gemm");
+    translate::define_library(&ctx, &llvm, symbol_prefix, &[variant])?;
+    optimize_to_object(&llvm, cpu)
 }
 
 /// One object of the kernels `kernels` of `m` that calls the matrix-product routines it

@@ -692,11 +692,10 @@ impl<'ctx> Translator<'ctx, '_> {
                 "the CPU's matrix product needs C's columns contiguous",
             ));
         }
-        if c.m == 0 || c.n() == 0 || c.k() == 0 {
+        let Some(variant) = gemm_variant(ir, op, self.cpu.as_ref()).map_err(|x| err(ir, op, x))?
+        else {
             return Ok(());
-        }
-        let blk = Blocking::for_target(self.cpu.as_ref(), c.n(), c.micro_tile)
-            .map_err(|x| err(ir, op, x))?;
+        };
         let i64t = self.ctx.i64_type();
         let mut bases = Vec::with_capacity(3);
         for x in 0..3 {
@@ -716,20 +715,17 @@ impl<'ctx> Translator<'ctx, '_> {
             bases.push(p);
         }
         let int = |v: usize| i64t.const_int(v as u64, false).into();
-        let (f, middle): (_, Vec<inkwell::values::BasicMetadataValueEnum>) = match c.as_matrix() {
-            Some(([sa_k, sb_k], [sb_n, _])) => (
-                self.gemm(blk, contract::Addressing::Strided, c.packed)?,
-                vec![int(sa_k), bases[1].into(), int(sb_k), int(sb_n)],
-            ),
+        let f = self.gemm(variant)?;
+        let middle: Vec<inkwell::values::BasicMetadataValueEnum> = match c.as_matrix() {
+            Some(([sa_k, sb_k], [sb_n, _])) => {
+                vec![int(sa_k), bases[1].into(), int(sb_k), int(sb_n)]
+            }
             None => {
                 let table = |offsets: Vec<usize>| self.offset_table(op, &offsets);
                 let ka = table(Contract::offsets(&c.k_dims, 1))?;
                 let kb = table(Contract::offsets(&c.k_dims, 2))?;
                 let jb = table(Contract::offsets(&c.n_dims, 1))?;
-                (
-                    self.gemm(blk, contract::Addressing::Tables, c.packed)?,
-                    vec![ka.into(), bases[1].into(), kb.into(), jb.into()],
-                )
+                vec![ka.into(), bases[1].into(), kb.into(), jb.into()]
             }
         };
         let mut args: Vec<inkwell::values::BasicMetadataValueEnum> =
@@ -751,19 +747,9 @@ impl<'ctx> Translator<'ctx, '_> {
 
     /// The matrix-product routine of a variant: defined here, or declared and recorded
     /// for the library object.
-    fn gemm(
-        &mut self,
-        blk: Blocking,
-        addressing: contract::Addressing,
-        packed: [bool; 2],
-    ) -> R<FunctionValue<'ctx>> {
-        let v = contract::GemmVariant {
-            blk,
-            addressing,
-            packed,
-        };
+    fn gemm(&mut self, v: contract::GemmVariant) -> R<FunctionValue<'ctx>> {
         match &self.library {
-            None => contract::gemm_function(self.ctx, self.module, blk, addressing, packed),
+            None => contract::gemm_function(self.ctx, self.module, v.blk, v.addressing, v.packed),
             Some(prefix) => {
                 if !self.gemms.contains(&v) {
                     self.gemms.push(v);
@@ -1023,6 +1009,51 @@ impl<'ctx> Translator<'ctx, '_> {
             })
         })())
     }
+}
+
+/// The matrix-product routine `loop.contract` op `op` calls on `cpu` (`None`: a baseline
+/// CPU), or `None` when the product is empty and calls nothing.
+pub fn gemm_variant(
+    m: &Module,
+    op: OpId,
+    cpu: Option<&strata_abi::CpuTarget>,
+) -> Result<Option<contract::GemmVariant>, String> {
+    let c = Contract::of(m, op).map_err(|e| e.to_string())?;
+    if c.m == 0 || c.n() == 0 || c.k() == 0 {
+        return Ok(None);
+    }
+    let blk = Blocking::for_target(cpu, c.n(), c.micro_tile)?;
+    let addressing = match c.as_matrix() {
+        Some(_) => contract::Addressing::Strided,
+        None => contract::Addressing::Tables,
+    };
+    Ok(Some(contract::GemmVariant {
+        blk,
+        addressing,
+        packed: c.packed,
+    }))
+}
+
+/// Every matrix-product routine the kernels of `m` call, each once, in first-use order:
+/// known before any kernel is translated, so that the library object compiles beside them.
+pub fn gemm_variants(m: &Module) -> R<Vec<contract::GemmVariant>> {
+    let cpu = strata_ir::target::target_of(m)?.and_then(|t| t.as_cpu().cloned());
+    let mut out = Vec::new();
+    for (kernel, _) in strata_ir::loops::kernels(m)? {
+        let mut nested = Vec::new();
+        strata_ir::loops::nested_ops(m, kernel, &mut nested);
+        for op in nested {
+            if m.op(op).name != ops::LOOP_CONTRACT {
+                continue;
+            }
+            if let Some(v) = gemm_variant(m, op, cpu.as_ref()).map_err(|e| err(m, op, e))? {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Translates every `loop.kernel` of `m` into `llvm` (one function each, the kernel ABI),

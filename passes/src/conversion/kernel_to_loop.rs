@@ -441,15 +441,30 @@ fn pack_constant(
             rest /= batch_extents[i];
         }
         let dst_batch = b * layout.padded * k;
-        for r in 0..extent {
-            let src_row = src_batch + r * strides[layout.panel_dim];
-            let dst_row = dst_batch + (r / w) * k * w + r % w;
+        let stride = strides[layout.panel_dim];
+        // Every element read is checked once here, so the loops below index freely.
+        let last =
+            src_batch + extent.saturating_sub(1) * stride + k_offsets.iter().max().unwrap_or(&0);
+        if extent > 0 && last >= data.len() {
+            return Err("a packed element outside its constant".into());
+        }
+        if stride == 1 {
+            // Columns adjacent in the constant (a weight matrix's rows): walk them in
+            // order for each step, reading and writing consecutive elements.
             for (l, &ko) in k_offsets.iter().enumerate() {
-                let v = data
-                    .get(src_row + ko)
-                    .copied()
-                    .ok_or("a packed element outside its constant")?;
-                packed[dst_row + l * w] = v;
+                let src = &data[src_batch + ko..src_batch + ko + extent];
+                for (panel, chunk) in src.chunks(w).enumerate() {
+                    let dst = dst_batch + panel * k * w + l * w;
+                    packed[dst..dst + chunk.len()].copy_from_slice(chunk);
+                }
+            }
+        } else {
+            for r in 0..extent {
+                let src_row = src_batch + r * stride;
+                let dst_row = dst_batch + (r / w) * k * w + r % w;
+                for (l, &ko) in k_offsets.iter().enumerate() {
+                    packed[dst_row + l * w] = data[src_row + ko];
+                }
             }
         }
     }
