@@ -395,3 +395,59 @@ proptest! {
         prop_assert!(got[0].bitwise_eq(&expected[0]), "{:?} vs {:?}\n{}", got[0], expected[0], print_module(&host));
     }
 }
+
+/// The workgroups `tile` gives a matrix product survive the rest of the pipeline: `unroll`
+/// leaves grid loops (and the loop around a `loop.contract`) alone, so every workgroup
+/// stays one the runtime can give to another thread.
+#[test]
+fn unrolling_keeps_every_workgroup_of_a_product() {
+    let text = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%x: tensor<256x512xf32>):
+    %w = "graph.constant"() {value = dense<0.5> : tensor<512x512xf32>} : () -> tensor<512x512xf32>
+    %0 = "graph.matmul"(%x, %w) : (tensor<256x512xf32>, tensor<512x512xf32>) -> tensor<256x512xf32>
+    "func.return"(%0) : (tensor<256x512xf32>) -> ()
+  }) {function_type = (tensor<256x512xf32>) -> tensor<256x512xf32>, sym_name = "main"} : () -> ()
+}) : () -> ()"#;
+    let m = parse_module(text).unwrap();
+    let tiled = run_pipeline(
+        &m,
+        "target{kind=cpu,vector-bits=512,threads=2},egraph,lower-to-kernel,fuse,tile",
+        None,
+        false,
+    )
+    .unwrap()
+    .0;
+    let op = tiled
+        .functions()
+        .flat_map(|f| tiled.block(f.entry_block(&tiled)).ops.clone())
+        .find(|&op| tiled.op(op).name == "kernel.generic")
+        .unwrap();
+    let g = Generic::of(&tiled, op).unwrap();
+    let s = Schedule::of(&tiled, op).unwrap().unwrap();
+    let planned: usize = (0..g.domain.len())
+        .filter(|&k| s.grid_tiles[k] > 0)
+        .map(|k| g.domain[k] / s.grid_tiles[k])
+        .product();
+    assert!(planned >= 2, "the product was not split: {s:?}");
+    let host = run_pipeline(
+        &m,
+        &format!("target{{kind=cpu,vector-bits=512,threads=2}},{FULL}"),
+        None,
+        false,
+    )
+    .unwrap()
+    .0;
+    let text = print_module(&host);
+    let workgroups = text
+        .split("workgroups = array<i64: ")
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .unwrap();
+    let dispatched: usize = workgroups
+        .split(", ")
+        .map(|n| n.parse::<usize>().unwrap())
+        .product();
+    assert_eq!(dispatched, planned, "{text}");
+    assert_eq!(text.matches("\"loop.contract\"").count(), 1, "{text}");
+}

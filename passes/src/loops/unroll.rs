@@ -1,6 +1,7 @@
 //! `unroll{factor=N}` (the target's factor by default): innermost loops whose trip count
 //! the factor divides repeat their body with the index advanced, in order, so reductions
-//! accumulate in the same order.
+//! accumulate in the same order. Grid loops (the workgroups) and loops around a
+//! `loop.contract` stay as they are.
 
 use super::{innermost_loops, set_loop};
 use std::collections::HashMap;
@@ -22,6 +23,17 @@ pub fn unroll(m: &Module, factor: usize) -> Result<(Module, usize), crate::pass:
             continue;
         }
         let body = body_of(&out, l);
+        // A grid loop's iterations are the workgroups the runtime spreads over threads
+        // (unrolled, half of them would run one after another); a matrix-product tile is
+        // a whole blocked loop nest already.
+        let contracts = out
+            .block(body)
+            .ops
+            .iter()
+            .any(|&op| out.op(op).name == ops::LOOP_CONTRACT);
+        if info.grid.is_some() || contracts {
+            continue;
+        }
         let iv = out.block(body).args[0];
         let ops = out.block(body).ops.clone();
         for u in 1..factor {
