@@ -716,6 +716,8 @@ impl<'ctx> Translator<'ctx, '_> {
         }
         let int = |v: usize| i64t.const_int(v as u64, false).into();
         let f = self.gemm(variant)?;
+        // Columns, or for windows the vectors that cover them.
+        let mut columns = c.n();
         let middle: Vec<inkwell::values::BasicMetadataValueEnum> = match c.as_matrix() {
             Some(([sa_k, sb_k], [sb_n, _])) => {
                 vec![int(sa_k), bases[1].into(), int(sb_k), int(sb_n)]
@@ -724,7 +726,15 @@ impl<'ctx> Translator<'ctx, '_> {
                 let table = |offsets: Vec<usize>| self.offset_table(op, &offsets);
                 let ka = table(Contract::offsets(&c.k_dims, 1))?;
                 let kb = table(Contract::offsets(&c.k_dims, 2))?;
-                let jb = table(Contract::offsets(&c.n_dims, 1))?;
+                let jb = match variant.addressing {
+                    contract::Addressing::Windows => {
+                        let vectors = window_vectors(&c, variant.blk)
+                            .ok_or_else(|| err(ir, op, "a window without its vectors"))?;
+                        columns = vectors.len() / 3;
+                        table(vectors.into_iter().map(|x| x as usize).collect())?
+                    }
+                    _ => table(Contract::offsets(&c.n_dims, 1))?,
+                };
                 vec![ka.into(), bases[1].into(), kb.into(), jb.into()]
             }
         };
@@ -735,7 +745,7 @@ impl<'ctx> Translator<'ctx, '_> {
             bases[2].into(),
             int(c.row_strides[1]),
             int(c.m),
-            int(c.n()),
+            int(columns),
             int(c.k()),
             int(c.accumulate as usize),
         ]);
@@ -1025,6 +1035,7 @@ pub fn gemm_variant(
     let blk = Blocking::for_target(cpu, c.n(), c.micro_tile)?;
     let addressing = match c.as_matrix() {
         Some(_) => contract::Addressing::Strided,
+        None if !c.packed[1] && window_vectors(&c, blk).is_some() => contract::Addressing::Windows,
         None => contract::Addressing::Tables,
     };
     Ok(Some(contract::GemmVariant {
@@ -1032,6 +1043,17 @@ pub fn gemm_variant(
         addressing,
         packed: c.packed,
     }))
+}
+
+/// A stride-1 window's columns as the vectors [`contract::Addressing::Windows`] reads
+/// (see [`contract::window_vectors`]), if that beats packing them.
+fn window_vectors(c: &Contract, blk: Blocking) -> Option<Vec<u32>> {
+    contract::window_vectors(
+        &Contract::offsets(&c.n_dims, 1),
+        &Contract::offsets(&c.n_dims, 2),
+        blk.lanes as usize,
+        blk.nv as usize,
+    )
 }
 
 /// Every matrix-product routine the kernels of `m` call, each once, in first-use order:

@@ -85,11 +85,19 @@ fn floats(b: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-fn check(case: &Case, vector_bits: u32) {
+/// Checks one case; returns the name of the matrix-product routine it compiled to.
+fn check(case: &Case, vector_bits: u32) -> String {
     let text = case.kernel();
     let parsed = parse_module(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let pipeline = format!("target{{kind=cpu,vector-bits={vector_bits}}}");
     let (m, _) = run_pipeline(&parsed, &pipeline, None, false).unwrap();
+    let ir = strata_llvm::translate_to_text(&m, "").unwrap();
+    let routine = ir
+        .split("define internal void @")
+        .skip(1)
+        .map(|d| d.split('(').next().unwrap_or("").to_string())
+        .find(|name| name.starts_with("strata.gemm"))
+        .unwrap_or_default();
     let op = find_kernel(&m, "k").unwrap();
     let mut seed = 0x2545F4914F6CDD1Du64 ^ (case.m * 131 + case.len(1) * 17 + case.len(0)) as u64;
     let inputs: Vec<Vec<f32>> = (0..3)
@@ -148,6 +156,7 @@ fn check(case: &Case, vector_bits: u32) {
             );
         }
     }
+    routine
 }
 
 #[test]
@@ -202,10 +211,26 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
         conv(8, 3, 10, 12, 1),
         conv(17, 5, 9, 13, 2),
         conv(70, 30, 12, 12, 1),
+        // Output rows of whole vectors, read in place.
+        conv(12, 16, 34, 34, 1),
     ];
+    let mut routines = std::collections::BTreeSet::new();
     for case in &cases {
         for bits in [128, 256, 512] {
-            check(case, bits);
+            routines.insert(
+                check(case, bits)
+                    .split('.')
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_string(),
+            );
         }
+    }
+    // Every addressing ran: strides, packed windows, windows read where they lie.
+    for kind in ["gemm", "gemm_tables", "gemm_windows"] {
+        assert!(
+            routines.contains(kind),
+            "no {kind} routine among {routines:?}"
+        );
     }
 }

@@ -419,34 +419,36 @@ fn begin<'ctx, 'a>(
 /// i64 a_ks, i64 load_c)`: `C[0..mr, 0..nr] += A·B̃` (`=` when `load_c` is 0) over
 /// `kc ≥ 1` steps of a packed B panel, A's element `(r, l)` at `a + r·a_rs + l·a_ks` (a
 /// packed panel, or A's own rows).
+///
+/// With `windows`, B is not a packed panel but `NV` vectors read where they lie: the
+/// parameters after `c` are then `ptr kb, ptr vecs`, vector `v`'s lanes at step `l` are
+/// `b[kb[l] + vecs[3v] + lane]` for its first `vecs[3v + 2]` lanes, and it accumulates
+/// into `C[r·ldc + vecs[3v + 1] + lane]` (a stretch of output row of a stride-1 window,
+/// read with masked loads: no lane past the stretch is touched).
 fn define_ukernel<'ctx>(
     ctx: &'ctx Context,
     module: &LlModule<'ctx>,
     blk: Blocking,
+    windows: bool,
 ) -> R<FunctionValue<'ctx>> {
-    let name = format!("strata.ukernel.{}", blk.suffix());
+    let name = format!(
+        "strata.ukernel{}.{}",
+        if windows { "_windows" } else { "" },
+        blk.suffix()
+    );
     if let Some(f) = module.get_function(&name) {
         return Ok(f);
     }
     let ptr = ctx.ptr_type(AddressSpace::default());
     let i64t = ctx.i64_type();
-    let g = begin(
-        ctx,
-        module,
-        &name,
-        &[
-            ptr.into(),
-            ptr.into(),
-            ptr.into(),
-            i64t.into(),
-            i64t.into(),
-            i64t.into(),
-            i64t.into(),
-            i64t.into(),
-            i64t.into(),
-            i64t.into(),
-        ],
-    );
+    let i32t = ctx.i32_type();
+    let mut params: Vec<inkwell::types::BasicMetadataTypeEnum> =
+        vec![ptr.into(), ptr.into(), ptr.into()];
+    params.extend([inkwell::types::BasicMetadataTypeEnum::from(i64t); 7]);
+    if windows {
+        params.extend([inkwell::types::BasicMetadataTypeEnum::from(ptr); 2]);
+    }
+    let g = begin(ctx, module, &name, &params);
     let (ap, bp, c) = (g.ptr_param(0)?, g.ptr_param(1)?, g.ptr_param(2)?);
     let (a_rs, a_ks) = (g.int_param(7)?, g.int_param(8)?);
     let load_c =
@@ -459,12 +461,33 @@ fn define_ukernel<'ctx>(
     );
     let (lanes, nv, rows) = (blk.lanes, blk.nv as usize, blk.mr as usize);
     let nr_total = blk.nr();
-    let masks: Vec<VectorValue> = (0..nv)
-        .map(|v| {
+    // Windows: each vector's B offset, C offset and length; else the panel's vectors
+    // side by side, the last ones cut at `nr`.
+    let windows_tables = if windows {
+        Some((g.ptr_param(10)?, g.ptr_param(11)?))
+    } else {
+        None
+    };
+    let field = |v: usize, f: u64| -> R<IntValue<'ctx>> {
+        let (_, vecs) = windows_tables.ok_or("no vector table")?;
+        let x =
+            g.b.build_load(i32t, g.at_i32(vecs, g.i64(3 * v as u64 + f))?, "")?;
+        Ok(g.b.build_int_z_extend(x.into_int_value(), i64t, "")?)
+    };
+    let mut masks: Vec<VectorValue> = Vec::with_capacity(nv);
+    let mut c_cols: Vec<IntValue> = Vec::with_capacity(nv);
+    let mut b_vecs: Vec<PointerValue> = Vec::with_capacity(nv);
+    for v in 0..nv {
+        if windows {
+            masks.push(g.mask(lanes, field(v, 2)?)?);
+            c_cols.push(field(v, 1)?);
+            b_vecs.push(g.at(bp, field(v, 0)?)?);
+        } else {
             let rem = g.b.build_int_sub(nr, g.i64(v as u64 * lanes as u64), "")?;
-            g.mask(lanes, rem)
-        })
-        .collect::<R<_>>()?;
+            masks.push(g.mask(lanes, rem)?);
+            c_cols.push(g.i64(v as u64 * lanes as u64));
+        }
+    }
     // Rows past `mr` read the last real row (never stored): no out-of-bounds reads.
     let last = g.b.build_int_sub(mr, g.i64(1), "")?;
     let mut row_ptrs = Vec::with_capacity(rows);
@@ -483,8 +506,8 @@ fn define_ukernel<'ctx>(
     let loading = g.splat_bool(load_c, lanes)?;
     let mut init = Vec::with_capacity(rows * nv);
     for &row in &row_ptrs {
-        for (v, &mask) in masks.iter().enumerate() {
-            let p = g.at(row, g.i64(v as u64 * lanes as u64))?;
+        for (&mask, &col) in masks.iter().zip(&c_cols) {
+            let p = g.at(row, col)?;
             let mask = g.b.build_and(mask, loading, "")?;
             init.push(g.masked_load(lanes, p, mask)?);
         }
@@ -504,12 +527,25 @@ fn define_ukernel<'ctx>(
         phis.push(phi);
     }
     let kkv = kk.as_basic_value().into_int_value();
-    let b_row = g.at(bp, g.mul(kkv, g.i64(nr_total))?)?;
     let a_step = g.mul(kkv, a_ks)?;
-    let align = (lanes * 4).min(64);
-    let bvals: Vec<VectorValue> = (0..nv)
-        .map(|v| g.load_vector(lanes, g.at(b_row, g.i64(v as u64 * lanes as u64))?, align))
-        .collect::<R<_>>()?;
+    let bvals: Vec<VectorValue> = match windows_tables {
+        Some((kb, _)) => {
+            let off = g.b.build_load(i32t, g.at_i32(kb, kkv)?, "")?;
+            let off = g.b.build_int_z_extend(off.into_int_value(), i64t, "")?;
+            b_vecs
+                .iter()
+                .zip(&masks)
+                .map(|(&p, &mask)| g.masked_load(lanes, g.at(p, off)?, mask))
+                .collect::<R<_>>()?
+        }
+        None => {
+            let b_row = g.at(bp, g.mul(kkv, g.i64(nr_total))?)?;
+            let align = (lanes * 4).min(64);
+            (0..nv)
+                .map(|v| g.load_vector(lanes, g.at(b_row, g.i64(v as u64 * lanes as u64))?, align))
+                .collect::<R<_>>()?
+        }
+    };
     // A streams through once per column panel while B's panel sits in cache: fetch it
     // ahead, as the hardware prefetcher loses the stream at each panel's jump (a packed
     // panel is `a_ks = rows` apart per step, so row 0's pointer walks all of it).
@@ -550,8 +586,8 @@ fn define_ukernel<'ctx>(
     g.b.position_at_end(done);
     for (r, &row) in row_ptrs.iter().enumerate() {
         let store_row = |g: &Gen<'ctx, '_>| -> R<()> {
-            for (v, &mask) in masks.iter().enumerate() {
-                let p = g.at(row, g.i64(v as u64 * lanes as u64))?;
+            for (v, (&mask, &col)) in masks.iter().zip(&c_cols).enumerate() {
+                let p = g.at(row, col)?;
                 g.masked_store(next[r * nv + v].into_vector_value(), p, mask)?;
             }
             Ok(())
@@ -585,6 +621,56 @@ pub enum Addressing {
     /// accumulate)`; B's
     /// element `(l, j)` is `B[kb[l] + jb[j]]`, A's `(i, l)` is `A[i·sa_m + ka[l]]`.
     Tables,
+    /// [`Addressing::Tables`] with B read where it lies, never packed: `jb` is a table
+    /// of vectors (`[B offset, C offset, length]` each, see [`window_vectors`]) and `n`
+    /// their count, a multiple of the micro-tile's vectors. For stride-1 windows, whose
+    /// output rows are stretches of consecutive input elements.
+    Windows,
+}
+
+/// B's columns of a stride-1 window cut into vectors of `lanes` for
+/// [`Addressing::Windows`]: each a stretch of consecutive columns, consecutive in B
+/// (`b_cols`, element offsets) and in C (`c_cols`), as `[b offset, c offset, length]`,
+/// padded with empty vectors to a multiple of `nv`. `None` when the stretches are so
+/// short that packing B wastes fewer lanes by more than packing costs (a 7-wide output
+/// row fills 7 of 16 lanes; `nr`-wide packed panels fill 49 of 64).
+pub fn window_vectors(
+    b_cols: &[usize],
+    c_cols: &[usize],
+    lanes: usize,
+    nv: usize,
+) -> Option<Vec<u32>> {
+    let n = b_cols.len();
+    if n == 0 || c_cols.len() != n {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut j = 0;
+    while j < n {
+        let mut len = 1;
+        while len < lanes
+            && j + len < n
+            && b_cols[j + len] == b_cols[j] + len
+            && c_cols[j + len] == c_cols[j] + len
+        {
+            len += 1;
+        }
+        out.extend([
+            u32::try_from(b_cols[j]).ok()?,
+            u32::try_from(c_cols[j]).ok()?,
+            len as u32,
+        ]);
+        j += len;
+    }
+    let vectors = (out.len() / 3).div_ceil(nv) * nv;
+    out.resize(3 * vectors, 0);
+    let nr = lanes * nv;
+    let direct = n as f64 / (vectors * lanes) as f64;
+    let packed = n as f64 / (n.div_ceil(nr) * nr) as f64;
+    // Packing B costs a tenth to a fifth of a convolution's time, but the measured
+    // break-even is near: a 784-column window (87.5% of lanes in rows of 56) packs
+    // faster than it reads in place (96% of lanes).
+    (direct >= packed * 0.95).then_some(out)
 }
 
 /// The operands of one gemm kernel as its parameters.
@@ -612,10 +698,10 @@ impl GemmVariant {
     pub fn name(&self) -> String {
         format!(
             "strata.gemm{}{}{}.{}",
-            if self.addressing == Addressing::Tables {
-                "_tables"
-            } else {
-                ""
+            match self.addressing {
+                Addressing::Tables => "_tables",
+                Addressing::Windows => "_windows",
+                Addressing::Strided => "",
             },
             if self.packed[0] { "_pa" } else { "" },
             if self.packed[1] { "_pb" } else { "" },
@@ -627,7 +713,7 @@ impl GemmVariant {
         let ptr = ctx.ptr_type(AddressSpace::default()).as_basic_type_enum();
         let i64t = ctx.i64_type().as_basic_type_enum();
         let (x, y) = match self.addressing {
-            Addressing::Tables => (ptr, ptr),
+            Addressing::Tables | Addressing::Windows => (ptr, ptr),
             Addressing::Strided => (i64t, i64t),
         };
         [ptr, i64t, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t, i64t]
@@ -683,12 +769,16 @@ pub fn gemm_function<'ctx>(
         addressing,
         packed,
     };
-    let tables = addressing == Addressing::Tables;
+    let tables = addressing != Addressing::Strided;
+    let windows = addressing == Addressing::Windows;
+    if windows && packed[1] {
+        return Err("a window's B is read in place, never stored packed".into());
+    }
     let name = variant.name();
     if let Some(f) = module.get_function(&name) {
         return Ok(f);
     }
-    let ukernel = define_ukernel(ctx, module, blk)?;
+    let ukernel = define_ukernel(ctx, module, blk, windows)?;
     let g = begin(ctx, module, &name, &variant.params(ctx));
     let ops = Operands {
         a: g.ptr_param(0)?,
@@ -742,6 +832,15 @@ pub fn gemm_function<'ctx>(
         blocks,
         "",
     )?;
+    let a_at = AOperand {
+        a: ops.a,
+        sa_m: ops.sa_m,
+        packed: packed[0],
+        direct: direct_a,
+        block: a_block,
+        k,
+        rows,
+    };
     // Rows in blocks of `mc`: each block's A panels are packed once per reduction block
     // and serve every column block (A is packed once in all); B's block is packed once
     // per row block.
@@ -765,6 +864,37 @@ pub fn gemm_function<'ctx>(
                 g.b.build_unconditional_branch(packed_a)?;
                 g.b.position_at_end(packed_a);
             }
+            if windows {
+                let [_, kb, vecs] = ops.tables.ok_or("gemm without tables")?;
+                let kb_here = g.at_i32(kb, pc)?;
+                // Each panel of vectors (stretches of output rows) stays in cache while
+                // the row block's A panels stream past it.
+                return g.for_loop(g.i64(0), n, blk.nv as u64, |g, p| {
+                    let vecs_here = g.at_i32(vecs, g.mul(p, g.i64(3))?)?;
+                    g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
+                        let ic = g.add(ic0, ir)?;
+                        let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
+                        let (a_here, a_rs, a_ks) = a_operand(&a_at, g, ic, ir, pc, kc)?;
+                        let c_rows = g.at(ops.c, g.mul(ic, ops.sc_m)?)?;
+                        let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
+                            a_here.into(),
+                            ops.b.into(),
+                            c_rows.into(),
+                            ops.sc_m.into(),
+                            kc.into(),
+                            mr.into(),
+                            g.i64(0).into(),
+                            a_rs.into(),
+                            a_ks.into(),
+                            load_c.into(),
+                            kb_here.into(),
+                            vecs_here.into(),
+                        ];
+                        g.b.build_call(ukernel, &args, "")?;
+                        Ok(())
+                    })
+                });
+            }
             g.for_loop(g.i64(0), n, blk.nc, |g, jc| {
                 let nc = g.min(g.i64(blk.nc), g.b.build_int_sub(n, jc, "")?)?;
                 let at = BBlock {
@@ -783,23 +913,7 @@ pub fn gemm_function<'ctx>(
                 g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
                     let ic = g.add(ic0, ir)?;
                     let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
-                    let (a_here, a_rs, a_ks) = if packed[0] {
-                        // Stored packed: the panel of rows ic.. at step pc (ic·k = its start).
-                        let p = g.at(ops.a, g.add(g.mul(ic, k)?, g.mul(pc, g.i64(rows))?)?)?;
-                        (p, g.i64(1), g.i64(rows))
-                    } else {
-                        let own = g.at(ops.a, g.add(g.mul(ic, ops.sa_m)?, pc)?)?;
-                        let panel = g.at(a_block, g.mul(ir, kc)?)?;
-                        let pick = |x: IntValue<'ctx>, y: IntValue<'ctx>| -> R<IntValue<'ctx>> {
-                            Ok(g.b.build_select(direct_a, x, y, "")?.into_int_value())
-                        };
-                        (
-                            g.b.build_select(direct_a, own, panel, "")?
-                                .into_pointer_value(),
-                            pick(ops.sa_m, g.i64(1))?,
-                            pick(g.i64(1), g.i64(rows))?,
-                        )
-                    };
+                    let (a_here, a_rs, a_ks) = a_operand(&a_at, g, ic, ir, pc, kc)?;
                     let c_rows = g.at(ops.c, g.add(g.mul(ic, ops.sc_m)?, jc)?)?;
                     g.for_loop(g.i64(0), nc, nr, |g, jr| {
                         let nr_here = g.min(g.i64(nr), g.b.build_int_sub(nc, jr, "")?)?;
@@ -830,6 +944,47 @@ pub fn gemm_function<'ctx>(
     })?;
     g.b.build_return(None)?;
     Ok(g.f)
+}
+
+/// Where the micro-kernel finds A: stored packed (panels of `rows` rows over all `k`
+/// steps), read in place (`direct`, rows `sa_m` apart), or packed at run time into `block`.
+struct AOperand<'ctx> {
+    a: PointerValue<'ctx>,
+    sa_m: IntValue<'ctx>,
+    packed: bool,
+    direct: IntValue<'ctx>,
+    block: PointerValue<'ctx>,
+    k: IntValue<'ctx>,
+    rows: u64,
+}
+
+/// A's panel for rows `ic..` (the `ir`-th of its row block) at reduction step `pc`, with
+/// its row and step strides.
+fn a_operand<'ctx>(
+    at: &AOperand<'ctx>,
+    g: &Gen<'ctx, '_>,
+    ic: IntValue<'ctx>,
+    ir: IntValue<'ctx>,
+    pc: IntValue<'ctx>,
+    kc: IntValue<'ctx>,
+) -> R<(PointerValue<'ctx>, IntValue<'ctx>, IntValue<'ctx>)> {
+    let rows = at.rows;
+    if at.packed {
+        // Stored packed: the panel of rows ic.. at step pc (ic·k = its start).
+        let p = g.at(at.a, g.add(g.mul(ic, at.k)?, g.mul(pc, g.i64(rows))?)?)?;
+        return Ok((p, g.i64(1), g.i64(rows)));
+    }
+    let own = g.at(at.a, g.add(g.mul(ic, at.sa_m)?, pc)?)?;
+    let panel = g.at(at.block, g.mul(ir, kc)?)?;
+    let pick = |x: IntValue<'ctx>, y: IntValue<'ctx>| -> R<IntValue<'ctx>> {
+        Ok(g.b.build_select(at.direct, x, y, "")?.into_int_value())
+    };
+    Ok((
+        g.b.build_select(at.direct, own, panel, "")?
+            .into_pointer_value(),
+        pick(at.sa_m, g.i64(1))?,
+        pick(g.i64(1), g.i64(rows))?,
+    ))
 }
 
 /// Packs A's rows `ic..ic + mr` at reduction steps `pc..pc + kc` into one panel of
