@@ -213,6 +213,8 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
         conv(70, 30, 12, 12, 1),
         // Output rows of whole vectors, read in place.
         conv(12, 16, 34, 34, 1),
+        // Stride 2 along rows of 19 outputs: every other element of a span.
+        conv(8, 4, 40, 40, 2),
     ];
     let mut routines = std::collections::BTreeSet::new();
     for case in &cases {

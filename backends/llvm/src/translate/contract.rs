@@ -1170,6 +1170,38 @@ fn pack_b_tables<'ctx>(
                 )?)
             })
             .collect::<R<_>>()?;
+        // A vector whose offsets step by exactly two (a stride-2 window's output row) is
+        // read as the span it covers, in one masked load, and its even lanes kept.
+        let twos: Vec<IntValue> = (0..lanes as u64)
+            .map(|l| i32t.const_int(2 * l, false))
+            .collect();
+        let twos = VectorType::const_vector(&twos);
+        let strided: Vec<IntValue> = col_offsets
+            .iter()
+            .map(|&cols| {
+                let first =
+                    g.b.build_extract_element(cols, g.i64(0), "")?
+                        .into_int_value();
+                let want = g.b.build_int_add(g.splat_int(first, lanes)?, twos, "")?;
+                let same = g.b.build_int_compare(IntPredicate::EQ, cols, want, "")?;
+                let all = g
+                    .call_intrinsic(
+                        "llvm.vector.reduce.and",
+                        &[same.get_type().into()],
+                        &[same.into()],
+                    )?
+                    .ok_or("vector.reduce.and returned nothing")?;
+                Ok(all.into_int_value())
+            })
+            .collect::<R<_>>()?;
+        let wide_mask: Vec<IntValue> = (0..2 * lanes as u64)
+            .map(|l| {
+                g.ctx
+                    .bool_type()
+                    .const_int((l < 2 * lanes as u64 - 1) as u64, false)
+            })
+            .collect();
+        let wide_mask = VectorType::const_vector(&wide_mask);
         g.for_loop(g.i64(0), kc, 1, |g, kk| {
             let row = g.b.build_load(i32t, g.at_i32(kb, g.add(pc, kk)?)?, "")?;
             let row_i32 = row.into_int_value();
@@ -1191,6 +1223,21 @@ fn pack_b_tables<'ctx>(
                 g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
                 g.b.build_unconditional_branch(next)?;
                 g.b.position_at_end(gather);
+                let pairs = g.ctx.append_basic_block(g.f, "every_other");
+                let scattered = g.ctx.append_basic_block(g.f, "scattered");
+                g.b.build_conditional_branch(strided[v], pairs, scattered)?;
+                g.b.position_at_end(pairs);
+                let first =
+                    g.b.build_extract_element(cols, g.i64(0), "")?
+                        .into_int_value();
+                let start = g.b.build_int_add(first, row_i32, "")?;
+                let start = g.b.build_int_z_extend(start, i64t, "")?;
+                let span = g.masked_load_of(g.vtype(2 * lanes), g.at(bm, start)?, wide_mask)?;
+                let x =
+                    g.b.build_shuffle_vector(span, g.vtype(2 * lanes).get_poison(), twos, "")?;
+                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
+                g.b.build_unconditional_branch(next)?;
+                g.b.position_at_end(scattered);
                 let idx = g.b.build_int_add(cols, row, "")?;
                 let ptrs = g.gep_f32_lanes(bm, idx)?;
                 let x = g.masked_gather(lanes, ptrs, mask)?;
