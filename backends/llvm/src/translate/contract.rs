@@ -32,6 +32,9 @@ type R<T> = Result<T, CodegenError>;
 
 /// Reduction steps per packed block: an A panel (`KC × MR`) then fills a few KiB of L1.
 const KC: u64 = 512;
+/// The most stretches of consecutive elements a packed B vector is read as, one masked
+/// load each, before it is gathered instead.
+const MAX_RUNS: usize = 4;
 /// How many reduction steps ahead the micro-kernel prefetches A.
 const A_PREFETCH_STEPS: u64 = 64;
 /// The most bytes a packed B block takes (it lives on the stack of the calling thread).
@@ -367,6 +370,24 @@ impl<'ctx> Gen<'ctx, '_> {
             "llvm.masked.load",
             &[vt.into(), ptr.into()],
             &[p.into(), mask.into(), vt.const_zero().into()],
+        )?;
+        Ok(v.ok_or("masked.load returned nothing")?.into_vector_value())
+    }
+
+    /// [`Gen::masked_load`] keeping `into`'s lanes where `mask` is off.
+    fn masked_load_merge(
+        &self,
+        lanes: u32,
+        p: PointerValue<'ctx>,
+        mask: VectorValue<'ctx>,
+        into: VectorValue<'ctx>,
+    ) -> R<VectorValue<'ctx>> {
+        let vt = self.vtype(lanes);
+        let ptr = self.ctx.ptr_type(AddressSpace::default());
+        let v = self.call_intrinsic(
+            "llvm.masked.load",
+            &[vt.into(), ptr.into()],
+            &[p.into(), mask.into(), into.into()],
         )?;
         Ok(v.ok_or("masked.load returned nothing")?.into_vector_value())
     }
@@ -1202,6 +1223,89 @@ fn pack_b_tables<'ctx>(
             })
             .collect();
         let wide_mask = VectorType::const_vector(&wide_mask);
+        // Any other vector made of up to `MAX_RUNS` stretches of consecutive offsets (a
+        // stride-1 window's vector across the end of an output row, or over several
+        // short rows) is read with one masked load per stretch: per vector, each
+        // stretch's lanes and where lane 0 would sit for it.
+        let iota: Vec<IntValue> = (0..lanes as u64)
+            .map(|l| i32t.const_int(l, false))
+            .collect();
+        let iota = VectorType::const_vector(&iota);
+        let ones = g.splat_int(i32t.const_int(1, false), lanes)?;
+        let mut runs_of = Vec::with_capacity(col_offsets.len());
+        for (&cols, &mask) in col_offsets.iter().zip(masks.iter()) {
+            // Lane l > 0 starts a stretch where its offset is not its left neighbour's + 1.
+            let left = g.b.build_shuffle_vector(
+                cols,
+                cols.get_type().get_poison(),
+                VectorType::const_vector(
+                    &(0..lanes as u64)
+                        .map(|l| i32t.const_int(l.saturating_sub(1), false))
+                        .collect::<Vec<_>>(),
+                ),
+                "",
+            )?;
+            let next = g.b.build_int_add(left, ones, "")?;
+            let breaks = g.b.build_int_compare(IntPredicate::NE, cols, next, "")?;
+            let int_t = g
+                .ctx
+                .custom_width_int_type(std::num::NonZeroU32::new(lanes).ok_or("no lanes")?)?;
+            let bits = g.b.build_bit_cast(breaks, int_t, "")?.into_int_value();
+            // Lane 0 always "breaks" (its left is itself); drop it.
+            let mut rest = g.b.build_and(bits, int_t.const_int(!1u64, false), "")?;
+            let full = g.b.build_int_compare(
+                IntPredicate::EQ,
+                g.b.build_bit_cast(mask, int_t, "")?.into_int_value(),
+                int_t.const_all_ones(),
+                "",
+            )?;
+            let count = g
+                .call_intrinsic("llvm.ctpop", &[int_t.into()], &[rest.into()])?
+                .ok_or("ctpop returned nothing")?
+                .into_int_value();
+            let few = g.b.build_int_compare(
+                IntPredicate::ULT,
+                count,
+                int_t.const_int(MAX_RUNS as u64, false),
+                "",
+            )?;
+            let usable = g.b.build_and(full, few, "")?;
+            let mut starts = vec![i32t.const_zero()];
+            for _ in 1..=MAX_RUNS {
+                // The next stretch's first lane (`lanes` when none is left).
+                let tz = g
+                    .call_intrinsic(
+                        "llvm.cttz",
+                        &[int_t.into()],
+                        &[rest.into(), g.ctx.bool_type().const_zero().into()],
+                    )?
+                    .ok_or("cttz returned nothing")?
+                    .into_int_value();
+                starts.push(g.b.build_int_z_extend(tz, i32t, "")?);
+                let minus = g.b.build_int_sub(rest, int_t.const_int(1, false), "")?;
+                rest = g.b.build_and(rest, minus, "")?;
+            }
+            let mut runs = Vec::with_capacity(MAX_RUNS);
+            for r in 0..MAX_RUNS {
+                let (s0, s1) = (starts[r], starts[r + 1]);
+                let lo =
+                    g.b.build_int_compare(IntPredicate::UGE, iota, g.splat_int(s0, lanes)?, "")?;
+                let hi =
+                    g.b.build_int_compare(IntPredicate::ULT, iota, g.splat_int(s1, lanes)?, "")?;
+                let run_mask = g.b.build_and(lo, hi, "")?;
+                // Where lane 0 of this stretch would be: its first offset minus its lane
+                // (lane `lanes` is past the vector: the stretch is empty, any base does).
+                let at = g.min(
+                    g.b.build_int_z_extend(s0, i64t, "")?,
+                    g.i64(lanes as u64 - 1),
+                )?;
+                let first = g.b.build_extract_element(cols, at, "")?.into_int_value();
+                let base =
+                    g.b.build_int_sub(first, g.b.build_int_truncate(at, i32t, "")?, "")?;
+                runs.push((run_mask, base));
+            }
+            runs_of.push((usable, runs));
+        }
         g.for_loop(g.i64(0), kc, 1, |g, kk| {
             let row = g.b.build_load(i32t, g.at_i32(kb, g.add(pc, kk)?)?, "")?;
             let row_i32 = row.into_int_value();
@@ -1238,6 +1342,24 @@ fn pack_b_tables<'ctx>(
                 g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
                 g.b.build_unconditional_branch(next)?;
                 g.b.position_at_end(scattered);
+                let stretches = g.ctx.append_basic_block(g.f, "stretches");
+                let gather = g.ctx.append_basic_block(g.f, "gather");
+                let (usable, runs) = &runs_of[v];
+                g.b.build_conditional_branch(*usable, stretches, gather)?;
+                g.b.position_at_end(stretches);
+                let mut x = g.vtype(lanes).const_zero();
+                for &(run_mask, base) in runs {
+                    let start = g.b.build_int_add(base, row_i32, "")?;
+                    // Lanes before the stretch sit before its first element: address
+                    // them with a plain GEP (masked off, never read).
+                    let start = g.b.build_int_s_extend(start, i64t, "")?;
+                    // Safety: masked lanes are not accessed; the others lie in B.
+                    let p = unsafe { g.b.build_gep(g.ctx.f32_type(), bm, &[start], "")? };
+                    x = g.masked_load_merge(lanes, p, run_mask, x)?;
+                }
+                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
+                g.b.build_unconditional_branch(next)?;
+                g.b.position_at_end(gather);
                 let idx = g.b.build_int_add(cols, row, "")?;
                 let ptrs = g.gep_f32_lanes(bm, idx)?;
                 let x = g.masked_gather(lanes, ptrs, mask)?;
