@@ -411,13 +411,15 @@ fn pack_constant(
         strata_ir::module::ValueDef::OpResult { op: d, .. } => d,
         _ => return Err("a prepacked operand must be a constant".into()),
     };
-    let data = match m.op(def).attrs.get("value") {
-        Some(Attribute::Dense(t)) if m.op(def).name == ops::GRAPH_CONSTANT => t
-            .as_slice::<f32>()
-            .ok_or("a prepacked operand must be f32")?
-            .to_vec(),
+    // A clone shares the constant's elements (they are reference-counted), so the
+    // module can change while they are read.
+    let source_tensor = match m.op(def).attrs.get("value") {
+        Some(Attribute::Dense(t)) if m.op(def).name == ops::GRAPH_CONSTANT => t.clone(),
         _ => return Err("a prepacked operand must be a constant".into()),
     };
+    let data = source_tensor
+        .as_slice::<f32>()
+        .ok_or("a prepacked operand must be f32")?;
     let layout = PackedLayout::new(g, c, plan, x);
     let strides = &c.strides[layout.role];
     let reductions: Vec<[usize; 3]> = c
