@@ -98,7 +98,12 @@ pub fn choose_schedule(
     }
 
     let mut cache_tiles = vec![0usize; n];
-    if let Some(k) = (0..n).find(|&k| !parallel(k)) {
+    // Tiling the reduction bounds what a workgroup stages in its own memory (a GPU's
+    // shared memory); where caches do that job, it only made every reduction tile sweep
+    // the workgroup's results again (a max-pool's window rows: three passes over the
+    // output).
+    let staged = params.stage_bytes > 0;
+    if let Some(k) = (0..n).find(|&k| !parallel(k) && staged) {
         let extent = g.domain[k];
         let workgroup_extent = |dim: usize| match grid_tiles[dim] {
             0 => g.domain[dim],
