@@ -558,3 +558,77 @@ fn module_files_for_extensions_this_machine_lacks_are_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With `STRATA_KEEP_OBJECTS` set, the CPU device leaves the shared object it loaded in
+/// that folder (for `perf report`), with the kernels' symbols in it; unset, nothing of it
+/// is left behind.
+#[test]
+fn the_cpu_device_keeps_its_objects_for_profilers_when_asked() {
+    let dir = scratch("keep");
+    let model = dir.join("m.mlir");
+    std::fs::write(&model, MODULE).unwrap();
+    let module = dir.join("m.strata");
+    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let out = strata(&["compile", m, "-o", s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap();
+    let a = format!("a={}", write_npy(&dir, "a.npy", &a));
+    let b = a.replacen("a=", "b=", 1);
+    let kept = dir.join("objects");
+    std::fs::create_dir_all(&kept).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args([
+            "bench",
+            s,
+            "--input",
+            &a,
+            "--input",
+            &b,
+            "--iterations",
+            "2",
+        ])
+        .env("STRATA_KEEP_OBJECTS", &kept)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let objects: Vec<PathBuf> = std::fs::read_dir(&kept)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    let bytes = std::fs::read(&objects[0]).unwrap();
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    assert!(
+        bytes.windows(7).any(|w| w == b"main_k0"),
+        "no kernel symbol in {}",
+        objects[0].display()
+    );
+    // Unset: the process's object (named by its pid) is gone once it has loaded it.
+    let child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args([
+            "bench",
+            s,
+            "--input",
+            &a,
+            "--input",
+            &b,
+            "--iterations",
+            "2",
+        ])
+        .env_remove("STRATA_KEEP_OBJECTS")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let prefix = format!("strata-{}-", child.id());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

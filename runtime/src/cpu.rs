@@ -176,11 +176,18 @@ fn no_buffer(b: BufferHandle) -> Error {
     Error::Device(format!("no buffer {}", b.0))
 }
 
+/// Where the CPU device keeps the shared objects it loads, for profilers: `perf report`
+/// needs the file to name the kernels and matrix-product routines the samples fall in.
+/// Unset, each object lives in a private temporary file, deleted once loaded.
+pub const KEEP_OBJECTS_ENV: &str = "STRATA_KEEP_OBJECTS";
+
 /// Writes `bytes` to a fresh private file and loads it as a shared object.
 fn load_library(bytes: &[u8]) -> Result<libloading::Library, Error> {
     use std::io::Write;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let path = std::env::temp_dir().join(format!(
+    let keep = std::env::var_os(KEEP_OBJECTS_ENV).map(std::path::PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(std::env::temp_dir);
+    let path = dir.join(format!(
         "strata-{}-{}.so",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
@@ -199,7 +206,9 @@ fn load_library(bytes: &[u8]) -> Result<libloading::Library, Error> {
     // Safety: loading runs the object's initializers; Strata's executables have none
     // beyond the C library's, and the file was checked against the module's checksum.
     let library = unsafe { libloading::Library::new(&path) };
-    let _ = std::fs::remove_file(&path);
+    if keep.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
     library.map_err(|e| Error::Device(format!("cannot load the CPU executable: {e}")))
 }
 
