@@ -32,6 +32,17 @@ const MODULE: &str = r#""builtin.module"() ({
 }) : () -> ()
 "#;
 
+/// A scratch folder `name` with [`MODULE`] in it as `m.mlir`: the folder, that model's
+/// path and the path of a module file to compile it into.
+fn module_source(name: &str) -> (PathBuf, String, String) {
+    let dir = scratch(name);
+    let model = dir.join("m.mlir");
+    std::fs::write(&model, MODULE).unwrap();
+    let module = dir.join("m.strata");
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    (dir, path(&model), path(&module))
+}
+
 fn write_npy(dir: &Path, name: &str, t: &Tensor) -> String {
     let p = dir.join(name);
     std::fs::write(&p, npy::to_npy(t).unwrap()).unwrap();
@@ -251,11 +262,8 @@ fn opt_runs_pipelines_and_shows_ir_after_each_pass() {
 
 #[test]
 fn compile_run_and_bench_module_files() {
-    let dir = scratch("compile");
-    let model = dir.join("m.mlir");
-    std::fs::write(&model, MODULE).unwrap();
-    let module = dir.join("m.strata");
-    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let (dir, m, s) = module_source("compile");
+    let (m, s) = (m.as_str(), s.as_str());
     let out = strata(&["compile", m, "-o", s]);
     assert!(out.status.success(), "{}", stderr(&out));
     let a = Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap();
@@ -316,10 +324,10 @@ fn compile_run_and_bench_module_files() {
     );
 
     // A damaged file, a file of another version: errors, not crashes.
-    let mut bytes = std::fs::read(&module).unwrap();
+    let mut bytes = std::fs::read(s).unwrap();
     let n = bytes.len();
     bytes[n - 1] ^= 0xff;
-    std::fs::write(&module, &bytes).unwrap();
+    std::fs::write(s, &bytes).unwrap();
     let out = strata(&["run", s, "--input", &a, "--input", &b]);
     assert!(
         !out.status.success() && stderr(&out).contains("checksum"),
@@ -328,7 +336,7 @@ fn compile_run_and_bench_module_files() {
     );
     bytes[n - 1] ^= 0xff;
     bytes[8] = 7;
-    std::fs::write(&module, &bytes).unwrap();
+    std::fs::write(s, &bytes).unwrap();
     let out = strata(&["run", s, "--input", &a, "--input", &b]);
     assert!(
         !out.status.success() && stderr(&out).contains("version 7"),
@@ -385,11 +393,8 @@ fn devices_and_modules_for_vulkan() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("cpu") && text.contains("vulkan:0"), "{text}");
 
-    let dir = scratch("vulkan");
-    let model = dir.join("m.mlir");
-    std::fs::write(&model, MODULE).unwrap();
-    let module = dir.join("m.strata");
-    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let (dir, m, s) = module_source("vulkan");
+    let (m, s) = (m.as_str(), s.as_str());
     let out = strata(&[
         "compile",
         m,
@@ -499,11 +504,8 @@ fn module_files_for_extensions_this_machine_lacks_are_refused() {
         .iter()
         .find(|f| !host.contains(f))
         .expect("this machine lacks a checkable extension");
-    let dir = scratch("features");
-    let model = dir.join("m.mlir");
-    std::fs::write(&model, MODULE).unwrap();
-    let module = dir.join("m.strata");
-    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let (dir, m, s) = module_source("features");
+    let (m, s) = (m.as_str(), s.as_str());
     let a = Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap();
     let b = Tensor::from_vec(vec![3], vec![0.5f32, 1.0, -4.0]).unwrap();
     let a = format!("a={}", write_npy(&dir, "a.npy", &a));
@@ -535,7 +537,7 @@ fn module_files_for_extensions_this_machine_lacks_are_refused() {
         &format!("+{lacking}"),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let manifest = strata::runtime::ModuleFile::from_bytes(&std::fs::read(&module).unwrap())
+    let manifest = strata::runtime::ModuleFile::from_bytes(&std::fs::read(s).unwrap())
         .unwrap()
         .manifest;
     let cpu = manifest.executables[0].target.as_cpu().unwrap().clone();
@@ -564,11 +566,8 @@ fn module_files_for_extensions_this_machine_lacks_are_refused() {
 /// is left behind.
 #[test]
 fn the_cpu_device_keeps_its_objects_for_profilers_when_asked() {
-    let dir = scratch("keep");
-    let model = dir.join("m.mlir");
-    std::fs::write(&model, MODULE).unwrap();
-    let module = dir.join("m.strata");
-    let (m, s) = (model.to_str().unwrap(), module.to_str().unwrap());
+    let (dir, m, s) = module_source("keep");
+    let (m, s) = (m.as_str(), s.as_str());
     let out = strata(&["compile", m, "-o", s]);
     assert!(out.status.success(), "{}", stderr(&out));
     let a = Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap();

@@ -137,6 +137,24 @@ fn analyze(
     }))
 }
 
+/// `v` broadcast to `w` lanes by a `loop.broadcast` inserted before `op` in `block`.
+fn broadcast_before(
+    m: &mut Module,
+    block: strata_ir::module::BlockId,
+    op: OpId,
+    v: ValueId,
+    w: u32,
+) -> Result<ValueId, crate::pass::PassError> {
+    let e = elem_of_type(m.value_type(v)).ok_or("broadcast of a non-scalar")?;
+    let b = m.create_op(
+        OpSpec::new(ops::LOOP_BROADCAST)
+            .operands([v])
+            .results([Type::Vector(w, e)]),
+    );
+    m.insert_op_before(block, op, b);
+    Ok(m.result(b))
+}
+
 /// Turns the varying ops of `a` into `w`-lane vector ops, broadcasting their invariant
 /// scalar operands.
 fn apply_plan(
@@ -158,14 +176,7 @@ fn apply_plan(
         for i in value_operands {
             let v = d.operands[i];
             if !a.varying.get(&v).copied().unwrap_or(false) {
-                let e = elem_of_type(m.value_type(v)).ok_or("broadcast of a non-scalar")?;
-                let b = m.create_op(
-                    OpSpec::new(ops::LOOP_BROADCAST)
-                        .operands([v])
-                        .results([Type::Vector(w, e)]),
-                );
-                m.insert_op_before(body, op, b);
-                let bv = m.result(b);
+                let bv = broadcast_before(m, body, op, v, w)?;
                 m.op_mut(op).operands[i] = bv;
             }
         }
@@ -352,13 +363,7 @@ fn vectorize_reduction(
     );
     m.insert_op_before(parent, l, id);
     let idv = m.result(id);
-    let splat = m.create_op(
-        OpSpec::new(ops::LOOP_BROADCAST)
-            .operands([idv])
-            .results([Type::Vector(w, elem)]),
-    );
-    m.insert_op_before(parent, l, splat);
-    let splat_v = m.result(splat);
+    let splat_v = broadcast_before(m, parent, l, idv, w)?;
     let init = m.create_op(OpSpec::new(ops::LOOP_VSTORE).operands([splat_v, scratch, zero]));
     m.insert_op_before(parent, l, init);
     // The loop: vector steps into the accumulator.

@@ -219,10 +219,7 @@ impl<'ctx> Gen<'ctx, '_> {
     /// Lanes `0..lanes` below `valid` (an i64 that may be negative or past `lanes`).
     fn mask(&self, lanes: u32, valid: IntValue<'ctx>) -> R<VectorValue<'ctx>> {
         let i32t = self.ctx.i32_type();
-        let iota: Vec<IntValue> = (0..lanes)
-            .map(|l| i32t.const_int(l as u64, false))
-            .collect();
-        let iota = VectorType::const_vector(&iota);
+        let iota = self.steps(lanes, 1);
         let clamped = self.min(
             self.b
                 .build_select(
@@ -236,7 +233,7 @@ impl<'ctx> Gen<'ctx, '_> {
             self.i64(lanes as u64),
         )?;
         let v = self.b.build_int_truncate(clamped, i32t, "")?;
-        let splat = self.splat_int(v, lanes)?;
+        let splat = self.splat(v, lanes)?;
         Ok(self
             .b
             .build_int_compare(IntPredicate::SLT, iota, splat, "")?)
@@ -316,30 +313,23 @@ impl<'ctx> Gen<'ctx, '_> {
             .into_vector_value())
     }
 
-    fn splat_int(&self, v: IntValue<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
-        let vt = v.get_type().vec_type(lanes);
-        let one = self
-            .b
-            .build_insert_element(vt.get_undef(), v, self.i64(0), "")?;
-        let zeros = self.ctx.i32_type().vec_type(lanes).const_zero();
-        Ok(self
-            .b
-            .build_shuffle_vector(one, vt.get_undef(), zeros, "")?)
+    /// The i32 vector `<0, by, 2·by, ...>` of `lanes` lanes.
+    fn steps(&self, lanes: u32, by: u64) -> VectorValue<'ctx> {
+        let i32t = self.ctx.i32_type();
+        let v: Vec<IntValue> = (0..lanes as u64)
+            .map(|l| i32t.const_int(l * by, false))
+            .collect();
+        VectorType::const_vector(&v)
     }
 
-    fn splat_bool(&self, v: IntValue<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
-        let vt = self.ctx.bool_type().vec_type(lanes);
-        let one = self
-            .b
-            .build_insert_element(vt.get_undef(), v, self.i64(0), "")?;
-        let zeros = self.ctx.i32_type().vec_type(lanes).const_zero();
-        Ok(self
-            .b
-            .build_shuffle_vector(one, vt.get_undef(), zeros, "")?)
-    }
-
-    fn splat_f32(&self, v: BasicValueEnum<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
-        let vt = self.vtype(lanes);
+    /// `v` (an integer, boolean or float) in every one of `lanes` lanes.
+    fn splat(&self, v: impl BasicValue<'ctx>, lanes: u32) -> R<VectorValue<'ctx>> {
+        let v = v.as_basic_value_enum();
+        let vt = match v.get_type() {
+            BasicTypeEnum::IntType(t) => t.vec_type(lanes),
+            BasicTypeEnum::FloatType(t) => t.vec_type(lanes),
+            _ => return Err("a splat of a non-scalar".into()),
+        };
         let one = self
             .b
             .build_insert_element(vt.get_undef(), v, self.i64(0), "")?;
@@ -365,28 +355,20 @@ impl<'ctx> Gen<'ctx, '_> {
         p: PointerValue<'ctx>,
         mask: VectorValue<'ctx>,
     ) -> R<VectorValue<'ctx>> {
-        let ptr = self.ctx.ptr_type(AddressSpace::default());
-        let v = self.call_intrinsic(
-            "llvm.masked.load",
-            &[vt.into(), ptr.into()],
-            &[p.into(), mask.into(), vt.const_zero().into()],
-        )?;
-        Ok(v.ok_or("masked.load returned nothing")?.into_vector_value())
+        self.masked_load_into(p, mask, vt.const_zero())
     }
 
-    /// [`Gen::masked_load`] keeping `into`'s lanes where `mask` is off.
-    fn masked_load_merge(
+    /// The lanes at `p` that `mask` selects, `into`'s elsewhere (nothing else read).
+    fn masked_load_into(
         &self,
-        lanes: u32,
         p: PointerValue<'ctx>,
         mask: VectorValue<'ctx>,
         into: VectorValue<'ctx>,
     ) -> R<VectorValue<'ctx>> {
-        let vt = self.vtype(lanes);
         let ptr = self.ctx.ptr_type(AddressSpace::default());
         let v = self.call_intrinsic(
             "llvm.masked.load",
-            &[vt.into(), ptr.into()],
+            &[into.get_type().into(), ptr.into()],
             &[p.into(), mask.into(), into.into()],
         )?;
         Ok(v.ok_or("masked.load returned nothing")?.into_vector_value())
@@ -524,7 +506,7 @@ fn define_ukernel<'ctx>(
         a_rows.push(g.at(ap, g.mul(row, a_rs)?)?);
     }
     // C's running value, or zeros (no lanes read) when the product starts here.
-    let loading = g.splat_bool(load_c, lanes)?;
+    let loading = g.splat(load_c, lanes)?;
     let mut init = Vec::with_capacity(rows * nv);
     for &row in &row_ptrs {
         for (&mask, &col) in masks.iter().zip(&c_cols) {
@@ -587,7 +569,7 @@ fn define_ukernel<'ctx>(
     let mut next = Vec::with_capacity(phis.len());
     for (r, &a_row) in a_rows.iter().enumerate() {
         let a = g.b.build_load(ctx.f32_type(), g.at(a_row, a_step)?, "")?;
-        let a = g.splat_f32(a, lanes)?;
+        let a = g.splat(a, lanes)?;
         for (v, &bv) in bvals.iter().enumerate() {
             let acc = phis[r * nv + v].as_basic_value();
             let s = g
@@ -1145,8 +1127,141 @@ fn pack_b<'ctx>(
     Ok(())
 }
 
-/// [`pack_b`] through offset tables: each vector of a panel row is a masked gather of
-/// `B[kb[l] + jb[j..]]` (a convolution's input through its window).
+/// How one vector of a packed panel row is read at every reduction step, decided once per
+/// panel from its columns' offsets. The ways are tried in order; the last is a gather.
+struct VectorReads<'ctx> {
+    /// Its first column's offset (lane 0 reads there, plus the step's row offset).
+    first: IntValue<'ctx>,
+    /// Offsets one apart (a stretch of an output row): one load.
+    consecutive: IntValue<'ctx>,
+    /// Offsets exactly two apart (a stride-2 window's row): the span's masked load and a
+    /// shuffle keeping its even lanes.
+    every_other: IntValue<'ctx>,
+    /// Up to [`MAX_RUNS`] stretches of consecutive offsets (across the end of an output
+    /// row, or several short rows): one masked load per stretch, each its lanes and where
+    /// lane 0 would sit for it.
+    in_stretches: IntValue<'ctx>,
+    stretches: Vec<(VectorValue<'ctx>, IntValue<'ctx>)>,
+}
+
+/// [`VectorReads`] of the vector whose column offsets are `cols` (`mask`: its real lanes;
+/// the others hold 0, so only a full vector passes the tests that look at every lane).
+fn vector_reads<'ctx>(
+    g: &Gen<'ctx, '_>,
+    lanes: u32,
+    cols: VectorValue<'ctx>,
+    mask: VectorValue<'ctx>,
+) -> R<VectorReads<'ctx>> {
+    let i32t = g.ctx.i32_type();
+    let i64t = g.ctx.i64_type();
+    let first =
+        g.b.build_extract_element(cols, g.i64(0), "")?
+            .into_int_value();
+    // The offsets rise strictly, so a span of `lanes - 1` means consecutive.
+    let last =
+        g.b.build_extract_element(cols, g.i64(lanes as u64 - 1), "")?
+            .into_int_value();
+    let span = g.b.build_int_sub(last, first, "")?;
+    let consecutive = g.b.build_int_compare(
+        IntPredicate::EQ,
+        span,
+        i32t.const_int(lanes as u64 - 1, false),
+        "",
+    )?;
+    let want =
+        g.b.build_int_add(g.splat(first, lanes)?, g.steps(lanes, 2), "")?;
+    let same = g.b.build_int_compare(IntPredicate::EQ, cols, want, "")?;
+    let every_other = g
+        .call_intrinsic(
+            "llvm.vector.reduce.and",
+            &[same.get_type().into()],
+            &[same.into()],
+        )?
+        .ok_or("vector.reduce.and returned nothing")?
+        .into_int_value();
+    // Lane l > 0 starts a stretch where its offset is not its left neighbour's + 1.
+    let left = g.b.build_shuffle_vector(
+        cols,
+        cols.get_type().get_poison(),
+        VectorType::const_vector(
+            &(0..lanes as u64)
+                .map(|l| i32t.const_int(l.saturating_sub(1), false))
+                .collect::<Vec<_>>(),
+        ),
+        "",
+    )?;
+    let next =
+        g.b.build_int_add(left, g.splat(i32t.const_int(1, false), lanes)?, "")?;
+    let breaks = g.b.build_int_compare(IntPredicate::NE, cols, next, "")?;
+    let int_t = g
+        .ctx
+        .custom_width_int_type(std::num::NonZeroU32::new(lanes).ok_or("no lanes")?)?;
+    let bits = g.b.build_bit_cast(breaks, int_t, "")?.into_int_value();
+    // Lane 0 always "breaks" (its left is itself); drop it.
+    let mut rest = g.b.build_and(bits, int_t.const_int(!1u64, false), "")?;
+    let full = g.b.build_int_compare(
+        IntPredicate::EQ,
+        g.b.build_bit_cast(mask, int_t, "")?.into_int_value(),
+        int_t.const_all_ones(),
+        "",
+    )?;
+    let count = g
+        .call_intrinsic("llvm.ctpop", &[int_t.into()], &[rest.into()])?
+        .ok_or("ctpop returned nothing")?
+        .into_int_value();
+    let few = g.b.build_int_compare(
+        IntPredicate::ULT,
+        count,
+        int_t.const_int(MAX_RUNS as u64, false),
+        "",
+    )?;
+    let in_stretches = g.b.build_and(full, few, "")?;
+    let mut starts = vec![i32t.const_zero()];
+    for _ in 1..=MAX_RUNS {
+        // The next stretch's first lane (`lanes` when none is left).
+        let tz = g
+            .call_intrinsic(
+                "llvm.cttz",
+                &[int_t.into()],
+                &[rest.into(), g.ctx.bool_type().const_zero().into()],
+            )?
+            .ok_or("cttz returned nothing")?
+            .into_int_value();
+        starts.push(g.b.build_int_z_extend(tz, i32t, "")?);
+        let minus = g.b.build_int_sub(rest, int_t.const_int(1, false), "")?;
+        rest = g.b.build_and(rest, minus, "")?;
+    }
+    let iota = g.steps(lanes, 1);
+    let mut stretches = Vec::with_capacity(MAX_RUNS);
+    for r in 0..MAX_RUNS {
+        let (s0, s1) = (starts[r], starts[r + 1]);
+        let lo =
+            g.b.build_int_compare(IntPredicate::UGE, iota, g.splat(s0, lanes)?, "")?;
+        let hi =
+            g.b.build_int_compare(IntPredicate::ULT, iota, g.splat(s1, lanes)?, "")?;
+        // Where lane 0 of this stretch would be: its first offset minus its lane (lane
+        // `lanes` is past the vector: the stretch is empty, any base does).
+        let at = g.min(
+            g.b.build_int_z_extend(s0, i64t, "")?,
+            g.i64(lanes as u64 - 1),
+        )?;
+        let first = g.b.build_extract_element(cols, at, "")?.into_int_value();
+        let base =
+            g.b.build_int_sub(first, g.b.build_int_truncate(at, i32t, "")?, "")?;
+        stretches.push((g.b.build_and(lo, hi, "")?, base));
+    }
+    Ok(VectorReads {
+        first,
+        consecutive,
+        every_other,
+        in_stretches,
+        stretches,
+    })
+}
+
+/// [`pack_b`] through offset tables: each vector of a panel row is `B[kb[l] + jb[j..]]`
+/// (a convolution's input through its window), read the cheapest way its offsets allow
+/// ([`VectorReads`]).
 fn pack_b_tables<'ctx>(
     g: &Gen<'ctx, '_>,
     blk: Blocking,
@@ -1160,7 +1275,7 @@ fn pack_b_tables<'ctx>(
     let i32t = g.ctx.i32_type();
     let i64t = g.ctx.i64_type();
     for_each_panel(g, blk, at, |g, jr, _valid, panel, masks| {
-        // The columns' offsets, loaded once per panel.
+        // The columns' offsets and how to read each vector, once per panel.
         let cols = g.at_i32(jb, g.add(jc, jr)?)?;
         let col_offsets: Vec<VectorValue> = masks
             .iter()
@@ -1170,202 +1285,65 @@ fn pack_b_tables<'ctx>(
                 g.masked_load_i32(lanes, p, mask)
             })
             .collect::<R<_>>()?;
-        // A vector whose offsets step by one (a stretch of an output row, for a stride-1
-        // window) is read with one load; the others are gathered. The offsets rise
-        // strictly, so a span of `lanes - 1` means consecutive.
-        let contiguous: Vec<IntValue> = col_offsets
+        let reads: Vec<VectorReads> = col_offsets
             .iter()
-            .map(|&cols| {
-                let first =
-                    g.b.build_extract_element(cols, g.i64(0), "")?
-                        .into_int_value();
-                let last =
-                    g.b.build_extract_element(cols, g.i64(lanes as u64 - 1), "")?
-                        .into_int_value();
-                let span = g.b.build_int_sub(last, first, "")?;
-                Ok(g.b.build_int_compare(
-                    IntPredicate::EQ,
-                    span,
-                    i32t.const_int(lanes as u64 - 1, false),
-                    "",
-                )?)
-            })
+            .zip(masks)
+            .map(|(&cols, &mask)| vector_reads(g, lanes, cols, mask))
             .collect::<R<_>>()?;
-        // A vector whose offsets step by exactly two (a stride-2 window's output row) is
-        // read as the span it covers, in one masked load, and its even lanes kept.
-        let twos: Vec<IntValue> = (0..lanes as u64)
-            .map(|l| i32t.const_int(2 * l, false))
-            .collect();
-        let twos = VectorType::const_vector(&twos);
-        let strided: Vec<IntValue> = col_offsets
-            .iter()
-            .map(|&cols| {
-                let first =
-                    g.b.build_extract_element(cols, g.i64(0), "")?
-                        .into_int_value();
-                let want = g.b.build_int_add(g.splat_int(first, lanes)?, twos, "")?;
-                let same = g.b.build_int_compare(IntPredicate::EQ, cols, want, "")?;
-                let all = g
-                    .call_intrinsic(
-                        "llvm.vector.reduce.and",
-                        &[same.get_type().into()],
-                        &[same.into()],
-                    )?
-                    .ok_or("vector.reduce.and returned nothing")?;
-                Ok(all.into_int_value())
-            })
-            .collect::<R<_>>()?;
-        let wide_mask: Vec<IntValue> = (0..2 * lanes as u64)
-            .map(|l| {
-                g.ctx
-                    .bool_type()
-                    .const_int((l < 2 * lanes as u64 - 1) as u64, false)
-            })
-            .collect();
-        let wide_mask = VectorType::const_vector(&wide_mask);
-        // Any other vector made of up to `MAX_RUNS` stretches of consecutive offsets (a
-        // stride-1 window's vector across the end of an output row, or over several
-        // short rows) is read with one masked load per stretch: per vector, each
-        // stretch's lanes and where lane 0 would sit for it.
-        let iota: Vec<IntValue> = (0..lanes as u64)
-            .map(|l| i32t.const_int(l, false))
-            .collect();
-        let iota = VectorType::const_vector(&iota);
-        let ones = g.splat_int(i32t.const_int(1, false), lanes)?;
-        let mut runs_of = Vec::with_capacity(col_offsets.len());
-        for (&cols, &mask) in col_offsets.iter().zip(masks.iter()) {
-            // Lane l > 0 starts a stretch where its offset is not its left neighbour's + 1.
-            let left = g.b.build_shuffle_vector(
-                cols,
-                cols.get_type().get_poison(),
-                VectorType::const_vector(
-                    &(0..lanes as u64)
-                        .map(|l| i32t.const_int(l.saturating_sub(1), false))
-                        .collect::<Vec<_>>(),
-                ),
-                "",
-            )?;
-            let next = g.b.build_int_add(left, ones, "")?;
-            let breaks = g.b.build_int_compare(IntPredicate::NE, cols, next, "")?;
-            let int_t = g
-                .ctx
-                .custom_width_int_type(std::num::NonZeroU32::new(lanes).ok_or("no lanes")?)?;
-            let bits = g.b.build_bit_cast(breaks, int_t, "")?.into_int_value();
-            // Lane 0 always "breaks" (its left is itself); drop it.
-            let mut rest = g.b.build_and(bits, int_t.const_int(!1u64, false), "")?;
-            let full = g.b.build_int_compare(
-                IntPredicate::EQ,
-                g.b.build_bit_cast(mask, int_t, "")?.into_int_value(),
-                int_t.const_all_ones(),
-                "",
-            )?;
-            let count = g
-                .call_intrinsic("llvm.ctpop", &[int_t.into()], &[rest.into()])?
-                .ok_or("ctpop returned nothing")?
-                .into_int_value();
-            let few = g.b.build_int_compare(
-                IntPredicate::ULT,
-                count,
-                int_t.const_int(MAX_RUNS as u64, false),
-                "",
-            )?;
-            let usable = g.b.build_and(full, few, "")?;
-            let mut starts = vec![i32t.const_zero()];
-            for _ in 1..=MAX_RUNS {
-                // The next stretch's first lane (`lanes` when none is left).
-                let tz = g
-                    .call_intrinsic(
-                        "llvm.cttz",
-                        &[int_t.into()],
-                        &[rest.into(), g.ctx.bool_type().const_zero().into()],
-                    )?
-                    .ok_or("cttz returned nothing")?
-                    .into_int_value();
-                starts.push(g.b.build_int_z_extend(tz, i32t, "")?);
-                let minus = g.b.build_int_sub(rest, int_t.const_int(1, false), "")?;
-                rest = g.b.build_and(rest, minus, "")?;
-            }
-            let mut runs = Vec::with_capacity(MAX_RUNS);
-            for r in 0..MAX_RUNS {
-                let (s0, s1) = (starts[r], starts[r + 1]);
-                let lo =
-                    g.b.build_int_compare(IntPredicate::UGE, iota, g.splat_int(s0, lanes)?, "")?;
-                let hi =
-                    g.b.build_int_compare(IntPredicate::ULT, iota, g.splat_int(s1, lanes)?, "")?;
-                let run_mask = g.b.build_and(lo, hi, "")?;
-                // Where lane 0 of this stretch would be: its first offset minus its lane
-                // (lane `lanes` is past the vector: the stretch is empty, any base does).
-                let at = g.min(
-                    g.b.build_int_z_extend(s0, i64t, "")?,
-                    g.i64(lanes as u64 - 1),
-                )?;
-                let first = g.b.build_extract_element(cols, at, "")?.into_int_value();
-                let base =
-                    g.b.build_int_sub(first, g.b.build_int_truncate(at, i32t, "")?, "")?;
-                runs.push((run_mask, base));
-            }
-            runs_of.push((usable, runs));
-        }
+        let span_mask = g.mask(2 * lanes, g.i64(2 * lanes as u64 - 1))?;
         g.for_loop(g.i64(0), kc, 1, |g, kk| {
-            let row = g.b.build_load(i32t, g.at_i32(kb, g.add(pc, kk)?)?, "")?;
-            let row_i32 = row.into_int_value();
-            let row = g.splat_int(row_i32, lanes)?;
+            let row =
+                g.b.build_load(i32t, g.at_i32(kb, g.add(pc, kk)?)?, "")?
+                    .into_int_value();
             let dst = g.at(panel, g.mul(kk, g.i64(nr))?)?;
-            for (v, (&mask, &cols)) in masks.iter().zip(&col_offsets).enumerate() {
-                let off = g.i64(v as u64 * lanes as u64);
-                let load = g.ctx.append_basic_block(g.f, "load");
-                let gather = g.ctx.append_basic_block(g.f, "gather");
-                let next = g.ctx.append_basic_block(g.f, "packed_vector");
-                g.b.build_conditional_branch(contiguous[v], load, gather)?;
-                g.b.position_at_end(load);
-                let first =
-                    g.b.build_extract_element(cols, g.i64(0), "")?
-                        .into_int_value();
-                let start = g.b.build_int_add(first, row_i32, "")?;
-                let start = g.b.build_int_z_extend(start, i64t, "")?;
-                let x = g.load_vector(lanes, g.at(bm, start)?, 4)?;
-                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
-                g.b.build_unconditional_branch(next)?;
-                g.b.position_at_end(gather);
-                let pairs = g.ctx.append_basic_block(g.f, "every_other");
-                let scattered = g.ctx.append_basic_block(g.f, "scattered");
-                g.b.build_conditional_branch(strided[v], pairs, scattered)?;
-                g.b.position_at_end(pairs);
-                let first =
-                    g.b.build_extract_element(cols, g.i64(0), "")?
-                        .into_int_value();
-                let start = g.b.build_int_add(first, row_i32, "")?;
-                let start = g.b.build_int_z_extend(start, i64t, "")?;
-                let span = g.masked_load_of(g.vtype(2 * lanes), g.at(bm, start)?, wide_mask)?;
-                let x =
-                    g.b.build_shuffle_vector(span, g.vtype(2 * lanes).get_poison(), twos, "")?;
-                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
-                g.b.build_unconditional_branch(next)?;
-                g.b.position_at_end(scattered);
-                let stretches = g.ctx.append_basic_block(g.f, "stretches");
-                let gather = g.ctx.append_basic_block(g.f, "gather");
-                let (usable, runs) = &runs_of[v];
-                g.b.build_conditional_branch(*usable, stretches, gather)?;
-                g.b.position_at_end(stretches);
-                let mut x = g.vtype(lanes).const_zero();
-                for &(run_mask, base) in runs {
-                    let start = g.b.build_int_add(base, row_i32, "")?;
-                    // Lanes before the stretch sit before its first element: address
-                    // them with a plain GEP (masked off, never read).
-                    let start = g.b.build_int_s_extend(start, i64t, "")?;
-                    // Safety: masked lanes are not accessed; the others lie in B.
-                    let p = unsafe { g.b.build_gep(g.ctx.f32_type(), bm, &[start], "")? };
-                    x = g.masked_load_merge(lanes, p, run_mask, x)?;
+            for (v, ((&mask, &cols), r)) in masks.iter().zip(&col_offsets).zip(&reads).enumerate() {
+                let start = g.b.build_int_add(r.first, row, "")?;
+                let start = g.at(bm, g.b.build_int_z_extend(start, i64t, "")?)?;
+                let packed = g.ctx.append_basic_block(g.f, "packed_vector");
+                let mut incoming = Vec::with_capacity(4);
+                let ways = [r.consecutive, r.every_other, r.in_stretches];
+                for (way, &cond) in ways.iter().enumerate() {
+                    let this = g.ctx.append_basic_block(g.f, "read");
+                    let other = g.ctx.append_basic_block(g.f, "other");
+                    g.b.build_conditional_branch(cond, this, other)?;
+                    g.b.position_at_end(this);
+                    let x = match way {
+                        0 => g.load_vector(lanes, start, 4)?,
+                        1 => {
+                            let wide = g.vtype(2 * lanes);
+                            let span = g.masked_load_of(wide, start, span_mask)?;
+                            let even = g.steps(lanes, 2);
+                            g.b.build_shuffle_vector(span, wide.get_poison(), even, "")?
+                        }
+                        _ => {
+                            let mut x = g.vtype(lanes).const_zero();
+                            for &(lanes_of, base) in &r.stretches {
+                                let at = g.b.build_int_add(base, row, "")?;
+                                // Lanes before the stretch sit before its first element:
+                                // a plain GEP addresses them (masked off, never read).
+                                let at = g.b.build_int_s_extend(at, i64t, "")?;
+                                // Safety: masked lanes are not accessed; the others lie in B.
+                                let p = unsafe { g.b.build_gep(g.ctx.f32_type(), bm, &[at], "")? };
+                                x = g.masked_load_into(p, lanes_of, x)?;
+                            }
+                            x
+                        }
+                    };
+                    incoming.push((x, g.b.get_insert_block().ok_or("no insertion block")?));
+                    g.b.build_unconditional_branch(packed)?;
+                    g.b.position_at_end(other);
                 }
-                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
-                g.b.build_unconditional_branch(next)?;
-                g.b.position_at_end(gather);
-                let idx = g.b.build_int_add(cols, row, "")?;
-                let ptrs = g.gep_f32_lanes(bm, idx)?;
-                let x = g.masked_gather(lanes, ptrs, mask)?;
-                g.store(x.into(), g.at(dst, off)?, (lanes * 4).min(64))?;
-                g.b.build_unconditional_branch(next)?;
-                g.b.position_at_end(next);
+                let idx = g.b.build_int_add(cols, g.splat(row, lanes)?, "")?;
+                let x = g.masked_gather(lanes, g.gep_f32_lanes(bm, idx)?, mask)?;
+                incoming.push((x, g.b.get_insert_block().ok_or("no insertion block")?));
+                g.b.build_unconditional_branch(packed)?;
+                g.b.position_at_end(packed);
+                let x = g.b.build_phi(g.vtype(lanes), "")?;
+                for (value, block) in &incoming {
+                    x.add_incoming(&[(value, *block)]);
+                }
+                let off = g.i64(v as u64 * lanes as u64);
+                g.store(x.as_basic_value(), g.at(dst, off)?, (lanes * 4).min(64))?;
             }
             Ok(())
         })
