@@ -388,6 +388,21 @@ impl Module {
         self.values[v.index()].ty = ty;
     }
 
+    /// Reorders `block`'s arguments: the new argument `i` is the old one at `order[i]`
+    /// (a permutation of the argument positions). The caller reorders whatever binds
+    /// them (an op's operands, for a `kernel.generic` body) the same way.
+    pub fn permute_block_args(&mut self, block: BlockId, order: &[usize]) {
+        let old = self.blocks[block.index()].args.clone();
+        let args: Vec<ValueId> = order.iter().map(|&i| old[i]).collect();
+        for (i, &v) in args.iter().enumerate() {
+            self.values[v.index()].def = ValueDef::BlockArg {
+                block,
+                index: i as u32,
+            };
+        }
+        self.blocks[block.index()].args = args;
+    }
+
     /// Makes every use of `from` a use of `to`.
     pub fn replace_all_uses(&mut self, from: ValueId, to: ValueId) {
         for op in &mut self.ops {

@@ -9,6 +9,7 @@
 //! | `lower-to-kernel` | graph ops to `kernel.generic` where a lowering exists |
 //! | `fuse` | inline elementwise kernels into the kernels that read them |
 //! | `expand-composites` | composite scalar ops (selu, mish, gelu...) into primitives, from their one definition |
+//! | `channels-last` | convolutions and the kernels between them in NHWC (targets whose matrix products are taken whole: CPUs) |
 //! | `tile` | choose each kernel's schedule: workgroup and cache tiles, loop order |
 //! | `lower-to-loops` | kernels to `loop.kernel`s (following their schedules) and `loop.dispatch` |
 //! | `stage` | copy reused operand tiles into workgroup memory (targets with shared memory) |
@@ -29,7 +30,7 @@ use strata_ir::target::{set_target, target_of, Target, TargetKind};
 use strata_ir::Module;
 
 /// The whole pipeline from graph to host program, for the module's target.
-pub const FULL: &str = "fold-batchnorm,egraph,lower-to-kernel,fuse,expand-composites,tile,lower-to-loops,stage,vectorize,unroll,bufferize,dedupe-kernels";
+pub const FULL: &str = "fold-batchnorm,egraph,lower-to-kernel,fuse,expand-composites,channels-last,tile,lower-to-loops,stage,vectorize,unroll,bufferize,dedupe-kernels";
 
 /// Parses a pipeline of built-in passes.
 pub fn parse_pipeline(text: &str) -> Result<Pipeline, PassError> {
@@ -311,6 +312,20 @@ pub fn builtin_passes() -> Vec<PassInfo> {
             create: |_| Ok(Box::new(ExpandComposites)),
         },
         PassInfo {
+            name: "channels-last",
+            description: "convolutions and the kernels between them in NHWC, on CPUs",
+            options: NO_OPTIONS,
+            create: |_| {
+                boxed(WithParams {
+                    name: "channels-last",
+                    run: |m, p| {
+                        let (out, n) = crate::kernel::channels_last(m, p.contract)?;
+                        Ok((out, Stats::one("values laid out channels-last", n)))
+                    },
+                })
+            },
+        },
+        PassInfo {
             name: "tile",
             description: "choose each kernel's schedule: workgroup and cache tiles, loop order",
             options: NO_OPTIONS,
@@ -430,7 +445,7 @@ mod tests {
             p.spelling()
         );
         let full = parse_pipeline(FULL).unwrap();
-        assert_eq!(full.passes().len(), 12);
+        assert_eq!(full.passes().len(), 13);
         assert_eq!(full.spelling(), FULL);
         for (bad, needle) in [
             ("target{kind=tpu}", "unknown target 'tpu'"),

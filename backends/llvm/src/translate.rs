@@ -692,6 +692,13 @@ impl<'ctx> Translator<'ctx, '_> {
                 "the CPU's matrix product needs C's columns contiguous",
             ));
         }
+        let Some(sc_m) = c.c_row_stride() else {
+            return Err(err(
+                ir,
+                op,
+                "the CPU's matrix product needs C's rows evenly spaced",
+            ));
+        };
         let Some(variant) = gemm_variant(ir, op, self.cpu.as_ref()).map_err(|x| err(ir, op, x))?
         else {
             return Ok(());
@@ -718,12 +725,22 @@ impl<'ctx> Translator<'ctx, '_> {
         let f = self.gemm(variant)?;
         // Columns, or for windows the vectors that cover them.
         let mut columns = c.n();
-        let middle: Vec<inkwell::values::BasicMetadataValueEnum> = match c.as_matrix() {
-            Some(([sa_k, sb_k], [sb_n, _])) => {
-                vec![int(sa_k), bases[1].into(), int(sb_k), int(sb_n)]
+        let middle: Vec<inkwell::values::BasicMetadataValueEnum> = match variant.addressing {
+            contract::Addressing::Strided => {
+                let (Some([sa_m, _]), Some(([sa_k, sb_k], [sb_n, _]))) =
+                    (c.row_strides(), c.as_matrix())
+                else {
+                    return Err(err(
+                        ir,
+                        op,
+                        "a strided product with boxes of several dimensions",
+                    ));
+                };
+                vec![int(sa_m), int(sa_k), bases[1].into(), int(sb_k), int(sb_n)]
             }
-            None => {
+            _ => {
                 let table = |offsets: Vec<usize>| self.offset_table(op, &offsets);
+                let ia = table(Contract::offsets(&c.m_dims, 1))?;
                 let ka = table(Contract::offsets(&c.k_dims, 1))?;
                 let kb = table(Contract::offsets(&c.k_dims, 2))?;
                 let jb = match variant.addressing {
@@ -735,16 +752,15 @@ impl<'ctx> Translator<'ctx, '_> {
                     }
                     _ => table(Contract::offsets(&c.n_dims, 1))?,
                 };
-                vec![ka.into(), bases[1].into(), kb.into(), jb.into()]
+                vec![ia.into(), ka.into(), bases[1].into(), kb.into(), jb.into()]
             }
         };
-        let mut args: Vec<inkwell::values::BasicMetadataValueEnum> =
-            vec![bases[0].into(), int(c.row_strides[0])];
+        let mut args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![bases[0].into()];
         args.extend(middle);
         args.extend([
             bases[2].into(),
-            int(c.row_strides[1]),
-            int(c.m),
+            int(sc_m),
+            int(c.m()),
             int(columns),
             int(c.k()),
             int(c.accumulate as usize),
@@ -1029,14 +1045,14 @@ pub fn gemm_variant(
     cpu: Option<&strata_abi::CpuTarget>,
 ) -> Result<Option<contract::GemmVariant>, String> {
     let c = Contract::of(m, op).map_err(|e| e.to_string())?;
-    if c.m == 0 || c.n() == 0 || c.k() == 0 {
+    if c.m() == 0 || c.n() == 0 || c.k() == 0 {
         return Ok(None);
     }
     let blk = Blocking::for_target(cpu, c.n(), c.micro_tile)?;
     let addressing = match c.as_matrix() {
-        Some(_) => contract::Addressing::Strided,
-        None if !c.packed[1] && window_vectors(&c, blk).is_some() => contract::Addressing::Windows,
-        None => contract::Addressing::Tables,
+        Some(_) if c.row_strides().is_some() => contract::Addressing::Strided,
+        _ if !c.packed[1] && window_vectors(&c, blk).is_some() => contract::Addressing::Windows,
+        _ => contract::Addressing::Tables,
     };
     Ok(Some(contract::GemmVariant {
         blk,

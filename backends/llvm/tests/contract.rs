@@ -11,12 +11,11 @@ use strata_ir::loops::{find_kernel, grid_size, Contract};
 use strata_ir::parse_module;
 use strata_passes::pipeline::run_pipeline;
 
-/// One tile: rows, A's and C's row strides, the reduction and column boxes
-/// ((extent, stride, stride) per dimension) and each operand's element offset.
+/// One tile: the row, reduction and column boxes ((extent, stride, stride) per
+/// dimension) and each operand's element offset.
 #[derive(Clone, Debug)]
 struct Case {
-    m: usize,
-    rows: [usize; 2],
+    m: Vec<[usize; 3]>,
     k: Vec<[usize; 3]>,
     n: Vec<[usize; 3]>,
     offsets: [usize; 3],
@@ -26,7 +25,7 @@ struct Case {
 
 impl Case {
     fn contract(&self) -> Contract {
-        let mut c = Contract::new(self.m, self.rows, &self.k, &self.n);
+        let mut c = Contract::new(&self.m, &self.k, &self.n);
         c.accumulate = self.accumulate;
         c
     }
@@ -99,7 +98,8 @@ fn check(case: &Case, vector_bits: u32) -> String {
         .find(|name| name.starts_with("strata.gemm"))
         .unwrap_or_default();
     let op = find_kernel(&m, "k").unwrap();
-    let mut seed = 0x2545F4914F6CDD1Du64 ^ (case.m * 131 + case.len(1) * 17 + case.len(0)) as u64;
+    let rows = case.contract().m();
+    let mut seed = 0x2545F4914F6CDD1Du64 ^ (rows * 131 + case.len(1) * 17 + case.len(0)) as u64;
     let inputs: Vec<Vec<f32>> = (0..3)
         .map(|x| random_f32s(case.len(x), &mut seed))
         .collect();
@@ -127,13 +127,14 @@ fn check(case: &Case, vector_bits: u32) -> String {
     let [a, b, c0] = [&inputs[0], &inputs[1], &inputs[2]];
     let (ka, kb) = (Contract::offsets(&case.k, 1), Contract::offsets(&case.k, 2));
     let (nb, nc) = (Contract::offsets(&case.n, 1), Contract::offsets(&case.n, 2));
+    let (ia, ic) = (Contract::offsets(&case.m, 1), Contract::offsets(&case.m, 2));
     let mut touched = vec![false; c0.len()];
-    for i in 0..case.m {
+    for (i, (&ia, &ic)) in ia.iter().zip(&ic).enumerate() {
         for (&jb, &jc) in nb.iter().zip(&nc) {
-            let ce = case.offsets[2] + i * case.rows[1] + jc;
+            let ce = case.offsets[2] + ic + jc;
             let mut acc = if case.accumulate { c0[ce] as f64 } else { 0.0 };
             for (&la, &lb) in ka.iter().zip(&kb) {
-                let x = a[case.offsets[0] + i * case.rows[0] + la] as f64;
+                let x = a[case.offsets[0] + ia + la] as f64;
                 let y = b[case.offsets[1] + lb + jb] as f64;
                 acc += x * y;
             }
@@ -162,8 +163,7 @@ fn check(case: &Case, vector_bits: u32) -> String {
 #[test]
 fn compiled_contractions_match_the_interpreter_to_the_bit() {
     let plain = |m: usize, n: usize, k: usize| Case {
-        m,
-        rows: [k, n],
+        m: vec![[m, k, n]],
         k: vec![[k, 1, n]],
         n: vec![[n, 1, 1]],
         offsets: [0; 3],
@@ -175,10 +175,21 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
     let conv = |o: usize, c: usize, h: usize, w: usize, s: usize| {
         let (oh, ow) = ((h - 3) / s + 1, (w - 3) / s + 1);
         Case {
-            m: o,
-            rows: [c * 9, oh * ow],
+            m: vec![[o, c * 9, oh * ow]],
             k: vec![[c, 9, h * w], [3, 3, w], [3, 1, 1]],
             n: vec![[oh, s * w, ow], [ow, s, 1]],
+            offsets: [0; 3],
+            accumulate: true,
+        }
+    };
+    // The same in NHWC: rows are output positions (image rows, then columns: A's rows
+    // are not evenly spaced, C's are), columns output channels, A the input.
+    let conv_nhwc = |o: usize, c: usize, h: usize, w: usize, s: usize| {
+        let (oh, ow) = ((h - 3) / s + 1, (w - 3) / s + 1);
+        Case {
+            m: vec![[oh, s * w * c, ow * o], [ow, s * c, o]],
+            k: vec![[c, 1, 9], [3, w * c, 3], [3, c, 1]],
+            n: vec![[o, c * 9, 1]],
             offsets: [0; 3],
             accumulate: true,
         }
@@ -202,7 +213,7 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
         },
         // A transposed, C with a row pitch wider than its tile, every operand offset.
         Case {
-            rows: [1, 150],
+            m: vec![[33, 1, 150]],
             k: vec![[64, 33, 129]],
             offsets: [3, 5, 7],
             ..plain(33, 129, 64)
@@ -215,6 +226,11 @@ fn compiled_contractions_match_the_interpreter_to_the_bit() {
         conv(12, 16, 34, 34, 1),
         // Stride 2 along rows of 19 outputs: every other element of a span.
         conv(8, 4, 40, 40, 2),
+        // Channels last: A read in place through row and step tables, rows past one
+        // micro-tile and channels past one vector.
+        conv_nhwc(64, 8, 9, 9, 1),
+        conv_nhwc(20, 5, 11, 10, 2),
+        conv_nhwc(130, 3, 6, 7, 1),
     ];
     let mut routines = std::collections::BTreeSet::new();
     for case in &cases {

@@ -8,19 +8,23 @@ use crate::ops;
 use crate::types::{ElementType, TensorType};
 use crate::AffineMap;
 
-/// The roles in a contraction `C[.., i, j..] = sum over l.. of A[.., i, l..] * B[.., l.., j..]`:
-/// one row dimension `i`, one or more column dimensions `j..` (C's innermost, dense in
-/// C), and every reduction dimension `l..`. A matrix product has one column and one
-/// reduction dimension; a convolution has output positions for columns and input
-/// channels and kernel taps for reductions, B being its input read through the window.
+/// The roles in a contraction `C[.., i.., j..] = sum over l.. of A[.., i.., l..] * B[.., l.., j..]`:
+/// one or more row dimensions `i..` (evenly spaced in C), one or more column dimensions
+/// `j..` (C's innermost, dense in C), and every reduction dimension `l..`. A matrix
+/// product has one row, one column and one reduction dimension; a convolution in NCHW
+/// has output positions for columns and input channels and kernel taps for reductions,
+/// B being its input read through the window; in NHWC output channels are its columns,
+/// the output's rows and columns of pixels its rows, A being the input.
 ///
 /// Every other (parallel) dimension is a batch dimension, looped over outside the
 /// product. Element strides are per domain dimension: how far one step along it moves in
 /// each operand's row-major buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Contraction {
-    /// The domain dimension of C's rows.
-    pub row: usize,
+    /// The domain dimensions of C's rows, outermost first: the last one has C's smallest
+    /// stride, each outer one C's stride of the whole box inside it (C's rows are evenly
+    /// spaced, A's need not be).
+    pub rows: Vec<usize>,
     /// The domain dimensions of C's columns, outermost first.
     pub cols: Vec<usize>,
     /// The reduction dimensions, in domain order.
@@ -49,6 +53,9 @@ pub fn element_strides(map: &AffineMap, t: &TensorType, domain: usize) -> Option
 /// body that is exactly `acc + x * y` of two of its inputs, one reduction dimension, and
 /// C's last dimension its columns. An epilogue may follow (it runs after the product,
 /// and may read the other inputs: a bias, a residual).
+///
+/// Outer row dimensions are taken only where A is computed, not a constant: a constant
+/// A is stored in panels of one row dimension at compile time.
 pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
     let d = m.op(op);
     if d.name != ops::KERNEL_GENERIC || d.operands.len() < 2 || d.results.len() != 1 {
@@ -105,18 +112,36 @@ pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
     // The rows: a parallel dimension A and C move along and B does not; of several, the
     // one with C's smallest stride (the matrix's own rows, not a batch), a real one
     // before a size-1 one (a matrix-vector product has a single row).
+    let is_row = |k: usize| {
+        !cols.contains(&k)
+            && g.iterators[k] == IteratorKind::Parallel
+            && sa[k] > 0
+            && sb[k] == 0
+            && sc[k] > 0
+    };
     let row = (0..n)
-        .filter(|&k| {
-            !cols.contains(&k)
-                && g.iterators[k] == IteratorKind::Parallel
-                && sa[k] > 0
-                && sb[k] == 0
-                && sc[k] > 0
-        })
+        .filter(|&k| is_row(k))
         .min_by_key(|&k| (g.domain[k] == 1, sc[k]))?;
     let inputs = [p, q];
+    let constant_a = match m.value(d.operands[inputs[a]]).def {
+        crate::module::ValueDef::OpResult { op, .. } => m.op(op).name == ops::GRAPH_CONSTANT,
+        _ => false,
+    };
+    // Outer rows: while some row dimension's C stride is the box's so far (the output
+    // image's rows over its columns, in NHWC).
+    let mut rows = vec![row];
+    let mut span = sc[row] * g.domain[row];
+    let outer = |rows: &[usize], span: usize| {
+        (0..n).find(|&k| is_row(k) && !rows.contains(&k) && sc[k] == span && g.domain[k] > 1)
+    };
+    if !constant_a && g.domain[row] > 1 {
+        while let Some(k) = outer(&rows, span) {
+            rows.insert(0, k);
+            span *= g.domain[k];
+        }
+    }
     Some(Contraction {
-        row,
+        rows,
         cols,
         reductions,
         a: inputs[a],

@@ -507,9 +507,13 @@ impl State<'_> {
             super::Contract::offsets(&c.n_dims, 1),
             super::Contract::offsets(&c.n_dims, 2),
         );
-        for i in 0..c.m {
+        let (ia, ic) = (
+            super::Contract::offsets(&c.m_dims, 1),
+            super::Contract::offsets(&c.m_dims, 2),
+        );
+        for (i, (&ia, &ic)) in ia.iter().zip(&ic).enumerate() {
             for (j, (&jb, &jc)) in nb.iter().zip(&nc).enumerate() {
-                let ce = i * c.row_strides[1] + jc;
+                let ce = ic + jc;
                 let mut acc = if c.accumulate {
                     read(self, base[2], ce)
                 } else {
@@ -518,7 +522,7 @@ impl State<'_> {
                 for (l, (&la, &lb)) in ka.iter().zip(&kb).enumerate() {
                     let ae = match c.packed[0] {
                         true => c.packed_offset(0, i, l),
-                        false => i * c.row_strides[0] + la,
+                        false => ia + la,
                     };
                     let be = match c.packed[1] {
                         true => c.packed_offset(1, j, l),

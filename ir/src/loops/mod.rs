@@ -344,14 +344,18 @@ fn verify_alloca(m: &Module, op: OpId) -> Result<(), crate::IrError> {
 }
 
 /// The shape of a `loop.contract`: `C[i, j] += sum over l of A[i, l] * B[l, j]` for rows
-/// `i < m`, columns `j` in a box of column dimensions and reductions `l` in a box of
-/// reduction dimensions, each box walked in row-major order (outermost first). Element
-/// `(i, l)` of A is `a_off + i·row_strides[0] + Σ l_d·k_dims[d].a_stride` of buffer A
-/// counted from its start, and so on: `k_dims` holds (extent, A stride, B stride) per
-/// reduction dimension, `n_dims` (extent, B stride, C stride) per column dimension. A
-/// plain matrix product has one of each; a convolution reads its input through a window
-/// (reductions over channels and kernel taps, columns over output positions) — an
-/// implicit GEMM, with no patch matrix ever stored.
+/// `i` in a box of row dimensions, columns `j` in a box of column dimensions and
+/// reductions `l` in a box of reduction dimensions, each box walked in row-major order
+/// (outermost first). Element `(i, l)` of A is `a_off + Σ i_d·m_dims[d].a_stride +
+/// Σ l_d·k_dims[d].a_stride` of buffer A counted from its start, and so on: `m_dims`
+/// holds (extent, A stride, C stride) per row dimension, `k_dims` (extent, A stride,
+/// B stride) per reduction dimension, `n_dims` (extent, B stride, C stride) per column
+/// dimension. A plain matrix product has one of each; a convolution reads its input
+/// through a window — an implicit GEMM, with no patch matrix ever stored. In NCHW its
+/// columns are output positions and its reductions input channels and kernel taps; in
+/// NHWC its columns are output channels and its rows output positions, whose rows and
+/// columns of the image are two row dimensions (A's rows are not evenly spaced where
+/// the input is padded wider than the output).
 ///
 /// Each result element is one fused multiply-add chain, in increasing `l`, starting from
 /// C's value: `c = fma(a, b, c)` with one rounding per step. Fixing the order and the
@@ -368,9 +372,8 @@ fn verify_alloca(m: &Module, op: OpId) -> Result<(), crate::IrError> {
 /// rows, zero-padded), B's `(l, j)` at `b_off + (j / nr)·k·nr + l·nr + j % nr`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Contract {
-    pub m: usize,
-    /// A's and C's strides along the rows.
-    pub row_strides: [usize; 2],
+    /// (extent, A stride, C stride) per row dimension, outermost first.
+    pub m_dims: Vec<[usize; 3]>,
     /// (extent, A stride, B stride) per reduction dimension, outermost first.
     pub k_dims: Vec<[usize; 3]>,
     /// (extent, B stride, C stride) per column dimension, outermost first.
@@ -406,21 +409,43 @@ fn merge_box(dims: &[[usize; 3]]) -> Vec<[usize; 3]> {
 impl Contract {
     /// A contraction with its boxes in simplest form (extent-1 dimensions dropped,
     /// mergeable neighbours merged): the same elements in the same order.
-    pub fn new(
-        m: usize,
-        row_strides: [usize; 2],
-        k_dims: &[[usize; 3]],
-        n_dims: &[[usize; 3]],
-    ) -> Contract {
+    pub fn new(m_dims: &[[usize; 3]], k_dims: &[[usize; 3]], n_dims: &[[usize; 3]]) -> Contract {
         Contract {
-            m,
-            row_strides,
+            m_dims: merge_box(m_dims),
             k_dims: merge_box(k_dims),
             n_dims: merge_box(n_dims),
             micro_tile: None,
             packed: [false; 2],
             accumulate: true,
         }
+    }
+
+    /// The number of rows.
+    pub fn m(&self) -> usize {
+        self.m_dims.iter().map(|d| d[0]).product()
+    }
+
+    /// A's and C's one stride along the rows, when the row box has one dimension.
+    pub fn row_strides(&self) -> Option<[usize; 2]> {
+        match self.m_dims.as_slice() {
+            [m] => Some([m[1], m[2]]),
+            _ => None,
+        }
+    }
+
+    /// C's one stride along the rows, when every row dimension is evenly spaced in C
+    /// (each outer stride the inner extent times the inner stride): the CPU's product
+    /// writes rows that way and reads A's through a table.
+    pub fn c_row_stride(&self) -> Option<usize> {
+        let inner = self.m_dims.last()?;
+        let mut want = inner[2];
+        for d in self.m_dims.iter().rev() {
+            if d[0] != 1 && d[2] != want {
+                return None;
+            }
+            want = d[0] * d[2];
+        }
+        Some(inner[2])
     }
 
     /// The reduction length.
@@ -476,14 +501,6 @@ impl Contract {
             }
             Ok(v.chunks(3).map(|c| [c[0], c[1], c[2]]).collect())
         };
-        let m_rows = match d.attrs.get("m") {
-            Some(Attribute::Int(v)) if *v >= 0 => *v as usize,
-            _ => return Err("loop.contract needs a size 'm'".into()),
-        };
-        let rows = ints("row_strides")?;
-        let [sa, sc] = rows[..] else {
-            return Err("loop.contract's 'row_strides' are A's and C's".into());
-        };
         let micro_tile = match d.attrs.get("micro_tile") {
             None => None,
             Some(Attribute::I64Array(v)) if v.len() == 2 && v.iter().all(|&x| x > 0) => {
@@ -508,8 +525,7 @@ impl Contract {
             return Err("a packed operand needs the 'micro_tile' it is packed in".into());
         }
         let c = Contract {
-            m: m_rows,
-            row_strides: [sa, sc],
+            m_dims: triples("m_dims")?,
             k_dims: triples("k_dims")?,
             n_dims: triples("n_dims")?,
             micro_tile,
@@ -518,7 +534,7 @@ impl Contract {
         };
         // Sizes are bounded so that offsets computed from them cannot overflow.
         for x in 0..3 {
-            if c.m > 0 && c.k() > 0 && c.n() > 0 && c.reach(x).is_none() {
+            if c.m() > 0 && c.k() > 0 && c.n() > 0 && c.reach(x).is_none() {
                 return Err("loop.contract's tile reaches past any buffer".into());
             }
         }
@@ -530,11 +546,7 @@ impl Contract {
         let flat =
             |v: &[[usize; 3]]| Attribute::I64Array(v.iter().flatten().map(|&x| x as i64).collect());
         let mut out = vec![
-            ("m", Attribute::Int(self.m as i64)),
-            (
-                "row_strides",
-                Attribute::I64Array(self.row_strides.iter().map(|&x| x as i64).collect()),
-            ),
+            ("m_dims", flat(&self.m_dims)),
             ("k_dims", flat(&self.k_dims)),
             ("n_dims", flat(&self.n_dims)),
         ];
@@ -565,7 +577,7 @@ impl Contract {
     /// The largest element offset past its base that operand `x` (0: A, 1: B, 2: C)
     /// reaches, or `None` when that overflows; 0 for an empty tile.
     pub fn reach(&self, x: usize) -> Option<usize> {
-        if self.m == 0 || self.n() == 0 || self.k() == 0 {
+        if self.m() == 0 || self.n() == 0 || self.k() == 0 {
             return Some(0);
         }
         let span = |dims: &[[usize; 3]], which: usize| -> Option<usize> {
@@ -573,10 +585,9 @@ impl Contract {
                 acc.checked_add((d[0] - 1).checked_mul(d[which])?)
             })
         };
-        let rows = |s: usize| (self.m - 1).checked_mul(s);
         if x < 2 && self.packed[x] {
             let t = self.micro_tile.unwrap_or([1, 1])[x];
-            let extent = if x == 0 { self.m } else { self.n() };
+            let extent = if x == 0 { self.m() } else { self.n() };
             return extent
                 .div_ceil(t)
                 .checked_mul(t)?
@@ -584,9 +595,9 @@ impl Contract {
                 .checked_sub(1);
         }
         match x {
-            0 => rows(self.row_strides[0])?.checked_add(span(&self.k_dims, 1)?),
+            0 => span(&self.m_dims, 1)?.checked_add(span(&self.k_dims, 1)?),
             1 => span(&self.k_dims, 2)?.checked_add(span(&self.n_dims, 1)?),
-            _ => rows(self.row_strides[1])?.checked_add(span(&self.n_dims, 2)?),
+            _ => span(&self.m_dims, 2)?.checked_add(span(&self.n_dims, 2)?),
         }
     }
 }

@@ -356,12 +356,13 @@ impl PackedLayout {
     fn new(g: &Generic, c: &Contraction, plan: &ContractPlan, x: usize) -> PackedLayout {
         let role = if x == c.a { 0 } else { 1 };
         let strides = &c.strides[role];
-        let panel_dim = if role == 0 { c.row } else { c.cols[0] };
+        // A constant A has one row dimension (`contraction` takes no outer rows then).
+        let panel_dim = if role == 0 { c.rows[0] } else { c.cols[0] };
         let width = plan.micro_tile[role];
         let batch = (0..g.domain.len())
             .filter(|&d| {
                 g.iterators[d] == IteratorKind::Parallel
-                    && d != c.row
+                    && !c.rows.contains(&d)
                     && !c.cols.contains(&d)
                     && strides[d] > 0
             })
@@ -639,8 +640,11 @@ fn emit_contract(
     if c.cols[1..].iter().any(|&d| schedule.grid_tiles[d] > 0) {
         return Err("a contraction's grid may split only its outermost column dimension".into());
     }
+    if c.rows[1..].iter().any(|&d| schedule.grid_tiles[d] > 0) {
+        return Err("a contraction's grid may split only its outermost row dimension".into());
+    }
     let (block, contrib) = parallel_nest(m, block, g, schedule, contrib, |dim| {
-        dim != c.row && !c.cols.contains(&dim)
+        !c.rows.contains(&dim) && !c.cols.contains(&dim)
     });
     // Each operand's element offset: its strides (a packed one's, for those stored
     // packed) applied to the batch indices and the tile's first row and column.
@@ -673,12 +677,12 @@ fn emit_contract(
         .iter()
         .map(|&j| [schedule.workgroup_extent(g, j), sb[j], sc[j]])
         .collect();
-    let mut shape = Contract::new(
-        schedule.workgroup_extent(g, c.row),
-        [sa[c.row], sc[c.row]],
-        &k_dims,
-        &n_dims,
-    );
+    let m_dims: Vec<[usize; 3]> = c
+        .rows
+        .iter()
+        .map(|&i| [schedule.workgroup_extent(g, i), sa[i], sc[i]])
+        .collect();
+    let mut shape = Contract::new(&m_dims, &k_dims, &n_dims);
     shape.micro_tile = Some(plan.micro_tile);
     shape.packed = packed;
     shape.accumulate = !overwrite;

@@ -10,7 +10,8 @@
 //! 3. *Grid tiles*: parallel dimensions, outermost first (at most 3), are split until the
 //!    grid has about `workgroups` workgroups, keeping at least `min_workgroup_points`
 //!    points and one full vector per workgroup. Tile sizes divide extents (no remainder
-//!    loops); a dimension whose divisors don't fit stays whole.
+//!    loops); a dimension whose divisors don't fit stays whole, and so do a pad's padded
+//!    dimensions (it copies whole rows of them).
 //! 4. *Cache tile*: the first reduction dimension is split so that one tile of every input
 //!    (its footprint over the workgroup's extents) fits half the fast memory.
 //!
@@ -69,7 +70,13 @@ pub fn choose_schedule(
         .map(|&v| elem_bytes_of(m, v))
         .max()
         .unwrap_or(4);
-    let width = lanes(params, widest);
+    // A pad's index tables are read once per row, not as vectors: its vectors are of
+    // its elements.
+    let pad = strata_ir::kernel::pad::padded_copy(m, op);
+    let width = match pad {
+        Some(_) => lanes(params, elem_bytes_of(m, d.results[0])),
+        None => lanes(params, widest),
+    };
     let mut grid_tiles = vec![0usize; n];
     let points: usize = (0..n)
         .filter(|&k| parallel(k))
@@ -77,7 +84,15 @@ pub fn choose_schedule(
         .product();
     let mut workgroups = 1usize;
     let mut grid_dims = 0;
-    for k in (0..n).filter(|&k| parallel(k)) {
+    // A pad copies whole rows of its padded dimensions: its grid splits only the others
+    // (channels, batch), so that it keeps its contiguous path.
+    let splittable = |k: usize| {
+        parallel(k)
+            && pad
+                .as_ref()
+                .is_none_or(|p| p.offset[k] == 0 && p.valid[k] == (0, g.domain[k]))
+    };
+    for k in (0..n).filter(|&k| splittable(k)) {
         if grid_dims == 3 || workgroups >= params.workgroups {
             break;
         }
@@ -176,7 +191,8 @@ fn is_constant(m: &Module, v: ValueId) -> bool {
 ///   rows, a constant B (a layer's weights, one column dimension) in panels of its
 ///   columns, so the micro-kernel reads them as they are, with no packing at run time.
 /// - *Grid*: batch dimensions first, then the outermost column dimension (splitting an
-///   inner one would leave a workgroup's columns strided in C), then the rows; a few
+///   inner one would leave a workgroup's columns strided in C), then the outermost row
+///   dimension (likewise for its rows); a few
 ///   workgroups per thread. Columns before rows: every workgroup packs the B columns it
 ///   reads, so splitting rows packs the same columns again in each, while A's rows are
 ///   packed once per column block anyway. A packed operand's split is a whole number of
@@ -189,7 +205,7 @@ fn contract_schedule(
     params: &LoopParams,
 ) -> Schedule {
     let n = g.domain.len();
-    let last_col = *c.cols.last().unwrap_or(&c.row);
+    let last_col = *c.cols.last().unwrap_or(&c.rows[0]);
     let mut loop_order: Vec<usize> = (0..n)
         .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != last_col)
         .collect();
@@ -217,9 +233,13 @@ fn contract_schedule(
     let mut dims = 0;
     let outer_col = c.cols[0];
     let inner_cols: usize = c.cols[1..].iter().map(|&d| g.domain[d]).product();
+    let outer_row = c.rows[0];
+    let inner_rows: usize = c.rows[1..].iter().map(|&d| g.domain[d]).product();
     let order: Vec<usize> = (0..n)
-        .filter(|&k| g.iterators[k] == IteratorKind::Parallel && k != c.row && !c.cols.contains(&k))
-        .chain([outer_col, c.row])
+        .filter(|&k| {
+            g.iterators[k] == IteratorKind::Parallel && !c.rows.contains(&k) && !c.cols.contains(&k)
+        })
+        .chain([outer_col, outer_row])
         .collect();
     for k in order {
         if dims == 3 || workgroups >= target {
@@ -227,8 +247,9 @@ fn contract_schedule(
         }
         let extent = g.domain[k];
         let fits = |tile: usize| match k {
-            _ if k == c.row => {
-                tile >= CONTRACT_MIN_ROWS && (!pack_a || tile.is_multiple_of(micro_tile[0]))
+            _ if k == outer_row => {
+                tile * inner_rows >= CONTRACT_MIN_ROWS
+                    && (!pack_a || tile.is_multiple_of(micro_tile[0]))
             }
             _ if k == outer_col => {
                 tile * inner_cols >= CONTRACT_MIN_COLUMNS

@@ -428,15 +428,21 @@ fn begin<'ctx, 'a>(
 /// `b[kb[l] + vecs[3v] + lane]` for its first `vecs[3v + 2]` lanes, and it accumulates
 /// into `C[r·ldc + vecs[3v + 1] + lane]` (a stretch of output row of a stride-1 window,
 /// read with masked loads: no lane past the stretch is touched).
+///
+/// With `a_tables`, A is read in place through offset tables: `a_rs` and `a_ks` are then
+/// pointers `ia` and `ka` (i32), and A's element `(r, l)` is `a[ia[r] + ka[l]]` — a
+/// channels-last convolution's input, one table load per step shared by the rows.
 fn define_ukernel<'ctx>(
     ctx: &'ctx Context,
     module: &LlModule<'ctx>,
     blk: Blocking,
     windows: bool,
+    a_tables: bool,
 ) -> R<FunctionValue<'ctx>> {
     let name = format!(
-        "strata.ukernel{}.{}",
+        "strata.ukernel{}{}.{}",
         if windows { "_windows" } else { "" },
+        if a_tables { "_at" } else { "" },
         blk.suffix()
     );
     if let Some(f) = module.get_function(&name) {
@@ -447,13 +453,31 @@ fn define_ukernel<'ctx>(
     let i32t = ctx.i32_type();
     let mut params: Vec<inkwell::types::BasicMetadataTypeEnum> =
         vec![ptr.into(), ptr.into(), ptr.into()];
-    params.extend([inkwell::types::BasicMetadataTypeEnum::from(i64t); 7]);
+    params.extend([inkwell::types::BasicMetadataTypeEnum::from(i64t); 4]);
+    let a_addressing: inkwell::types::BasicMetadataTypeEnum =
+        if a_tables { ptr.into() } else { i64t.into() };
+    params.extend([a_addressing, a_addressing, i64t.into()]);
     if windows {
         params.extend([inkwell::types::BasicMetadataTypeEnum::from(ptr); 2]);
     }
     let g = begin(ctx, module, &name, &params);
     let (ap, bp, c) = (g.ptr_param(0)?, g.ptr_param(1)?, g.ptr_param(2)?);
-    let (a_rs, a_ks) = (g.int_param(7)?, g.int_param(8)?);
+    // Strides, or (with `a_tables`) the row and step offset tables.
+    let a_strides = if a_tables {
+        None
+    } else {
+        Some((g.int_param(7)?, g.int_param(8)?))
+    };
+    let a_offsets = if a_tables {
+        Some((g.ptr_param(7)?, g.ptr_param(8)?))
+    } else {
+        None
+    };
+    let zext = |x: IntValue<'ctx>| g.b.build_int_z_extend(x, i64t, "");
+    let load_i32 = |p: PointerValue<'ctx>, i: IntValue<'ctx>| -> R<IntValue<'ctx>> {
+        let x = g.b.build_load(i32t, g.at_i32(p, i)?, "")?;
+        Ok(zext(x.into_int_value())?)
+    };
     let load_c =
         g.b.build_int_compare(IntPredicate::NE, g.int_param(9)?, g.i64(0), "")?;
     let (ldc, kc, mr, nr) = (
@@ -499,11 +523,17 @@ fn define_ukernel<'ctx>(
         row_ptrs.push(g.at(c, g.mul(row, ldc)?)?);
     }
     // A's rows: `a_rs` apart, steps `a_ks` apart (a packed panel: 1 and `rows`; A as it
-    // is: its row stride and 1); rows past `mr` read the last real one.
+    // is: its row stride and 1), or where the row table says; rows past `mr` read the
+    // last real one.
     let mut a_rows = Vec::with_capacity(rows);
     for r in 0..rows {
         let row = g.min(g.i64(r as u64), last)?;
-        a_rows.push(g.at(ap, g.mul(row, a_rs)?)?);
+        let off = match (a_strides, a_offsets) {
+            (Some((a_rs, _)), _) => g.mul(row, a_rs)?,
+            (_, Some((ia, _))) => load_i32(ia, row)?,
+            _ => return Err("a micro-kernel without A's addressing".into()),
+        };
+        a_rows.push(g.at(ap, off)?);
     }
     // C's running value, or zeros (no lanes read) when the product starts here.
     let loading = g.splat(load_c, lanes)?;
@@ -530,7 +560,11 @@ fn define_ukernel<'ctx>(
         phis.push(phi);
     }
     let kkv = kk.as_basic_value().into_int_value();
-    let a_step = g.mul(kkv, a_ks)?;
+    let a_step = match (a_strides, a_offsets) {
+        (Some((_, a_ks)), _) => g.mul(kkv, a_ks)?,
+        (_, Some((_, ka))) => load_i32(ka, kkv)?,
+        _ => return Err("a micro-kernel without A's addressing".into()),
+    };
     let bvals: Vec<VectorValue> = match windows_tables {
         Some((kb, _)) => {
             let off = g.b.build_load(i32t, g.at_i32(kb, kkv)?, "")?;
@@ -551,21 +585,24 @@ fn define_ukernel<'ctx>(
     };
     // A streams through once per column panel while B's panel sits in cache: fetch it
     // ahead, as the hardware prefetcher loses the stream at each panel's jump (a packed
-    // panel is `a_ks = rows` apart per step, so row 0's pointer walks all of it).
-    let ahead = g.b.build_int_add(kkv, g.i64(A_PREFETCH_STEPS), "")?;
-    let ahead = g.mul(ahead, a_ks)?;
-    // Safety: a prefetch never faults, and the address is not dereferenced.
-    let pf = unsafe { g.b.build_gep(ctx.f32_type(), a_rows[0], &[ahead], "")? };
-    g.call_intrinsic(
-        "llvm.prefetch",
-        &[ptr.into()],
-        &[
-            pf.into(),
-            ctx.i32_type().const_zero().into(),
-            ctx.i32_type().const_int(3, false).into(),
-            ctx.i32_type().const_int(1, false).into(),
-        ],
-    )?;
+    // panel is `a_ks = rows` apart per step, so row 0's pointer walks all of it). A read
+    // through tables is a window of a few image rows, in cache already.
+    if let Some((_, a_ks)) = a_strides {
+        let ahead = g.b.build_int_add(kkv, g.i64(A_PREFETCH_STEPS), "")?;
+        let ahead = g.mul(ahead, a_ks)?;
+        // Safety: a prefetch never faults, and the address is not dereferenced.
+        let pf = unsafe { g.b.build_gep(ctx.f32_type(), a_rows[0], &[ahead], "")? };
+        g.call_intrinsic(
+            "llvm.prefetch",
+            &[ptr.into()],
+            &[
+                pf.into(),
+                ctx.i32_type().const_zero().into(),
+                ctx.i32_type().const_int(3, false).into(),
+                ctx.i32_type().const_int(1, false).into(),
+            ],
+        )?;
+    }
     let mut next = Vec::with_capacity(phis.len());
     for (r, &a_row) in a_rows.iter().enumerate() {
         let a = g.b.build_load(ctx.f32_type(), g.at(a_row, a_step)?, "")?;
@@ -619,10 +656,11 @@ pub enum Addressing {
     /// One stride per box: `gemm(ptr A, i64 sa_m, i64 sa_k, ptr B, i64 sb_k, i64 sb_n,
     /// ptr C, i64 sc_m, i64 m, i64 n, i64 k, i64 accumulate)`.
     Strided,
-    /// Offset tables (i32) for the reduction and column boxes: `gemm(ptr A, i64 sa_m,
+    /// Offset tables (i32) for the row, reduction and column boxes: `gemm(ptr A, ptr ia,
     /// ptr ka, ptr B, ptr kb, ptr jb, ptr C, i64 sc_m, i64 m, i64 n, i64 k, i64
-    /// accumulate)`; B's
-    /// element `(l, j)` is `B[kb[l] + jb[j]]`, A's `(i, l)` is `A[i·sa_m + ka[l]]`.
+    /// accumulate)`; B's element `(l, j)` is `B[kb[l] + jb[j]]`, A's `(i, l)` is
+    /// `A[ia[i] + ka[l]]`, read where it lies (unless stored packed), C's `(i, j)`
+    /// `C[i·sc_m + j]`.
     Tables,
     /// [`Addressing::Tables`] with B read where it lies, never packed: `jb` is a table
     /// of vectors (`[B offset, C offset, length]` each, see [`window_vectors`]) and `n`
@@ -679,7 +717,8 @@ pub fn window_vectors(
 /// The operands of one gemm kernel as its parameters.
 struct Operands<'ctx> {
     a: PointerValue<'ctx>,
-    sa_m: IntValue<'ctx>,
+    /// Strided: A's row stride; tables: the row offset table `ia`.
+    sa_m: BasicValueEnum<'ctx>,
     b: PointerValue<'ctx>,
     c: PointerValue<'ctx>,
     sc_m: IntValue<'ctx>,
@@ -719,7 +758,7 @@ impl GemmVariant {
             Addressing::Tables | Addressing::Windows => (ptr, ptr),
             Addressing::Strided => (i64t, i64t),
         };
-        [ptr, i64t, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t, i64t]
+        [ptr, x, x, ptr, y, y, ptr, i64t, i64t, i64t, i64t, i64t]
             .into_iter()
             .map(Into::into)
             .collect()
@@ -781,11 +820,13 @@ pub fn gemm_function<'ctx>(
     if let Some(f) = module.get_function(&name) {
         return Ok(f);
     }
-    let ukernel = define_ukernel(ctx, module, blk, windows)?;
+    // A read in place through its tables, unless it comes packed.
+    let a_tables = tables && !packed[0];
+    let ukernel = define_ukernel(ctx, module, blk, windows, a_tables)?;
     let g = begin(ctx, module, &name, &variant.params(ctx));
     let ops = Operands {
         a: g.ptr_param(0)?,
-        sa_m: g.int_param(1)?,
+        sa_m: g.param(1)?,
         b: g.ptr_param(3)?,
         c: g.ptr_param(6)?,
         sc_m: g.int_param(7)?,
@@ -838,7 +879,9 @@ pub fn gemm_function<'ctx>(
     let a_at = AOperand {
         a: ops.a,
         sa_m: ops.sa_m,
+        ka: ops.tables.map(|[ka, ..]| ka),
         packed: packed[0],
+        tables: a_tables,
         direct: direct_a,
         block: a_block,
         k,
@@ -847,13 +890,16 @@ pub fn gemm_function<'ctx>(
     // Rows in blocks of `mc`: each block's A panels are packed once per reduction block
     // and serve every column block (A is packed once in all); B's block is packed once
     // per row block.
-    g.for_loop(g.i64(0), m, mc, |g, ic0| {
-        let rows_here = g.min(g.i64(mc), g.b.build_int_sub(m, ic0, "")?)?;
+    // A read in place needs no block of its own: one row block, so that each B block
+    // is read once (from memory, for weights packed at compile time) for all rows.
+    let mc = if a_tables { m } else { g.i64(mc) };
+    g.for_loop_by(g.i64(0), m, mc, |g, ic0| {
+        let rows_here = g.min(mc, g.b.build_int_sub(m, ic0, "")?)?;
         g.for_loop_by(g.i64(0), k, step, |g, pc| {
             let kc = g.min(step, g.b.build_int_sub(k, pc, "")?)?;
             // C is read unless the product overwrites it and this is its first block.
             let load_c = g.b.build_or(accumulate, pc, "")?;
-            if !packed[0] {
+            if !packed[0] && !a_tables {
                 let pack = g.ctx.append_basic_block(g.f, "pack_a");
                 let packed_a = g.ctx.append_basic_block(g.f, "packed_a");
                 g.b.build_conditional_branch(direct_a, packed_a, pack)?;
@@ -877,18 +923,18 @@ pub fn gemm_function<'ctx>(
                     g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
                         let ic = g.add(ic0, ir)?;
                         let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
-                        let (a_here, a_rs, a_ks) = a_operand(&a_at, g, ic, ir, pc, kc)?;
+                        let [a_here, a_rs, a_ks] = a_operand(&a_at, g, ic, ir, pc, kc)?;
                         let c_rows = g.at(ops.c, g.mul(ic, ops.sc_m)?)?;
                         let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
-                            a_here.into(),
+                            a_here,
                             ops.b.into(),
                             c_rows.into(),
                             ops.sc_m.into(),
                             kc.into(),
                             mr.into(),
                             g.i64(0).into(),
-                            a_rs.into(),
-                            a_ks.into(),
+                            a_rs,
+                            a_ks,
                             load_c.into(),
                             kb_here.into(),
                             vecs_here.into(),
@@ -916,7 +962,7 @@ pub fn gemm_function<'ctx>(
                 g.for_loop(g.i64(0), rows_here, rows, |g, ir| {
                     let ic = g.add(ic0, ir)?;
                     let mr = g.min(g.i64(rows), g.b.build_int_sub(m, ic, "")?)?;
-                    let (a_here, a_rs, a_ks) = a_operand(&a_at, g, ic, ir, pc, kc)?;
+                    let [a_here, a_rs, a_ks] = a_operand(&a_at, g, ic, ir, pc, kc)?;
                     let c_rows = g.at(ops.c, g.add(g.mul(ic, ops.sc_m)?, jc)?)?;
                     g.for_loop(g.i64(0), nc, nr, |g, jr| {
                         let nr_here = g.min(g.i64(nr), g.b.build_int_sub(nc, jr, "")?)?;
@@ -927,15 +973,15 @@ pub fn gemm_function<'ctx>(
                             g.at(b_block, g.mul(jr, kc)?)?
                         };
                         let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
-                            a_here.into(),
+                            a_here,
                             panel.into(),
                             g.at(c_rows, jr)?.into(),
                             ops.sc_m.into(),
                             kc.into(),
                             mr.into(),
                             nr_here.into(),
-                            a_rs.into(),
-                            a_ks.into(),
+                            a_rs,
+                            a_ks,
                             load_c.into(),
                         ];
                         g.b.build_call(ukernel, &args, "")?;
@@ -950,19 +996,22 @@ pub fn gemm_function<'ctx>(
 }
 
 /// Where the micro-kernel finds A: stored packed (panels of `rows` rows over all `k`
-/// steps), read in place (`direct`, rows `sa_m` apart), or packed at run time into `block`.
+/// steps), read in place (`direct`, rows `sa_m` apart; or `tables`, rows at the offsets
+/// of table `sa_m`, steps at those of `ka`), or packed at run time into `block`.
 struct AOperand<'ctx> {
     a: PointerValue<'ctx>,
-    sa_m: IntValue<'ctx>,
+    sa_m: BasicValueEnum<'ctx>,
+    ka: Option<PointerValue<'ctx>>,
     packed: bool,
+    tables: bool,
     direct: IntValue<'ctx>,
     block: PointerValue<'ctx>,
     k: IntValue<'ctx>,
     rows: u64,
 }
 
-/// A's panel for rows `ic..` (the `ir`-th of its row block) at reduction step `pc`, with
-/// its row and step strides.
+/// The micro-kernel's A arguments for rows `ic..` (the `ir`-th panel of its row block)
+/// at reduction step `pc`: where A is, and its row and step strides (or tables).
 fn a_operand<'ctx>(
     at: &AOperand<'ctx>,
     g: &Gen<'ctx, '_>,
@@ -970,24 +1019,29 @@ fn a_operand<'ctx>(
     ir: IntValue<'ctx>,
     pc: IntValue<'ctx>,
     kc: IntValue<'ctx>,
-) -> R<(PointerValue<'ctx>, IntValue<'ctx>, IntValue<'ctx>)> {
+) -> R<[inkwell::values::BasicMetadataValueEnum<'ctx>; 3]> {
     let rows = at.rows;
     if at.packed {
         // Stored packed: the panel of rows ic.. at step pc (ic·k = its start).
         let p = g.at(at.a, g.add(g.mul(ic, at.k)?, g.mul(pc, g.i64(rows))?)?)?;
-        return Ok((p, g.i64(1), g.i64(rows)));
+        return Ok([p.into(), g.i64(1).into(), g.i64(rows).into()]);
     }
-    let own = g.at(at.a, g.add(g.mul(ic, at.sa_m)?, pc)?)?;
+    if at.tables {
+        let ia = g.at_i32(at.sa_m.into_pointer_value(), ic)?;
+        let ka = g.at_i32(at.ka.ok_or("A's tables without ka")?, pc)?;
+        return Ok([at.a.into(), ia.into(), ka.into()]);
+    }
+    let sa_m = at.sa_m.into_int_value();
+    let own = g.at(at.a, g.add(g.mul(ic, sa_m)?, pc)?)?;
     let panel = g.at(at.block, g.mul(ir, kc)?)?;
     let pick = |x: IntValue<'ctx>, y: IntValue<'ctx>| -> R<IntValue<'ctx>> {
         Ok(g.b.build_select(at.direct, x, y, "")?.into_int_value())
     };
-    Ok((
-        g.b.build_select(at.direct, own, panel, "")?
-            .into_pointer_value(),
-        pick(at.sa_m, g.i64(1))?,
-        pick(g.i64(1), g.i64(rows))?,
-    ))
+    Ok([
+        g.b.build_select(at.direct, own, panel, "")?.into(),
+        pick(sa_m, g.i64(1))?.into(),
+        pick(g.i64(1), g.i64(rows))?.into(),
+    ])
 }
 
 /// Packs A's rows `ic..ic + mr` at reduction steps `pc..pc + kc` into one panel of
@@ -1005,24 +1059,20 @@ fn pack_a<'ctx>(
     kc: IntValue<'ctx>,
 ) -> R<()> {
     let f32t = g.ctx.f32_type();
-    let i32t = g.ctx.i32_type();
     let last = g.b.build_int_sub(mr, g.i64(1), "")?;
+    let [sa_k, ..] = ops
+        .strided
+        .ok_or("A is packed at run time only when strided")?;
+    let sa_m = ops.sa_m.into_int_value();
     let srcs: Vec<PointerValue> = (0..rows)
         .map(|r| {
             let row = g.add(ic, g.min(g.i64(r), last)?)?;
-            g.at(ops.a, g.mul(row, ops.sa_m)?)
+            g.at(ops.a, g.mul(row, sa_m)?)
         })
         .collect::<R<_>>()?;
     g.for_loop(g.i64(0), kc, 1, |g, kk| {
         let l = g.add(pc, kk)?;
-        let off = match (ops.strided, ops.tables) {
-            (Some([sa_k, ..]), _) => g.mul(l, sa_k)?,
-            (_, Some([ka, ..])) => {
-                let v = g.b.build_load(i32t, g.at_i32(ka, l)?, "")?;
-                g.b.build_int_z_extend(v.into_int_value(), g.ctx.i64_type(), "")?
-            }
-            _ => return Err("gemm without addressing".into()),
-        };
+        let off = g.mul(l, sa_k)?;
         for (r, &src) in srcs.iter().enumerate() {
             let x = g.b.build_load(f32t, g.at(src, off)?, "")?;
             let real =
