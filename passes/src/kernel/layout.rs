@@ -12,8 +12,9 @@
 //! (and the indices of every `kernel.extract` from it) is exact, for any kernel. Values
 //! change only where every user is a kernel (a value a reshape or the function's return
 //! reads keeps NCHW, its producer writes it that way), and only in the producer/consumer
-//! components that hold a convolution. The model's input keeps NCHW: the kernel that
-//! reads it first (a pad) writes NHWC at no cost. A convolution's own result that
+//! components that hold a convolution. The model's input keeps NCHW, and so does what a
+//! kernel other than a convolution computes from it (the first pad): the convolution
+//! reads it in place either way, where a pad would transpose as it copies. A convolution's own result that
 //! something other than a kernel reads (a model's last convolution, returned) is written
 //! NHWC all the same, and a copy kernel transposes it back for those readers: a
 //! convolution that reads NHWC and writes NCHW would have neither layout's fast path.
@@ -216,15 +217,30 @@ fn values_to_relayout(m: &Module, body: &[OpId]) -> HashSet<ValueId> {
             }
         }
     }
+    let image = |v: ValueId| {
+        m.tensor_type(v)
+            .is_ok_and(|t| t.shape.rank() == 4 && t.elem == ElementType::F32)
+    };
+    let generic_result = |v: ValueId| match m.value(v).def {
+        ValueDef::OpResult { op, .. } => m.op(op).name == ops::KERNEL_GENERIC && body.contains(&op),
+        _ => false,
+    };
     let candidate = |v: ValueId| -> Option<OpId> {
         let ValueDef::OpResult { op, .. } = m.value(v).def else {
             return None;
         };
-        let t = m.tensor_type(v).ok()?;
+        // A kernel that reads an image in NCHW from outside (the model's input, say) and
+        // is no convolution keeps writing NCHW: else it would transpose as it goes (a
+        // pad of three channels, one at a time); the convolution after it reads either.
+        let reads_nchw = !is_conv(m, op)
+            && m.op(op)
+                .operands
+                .iter()
+                .any(|&x| image(x) && !generic_result(x));
         let ok = m.op(op).name == ops::KERNEL_GENERIC
             && body.contains(&op)
-            && t.shape.rank() == 4
-            && t.elem == ElementType::F32
+            && image(v)
+            && !reads_nchw
             && !foreign.contains(&v)
             && users.contains_key(&v);
         ok.then_some(op)

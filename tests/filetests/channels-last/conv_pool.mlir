@@ -1,7 +1,7 @@
 // RUN: target{kind=cpu,vector-bits=512,threads=1},channels-last
-// A convolution (its input padded), its ReLU epilogue and a max-pool: the pad writes NHWC
-// from the NCHW argument, the convolution reads and writes NHWC with its domain in that
-// order, and the pool reads NHWC but writes the returned value in NCHW.
+// A convolution (its input padded), its ReLU epilogue and a max-pool: the pad keeps the
+// NCHW of the argument it reads, the convolution reads that in place and writes NHWC (its
+// domain in that order), and the pool reads NHWC but writes the returned value in NCHW.
 "builtin.module"() ({
   "func.func"() ({
   ^bb0(%arg0: tensor<1x2x4x4xf32>):
@@ -63,28 +63,28 @@
     %3 = "graph.constant"() {value = dense<[0, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
     %4 = "graph.constant"() {value = dense<[-1, 0, 1, 2, 3, -1]> : tensor<6xi64>} : () -> tensor<6xi64>
     %5 = "graph.constant"() {value = dense<[-1, 0, 1, 2, 3, -1]> : tensor<6xi64>} : () -> tensor<6xi64>
-    %6 = "kernel.generic"(%arg0, %2, %4, %5, %3) ({
+    %6 = "kernel.generic"(%arg0, %2, %3, %4, %5) ({
     ^bb0(%arg1: f32, %arg2: i64, %arg3: i64, %arg4: i64, %arg5: i64, %arg6: f32):
       %7 = "kernel.constant"() {value = 0 : i64} : () -> i64
       %8 = "kernel.greater_or_equal"(%arg2, %7) : (i64, i64) -> i1
       %9 = "kernel.max"(%arg2, %7) : (i64, i64) -> i64
       %10 = "kernel.constant"() {value = 0 : i64} : () -> i64
-      %11 = "kernel.greater_or_equal"(%arg5, %10) : (i64, i64) -> i1
+      %11 = "kernel.greater_or_equal"(%arg3, %10) : (i64, i64) -> i1
       %12 = "kernel.and"(%8, %11) : (i1, i1) -> i1
-      %13 = "kernel.max"(%arg5, %10) : (i64, i64) -> i64
+      %13 = "kernel.max"(%arg3, %10) : (i64, i64) -> i64
       %14 = "kernel.constant"() {value = 0 : i64} : () -> i64
-      %15 = "kernel.greater_or_equal"(%arg3, %14) : (i64, i64) -> i1
+      %15 = "kernel.greater_or_equal"(%arg4, %14) : (i64, i64) -> i1
       %16 = "kernel.and"(%12, %15) : (i1, i1) -> i1
-      %17 = "kernel.max"(%arg3, %14) : (i64, i64) -> i64
+      %17 = "kernel.max"(%arg4, %14) : (i64, i64) -> i64
       %18 = "kernel.constant"() {value = 0 : i64} : () -> i64
-      %19 = "kernel.greater_or_equal"(%arg4, %18) : (i64, i64) -> i1
+      %19 = "kernel.greater_or_equal"(%arg5, %18) : (i64, i64) -> i1
       %20 = "kernel.and"(%16, %19) : (i1, i1) -> i1
-      %21 = "kernel.max"(%arg4, %18) : (i64, i64) -> i64
+      %21 = "kernel.max"(%arg5, %18) : (i64, i64) -> i64
       %22 = "kernel.extract"(%9, %13, %17, %21) {operand = 0 : i64} : (i64, i64, i64, i64) -> f32
       %23 = "kernel.constant"() {value = 0.0 : f32} : () -> f32
       %24 = "kernel.select"(%20, %22, %23) : (i1, f32, f32) -> f32
       "kernel.yield"(%24) : (f32) -> ()
-    }) {domain = array<i64: 1, 6, 6, 2>, indexing_maps = [affine_map<(d0, d1, d2, d3) -> (0, 0, 0, 0)>, affine_map<(d0, d1, d2, d3) -> (d0)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d2)>, affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterators = ["parallel", "parallel", "parallel", "parallel"]} : (tensor<1x2x4x4xf32>, tensor<1xi64>, tensor<6xi64>, tensor<6xi64>, tensor<2xi64>) -> tensor<1x6x6x2xf32>
+    }) {domain = array<i64: 1, 2, 6, 6>, indexing_maps = [affine_map<(d0, d1, d2, d3) -> (0, 0, 0, 0)>, affine_map<(d0, d1, d2, d3) -> (d0)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d2)>, affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterators = ["parallel", "parallel", "parallel", "parallel"]} : (tensor<1x2x4x4xf32>, tensor<1xi64>, tensor<2xi64>, tensor<6xi64>, tensor<6xi64>) -> tensor<1x2x6x6xf32>
     %25 = "kernel.generic"(%6, %0, %1) ({
     ^bb0(%arg7: f32, %arg8: f32, %arg9: f32, %arg10: f32):
       %26 = "kernel.mul"(%arg7, %arg8) : (f32, f32) -> f32
@@ -96,7 +96,7 @@
       %29 = "kernel.add"(%arg14, %arg13) : (f32, f32) -> f32
       %30 = "kernel.relu"(%29) : (f32) -> f32
       "kernel.yield"(%30) : (f32) -> ()
-    }) {domain = array<i64: 1, 4, 4, 4, 2, 3, 3>, indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 + d5, d2 + d6, d4)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d3, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d3)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterators = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} : (tensor<1x6x6x2xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+    }) {domain = array<i64: 1, 4, 4, 4, 2, 3, 3>, indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d1 + d5, d2 + d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d3, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d3)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterators = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} : (tensor<1x2x6x6xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
     %31 = "kernel.generic"(%25) ({
     ^bb0(%arg15: f32, %arg16: f32):
       %32 = "kernel.max"(%arg16, %arg15) : (f32, f32) -> f32

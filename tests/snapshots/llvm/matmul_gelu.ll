@@ -9,7 +9,7 @@ entry:
   %7 = getelementptr inbounds float, ptr %buf, i64 0
   %8 = getelementptr inbounds float, ptr %buf1, i64 0
   %9 = getelementptr inbounds float, ptr %buf2, i64 0
-  call void @strata.gemm.6x2x8(ptr %7, i64 32, i64 1, ptr %8, i64 16, i64 1, ptr %9, i64 16, i64 8, i64 16, i64 32, i64 0)
+  call void @strata.gemm.5x2x8(ptr %7, i64 32, i64 1, ptr %8, i64 16, i64 1, ptr %9, i64 16, i64 8, i64 16, i64 32, i64 0)
   br i1 true, label %loop, label %exit
 
 loop:                                             ; preds = %exit4, %entry
@@ -207,7 +207,7 @@ exit4:                                            ; preds = %loop3, %loop
   br i1 %187, label %loop, label %exit
 }
 
-define internal void @strata.ukernel.6x2x8(ptr %0, ptr %1, ptr %2, i64 %3, i64 %4, i64 %5, i64 %6, i64 %7, i64 %8, i64 %9) {
+define internal void @strata.ukernel.5x2x8(ptr %0, ptr %1, ptr %2, i64 %3, i64 %4, i64 %5, i64 %6, i64 %7, i64 %8, i64 %9) {
 entry:
   %10 = icmp ne i64 %9, 0
   %11 = sub i64 %6, 0
@@ -249,199 +249,166 @@ entry:
   %47 = select i1 %46, i64 4, i64 %29
   %48 = mul i64 %47, %3
   %49 = getelementptr inbounds float, ptr %2, i64 %48
-  %50 = icmp slt i64 5, %29
-  %51 = select i1 %50, i64 5, i64 %29
-  %52 = mul i64 %51, %3
-  %53 = getelementptr inbounds float, ptr %2, i64 %52
-  %54 = icmp slt i64 0, %29
-  %55 = select i1 %54, i64 0, i64 %29
+  %50 = icmp slt i64 0, %29
+  %51 = select i1 %50, i64 0, i64 %29
+  %52 = mul i64 %51, %7
+  %53 = getelementptr inbounds float, ptr %0, i64 %52
+  %54 = icmp slt i64 1, %29
+  %55 = select i1 %54, i64 1, i64 %29
   %56 = mul i64 %55, %7
   %57 = getelementptr inbounds float, ptr %0, i64 %56
-  %58 = icmp slt i64 1, %29
-  %59 = select i1 %58, i64 1, i64 %29
+  %58 = icmp slt i64 2, %29
+  %59 = select i1 %58, i64 2, i64 %29
   %60 = mul i64 %59, %7
   %61 = getelementptr inbounds float, ptr %0, i64 %60
-  %62 = icmp slt i64 2, %29
-  %63 = select i1 %62, i64 2, i64 %29
+  %62 = icmp slt i64 3, %29
+  %63 = select i1 %62, i64 3, i64 %29
   %64 = mul i64 %63, %7
   %65 = getelementptr inbounds float, ptr %0, i64 %64
-  %66 = icmp slt i64 3, %29
-  %67 = select i1 %66, i64 3, i64 %29
+  %66 = icmp slt i64 4, %29
+  %67 = select i1 %66, i64 4, i64 %29
   %68 = mul i64 %67, %7
   %69 = getelementptr inbounds float, ptr %0, i64 %68
-  %70 = icmp slt i64 4, %29
-  %71 = select i1 %70, i64 4, i64 %29
-  %72 = mul i64 %71, %7
-  %73 = getelementptr inbounds float, ptr %0, i64 %72
-  %74 = icmp slt i64 5, %29
-  %75 = select i1 %74, i64 5, i64 %29
-  %76 = mul i64 %75, %7
-  %77 = getelementptr inbounds float, ptr %0, i64 %76
-  %78 = insertelement <8 x i1> undef, i1 %10, i64 0
-  %79 = shufflevector <8 x i1> %78, <8 x i1> undef, <8 x i32> zeroinitializer
-  %80 = getelementptr inbounds float, ptr %33, i64 0
-  %81 = and <8 x i1> %19, %79
-  %82 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %80, <8 x i1> %81, <8 x float> zeroinitializer)
-  %83 = getelementptr inbounds float, ptr %33, i64 8
-  %84 = and <8 x i1> %28, %79
-  %85 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %83, <8 x i1> %84, <8 x float> zeroinitializer)
-  %86 = getelementptr inbounds float, ptr %37, i64 0
-  %87 = and <8 x i1> %19, %79
-  %88 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %86, <8 x i1> %87, <8 x float> zeroinitializer)
-  %89 = getelementptr inbounds float, ptr %37, i64 8
-  %90 = and <8 x i1> %28, %79
-  %91 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %89, <8 x i1> %90, <8 x float> zeroinitializer)
-  %92 = getelementptr inbounds float, ptr %41, i64 0
-  %93 = and <8 x i1> %19, %79
-  %94 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %92, <8 x i1> %93, <8 x float> zeroinitializer)
-  %95 = getelementptr inbounds float, ptr %41, i64 8
-  %96 = and <8 x i1> %28, %79
-  %97 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %95, <8 x i1> %96, <8 x float> zeroinitializer)
-  %98 = getelementptr inbounds float, ptr %45, i64 0
-  %99 = and <8 x i1> %19, %79
-  %100 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %98, <8 x i1> %99, <8 x float> zeroinitializer)
-  %101 = getelementptr inbounds float, ptr %45, i64 8
-  %102 = and <8 x i1> %28, %79
-  %103 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %101, <8 x i1> %102, <8 x float> zeroinitializer)
-  %104 = getelementptr inbounds float, ptr %49, i64 0
-  %105 = and <8 x i1> %19, %79
-  %106 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %104, <8 x i1> %105, <8 x float> zeroinitializer)
-  %107 = getelementptr inbounds float, ptr %49, i64 8
-  %108 = and <8 x i1> %28, %79
-  %109 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %107, <8 x i1> %108, <8 x float> zeroinitializer)
-  %110 = getelementptr inbounds float, ptr %53, i64 0
-  %111 = and <8 x i1> %19, %79
-  %112 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %110, <8 x i1> %111, <8 x float> zeroinitializer)
-  %113 = getelementptr inbounds float, ptr %53, i64 8
-  %114 = and <8 x i1> %28, %79
-  %115 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %113, <8 x i1> %114, <8 x float> zeroinitializer)
+  %70 = insertelement <8 x i1> undef, i1 %10, i64 0
+  %71 = shufflevector <8 x i1> %70, <8 x i1> undef, <8 x i32> zeroinitializer
+  %72 = getelementptr inbounds float, ptr %33, i64 0
+  %73 = and <8 x i1> %19, %71
+  %74 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %72, <8 x i1> %73, <8 x float> zeroinitializer)
+  %75 = getelementptr inbounds float, ptr %33, i64 8
+  %76 = and <8 x i1> %28, %71
+  %77 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %75, <8 x i1> %76, <8 x float> zeroinitializer)
+  %78 = getelementptr inbounds float, ptr %37, i64 0
+  %79 = and <8 x i1> %19, %71
+  %80 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %78, <8 x i1> %79, <8 x float> zeroinitializer)
+  %81 = getelementptr inbounds float, ptr %37, i64 8
+  %82 = and <8 x i1> %28, %71
+  %83 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %81, <8 x i1> %82, <8 x float> zeroinitializer)
+  %84 = getelementptr inbounds float, ptr %41, i64 0
+  %85 = and <8 x i1> %19, %71
+  %86 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %84, <8 x i1> %85, <8 x float> zeroinitializer)
+  %87 = getelementptr inbounds float, ptr %41, i64 8
+  %88 = and <8 x i1> %28, %71
+  %89 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %87, <8 x i1> %88, <8 x float> zeroinitializer)
+  %90 = getelementptr inbounds float, ptr %45, i64 0
+  %91 = and <8 x i1> %19, %71
+  %92 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %90, <8 x i1> %91, <8 x float> zeroinitializer)
+  %93 = getelementptr inbounds float, ptr %45, i64 8
+  %94 = and <8 x i1> %28, %71
+  %95 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %93, <8 x i1> %94, <8 x float> zeroinitializer)
+  %96 = getelementptr inbounds float, ptr %49, i64 0
+  %97 = and <8 x i1> %19, %71
+  %98 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %96, <8 x i1> %97, <8 x float> zeroinitializer)
+  %99 = getelementptr inbounds float, ptr %49, i64 8
+  %100 = and <8 x i1> %28, %71
+  %101 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %99, <8 x i1> %100, <8 x float> zeroinitializer)
   br label %k
 
 k:                                                ; preds = %k, %entry
-  %kk = phi i64 [ 0, %entry ], [ %162, %k ]
-  %acc = phi <8 x float> [ %82, %entry ], [ %130, %k ]
-  %acc1 = phi <8 x float> [ %85, %entry ], [ %131, %k ]
-  %acc2 = phi <8 x float> [ %88, %entry ], [ %136, %k ]
-  %acc3 = phi <8 x float> [ %91, %entry ], [ %137, %k ]
-  %acc4 = phi <8 x float> [ %94, %entry ], [ %142, %k ]
-  %acc5 = phi <8 x float> [ %97, %entry ], [ %143, %k ]
-  %acc6 = phi <8 x float> [ %100, %entry ], [ %148, %k ]
-  %acc7 = phi <8 x float> [ %103, %entry ], [ %149, %k ]
-  %acc8 = phi <8 x float> [ %106, %entry ], [ %154, %k ]
-  %acc9 = phi <8 x float> [ %109, %entry ], [ %155, %k ]
-  %acc10 = phi <8 x float> [ %112, %entry ], [ %160, %k ]
-  %acc11 = phi <8 x float> [ %115, %entry ], [ %161, %k ]
-  %116 = mul i64 %kk, %8
-  %117 = mul i64 %kk, 16
-  %118 = getelementptr inbounds float, ptr %1, i64 %117
-  %119 = getelementptr inbounds float, ptr %118, i64 0
-  %120 = load <8 x float>, ptr %119, align 32
-  %121 = getelementptr inbounds float, ptr %118, i64 8
-  %122 = load <8 x float>, ptr %121, align 32
-  %123 = add i64 %kk, 64
-  %124 = mul i64 %123, %8
-  %125 = getelementptr float, ptr %57, i64 %124
-  call void @llvm.prefetch.p0(ptr %125, i32 0, i32 3, i32 1)
-  %126 = getelementptr inbounds float, ptr %57, i64 %116
-  %127 = load float, ptr %126, align 4
-  %128 = insertelement <8 x float> undef, float %127, i64 0
-  %129 = shufflevector <8 x float> %128, <8 x float> undef, <8 x i32> zeroinitializer
-  %130 = call <8 x float> @llvm.fma.v8f32(<8 x float> %129, <8 x float> %120, <8 x float> %acc)
-  %131 = call <8 x float> @llvm.fma.v8f32(<8 x float> %129, <8 x float> %122, <8 x float> %acc1)
-  %132 = getelementptr inbounds float, ptr %61, i64 %116
-  %133 = load float, ptr %132, align 4
-  %134 = insertelement <8 x float> undef, float %133, i64 0
-  %135 = shufflevector <8 x float> %134, <8 x float> undef, <8 x i32> zeroinitializer
-  %136 = call <8 x float> @llvm.fma.v8f32(<8 x float> %135, <8 x float> %120, <8 x float> %acc2)
-  %137 = call <8 x float> @llvm.fma.v8f32(<8 x float> %135, <8 x float> %122, <8 x float> %acc3)
-  %138 = getelementptr inbounds float, ptr %65, i64 %116
-  %139 = load float, ptr %138, align 4
-  %140 = insertelement <8 x float> undef, float %139, i64 0
-  %141 = shufflevector <8 x float> %140, <8 x float> undef, <8 x i32> zeroinitializer
-  %142 = call <8 x float> @llvm.fma.v8f32(<8 x float> %141, <8 x float> %120, <8 x float> %acc4)
-  %143 = call <8 x float> @llvm.fma.v8f32(<8 x float> %141, <8 x float> %122, <8 x float> %acc5)
-  %144 = getelementptr inbounds float, ptr %69, i64 %116
-  %145 = load float, ptr %144, align 4
-  %146 = insertelement <8 x float> undef, float %145, i64 0
-  %147 = shufflevector <8 x float> %146, <8 x float> undef, <8 x i32> zeroinitializer
-  %148 = call <8 x float> @llvm.fma.v8f32(<8 x float> %147, <8 x float> %120, <8 x float> %acc6)
-  %149 = call <8 x float> @llvm.fma.v8f32(<8 x float> %147, <8 x float> %122, <8 x float> %acc7)
-  %150 = getelementptr inbounds float, ptr %73, i64 %116
-  %151 = load float, ptr %150, align 4
-  %152 = insertelement <8 x float> undef, float %151, i64 0
-  %153 = shufflevector <8 x float> %152, <8 x float> undef, <8 x i32> zeroinitializer
-  %154 = call <8 x float> @llvm.fma.v8f32(<8 x float> %153, <8 x float> %120, <8 x float> %acc8)
-  %155 = call <8 x float> @llvm.fma.v8f32(<8 x float> %153, <8 x float> %122, <8 x float> %acc9)
-  %156 = getelementptr inbounds float, ptr %77, i64 %116
-  %157 = load float, ptr %156, align 4
-  %158 = insertelement <8 x float> undef, float %157, i64 0
-  %159 = shufflevector <8 x float> %158, <8 x float> undef, <8 x i32> zeroinitializer
-  %160 = call <8 x float> @llvm.fma.v8f32(<8 x float> %159, <8 x float> %120, <8 x float> %acc10)
-  %161 = call <8 x float> @llvm.fma.v8f32(<8 x float> %159, <8 x float> %122, <8 x float> %acc11)
-  %162 = add i64 %kk, 1
-  %163 = icmp slt i64 %162, %4
-  br i1 %163, label %k, label %store
+  %kk = phi i64 [ 0, %entry ], [ %142, %k ]
+  %acc = phi <8 x float> [ %74, %entry ], [ %116, %k ]
+  %acc1 = phi <8 x float> [ %77, %entry ], [ %117, %k ]
+  %acc2 = phi <8 x float> [ %80, %entry ], [ %122, %k ]
+  %acc3 = phi <8 x float> [ %83, %entry ], [ %123, %k ]
+  %acc4 = phi <8 x float> [ %86, %entry ], [ %128, %k ]
+  %acc5 = phi <8 x float> [ %89, %entry ], [ %129, %k ]
+  %acc6 = phi <8 x float> [ %92, %entry ], [ %134, %k ]
+  %acc7 = phi <8 x float> [ %95, %entry ], [ %135, %k ]
+  %acc8 = phi <8 x float> [ %98, %entry ], [ %140, %k ]
+  %acc9 = phi <8 x float> [ %101, %entry ], [ %141, %k ]
+  %102 = mul i64 %kk, %8
+  %103 = mul i64 %kk, 16
+  %104 = getelementptr inbounds float, ptr %1, i64 %103
+  %105 = getelementptr inbounds float, ptr %104, i64 0
+  %106 = load <8 x float>, ptr %105, align 32
+  %107 = getelementptr inbounds float, ptr %104, i64 8
+  %108 = load <8 x float>, ptr %107, align 32
+  %109 = add i64 %kk, 64
+  %110 = mul i64 %109, %8
+  %111 = getelementptr float, ptr %53, i64 %110
+  call void @llvm.prefetch.p0(ptr %111, i32 0, i32 3, i32 1)
+  %112 = getelementptr inbounds float, ptr %53, i64 %102
+  %113 = load float, ptr %112, align 4
+  %114 = insertelement <8 x float> undef, float %113, i64 0
+  %115 = shufflevector <8 x float> %114, <8 x float> undef, <8 x i32> zeroinitializer
+  %116 = call <8 x float> @llvm.fma.v8f32(<8 x float> %115, <8 x float> %106, <8 x float> %acc)
+  %117 = call <8 x float> @llvm.fma.v8f32(<8 x float> %115, <8 x float> %108, <8 x float> %acc1)
+  %118 = getelementptr inbounds float, ptr %57, i64 %102
+  %119 = load float, ptr %118, align 4
+  %120 = insertelement <8 x float> undef, float %119, i64 0
+  %121 = shufflevector <8 x float> %120, <8 x float> undef, <8 x i32> zeroinitializer
+  %122 = call <8 x float> @llvm.fma.v8f32(<8 x float> %121, <8 x float> %106, <8 x float> %acc2)
+  %123 = call <8 x float> @llvm.fma.v8f32(<8 x float> %121, <8 x float> %108, <8 x float> %acc3)
+  %124 = getelementptr inbounds float, ptr %61, i64 %102
+  %125 = load float, ptr %124, align 4
+  %126 = insertelement <8 x float> undef, float %125, i64 0
+  %127 = shufflevector <8 x float> %126, <8 x float> undef, <8 x i32> zeroinitializer
+  %128 = call <8 x float> @llvm.fma.v8f32(<8 x float> %127, <8 x float> %106, <8 x float> %acc4)
+  %129 = call <8 x float> @llvm.fma.v8f32(<8 x float> %127, <8 x float> %108, <8 x float> %acc5)
+  %130 = getelementptr inbounds float, ptr %65, i64 %102
+  %131 = load float, ptr %130, align 4
+  %132 = insertelement <8 x float> undef, float %131, i64 0
+  %133 = shufflevector <8 x float> %132, <8 x float> undef, <8 x i32> zeroinitializer
+  %134 = call <8 x float> @llvm.fma.v8f32(<8 x float> %133, <8 x float> %106, <8 x float> %acc6)
+  %135 = call <8 x float> @llvm.fma.v8f32(<8 x float> %133, <8 x float> %108, <8 x float> %acc7)
+  %136 = getelementptr inbounds float, ptr %69, i64 %102
+  %137 = load float, ptr %136, align 4
+  %138 = insertelement <8 x float> undef, float %137, i64 0
+  %139 = shufflevector <8 x float> %138, <8 x float> undef, <8 x i32> zeroinitializer
+  %140 = call <8 x float> @llvm.fma.v8f32(<8 x float> %139, <8 x float> %106, <8 x float> %acc8)
+  %141 = call <8 x float> @llvm.fma.v8f32(<8 x float> %139, <8 x float> %108, <8 x float> %acc9)
+  %142 = add i64 %kk, 1
+  %143 = icmp slt i64 %142, %4
+  br i1 %143, label %k, label %store
 
 store:                                            ; preds = %k
-  %164 = getelementptr inbounds float, ptr %33, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %130, ptr %164, <8 x i1> %19)
-  %165 = getelementptr inbounds float, ptr %33, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %131, ptr %165, <8 x i1> %28)
-  %166 = icmp slt i64 1, %5
-  br i1 %166, label %row, label %next_row
+  %144 = getelementptr inbounds float, ptr %33, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %116, ptr %144, <8 x i1> %19)
+  %145 = getelementptr inbounds float, ptr %33, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %117, ptr %145, <8 x i1> %28)
+  %146 = icmp slt i64 1, %5
+  br i1 %146, label %row, label %next_row
 
 row:                                              ; preds = %store
-  %167 = getelementptr inbounds float, ptr %37, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %136, ptr %167, <8 x i1> %19)
-  %168 = getelementptr inbounds float, ptr %37, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %137, ptr %168, <8 x i1> %28)
+  %147 = getelementptr inbounds float, ptr %37, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %122, ptr %147, <8 x i1> %19)
+  %148 = getelementptr inbounds float, ptr %37, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %123, ptr %148, <8 x i1> %28)
   br label %next_row
 
 next_row:                                         ; preds = %row, %store
-  %169 = icmp slt i64 2, %5
-  br i1 %169, label %row12, label %next_row13
+  %149 = icmp slt i64 2, %5
+  br i1 %149, label %row10, label %next_row11
 
-row12:                                            ; preds = %next_row
-  %170 = getelementptr inbounds float, ptr %41, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %142, ptr %170, <8 x i1> %19)
-  %171 = getelementptr inbounds float, ptr %41, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %143, ptr %171, <8 x i1> %28)
+row10:                                            ; preds = %next_row
+  %150 = getelementptr inbounds float, ptr %41, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %128, ptr %150, <8 x i1> %19)
+  %151 = getelementptr inbounds float, ptr %41, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %129, ptr %151, <8 x i1> %28)
+  br label %next_row11
+
+next_row11:                                       ; preds = %row10, %next_row
+  %152 = icmp slt i64 3, %5
+  br i1 %152, label %row12, label %next_row13
+
+row12:                                            ; preds = %next_row11
+  %153 = getelementptr inbounds float, ptr %45, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %134, ptr %153, <8 x i1> %19)
+  %154 = getelementptr inbounds float, ptr %45, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %135, ptr %154, <8 x i1> %28)
   br label %next_row13
 
-next_row13:                                       ; preds = %row12, %next_row
-  %172 = icmp slt i64 3, %5
-  br i1 %172, label %row14, label %next_row15
+next_row13:                                       ; preds = %row12, %next_row11
+  %155 = icmp slt i64 4, %5
+  br i1 %155, label %row14, label %next_row15
 
 row14:                                            ; preds = %next_row13
-  %173 = getelementptr inbounds float, ptr %45, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %148, ptr %173, <8 x i1> %19)
-  %174 = getelementptr inbounds float, ptr %45, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %149, ptr %174, <8 x i1> %28)
+  %156 = getelementptr inbounds float, ptr %49, i64 0
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %140, ptr %156, <8 x i1> %19)
+  %157 = getelementptr inbounds float, ptr %49, i64 8
+  call void @llvm.masked.store.v8f32.p0(<8 x float> %141, ptr %157, <8 x i1> %28)
   br label %next_row15
 
 next_row15:                                       ; preds = %row14, %next_row13
-  %175 = icmp slt i64 4, %5
-  br i1 %175, label %row16, label %next_row17
-
-row16:                                            ; preds = %next_row15
-  %176 = getelementptr inbounds float, ptr %49, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %154, ptr %176, <8 x i1> %19)
-  %177 = getelementptr inbounds float, ptr %49, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %155, ptr %177, <8 x i1> %28)
-  br label %next_row17
-
-next_row17:                                       ; preds = %row16, %next_row15
-  %178 = icmp slt i64 5, %5
-  br i1 %178, label %row18, label %next_row19
-
-row18:                                            ; preds = %next_row17
-  %179 = getelementptr inbounds float, ptr %53, i64 0
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %160, ptr %179, <8 x i1> %19)
-  %180 = getelementptr inbounds float, ptr %53, i64 8
-  call void @llvm.masked.store.v8f32.p0(<8 x float> %161, ptr %180, <8 x i1> %28)
-  br label %next_row19
-
-next_row19:                                       ; preds = %row18, %next_row17
   ret void
 }
 
@@ -457,11 +424,11 @@ declare <8 x float> @llvm.fma.v8f32(<8 x float>, <8 x float>, <8 x float>) #2
 ; Function Attrs: nocallback nofree nosync nounwind willreturn memory(argmem: write)
 declare void @llvm.masked.store.v8f32.p0(<8 x float>, ptr captures(none), <8 x i1>) #3
 
-define internal void @strata.gemm.6x2x8(ptr %0, i64 %1, i64 %2, ptr %3, i64 %4, i64 %5, ptr %6, i64 %7, i64 %8, i64 %9, i64 %10, i64 %11) {
+define internal void @strata.gemm.5x2x8(ptr %0, i64 %1, i64 %2, ptr %3, i64 %4, i64 %5, ptr %6, i64 %7, i64 %8, i64 %9, i64 %10, i64 %11) {
 entry:
   %12 = icmp eq i64 %2, 1
   %packed_b = alloca float, i64 65536, align 64
-  %packed_a = alloca float, i64 64512, align 64
+  %packed_a = alloca float, i64 64000, align 64
   %13 = add i64 %10, 511
   %14 = udiv i64 %13, 512
   %15 = sub i64 %14, 1
@@ -473,8 +440,8 @@ entry:
 loop:                                             ; preds = %exit2, %entry
   %i = phi i64 [ 0, %entry ], [ %27, %exit2 ]
   %19 = sub i64 %8, %i
-  %20 = icmp slt i64 126, %19
-  %21 = select i1 %20, i64 126, i64 %19
+  %20 = icmp slt i64 125, %19
+  %21 = select i1 %20, i64 125, i64 %19
   %22 = icmp slt i64 0, %10
   br i1 %22, label %loop1, label %exit2
 
@@ -482,7 +449,7 @@ exit:                                             ; preds = %exit2, %entry
   ret void
 
 loop1:                                            ; preds = %exit12, %loop
-  %i3 = phi i64 [ 0, %loop ], [ %121, %exit12 ]
+  %i3 = phi i64 [ 0, %loop ], [ %109, %exit12 ]
   %23 = sub i64 %10, %i3
   %24 = icmp slt i64 %17, %23
   %25 = select i1 %24, i64 %17, i64 %23
@@ -490,7 +457,7 @@ loop1:                                            ; preds = %exit12, %loop
   br i1 %12, label %packed_a4, label %pack_a
 
 exit2:                                            ; preds = %exit12, %loop
-  %27 = add i64 %i, 126
+  %27 = add i64 %i, 125
   %28 = icmp slt i64 %27, %8
   br i1 %28, label %loop, label %exit
 
@@ -503,11 +470,11 @@ packed_a4:                                        ; preds = %exit6, %loop1
   br i1 %30, label %loop11, label %exit12
 
 loop5:                                            ; preds = %exit9, %pack_a
-  %i7 = phi i64 [ 0, %pack_a ], [ %115, %exit9 ]
+  %i7 = phi i64 [ 0, %pack_a ], [ %103, %exit9 ]
   %31 = add i64 %i, %i7
   %32 = sub i64 %8, %31
-  %33 = icmp slt i64 6, %32
-  %34 = select i1 %33, i64 6, i64 %32
+  %33 = icmp slt i64 5, %32
+  %34 = select i1 %33, i64 5, i64 %32
   %35 = mul i64 %i7, %25
   %36 = getelementptr inbounds float, ptr %packed_a, i64 %35
   %37 = sub i64 %34, 1
@@ -536,271 +503,258 @@ loop5:                                            ; preds = %exit9, %pack_a
   %60 = add i64 %31, %59
   %61 = mul i64 %60, %1
   %62 = getelementptr inbounds float, ptr %0, i64 %61
-  %63 = icmp slt i64 5, %37
-  %64 = select i1 %63, i64 5, i64 %37
-  %65 = add i64 %31, %64
-  %66 = mul i64 %65, %1
-  %67 = getelementptr inbounds float, ptr %0, i64 %66
-  %68 = icmp slt i64 0, %25
-  br i1 %68, label %loop8, label %exit9
+  %63 = icmp slt i64 0, %25
+  br i1 %63, label %loop8, label %exit9
 
 exit6:                                            ; preds = %exit9, %pack_a
   br label %packed_a4
 
 loop8:                                            ; preds = %loop8, %loop5
-  %i10 = phi i64 [ 0, %loop5 ], [ %113, %loop8 ]
-  %69 = add i64 %i3, %i10
-  %70 = mul i64 %69, %2
-  %71 = getelementptr inbounds float, ptr %42, i64 %70
-  %72 = load float, ptr %71, align 4
-  %73 = icmp slt i64 0, %34
-  %74 = select i1 %73, float %72, float 0.000000e+00
-  %75 = mul i64 %i10, 6
-  %76 = add i64 %75, 0
-  %77 = getelementptr inbounds float, ptr %36, i64 %76
-  store float %74, ptr %77, align 4
-  %78 = getelementptr inbounds float, ptr %47, i64 %70
-  %79 = load float, ptr %78, align 4
-  %80 = icmp slt i64 1, %34
-  %81 = select i1 %80, float %79, float 0.000000e+00
-  %82 = mul i64 %i10, 6
-  %83 = add i64 %82, 1
-  %84 = getelementptr inbounds float, ptr %36, i64 %83
-  store float %81, ptr %84, align 4
-  %85 = getelementptr inbounds float, ptr %52, i64 %70
-  %86 = load float, ptr %85, align 4
-  %87 = icmp slt i64 2, %34
-  %88 = select i1 %87, float %86, float 0.000000e+00
-  %89 = mul i64 %i10, 6
-  %90 = add i64 %89, 2
-  %91 = getelementptr inbounds float, ptr %36, i64 %90
-  store float %88, ptr %91, align 4
-  %92 = getelementptr inbounds float, ptr %57, i64 %70
-  %93 = load float, ptr %92, align 4
-  %94 = icmp slt i64 3, %34
-  %95 = select i1 %94, float %93, float 0.000000e+00
-  %96 = mul i64 %i10, 6
-  %97 = add i64 %96, 3
-  %98 = getelementptr inbounds float, ptr %36, i64 %97
-  store float %95, ptr %98, align 4
-  %99 = getelementptr inbounds float, ptr %62, i64 %70
-  %100 = load float, ptr %99, align 4
-  %101 = icmp slt i64 4, %34
-  %102 = select i1 %101, float %100, float 0.000000e+00
-  %103 = mul i64 %i10, 6
-  %104 = add i64 %103, 4
-  %105 = getelementptr inbounds float, ptr %36, i64 %104
-  store float %102, ptr %105, align 4
-  %106 = getelementptr inbounds float, ptr %67, i64 %70
-  %107 = load float, ptr %106, align 4
-  %108 = icmp slt i64 5, %34
-  %109 = select i1 %108, float %107, float 0.000000e+00
-  %110 = mul i64 %i10, 6
-  %111 = add i64 %110, 5
-  %112 = getelementptr inbounds float, ptr %36, i64 %111
-  store float %109, ptr %112, align 4
-  %113 = add i64 %i10, 1
-  %114 = icmp slt i64 %113, %25
-  br i1 %114, label %loop8, label %exit9
+  %i10 = phi i64 [ 0, %loop5 ], [ %101, %loop8 ]
+  %64 = add i64 %i3, %i10
+  %65 = mul i64 %64, %2
+  %66 = getelementptr inbounds float, ptr %42, i64 %65
+  %67 = load float, ptr %66, align 4
+  %68 = icmp slt i64 0, %34
+  %69 = select i1 %68, float %67, float 0.000000e+00
+  %70 = mul i64 %i10, 5
+  %71 = add i64 %70, 0
+  %72 = getelementptr inbounds float, ptr %36, i64 %71
+  store float %69, ptr %72, align 4
+  %73 = getelementptr inbounds float, ptr %47, i64 %65
+  %74 = load float, ptr %73, align 4
+  %75 = icmp slt i64 1, %34
+  %76 = select i1 %75, float %74, float 0.000000e+00
+  %77 = mul i64 %i10, 5
+  %78 = add i64 %77, 1
+  %79 = getelementptr inbounds float, ptr %36, i64 %78
+  store float %76, ptr %79, align 4
+  %80 = getelementptr inbounds float, ptr %52, i64 %65
+  %81 = load float, ptr %80, align 4
+  %82 = icmp slt i64 2, %34
+  %83 = select i1 %82, float %81, float 0.000000e+00
+  %84 = mul i64 %i10, 5
+  %85 = add i64 %84, 2
+  %86 = getelementptr inbounds float, ptr %36, i64 %85
+  store float %83, ptr %86, align 4
+  %87 = getelementptr inbounds float, ptr %57, i64 %65
+  %88 = load float, ptr %87, align 4
+  %89 = icmp slt i64 3, %34
+  %90 = select i1 %89, float %88, float 0.000000e+00
+  %91 = mul i64 %i10, 5
+  %92 = add i64 %91, 3
+  %93 = getelementptr inbounds float, ptr %36, i64 %92
+  store float %90, ptr %93, align 4
+  %94 = getelementptr inbounds float, ptr %62, i64 %65
+  %95 = load float, ptr %94, align 4
+  %96 = icmp slt i64 4, %34
+  %97 = select i1 %96, float %95, float 0.000000e+00
+  %98 = mul i64 %i10, 5
+  %99 = add i64 %98, 4
+  %100 = getelementptr inbounds float, ptr %36, i64 %99
+  store float %97, ptr %100, align 4
+  %101 = add i64 %i10, 1
+  %102 = icmp slt i64 %101, %25
+  br i1 %102, label %loop8, label %exit9
 
 exit9:                                            ; preds = %loop8, %loop5
-  %115 = add i64 %i7, 6
-  %116 = icmp slt i64 %115, %21
-  br i1 %116, label %loop5, label %exit6
+  %103 = add i64 %i7, 5
+  %104 = icmp slt i64 %103, %21
+  br i1 %104, label %loop5, label %exit6
 
 loop11:                                           ; preds = %exit30, %packed_a4
-  %i13 = phi i64 [ 0, %packed_a4 ], [ %230, %exit30 ]
-  %117 = sub i64 %9, %i13
-  %118 = icmp slt i64 128, %117
-  %119 = select i1 %118, i64 128, i64 %117
-  %120 = icmp eq i64 %5, 1
-  br i1 %120, label %pack_vector, label %pack_scalar
+  %i13 = phi i64 [ 0, %packed_a4 ], [ %218, %exit30 ]
+  %105 = sub i64 %9, %i13
+  %106 = icmp slt i64 128, %105
+  %107 = select i1 %106, i64 128, i64 %105
+  %108 = icmp eq i64 %5, 1
+  br i1 %108, label %pack_vector, label %pack_scalar
 
 exit12:                                           ; preds = %exit30, %packed_a4
-  %121 = add i64 %i3, %17
-  %122 = icmp slt i64 %121, %10
-  br i1 %122, label %loop1, label %exit2
+  %109 = add i64 %i3, %17
+  %110 = icmp slt i64 %109, %10
+  br i1 %110, label %loop1, label %exit2
 
 pack_vector:                                      ; preds = %loop11
-  %123 = icmp slt i64 0, %119
-  br i1 %123, label %loop14, label %exit15
+  %111 = icmp slt i64 0, %107
+  br i1 %111, label %loop14, label %exit15
 
 pack_scalar:                                      ; preds = %loop11
-  %124 = icmp slt i64 0, %119
-  br i1 %124, label %loop20, label %exit21
+  %112 = icmp slt i64 0, %107
+  br i1 %112, label %loop20, label %exit21
 
 packed:                                           ; preds = %exit21, %exit15
-  %125 = icmp slt i64 0, %21
-  br i1 %125, label %loop29, label %exit30
+  %113 = icmp slt i64 0, %21
+  br i1 %113, label %loop29, label %exit30
 
 loop14:                                           ; preds = %exit18, %pack_vector
-  %i16 = phi i64 [ 0, %pack_vector ], [ %166, %exit18 ]
-  %126 = sub i64 %119, %i16
-  %127 = mul i64 %i16, %25
-  %128 = getelementptr inbounds float, ptr %packed_b, i64 %127
-  %129 = sub i64 %126, 0
-  %130 = icmp slt i64 %129, 0
-  %131 = select i1 %130, i64 0, i64 %129
-  %132 = icmp slt i64 %131, 8
-  %133 = select i1 %132, i64 %131, i64 8
-  %134 = trunc i64 %133 to i32
-  %135 = insertelement <8 x i32> undef, i32 %134, i64 0
-  %136 = shufflevector <8 x i32> %135, <8 x i32> undef, <8 x i32> zeroinitializer
-  %137 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %136
-  %138 = sub i64 %126, 8
-  %139 = icmp slt i64 %138, 0
-  %140 = select i1 %139, i64 0, i64 %138
-  %141 = icmp slt i64 %140, 8
-  %142 = select i1 %141, i64 %140, i64 8
-  %143 = trunc i64 %142 to i32
-  %144 = insertelement <8 x i32> undef, i32 %143, i64 0
-  %145 = shufflevector <8 x i32> %144, <8 x i32> undef, <8 x i32> zeroinitializer
-  %146 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %145
-  %147 = add i64 %i13, %i16
-  %148 = icmp slt i64 %126, 16
-  %149 = select i1 %148, i64 %126, i64 16
-  %150 = sub i64 %149, 1
-  %151 = icmp slt i64 0, %25
-  br i1 %151, label %loop17, label %exit18
+  %i16 = phi i64 [ 0, %pack_vector ], [ %154, %exit18 ]
+  %114 = sub i64 %107, %i16
+  %115 = mul i64 %i16, %25
+  %116 = getelementptr inbounds float, ptr %packed_b, i64 %115
+  %117 = sub i64 %114, 0
+  %118 = icmp slt i64 %117, 0
+  %119 = select i1 %118, i64 0, i64 %117
+  %120 = icmp slt i64 %119, 8
+  %121 = select i1 %120, i64 %119, i64 8
+  %122 = trunc i64 %121 to i32
+  %123 = insertelement <8 x i32> undef, i32 %122, i64 0
+  %124 = shufflevector <8 x i32> %123, <8 x i32> undef, <8 x i32> zeroinitializer
+  %125 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %124
+  %126 = sub i64 %114, 8
+  %127 = icmp slt i64 %126, 0
+  %128 = select i1 %127, i64 0, i64 %126
+  %129 = icmp slt i64 %128, 8
+  %130 = select i1 %129, i64 %128, i64 8
+  %131 = trunc i64 %130 to i32
+  %132 = insertelement <8 x i32> undef, i32 %131, i64 0
+  %133 = shufflevector <8 x i32> %132, <8 x i32> undef, <8 x i32> zeroinitializer
+  %134 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %133
+  %135 = add i64 %i13, %i16
+  %136 = icmp slt i64 %114, 16
+  %137 = select i1 %136, i64 %114, i64 16
+  %138 = sub i64 %137, 1
+  %139 = icmp slt i64 0, %25
+  br i1 %139, label %loop17, label %exit18
 
 exit15:                                           ; preds = %exit18, %pack_vector
   br label %packed
 
 loop17:                                           ; preds = %loop17, %loop14
-  %i19 = phi i64 [ 0, %loop14 ], [ %164, %loop17 ]
-  %152 = add i64 %i3, %i19
-  %153 = mul i64 %152, %4
-  %154 = mul i64 %i19, 16
-  %155 = getelementptr inbounds float, ptr %128, i64 %154
-  %156 = add i64 %153, %147
-  %157 = getelementptr inbounds float, ptr %3, i64 %156
-  %158 = getelementptr inbounds float, ptr %157, i64 0
-  %159 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %158, <8 x i1> %137, <8 x float> zeroinitializer)
-  %160 = getelementptr inbounds float, ptr %155, i64 0
-  store <8 x float> %159, ptr %160, align 32
-  %161 = getelementptr inbounds float, ptr %157, i64 8
-  %162 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %161, <8 x i1> %146, <8 x float> zeroinitializer)
-  %163 = getelementptr inbounds float, ptr %155, i64 8
-  store <8 x float> %162, ptr %163, align 32
-  %164 = add i64 %i19, 1
-  %165 = icmp slt i64 %164, %25
-  br i1 %165, label %loop17, label %exit18
+  %i19 = phi i64 [ 0, %loop14 ], [ %152, %loop17 ]
+  %140 = add i64 %i3, %i19
+  %141 = mul i64 %140, %4
+  %142 = mul i64 %i19, 16
+  %143 = getelementptr inbounds float, ptr %116, i64 %142
+  %144 = add i64 %141, %135
+  %145 = getelementptr inbounds float, ptr %3, i64 %144
+  %146 = getelementptr inbounds float, ptr %145, i64 0
+  %147 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %146, <8 x i1> %125, <8 x float> zeroinitializer)
+  %148 = getelementptr inbounds float, ptr %143, i64 0
+  store <8 x float> %147, ptr %148, align 32
+  %149 = getelementptr inbounds float, ptr %145, i64 8
+  %150 = call <8 x float> @llvm.masked.load.v8f32.p0(ptr %149, <8 x i1> %134, <8 x float> zeroinitializer)
+  %151 = getelementptr inbounds float, ptr %143, i64 8
+  store <8 x float> %150, ptr %151, align 32
+  %152 = add i64 %i19, 1
+  %153 = icmp slt i64 %152, %25
+  br i1 %153, label %loop17, label %exit18
 
 exit18:                                           ; preds = %loop17, %loop14
-  %166 = add i64 %i16, 16
-  %167 = icmp slt i64 %166, %119
-  br i1 %167, label %loop14, label %exit15
+  %154 = add i64 %i16, 16
+  %155 = icmp slt i64 %154, %107
+  br i1 %155, label %loop14, label %exit15
 
 loop20:                                           ; preds = %exit24, %pack_scalar
-  %i22 = phi i64 [ 0, %pack_scalar ], [ %198, %exit24 ]
-  %168 = sub i64 %119, %i22
-  %169 = mul i64 %i22, %25
-  %170 = getelementptr inbounds float, ptr %packed_b, i64 %169
-  %171 = sub i64 %168, 0
-  %172 = icmp slt i64 %171, 0
-  %173 = select i1 %172, i64 0, i64 %171
-  %174 = icmp slt i64 %173, 8
-  %175 = select i1 %174, i64 %173, i64 8
-  %176 = trunc i64 %175 to i32
-  %177 = insertelement <8 x i32> undef, i32 %176, i64 0
-  %178 = shufflevector <8 x i32> %177, <8 x i32> undef, <8 x i32> zeroinitializer
-  %179 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %178
-  %180 = sub i64 %168, 8
-  %181 = icmp slt i64 %180, 0
-  %182 = select i1 %181, i64 0, i64 %180
-  %183 = icmp slt i64 %182, 8
-  %184 = select i1 %183, i64 %182, i64 8
-  %185 = trunc i64 %184 to i32
-  %186 = insertelement <8 x i32> undef, i32 %185, i64 0
-  %187 = shufflevector <8 x i32> %186, <8 x i32> undef, <8 x i32> zeroinitializer
-  %188 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %187
-  %189 = add i64 %i13, %i22
-  %190 = icmp slt i64 %168, 16
-  %191 = select i1 %190, i64 %168, i64 16
-  %192 = sub i64 %191, 1
-  %193 = icmp slt i64 0, %25
-  br i1 %193, label %loop23, label %exit24
+  %i22 = phi i64 [ 0, %pack_scalar ], [ %186, %exit24 ]
+  %156 = sub i64 %107, %i22
+  %157 = mul i64 %i22, %25
+  %158 = getelementptr inbounds float, ptr %packed_b, i64 %157
+  %159 = sub i64 %156, 0
+  %160 = icmp slt i64 %159, 0
+  %161 = select i1 %160, i64 0, i64 %159
+  %162 = icmp slt i64 %161, 8
+  %163 = select i1 %162, i64 %161, i64 8
+  %164 = trunc i64 %163 to i32
+  %165 = insertelement <8 x i32> undef, i32 %164, i64 0
+  %166 = shufflevector <8 x i32> %165, <8 x i32> undef, <8 x i32> zeroinitializer
+  %167 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %166
+  %168 = sub i64 %156, 8
+  %169 = icmp slt i64 %168, 0
+  %170 = select i1 %169, i64 0, i64 %168
+  %171 = icmp slt i64 %170, 8
+  %172 = select i1 %171, i64 %170, i64 8
+  %173 = trunc i64 %172 to i32
+  %174 = insertelement <8 x i32> undef, i32 %173, i64 0
+  %175 = shufflevector <8 x i32> %174, <8 x i32> undef, <8 x i32> zeroinitializer
+  %176 = icmp slt <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>, %175
+  %177 = add i64 %i13, %i22
+  %178 = icmp slt i64 %156, 16
+  %179 = select i1 %178, i64 %156, i64 16
+  %180 = sub i64 %179, 1
+  %181 = icmp slt i64 0, %25
+  br i1 %181, label %loop23, label %exit24
 
 exit21:                                           ; preds = %exit24, %pack_scalar
   br label %packed
 
 loop23:                                           ; preds = %exit27, %loop20
-  %i25 = phi i64 [ 0, %loop20 ], [ %212, %exit27 ]
-  %194 = add i64 %i3, %i25
-  %195 = mul i64 %194, %4
-  %196 = mul i64 %i25, 16
-  %197 = getelementptr inbounds float, ptr %170, i64 %196
+  %i25 = phi i64 [ 0, %loop20 ], [ %200, %exit27 ]
+  %182 = add i64 %i3, %i25
+  %183 = mul i64 %182, %4
+  %184 = mul i64 %i25, 16
+  %185 = getelementptr inbounds float, ptr %158, i64 %184
   br i1 true, label %loop26, label %exit27
 
 exit24:                                           ; preds = %exit27, %loop20
-  %198 = add i64 %i22, 16
-  %199 = icmp slt i64 %198, %119
-  br i1 %199, label %loop20, label %exit21
+  %186 = add i64 %i22, 16
+  %187 = icmp slt i64 %186, %107
+  br i1 %187, label %loop20, label %exit21
 
 loop26:                                           ; preds = %loop26, %loop23
-  %i28 = phi i64 [ 0, %loop23 ], [ %210, %loop26 ]
-  %200 = icmp slt i64 %i28, %192
-  %201 = select i1 %200, i64 %i28, i64 %192
-  %202 = add i64 %189, %201
-  %203 = mul i64 %202, %5
-  %204 = add i64 %195, %203
-  %205 = getelementptr inbounds float, ptr %3, i64 %204
-  %206 = load float, ptr %205, align 4
-  %207 = icmp slt i64 %i28, %168
-  %208 = select i1 %207, float %206, float 0.000000e+00
-  %209 = getelementptr inbounds float, ptr %197, i64 %i28
-  store float %208, ptr %209, align 4
-  %210 = add i64 %i28, 1
-  %211 = icmp slt i64 %210, 16
-  br i1 %211, label %loop26, label %exit27
+  %i28 = phi i64 [ 0, %loop23 ], [ %198, %loop26 ]
+  %188 = icmp slt i64 %i28, %180
+  %189 = select i1 %188, i64 %i28, i64 %180
+  %190 = add i64 %177, %189
+  %191 = mul i64 %190, %5
+  %192 = add i64 %183, %191
+  %193 = getelementptr inbounds float, ptr %3, i64 %192
+  %194 = load float, ptr %193, align 4
+  %195 = icmp slt i64 %i28, %156
+  %196 = select i1 %195, float %194, float 0.000000e+00
+  %197 = getelementptr inbounds float, ptr %185, i64 %i28
+  store float %196, ptr %197, align 4
+  %198 = add i64 %i28, 1
+  %199 = icmp slt i64 %198, 16
+  br i1 %199, label %loop26, label %exit27
 
 exit27:                                           ; preds = %loop26, %loop23
-  %212 = add i64 %i25, 1
-  %213 = icmp slt i64 %212, %25
-  br i1 %213, label %loop23, label %exit24
+  %200 = add i64 %i25, 1
+  %201 = icmp slt i64 %200, %25
+  br i1 %201, label %loop23, label %exit24
 
 loop29:                                           ; preds = %exit33, %packed
-  %i31 = phi i64 [ 0, %packed ], [ %240, %exit33 ]
-  %214 = add i64 %i, %i31
-  %215 = sub i64 %8, %214
-  %216 = icmp slt i64 6, %215
-  %217 = select i1 %216, i64 6, i64 %215
-  %218 = mul i64 %214, %1
-  %219 = add i64 %218, %i3
-  %220 = getelementptr inbounds float, ptr %0, i64 %219
-  %221 = mul i64 %i31, %25
-  %222 = getelementptr inbounds float, ptr %packed_a, i64 %221
-  %223 = select i1 %12, ptr %220, ptr %222
-  %224 = select i1 %12, i64 %1, i64 1
-  %225 = select i1 %12, i64 1, i64 6
-  %226 = mul i64 %214, %7
-  %227 = add i64 %226, %i13
-  %228 = getelementptr inbounds float, ptr %6, i64 %227
-  %229 = icmp slt i64 0, %119
-  br i1 %229, label %loop32, label %exit33
+  %i31 = phi i64 [ 0, %packed ], [ %228, %exit33 ]
+  %202 = add i64 %i, %i31
+  %203 = sub i64 %8, %202
+  %204 = icmp slt i64 5, %203
+  %205 = select i1 %204, i64 5, i64 %203
+  %206 = mul i64 %202, %1
+  %207 = add i64 %206, %i3
+  %208 = getelementptr inbounds float, ptr %0, i64 %207
+  %209 = mul i64 %i31, %25
+  %210 = getelementptr inbounds float, ptr %packed_a, i64 %209
+  %211 = select i1 %12, ptr %208, ptr %210
+  %212 = select i1 %12, i64 %1, i64 1
+  %213 = select i1 %12, i64 1, i64 5
+  %214 = mul i64 %202, %7
+  %215 = add i64 %214, %i13
+  %216 = getelementptr inbounds float, ptr %6, i64 %215
+  %217 = icmp slt i64 0, %107
+  br i1 %217, label %loop32, label %exit33
 
 exit30:                                           ; preds = %exit33, %packed
-  %230 = add i64 %i13, 128
-  %231 = icmp slt i64 %230, %9
-  br i1 %231, label %loop11, label %exit12
+  %218 = add i64 %i13, 128
+  %219 = icmp slt i64 %218, %9
+  br i1 %219, label %loop11, label %exit12
 
 loop32:                                           ; preds = %loop32, %loop29
-  %i34 = phi i64 [ 0, %loop29 ], [ %238, %loop32 ]
-  %232 = sub i64 %119, %i34
-  %233 = icmp slt i64 16, %232
-  %234 = select i1 %233, i64 16, i64 %232
-  %235 = mul i64 %i34, %25
-  %236 = getelementptr inbounds float, ptr %packed_b, i64 %235
-  %237 = getelementptr inbounds float, ptr %228, i64 %i34
-  call void @strata.ukernel.6x2x8(ptr %223, ptr %236, ptr %237, i64 %7, i64 %25, i64 %217, i64 %234, i64 %224, i64 %225, i64 %26)
-  %238 = add i64 %i34, 16
-  %239 = icmp slt i64 %238, %119
-  br i1 %239, label %loop32, label %exit33
+  %i34 = phi i64 [ 0, %loop29 ], [ %226, %loop32 ]
+  %220 = sub i64 %107, %i34
+  %221 = icmp slt i64 16, %220
+  %222 = select i1 %221, i64 16, i64 %220
+  %223 = mul i64 %i34, %25
+  %224 = getelementptr inbounds float, ptr %packed_b, i64 %223
+  %225 = getelementptr inbounds float, ptr %216, i64 %i34
+  call void @strata.ukernel.5x2x8(ptr %211, ptr %224, ptr %225, i64 %7, i64 %25, i64 %205, i64 %222, i64 %212, i64 %213, i64 %26)
+  %226 = add i64 %i34, 16
+  %227 = icmp slt i64 %226, %107
+  br i1 %227, label %loop32, label %exit33
 
 exit33:                                           ; preds = %loop32, %loop29
-  %240 = add i64 %i31, 6
-  %241 = icmp slt i64 %240, %21
-  br i1 %241, label %loop29, label %exit30
+  %228 = add i64 %i31, 5
+  %229 = icmp slt i64 %228, %21
+  br i1 %229, label %loop29, label %exit30
 }
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)

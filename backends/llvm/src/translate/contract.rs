@@ -37,6 +37,8 @@ const KC: u64 = 512;
 const MAX_RUNS: usize = 4;
 /// How many reduction steps ahead the micro-kernel prefetches A.
 const A_PREFETCH_STEPS: u64 = 64;
+/// f32 elements per cache line.
+const LINE_F32S: u64 = 16;
 /// The most bytes a packed B block takes (it lives on the stack of the calling thread).
 const MAX_B_BLOCK_BYTES: u64 = 256 << 10;
 /// The most bytes a packed block of A's panels takes (on the stack too).
@@ -432,17 +434,25 @@ fn begin<'ctx, 'a>(
 /// With `a_tables`, A is read in place through offset tables: `a_rs` and `a_ks` are then
 /// pointers `ia` and `ka` (i32), and A's element `(r, l)` is `a[ia[r] + ka[l]]` — a
 /// channels-last convolution's input, one table load per step shared by the rows.
+///
+/// With `prefetch_b` (B packed, not windows), two last parameters `ptr ahead, i64 rate`
+/// say what to fetch into L2 as it goes: at step `l`, the cache line
+/// `(l·rate) >> 16` of `ahead`, part of the B block the product reads next (see
+/// [`prefetch_window`]).
 fn define_ukernel<'ctx>(
     ctx: &'ctx Context,
     module: &LlModule<'ctx>,
     blk: Blocking,
     windows: bool,
     a_tables: bool,
+    prefetch_b: bool,
 ) -> R<FunctionValue<'ctx>> {
+    let prefetch_b = prefetch_b && !windows;
     let name = format!(
-        "strata.ukernel{}{}.{}",
+        "strata.ukernel{}{}{}.{}",
         if windows { "_windows" } else { "" },
         if a_tables { "_at" } else { "" },
+        if prefetch_b { "_pf" } else { "" },
         blk.suffix()
     );
     if let Some(f) = module.get_function(&name) {
@@ -460,7 +470,18 @@ fn define_ukernel<'ctx>(
     if windows {
         params.extend([inkwell::types::BasicMetadataTypeEnum::from(ptr); 2]);
     }
+    if prefetch_b {
+        params.extend([
+            inkwell::types::BasicMetadataTypeEnum::from(ptr),
+            i64t.into(),
+        ]);
+    }
     let g = begin(ctx, module, &name, &params);
+    let ahead = if prefetch_b {
+        Some((g.ptr_param(10)?, g.int_param(11)?))
+    } else {
+        None
+    };
     let (ap, bp, c) = (g.ptr_param(0)?, g.ptr_param(1)?, g.ptr_param(2)?);
     // Strides, or (with `a_tables`) the row and step offset tables.
     let a_strides = if a_tables {
@@ -577,6 +598,24 @@ fn define_ukernel<'ctx>(
         }
         None => {
             let b_row = g.at(bp, g.mul(kkv, g.i64(nr_total))?)?;
+            if let Some((ahead, rate)) = ahead {
+                let at =
+                    g.b.build_right_shift(g.mul(kkv, rate)?, g.i64(16), false, "")?;
+                // Safety: a prefetch never faults, and the address is not dereferenced.
+                let line = unsafe {
+                    g.b.build_gep(ctx.f32_type(), ahead, &[g.mul(at, g.i64(LINE_F32S))?], "")?
+                };
+                g.call_intrinsic(
+                    "llvm.prefetch",
+                    &[ptr.into()],
+                    &[
+                        line.into(),
+                        i32t.const_zero().into(),
+                        i32t.const_int(2, false).into(),
+                        i32t.const_int(1, false).into(),
+                    ],
+                )?;
+            }
             let align = (lanes * 4).min(64);
             (0..nv)
                 .map(|v| g.load_vector(lanes, g.at(b_row, g.i64(v as u64 * lanes as u64))?, align))
@@ -822,7 +861,7 @@ pub fn gemm_function<'ctx>(
     }
     // A read in place through its tables, unless it comes packed.
     let a_tables = tables && !packed[0];
-    let ukernel = define_ukernel(ctx, module, blk, windows, a_tables)?;
+    let ukernel = define_ukernel(ctx, module, blk, windows, a_tables, packed[1])?;
     let g = begin(ctx, module, &name, &variant.params(ctx));
     let ops = Operands {
         a: g.ptr_param(0)?,
@@ -972,7 +1011,7 @@ pub fn gemm_function<'ctx>(
                         } else {
                             g.at(b_block, g.mul(jr, kc)?)?
                         };
-                        let args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
+                        let mut args: Vec<inkwell::values::BasicMetadataValueEnum> = vec![
                             a_here,
                             panel.into(),
                             g.at(c_rows, jr)?.into(),
@@ -984,6 +1023,12 @@ pub fn gemm_function<'ctx>(
                             a_ks,
                             load_c.into(),
                         ];
+                        if packed[1] {
+                            let bounds = [k, step, n, rows_here];
+                            let (ahead, rate) = prefetch_window(g, &ops, blk, &at, bounds, ir, jr)?;
+                            args.push(ahead.into());
+                            args.push(rate.into());
+                        }
                         g.b.build_call(ukernel, &args, "")?;
                         Ok(())
                     })
@@ -993,6 +1038,58 @@ pub fn gemm_function<'ctx>(
     })?;
     g.b.build_return(None)?;
     Ok(g.f)
+}
+
+/// What the micro-kernel working on rows `ir..` (of the row block) and columns `jr..`
+/// (of the B block `at`) fetches ahead, and how fast: its share of the same panel of
+/// the next B block in loop order (the next columns at this reduction step, or the
+/// first columns at the next step). Weights packed at compile time come from memory
+/// once per product, and each B block's first row panel would wait on them. Each of the
+/// block's row panels takes an equal run of the panel's lines (at most one per step),
+/// so that the fetch is spread over the whole block instead of asking memory for all of
+/// it at once. Past B's end it fetches nothing useful, harmlessly. `bounds` are the
+/// product's `k`, reduction block step, `n` and the row block's rows.
+fn prefetch_window<'ctx>(
+    g: &Gen<'ctx, '_>,
+    ops: &Operands<'ctx>,
+    blk: Blocking,
+    at: &BBlock<'ctx>,
+    bounds: [IntValue<'ctx>; 4],
+    ir: IntValue<'ctx>,
+    jr: IntValue<'ctx>,
+) -> R<(PointerValue<'ctx>, IntValue<'ctx>)> {
+    let [k, step, n, rows] = bounds;
+    let nr = blk.nr();
+    let mr = g.i64(blk.mr as u64);
+    let next_jc = g.add(at.jc, g.i64(blk.nc))?;
+    let wrap = g.b.build_int_compare(IntPredicate::SGE, next_jc, n, "")?;
+    let next_jc =
+        g.b.build_select(wrap, g.i64(0), next_jc, "")?
+            .into_int_value();
+    let next_pc =
+        g.b.build_select(wrap, g.add(at.pc, step)?, at.pc, "")?
+            .into_int_value();
+    let col = g.add(next_jc, jr)?;
+    let panel = g.add(g.mul(col, k)?, g.mul(next_pc, g.i64(nr))?)?;
+    // The panel's `kc·nr / 16` lines in equal runs over the row panels, a run at most
+    // `kc` (one line a step).
+    let lines =
+        g.b.build_int_unsigned_div(g.mul(at.kc, g.i64(nr))?, g.i64(LINE_F32S), "")?;
+    let panels =
+        g.b.build_int_unsigned_div(g.add(rows, g.i64(blk.mr as u64 - 1))?, mr, "")?;
+    let run = g.b.build_int_unsigned_div(
+        g.add(lines, g.b.build_int_sub(panels, g.i64(1), "")?)?,
+        panels,
+        "",
+    )?;
+    let run = g.min(run, at.kc)?;
+    let first = g.mul(g.b.build_int_unsigned_div(ir, mr, "")?, run)?;
+    let offset = g.add(panel, g.mul(first, g.i64(LINE_F32S))?)?;
+    let rate =
+        g.b.build_int_unsigned_div(g.b.build_left_shift(run, g.i64(16), "")?, at.kc, "")?;
+    // Safety: the address is only prefetched.
+    let ahead = unsafe { g.b.build_gep(g.ctx.f32_type(), ops.b, &[offset], "")? };
+    Ok((ahead, rate))
 }
 
 /// Where the micro-kernel finds A: stored packed (panels of `rows` rows over all `k`
