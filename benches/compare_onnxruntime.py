@@ -38,8 +38,16 @@ STRATA = ROOT / "target" / "release" / "strata"
 VENV_BIN = pathlib.Path(sys.executable).parent
 
 
+def importable(module):
+    # find_spec of a submodule raises when its parent package is not installed at all.
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def ensure_peers():
-    missing = [m for m in ["iree.compiler", "iree.runtime", "tract"] if importlib.util.find_spec(m) is None]
+    missing = [m for m in ["iree.compiler", "iree.runtime", "tract"] if not importable(m)]
     if missing:
         print(f"installing {', '.join(missing)}", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
