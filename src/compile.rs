@@ -61,15 +61,45 @@ pub fn describe_target(kind: TargetKind, cpu: &CpuRequest) -> anyhow::Result<Tar
     })
 }
 
-/// [`describe_target`] for each kind of a comma-separated list.
+/// The description one `--target` entry names: a kind (`cpu`, `vulkan`, `systolic`),
+/// and for `systolic` optionally its machine after a colon, a preset
+/// (`systolic:edge-16`) or a machine file (`systolic:machine.toml`, see
+/// [`strata_abi::SystolicTarget::from_machine_file`]).
+pub fn describe_target_spec(spec: &str, cpu: &CpuRequest) -> anyhow::Result<Target> {
+    let (name, machine) = match spec.split_once(':') {
+        Some((n, m)) => (n.trim(), Some(m.trim())),
+        None => (spec.trim(), None),
+    };
+    let kind = TargetKind::from_name(name)?;
+    let Some(machine) = machine else {
+        return describe_target(kind, cpu);
+    };
+    if kind != TargetKind::Systolic {
+        bail!("only a systolic target takes a machine after ':' (systolic:PRESET or systolic:FILE.toml), not '{spec}'");
+    }
+    let is_file = machine.ends_with(".toml") || std::path::Path::new(machine).is_file();
+    let s = if is_file {
+        let text = std::fs::read_to_string(machine)
+            .map_err(|e| anyhow!("cannot read machine file '{machine}': {e}"))?;
+        strata_abi::SystolicTarget::from_machine_file(&text)
+            .map_err(|e| anyhow!("{machine}: {e}"))?
+    } else {
+        strata_abi::SystolicTarget::preset(machine)?
+    };
+    let t = Target::Systolic(s);
+    t.check()?;
+    Ok(t)
+}
+
+/// [`describe_target_spec`] for each entry of a comma-separated list.
 pub fn describe_targets(kinds: &str, cpu: &CpuRequest) -> anyhow::Result<Vec<Target>> {
     let mut out: Vec<Target> = Vec::new();
-    for name in kinds.split(',').map(str::trim) {
-        let kind = TargetKind::from_name(name)?;
-        if out.iter().any(|t| t.kind() == kind) {
-            bail!("target '{kind}' is listed twice");
+    for spec in kinds.split(',').map(str::trim) {
+        let t = describe_target_spec(spec, cpu)?;
+        if out.iter().any(|o| o.kind() == t.kind()) {
+            bail!("target '{}' is listed twice", t.kind());
         }
-        out.push(describe_target(kind, cpu)?);
+        out.push(t);
     }
     Ok(out)
 }

@@ -645,10 +645,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
             timing,
         } => {
             let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
-            let target = strata::compile::describe_target(
-                strata::runtime::TargetKind::from_name(&target)?,
-                &Default::default(),
-            )?;
+            let target = strata::compile::describe_target_spec(&target, &Default::default())?;
             if let Some(text) = pipeline {
                 let (out, report) = strata::passes::pipeline::run_pipeline(
                     &module,
@@ -738,6 +735,12 @@ fn main_inner(cli: Cli) -> Result<bool> {
         Command::Devices => {
             let cpu = strata::runtime::Runtime::new().cpu(None)?;
             println!("cpu        {}", cpu.description());
+            for name in strata::runtime::SystolicTarget::PRESETS {
+                let t = strata::runtime::Target::Systolic(strata::runtime::SystolicTarget::preset(
+                    name,
+                )?);
+                println!("systolic:{name:<8} preset machine: {t}");
+            }
             match strata::runtime::vulkan::devices() {
                 Ok(list) if list.is_empty() => println!("vulkan     no Vulkan device"),
                 Ok(list) => {
@@ -778,11 +781,8 @@ fn main_inner(cli: Cli) -> Result<bool> {
             target,
         } => {
             let dir = dir.unwrap_or_else(strata::conformance::default_data_dir);
-            let describe = |kinds: &str| -> Result<strata::runtime::Target> {
-                strata::compile::describe_target(
-                    strata::runtime::TargetKind::from_name(kinds)?,
-                    &Default::default(),
-                )
+            let describe = |spec: &str| -> Result<strata::runtime::Target> {
+                strata::compile::describe_target_spec(spec, &Default::default())
             };
             let mode = match opt {
                 _ if target.is_some() => {

@@ -631,3 +631,73 @@ fn the_cpu_device_keeps_its_objects_for_profilers_when_asked() {
     assert!(left.is_empty(), "left behind: {left:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--target systolic:PRESET` and `systolic:FILE.toml` describe the machine the module is
+/// compiled for; `strata devices` lists the presets; a bad machine is an error naming it.
+#[test]
+fn systolic_machines_from_presets_and_files() {
+    let o = strata(&["devices"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for preset in ["systolic:mxu-128", "systolic:tpu-v1", "systolic:edge-16"] {
+        assert!(out.contains(preset), "{out}");
+    }
+    let (dir, model, _) = module_source("systolic-machines");
+    let target_of = |spec: &str| {
+        let o = strata(&[
+            "opt",
+            &model,
+            "--pipeline",
+            "lower-to-kernel",
+            "--target",
+            spec,
+        ]);
+        assert!(o.status.success(), "{spec}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let edge = target_of("systolic:edge-16");
+    assert!(
+        edge.contains("dataflow = \"os\"") && edge.contains("rows = 16 : i64"),
+        "{edge}"
+    );
+    let v1 = target_of("systolic:tpu-v1");
+    assert!(
+        v1.contains("input_type = \"int8\"") && v1.contains("cols = 256 : i64"),
+        "{v1}"
+    );
+    let file = dir.join("machine.toml");
+    std::fs::write(
+        &file,
+        "preset = \"mxu-128\"\nrows = 32\ncols = 32\ndataflow = \"os\"\n",
+    )
+    .unwrap();
+    let custom = target_of(&format!("systolic:{}", file.display()));
+    assert!(
+        custom.contains("rows = 32 : i64")
+            && custom.contains("dataflow = \"os\"")
+            && custom.contains("input_type = \"bf16\""),
+        "{custom}"
+    );
+    std::fs::write(&file, "preset = \"mxu-128\"\nrowz = 32\n").unwrap();
+    let bad_file = format!("systolic:{}", file.display());
+    for (spec, needle) in [
+        ("systolic:tpu-v9", "unknown systolic preset 'tpu-v9'"),
+        ("cpu:edge-16", "only a systolic target takes a machine"),
+        ("systolic:/no/such/machine.toml", "cannot read machine file"),
+        (bad_file.as_str(), "no field 'rowz'"),
+    ] {
+        let o = strata(&[
+            "opt",
+            &model,
+            "--pipeline",
+            "lower-to-kernel",
+            "--target",
+            spec,
+        ]);
+        assert!(
+            !o.status.success() && stderr(&o).contains(needle),
+            "{spec}: {}",
+            stderr(&o)
+        );
+    }
+}

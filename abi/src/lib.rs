@@ -11,4 +11,6 @@ pub mod target;
 
 pub use dtype::{tensor_bytes, DType, ElementType};
 pub use kernel::{KernelFn, Status};
-pub use target::{CpuTarget, GpuTarget, SystolicTarget, Target, TargetError, TargetKind};
+pub use target::{
+    ArrayInput, CpuTarget, Dataflow, GpuTarget, SystolicTarget, Target, TargetError, TargetKind,
+};

@@ -141,23 +141,184 @@ impl GpuFeatures {
     }
 }
 
-/// A TPU-style accelerator: a systolic array of multiply-accumulate cells beside a
-/// vector unit. (Its issue fills in the machine file; these are what the cost model and
-/// the schedule read today.)
+/// How operands move through a systolic array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dataflow {
+    /// Weight-stationary (the TPU's): a tile of weights sits in the cells while
+    /// activations stream through and partial sums flow down into the accumulators.
+    Ws,
+    /// Output-stationary (Gemmini's other mode): each cell keeps one output's sum while
+    /// activations and weights stream past, and drains it at the end.
+    Os,
+}
+
+/// What the array multiplies, and so what it accumulates in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArrayInput {
+    /// bfloat16 inputs (rounded to nearest even from f32), f32 accumulation.
+    Bf16,
+    /// int8 inputs, i32 accumulation.
+    Int8,
+}
+
+impl ArrayInput {
+    /// Bytes of one input element.
+    pub fn bytes(self) -> u64 {
+        match self {
+            ArrayInput::Bf16 => 2,
+            ArrayInput::Int8 => 1,
+        }
+    }
+}
+
+/// A TPU-style accelerator: a systolic array of multiply-accumulate cells fed from an
+/// on-chip unified buffer, accumulators below it, a vector unit for everything that is
+/// not a contraction, and off-chip memory behind a DMA engine. The machine file
+/// ([`SystolicTarget::from_machine_file`]) starts from a preset
+/// ([`SystolicTarget::PRESETS`]) and overrides fields by name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystolicTarget {
-    /// Rows of the array.
+    /// Rows of the array (the reduction depth of one weight tile, weight-stationary).
     pub rows: u32,
-    /// Columns of the array.
+    /// Columns of the array (output columns of one tile).
     pub cols: u32,
-    /// Lanes of the vector unit (f32).
-    pub vector_lanes: u32,
-    /// The on-chip unified buffer, in bytes.
+    /// How operands flow through the array.
+    pub dataflow: Dataflow,
+    /// The array's input type (and so its accumulator type).
+    pub input_type: ArrayInput,
+    /// The on-chip unified buffer (activations, weights, results), in bytes.
     pub buffer_bytes: u64,
+    /// The accumulators below the array, in bytes (32-bit sums).
+    pub accumulator_bytes: u64,
     /// Off-chip memory bandwidth, bytes per second.
     pub bandwidth: u64,
+    /// Cycles from a DMA request to its first byte.
+    pub dram_latency_cycles: u64,
+    /// Lanes of the vector unit (32-bit).
+    pub vector_lanes: u32,
+    /// Cycles per vector of a simple op (add, multiply, compare, select, max).
+    pub vector_op_cycles: u32,
+    /// Cycles per vector of a transcendental (exp, log, tanh, erf, sqrt).
+    pub vector_transcendental_cycles: u32,
+    /// Cycles per vector of a division.
+    pub vector_divide_cycles: u32,
     /// Clock, in Hz.
     pub clock_hz: u64,
+}
+
+impl SystolicTarget {
+    /// The machines a description can start from, by name.
+    pub const PRESETS: [&'static str; 3] = ["mxu-128", "tpu-v1", "edge-16"];
+
+    /// A preset: `mxu-128` (a 128×128 bf16 weight-stationary matrix unit at 1.05 GHz
+    /// with HBM, about one TPU-v4 core's), `tpu-v1` (256×256 int8 weight-stationary at
+    /// 700 MHz with DDR3, as the first TPU), `edge-16` (16×16 bf16 output-stationary at
+    /// 1 GHz with a small scratchpad, as Gemmini's default).
+    pub fn preset(name: &str) -> Result<SystolicTarget, TargetError> {
+        let t = match name {
+            "mxu-128" => SystolicTarget {
+                rows: 128,
+                cols: 128,
+                dataflow: Dataflow::Ws,
+                input_type: ArrayInput::Bf16,
+                buffer_bytes: 16 << 20,
+                accumulator_bytes: 4 << 20,
+                bandwidth: 600_000_000_000,
+                dram_latency_cycles: 500,
+                vector_lanes: 128,
+                vector_op_cycles: 1,
+                vector_transcendental_cycles: 4,
+                vector_divide_cycles: 8,
+                clock_hz: 1_050_000_000,
+            },
+            "tpu-v1" => SystolicTarget {
+                rows: 256,
+                cols: 256,
+                dataflow: Dataflow::Ws,
+                input_type: ArrayInput::Int8,
+                buffer_bytes: 24 << 20,
+                accumulator_bytes: 4 << 20,
+                bandwidth: 34_000_000_000,
+                dram_latency_cycles: 300,
+                vector_lanes: 256,
+                vector_op_cycles: 1,
+                vector_transcendental_cycles: 8,
+                vector_divide_cycles: 16,
+                clock_hz: 700_000_000,
+            },
+            "edge-16" => SystolicTarget {
+                rows: 16,
+                cols: 16,
+                dataflow: Dataflow::Os,
+                input_type: ArrayInput::Bf16,
+                buffer_bytes: 256 << 10,
+                accumulator_bytes: 64 << 10,
+                bandwidth: 16_000_000_000,
+                dram_latency_cycles: 100,
+                vector_lanes: 16,
+                vector_op_cycles: 1,
+                vector_transcendental_cycles: 8,
+                vector_divide_cycles: 16,
+                clock_hz: 1_000_000_000,
+            },
+            _ => {
+                return Err(error(format!(
+                    "unknown systolic preset '{name}' (presets: {})",
+                    Self::PRESETS.join(", ")
+                )))
+            }
+        };
+        Ok(t)
+    }
+
+    /// Reads a machine file: TOML whose optional `preset = "NAME"` is the starting
+    /// point (`mxu-128` without it) and whose other keys override its fields (snake- or
+    /// kebab-case: `rows = 32`, `dataflow = "os"`, `input-type = "int8"`). Integers for
+    /// sizes, strings for the dataflow and input type; an unknown key, a bad value or a
+    /// description that cannot work (a zero size) is an error naming the key.
+    pub fn from_machine_file(text: &str) -> Result<SystolicTarget, TargetError> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| error(format!("machine file: {}", e.message())))?;
+        let base = match table.get("preset") {
+            None => SystolicTarget::default(),
+            Some(toml::Value::String(name)) => SystolicTarget::preset(name)?,
+            Some(v) => {
+                return Err(error(format!(
+                    "machine file: 'preset' names a preset, as a string, not as a {}",
+                    v.type_str()
+                )))
+            }
+        };
+        let mut t = Target::Systolic(base);
+        let mut fields = Vec::new();
+        for (key, value) in table.iter().filter(|(k, _)| *k != "preset") {
+            let text = match value {
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::String(s) => s.clone(),
+                other => {
+                    return Err(error(format!(
+                        "machine file: '{key}' takes an integer or a string, not a {}",
+                        other.type_str()
+                    )))
+                }
+            };
+            fields.push((key.as_str(), text));
+        }
+        t.set_all(fields)
+            .map_err(|e| error(format!("machine file: {e}")))?;
+        match t {
+            Target::Systolic(s) => Ok(s),
+            _ => Err(error("machine file: not a systolic description")),
+        }
+    }
+
+    /// Multiply-accumulates the array does per cycle when busy.
+    pub fn macs_per_cycle(&self) -> u64 {
+        self.rows as u64 * self.cols as u64
+    }
 }
 
 /// One target, described.
@@ -250,17 +411,23 @@ impl GpuTarget {
 }
 
 impl Default for SystolicTarget {
-    /// A 128×128 array at 1.05 GHz (about one TPU-v4 core's matrix unit) with a 32-lane
-    /// vector unit, a 16 MiB buffer and HBM.
+    /// The `mxu-128` preset.
     fn default() -> Self {
-        SystolicTarget {
+        SystolicTarget::preset("mxu-128").unwrap_or(SystolicTarget {
             rows: 128,
             cols: 128,
-            vector_lanes: 32,
+            dataflow: Dataflow::Ws,
+            input_type: ArrayInput::Bf16,
             buffer_bytes: 16 << 20,
+            accumulator_bytes: 4 << 20,
             bandwidth: 600_000_000_000,
+            dram_latency_cycles: 500,
+            vector_lanes: 128,
+            vector_op_cycles: 1,
+            vector_transcendental_cycles: 4,
+            vector_divide_cycles: 8,
             clock_hz: 1_050_000_000,
-        }
+        })
     }
 }
 
@@ -337,8 +504,40 @@ impl Target {
     /// Sets field `key` (kebab- or snake-case) from text: numbers for numeric fields,
     /// `+`-separated names for `features` (`avx2+fma`, a leading `+` allowed).
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), TargetError> {
-        let field = key.replace('-', "_");
         let mut json = self.to_json();
+        self.apply(&mut json, key, value)?;
+        let updated = Target::from_json(json)?;
+        updated.check()?;
+        *self = updated;
+        Ok(())
+    }
+
+    /// Several [`Target::set`]s at once, checked together at the end (one field's new
+    /// value may only make sense with another's).
+    pub fn set_all<'a>(
+        &mut self,
+        fields: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Result<(), TargetError> {
+        let mut json = self.to_json();
+        for (key, value) in fields {
+            self.apply(&mut json, key, &value)?;
+            // Each value must parse as its field's type, named while it is known.
+            Target::from_json(json.clone()).map_err(|e| error(format!("'{key}': {e}")))?;
+        }
+        let updated = Target::from_json(json)?;
+        updated.check()?;
+        *self = updated;
+        Ok(())
+    }
+
+    /// Writes field `key` of `json` (this target's form) from text.
+    fn apply(
+        &self,
+        json: &mut serde_json::Value,
+        key: &str,
+        value: &str,
+    ) -> Result<(), TargetError> {
+        let field = key.replace('-', "_");
         let slot = json
             .as_object_mut()
             .filter(|_| field != "kind")
@@ -371,9 +570,6 @@ impl Target {
             }
             _ => serde_json::Value::from(value),
         };
-        let updated = Target::from_json(json)?;
-        updated.check()?;
-        *self = updated;
         Ok(())
     }
 
@@ -421,7 +617,36 @@ impl Target {
                 positive("cols", s.cols as u64)?;
                 positive("vector-lanes", s.vector_lanes as u64)?;
                 positive("clock-hz", s.clock_hz)?;
-                positive("bandwidth", s.bandwidth)
+                positive("bandwidth", s.bandwidth)?;
+                positive("vector-op-cycles", s.vector_op_cycles as u64)?;
+                positive(
+                    "vector-transcendental-cycles",
+                    s.vector_transcendental_cycles as u64,
+                )?;
+                positive("vector-divide-cycles", s.vector_divide_cycles as u64)?;
+                // Limits beat trust: a simulated array of a billion cells is a typo.
+                if s.rows > 4096 || s.cols > 4096 {
+                    return Err(error(format!(
+                        "a {}x{} array is past the 4096x4096 the simulator models",
+                        s.rows, s.cols
+                    )));
+                }
+                // One weight tile (double-buffered) and one accumulator row per column
+                // must fit, or no schedule exists.
+                let tile = 2 * s.rows as u64 * s.cols as u64 * s.input_type.bytes();
+                if s.buffer_bytes < tile {
+                    return Err(error(format!(
+                        "a unified buffer of {} bytes cannot hold two {}x{} weight tiles ({tile} bytes)",
+                        s.buffer_bytes, s.rows, s.cols
+                    )));
+                }
+                if s.accumulator_bytes < 4 * s.cols as u64 {
+                    return Err(error(format!(
+                        "{} bytes of accumulators cannot hold one row of {} sums",
+                        s.accumulator_bytes, s.cols
+                    )));
+                }
+                Ok(())
             }
         }
     }
@@ -455,7 +680,22 @@ impl fmt::Display for Target {
                 g.shared_memory_bytes >> 10,
                 g.max_bindings
             ),
-            Target::Systolic(s) => write!(f, "systolic ({}x{} array)", s.rows, s.cols),
+            Target::Systolic(s) => write!(
+                f,
+                "systolic ({}x{} {} array, {}, {} KiB buffer, {:.2} GHz)",
+                s.rows,
+                s.cols,
+                match s.input_type {
+                    ArrayInput::Bf16 => "bf16",
+                    ArrayInput::Int8 => "int8",
+                },
+                match s.dataflow {
+                    Dataflow::Ws => "weight-stationary",
+                    Dataflow::Os => "output-stationary",
+                },
+                s.buffer_bytes >> 10,
+                s.clock_hz as f64 / 1e9
+            ),
         }
     }
 }
@@ -656,6 +896,67 @@ mod tests {
 
         let gpu = GpuTarget::default();
         assert_eq!(gpu.max_kernel_arguments(), 31);
+    }
+
+    #[test]
+    fn systolic_presets_and_machine_files() {
+        for name in SystolicTarget::PRESETS {
+            let s = SystolicTarget::preset(name).unwrap();
+            Target::Systolic(s.clone()).check().unwrap();
+            assert_eq!(
+                SystolicTarget::from_machine_file(&format!("preset = \"{name}\"")).unwrap(),
+                s
+            );
+        }
+        let v1 = SystolicTarget::preset("tpu-v1").unwrap();
+        assert_eq!(
+            (v1.rows, v1.input_type, v1.dataflow),
+            (256, ArrayInput::Int8, Dataflow::Ws)
+        );
+        let edge = SystolicTarget::preset("edge-16").unwrap();
+        assert_eq!((edge.cols, edge.dataflow), (16, Dataflow::Os));
+        assert_eq!(
+            SystolicTarget::default(),
+            SystolicTarget::preset("mxu-128").unwrap()
+        );
+
+        // The issue's example: a preset, then overrides by name (either spelling).
+        let s = SystolicTarget::from_machine_file(
+            "preset = \"mxu-128\"\nrows = 32\ncols = 32\ndataflow = \"os\"\ninput-type = \"int8\"\n",
+        )
+        .unwrap();
+        let base = SystolicTarget::preset("mxu-128").unwrap();
+        assert_eq!(
+            (s.rows, s.cols, s.dataflow, s.input_type),
+            (32, 32, Dataflow::Os, ArrayInput::Int8)
+        );
+        assert_eq!(
+            (s.buffer_bytes, s.clock_hz),
+            (base.buffer_bytes, base.clock_hz)
+        );
+        // Fields are checked together: a big array with the buffer it needs, in any order.
+        SystolicTarget::from_machine_file("rows = 4096\ncols = 4096\nbuffer_bytes = 67108864\n")
+            .unwrap();
+
+        for (text, needle) in [
+            ("rows = 0", "'rows' must be positive"),
+            ("dataflow = \"xs\"", "unknown variant `xs`"),
+            ("colz = 4", "no field 'colz'"),
+            ("preset = \"tpu-v9\"", "unknown systolic preset 'tpu-v9'"),
+            ("preset = 3", "'preset' names a preset"),
+            (
+                "rows = 2.5",
+                "'rows' takes an integer or a string, not a float",
+            ),
+            ("rows = -1", "non-negative integer, not '-1'"),
+            ("rows = 100000", "past the 4096x4096"),
+            ("buffer_bytes = 100", "cannot hold two 128x128 weight tiles"),
+            ("accumulator_bytes = 8", "cannot hold one row of 128 sums"),
+            ("rows = [", "machine file:"),
+        ] {
+            let e = SystolicTarget::from_machine_file(text).unwrap_err().0;
+            assert!(e.contains(needle), "{text}: {e}");
+        }
     }
 
     #[test]
