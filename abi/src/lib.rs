@@ -7,6 +7,7 @@
 pub mod dtype;
 pub mod format;
 pub mod kernel;
+pub mod systolic;
 pub mod target;
 
 pub use dtype::{tensor_bytes, DType, ElementType};

@@ -22,6 +22,8 @@ mod pool;
 mod tensor;
 pub mod vulkan;
 
+pub mod systolic;
+
 pub use cpu::CpuDevice;
 pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
 /// The module file format, shared with the compiler (`strata-abi`).

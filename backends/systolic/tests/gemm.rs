@@ -1,0 +1,259 @@
+//! Matrix products scheduled for systolic arrays and run on the simulated machine: the
+//! results are the array's numerics to the bit (bf16 inputs, f32 sums in the array's
+//! order; int8 with i32), within bf16's error of the exact product, and the simulated
+//! cycles equal the analytic model's (`gemm_cycles`) on 128×128 and 32×32
+//! weight-stationary arrays and a 128×128 output-stationary one.
+
+use strata_abi::systolic::{bf16_bits, bf16_value, Op, Schedule};
+use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
+use strata_runtime::systolic::simulate;
+use strata_systolic::{gemm, gemm_cycles, Matrix};
+
+fn machine(rows: u32, dataflow: &str) -> SystolicTarget {
+    SystolicTarget::from_machine_file(&format!(
+        "preset = \"mxu-128\"\nrows = {rows}\ncols = {rows}\ndataflow = \"{dataflow}\"\n"
+    ))
+    .unwrap()
+}
+
+fn random(n: usize, seed: &mut u64) -> Vec<f32> {
+    (0..n)
+        .map(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            ((*seed % 2001) as f32 - 1000.0) / 1000.0
+        })
+        .collect()
+}
+
+fn bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The array's result for `C = A·B`, computed the way the machine adds: weight-stationary,
+/// each reduction tile's products summed in order then added to the running sum;
+/// output-stationary, every product added in order from zero.
+fn reference(
+    t: &SystolicTarget,
+    a: &[f32],
+    b: &[f32],
+    (m, k, n): (usize, usize, usize),
+) -> Vec<f32> {
+    let q = |x: f32| bf16_value(bf16_bits(x));
+    let mut c = vec![0f32; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = 0f32;
+            match t.dataflow {
+                Dataflow::Ws => {
+                    for (ti, k0) in (0..k).step_by(t.rows as usize).enumerate() {
+                        let mut s = 0f32;
+                        for l in k0..(k0 + t.rows as usize).min(k) {
+                            let p = q(a[i * k + l]) * q(b[l * n + j]);
+                            s = if l == k0 { p } else { s + p };
+                        }
+                        acc = if ti == 0 { s } else { acc + s };
+                    }
+                }
+                Dataflow::Os => {
+                    for l in 0..k {
+                        acc += q(a[i * k + l]) * q(b[l * n + j]);
+                    }
+                }
+            }
+            c[i * n + j] = acc;
+        }
+    }
+    c
+}
+
+fn run(t: &SystolicTarget, (m, k, n): (usize, usize, usize)) -> (u64, u64, f64) {
+    let mut seed = 0x9E3779B97F4A7C15u64 ^ (m * 7 + k * 13 + n) as u64;
+    let a = random(m * k, &mut seed);
+    let b = random(k * n, &mut seed);
+    let mut dram = vec![bytes(&a), bytes(&b), vec![0u8; m * n * 4]];
+    let mat = |buffer: u32, cols: usize| Matrix {
+        buffer,
+        offset: 0,
+        row_bytes: cols as u64 * 4,
+    };
+    let dims = (m as u64, k as u64, n as u64);
+    let s = gemm(t, dims, mat(0, k), mat(1, n), mat(2, n)).unwrap();
+    let counters = simulate(t, &s, &mut dram).unwrap();
+    let got: Vec<f32> = dram[2]
+        .chunks_exact(4)
+        .map(|x| f32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+        .collect();
+    let want = reference(t, &a, &b, (m, k, n));
+    for (e, (x, y)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(
+            x.to_bits(),
+            y.to_bits(),
+            "{m}x{k}x{n} on {t:?}: element {e} is {x}, the array's order gives {y}"
+        );
+    }
+    // And that is the product, to bf16's precision.
+    for i in (0..m).step_by(m.div_ceil(7)) {
+        for j in (0..n).step_by(n.div_ceil(5)) {
+            let (mut exact, mut scale) = (0f64, 0f64);
+            for l in 0..k {
+                exact += a[i * k + l] as f64 * b[l * n + j] as f64;
+                scale += (a[i * k + l] as f64 * b[l * n + j] as f64).abs();
+            }
+            let err = (got[i * n + j] as f64 - exact).abs();
+            assert!(
+                err <= 2f64.powi(-7) * scale + 1e-6,
+                "C[{i},{j}] = {} vs {exact}",
+                got[i * n + j]
+            );
+        }
+    }
+    assert_eq!(counters.macs, (m * k * n) as u64);
+    let model = gemm_cycles(t, dims.0, dims.1, dims.2).unwrap();
+    (counters.total_cycles, model, counters.busy())
+}
+
+/// The products on one array: each simulated to the cycle the model says.
+fn products_on(name: &str, t: &SystolicTarget) {
+    let shapes = [
+        (128, 128, 128),
+        (1024, 1024, 1024),
+        (64, 784, 512),
+        (128, 768, 3072),
+        (300, 200, 700),
+    ];
+    let mut report = String::new();
+    {
+        for &shape in &shapes {
+            let (simulated, model, busy) = run(t, shape);
+            let off = (simulated as f64 - model as f64).abs() / model as f64;
+            report.push_str(&format!(
+                "{name} {shape:?}: simulated {simulated}, model {model} ({:+.2}%), array busy {:.1}%\n",
+                100.0 * (simulated as f64 - model as f64) / model as f64,
+                100.0 * busy
+            ));
+            assert_eq!(simulated, model, "{name} {shape:?}: simulated {simulated} cycles, the model says {model} ({off})\n{report}");
+            if name == "128x128 ws" && shape == (1024, 1024, 1024) {
+                assert!(busy >= 0.9, "1024³ on mxu-128 keeps the array busy {busy}");
+            }
+        }
+    }
+    println!("{report}");
+}
+
+#[test]
+fn products_on_a_128x128_weight_stationary_array() {
+    products_on("128x128 ws", &machine(128, "ws"));
+}
+
+#[test]
+fn products_on_a_32x32_weight_stationary_array() {
+    products_on("32x32 ws", &machine(32, "ws"));
+}
+
+#[test]
+fn products_on_a_128x128_output_stationary_array() {
+    products_on("128x128 os", &machine(128, "os"));
+}
+
+#[test]
+fn int8_products_are_exact() {
+    let t =
+        SystolicTarget::from_machine_file("preset = \"tpu-v1\"\nrows = 16\ncols = 16\n").unwrap();
+    assert_eq!(t.input_type, ArrayInput::Int8);
+    let (m, k, n) = (37usize, 50usize, 23usize);
+    let mut seed = 99u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % 256) as u8 as i8
+    };
+    let a: Vec<i8> = (0..m * k).map(|_| next()).collect();
+    let b: Vec<i8> = (0..k * n).map(|_| next()).collect();
+    let mut dram = vec![
+        a.iter().map(|&x| x as u8).collect::<Vec<u8>>(),
+        b.iter().map(|&x| x as u8).collect(),
+        vec![0u8; m * n * 4],
+    ];
+    let mat = |buffer: u32, row_bytes: u64| Matrix {
+        buffer,
+        offset: 0,
+        row_bytes,
+    };
+    let s = gemm(
+        &t,
+        (m as u64, k as u64, n as u64),
+        mat(0, k as u64),
+        mat(1, n as u64),
+        mat(2, 4 * n as u64),
+    )
+    .unwrap();
+    simulate(&t, &s, &mut dram).unwrap();
+    for i in 0..m {
+        for j in 0..n {
+            let want: i32 = (0..k)
+                .map(|l| a[i * k + l] as i32 * b[l * n + j] as i32)
+                .sum();
+            let at = (i * n + j) * 4;
+            let got = i32::from_le_bytes([
+                dram[2][at],
+                dram[2][at + 1],
+                dram[2][at + 2],
+                dram[2][at + 3],
+            ]);
+            assert_eq!(got, want, "C[{i},{j}]");
+        }
+    }
+}
+
+#[test]
+fn schedules_that_race_or_reach_too_far_are_errors() {
+    let t = machine(32, "ws");
+    let mat = |buffer: u32, cols: u64| Matrix {
+        buffer,
+        offset: 0,
+        row_bytes: cols * 4,
+    };
+    let s = gemm(&t, (64, 64, 64), mat(0, 64), mat(1, 64), mat(2, 64)).unwrap();
+    let fresh = || vec![vec![0u8; 64 * 64 * 4]; 3];
+    simulate(&t, &s, &mut fresh()).unwrap();
+    assert!(s.to_string().contains("stream"), "{s}");
+    // Drop the waits of the first weight load: it would read its tile before the DMA.
+    let mut racy = s.clone();
+    let load = racy
+        .instrs
+        .iter()
+        .position(|i| matches!(i.op, Op::LoadWeights { .. }))
+        .unwrap();
+    racy.instrs[load].waits.clear();
+    let e = simulate(&t, &racy, &mut fresh()).unwrap_err().0;
+    assert!(e.contains("a missing wait"), "{e}");
+    // A buffer too small for the product.
+    let mut small = fresh();
+    small[2].truncate(100);
+    let e = simulate(&t, &s, &mut small).unwrap_err().0;
+    assert!(e.contains("writes buffer 2"), "{e}");
+    // A stream with no weights.
+    let mut bare = Schedule::default();
+    bare.push(
+        Op::Stream {
+            ub: 0,
+            m: 1,
+            k: 1,
+            ld: 1,
+            n: 1,
+            acc: 0,
+            accumulate: false,
+        },
+        [],
+    );
+    let e = simulate(&t, &bare, &mut fresh()).unwrap_err().0;
+    assert!(e.contains("no weight tile"), "{e}");
+    // A product the machine cannot hold.
+    let tiny =
+        SystolicTarget::from_machine_file("preset = \"edge-16\"\nbuffer_bytes = 1024\n").unwrap();
+    let e = gemm(&tiny, (64, 4096, 64), mat(0, 4096), mat(1, 64), mat(2, 64)).unwrap_err();
+    assert!(e.0.contains("does not fit"), "{e}");
+}

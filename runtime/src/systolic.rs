@@ -1,0 +1,750 @@
+//! The systolic machine, simulated: runs a [`Schedule`] on a machine description with
+//! the timing of each unit and the array's numerics (see [`strata_abi::systolic`]).
+//!
+//! Timing, per unit (all in cycles; `R × C` the array, `L` the DRAM latency, `B` bytes
+//! per cycle of off-chip bandwidth):
+//! - **DMA** (a read channel and a write channel, each in order): a transfer is issued
+//!   when what it waits on has finished and the one before it was issued; its data
+//!   arrives from `L` cycles after issue, at `B` bytes a cycle once the transfer before
+//!   it is done: `finish = max(issue + L, previous finish) + ⌈bytes / B⌉` (latencies
+//!   overlap, bandwidth does not).
+//! - **Weight loader**: a tile shifts into the shadow weights one row a cycle through all
+//!   `R` rows (`R` cycles), once the shadow copy is free — when the stream that took the
+//!   previous tile has started (double buffering: the next tile loads while the current
+//!   one computes).
+//! - **Array, weight-stationary**: a stream of `m` rows switches to the shadow weights
+//!   (the switch travels with the first row, so it needs no pause) and takes one row a
+//!   cycle; row `i` reaches array row `r` at `start + i + r` and its sum for column `c`
+//!   leaves the bottom at `start + i + R + c`, so the array takes the next stream at
+//!   `start + m` and the last sum lands at `start + m + R + n - 1`.
+//! - **Array, output-stationary**: an `m × n` tile's operands enter skewed (A's row `r`
+//!   and B's column `c` start `r` and `c` cycles late), cell `(r, c)` finishes at
+//!   `start + k - 1 + r + c`, and the sums shift down into the accumulators a row a cycle
+//!   (`m` more) while the next tile computes: the array takes the next tile at
+//!   `start + max(k, m)` and the sums land at `start + k + 2m + n - 2`.
+//! - **Drain**: a row of accumulators a cycle.
+//!
+//! Reads are checked against writes, and writes against reads: an instruction that
+//! reads buffer bytes or accumulator rows another is still writing, or overwrites what
+//! another is still reading, without having waited for it, is an error naming both, as
+//! a race on the real machine would be.
+
+use std::fmt;
+use strata_abi::systolic::{bf16_bits, bf16_value, Convert, Op, Schedule, Unit};
+use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
+
+/// What a run counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Cycles from the first instruction's start to the last one's finish.
+    pub total_cycles: u64,
+    /// Cycles the array took operands in (one row, or one reduction step, a cycle).
+    pub compute_cycles: u64,
+    /// Cycles the array waited, by cause: for data from off-chip, for weights to load,
+    /// for other units' results (a drain freeing accumulators, say).
+    pub stall_dma_cycles: u64,
+    pub stall_weight_cycles: u64,
+    pub stall_dependency_cycles: u64,
+    /// Multiply-accumulates done.
+    pub macs: u64,
+    /// Bytes read from and written to off-chip memory.
+    pub dram_bytes_read: u64,
+    pub dram_bytes_written: u64,
+}
+
+impl Counters {
+    /// The share of the run's cell-cycles that did a multiply-accumulate.
+    pub fn array_utilization(&self, machine: &SystolicTarget) -> f64 {
+        let cells = machine.macs_per_cycle() as f64 * self.total_cycles as f64;
+        if cells == 0.0 {
+            0.0
+        } else {
+            self.macs as f64 / cells
+        }
+    }
+
+    /// The share of cycles the array took operands in.
+    pub fn busy(&self) -> f64 {
+        if self.total_cycles == 0 {
+            0.0
+        } else {
+            self.compute_cycles as f64 / self.total_cycles as f64
+        }
+    }
+}
+
+/// A schedule the machine cannot run: an address out of range, a stream without
+/// weights, a race.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimError(pub String);
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SimError {}
+
+fn err<T>(i: usize, msg: impl fmt::Display) -> Result<T, SimError> {
+    Err(SimError(format!("instruction {i}: {msg}")))
+}
+
+/// A region something wrote, and when the write is complete.
+#[derive(Clone, Copy)]
+struct Write {
+    lo: u64,
+    hi: u64,
+    finish: u64,
+    by: usize,
+    /// Written by the array: its later streams add to the same rows in order (a row's
+    /// sums land in the order the rows entered), so they need not wait for it.
+    array: bool,
+}
+
+/// Where writes happened (unified buffer bytes, or accumulator rows).
+#[derive(Default)]
+struct Writes(Vec<Write>);
+
+impl Writes {
+    /// Errors if `[lo, hi)` was written by an instruction finishing after `at` that
+    /// `reader` does not wait on.
+    fn check(&self, reader: usize, lo: u64, hi: u64, at: u64, what: &str) -> Result<(), SimError> {
+        self.check_from(reader, lo, hi, at, what, false)
+    }
+
+    /// [`Writes::check`] for a reader on the array, which writes in order after it.
+    fn check_array(
+        &self,
+        reader: usize,
+        lo: u64,
+        hi: u64,
+        at: u64,
+        what: &str,
+    ) -> Result<(), SimError> {
+        self.check_from(reader, lo, hi, at, what, true)
+    }
+
+    fn check_from(
+        &self,
+        reader: usize,
+        lo: u64,
+        hi: u64,
+        at: u64,
+        what: &str,
+        array: bool,
+    ) -> Result<(), SimError> {
+        for w in self.0.iter().rev() {
+            if w.lo < hi && lo < w.hi && w.finish > at && !(array && w.array) {
+                return err(
+                    reader,
+                    format!(
+                        "reads {what} [{lo}, {hi}) at cycle {at}, but instruction {} writes it until cycle {} (a missing wait)",
+                        w.by, w.finish
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Errors if `[lo, hi)` is read by an instruction finishing after `at` (a write
+    /// there by `writer` must wait for it).
+    fn check_write(
+        &self,
+        writer: usize,
+        lo: u64,
+        hi: u64,
+        at: u64,
+        what: &str,
+    ) -> Result<(), SimError> {
+        for r in self.0.iter().rev() {
+            if r.lo < hi && lo < r.hi && r.finish > at && r.by != writer {
+                return err(
+                    writer,
+                    format!(
+                        "overwrites {what} [{lo}, {hi}) at cycle {at}, but instruction {} reads it until cycle {} (a missing wait)",
+                        r.by, r.finish
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, by: usize, lo: u64, hi: u64, finish: u64) {
+        self.add_from(by, lo, hi, finish, false);
+    }
+
+    fn add_from(&mut self, by: usize, lo: u64, hi: u64, finish: u64, array: bool) {
+        // Older writes to the same place are superseded.
+        self.0
+            .retain(|w| !(lo <= w.lo && w.hi <= hi && w.finish <= finish));
+        self.0.push(Write {
+            lo,
+            hi,
+            finish,
+            by,
+            array,
+        });
+    }
+}
+
+/// The machine's state.
+struct Machine<'a> {
+    t: &'a SystolicTarget,
+    ub: Vec<u8>,
+    /// Accumulators: rows of `cols` 32-bit sums (f32 or i32 bits).
+    acc: Vec<u32>,
+    acc_rows: u64,
+    /// The weights in the array and in its shadow copy: `k × n` elements as f32 (bf16
+    /// values) or i32 (int8 values) bits, row-major `cols` wide.
+    shadow: Option<(Vec<u32>, u32, u32)>,
+    active: Option<(Vec<u32>, u32, u32)>,
+}
+
+impl Machine<'_> {
+    fn elem(&self) -> u64 {
+        self.t.input_type.bytes()
+    }
+
+    fn ub_range(&self, i: usize, lo: u64, len: u64) -> Result<std::ops::Range<usize>, SimError> {
+        let hi = lo.checked_add(len).filter(|&h| h <= self.ub.len() as u64);
+        match hi {
+            Some(h) => Ok(lo as usize..h as usize),
+            None => err(
+                i,
+                format!(
+                    "unified buffer [{lo}, +{len}) is past its {} bytes",
+                    self.ub.len()
+                ),
+            ),
+        }
+    }
+
+    /// Element `e` of the array's input type at `at`, as f32 or i32 bits.
+    fn input(&self, at: usize) -> u32 {
+        match self.t.input_type {
+            ArrayInput::Bf16 => {
+                bf16_value(u16::from_le_bytes([self.ub[at], self.ub[at + 1]])).to_bits()
+            }
+            ArrayInput::Int8 => self.ub[at] as i8 as i32 as u32,
+        }
+    }
+
+    /// A `rows × k` block of array inputs, `ld` elements apart from `ub`, as bits.
+    fn block(&self, i: usize, ub: u64, rows: u32, k: u32, ld: u32) -> Result<Vec<u32>, SimError> {
+        if rows == 0 || k == 0 {
+            return Ok(Vec::new());
+        }
+        if k > ld {
+            return err(i, format!("rows of {k} elements cannot be {ld} apart"));
+        }
+        let e = self.elem();
+        let span = ((rows as u64 - 1) * ld as u64 + k as u64) * e;
+        self.ub_range(i, ub, span)?;
+        let mut out = Vec::with_capacity(rows as usize * k as usize);
+        for r in 0..rows as u64 {
+            for c in 0..k as u64 {
+                out.push(self.input((ub + (r * ld as u64 + c) * e) as usize));
+            }
+        }
+        Ok(out)
+    }
+
+    fn acc_rows_check(&self, i: usize, acc: u32, m: u32, n: u32) -> Result<(), SimError> {
+        if acc as u64 + m as u64 > self.acc_rows || n > self.t.cols {
+            return err(
+                i,
+                format!(
+                    "accumulator rows [{acc}, +{m}) of {n} sums are past the {} rows of {} sums",
+                    self.acc_rows, self.t.cols
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Adds (or stores) sum `s` (f32 or i32 bits) into accumulator `(row, col)`.
+    fn accumulate(&mut self, row: u64, col: u32, s: u32, add: bool) {
+        let at = (row * self.t.cols as u64 + col as u64) as usize;
+        self.acc[at] = match (add, self.t.input_type) {
+            (false, _) => s,
+            (true, ArrayInput::Bf16) => {
+                (f32::from_bits(self.acc[at]) + f32::from_bits(s)).to_bits()
+            }
+            (true, ArrayInput::Int8) => (self.acc[at] as i32).wrapping_add(s as i32) as u32,
+        };
+    }
+}
+
+/// Runs `schedule` on `machine` with off-chip buffers `dram`; returns what it counted.
+pub fn simulate(
+    machine: &SystolicTarget,
+    schedule: &Schedule,
+    dram: &mut [Vec<u8>],
+) -> Result<Counters, SimError> {
+    strata_abi::Target::Systolic(machine.clone())
+        .check()
+        .map_err(|e| SimError(e.0))?;
+    let (rows, cols) = (machine.rows as u64, machine.cols as u64);
+    let mut m = Machine {
+        t: machine,
+        ub: vec![0; machine.buffer_bytes as usize],
+        acc: vec![0; (machine.accumulator_bytes / 4) as usize],
+        acc_rows: machine.accumulator_bytes / 4 / cols,
+        shadow: None,
+        active: None,
+    };
+    let bytes_per_cycle = (machine.bandwidth as f64 / machine.clock_hz as f64).max(1e-9);
+    let transfer = |bytes: u64| (bytes as f64 / bytes_per_cycle).ceil() as u64;
+    let latency = machine.dram_latency_cycles;
+
+    let n = schedule.instrs.len();
+    let mut finish = vec![0u64; n];
+    let mut counters = Counters::default();
+    // Per unit: when it can take its next instruction (DMA: when the last was issued,
+    // and when its data finished).
+    let mut issued = [0u64; 2];
+    let mut done = [0u64; 2];
+    let mut weights_free = 0u64;
+    let mut shadow_free = 0u64;
+    let mut shadow_full: Option<u64> = None;
+    let mut array_free = 0u64;
+    let mut drain_free = 0u64;
+    let mut ub_writes = Writes::default();
+    let mut acc_writes = Writes::default();
+    // What is being read, until when: a write must wait for those reads.
+    let mut ub_reads = Writes::default();
+    let mut acc_reads = Writes::default();
+
+    for (i, ins) in schedule.instrs.iter().enumerate() {
+        let mut ready = 0u64;
+        let mut binding: Option<usize> = None;
+        for &w in &ins.waits {
+            let w = w as usize;
+            if w >= i {
+                return err(i, format!("waits on instruction {w}, which comes after it"));
+            }
+            if finish[w] > ready {
+                ready = finish[w];
+                binding = Some(w);
+            }
+        }
+        match &ins.op {
+            Op::DmaIn {
+                buffer,
+                offset,
+                stride,
+                rows: r,
+                row_elems,
+                elem_bytes,
+                convert,
+                ub,
+            } => {
+                let row_bytes = *row_elems as u64 * *elem_bytes as u64;
+                let out_elem = match convert {
+                    Convert::None => *elem_bytes as u64,
+                    Convert::F32ToBf16 if *elem_bytes == 4 => 2,
+                    Convert::F32ToBf16 => return err(i, "bf16 conversion reads 4-byte elements"),
+                };
+                let src = dram
+                    .get(*buffer as usize)
+                    .map(|b| b.len() as u64)
+                    .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
+                let reach = (*r as u64)
+                    .checked_sub(1)
+                    .map(|x| x * stride + row_bytes + offset)
+                    .unwrap_or(0);
+                if reach > src {
+                    return err(
+                        i,
+                        format!("reads buffer {buffer} up to byte {reach} of {src}"),
+                    );
+                }
+                let dst_len = *r as u64 * *row_elems as u64 * out_elem;
+                let range = m.ub_range(i, *ub, dst_len)?;
+                let start = ready.max(issued[0]);
+                issued[0] = start;
+                let bytes = *r as u64 * row_bytes;
+                finish[i] = (start + latency).max(done[0]) + transfer(bytes);
+                done[0] = finish[i];
+                counters.dram_bytes_read += bytes;
+                let b = &dram[*buffer as usize];
+                let mut at = range.start;
+                for row in 0..*r as u64 {
+                    let base = (offset + row * stride) as usize;
+                    let src = &b[base..base + row_bytes as usize];
+                    match convert {
+                        Convert::None => {
+                            m.ub[at..at + src.len()].copy_from_slice(src);
+                            at += src.len();
+                        }
+                        Convert::F32ToBf16 => {
+                            for x in src.chunks_exact(4) {
+                                let v = f32::from_le_bytes([x[0], x[1], x[2], x[3]]);
+                                m.ub[at..at + 2].copy_from_slice(&bf16_bits(v).to_le_bytes());
+                                at += 2;
+                            }
+                        }
+                    }
+                }
+                ub_reads.check_write(
+                    i,
+                    range.start as u64,
+                    range.end as u64,
+                    start,
+                    "the unified buffer",
+                )?;
+                ub_writes.add(i, range.start as u64, range.end as u64, finish[i]);
+            }
+            Op::DmaOut {
+                ub,
+                rows: r,
+                row_elems,
+                elem_bytes,
+                buffer,
+                offset,
+                stride,
+            } => {
+                let row_bytes = *row_elems as u64 * *elem_bytes as u64;
+                let range = m.ub_range(i, *ub, *r as u64 * row_bytes)?;
+                let dst = dram
+                    .get(*buffer as usize)
+                    .map(|b| b.len() as u64)
+                    .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
+                let reach = (*r as u64)
+                    .checked_sub(1)
+                    .map(|x| x * stride + row_bytes + offset)
+                    .unwrap_or(0);
+                if reach > dst {
+                    return err(
+                        i,
+                        format!("writes buffer {buffer} up to byte {reach} of {dst}"),
+                    );
+                }
+                let start = ready.max(issued[1]);
+                ub_writes.check(
+                    i,
+                    range.start as u64,
+                    range.end as u64,
+                    start,
+                    "the unified buffer",
+                )?;
+                issued[1] = start;
+                let bytes = *r as u64 * row_bytes;
+                finish[i] = (start + latency).max(done[1]) + transfer(bytes);
+                done[1] = finish[i];
+                counters.dram_bytes_written += bytes;
+                ub_reads.add(i, range.start as u64, range.end as u64, finish[i]);
+                let b = &mut dram[*buffer as usize];
+                for row in 0..*r as u64 {
+                    let base = (offset + row * stride) as usize;
+                    let from = range.start + (row * row_bytes) as usize;
+                    b[base..base + row_bytes as usize]
+                        .copy_from_slice(&m.ub[from..from + row_bytes as usize]);
+                }
+            }
+            Op::LoadWeights { ub, k, n: nn, ld } => {
+                if machine.dataflow != Dataflow::Ws {
+                    return err(i, "an output-stationary array has no weights to load");
+                }
+                if *k as u64 > rows || *nn as u64 > cols {
+                    return err(
+                        i,
+                        format!("a {k}x{nn} weight tile on a {rows}x{cols} array"),
+                    );
+                }
+                if shadow_full.is_some() {
+                    return err(i, "loads weights over a tile no stream has taken");
+                }
+                let start = ready.max(weights_free).max(shadow_free);
+                let e = m.elem();
+                let span = if *k == 0 {
+                    0
+                } else {
+                    ((*k as u64 - 1) * *ld as u64 + *nn as u64) * e
+                };
+                ub_writes.check(i, *ub, ub + span, start, "the unified buffer")?;
+                let tile = m.block(i, *ub, *k, *nn, *ld)?;
+                finish[i] = start + rows;
+                ub_reads.add(i, *ub, ub + span, finish[i]);
+                weights_free = finish[i];
+                shadow_full = Some(finish[i]);
+                // Until a stream takes this tile, no other may load.
+                shadow_free = u64::MAX;
+                m.shadow = Some((tile, *k, *nn));
+            }
+            Op::Stream {
+                ub,
+                m: mm,
+                k,
+                ld,
+                n: nn,
+                acc,
+                accumulate,
+            } => {
+                let Some(full) = shadow_full.take() else {
+                    return err(i, "streams with no weight tile loaded");
+                };
+                let Some((tile, tk, tn)) = m.shadow.take() else {
+                    return err(i, "streams with no weight tile loaded");
+                };
+                if *k != tk || *nn != tn {
+                    return err(i, format!("streams {k}-wide rows into {nn} columns through a {tk}x{tn} weight tile"));
+                }
+                m.acc_rows_check(i, *acc, *mm, *nn)?;
+                let start = ready.max(array_free).max(full);
+                // Why the array waited, if it did.
+                if start > array_free {
+                    let gap = start - array_free;
+                    if full >= ready {
+                        counters.stall_weight_cycles += gap;
+                    } else if binding.is_some_and(|b| schedule.instrs[b].op.unit() == Unit::DmaIn) {
+                        counters.stall_dma_cycles += gap;
+                    } else {
+                        counters.stall_dependency_cycles += gap;
+                    }
+                }
+                let e = m.elem();
+                let span = if *mm == 0 {
+                    0
+                } else {
+                    ((*mm as u64 - 1) * *ld as u64 + *k as u64) * e
+                };
+                ub_writes.check(i, *ub, ub + span, start, "the unified buffer")?;
+                if *accumulate {
+                    acc_writes.check_array(
+                        i,
+                        *acc as u64,
+                        (*acc + *mm) as u64,
+                        start,
+                        "accumulator rows",
+                    )?;
+                }
+                acc_reads.check_write(
+                    i,
+                    *acc as u64,
+                    (*acc + *mm) as u64,
+                    start,
+                    "accumulator rows",
+                )?;
+                let a = m.block(i, *ub, *mm, *k, *ld)?;
+                array_free = start + *mm as u64;
+                ub_reads.add(i, *ub, ub + span, array_free);
+                finish[i] = start + *mm as u64 + rows + *nn as u64 - 1;
+                shadow_free = start;
+                counters.compute_cycles += *mm as u64;
+                counters.macs += *mm as u64 * *k as u64 * *nn as u64;
+                // Each column's sum runs down the tile's rows in order, then joins its
+                // accumulator.
+                let (kk, nw) = (*k as usize, *nn as usize);
+                let mut psum = vec![0u32; nw];
+                let mut s = vec![0f32; nw];
+                let mut si = vec![0i32; nw];
+                for r in 0..*mm as usize {
+                    let row = &a[r * kk..(r + 1) * kk];
+                    match machine.input_type {
+                        ArrayInput::Bf16 => {
+                            for (l, &x) in row.iter().enumerate() {
+                                let x = f32::from_bits(x);
+                                let w = &tile[l * nw..(l + 1) * nw];
+                                if l == 0 {
+                                    for c in 0..nw {
+                                        s[c] = x * f32::from_bits(w[c]);
+                                    }
+                                } else {
+                                    for c in 0..nw {
+                                        s[c] += x * f32::from_bits(w[c]);
+                                    }
+                                }
+                            }
+                            for c in 0..nw {
+                                psum[c] = s[c].to_bits();
+                            }
+                        }
+                        ArrayInput::Int8 => {
+                            si.iter_mut().for_each(|x| *x = 0);
+                            for (l, &x) in row.iter().enumerate() {
+                                let w = &tile[l * nw..(l + 1) * nw];
+                                for c in 0..nw {
+                                    si[c] =
+                                        si[c].wrapping_add((x as i32).wrapping_mul(w[c] as i32));
+                                }
+                            }
+                            for c in 0..nw {
+                                psum[c] = si[c] as u32;
+                            }
+                        }
+                    }
+                    if kk == 0 {
+                        psum.iter_mut().for_each(|p| *p = 0);
+                    }
+                    for (c, &p) in psum.iter().enumerate() {
+                        m.accumulate(*acc as u64 + r as u64, c as u32, p, *accumulate);
+                    }
+                }
+                acc_writes.add_from(i, *acc as u64, (*acc + *mm) as u64, finish[i], true);
+                m.active = Some((tile, tk, tn));
+            }
+            Op::Compute {
+                a_ub,
+                a_ld,
+                b_ub,
+                b_ld,
+                m: mm,
+                n: nn,
+                k,
+                acc,
+                accumulate,
+            } => {
+                if machine.dataflow != Dataflow::Os {
+                    return err(i, "a weight-stationary array computes by streams");
+                }
+                if *mm as u64 > rows || *nn as u64 > cols {
+                    return err(
+                        i,
+                        format!("a {mm}x{nn} output tile on a {rows}x{cols} array"),
+                    );
+                }
+                m.acc_rows_check(i, *acc, *mm, *nn)?;
+                let start = ready.max(array_free);
+                if start > array_free {
+                    let gap = start - array_free;
+                    if binding.is_some_and(|b| schedule.instrs[b].op.unit() == Unit::DmaIn) {
+                        counters.stall_dma_cycles += gap;
+                    } else {
+                        counters.stall_dependency_cycles += gap;
+                    }
+                }
+                let e = m.elem();
+                let a_span = if *mm == 0 {
+                    0
+                } else {
+                    ((*mm as u64 - 1) * *a_ld as u64 + *k as u64) * e
+                };
+                let b_span = if *k == 0 {
+                    0
+                } else {
+                    ((*k as u64 - 1) * *b_ld as u64 + *nn as u64) * e
+                };
+                ub_writes.check(i, *a_ub, a_ub + a_span, start, "the unified buffer")?;
+                ub_writes.check(i, *b_ub, b_ub + b_span, start, "the unified buffer")?;
+                if *accumulate {
+                    acc_writes.check_array(
+                        i,
+                        *acc as u64,
+                        (*acc + *mm) as u64,
+                        start,
+                        "accumulator rows",
+                    )?;
+                }
+                acc_reads.check_write(
+                    i,
+                    *acc as u64,
+                    (*acc + *mm) as u64,
+                    start,
+                    "accumulator rows",
+                )?;
+                let a = m.block(i, *a_ub, *mm, *k, *a_ld)?;
+                let b = m.block(i, *b_ub, *k, *nn, *b_ld)?;
+                array_free = start + (*k as u64).max(*mm as u64);
+                ub_reads.add(i, *a_ub, a_ub + a_span, start + *k as u64 + *mm as u64);
+                ub_reads.add(i, *b_ub, b_ub + b_span, start + *k as u64 + *nn as u64);
+                finish[i] = start + *k as u64 + 2 * *mm as u64 + *nn as u64 - 2;
+                counters.compute_cycles += *k as u64;
+                counters.macs += *mm as u64 * *k as u64 * *nn as u64;
+                // Each cell adds its products in reduction order (the columns of a row
+                // are independent, so they go side by side).
+                let (kk, nw) = (*k as usize, *nn as usize);
+                for r in 0..*mm as usize {
+                    let row_at = ((*acc as u64 + r as u64) * cols) as usize;
+                    let sums = &mut m.acc[row_at..row_at + nw];
+                    match machine.input_type {
+                        ArrayInput::Bf16 => {
+                            let mut s: Vec<f32> = if *accumulate {
+                                sums.iter().map(|&x| f32::from_bits(x)).collect()
+                            } else {
+                                vec![0.0; nw]
+                            };
+                            for l in 0..kk {
+                                let x = f32::from_bits(a[r * kk + l]);
+                                let w = &b[l * nw..(l + 1) * nw];
+                                for c in 0..nw {
+                                    s[c] += x * f32::from_bits(w[c]);
+                                }
+                            }
+                            for c in 0..nw {
+                                sums[c] = s[c].to_bits();
+                            }
+                        }
+                        ArrayInput::Int8 => {
+                            let mut s: Vec<i32> = if *accumulate {
+                                sums.iter().map(|&x| x as i32).collect()
+                            } else {
+                                vec![0; nw]
+                            };
+                            for l in 0..kk {
+                                let x = a[r * kk + l] as i32;
+                                let w = &b[l * nw..(l + 1) * nw];
+                                for c in 0..nw {
+                                    s[c] = s[c].wrapping_add(x.wrapping_mul(w[c] as i32));
+                                }
+                            }
+                            for c in 0..nw {
+                                sums[c] = s[c] as u32;
+                            }
+                        }
+                    }
+                }
+                acc_writes.add_from(i, *acc as u64, (*acc + *mm) as u64, finish[i], true);
+            }
+            Op::Drain {
+                acc,
+                m: mm,
+                n: nn,
+                ub,
+                ld,
+            } => {
+                m.acc_rows_check(i, *acc, *mm, *nn)?;
+                if nn > ld {
+                    return err(i, format!("rows of {nn} sums cannot be {ld} apart"));
+                }
+                let start = ready.max(drain_free);
+                acc_writes.check(
+                    i,
+                    *acc as u64,
+                    (*acc + *mm) as u64,
+                    start,
+                    "accumulator rows",
+                )?;
+                let span = if *mm == 0 {
+                    0
+                } else {
+                    ((*mm as u64 - 1) * *ld as u64 + *nn as u64) * 4
+                };
+                let range = m.ub_range(i, *ub, span)?;
+                ub_reads.check_write(
+                    i,
+                    range.start as u64,
+                    range.end as u64,
+                    start,
+                    "the unified buffer",
+                )?;
+                finish[i] = start + *mm as u64;
+                drain_free = finish[i];
+                acc_reads.add(i, *acc as u64, (*acc + *mm) as u64, finish[i]);
+                for r in 0..*mm as u64 {
+                    for c in 0..*nn as u64 {
+                        let v = m.acc[((*acc as u64 + r) * cols + c) as usize];
+                        let at = range.start + ((r * *ld as u64 + c) * 4) as usize;
+                        m.ub[at..at + 4].copy_from_slice(&v.to_le_bytes());
+                    }
+                }
+                ub_writes.add(i, range.start as u64, range.end as u64, finish[i]);
+            }
+        }
+        counters.total_cycles = counters.total_cycles.max(finish[i]);
+    }
+    Ok(counters)
+}
