@@ -278,12 +278,60 @@ impl Machine<'_> {
     }
 }
 
+/// When one instruction ran on its unit: issued at `start`, occupying the unit's
+/// throughput over `[busy_from, busy_until)` (a DMA's transfer after its latency, the
+/// array's intake of rows), and done at `finish` (data landed, sums out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub instr: usize,
+    pub unit: Unit,
+    pub start: u64,
+    pub busy_from: u64,
+    pub busy_until: u64,
+    pub finish: u64,
+}
+
+impl Span {
+    /// A span busy from `busy_from` until it finishes.
+    fn new(instr: usize, unit: Unit, start: u64, busy_from: u64, finish: u64) -> Span {
+        Span {
+            instr,
+            unit,
+            start,
+            busy_from,
+            busy_until: finish,
+            finish,
+        }
+    }
+
+    /// A span busy from its start until `busy_until`, finishing later.
+    fn busy(instr: usize, unit: Unit, start: u64, busy_until: u64, finish: u64) -> Span {
+        Span {
+            instr,
+            unit,
+            start,
+            busy_from: start,
+            busy_until,
+            finish,
+        }
+    }
+}
+
 /// Runs `schedule` on `machine` with off-chip buffers `dram`; returns what it counted.
 pub fn simulate(
     machine: &SystolicTarget,
     schedule: &Schedule,
     dram: &mut [Vec<u8>],
 ) -> Result<Counters, SimError> {
+    simulate_traced(machine, schedule, dram).map(|(c, _)| c)
+}
+
+/// [`simulate`], with when each instruction ran (in program order).
+pub fn simulate_traced(
+    machine: &SystolicTarget,
+    schedule: &Schedule,
+    dram: &mut [Vec<u8>],
+) -> Result<(Counters, Vec<Span>), SimError> {
     strata_abi::Target::Systolic(machine.clone())
         .check()
         .map_err(|e| SimError(e.0))?;
@@ -312,6 +360,7 @@ pub fn simulate(
     let mut shadow_full: Option<u64> = None;
     let mut array_free = 0u64;
     let mut drain_free = 0u64;
+    let mut spans = Vec::with_capacity(n);
     let mut ub_writes = Writes::default();
     let mut acc_writes = Writes::default();
     // What is being read, until when: a write must wait for those reads.
@@ -369,6 +418,13 @@ pub fn simulate(
                 let bytes = *r as u64 * row_bytes;
                 finish[i] = (start + latency).max(done[0]) + transfer(bytes);
                 done[0] = finish[i];
+                spans.push(Span::new(
+                    i,
+                    Unit::DmaIn,
+                    start,
+                    finish[i] - transfer(bytes),
+                    finish[i],
+                ));
                 counters.dram_bytes_read += bytes;
                 let b = &dram[*buffer as usize];
                 let mut at = range.start;
@@ -435,6 +491,13 @@ pub fn simulate(
                 let bytes = *r as u64 * row_bytes;
                 finish[i] = (start + latency).max(done[1]) + transfer(bytes);
                 done[1] = finish[i];
+                spans.push(Span::new(
+                    i,
+                    Unit::DmaOut,
+                    start,
+                    finish[i] - transfer(bytes),
+                    finish[i],
+                ));
                 counters.dram_bytes_written += bytes;
                 ub_reads.add(i, range.start as u64, range.end as u64, finish[i]);
                 let b = &mut dram[*buffer as usize];
@@ -468,6 +531,7 @@ pub fn simulate(
                 ub_writes.check(i, *ub, ub + span, start, "the unified buffer")?;
                 let tile = m.block(i, *ub, *k, *nn, *ld)?;
                 finish[i] = start + rows;
+                spans.push(Span::new(i, Unit::Weights, start, start, finish[i]));
                 ub_reads.add(i, *ub, ub + span, finish[i]);
                 weights_free = finish[i];
                 shadow_full = Some(finish[i]);
@@ -533,6 +597,7 @@ pub fn simulate(
                 array_free = start + *mm as u64;
                 ub_reads.add(i, *ub, ub + span, array_free);
                 finish[i] = start + *mm as u64 + rows + *nn as u64 - 1;
+                spans.push(Span::busy(i, Unit::Array, start, array_free, finish[i]));
                 shadow_free = start;
                 counters.compute_cycles += *mm as u64;
                 counters.macs += *mm as u64 * *k as u64 * *nn as u64;
@@ -652,6 +717,7 @@ pub fn simulate(
                 ub_reads.add(i, *a_ub, a_ub + a_span, start + *k as u64 + *mm as u64);
                 ub_reads.add(i, *b_ub, b_ub + b_span, start + *k as u64 + *nn as u64);
                 finish[i] = start + *k as u64 + 2 * *mm as u64 + *nn as u64 - 2;
+                spans.push(Span::busy(i, Unit::Array, start, array_free, finish[i]));
                 counters.compute_cycles += *k as u64;
                 counters.macs += *mm as u64 * *k as u64 * *nn as u64;
                 // Each cell adds its products in reduction order (the columns of a row
@@ -733,6 +799,7 @@ pub fn simulate(
                 )?;
                 finish[i] = start + *mm as u64;
                 drain_free = finish[i];
+                spans.push(Span::new(i, Unit::Drain, start, start, finish[i]));
                 acc_reads.add(i, *acc as u64, (*acc + *mm) as u64, finish[i]);
                 for r in 0..*mm as u64 {
                     for c in 0..*nn as u64 {
@@ -746,5 +813,66 @@ pub fn simulate(
         }
         counters.total_cycles = counters.total_cycles.max(finish[i]);
     }
-    Ok(counters)
+    Ok((counters, spans))
+}
+
+/// A timeline of `spans` as SVG: a lane per unit, a bar per instruction over the cycles
+/// it kept its unit busy (a DMA's transfer, the array's intake, a weight load, a drain),
+/// and a thin line out to when it finished. For reports people read (`--timeline`).
+pub fn timeline_svg(spans: &[Span], title: &str) -> String {
+    const LANES: [(Unit, &str, &str); 5] = [
+        (Unit::DmaIn, "DMA in", "#4e79a7"),
+        (Unit::Weights, "weights", "#f28e2b"),
+        (Unit::Array, "array", "#59a14f"),
+        (Unit::Drain, "drain", "#b07aa1"),
+        (Unit::DmaOut, "DMA out", "#e15759"),
+    ];
+    let (width, left, lane_h, top) = (1000.0f64, 90.0f64, 28.0f64, 30.0f64);
+    let end = spans.iter().map(|s| s.finish).max().unwrap_or(0).max(1) as f64;
+    let x = |c: u64| left + (width - left - 10.0) * c as f64 / end;
+    let height = top + lane_h * LANES.len() as f64 + 30.0;
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n<text x=\"{left}\" y=\"18\">{}</text>\n",
+        esc(title)
+    );
+    for (lane, (unit, name, color)) in LANES.iter().enumerate() {
+        let y = top + lane as f64 * lane_h;
+        out.push_str(&format!(
+            "<text x=\"4\" y=\"{:.1}\">{name}</text>\n",
+            y + lane_h * 0.6
+        ));
+        for s in spans.iter().filter(|s| s.unit == *unit) {
+            let (x0, x1) = (x(s.busy_from), x(s.busy_until).max(x(s.busy_from) + 0.5));
+            out.push_str(&format!(
+                "<rect x=\"{x0:.2}\" y=\"{:.1}\" width=\"{:.2}\" height=\"{:.1}\" fill=\"{color}\"><title>#{} cycles {}..{} (done {})</title></rect>\n",
+                y + 4.0,
+                x1 - x0,
+                lane_h - 10.0,
+                s.instr,
+                s.busy_from,
+                s.busy_until,
+                s.finish
+            ));
+            if s.finish > s.busy_until {
+                out.push_str(&format!(
+                    "<line x1=\"{x1:.2}\" y1=\"{:.1}\" x2=\"{:.2}\" y2=\"{:.1}\" stroke=\"{color}\" stroke-width=\"1\"/>\n",
+                    y + lane_h / 2.0 - 1.0,
+                    x(s.finish),
+                    y + lane_h / 2.0 - 1.0
+                ));
+            }
+        }
+    }
+    let axis = top + lane_h * LANES.len() as f64 + 14.0;
+    out.push_str(&format!(
+        "<text x=\"{left}\" y=\"{axis:.1}\">0</text>\n<text x=\"{:.1}\" y=\"{axis:.1}\" text-anchor=\"end\">{} cycles</text>\n</svg>\n",
+        width - 10.0,
+        end as u64
+    ));
+    out
 }

@@ -257,3 +257,41 @@ fn schedules_that_race_or_reach_too_far_are_errors() {
     let e = gemm(&tiny, (64, 4096, 64), mat(0, 4096), mat(1, 64), mat(2, 64)).unwrap_err();
     assert!(e.0.contains("does not fit"), "{e}");
 }
+
+#[test]
+fn a_timeline_draws_every_instruction_on_its_unit() {
+    let t = machine(32, "ws");
+    let mat = |buffer: u32, cols: u64| Matrix {
+        buffer,
+        offset: 0,
+        row_bytes: cols * 4,
+    };
+    let s = gemm(&t, (96, 64, 64), mat(0, 64), mat(1, 64), mat(2, 64)).unwrap();
+    let mut dram = vec![vec![0u8; 96 * 64 * 4]; 3];
+    let (counters, spans) = strata_runtime::systolic::simulate_traced(&t, &s, &mut dram).unwrap();
+    assert_eq!(spans.len(), s.instrs.len());
+    assert_eq!(
+        spans.iter().map(|s| s.finish).max(),
+        Some(counters.total_cycles)
+    );
+    // The array's intake is the compute counter; spans never run backwards.
+    let intake: u64 = spans
+        .iter()
+        .filter(|s| s.unit == strata_abi::systolic::Unit::Array)
+        .map(|s| s.busy_until - s.busy_from)
+        .sum();
+    assert_eq!(intake, counters.compute_cycles);
+    assert!(spans.iter().all(|s| s.start <= s.busy_from
+        && s.busy_from <= s.busy_until
+        && s.busy_until <= s.finish));
+    let svg = strata_runtime::systolic::timeline_svg(&spans, "96x64x64 <on> 32x32");
+    assert!(
+        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{svg}"
+    );
+    assert_eq!(svg.matches("<rect").count(), s.instrs.len());
+    for lane in ["DMA in", "weights", "array", "drain", "DMA out"] {
+        assert!(svg.contains(lane), "{lane}");
+    }
+    assert!(svg.contains("&lt;on&gt;"), "titles are escaped");
+}

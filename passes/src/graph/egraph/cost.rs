@@ -23,9 +23,10 @@ pub struct CostModel {
     pub bandwidth: f64,
     /// Fixed cost of launching one kernel, seconds.
     pub kernel_overhead: f64,
-    /// For systolic targets: the array's side and the rate of its contraction engine
-    /// (`peak_flops` is then the vector unit's rate).
-    pub systolic: Option<(usize, f64)>,
+    /// For systolic targets, the machine: contractions cost what its schedules take
+    /// (`strata_systolic::gemm_cycles`, the model the simulator is held to);
+    /// `peak_flops` is then the vector unit's rate.
+    pub systolic: Option<strata_abi::SystolicTarget>,
 }
 
 /// Clock rate assumed for CPU cores and GPUs, whose descriptions do not carry one.
@@ -70,10 +71,7 @@ impl CostModel {
                     peak_flops: 2.0 * s.vector_lanes as f64 * clock,
                     bandwidth: s.bandwidth as f64,
                     kernel_overhead: 10e-6,
-                    systolic: Some((
-                        s.rows.min(s.cols) as usize,
-                        2.0 * s.rows as f64 * s.cols as f64 * clock,
-                    )),
+                    systolic: Some(s.clone()),
                 }
             }
         }
@@ -118,6 +116,22 @@ fn array_utilization(side: usize, dims: [f64; 3]) -> f64 {
         })
         .product::<f64>()
         .max(1e-3)
+}
+
+/// Seconds a contraction of `flops` and `(m, n, k)` takes on systolic machine `s`: its
+/// schedule's cycles by the analytic model; where no schedule fits, the array's peak
+/// scaled by how much of it the product's tiles fill.
+fn systolic_seconds(s: &strata_abi::SystolicTarget, flops: f64, [m, n, k]: [f64; 3]) -> f64 {
+    let as_u64 = |x: f64| x.max(1.0).round() as u64;
+    let clock = s.clock_hz as f64;
+    match strata_systolic::gemm_cycles(s, as_u64(m), as_u64(k), as_u64(n)) {
+        Ok(cycles) => cycles as f64 / clock,
+        Err(_) => {
+            let side = s.rows.min(s.cols) as usize;
+            let peak = 2.0 * s.rows as f64 * s.cols as f64 * clock;
+            flops / (peak * array_utilization(side, [m, n, k]))
+        }
+    }
 }
 
 /// FLOPs and (m, n, k) of a contraction, or None for other ops.
@@ -248,11 +262,11 @@ pub fn op_cost(
     let moved: f64 = inputs.iter().map(bytes).sum::<f64>() + outputs.iter().map(bytes).sum::<f64>();
     let memory = moved / target.bandwidth;
     if let Some((flops, dims)) = contraction(op, inputs, outputs, attrs) {
-        let rate = match target.systolic {
-            Some((side, peak)) => peak * array_utilization(side, dims),
-            None => target.peak_flops,
+        let compute = match &target.systolic {
+            Some(s) => systolic_seconds(s, flops, dims),
+            None => flops / target.peak_flops,
         };
-        return target.kernel_overhead + (flops / rate).max(memory);
+        return target.kernel_overhead + compute.max(memory);
     }
     let flops = if is_data_movement(op) {
         0.0
@@ -334,5 +348,17 @@ mod tests {
         assert!(mm(&s, 1030) > 1.2 * mm(&s, 1024));
         let cpu = CostModel::for_target(&Target::generic(TargetKind::Cpu));
         assert!(mm(&cpu, 1030) < 1.1 * mm(&cpu, 1024));
+        // The estimate is the schedule's modelled cycles, which the simulator matches.
+        let machine = Target::generic(TargetKind::Systolic)
+            .as_systolic()
+            .unwrap()
+            .clone();
+        let cycles = strata_systolic::gemm_cycles(&machine, 1024, 1024, 1024).unwrap();
+        let want = s.kernel_overhead + cycles as f64 / machine.clock_hz as f64;
+        assert!(
+            (mm(&s, 1024) - want).abs() < 1e-12,
+            "{} vs {want}",
+            mm(&s, 1024)
+        );
     }
 }
