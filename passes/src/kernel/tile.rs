@@ -57,9 +57,29 @@ pub fn choose_schedule(
         .and_then(|e| e.as_dim())
         .map(|k| k as usize)
         .filter(|&k| parallel(k));
-    let mut loop_order: Vec<usize> = (0..n)
+    // The other parallel dimensions from the largest smallest stride in: in domain
+    // order when every operand is laid out alike, and with a transpose's read-side
+    // inner dimension inside (rows of an NHWC image, then channels, then the vector of
+    // NCHW columns: each row's pixels stay in cache while every channel is written out).
+    let smallest_stride: Vec<usize> = {
+        let mut out = vec![usize::MAX; n];
+        for (i, &v) in d.operands.iter().chain(&d.results).enumerate() {
+            let Ok(t) = m.tensor_type(v) else { continue };
+            if let Some(st) = strata_ir::kernel::contraction::element_strides(&g.maps[i], t, n) {
+                for k in 0..n {
+                    if st[k] > 0 {
+                        out[k] = out[k].min(st[k]);
+                    }
+                }
+            }
+        }
+        out
+    };
+    let mut outer: Vec<usize> = (0..n)
         .filter(|&k| parallel(k) && Some(k) != vector_dim)
         .collect();
+    outer.sort_by_key(|&k| std::cmp::Reverse(smallest_stride[k]));
+    let mut loop_order = outer.clone();
     loop_order.extend((0..n).filter(|&k| !parallel(k)));
     loop_order.extend(vector_dim);
 
@@ -92,7 +112,9 @@ pub fn choose_schedule(
                 .as_ref()
                 .is_none_or(|p| p.offset[k] == 0 && p.valid[k] == (0, g.domain[k]))
     };
-    for k in (0..n).filter(|&k| splittable(k)) {
+    // Split outer loops first, so that a workgroup's share is what its loops sweep.
+    let grid_order: Vec<usize> = outer.iter().copied().chain(vector_dim).collect();
+    for k in grid_order.into_iter().filter(|&k| splittable(k)) {
         if grid_dims == 3 || workgroups >= params.workgroups {
             break;
         }
