@@ -88,6 +88,8 @@ enum Node {
         lanes: usize,
         /// Elements between lanes.
         stride: usize,
+        /// The dimension lanes step along, when not the last.
+        along: Option<usize>,
     },
     Store {
         op: OpId,
@@ -238,6 +240,7 @@ impl Compiler<'_> {
                         op,
                         lanes: lanes_of(m.value_type(d.results[0])),
                         stride: super::vector_stride(m, op),
+                        along: super::vector_dim(m, op),
                         dst: self.def(d.results[0]),
                         buf,
                         idx,
@@ -430,6 +433,19 @@ impl State<'_> {
         idx: &[usize],
         lanes: usize,
     ) -> Result<(usize, usize), crate::IrError> {
+        let last = self.buffers[buf].ty.shape.rank().saturating_sub(1);
+        self.address_along(op, buf, idx, last, lanes)
+    }
+
+    /// [`Self::address`] with the `extent` elements reached along dimension `along`.
+    fn address_along(
+        &self,
+        op: OpId,
+        buf: usize,
+        idx: &[usize],
+        along: usize,
+        lanes: usize,
+    ) -> Result<(usize, usize), crate::IrError> {
         let info = &self.buffers[buf];
         let dims = info.ty.shape.dims();
         let mut linear = 0usize;
@@ -438,7 +454,7 @@ impl State<'_> {
                 Scalar::I(v, _) => v,
                 _ => -1,
             };
-            let extent = if k + 1 == dims.len() { lanes as i64 } else { 1 };
+            let extent = if k == along { lanes as i64 } else { 1 };
             if i < 0 || i + extent > dims[k] as i64 {
                 let shown: Vec<String> = idx
                     .iter()
@@ -577,8 +593,22 @@ impl State<'_> {
                     idx,
                     lanes,
                     stride,
+                    along,
                 } => {
-                    let (mem, at) = self.address(*op, *buf, idx, (*lanes - 1) * stride + 1)?;
+                    let (mem, at) = match along {
+                        // Lanes along an outer dimension: that one's extent is checked.
+                        Some(k) => {
+                            let inner = self.buffers[*buf].strides[*k];
+                            self.address_along(
+                                *op,
+                                *buf,
+                                idx,
+                                *k,
+                                (*lanes - 1) * (stride / inner) + 1,
+                            )?
+                        }
+                        None => self.address(*op, *buf, idx, (*lanes - 1) * stride + 1)?,
+                    };
                     let info = &self.buffers[*buf];
                     let (elem, size) = (info.ty.elem, info.elem_size);
                     for l in 0..*lanes {

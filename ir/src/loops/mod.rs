@@ -25,8 +25,9 @@
 //! - `loop.apply`: affine index arithmetic (`map` over the index operands).
 //! - `loop.load`/`loop.store`: one element at an index; `loop.vload`/`loop.vstore`: as many
 //!   consecutive elements of the last dimension as the vector has lanes (a `loop.vload`
-//!   with `stride = s` takes every s-th: a strided window's reads); `loop.broadcast`:
-//!   a scalar in every lane.
+//!   with `stride = s` takes every s-th: a strided window's reads; with `dim = d` too,
+//!   every s-th along dimension `d` instead: a transpose's reads, a gather on a CPU);
+//!   `loop.broadcast`: a scalar in every lane.
 //! - `loop.alloca`: kernel-local scratch, one per workgroup and shared by its invocations
 //!   (the GPU's workgroup memory; on a CPU a workgroup runs on one thread). The `stage`
 //!   pass puts operand tiles there.
@@ -291,6 +292,18 @@ fn verify_access(m: &Module, op: OpId) -> Result<(), crate::IrError> {
         (_, None) => {}
         (ops::LOOP_VLOAD, Some(Attribute::Int(s))) if *s >= 1 => {}
         _ => return Err("only loop.vload takes a 'stride', an integer of at least 1".into()),
+    }
+    match (d.name, d.attrs.get("dim")) {
+        (_, None) => {}
+        (ops::LOOP_VLOAD, Some(Attribute::Int(k)))
+            if *k >= 0 && (*k as usize) < buf.shape.rank() => {}
+        _ => {
+            return Err(format!(
+                "only loop.vload takes a 'dim', a dimension of its {}-d buffer",
+                buf.shape.rank()
+            )
+            .into())
+        }
     }
     let ok = match value_ty {
         Type::Scalar(e) => !vector && e == buf.elem,
@@ -632,11 +645,34 @@ fn verify_contract(m: &Module, op: OpId) -> Result<(), crate::IrError> {
     Ok(())
 }
 
-/// The element stride of a `loop.vload`'s lanes (1 unless it has a `stride`).
+/// How many elements apart a `loop.vload`'s lanes are in its buffer, row-major (1 unless
+/// it has a `stride`; along `dim`, the stride times the size of the dimensions inside).
 pub fn vector_stride(m: &Module, op: OpId) -> usize {
-    match m.op(op).attrs.get("stride") {
+    let stride = match m.op(op).attrs.get("stride") {
         Some(Attribute::Int(s)) if *s >= 1 => *s as usize,
         _ => 1,
+    };
+    // Along an outer dimension, a lane is the inner dimensions' size further on.
+    let inner = match (vector_dim(m, op), m.op(op).operands.first()) {
+        (Some(k), Some(&buf)) => m
+            .value_type(buf)
+            .as_memref()
+            .map_or(1, |t| t.shape.dims()[k + 1..].iter().product::<usize>()),
+        _ => 1,
+    };
+    stride * inner
+}
+
+/// The dimension a `loop.vload`'s lanes step along, when not the last (`dim`).
+pub fn vector_dim(m: &Module, op: OpId) -> Option<usize> {
+    let rank = m
+        .op(op)
+        .operands
+        .first()
+        .and_then(|&b| m.value_type(b).as_memref().map(|t| t.shape.rank()))?;
+    match m.op(op).attrs.get("dim") {
+        Some(Attribute::Int(k)) if *k >= 0 && (*k as usize) + 1 < rank => Some(*k as usize),
+        _ => None,
     }
 }
 

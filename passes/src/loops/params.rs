@@ -26,6 +26,9 @@ pub struct LoopParams {
     /// CPUs, where that is what makes a row sum or max run at vector speed. Results then
     /// differ from the kernel level's in rounding (sums), never in meaning.
     pub reassociate: bool,
+    /// Whether a vector load may gather, its lanes along an outer dimension
+    /// (`vectorize`: a transpose's reads): CPUs, whose back end makes it one gather.
+    pub gathers: bool,
     /// Vector registers (for the register tile of `loop.contract`).
     pub vector_registers: usize,
     /// Threads that run workgroups at once (1 where the device schedules them itself).
@@ -51,6 +54,7 @@ impl LoopParams {
                 stage_bytes: 0,
                 contract: true,
                 reassociate: true,
+                gathers: true,
                 vector_registers: c.vector_registers() as usize,
                 threads: c.threads as usize,
             },
@@ -63,6 +67,7 @@ impl LoopParams {
                 stage_bytes: g.shared_memory_bytes as usize,
                 contract: false,
                 reassociate: false,
+                gathers: false,
                 vector_registers: 16,
                 threads: 1,
             },
@@ -75,6 +80,7 @@ impl LoopParams {
                 stage_bytes: 0,
                 contract: false,
                 reassociate: false,
+                gathers: false,
                 vector_registers: 16,
                 threads: 1,
             },

@@ -2,8 +2,9 @@
 //! bits / widest element in the body, halved until they divide the trip count), when
 //! every store along it is contiguous in the last dimension and every load contiguous,
 //! strided in the last dimension (a window with a stride: a `stride` vload) or invariant
-//! (invariant values are broadcast). Anything else — a transposed read, a gather —
-//! leaves the loop scalar. On targets that allow it (`LoopParams::reassociate`), an innermost reduction
+//! (invariant values are broadcast); on targets that gather (`LoopParams::gathers`:
+//! CPUs), a load may also move along one outer dimension (a transpose's reads: a `dim`
+//! vload). Anything else — a gather through computed indices — leaves the loop scalar. On targets that allow it (`LoopParams::reassociate`), an innermost reduction
 //! loop folding one float into an invariant element (a row's sum or maximum) gets a vector
 //! accumulator instead (see `vectorize_reduction`).
 
@@ -59,6 +60,8 @@ struct Analysis {
     varying: HashMap<ValueId, bool>,
     /// Loads whose lanes are this many elements apart (a strided window's reads).
     strides: HashMap<OpId, i64>,
+    /// Loads whose lanes step along an outer dimension: which, and by how much.
+    along: HashMap<OpId, (usize, i64)>,
 }
 
 /// Analyzes `ops` of a loop body with induction variable `iv`: every load and store must
@@ -70,6 +73,7 @@ fn analyze(
     ops: &[OpId],
     iv: ValueId,
     accumulator: Option<(OpId, OpId)>,
+    gathers: bool,
 ) -> Result<Option<Analysis>, crate::pass::PassError> {
     let mut coef: HashMap<ValueId, i64> = HashMap::from([(iv, 1)]);
     let c = |coef: &HashMap<ValueId, i64>, v: ValueId| coef.get(&v).copied().unwrap_or(0);
@@ -87,6 +91,16 @@ fn analyze(
     let mut varying: HashMap<ValueId, bool> = HashMap::new();
     let mut plan: Vec<(OpId, bool)> = Vec::new();
     let mut strides: HashMap<OpId, i64> = HashMap::new();
+    let mut along: HashMap<OpId, (usize, i64)> = HashMap::new();
+    // A load that moves along exactly one outer dimension: that one and its step.
+    let outer_step = |coef: &HashMap<ValueId, i64>, idx: &[ValueId]| -> Option<(usize, i64)> {
+        let cs: Vec<i64> = idx.iter().map(|&v| c(coef, v)).collect();
+        let moving: Vec<usize> = (0..cs.len()).filter(|&k| cs[k] != 0).collect();
+        match moving.as_slice() {
+            [k] if *k + 1 < cs.len() && cs[*k] > 0 => Some((*k, cs[*k])),
+            _ => None,
+        }
+    };
     for &op in ops {
         let d = m.op(op);
         match d.name {
@@ -112,7 +126,14 @@ fn analyze(
                         strides.insert(op, s);
                     }
                 }
-                None => return Ok(None),
+                None => match outer_step(&coef, &d.operands[1..]).filter(|_| gathers) {
+                    Some(a) => {
+                        varying.insert(d.results[0], true);
+                        plan.push((op, true));
+                        along.insert(op, a);
+                    }
+                    None => return Ok(None),
+                },
             },
             ops::LOOP_STORE => match step(&coef, &d.operands[2..]) {
                 Some(1) => plan.push((op, true)),
@@ -134,6 +155,7 @@ fn analyze(
         plan,
         varying,
         strides,
+        along,
     }))
 }
 
@@ -188,6 +210,11 @@ fn apply_plan(
                         .attrs
                         .insert("stride".into(), strata_ir::Attribute::Int(s));
                 }
+                if let Some(&(k, s)) = a.along.get(&op) {
+                    let attrs = &mut m.op_mut(op).attrs;
+                    attrs.insert("stride".into(), strata_ir::Attribute::Int(s));
+                    attrs.insert("dim".into(), strata_ir::Attribute::Int(k as i64));
+                }
             }
             ops::LOOP_STORE => m.op_mut(op).name = ops::LOOP_VSTORE,
             _ => {}
@@ -220,7 +247,7 @@ fn vectorize_loop(
     else {
         return Ok(false);
     };
-    let Some(a) = analyze(m, &ops, iv, None)? else {
+    let Some(a) = analyze(m, &ops, iv, None, params.gathers)? else {
         return Ok(false);
     };
     apply_plan(m, body, &a, width as u32)?;
@@ -309,7 +336,7 @@ fn vectorize_reduction(
     if !cd.operands.contains(&acc) || uses_of_acc != 1 || cd.operands.len() != 2 {
         return Ok(false);
     }
-    let Some(a) = analyze(m, &ops, iv, Some((load, store)))? else {
+    let Some(a) = analyze(m, &ops, iv, Some((load, store)), params.gathers)? else {
         return Ok(false);
     };
     // The running value's indices must not move along the loop, and must be computable
