@@ -15,6 +15,9 @@
 //! tile (A's rows loaded in the first column tile) → one `compute` over the whole
 //! reduction, drained and written out the same way.
 
+pub mod kernel;
+
+pub use kernel::kernel_schedule;
 use strata_abi::systolic::{Convert, Op, Schedule};
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
 
@@ -356,11 +359,13 @@ pub fn gemm(
 /// last DMA out). Double buffering hides each tile's DMA and weight load behind the
 /// tile before, so a tile's period is the longest of its stream (`m` rows, or `k` steps
 /// output-stationary), its weight load (`R` cycles) and its DMA (bytes over bandwidth).
-/// Exact where each tile's period is set by that tile alone and the rows fit one chunk;
-/// where DMA and compute alternate as the bottleneck the DMA runs ahead and the
-/// simulation comes out a little faster, and between chunks of rows (products whose
-/// rows the accumulators or the buffer do not hold at once) the next chunk's operands
-/// wait for the last one's tiles, a bubble of one DMA the model leaves out.
+/// Exact where each tile's period is set by that tile alone and the rows fit one chunk
+/// (every product of the list on 128×128 and 32×32 arrays of `mxu-128`'s memory).
+/// Where a column's DMA outweighs its first tile but not the column, the DMA runs ahead
+/// over the slots and the simulation comes out faster (a small array with slow memory,
+/// `edge-16`, up to a third); between chunks of rows (products whose rows the
+/// accumulators or the buffer do not hold at once) the next chunk's operands wait for
+/// the last one's tiles, a bubble of one DMA the model leaves out.
 pub fn gemm_cycles(t: &SystolicTarget, m: u64, k: u64, n: u64) -> Result<u64, ScheduleError> {
     let tl = tiling(t, m, k, n)?;
     let r = t.rows as u64;

@@ -236,20 +236,21 @@ fn contract_schedule(
     loop_order.push(last_col);
     let columns: usize = c.cols.iter().map(|&d| g.domain[d]).product();
     let operands = &m.op(op).operands;
-    let pack_a = is_constant(m, operands[c.a]);
+    let pack_a = params.prepack && is_constant(m, operands[c.a]);
     let mut micro_tile = params.micro_tile(columns);
     if pack_a {
         // Packed rows come in panels; a power-of-two panel lets the grid split rows of
         // the usual (power-of-two) channel counts on panel boundaries.
         micro_tile[0] = 1 << micro_tile[0].ilog2();
     }
-    let pack_b = is_constant(m, operands[c.b]) && c.cols.len() == 1;
+    let pack_b = params.prepack && is_constant(m, operands[c.b]) && c.cols.len() == 1;
     let work: usize = g.domain.iter().product();
     let threads = params.threads.max(1);
     let target = if work < CONTRACT_MIN_SPLIT {
         1
     } else {
-        threads * CONTRACT_WORKGROUPS_PER_THREAD
+        // At most the target's workgroups (a systolic machine's one array: one).
+        (threads * CONTRACT_WORKGROUPS_PER_THREAD).min(params.workgroups.max(1))
     };
     let mut grid_tiles = vec![0usize; n];
     let mut workgroups = 1usize;

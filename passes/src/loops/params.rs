@@ -34,8 +34,12 @@ pub struct LoopParams {
     /// Threads that run workgroups at once (1 where the device schedules them itself).
     pub threads: usize,
     /// Whether the back end takes whole matrix products (`loop.contract`): CPUs, whose
-    /// code generator has a packed, register-blocked kernel for them.
+    /// code generator has a packed, register-blocked kernel for them, and systolic
+    /// machines, whose back end maps them onto the array.
     pub contract: bool,
+    /// Whether constant factors of a `loop.contract` are stored in the micro-kernel's
+    /// panels at compile time (CPUs); a systolic machine's DMA reads them row by row.
+    pub prepack: bool,
 }
 
 /// Workgroups per CPU thread: enough that uneven workgroups still balance over threads.
@@ -53,6 +57,7 @@ impl LoopParams {
                 unroll: 2,
                 stage_bytes: 0,
                 contract: true,
+                prepack: true,
                 reassociate: true,
                 gathers: true,
                 vector_registers: c.vector_registers() as usize,
@@ -66,6 +71,7 @@ impl LoopParams {
                 unroll: 1,
                 stage_bytes: g.shared_memory_bytes as usize,
                 contract: false,
+                prepack: false,
                 reassociate: false,
                 gathers: false,
                 vector_registers: 16,
@@ -78,7 +84,8 @@ impl LoopParams {
                 min_workgroup_points: s.rows as usize * s.cols as usize,
                 unroll: 1,
                 stage_bytes: 0,
-                contract: false,
+                contract: true,
+                prepack: false,
                 reassociate: false,
                 gathers: false,
                 vector_registers: 16,
