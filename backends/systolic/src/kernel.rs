@@ -75,8 +75,8 @@ fn enclosing_loops(
 
 /// The schedule of kernel `kernel`'s matrix products on `t` (its buffers: the kernel's
 /// arguments, by position), or `None` when it has none. Products must be plain: rows
-/// of A and B contiguous, C's columns contiguous, overwriting C (the pipeline's
-/// `accumulate = false`), operands stored as they are (not packed).
+/// of A and B contiguous (constant weights are, stored `[k][n]` at compile time), C's
+/// columns contiguous, overwriting C (the pipeline's `accumulate = false`).
 pub fn kernel_schedule(
     m: &Module,
     kernel: OpId,
@@ -95,7 +95,14 @@ pub fn kernel_schedule(
     let mut out = Schedule::default();
     for op in contracts {
         let c = Contract::of(m, op).map_err(|e| ScheduleError(e.to_string()))?;
+        // B stored row-major at compile time (one packed panel as wide as the
+        // columns) reads like a plain `[k][n]` matrix.
+        let row_major_b = c.packed[1] && c.micro_tile.is_some_and(|[_, nr]| nr >= c.n());
         let plain = match (c.row_strides(), c.as_matrix()) {
+            (Some([sa_m, sc_m]), Some(([1, _], [_, 1]))) if row_major_b => {
+                let nr = c.micro_tile.map_or(c.n(), |[_, nr]| nr);
+                Some((sa_m, nr, sc_m))
+            }
             (Some([sa_m, sc_m]), Some(([1, sb_k], [1, 1]))) => Some((sa_m, sb_k, sc_m)),
             _ => None,
         };
@@ -106,7 +113,7 @@ pub fn kernel_schedule(
                 "the systolic array takes plain matrix products (rows of A and B contiguous) for now; this one is strided or windowed",
             );
         };
-        if c.accumulate || c.packed.contains(&true) {
+        if c.accumulate || c.packed[0] || (c.packed[1] && !row_major_b) {
             return fail(
                 m,
                 op,

@@ -27,23 +27,67 @@ fn hex(v: &[f32]) -> String {
         .collect()
 }
 
+/// A product `x · W` written as a MatMul (`W` stored `[k][n]`) or as a Gemm with
+/// `transB` (stored `[n][k]`, which the pipeline stores `[k][n]` for the array).
+fn product_model(transposed: bool, (m, k, n): (usize, usize, usize), w: &[f32]) -> String {
+    let (op, wt, attrs, stored) = if transposed {
+        let mut t = vec![0f32; k * n];
+        for l in 0..k {
+            for j in 0..n {
+                t[j * k + l] = w[l * n + j];
+            }
+        }
+        ("graph.gemm", format!("{n}x{k}"), " {transB = 1 : i64}", t)
+    } else {
+        ("graph.matmul", format!("{k}x{n}"), "", w.to_vec())
+    };
+    format!(
+        r#""builtin.module"() ({{
+  "func.func"() ({{
+  ^bb0(%arg0: tensor<{m}x{k}xf32>):
+    %w = "graph.constant"() {{value = dense<"0x{hex}"> : tensor<{wt}xf32>}} : () -> tensor<{wt}xf32>
+    %y = "{op}"(%arg0, %w){attrs} : (tensor<{m}x{k}xf32>, tensor<{wt}xf32>) -> tensor<{m}x{n}xf32>
+    "func.return"(%y) : (tensor<{m}x{n}xf32>) -> ()
+  }}) {{function_type = (tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32>, sym_name = "main"}} : () -> ()
+}}) : () -> ()"#,
+        hex = hex(&stored)
+    )
+}
+
+/// The elements of the module's one constant of `numel` elements.
+fn weights_of(host: &strata_ir::Module, numel: usize) -> Vec<f32> {
+    let found: Vec<Vec<f32>> = host
+        .block(host.body())
+        .ops
+        .iter()
+        .filter(|&&op| host.op(op).name == "host.global")
+        .filter_map(|&op| match host.op(op).attrs.get("value") {
+            Some(strata_ir::Attribute::Dense(t)) if t.numel() == numel => {
+                Some(t.to_f64s().into_iter().map(|x| x as f32).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one constant of {numel} elements");
+    found.into_iter().next().unwrap()
+}
+
 #[test]
 fn a_matmul_model_runs_on_the_simulated_array() {
+    run_product(false);
+}
+
+#[test]
+fn a_gemm_with_transposed_weights_runs_on_the_simulated_array() {
+    run_product(true);
+}
+
+fn run_product(transposed: bool) {
     let (m, k, n) = (64usize, 300usize, 200usize);
     let mut seed = 7u64;
     let w = values(k * n, &mut seed);
     let x = values(m * k, &mut seed);
-    let text = format!(
-        r#""builtin.module"() ({{
-  "func.func"() ({{
-  ^bb0(%arg0: tensor<{m}x{k}xf32>):
-    %w = "graph.constant"() {{value = dense<"0x{w}"> : tensor<{k}x{n}xf32>}} : () -> tensor<{k}x{n}xf32>
-    %y = "graph.matmul"(%arg0, %w) : (tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32>
-    "func.return"(%y) : (tensor<{m}x{n}xf32>) -> ()
-  }}) {{function_type = (tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32>, sym_name = "main"}} : () -> ()
-}}) : () -> ()"#,
-        w = hex(&w)
-    );
+    let text = product_model(transposed, (m, k, n), &w);
     let model = parse_module(&text).unwrap();
     let input = Tensor::from_vec(vec![m, k], x.clone()).unwrap();
     let expected = interp::run(&model, "main", std::slice::from_ref(&input)).unwrap();
@@ -73,7 +117,12 @@ fn a_matmul_model_runs_on_the_simulated_array() {
             let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
             dram.push(match t.shape.dims() {
                 d if d == [m, k] => bytes(&x),
-                d if d == [k, n] => bytes(&w),
+                // The weights as the pipeline stored them: `[k][n]` either way.
+                d if d == [k, n] || d == [k * n] => {
+                    let stored = weights_of(&host, k * n);
+                    assert_eq!(stored, w, "the weights are stored [k][n]");
+                    bytes(&stored)
+                }
                 d if d == [m, n] => {
                     result = Some(i);
                     vec![0; m * n * 4]

@@ -213,6 +213,8 @@ fn is_constant(m: &Module, v: ValueId) -> bool {
 /// - *Packing*: a constant A (a convolution's weights) is stored in panels of the tile's
 ///   rows, a constant B (a layer's weights, one column dimension) in panels of its
 ///   columns, so the micro-kernel reads them as they are, with no packing at run time.
+///   Where the target wants weights row-major (`LoopParams::weights_row_major`), B is
+///   one panel as wide as its columns: `[k][n]`, whatever the model's layout.
 /// - *Grid*: batch dimensions first, then the outermost column dimension (splitting an
 ///   inner one would leave a workgroup's columns strided in C), then the outermost row
 ///   dimension (likewise for its rows); a few
@@ -243,7 +245,12 @@ fn contract_schedule(
         // the usual (power-of-two) channel counts on panel boundaries.
         micro_tile[0] = 1 << micro_tile[0].ilog2();
     }
-    let pack_b = params.prepack && is_constant(m, operands[c.b]) && c.cols.len() == 1;
+    let mut pack_b = params.prepack && is_constant(m, operands[c.b]) && c.cols.len() == 1;
+    if params.weights_row_major && is_constant(m, operands[c.b]) && c.cols.len() == 1 {
+        // One panel as wide as the columns: the packed layout is then `[k][n]`.
+        micro_tile[1] = columns;
+        pack_b = true;
+    }
     let work: usize = g.domain.iter().product();
     let threads = params.threads.max(1);
     let target = if work < CONTRACT_MIN_SPLIT {

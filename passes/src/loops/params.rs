@@ -40,6 +40,10 @@ pub struct LoopParams {
     /// Whether constant factors of a `loop.contract` are stored in the micro-kernel's
     /// panels at compile time (CPUs); a systolic machine's DMA reads them row by row.
     pub prepack: bool,
+    /// Whether a constant B (a layer's weights) is stored row-major `[k][n]` at compile
+    /// time, whatever its layout in the model (a Gemm's `transB`): systolic machines,
+    /// whose DMA loads weight tiles by rows.
+    pub weights_row_major: bool,
 }
 
 /// Workgroups per CPU thread: enough that uneven workgroups still balance over threads.
@@ -58,6 +62,7 @@ impl LoopParams {
                 stage_bytes: 0,
                 contract: true,
                 prepack: true,
+                weights_row_major: false,
                 reassociate: true,
                 gathers: true,
                 vector_registers: c.vector_registers() as usize,
@@ -72,6 +77,7 @@ impl LoopParams {
                 stage_bytes: g.shared_memory_bytes as usize,
                 contract: false,
                 prepack: false,
+                weights_row_major: false,
                 reassociate: false,
                 gathers: false,
                 vector_registers: 16,
@@ -86,6 +92,7 @@ impl LoopParams {
                 stage_bytes: 0,
                 contract: true,
                 prepack: false,
+                weights_row_major: true,
                 reassociate: false,
                 gathers: false,
                 vector_registers: 16,
