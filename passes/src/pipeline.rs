@@ -9,7 +9,7 @@
 //! | `lower-to-kernel` | graph ops to `kernel.generic` where a lowering exists |
 //! | `fuse` | inline elementwise kernels into the kernels that read them |
 //! | `expand-composites` | composite scalar ops (selu, mish, gelu...) into primitives, from their one definition |
-//! | `channels-last` | convolutions and the kernels between them in NHWC (targets whose matrix products are taken whole: CPUs) |
+//! | `channels-last` | convolutions and the kernels between them in NHWC (targets whose matrix products are taken whole: CPUs, systolic machines) |
 //! | `tile` | choose each kernel's schedule: workgroup and cache tiles, loop order |
 //! | `lower-to-loops` | kernels to `loop.kernel`s (following their schedules) and `loop.dispatch` |
 //! | `stage` | copy reused operand tiles into workgroup memory (targets with shared memory) |
@@ -313,7 +313,8 @@ pub fn builtin_passes() -> Vec<PassInfo> {
         },
         PassInfo {
             name: "channels-last",
-            description: "convolutions and the kernels between them in NHWC, on CPUs",
+            description:
+                "convolutions and the kernels between them in NHWC, on CPUs and systolic machines",
             options: NO_OPTIONS,
             create: |_| {
                 boxed(WithParams {

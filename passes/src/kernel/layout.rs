@@ -37,8 +37,8 @@ use strata_ir::{
 const NHWC: [usize; 4] = [0, 2, 3, 1];
 
 /// Runs the pass on every function of `m`; returns the new module and how many values
-/// changed layout. Targets whose matrix products are not taken whole (`contract`: the
-/// CPU's) keep NCHW.
+/// changed layout. Targets whose matrix products are not taken whole (`contract`: CPUs
+/// and systolic machines, whose arrays also read channels-last images best) keep NCHW.
 pub fn channels_last(
     m: &Module,
     contract: bool,
@@ -176,7 +176,10 @@ fn transpose_at_boundaries(m: &mut Module, block: strata_ir::module::BlockId) {
         spec.loc = m.op(conv).loc.clone();
         spec.regions = vec![region];
         let copy = m.create_op(spec);
-        m.insert_op_before(block, body[i + 1], copy);
+        match body.get(i + 1) {
+            Some(&next) => m.insert_op_before(block, next, copy),
+            None => m.push_op(block, copy),
+        }
         let copied = m.result(copy);
         for r in readers {
             for o in m.op_mut(r).operands.iter_mut() {
