@@ -643,15 +643,18 @@ fn systolic_machines_from_presets_and_files() {
         assert!(out.contains(preset), "{out}");
     }
     let (dir, model, _) = module_source("systolic-machines");
-    let target_of = |spec: &str| {
-        let o = strata(&[
+    let opt = |spec: &str| {
+        strata(&[
             "opt",
             &model,
             "--pipeline",
             "lower-to-kernel",
             "--target",
             spec,
-        ]);
+        ])
+    };
+    let target_of = |spec: &str| {
+        let o = opt(spec);
         assert!(o.status.success(), "{spec}: {}", stderr(&o));
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
@@ -686,14 +689,7 @@ fn systolic_machines_from_presets_and_files() {
         ("systolic:/no/such/machine.toml", "cannot read machine file"),
         (bad_file.as_str(), "no field 'rowz'"),
     ] {
-        let o = strata(&[
-            "opt",
-            &model,
-            "--pipeline",
-            "lower-to-kernel",
-            "--target",
-            spec,
-        ]);
+        let o = opt(spec);
         assert!(
             !o.status.success() && stderr(&o).contains(needle),
             "{spec}: {}",

@@ -208,6 +208,10 @@ pub struct SystolicTarget {
     pub clock_hz: u64,
 }
 
+/// The most on-chip memory (unified buffer, accumulators) a systolic description may
+/// have: the simulator holds it in host memory.
+pub const MAX_ON_CHIP_BYTES: u64 = 1 << 30;
+
 impl SystolicTarget {
     /// The machines a description can start from, by name.
     pub const PRESETS: [&'static str; 3] = ["mxu-128", "tpu-v1", "edge-16"];
@@ -218,21 +222,7 @@ impl SystolicTarget {
     /// 1 GHz with a small scratchpad, as Gemmini's default).
     pub fn preset(name: &str) -> Result<SystolicTarget, TargetError> {
         let t = match name {
-            "mxu-128" => SystolicTarget {
-                rows: 128,
-                cols: 128,
-                dataflow: Dataflow::Ws,
-                input_type: ArrayInput::Bf16,
-                buffer_bytes: 16 << 20,
-                accumulator_bytes: 4 << 20,
-                bandwidth: 600_000_000_000,
-                dram_latency_cycles: 500,
-                vector_lanes: 128,
-                vector_op_cycles: 1,
-                vector_transcendental_cycles: 4,
-                vector_divide_cycles: 8,
-                clock_hz: 1_050_000_000,
-            },
+            "mxu-128" => SystolicTarget::mxu_128(),
             "tpu-v1" => SystolicTarget {
                 rows: 256,
                 cols: 256,
@@ -312,6 +302,25 @@ impl SystolicTarget {
         match t {
             Target::Systolic(s) => Ok(s),
             _ => Err(error("machine file: not a systolic description")),
+        }
+    }
+
+    /// The `mxu-128` preset, which is also the default.
+    fn mxu_128() -> SystolicTarget {
+        SystolicTarget {
+            rows: 128,
+            cols: 128,
+            dataflow: Dataflow::Ws,
+            input_type: ArrayInput::Bf16,
+            buffer_bytes: 16 << 20,
+            accumulator_bytes: 4 << 20,
+            bandwidth: 600_000_000_000,
+            dram_latency_cycles: 500,
+            vector_lanes: 128,
+            vector_op_cycles: 1,
+            vector_transcendental_cycles: 4,
+            vector_divide_cycles: 8,
+            clock_hz: 1_050_000_000,
         }
     }
 
@@ -413,21 +422,7 @@ impl GpuTarget {
 impl Default for SystolicTarget {
     /// The `mxu-128` preset.
     fn default() -> Self {
-        SystolicTarget::preset("mxu-128").unwrap_or(SystolicTarget {
-            rows: 128,
-            cols: 128,
-            dataflow: Dataflow::Ws,
-            input_type: ArrayInput::Bf16,
-            buffer_bytes: 16 << 20,
-            accumulator_bytes: 4 << 20,
-            bandwidth: 600_000_000_000,
-            dram_latency_cycles: 500,
-            vector_lanes: 128,
-            vector_op_cycles: 1,
-            vector_transcendental_cycles: 4,
-            vector_divide_cycles: 8,
-            clock_hz: 1_050_000_000,
-        })
+        SystolicTarget::mxu_128()
     }
 }
 
@@ -624,12 +619,23 @@ impl Target {
                     s.vector_transcendental_cycles as u64,
                 )?;
                 positive("vector-divide-cycles", s.vector_divide_cycles as u64)?;
-                // Limits beat trust: a simulated array of a billion cells is a typo.
+                // Limits beat trust: a simulated array of a billion cells, or on-chip
+                // memories the simulator cannot allocate, are typos.
                 if s.rows > 4096 || s.cols > 4096 {
                     return Err(error(format!(
                         "a {}x{} array is past the 4096x4096 the simulator models",
                         s.rows, s.cols
                     )));
+                }
+                for (what, bytes) in [
+                    ("buffer-bytes", s.buffer_bytes),
+                    ("accumulator-bytes", s.accumulator_bytes),
+                ] {
+                    if bytes > MAX_ON_CHIP_BYTES {
+                        return Err(error(format!(
+                            "target field '{what}' of {bytes} is past the {MAX_ON_CHIP_BYTES} bytes the simulator models"
+                        )));
+                    }
                 }
                 // One weight tile (double-buffered) and one accumulator row per column
                 // must fit, or no schedule exists.
@@ -952,6 +958,7 @@ mod tests {
             ("rows = 100000", "past the 4096x4096"),
             ("buffer_bytes = 100", "cannot hold two 128x128 weight tiles"),
             ("accumulator_bytes = 8", "cannot hold one row of 128 sums"),
+            ("buffer_bytes = 70000000000000", "past the 1073741824 bytes"),
             ("rows = [", "machine file:"),
         ] {
             let e = SystolicTarget::from_machine_file(text).unwrap_err().0;

@@ -90,6 +90,61 @@ fn err<T>(i: usize, msg: impl fmt::Display) -> Result<T, SimError> {
     Err(SimError(format!("instruction {i}: {msg}")))
 }
 
+/// Bytes a block of `rows` rows of `cols` elements of `elem` bytes, rows `ld` elements
+/// apart, spans from its first element.
+fn block_bytes(rows: u32, cols: u32, ld: u32, elem: u64) -> u64 {
+    match rows {
+        0 => 0,
+        r => ((r as u64 - 1) * ld as u64 + cols as u64) * elem,
+    }
+}
+
+/// One past the last off-chip byte a DMA of `rows` rows of `row_bytes`, `stride` apart
+/// from `offset`, touches; `None` past 2^64.
+fn dram_reach(rows: u32, stride: u64, row_bytes: u64, offset: u64) -> Option<u64> {
+    match rows {
+        0 => Some(0),
+        r => (r as u64 - 1)
+            .checked_mul(stride)?
+            .checked_add(row_bytes)?
+            .checked_add(offset),
+    }
+}
+
+/// Checks that the array may write accumulator rows `[acc, acc + m)` at `at`: no drain
+/// still reads them, and (when it adds to them) nothing but the array still writes them.
+fn check_acc_write(
+    writes: &Writes,
+    reads: &Writes,
+    i: usize,
+    (acc, m): (u32, u32),
+    at: u64,
+    accumulate: bool,
+) -> Result<(), SimError> {
+    let (lo, hi) = (acc as u64, acc as u64 + m as u64);
+    if accumulate {
+        writes.check_array(i, lo, hi, at, "accumulator rows")?;
+    }
+    reads.check_write(i, lo, hi, at, "accumulator rows")
+}
+
+/// Why the array waited before an instruction.
+enum Stall {
+    Weights,
+    Dma,
+    Dependency,
+}
+
+impl Counters {
+    fn add_stall(&mut self, gap: u64, cause: Stall) {
+        match cause {
+            Stall::Weights => self.stall_weight_cycles += gap,
+            Stall::Dma => self.stall_dma_cycles += gap,
+            Stall::Dependency => self.stall_dependency_cycles += gap,
+        }
+    }
+}
+
 /// A region something wrote, and when the write is complete.
 #[derive(Clone, Copy)]
 struct Write {
@@ -197,10 +252,10 @@ struct Machine<'a> {
     /// Accumulators: rows of `cols` 32-bit sums (f32 or i32 bits).
     acc: Vec<u32>,
     acc_rows: u64,
-    /// The weights in the array and in its shadow copy: `k × n` elements as f32 (bf16
-    /// values) or i32 (int8 values) bits, row-major `cols` wide.
-    shadow: Option<(Vec<u32>, u32, u32)>,
-    active: Option<(Vec<u32>, u32, u32)>,
+    /// The tile in the shadow weights, not yet taken by a stream: `k × n` elements as
+    /// f32 (bf16 values) or i32 (int8 values) bits, row-major `n` wide, and the cycle
+    /// its load finishes.
+    shadow: Option<(Vec<u32>, u32, u32, u64)>,
 }
 
 impl Machine<'_> {
@@ -241,8 +296,7 @@ impl Machine<'_> {
             return err(i, format!("rows of {k} elements cannot be {ld} apart"));
         }
         let e = self.elem();
-        let span = ((rows as u64 - 1) * ld as u64 + k as u64) * e;
-        self.ub_range(i, ub, span)?;
+        self.ub_range(i, ub, block_bytes(rows, k, ld, e))?;
         let mut out = Vec::with_capacity(rows as usize * k as usize);
         for r in 0..rows as u64 {
             for c in 0..k as u64 {
@@ -342,7 +396,6 @@ pub fn simulate_traced(
         acc: vec![0; (machine.accumulator_bytes / 4) as usize],
         acc_rows: machine.accumulator_bytes / 4 / cols,
         shadow: None,
-        active: None,
     };
     let bytes_per_cycle = (machine.bandwidth as f64 / machine.clock_hz as f64).max(1e-9);
     let transfer = |bytes: u64| (bytes as f64 / bytes_per_cycle).ceil() as u64;
@@ -357,7 +410,6 @@ pub fn simulate_traced(
     let mut done = [0u64; 2];
     let mut weights_free = 0u64;
     let mut shadow_free = 0u64;
-    let mut shadow_full: Option<u64> = None;
     let mut array_free = 0u64;
     let mut drain_free = 0u64;
     let mut spans = Vec::with_capacity(n);
@@ -380,6 +432,8 @@ pub fn simulate_traced(
                 binding = Some(w);
             }
         }
+        // Whether what it waited on last was data from off-chip.
+        let dma_bound = binding.is_some_and(|b| schedule.instrs[b].op.unit() == Unit::DmaIn);
         match &ins.op {
             Op::DmaIn {
                 buffer,
@@ -401,10 +455,7 @@ pub fn simulate_traced(
                     .get(*buffer as usize)
                     .map(|b| b.len() as u64)
                     .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
-                let reach = (*r as u64)
-                    .checked_sub(1)
-                    .map(|x| x * stride + row_bytes + offset)
-                    .unwrap_or(0);
+                let reach = dram_reach(*r, *stride, row_bytes, *offset).unwrap_or(u64::MAX);
                 if reach > src {
                     return err(
                         i,
@@ -469,10 +520,7 @@ pub fn simulate_traced(
                     .get(*buffer as usize)
                     .map(|b| b.len() as u64)
                     .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
-                let reach = (*r as u64)
-                    .checked_sub(1)
-                    .map(|x| x * stride + row_bytes + offset)
-                    .unwrap_or(0);
+                let reach = dram_reach(*r, *stride, row_bytes, *offset).unwrap_or(u64::MAX);
                 if reach > dst {
                     return err(
                         i,
@@ -518,26 +566,20 @@ pub fn simulate_traced(
                         format!("a {k}x{nn} weight tile on a {rows}x{cols} array"),
                     );
                 }
-                if shadow_full.is_some() {
+                if m.shadow.is_some() {
                     return err(i, "loads weights over a tile no stream has taken");
                 }
                 let start = ready.max(weights_free).max(shadow_free);
-                let e = m.elem();
-                let span = if *k == 0 {
-                    0
-                } else {
-                    ((*k as u64 - 1) * *ld as u64 + *nn as u64) * e
-                };
+                let span = block_bytes(*k, *nn, *ld, m.elem());
                 ub_writes.check(i, *ub, ub + span, start, "the unified buffer")?;
                 let tile = m.block(i, *ub, *k, *nn, *ld)?;
                 finish[i] = start + rows;
                 spans.push(Span::new(i, Unit::Weights, start, start, finish[i]));
                 ub_reads.add(i, *ub, ub + span, finish[i]);
                 weights_free = finish[i];
-                shadow_full = Some(finish[i]);
                 // Until a stream takes this tile, no other may load.
                 shadow_free = u64::MAX;
-                m.shadow = Some((tile, *k, *nn));
+                m.shadow = Some((tile, *k, *nn, finish[i]));
             }
             Op::Stream {
                 ub,
@@ -548,10 +590,7 @@ pub fn simulate_traced(
                 acc,
                 accumulate,
             } => {
-                let Some(full) = shadow_full.take() else {
-                    return err(i, "streams with no weight tile loaded");
-                };
-                let Some((tile, tk, tn)) = m.shadow.take() else {
+                let Some((tile, tk, tn, full)) = m.shadow.take() else {
                     return err(i, "streams with no weight tile loaded");
                 };
                 if *k != tk || *nn != tn {
@@ -560,39 +599,15 @@ pub fn simulate_traced(
                 m.acc_rows_check(i, *acc, *mm, *nn)?;
                 let start = ready.max(array_free).max(full);
                 // Why the array waited, if it did.
-                if start > array_free {
-                    let gap = start - array_free;
-                    if full >= ready {
-                        counters.stall_weight_cycles += gap;
-                    } else if binding.is_some_and(|b| schedule.instrs[b].op.unit() == Unit::DmaIn) {
-                        counters.stall_dma_cycles += gap;
-                    } else {
-                        counters.stall_dependency_cycles += gap;
-                    }
-                }
-                let e = m.elem();
-                let span = if *mm == 0 {
-                    0
-                } else {
-                    ((*mm as u64 - 1) * *ld as u64 + *k as u64) * e
+                let cause = match () {
+                    _ if full >= ready => Stall::Weights,
+                    _ if dma_bound => Stall::Dma,
+                    _ => Stall::Dependency,
                 };
+                counters.add_stall(start - array_free, cause);
+                let span = block_bytes(*mm, *k, *ld, m.elem());
                 ub_writes.check(i, *ub, ub + span, start, "the unified buffer")?;
-                if *accumulate {
-                    acc_writes.check_array(
-                        i,
-                        *acc as u64,
-                        (*acc + *mm) as u64,
-                        start,
-                        "accumulator rows",
-                    )?;
-                }
-                acc_reads.check_write(
-                    i,
-                    *acc as u64,
-                    (*acc + *mm) as u64,
-                    start,
-                    "accumulator rows",
-                )?;
+                check_acc_write(&acc_writes, &acc_reads, i, (*acc, *mm), start, *accumulate)?;
                 let a = m.block(i, *ub, *mm, *k, *ld)?;
                 array_free = start + *mm as u64;
                 ub_reads.add(i, *ub, ub + span, array_free);
@@ -649,8 +664,7 @@ pub fn simulate_traced(
                         m.accumulate(*acc as u64 + r as u64, c as u32, p, *accumulate);
                     }
                 }
-                acc_writes.add_from(i, *acc as u64, (*acc + *mm) as u64, finish[i], true);
-                m.active = Some((tile, tk, tn));
+                acc_writes.add_from(i, *acc as u64, *acc as u64 + *mm as u64, finish[i], true);
             }
             Op::Compute {
                 a_ub,
@@ -674,49 +688,25 @@ pub fn simulate_traced(
                 }
                 m.acc_rows_check(i, *acc, *mm, *nn)?;
                 let start = ready.max(array_free);
-                if start > array_free {
-                    let gap = start - array_free;
-                    if binding.is_some_and(|b| schedule.instrs[b].op.unit() == Unit::DmaIn) {
-                        counters.stall_dma_cycles += gap;
-                    } else {
-                        counters.stall_dependency_cycles += gap;
-                    }
-                }
-                let e = m.elem();
-                let a_span = if *mm == 0 {
-                    0
+                let cause = if dma_bound {
+                    Stall::Dma
                 } else {
-                    ((*mm as u64 - 1) * *a_ld as u64 + *k as u64) * e
+                    Stall::Dependency
                 };
-                let b_span = if *k == 0 {
-                    0
-                } else {
-                    ((*k as u64 - 1) * *b_ld as u64 + *nn as u64) * e
-                };
+                counters.add_stall(start - array_free, cause);
+                let a_span = block_bytes(*mm, *k, *a_ld, m.elem());
+                let b_span = block_bytes(*k, *nn, *b_ld, m.elem());
                 ub_writes.check(i, *a_ub, a_ub + a_span, start, "the unified buffer")?;
                 ub_writes.check(i, *b_ub, b_ub + b_span, start, "the unified buffer")?;
-                if *accumulate {
-                    acc_writes.check_array(
-                        i,
-                        *acc as u64,
-                        (*acc + *mm) as u64,
-                        start,
-                        "accumulator rows",
-                    )?;
-                }
-                acc_reads.check_write(
-                    i,
-                    *acc as u64,
-                    (*acc + *mm) as u64,
-                    start,
-                    "accumulator rows",
-                )?;
+                check_acc_write(&acc_writes, &acc_reads, i, (*acc, *mm), start, *accumulate)?;
                 let a = m.block(i, *a_ub, *mm, *k, *a_ld)?;
                 let b = m.block(i, *b_ub, *k, *nn, *b_ld)?;
                 array_free = start + (*k as u64).max(*mm as u64);
                 ub_reads.add(i, *a_ub, a_ub + a_span, start + *k as u64 + *mm as u64);
                 ub_reads.add(i, *b_ub, b_ub + b_span, start + *k as u64 + *nn as u64);
-                finish[i] = start + *k as u64 + 2 * *mm as u64 + *nn as u64 - 2;
+                // The last cell's sum leaves `k - 1 + (m - 1) + (n - 1)` cycles in, and
+                // the sums take `m` more to shift down (an empty tile: none).
+                finish[i] = start + (*k as u64 + 2 * *mm as u64 + *nn as u64).saturating_sub(2);
                 spans.push(Span::busy(i, Unit::Array, start, array_free, finish[i]));
                 counters.compute_cycles += *k as u64;
                 counters.macs += *mm as u64 * *k as u64 * *nn as u64;
@@ -763,7 +753,7 @@ pub fn simulate_traced(
                         }
                     }
                 }
-                acc_writes.add_from(i, *acc as u64, (*acc + *mm) as u64, finish[i], true);
+                acc_writes.add_from(i, *acc as u64, *acc as u64 + *mm as u64, finish[i], true);
             }
             Op::Drain {
                 acc,
@@ -780,16 +770,11 @@ pub fn simulate_traced(
                 acc_writes.check(
                     i,
                     *acc as u64,
-                    (*acc + *mm) as u64,
+                    *acc as u64 + *mm as u64,
                     start,
                     "accumulator rows",
                 )?;
-                let span = if *mm == 0 {
-                    0
-                } else {
-                    ((*mm as u64 - 1) * *ld as u64 + *nn as u64) * 4
-                };
-                let range = m.ub_range(i, *ub, span)?;
+                let range = m.ub_range(i, *ub, block_bytes(*mm, *nn, *ld, 4))?;
                 ub_reads.check_write(
                     i,
                     range.start as u64,
@@ -800,7 +785,7 @@ pub fn simulate_traced(
                 finish[i] = start + *mm as u64;
                 drain_free = finish[i];
                 spans.push(Span::new(i, Unit::Drain, start, start, finish[i]));
-                acc_reads.add(i, *acc as u64, (*acc + *mm) as u64, finish[i]);
+                acc_reads.add(i, *acc as u64, *acc as u64 + *mm as u64, finish[i]);
                 for r in 0..*mm as u64 {
                     for c in 0..*nn as u64 {
                         let v = m.acc[((*acc as u64 + r) * cols + c) as usize];

@@ -66,6 +66,11 @@ fn dram_elem(t: &SystolicTarget) -> u64 {
 
 /// The tiling [`gemm`] uses for an `m × k × n` product on `t`.
 pub fn tiling(t: &SystolicTarget, m: u64, k: u64, n: u64) -> Result<Tiling, ScheduleError> {
+    if m == 0 || k == 0 || n == 0 {
+        return Err(ScheduleError(format!(
+            "a {m}x{k}x{n} product is empty: nothing to schedule"
+        )));
+    }
     let (r, c) = (t.rows as u64, t.cols as u64);
     let e = t.input_type.bytes();
     let acc_rows = t.accumulator_bytes / 4 / c;
@@ -138,7 +143,20 @@ pub fn gemm(
     };
     let r = t.rows as u64;
     let u32_of = |x: u64| u32::try_from(x).map_err(|_| ScheduleError(format!("{x} is past 2^32")));
-    // The buffer: A's chunk (its rows `k` apart), two weight slots, two output slots.
+    // A DMA of the `rows × cols` block of `x` from (`row`, `col`), packed at `ub`.
+    let load = |x: &Matrix, (row, col): (u64, u64), (rows, cols): (u64, u64), ub: u64| {
+        Ok::<_, ScheduleError>(Op::DmaIn {
+            buffer: x.buffer,
+            offset: x.offset + row * x.row_bytes + col * de,
+            stride: x.row_bytes,
+            rows: u32_of(rows)?,
+            row_elems: u32_of(cols)?,
+            elem_bytes: de as u32,
+            convert,
+            ub,
+        })
+    };
+    // The buffer: A's chunk (its rows `k` apart), the weight slots, two output slots.
     let a_base = 0u64;
     let slot_bytes = tl.k_tile * tl.n_tile * e;
     let w_base = a_base + tl.m_chunk * k * e;
@@ -181,16 +199,7 @@ pub fn gemm(
                             Some(d) => d,
                             None => {
                                 let d = s.push(
-                                    Op::DmaIn {
-                                        buffer: a.buffer,
-                                        offset: a.offset + m0 * a.row_bytes + k0 * de,
-                                        stride: a.row_bytes,
-                                        rows: u32_of(mc)?,
-                                        row_elems: u32_of(kt)?,
-                                        elem_bytes: de as u32,
-                                        convert,
-                                        ub: a_piece,
-                                    },
+                                    load(&a, (m0, k0), (mc, kt), a_piece)?,
                                     prev_chunk_readers.iter().copied(),
                                 );
                                 a_loaded[ki] = Some(d);
@@ -199,19 +208,8 @@ pub fn gemm(
                         };
                         let w_slot = tile % tl.slots as usize;
                         let w_ub = w_base + w_slot as u64 * slot_bytes;
-                        let w_dma = s.push(
-                            Op::DmaIn {
-                                buffer: b.buffer,
-                                offset: b.offset + k0 * b.row_bytes + n0 * de,
-                                stride: b.row_bytes,
-                                rows: u32_of(kt)?,
-                                row_elems: u32_of(nt)?,
-                                elem_bytes: de as u32,
-                                convert,
-                                ub: w_ub,
-                            },
-                            slot_reader[w_slot],
-                        );
+                        let w_dma =
+                            s.push(load(&b, (k0, n0), (kt, nt), w_ub)?, slot_reader[w_slot]);
                         let load = s.push(
                             Op::LoadWeights {
                                 ub: w_ub,
@@ -249,19 +247,7 @@ pub fn gemm(
                     // B's panel for this column tile, in one of its slots.
                     let b_slot = column % tl.slots as usize;
                     let b_ub = w_base + b_slot as u64 * slot_bytes;
-                    let b_dma = s.push(
-                        Op::DmaIn {
-                            buffer: b.buffer,
-                            offset: b.offset + n0 * de,
-                            stride: b.row_bytes,
-                            rows: u32_of(k)?,
-                            row_elems: u32_of(nt)?,
-                            elem_bytes: de as u32,
-                            convert,
-                            ub: b_ub,
-                        },
-                        slot_reader[b_slot],
-                    );
+                    let b_dma = s.push(load(&b, (0, n0), (k, nt), b_ub)?, slot_reader[b_slot]);
                     let mut r0 = 0;
                     let mut computes = Vec::new();
                     while r0 < mc {
@@ -275,16 +261,7 @@ pub fn gemm(
                             Some(d) => d,
                             None => {
                                 let d = s.push(
-                                    Op::DmaIn {
-                                        buffer: a.buffer,
-                                        offset: a.offset + (m0 + r0) * a.row_bytes,
-                                        stride: a.row_bytes,
-                                        rows: u32_of(mt)?,
-                                        row_elems: u32_of(k)?,
-                                        elem_bytes: de as u32,
-                                        convert,
-                                        ub: a_base + r0 * k * e,
-                                    },
+                                    load(&a, (m0 + r0, 0), (mt, k), a_base + r0 * k * e)?,
                                     prev_chunk_readers.iter().copied(),
                                 );
                                 a_loaded[ti] = Some(d);
@@ -367,6 +344,9 @@ pub fn gemm(
 /// accumulators or the buffer do not hold at once) the next chunk's operands wait for
 /// the last one's tiles, a bubble of one DMA the model leaves out.
 pub fn gemm_cycles(t: &SystolicTarget, m: u64, k: u64, n: u64) -> Result<u64, ScheduleError> {
+    if m == 0 || k == 0 || n == 0 {
+        return Ok(0);
+    }
     let tl = tiling(t, m, k, n)?;
     let r = t.rows as u64;
     let de = dram_elem(t);

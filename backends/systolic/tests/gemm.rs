@@ -16,6 +16,15 @@ fn machine(rows: u32, dataflow: &str) -> SystolicTarget {
     .unwrap()
 }
 
+/// Buffer `buffer` from its start, rows of `cols` 4-byte elements (f32 in, f32 or i32 out).
+fn mat(buffer: u32, cols: usize) -> Matrix {
+    Matrix {
+        buffer,
+        offset: 0,
+        row_bytes: cols as u64 * 4,
+    }
+}
+
 fn random(n: usize, seed: &mut u64) -> Vec<f32> {
     (0..n)
         .map(|_| {
@@ -73,11 +82,6 @@ fn run(t: &SystolicTarget, (m, k, n): (usize, usize, usize)) -> (u64, u64, f64) 
     let a = random(m * k, &mut seed);
     let b = random(k * n, &mut seed);
     let mut dram = vec![bytes(&a), bytes(&b), vec![0u8; m * n * 4]];
-    let mat = |buffer: u32, cols: usize| Matrix {
-        buffer,
-        offset: 0,
-        row_bytes: cols as u64 * 4,
-    };
     let dims = (m as u64, k as u64, n as u64);
     let s = gemm(t, dims, mat(0, k), mat(1, n), mat(2, n)).unwrap();
     let counters = simulate(t, &s, &mut dram).unwrap();
@@ -177,7 +181,8 @@ fn int8_products_are_exact() {
         b.iter().map(|&x| x as u8).collect(),
         vec![0u8; m * n * 4],
     ];
-    let mat = |buffer: u32, row_bytes: u64| Matrix {
+    // int8 inputs: a byte an element; the i32 results four.
+    let bytes_wide = |buffer: u32, row_bytes: u64| Matrix {
         buffer,
         offset: 0,
         row_bytes,
@@ -185,9 +190,9 @@ fn int8_products_are_exact() {
     let s = gemm(
         &t,
         (m as u64, k as u64, n as u64),
-        mat(0, k as u64),
-        mat(1, n as u64),
-        mat(2, 4 * n as u64),
+        bytes_wide(0, k as u64),
+        bytes_wide(1, n as u64),
+        bytes_wide(2, 4 * n as u64),
     )
     .unwrap();
     simulate(&t, &s, &mut dram).unwrap();
@@ -211,11 +216,6 @@ fn int8_products_are_exact() {
 #[test]
 fn schedules_that_race_or_reach_too_far_are_errors() {
     let t = machine(32, "ws");
-    let mat = |buffer: u32, cols: u64| Matrix {
-        buffer,
-        offset: 0,
-        row_bytes: cols * 4,
-    };
     let s = gemm(&t, (64, 64, 64), mat(0, 64), mat(1, 64), mat(2, 64)).unwrap();
     let fresh = || vec![vec![0u8; 64 * 64 * 4]; 3];
     simulate(&t, &s, &mut fresh()).unwrap();
@@ -251,6 +251,10 @@ fn schedules_that_race_or_reach_too_far_are_errors() {
     );
     let e = simulate(&t, &bare, &mut fresh()).unwrap_err().0;
     assert!(e.contains("no weight tile"), "{e}");
+    // An empty product schedules nothing and takes no cycles.
+    let e = gemm(&t, (0, 64, 64), mat(0, 64), mat(1, 64), mat(2, 64)).unwrap_err();
+    assert!(e.0.contains("is empty"), "{e}");
+    assert_eq!(gemm_cycles(&t, 64, 0, 64).unwrap(), 0);
     // A product the machine cannot hold.
     let tiny =
         SystolicTarget::from_machine_file("preset = \"edge-16\"\nbuffer_bytes = 1024\n").unwrap();
@@ -261,11 +265,6 @@ fn schedules_that_race_or_reach_too_far_are_errors() {
 #[test]
 fn a_timeline_draws_every_instruction_on_its_unit() {
     let t = machine(32, "ws");
-    let mat = |buffer: u32, cols: u64| Matrix {
-        buffer,
-        offset: 0,
-        row_bytes: cols * 4,
-    };
     let s = gemm(&t, (96, 64, 64), mat(0, 64), mat(1, 64), mat(2, 64)).unwrap();
     let mut dram = vec![vec![0u8; 96 * 64 * 4]; 3];
     let (counters, spans) = strata_runtime::systolic::simulate_traced(&t, &s, &mut dram).unwrap();
