@@ -202,10 +202,49 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
                 features: shader.features.names(),
             })
         }
-        Target::Systolic(_) => bail!(
-            "no code generator for the systolic target yet (its cost model and loop \
-             parameters exist: `strata opt --target systolic`)"
-        ),
+        Target::Systolic(machine) => {
+            let part = strata_systolic::partition(host, machine, &options.symbol_prefix)
+                .map_err(|e| anyhow!(e))?;
+            let mut executable = strata_runtime::systolic::Executable {
+                host: None,
+                kernels: part.kernels,
+            };
+            if !part.vector_names.is_empty() {
+                // The vector unit's code runs on the host that simulates the machine.
+                let cpu = Target::Cpu(strata_llvm::describe_cpu(&CpuRequest::default())?);
+                let mut vector = part.vector_kernels;
+                ir::target::set_target(&mut vector, &cpu);
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let prefix = &options.symbol_prefix;
+                let objects = strata_llvm::compile_objects(&vector, prefix, threads)?;
+                let (mut points, index) =
+                    strata_passes::host::package::entry_points(&vector, prefix)
+                        .map_err(|e| anyhow!(e))?;
+                // Entry points in the partition's order (its phases index them).
+                let mut ordered = Vec::with_capacity(points.len());
+                for name in &part.vector_names {
+                    let i = *index.get(name).context("a vector phase was not compiled")?;
+                    ordered.push(std::mem::replace(
+                        &mut points[i],
+                        strata_runtime::format::EntryPoint {
+                            symbol: String::new(),
+                            argument_bytes: Vec::new(),
+                        },
+                    ));
+                }
+                executable.host = Some(strata_runtime::systolic::HostCode {
+                    target: cpu,
+                    entry_points: ordered,
+                    object: strata_llvm::link_shared_objects(&objects)?,
+                });
+            }
+            Ok(Compiled {
+                format: ExecutableFormat::SystolicProgram,
+                bytes: executable.encode().into(),
+                symbol_prefix: options.symbol_prefix.clone(),
+                features: Vec::new(),
+            })
+        }
     }
 }
 

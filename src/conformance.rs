@@ -355,6 +355,13 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
         .map(|(_, t)| t.clone())
         .collect();
     let outputs = if let Mode::Target(target) = mode {
+        // The systolic array multiplies in bf16: results of its products are as exact as
+        // their inputs rounded to bf16.
+        let (rtol, atol) = if target.kind() == TargetKind::Systolic && has_products(&module) {
+            bf16_tolerance(rtol, atol, &expected)
+        } else {
+            (rtol, atol)
+        };
         return match run_on_runtime(&module, target, &args) {
             Ok(outputs) => compare_all(&outputs, &expected, rtol, atol),
             Err(e) if not_translated(&e) => Outcome::Unsupported(e),
@@ -395,7 +402,7 @@ fn device_for(kind: TargetKind) -> Result<std::sync::Arc<dyn strata_runtime::Dev
             .get_or_init(|| runtime.device("vulkan").map_err(|e| e.to_string()))
             .clone(),
         TargetKind::Cpu => runtime.cpu(Some(1)).map_err(|e| e.to_string()),
-        TargetKind::Systolic => Err("the runtime has no systolic device yet".into()),
+        TargetKind::Systolic => runtime.device("systolic").map_err(|e| e.to_string()),
     }
 }
 
@@ -423,6 +430,37 @@ fn run_on_runtime(
         .map(|t| crate::compile::from_runtime_tensor(t).map_err(|e| e.to_string()))
         .collect()
 }
+
+/// Whether host program `m` has matrix products a systolic array takes.
+fn has_products(m: &strata_ir::Module) -> bool {
+    strata_ir::loops::kernels(m).is_ok_and(|ks| {
+        ks.iter().any(|&(k, _)| {
+            let mut nested = Vec::new();
+            strata_ir::loops::nested_ops(m, k, &mut nested);
+            nested
+                .iter()
+                .any(|&o| m.op(o).name == strata_ir::ops::LOOP_CONTRACT)
+        })
+    })
+}
+
+/// The tolerance for results that went through a bf16 systolic array: inputs rounded to
+/// 8 significant bits (relative error up to 2^-9 each, 2^-8 a product) and summed in
+/// f32. A sum's error is bounded by 2^-8 of the sum of its terms' magnitudes, which can
+/// exceed the result itself where terms cancel: relative `2^-6`, and absolute `2^-6` of
+/// the output's largest magnitude.
+pub fn bf16_tolerance(rtol: f64, atol: f64, expected: &[Tensor]) -> (f64, f64) {
+    let largest = expected
+        .iter()
+        .filter(|e| e.elem().is_float())
+        .flat_map(|e| e.to_f64s())
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    (rtol.max(BF16_ARRAY_RTOL), atol.max(BF16_ARRAY_RTOL * largest))
+}
+
+/// See [`bf16_tolerance`].
+pub const BF16_ARRAY_RTOL: f64 = 1.0 / 64.0;
 
 fn compare_all(outputs: &[Tensor], expected: &[Tensor], rtol: f64, atol: f64) -> Outcome {
     if outputs.len() != expected.len() {

@@ -15,6 +15,72 @@ struct Cli {
     command: Command,
 }
 
+/// What the systolic device reports about a run (`--device systolic`).
+#[derive(clap::Args, Clone, Debug, Default)]
+struct SystolicReports {
+    /// With --device systolic: print the simulated run's cycles per kernel (array
+    /// utilization, stalls, what bounds it).
+    #[arg(long)]
+    report: bool,
+    /// With --device systolic: write that report as JSON.
+    #[arg(long, value_name = "FILE")]
+    report_json: Option<PathBuf>,
+    /// With --device systolic: draw the array's, vector unit's and DMA's activity over
+    /// the run as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    timeline: Option<PathBuf>,
+}
+
+impl SystolicReports {
+    fn any(&self) -> bool {
+        self.report || self.report_json.is_some() || self.timeline.is_some()
+    }
+
+    /// The systolic device behind `device`, readied for one run to report on.
+    fn start<'d>(
+        &self,
+        device: &'d dyn strata::runtime::Device,
+    ) -> Result<Option<&'d strata::runtime::SystolicDevice>> {
+        let systolic = device
+            .as_any()
+            .downcast_ref::<strata::runtime::SystolicDevice>();
+        match systolic {
+            None if self.any() => anyhow::bail!(
+                "--report, --report-json and --timeline report a simulated run: use --device systolic"
+            ),
+            None => Ok(None),
+            Some(d) => {
+                d.reset();
+                d.set_tracing(self.timeline.is_some());
+                Ok(Some(d))
+            }
+        }
+    }
+
+    /// Reports the run since [`SystolicReports::start`].
+    fn finish(&self, device: &strata::runtime::SystolicDevice, title: &str) -> Result<()> {
+        let report = device
+            .report()
+            .context("the systolic device ran nothing")?;
+        if self.report {
+            print!("{}", report.table());
+        }
+        if let Some(path) = &self.report_json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("cannot write '{}'", path.display()))?;
+        }
+        if let Some(path) = &self.timeline {
+            let svg = strata::runtime::systolic::timeline_svg(
+                &device.spans(),
+                &format!("{title} on {}: {} cycles", report.machine, report.total_cycles),
+            );
+            std::fs::write(path, svg)
+                .with_context(|| format!("cannot write '{}'", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Import an ONNX model and print (or write) its graph IR.
@@ -65,7 +131,9 @@ enum Command {
     /// compiled first. Warm-up runs, then the median, minimum and 90th percentile.
     Bench {
         model: PathBuf,
-        /// The device to run on: cpu, vulkan (the preferred GPU) or vulkan:N.
+        /// The device to run on: cpu, vulkan (the preferred GPU), vulkan:N or systolic
+        /// (simulated: the latency is the simulator's, the machine's is reported in
+        /// cycles).
         #[arg(long, default_value = "cpu")]
         device: String,
         /// Worker threads of the CPU device (default: one per core).
@@ -92,6 +160,8 @@ enum Command {
         /// Also time every kernel (each dispatch waited for) and print them, slowest first.
         #[arg(long)]
         profile: bool,
+        #[command(flatten)]
+        reports: SystolicReports,
     },
     /// Run a model on .npy inputs: a module file (.strata) on the runtime, any other model
     /// (.onnx, .mlir) with the reference interpreter.
@@ -116,10 +186,13 @@ enum Command {
         /// For module files: worker threads of the CPU device (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
-        /// For module files: the device to run on: cpu, vulkan (the preferred GPU) or
-        /// vulkan:N (see `strata devices`).
+        /// For module files: the device to run on: cpu, vulkan (the preferred GPU),
+        /// vulkan:N (see `strata devices`) or systolic (the simulated machine the module
+        /// was compiled for).
         #[arg(long, default_value = "cpu")]
         device: String,
+        #[command(flatten)]
+        reports: SystolicReports,
     },
     /// List the devices the runtime can run modules on.
     Devices,
@@ -372,12 +445,17 @@ fn run_module_file(
     function: &str,
     device: &str,
     threads: Option<usize>,
+    reports: &SystolicReports,
 ) -> Result<()> {
     let device = open_device(device, threads)?;
     let module = strata::runtime::Module::load(&device, path)?;
     let f = module.function(function)?;
     let args = runtime_inputs(f.inputs(), inputs, false)?;
+    let systolic = reports.start(device.as_ref())?;
     let outputs = f.call(&args)?;
+    if let Some(d) = systolic {
+        reports.finish(d, &path.display().to_string())?;
+    }
     std::fs::create_dir_all(output_dir)
         .with_context(|| format!("cannot create '{}'", output_dir.display()))?;
     for (spec, t) in f.outputs().iter().zip(outputs) {
@@ -430,6 +508,7 @@ fn bench(
     json: bool,
     shapes: &[String],
     profile: bool,
+    reports: &SystolicReports,
 ) -> Result<()> {
     let device = open_device(device, threads)?;
     let mut compile_seconds = None;
@@ -472,6 +551,13 @@ fn bench(
         }
     }
     bar.finish_and_clear();
+    // The machine's own time, from one more run the simulator counts.
+    let mut simulated = None;
+    if let Some(d) = reports.start(device.as_ref())? {
+        f.call(&args)?;
+        simulated = d.report();
+        reports.finish(d, &model.display().to_string())?;
+    }
     times.sort_by(|a, b| a.total_cmp(b));
     let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
     let (median, min, p90) = (at(0.5), times[0], at(0.9));
@@ -486,6 +572,8 @@ fn bench(
                 "min_ms": min,
                 "p90_ms": p90,
                 "compile_s": compile_seconds,
+                "simulated_cycles": simulated.as_ref().map(|r| r.total_cycles),
+                "simulated_ms": simulated.as_ref().map(|r| r.total_cycles as f64 / r.clock_hz as f64 * 1e3),
             })
         );
     } else {
@@ -497,6 +585,14 @@ fn bench(
             "latency over {} runs: median {median:.3} ms, min {min:.3} ms, p90 {p90:.3} ms",
             times.len()
         );
+        if let Some(r) = &simulated {
+            println!(
+                "on the machine: {} cycles, {:.3} ms, array utilization {:.1}%",
+                r.total_cycles,
+                r.total_cycles as f64 / r.clock_hz as f64 * 1e3,
+                r.array_utilization * 100.0
+            );
+        }
     }
     if profile {
         print_profile(&f, &args, iterations)?;
@@ -528,10 +624,22 @@ fn main_inner(cli: Cli) -> Result<bool> {
             jit,
             threads,
             device,
+            reports,
         } => {
             if is_module_file(&model) {
-                run_module_file(&model, &inputs, &output_dir, &function, &device, threads)?;
+                run_module_file(
+                    &model,
+                    &inputs,
+                    &output_dir,
+                    &function,
+                    &device,
+                    threads,
+                    &reports,
+                )?;
             } else {
+                if reports.any() {
+                    anyhow::bail!("--report, --report-json and --timeline report a module file's run on --device systolic; compile the model first (`strata compile --target systolic`)");
+                }
                 run_model(&model, &inputs, &output_dir, &function, &input_shapes, jit)?;
             }
         }
@@ -618,6 +726,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
             json,
             input_shapes,
             profile,
+            reports,
         } => {
             bench(
                 &model,
@@ -630,6 +739,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 json,
                 &input_shapes,
                 profile,
+                &reports,
             )?;
         }
         Command::Opt {

@@ -12,7 +12,8 @@
 //!            "constants"  the weights, each at a multiple of 64 bytes (a memory map of
 //!                         the file serves them in place)
 //!            "exe.<i>"    executable i (for the CPU: an ELF shared object; for Vulkan:
-//!                         a SPIR-V module)
+//!                         a SPIR-V module; for a systolic machine: its program,
+//!                         `systolic::Executable`)
 //! ```
 //!
 //! All integers are little-endian. Reading checks the magic, the version, the length and
@@ -146,6 +147,9 @@ pub enum ExecutableFormat {
     ElfSharedObject,
     /// One SPIR-V module with an entry point per kernel (Vulkan).
     Spirv,
+    /// A systolic machine's program ([`crate::systolic::Executable`]): per kernel, array
+    /// schedules and vector-unit phases, the latter as host code.
+    SystolicProgram,
 }
 
 /// Compiled code for one target.
@@ -494,7 +498,7 @@ impl ModuleFile {
             let expected = match e.kind() {
                 TargetKind::Cpu => Some(ExecutableFormat::ElfSharedObject),
                 TargetKind::Vulkan => Some(ExecutableFormat::Spirv),
-                TargetKind::Systolic => None,
+                TargetKind::Systolic => Some(ExecutableFormat::SystolicProgram),
             };
             if expected != Some(e.format) {
                 return Err(bad(format!(

@@ -18,6 +18,7 @@
 //! of the reduction, starting from the accumulator's value when accumulating. int8 sums
 //! are exact i32 (wrapping).
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How the DMA engine converts what it reads from off-chip memory.
@@ -110,7 +111,8 @@ pub struct Schedule {
     pub instrs: Vec<Instr>,
 }
 
-/// The unit that runs an operation.
+/// A unit of the machine: one of the four a schedule's instructions run on, or the
+/// vector unit, which runs a kernel's other phases ([`Phase::Vector`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Unit {
     DmaIn,
@@ -118,6 +120,7 @@ pub enum Unit {
     Weights,
     Array,
     Drain,
+    Vector,
 }
 
 impl Op {
@@ -218,6 +221,422 @@ impl fmt::Display for Schedule {
                 write!(f, "  waits {}", w.join(","))?;
             }
             writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// What one vector-unit phase of a kernel costs, counted by the compiler from its loops:
+/// instructions of the vector unit by class (an operation on a vector of `w` elements
+/// is `ceil(w / lanes)` instructions, a scalar one is one), and the bytes the phase reads
+/// and writes off-chip (each argument it loads read once, each it stores written once:
+/// the unified buffer holds what a phase reuses).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VectorCost {
+    /// Additions, multiplications, comparisons, selects, conversions.
+    pub simple: u64,
+    /// Exponentials, logarithms, hyperbolic and error functions, powers.
+    pub transcendental: u64,
+    /// Divisions, remainders and square roots.
+    pub divide: u64,
+    /// Element operations done (lanes used, summed over instructions).
+    pub elements: u64,
+    pub bytes_read: u64,
+    pub bytes_written: u64,
+}
+
+impl VectorCost {
+    /// Cycles the vector unit of `t` computes, its off-chip transfers aside.
+    pub fn compute_cycles(&self, t: &crate::SystolicTarget) -> u64 {
+        self.simple.saturating_mul(t.vector_op_cycles as u64)
+            .saturating_add(self.transcendental.saturating_mul(t.vector_transcendental_cycles as u64))
+            .saturating_add(self.divide.saturating_mul(t.vector_divide_cycles as u64))
+    }
+
+    /// Cycles the DMA engine of `t` needs for the phase's off-chip bytes (its latency
+    /// aside): reads and writes share the memory's bandwidth.
+    pub fn memory_cycles(&self, t: &crate::SystolicTarget) -> u64 {
+        let bytes = self.bytes_read.saturating_add(self.bytes_written) as f64;
+        (bytes * t.clock_hz as f64 / t.bandwidth.max(1) as f64).ceil() as u64
+    }
+
+    /// The phase's cycles: the memory's latency, then computing and transferring at
+    /// once (the DMA streams while the unit works), the longer of the two.
+    pub fn cycles(&self, t: &crate::SystolicTarget) -> u64 {
+        let latency = if self.bytes_read + self.bytes_written > 0 {
+            t.dram_latency_cycles as u64
+        } else {
+            0
+        };
+        latency.saturating_add(self.compute_cycles(t).max(self.memory_cycles(t)))
+    }
+}
+
+/// One step of a kernel on the machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Matrix products on the array: a schedule over the kernel's arguments (its
+    /// buffers by position).
+    Array(Schedule),
+    /// Everything else, on the vector unit: entry point `entry` of the executable's
+    /// host code (the vector unit's operations, which a simulating device runs for
+    /// their values), and what it costs.
+    Vector { entry: u32, cost: VectorCost },
+}
+
+/// A kernel of a systolic executable: its entry point's symbol and its phases, run one
+/// after another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelProgram {
+    pub symbol: String,
+    pub phases: Vec<Phase>,
+}
+
+/// The code of the vector unit's phases: a shared object for `target` (the host a
+/// simulating device runs on), one entry point per phase, each over its kernel's
+/// arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostCode {
+    pub target: crate::Target,
+    pub entry_points: Vec<crate::format::EntryPoint>,
+    pub object: Vec<u8>,
+}
+
+/// A systolic machine's executable: what the back end writes for a module's kernels and
+/// the systolic device runs.
+///
+/// ```text
+/// magic "STRASYS1"
+/// u32   header length, then the header: JSON of the kernels (symbols, phases with
+///       their costs, an array phase as its schedule's index) and the host code's
+///       target and entry points
+/// u32   schedule count, then each schedule: u32 instruction count, and per
+///       instruction a tag byte, its fields as LEB128 integers, its wait count and waits
+/// u64   host object length, then the object's bytes
+/// ```
+///
+/// Decoding checks every length against the bytes there are and every wait against the
+/// instructions before it: a damaged executable is an error, not a crash.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Executable {
+    pub host: Option<HostCode>,
+    pub kernels: Vec<KernelProgram>,
+}
+
+/// The first bytes of a systolic executable.
+pub const EXECUTABLE_MAGIC: &[u8; 8] = b"STRASYS1";
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PhaseHeader {
+    Array { schedule: u32 },
+    Vector { entry: u32, cost: VectorCost },
+}
+
+#[derive(Serialize, Deserialize)]
+struct KernelHeader {
+    symbol: String,
+    phases: Vec<PhaseHeader>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    kernels: Vec<KernelHeader>,
+    #[serde(default)]
+    host_target: Option<crate::Target>,
+    #[serde(default)]
+    host_entry_points: Vec<crate::format::EntryPoint>,
+}
+
+fn put(out: &mut Vec<u8>, mut x: u64) {
+    loop {
+        let byte = (x & 0x7f) as u8;
+        x >>= 7;
+        if x == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+fn damaged(what: impl fmt::Display) -> crate::format::FormatError {
+    crate::format::FormatError::BadModule(format!("systolic executable: {what}"))
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], crate::format::FormatError> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or_else(|| damaged("ends early"))?;
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N], crate::format::FormatError> {
+        Ok(self.take(N)?.try_into().expect("took N bytes"))
+    }
+
+    fn varint(&mut self) -> Result<u64, crate::format::FormatError> {
+        let mut x = 0u64;
+        for shift in (0..64).step_by(7) {
+            let [b] = self.fixed::<1>()?;
+            x |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(x);
+            }
+        }
+        Err(damaged("an integer runs past 64 bits"))
+    }
+
+    fn u32(&mut self) -> Result<u32, crate::format::FormatError> {
+        u32::try_from(self.varint()?).map_err(|_| damaged("a 32-bit field is out of range"))
+    }
+}
+
+fn encode_op(out: &mut Vec<u8>, op: &Op) {
+    let fields: Vec<u64> = match *op {
+        Op::DmaIn { buffer, offset, stride, rows, row_elems, elem_bytes, convert, ub } => {
+            out.push(0);
+            let c = match convert {
+                Convert::None => 0,
+                Convert::F32ToBf16 => 1,
+            };
+            vec![buffer as u64, offset, stride, rows as u64, row_elems as u64, elem_bytes as u64, c, ub]
+        }
+        Op::DmaOut { ub, rows, row_elems, elem_bytes, buffer, offset, stride } => {
+            out.push(1);
+            vec![ub, rows as u64, row_elems as u64, elem_bytes as u64, buffer as u64, offset, stride]
+        }
+        Op::LoadWeights { ub, k, n, ld } => {
+            out.push(2);
+            vec![ub, k as u64, n as u64, ld as u64]
+        }
+        Op::Stream { ub, m, k, ld, n, acc, accumulate } => {
+            out.push(3);
+            vec![ub, m as u64, k as u64, ld as u64, n as u64, acc as u64, accumulate as u64]
+        }
+        Op::Compute { a_ub, a_ld, b_ub, b_ld, m, n, k, acc, accumulate } => {
+            out.push(4);
+            vec![a_ub, a_ld as u64, b_ub, b_ld as u64, m as u64, n as u64, k as u64, acc as u64, accumulate as u64]
+        }
+        Op::Drain { acc, m, n, ub, ld } => {
+            out.push(5);
+            vec![acc as u64, m as u64, n as u64, ub, ld as u64]
+        }
+    };
+    for f in fields {
+        put(out, f);
+    }
+}
+
+fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
+    let [tag] = r.fixed::<1>()?;
+    let flag = |x: u64| match x {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(damaged("a flag is neither 0 nor 1")),
+    };
+    Ok(match tag {
+        0 => Op::DmaIn {
+            buffer: r.u32()?,
+            offset: r.varint()?,
+            stride: r.varint()?,
+            rows: r.u32()?,
+            row_elems: r.u32()?,
+            elem_bytes: r.u32()?,
+            convert: match r.varint()? {
+                0 => Convert::None,
+                1 => Convert::F32ToBf16,
+                c => return Err(damaged(format!("unknown conversion {c}"))),
+            },
+            ub: r.varint()?,
+        },
+        1 => Op::DmaOut {
+            ub: r.varint()?,
+            rows: r.u32()?,
+            row_elems: r.u32()?,
+            elem_bytes: r.u32()?,
+            buffer: r.u32()?,
+            offset: r.varint()?,
+            stride: r.varint()?,
+        },
+        2 => Op::LoadWeights { ub: r.varint()?, k: r.u32()?, n: r.u32()?, ld: r.u32()? },
+        3 => Op::Stream {
+            ub: r.varint()?,
+            m: r.u32()?,
+            k: r.u32()?,
+            ld: r.u32()?,
+            n: r.u32()?,
+            acc: r.u32()?,
+            accumulate: flag(r.varint()?)?,
+        },
+        4 => Op::Compute {
+            a_ub: r.varint()?,
+            a_ld: r.u32()?,
+            b_ub: r.varint()?,
+            b_ld: r.u32()?,
+            m: r.u32()?,
+            n: r.u32()?,
+            k: r.u32()?,
+            acc: r.u32()?,
+            accumulate: flag(r.varint()?)?,
+        },
+        5 => Op::Drain { acc: r.u32()?, m: r.u32()?, n: r.u32()?, ub: r.varint()?, ld: r.u32()? },
+        t => return Err(damaged(format!("unknown instruction tag {t}"))),
+    })
+}
+
+impl Executable {
+    /// The executable's bytes (see the type's documentation).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut schedules: Vec<&Schedule> = Vec::new();
+        let kernels = self
+            .kernels
+            .iter()
+            .map(|k| KernelHeader {
+                symbol: k.symbol.clone(),
+                phases: k
+                    .phases
+                    .iter()
+                    .map(|p| match p {
+                        Phase::Array(s) => {
+                            schedules.push(s);
+                            PhaseHeader::Array { schedule: schedules.len() as u32 - 1 }
+                        }
+                        Phase::Vector { entry, cost } => PhaseHeader::Vector { entry: *entry, cost: *cost },
+                    })
+                    .collect(),
+            })
+            .collect();
+        let header = Header {
+            kernels,
+            host_target: self.host.as_ref().map(|h| h.target.clone()),
+            host_entry_points: self.host.as_ref().map(|h| h.entry_points.clone()).unwrap_or_default(),
+        };
+        let json = serde_json::to_vec(&header).expect("the header serializes");
+        let mut out = EXECUTABLE_MAGIC.to_vec();
+        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        out.extend_from_slice(&json);
+        out.extend_from_slice(&(schedules.len() as u32).to_le_bytes());
+        for s in schedules {
+            out.extend_from_slice(&(s.instrs.len() as u32).to_le_bytes());
+            for ins in &s.instrs {
+                encode_op(&mut out, &ins.op);
+                put(&mut out, ins.waits.len() as u64);
+                for &w in &ins.waits {
+                    put(&mut out, w as u64);
+                }
+            }
+        }
+        let object = self.host.as_ref().map_or(&[][..], |h| &h.object[..]);
+        out.extend_from_slice(&(object.len() as u64).to_le_bytes());
+        out.extend_from_slice(object);
+        out
+    }
+
+    /// Reads an executable [`Executable::encode`] wrote, checking it throughout.
+    pub fn decode(bytes: &[u8]) -> Result<Executable, crate::format::FormatError> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(8).ok() != Some(&EXECUTABLE_MAGIC[..]) {
+            return Err(damaged("no STRASYS1 magic"));
+        }
+        let n = u32::from_le_bytes(r.fixed()?) as usize;
+        let header: Header = serde_json::from_slice(r.take(n)?)
+            .map_err(|e| damaged(format!("header: {e}")))?;
+        let count = u32::from_le_bytes(r.fixed()?) as usize;
+        let mut schedules = Vec::new();
+        for _ in 0..count {
+            let n = u32::from_le_bytes(r.fixed()?) as usize;
+            // Each instruction takes two bytes at least: a longer count is damage.
+            if n > (bytes.len() - r.at) / 2 {
+                return Err(damaged("a schedule counts more instructions than it holds"));
+            }
+            let mut s = Schedule { instrs: Vec::with_capacity(n) };
+            for i in 0..n {
+                let op = decode_op(&mut r)?;
+                let w = r.varint()? as usize;
+                if w > i {
+                    return Err(damaged(format!("instruction {i} waits on {w} instructions")));
+                }
+                let mut waits = Vec::with_capacity(w);
+                for _ in 0..w {
+                    let x = r.u32()?;
+                    if x as usize >= i {
+                        return Err(damaged(format!("instruction {i} waits on a later one ({x})")));
+                    }
+                    waits.push(x);
+                }
+                s.instrs.push(Instr { op, waits });
+            }
+            schedules.push(Some(s));
+        }
+        let n = usize::try_from(u64::from_le_bytes(r.fixed()?)).map_err(|_| damaged("object too large"))?;
+        let object = r.take(n)?.to_vec();
+        if r.at != bytes.len() {
+            return Err(damaged("bytes after the host object"));
+        }
+        let host = match header.host_target {
+            Some(target) => Some(HostCode { target, entry_points: header.host_entry_points, object }),
+            None if object.is_empty() && header.host_entry_points.is_empty() => None,
+            None => return Err(damaged("host code without a target")),
+        };
+        let entries = host.as_ref().map_or(0, |h| h.entry_points.len());
+        let mut kernels = Vec::new();
+        for k in header.kernels {
+            let mut phases = Vec::new();
+            for p in k.phases {
+                phases.push(match p {
+                    PhaseHeader::Array { schedule } => Phase::Array(
+                        schedules
+                            .get_mut(schedule as usize)
+                            .and_then(Option::take)
+                            .ok_or_else(|| damaged(format!("kernel '{}': no schedule {schedule} (or used twice)", k.symbol)))?,
+                    ),
+                    PhaseHeader::Vector { entry, cost } => {
+                        if entry as usize >= entries {
+                            return Err(damaged(format!("kernel '{}': no host entry point {entry}", k.symbol)));
+                        }
+                        Phase::Vector { entry, cost }
+                    }
+                });
+            }
+            kernels.push(KernelProgram { symbol: k.symbol, phases });
+        }
+        Ok(Executable { host, kernels })
+    }
+}
+
+impl fmt::Display for Executable {
+    /// The executable as text: per kernel, its phases, a schedule's instructions listed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for k in &self.kernels {
+            writeln!(f, "kernel {}", k.symbol)?;
+            for (i, p) in k.phases.iter().enumerate() {
+                match p {
+                    Phase::Array(s) => {
+                        writeln!(f, "  phase {i}: array, {} instructions", s.instrs.len())?;
+                        write!(f, "{s}")?;
+                    }
+                    Phase::Vector { entry, cost } => {
+                        let symbol = self
+                            .host
+                            .as_ref()
+                            .and_then(|h| h.entry_points.get(*entry as usize))
+                            .map_or("?", |e| e.symbol.as_str());
+                        writeln!(
+                            f,
+                            "  phase {i}: vector {symbol}: {} simple, {} transcendental, {} divide instructions ({} elements), {} bytes in, {} out",
+                            cost.simple, cost.transcendental, cost.divide, cost.elements, cost.bytes_read, cost.bytes_written
+                        )?;
+                    }
+                }
+            }
         }
         Ok(())
     }

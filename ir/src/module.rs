@@ -422,6 +422,62 @@ impl Module {
         ops.insert(at, op);
     }
 
+    /// A detached copy of `op` with its regions, reading `map`'s value where `map` has
+    /// one (values defined outside `op` it does not name are read as they are). Every
+    /// result and block argument of the copy is entered in `map` for its original.
+    pub fn clone_op(
+        &mut self,
+        op: OpId,
+        map: &mut std::collections::HashMap<ValueId, ValueId>,
+    ) -> OpId {
+        let d = self.ops[op.index()].clone();
+        let mut regions = Vec::with_capacity(d.regions.len());
+        for &r in &d.regions {
+            let copy = self.new_region();
+            for b in self.regions[r.index()].blocks.clone() {
+                let types: Vec<Type> = self.blocks[b.index()]
+                    .args
+                    .iter()
+                    .map(|&a| self.values[a.index()].ty.clone())
+                    .collect();
+                let nb = self.append_block(copy, &types);
+                for (&old, &new) in self.blocks[b.index()]
+                    .args
+                    .clone()
+                    .iter()
+                    .zip(&self.blocks[nb.index()].args.clone())
+                {
+                    map.insert(old, new);
+                }
+                for inner in self.blocks[b.index()].ops.clone() {
+                    let c = self.clone_op(inner, map);
+                    self.push_op(nb, c);
+                }
+            }
+            regions.push(copy);
+        }
+        let created = self.create_op(OpSpec {
+            name: d.name,
+            operands: d
+                .operands
+                .iter()
+                .map(|v| map.get(v).copied().unwrap_or(*v))
+                .collect(),
+            result_types: d
+                .results
+                .iter()
+                .map(|&r| self.values[r.index()].ty.clone())
+                .collect(),
+            attrs: d.attrs,
+            regions,
+            loc: d.loc,
+        });
+        for (&old, &new) in d.results.iter().zip(&self.ops[created.index()].results.clone()) {
+            map.insert(old, new);
+        }
+        created
+    }
+
     /// Removes `op` from its block. Its results must have no remaining uses.
     pub fn erase_op(&mut self, op: OpId) {
         if let Some(block) = self.ops[op.index()].parent.take() {

@@ -217,6 +217,10 @@ impl Device for CpuDevice {
         TargetKind::Cpu
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn description(&self) -> String {
         format!(
             "cpu ({} {}, {} thread{})",

@@ -37,6 +37,9 @@ pub trait Device: Send + Sync {
     fn kind(&self) -> TargetKind;
     /// A line for logs and `strata bench`: the kind, the processor, the threads.
     fn description(&self) -> String;
+    /// The device as its own type, for what only one kind has (a simulator's counters:
+    /// `device.as_any().downcast_ref::<SystolicDevice>()`).
+    fn as_any(&self) -> &dyn std::any::Any;
     /// A new buffer of `bytes` bytes, zeroed.
     fn allocate(&self, bytes: usize) -> Result<BufferHandle, Error>;
     /// A buffer holding `data`, which the module only reads (its constants). The default

@@ -25,6 +25,7 @@ pub mod vulkan;
 pub mod systolic;
 
 pub use cpu::CpuDevice;
+pub use systolic::SystolicDevice;
 pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
 /// The module file format, shared with the compiler (`strata-abi`).
 pub use strata_abi::format;
@@ -70,8 +71,7 @@ impl From<strata_abi::format::FormatError> for Error {
 /// Whether this runtime has a device for target kind `kind`.
 pub fn has_device(kind: TargetKind) -> bool {
     match kind {
-        TargetKind::Cpu | TargetKind::Vulkan => true,
-        TargetKind::Systolic => false,
+        TargetKind::Cpu | TargetKind::Vulkan | TargetKind::Systolic => true,
     }
 }
 
@@ -93,8 +93,8 @@ impl Runtime {
     }
 
     /// A device of `kind` with its default settings: `cpu` (one thread per core),
-    /// `vulkan` (the preferred GPU, see [`vulkan`]) or `vulkan:N` (device `N` of
-    /// [`vulkan::devices`]).
+    /// `vulkan` (the preferred GPU, see [`vulkan`]), `vulkan:N` (device `N` of
+    /// [`vulkan::devices`]) or `systolic` (the simulated machine, [`SystolicDevice`]).
     pub fn device(&self, kind: &str) -> Result<Arc<dyn Device>, Error> {
         let (name, number) = match kind.split_once(':') {
             Some((name, n)) => {
@@ -121,6 +121,7 @@ impl Runtime {
         match TargetKind::from_name(name).map_err(|_| unknown())? {
             TargetKind::Cpu if number.is_none() => self.cpu(None),
             TargetKind::Vulkan => Ok(Arc::new(VulkanDevice::new(number)?)),
+            TargetKind::Systolic if number.is_none() => Ok(Arc::new(SystolicDevice::new()?)),
             TargetKind::Cpu | TargetKind::Systolic => Err(unknown()),
         }
     }

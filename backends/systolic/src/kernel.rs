@@ -82,7 +82,6 @@ pub fn kernel_schedule(
     kernel: OpId,
     t: &SystolicTarget,
 ) -> Result<Option<Schedule>, ScheduleError> {
-    let args = m.block(body_of(m, kernel)).args.clone();
     let mut nested = Vec::new();
     nested_ops(m, kernel, &mut nested);
     let contracts: Vec<OpId> = nested
@@ -92,8 +91,20 @@ pub fn kernel_schedule(
     if contracts.is_empty() {
         return Ok(None);
     }
+    contracts_schedule(m, kernel, &contracts, t).map(Some)
+}
+
+/// The schedule of products `contracts` of kernel `kernel` on `t`, in order (see
+/// [`kernel_schedule`]).
+pub fn contracts_schedule(
+    m: &Module,
+    kernel: OpId,
+    contracts: &[OpId],
+    t: &SystolicTarget,
+) -> Result<Schedule, ScheduleError> {
+    let args = m.block(body_of(m, kernel)).args.clone();
     let mut out = Schedule::default();
-    for op in contracts {
+    for &op in contracts {
         let c = Contract::of(m, op).map_err(|e| ScheduleError(e.to_string()))?;
         // B stored row-major at compile time (one packed panel as wide as the
         // columns) reads like a plain `[k][n]` matrix.
@@ -180,5 +191,5 @@ pub fn kernel_schedule(
             }
         }
     }
-    Ok(Some(out))
+    Ok(out)
 }

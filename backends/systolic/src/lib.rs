@@ -16,8 +16,10 @@
 //! reduction, drained and written out the same way.
 
 pub mod kernel;
+pub mod program;
 
 pub use kernel::kernel_schedule;
+pub use program::{partition, Partition};
 use strata_abi::systolic::{Convert, Op, Schedule};
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
 

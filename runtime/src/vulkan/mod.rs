@@ -120,6 +120,10 @@ impl Device for VulkanDevice {
         TargetKind::Vulkan
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn description(&self) -> String {
         self.description.clone()
     }

@@ -29,6 +29,10 @@
 //! another is still reading, without having waited for it, is an error naming both, as
 //! a race on the real machine would be.
 
+mod device;
+
+pub use device::{describe_machine, KernelReport, Report, Stalls, SystolicDevice};
+pub use strata_abi::systolic::{Executable, HostCode, KernelProgram, Phase, VectorCost};
 use std::fmt;
 use strata_abi::systolic::{bf16_bits, bf16_value, Convert, Op, Schedule, Unit};
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
@@ -801,21 +805,56 @@ pub fn simulate_traced(
     Ok((counters, spans))
 }
 
+fn end_of(spans: &[Span]) -> u64 {
+    spans.iter().map(|s| s.finish).max().unwrap_or(0).max(1)
+}
+
+/// `spans` with each unit's spans that start within `gap` cycles of the one before's
+/// end joined (their instruction, the first's).
+fn merge_spans(spans: &[Span], gap: u64) -> Vec<Span> {
+    let mut sorted = spans.to_vec();
+    if gap == 0 {
+        return sorted;
+    }
+    sorted.sort_by_key(|s| (s.unit, s.busy_from));
+    let mut out: Vec<Span> = Vec::new();
+    for s in sorted {
+        match out.last_mut() {
+            Some(l) if l.unit == s.unit && s.busy_from <= l.busy_until.saturating_add(gap) => {
+                l.busy_until = l.busy_until.max(s.busy_until);
+                l.finish = l.finish.max(s.finish);
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
 /// A timeline of `spans` as SVG: a lane per unit, a bar per instruction over the cycles
 /// it kept its unit busy (a DMA's transfer, the array's intake, a weight load, a drain),
-/// and a thin line out to when it finished. For reports people read (`--timeline`).
+/// and a thin line out to when it finished (bars closer than a pixel drawn as one). For
+/// reports people read (`--timeline`).
 pub fn timeline_svg(spans: &[Span], title: &str) -> String {
-    const LANES: [(Unit, &str, &str); 5] = [
+    const ALL_LANES: [(Unit, &str, &str); 6] = [
         (Unit::DmaIn, "DMA in", "#4e79a7"),
         (Unit::Weights, "weights", "#f28e2b"),
         (Unit::Array, "array", "#59a14f"),
         (Unit::Drain, "drain", "#b07aa1"),
         (Unit::DmaOut, "DMA out", "#e15759"),
+        (Unit::Vector, "vector", "#edc948"),
     ];
+    // The vector unit's lane only where it worked (a schedule alone has none).
+    let lanes: Vec<_> = ALL_LANES
+        .iter()
+        .filter(|l| l.0 != Unit::Vector || spans.iter().any(|s| s.unit == Unit::Vector))
+        .collect();
+    // Spans closer than a pixel are drawn as one, so a whole model's run stays a
+    // picture of a few thousand shapes.
+    let spans = merge_spans(spans, end_of(spans) / 2000);
     let (width, left, lane_h, top) = (1000.0f64, 90.0f64, 28.0f64, 30.0f64);
-    let end = spans.iter().map(|s| s.finish).max().unwrap_or(0).max(1) as f64;
+    let end = end_of(&spans) as f64;
     let x = |c: u64| left + (width - left - 10.0) * c as f64 / end;
-    let height = top + lane_h * LANES.len() as f64 + 30.0;
+    let height = top + lane_h * lanes.len() as f64 + 30.0;
     let esc = |t: &str| {
         t.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -825,7 +864,7 @@ pub fn timeline_svg(spans: &[Span], title: &str) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n<text x=\"{left}\" y=\"18\">{}</text>\n",
         esc(title)
     );
-    for (lane, (unit, name, color)) in LANES.iter().enumerate() {
+    for (lane, (unit, name, color)) in lanes.iter().enumerate() {
         let y = top + lane as f64 * lane_h;
         out.push_str(&format!(
             "<text x=\"4\" y=\"{:.1}\">{name}</text>\n",
@@ -853,7 +892,7 @@ pub fn timeline_svg(spans: &[Span], title: &str) -> String {
             }
         }
     }
-    let axis = top + lane_h * LANES.len() as f64 + 14.0;
+    let axis = top + lane_h * lanes.len() as f64 + 14.0;
     out.push_str(&format!(
         "<text x=\"{left}\" y=\"{axis:.1}\">0</text>\n<text x=\"{:.1}\" y=\"{axis:.1}\" text-anchor=\"end\">{} cycles</text>\n</svg>\n",
         width - 10.0,
