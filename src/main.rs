@@ -196,6 +196,14 @@ enum Command {
     },
     /// List the devices the runtime can run modules on.
     Devices,
+    /// Describe a module file: its functions, its executables and their kernels (a
+    /// systolic executable's schedules and vector phases in full with --schedules).
+    Inspect {
+        module: PathBuf,
+        /// Print systolic executables whole: every array schedule's instructions.
+        #[arg(long)]
+        schedules: bool,
+    },
     /// Optimize a model's graph with equality saturation for a target's cost model, or
     /// run a pass pipeline.
     Opt {
@@ -840,6 +848,66 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 Some(p) => std::fs::write(&p, text)
                     .with_context(|| format!("cannot write '{}'", p.display()))?,
                 None => print!("{text}"),
+            }
+        }
+        Command::Inspect { module, schedules } => {
+            let bytes = std::fs::read(&module)
+                .with_context(|| format!("cannot read '{}'", module.display()))?;
+            let file = strata::runtime::ModuleFile::from_bytes(&bytes)?;
+            let m = &file.manifest;
+            println!("{}: written by {}", module.display(), m.producer);
+            for f in &m.functions {
+                let sig = |ts: &[strata::runtime::TensorSpec]| {
+                    ts.iter()
+                        .map(|t| format!("{}: {:?}{:?}", t.name, t.dtype, t.shape))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                println!("function {} ({}) -> ({})", f.name, sig(&f.inputs), sig(&f.outputs));
+                for p in &f.programs {
+                    println!(
+                        "  for {}: {} commands, {} arena bytes",
+                        p.target,
+                        p.commands.len(),
+                        p.arena_bytes
+                    );
+                }
+            }
+            for (i, (e, code)) in m.executables.iter().zip(&file.executables).enumerate() {
+                println!(
+                    "executable {i}: {} ({:?}, {} bytes, {} entry points): {}",
+                    e.kind(),
+                    e.format,
+                    code.len(),
+                    e.entry_points.len(),
+                    e.target
+                );
+                if e.format == strata::runtime::format::ExecutableFormat::SystolicProgram {
+                    let exe = strata::runtime::systolic::Executable::decode(code)?;
+                    if schedules {
+                        print!("{exe}");
+                    } else {
+                        for k in &exe.kernels {
+                            let phases: Vec<String> = k
+                                .phases
+                                .iter()
+                                .map(|p| match p {
+                                    strata::runtime::systolic::Phase::Array(s) => {
+                                        format!("array ({} instructions)", s.instrs.len())
+                                    }
+                                    strata::runtime::systolic::Phase::Vector { cost, .. } => {
+                                        format!(
+                                            "vector ({} instructions, {} elements)",
+                                            cost.simple + cost.transcendental + cost.divide,
+                                            cost.elements
+                                        )
+                                    }
+                                })
+                                .collect();
+                            println!("  {}: {}", k.symbol, phases.join(", "));
+                        }
+                    }
+                }
             }
         }
         Command::Devices => {

@@ -1,7 +1,8 @@
 //! The ONNX backend node tests, and the project's older-opset cases, through import and
 //! the reference interpreter, and down every level: optimized, lowered to kernels, and
 //! through the whole pipeline to host programs and loop kernels (CPU and GPU parameters),
-//! and compiled for the CPU and for Vulkan (lavapipe) and run on the runtime.
+//! and compiled for the CPU, for Vulkan (lavapipe) and for systolic machines (the
+//! simulated device) and run on the runtime.
 //!
 //! A custom harness (no libtest) so the per-op table is always printed. Fails when any
 //! case of a claimed op fails (unoptimized, or optimized for any target), when fewer node tests pass than the floor below (a guard
@@ -172,6 +173,30 @@ fn main() -> ExitCode {
             nodes.passed()
         );
         ok = false;
+    }
+    // Compiled for systolic machines and run on the simulated device (products on the
+    // array in bf16, the rest on its vector unit): a weight-stationary 128x128 array and
+    // an output-stationary 16x16 one. Every case that passes in the graph interpreter
+    // passes there, within bf16's tolerance where the array multiplied.
+    for preset in ["mxu-128", "edge-16"] {
+        let machine = strata::runtime::SystolicTarget::preset(preset).expect("a preset");
+        let title = format!("ONNX node tests compiled for systolic:{preset}, run on the simulated device");
+        let Some(systolic) = run(
+            &title,
+            &strata::conformance::default_data_dir(),
+            &Mode::Target(Target::Systolic(machine)),
+        ) else {
+            return ExitCode::FAILURE;
+        };
+        if systolic.failed() > 0 || systolic.passed() != nodes.passed() {
+            eprintln!(
+                "{title}: {} failures, {} passed (graph: {})",
+                systolic.failed(),
+                systolic.passed(),
+                nodes.passed()
+            );
+            ok = false;
+        }
     }
     let Some(opsets_host) = run(
         "older-opset cases through host+loop (cpu)",

@@ -30,6 +30,27 @@ pub enum Convert {
     F32ToBf16,
 }
 
+/// One dimension of an off-chip layout: `extent` indices, `stride` bytes apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dim {
+    pub extent: u64,
+    pub stride: u64,
+}
+
+/// The byte offset of index `i` of a mixed-radix layout `dims` (outermost first), or
+/// `None` past its end or on overflow.
+pub fn dims_offset(dims: &[Dim], mut i: u64) -> Option<u64> {
+    let mut at = 0u64;
+    for d in dims.iter().rev() {
+        if d.extent == 0 {
+            return None;
+        }
+        at = at.checked_add((i % d.extent).checked_mul(d.stride)?)?;
+        i /= d.extent;
+    }
+    (i == 0).then_some(at)
+}
+
 /// One instruction's operation. Addresses in the unified buffer are in bytes; leading
 /// dimensions (`ld`) and sizes in elements; accumulator addresses in rows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +63,25 @@ pub enum Op {
         stride: u64,
         rows: u32,
         row_elems: u32,
+        elem_bytes: u32,
+        convert: Convert,
+        ub: u64,
+    },
+    /// Off-chip buffer `buffer` → unified buffer, gathering: the `rows × cols` block from
+    /// (`row0`, `col0`) of a matrix laid out as nested dimensions (a row index is a
+    /// number in `row_dims`' mixed radix, outermost first, each digit `stride` bytes
+    /// apart; so is a column index in `col_dims`), packed row-major at `ub` (`convert`
+    /// applied). What a convolution's rows of input windows (im2col) and a transposed
+    /// operand need; its transfer is timed like a `DmaIn` of as many bytes.
+    Gather {
+        buffer: u32,
+        offset: u64,
+        row_dims: Vec<Dim>,
+        col_dims: Vec<Dim>,
+        row0: u64,
+        rows: u32,
+        col0: u64,
+        cols: u32,
         elem_bytes: u32,
         convert: Convert,
         ub: u64,
@@ -127,7 +167,7 @@ impl Op {
     /// The unit that runs it.
     pub fn unit(&self) -> Unit {
         match self {
-            Op::DmaIn { .. } => Unit::DmaIn,
+            Op::DmaIn { .. } | Op::Gather { .. } => Unit::DmaIn,
             Op::DmaOut { .. } => Unit::DmaOut,
             Op::LoadWeights { .. } => Unit::Weights,
             Op::Stream { .. } | Op::Compute { .. } => Unit::Array,
@@ -169,6 +209,36 @@ impl fmt::Display for Schedule {
                         Convert::F32ToBf16 => " as bf16",
                     }
                 )?,
+                Op::Gather {
+                    buffer,
+                    offset,
+                    row_dims,
+                    col_dims,
+                    row0,
+                    rows,
+                    col0,
+                    cols,
+                    elem_bytes,
+                    convert,
+                    ub,
+                } => {
+                    let dims = |d: &[Dim]| {
+                        d.iter()
+                            .map(|d| format!("{}@{}", d.extent, d.stride))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                    write!(
+                        f,
+                        "dma.gather buf{buffer}[{offset}, rows ({}) {row0}+{rows}, cols ({}) {col0}+{cols}, {elem_bytes}B] -> ub[{ub}]{}",
+                        dims(row_dims),
+                        dims(col_dims),
+                        match convert {
+                            Convert::None => "",
+                            Convert::F32ToBf16 => " as bf16",
+                        }
+                    )?
+                }
                 Op::DmaOut {
                     ub,
                     rows,
@@ -400,7 +470,22 @@ impl<'a> Reader<'a> {
 }
 
 fn encode_op(out: &mut Vec<u8>, op: &Op) {
+    let dims = |d: &[Dim]| {
+        let mut v = vec![d.len() as u64];
+        for x in d {
+            v.extend([x.extent, x.stride]);
+        }
+        v
+    };
     let fields: Vec<u64> = match *op {
+        Op::Gather { buffer, offset, ref row_dims, ref col_dims, row0, rows, col0, cols, elem_bytes, convert, ub } => {
+            out.push(6);
+            let mut v = vec![buffer as u64, offset];
+            v.extend(dims(row_dims));
+            v.extend(dims(col_dims));
+            v.extend([row0, rows as u64, col0, cols as u64, elem_bytes as u64, (convert == Convert::F32ToBf16) as u64, ub]);
+            v
+        }
         Op::DmaIn { buffer, offset, stride, rows, row_elems, elem_bytes, convert, ub } => {
             out.push(0);
             let c = match convert {
@@ -442,7 +527,34 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
         1 => Ok(true),
         _ => Err(damaged("a flag is neither 0 nor 1")),
     };
+    let convert = |x: u64| match x {
+        0 => Ok(Convert::None),
+        1 => Ok(Convert::F32ToBf16),
+        c => Err(damaged(format!("unknown conversion {c}"))),
+    };
+    let dims = |r: &mut Reader| {
+        let n = r.varint()?;
+        if n > 16 {
+            return Err(damaged(format!("a layout of {n} dimensions")));
+        }
+        (0..n)
+            .map(|_| Ok(Dim { extent: r.varint()?, stride: r.varint()? }))
+            .collect::<Result<Vec<_>, crate::format::FormatError>>()
+    };
     Ok(match tag {
+        6 => Op::Gather {
+            buffer: r.u32()?,
+            offset: r.varint()?,
+            row_dims: dims(r)?,
+            col_dims: dims(r)?,
+            row0: r.varint()?,
+            rows: r.u32()?,
+            col0: r.varint()?,
+            cols: r.u32()?,
+            elem_bytes: r.u32()?,
+            convert: convert(r.varint()?)?,
+            ub: r.varint()?,
+        },
         0 => Op::DmaIn {
             buffer: r.u32()?,
             offset: r.varint()?,
@@ -450,11 +562,7 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
             rows: r.u32()?,
             row_elems: r.u32()?,
             elem_bytes: r.u32()?,
-            convert: match r.varint()? {
-                0 => Convert::None,
-                1 => Convert::F32ToBf16,
-                c => return Err(damaged(format!("unknown conversion {c}"))),
-            },
+            convert: convert(r.varint()?)?,
             ub: r.varint()?,
         },
         1 => Op::DmaOut {

@@ -3,10 +3,11 @@
 //! iteration of the loops around it, run one after another. The rest of a kernel (an
 //! epilogue, any other kernel) is the vector unit's.
 
-use crate::{gemm, Matrix, ScheduleError};
+use crate::{gemm_layouts, Layout, Matrix, ScheduleError};
+use strata_abi::systolic::Dim;
 use std::collections::HashMap;
 use strata_abi::systolic::Schedule;
-use strata_abi::SystolicTarget;
+use strata_abi::{ArrayInput, SystolicTarget};
 use strata_ir::loops::{apply_map, body_of, nested_ops, Contract, ForLoop};
 use strata_ir::module::ValueDef;
 use strata_ir::{ops, ElementType, Module, OpId, Type, ValueId};
@@ -39,6 +40,21 @@ fn index_value(m: &Module, v: ValueId, env: &HashMap<ValueId, i64>) -> Option<i6
         .map(|&x| index_value(m, x, env))
         .collect::<Option<_>>()?;
     map.results.first().map(|e| e.eval(&point))
+}
+
+/// The stride (in elements) between consecutive points of box `dims` in operand `at`
+/// (1: A or B, 2: C), if the box is evenly spaced there: each dimension's stride is the
+/// extent times the stride of the one inside it.
+fn evenly_spaced(dims: &[[usize; 3]], at: usize) -> Option<usize> {
+    let mut inner: Option<(usize, usize)> = None;
+    for d in dims.iter().rev().filter(|d| d[0] != 1) {
+        match inner {
+            None => inner = Some((d[0], d[at])),
+            Some((ext, stride)) if d[at] == ext * stride => inner = Some((ext * d[0], stride)),
+            Some(_) => return None,
+        }
+    }
+    Some(inner.map_or(1, |(_, s)| s))
 }
 
 /// The loops around `op` inside `kernel`, outermost first, with their variables.
@@ -74,9 +90,10 @@ fn enclosing_loops(
 }
 
 /// The schedule of kernel `kernel`'s matrix products on `t` (its buffers: the kernel's
-/// arguments, by position), or `None` when it has none. Products must be plain: rows
-/// of A and B contiguous (constant weights are, stored `[k][n]` at compile time), C's
-/// columns contiguous, overwriting C (the pipeline's `accumulate = false`).
+/// arguments, by position), or `None` when it has none. A and B may lie
+/// in any layout (a convolution's windows and a transposed operand are
+/// gathered), constant weights stored `[k][n]` at compile time, C's rows evenly spaced
+/// and its columns contiguous, overwriting C (the pipeline's `accumulate = false`).
 pub fn kernel_schedule(
     m: &Module,
     kernel: OpId,
@@ -106,31 +123,62 @@ pub fn contracts_schedule(
     let mut out = Schedule::default();
     for &op in contracts {
         let c = Contract::of(m, op).map_err(|e| ScheduleError(e.to_string()))?;
-        // B stored row-major at compile time (one packed panel as wide as the
-        // columns) reads like a plain `[k][n]` matrix.
-        let row_major_b = c.packed[1] && c.micro_tile.is_some_and(|[_, nr]| nr >= c.n());
-        let plain = match (c.row_strides(), c.as_matrix()) {
-            (Some([sa_m, sc_m]), Some(([1, _], [_, 1]))) if row_major_b => {
-                let nr = c.micro_tile.map_or(c.n(), |[_, nr]| nr);
-                Some((sa_m, nr, sc_m))
-            }
-            (Some([sa_m, sc_m]), Some(([1, sb_k], [1, 1]))) => Some((sa_m, sb_k, sc_m)),
-            _ => None,
-        };
-        let Some((sa_m, sb_k, sc_m)) = plain else {
-            return fail(
-                m,
-                op,
-                "the systolic array takes plain matrix products (rows of A and B contiguous) for now; this one is strided or windowed",
-            );
-        };
-        if c.accumulate || c.packed[0] || (c.packed[1] && !row_major_b) {
+        if c.accumulate || c.packed[0] {
             return fail(
                 m,
                 op,
                 "the systolic array overwrites C from operands as stored",
             );
         }
+        // Bytes of an element of A and B off-chip (f32, or int8), and of C (f32 or i32).
+        let e = match t.input_type {
+            ArrayInput::Bf16 => 4u64,
+            ArrayInput::Int8 => 1,
+        };
+        let elem = [e, e, 4];
+        let dims = |ds: &[[usize; 3]], at: usize| -> Vec<Dim> {
+            ds.iter()
+                .map(|d| Dim {
+                    extent: d[0] as u64,
+                    stride: d[at] as u64 * e,
+                })
+                .collect()
+        };
+        // A's rows are the row box, its columns the reduction box: a convolution's rows
+        // of windows, gathered (the array sees im2col's matrix).
+        let a_rows = dims(&c.m_dims, 1);
+        let a_cols = dims(&c.k_dims, 1);
+        // B stored row-major at compile time (one packed panel as wide as the
+        // columns) reads like a plain `[k][n]` matrix.
+        let row_major_b = c.packed[1] && c.micro_tile.is_some_and(|[_, nr]| nr >= c.n());
+        let (b_rows, b_cols) = if row_major_b {
+            let nr = c.micro_tile.map_or(c.n(), |[_, nr]| nr) as u64;
+            (
+                vec![Dim {
+                    extent: c.k() as u64,
+                    stride: nr * e,
+                }],
+                vec![Dim {
+                    extent: c.n() as u64,
+                    stride: e,
+                }],
+            )
+        } else if c.packed[1] {
+            return fail(m, op, "the systolic array reads B as stored, not in panels");
+        } else {
+            (dims(&c.k_dims, 2), dims(&c.n_dims, 1))
+        };
+        // C's rows must be evenly spaced and its columns contiguous: the drain writes
+        // rows.
+        let sc_m = evenly_spaced(&c.m_dims, 2);
+        let sc_n = evenly_spaced(&c.n_dims, 2);
+        let Some(sc_m) = sc_m.filter(|_| sc_n == Some(1) || c.n() == 1) else {
+            return fail(
+                m,
+                op,
+                "the systolic array writes C as rows of contiguous columns; this product's C is strided",
+            );
+        };
         let d = m.op(op);
         let mut buffer = [0u32; 3];
         for (x, slot) in buffer.iter_mut().enumerate() {
@@ -138,14 +186,21 @@ pub fn contracts_schedule(
             let Some(i) = args.iter().position(|&a| a == v) else {
                 return fail(m, op, "reads a buffer that is not the kernel's argument");
             };
+            // What the array multiplies and accumulates in: f32 operands rounded to
+            // bf16 into f32 sums, or int8 operands into i32 sums.
+            let want = match (t.input_type, x) {
+                (ArrayInput::Bf16, _) => ElementType::F32,
+                (ArrayInput::Int8, 2) => ElementType::I32,
+                (ArrayInput::Int8, _) => ElementType::I8,
+            };
             match m.value_type(v) {
-                Type::MemRef(mt) if mt.elem == ElementType::F32 => {}
-                _ => {
-                    return fail(
-                        m,
-                        op,
-                        "the systolic array takes f32 operands (rounded to bf16)",
-                    )
+                Type::MemRef(mt) if mt.elem == want => {}
+                other => {
+                    let machine = match t.input_type {
+                        ArrayInput::Bf16 => "a bf16 array takes f32 operands and results (rounded to bf16, summed in f32)",
+                        ArrayInput::Int8 => "an int8 array takes int8 operands and i32 results (a quantized model's integer products)",
+                    };
+                    return fail(m, op, format!("{machine}; this product's {} is {other}", ["A", "B", "C"][x]));
                 }
             }
             *slot = i as u32;
@@ -171,17 +226,29 @@ pub fn contracts_schedule(
             let mut offset = [0u64; 3];
             for (x, o) in offset.iter_mut().enumerate() {
                 match index_value(m, d.operands[3 + x], &env) {
-                    Some(v) if v >= 0 => *o = v as u64 * 4,
+                    Some(v) if v >= 0 => *o = v as u64 * elem[x],
                     _ => return fail(m, op, "has an operand offset it cannot compute ahead"),
                 }
             }
-            let mat = |x: usize, row: usize| Matrix {
+            let layout = |x: usize, rows: &[Dim], cols: &[Dim]| Layout {
                 buffer: buffer[x],
                 offset: offset[x],
-                row_bytes: row as u64 * 4,
+                rows: rows.to_vec(),
+                cols: cols.to_vec(),
             };
             let dims = (c.m() as u64, c.k() as u64, c.n() as u64);
-            let s = gemm(t, dims, mat(0, sa_m), mat(1, sb_k), mat(2, sc_m))?;
+            let result = Matrix {
+                buffer: buffer[2],
+                offset: offset[2],
+                row_bytes: sc_m as u64 * 4,
+            };
+            let s = gemm_layouts(
+                t,
+                dims,
+                &layout(0, &a_rows, &a_cols),
+                &layout(1, &b_rows, &b_cols),
+                result,
+            )?;
             // One product after another: the next starts when the last has written out.
             let after = out.instrs.len().checked_sub(1).map(|i| i as u32);
             let base = out.instrs.len() as u32;

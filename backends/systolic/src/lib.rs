@@ -19,6 +19,7 @@ pub mod kernel;
 pub mod program;
 
 pub use kernel::kernel_schedule;
+pub use strata_abi::systolic::Dim;
 pub use program::{partition, Partition};
 use strata_abi::systolic::{Convert, Op, Schedule};
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
@@ -31,6 +32,50 @@ pub struct Matrix {
     pub buffer: u32,
     pub offset: u64,
     pub row_bytes: u64,
+}
+
+/// Where an operand lies off-chip in general: its element `(i, j)` at `offset` plus the
+/// offsets of `i` in `rows` and of `j` in `cols` (mixed-radix layouts, outermost first;
+/// see [`strata_abi::systolic::dims_offset`]). A convolution's input read as rows of
+/// windows (im2col) is one: rows over output pixels, columns over the window and
+/// channels. Where a layout is a plain matrix, the schedule moves whole rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub buffer: u32,
+    pub offset: u64,
+    pub rows: Vec<Dim>,
+    pub cols: Vec<Dim>,
+}
+
+impl Layout {
+    /// The plain `rows × cols` matrix `x` as a layout of elements of `elem` bytes.
+    pub fn of_matrix(x: Matrix, rows: u64, cols: u64, elem: u64) -> Layout {
+        Layout {
+            buffer: x.buffer,
+            offset: x.offset,
+            rows: vec![Dim {
+                extent: rows,
+                stride: x.row_bytes,
+            }],
+            cols: vec![Dim {
+                extent: cols,
+                stride: elem,
+            }],
+        }
+    }
+
+    /// The layout as a matrix whose rows are contiguous elements of `elem` bytes, if it
+    /// is one.
+    pub fn as_matrix(&self, elem: u64) -> Option<Matrix> {
+        match (&self.rows[..], &self.cols[..]) {
+            ([r], [c]) if c.stride == elem || c.extent == 1 => Some(Matrix {
+                buffer: self.buffer,
+                offset: self.offset,
+                row_bytes: r.stride,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A schedule that cannot be made: the operands do not fit the machine.
@@ -136,6 +181,25 @@ pub fn gemm(
     b: Matrix,
     c: Matrix,
 ) -> Result<Schedule, ScheduleError> {
+    let de = dram_elem(t);
+    gemm_layouts(
+        t,
+        (m, k, n),
+        &Layout::of_matrix(a, m, k, de),
+        &Layout::of_matrix(b, k, n, de),
+        c,
+    )
+}
+
+/// [`gemm`] with operands in any layout: blocks of a plain matrix move as rows
+/// (`DmaIn`), others are gathered (`Gather`), the same bytes in the same time.
+pub fn gemm_layouts(
+    t: &SystolicTarget,
+    (m, k, n): (u64, u64, u64),
+    a: &Layout,
+    b: &Layout,
+    c: Matrix,
+) -> Result<Schedule, ScheduleError> {
     let tl = tiling(t, m, k, n)?;
     let e = t.input_type.bytes();
     let de = dram_elem(t);
@@ -146,16 +210,31 @@ pub fn gemm(
     let r = t.rows as u64;
     let u32_of = |x: u64| u32::try_from(x).map_err(|_| ScheduleError(format!("{x} is past 2^32")));
     // A DMA of the `rows × cols` block of `x` from (`row`, `col`), packed at `ub`.
-    let load = |x: &Matrix, (row, col): (u64, u64), (rows, cols): (u64, u64), ub: u64| {
-        Ok::<_, ScheduleError>(Op::DmaIn {
-            buffer: x.buffer,
-            offset: x.offset + row * x.row_bytes + col * de,
-            stride: x.row_bytes,
-            rows: u32_of(rows)?,
-            row_elems: u32_of(cols)?,
-            elem_bytes: de as u32,
-            convert,
-            ub,
+    let load = |x: &Layout, (row, col): (u64, u64), (rows, cols): (u64, u64), ub: u64| {
+        Ok::<_, ScheduleError>(match x.as_matrix(de) {
+            Some(x) => Op::DmaIn {
+                buffer: x.buffer,
+                offset: x.offset + row * x.row_bytes + col * de,
+                stride: x.row_bytes,
+                rows: u32_of(rows)?,
+                row_elems: u32_of(cols)?,
+                elem_bytes: de as u32,
+                convert,
+                ub,
+            },
+            None => Op::Gather {
+                buffer: x.buffer,
+                offset: x.offset,
+                row_dims: x.rows.clone(),
+                col_dims: x.cols.clone(),
+                row0: row,
+                rows: u32_of(rows)?,
+                col0: col,
+                cols: u32_of(cols)?,
+                elem_bytes: de as u32,
+                convert,
+                ub,
+            },
         })
     };
     // The buffer: A's chunk (its rows `k` apart), the weight slots, two output slots.
@@ -201,7 +280,7 @@ pub fn gemm(
                             Some(d) => d,
                             None => {
                                 let d = s.push(
-                                    load(&a, (m0, k0), (mc, kt), a_piece)?,
+                                    load(a, (m0, k0), (mc, kt), a_piece)?,
                                     prev_chunk_readers.iter().copied(),
                                 );
                                 a_loaded[ki] = Some(d);
@@ -211,7 +290,7 @@ pub fn gemm(
                         let w_slot = tile % tl.slots as usize;
                         let w_ub = w_base + w_slot as u64 * slot_bytes;
                         let w_dma =
-                            s.push(load(&b, (k0, n0), (kt, nt), w_ub)?, slot_reader[w_slot]);
+                            s.push(load(b, (k0, n0), (kt, nt), w_ub)?, slot_reader[w_slot]);
                         let load = s.push(
                             Op::LoadWeights {
                                 ub: w_ub,
@@ -249,7 +328,7 @@ pub fn gemm(
                     // B's panel for this column tile, in one of its slots.
                     let b_slot = column % tl.slots as usize;
                     let b_ub = w_base + b_slot as u64 * slot_bytes;
-                    let b_dma = s.push(load(&b, (0, n0), (k, nt), b_ub)?, slot_reader[b_slot]);
+                    let b_dma = s.push(load(b, (0, n0), (k, nt), b_ub)?, slot_reader[b_slot]);
                     let mut r0 = 0;
                     let mut computes = Vec::new();
                     while r0 < mc {
@@ -263,7 +342,7 @@ pub fn gemm(
                             Some(d) => d,
                             None => {
                                 let d = s.push(
-                                    load(&a, (m0 + r0, 0), (mt, k), a_base + r0 * k * e)?,
+                                    load(a, (m0 + r0, 0), (mt, k), a_base + r0 * k * e)?,
                                     prev_chunk_readers.iter().copied(),
                                 );
                                 a_loaded[ti] = Some(d);

@@ -159,33 +159,29 @@ fn run_product(transposed: bool) {
 }
 
 #[test]
-fn products_the_array_does_not_take_yet_are_errors_naming_them() {
-    // B transposed (a Gemm's transB): its rows are not contiguous.
-    let text = r#""builtin.module"() ({
-  "func.func"() ({
-  ^bb0(%arg0: tensor<8x16xf32>, %arg1: tensor<4x16xf32>):
-    %y = "graph.gemm"(%arg0, %arg1) {transB = 1 : i64} : (tensor<8x16xf32>, tensor<4x16xf32>) -> tensor<8x4xf32>
-    "func.return"(%y) : (tensor<8x4xf32>) -> ()
-  }) {function_type = (tensor<8x16xf32>, tensor<4x16xf32>) -> tensor<8x4xf32>, sym_name = "main"} : () -> ()
-}) : () -> ()"#;
-    let model = parse_module(text).unwrap();
-    let (host, _) = run_pipeline(
-        &model,
-        &format!("target{{kind=systolic}},{FULL}"),
-        None,
-        false,
-    )
-    .unwrap();
+fn products_the_array_does_not_take_are_errors_naming_them() {
+    // A product that adds to C, and one whose C is transposed (columns 8 apart): the
+    // array's drain overwrites rows of contiguous columns.
+    let kernel = |accumulate: bool, c_type: &str, n_dims: &str| {
+        format!(
+            r#""builtin.module"() ({{
+  "loop.kernel"() ({{
+  ^bb0(%arg0: memref<8x16xf32>, %arg1: memref<16x4xf32>, %arg2: {c_type}):
+    %0 = "loop.apply"() {{map = affine_map<() -> (0)>}} : () -> index
+    "loop.contract"(%arg0, %arg1, %arg2, %0, %0, %0) {{accumulate = {accumulate}, k_dims = array<i64: 16, 1, 4>, m_dims = array<i64: 8, 16, {m_c}>, n_dims = array<i64: {n_dims}>}} : (memref<8x16xf32>, memref<16x4xf32>, {c_type}, index, index, index) -> ()
+  }}) {{sym_name = "k"}} : () -> ()
+}}) : () -> ()"#,
+            m_c = if c_type.contains("4x8") { 1 } else { 4 }
+        )
+    };
     let machine = SystolicTarget::default();
-    let errors: Vec<String> = strata_ir::loops::kernels(&host)
-        .unwrap()
-        .into_iter()
-        .filter_map(|(k, _)| kernel_schedule(&host, k, &machine).err().map(|e| e.0))
-        .collect();
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("loop.contract") && e.contains("plain matrix products")),
-        "{errors:?}"
-    );
+    for (text, expect) in [
+        (kernel(true, "memref<8x4xf32>", "4, 1, 1"), "overwrites C"),
+        (kernel(false, "memref<4x8xf32>", "4, 1, 8"), "C is strided"),
+    ] {
+        let host = parse_module(&text).unwrap();
+        let (k, _) = strata_ir::loops::kernels(&host).unwrap()[0];
+        let e = kernel_schedule(&host, k, &machine).unwrap_err().0;
+        assert!(e.contains("loop.contract") && e.contains(expect), "{e}");
+    }
 }

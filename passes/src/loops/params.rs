@@ -23,8 +23,9 @@ pub struct LoopParams {
     /// shared memory; 0 where caches do that job (CPUs).
     pub stage_bytes: usize,
     /// Whether reductions may be reassociated into vector accumulators (`vectorize`):
-    /// CPUs, where that is what makes a row sum or max run at vector speed. Results then
-    /// differ from the kernel level's in rounding (sums), never in meaning.
+    /// CPUs and systolic machines' vector units, where that is what makes a row sum or
+    /// max run at vector speed. Results then differ from the kernel level's in rounding
+    /// (sums), never in meaning.
     pub reassociate: bool,
     /// Whether a vector load may gather, its lanes along an outer dimension
     /// (`vectorize`: a transpose's reads): CPUs, whose back end makes it one gather.
@@ -93,7 +94,7 @@ impl LoopParams {
                 contract: true,
                 prepack: false,
                 weights_row_major: true,
-                reassociate: false,
+                reassociate: true,
                 gathers: false,
                 vector_registers: 16,
                 threads: 1,

@@ -271,7 +271,7 @@ impl SystolicDevice {
         let (mut read, mut written) = (vec![false; bindings.len()], vec![false; bindings.len()]);
         for ins in &schedule.instrs {
             let (buffer, set) = match ins.op {
-                Op::DmaIn { buffer, .. } => (buffer, &mut read),
+                Op::DmaIn { buffer, .. } | Op::Gather { buffer, .. } => (buffer, &mut read),
                 Op::DmaOut { buffer, .. } => (buffer, &mut written),
                 _ => continue,
             };

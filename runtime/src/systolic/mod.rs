@@ -34,7 +34,7 @@ mod device;
 pub use device::{describe_machine, KernelReport, Report, Stalls, SystolicDevice};
 pub use strata_abi::systolic::{Executable, HostCode, KernelProgram, Phase, VectorCost};
 use std::fmt;
-use strata_abi::systolic::{bf16_bits, bf16_value, Convert, Op, Schedule, Unit};
+use strata_abi::systolic::{bf16_bits, bf16_value, dims_offset, Convert, Dim, Op, Schedule, Unit};
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
 
 /// What a run counted.
@@ -498,6 +498,88 @@ pub fn simulate_traced(
                                 at += 2;
                             }
                         }
+                    }
+                }
+                ub_reads.check_write(
+                    i,
+                    range.start as u64,
+                    range.end as u64,
+                    start,
+                    "the unified buffer",
+                )?;
+                ub_writes.add(i, range.start as u64, range.end as u64, finish[i]);
+            }
+            Op::Gather {
+                buffer,
+                offset,
+                row_dims,
+                col_dims,
+                row0,
+                rows: r,
+                col0,
+                cols,
+                elem_bytes,
+                convert,
+                ub,
+            } => {
+                let eb = *elem_bytes as u64;
+                let out_elem = match convert {
+                    Convert::None => eb,
+                    Convert::F32ToBf16 if eb == 4 => 2,
+                    Convert::F32ToBf16 => return err(i, "bf16 conversion reads 4-byte elements"),
+                };
+                let src = dram
+                    .get(*buffer as usize)
+                    .map(|b| b.len() as u64)
+                    .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
+                let (r, cols) = (*r as u64, *cols as u64);
+                let place = |dims: &[Dim], x: u64| {
+                    dims_offset(dims, x).ok_or_else(|| {
+                        SimError(format!(
+                            "instruction {i}: index {x} is outside its gather's layout"
+                        ))
+                    })
+                };
+                let row_at: Vec<u64> = (0..r)
+                    .map(|x| place(row_dims, row0 + x))
+                    .collect::<Result<_, _>>()?;
+                let col_at: Vec<u64> = (0..cols)
+                    .map(|x| place(col_dims, col0 + x))
+                    .collect::<Result<_, _>>()?;
+                let far = row_at.iter().max().copied().unwrap_or(0)
+                    + col_at.iter().max().copied().unwrap_or(0);
+                let reach = offset.checked_add(far).and_then(|x| x.checked_add(eb));
+                if r > 0 && cols > 0 && reach.is_none_or(|x| x > src) {
+                    return err(i, format!("gathers past the {src} bytes of buffer {buffer}"));
+                }
+                let range = m.ub_range(i, *ub, r * cols * out_elem)?;
+                let start = ready.max(issued[0]);
+                issued[0] = start;
+                let bytes = r * cols * eb;
+                finish[i] = (start + latency).max(done[0]) + transfer(bytes);
+                done[0] = finish[i];
+                spans.push(Span::new(
+                    i,
+                    Unit::DmaIn,
+                    start,
+                    finish[i] - transfer(bytes),
+                    finish[i],
+                ));
+                counters.dram_bytes_read += bytes;
+                let b = &dram[*buffer as usize];
+                let mut at = range.start;
+                for &ra in &row_at {
+                    for &ca in &col_at {
+                        let e = (offset + ra + ca) as usize;
+                        let x = &b[e..e + eb as usize];
+                        match convert {
+                            Convert::None => m.ub[at..at + x.len()].copy_from_slice(x),
+                            Convert::F32ToBf16 => {
+                                let v = f32::from_le_bytes([x[0], x[1], x[2], x[3]]);
+                                m.ub[at..at + 2].copy_from_slice(&bf16_bits(v).to_le_bytes());
+                            }
+                        }
+                        at += out_elem as usize;
                     }
                 }
                 ub_reads.check_write(
