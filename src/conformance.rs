@@ -456,7 +456,10 @@ pub fn bf16_tolerance(rtol: f64, atol: f64, expected: &[Tensor]) -> (f64, f64) {
         .flat_map(|e| e.to_f64s())
         .filter(|x| x.is_finite())
         .fold(0.0f64, |m, x| m.max(x.abs()));
-    (rtol.max(BF16_ARRAY_RTOL), atol.max(BF16_ARRAY_RTOL * largest))
+    (
+        rtol.max(BF16_ARRAY_RTOL),
+        atol.max(BF16_ARRAY_RTOL * largest),
+    )
 }
 
 /// See [`bf16_tolerance`].

@@ -59,9 +59,7 @@ impl SystolicReports {
 
     /// Reports the run since [`SystolicReports::start`].
     fn finish(&self, device: &strata::runtime::SystolicDevice, title: &str) -> Result<()> {
-        let report = device
-            .report()
-            .context("the systolic device ran nothing")?;
+        let report = device.report().context("the systolic device ran nothing")?;
         if self.report {
             print!("{}", report.table());
         }
@@ -72,7 +70,10 @@ impl SystolicReports {
         if let Some(path) = &self.timeline {
             let svg = strata::runtime::systolic::timeline_svg(
                 &device.spans(),
-                &format!("{title} on {}: {} cycles", report.machine, report.total_cycles),
+                &format!(
+                    "{title} on {}: {} cycles",
+                    report.machine, report.total_cycles
+                ),
             );
             std::fs::write(path, svg)
                 .with_context(|| format!("cannot write '{}'", path.display()))?;
@@ -863,7 +864,12 @@ fn main_inner(cli: Cli) -> Result<bool> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                println!("function {} ({}) -> ({})", f.name, sig(&f.inputs), sig(&f.outputs));
+                println!(
+                    "function {} ({}) -> ({})",
+                    f.name,
+                    sig(&f.inputs),
+                    sig(&f.outputs)
+                );
                 for p in &f.programs {
                     println!(
                         "  for {}: {} commands, {} arena bytes",

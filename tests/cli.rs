@@ -697,3 +697,110 @@ fn systolic_machines_from_presets_and_files() {
         );
     }
 }
+
+/// `strata compile --target cpu,systolic:edge-16` and `strata run --device systolic
+/// --report`: the
+/// simulated machine's results (exact here: additions run on the vector unit), a table per
+/// kernel, `strata inspect` listing the kernels' phases, and errors for a report asked of
+/// another device or a module without a systolic program.
+#[test]
+fn systolic_modules_run_and_report_on_the_simulated_device() {
+    let (dir, model, module) = module_source("systolic-run");
+    let o = strata(&[
+        "compile",
+        &model,
+        "--target",
+        "cpu,systolic:edge-16",
+        "-o",
+        &module,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = write_npy(
+        &dir,
+        "a.npy",
+        &Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap(),
+    );
+    let b = write_npy(
+        &dir,
+        "b.npy",
+        &Tensor::from_vec(vec![3], vec![0.5f32, 1.0, -4.0]).unwrap(),
+    );
+    let out = dir.join("out");
+    let json = dir.join("report.json");
+    let o = strata(&[
+        "run",
+        &module,
+        "--device",
+        "systolic",
+        "-i",
+        &format!("a={a}"),
+        "-i",
+        &format!("b={b}"),
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--report",
+        "--report-json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("16x16 bf16 output-stationary") && text.contains("bound"),
+        "{text}"
+    );
+    let sum = npy::from_npy(&std::fs::read(out.join("sum.npy")).unwrap()).unwrap();
+    assert_eq!(sum.to_f64s(), vec![1.5, -4.0, -2.0]);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(r["total_cycles"].as_u64().unwrap() > 0, "{r}");
+    assert!(
+        r["kernels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["bound"] == "vector" || k["bound"] == "memory"),
+        "{r}"
+    );
+    let o = strata(&["inspect", &module]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("SystolicProgram") && text.contains(": vector ("),
+        "{text}"
+    );
+
+    let cpu_module = dir.join("cpu.strata");
+    let o = strata(&[
+        "compile",
+        &model,
+        "--target",
+        "cpu",
+        "-o",
+        cpu_module.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let inputs = [format!("a={a}"), format!("b={b}")];
+    for (path, device, needle) in [
+        (module.as_str(), "cpu", "use --device systolic"),
+        (cpu_module.to_str().unwrap(), "systolic", "systolic"),
+    ] {
+        let o = strata(&[
+            "run",
+            path,
+            "--device",
+            device,
+            "-i",
+            &inputs[0],
+            "-i",
+            &inputs[1],
+            "--output-dir",
+            out.to_str().unwrap(),
+            "--report",
+        ]);
+        assert!(
+            !o.status.success() && stderr(&o).contains(needle),
+            "{device}: {}",
+            stderr(&o)
+        );
+    }
+}

@@ -180,7 +180,8 @@ fn main() -> ExitCode {
     // passes there, within bf16's tolerance where the array multiplied.
     for preset in ["mxu-128", "edge-16"] {
         let machine = strata::runtime::SystolicTarget::preset(preset).expect("a preset");
-        let title = format!("ONNX node tests compiled for systolic:{preset}, run on the simulated device");
+        let title =
+            format!("ONNX node tests compiled for systolic:{preset}, run on the simulated device");
         let Some(systolic) = run(
             &title,
             &strata::conformance::default_data_dir(),

@@ -350,3 +350,99 @@ fn models_compiled_for_cpu_and_vulkan_match_onnxruntime() {
         }
     }
 }
+
+/// Every model compiled for all three targets in one module file (`--target
+/// cpu,vulkan,systolic`) and run on the simulated systolic machine (`mxu-128`, the
+/// default) matches onnxruntime within bf16's precision: the array rounds its inputs to
+/// bf16 (8 significant bits) and sums in f32, so a product is good to about 2^-8 of
+/// its terms' magnitudes; the bound is 2^-6 of the output's scale, and the measured
+/// differences are printed (0.1–0.6% of it). The run's report (`--report-json`) counts
+/// every kernel, and for the MLP exactly its products' multiply-accumulates.
+#[test]
+fn models_compiled_for_every_target_run_on_the_systolic_device() {
+    for name in ["mlp", "moe", "bert", "resnet"] {
+        let dir = models_dir().join(name);
+        let work = tempdir(&format!("{name}-systolic"));
+        let module = work.join(format!("{name}.strata"));
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("compile")
+            .arg(dir.join("model.onnx"))
+            .args(["--target", "cpu,vulkan,systolic", "-o"])
+            .arg(&module)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: strata compile failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = work.join("report.json");
+        let timeline = work.join("timeline.svg");
+        let args = [
+            "--device",
+            "systolic",
+            "--report-json",
+            report.to_str().unwrap(),
+            "--timeline",
+            timeline.to_str().unwrap(),
+        ];
+        for (o, actual, expected) in strata_run(&dir, &module, &args, &work.join("out")) {
+            let diff = max_abs_diff(&actual, &expected);
+            let scale = expected
+                .to_f64s()
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs()))
+                .max(1.0);
+            println!("{name}/{o} on systolic:mxu-128: max abs diff {diff:.3e} (scale {scale:.2}, {:.2}%)", 100.0 * diff / scale);
+            assert!(
+                diff <= scale / 64.0,
+                "{name}/{o} on the systolic device: max abs diff {diff}"
+            );
+        }
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let total = r["total_cycles"].as_u64().unwrap();
+        let kernels = r["kernels"].as_array().unwrap();
+        assert!(!kernels.is_empty(), "{name}: no kernels reported");
+        let mut sum = r["copy_cycles"].as_u64().unwrap();
+        let mut macs = 0;
+        for k in kernels {
+            for field in [
+                "name",
+                "cycles",
+                "compute_cycles",
+                "macs",
+                "array_utilization",
+                "dram_bytes",
+                "bound",
+            ] {
+                assert!(
+                    !k[field].is_null(),
+                    "{name}: a kernel without '{field}': {k}"
+                );
+            }
+            for cause in ["dma", "weights", "dependency", "vector"] {
+                assert!(
+                    k["stall_cycles"][cause].is_u64(),
+                    "{name}: no {cause} stalls: {k}"
+                );
+            }
+            let u = k["array_utilization"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&u), "{name}: utilization {u}");
+            assert!(k["compute_cycles"].as_u64() <= k["cycles"].as_u64());
+            sum += k["cycles"].as_u64().unwrap();
+            macs += k["macs"].as_u64().unwrap();
+        }
+        assert_eq!(sum, total, "{name}: kernels' cycles add up to the run's");
+        if name == "mlp" {
+            // x[8x784] · 784x512, · 512x256, · 256x10.
+            assert_eq!(macs, 8 * (784 * 512 + 512 * 256 + 256 * 10));
+        }
+        let svg = std::fs::read_to_string(&timeline).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains(">array<") && svg.contains(">vector<"));
+        println!(
+            "{name} on systolic:mxu-128: {total} cycles, array utilization {:.1}%",
+            100.0 * r["array_utilization"].as_f64().unwrap()
+        );
+    }
+}

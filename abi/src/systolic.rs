@@ -318,8 +318,12 @@ pub struct VectorCost {
 impl VectorCost {
     /// Cycles the vector unit of `t` computes, its off-chip transfers aside.
     pub fn compute_cycles(&self, t: &crate::SystolicTarget) -> u64 {
-        self.simple.saturating_mul(t.vector_op_cycles as u64)
-            .saturating_add(self.transcendental.saturating_mul(t.vector_transcendental_cycles as u64))
+        self.simple
+            .saturating_mul(t.vector_op_cycles as u64)
+            .saturating_add(
+                self.transcendental
+                    .saturating_mul(t.vector_transcendental_cycles as u64),
+            )
             .saturating_add(self.divide.saturating_mul(t.vector_divide_cycles as u64))
     }
 
@@ -334,7 +338,7 @@ impl VectorCost {
     /// once (the DMA streams while the unit works), the longer of the two.
     pub fn cycles(&self, t: &crate::SystolicTarget) -> u64 {
         let latency = if self.bytes_read + self.bytes_written > 0 {
-            t.dram_latency_cycles as u64
+            t.dram_latency_cycles
         } else {
             0
         };
@@ -360,6 +364,10 @@ pub enum Phase {
 pub struct KernelProgram {
     pub symbol: String,
     pub phases: Vec<Phase>,
+    /// The compiler's estimate of one run's cycles: the analytic model's per product
+    /// (the e-graph's systolic cost model), [`VectorCost::cycles`] per vector phase. The
+    /// device reports it beside what it simulated.
+    pub estimated_cycles: u64,
 }
 
 /// The code of the vector unit's phases: a shared object for `target` (the host a
@@ -407,6 +415,8 @@ enum PhaseHeader {
 struct KernelHeader {
     symbol: String,
     phases: Vec<PhaseHeader>,
+    #[serde(default)]
+    estimated_cycles: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -478,37 +488,127 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
         v
     };
     let fields: Vec<u64> = match *op {
-        Op::Gather { buffer, offset, ref row_dims, ref col_dims, row0, rows, col0, cols, elem_bytes, convert, ub } => {
+        Op::Gather {
+            buffer,
+            offset,
+            ref row_dims,
+            ref col_dims,
+            row0,
+            rows,
+            col0,
+            cols,
+            elem_bytes,
+            convert,
+            ub,
+        } => {
             out.push(6);
             let mut v = vec![buffer as u64, offset];
             v.extend(dims(row_dims));
             v.extend(dims(col_dims));
-            v.extend([row0, rows as u64, col0, cols as u64, elem_bytes as u64, (convert == Convert::F32ToBf16) as u64, ub]);
+            v.extend([
+                row0,
+                rows as u64,
+                col0,
+                cols as u64,
+                elem_bytes as u64,
+                (convert == Convert::F32ToBf16) as u64,
+                ub,
+            ]);
             v
         }
-        Op::DmaIn { buffer, offset, stride, rows, row_elems, elem_bytes, convert, ub } => {
+        Op::DmaIn {
+            buffer,
+            offset,
+            stride,
+            rows,
+            row_elems,
+            elem_bytes,
+            convert,
+            ub,
+        } => {
             out.push(0);
             let c = match convert {
                 Convert::None => 0,
                 Convert::F32ToBf16 => 1,
             };
-            vec![buffer as u64, offset, stride, rows as u64, row_elems as u64, elem_bytes as u64, c, ub]
+            vec![
+                buffer as u64,
+                offset,
+                stride,
+                rows as u64,
+                row_elems as u64,
+                elem_bytes as u64,
+                c,
+                ub,
+            ]
         }
-        Op::DmaOut { ub, rows, row_elems, elem_bytes, buffer, offset, stride } => {
+        Op::DmaOut {
+            ub,
+            rows,
+            row_elems,
+            elem_bytes,
+            buffer,
+            offset,
+            stride,
+        } => {
             out.push(1);
-            vec![ub, rows as u64, row_elems as u64, elem_bytes as u64, buffer as u64, offset, stride]
+            vec![
+                ub,
+                rows as u64,
+                row_elems as u64,
+                elem_bytes as u64,
+                buffer as u64,
+                offset,
+                stride,
+            ]
         }
         Op::LoadWeights { ub, k, n, ld } => {
             out.push(2);
             vec![ub, k as u64, n as u64, ld as u64]
         }
-        Op::Stream { ub, m, k, ld, n, acc, accumulate } => {
+        Op::Stream {
+            ub,
+            m,
+            k,
+            ld,
+            n,
+            acc,
+            accumulate,
+        } => {
             out.push(3);
-            vec![ub, m as u64, k as u64, ld as u64, n as u64, acc as u64, accumulate as u64]
+            vec![
+                ub,
+                m as u64,
+                k as u64,
+                ld as u64,
+                n as u64,
+                acc as u64,
+                accumulate as u64,
+            ]
         }
-        Op::Compute { a_ub, a_ld, b_ub, b_ld, m, n, k, acc, accumulate } => {
+        Op::Compute {
+            a_ub,
+            a_ld,
+            b_ub,
+            b_ld,
+            m,
+            n,
+            k,
+            acc,
+            accumulate,
+        } => {
             out.push(4);
-            vec![a_ub, a_ld as u64, b_ub, b_ld as u64, m as u64, n as u64, k as u64, acc as u64, accumulate as u64]
+            vec![
+                a_ub,
+                a_ld as u64,
+                b_ub,
+                b_ld as u64,
+                m as u64,
+                n as u64,
+                k as u64,
+                acc as u64,
+                accumulate as u64,
+            ]
         }
         Op::Drain { acc, m, n, ub, ld } => {
             out.push(5);
@@ -538,7 +638,12 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
             return Err(damaged(format!("a layout of {n} dimensions")));
         }
         (0..n)
-            .map(|_| Ok(Dim { extent: r.varint()?, stride: r.varint()? }))
+            .map(|_| {
+                Ok(Dim {
+                    extent: r.varint()?,
+                    stride: r.varint()?,
+                })
+            })
             .collect::<Result<Vec<_>, crate::format::FormatError>>()
     };
     Ok(match tag {
@@ -574,7 +679,12 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
             offset: r.varint()?,
             stride: r.varint()?,
         },
-        2 => Op::LoadWeights { ub: r.varint()?, k: r.u32()?, n: r.u32()?, ld: r.u32()? },
+        2 => Op::LoadWeights {
+            ub: r.varint()?,
+            k: r.u32()?,
+            n: r.u32()?,
+            ld: r.u32()?,
+        },
         3 => Op::Stream {
             ub: r.varint()?,
             m: r.u32()?,
@@ -595,7 +705,13 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
             acc: r.u32()?,
             accumulate: flag(r.varint()?)?,
         },
-        5 => Op::Drain { acc: r.u32()?, m: r.u32()?, n: r.u32()?, ub: r.varint()?, ld: r.u32()? },
+        5 => Op::Drain {
+            acc: r.u32()?,
+            m: r.u32()?,
+            n: r.u32()?,
+            ub: r.varint()?,
+            ld: r.u32()?,
+        },
         t => return Err(damaged(format!("unknown instruction tag {t}"))),
     })
 }
@@ -609,15 +725,21 @@ impl Executable {
             .iter()
             .map(|k| KernelHeader {
                 symbol: k.symbol.clone(),
+                estimated_cycles: k.estimated_cycles,
                 phases: k
                     .phases
                     .iter()
                     .map(|p| match p {
                         Phase::Array(s) => {
                             schedules.push(s);
-                            PhaseHeader::Array { schedule: schedules.len() as u32 - 1 }
+                            PhaseHeader::Array {
+                                schedule: schedules.len() as u32 - 1,
+                            }
                         }
-                        Phase::Vector { entry, cost } => PhaseHeader::Vector { entry: *entry, cost: *cost },
+                        Phase::Vector { entry, cost } => PhaseHeader::Vector {
+                            entry: *entry,
+                            cost: *cost,
+                        },
                     })
                     .collect(),
             })
@@ -625,7 +747,11 @@ impl Executable {
         let header = Header {
             kernels,
             host_target: self.host.as_ref().map(|h| h.target.clone()),
-            host_entry_points: self.host.as_ref().map(|h| h.entry_points.clone()).unwrap_or_default(),
+            host_entry_points: self
+                .host
+                .as_ref()
+                .map(|h| h.entry_points.clone())
+                .unwrap_or_default(),
         };
         let json = serde_json::to_vec(&header).expect("the header serializes");
         let mut out = EXECUTABLE_MAGIC.to_vec();
@@ -655,8 +781,8 @@ impl Executable {
             return Err(damaged("no STRASYS1 magic"));
         }
         let n = u32::from_le_bytes(r.fixed()?) as usize;
-        let header: Header = serde_json::from_slice(r.take(n)?)
-            .map_err(|e| damaged(format!("header: {e}")))?;
+        let header: Header =
+            serde_json::from_slice(r.take(n)?).map_err(|e| damaged(format!("header: {e}")))?;
         let count = u32::from_le_bytes(r.fixed()?) as usize;
         let mut schedules = Vec::new();
         for _ in 0..count {
@@ -665,18 +791,24 @@ impl Executable {
             if n > (bytes.len() - r.at) / 2 {
                 return Err(damaged("a schedule counts more instructions than it holds"));
             }
-            let mut s = Schedule { instrs: Vec::with_capacity(n) };
+            let mut s = Schedule {
+                instrs: Vec::with_capacity(n),
+            };
             for i in 0..n {
                 let op = decode_op(&mut r)?;
                 let w = r.varint()? as usize;
                 if w > i {
-                    return Err(damaged(format!("instruction {i} waits on {w} instructions")));
+                    return Err(damaged(format!(
+                        "instruction {i} waits on {w} instructions"
+                    )));
                 }
                 let mut waits = Vec::with_capacity(w);
                 for _ in 0..w {
                     let x = r.u32()?;
                     if x as usize >= i {
-                        return Err(damaged(format!("instruction {i} waits on a later one ({x})")));
+                        return Err(damaged(format!(
+                            "instruction {i} waits on a later one ({x})"
+                        )));
                     }
                     waits.push(x);
                 }
@@ -684,13 +816,18 @@ impl Executable {
             }
             schedules.push(Some(s));
         }
-        let n = usize::try_from(u64::from_le_bytes(r.fixed()?)).map_err(|_| damaged("object too large"))?;
+        let n = usize::try_from(u64::from_le_bytes(r.fixed()?))
+            .map_err(|_| damaged("object too large"))?;
         let object = r.take(n)?.to_vec();
         if r.at != bytes.len() {
             return Err(damaged("bytes after the host object"));
         }
         let host = match header.host_target {
-            Some(target) => Some(HostCode { target, entry_points: header.host_entry_points, object }),
+            Some(target) => Some(HostCode {
+                target,
+                entry_points: header.host_entry_points,
+                object,
+            }),
             None if object.is_empty() && header.host_entry_points.is_empty() => None,
             None => return Err(damaged("host code without a target")),
         };
@@ -704,17 +841,29 @@ impl Executable {
                         schedules
                             .get_mut(schedule as usize)
                             .and_then(Option::take)
-                            .ok_or_else(|| damaged(format!("kernel '{}': no schedule {schedule} (or used twice)", k.symbol)))?,
+                            .ok_or_else(|| {
+                                damaged(format!(
+                                    "kernel '{}': no schedule {schedule} (or used twice)",
+                                    k.symbol
+                                ))
+                            })?,
                     ),
                     PhaseHeader::Vector { entry, cost } => {
                         if entry as usize >= entries {
-                            return Err(damaged(format!("kernel '{}': no host entry point {entry}", k.symbol)));
+                            return Err(damaged(format!(
+                                "kernel '{}': no host entry point {entry}",
+                                k.symbol
+                            )));
                         }
                         Phase::Vector { entry, cost }
                     }
                 });
             }
-            kernels.push(KernelProgram { symbol: k.symbol, phases });
+            kernels.push(KernelProgram {
+                symbol: k.symbol,
+                phases,
+                estimated_cycles: k.estimated_cycles,
+            });
         }
         Ok(Executable { host, kernels })
     }
@@ -724,7 +873,11 @@ impl fmt::Display for Executable {
     /// The executable as text: per kernel, its phases, a schedule's instructions listed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for k in &self.kernels {
-            writeln!(f, "kernel {}", k.symbol)?;
+            writeln!(
+                f,
+                "kernel {} (estimated {} cycles)",
+                k.symbol, k.estimated_cycles
+            )?;
             for (i, p) in k.phases.iter().enumerate() {
                 match p {
                     Phase::Array(s) => {
@@ -768,6 +921,160 @@ pub fn bf16_value(bits: u16) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample() -> Executable {
+        let mut s = Schedule::default();
+        let d = s.push(
+            Op::Gather {
+                buffer: 0,
+                offset: 8,
+                row_dims: vec![
+                    Dim {
+                        extent: 3,
+                        stride: 40,
+                    },
+                    Dim {
+                        extent: 4,
+                        stride: 8,
+                    },
+                ],
+                col_dims: vec![Dim {
+                    extent: 6,
+                    stride: 4,
+                }],
+                row0: 2,
+                rows: 5,
+                col0: 0,
+                cols: 6,
+                elem_bytes: 4,
+                convert: Convert::F32ToBf16,
+                ub: 0,
+            },
+            [],
+        );
+        let w = s.push(
+            Op::LoadWeights {
+                ub: 64,
+                k: 6,
+                n: 2,
+                ld: 2,
+            },
+            [d],
+        );
+        s.push(
+            Op::Stream {
+                ub: 0,
+                m: 5,
+                k: 6,
+                ld: 6,
+                n: 2,
+                acc: 0,
+                accumulate: false,
+            },
+            [d, w],
+        );
+        Executable {
+            host: Some(HostCode {
+                target: crate::Target::generic(crate::TargetKind::Cpu),
+                entry_points: vec![crate::format::EntryPoint {
+                    symbol: "k_v1".into(),
+                    argument_bytes: vec![16, 32],
+                }],
+                object: vec![0x7f, b'E', b'L', b'F', 1, 2, 3],
+            }),
+            kernels: vec![KernelProgram {
+                symbol: "k".into(),
+                phases: vec![
+                    Phase::Array(s),
+                    Phase::Vector {
+                        entry: 0,
+                        cost: VectorCost {
+                            simple: 3,
+                            elements: 300,
+                            bytes_read: 16,
+                            ..VectorCost::default()
+                        },
+                    },
+                ],
+                estimated_cycles: 1234,
+            }],
+        }
+    }
+
+    #[test]
+    fn executables_round_trip_and_print() {
+        let e = sample();
+        let bytes = e.encode();
+        assert_eq!(Executable::decode(&bytes).unwrap(), e);
+        let text = e.to_string();
+        assert!(text.contains("kernel k (estimated 1234 cycles)"), "{text}");
+        assert!(
+            text.contains("dma.gather buf0[8, rows (3@40,4@8) 2+5"),
+            "{text}"
+        );
+        assert!(text.contains("phase 1: vector k_v1: 3 simple"), "{text}");
+    }
+
+    #[test]
+    fn damaged_executables_are_errors() {
+        let bytes = sample().encode();
+        // Every truncation is an error, never a panic.
+        for n in 0..bytes.len() {
+            assert!(
+                Executable::decode(&bytes[..n]).is_err(),
+                "{n} bytes decoded"
+            );
+        }
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(Executable::decode(&extra).is_err());
+        // Flipping any byte decodes or fails, without panicking.
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0xff;
+            let _ = Executable::decode(&b);
+        }
+        // A huge instruction count is refused before anything is allocated.
+        let mut e = Executable::default();
+        e.kernels.push(KernelProgram {
+            symbol: "k".into(),
+            phases: vec![Phase::Array(Schedule::default())],
+            estimated_cycles: 0,
+        });
+        let mut b = e.encode();
+        let at = b.len() - 8 - 4;
+        b[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = Executable::decode(&b).unwrap_err().to_string();
+        assert!(err.contains("counts more instructions"), "{err}");
+    }
+
+    #[test]
+    fn mixed_radix_offsets() {
+        let d = [
+            Dim {
+                extent: 3,
+                stride: 100,
+            },
+            Dim {
+                extent: 4,
+                stride: 8,
+            },
+        ];
+        assert_eq!(dims_offset(&d, 0), Some(0));
+        assert_eq!(dims_offset(&d, 5), Some(108));
+        assert_eq!(dims_offset(&d, 11), Some(224));
+        assert_eq!(dims_offset(&d, 12), None);
+        assert_eq!(
+            dims_offset(
+                &[Dim {
+                    extent: 0,
+                    stride: 4
+                }],
+                0
+            ),
+            None
+        );
+    }
 
     #[test]
     fn bf16_rounds_to_nearest_even() {

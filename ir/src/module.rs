@@ -472,7 +472,11 @@ impl Module {
             regions,
             loc: d.loc,
         });
-        for (&old, &new) in d.results.iter().zip(&self.ops[created.index()].results.clone()) {
+        for (&old, &new) in d
+            .results
+            .iter()
+            .zip(&self.ops[created.index()].results.clone())
+        {
             map.insert(old, new);
         }
         created

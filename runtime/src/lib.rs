@@ -25,13 +25,13 @@ pub mod vulkan;
 pub mod systolic;
 
 pub use cpu::CpuDevice;
-pub use systolic::SystolicDevice;
 pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
 /// The module file format, shared with the compiler (`strata-abi`).
 pub use strata_abi::format;
 pub use strata_abi::format::{FunctionDef, Manifest, ModuleFile, Program, TensorSpec};
 pub use strata_abi::target::{SystolicTarget, Target, TargetKind};
 pub use strata_abi::DType;
+pub use systolic::SystolicDevice;
 pub use tensor::{Element, Tensor};
 pub use vulkan::VulkanDevice;
 

@@ -4,8 +4,8 @@
 //! epilogue, any other kernel) is the vector unit's.
 
 use crate::{gemm_layouts, Layout, Matrix, ScheduleError};
-use strata_abi::systolic::Dim;
 use std::collections::HashMap;
+use strata_abi::systolic::Dim;
 use strata_abi::systolic::Schedule;
 use strata_abi::{ArrayInput, SystolicTarget};
 use strata_ir::loops::{apply_map, body_of, nested_ops, Contract, ForLoop};
@@ -108,19 +108,21 @@ pub fn kernel_schedule(
     if contracts.is_empty() {
         return Ok(None);
     }
-    contracts_schedule(m, kernel, &contracts, t).map(Some)
+    contracts_schedule(m, kernel, &contracts, t).map(|(s, _)| Some(s))
 }
 
 /// The schedule of products `contracts` of kernel `kernel` on `t`, in order (see
-/// [`kernel_schedule`]).
+/// [`kernel_schedule`]), and its cycles as the analytic model ([`crate::gemm_cycles`])
+/// estimates them, product by product.
 pub fn contracts_schedule(
     m: &Module,
     kernel: OpId,
     contracts: &[OpId],
     t: &SystolicTarget,
-) -> Result<Schedule, ScheduleError> {
+) -> Result<(Schedule, u64), ScheduleError> {
     let args = m.block(body_of(m, kernel)).args.clone();
     let mut out = Schedule::default();
+    let mut estimate = 0u64;
     for &op in contracts {
         let c = Contract::of(m, op).map_err(|e| ScheduleError(e.to_string()))?;
         if c.accumulate || c.packed[0] {
@@ -200,7 +202,14 @@ pub fn contracts_schedule(
                         ArrayInput::Bf16 => "a bf16 array takes f32 operands and results (rounded to bf16, summed in f32)",
                         ArrayInput::Int8 => "an int8 array takes int8 operands and i32 results (a quantized model's integer products)",
                     };
-                    return fail(m, op, format!("{machine}; this product's {} is {other}", ["A", "B", "C"][x]));
+                    return fail(
+                        m,
+                        op,
+                        format!(
+                            "{machine}; this product's {} is {other}",
+                            ["A", "B", "C"][x]
+                        ),
+                    );
                 }
             }
             *slot = i as u32;
@@ -249,6 +258,7 @@ pub fn contracts_schedule(
                 &layout(1, &b_rows, &b_cols),
                 result,
             )?;
+            estimate = estimate.saturating_add(crate::gemm_cycles(t, dims.0, dims.1, dims.2)?);
             // One product after another: the next starts when the last has written out.
             let after = out.instrs.len().checked_sub(1).map(|i| i as u32);
             let base = out.instrs.len() as u32;
@@ -258,5 +268,5 @@ pub fn contracts_schedule(
             }
         }
     }
-    Ok(out)
+    Ok((out, estimate))
 }

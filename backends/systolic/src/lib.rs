@@ -19,8 +19,8 @@ pub mod kernel;
 pub mod program;
 
 pub use kernel::kernel_schedule;
-pub use strata_abi::systolic::Dim;
 pub use program::{partition, Partition};
+pub use strata_abi::systolic::Dim;
 use strata_abi::systolic::{Convert, Op, Schedule};
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
 
@@ -289,8 +289,7 @@ pub fn gemm_layouts(
                         };
                         let w_slot = tile % tl.slots as usize;
                         let w_ub = w_base + w_slot as u64 * slot_bytes;
-                        let w_dma =
-                            s.push(load(b, (k0, n0), (kt, nt), w_ub)?, slot_reader[w_slot]);
+                        let w_dma = s.push(load(b, (k0, n0), (kt, nt), w_ub)?, slot_reader[w_slot]);
                         let load = s.push(
                             Op::LoadWeights {
                                 ub: w_ub,

@@ -190,7 +190,11 @@ fn vector_cost(
             } else {
                 continue;
             };
-            if let Some(i) = d.operands.get(at).and_then(|v| args.iter().position(|a| a == v)) {
+            if let Some(i) = d
+                .operands
+                .get(at)
+                .and_then(|v| args.iter().position(|a| a == v))
+            {
                 set.insert(i);
             }
         }
@@ -233,6 +237,7 @@ pub fn partition(
             }
         }
         let mut phases = Vec::new();
+        let mut estimate = 0u64;
         for (array, run) in runs {
             if array {
                 let mut contracts = Vec::new();
@@ -248,12 +253,13 @@ pub fn partition(
                             .filter(|&o| host.op(o).name == ops::LOOP_CONTRACT),
                     );
                 }
-                phases.push(Phase::Array(contracts_schedule(
-                    host, kernel, &contracts, t,
-                )?));
+                let (schedule, cycles) = contracts_schedule(host, kernel, &contracts, t)?;
+                estimate = estimate.saturating_add(cycles);
+                phases.push(Phase::Array(schedule));
                 continue;
             }
             let cost = vector_cost(host, kernel, &run, t)?;
+            estimate = estimate.saturating_add(cost.cycles(t));
             let vname = format!("{name}_v{}", phases.len());
             // The phase as a kernel of its own, over the same arguments.
             let types: Vec<Type> = host
@@ -291,6 +297,7 @@ pub fn partition(
         programs.push(KernelProgram {
             symbol: format!("{symbol_prefix}{name}"),
             phases,
+            estimated_cycles: estimate,
         });
     }
     for op in out.block(out.body()).ops.clone() {

@@ -27,6 +27,9 @@ pub struct KernelReport {
     /// How many times it ran.
     pub calls: u64,
     pub cycles: u64,
+    /// The compiler's estimate of `cycles` ([`KernelProgram::estimated_cycles`], times
+    /// the calls).
+    pub estimated_cycles: u64,
     /// Cycles the array took operands in.
     pub compute_cycles: u64,
     /// Cycles of its vector-unit phases.
@@ -84,15 +87,27 @@ impl Report {
             self.dram_bytes
         );
         out.push_str(&format!(
-            "{:<28} {:>5} {:>11} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>6} {:>8}\n",
-            "kernel", "calls", "cycles", "share", "array", "vector", "stall dma", "stall wts", "stall dep", "util", "bound"
+            "{:<28} {:>5} {:>11} {:>11} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>6} {:>8}\n",
+            "kernel",
+            "calls",
+            "cycles",
+            "estimated",
+            "share",
+            "array",
+            "vector",
+            "stall dma",
+            "stall wts",
+            "stall dep",
+            "util",
+            "bound"
         ));
         for k in &self.kernels {
             out.push_str(&format!(
-                "{:<28} {:>5} {:>11} {:>5.1}% {:>11} {:>11} {:>11} {:>11} {:>11} {:>5.1}% {:>8}\n",
+                "{:<28} {:>5} {:>11} {:>11} {:>5.1}% {:>11} {:>11} {:>11} {:>11} {:>11} {:>5.1}% {:>8}\n",
                 k.name,
                 k.calls,
                 k.cycles,
+                k.estimated_cycles,
                 100.0 * k.cycles as f64 / self.total_cycles.max(1) as f64,
                 k.compute_cycles,
                 k.vector_cycles,
@@ -104,7 +119,10 @@ impl Report {
             ));
         }
         if self.copy_cycles > 0 {
-            out.push_str(&format!("{:<28} {:>5} {:>11}\n", "(copies)", "", self.copy_cycles));
+            out.push_str(&format!(
+                "{:<28} {:>5} {:>11}\n",
+                "(copies)", "", self.copy_cycles
+            ));
         }
         out
     }
@@ -121,6 +139,7 @@ struct Loaded {
 #[derive(Default)]
 struct Tally {
     cycles: u64,
+    estimated: u64,
     compute: u64,
     vector: u64,
     /// Cycles the vector unit computed.
@@ -244,6 +263,7 @@ impl SystolicDevice {
                 name: name.clone(),
                 calls: t.calls,
                 cycles: t.cycles,
+                estimated_cycles: t.estimated,
                 compute_cycles: t.compute,
                 vector_cycles: t.vector,
                 stall_cycles: t.stalls,
@@ -356,7 +376,7 @@ impl Device for SystolicDevice {
                     instr: 0,
                     unit: Unit::DmaIn,
                     start,
-                    busy_from: start + m.dram_latency_cycles as u64,
+                    busy_from: start + m.dram_latency_cycles,
                     busy_until: start + cycles,
                     finish: start + cycles,
                 });
@@ -444,7 +464,11 @@ impl Device for SystolicDevice {
             Arc::new(Loaded {
                 machine,
                 kernels,
-                argument_bytes: def.entry_points.iter().map(|e| e.argument_bytes.clone()).collect(),
+                argument_bytes: def
+                    .entry_points
+                    .iter()
+                    .map(|e| e.argument_bytes.clone())
+                    .collect(),
                 host,
             }),
         );
@@ -469,9 +493,7 @@ impl Device for SystolicDevice {
             .get(entry)
             .ok_or_else(|| Error::Device(format!("no entry point {entry}")))?;
         let sizes = &exe.argument_bytes[entry];
-        if bindings.len() != sizes.len()
-            || bindings.iter().zip(sizes).any(|(b, &n)| b.bytes != n)
-        {
+        if bindings.len() != sizes.len() || bindings.iter().zip(sizes).any(|(b, &n)| b.bytes != n) {
             return Err(Error::Device(format!(
                 "'{}' takes buffers of {sizes:?} bytes, {:?} bound",
                 k.symbol,
@@ -487,6 +509,7 @@ impl Device for SystolicDevice {
         let m = &exe.machine;
         let mut tally = Tally {
             calls: 1,
+            estimated: k.estimated_cycles,
             ..Tally::default()
         };
         let mut spans = Vec::new();
@@ -517,7 +540,8 @@ impl Device for SystolicDevice {
                     let host = exe.host.ok_or_else(|| {
                         Error::Device(format!("'{}' has vector code but no host code", k.symbol))
                     })?;
-                    self.host.dispatch(host, *entry as usize, bindings, [1, 1, 1])?;
+                    self.host
+                        .dispatch(host, *entry as usize, bindings, [1, 1, 1])?;
                     let cycles = cost.cycles(m);
                     if tracing {
                         let at = tally.cycles;
@@ -556,6 +580,7 @@ impl Device for SystolicDevice {
         let t = s.tallies.entry(k.symbol.clone()).or_default();
         t.calls += tally.calls;
         t.cycles += tally.cycles;
+        t.estimated += tally.estimated;
         t.compute += tally.compute;
         t.vector += tally.vector;
         t.vector_compute += tally.vector_compute;

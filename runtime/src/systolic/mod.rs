@@ -32,9 +32,9 @@
 mod device;
 
 pub use device::{describe_machine, KernelReport, Report, Stalls, SystolicDevice};
-pub use strata_abi::systolic::{Executable, HostCode, KernelProgram, Phase, VectorCost};
 use std::fmt;
 use strata_abi::systolic::{bf16_bits, bf16_value, dims_offset, Convert, Dim, Op, Schedule, Unit};
+pub use strata_abi::systolic::{Executable, HostCode, KernelProgram, Phase, VectorCost};
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
 
 /// What a run counted.
@@ -532,7 +532,12 @@ pub fn simulate_traced(
                     .get(*buffer as usize)
                     .map(|b| b.len() as u64)
                     .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
-                let (r, cols) = (*r as u64, *cols as u64);
+                let (mut r, mut cols) = (*r as u64, *cols as u64);
+                if r == 0 || cols == 0 {
+                    (r, cols) = (0, 0);
+                }
+                // The block must fit the buffer before its addresses are listed.
+                let range = m.ub_range(i, *ub, r * cols * out_elem)?;
                 let place = |dims: &[Dim], x: u64| {
                     dims_offset(dims, x).ok_or_else(|| {
                         SimError(format!(
@@ -550,9 +555,11 @@ pub fn simulate_traced(
                     + col_at.iter().max().copied().unwrap_or(0);
                 let reach = offset.checked_add(far).and_then(|x| x.checked_add(eb));
                 if r > 0 && cols > 0 && reach.is_none_or(|x| x > src) {
-                    return err(i, format!("gathers past the {src} bytes of buffer {buffer}"));
+                    return err(
+                        i,
+                        format!("gathers past the {src} bytes of buffer {buffer}"),
+                    );
                 }
-                let range = m.ub_range(i, *ub, r * cols * out_elem)?;
                 let start = ready.max(issued[0]);
                 issued[0] = start;
                 let bytes = r * cols * eb;
