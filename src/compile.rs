@@ -217,21 +217,17 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
                 let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
                 let prefix = &options.symbol_prefix;
                 let objects = strata_llvm::compile_objects(&vector, prefix, threads)?;
-                let (mut points, index) =
-                    strata_passes::host::package::entry_points(&vector, prefix)
-                        .map_err(|e| anyhow!(e))?;
+                let (points, index) = strata_passes::host::package::entry_points(&vector, prefix)
+                    .map_err(|e| anyhow!(e))?;
                 // Entry points in the partition's order (its phases index them).
-                let mut ordered = Vec::with_capacity(points.len());
-                for name in &part.vector_names {
-                    let i = *index.get(name).context("a vector phase was not compiled")?;
-                    ordered.push(std::mem::replace(
-                        &mut points[i],
-                        strata_runtime::format::EntryPoint {
-                            symbol: String::new(),
-                            argument_bytes: Vec::new(),
-                        },
-                    ));
-                }
+                let ordered = part
+                    .vector_names
+                    .iter()
+                    .map(|name| {
+                        let i = index.get(name).context("a vector phase was not compiled")?;
+                        Ok(points[*i].clone())
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
                 executable.host = Some(strata_runtime::systolic::HostCode {
                     target: cpu,
                     entry_points: ordered,

@@ -43,6 +43,15 @@ fn module_source(name: &str) -> (PathBuf, String, String) {
     (dir, path(&model), path(&module))
 }
 
+/// A 1-d f32 input `name` in `dir`; its path.
+fn vector_input(dir: &Path, name: &str, values: &[f32]) -> String {
+    write_npy(
+        dir,
+        name,
+        &Tensor::from_vec(vec![values.len()], values.to_vec()).unwrap(),
+    )
+}
+
 fn write_npy(dir: &Path, name: &str, t: &Tensor) -> String {
     let p = dir.join(name);
     std::fs::write(&p, npy::to_npy(t).unwrap()).unwrap();
@@ -54,16 +63,8 @@ fn run_writes_one_npy_per_output_with_safe_names() {
     let dir = scratch("run");
     let model = dir.join("m.mlir");
     std::fs::write(&model, MODULE).unwrap();
-    let a = write_npy(
-        &dir,
-        "a.npy",
-        &Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap(),
-    );
-    let b = write_npy(
-        &dir,
-        "b.npy",
-        &Tensor::from_vec(vec![3], vec![1.0f32, 1.0, 1.0]).unwrap(),
-    );
+    let a = vector_input(&dir, "a.npy", &[1.0, -5.0, 2.0]);
+    let b = vector_input(&dir, "b.npy", &[1.0, 1.0, 1.0]);
     let out = dir.join("out");
     let o = strata(&[
         "run",
@@ -88,11 +89,7 @@ fn run_rejects_wrong_and_missing_inputs() {
     let model = dir.join("m.mlir");
     std::fs::write(&model, MODULE).unwrap();
     let m = model.to_str().unwrap();
-    let good = write_npy(
-        &dir,
-        "good.npy",
-        &Tensor::from_vec(vec![3], vec![0.0f32; 3]).unwrap(),
-    );
+    let good = vector_input(&dir, "good.npy", &[0.0; 3]);
     let wrong_dtype = write_npy(
         &dir,
         "i.npy",
@@ -718,16 +715,8 @@ fn systolic_modules_run_and_report_on_the_simulated_device() {
         &module,
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let a = write_npy(
-        &dir,
-        "a.npy",
-        &Tensor::from_vec(vec![3], vec![1.0f32, -5.0, 2.0]).unwrap(),
-    );
-    let b = write_npy(
-        &dir,
-        "b.npy",
-        &Tensor::from_vec(vec![3], vec![0.5f32, 1.0, -4.0]).unwrap(),
-    );
+    let a = vector_input(&dir, "a.npy", &[1.0, -5.0, 2.0]);
+    let b = vector_input(&dir, "b.npy", &[0.5, 1.0, -4.0]);
     let out = dir.join("out");
     let json = dir.join("report.json");
     let o = strata(&[

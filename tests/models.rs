@@ -306,6 +306,42 @@ fn models_through_host_and_loops_match_onnxruntime() {
     }
 }
 
+/// The model `name` compiled with `strata compile --target <targets> [extra]` into a
+/// scratch folder tagged `tag`: the model's folder, the scratch folder, the module file.
+fn compile_model(
+    name: &str,
+    targets: &str,
+    extra: &[&str],
+    tag: &str,
+) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = models_dir().join(name);
+    let work = tempdir(&format!("{name}-{tag}"));
+    let module = work.join(format!("{name}.strata"));
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("compile")
+        .arg(dir.join("model.onnx"))
+        .args(["--target", targets])
+        .args(extra)
+        .arg("-o")
+        .arg(&module)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name}: strata compile failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, work, module)
+}
+
+/// The largest magnitude of `t`, at least 1: the scale a difference is measured against.
+fn scale_of(t: &Tensor) -> f64 {
+    t.to_f64s()
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(1.0)
+}
+
 /// Every model compiled for the CPU and for Vulkan with `strata compile --target cpu,vulkan`
 /// into one module file (every shader checked by spirv-val), and run with `strata run` on
 /// the CPU device (1 and 2 threads) and on the Vulkan device (lavapipe in CI), matches
@@ -316,31 +352,13 @@ fn models_through_host_and_loops_match_onnxruntime() {
 #[test]
 fn models_compiled_for_cpu_and_vulkan_match_onnxruntime() {
     for name in ["mlp", "moe", "bert", "resnet"] {
-        let dir = models_dir().join(name);
-        let work = tempdir(&format!("{name}-compiled"));
-        let module = work.join(format!("{name}.strata"));
-        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .arg("compile")
-            .arg(dir.join("model.onnx"))
-            .args(["--target", "cpu,vulkan", "--validate", "-o"])
-            .arg(&module)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: strata compile failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (dir, work, module) = compile_model(name, "cpu,vulkan", &["--validate"], "compiled");
         for (device, threads) in [("cpu", "1"), ("cpu", "2"), ("vulkan", "1")] {
             let results = work.join(format!("out-{device}-{threads}"));
             let args = ["--device", device, "--threads", threads];
             for (o, actual, expected) in strata_run(&dir, &module, &args, &results) {
                 let diff = max_abs_diff(&actual, &expected);
-                let scale = expected
-                    .to_f64s()
-                    .iter()
-                    .fold(0.0f64, |m, v| m.max(v.abs()))
-                    .max(1.0);
+                let scale = scale_of(&expected);
                 println!("{name}/{o} compiled, on {device} ({threads} thread(s)): max abs diff {diff:.3e} (scale {scale:.2})");
                 assert!(
                     diff <= 1e-4 * scale,
@@ -361,21 +379,7 @@ fn models_compiled_for_cpu_and_vulkan_match_onnxruntime() {
 #[test]
 fn models_compiled_for_every_target_run_on_the_systolic_device() {
     for name in ["mlp", "moe", "bert", "resnet"] {
-        let dir = models_dir().join(name);
-        let work = tempdir(&format!("{name}-systolic"));
-        let module = work.join(format!("{name}.strata"));
-        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .arg("compile")
-            .arg(dir.join("model.onnx"))
-            .args(["--target", "cpu,vulkan,systolic", "-o"])
-            .arg(&module)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: strata compile failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (dir, work, module) = compile_model(name, "cpu,vulkan,systolic", &[], "systolic");
         let report = work.join("report.json");
         let timeline = work.join("timeline.svg");
         let args = [
@@ -388,11 +392,7 @@ fn models_compiled_for_every_target_run_on_the_systolic_device() {
         ];
         for (o, actual, expected) in strata_run(&dir, &module, &args, &work.join("out")) {
             let diff = max_abs_diff(&actual, &expected);
-            let scale = expected
-                .to_f64s()
-                .iter()
-                .fold(0.0f64, |m, v| m.max(v.abs()))
-                .max(1.0);
+            let scale = scale_of(&expected);
             println!("{name}/{o} on systolic:mxu-128: max abs diff {diff:.3e} (scale {scale:.2}, {:.2}%)", 100.0 * diff / scale);
             assert!(
                 diff <= scale / 64.0,

@@ -30,6 +30,16 @@ pub enum Convert {
     F32ToBf16,
 }
 
+impl Convert {
+    /// How a listing marks it.
+    fn suffix(self) -> &'static str {
+        match self {
+            Convert::None => "",
+            Convert::F32ToBf16 => " as bf16",
+        }
+    }
+}
+
 /// One dimension of an off-chip layout: `extent` indices, `stride` bytes apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Dim {
@@ -204,10 +214,7 @@ impl fmt::Display for Schedule {
                 } => write!(
                     f,
                     "dma.in    buf{buffer}[{offset}, {rows}x{row_elems}x{elem_bytes}B stride {stride}] -> ub[{ub}]{}",
-                    match convert {
-                        Convert::None => "",
-                        Convert::F32ToBf16 => " as bf16",
-                    }
+                    convert.suffix()
                 )?,
                 Op::Gather {
                     buffer,
@@ -233,10 +240,7 @@ impl fmt::Display for Schedule {
                         "dma.gather buf{buffer}[{offset}, rows ({}) {row0}+{rows}, cols ({}) {col0}+{cols}, {elem_bytes}B] -> ub[{ub}]{}",
                         dims(row_dims),
                         dims(col_dims),
-                        match convert {
-                            Convert::None => "",
-                            Convert::F32ToBf16 => " as bf16",
-                        }
+                        convert.suffix()
                     )?
                 }
                 Op::DmaOut {

@@ -1,6 +1,7 @@
 //! Loop kernels onto the array: every `loop.contract` of a kernel (a matrix product the
-//! pipeline took whole) becomes a [`gemm`] schedule over the kernel's arguments, one per
-//! iteration of the loops around it, run one after another. The rest of a kernel (an
+//! pipeline took whole) becomes a [`gemm_layouts`](crate::gemm_layouts) schedule over
+//! the kernel's arguments, one per iteration of the loops around it, run one after
+//! another. The rest of a kernel (an
 //! epilogue, any other kernel) is the vector unit's.
 
 use crate::{gemm_layouts, Layout, Matrix, ScheduleError};
@@ -90,10 +91,10 @@ fn enclosing_loops(
 }
 
 /// The schedule of kernel `kernel`'s matrix products on `t` (its buffers: the kernel's
-/// arguments, by position), or `None` when it has none. A and B may lie
-/// in any layout (a convolution's windows and a transposed operand are
-/// gathered), constant weights stored `[k][n]` at compile time, C's rows evenly spaced
-/// and its columns contiguous, overwriting C (the pipeline's `accumulate = false`).
+/// arguments, by position), or `None` when it has none. A and B may lie in any layout
+/// (a convolution's windows and a transposed operand are gathered; constant weights are
+/// stored `[k][n]` at compile time); C's rows must be evenly spaced and its columns
+/// contiguous, and the product overwrites it (the pipeline's `accumulate = false`).
 pub fn kernel_schedule(
     m: &Module,
     kernel: OpId,

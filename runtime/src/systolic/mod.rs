@@ -35,6 +35,7 @@ pub use device::{describe_machine, KernelReport, Report, Stalls, SystolicDevice}
 use std::fmt;
 use strata_abi::systolic::{bf16_bits, bf16_value, dims_offset, Convert, Dim, Op, Schedule, Unit};
 pub use strata_abi::systolic::{Executable, HostCode, KernelProgram, Phase, VectorCost};
+use strata_abi::target::MAX_ON_CHIP_BYTES;
 use strata_abi::{ArrayInput, Dataflow, SystolicTarget};
 
 /// What a run counted.
@@ -112,6 +113,120 @@ fn dram_reach(rows: u32, stride: u64, row_bytes: u64, offset: u64) -> Option<u64
             .checked_mul(stride)?
             .checked_add(row_bytes)?
             .checked_add(offset),
+    }
+}
+
+/// An incoming DMA (`DmaIn` or `Gather`) as one shape: element `(r, c)` of its block at
+/// `offset + rows[r] + cols[c]` off-chip, packed row-major on chip.
+struct InTransfer {
+    buffer: u32,
+    offset: u64,
+    rows: Vec<u64>,
+    cols: Vec<u64>,
+    /// Whether `cols` are `0, e, 2e, ...` (rows of contiguous elements).
+    contiguous: bool,
+    elem_bytes: u64,
+    /// Bytes of an element on chip, after `convert`.
+    out_elem: u64,
+    convert: Convert,
+    ub: u64,
+}
+
+impl InTransfer {
+    fn of(op: &Op, i: usize) -> Result<InTransfer, SimError> {
+        // A block must fit the unified buffer (at most 1 GiB) before its addresses are
+        // listed.
+        let fits = |rows: u64, cols: u64| {
+            if rows * cols > MAX_ON_CHIP_BYTES {
+                return err(i, format!("moves a {rows}x{cols} block, past any buffer"));
+            }
+            Ok(())
+        };
+        let (buffer, offset, rows, cols, elem_bytes, convert, ub) = match op {
+            Op::DmaIn {
+                buffer,
+                offset,
+                stride,
+                rows,
+                row_elems,
+                elem_bytes,
+                convert,
+                ub,
+            } => {
+                let e = *elem_bytes as u64;
+                fits(*rows as u64, *row_elems as u64)?;
+                let rows: Vec<u64> = (0..*rows as u64)
+                    .map(|r| r.checked_mul(*stride))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| {
+                        SimError(format!("instruction {i}: its rows reach past 2^64"))
+                    })?;
+                let cols: Vec<u64> = (0..*row_elems as u64).map(|c| c * e).collect();
+                (*buffer, *offset, rows, cols, e, *convert, *ub)
+            }
+            Op::Gather {
+                buffer,
+                offset,
+                row_dims,
+                col_dims,
+                row0,
+                rows,
+                col0,
+                cols,
+                elem_bytes,
+                convert,
+                ub,
+            } => {
+                let (mut rows, mut cols) = (*rows as u64, *cols as u64);
+                if rows == 0 || cols == 0 {
+                    (rows, cols) = (0, 0);
+                }
+                fits(rows, cols)?;
+                let place = |dims: &[Dim], x: u64| {
+                    dims_offset(dims, x).ok_or_else(|| {
+                        SimError(format!(
+                            "instruction {i}: index {x} is outside its gather's layout"
+                        ))
+                    })
+                };
+                let rows = (0..rows)
+                    .map(|x| place(row_dims, row0 + x))
+                    .collect::<Result<_, _>>()?;
+                let cols = (0..cols)
+                    .map(|x| place(col_dims, col0 + x))
+                    .collect::<Result<_, _>>()?;
+                (
+                    *buffer,
+                    *offset,
+                    rows,
+                    cols,
+                    *elem_bytes as u64,
+                    *convert,
+                    *ub,
+                )
+            }
+            _ => unreachable!("only DMAs in are transfers in"),
+        };
+        let out_elem = match convert {
+            Convert::None => elem_bytes,
+            Convert::F32ToBf16 if elem_bytes == 4 => 2,
+            Convert::F32ToBf16 => return err(i, "bf16 conversion reads 4-byte elements"),
+        };
+        let contiguous = cols
+            .iter()
+            .enumerate()
+            .all(|(c, &x)| x == c as u64 * elem_bytes);
+        Ok(InTransfer {
+            buffer,
+            offset,
+            rows,
+            cols,
+            contiguous,
+            elem_bytes,
+            out_elem,
+            convert,
+            ub,
+        })
     }
 }
 
@@ -439,130 +554,31 @@ pub fn simulate_traced(
         // Whether what it waited on last was data from off-chip.
         let dma_bound = binding.is_some_and(|b| schedule.instrs[b].op.unit() == Unit::DmaIn);
         match &ins.op {
-            Op::DmaIn {
-                buffer,
-                offset,
-                stride,
-                rows: r,
-                row_elems,
-                elem_bytes,
-                convert,
-                ub,
-            } => {
-                let row_bytes = *row_elems as u64 * *elem_bytes as u64;
-                let out_elem = match convert {
-                    Convert::None => *elem_bytes as u64,
-                    Convert::F32ToBf16 if *elem_bytes == 4 => 2,
-                    Convert::F32ToBf16 => return err(i, "bf16 conversion reads 4-byte elements"),
-                };
+            Op::DmaIn { .. } | Op::Gather { .. } => {
+                let t = InTransfer::of(&ins.op, i)?;
                 let src = dram
-                    .get(*buffer as usize)
+                    .get(t.buffer as usize)
                     .map(|b| b.len() as u64)
-                    .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
-                let reach = dram_reach(*r, *stride, row_bytes, *offset).unwrap_or(u64::MAX);
-                if reach > src {
-                    return err(
-                        i,
-                        format!("reads buffer {buffer} up to byte {reach} of {src}"),
-                    );
-                }
-                let dst_len = *r as u64 * *row_elems as u64 * out_elem;
-                let range = m.ub_range(i, *ub, dst_len)?;
-                let start = ready.max(issued[0]);
-                issued[0] = start;
-                let bytes = *r as u64 * row_bytes;
-                finish[i] = (start + latency).max(done[0]) + transfer(bytes);
-                done[0] = finish[i];
-                spans.push(Span::new(
-                    i,
-                    Unit::DmaIn,
-                    start,
-                    finish[i] - transfer(bytes),
-                    finish[i],
-                ));
-                counters.dram_bytes_read += bytes;
-                let b = &dram[*buffer as usize];
-                let mut at = range.start;
-                for row in 0..*r as u64 {
-                    let base = (offset + row * stride) as usize;
-                    let src = &b[base..base + row_bytes as usize];
-                    match convert {
-                        Convert::None => {
-                            m.ub[at..at + src.len()].copy_from_slice(src);
-                            at += src.len();
-                        }
-                        Convert::F32ToBf16 => {
-                            for x in src.chunks_exact(4) {
-                                let v = f32::from_le_bytes([x[0], x[1], x[2], x[3]]);
-                                m.ub[at..at + 2].copy_from_slice(&bf16_bits(v).to_le_bytes());
-                                at += 2;
-                            }
-                        }
+                    .ok_or_else(|| SimError(format!("instruction {i}: no buffer {}", t.buffer)))?;
+                let elems = t.rows.len() as u64 * t.cols.len() as u64;
+                if elems > 0 {
+                    let far = t.rows.iter().max().copied().unwrap_or(0);
+                    let reach = far
+                        .checked_add(t.cols.iter().max().copied().unwrap_or(0))
+                        .and_then(|x| x.checked_add(t.offset))
+                        .and_then(|x| x.checked_add(t.elem_bytes))
+                        .unwrap_or(u64::MAX);
+                    if reach > src {
+                        return err(
+                            i,
+                            format!("reads buffer {} up to byte {reach} of {src}", t.buffer),
+                        );
                     }
                 }
-                ub_reads.check_write(
-                    i,
-                    range.start as u64,
-                    range.end as u64,
-                    start,
-                    "the unified buffer",
-                )?;
-                ub_writes.add(i, range.start as u64, range.end as u64, finish[i]);
-            }
-            Op::Gather {
-                buffer,
-                offset,
-                row_dims,
-                col_dims,
-                row0,
-                rows: r,
-                col0,
-                cols,
-                elem_bytes,
-                convert,
-                ub,
-            } => {
-                let eb = *elem_bytes as u64;
-                let out_elem = match convert {
-                    Convert::None => eb,
-                    Convert::F32ToBf16 if eb == 4 => 2,
-                    Convert::F32ToBf16 => return err(i, "bf16 conversion reads 4-byte elements"),
-                };
-                let src = dram
-                    .get(*buffer as usize)
-                    .map(|b| b.len() as u64)
-                    .ok_or_else(|| SimError(format!("instruction {i}: no buffer {buffer}")))?;
-                let (mut r, mut cols) = (*r as u64, *cols as u64);
-                if r == 0 || cols == 0 {
-                    (r, cols) = (0, 0);
-                }
-                // The block must fit the buffer before its addresses are listed.
-                let range = m.ub_range(i, *ub, r * cols * out_elem)?;
-                let place = |dims: &[Dim], x: u64| {
-                    dims_offset(dims, x).ok_or_else(|| {
-                        SimError(format!(
-                            "instruction {i}: index {x} is outside its gather's layout"
-                        ))
-                    })
-                };
-                let row_at: Vec<u64> = (0..r)
-                    .map(|x| place(row_dims, row0 + x))
-                    .collect::<Result<_, _>>()?;
-                let col_at: Vec<u64> = (0..cols)
-                    .map(|x| place(col_dims, col0 + x))
-                    .collect::<Result<_, _>>()?;
-                let far = row_at.iter().max().copied().unwrap_or(0)
-                    + col_at.iter().max().copied().unwrap_or(0);
-                let reach = offset.checked_add(far).and_then(|x| x.checked_add(eb));
-                if r > 0 && cols > 0 && reach.is_none_or(|x| x > src) {
-                    return err(
-                        i,
-                        format!("gathers past the {src} bytes of buffer {buffer}"),
-                    );
-                }
+                let range = m.ub_range(i, t.ub, elems * t.out_elem)?;
                 let start = ready.max(issued[0]);
                 issued[0] = start;
-                let bytes = r * cols * eb;
+                let bytes = elems * t.elem_bytes;
                 finish[i] = (start + latency).max(done[0]) + transfer(bytes);
                 done[0] = finish[i];
                 spans.push(Span::new(
@@ -573,20 +589,26 @@ pub fn simulate_traced(
                     finish[i],
                 ));
                 counters.dram_bytes_read += bytes;
-                let b = &dram[*buffer as usize];
+                let b = &dram[t.buffer as usize];
+                let eb = t.elem_bytes as usize;
+                // Runs of contiguous columns move as one slice (a row DMA's whole row).
+                let run = if t.contiguous { t.cols.len() } else { 1 };
                 let mut at = range.start;
-                for &ra in &row_at {
-                    for &ca in &col_at {
-                        let e = (offset + ra + ca) as usize;
-                        let x = &b[e..e + eb as usize];
-                        match convert {
+                for &ra in &t.rows {
+                    for c in t.cols.chunks(run.max(1)) {
+                        let e = (t.offset + ra + c[0]) as usize;
+                        let x = &b[e..e + c.len() * eb];
+                        match t.convert {
                             Convert::None => m.ub[at..at + x.len()].copy_from_slice(x),
                             Convert::F32ToBf16 => {
-                                let v = f32::from_le_bytes([x[0], x[1], x[2], x[3]]);
-                                m.ub[at..at + 2].copy_from_slice(&bf16_bits(v).to_le_bytes());
+                                for (k, v) in x.chunks_exact(4).enumerate() {
+                                    let v = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+                                    m.ub[at + 2 * k..at + 2 * k + 2]
+                                        .copy_from_slice(&bf16_bits(v).to_le_bytes());
+                                }
                             }
                         }
-                        at += out_elem as usize;
+                        at += c.len() * t.out_elem as usize;
                     }
                 }
                 ub_reads.check_write(
