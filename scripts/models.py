@@ -14,6 +14,13 @@ Models:
              Concat feeding Reshape, LayerNormalization, Erf-based GELU, masked Softmax)
     moe      a mixture-of-experts layer (TopK routing, GatherElements, ScatterElements,
              OneHot, CumSum capacity limits, Equal, Less, Where, batched expert MatMuls)
+    mlp_int8_dynamic
+             the MLP quantized by onnxruntime.quantization.quantize_dynamic (int8 weights:
+             DynamicQuantizeLinear, MatMulInteger, the scales' Mul)
+    cnn_int8_qdq
+             a small CNN (Conv, Relu, MaxPool, residual Add, GlobalAveragePool, Gemm)
+             quantized by quantize_static in QDQ format, per-channel int8 weights and
+             uint8 activations calibrated on random images
 
 Usage: models.py OUT_DIR [NAME ...]
 """
@@ -210,7 +217,81 @@ def moe():
     return model, inputs
 
 
-MODELS = {"mlp": mlp, "resnet": resnet, "bert": bert, "moe": moe}
+def _quantized(model, inputs, quantize):
+    """Runs one of onnxruntime's quantization tools on `model` (they work on files)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "float.onnx"), os.path.join(tmp, "int8.onnx")
+        onnx.save(model, src)
+        quantize(src, dst)
+        return onnx.load(dst), inputs
+
+
+def mlp_int8_dynamic():
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model, inputs = mlp()
+    return _quantized(model, inputs, lambda s, d: quantize_dynamic(s, d, weight_type=QuantType.QInt8))
+
+
+def cnn():
+    g = Graph("cnn", 5)
+
+    def conv(x, cin, cout, k, stride):
+        w = g.weight(f"conv{g.count}_w", (cout, cin, k, k), (2 / (cin * k * k)) ** 0.5)
+        b = g.weight(f"conv{g.count}_b", (cout,), 0.1)
+        return g.op("Conv", [x, w, b], kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4)
+
+    x = g.op("Relu", [conv("image", 3, 16, 3, 1)])
+    x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    y = g.op("Relu", [conv(x, 16, 16, 3, 1)])
+    x = g.op("Relu", [g.op("Add", [conv(y, 16, 16, 3, 1), x])])
+    x = g.op("Relu", [conv(x, 16, 32, 3, 2)])
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("Gemm", [x, g.weight("fc_w", (10, 32), (1 / 32) ** 0.5), g.weight("fc_b", (10,), 0.1)], transB=1)
+    g.nodes[-1].output[0] = "logits"
+    model = g.model([tensor_info("image", [1, 3, 32, 32])], [tensor_info("logits", [1, 10])])
+    inputs = {"image": g.rng.standard_normal((1, 3, 32, 32)).astype(np.float32)}
+    return model, inputs
+
+
+def cnn_int8_qdq():
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    model, inputs = cnn()
+    rng = np.random.default_rng(6)
+
+    class Images(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{"image": rng.standard_normal((1, 3, 32, 32)).astype(np.float32)} for _ in range(16)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    def quantize(src, dst):
+        quantize_static(
+            src,
+            dst,
+            Images(),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+        )
+
+    return _quantized(model, inputs, quantize)
+
+
+MODELS = {
+    "mlp": mlp,
+    "resnet": resnet,
+    "bert": bert,
+    "moe": moe,
+    "mlp_int8_dynamic": mlp_int8_dynamic,
+    "cnn_int8_qdq": cnn_int8_qdq,
+}
 
 
 def write(out_dir, name):

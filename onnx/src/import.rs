@@ -173,7 +173,10 @@ fn type_from_value_info(
         match (d.dim_value, &d.dim_param) {
             (Some(v), _) if v >= 0 => dims.push(v as usize),
             (Some(v), _) => {
-                return Err(ImportError::InvalidModel(format!("{what} '{}' has negative dimension {v}", vi.name)))
+                return Err(ImportError::InvalidModel(format!(
+                    "{what} '{}' has dimension {v} (unknown) at axis {i}: give it a size with an input shape override",
+                    vi.name
+                )))
             }
             (None, Some(p)) => {
                 return Err(ImportError::InvalidModel(format!(
@@ -484,7 +487,9 @@ impl<'a> Importer<'a> {
                     return mismatch(format!("rank {}", shape.dim.len()));
                 }
                 for (d, &actual) in shape.dim.iter().zip(dims) {
-                    if let Some(v) = d.dim_value {
+                    // A negative size (PaddlePaddle writes -1) means unknown, like a
+                    // symbolic or missing one.
+                    if let Some(v) = d.dim_value.filter(|&v| v >= 0) {
                         if v != actual as i64 {
                             return mismatch(format!(
                                 "dimensions {:?}",

@@ -15,8 +15,10 @@
 //! ```
 
 mod import;
+mod loss;
 mod ops;
 pub mod proto;
+mod quant;
 pub mod tensor;
 
 use std::collections::HashMap;

@@ -26,6 +26,12 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "Scatter",
     "Upsample",
     "Attention",
+    "MatMulInteger",
+    "ConvInteger",
+    "QLinearMatMul",
+    "QLinearConv",
+    "NegativeLogLikelihoodLoss",
+    "SoftmaxCrossEntropyLoss",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -247,6 +253,15 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
                 .collect::<Result<Vec<_>, _>>()?;
             emit1(imp, node, names::GRAPH_SCATTER_ELEMENTS, &operands, attrs)
         }
+        "NegativeLogLikelihoodLoss" => crate::loss::negative_log_likelihood_loss(imp, node),
+        "SoftmaxCrossEntropyLoss" => crate::loss::softmax_cross_entropy_loss(imp, node),
+        "QuantizeLinear" => crate::quant::quantize_linear(imp, node),
+        "DequantizeLinear" => crate::quant::dequantize_linear(imp, node),
+        "DynamicQuantizeLinear" => crate::quant::dynamic_quantize_linear(imp, node),
+        "MatMulInteger" => crate::quant::matmul_integer(imp, node),
+        "ConvInteger" => crate::quant::conv_integer(imp, node),
+        "QLinearMatMul" => crate::quant::qlinear_matmul(imp, node),
+        "QLinearConv" => crate::quant::qlinear_conv(imp, node),
         "Conv" => {
             let attrs = imp.convert_attrs(node, &[])?;
             let mut operands = vec![imp.required(node, 0)?, imp.required(node, 1)?];
@@ -286,7 +301,7 @@ fn emit1(
     imp.emit(node, op, operands, attrs, 1)
 }
 
-fn onnx_type(node: &NodeCtx, code: i64) -> Result<ElementType, ImportError> {
+pub(crate) fn onnx_type(node: &NodeCtx, code: i64) -> Result<ElementType, ImportError> {
     element_type(code as i32).ok_or_else(|| {
         ImportError::UnsupportedType(format!(
             "node '{}' ({}) uses element type {}",
@@ -867,13 +882,13 @@ fn group_norm(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportEr
 }
 
 /// Builds graph ops for one node, folding constants as it goes.
-struct Builder<'i, 'a, 'n> {
-    imp: &'i mut Importer<'a>,
-    node: &'i NodeCtx<'n>,
+pub(crate) struct Builder<'i, 'a, 'n> {
+    pub(crate) imp: &'i mut Importer<'a>,
+    pub(crate) node: &'i NodeCtx<'n>,
 }
 
 impl Builder<'_, '_, '_> {
-    fn op(
+    pub(crate) fn op(
         &mut self,
         op: OpName,
         operands: &[usize],
@@ -886,19 +901,19 @@ impl Builder<'_, '_, '_> {
         Ok(self.imp.emit(self.node, op, operands, attrs, 1)?[0])
     }
 
-    fn constant(&mut self, t: Tensor) -> usize {
+    pub(crate) fn constant(&mut self, t: Tensor) -> usize {
         self.imp.known(t, Rc::default())
     }
 
-    fn scalar(&mut self, elem: ElementType, v: f64) -> usize {
+    pub(crate) fn scalar(&mut self, elem: ElementType, v: f64) -> usize {
         self.constant(Tensor::from_f64s(elem, Shape::scalar(), &[v]))
     }
 
-    fn dims(&self, v: usize) -> Vec<usize> {
+    pub(crate) fn dims(&self, v: usize) -> Vec<usize> {
         self.imp.values[v].ty.shape.dims().to_vec()
     }
 
-    fn reshape(&mut self, v: usize, dims: &[usize]) -> Result<usize, ImportError> {
+    pub(crate) fn reshape(&mut self, v: usize, dims: &[usize]) -> Result<usize, ImportError> {
         self.op(
             names::GRAPH_RESHAPE,
             &[v],
@@ -909,7 +924,7 @@ impl Builder<'_, '_, '_> {
         )
     }
 
-    fn transpose(&mut self, v: usize, perm: &[i64]) -> Result<usize, ImportError> {
+    pub(crate) fn transpose(&mut self, v: usize, perm: &[i64]) -> Result<usize, ImportError> {
         self.op(
             names::GRAPH_TRANSPOSE,
             &[v],

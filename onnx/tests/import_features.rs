@@ -172,3 +172,39 @@ fn shape_computations_fold_into_attributes() {
     );
     assert!(text.contains("shape = array<i64: 2, 3, 20>"), "{text}");
 }
+
+#[test]
+fn outputs_declared_with_minus_one_dimensions_are_unknown_sizes() {
+    // PaddlePaddle's exporter declares unknown output sizes as -1.
+    let bytes = model(
+        vec![node("Relu", "relu", &["x"], &["y"], vec![])],
+        vec![vi("x", F32, &[1, 2])],
+        vec![vi("y", F32, &[-1, 2])],
+        vec![],
+    );
+    let m = import_model(&bytes, None, &ImportOptions::default()).unwrap();
+    let y = interp::run(
+        &m,
+        "main",
+        &[Tensor::from_vec(vec![1, 2], vec![-1.0f32, 2.0]).unwrap()],
+    )
+    .unwrap();
+    assert_eq!(y[0].as_slice::<f32>().unwrap(), &[0.0, 2.0]);
+    // A known size that disagrees is still an error, and an input's -1 needs an override.
+    let wrong = model(
+        vec![node("Relu", "relu", &["x"], &["y"], vec![])],
+        vec![vi("x", F32, &[1, 2])],
+        vec![vi("y", F32, &[-1, 3])],
+        vec![],
+    );
+    let e = import_model(&wrong, None, &ImportOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("declared with dimensions"), "{e}");
+    let unknown_input = model(
+        vec![node("Relu", "relu", &["x"], &["y"], vec![])],
+        vec![vi("x", F32, &[-1, 2])],
+        vec![vi("y", F32, &[-1, 2])],
+        vec![],
+    );
+    let e = import_model(&unknown_input, None, &ImportOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("input shape override"), "{e}");
+}

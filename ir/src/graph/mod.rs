@@ -15,6 +15,7 @@ mod einsum;
 pub(crate) mod elementwise;
 mod movement;
 mod nn;
+pub mod quant;
 mod reduce;
 mod resize;
 pub mod shape;
@@ -137,6 +138,9 @@ ops! {
     ops::GRAPH_CUM_PROD, "CumProd", (1, 1), (1, 1), reduce::infer_scan, reduce::eval_cum_sum;
     ops::GRAPH_RESIZE, "Resize", (1, 1), (1, 1), resize::infer_resize, resize::eval_resize;
     ops::GRAPH_EINSUM, "Einsum", (1, MANY), (1, 1), einsum::infer_einsum, einsum::eval_einsum;
+    ops::GRAPH_QUANTIZE_LINEAR, "QuantizeLinear", (3, 3), (1, 1), quant::infer_quantize, quant::eval_quantize;
+    ops::GRAPH_DEQUANTIZE_LINEAR, "DequantizeLinear", (3, 3), (1, 1), quant::infer_dequantize, quant::eval_dequantize;
+    ops::GRAPH_DYNAMIC_QUANTIZE_LINEAR, "DynamicQuantizeLinear", (1, 1), (3, 3), quant::infer_dynamic_quantize, quant::eval_dynamic_quantize;
 }
 
 /// Every op of the dialect, the table-driven families included.

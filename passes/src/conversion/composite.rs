@@ -7,7 +7,7 @@ use strata_ir::module::BlockId;
 use strata_ir::ops;
 use strata_ir::types::normalize_axis;
 use strata_ir::OpName;
-use strata_ir::{Attribute, Module, TensorType, ValueId};
+use strata_ir::{Attribute, ElementType, Module, Shape, Tensor, TensorType, Type, ValueId};
 
 type Attrs = BTreeMap<String, Attribute>;
 
@@ -222,4 +222,131 @@ pub(super) fn lower(
         _ => return Ok(None),
     };
     Ok(Some(vec![y]))
+}
+
+/// `saturate(round(x / scale) + zero_point)`: the division in x's type, the sum and the
+/// clamp in f32 (or f64), where the rounded quotient and any 8- or 16-bit zero point add
+/// exactly.
+fn quantize(
+    m: &mut Module,
+    block: BlockId,
+    x: ValueId,
+    scale: ValueId,
+    zp: ValueId,
+) -> Result<ValueId, crate::pass::PassError> {
+    let xe = m.tensor_type(x)?.elem;
+    let ze = m.tensor_type(zp)?.elem;
+    let ct = if xe == ElementType::F64 {
+        ElementType::F64
+    } else {
+        ElementType::F32
+    };
+    let (lo, hi) =
+        strata_ir::graph::quant::int_range(ze).ok_or_else(|| format!("cannot quantize to {ze}"))?;
+    let q = op(m, block, ops::GRAPH_DIV, &[x, scale], Attrs::new())?;
+    let r = op(m, block, ops::GRAPH_ROUND, &[q], Attrs::new())?;
+    let r = cast(m, block, r, ct)?;
+    let z = cast(m, block, zp, ct)?;
+    let s = op(m, block, ops::GRAPH_ADD, &[r, z], Attrs::new())?;
+    let bound = |v: f64| Attribute::Dense(Tensor::from_f64s(ct, Shape::scalar(), &[v]));
+    let c = op(
+        m,
+        block,
+        ops::GRAPH_CLIP,
+        &[s],
+        attrs(&[("min", bound(lo)), ("max", bound(hi))]),
+    )?;
+    cast(m, block, c, ze)
+}
+
+fn cast(
+    m: &mut Module,
+    block: BlockId,
+    v: ValueId,
+    to: ElementType,
+) -> Result<ValueId, crate::pass::PassError> {
+    if m.tensor_type(v)?.elem == to {
+        return Ok(v);
+    }
+    op(
+        m,
+        block,
+        ops::GRAPH_CAST,
+        &[v],
+        attrs(&[("to", Attribute::Type(Type::Scalar(to)))]),
+    )
+}
+
+/// Lowers the quantization ops by their definitions (`strata_ir::graph::quant`), after
+/// the e-graph so that no algebraic rewrite (a division by a constant turned into a
+/// multiply) changes their rounding; `None` for other ops.
+pub(super) fn lower_quant(
+    m: &mut Module,
+    block: BlockId,
+    name: OpName,
+    operands: &[ValueId],
+) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
+    Ok(Some(match name {
+        ops::GRAPH_QUANTIZE_LINEAR => {
+            vec![quantize(m, block, operands[0], operands[1], operands[2])?]
+        }
+        ops::GRAPH_DEQUANTIZE_LINEAR => {
+            let se = m.tensor_type(operands[1])?.elem;
+            let ct = strata_ir::graph::quant::dequantize_compute_type(se);
+            // The difference in i32 is exact for every quantized type; its one rounding
+            // is the conversion to the compute type.
+            let x = cast(m, block, operands[0], ElementType::I32)?;
+            let z = cast(m, block, operands[2], ElementType::I32)?;
+            let d = op(m, block, ops::GRAPH_SUB, &[x, z], Attrs::new())?;
+            let d = cast(m, block, d, ct)?;
+            let s = cast(m, block, operands[1], ct)?;
+            let y = op(m, block, ops::GRAPH_MUL, &[d, s], Attrs::new())?;
+            vec![cast(m, block, y, se)?]
+        }
+        ops::GRAPH_DYNAMIC_QUANTIZE_LINEAR => {
+            let x = operands[0];
+            let all = |m: &mut Module, name: OpName| {
+                op(
+                    m,
+                    block,
+                    name,
+                    &[x],
+                    attrs(&[("keepdims", Attribute::Int(0))]),
+                )
+            };
+            let f32 = ElementType::F32;
+            let zero = scalar(m, block, 0.0, f32)?;
+            let max = all(m, ops::GRAPH_REDUCE_MAX)?;
+            let max = op(m, block, ops::GRAPH_MAX, &[max, zero], Attrs::new())?;
+            let min = all(m, ops::GRAPH_REDUCE_MIN)?;
+            let min = op(m, block, ops::GRAPH_MIN, &[min, zero], Attrs::new())?;
+            let range = op(m, block, ops::GRAPH_SUB, &[max, min], Attrs::new())?;
+            let flat = op(m, block, ops::GRAPH_EQUAL, &[max, min], Attrs::new())?;
+            let one = scalar(m, block, 1.0, f32)?;
+            let range = op(
+                m,
+                block,
+                ops::GRAPH_WHERE,
+                &[flat, one, range],
+                Attrs::new(),
+            )?;
+            let levels = scalar(m, block, 255.0, f32)?;
+            let scale = op(m, block, ops::GRAPH_DIV, &[range, levels], Attrs::new())?;
+            let lift = op(m, block, ops::GRAPH_DIV, &[min, scale], Attrs::new())?;
+            let zp = op(m, block, ops::GRAPH_NEG, &[lift], Attrs::new())?;
+            let bound = |v: f64| Attribute::Dense(Tensor::scalar(v as f32));
+            let zp = op(
+                m,
+                block,
+                ops::GRAPH_CLIP,
+                &[zp],
+                attrs(&[("min", bound(0.0)), ("max", bound(255.0))]),
+            )?;
+            let zp = op(m, block, ops::GRAPH_ROUND, &[zp], Attrs::new())?;
+            let zp = cast(m, block, zp, ElementType::U8)?;
+            let y = quantize(m, block, x, scale, zp)?;
+            vec![y, scale, zp]
+        }
+        _ => return Ok(None),
+    }))
 }

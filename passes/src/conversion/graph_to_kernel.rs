@@ -406,6 +406,11 @@ fn lower_op(
         | ops::GRAPH_MEAN_VARIANCE_NORMALIZATION
         | ops::GRAPH_LP_NORMALIZATION
         | ops::GRAPH_LRN => super::composite::lower(m, block, name, operands, &ins, attrs),
+        ops::GRAPH_QUANTIZE_LINEAR
+        | ops::GRAPH_DEQUANTIZE_LINEAR
+        | ops::GRAPH_DYNAMIC_QUANTIZE_LINEAR => {
+            super::composite::lower_quant(m, block, name, operands)
+        }
         _ if name.starts_with("graph.reduce_") => {
             lower_reduce(m, block, name, operands, &ins, attrs, out)
         }
@@ -1293,6 +1298,7 @@ fn lower_function(
                 | ops::GRAPH_LAYER_NORMALIZATION
                 | ops::GRAPH_TOP_K
                 | ops::GRAPH_MAX_POOL
+                | ops::GRAPH_DYNAMIC_QUANTIZE_LINEAR
         );
         if !d.name.starts_with("graph.") || (d.results.len() != 1 && !multi_result_ok) {
             return Ok(None);

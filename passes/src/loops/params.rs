@@ -91,7 +91,10 @@ impl LoopParams {
                 min_workgroup_points: s.rows as usize * s.cols as usize,
                 unroll: 1,
                 stage_bytes: 0,
-                contract: true,
+                // The products the array takes: f32 ones on a bf16 array. An int8 array
+                // takes only integer products, which `contraction` does not recognize
+                // yet, so there every product runs on the vector unit.
+                contract: s.input_type == strata_abi::ArrayInput::Bf16,
                 prepack: false,
                 weights_row_major: true,
                 reassociate: true,

@@ -1,0 +1,378 @@
+//! Quantization ops: ONNX's linear quantization family as graph ops.
+//!
+//! QuantizeLinear and DequantizeLinear (per tensor, per axis, blocked) become the graph
+//! dialect's own quantize/dequantize ops, with scale and zero point reshaped (and, when
+//! blocked, repeated) to broadcast against the data, so the graph ops are elementwise.
+//! The integer products (MatMulInteger, ConvInteger) widen to i32, subtract zero points
+//! and contract in i32; the QLinear ops add onnxruntime's requantization: the i32
+//! accumulator times `a_scale · b_scale / y_scale` in f32, rounded half to even, plus the
+//! output zero point, saturated.
+
+use crate::import::{Importer, NodeCtx};
+use crate::ops::{onnx_type, Builder};
+use crate::ImportError;
+use strata_ir::ops as names;
+use strata_ir::{Attribute, ElementType, Shape, Tensor, Type};
+
+fn cast(b: &mut Builder, v: usize, to: ElementType) -> Result<usize, ImportError> {
+    if b.imp.values[v].ty.elem == to {
+        return Ok(v);
+    }
+    b.op(
+        names::GRAPH_CAST,
+        &[v],
+        &[("to", Attribute::Type(Type::Scalar(to)))],
+    )
+}
+
+/// Shapes a scale or zero point to broadcast against data of shape `data`: a single value
+/// becomes a scalar, a vector lies along `axis`, a blocked tensor repeats each value over
+/// its block of `block` elements along `axis` (the last block may be short).
+fn spread(
+    b: &mut Builder,
+    v: usize,
+    what: &str,
+    data: &[usize],
+    axis: i64,
+    block: i64,
+) -> Result<usize, ImportError> {
+    let node = b.node;
+    let vd = b.dims(v);
+    let n: usize = vd.iter().product();
+    if n == 1 && (block == 0 || data.is_empty()) {
+        return if vd.is_empty() {
+            Ok(v)
+        } else {
+            b.reshape(v, &[])
+        };
+    }
+    let rank = data.len();
+    let ax = strata_ir::types::normalize_axis(axis, rank).map_err(|e| node.error(e.to_string()))?;
+    if block == 0 {
+        if vd.len() != 1 || vd[0] != data[ax] {
+            return Err(node.error(format!(
+                "the {what} of shape {vd:?} must be one value or one per element of axis {axis} (size {})",
+                data[ax]
+            )));
+        }
+        let mut dims = vec![data[ax]];
+        dims.extend(std::iter::repeat_n(1, rank - ax - 1));
+        return b.reshape(v, &dims);
+    }
+    if block < 0 {
+        return Err(node.error(format!("block_size must be positive, found {block}")));
+    }
+    let block = block as usize;
+    let blocks = data[ax].div_ceil(block);
+    let fits = vd.len() == rank
+        && (0..rank).all(|i| {
+            if i == ax {
+                vd[i] == blocks
+            } else {
+                vd[i] == data[i]
+            }
+        });
+    if !fits {
+        return Err(node.error(format!(
+            "the {what} of shape {vd:?} does not block data {data:?} by {block} along axis {axis}"
+        )));
+    }
+    let mut unsq: Vec<usize> = vd.clone();
+    unsq.insert(ax + 1, 1);
+    let u = b.reshape(v, &unsq)?;
+    let mut wide: Vec<i64> = unsq.iter().map(|&d| d as i64).collect();
+    wide[ax + 1] = block as i64;
+    let e = b.op(
+        names::GRAPH_EXPAND,
+        &[u],
+        &[("shape", Attribute::I64Array(wide))],
+    )?;
+    let mut flat = vd.clone();
+    flat[ax] = blocks * block;
+    let r = b.reshape(e, &flat)?;
+    if blocks * block == data[ax] {
+        return Ok(r);
+    }
+    b.op(
+        names::GRAPH_SLICE,
+        &[r],
+        &[
+            ("starts", Attribute::I64Array(vec![0])),
+            ("ends", Attribute::I64Array(vec![data[ax] as i64])),
+            ("axes", Attribute::I64Array(vec![ax as i64])),
+        ],
+    )
+}
+
+fn zero(b: &mut Builder, elem: ElementType) -> usize {
+    b.constant(Tensor::from_f64s(elem, Shape::scalar(), &[0.0]))
+}
+
+fn quant_type(node: &NodeCtx, elem: ElementType, what: &str) -> Result<(), ImportError> {
+    if strata_ir::graph::quant::int_range(elem).is_none() || elem == ElementType::I32 {
+        return Err(node.error(format!(
+            "the {what} type {elem} is not a quantized type Strata has (i8, ui8, i16)"
+        )));
+    }
+    Ok(())
+}
+
+/// The float type two float types compute in together (numpy's promotion).
+fn wider(a: ElementType, b: ElementType) -> ElementType {
+    if a == b {
+        a
+    } else if a == ElementType::F64 || b == ElementType::F64 {
+        ElementType::F64
+    } else {
+        ElementType::F32
+    }
+}
+
+pub(crate) fn quantize_linear(
+    imp: &mut Importer,
+    node: &NodeCtx,
+) -> Result<Vec<usize>, ImportError> {
+    let (x, scale) = (imp.required(node, 0)?, imp.required(node, 1)?);
+    let zp = node.input(2);
+    let axis = node.attr_int("axis").unwrap_or(1);
+    let block = node.attr_int("block_size").unwrap_or(0);
+    let declared = match node.attr_int("output_dtype").filter(|&c| c != 0) {
+        Some(code) => Some(onnx_type(node, code)?),
+        None => None,
+    };
+    let precision = match node.attr_int("precision").filter(|&c| c != 0) {
+        Some(code) => Some(onnx_type(node, code)?),
+        None => None,
+    };
+    let mut b = Builder { imp, node };
+    let (xe, se) = (b.imp.values[x].ty.elem, b.imp.values[scale].ty.elem);
+    if !xe.is_float() || !se.is_float() {
+        return Err(node.error(format!(
+            "QuantizeLinear needs float data and scale, found {xe} and {se}"
+        )));
+    }
+    let out = match (zp, declared) {
+        (Some(z), Some(d)) if b.imp.values[z].ty.elem != d => {
+            return Err(node.error(format!(
+                "output_dtype {d} differs from the zero point's type {}",
+                b.imp.values[z].ty.elem
+            )))
+        }
+        (Some(z), _) => b.imp.values[z].ty.elem,
+        (None, Some(d)) => d,
+        (None, None) => ElementType::U8,
+    };
+    quant_type(node, out, "output")?;
+    let data = b.dims(x);
+    let ct = precision.unwrap_or_else(|| wider(xe, se));
+    let xc = cast(&mut b, x, ct)?;
+    let s = spread(&mut b, scale, "scale", &data, axis, block)?;
+    let s = cast(&mut b, s, ct)?;
+    let z = match zp {
+        Some(z) => spread(&mut b, z, "zero point", &data, axis, block)?,
+        None => zero(&mut b, out),
+    };
+    Ok(vec![b.op(
+        names::GRAPH_QUANTIZE_LINEAR,
+        &[xc, s, z],
+        &[],
+    )?])
+}
+
+pub(crate) fn dequantize_linear(
+    imp: &mut Importer,
+    node: &NodeCtx,
+) -> Result<Vec<usize>, ImportError> {
+    let (x, scale) = (imp.required(node, 0)?, imp.required(node, 1)?);
+    let zp = node.input(2);
+    let axis = node.attr_int("axis").unwrap_or(1);
+    let block = node.attr_int("block_size").unwrap_or(0);
+    let declared = match node.attr_int("output_dtype").filter(|&c| c != 0) {
+        Some(code) => Some(onnx_type(node, code)?),
+        None => None,
+    };
+    let mut b = Builder { imp, node };
+    let xe = b.imp.values[x].ty.elem;
+    if strata_ir::graph::quant::int_range(xe).is_none() {
+        return Err(node.error(format!(
+            "DequantizeLinear of {xe} data is not supported (i8, ui8, i16, i32 are)"
+        )));
+    }
+    let data = b.dims(x);
+    let s = spread(&mut b, scale, "scale", &data, axis, block)?;
+    let z = match zp {
+        Some(z) => spread(&mut b, z, "zero point", &data, axis, block)?,
+        None => zero(&mut b, xe),
+    };
+    let y = b.op(names::GRAPH_DEQUANTIZE_LINEAR, &[x, s, z], &[])?;
+    Ok(vec![match declared {
+        Some(d) => cast(&mut b, y, d)?,
+        None => y,
+    }])
+}
+
+/// An 8-bit operand widened to i32 with its zero point subtracted. A zero point that is
+/// a constant zero subtracts nothing; a vector zero point of A (`per_row`) is one value
+/// per row.
+fn widen(
+    b: &mut Builder,
+    v: usize,
+    zp: Option<usize>,
+    what: &str,
+    per_row: bool,
+) -> Result<usize, ImportError> {
+    let node = b.node;
+    let e = b.imp.values[v].ty.elem;
+    if e != ElementType::I8 && e != ElementType::U8 {
+        return Err(node.error(format!("{what} must be i8 or ui8, found {e}")));
+    }
+    let w = cast(b, v, ElementType::I32)?;
+    let Some(z) = zp else { return Ok(w) };
+    if b.imp.values[z].ty.elem != e {
+        return Err(node.error(format!(
+            "the zero point of {what} is {}, not {e} like {what}",
+            b.imp.values[z].ty.elem
+        )));
+    }
+    if let Some(t) = &b.imp.values[z].known {
+        if t.all_f64(|x| x == 0.0) {
+            return Ok(w);
+        }
+    }
+    let mut z = cast(b, z, ElementType::I32)?;
+    let zd = b.dims(z);
+    if per_row && zd.len() == 1 && zd[0] > 1 {
+        z = b.reshape(z, &[zd[0], 1])?;
+    }
+    b.op(names::GRAPH_SUB, &[w, z], &[])
+}
+
+/// A vector with one value per output channel of a convolution, shaped to broadcast
+/// against a tensor whose channel axis has `trailing` axes after it (the weights
+/// `[M, C, k...]` or the result `[N, M, ...]`).
+fn per_channel(b: &mut Builder, v: usize, trailing: usize) -> Result<usize, ImportError> {
+    let d = b.dims(v);
+    if d.len() == 1 && d[0] > 1 {
+        let mut dims = vec![d[0]];
+        dims.extend(std::iter::repeat_n(1, trailing));
+        return b.reshape(v, &dims);
+    }
+    Ok(v)
+}
+
+pub(crate) fn matmul_integer(
+    imp: &mut Importer,
+    node: &NodeCtx,
+) -> Result<Vec<usize>, ImportError> {
+    let (a, bm) = (imp.required(node, 0)?, imp.required(node, 1)?);
+    let mut b = Builder { imp, node };
+    let a = widen(&mut b, a, node.input(2), "A", true)?;
+    let bm = widen(&mut b, bm, node.input(3), "B", false)?;
+    Ok(vec![b.op(names::GRAPH_MATMUL, &[a, bm], &[])?])
+}
+
+pub(crate) fn conv_integer(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let attrs = imp.convert_attrs(node, &[])?;
+    let (x, w) = (imp.required(node, 0)?, imp.required(node, 1)?);
+    let rank = imp.values[w].ty.shape.rank();
+    let mut b = Builder { imp, node };
+    let x = widen(&mut b, x, node.input(2), "X", false)?;
+    let wz = match node.input(3) {
+        Some(z) => Some(per_channel(&mut b, z, rank.saturating_sub(1))?),
+        None => None,
+    };
+    let w = widen(&mut b, w, wz, "W", false)?;
+    b.imp.emit(node, names::GRAPH_CONV, &[x, w], attrs, 1)
+}
+
+/// Requantizes an i32 accumulator: `quantize(f32(acc) · multiplier, 1, y_zero_point)`,
+/// with the multiplier `a_scale · b_scale / y_scale` computed in the scales' type.
+fn requantize(
+    b: &mut Builder,
+    acc: usize,
+    a_scale: usize,
+    b_scale: usize,
+    y_scale: usize,
+    y_zp: usize,
+) -> Result<usize, ImportError> {
+    let node = b.node;
+    let se = b.imp.values[y_scale].ty.elem;
+    if !se.is_float() {
+        return Err(node.error(format!("scales must be floats, found {se}")));
+    }
+    let ye = b.imp.values[y_zp].ty.elem;
+    quant_type(node, ye, "output")?;
+    let ab = b.op(names::GRAPH_MUL, &[a_scale, b_scale], &[])?;
+    let mult = b.op(names::GRAPH_DIV, &[ab, y_scale], &[])?;
+    let mult = cast(b, mult, ElementType::F32)?;
+    let accf = cast(b, acc, ElementType::F32)?;
+    let scaled = b.op(names::GRAPH_MUL, &[accf, mult], &[])?;
+    let one = b.constant(Tensor::scalar(1.0f32));
+    let yd = b.dims(y_zp);
+    let z = if yd.iter().product::<usize>() == 1 && !yd.is_empty() {
+        b.reshape(y_zp, &[])?
+    } else {
+        y_zp
+    };
+    b.op(names::GRAPH_QUANTIZE_LINEAR, &[scaled, one, z], &[])
+}
+
+pub(crate) fn qlinear_matmul(
+    imp: &mut Importer,
+    node: &NodeCtx,
+) -> Result<Vec<usize>, ImportError> {
+    let ins: Vec<usize> = (0..8)
+        .map(|i| imp.required(node, i))
+        .collect::<Result<_, _>>()?;
+    let mut b = Builder { imp, node };
+    let a = widen(&mut b, ins[0], Some(ins[2]), "a", true)?;
+    let bm = widen(&mut b, ins[3], Some(ins[5]), "b", false)?;
+    let acc = b.op(names::GRAPH_MATMUL, &[a, bm], &[])?;
+    let mut a_scale = ins[1];
+    let ad = b.dims(a_scale);
+    if ad.len() == 1 && ad[0] > 1 {
+        a_scale = b.reshape(a_scale, &[ad[0], 1])?;
+    }
+    Ok(vec![requantize(
+        &mut b, acc, a_scale, ins[4], ins[6], ins[7],
+    )?])
+}
+
+pub(crate) fn qlinear_conv(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let attrs = imp.convert_attrs(node, &[])?;
+    let ins: Vec<usize> = (0..8)
+        .map(|i| imp.required(node, i))
+        .collect::<Result<_, _>>()?;
+    let rank = imp.values[ins[3]].ty.shape.rank();
+    let mut b = Builder { imp, node };
+    let x = widen(&mut b, ins[0], Some(ins[2]), "x", false)?;
+    let wz = per_channel(&mut b, ins[5], rank.saturating_sub(1))?;
+    let w = widen(&mut b, ins[3], Some(wz), "w", false)?;
+    let mut operands = vec![x, w];
+    if let Some(bias) = node.input(8) {
+        let be = b.imp.values[bias].ty.elem;
+        if be != ElementType::I32 {
+            return Err(node.error(format!("the bias B must be i32, found {be}")));
+        }
+        operands.push(bias);
+    }
+    let acc = b.imp.emit(node, names::GRAPH_CONV, &operands, attrs, 1)?[0];
+    let w_scale = per_channel(&mut b, ins[4], rank.saturating_sub(2))?;
+    Ok(vec![requantize(
+        &mut b, acc, ins[1], w_scale, ins[6], ins[7],
+    )?])
+}
+
+pub(crate) fn dynamic_quantize_linear(
+    imp: &mut Importer,
+    node: &NodeCtx,
+) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    imp.emit(
+        node,
+        names::GRAPH_DYNAMIC_QUANTIZE_LINEAR,
+        &[x],
+        Default::default(),
+        3,
+    )
+}
