@@ -14,6 +14,12 @@ Models:
              Concat feeding Reshape, LayerNormalization, Erf-based GELU, masked Softmax)
     moe      a mixture-of-experts layer (TopK routing, GatherElements, ScatterElements,
              OneHot, CumSum capacity limits, Equal, Less, Where, batched expert MatMuls)
+    lstm_stack
+             two stacked bidirectional LSTMs (peepholes, clip, ragged sequence_lens,
+             initial states) feeding a projection
+    gru_encoder
+             a batch-first (layout=1) bidirectional GRU with linear_before_reset and
+             a LeakyRelu-activated RNN layer on top
     mlp_int8_dynamic
              the MLP quantized by onnxruntime.quantization.quantize_dynamic (int8 weights:
              DynamicQuantizeLinear, MatMulInteger, the scales' Mul)
@@ -217,6 +223,57 @@ def moe():
     return model, inputs
 
 
+def lstm_stack():
+    g = Graph("lstm_stack", 7)
+    seq, batch, n_in, hidden = 12, 3, 20, 24
+    lens = g.const("lens", np.array([12, 9, 5], dtype=np.int32))
+    x = "x"
+    for layer, width in enumerate([n_in, 2 * hidden]):
+        w = g.weight(f"w{layer}", (2, 4 * hidden, width), width**-0.5)
+        r = g.weight(f"r{layer}", (2, 4 * hidden, hidden), hidden**-0.5)
+        b = g.weight(f"b{layer}", (2, 8 * hidden), 0.1)
+        h0 = g.weight(f"h0_{layer}", (2, batch, hidden), 0.5)
+        c0 = g.weight(f"c0_{layer}", (2, batch, hidden), 0.5)
+        p = g.weight(f"p{layer}", (2, 3 * hidden), 0.3)
+        y, y_h, y_c = g.op("LSTM", [x, w, r, b, lens, h0, c0, p], outputs=3, hidden_size=hidden,
+                           direction="bidirectional", clip=3.0)
+        # [seq, 2, batch, hidden] -> [seq, batch, 2 * hidden]
+        y = g.op("Transpose", [y], perm=[0, 2, 1, 3])
+        x = g.op("Reshape", [y, g.const(f"shape{layer}", np.array([seq, batch, 2 * hidden], dtype=np.int64))])
+    g.op("MatMul", [x, g.weight("proj", (2 * hidden, 8), (2 * hidden) ** -0.5)])
+    g.nodes[-1].output[0] = "y"
+    g.op("Identity", [y_h])
+    g.nodes[-1].output[0] = "state"
+    model = g.model([tensor_info("x", [seq, batch, n_in])],
+                    [tensor_info("y", [seq, batch, 8]), tensor_info("state", [2, batch, hidden])])
+    inputs = {"x": g.rng.standard_normal((seq, batch, n_in)).astype(np.float32)}
+    return model, inputs
+
+
+def gru_encoder():
+    g = Graph("gru_encoder", 8)
+    batch, seq, n_in, hidden = 2, 10, 16, 20
+    w = g.weight("w", (2, 3 * hidden, n_in), n_in**-0.5)
+    r = g.weight("r", (2, 3 * hidden, hidden), hidden**-0.5)
+    b = g.weight("b", (2, 6 * hidden), 0.1)
+    # Batch-first input; onnxruntime's recurrent kernels take only layout 0, so transpose.
+    x = g.op("Transpose", ["x"], perm=[1, 0, 2])
+    y, _ = g.op("GRU", [x, w, r, b], outputs=2, hidden_size=hidden, direction="bidirectional",
+                linear_before_reset=1)
+    # [seq, 2, batch, hidden] -> [seq, batch, 2 * hidden]
+    y = g.op("Transpose", [y], perm=[0, 2, 1, 3])
+    y = g.op("Reshape", [y, g.const("shape", np.array([seq, batch, 2 * hidden], dtype=np.int64))])
+    w2 = g.weight("w2", (1, hidden, 2 * hidden), (2 * hidden) ** -0.5)
+    r2 = g.weight("r2", (1, hidden, hidden), hidden**-0.5)
+    g.op("RNN", [y, w2, r2], outputs=2, hidden_size=hidden, direction="reverse",
+         activations=["LeakyRelu"], activation_alpha=[0.1])
+    g.nodes[-1].output[:] = ["y", "state"]
+    model = g.model([tensor_info("x", [batch, seq, n_in])],
+                    [tensor_info("y", [seq, 1, batch, hidden]), tensor_info("state", [1, batch, hidden])])
+    inputs = {"x": g.rng.standard_normal((batch, seq, n_in)).astype(np.float32)}
+    return model, inputs
+
+
 def _quantized(model, inputs, quantize):
     """Runs one of onnxruntime's quantization tools on `model` (they work on files)."""
     import tempfile
@@ -289,6 +346,8 @@ MODELS = {
     "resnet": resnet,
     "bert": bert,
     "moe": moe,
+    "lstm_stack": lstm_stack,
+    "gru_encoder": gru_encoder,
     "mlp_int8_dynamic": mlp_int8_dynamic,
     "cnn_int8_qdq": cnn_int8_qdq,
 }

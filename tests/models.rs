@@ -474,3 +474,28 @@ fn quantized_models_match_onnxruntime_on_every_device() {
         }
     }
 }
+
+/// Recurrent models (two stacked bidirectional LSTMs with peepholes, clip, ragged
+/// sequence lengths and initial states; a bidirectional GRU with linear_before_reset
+/// under a reverse LeakyRelu RNN) compiled for every target match onnxruntime: within
+/// 1e-4 of the output's scale on the CPU and Vulkan (measured: 1e-7 to 5e-7), within
+/// bf16's 2^-6 on the systolic machine.
+#[test]
+fn recurrent_models_match_onnxruntime_on_every_device() {
+    for name in ["lstm_stack", "gru_encoder"] {
+        let (dir, work, module) = compile_model(name, "cpu,vulkan,systolic", &[], "recurrent");
+        for (device, bound) in [("cpu", 1e-4), ("vulkan", 1e-4), ("systolic", 1.0 / 64.0)] {
+            let args = ["--device", device];
+            let out = work.join(format!("out-{device}"));
+            for (o, actual, expected) in strata_run(&dir, &module, &args, &out) {
+                let diff = max_abs_diff(&actual, &expected);
+                let scale = scale_of(&expected);
+                println!("{name}/{o} on {device}: max abs diff {diff:.3e} (scale {scale:.2})");
+                assert!(
+                    diff <= bound * scale,
+                    "{name}/{o} on {device}: max abs diff {diff}"
+                );
+            }
+        }
+    }
+}

@@ -174,7 +174,7 @@ fn type_from_value_info(
             (Some(v), _) if v >= 0 => dims.push(v as usize),
             (Some(v), _) => {
                 return Err(ImportError::InvalidModel(format!(
-                    "{what} '{}' has dimension {v} (unknown) at axis {i}: give it a size with an input shape override",
+                    "{what} '{}' has negative dimension {v} (an unknown size) at axis {i}: give it a size with an input shape override",
                     vi.name
                 )))
             }

@@ -19,6 +19,7 @@ mod loss;
 mod ops;
 pub mod proto;
 mod quant;
+mod recurrent;
 pub mod tensor;
 
 use std::collections::HashMap;

@@ -32,6 +32,9 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "QLinearConv",
     "NegativeLogLikelihoodLoss",
     "SoftmaxCrossEntropyLoss",
+    "RNN",
+    "GRU",
+    "LSTM",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -255,6 +258,9 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         }
         "NegativeLogLikelihoodLoss" => crate::loss::negative_log_likelihood_loss(imp, node),
         "SoftmaxCrossEntropyLoss" => crate::loss::softmax_cross_entropy_loss(imp, node),
+        "RNN" => crate::recurrent::rnn(imp, node),
+        "GRU" => crate::recurrent::gru(imp, node),
+        "LSTM" => crate::recurrent::lstm(imp, node),
         "QuantizeLinear" => crate::quant::quantize_linear(imp, node),
         "DequantizeLinear" => crate::quant::dequantize_linear(imp, node),
         "DynamicQuantizeLinear" => crate::quant::dynamic_quantize_linear(imp, node),

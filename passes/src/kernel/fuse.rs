@@ -213,6 +213,48 @@ fn inline_producer(
     Ok(created)
 }
 
+/// Scalar ops in a kernel's body.
+fn body_size(m: &Module, op: OpId) -> usize {
+    m.op(op)
+        .regions
+        .iter()
+        .flat_map(|&r| m.region(r).blocks.iter())
+        .map(|&b| m.block(b).ops.len())
+        .sum()
+}
+
+/// The most scalar ops a producer read by several kernels may have and still be
+/// recomputed in each: beyond it, it stays a kernel of its own.
+const MAX_SHARED_BODY: usize = 16;
+/// The most scalar ops a fused body grows to.
+const MAX_FUSED_BODY: usize = 512;
+/// The most buffers a fused kernel reads: each is a binding on a GPU (Vulkan devices
+/// guarantee few per stage) and a pointer argument on the CPU.
+const MAX_FUSED_INPUTS: usize = 24;
+
+/// Whether inlining producer `p` into a consumer of `consumer_size` scalar ops is worth
+/// its cost. A producer with one reader moves; one with several is copied into each, so
+/// only a small one is: copying a large shared producer redoes its work per reader, and
+/// along a recurrence (an LSTM's cell state read by the next step and by its own output)
+/// copies of copies grow the bodies exponentially with the sequence length.
+fn affordable(
+    m: &Module,
+    block: BlockId,
+    later: &[OpId],
+    p: OpId,
+    consumer: OpId,
+    consumer_size: usize,
+) -> bool {
+    let size = body_size(m, p);
+    let inputs = m.op(consumer).operands.len() - 1 + m.op(p).operands.len();
+    if size + consumer_size > MAX_FUSED_BODY || inputs > MAX_FUSED_INPUTS {
+        return false;
+    }
+    let result = m.op(p).results[0];
+    let readers = uses(m, &m.block(block).ops, result) + uses(m, later, result);
+    readers <= 1 || size <= MAX_SHARED_BODY
+}
+
 /// Number of ops among `ops` that read `v`.
 fn uses(m: &Module, ops: &[OpId], v: ValueId) -> usize {
     ops.iter()
@@ -250,12 +292,15 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, crate::pass::
                 let Ok(cg) = Generic::of(m, current) else {
                     break;
                 };
-                let candidate = operands.iter().enumerate().find_map(|(i, &v)| {
+                let size = body_size(m, current);
+                let candidate = operands.iter().enumerate().find_map(|(k, &v)| {
                     producer(m, v)
                         .filter(|&p| {
-                            is_elementwise(m, p) && reads_each_once(&cg.maps[i], cg.domain.len())
+                            is_elementwise(m, p)
+                                && reads_each_once(&cg.maps[k], cg.domain.len())
+                                && affordable(m, block, &order[i + 1..], p, current, size)
                         })
-                        .map(|p| (i, p))
+                        .map(|p| (k, p))
                 });
                 let Some((index, p)) = candidate else { break };
                 current = inline_producer(m, block, current, index, p)?;
