@@ -14,6 +14,7 @@
 //! # Ok::<(), strata_onnx::ImportError>(())
 //! ```
 
+mod constant_args;
 mod import;
 mod loss;
 mod ops;

@@ -35,6 +35,12 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "RNN",
     "GRU",
     "LSTM",
+    "HannWindow",
+    "HammingWindow",
+    "BlackmanWindow",
+    "CenterCropPad",
+    "ReverseSequence",
+    "Compress",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -258,6 +264,12 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         }
         "NegativeLogLikelihoodLoss" => crate::loss::negative_log_likelihood_loss(imp, node),
         "SoftmaxCrossEntropyLoss" => crate::loss::softmax_cross_entropy_loss(imp, node),
+        "HannWindow" | "HammingWindow" | "BlackmanWindow" => {
+            crate::constant_args::window(imp, node)
+        }
+        "CenterCropPad" => crate::constant_args::center_crop_pad(imp, node),
+        "ReverseSequence" => crate::constant_args::reverse_sequence(imp, node),
+        "Compress" => crate::constant_args::compress(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
         "LSTM" => crate::recurrent::lstm(imp, node),
@@ -319,7 +331,11 @@ pub(crate) fn onnx_type(node: &NodeCtx, code: i64) -> Result<ElementType, Import
 }
 
 /// A constant integer-list input (`None` when omitted).
-fn const_ints(imp: &Importer, node: &NodeCtx, i: usize) -> Result<Option<Vec<i64>>, ImportError> {
+pub(crate) fn const_ints(
+    imp: &Importer,
+    node: &NodeCtx,
+    i: usize,
+) -> Result<Option<Vec<i64>>, ImportError> {
     let Some(t) = imp.const_input(node, i)? else {
         return Ok(None);
     };
