@@ -447,6 +447,24 @@ fn models_compiled_for_every_target_run_on_the_systolic_device() {
     }
 }
 
+/// Compiles model `name` for `targets` and runs it on each `(device, bound)`, holding
+/// every output within `bound` times its scale of onnxruntime's; prints the differences.
+fn check_on_devices(name: &str, targets: &str, tag: &str, devices: &[(&str, f64)]) {
+    let (dir, work, module) = compile_model(name, targets, &[], tag);
+    for &(device, bound) in devices {
+        let out = work.join(format!("out-{device}"));
+        for (o, actual, expected) in strata_run(&dir, &module, &["--device", device], &out) {
+            let diff = max_abs_diff(&actual, &expected);
+            let scale = scale_of(&expected);
+            println!("{name}/{o} on {device}: max abs diff {diff:.3e} (scale {scale:.2})");
+            assert!(
+                diff <= bound * scale,
+                "{name}/{o} on {device}: max abs diff {diff}"
+            );
+        }
+    }
+}
+
 /// Models quantized by onnxruntime's own tools (`quantize_dynamic`: DynamicQuantizeLinear
 /// and MatMulInteger; `quantize_static` in QDQ format: QuantizeLinear/DequantizeLinear
 /// around float ops) compiled for every target and run on the CPU, Vulkan and the int8
@@ -454,24 +472,12 @@ fn models_compiled_for_every_target_run_on_the_systolic_device() {
 /// they run (i32 sums of 8-bit products; ONNX's rounding and saturation), so the bound
 /// is 1e-5 of the output's scale, for the float arithmetic after them (the MLP's softmax,
 /// the CNN's dequantized float ops in another order); measured: 0 on the logits of both,
-/// 3e-8 on the MLP's probabilities.
+/// 6e-8 on the MLP's probabilities.
 #[test]
 fn quantized_models_match_onnxruntime_on_every_device() {
+    let devices = [("cpu", 1e-5), ("vulkan", 1e-5), ("systolic", 1e-5)];
     for name in ["mlp_int8_dynamic", "cnn_int8_qdq"] {
-        let (dir, work, module) = compile_model(name, "cpu,vulkan,systolic:tpu-v1", &[], "int8");
-        for device in ["cpu", "vulkan", "systolic"] {
-            let args = ["--device", device];
-            let out = work.join(format!("out-{device}"));
-            for (o, actual, expected) in strata_run(&dir, &module, &args, &out) {
-                let diff = max_abs_diff(&actual, &expected);
-                let scale = scale_of(&expected);
-                println!("{name}/{o} on {device}: max abs diff {diff:.3e} (scale {scale:.2})");
-                assert!(
-                    diff <= 1e-5 * scale,
-                    "{name}/{o} on {device}: max abs diff {diff}"
-                );
-            }
-        }
+        check_on_devices(name, "cpu,vulkan,systolic:tpu-v1", "int8", &devices);
     }
 }
 
@@ -479,23 +485,11 @@ fn quantized_models_match_onnxruntime_on_every_device() {
 /// sequence lengths and initial states; a bidirectional GRU with linear_before_reset
 /// under a reverse LeakyRelu RNN) compiled for every target match onnxruntime: within
 /// 1e-4 of the output's scale on the CPU and Vulkan (measured: 1e-7 to 5e-7), within
-/// bf16's 2^-6 on the systolic machine.
+/// bf16's 2^-6 on the systolic machine (measured: 1e-3 to 6e-3).
 #[test]
 fn recurrent_models_match_onnxruntime_on_every_device() {
+    let devices = [("cpu", 1e-4), ("vulkan", 1e-4), ("systolic", 1.0 / 64.0)];
     for name in ["lstm_stack", "gru_encoder"] {
-        let (dir, work, module) = compile_model(name, "cpu,vulkan,systolic", &[], "recurrent");
-        for (device, bound) in [("cpu", 1e-4), ("vulkan", 1e-4), ("systolic", 1.0 / 64.0)] {
-            let args = ["--device", device];
-            let out = work.join(format!("out-{device}"));
-            for (o, actual, expected) in strata_run(&dir, &module, &args, &out) {
-                let diff = max_abs_diff(&actual, &expected);
-                let scale = scale_of(&expected);
-                println!("{name}/{o} on {device}: max abs diff {diff:.3e} (scale {scale:.2})");
-                assert!(
-                    diff <= bound * scale,
-                    "{name}/{o} on {device}: max abs diff {diff}"
-                );
-            }
-        }
+        check_on_devices(name, "cpu,vulkan,systolic", "recurrent", &devices);
     }
 }

@@ -157,24 +157,8 @@ pub(crate) fn reverse_sequence(
         }
     }
     debug_assert!(idx.iter().all(|&i| i < steps));
-    let index = b.constant(Tensor::from_i64s(
-        ElementType::I64,
-        Shape::new(index_dims),
-        &idx,
-    ));
-    let index = b.op(
-        names::GRAPH_EXPAND,
-        &[index],
-        &[(
-            "shape",
-            Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
-        )],
-    )?;
-    Ok(vec![b.op(
-        names::GRAPH_GATHER_ELEMENTS,
-        &[x, index],
-        &[("axis", Attribute::Int(time_axis))],
-    )?])
+    let index = Tensor::from_i64s(ElementType::I64, Shape::new(index_dims), &idx);
+    Ok(vec![b.gather_at(x, index, tt)?])
 }
 
 /// Compress with a constant condition: a Gather of the selected positions along the

@@ -86,6 +86,13 @@ impl NodeCtx<'_> {
         self.attr(name).map(|a| a.f)
     }
 
+    /// A string attribute, or `default` when the node does not set it.
+    pub fn attr_string(&self, name: &str, default: &str) -> String {
+        self.attr(name)
+            .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+            .unwrap_or_else(|| default.to_string())
+    }
+
     pub fn input(&self, i: usize) -> Option<usize> {
         self.inputs.get(i).copied().flatten()
     }

@@ -20,10 +20,7 @@ fn nll(
     weight: Option<usize>,
 ) -> Result<usize, ImportError> {
     let node = b.node;
-    let reduction = node
-        .attr("reduction")
-        .map(|a| String::from_utf8_lossy(&a.s).into_owned())
-        .unwrap_or_else(|| "mean".into());
+    let reduction = node.attr_string("reduction", "mean");
     let ignore = node.attr_int("ignore_index");
     let (xd, td) = (b.dims(x), b.dims(target));
     let elem = b.imp.values[x].ty.elem;

@@ -790,10 +790,7 @@ fn resize(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError>
                     }
                 })
                 .collect();
-            let policy = node
-                .attr("keep_aspect_ratio_policy")
-                .map(|a| String::from_utf8_lossy(&a.s).into_owned())
-                .unwrap_or_else(|| "stretch".into());
+            let policy = node.attr_string("keep_aspect_ratio_policy", "stretch");
             let out = match policy.as_str() {
                 "stretch" => (0..rank)
                     .map(|i| {
@@ -943,6 +940,28 @@ impl Builder<'_, '_, '_> {
                 "shape",
                 Attribute::I64Array(dims.iter().map(|&d| d as i64).collect()),
             )],
+        )
+    }
+
+    /// GatherElements of `v` along `axis` at a constant index whose size-1 axes
+    /// broadcast over `v`'s shape (one index row serves every other position).
+    pub(crate) fn gather_at(
+        &mut self,
+        v: usize,
+        index: Tensor,
+        axis: usize,
+    ) -> Result<usize, ImportError> {
+        let index = self.constant(index);
+        let shape: Vec<i64> = self.dims(v).iter().map(|&d| d as i64).collect();
+        let index = self.op(
+            names::GRAPH_EXPAND,
+            &[index],
+            &[("shape", Attribute::I64Array(shape))],
+        )?;
+        self.op(
+            names::GRAPH_GATHER_ELEMENTS,
+            &[v, index],
+            &[("axis", Attribute::Int(axis as i64))],
         )
     }
 

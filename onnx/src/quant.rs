@@ -128,6 +128,14 @@ fn wider(a: ElementType, b: ElementType) -> ElementType {
     }
 }
 
+/// An element-type attribute (an ONNX type code; 0 or absent means unset).
+fn type_attr(node: &NodeCtx, name: &str) -> Result<Option<ElementType>, ImportError> {
+    match node.attr_int(name).filter(|&c| c != 0) {
+        Some(code) => Ok(Some(onnx_type(node, code)?)),
+        None => Ok(None),
+    }
+}
+
 pub(crate) fn quantize_linear(
     imp: &mut Importer,
     node: &NodeCtx,
@@ -136,14 +144,8 @@ pub(crate) fn quantize_linear(
     let zp = node.input(2);
     let axis = node.attr_int("axis").unwrap_or(1);
     let block = node.attr_int("block_size").unwrap_or(0);
-    let declared = match node.attr_int("output_dtype").filter(|&c| c != 0) {
-        Some(code) => Some(onnx_type(node, code)?),
-        None => None,
-    };
-    let precision = match node.attr_int("precision").filter(|&c| c != 0) {
-        Some(code) => Some(onnx_type(node, code)?),
-        None => None,
-    };
+    let declared = type_attr(node, "output_dtype")?;
+    let precision = type_attr(node, "precision")?;
     let mut b = Builder { imp, node };
     let (xe, se) = (b.imp.values[x].ty.elem, b.imp.values[scale].ty.elem);
     if !xe.is_float() || !se.is_float() {
@@ -187,10 +189,7 @@ pub(crate) fn dequantize_linear(
     let zp = node.input(2);
     let axis = node.attr_int("axis").unwrap_or(1);
     let block = node.attr_int("block_size").unwrap_or(0);
-    let declared = match node.attr_int("output_dtype").filter(|&c| c != 0) {
-        Some(code) => Some(onnx_type(node, code)?),
-        None => None,
-    };
+    let declared = type_attr(node, "output_dtype")?;
     let mut b = Builder { imp, node };
     let xe = b.imp.values[x].ty.elem;
     if strata_ir::graph::quant::int_range(xe).is_none() {

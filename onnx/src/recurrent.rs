@@ -243,31 +243,18 @@ impl Layer {
     /// `[seq, batch, k]` rows reordered so that row `s` of entry `b` is its step
     /// `len_b - 1 - s` (each entry reversed within its length); its own inverse.
     fn reverse(&self, b: &mut Builder, v: usize) -> Result<usize, ImportError> {
-        let k = b.dims(v)[2];
         let mut idx = Vec::with_capacity(self.seq * self.batch);
         for s in 0..self.seq {
             for &l in &self.lens {
                 idx.push(if s < l { (l - 1 - s) as i64 } else { s as i64 });
             }
         }
-        let index = b.constant(Tensor::from_i64s(
+        let index = Tensor::from_i64s(
             ElementType::I64,
             Shape::new([self.seq, self.batch, 1]),
             &idx,
-        ));
-        let index = b.op(
-            names::GRAPH_EXPAND,
-            &[index],
-            &[(
-                "shape",
-                Attribute::I64Array(vec![self.seq as i64, self.batch as i64, k as i64]),
-            )],
-        )?;
-        b.op(
-            names::GRAPH_GATHER_ELEMENTS,
-            &[v, index],
-            &[("axis", Attribute::Int(0))],
-        )
+        );
+        b.gather_at(v, index, 0)
     }
 }
 
@@ -473,10 +460,7 @@ fn recurrent(imp: &mut Importer, node: &NodeCtx, cell: Cell) -> Result<Vec<usize
     if seq == 0 {
         return Err(node.error("X has an empty sequence"));
     }
-    let dir_name = node
-        .attr("direction")
-        .map(|a| String::from_utf8_lossy(&a.s).into_owned())
-        .unwrap_or_else(|| "forward".into());
+    let dir_name = node.attr_string("direction", "forward");
     let reverse: Vec<bool> = match dir_name.as_str() {
         "forward" => vec![false],
         "reverse" => vec![true],
