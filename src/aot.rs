@@ -49,6 +49,9 @@ fn rust_type(d: DType) -> &'static str {
         DType::I32 => "i32",
         DType::I64 => "i64",
         DType::U8 => "u8",
+        DType::U16 => "u16",
+        DType::U32 => "u32",
+        DType::U64 => "u64",
         DType::Bool => "bool",
     }
 }

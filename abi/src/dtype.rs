@@ -21,6 +21,9 @@ pub enum ElementType {
     I32,
     I64,
     U8,
+    U16,
+    U32,
+    U64,
     Bool,
 }
 
@@ -29,7 +32,7 @@ pub type DType = ElementType;
 
 impl ElementType {
     /// Every element type, in a fixed order (used by generators and tables).
-    pub const ALL: [ElementType; 10] = [
+    pub const ALL: [ElementType; 13] = [
         ElementType::F32,
         ElementType::F16,
         ElementType::BF16,
@@ -39,6 +42,9 @@ impl ElementType {
         ElementType::I32,
         ElementType::I64,
         ElementType::U8,
+        ElementType::U16,
+        ElementType::U32,
+        ElementType::U64,
         ElementType::Bool,
     ];
 
@@ -54,6 +60,9 @@ impl ElementType {
             ElementType::I32 => "i32",
             ElementType::I64 => "i64",
             ElementType::U8 => "u8",
+            ElementType::U16 => "u16",
+            ElementType::U32 => "u32",
+            ElementType::U64 => "u64",
             ElementType::Bool => "bool",
         }
     }
@@ -67,6 +76,9 @@ impl ElementType {
     pub fn mlir_name(self) -> &'static str {
         match self {
             ElementType::U8 => "ui8",
+            ElementType::U16 => "ui16",
+            ElementType::U32 => "ui32",
+            ElementType::U64 => "ui64",
             ElementType::Bool => "i1",
             other => other.name(),
         }
@@ -80,9 +92,9 @@ impl ElementType {
     /// Bytes one element occupies in a dense buffer (booleans take one byte).
     pub fn size_bytes(self) -> usize {
         match self {
-            ElementType::F64 | ElementType::I64 => 8,
-            ElementType::F32 | ElementType::I32 => 4,
-            ElementType::F16 | ElementType::BF16 | ElementType::I16 => 2,
+            ElementType::F64 | ElementType::I64 | ElementType::U64 => 8,
+            ElementType::F32 | ElementType::I32 | ElementType::U32 => 4,
+            ElementType::F16 | ElementType::BF16 | ElementType::I16 | ElementType::U16 => 2,
             ElementType::I8 | ElementType::U8 | ElementType::Bool => 1,
         }
     }
@@ -108,11 +120,37 @@ impl ElementType {
                 | ElementType::I32
                 | ElementType::I64
                 | ElementType::U8
+                | ElementType::U16
+                | ElementType::U32
+                | ElementType::U64
         )
     }
 
     pub fn is_signed_int(self) -> bool {
-        self.is_int() && self != ElementType::U8
+        self.is_int() && !self.is_unsigned()
+    }
+
+    /// Unsigned integer types: their division, remainder, comparisons, right shifts and
+    /// conversions to float differ from the signed ones of the same width.
+    pub fn is_unsigned(self) -> bool {
+        matches!(
+            self,
+            ElementType::U8 | ElementType::U16 | ElementType::U32 | ElementType::U64
+        )
+    }
+
+    /// The least and greatest values of an integer type, as floats (u64's greatest rounds
+    /// up to 2^64, i64's to 2^63: clamping to them still saturates a float conversion).
+    pub fn int_limits(self) -> Option<(f64, f64)> {
+        if !self.is_int() {
+            return None;
+        }
+        let bits = self.int_bits() as i32;
+        Some(if self.is_unsigned() {
+            (0.0, 2f64.powi(bits) - 1.0)
+        } else {
+            (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0)
+        })
     }
 
     /// Width in bits of an integer type (booleans count as 1 byte).

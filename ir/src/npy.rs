@@ -16,6 +16,9 @@ fn descr(elem: ElementType) -> Option<&'static str> {
         ElementType::I32 => "<i4",
         ElementType::I64 => "<i8",
         ElementType::U8 => "|u1",
+        ElementType::U16 => "<u2",
+        ElementType::U32 => "<u4",
+        ElementType::U64 => "<u8",
         ElementType::Bool => "|b1",
         ElementType::BF16 => return None,
     })
@@ -32,6 +35,9 @@ fn elem_from_descr(d: &str) -> Option<ElementType> {
         "<i4" => ElementType::I32,
         "<i8" => ElementType::I64,
         "|u1" | "<u1" => ElementType::U8,
+        "<u2" => ElementType::U16,
+        "<u4" => ElementType::U32,
+        "<u8" => ElementType::U64,
         "|b1" | "<b1" => ElementType::Bool,
         _ => return None,
     })

@@ -22,6 +22,9 @@ pub enum TensorData {
     I32(Vec<i32>),
     I64(Vec<i64>),
     U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+    U64(Vec<u64>),
     Bool(Vec<bool>),
 }
 
@@ -41,6 +44,9 @@ macro_rules! with_data {
             $crate::tensor::TensorData::I32($v) => $body,
             $crate::tensor::TensorData::I64($v) => $body,
             $crate::tensor::TensorData::U8($v) => $body,
+            $crate::tensor::TensorData::U16($v) => $body,
+            $crate::tensor::TensorData::U32($v) => $body,
+            $crate::tensor::TensorData::U64($v) => $body,
             $crate::tensor::TensorData::Bool($v) => $body,
         }
     };
@@ -104,6 +110,11 @@ int_element!(i16, I16);
 int_element!(i32, I32);
 int_element!(i64, I64);
 int_element!(u8, U8);
+int_element!(u16, U16);
+int_element!(u32, U32);
+// u64 values past i64::MAX travel through `to_i64` as their bit pattern; the
+// interpreters treat u64 operands by their own rules where that differs.
+int_element!(u64, U64);
 
 macro_rules! float_element {
     ($t:ty, $variant:ident, $to:expr, $from:expr) => {
@@ -218,6 +229,18 @@ macro_rules! build_data {
                 type $t = u8;
                 TensorData::U8((0..$n).map(|$i| $gen).collect())
             }
+            ElementType::U16 => {
+                type $t = u16;
+                TensorData::U16((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::U32 => {
+                type $t = u32;
+                TensorData::U32((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::U64 => {
+                type $t = u64;
+                TensorData::U64((0..$n).map(|$i| $gen).collect())
+            }
             ElementType::Bool => {
                 type $t = bool;
                 TensorData::Bool((0..$n).map(|$i| $gen).collect())
@@ -277,6 +300,9 @@ impl TensorData {
             TensorData::I32(_) => ElementType::I32,
             TensorData::I64(_) => ElementType::I64,
             TensorData::U8(_) => ElementType::U8,
+            TensorData::U16(_) => ElementType::U16,
+            TensorData::U32(_) => ElementType::U32,
+            TensorData::U64(_) => ElementType::U64,
             TensorData::Bool(_) => ElementType::Bool,
         }
     }
@@ -396,7 +422,7 @@ impl Tensor {
                     }
                 };
             }
-            copied!(F32, F16, BF16, F64, I8, I16, I32, I64, U8)
+            copied!(F32, F16, BF16, F64, I8, I16, I32, I64, U8, U16, U32, U64)
         } else {
             build_data!(elem, n, |T, i| <T as Element>::from_le_bytes(
                 &bytes[i * size..(i + 1) * size]

@@ -109,9 +109,11 @@ fn zero(b: &mut Builder, elem: ElementType) -> usize {
 }
 
 fn quant_type(node: &NodeCtx, elem: ElementType, what: &str) -> Result<(), ImportError> {
-    if strata_ir::graph::quant::int_range(elem).is_none() || elem == ElementType::I32 {
+    if strata_ir::graph::quant::int_range(elem).is_none()
+        || matches!(elem, ElementType::I32 | ElementType::U32)
+    {
         return Err(node.error(format!(
-            "the {what} type {elem} is not a quantized type Strata has (i8, ui8, i16)"
+            "the {what} type {elem} is not a quantized type Strata has (i8, ui8, i16, ui16)"
         )));
     }
     Ok(())
@@ -194,7 +196,7 @@ pub(crate) fn dequantize_linear(
     let xe = b.imp.values[x].ty.elem;
     if strata_ir::graph::quant::int_range(xe).is_none() {
         return Err(node.error(format!(
-            "DequantizeLinear of {xe} data is not supported (i8, ui8, i16, i32 are)"
+            "DequantizeLinear of {xe} data is not supported (i8, ui8, i16, ui16, i32 are)"
         )));
     }
     let data = b.dims(x);

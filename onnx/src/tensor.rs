@@ -11,6 +11,9 @@ pub fn element_type(code: i32) -> Option<ElementType> {
     Some(match code {
         dt::FLOAT => ElementType::F32,
         dt::UINT8 => ElementType::U8,
+        dt::UINT16 => ElementType::U16,
+        dt::UINT32 => ElementType::U32,
+        dt::UINT64 => ElementType::U64,
         dt::INT8 => ElementType::I8,
         dt::INT16 => ElementType::I16,
         dt::INT32 => ElementType::I32,
@@ -28,6 +31,9 @@ pub fn data_type_code(elem: ElementType) -> i32 {
     match elem {
         ElementType::F32 => dt::FLOAT,
         ElementType::U8 => dt::UINT8,
+        ElementType::U16 => dt::UINT16,
+        ElementType::U32 => dt::UINT32,
+        ElementType::U64 => dt::UINT64,
         ElementType::I8 => dt::INT8,
         ElementType::I16 => dt::INT16,
         ElementType::I32 => dt::INT32,
@@ -161,6 +167,18 @@ pub fn tensor_from_proto(
                 return Err(count_err(t.int64_data.len()));
             }
             Tensor::from_vec(shape, t.int64_data.clone())
+        }
+        ElementType::U32 | ElementType::U64 => {
+            // The two widest unsigned types travel in uint64_data.
+            if t.uint64_data.len() != n {
+                return Err(count_err(t.uint64_data.len()));
+            }
+            let v = &t.uint64_data;
+            if elem == ElementType::U64 {
+                Tensor::from_vec(shape, v.clone())
+            } else {
+                Tensor::from_vec(shape, v.iter().map(|&x| x as u32).collect())
+            }
         }
         _ => {
             // int32_data carries every narrower type, 16-bit floats as their bit patterns.

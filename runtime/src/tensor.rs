@@ -40,6 +40,9 @@ element!(i16, DType::I16);
 element!(i32, DType::I32);
 element!(i64, DType::I64);
 element!(u8, DType::U8);
+element!(u16, DType::U16);
+element!(u32, DType::U32);
+element!(u64, DType::U64);
 
 impl Element for bool {
     const DTYPE: DType = DType::Bool;

@@ -72,9 +72,9 @@ fn elem_type<'ctx>(ctx: &'ctx Context, e: ElementType) -> R<BasicTypeEnum<'ctx>>
     Ok(match e {
         ElementType::F32 => ctx.f32_type().into(),
         ElementType::F64 => ctx.f64_type().into(),
-        ElementType::I64 => ctx.i64_type().into(),
-        ElementType::I32 => ctx.i32_type().into(),
-        ElementType::I16 => ctx.i16_type().into(),
+        ElementType::I64 | ElementType::U64 => ctx.i64_type().into(),
+        ElementType::I32 | ElementType::U32 => ctx.i32_type().into(),
+        ElementType::I16 | ElementType::U16 => ctx.i16_type().into(),
         ElementType::I8 | ElementType::U8 | ElementType::Bool => ctx.i8_type().into(),
         // 16-bit floats are stored as such and computed in f32 registers, rounded after
         // every op (the interpreter's rule); bf16 is converted by integer code.
@@ -345,7 +345,7 @@ impl<'ctx> Translator<'ctx, '_> {
                 })
             };
         }
-        let unsigned = |t: ElementType| matches!(t, ElementType::U8 | ElementType::Bool);
+        let unsigned = |t: ElementType| t.is_unsigned() || t == ElementType::Bool;
         let op = match (from.is_float(), to.is_float()) {
             (true, true) => {
                 if from.size_bytes() > to.size_bytes() {
@@ -834,7 +834,7 @@ impl<'ctx> Translator<'ctx, '_> {
         let b = &self.b;
         let int = |c: char| scalar::int2(b, args[0], args[1], c).map_err(|x| err(ir, op, x));
         let fop = |c: char| self.fop(c, args[0], args[1]).map_err(|x| err(ir, op, x));
-        let unsigned = matches!(operand_elem, ElementType::U8 | ElementType::Bool);
+        let unsigned = operand_elem.is_unsigned() || operand_elem == ElementType::Bool;
         // A comparison: `fp` on floats, else the signed or the unsigned integer predicate.
         let compare = |fp: FloatPredicate, (signed, uns): (IntPredicate, IntPredicate)| {
             if float {
@@ -978,7 +978,7 @@ impl<'ctx> Translator<'ctx, '_> {
                     } else {
                         let signed = !matches!(
                             ir.value_type(ir.op(op).operands[1]),
-                            Type::Scalar(ElementType::U8) | Type::Vector(_, ElementType::U8)
+                            Type::Scalar(e) | Type::Vector(_, e) if e.is_unsigned()
                         );
                         let opc = if signed {
                             inkwell::values::InstructionOpcode::SIToFP

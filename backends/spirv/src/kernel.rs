@@ -679,7 +679,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let i32t = self.g.ty(Reg::I32);
         let u32t = self.g.u32t();
         Ok(match buf.elem {
-            ElementType::F32 | ElementType::F64 | ElementType::I32 | ElementType::I64 => raw,
+            ElementType::F32
+            | ElementType::F64
+            | ElementType::I32
+            | ElementType::I64
+            | ElementType::U32
+            | ElementType::U64 => raw,
             ElementType::F16 => self.emit(Op::FConvert, rt, &[raw])?,
             ElementType::BF16 => {
                 let w = self.emit(Op::UConvert, u32t, &[raw])?;
@@ -688,7 +693,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 self.emit(Op::Bitcast, rt, &[bits])?
             }
             ElementType::I8 | ElementType::I16 => self.emit(Op::SConvert, i32t, &[raw])?,
-            ElementType::U8 => {
+            ElementType::U8 | ElementType::U16 => {
                 let w = self.emit(Op::UConvert, u32t, &[raw])?;
                 self.emit(Op::Bitcast, i32t, &[w])?
             }
@@ -721,7 +726,12 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         }
         let st = self.g.store_ty(buf.store);
         let raw = match buf.elem {
-            ElementType::F32 | ElementType::F64 | ElementType::I32 | ElementType::I64 => v,
+            ElementType::F32
+            | ElementType::F64
+            | ElementType::I32
+            | ElementType::I64
+            | ElementType::U32
+            | ElementType::U64 => v,
             ElementType::F16 => self.emit(Op::FConvert, st, &[v])?,
             ElementType::BF16 => {
                 let bits = self.bf16_bits(v)?;
@@ -730,7 +740,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 let hi = self.emit(Op::ShiftRightLogical, u32t, &[bits, sixteen])?;
                 self.emit(Op::UConvert, st, &[hi])?
             }
-            ElementType::I8 | ElementType::I16 | ElementType::U8 => {
+            ElementType::I8 | ElementType::I16 | ElementType::U8 | ElementType::U16 => {
                 self.emit(Op::UConvert, st, &[v])?
             }
             ElementType::Bool => {
@@ -769,6 +779,17 @@ impl<'g, 'm> KernelGen<'g, 'm> {
 
     /// An i32 index as an i64, sign-extended by building the two halves: lavapipe (Mesa
     /// 22.3) was seen to miscompile comparisons of `OpSConvert` results with constants.
+    /// A 32-bit register value as a u32 in a 64-bit register (the high word zero).
+    pub(crate) fn zero_extend(&mut self, i: Word) -> Result<Word, crate::ShaderError> {
+        let i64t = self.g.ty(Reg::I64);
+        let u32t = self.g.u32t();
+        let v2 = self.g.b.type_vector(u32t, 2);
+        let lo = self.emit(Op::Bitcast, u32t, &[i])?;
+        let hi = self.g.uint(0);
+        let pair = self.emit(Op::CompositeConstruct, v2, &[lo, hi])?;
+        self.emit(Op::Bitcast, i64t, &[pair])
+    }
+
     pub(crate) fn widen_index(&mut self, i: Word) -> Result<Word, crate::ShaderError> {
         let i32t = self.g.ty(Reg::I32);
         let i64t = self.g.ty(Reg::I64);

@@ -90,8 +90,8 @@ impl KernelGen<'_, '_> {
                 let width = self.g.int(Reg::I32, 8 * elem.size_bytes() as i64);
                 self.emit(Op::BitFieldSExtract, i32t, &[v, zero, width])
             }
-            ElementType::U8 => {
-                let mask = self.g.int(Reg::I32, 0xFF);
+            ElementType::U8 | ElementType::U16 => {
+                let mask = self.g.int(Reg::I32, (1 << (8 * elem.size_bytes())) - 1);
                 self.emit(Op::BitwiseAnd, i32t, &[v, mask])
             }
             _ => Ok(v),
@@ -101,6 +101,19 @@ impl KernelGen<'_, '_> {
     fn bin(&mut self, op: Op, r: Reg, a: Word, b: Word) -> R {
         let t = self.g.ty(r);
         self.emit(op, t, &[a, b])
+    }
+
+    /// An op whose result type must be unsigned (UDiv, UMod), on signed registers.
+    fn unsigned_bin(&mut self, op: Op, r: Reg, a: Word, b: Word) -> R {
+        let width = if r == Reg::I64 { 64 } else { 32 };
+        let ut = self.g.b.type_int(width, 0);
+        let it = self.g.ty(r);
+        let (ua, ub) = (
+            self.emit(Op::Bitcast, ut, &[a])?,
+            self.emit(Op::Bitcast, ut, &[b])?,
+        );
+        let v = self.emit(op, ut, &[ua, ub])?;
+        self.emit(Op::Bitcast, it, &[v])
     }
 
     fn cmp(&mut self, op: Op, a: Word, b: Word) -> R {
@@ -155,8 +168,13 @@ impl KernelGen<'_, '_> {
         self.select(r, any, nan, m)
     }
 
-    fn imaxmin(&mut self, max: bool, r: Reg, a: Word, b: Word) -> R {
-        let gt = self.cmp(Op::SGreaterThan, a, b)?;
+    fn imaxmin(&mut self, max: bool, unsigned: bool, r: Reg, a: Word, b: Word) -> R {
+        let how = if unsigned {
+            Op::UGreaterThan
+        } else {
+            Op::SGreaterThan
+        };
+        let gt = self.cmp(how, a, b)?;
         if max {
             self.select(r, gt, a, b)
         } else {
@@ -191,13 +209,36 @@ impl KernelGen<'_, '_> {
             | ops::KERNEL_GREATER
             | ops::KERNEL_GREATER_OR_EQUAL
             | ops::KERNEL_EQUAL => {
+                let u = operand.is_unsigned();
                 let (f, s) = match name {
-                    ops::KERNEL_LESS => (Op::FOrdLessThan, Op::SLessThan),
-                    ops::KERNEL_LESS_OR_EQUAL => (Op::FOrdLessThanEqual, Op::SLessThanEqual),
-                    ops::KERNEL_GREATER => (Op::FOrdGreaterThan, Op::SGreaterThan),
-                    ops::KERNEL_GREATER_OR_EQUAL => {
-                        (Op::FOrdGreaterThanEqual, Op::SGreaterThanEqual)
-                    }
+                    ops::KERNEL_LESS => (
+                        Op::FOrdLessThan,
+                        if u { Op::ULessThan } else { Op::SLessThan },
+                    ),
+                    ops::KERNEL_LESS_OR_EQUAL => (
+                        Op::FOrdLessThanEqual,
+                        if u {
+                            Op::ULessThanEqual
+                        } else {
+                            Op::SLessThanEqual
+                        },
+                    ),
+                    ops::KERNEL_GREATER => (
+                        Op::FOrdGreaterThan,
+                        if u {
+                            Op::UGreaterThan
+                        } else {
+                            Op::SGreaterThan
+                        },
+                    ),
+                    ops::KERNEL_GREATER_OR_EQUAL => (
+                        Op::FOrdGreaterThanEqual,
+                        if u {
+                            Op::UGreaterThanEqual
+                        } else {
+                            Op::SGreaterThanEqual
+                        },
+                    ),
                     _ => (Op::FOrdEqual, Op::IEqual),
                 };
                 if boolean {
@@ -221,8 +262,12 @@ impl KernelGen<'_, '_> {
             ops::KERNEL_ADD if !boolean => self.bin(Op::IAdd, r, a[0], a[1])?,
             ops::KERNEL_SUB if !boolean => self.bin(Op::ISub, r, a[0], a[1])?,
             ops::KERNEL_MUL if !boolean => self.bin(Op::IMul, r, a[0], a[1])?,
-            ops::KERNEL_MAX if !boolean => self.imaxmin(true, r, a[0], a[1])?,
-            ops::KERNEL_MIN if !boolean => self.imaxmin(false, r, a[0], a[1])?,
+            ops::KERNEL_MAX if !boolean => {
+                self.imaxmin(true, operand.is_unsigned(), r, a[0], a[1])?
+            }
+            ops::KERNEL_MIN if !boolean => {
+                self.imaxmin(false, operand.is_unsigned(), r, a[0], a[1])?
+            }
             _ => self.integer(op, name, operand, or, a)?,
         })
     }
@@ -252,15 +297,18 @@ impl KernelGen<'_, '_> {
         match (from.is_float(), to.is_float()) {
             (true, true) if fr == tr => Ok(v),
             (true, true) => self.emit(Op::FConvert, tt, &[v]),
+            (false, true) if wide_unsigned(from) => self.emit(Op::ConvertUToF, tt, &[v]),
             (false, true) => self.emit(Op::ConvertSToF, tt, &[v]),
             (false, false) if fr == tr => Ok(v),
+            (false, false) if tr == Reg::I64 && from == ElementType::U32 => self.zero_extend(v),
             (false, false) if tr == Reg::I64 => self.widen_index(v),
             (false, false) => self.emit(Op::SConvert, tt, &[v]),
             (true, false) => {
                 let bits = 8 * to.size_bytes() as i32;
-                let (lo, hi) = match to {
-                    ElementType::U8 => (0.0, 255.0),
-                    _ => (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0),
+                let (lo, hi) = if to.is_unsigned() {
+                    (0.0, 2f64.powi(bits) - 1.0)
+                } else {
+                    (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0)
                 };
                 // hi + 1 is a power of two (or 256), exact in both float types; clamping
                 // to the float just below it truncates to hi without overflowing the
@@ -273,10 +321,21 @@ impl KernelGen<'_, '_> {
                 let (lo_c, top_c, over) = (self.c(fr, lo), self.c(fr, top), self.c(fr, hi + 1.0));
                 let clamped = self.gl(GLOp::FMax, fr, &[v, lo_c])?;
                 let clamped = self.gl(GLOp::FMin, fr, &[clamped, top_c])?;
-                let conv = self.emit(Op::ConvertFToS, tt, &[clamped])?;
+                let conv = if wide_unsigned(to) {
+                    let ut = self.g.b.type_int(8 * to.size_bytes() as u32, 0);
+                    let u = self.emit(Op::ConvertFToU, ut, &[clamped])?;
+                    self.emit(Op::Bitcast, tt, &[u])?
+                } else {
+                    self.emit(Op::ConvertFToS, tt, &[clamped])?
+                };
                 let above = self.cmp(Op::FOrdGreaterThanEqual, v, over)?;
-                // `as` saturates: i64's hi (2^63 as a float) becomes i64::MAX.
-                let max = self.k(tr, hi as i64);
+                // `as` saturates: i64's hi (2^63 as a float) becomes i64::MAX, u64's
+                // (2^64) all ones.
+                let max = if to.is_unsigned() {
+                    self.k(tr, hi as u64 as i64)
+                } else {
+                    self.k(tr, hi as i64)
+                };
                 let r = self.select(tr, above, max, conv)?;
                 let boolt = self.g.ty(Reg::Bool);
                 let nan = self.emit(Op::IsNan, boolt, &[v])?;
@@ -586,6 +645,7 @@ impl KernelGen<'_, '_> {
             ops::KERNEL_ATANH => self.gl32(GLOp::Atanh, r, &[x])?,
             ops::KERNEL_POW => {
                 let y = match elem_of(self.ir.value_type(self.ir.op(op).operands[1])) {
+                    Some(e) if wide_unsigned(e) => self.emit(Op::ConvertUToF, ft, &[a[1]])?,
                     Some(e) if !e.is_float() => self.emit(Op::ConvertSToF, ft, &[a[1]])?,
                     Some(e) if reg_of(e) != r => self.emit(Op::FConvert, ft, &[a[1]])?,
                     _ => a[1],
@@ -621,7 +681,7 @@ impl KernelGen<'_, '_> {
     fn integer(&mut self, op: OpId, name: OpName, operand: ElementType, r: Reg, a: &[Word]) -> R {
         let boolt = self.g.ty(Reg::Bool);
         let it = self.g.ty(r);
-        let unsigned = operand == ElementType::U8;
+        let unsigned = operand.is_unsigned();
         if operand == ElementType::Bool {
             return match name {
                 ops::KERNEL_AND | ops::KERNEL_BITWISE_AND => self.cmp(Op::LogicalAnd, a[0], a[1]),
@@ -650,11 +710,12 @@ impl KernelGen<'_, '_> {
                 let lt0 = self.cmp(Op::SLessThan, x, zero)?;
                 self.select(r, lt0, neg, x)?
             }
-            ops::KERNEL_RELU => self.imaxmin(true, r, x, zero)?,
+            ops::KERNEL_RELU => self.imaxmin(true, false, r, x, zero)?,
+            ops::KERNEL_SIGN if unsigned => self.imaxmin(false, true, r, x, one)?,
             ops::KERNEL_SIGN => {
                 let m1 = self.k(r, -1);
-                let lo = self.imaxmin(false, r, x, one)?;
-                self.imaxmin(true, r, lo, m1)?
+                let lo = self.imaxmin(false, false, r, x, one)?;
+                self.imaxmin(true, false, r, lo, m1)?
             }
             ops::KERNEL_PRELU => {
                 let neg = self.cmp(Op::SLessThan, x, zero)?;
@@ -675,13 +736,20 @@ impl KernelGen<'_, '_> {
                 };
                 let special = self.cmp(Op::LogicalOr, is_zero, is_m1)?;
                 let safe = self.select(r, special, one, q)?;
-                if name == ops::KERNEL_DIV {
+                if name == ops::KERNEL_DIV && unsigned {
+                    let dv = self.unsigned_bin(Op::UDiv, r, x, safe)?;
+                    self.select(r, is_zero, zero, dv)?
+                } else if name == ops::KERNEL_DIV {
                     let dv = self.bin(Op::SDiv, r, x, safe)?;
                     let neg = self.bin(Op::ISub, r, zero, x)?;
                     let dv = self.select(r, is_m1, neg, dv)?;
                     self.select(r, is_zero, zero, dv)?
                 } else {
-                    let rem = self.bin(Op::SRem, r, x, safe)?;
+                    let rem = if unsigned {
+                        self.unsigned_bin(Op::UMod, r, x, safe)?
+                    } else {
+                        self.bin(Op::SRem, r, x, safe)?
+                    };
                     // SRem takes the dividend's sign (C's %); floored takes the divisor's.
                     // (Not OpSMod: lavapipe was seen to compute it as SRem.)
                     let rem = if self.param(op, "fmod", 0.0) != 0.0 || unsigned {
@@ -736,13 +804,20 @@ impl KernelGen<'_, '_> {
         if exponent.is_float() {
             let er = reg_of(exponent);
             let et = self.g.ty(er);
-            let xf = self.emit(Op::ConvertSToF, et, &[x])?;
+            let to_float = if wide_unsigned(operand) {
+                Op::ConvertUToF
+            } else {
+                Op::ConvertSToF
+            };
+            let xf = self.emit(to_float, et, &[x])?;
             let p = self.fpow(er, xf, y)?;
             return self.cast(p, exponent, operand);
         }
         let it = self.g.ty(r);
         let y = if reg_of(exponent) == r {
             y
+        } else if r == Reg::I64 && exponent == ElementType::U32 {
+            self.zero_extend(y)?
         } else if r == Reg::I64 {
             self.widen_index(y)?
         } else {
@@ -761,7 +836,7 @@ impl KernelGen<'_, '_> {
             result = self.select(r, set, times, result)?;
             base = self.bin(Op::IMul, r, base, base)?;
         }
-        if operand == ElementType::U8 {
+        if operand.is_unsigned() || exponent.is_unsigned() {
             return Ok(result);
         }
         // y < 0: 1 for x = 1, ±1 for x = -1 (by y's parity), else 0.
@@ -776,4 +851,11 @@ impl KernelGen<'_, '_> {
         let y_neg = self.cmp(Op::SLessThan, y, zero)?;
         self.select(r, y_neg, negative, result)
     }
+}
+
+/// Unsigned types whose values may use their register's top bit (u32 in 32-bit, u64 in
+/// 64-bit registers): those need the unsigned conversions. u8 and u16 live zero-extended
+/// in 32-bit registers, where the signed ones give the same results.
+fn wide_unsigned(e: ElementType) -> bool {
+    matches!(e, ElementType::U32 | ElementType::U64)
 }

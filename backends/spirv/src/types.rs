@@ -30,8 +30,13 @@ pub(crate) fn reg_of(e: ElementType) -> Reg {
     match e {
         ElementType::F32 | ElementType::F16 | ElementType::BF16 => Reg::F32,
         ElementType::F64 => Reg::F64,
-        ElementType::I8 | ElementType::I16 | ElementType::I32 | ElementType::U8 => Reg::I32,
-        ElementType::I64 => Reg::I64,
+        ElementType::I8
+        | ElementType::I16
+        | ElementType::I32
+        | ElementType::U8
+        | ElementType::U16
+        | ElementType::U32 => Reg::I32,
+        ElementType::I64 | ElementType::U64 => Reg::I64,
         ElementType::Bool => Reg::Bool,
     }
 }
@@ -53,10 +58,10 @@ pub(crate) fn store_of(e: ElementType) -> Store {
         ElementType::F32 => Store::F32,
         ElementType::F64 => Store::F64,
         ElementType::F16 => Store::F16,
-        ElementType::BF16 | ElementType::I16 => Store::U16,
+        ElementType::BF16 | ElementType::I16 | ElementType::U16 => Store::U16,
         ElementType::I8 | ElementType::U8 | ElementType::Bool => Store::U8,
-        ElementType::I32 => Store::I32,
-        ElementType::I64 => Store::I64,
+        ElementType::I32 | ElementType::U32 => Store::I32,
+        ElementType::I64 | ElementType::U64 => Store::I64,
     }
 }
 

@@ -306,7 +306,14 @@ fn apply_binary(def: &BinaryDef, l: &Tensor, r: &Tensor) -> Result<Tensor, crate
     }
     let f = def.int.ok_or_else(|| unsupported(&def.name, le))?;
     let (lv, rv) = (l.to_i64s(), r.to_i64s());
-    let v: Vec<i64> = li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect();
+    let v: Vec<i64> = if le == ElementType::U64 && u64_binary(def.name, 0, 1).is_some() {
+        li.iter()
+            .zip(&ri)
+            .map(|(&i, &j)| u64_binary(def.name, lv[i], rv[j]).unwrap_or(0))
+            .collect()
+    } else {
+        li.iter().zip(&ri).map(|(&i, &j)| f(lv[i], rv[j])).collect()
+    };
     Ok(Tensor::from_i64s(out_elem, shape, &v))
 }
 
@@ -369,6 +376,35 @@ pub fn mod_float(p: f64, q: f64, fmod: bool) -> f64 {
 }
 
 /// Mod on integers (0 for a zero divisor), truncating with `fmod`, else floored.
+/// Binary ops on u64 operands where the unsigned rules differ from i64's (values past
+/// i64::MAX arrive as their bit patterns): division, comparisons, max and min. `None` for
+/// ops whose wrapping i64 form is also the unsigned one. `name` is the graph op's.
+pub fn u64_binary(name: OpName, x: i64, y: i64) -> Option<i64> {
+    let (p, q) = (x as u64, y as u64);
+    Some(match name {
+        ops::GRAPH_DIV => p.checked_div(q).unwrap_or(0) as i64,
+        ops::GRAPH_LESS => (p < q) as i64,
+        ops::GRAPH_LESS_OR_EQUAL => (p <= q) as i64,
+        ops::GRAPH_GREATER => (p > q) as i64,
+        ops::GRAPH_GREATER_OR_EQUAL => (p >= q) as i64,
+        ops::GRAPH_MAX => p.max(q) as i64,
+        ops::GRAPH_MIN => p.min(q) as i64,
+        ops::GRAPH_MOD => p.checked_rem(q).unwrap_or(0) as i64,
+        _ => return None,
+    })
+}
+
+/// `bit_shift` for u64 operands: a logical right shift.
+pub fn u64_bit_shift(p: i64, q: i64, left: bool) -> i64 {
+    if !(0..64).contains(&q) {
+        0
+    } else if left {
+        p.wrapping_shl(q as u32)
+    } else {
+        ((p as u64) >> q) as i64
+    }
+}
+
 pub fn mod_int(p: i64, q: i64, fmod: bool) -> i64 {
     if q == 0 {
         0
@@ -420,11 +456,18 @@ pub fn shifts_left(a: &OpArgs) -> Result<bool, crate::IrError> {
 
 pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let fmod = a.int_or("fmod", 0)? != 0;
+    let unsigned = x[0].elem() == ElementType::U64;
     let out = broadcast_map(
         x[0],
         x[1],
         |p, q| mod_float(p, q, fmod),
-        |p, q| mod_int(p, q, fmod),
+        |p, q| {
+            if unsigned {
+                u64_binary(ops::GRAPH_MOD, p, q).unwrap_or(0)
+            } else {
+                mod_int(p, q, fmod)
+            }
+        },
     )?;
     Ok(vec![out])
 }
@@ -432,7 +475,19 @@ pub fn eval_mod(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError
 pub fn eval_bit_shift(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
     let bits = x[0].elem().int_bits() as i64;
     let left = shifts_left(a)?;
-    let out = broadcast_map(x[0], x[1], |p, _| p, |p, q| bit_shift(p, q, left, bits))?;
+    let unsigned = x[0].elem() == ElementType::U64;
+    let out = broadcast_map(
+        x[0],
+        x[1],
+        |p, _| p,
+        |p, q| {
+            if unsigned {
+                u64_bit_shift(p, q, left)
+            } else {
+                bit_shift(p, q, left, bits)
+            }
+        },
+    )?;
     Ok(vec![out])
 }
 
@@ -454,7 +509,10 @@ pub fn eval_variadic(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::Ir
         ops::GRAPH_MIN => min_nan,
         _ => |p, q| p + q,
     };
+    let unsigned = x[0].elem() == ElementType::U64;
     let fold_int: fn(i64, i64) -> i64 = match a.name {
+        ops::GRAPH_MAX if unsigned => |p, q| (p as u64).max(q as u64) as i64,
+        ops::GRAPH_MIN if unsigned => |p, q| (p as u64).min(q as u64) as i64,
         ops::GRAPH_MAX => |p, q| p.max(q),
         ops::GRAPH_MIN => |p, q| p.min(q),
         _ => |p, q| p.wrapping_add(q),

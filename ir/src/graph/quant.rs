@@ -13,15 +13,13 @@ use super::OpArgs;
 use crate::tensor::Tensor;
 use crate::types::{ElementType, Shape, TensorType};
 
-/// The values an integer type holds, as `f64` bounds for saturation.
+/// The values a quantized type holds, as `f64` bounds for saturation; `None` for types
+/// that are not quantized types (floats, 64-bit integers, booleans).
 pub fn int_range(e: ElementType) -> Option<(f64, f64)> {
-    Some(match e {
-        ElementType::I8 => (-128.0, 127.0),
-        ElementType::U8 => (0.0, 255.0),
-        ElementType::I16 => (-32768.0, 32767.0),
-        ElementType::I32 => (i32::MIN as f64, i32::MAX as f64),
-        _ => return None,
-    })
+    match e {
+        ElementType::I64 | ElementType::U64 => None,
+        _ => e.int_limits(),
+    }
 }
 
 fn check_broadcast(

@@ -196,12 +196,12 @@ pub fn infer_reduce(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
 
 fn int_bounds(e: ElementType) -> (i64, i64) {
     match e {
-        ElementType::I8 => (i8::MIN as i64, i8::MAX as i64),
-        ElementType::I16 => (i16::MIN as i64, i16::MAX as i64),
-        ElementType::I32 => (i32::MIN as i64, i32::MAX as i64),
-        ElementType::U8 => (0, u8::MAX as i64),
         ElementType::Bool => (0, 1),
-        _ => (i64::MIN, i64::MAX),
+        // u64 is reduced with its sign bit flipped (see `eval_reduce`).
+        ElementType::U64 => (i64::MIN, i64::MAX),
+        _ => e
+            .int_limits()
+            .map_or((i64::MIN, i64::MAX), |(lo, hi)| (lo as i64, hi as i64)),
     }
 }
 
@@ -217,7 +217,15 @@ pub fn eval_reduce(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrEr
     let (kept, red) = split_axes(t.shape(), &axes);
     let out = match def.int {
         Some(f) if !t.elem().is_float() => {
-            let v = t.to_i64s();
+            // Flipping u64's top bit makes i64 order its order, for max and min.
+            let flip = if t.elem() == ElementType::U64
+                && matches!(def.name, ops::GRAPH_REDUCE_MAX | ops::GRAPH_REDUCE_MIN)
+            {
+                i64::MIN
+            } else {
+                0
+            };
+            let v: Vec<i64> = t.to_i64s().into_iter().map(|v| v ^ flip).collect();
             let bounds = int_bounds(t.elem());
             let mut buf = Vec::with_capacity(red.len());
             let r: Vec<i64> = kept
@@ -225,7 +233,7 @@ pub fn eval_reduce(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrEr
                 .map(|&k| {
                     buf.clear();
                     buf.extend(red.iter().map(|&o| v[k + o]));
-                    f(&buf, bounds)
+                    f(&buf, bounds) ^ flip
                 })
                 .collect();
             Tensor::from_i64s(t.elem(), out_shape, &r)

@@ -65,6 +65,7 @@ impl Scalar {
     fn as_f64(self) -> f64 {
         match self {
             Scalar::F(v, _) => v,
+            Scalar::I(v, ElementType::U64) => v as u64 as f64,
             Scalar::I(v, _) => v as f64,
             Scalar::B(b) => b as u8 as f64,
         }
@@ -379,6 +380,15 @@ impl ScalarFn {
                     };
                     Scalar::F(r, e)
                 }
+                (x, y) if x.elem() == ElementType::U64 => Scalar::int_result(
+                    elementwise::u64_binary(
+                        if *max { ops::GRAPH_MAX } else { ops::GRAPH_MIN },
+                        x.as_i64(),
+                        y.as_i64(),
+                    )
+                    .unwrap_or(0),
+                    self.out,
+                ),
                 (x, y) => Scalar::int_result(
                     if *max {
                         x.as_i64().max(y.as_i64())
@@ -395,11 +405,19 @@ impl ScalarFn {
                 (Scalar::F(p, _), q) => {
                     Scalar::float_result(elementwise::mod_float(p, q.as_f64(), *fmod), self.out)
                 }
+                (p, q) if p.elem() == ElementType::U64 => Scalar::int_result(
+                    elementwise::u64_binary(ops::GRAPH_MOD, p.as_i64(), q.as_i64()).unwrap_or(0),
+                    self.out,
+                ),
                 (p, q) => Scalar::int_result(
                     elementwise::mod_int(p.as_i64(), q.as_i64(), *fmod),
                     self.out,
                 ),
             },
+            Instr::BitShift { left, .. } if a.elem() == ElementType::U64 => Scalar::int_result(
+                elementwise::u64_bit_shift(a.as_i64(), b.as_i64(), *left),
+                self.out,
+            ),
             Instr::BitShift { left, bits } => Scalar::int_result(
                 elementwise::bit_shift(a.as_i64(), b.as_i64(), *left, *bits),
                 self.out,
@@ -421,10 +439,18 @@ impl ScalarFn {
                     def.float.ok_or("no float form")?(x.as_f64(), y.as_f64()),
                     self.out,
                 ),
-                (x, y) => Scalar::int_result(
-                    def.int.ok_or("no integer form")?(x.as_i64(), y.as_i64()),
-                    self.out,
-                ),
+                (x, y) => {
+                    let (p, q) = (x.as_i64(), y.as_i64());
+                    let unsigned = match x.elem() {
+                        ElementType::U64 => elementwise::u64_binary(def.name, p, q),
+                        _ => None,
+                    };
+                    let v = match unsigned {
+                        Some(v) => v,
+                        None => def.int.ok_or("no integer form")?(p, q),
+                    };
+                    Scalar::int_result(v, self.out)
+                }
             },
         })
     }

@@ -33,9 +33,11 @@ pub fn read_scalar(elem: ElementType, b: &[u8]) -> Scalar {
         E::BF16 => f(half::bf16::from_le_bytes([b[0], b[1]]).to_f64()),
         E::I8 => i(b[0] as i8 as i64),
         E::U8 => i(b[0] as i64),
+        E::U16 => i(u16::from_le_bytes([b[0], b[1]]) as i64),
+        E::U32 => i(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64),
         E::I16 => i(i16::from_le_bytes([b[0], b[1]]) as i64),
         E::I32 => i(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64),
-        E::I64 => i(i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))),
+        E::I64 | E::U64 => i(i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))),
         E::Bool => Scalar::B(b[0] != 0),
     }
 }
@@ -54,9 +56,9 @@ pub fn write_scalar(elem: ElementType, s: Scalar, b: &mut [u8]) {
         E::F16 => b[..2].copy_from_slice(&half::f16::from_f64(fv).to_le_bytes()),
         E::BF16 => b[..2].copy_from_slice(&half::bf16::from_f64(fv).to_le_bytes()),
         E::I8 | E::U8 => b[0] = iv as u8,
-        E::I16 => b[..2].copy_from_slice(&(iv as i16).to_le_bytes()),
-        E::I32 => b[..4].copy_from_slice(&(iv as i32).to_le_bytes()),
-        E::I64 => b[..8].copy_from_slice(&iv.to_le_bytes()),
+        E::I16 | E::U16 => b[..2].copy_from_slice(&(iv as i16).to_le_bytes()),
+        E::I32 | E::U32 => b[..4].copy_from_slice(&(iv as i32).to_le_bytes()),
+        E::I64 | E::U64 => b[..8].copy_from_slice(&iv.to_le_bytes()),
         E::Bool => b[0] = (iv != 0) as u8,
     }
 }

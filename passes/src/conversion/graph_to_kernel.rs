@@ -1255,14 +1255,9 @@ fn lower_max_pool(
 /// The smallest (`max == false`) or largest value of `e`: the identity of a max (min)
 /// reduction, and the padding a max-pool never picks.
 fn extreme(e: ElementType, max: bool) -> f64 {
-    let (lo, hi) = match e {
-        _ if e.is_float() => (f64::NEG_INFINITY, f64::INFINITY),
-        ElementType::I8 => (i8::MIN as f64, i8::MAX as f64),
-        ElementType::I16 => (i16::MIN as f64, i16::MAX as f64),
-        ElementType::I32 => (i32::MIN as f64, i32::MAX as f64),
-        ElementType::U8 => (0.0, u8::MAX as f64),
-        _ => (i64::MIN as f64, i64::MAX as f64),
-    };
+    let (lo, hi) = e
+        .int_limits()
+        .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
     if max {
         hi
     } else {

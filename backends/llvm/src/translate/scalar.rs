@@ -187,7 +187,7 @@ impl<'ctx> Translator<'ctx, '_> {
     ) -> R<'ctx> {
         let ir = self.ir;
         let wrap = |r: R<'ctx>| r.map_err(|e| e.at_op(ir, op));
-        let unsigned = matches!(operand, ElementType::U8 | ElementType::Bool);
+        let unsigned = operand.is_unsigned() || operand == ElementType::Bool;
         let boolean = operand == ElementType::Bool;
         wrap((|| -> R<'ctx> {
             let k = |v: i64| self.iconst(lt, v);
@@ -304,7 +304,7 @@ impl<'ctx> Translator<'ctx, '_> {
             Some(n) => self.ctx.f64_type().vec_type(n).into(),
             None => self.ctx.f64_type().into(),
         };
-        let unsigned = matches!(operand, ElementType::U8);
+        let unsigned = operand.is_unsigned();
         let exponent_elem = match self.ir.value_type(self.ir.op(op).operands[1]) {
             Type::Scalar(e) | Type::Vector(_, e) => *e,
             _ => return Err("pow exponent is not a scalar".into()),
@@ -329,7 +329,7 @@ impl<'ctx> Translator<'ctx, '_> {
             let (yb, xb) = (exponent_elem.size_bytes(), operand.size_bytes());
             let opc = if yb > xb {
                 Op::Trunc
-            } else if exponent_elem == ElementType::U8 {
+            } else if exponent_elem.is_unsigned() {
                 Op::ZExt
             } else {
                 Op::SExt
