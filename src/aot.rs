@@ -53,6 +53,8 @@ fn rust_type(d: DType) -> &'static str {
         DType::U32 => "u32",
         DType::U64 => "u64",
         DType::Bool => "bool",
+        // Storage types cross the C boundary as their bytes.
+        strata_abi::storage_types!() => "u8",
     }
 }
 

@@ -25,6 +25,34 @@ pub enum ElementType {
     U32,
     U64,
     Bool,
+    // Storage types: one element per byte in the low bits (ml_dtypes' layout), converted
+    // by Cast, CastLike and QuantizeLinear/DequantizeLinear only; see [`crate::storage`].
+    F8E4M3FN,
+    F8E4M3FNUZ,
+    F8E5M2,
+    F8E5M2FNUZ,
+    F4E2M1,
+    I4,
+    U4,
+    I2,
+    U2,
+}
+
+/// A pattern matching every storage type ([`ElementType::is_storage`]), for the matches
+/// that treat them all as their raw byte.
+#[macro_export]
+macro_rules! storage_types {
+    () => {
+        $crate::ElementType::F8E4M3FN
+            | $crate::ElementType::F8E4M3FNUZ
+            | $crate::ElementType::F8E5M2
+            | $crate::ElementType::F8E5M2FNUZ
+            | $crate::ElementType::F4E2M1
+            | $crate::ElementType::I4
+            | $crate::ElementType::U4
+            | $crate::ElementType::I2
+            | $crate::ElementType::U2
+    };
 }
 
 /// The runtime's name for [`ElementType`].
@@ -32,7 +60,7 @@ pub type DType = ElementType;
 
 impl ElementType {
     /// Every element type, in a fixed order (used by generators and tables).
-    pub const ALL: [ElementType; 13] = [
+    pub const ALL: [ElementType; 22] = [
         ElementType::F32,
         ElementType::F16,
         ElementType::BF16,
@@ -46,6 +74,15 @@ impl ElementType {
         ElementType::U32,
         ElementType::U64,
         ElementType::Bool,
+        ElementType::F8E4M3FN,
+        ElementType::F8E4M3FNUZ,
+        ElementType::F8E5M2,
+        ElementType::F8E5M2FNUZ,
+        ElementType::F4E2M1,
+        ElementType::I4,
+        ElementType::U4,
+        ElementType::I2,
+        ElementType::U2,
     ];
 
     /// The name used in manifests and runtime messages (`f32`, `u8`, `bool`).
@@ -64,6 +101,15 @@ impl ElementType {
             ElementType::U32 => "u32",
             ElementType::U64 => "u64",
             ElementType::Bool => "bool",
+            ElementType::F8E4M3FN => "f8e4m3fn",
+            ElementType::F8E4M3FNUZ => "f8e4m3fnuz",
+            ElementType::F8E5M2 => "f8e5m2",
+            ElementType::F8E5M2FNUZ => "f8e5m2fnuz",
+            ElementType::F4E2M1 => "f4e2m1",
+            ElementType::I4 => "i4",
+            ElementType::U4 => "u4",
+            ElementType::I2 => "i2",
+            ElementType::U2 => "u2",
         }
     }
 
@@ -80,6 +126,13 @@ impl ElementType {
             ElementType::U32 => "ui32",
             ElementType::U64 => "ui64",
             ElementType::Bool => "i1",
+            ElementType::F8E4M3FN => "f8E4M3FN",
+            ElementType::F8E4M3FNUZ => "f8E4M3FNUZ",
+            ElementType::F8E5M2 => "f8E5M2",
+            ElementType::F8E5M2FNUZ => "f8E5M2FNUZ",
+            ElementType::F4E2M1 => "f4E2M1FN",
+            ElementType::U4 => "ui4",
+            ElementType::U2 => "ui2",
             other => other.name(),
         }
     }
@@ -95,7 +148,18 @@ impl ElementType {
             ElementType::F64 | ElementType::I64 | ElementType::U64 => 8,
             ElementType::F32 | ElementType::I32 | ElementType::U32 => 4,
             ElementType::F16 | ElementType::BF16 | ElementType::I16 | ElementType::U16 => 2,
-            ElementType::I8 | ElementType::U8 | ElementType::Bool => 1,
+            ElementType::I8
+            | ElementType::U8
+            | ElementType::Bool
+            | ElementType::F8E4M3FN
+            | ElementType::F8E4M3FNUZ
+            | ElementType::F8E5M2
+            | ElementType::F8E5M2FNUZ
+            | ElementType::F4E2M1
+            | ElementType::I4
+            | ElementType::U4
+            | ElementType::I2
+            | ElementType::U2 => 1,
         }
     }
 
@@ -142,20 +206,52 @@ impl ElementType {
     /// The least and greatest values of an integer type, as floats (u64's greatest rounds
     /// up to 2^64, i64's to 2^63: clamping to them still saturates a float conversion).
     pub fn int_limits(self) -> Option<(f64, f64)> {
-        if !self.is_int() {
+        if !self.is_int() && !self.is_storage_int() {
             return None;
         }
         let bits = self.int_bits() as i32;
-        Some(if self.is_unsigned() {
+        Some(if self.is_unsigned() || matches!(self, ElementType::U4 | ElementType::U2) {
             (0.0, 2f64.powi(bits) - 1.0)
         } else {
             (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0)
         })
     }
 
-    /// Width in bits of an integer type (booleans count as 1 byte).
+    /// Width in bits of an integer type (booleans count as 1 byte; the 4- and 2-bit
+    /// storage types their own width).
     pub fn int_bits(self) -> u32 {
-        (self.size_bytes() * 8) as u32
+        match self {
+            ElementType::I4 | ElementType::U4 => 4,
+            ElementType::I2 | ElementType::U2 => 2,
+            _ => (self.size_bytes() * 8) as u32,
+        }
+    }
+
+    /// Storage types: held in buffers and converted, never computed in. Their values
+    /// live in registers as the raw byte (a `u8`), and kernels see them only through
+    /// `bitcast` to and from `u8`.
+    pub fn is_storage(self) -> bool {
+        self.is_storage_float() || self.is_storage_int()
+    }
+
+    /// The 8- and 4-bit float storage types.
+    pub fn is_storage_float(self) -> bool {
+        matches!(
+            self,
+            ElementType::F8E4M3FN
+                | ElementType::F8E4M3FNUZ
+                | ElementType::F8E5M2
+                | ElementType::F8E5M2FNUZ
+                | ElementType::F4E2M1
+        )
+    }
+
+    /// The 4- and 2-bit integer storage types.
+    pub fn is_storage_int(self) -> bool {
+        matches!(
+            self,
+            ElementType::I4 | ElementType::U4 | ElementType::I2 | ElementType::U2
+        )
     }
 }
 

@@ -20,7 +20,9 @@ fn descr(elem: ElementType) -> Option<&'static str> {
         ElementType::U32 => "<u4",
         ElementType::U64 => "<u8",
         ElementType::Bool => "|b1",
-        ElementType::BF16 => return None,
+        // bf16 and the storage types have no numpy dtype of their own (ml_dtypes' are
+        // not in the format).
+        _ => return None,
     })
 }
 

@@ -26,6 +26,15 @@ pub enum TensorData {
     U32(Vec<u32>),
     U64(Vec<u64>),
     Bool(Vec<bool>),
+    F8E4M3FN(Vec<Float8E4M3FN>),
+    F8E4M3FNUZ(Vec<Float8E4M3FNUZ>),
+    F8E5M2(Vec<Float8E5M2>),
+    F8E5M2FNUZ(Vec<Float8E5M2FNUZ>),
+    F4E2M1(Vec<Float4E2M1>),
+    I4(Vec<Int4>),
+    U4(Vec<UInt4>),
+    I2(Vec<Int2>),
+    U2(Vec<UInt2>),
 }
 
 /// Applies a generic expression to whichever vector a [`TensorData`] holds.
@@ -48,6 +57,15 @@ macro_rules! with_data {
             $crate::tensor::TensorData::U32($v) => $body,
             $crate::tensor::TensorData::U64($v) => $body,
             $crate::tensor::TensorData::Bool($v) => $body,
+            $crate::tensor::TensorData::F8E4M3FN($v) => $body,
+            $crate::tensor::TensorData::F8E4M3FNUZ($v) => $body,
+            $crate::tensor::TensorData::F8E5M2($v) => $body,
+            $crate::tensor::TensorData::F8E5M2FNUZ($v) => $body,
+            $crate::tensor::TensorData::F4E2M1($v) => $body,
+            $crate::tensor::TensorData::I4($v) => $body,
+            $crate::tensor::TensorData::U4($v) => $body,
+            $crate::tensor::TensorData::I2($v) => $body,
+            $crate::tensor::TensorData::U2($v) => $body,
         }
     };
 }
@@ -189,6 +207,70 @@ impl Element for bool {
     }
 }
 
+/// An element of a storage type: its byte, the value in the low bits (see
+/// [`strata_abi::storage`]). Conversions are Cast's, saturating.
+macro_rules! storage_element {
+    ($name:ident, $variant:ident, $what:literal) => {
+        #[doc = concat!("An element of ", $what, ", as its byte.")]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct $name(pub u8);
+
+        impl Element for $name {
+            const TYPE: ElementType = ElementType::$variant;
+            fn to_f64(self) -> f64 {
+                strata_abi::storage::decode(Self::TYPE, self.0)
+            }
+            fn from_f64(v: f64) -> Self {
+                $name(strata_abi::storage::encode(Self::TYPE, v, true))
+            }
+            fn to_i64(self) -> i64 {
+                if Self::TYPE.is_storage_int() {
+                    strata_abi::storage::decode_int(Self::TYPE, self.0)
+                } else {
+                    self.to_f64() as i64
+                }
+            }
+            fn from_i64(v: i64) -> Self {
+                if Self::TYPE.is_storage_int() {
+                    $name(strata_abi::storage::encode_int(Self::TYPE, v))
+                } else {
+                    Self::from_f64(v as f64)
+                }
+            }
+            fn into_data(v: Vec<Self>) -> TensorData {
+                TensorData::$variant(v)
+            }
+            fn slice(data: &TensorData) -> Option<&[Self]> {
+                match data {
+                    TensorData::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn to_le_bytes(self, out: &mut Vec<u8>) {
+                out.push(self.0);
+            }
+            fn from_le_bytes(bytes: &[u8]) -> Self {
+                let width = Self::TYPE.int_bits().min(8);
+                let bits = match strata_abi::storage::FloatFormat::of(Self::TYPE) {
+                    Some(f) => f.bits(),
+                    None => width,
+                };
+                $name((bytes[0] as u16 & ((1 << bits) - 1)) as u8)
+            }
+        }
+    };
+}
+
+storage_element!(Float8E4M3FN, F8E4M3FN, "float8 e4m3fn");
+storage_element!(Float8E4M3FNUZ, F8E4M3FNUZ, "float8 e4m3fnuz");
+storage_element!(Float8E5M2, F8E5M2, "float8 e5m2");
+storage_element!(Float8E5M2FNUZ, F8E5M2FNUZ, "float8 e5m2fnuz");
+storage_element!(Float4E2M1, F4E2M1, "float4 e2m1");
+storage_element!(Int4, I4, "int4");
+storage_element!(UInt4, U4, "uint4");
+storage_element!(Int2, I2, "int2");
+storage_element!(UInt2, U2, "uint2");
+
 /// Builds the [`TensorData`] variant of `elem` from a generator over element indices.
 macro_rules! build_data {
     ($elem:expr, $n:expr, |$t:ident, $i:ident| $gen:expr) => {{
@@ -244,6 +326,42 @@ macro_rules! build_data {
             ElementType::Bool => {
                 type $t = bool;
                 TensorData::Bool((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::F8E4M3FN => {
+                type $t = Float8E4M3FN;
+                TensorData::F8E4M3FN((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::F8E4M3FNUZ => {
+                type $t = Float8E4M3FNUZ;
+                TensorData::F8E4M3FNUZ((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::F8E5M2 => {
+                type $t = Float8E5M2;
+                TensorData::F8E5M2((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::F8E5M2FNUZ => {
+                type $t = Float8E5M2FNUZ;
+                TensorData::F8E5M2FNUZ((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::F4E2M1 => {
+                type $t = Float4E2M1;
+                TensorData::F4E2M1((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::I4 => {
+                type $t = Int4;
+                TensorData::I4((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::U4 => {
+                type $t = UInt4;
+                TensorData::U4((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::I2 => {
+                type $t = Int2;
+                TensorData::I2((0..$n).map(|$i| $gen).collect())
+            }
+            ElementType::U2 => {
+                type $t = UInt2;
+                TensorData::U2((0..$n).map(|$i| $gen).collect())
             }
         }
     }};
@@ -304,6 +422,15 @@ impl TensorData {
             TensorData::U32(_) => ElementType::U32,
             TensorData::U64(_) => ElementType::U64,
             TensorData::Bool(_) => ElementType::Bool,
+            TensorData::F8E4M3FN(_) => ElementType::F8E4M3FN,
+            TensorData::F8E4M3FNUZ(_) => ElementType::F8E4M3FNUZ,
+            TensorData::F8E5M2(_) => ElementType::F8E5M2,
+            TensorData::F8E5M2FNUZ(_) => ElementType::F8E5M2FNUZ,
+            TensorData::F4E2M1(_) => ElementType::F4E2M1,
+            TensorData::I4(_) => ElementType::I4,
+            TensorData::U4(_) => ElementType::U4,
+            TensorData::I2(_) => ElementType::I2,
+            TensorData::U2(_) => ElementType::U2,
         }
     }
 
@@ -413,12 +540,15 @@ impl Tensor {
         }
         // Weights are megabytes: where the machine's byte order is the file's, one copy
         // decodes them (every bit pattern is a valid element but for booleans).
-        let data = if cfg!(target_endian = "little") && elem != ElementType::Bool {
+        let data = if cfg!(target_endian = "little")
+            && elem != ElementType::Bool
+            && !elem.is_storage()
+        {
             macro_rules! copied {
                 ($($variant:ident),*) => {
                     match elem {
                         $(ElementType::$variant => TensorData::$variant(vec_from_le_bytes(bytes, n)),)*
-                        ElementType::Bool => unreachable!("booleans are decoded one by one"),
+                        _ => unreachable!("booleans and storage types are decoded one by one"),
                     }
                 };
             }
@@ -558,7 +688,7 @@ impl Tensor {
     pub fn to_bools(&self) -> Vec<bool> {
         match &*self.data {
             TensorData::Bool(v) => v.clone(),
-            TensorData::F32(_) | TensorData::F16(_) | TensorData::BF16(_) | TensorData::F64(_) => {
+            _ if self.elem().is_float() || self.elem().is_storage_float() => {
                 self.to_f64s().into_iter().map(|x| x != 0.0).collect()
             }
             _ => self.to_i64s().into_iter().map(|x| x != 0).collect(),
@@ -570,7 +700,8 @@ impl Tensor {
         if to == self.elem() {
             return self.clone();
         }
-        if self.elem().is_float() || to.is_float() || to == ElementType::Bool {
+        let floaty = |e: ElementType| e.is_float() || e.is_storage_float();
+        if floaty(self.elem()) || floaty(to) || to == ElementType::Bool {
             if to == ElementType::Bool {
                 return Tensor::from_bools(self.shape.clone(), self.to_bools());
             }
@@ -578,6 +709,20 @@ impl Tensor {
         } else {
             Tensor::from_i64s(to, self.shape.clone(), &self.to_i64s())
         }
+    }
+
+    /// [`Tensor::cast`], where a float8 result's overflows become infinity or NaN instead
+    /// of the largest finite value when `saturate` is off (Cast's attribute).
+    pub fn cast_saturating(&self, to: ElementType, saturate: bool) -> Tensor {
+        if saturate || !to.is_storage_float() || to == self.elem() {
+            return self.cast(to);
+        }
+        let bytes: Vec<u8> = self
+            .to_f64s()
+            .into_iter()
+            .map(|v| strata_abi::storage::encode(to, v, false))
+            .collect();
+        Tensor::from_le_bytes(to, self.shape.clone(), &bytes).expect("one byte per element")
     }
 
     /// Gathers elements by flat source index into a new tensor of `shape`.

@@ -68,17 +68,19 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         }
         "ConstantOfShape" => constant_of_shape(imp, node),
         "Range" => range(imp, node),
-        "Cast" => {
+        "Cast" | "BitCast" => {
             let to = onnx_type(node, node.attr_int("to").unwrap_or(0))?;
             let mut attrs = Attrs::new();
             attrs.insert("to".into(), Attribute::Type(Type::Scalar(to)));
-            emit1(
-                imp,
-                node,
-                names::GRAPH_CAST,
-                &[imp.required(node, 0)?],
-                attrs,
-            )
+            if let Some(s) = node.attr_int("saturate") {
+                attrs.insert("saturate".into(), Attribute::Int(s));
+            }
+            let op = if node.op_type() == "Cast" {
+                names::GRAPH_CAST
+            } else {
+                names::GRAPH_BITCAST
+            };
+            emit1(imp, node, op, &[imp.required(node, 0)?], attrs)
         }
         "CastLike" => {
             let target = imp.required(node, 1)?;
@@ -87,6 +89,9 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
                 "to".into(),
                 Attribute::Type(Type::Scalar(imp.values[target].ty.elem)),
             );
+            if let Some(s) = node.attr_int("saturate") {
+                attrs.insert("saturate".into(), Attribute::Int(s));
+            }
             emit1(
                 imp,
                 node,

@@ -109,11 +109,11 @@ fn zero(b: &mut Builder, elem: ElementType) -> usize {
 }
 
 fn quant_type(node: &NodeCtx, elem: ElementType, what: &str) -> Result<(), ImportError> {
-    if strata_ir::graph::quant::int_range(elem).is_none()
+    if (strata_ir::graph::quant::int_range(elem).is_none() && !elem.is_storage_float())
         || matches!(elem, ElementType::I32 | ElementType::U32)
     {
         return Err(node.error(format!(
-            "the {what} type {elem} is not a quantized type Strata has (i8, ui8, i16, ui16)"
+            "the {what} type {elem} is not a quantized type Strata has (i8, ui8, i16, ui16, int4, uint4, int2, uint2, the float8 types, float4e2m1)"
         )));
     }
     Ok(())
@@ -176,10 +176,11 @@ pub(crate) fn quantize_linear(
         Some(z) => spread(&mut b, z, "zero point", &data, axis, block)?,
         None => zero(&mut b, out),
     };
+    let saturate = node.attr_int("saturate").unwrap_or(1);
     Ok(vec![b.op(
         names::GRAPH_QUANTIZE_LINEAR,
         &[xc, s, z],
-        &[],
+        &[("saturate", Attribute::Int(saturate))],
     )?])
 }
 
@@ -194,9 +195,9 @@ pub(crate) fn dequantize_linear(
     let declared = type_attr(node, "output_dtype")?;
     let mut b = Builder { imp, node };
     let xe = b.imp.values[x].ty.elem;
-    if strata_ir::graph::quant::int_range(xe).is_none() {
+    if strata_ir::graph::quant::int_range(xe).is_none() && !xe.is_storage_float() {
         return Err(node.error(format!(
-            "DequantizeLinear of {xe} data is not supported (i8, ui8, i16, ui16, i32 are)"
+            "DequantizeLinear of {xe} data is not supported (integers of 32 bits or fewer, the float8 types and float4e2m1 are)"
         )));
     }
     let data = b.dims(x);

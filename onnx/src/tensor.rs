@@ -22,6 +22,15 @@ pub fn element_type(code: i32) -> Option<ElementType> {
         dt::FLOAT16 => ElementType::F16,
         dt::DOUBLE => ElementType::F64,
         dt::BFLOAT16 => ElementType::BF16,
+        dt::FLOAT8E4M3FN => ElementType::F8E4M3FN,
+        dt::FLOAT8E4M3FNUZ => ElementType::F8E4M3FNUZ,
+        dt::FLOAT8E5M2 => ElementType::F8E5M2,
+        dt::FLOAT8E5M2FNUZ => ElementType::F8E5M2FNUZ,
+        dt::FLOAT4E2M1 => ElementType::F4E2M1,
+        dt::INT4 => ElementType::I4,
+        dt::UINT4 => ElementType::U4,
+        dt::INT2 => ElementType::I2,
+        dt::UINT2 => ElementType::U2,
         _ => return None,
     })
 }
@@ -42,6 +51,15 @@ pub fn data_type_code(elem: ElementType) -> i32 {
         ElementType::F16 => dt::FLOAT16,
         ElementType::F64 => dt::DOUBLE,
         ElementType::BF16 => dt::BFLOAT16,
+        ElementType::F8E4M3FN => dt::FLOAT8E4M3FN,
+        ElementType::F8E4M3FNUZ => dt::FLOAT8E4M3FNUZ,
+        ElementType::F8E5M2 => dt::FLOAT8E5M2,
+        ElementType::F8E5M2FNUZ => dt::FLOAT8E5M2FNUZ,
+        ElementType::F4E2M1 => dt::FLOAT4E2M1,
+        ElementType::I4 => dt::INT4,
+        ElementType::U4 => dt::UINT4,
+        ElementType::I2 => dt::INT2,
+        ElementType::U2 => dt::UINT2,
     }
 }
 
@@ -141,6 +159,10 @@ pub fn tensor_from_proto(
         None
     };
     if let Some(raw) = raw {
+        let raw = match sub_byte_width(elem) {
+            Some(bits) => unpack(&raw, bits, n).map_err(|m| bad(what, m))?,
+            None => raw.to_vec(),
+        };
         return Tensor::from_le_bytes(elem, shape, &raw).map_err(|e| bad(what, e.to_string()));
     }
     let count_err = |got: usize| {
@@ -181,11 +203,22 @@ pub fn tensor_from_proto(
             }
         }
         _ => {
-            // int32_data carries every narrower type, 16-bit floats as their bit patterns.
-            if t.int32_data.len() != n {
-                return Err(count_err(t.int32_data.len()));
-            }
+            // int32_data carries every narrower type, 16-bit floats as their bit patterns,
+            // 4- and 2-bit types packed into the low byte of each.
             let v = &t.int32_data;
+            if elem.is_storage() {
+                let bytes: Vec<u8> = v.iter().map(|&x| x as u8).collect();
+                let raw = match sub_byte_width(elem) {
+                    Some(bits) => unpack(&bytes, bits, n).map_err(|m| bad(what, m))?,
+                    None if bytes.len() != n => return Err(count_err(bytes.len())),
+                    None => bytes,
+                };
+                return Tensor::from_le_bytes(elem, shape, &raw)
+                    .map_err(|e| bad(what, e.to_string()));
+            }
+            if v.len() != n {
+                return Err(count_err(v.len()));
+            }
             match elem {
                 ElementType::F16 => {
                     Tensor::from_vec(shape, v.iter().map(|&b| f16::from_bits(b as u16)).collect())
@@ -206,13 +239,57 @@ pub fn tensor_from_proto(
     tensor.map_err(|e| bad(what, e.to_string()))
 }
 
-/// Encodes a tensor as a `TensorProto` with raw data.
+/// Encodes a tensor as a `TensorProto` with raw data (4- and 2-bit types packed).
 pub fn tensor_to_proto(t: &Tensor, name: &str) -> TensorProto {
+    let bytes = t.to_le_bytes();
+    let raw = match sub_byte_width(t.elem()) {
+        Some(bits) => pack(&bytes, bits),
+        None => bytes,
+    };
     TensorProto {
         dims: t.dims().iter().map(|&d| d as i64).collect(),
         data_type: data_type_code(t.elem()),
         name: name.to_string(),
-        raw_data: t.to_le_bytes().into(),
+        raw_data: raw.into(),
         ..Default::default()
     }
+}
+
+/// The width of the types ONNX packs several to a byte (Strata's tensors hold one per
+/// byte, as ml_dtypes does).
+fn sub_byte_width(e: ElementType) -> Option<u32> {
+    match e {
+        ElementType::I4 | ElementType::U4 | ElementType::F4E2M1 => Some(4),
+        ElementType::I2 | ElementType::U2 => Some(2),
+        _ => None,
+    }
+}
+
+/// `n` codes of `bits` each from packed bytes, the first in the lowest bits.
+fn unpack(packed: &[u8], bits: u32, n: usize) -> Result<Vec<u8>, String> {
+    let per = (8 / bits) as usize;
+    if packed.len() != n.div_ceil(per) {
+        return Err(format!(
+            "{n} {bits}-bit elements pack into {} bytes, got {}",
+            n.div_ceil(per),
+            packed.len()
+        ));
+    }
+    let mask = (1u8 << bits) - 1;
+    Ok((0..n)
+        .map(|i| (packed[i / per] >> ((i % per) as u32 * bits)) & mask)
+        .collect())
+}
+
+fn pack(codes: &[u8], bits: u32) -> Vec<u8> {
+    let per = (8 / bits) as usize;
+    let mask = (1u8 << bits) - 1;
+    codes
+        .chunks(per)
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u8, |acc, (i, &v)| acc | ((v & mask) << (i as u32 * bits)))
+        })
+        .collect()
 }

@@ -76,6 +76,8 @@ fn elem_type<'ctx>(ctx: &'ctx Context, e: ElementType) -> R<BasicTypeEnum<'ctx>>
         ElementType::I32 | ElementType::U32 => ctx.i32_type().into(),
         ElementType::I16 | ElementType::U16 => ctx.i16_type().into(),
         ElementType::I8 | ElementType::U8 | ElementType::Bool => ctx.i8_type().into(),
+        // Storage types are their raw byte everywhere in compiled code.
+        strata_abi::storage_types!() => ctx.i8_type().into(),
         // 16-bit floats are stored as such and computed in f32 registers, rounded after
         // every op (the interpreter's rule); bf16 is converted by integer code.
         ElementType::F16 => ctx.f16_type().into(),

@@ -693,7 +693,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 self.emit(Op::Bitcast, rt, &[bits])?
             }
             ElementType::I8 | ElementType::I16 => self.emit(Op::SConvert, i32t, &[raw])?,
-            ElementType::U8 | ElementType::U16 => {
+            ElementType::U8 | ElementType::U16 | strata_abi::storage_types!() => {
                 let w = self.emit(Op::UConvert, u32t, &[raw])?;
                 self.emit(Op::Bitcast, i32t, &[w])?
             }
@@ -740,9 +740,11 @@ impl<'g, 'm> KernelGen<'g, 'm> {
                 let hi = self.emit(Op::ShiftRightLogical, u32t, &[bits, sixteen])?;
                 self.emit(Op::UConvert, st, &[hi])?
             }
-            ElementType::I8 | ElementType::I16 | ElementType::U8 | ElementType::U16 => {
-                self.emit(Op::UConvert, st, &[v])?
-            }
+            ElementType::I8
+            | ElementType::I16
+            | ElementType::U8
+            | ElementType::U16
+            | strata_abi::storage_types!() => self.emit(Op::UConvert, st, &[v])?,
             ElementType::Bool => {
                 let i32t = self.g.ty(Reg::I32);
                 let one = self.g.int(Reg::I32, 1);

@@ -35,7 +35,8 @@ pub(crate) fn reg_of(e: ElementType) -> Reg {
         | ElementType::I32
         | ElementType::U8
         | ElementType::U16
-        | ElementType::U32 => Reg::I32,
+        | ElementType::U32
+        | strata_abi::storage_types!() => Reg::I32,
         ElementType::I64 | ElementType::U64 => Reg::I64,
         ElementType::Bool => Reg::Bool,
     }
@@ -59,7 +60,9 @@ pub(crate) fn store_of(e: ElementType) -> Store {
         ElementType::F64 => Store::F64,
         ElementType::F16 => Store::F16,
         ElementType::BF16 | ElementType::I16 | ElementType::U16 => Store::U16,
-        ElementType::I8 | ElementType::U8 | ElementType::Bool => Store::U8,
+        ElementType::I8 | ElementType::U8 | ElementType::Bool | strata_abi::storage_types!() => {
+            Store::U8
+        }
         ElementType::I32 | ElementType::U32 => Store::I32,
         ElementType::I64 | ElementType::U64 => Store::I64,
     }

@@ -621,7 +621,51 @@ pub fn infer_cast(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
 }
 
 pub fn eval_cast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
-    Ok(vec![x[0].cast(a.elem_type("to")?)])
+    let to = a.elem_type("to")?;
+    Ok(vec![x[0].cast_saturating(to, cast_saturates(a)?)])
+}
+
+/// Cast's `saturate` (default on): whether a float8 overflow becomes the largest finite
+/// value rather than infinity or NaN.
+pub fn cast_saturates(a: &OpArgs) -> Result<bool, crate::IrError> {
+    Ok(a.int_or("saturate", 1)? != 0)
+}
+
+pub fn infer_bitcast(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
+    let x = a.input(0);
+    let to = a.elem_type("to")?;
+    if bit_width(x.elem) != bit_width(to) {
+        return Err(format!(
+            "bitcast needs types of one width, {} has {} bits and {to} {}",
+            x.elem,
+            bit_width(x.elem),
+            bit_width(to)
+        )
+        .into());
+    }
+    Ok(vec![TensorType::new(x.shape.clone(), to)])
+}
+
+/// Bits of a type's values (booleans 8, as they are stored; storage types their width).
+pub fn bit_width(e: ElementType) -> u32 {
+    match strata_abi::storage::FloatFormat::of(e) {
+        Some(f) => f.bits(),
+        None if e.is_storage_int() => e.int_bits(),
+        None => 8 * e.size_bytes() as u32,
+    }
+}
+
+pub fn eval_bitcast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
+    let to = a.elem_type("to")?;
+    let t = x[0];
+    if to == ElementType::Bool {
+        // A byte other than 0 or 1 is no boolean ONNX has; it reads as true.
+        return Ok(vec![Tensor::from_bools(
+            t.shape().clone(),
+            t.to_le_bytes().into_iter().map(|b| b != 0).collect(),
+        )]);
+    }
+    Ok(vec![Tensor::from_le_bytes(to, t.shape().clone(), &t.to_le_bytes())?])
 }
 
 pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {

@@ -80,6 +80,7 @@ macro_rules! ops {
 ops! {
     ops::GRAPH_CONSTANT, "Constant", (0, 0), (1, 1), movement::infer_constant, movement::eval_constant;
     ops::GRAPH_CAST, "Cast", (1, 1), (1, 1), elementwise::infer_cast, elementwise::eval_cast;
+    ops::GRAPH_BITCAST, "BitCast", (1, 1), (1, 1), elementwise::infer_bitcast, elementwise::eval_bitcast;
     ops::GRAPH_WHERE, "Where", (3, 3), (1, 1), elementwise::infer_where, elementwise::eval_where;
     ops::GRAPH_CLIP, "Clip", (1, 1), (1, 1), elementwise::infer_same, elementwise::eval_clip;
     ops::GRAPH_MAX, "Max", (1, MANY), (1, 1), elementwise::infer_variadic, elementwise::eval_variadic;
@@ -283,8 +284,39 @@ pub fn infer_types(
     };
     let mut types = (def.infer)(&args)?;
     types.truncate(num_results);
+    if !STORAGE_OPS.contains(&name) {
+        if let Some(t) = inputs.iter().chain(&types).find(|t| t.elem.is_storage()) {
+            return Err(format!(
+                "{} is a storage type: it is converted (cast, bitcast, quantize/dequantize) and moved, not computed with by '{name}'",
+                t.elem
+            )
+            .into());
+        }
+    }
     Ok(types)
 }
+
+/// The ops that take or give storage types ([`ElementType::is_storage`]): conversions and
+/// pure data movement, which copy bytes.
+const STORAGE_OPS: &[OpName] = &[
+    ops::GRAPH_CONSTANT,
+    ops::GRAPH_CAST,
+    ops::GRAPH_BITCAST,
+    ops::GRAPH_QUANTIZE_LINEAR,
+    ops::GRAPH_DEQUANTIZE_LINEAR,
+    ops::GRAPH_RESHAPE,
+    ops::GRAPH_FLATTEN,
+    ops::GRAPH_SQUEEZE,
+    ops::GRAPH_UNSQUEEZE,
+    ops::GRAPH_IDENTITY,
+    ops::GRAPH_TRANSPOSE,
+    ops::GRAPH_EXPAND,
+    ops::GRAPH_CONCAT,
+    ops::GRAPH_SPLIT,
+    ops::GRAPH_SLICE,
+    ops::GRAPH_GATHER,
+    ops::GRAPH_TILE,
+];
 
 /// Attribute accessors with ONNX-style defaults and typed errors.
 impl OpArgs<'_> {

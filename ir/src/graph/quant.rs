@@ -51,9 +51,9 @@ pub fn infer_quantize(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
         )
         .into());
     }
-    if int_range(z.elem).is_none() {
+    if int_range(z.elem).is_none() && !z.elem.is_storage_float() {
         return Err(format!(
-            "'{}' quantizes to i8, ui8, i16 or i32; the zero point is {}",
+            "'{}' quantizes to an integer type of 32 bits or fewer or a float8/float4 type; the zero point is {}",
             a.name, z.elem
         )
         .into());
@@ -66,13 +66,38 @@ pub fn infer_quantize(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
 /// Quantizes `x` with broadcast `scale` and `zero_point` tensors (the reference the
 /// graph op, DynamicQuantizeLinear and the requantizing ops share).
 pub fn quantize(x: &Tensor, scale: &Tensor, zero_point: &Tensor) -> Tensor {
+    quantize_saturating(x, scale, zero_point, true)
+}
+
+/// [`quantize`], with Cast's `saturate` for float8 results: `x / scale` converted (a
+/// float8 zero point is zero by definition and ignored; e2m1's is added first, as ONNX's
+/// reference does).
+pub fn quantize_saturating(
+    x: &Tensor,
+    scale: &Tensor,
+    zero_point: &Tensor,
+    saturate: bool,
+) -> Tensor {
     let shape = x.shape().clone();
     let si = broadcast_indices(&shape, scale.shape());
     let zi = broadcast_indices(&shape, zero_point.shape());
-    let (xv, sv, zv) = (x.to_f64s(), scale.to_f64s(), zero_point.to_i64s());
+    let (xv, sv) = (x.to_f64s(), scale.to_f64s());
     let q: Vec<f64> = (0..xv.len()).map(|i| xv[i] / sv[si[i]]).collect();
     // The quotient in x's own precision, as a division in that type gives it.
     let q = Tensor::from_f64s(x.elem(), shape.clone(), &q).to_f64s();
+    let ze = zero_point.elem();
+    if ze.is_storage_float() {
+        let zv = zero_point.to_f64s();
+        let q: Vec<f64> = if ze == ElementType::F4E2M1 {
+            let sum: Vec<f64> = (0..q.len()).map(|i| q[i] + zv[zi[i]]).collect();
+            Tensor::from_f64s(float_compute_type(x.elem()), shape.clone(), &sum).to_f64s()
+        } else {
+            q
+        };
+        return Tensor::from_f64s(float_compute_type(x.elem()), shape, &q)
+            .cast_saturating(ze, saturate);
+    }
+    let zv = zero_point.to_i64s();
     let (lo, hi) = int_range(zero_point.elem()).unwrap_or((f64::MIN, f64::MAX));
     let out: Vec<i64> = q
         .iter()
@@ -86,8 +111,14 @@ pub fn quantize(x: &Tensor, scale: &Tensor, zero_point: &Tensor) -> Tensor {
     Tensor::from_i64s(zero_point.elem(), shape, &out)
 }
 
-pub fn eval_quantize(_a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
-    Ok(vec![quantize(x[0], x[1], x[2])])
+pub fn eval_quantize(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
+    let saturate = super::elementwise::cast_saturates(a)?;
+    Ok(vec![quantize_saturating(x[0], x[1], x[2], saturate)])
+}
+
+/// The float type a float8 quantization's sum is rounded in: f64 for f64 data, else f32.
+pub fn float_compute_type(x: ElementType) -> ElementType {
+    dequantize_compute_type(x)
 }
 
 /// The type dequantization computes in: `f64` for `f64` scales, otherwise `f32` (an
@@ -104,9 +135,9 @@ pub fn dequantize_compute_type(scale: ElementType) -> ElementType {
 /// type; the difference is exact (integers), the product rounds once.
 pub fn infer_dequantize(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let (x, s, z) = (a.input(0), a.input(1), a.input(2));
-    if int_range(x.elem).is_none() || z.elem != x.elem {
+    if (int_range(x.elem).is_none() && !x.elem.is_storage_float()) || z.elem != x.elem {
         return Err(format!(
-            "'{}' needs i8, ui8, i16 or i32 data and a zero point of the same type, found {} and {}",
+            "'{}' needs integer data of 32 bits or fewer or float8/float4 data, and a zero point of the same type, found {} and {}",
             a.name, x.elem, z.elem
         )
         .into());
@@ -126,9 +157,15 @@ pub fn eval_dequantize(_a: &OpArgs, t: &[&Tensor]) -> Result<Vec<Tensor>, crate:
     let zi = broadcast_indices(&shape, z.shape());
     let (xv, sv, zv) = (x.to_i64s(), s.to_f64s(), z.to_i64s());
     let ct = dequantize_compute_type(s.elem());
-    let diff: Vec<f64> = (0..xv.len())
-        .map(|i| xv[i].wrapping_sub(zv[zi[i]]) as f64)
-        .collect();
+    // Float8 and float4 data is its value; their zero point is zero (ignored, as ONNX's
+    // reference ignores it).
+    let diff: Vec<f64> = if x.elem().is_storage_float() {
+        x.to_f64s()
+    } else {
+        (0..xv.len())
+            .map(|i| xv[i].wrapping_sub(zv[zi[i]]) as f64)
+            .collect()
+    };
     let diff = Tensor::from_f64s(ct, shape.clone(), &diff).to_f64s();
     let prod: Vec<f64> = (0..xv.len()).map(|i| diff[i] * sv[si[i]]).collect();
     let prod = Tensor::from_f64s(ct, shape.clone(), &prod);

@@ -39,6 +39,8 @@ pub fn read_scalar(elem: ElementType, b: &[u8]) -> Scalar {
         E::I32 => i(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64),
         E::I64 | E::U64 => i(i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]))),
         E::Bool => Scalar::B(b[0] != 0),
+        // Storage types compute as their raw byte (see `Scalar`).
+        _ => i(b[0] as i64),
     }
 }
 
@@ -60,6 +62,7 @@ pub fn write_scalar(elem: ElementType, s: Scalar, b: &mut [u8]) {
         E::I32 | E::U32 => b[..4].copy_from_slice(&(iv as i32).to_le_bytes()),
         E::I64 | E::U64 => b[..8].copy_from_slice(&iv.to_le_bytes()),
         E::Bool => b[0] = (iv != 0) as u8,
+        _ => b[0] = iv as u8,
     }
 }
 

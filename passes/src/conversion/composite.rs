@@ -233,14 +233,30 @@ fn quantize(
     x: ValueId,
     scale: ValueId,
     zp: ValueId,
+    saturate: i64,
 ) -> Result<ValueId, crate::pass::PassError> {
     let xe = m.tensor_type(x)?.elem;
     let ze = m.tensor_type(zp)?.elem;
-    let ct = if xe == ElementType::F64 {
-        ElementType::F64
-    } else {
-        ElementType::F32
-    };
+    let ct = strata_ir::graph::quant::float_compute_type(xe);
+    if ze.is_storage_float() {
+        // A float8 quantization is the quotient converted; e2m1 adds its zero point.
+        let q = op(m, block, ops::GRAPH_DIV, &[x, scale], Attrs::new())?;
+        let mut q = cast(m, block, q, ct)?;
+        if ze == ElementType::F4E2M1 {
+            let z = cast(m, block, zp, ct)?;
+            q = op(m, block, ops::GRAPH_ADD, &[q, z], Attrs::new())?;
+        }
+        return op(
+            m,
+            block,
+            ops::GRAPH_CAST,
+            &[q],
+            attrs(&[
+                ("to", Attribute::Type(Type::Scalar(ze))),
+                ("saturate", Attribute::Int(saturate)),
+            ]),
+        );
+    }
     let (lo, hi) =
         strata_ir::graph::quant::int_range(ze).ok_or_else(|| format!("cannot quantize to {ze}"))?;
     let q = op(m, block, ops::GRAPH_DIV, &[x, scale], Attrs::new())?;
@@ -285,10 +301,30 @@ pub(super) fn lower_quant(
     block: BlockId,
     name: OpName,
     operands: &[ValueId],
+    op_attrs: &Attrs,
 ) -> Result<Option<Vec<ValueId>>, crate::pass::PassError> {
     Ok(Some(match name {
         ops::GRAPH_QUANTIZE_LINEAR => {
-            vec![quantize(m, block, operands[0], operands[1], operands[2])?]
+            let saturate = match op_attrs.get("saturate") {
+                Some(Attribute::Int(s)) => *s,
+                _ => 1,
+            };
+            vec![quantize(
+                m,
+                block,
+                operands[0],
+                operands[1],
+                operands[2],
+                saturate,
+            )?]
+        }
+        ops::GRAPH_DEQUANTIZE_LINEAR if m.tensor_type(operands[0])?.elem.is_storage_float() => {
+            let se = m.tensor_type(operands[1])?.elem;
+            let ct = strata_ir::graph::quant::dequantize_compute_type(se);
+            let x = cast(m, block, operands[0], ct)?;
+            let s = cast(m, block, operands[1], ct)?;
+            let y = op(m, block, ops::GRAPH_MUL, &[x, s], Attrs::new())?;
+            vec![cast(m, block, y, se)?]
         }
         ops::GRAPH_DEQUANTIZE_LINEAR => {
             let se = m.tensor_type(operands[1])?.elem;
@@ -344,7 +380,7 @@ pub(super) fn lower_quant(
             )?;
             let zp = op(m, block, ops::GRAPH_ROUND, &[zp], Attrs::new())?;
             let zp = cast(m, block, zp, ElementType::U8)?;
-            let y = quantize(m, block, x, scale, zp)?;
+            let y = quantize(m, block, x, scale, zp, 1)?;
             vec![y, scale, zp]
         }
         _ => return Ok(None),

@@ -409,7 +409,7 @@ fn lower_op(
         ops::GRAPH_QUANTIZE_LINEAR
         | ops::GRAPH_DEQUANTIZE_LINEAR
         | ops::GRAPH_DYNAMIC_QUANTIZE_LINEAR => {
-            super::composite::lower_quant(m, block, name, operands)
+            super::composite::lower_quant(m, block, name, operands, attrs)
         }
         _ if name.starts_with("graph.reduce_") => {
             lower_reduce(m, block, name, operands, &ins, attrs, out)
