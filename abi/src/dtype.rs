@@ -227,6 +227,16 @@ impl ElementType {
         }
     }
 
+    /// Bits of a value: booleans 8, as they are stored; storage types their own width
+    /// (the rest of their byte is zero). `bitcast` needs equal widths.
+    pub fn value_bits(self) -> u32 {
+        match crate::storage::FloatFormat::of(self) {
+            Some(f) => f.bits(),
+            None if self.is_storage_int() => self.int_bits(),
+            None => 8 * self.size_bytes() as u32,
+        }
+    }
+
     /// Storage types: held in buffers and converted, never computed in. Their values
     /// live in registers as the raw byte (a `u8`), and kernels see them only through
     /// `bitcast` to and from `u8`.

@@ -910,6 +910,9 @@ impl<'ctx> Translator<'ctx, '_> {
             ops::KERNEL_CAST => self
                 .cast(args[0], reg_elem(operand_elem), reg_elem(elem), lt)
                 .map_err(|x| err(ir, op, x))?,
+            ops::KERNEL_BITCAST => self
+                .bitcast(args[0], operand_elem, elem, lt)
+                .map_err(|x| err(ir, op, x))?,
             ops::KERNEL_MOD if float => self.float_mod(op, lt, &args)?,
             _ if float && strata_ir::kernel::composite::find(name).is_some() => {
                 return Err(err(

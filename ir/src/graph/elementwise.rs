@@ -634,7 +634,7 @@ pub fn cast_saturates(a: &OpArgs) -> Result<bool, crate::IrError> {
 pub fn infer_bitcast(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let x = a.input(0);
     let to = a.elem_type("to")?;
-    if bit_width(x.elem) != bit_width(to) {
+    if !bitcast_allowed(x.elem, to) {
         return Err(format!(
             "bitcast needs types of one width, {} has {} bits and {to} {}",
             x.elem,
@@ -646,13 +646,15 @@ pub fn infer_bitcast(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     Ok(vec![TensorType::new(x.shape.clone(), to)])
 }
 
-/// Bits of a type's values (booleans 8, as they are stored; storage types their width).
-pub fn bit_width(e: ElementType) -> u32 {
-    match strata_abi::storage::FloatFormat::of(e) {
-        Some(f) => f.bits(),
-        None if e.is_storage_int() => e.int_bits(),
-        None => 8 * e.size_bytes() as u32,
-    }
+fn bit_width(e: ElementType) -> u32 {
+    e.value_bits()
+}
+
+/// Equal widths, or a storage type and its byte (`u8`), which is how lowerings reach a
+/// storage type's bits.
+pub fn bitcast_allowed(from: ElementType, to: ElementType) -> bool {
+    let byte = |a: ElementType, b: ElementType| a.is_storage() && b == ElementType::U8;
+    bit_width(from) == bit_width(to) || byte(from, to) || byte(to, from)
 }
 
 pub fn eval_bitcast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {

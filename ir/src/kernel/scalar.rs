@@ -4,7 +4,11 @@
 //! and evaluates with the same functions, rounding each result to its element type just
 //! as the graph interpreter does, so a lowered program computes bit-for-bit what the
 //! graph did. Besides those: `kernel.max`/`kernel.min` (for reductions),
-//! `kernel.constant`, `kernel.cast`, `kernel.select` and the terminator `kernel.yield`.
+//! `kernel.constant`, `kernel.cast`, `kernel.bitcast`, `kernel.select` and the terminator
+//! `kernel.yield`.
+//!
+//! Storage types (float8, int4...) are their raw byte here, `Scalar::I(byte, type)`, as
+//! in compiled code: kernels only move them and `bitcast` them to and from `u8`.
 
 use crate::attr::Attribute;
 use crate::graph::{elementwise, OpArgs, BINARY_OPS, UNARY_OPS};
@@ -79,6 +83,41 @@ impl Scalar {
         }
     }
 
+    /// The value's bits as the type stores them (floats rounded to their type already).
+    pub fn bits(self) -> u64 {
+        let width = self.elem().value_bits();
+        let mask = if width == 64 {
+            u64::MAX
+        } else {
+            (1u64 << width) - 1
+        };
+        match self {
+            Scalar::F(v, ElementType::F32) => (v as f32).to_bits() as u64,
+            Scalar::F(v, ElementType::F16) => half::f16::from_f64(v).to_bits() as u64,
+            Scalar::F(v, ElementType::BF16) => half::bf16::from_f64(v).to_bits() as u64,
+            Scalar::F(v, _) => v.to_bits(),
+            Scalar::I(v, _) => v as u64 & mask,
+            Scalar::B(b) => b as u64,
+        }
+    }
+
+    /// The value of type `elem` with these bits (`bitcast`).
+    pub fn from_bits(bits: u64, elem: ElementType) -> Scalar {
+        let width = elem.value_bits();
+        match elem {
+            ElementType::F32 => Scalar::F(f32::from_bits(bits as u32) as f64, elem),
+            ElementType::F16 => Scalar::F(half::f16::from_bits(bits as u16).to_f64(), elem),
+            ElementType::BF16 => Scalar::F(half::bf16::from_bits(bits as u16).to_f64(), elem),
+            ElementType::F64 => Scalar::F(f64::from_bits(bits), elem),
+            ElementType::Bool => Scalar::B(bits != 0),
+            e if e.is_signed_int() && width < 64 => {
+                let shift = 64 - width;
+                Scalar::I(((bits << shift) as i64) >> shift, e)
+            }
+            e => Scalar::I(bits as i64, e),
+        }
+    }
+
     /// Converts to `elem` with ONNX Cast semantics.
     pub fn cast(self, elem: ElementType) -> Scalar {
         match self {
@@ -110,7 +149,12 @@ impl Scalar {
 /// Every element of a tensor as a scalar.
 pub fn scalars_of(t: &Tensor) -> Vec<Scalar> {
     let e = t.elem();
-    if e.is_float() {
+    if e.is_storage() {
+        t.to_le_bytes()
+            .into_iter()
+            .map(|b| Scalar::I(b as i64, e))
+            .collect()
+    } else if e.is_float() {
         t.to_f64s().into_iter().map(|v| Scalar::F(v, e)).collect()
     } else if e == ElementType::Bool {
         t.to_bools().into_iter().map(Scalar::B).collect()
@@ -122,7 +166,10 @@ pub fn scalars_of(t: &Tensor) -> Vec<Scalar> {
 /// A tensor of type `ty` from scalars.
 pub fn tensor_of(values: &[Scalar], ty: &TensorType) -> Tensor {
     let shape = ty.shape.clone();
-    if ty.elem.is_float() {
+    if ty.elem.is_storage() {
+        let bytes: Vec<u8> = values.iter().map(|s| s.as_i64() as u8).collect();
+        Tensor::from_le_bytes(ty.elem, shape, &bytes).expect("one byte per element")
+    } else if ty.elem.is_float() {
         Tensor::from_f64s(
             ty.elem,
             shape,
@@ -144,6 +191,7 @@ const EXTRA_OPS: &[OpName] = &[
     ops::KERNEL_MIN,
     ops::KERNEL_CONSTANT,
     ops::KERNEL_CAST,
+    ops::KERNEL_BITCAST,
     ops::KERNEL_SELECT,
     ops::KERNEL_GELU,
     ops::KERNEL_MOD,
@@ -222,8 +270,19 @@ pub fn verify_scalar_op(m: &Module, op: OpId) -> Result<(), crate::IrError> {
             if ins.len() != 1 {
                 return Err("kernel.cast takes one operand".into());
             }
+            if ins[0].is_storage() || out.is_storage() {
+                return Err(format!(
+                    "kernel.cast does not convert {} to {out}: storage-type casts are lowered to table lookups and integer ops",
+                    ins[0]
+                )
+                .into());
+            }
             out
         }
+        ops::KERNEL_BITCAST => match ins.as_slice() {
+            [e] if elementwise::bitcast_allowed(*e, out) => out,
+            _ => return Err("kernel.bitcast takes one operand as wide as its result".into()),
+        },
         // ln(1 + x): a primitive of composite ops (softplus), not an ONNX op of its own.
         ops::KERNEL_LOG1P => match ins.as_slice() {
             [e] if e.is_float() => *e,
@@ -266,6 +325,7 @@ enum Instr {
     },
     Constant(Scalar),
     Cast,
+    Bitcast,
     Log1p,
     Select,
     Gelu {
@@ -304,6 +364,7 @@ impl ScalarFn {
                 _ => return Err("kernel.constant needs a value".into()),
             }),
             ops::KERNEL_CAST => Instr::Cast,
+            ops::KERNEL_BITCAST => Instr::Bitcast,
             ops::KERNEL_LOG1P => Instr::Log1p,
             ops::KERNEL_SELECT => Instr::Select,
             ops::KERNEL_MAX => Instr::MaxMin { max: true },
@@ -361,6 +422,7 @@ impl ScalarFn {
         Ok(match &self.instr {
             Instr::Constant(k) => *k,
             Instr::Cast => a.cast(self.out),
+            Instr::Bitcast => Scalar::from_bits(a.bits(), self.out),
             Instr::Log1p => Scalar::float_result(a.as_f64().ln_1p(), self.out),
             Instr::Select => {
                 if a.as_i64() != 0 {

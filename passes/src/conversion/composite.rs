@@ -9,9 +9,9 @@ use strata_ir::types::normalize_axis;
 use strata_ir::OpName;
 use strata_ir::{Attribute, ElementType, Module, Shape, Tensor, TensorType, Type, ValueId};
 
-type Attrs = BTreeMap<String, Attribute>;
+pub(super) type Attrs = BTreeMap<String, Attribute>;
 
-fn attrs(pairs: &[(&str, Attribute)]) -> Attrs {
+pub(super) fn attrs(pairs: &[(&str, Attribute)]) -> Attrs {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -19,7 +19,7 @@ fn attrs(pairs: &[(&str, Attribute)]) -> Attrs {
 }
 
 /// Appends graph op `name` lowered to kernels (reshapes stay views).
-fn op(
+pub(super) fn op(
     m: &mut Module,
     block: BlockId,
     name: OpName,
@@ -275,7 +275,7 @@ fn quantize(
     cast(m, block, c, ze)
 }
 
-fn cast(
+pub(super) fn cast(
     m: &mut Module,
     block: BlockId,
     v: ValueId,

@@ -325,9 +325,18 @@ fn lower_op(
             let map = broadcast_map(rank, out.shape.dims(), ins[0].shape.dims());
             Ok(Some(vec![copy_kernel(m, block, operands[0], map, out)?]))
         }
+        ops::GRAPH_CAST if ins[0].elem.is_storage() || out.elem.is_storage() => {
+            let saturate = !matches!(attrs.get("saturate"), Some(Attribute::Int(0)));
+            let v = super::storage::lower_storage_cast(m, block, operands[0], out.elem, saturate)?;
+            Ok(Some(vec![v]))
+        }
         ops::GRAPH_CAST => Ok(Some(elementwise(m, &|kb| {
             let x = kb.arg(0);
             kb.op(ops::KERNEL_CAST, &[x], out.elem, BTreeMap::new())
+        }))),
+        ops::GRAPH_BITCAST => Ok(Some(elementwise(m, &|kb| {
+            let x = kb.arg(0);
+            kb.op(ops::KERNEL_BITCAST, &[x], out.elem, BTreeMap::new())
         }))),
         ops::GRAPH_WHERE => Ok(Some(elementwise(m, &|kb| {
             let (c, x, y) = (kb.arg(0), kb.arg(1), kb.arg(2));

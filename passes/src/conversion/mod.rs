@@ -7,6 +7,7 @@ mod composite;
 mod graph_to_kernel;
 mod indexed;
 mod kernel_to_loop;
+mod storage;
 
 pub use bufferize::bufferize;
 pub use graph_to_kernel::lower_graph_to_kernel;

@@ -424,6 +424,73 @@ impl<'ctx> Translator<'ctx, '_> {
         self.select(is_nan, x, y)
     }
 
+    /// `kernel.bitcast`: the operand's bits as the types store them, reinterpreted. f16
+    /// and bf16 compute in f32 registers, so their bits are those of the value rounded
+    /// back to 16 bits (exact: it was rounded when computed); booleans are bytes 0 and 1.
+    pub(crate) fn bitcast(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        from: ElementType,
+        to: ElementType,
+        lt: BasicTypeEnum<'ctx>,
+    ) -> R<'ctx> {
+        use inkwell::values::InstructionOpcode as Op;
+        let e = CodegenError::from;
+        let b = &self.b;
+        let ints = |bits: u32| {
+            let t = match bits {
+                8 => self.ctx.i8_type(),
+                16 => self.ctx.i16_type(),
+                32 => self.ctx.i32_type(),
+                _ => self.ctx.i64_type(),
+            };
+            self.int_like(lt, t)
+        };
+        let floats = |f: inkwell::types::FloatType<'ctx>| -> BasicTypeEnum<'ctx> {
+            match lt {
+                BasicTypeEnum::VectorType(vt) => f.vec_type(vt.get_size()).into(),
+                _ => f.into(),
+            }
+        };
+        let (i16t, i32t) = (ints(16), ints(32));
+        let raw = match from {
+            ElementType::F32 => b.build_bit_cast(v, i32t, "").map_err(e)?,
+            ElementType::F64 => b.build_bit_cast(v, ints(64), "").map_err(e)?,
+            ElementType::F16 => {
+                let h = b
+                    .build_cast(Op::FPTrunc, v, floats(self.ctx.f16_type()), "")
+                    .map_err(e)?;
+                b.build_bit_cast(h, i16t, "").map_err(e)?
+            }
+            ElementType::BF16 => {
+                let w = b.build_bit_cast(v, i32t, "").map_err(e)?;
+                let hi = shift(b, w, self.iconst(i32t, 16)?, Shift::LogicalRight)?;
+                b.build_cast(Op::Trunc, hi, i16t, "").map_err(e)?
+            }
+            ElementType::Bool => b.build_cast(Op::ZExt, v, ints(8), "").map_err(e)?,
+            _ => v,
+        };
+        Ok(match to {
+            ElementType::F32 | ElementType::F64 => b.build_bit_cast(raw, lt, "").map_err(e)?,
+            ElementType::F16 => {
+                let h = b
+                    .build_bit_cast(raw, floats(self.ctx.f16_type()), "")
+                    .map_err(e)?;
+                b.build_cast(Op::FPExt, h, lt, "").map_err(e)?
+            }
+            ElementType::BF16 => {
+                let w = b.build_cast(Op::ZExt, raw, i32t, "").map_err(e)?;
+                let w = shift(b, w, self.iconst(i32t, 16)?, Shift::Left)?;
+                b.build_bit_cast(w, lt, "").map_err(e)?
+            }
+            ElementType::Bool => {
+                let zero = raw.get_type().const_zero();
+                self.icmp(IntPredicate::NE, raw, zero)?
+            }
+            _ => raw,
+        })
+    }
+
     /// The integer type `int` shaped like `like` (a vector of as many lanes, or scalar).
     fn int_like(
         &self,
