@@ -68,8 +68,18 @@ fn compiled(text: &str) -> strata::runtime::format::ModuleFile {
 fn as_u64s(t: &Tensor) -> Vec<u64> {
     match t.dtype() {
         ElementType::U64 => t.to_vec::<u64>().unwrap(),
-        ElementType::U32 => t.to_vec::<u32>().unwrap().into_iter().map(u64::from).collect(),
-        ElementType::Bool => t.to_vec::<bool>().unwrap().into_iter().map(u64::from).collect(),
+        ElementType::U32 => t
+            .to_vec::<u32>()
+            .unwrap()
+            .into_iter()
+            .map(u64::from)
+            .collect(),
+        ElementType::Bool => t
+            .to_vec::<bool>()
+            .unwrap()
+            .into_iter()
+            .map(u64::from)
+            .collect(),
         ElementType::F64 => t
             .to_vec::<f64>()
             .unwrap()

@@ -210,11 +210,13 @@ impl ElementType {
             return None;
         }
         let bits = self.int_bits() as i32;
-        Some(if self.is_unsigned() || matches!(self, ElementType::U4 | ElementType::U2) {
-            (0.0, 2f64.powi(bits) - 1.0)
-        } else {
-            (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0)
-        })
+        Some(
+            if self.is_unsigned() || matches!(self, ElementType::U4 | ElementType::U2) {
+                (0.0, 2f64.powi(bits) - 1.0)
+            } else {
+                (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0)
+            },
+        )
     }
 
     /// Width in bits of an integer type (booleans count as 1 byte; the 4- and 2-bit

@@ -83,9 +83,7 @@ impl FloatFormat {
             Specials::FiniteNan if magnitude == self.sign_bit() - 1 => return f64::NAN,
             Specials::Ieee if exponent == all_ones && mantissa == 0.0 => f64::INFINITY,
             Specials::Ieee if exponent == all_ones => return f64::NAN,
-            _ if exponent == 0 => {
-                mantissa * 2f64.powi(1 - self.bias - self.mantissa_bits as i32)
-            }
+            _ if exponent == 0 => mantissa * 2f64.powi(1 - self.bias - self.mantissa_bits as i32),
             _ => {
                 (1.0 + mantissa / (1 << self.mantissa_bits) as f64)
                     * 2f64.powi(exponent - self.bias)
@@ -107,7 +105,9 @@ impl FloatFormat {
     pub fn nan_code(self, negative: bool) -> u8 {
         let sign = if negative { self.sign_bit() } else { 0 };
         match self.specials {
-            Specials::Ieee => ((1 << (self.exponent_bits + 1)) - 1) << (self.mantissa_bits - 1) | sign,
+            Specials::Ieee => {
+                ((1 << (self.exponent_bits + 1)) - 1) << (self.mantissa_bits - 1) | sign
+            }
             Specials::FiniteNan => (self.sign_bit() - 1) | sign,
             Specials::Fnuz => self.sign_bit(),
             // ml_dtypes' choice for a format without NaNs.

@@ -106,6 +106,8 @@ fn write_element(out: &mut String, t: &Tensor, i: usize, float_values: &Option<V
     } else if elem == ElementType::Bool {
         let b = t.as_slice::<bool>().map(|v| v[i]).unwrap_or(false);
         out.push_str(if b { "true" } else { "false" });
+    } else if let Some(v) = t.as_slice::<u64>() {
+        let _ = write!(out, "{}", v[i]);
     } else {
         let v = crate::with_data!(t.data(), d => Element::to_i64(d[i]));
         let _ = write!(out, "{v}");
@@ -144,9 +146,11 @@ fn dense_body(t: &Tensor) -> String {
         .is_some_and(|v| v.iter().any(|x| !x.is_finite()));
     // MLIR reads a hex string of one element's size as a splat, so one-element tensors
     // always print as literals; booleans too, since MLIR packs i1 bits in hex form.
-    let use_hex = elem != ElementType::Bool
-        && t.numel() > 1
-        && (t.numel() > DENSE_LITERAL_LIMIT || non_finite);
+    // Storage types print their bytes: a code says exactly what it is (NaN codes too).
+    let use_hex = (elem.is_storage() && t.numel() > 0)
+        || (elem != ElementType::Bool
+            && t.numel() > 1
+            && (t.numel() > DENSE_LITERAL_LIMIT || non_finite));
     if use_hex {
         let mut s = String::from("\"0x");
         for b in t.to_le_bytes() {

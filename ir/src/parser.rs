@@ -966,7 +966,7 @@ impl Parser<'_> {
             return Err(self.error_at(at, format!("dense literal does not match {ty}")));
         }
         Ok(match ty.elem {
-            e if e.is_float() => {
+            e if e.is_float() || e.is_storage_float() => {
                 Tensor::from_f64s(e, shape, &scalars.iter().map(|s| s.0).collect::<Vec<_>>())
             }
             ElementType::Bool => {
@@ -1019,22 +1019,24 @@ impl Parser<'_> {
                 _ => Err(self.error_at(at, format!("'{tok}' is not a boolean"))),
             };
         }
-        if elem.is_float() {
+        if elem.is_float() || elem.is_storage_float() {
             return Ok((self.float_scalar(tok, elem, at)?, 0));
         }
-        let v: i64 = tok
+        // i128 holds every i64 and u64; u64 values past i64::MAX keep their bits.
+        let v: i128 = tok
             .parse()
             .map_err(|_| self.error_at(at, format!("'{tok}' is not an integer")))?;
         let bits = elem.int_bits();
-        let (lo, hi) = if elem.is_signed_int() {
+        let (lo, hi) = if elem.is_signed_int() || matches!(elem, ElementType::I4 | ElementType::I2)
+        {
             (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
         } else {
             (0, (1i128 << bits) - 1)
         };
-        if (v as i128) < lo || (v as i128) > hi {
+        if v < lo || v > hi {
             return Err(self.error_at(at, format!("{v} does not fit in {elem}")));
         }
-        Ok((v as f64, v))
+        Ok((v as f64, v as i64))
     }
 
     fn parse_type(&mut self) -> PResult<Type> {

@@ -1,6 +1,7 @@
 //! Ops whose deciding arguments are constants at import: the window functions (a size in,
-//! a constant out), and CenterCropPad, ReverseSequence and Compress, which become
-//! slices, pads and gathers once their shape, lengths or condition are known. Where such
+//! a constant out), CenterCropPad, ReverseSequence and Compress, which become slices,
+//! pads and gathers once their shape, lengths or condition are known, and AffineGrid, a
+//! constant grid times θ once its size is. Where such
 //! an argument is a graph input, the importer's constant-input specialization (`--input-value`)
 //! supplies it; otherwise the error names the input.
 
@@ -198,4 +199,74 @@ pub(crate) fn compress(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>,
         &[data, index],
         &[("axis", Attribute::Int(axis as i64))],
     )?])
+}
+
+/// AffineGrid of a constant size: the normalized base grid (x, y[, z], 1) per output
+/// position, a constant, times each batch entry's θᵀ.
+pub(crate) fn affine_grid(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let theta = imp.required(node, 0)?;
+    let size = const_ints(imp, node, 1)?.ok_or_else(|| node.error("missing the size input"))?;
+    let align = node.attr_int("align_corners").unwrap_or(0) != 0;
+    let mut b = Builder { imp, node };
+    let spatial: Vec<usize> = match size.as_slice() {
+        [_, _, rest @ ..]
+            if (rest.len() == 2 || rest.len() == 3) && rest.iter().all(|&d| d > 0) =>
+        {
+            rest.iter().map(|&d| d as usize).collect()
+        }
+        _ => {
+            return Err(node.error(format!(
+                "size must be [N, C, H, W] or [N, C, D, H, W] with positive sizes, found {size:?}"
+            )))
+        }
+    };
+    let k = spatial.len();
+    let td = b.dims(theta);
+    if td.len() != 3 || td[1] != k || td[2] != k + 1 || td[0] as i64 != size[0] {
+        return Err(node.error(format!(
+            "theta must be [N, {k}, {}] with N = {}, found {td:?}",
+            k + 1,
+            size[0]
+        )));
+    }
+    let elem = b.imp.values[theta].ty.elem;
+    let coordinate = |i: usize, n: usize| -> f64 {
+        if align {
+            if n == 1 {
+                -1.0
+            } else {
+                -1.0 + i as f64 * 2.0 / (n - 1) as f64
+            }
+        } else {
+            let step = 2.0 / n as f64;
+            -1.0 + step / 2.0 + i as f64 * step
+        }
+    };
+    let points: usize = spatial.iter().product();
+    let mut base = Vec::with_capacity(points * (k + 1));
+    for p in 0..points {
+        // Position p's index along each spatial axis, the last axis fastest.
+        let mut rest = p;
+        let mut idx = vec![0usize; k];
+        for a in (0..k).rev() {
+            idx[a] = rest % spatial[a];
+            rest /= spatial[a];
+        }
+        // Components x (the last axis), y, then z, then 1.
+        for a in (0..k).rev() {
+            base.push(coordinate(idx[a], spatial[a]));
+        }
+        base.push(1.0);
+    }
+    let base = b.constant(Tensor::from_f64s(
+        elem,
+        Shape::new([1, points, k + 1]),
+        &base,
+    ));
+    let theta_t = b.transpose(theta, &[0, 2, 1])?;
+    let grid = b.op(names::GRAPH_MATMUL, &[base, theta_t], &[])?;
+    let mut dims = vec![td[0]];
+    dims.extend(&spatial);
+    dims.push(k);
+    Ok(vec![b.reshape(grid, &dims)?])
 }

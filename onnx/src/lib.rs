@@ -21,6 +21,8 @@ mod ops;
 pub mod proto;
 mod quant;
 mod recurrent;
+mod rotary;
+mod spectral;
 pub mod tensor;
 
 use std::collections::HashMap;

@@ -41,6 +41,11 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "CenterCropPad",
     "ReverseSequence",
     "Compress",
+    "DFT",
+    "STFT",
+    "MelWeightMatrix",
+    "RotaryEmbedding",
+    "AffineGrid",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -275,6 +280,11 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "CenterCropPad" => crate::constant_args::center_crop_pad(imp, node),
         "ReverseSequence" => crate::constant_args::reverse_sequence(imp, node),
         "Compress" => crate::constant_args::compress(imp, node),
+        "DFT" => crate::spectral::dft(imp, node),
+        "STFT" => crate::spectral::stft(imp, node),
+        "MelWeightMatrix" => crate::spectral::mel_weight_matrix(imp, node),
+        "RotaryEmbedding" => crate::rotary::rotary_embedding(imp, node),
+        "AffineGrid" => crate::constant_args::affine_grid(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
         "LSTM" => crate::recurrent::lstm(imp, node),

@@ -203,6 +203,7 @@ impl KernelGen<'_, '_> {
                 _ => return Err("constant without a value".into()),
             },
             ops::KERNEL_CAST => self.cast(a[0], operand, elem)?,
+            ops::KERNEL_BITCAST => self.bitcast(a[0], operand, elem)?,
             ops::KERNEL_SELECT => self.select(r, a[0], a[1], a[2])?,
             ops::KERNEL_LESS
             | ops::KERNEL_LESS_OR_EQUAL
@@ -270,6 +271,86 @@ impl KernelGen<'_, '_> {
             }
             _ => self.integer(op, name, operand, or, a)?,
         })
+    }
+
+    /// `kernel.bitcast`: the operand's bits as the types store them, reinterpreted. f16
+    /// and bf16 live in f32 registers (their bits: GLSL's half packing, the top half),
+    /// narrow integers sign- or zero-extended in 32-bit ones ([`Self::narrow`] extends
+    /// the result), booleans are bytes 0 and 1.
+    fn bitcast(&mut self, v: Word, from: ElementType, to: ElementType) -> R {
+        let i32t = self.g.ty(Reg::I32);
+        let u32t = self.g.u32t();
+        let f32t = self.g.ty(Reg::F32);
+        let glsl = self.g.glsl;
+        let raw = match from {
+            ElementType::F32 => self.emit(Op::Bitcast, i32t, &[v])?,
+            ElementType::F64 => {
+                let i64t = self.g.ty(Reg::I64);
+                self.emit(Op::Bitcast, i64t, &[v])?
+            }
+            ElementType::F16 => {
+                let v2 = self.g.b.type_vector(f32t, 2);
+                let zero = self.c(Reg::F32, 0.0);
+                let pair = self.emit(Op::CompositeConstruct, v2, &[v, zero])?;
+                let packed = self.g.b.ext_inst(
+                    u32t,
+                    None,
+                    glsl,
+                    GLOp::PackHalf2x16 as u32,
+                    [Operand::IdRef(pair)],
+                )?;
+                self.emit(Op::Bitcast, i32t, &[packed])?
+            }
+            ElementType::BF16 => {
+                let w = self.emit(Op::Bitcast, u32t, &[v])?;
+                let sixteen = self.g.uint(16);
+                let hi = self.emit(Op::ShiftRightLogical, u32t, &[w, sixteen])?;
+                self.emit(Op::Bitcast, i32t, &[hi])?
+            }
+            ElementType::Bool => {
+                let (one, zero) = (self.k(Reg::I32, 1), self.k(Reg::I32, 0));
+                self.select(Reg::I32, v, one, zero)?
+            }
+            ElementType::I8 | ElementType::I16 => {
+                let mask = self.k(Reg::I32, (1 << (8 * from.size_bytes())) - 1);
+                self.bin(Op::BitwiseAnd, Reg::I32, v, mask)?
+            }
+            _ => v,
+        };
+        match to {
+            ElementType::F32 => self.emit(Op::Bitcast, f32t, &[raw]),
+            ElementType::F64 => {
+                let f64t = self.g.ty(Reg::F64);
+                self.emit(Op::Bitcast, f64t, &[raw])
+            }
+            ElementType::F16 => {
+                let v2 = self.g.b.type_vector(f32t, 2);
+                let w = self.emit(Op::Bitcast, u32t, &[raw])?;
+                let pair = self.g.b.ext_inst(
+                    v2,
+                    None,
+                    glsl,
+                    GLOp::UnpackHalf2x16 as u32,
+                    [Operand::IdRef(w)],
+                )?;
+                Ok(self.g.b.composite_extract(f32t, None, pair, [0])?)
+            }
+            ElementType::BF16 => {
+                let sixteen = self.k(Reg::I32, 16);
+                let w = self.bin(Op::ShiftLeftLogical, Reg::I32, raw, sixteen)?;
+                self.emit(Op::Bitcast, f32t, &[w])
+            }
+            ElementType::Bool => {
+                let r = if from.size_bytes() == 8 {
+                    Reg::I64
+                } else {
+                    Reg::I32
+                };
+                let zero = self.k(r, 0);
+                self.cmp(Op::INotEqual, raw, zero)
+            }
+            _ => Ok(raw),
+        }
     }
 
     /// Casts with the interpreter's (ONNX Cast) semantics: float→int saturates (NaN → 0),

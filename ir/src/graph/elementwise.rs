@@ -667,7 +667,11 @@ pub fn eval_bitcast(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrE
             t.to_le_bytes().into_iter().map(|b| b != 0).collect(),
         )]);
     }
-    Ok(vec![Tensor::from_le_bytes(to, t.shape().clone(), &t.to_le_bytes())?])
+    Ok(vec![Tensor::from_le_bytes(
+        to,
+        t.shape().clone(),
+        &t.to_le_bytes(),
+    )?])
 }
 
 pub fn eval_gelu(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {

@@ -1264,9 +1264,7 @@ fn lower_max_pool(
 /// The smallest (`max == false`) or largest value of `e`: the identity of a max (min)
 /// reduction, and the padding a max-pool never picks.
 fn extreme(e: ElementType, max: bool) -> f64 {
-    let (lo, hi) = e
-        .int_limits()
-        .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+    let (lo, hi) = e.int_limits().unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
     if max {
         hi
     } else {
