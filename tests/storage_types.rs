@@ -5,10 +5,10 @@
 //! side of them, the overflow boundary, subnormals, signed zeros, infinities and NaNs —
 //! with and without `saturate`. The node tests cover a dozen values per type.
 
+use strata::abi::storage::{self, FloatFormat};
 use strata::compile::{compile, CompileOptions};
 use strata::ir::{parse_module, ElementType, Shape, Tensor as IrTensor};
 use strata::runtime::{Module, Runtime, Tensor};
-use strata::abi::storage::{self, FloatFormat};
 
 const FLOATS: [ElementType; 5] = [
     ElementType::F8E4M3FN,
@@ -80,7 +80,10 @@ fn check(to: ElementType, xs: &[f32], saturate: bool) {
         .iter()
         .map(|&x| storage::encode(to, x as f64, saturate))
         .collect();
-    let decoded: Vec<f32> = want.iter().map(|&c| storage::decode(to, c) as f32).collect();
+    let decoded: Vec<f32> = want
+        .iter()
+        .map(|&c| storage::decode(to, c) as f32)
+        .collect();
     let text = program(to, n, saturate);
     let graph = parse_module(&text).unwrap();
     let input = IrTensor::from_f64s(

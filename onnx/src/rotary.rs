@@ -53,7 +53,7 @@ pub(crate) fn rotary_embedding(
     // [batch, seq, heads, head_size]
     let x4 = match dims.len() {
         4 => b.transpose(x, &[0, 2, 1, 3])?,
-        3 if heads > 0 && dims[2] % heads as usize == 0 => b.reshape(
+        3 if heads > 0 && dims[2].is_multiple_of(heads as usize) => b.reshape(
             x,
             &[dims[0], dims[1], heads as usize, dims[2] / heads as usize],
         )?,
