@@ -27,6 +27,9 @@ Models:
              a small CNN (Conv, Relu, MaxPool, residual Add, GlobalAveragePool, Gemm)
              quantized by quantize_static in QDQ format, per-channel int8 weights and
              uint8 activations calibrated on random images
+    if_sample_rate
+             an If on an int64 input (a sample rate) choosing between two projections
+             of outer-scope features
 
 Usage: models.py OUT_DIR [NAME ...]
 """
@@ -274,6 +277,31 @@ def gru_encoder():
     return model, inputs
 
 
+def if_sample_rate():
+    """An If on an input scalar, as speech front ends choose a path by sample rate: each
+    branch a projection of the outer-scope features (the branches read them by name)."""
+    g = Graph("if_sample_rate", 9)
+    n_in, n_out = 32, 16
+    w_then = g.weight("w_then", (n_in, n_out), n_in**-0.5)
+    w_else = g.weight("w_else", (n_in, n_out), n_in**-0.5)
+    rate = g.const("rate", np.array(16000, dtype=np.int64))
+    cond = g.op("Equal", ["sample_rate", rate])
+
+    def branch(name, w, act):
+        mm = helper.make_node("MatMul", ["x", w], [f"{name}_mm"])
+        out = helper.make_node(act, [f"{name}_mm"], [f"{name}_y"])
+        return helper.make_graph([mm, out], name, [], [tensor_info(f"{name}_y", [1, 8, n_out])])
+
+    g.op("If", [cond], then_branch=branch("then", w_then, "Relu"),
+         else_branch=branch("else", w_else, "Tanh"))
+    g.nodes[-1].output[0] = "y"
+    model = g.model([tensor_info("x", [1, 8, n_in]), tensor_info("sample_rate", [], TensorProto.INT64)],
+                    [tensor_info("y", [1, 8, n_out])])
+    inputs = {"x": g.rng.standard_normal((1, 8, n_in)).astype(np.float32),
+              "sample_rate": np.array(16000, dtype=np.int64)}
+    return model, inputs
+
+
 def _quantized(model, inputs, quantize):
     """Runs one of onnxruntime's quantization tools on `model` (they work on files)."""
     import tempfile
@@ -350,6 +378,7 @@ MODELS = {
     "gru_encoder": gru_encoder,
     "mlp_int8_dynamic": mlp_int8_dynamic,
     "cnn_int8_qdq": cnn_int8_qdq,
+    "if_sample_rate": if_sample_rate,
 }
 
 

@@ -90,9 +90,8 @@ enum Command {
         /// Write the IR here instead of printing it.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
-        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
-        input_shapes: Vec<String>,
+        #[command(flatten)]
+        import: ImportArgs,
     },
     /// Compile a model (.onnx or .mlir) for a target into a module file the runtime runs.
     Compile {
@@ -124,9 +123,8 @@ enum Command {
         /// An LLVM target triple to cross-compile for (e.g. aarch64-unknown-linux-gnu).
         #[arg(long)]
         target_triple: Option<String>,
-        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
-        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
-        input_shapes: Vec<String>,
+        #[command(flatten)]
+        import: ImportArgs,
     },
     /// Measure a model's latency on the runtime: a compiled module file, or a model
     /// compiled first. Warm-up runs, then the median, minimum and 90th percentile.
@@ -155,9 +153,8 @@ enum Command {
         /// Print the result as one JSON object.
         #[arg(long)]
         json: bool,
-        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
-        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
-        input_shapes: Vec<String>,
+        #[command(flatten)]
+        import: ImportArgs,
         /// Also time every kernel (each dispatch waited for) and print them, slowest first.
         #[arg(long)]
         profile: bool,
@@ -177,9 +174,8 @@ enum Command {
         /// The function to run.
         #[arg(long, default_value = "main")]
         function: String,
-        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
-        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
-        input_shapes: Vec<String>,
+        #[command(flatten)]
+        import: ImportArgs,
         /// For host programs (after `bufferize`): run the kernels compiled by LLVM for this
         /// CPU instead of the loop interpreter.
         #[arg(long)]
@@ -234,9 +230,8 @@ enum Command {
         /// With --pipeline: print each pass's run time (to stderr).
         #[arg(long)]
         timing: bool,
-        /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
-        #[arg(long = "input-shape", value_name = "NAME=DIMS")]
-        input_shapes: Vec<String>,
+        #[command(flatten)]
+        import: ImportArgs,
     },
     /// Lower a model's graph ops to the kernel dialect (ops without a lowering yet stay).
     Lower {
@@ -291,9 +286,29 @@ fn split_assignment(s: &str) -> Result<(&str, &str)> {
         .with_context(|| format!("expected NAME=VALUE, got '{s}'"))
 }
 
-fn import_options(shapes: &[String]) -> Result<ImportOptions> {
+/// How a model is imported: sizes for symbolic dimensions, values for inputs that are
+/// fixed (the importer specializes the model to them).
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// Size symbolic input dimensions: NAME=1x3x224x224 (repeatable).
+    #[arg(long = "input-shape", value_name = "NAME=DIMS")]
+    input_shapes: Vec<String>,
+    /// Fix an input to a value: NAME=file.npy (repeatable). It is no longer an input of
+    /// the compiled model; what depends on it folds at import (an If on it, a shape it
+    /// gives, a sample rate).
+    #[arg(long = "input-value", value_name = "NAME=FILE")]
+    input_values: Vec<String>,
+}
+
+fn import_options(args: &ImportArgs) -> Result<ImportOptions> {
     let mut options = ImportOptions::default();
-    for s in shapes {
+    for s in &args.input_values {
+        let (name, file) = split_assignment(s)?;
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read '{file}'"))?;
+        let t = npy::from_npy(&bytes).map_err(|e| anyhow::anyhow!("'{file}': {e}"))?;
+        options.constant_inputs.insert(name.to_string(), t);
+    }
+    for s in &args.input_shapes {
         let (name, dims) = split_assignment(s)?;
         let dims = dims
             .split('x')
@@ -312,7 +327,7 @@ fn run_model(
     inputs: &[String],
     output_dir: &Path,
     function: &str,
-    shapes: &[String],
+    shapes: &ImportArgs,
     jit: bool,
 ) -> Result<()> {
     let module = strata::load_model(model, &import_options(shapes)?)?;
@@ -515,7 +530,7 @@ fn bench(
     function: &str,
     inputs: &[String],
     json: bool,
-    shapes: &[String],
+    shapes: &ImportArgs,
     profile: bool,
     reports: &SystolicReports,
 ) -> Result<()> {
@@ -614,9 +629,9 @@ fn main_inner(cli: Cli) -> Result<bool> {
         Command::Import {
             model,
             output,
-            input_shapes,
+            import,
         } => {
-            let module = strata::onnx::import_file(&model, &import_options(&input_shapes)?)?;
+            let module = strata::onnx::import_file(&model, &import_options(&import)?)?;
             let text = ir::print_module(&module);
             match output {
                 Some(p) => std::fs::write(&p, text)
@@ -629,7 +644,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
             inputs,
             output_dir,
             function,
-            input_shapes,
+            import,
             jit,
             threads,
             device,
@@ -649,7 +664,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
                 if reports.any() {
                     anyhow::bail!("--report, --report-json and --timeline report a module file's run on --device systolic; compile the model first (`strata compile --target systolic`)");
                 }
-                run_model(&model, &inputs, &output_dir, &function, &input_shapes, jit)?;
+                run_model(&model, &inputs, &output_dir, &function, &import, jit)?;
             }
         }
         Command::Compile {
@@ -662,9 +677,9 @@ fn main_inner(cli: Cli) -> Result<bool> {
             cpu,
             cpu_features,
             target_triple,
-            input_shapes,
+            import,
         } => {
-            let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
+            let module = strata::load_model(&model, &import_options(&import)?)?;
             let request = strata::compile::CpuRequest {
                 triple: target_triple,
                 cpu,
@@ -733,22 +748,13 @@ fn main_inner(cli: Cli) -> Result<bool> {
             function,
             inputs,
             json,
-            input_shapes,
+            import,
             profile,
             reports,
         } => {
             bench(
-                &model,
-                &device,
-                threads,
-                iterations,
-                warmup,
-                &function,
-                &inputs,
-                json,
-                &input_shapes,
-                profile,
-                &reports,
+                &model, &device, threads, iterations, warmup, &function, &inputs, json, &import,
+                profile, &reports,
             )?;
         }
         Command::Opt {
@@ -758,12 +764,12 @@ fn main_inner(cli: Cli) -> Result<bool> {
             output,
             node_limit,
             time_limit,
-            input_shapes,
+            import,
             pipeline,
             print_ir_after_all,
             timing,
         } => {
-            let module = strata::load_model(&model, &import_options(&input_shapes)?)?;
+            let module = strata::load_model(&model, &import_options(&import)?)?;
             let target = strata::compile::describe_target_spec(&target, &Default::default())?;
             if let Some(text) = pipeline {
                 let (out, report) = strata::passes::pipeline::run_pipeline(

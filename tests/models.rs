@@ -493,3 +493,90 @@ fn recurrent_models_match_onnxruntime_on_every_device() {
         check_on_devices(name, "cpu,vulkan,systolic", "recurrent", &devices);
     }
 }
+
+/// Runs `strata` with `args`, returning (success, stderr).
+fn strata(args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An If on an input scalar (a sample rate). Bound with `--input-value`, the branch folds
+/// at import: the compiled model (CPU and Vulkan) takes only the features and matches
+/// onnxruntime for 16 kHz (then-branch), and the reference interpreter for 8 kHz
+/// (else-branch). Left unbound, compiling fails with an error naming the If and the input
+/// its condition depends on (a condition known only at run time is not supported yet).
+#[test]
+fn if_on_an_input_folds_when_the_input_is_bound() {
+    let dir = models_dir().join("if_sample_rate");
+    let work = tempdir("if-sample-rate");
+    let model = dir.join("model.onnx");
+    let x = dir.join("inputs").join("x.npy");
+    let low = work.join("rate8k.npy");
+    std::fs::write(&low, npy::to_npy(&Tensor::scalar(8000i64)).unwrap()).unwrap();
+    let (ok, err) = strata(&[
+        "compile".as_ref(),
+        model.as_os_str(),
+        "--target".as_ref(),
+        "cpu,vulkan".as_ref(),
+        "-o".as_ref(),
+        work.join("unbound.strata").as_os_str(),
+    ]);
+    assert!(!ok, "an If on an unbound input compiled");
+    assert!(
+        err.contains("If") && err.contains("sample_rate") && err.contains("run time"),
+        "the error does not name the If and its input: {err}"
+    );
+    // `strata run MODEL EXTRA... -i x=... --output-dir OUT`
+    let run_on_x = |model: &Path, extra: &[&str], out: &Path| {
+        let input = format!("x={}", x.display());
+        let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), model.as_os_str()];
+        args.extend(extra.iter().map(|a| std::ffi::OsStr::new(a)));
+        args.extend([
+            "-i".as_ref(),
+            input.as_ref(),
+            "--output-dir".as_ref(),
+            out.as_os_str(),
+        ]);
+        strata(&args)
+    };
+    for (rate, tag) in [
+        (dir.join("inputs").join("sample_rate.npy"), "16k"),
+        (low, "8k"),
+    ] {
+        let module = work.join(format!("{tag}.strata"));
+        let bind = format!("sample_rate={}", rate.display());
+        let (ok, err) = strata(&[
+            "compile".as_ref(),
+            model.as_os_str(),
+            "--target".as_ref(),
+            "cpu,vulkan".as_ref(),
+            "--input-value".as_ref(),
+            bind.as_ref(),
+            "-o".as_ref(),
+            module.as_os_str(),
+        ]);
+        assert!(ok, "compile with sample_rate bound ({tag}) failed: {err}");
+        let expected = if tag == "16k" {
+            load(&dir.join("expected").join("y.npy"))
+        } else {
+            let out = work.join("reference");
+            let (ok, err) = run_on_x(&model, &["--input-value", &bind], &out);
+            assert!(ok, "the interpreter run failed: {err}");
+            load(&out.join("y.npy"))
+        };
+        for device in ["cpu", "vulkan"] {
+            let out = work.join(format!("{tag}-{device}"));
+            let (ok, err) = run_on_x(&module, &["--device", device], &out);
+            assert!(ok, "run at {tag} on {device} failed: {err}");
+            let diff = max_abs_diff(&load(&out.join("y.npy")), &expected);
+            println!("if_sample_rate at {tag} on {device}: max abs diff {diff:.3e}");
+            assert!(diff <= 1e-5, "at {tag} on {device}: max abs diff {diff}");
+        }
+    }
+}

@@ -257,20 +257,31 @@ impl<'a> Importer<'a> {
     fn check_supported(&self) -> Result<(), ImportError> {
         let supported: BTreeSet<&str> = supported_op_types().into_iter().collect();
         let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (i, node) in self.graph.node.iter().enumerate() {
-            let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
-            if !default_domain || !supported.contains(node.op_type.as_str()) {
-                let key = if default_domain {
-                    node.op_type.clone()
-                } else {
-                    format!("{}::{}", node.domain, node.op_type)
-                };
-                missing
-                    .entry(key)
-                    .or_default()
-                    .push(Self::node_name(node, i));
+        fn scan(
+            nodes: &[NodeProto],
+            supported: &BTreeSet<&str>,
+            missing: &mut BTreeMap<String, Vec<String>>,
+        ) {
+            for (i, node) in nodes.iter().enumerate() {
+                let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
+                if !default_domain || !supported.contains(node.op_type.as_str()) {
+                    let key = if default_domain {
+                        node.op_type.clone()
+                    } else {
+                        format!("{}::{}", node.domain, node.op_type)
+                    };
+                    missing
+                        .entry(key)
+                        .or_default()
+                        .push(Importer::node_name(node, i));
+                }
+                // The branches of an If are imported with it: their ops count too.
+                for g in node.attribute.iter().filter_map(|a| a.g.as_ref()) {
+                    scan(&g.node, supported, missing);
+                }
             }
         }
+        scan(&self.graph.node, &supported, &mut missing);
         if missing.is_empty() {
             Ok(())
         } else {
@@ -280,8 +291,10 @@ impl<'a> Importer<'a> {
 
     /// Orders nodes so every value is produced before use; reports cycles and dangling
     /// inputs by node name.
-    fn topological_order(&self, available: &BTreeSet<String>) -> Result<Vec<usize>, ImportError> {
-        let nodes = &self.graph.node;
+    fn topological_order(
+        nodes: &[NodeProto],
+        available: &BTreeSet<String>,
+    ) -> Result<Vec<usize>, ImportError> {
         let mut producer: HashMap<&str, usize> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
             for o in n.output.iter().filter(|o| !o.is_empty()) {
@@ -304,6 +317,19 @@ impl<'a> Importer<'a> {
         let mut pending = vec![0usize; nodes.len()];
         let mut users: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
         for (i, n) in nodes.iter().enumerate() {
+            // A subgraph reads values of this scope by name without listing them.
+            let mut implicit = Vec::new();
+            for g in n.attribute.iter().filter_map(|a| a.g.as_ref()) {
+                outer_names(g, &mut implicit);
+            }
+            for inp in implicit {
+                if let Some(&p) = producer.get(inp.as_str()) {
+                    if p != i {
+                        pending[i] += 1;
+                        users[p].push(i);
+                    }
+                }
+            }
             for inp in n.input.iter().filter(|s| !s.is_empty()) {
                 if available.contains(inp) {
                     continue;
@@ -404,9 +430,21 @@ impl<'a> Importer<'a> {
             });
             self.env.insert(name.clone(), idx);
         }
-        let order = self.topological_order(&available)?;
+        let graph = self.graph;
+        self.import_nodes(&graph.node, &available, opset)?;
+        self.finish(func)
+    }
+
+    /// Converts `nodes` in dependency order, reading `available` names from the scope.
+    fn import_nodes(
+        &mut self,
+        nodes: &[NodeProto],
+        available: &BTreeSet<String>,
+        opset: i64,
+    ) -> Result<(), ImportError> {
+        let order = Self::topological_order(nodes, available)?;
         for i in order {
-            let node = &self.graph.node[i];
+            let node = &nodes[i];
             let inputs = node
                 .input
                 .iter()
@@ -432,7 +470,7 @@ impl<'a> Importer<'a> {
                     )));
                 }
             }
-            let outputs = ops::convert(&mut self, &ctx)?;
+            let outputs = ops::convert(self, &ctx)?;
             for (name, v) in node.output.iter().zip(outputs) {
                 if !name.is_empty() {
                     self.env.insert(name.clone(), v);
@@ -448,7 +486,41 @@ impl<'a> Importer<'a> {
                 )));
             }
         }
-        self.finish(func)
+        Ok(())
+    }
+
+    /// Imports a subgraph's nodes into the current scope (an If branch chosen at import)
+    /// and returns its outputs.
+    pub(crate) fn inline_subgraph(
+        &mut self,
+        g: &GraphProto,
+        opset: i64,
+        what: &str,
+    ) -> Result<Vec<usize>, ImportError> {
+        if !g.input.is_empty() {
+            return Err(ImportError::InvalidModel(format!(
+                "{what} declares inputs; an If branch reads its scope's values by name"
+            )));
+        }
+        for init in &g.initializer {
+            let t =
+                tensor_from_proto(init, &format!("initializer '{}'", init.name), self.base_dir)?;
+            let v = self.known(t, Rc::new(BTreeSet::new()));
+            self.env.insert(init.name.clone(), v);
+        }
+        let available: BTreeSet<String> = self.env.keys().cloned().collect();
+        self.import_nodes(&g.node, &available, opset)?;
+        g.output
+            .iter()
+            .map(|o| {
+                self.env.get(&o.name).copied().ok_or_else(|| {
+                    ImportError::InvalidModel(format!(
+                        "{what}: output '{}' is never defined",
+                        o.name
+                    ))
+                })
+            })
+            .collect()
     }
 
     fn finish(mut self, func: Function) -> Result<Module, ImportError> {
@@ -724,5 +796,27 @@ impl<'a> Importer<'a> {
             out.insert(a.name.clone(), value);
         }
         Ok(out)
+    }
+}
+
+/// The names a subgraph reads that it does not define (its outer-scope references),
+/// nested subgraphs included.
+fn outer_names(g: &GraphProto, out: &mut Vec<String>) {
+    let mut defined: BTreeSet<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
+    defined.extend(g.input.iter().map(|v| v.name.as_str()));
+    for n in &g.node {
+        defined.extend(n.output.iter().map(String::as_str));
+    }
+    for n in &g.node {
+        for i in n.input.iter().filter(|i| !i.is_empty()) {
+            if !defined.contains(i.as_str()) {
+                out.push(i.clone());
+            }
+        }
+        for sub in n.attribute.iter().filter_map(|a| a.g.as_ref()) {
+            let mut inner = Vec::new();
+            outer_names(sub, &mut inner);
+            out.extend(inner.into_iter().filter(|i| !defined.contains(i.as_str())));
+        }
     }
 }
