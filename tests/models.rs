@@ -536,7 +536,7 @@ fn if_on_an_input_folds_when_the_input_is_bound() {
     let run_on_x = |model: &Path, extra: &[&str], out: &Path| {
         let input = format!("x={}", x.display());
         let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), model.as_os_str()];
-        args.extend(extra.iter().map(|a| std::ffi::OsStr::new(a)));
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
         args.extend([
             "-i".as_ref(),
             input.as_ref(),
