@@ -47,6 +47,8 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "RotaryEmbedding",
     "AffineGrid",
     "If",
+    "SwiGLU",
+    "MaxUnpool",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -287,6 +289,8 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "RotaryEmbedding" => crate::rotary::rotary_embedding(imp, node),
         "AffineGrid" => crate::constant_args::affine_grid(imp, node),
         "If" => if_folded(imp, node),
+        "SwiGLU" => swiglu(imp, node),
+        "MaxUnpool" => max_unpool(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
         "LSTM" => crate::recurrent::lstm(imp, node),
@@ -949,6 +953,98 @@ fn if_folded(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
         )));
     }
     Ok(outputs)
+}
+
+/// SwiGLU: `a · sigmoid(alpha · a) · b`, A and B of one shape.
+fn swiglu(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let (a, bv) = (imp.required(node, 0)?, imp.required(node, 1)?);
+    let alpha = node.attr("alpha").map_or(1.0, |x| x.f as f64);
+    let mut b = Builder { imp, node };
+    let (ta, tb) = (&b.imp.values[a].ty, &b.imp.values[bv].ty);
+    if ta != tb || !ta.elem.is_float() {
+        return Err(node.error(format!(
+            "A and B must be float tensors of one type, found {ta} and {tb}"
+        )));
+    }
+    let elem = ta.elem;
+    let scaled = if alpha == 1.0 {
+        a
+    } else {
+        let k = b.scalar(elem, alpha);
+        b.op(names::GRAPH_MUL, &[a, k], &[])?
+    };
+    let gate = b.op(names::GRAPH_SIGMOID, &[scaled], &[])?;
+    let swish = b.op(names::GRAPH_MUL, &[a, gate], &[])?;
+    Ok(vec![b.op(names::GRAPH_MUL, &[swish, bv], &[])?])
+}
+
+/// MaxUnpool: the values scattered to their flat indices (MaxPool's) in a zero tensor of
+/// the inferred size, placed at the start of `output_shape` when one is given.
+fn max_unpool(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let (x, index) = (imp.required(node, 0)?, imp.required(node, 1)?);
+    let output_shape = const_ints(imp, node, 2)?;
+    let kernel = node
+        .attr_ints("kernel_shape")
+        .ok_or_else(|| node.error("missing attribute 'kernel_shape'"))?;
+    let mut b = Builder { imp, node };
+    let dims = b.dims(x);
+    let k = kernel.len();
+    if dims.len() != k + 2 || b.dims(index) != dims {
+        return Err(node.error(format!(
+            "X must be [N, C, {k} spatial sizes] and the indices of its shape, found {dims:?} and {:?}",
+            b.dims(index)
+        )));
+    }
+    let strides = node.attr_ints("strides").unwrap_or_else(|| vec![1; k]);
+    let pads = node.attr_ints("pads").unwrap_or_else(|| vec![0; 2 * k]);
+    if strides.len() != k || pads.len() != 2 * k {
+        return Err(node.error("strides and pads must match kernel_shape"));
+    }
+    let mut inferred = dims[..2].to_vec();
+    for d in 0..k {
+        let size = (dims[d + 2] as i64 - 1) * strides[d] - (pads[d] + pads[k + d]) + kernel[d];
+        if size <= 0 {
+            return Err(node.error(format!("the output's dimension {} would be {size}", d + 2)));
+        }
+        inferred.push(size as usize);
+    }
+    let total: usize = inferred.iter().product();
+    let elem = b.imp.values[x].ty.elem;
+    let zeros = b.constant(Tensor::from_f64s(
+        elem,
+        Shape::new([total]),
+        &vec![0.0; total],
+    ));
+    let n: usize = dims.iter().product();
+    let flat_x = b.reshape(x, &[n])?;
+    let flat_i = b.reshape(index, &[n])?;
+    let y = b.op(
+        names::GRAPH_SCATTER_ELEMENTS,
+        &[zeros, flat_i, flat_x],
+        &[("axis", Attribute::Int(0))],
+    )?;
+    let y = b.reshape(y, &inferred)?;
+    let Some(shape) = output_shape else {
+        return Ok(vec![y]);
+    };
+    if shape.len() != inferred.len() || shape.iter().zip(&inferred).any(|(&s, &i)| s < i as i64) {
+        return Err(node.error(format!(
+            "output_shape {shape:?} must have the input's rank and hold the inferred {inferred:?}"
+        )));
+    }
+    let mut pad = vec![0i64; 2 * inferred.len()];
+    for (d, (&s, &i)) in shape.iter().zip(&inferred).enumerate() {
+        pad[inferred.len() + d] = s - i as i64;
+    }
+    let zero = Tensor::from_f64s(elem, Shape::scalar(), &[0.0]);
+    Ok(vec![b.op(
+        names::GRAPH_PAD,
+        &[y],
+        &[
+            ("pads", Attribute::I64Array(pad)),
+            ("value", Attribute::Dense(zero)),
+        ],
+    )?])
 }
 
 /// Builds graph ops for one node, folding constants as it goes.
