@@ -86,6 +86,21 @@ pub trait Element: Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + 
     fn from_le_bytes(bytes: &[u8]) -> Self;
 }
 
+/// `Element::into_data` and `Element::slice` for the element type of `TensorData::$variant`.
+macro_rules! data_variant {
+    ($variant:ident) => {
+        fn into_data(v: Vec<Self>) -> TensorData {
+            TensorData::$variant(v)
+        }
+        fn slice(data: &TensorData) -> Option<&[Self]> {
+            match data {
+                TensorData::$variant(v) => Some(v),
+                _ => None,
+            }
+        }
+    };
+}
+
 macro_rules! int_element {
     ($t:ty, $variant:ident) => {
         impl Element for $t {
@@ -102,15 +117,7 @@ macro_rules! int_element {
             fn from_i64(v: i64) -> Self {
                 v as $t
             }
-            fn into_data(v: Vec<Self>) -> TensorData {
-                TensorData::$variant(v)
-            }
-            fn slice(data: &TensorData) -> Option<&[Self]> {
-                match data {
-                    TensorData::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
+            data_variant!($variant);
             fn to_le_bytes(self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&<$t>::to_le_bytes(self));
             }
@@ -150,15 +157,7 @@ macro_rules! float_element {
             fn from_i64(v: i64) -> Self {
                 $from(v as f64)
             }
-            fn into_data(v: Vec<Self>) -> TensorData {
-                TensorData::$variant(v)
-            }
-            fn slice(data: &TensorData) -> Option<&[Self]> {
-                match data {
-                    TensorData::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
+            data_variant!($variant);
             fn to_le_bytes(self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&<$t>::to_le_bytes(self));
             }
@@ -190,15 +189,7 @@ impl Element for bool {
     fn from_i64(v: i64) -> Self {
         v != 0
     }
-    fn into_data(v: Vec<Self>) -> TensorData {
-        TensorData::Bool(v)
-    }
-    fn slice(data: &TensorData) -> Option<&[Self]> {
-        match data {
-            TensorData::Bool(v) => Some(v),
-            _ => None,
-        }
-    }
+    data_variant!(Bool);
     fn to_le_bytes(self, out: &mut Vec<u8>) {
         out.push(self as u8);
     }
@@ -237,15 +228,7 @@ macro_rules! storage_element {
                     Self::from_f64(v as f64)
                 }
             }
-            fn into_data(v: Vec<Self>) -> TensorData {
-                TensorData::$variant(v)
-            }
-            fn slice(data: &TensorData) -> Option<&[Self]> {
-                match data {
-                    TensorData::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
+            data_variant!($variant);
             fn to_le_bytes(self, out: &mut Vec<u8>) {
                 out.push(self.0);
             }

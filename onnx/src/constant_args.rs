@@ -99,14 +99,7 @@ pub(crate) fn center_crop_pad(
     if pads.iter().any(|&p| p != 0) {
         let elem = b.imp.values[x].ty.elem;
         let zero = Tensor::from_f64s(elem, Shape::scalar(), &[0.0]);
-        y = b.op(
-            names::GRAPH_PAD,
-            &[y],
-            &[
-                ("pads", Attribute::I64Array(pads)),
-                ("value", Attribute::Dense(zero)),
-            ],
-        )?;
+        y = b.pad(y, pads, zero)?;
     }
     if y == x {
         y = b.op(names::GRAPH_IDENTITY, &[x], &[])?;

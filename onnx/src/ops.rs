@@ -1037,14 +1037,7 @@ fn max_unpool(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportEr
         pad[inferred.len() + d] = s - i as i64;
     }
     let zero = Tensor::from_f64s(elem, Shape::scalar(), &[0.0]);
-    Ok(vec![b.op(
-        names::GRAPH_PAD,
-        &[y],
-        &[
-            ("pads", Attribute::I64Array(pad)),
-            ("value", Attribute::Dense(zero)),
-        ],
-    )?])
+    Ok(vec![b.pad(y, pad, zero)?])
 }
 
 /// Builds graph ops for one node, folding constants as it goes.
@@ -1109,6 +1102,23 @@ impl Builder<'_, '_, '_> {
             names::GRAPH_GATHER_ELEMENTS,
             &[v, index],
             &[("axis", Attribute::Int(axis as i64))],
+        )
+    }
+
+    /// A constant pad of `v`: `pads` as ONNX orders them (all begins, then all ends).
+    pub(crate) fn pad(
+        &mut self,
+        v: usize,
+        pads: Vec<i64>,
+        value: Tensor,
+    ) -> Result<usize, ImportError> {
+        self.op(
+            names::GRAPH_PAD,
+            &[v],
+            &[
+                ("pads", Attribute::I64Array(pads)),
+                ("value", Attribute::Dense(value)),
+            ],
         )
     }
 
@@ -1257,14 +1267,7 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
             } else {
                 Tensor::from_f64s(elem, Shape::scalar(), &[f64::NEG_INFINITY])
             };
-            m = b.op(
-                names::GRAPH_PAD,
-                &[m],
-                &[
-                    ("pads", Attribute::I64Array(pads)),
-                    ("value", Attribute::Dense(fill)),
-                ],
-            )?;
+            m = b.pad(m, pads, fill)?;
         }
         if is_bool {
             let (zero, ninf) = (b.scalar(elem, 0.0), b.scalar(elem, f64::NEG_INFINITY));

@@ -35,7 +35,7 @@ fn dft_along(b: &mut Builder, x: usize, axis: usize, t: &Transform) -> Result<us
     let node = b.node;
     let dims = b.dims(x);
     let rank = dims.len();
-    let parts = dims[rank - 1];
+    let parts = dims.last().copied().unwrap_or(0);
     if rank < 2 || !(parts == 1 || parts == 2) || axis >= rank - 1 {
         return Err(node.error(format!(
             "the input must end in a dimension of 1 (real) or 2 (complex) with the axis before it, found shape {dims:?} and axis {axis}"

@@ -210,37 +210,28 @@ impl KernelGen<'_, '_> {
             | ops::KERNEL_GREATER
             | ops::KERNEL_GREATER_OR_EQUAL
             | ops::KERNEL_EQUAL => {
-                let u = operand.is_unsigned();
-                let (f, s) = match name {
-                    ops::KERNEL_LESS => (
-                        Op::FOrdLessThan,
-                        if u { Op::ULessThan } else { Op::SLessThan },
-                    ),
+                // (float, signed, unsigned) forms of each comparison.
+                let (f, signed, unsigned) = match name {
+                    ops::KERNEL_LESS => (Op::FOrdLessThan, Op::SLessThan, Op::ULessThan),
                     ops::KERNEL_LESS_OR_EQUAL => (
                         Op::FOrdLessThanEqual,
-                        if u {
-                            Op::ULessThanEqual
-                        } else {
-                            Op::SLessThanEqual
-                        },
+                        Op::SLessThanEqual,
+                        Op::ULessThanEqual,
                     ),
-                    ops::KERNEL_GREATER => (
-                        Op::FOrdGreaterThan,
-                        if u {
-                            Op::UGreaterThan
-                        } else {
-                            Op::SGreaterThan
-                        },
-                    ),
+                    ops::KERNEL_GREATER => {
+                        (Op::FOrdGreaterThan, Op::SGreaterThan, Op::UGreaterThan)
+                    }
                     ops::KERNEL_GREATER_OR_EQUAL => (
                         Op::FOrdGreaterThanEqual,
-                        if u {
-                            Op::UGreaterThanEqual
-                        } else {
-                            Op::SGreaterThanEqual
-                        },
+                        Op::SGreaterThanEqual,
+                        Op::UGreaterThanEqual,
                     ),
-                    _ => (Op::FOrdEqual, Op::IEqual),
+                    _ => (Op::FOrdEqual, Op::IEqual, Op::IEqual),
+                };
+                let s = if operand.is_unsigned() {
+                    unsigned
+                } else {
+                    signed
                 };
                 if boolean {
                     if name != ops::KERNEL_EQUAL {
