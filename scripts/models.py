@@ -29,7 +29,10 @@ Models:
              uint8 activations calibrated on random images
     if_sample_rate
              an If on an int64 input (a sample rate) choosing between two projections
-             of outer-scope features
+             of outer-scope features (folded when the rate is bound, run-time otherwise)
+    loop_decode
+             a Loop with a run-time trip count stepping a tanh state, reading an
+             outer-scope input and the iteration number
 
 Usage: models.py OUT_DIR [NAME ...]
 """
@@ -302,6 +305,40 @@ def if_sample_rate():
     return model, inputs
 
 
+def loop_decode():
+    """A Loop with a run-time trip count, as exported decoders step a state: each
+    iteration h = tanh(h·W + x) (x read from the outer scope) and acc += i·h (the
+    iteration number), carried through a condition the body passes on."""
+    g = Graph("loop_decode", 10)
+    n = 16
+    w = g.weight("w", (n, n), n**-0.5)
+    body = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["h", w], ["hw"]),
+            helper.make_node("Add", ["hw", "x"], ["pre"]),
+            helper.make_node("Tanh", ["pre"], ["h_next"]),
+            helper.make_node("Cast", ["i"], ["i_f"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["h_next", "i_f"], ["scaled"]),
+            helper.make_node("Add", ["acc", "scaled"], ["acc_next"]),
+            helper.make_node("Identity", ["cond"], ["cond_next"]),
+        ],
+        "body",
+        [tensor_info("i", [], TensorProto.INT64), tensor_info("cond", [], TensorProto.BOOL),
+         tensor_info("h", [1, n]), tensor_info("acc", [1, n])],
+        [tensor_info("cond_next", [], TensorProto.BOOL), tensor_info("h_next", [1, n]),
+         tensor_info("acc_next", [1, n])],
+    )
+    zeros = g.const("zeros", np.zeros((1, n), dtype=np.float32))
+    keep = g.const("keep", np.array(True))
+    g.nodes.append(helper.make_node("Loop", ["steps", keep, "x", zeros], ["h_final", "acc_final"],
+                                    name="decode", body=body))
+    model = g.model([tensor_info("x", [1, n]), tensor_info("steps", [], TensorProto.INT64)],
+                    [tensor_info("h_final", [1, n]), tensor_info("acc_final", [1, n])])
+    inputs = {"x": g.rng.standard_normal((1, n)).astype(np.float32),
+              "steps": np.array(5, dtype=np.int64)}
+    return model, inputs
+
+
 def _quantized(model, inputs, quantize):
     """Runs one of onnxruntime's quantization tools on `model` (they work on files)."""
     import tempfile
@@ -379,6 +416,7 @@ MODELS = {
     "mlp_int8_dynamic": mlp_int8_dynamic,
     "cnn_int8_qdq": cnn_int8_qdq,
     "if_sample_rate": if_sample_rate,
+    "loop_decode": loop_decode,
 }
 
 

@@ -395,37 +395,7 @@ pub fn compile(
             w,
             "        // Safety: the compiler checked every range against its buffer's size;\n        // kernels write only their results, never inputs or constants.\n        unsafe {{"
         );
-        for c in &program.commands {
-            match c {
-                Command::Dispatch {
-                    entry,
-                    bindings,
-                    workgroups,
-                    ..
-                } => {
-                    let symbol = &symbols[*entry];
-                    let k = symbol.strip_prefix(&prefix).unwrap_or(symbol);
-                    let ptrs: Vec<String> = bindings.iter().map(ptr).collect();
-                    let _ = writeln!(
-                        w,
-                        "            dispatch({symbol}, {k:?}, &[{}], [{}, {}, {}])?;",
-                        ptrs.join(", "),
-                        workgroups[0],
-                        workgroups[1],
-                        workgroups[2]
-                    );
-                }
-                Command::Copy { src, dst } => {
-                    let _ = writeln!(
-                        w,
-                        "            std::ptr::copy({}, {}, {});",
-                        ptr(src),
-                        ptr(dst),
-                        src.bytes
-                    );
-                }
-            }
-        }
+        emit_commands(w, &program.commands, &ptr, &symbols, &prefix, 12);
         let _ = writeln!(w, "        }}\n        Ok(())\n    }}\n");
     }
     let _ = writeln!(w, "}}");
@@ -438,6 +408,79 @@ pub fn compile(
         rust_module,
         constants: constants_path,
     })
+}
+
+/// Writes `commands` as statements of the generated function's unsafe block, `indent`
+/// spaces deep; `ptr` spells a buffer reference as a pointer expression.
+fn emit_commands(
+    w: &mut String,
+    commands: &[Command],
+    ptr: &dyn Fn(&BufferRef) -> String,
+    symbols: &[String],
+    prefix: &str,
+    indent: usize,
+) {
+    let pad = " ".repeat(indent);
+    for c in commands {
+        match c {
+            Command::Dispatch {
+                entry,
+                bindings,
+                workgroups,
+                ..
+            } => {
+                let symbol = &symbols[*entry];
+                let k = symbol.strip_prefix(prefix).unwrap_or(symbol);
+                let ptrs: Vec<String> = bindings.iter().map(ptr).collect();
+                let _ = writeln!(
+                    w,
+                    "{pad}dispatch({symbol}, {k:?}, &[{}], [{}, {}, {}])?;",
+                    ptrs.join(", "),
+                    workgroups[0],
+                    workgroups[1],
+                    workgroups[2]
+                );
+            }
+            Command::Copy { src, dst } => {
+                let _ = writeln!(
+                    w,
+                    "{pad}std::ptr::copy({}, {}, {});",
+                    ptr(src),
+                    ptr(dst),
+                    src.bytes
+                );
+            }
+            Command::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let _ = writeln!(w, "{pad}if *{} != 0 {{", ptr(cond));
+                emit_commands(w, then, ptr, symbols, prefix, indent + 4);
+                let _ = writeln!(w, "{pad}}} else {{");
+                emit_commands(w, otherwise, ptr, symbols, prefix, indent + 4);
+                let _ = writeln!(w, "{pad}}}");
+            }
+            Command::Loop {
+                trip_count,
+                counter,
+                cond,
+                body,
+            } => {
+                // Names by depth: an inner loop's counter never shadows an outer one's.
+                let (trip, i) = (format!("trip{indent}"), format!("i{indent}"));
+                let _ = writeln!(
+                    w,
+                    "{pad}let {trip} = ({} as *const i64).read_unaligned();\n{pad}let mut {i} = 0i64;\n{pad}while {i} < {trip} && *{} != 0 {{\n{pad}    ({} as *mut i64).write_unaligned({i});",
+                    ptr(trip_count),
+                    ptr(cond),
+                    ptr(counter)
+                );
+                emit_commands(w, body, ptr, symbols, prefix, indent + 4);
+                let _ = writeln!(w, "{pad}    {i} += 1;\n{pad}}}");
+            }
+        }
+    }
 }
 
 /// For `build.rs`: compiles the ONNX (or IR) model at `model` into `$OUT_DIR` as Rust

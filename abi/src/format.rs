@@ -42,7 +42,7 @@ type Error = FormatError;
 /// The first bytes of every module file.
 pub const MAGIC: &[u8; 8] = b"STRATAMF";
 /// The format version this runtime reads and writes.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// Alignment of sections and of constants inside the constants section.
 pub const ALIGN: usize = 64;
 const HEADER: usize = 64;
@@ -98,6 +98,45 @@ pub enum Command {
     },
     /// Copy `src` to `dst` (same size).
     Copy { src: BufferRef, dst: BufferRef },
+    /// Run `then` when the byte at `cond` is not zero, `otherwise` when it is (an ONNX
+    /// `If` decided at run time). The runtime waits for the work before to read it.
+    If {
+        cond: BufferRef,
+        then: Vec<Command>,
+        otherwise: Vec<Command>,
+    },
+    /// Run `body` while the iteration number is below the i64 at `trip_count` (read once,
+    /// before the first iteration) and the byte at `cond` is not zero (read before each);
+    /// before each iteration, write the iteration number, from 0, as an i64 at `counter`.
+    /// The body ends with the copies that carry its results to the next iteration.
+    Loop {
+        trip_count: BufferRef,
+        counter: BufferRef,
+        cond: BufferRef,
+        body: Vec<Command>,
+    },
+}
+
+impl Command {
+    /// This command and every command nested in it, in program order.
+    pub fn walk<'a>(&'a self, out: &mut Vec<&'a Command>) {
+        out.push(self);
+        match self {
+            Command::If {
+                then, otherwise, ..
+            } => {
+                for c in then.iter().chain(otherwise) {
+                    c.walk(out);
+                }
+            }
+            Command::Loop { body, .. } => {
+                for c in body {
+                    c.walk(out);
+                }
+            }
+            Command::Dispatch { .. } | Command::Copy { .. } => {}
+        }
+    }
 }
 
 /// How one kind of device runs a function: the host program over that target's
@@ -538,8 +577,42 @@ impl ModuleFile {
                 }
                 Ok(r.bytes)
             };
-            for (step, c) in p.commands.iter().enumerate() {
+            let mut all = Vec::new();
+            for c in &p.commands {
+                c.walk(&mut all);
+            }
+            for (step, c) in all.into_iter().enumerate() {
                 match c {
+                    Command::If { cond, .. } => {
+                        if size_of(cond)? != 1 {
+                            return Err(bad(format!(
+                                "function '{}', step {step}: a condition of {} bytes (one boolean is 1)",
+                                f.name, cond.bytes
+                            )));
+                        }
+                    }
+                    Command::Loop {
+                        trip_count,
+                        counter,
+                        cond,
+                        ..
+                    } => {
+                        if size_of(trip_count)? != 8
+                            || size_of(counter)? != 8
+                            || size_of(cond)? != 1
+                        {
+                            return Err(bad(format!(
+                                "function '{}', step {step}: a loop's trip count and counter are one i64, its condition one boolean",
+                                f.name
+                            )));
+                        }
+                        if matches!(counter.memory, Memory::Input(_) | Memory::Constants) {
+                            return Err(bad(format!(
+                                "function '{}', step {step}: a loop counter in {:?}",
+                                f.name, counter.memory
+                            )));
+                        }
+                    }
                     Command::Dispatch {
                         executable,
                         entry,

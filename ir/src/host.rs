@@ -257,6 +257,21 @@ pub fn run_host_with(
     };
     // Copies, views and dispatches slice memory by the types the verifier checks.
     crate::verify::verify_module(m).map_err(|e| fail_at(f.0, e.to_string()))?;
+    execute(m, f, inputs, executor)
+}
+
+/// [`run_host_with`] on a verified module.
+fn execute(
+    m: &Module,
+    f: Function,
+    inputs: &[Tensor],
+    executor: &mut dyn KernelExecutor,
+) -> Result<Vec<Tensor>, InterpError> {
+    let fail_at = |op: OpId, message: String| InterpError {
+        op: m.op(op).name.to_string(),
+        location: op_location(m, op),
+        message,
+    };
     let n_in = num_inputs(m, f).ok_or_else(|| fail_at(f.0, "not a host function".into()))?;
     let args = f.arguments(m);
     let names = f.input_names(m);
@@ -358,6 +373,10 @@ pub fn run_host_with(
                     .dispatch(m, kernel, &mut memories, &bindings)
                     .map_err(fail)?;
             }
+            ops::HOST_IF | ops::HOST_LOOP => {
+                let bindings = d.operands.iter().map(at).collect::<Result<Vec<_>, _>>()?;
+                run_control(m, op, &mut memories, &bindings, executor)?;
+            }
             ops::FUNC_RETURN => {
                 return args[n_in..]
                     .iter()
@@ -377,6 +396,104 @@ pub fn run_host_with(
         }
     }
     Err(fail_at(f.0, "function has no func.return".into()))
+}
+
+fn bytes_at(memories: &[Vec<u8>], b: Binding, n: usize) -> &[u8] {
+    &memories[b.memory][b.offset..b.offset + n]
+}
+
+/// Runs host function `f` on buffers of the caller's memories: its inputs are read from
+/// `bindings`, its outputs written back there.
+fn call(
+    m: &Module,
+    f: Function,
+    memories: &mut [Vec<u8>],
+    bindings: &[Binding],
+    executor: &mut dyn KernelExecutor,
+) -> Result<(), InterpError> {
+    let n_in = num_inputs(m, f).unwrap_or(0);
+    let types: Vec<TensorType> = f
+        .arguments(m)
+        .iter()
+        .map(|&a| memref(m, a).cloned())
+        .collect::<Result<_, _>>()
+        .map_err(|e| InterpError {
+            op: ops::FUNC_FUNC.to_string(),
+            location: op_location(m, f.0),
+            message: e.message,
+        })?;
+    let mut inputs = Vec::with_capacity(n_in);
+    for (t, &b) in types.iter().zip(bindings).take(n_in) {
+        let bytes = bytes_at(memories, b, bytes_of(t));
+        inputs.push(
+            Tensor::from_le_bytes(t.elem, t.shape.clone(), bytes).map_err(|e| InterpError {
+                op: ops::FUNC_FUNC.to_string(),
+                location: op_location(m, f.0),
+                message: e.message,
+            })?,
+        );
+    }
+    let outputs = execute(m, f, &inputs, executor)?;
+    for (t, &b) in outputs.iter().zip(&bindings[n_in..]) {
+        let bytes = t.to_le_bytes();
+        memories[b.memory][b.offset..b.offset + bytes.len()].copy_from_slice(&bytes);
+    }
+    Ok(())
+}
+
+/// Runs a `host.if` or a `host.loop` (see [`crate::control`]) on bound buffers.
+fn run_control(
+    m: &Module,
+    op: OpId,
+    memories: &mut [Vec<u8>],
+    bindings: &[Binding],
+    executor: &mut dyn KernelExecutor,
+) -> Result<(), InterpError> {
+    use crate::control;
+    let fail = |e: IrError| InterpError {
+        op: m.op(op).name.to_string(),
+        location: op_location(m, op),
+        message: e.message,
+    };
+    let size = |v: ValueId| memref(m, v).map(bytes_of).map_err(fail);
+    let operands = &m.op(op).operands;
+    if m.op(op).name == ops::HOST_IF {
+        let taken = bytes_at(memories, bindings[0], size(operands[0])?)
+            .iter()
+            .any(|&b| b != 0);
+        let attr = if taken {
+            control::THEN_ATTR
+        } else {
+            control::ELSE_ATTR
+        };
+        let f = control::callee(m, op, attr).map_err(fail)?;
+        return call(m, f, memories, &bindings[1..], executor);
+    }
+    let body = control::callee(m, op, control::BODY_ATTR).map_err(fail)?;
+    let n = control::host_loop_carried(m, op).map_err(fail)?;
+    let n_in = num_inputs(m, body).unwrap_or(0);
+    let mut trip = [0u8; 8];
+    trip.copy_from_slice(bytes_at(memories, bindings[0], 8));
+    let trip = i64::from_le_bytes(trip);
+    let args = &bindings[1..];
+    let cond_size = size(operands[2])?;
+    let mut i = 0i64;
+    while i < trip
+        && bytes_at(memories, args[1], cond_size)
+            .iter()
+            .any(|&b| b != 0)
+    {
+        let c = args[0];
+        memories[c.memory][c.offset..c.offset + 8].copy_from_slice(&i.to_le_bytes());
+        call(m, body, memories, args, executor)?;
+        for j in 0..=n {
+            let bytes = bytes_at(memories, args[n_in + j], size(operands[1 + n_in + j])?).to_vec();
+            let dst = args[1 + j];
+            memories[dst.memory][dst.offset..dst.offset + bytes.len()].copy_from_slice(&bytes);
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The reference interpreter: runs a function op by op with each dialect's evaluation
 //! rules. It is the oracle every pass and back end is checked against.
 
+use crate::control;
 use crate::graph;
-use crate::module::{Function, Module, ValueId};
+use crate::module::{Function, Module, OpId, ValueId};
 use crate::ops;
 use crate::tensor::Tensor;
 use crate::types::Type;
@@ -117,6 +118,18 @@ pub fn run_function(
             }
             continue;
         }
+        if data.name == ops::GRAPH_IF || data.name == ops::GRAPH_LOOP {
+            let results = run_control(m, op, &values)?;
+            for (&r, t) in data.results.iter().zip(results) {
+                env[r.index()] = Some(t);
+            }
+            for &v in &data.operands {
+                if last_use[v.index()] == i {
+                    env[v.index()] = None;
+                }
+            }
+            continue;
+        }
         let def = graph::op_def(data.name)
             .ok_or_else(|| fail("the interpreter has no rule for this op".into()))?;
         let types: Vec<_> = values.iter().map(|t| t.ty()).collect();
@@ -174,4 +187,43 @@ pub fn run_function(
         location: op_location(m, func.0),
         message: "function has no func.return".into(),
     })
+}
+
+/// Runs a `graph.if` or `graph.loop` by running the functions it calls.
+fn run_control(m: &Module, op: OpId, values: &[&Tensor]) -> Result<Vec<Tensor>, InterpError> {
+    let fail = |e: crate::IrError| InterpError {
+        op: m.op(op).name.to_string(),
+        location: op_location(m, op),
+        message: e.message,
+    };
+    let owned = |v: &[&Tensor]| -> Vec<Tensor> { v.iter().map(|&t| t.clone()).collect() };
+    if m.op(op).name == ops::GRAPH_IF {
+        let branch = if control::condition(values[0]) {
+            control::THEN_ATTR
+        } else {
+            control::ELSE_ATTR
+        };
+        let f = control::callee(m, op, branch).map_err(fail)?;
+        return run_function(m, f, &owned(&values[1..]));
+    }
+    let body = control::callee(m, op, control::BODY_ATTR).map_err(fail)?;
+    let n = m.op(op).results.len();
+    let counter_type = m.tensor_type(body.arguments(m)[0]).map_err(fail)?.clone();
+    let trip = control::count(values[0]);
+    let mut cond = values[1].clone();
+    let mut carried = owned(&values[2..2 + n]);
+    let captured = owned(&values[2 + n..]);
+    let mut i = 0i64;
+    while i < trip && control::condition(&cond) {
+        let mut args = vec![control::counter(&counter_type, i).map_err(fail)?, cond];
+        args.append(&mut carried);
+        args.extend(captured.iter().cloned());
+        let mut out = run_function(m, body, &args)?.into_iter();
+        cond = out
+            .next()
+            .ok_or_else(|| fail("the body returned nothing".into()))?;
+        carried = out.collect();
+        i += 1;
+    }
+    Ok(carried)
 }

@@ -33,6 +33,7 @@
 
 pub mod affine;
 pub mod attr;
+pub mod control;
 pub mod error;
 pub mod graph;
 pub mod host;

@@ -57,6 +57,7 @@ impl DialectRegistry {
         crate::kernel::register(&mut r);
         crate::loops::register(&mut r);
         crate::host::register(&mut r);
+        crate::control::register(&mut r);
         r
     }
 

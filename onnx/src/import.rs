@@ -120,6 +120,10 @@ pub(crate) struct Importer<'a> {
     materialized: HashMap<usize, ValueId>,
     /// Told each initializer's raw data once it is converted.
     release: Option<&'a dyn Fn(&bytes::Bytes)>,
+    /// The name of the function being imported, and how many functions were outlined
+    /// from it (If branches and Loop bodies run at run time).
+    main_name: String,
+    outlined: usize,
 }
 
 fn type_from_value_info(
@@ -235,6 +239,8 @@ impl<'a> Importer<'a> {
             env: HashMap::new(),
             materialized: HashMap::new(),
             release: None,
+            main_name: String::new(),
+            outlined: 0,
         })
     }
 
@@ -418,6 +424,7 @@ impl<'a> Importer<'a> {
             .function_name
             .clone()
             .unwrap_or_else(|| "main".into());
+        self.main_name = fname.clone();
         let (func, entry) = self.m.add_function(&fname, &args);
         self.block = Some(entry);
         for ((name, ty), &arg) in args.iter().zip(func.arguments(&self.m).to_vec().iter()) {
@@ -523,6 +530,112 @@ impl<'a> Importer<'a> {
             .collect()
     }
 
+    /// The values of this scope that subgraphs `graphs` read and that are known only at
+    /// run time, by name (sorted, each once): what a call of the outlined subgraphs passes.
+    pub(crate) fn captures(&self, graphs: &[&GraphProto]) -> Vec<String> {
+        let mut names = Vec::new();
+        for g in graphs {
+            outer_names(g, &mut names);
+        }
+        let names: BTreeSet<String> = names
+            .into_iter()
+            .filter(|n| {
+                self.env
+                    .get(n)
+                    .is_some_and(|&v| self.values[v].known.is_none())
+            })
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// Imports subgraph `g` as function `fname` of the module (a branch or a loop body run
+    /// at run time). Its arguments are `leading` (the subgraph's own inputs, typed by the
+    /// caller), then the `captured` values of this scope; the other values of this scope
+    /// it reads are known, and become its constants. Returns the function's outputs'
+    /// types. The current function is left as it was.
+    pub(crate) fn outline_subgraph(
+        &mut self,
+        g: &GraphProto,
+        opset: i64,
+        fname: &str,
+        leading: &[(String, TensorType)],
+        captured: &[String],
+        what: &str,
+    ) -> Result<Vec<TensorType>, ImportError> {
+        let mut free = Vec::new();
+        outer_names(g, &mut free);
+        let mut env: HashMap<String, usize> = HashMap::new();
+        for name in free {
+            let Some(&v) = self.env.get(&name) else {
+                continue;
+            };
+            if let Some(t) = self.values[v].known.clone() {
+                let deps = self.values[v].deps.clone();
+                self.values.push(ImportValue {
+                    ty: t.ty(),
+                    id: None,
+                    known: Some(t),
+                    deps,
+                });
+                env.insert(name, self.values.len() - 1);
+            }
+        }
+        let mut args: Vec<(String, TensorType)> = leading.to_vec();
+        for c in captured {
+            let v = *self.env.get(c).ok_or_else(|| {
+                ImportError::InvalidModel(format!("{what} reads '{c}', which is not defined"))
+            })?;
+            args.push((c.clone(), self.values[v].ty.clone()));
+        }
+        let saved_env = std::mem::replace(&mut self.env, env);
+        let saved_block = self.block;
+        let saved_materialized = std::mem::take(&mut self.materialized);
+        let result = (|| {
+            let (func, entry) = self.m.add_function(fname, &args);
+            self.block = Some(entry);
+            let ids = func.arguments(&self.m).to_vec();
+            for ((name, ty), id) in args.iter().zip(ids) {
+                self.values.push(ImportValue {
+                    ty: ty.clone(),
+                    id: Some(id),
+                    known: None,
+                    deps: Rc::new(BTreeSet::from([name.clone()])),
+                });
+                self.env.insert(name.clone(), self.values.len() - 1);
+            }
+            for init in &g.initializer {
+                let t = tensor_from_proto(
+                    init,
+                    &format!("initializer '{}'", init.name),
+                    self.base_dir,
+                )?;
+                let v = self.known(t, Rc::new(BTreeSet::new()));
+                self.env.insert(init.name.clone(), v);
+            }
+            let available: BTreeSet<String> = self.env.keys().cloned().collect();
+            self.import_nodes(&g.node, &available, opset)?;
+            let mut returns = Vec::new();
+            let mut types = Vec::new();
+            for o in &g.output {
+                let &v = self.env.get(&o.name).ok_or_else(|| {
+                    ImportError::InvalidModel(format!(
+                        "{what}: output '{}' is never defined",
+                        o.name
+                    ))
+                })?;
+                types.push(self.values[v].ty.clone());
+                let id = self.materialize(v);
+                returns.push((o.name.clone(), id));
+            }
+            self.m.set_return(func, &returns);
+            Ok(types)
+        })();
+        self.env = saved_env;
+        self.block = saved_block;
+        self.materialized = saved_materialized;
+        result
+    }
+
     fn finish(mut self, func: Function) -> Result<Module, ImportError> {
         let mut returns = Vec::new();
         for vi in &self.graph.output {
@@ -580,6 +693,61 @@ impl<'a> Importer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The value a name of the current scope stands for.
+    pub(crate) fn lookup(&self, name: &str) -> Option<usize> {
+        self.env.get(name).copied()
+    }
+
+    /// A name for a function outlined from the function being imported.
+    pub(crate) fn outlined_name(&mut self, what: &str) -> String {
+        self.outlined += 1;
+        format!("{}_{what}{}", self.main_name, self.outlined - 1)
+    }
+
+    /// Creates an op whose result types the caller knows (a control-flow op, whose
+    /// results are its callees'), never folded.
+    pub(crate) fn emit_typed(
+        &mut self,
+        node: &NodeCtx,
+        op: OpName,
+        operands: &[usize],
+        attrs: BTreeMap<String, Attribute>,
+        result_types: Vec<TensorType>,
+    ) -> Vec<usize> {
+        let deps: BTreeSet<String> = operands
+            .iter()
+            .flat_map(|&v| self.values[v].deps.iter().cloned())
+            .collect();
+        let deps = Rc::new(deps);
+        let ids: Vec<ValueId> = operands.iter().map(|&v| self.materialize(v)).collect();
+        let block = self.block.expect("emit runs while building the function");
+        let created = self.m.append_op(
+            block,
+            OpSpec {
+                name: op,
+                operands: ids,
+                result_types: result_types.iter().cloned().map(Type::Tensor).collect(),
+                attrs,
+                regions: vec![],
+                loc: Location::Name(node.name.clone()),
+            },
+        );
+        let results = self.m.results(created).to_vec();
+        results
+            .into_iter()
+            .zip(result_types)
+            .map(|(id, ty)| {
+                self.values.push(ImportValue {
+                    ty,
+                    id: Some(id),
+                    known: None,
+                    deps: deps.clone(),
+                });
+                self.values.len() - 1
+            })
+            .collect()
     }
 
     /// Registers a known constant value.

@@ -15,6 +15,7 @@
 //! ```
 
 mod constant_args;
+mod control;
 mod import;
 mod loss;
 mod ops;

@@ -47,6 +47,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "RotaryEmbedding",
     "AffineGrid",
     "If",
+    "Loop",
     "SwiGLU",
     "MaxUnpool",
 ];
@@ -288,7 +289,8 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "MelWeightMatrix" => crate::spectral::mel_weight_matrix(imp, node),
         "RotaryEmbedding" => crate::rotary::rotary_embedding(imp, node),
         "AffineGrid" => crate::constant_args::affine_grid(imp, node),
-        "If" => if_folded(imp, node),
+        "If" => crate::control::if_op(imp, node),
+        "Loop" => crate::control::loop_op(imp, node),
         "SwiGLU" => swiglu(imp, node),
         "MaxUnpool" => max_unpool(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
@@ -919,40 +921,6 @@ fn group_norm(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportEr
         &[x, scale, bias],
         attrs,
     )
-}
-
-/// If with a condition known at import (a constant, a shape computation, or an input
-/// bound with `--input-value`): the chosen branch's nodes, inlined. A condition known only
-/// at run time is reported as such, naming the inputs it depends on.
-fn if_folded(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
-    // A condition known only at run time reports the graph inputs it depends on, which
-    // the caller may fix (branching at run time is not supported yet).
-    let cond = imp
-        .const_input(node, 0)?
-        .ok_or_else(|| node.error("missing the condition"))?;
-    let taken = match cond.to_bools().as_slice() {
-        [c] => *c,
-        other => {
-            return Err(node.error(format!(
-                "the condition must be one boolean, found {} values",
-                other.len()
-            )))
-        }
-    };
-    let name = if taken { "then_branch" } else { "else_branch" };
-    let branch = node
-        .attr(name)
-        .and_then(|a| a.g.as_ref())
-        .ok_or_else(|| node.error(format!("missing the graph attribute '{name}'")))?;
-    let outputs = imp.inline_subgraph(branch, node.opset, &format!("{}'s {name}", node.name))?;
-    if outputs.len() != node.proto.output.len() {
-        return Err(node.error(format!(
-            "the {name} has {} outputs, the node {}",
-            outputs.len(),
-            node.proto.output.len()
-        )));
-    }
-    Ok(outputs)
 }
 
 /// SwiGLU: `a · sigmoid(alpha · a) · b`, A and B of one shape.

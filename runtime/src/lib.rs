@@ -464,8 +464,60 @@ impl Function<'_> {
                 bytes: r.bytes,
             })
         };
-        for c in &self.def().programs[self.program].commands {
+        self.run_commands(
+            &self.def().programs[self.program].commands,
+            &slice,
+            &mut profile,
+        )
+    }
+
+    fn run_commands(
+        &self,
+        commands: &[Command],
+        slice: &dyn Fn(&format::BufferRef) -> Result<BufferSlice, Error>,
+        profile: &mut Option<&mut Vec<KernelTime>>,
+    ) -> Result<(), Error> {
+        let m = self.module;
+        // Control flow reads device memory: the work before must have finished.
+        let read = |r: &format::BufferRef, out: &mut [u8]| -> Result<(), Error> {
+            let s = slice(r)?;
+            m.device.synchronize()?;
+            m.device.download(s.buffer, s.offset, out)
+        };
+        for c in commands {
             match c {
+                Command::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let mut b = [0u8];
+                    read(cond, &mut b)?;
+                    let taken = if b[0] != 0 { then } else { otherwise };
+                    self.run_commands(taken, slice, profile)?;
+                }
+                Command::Loop {
+                    trip_count,
+                    counter,
+                    cond,
+                    body,
+                } => {
+                    let mut t = [0u8; 8];
+                    read(trip_count, &mut t)?;
+                    let trip = i64::from_le_bytes(t);
+                    let mut i = 0i64;
+                    while i < trip {
+                        let mut b = [0u8];
+                        read(cond, &mut b)?;
+                        if b[0] == 0 {
+                            break;
+                        }
+                        let s = slice(counter)?;
+                        m.device.upload(s.buffer, s.offset, &i.to_le_bytes())?;
+                        self.run_commands(body, slice, profile)?;
+                        i += 1;
+                    }
+                }
                 Command::Dispatch {
                     executable,
                     entry,

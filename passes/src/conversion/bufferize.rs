@@ -113,6 +113,38 @@ pub fn bufferize(
     Ok((out, plans))
 }
 
+/// The input and result types of a function, bufferized or not.
+fn function_types(
+    m: &Module,
+    f: Function,
+) -> Result<(Vec<TensorType>, Vec<TensorType>), crate::pass::PassError> {
+    if let Some(n_in) = strata_ir::host::num_inputs(m, f) {
+        let mut types: Vec<TensorType> = f
+            .arguments(m)
+            .iter()
+            .map(|&a| {
+                m.value_type(a)
+                    .as_memref()
+                    .cloned()
+                    .ok_or("a host function takes buffers")
+            })
+            .collect::<Result<_, _>>()?;
+        let outs = types.split_off(n_in.min(types.len()));
+        return Ok((types, outs));
+    }
+    let ins = f
+        .arguments(m)
+        .iter()
+        .map(|&a| m.tensor_type(a).cloned())
+        .collect::<Result<_, _>>()?;
+    let outs = f
+        .returned_values(m)
+        .iter()
+        .map(|&v| m.tensor_type(v).cloned())
+        .collect::<Result<_, _>>()?;
+    Ok((ins, outs))
+}
+
 fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::pass::PassError> {
     let fname = f.name(m).to_string();
     let ops = m.block(f.entry_block(m)).ops.clone();
@@ -131,6 +163,7 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
     let mut buffer_types: Vec<TensorType> = Vec::new();
     let mut globals = 0usize;
     let mut returned: Vec<ValueId> = Vec::new();
+    let mut loop_scratch: HashMap<strata_ir::OpId, Vec<usize>> = HashMap::new();
     for (t, &op) in ops.iter().enumerate() {
         let d = m.op(op).clone();
         for &v in &d.operands {
@@ -147,7 +180,34 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                 );
                 globals += 1;
             }
-            ops::LOOP_DISPATCH => {
+            ops::GRAPH_LOOP => {
+                // The counter, the condition read and the condition and state written,
+                // live only during the loop; the state read is the results' buffers.
+                let body = strata_ir::control::callee(m, op, strata_ir::control::BODY_ATTR)?;
+                let (ins, outs) = function_types(m, body)?;
+                let mut scratch = Vec::new();
+                for ty in [&ins[0], &ins[1]].into_iter().chain(&outs) {
+                    scratch.push(lifetimes.len());
+                    lifetimes.push(Lifetime {
+                        first: t,
+                        last: t,
+                        bytes: bytes_of(ty),
+                    });
+                    buffer_types.push(ty.clone());
+                }
+                loop_scratch.insert(op, scratch);
+                for &r in &d.results {
+                    let ty = m.tensor_type(r)?.clone();
+                    storage.insert(r, Storage::Buffer(lifetimes.len()));
+                    lifetimes.push(Lifetime {
+                        first: t,
+                        last: t,
+                        bytes: bytes_of(&ty),
+                    });
+                    buffer_types.push(ty);
+                }
+            }
+            ops::LOOP_DISPATCH | ops::GRAPH_IF => {
                 for &r in &d.results {
                     let ty = m.tensor_type(r)?.clone();
                     storage.insert(r, Storage::Buffer(lifetimes.len()));
@@ -259,6 +319,65 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                         .loc(d.loc.clone()),
                 );
                 mapped.insert(d.results[0], m.result(c));
+            }
+            ops::GRAPH_IF | ops::GRAPH_LOOP => {
+                let operands = d.operands.iter().map(get).collect::<Result<Vec<_>, _>>()?;
+                let buffer = |m: &mut Module, b: usize| -> ValueId {
+                    let ty = buffer_types[b].clone();
+                    match destined.get(&b) {
+                        Some(&j) => view(m, hargs[n_in + j], &ty),
+                        None => {
+                            let a = m.append_op(
+                                block,
+                                OpSpec::new(ops::HOST_ALLOC)
+                                    .results([Type::MemRef(ty)])
+                                    .attr("offset", Attribute::Int(offset_of[&b] as i64)),
+                            );
+                            m.result(a)
+                        }
+                    }
+                };
+                let mut results = Vec::new();
+                for &r in &d.results {
+                    let Some(&Storage::Buffer(b)) = storage.get(&r) else {
+                        return Err(format!("'{}' result without a buffer", d.name).into());
+                    };
+                    let buf = buffer(m, b);
+                    mapped.insert(r, buf);
+                    results.push(buf);
+                }
+                let mut spec = if d.name == ops::GRAPH_IF {
+                    OpSpec::new(ops::HOST_IF)
+                        .operands(operands.iter().copied().chain(results.iter().copied()))
+                } else {
+                    let n = results.len();
+                    let scratch: Vec<ValueId> =
+                        loop_scratch[&op].iter().map(|&b| buffer(m, b)).collect();
+                    let (counter, cond_in, written) = (scratch[0], scratch[1], &scratch[2..]);
+                    // The condition and the state the first iteration reads.
+                    let cond_ty = buffer_types[loop_scratch[&op][1]].clone();
+                    let cond = view(m, operands[1], &cond_ty);
+                    m.append_op(block, OpSpec::new(ops::HOST_COPY).operands([cond, cond_in]));
+                    for (&init, &state) in operands[2..2 + n].iter().zip(&results) {
+                        m.append_op(block, OpSpec::new(ops::HOST_COPY).operands([init, state]));
+                    }
+                    let mut bound = vec![operands[0], counter, cond_in];
+                    bound.extend(&results);
+                    bound.extend(&operands[2 + n..]);
+                    bound.extend(written);
+                    OpSpec::new(ops::HOST_LOOP).operands(bound)
+                }
+                .loc(d.loc.clone());
+                for attr in [
+                    strata_ir::control::THEN_ATTR,
+                    strata_ir::control::ELSE_ATTR,
+                    strata_ir::control::BODY_ATTR,
+                ] {
+                    if let Some(a) = d.attrs.get(attr) {
+                        spec.attrs.insert(attr.into(), a.clone());
+                    }
+                }
+                m.append_op(block, spec);
             }
             ops::LOOP_DISPATCH => {
                 let mut bound = d.operands.iter().map(get).collect::<Result<Vec<_>, _>>()?;

@@ -1302,7 +1302,9 @@ fn lower_function(
                 | ops::GRAPH_MAX_POOL
                 | ops::GRAPH_DYNAMIC_QUANTIZE_LINEAR
         );
-        if !d.name.starts_with("graph.") || (d.results.len() != 1 && !multi_result_ok) {
+        // Control flow stays: its callees are lowered as functions of their own.
+        let control = matches!(d.name, ops::GRAPH_IF | ops::GRAPH_LOOP);
+        if control || !d.name.starts_with("graph.") || (d.results.len() != 1 && !multi_result_ok) {
             return Ok(None);
         }
         let results: Vec<TensorType> = d

@@ -72,8 +72,13 @@ pub fn host_functions(
 ) -> Result<Vec<FunctionDef>, crate::pass::PassError> {
     let mut placed_globals: HashMap<String, usize> = HashMap::new();
     let mut functions = Vec::new();
+    // Branches and loop bodies are inlined into their callers.
+    let called = strata_ir::control::called_functions(host);
     for f in host.functions() {
         let name = f.name(host).to_string();
+        if called.contains(&name) {
+            continue;
+        }
         let Some(n_in) = host::num_inputs(host, f) else {
             return Err(format!(
                 "function '{name}' is not a host program (run the pipeline to 'bufferize')"
@@ -111,15 +116,76 @@ pub fn host_functions(
             };
             place.insert(a, (memory, 0));
         }
-        let arena_bytes = match host.op(f.0).attrs.get(host::ARENA_ATTR) {
+        let mut arena_bytes = 0;
+        let mut ctx = Context {
+            host,
+            executable,
+            entries,
+            constants,
+            placed_globals: &mut placed_globals,
+        };
+        let program = ctx.program(f, place, 0, &mut arena_bytes, 0)?;
+        functions.push(FunctionDef {
+            name,
+            inputs,
+            outputs,
+            programs: vec![Program {
+                target,
+                arena_bytes,
+                commands: program,
+            }],
+        });
+    }
+    Ok(functions)
+}
+
+/// Deeper nesting of branches and loops than this is refused (it is far past any model's).
+const MAX_NESTING: usize = 64;
+
+/// What turning host functions into commands shares.
+struct Context<'a> {
+    host: &'a Module,
+    executable: usize,
+    entries: &'a HashMap<String, usize>,
+    constants: &'a mut Constants,
+    placed_globals: &'a mut HashMap<String, usize>,
+}
+
+impl Context<'_> {
+    /// The commands of host function `f` with its arguments at `place`, its arena at
+    /// `arena_base` of the caller's; raises `arena_end` to the end of what it and its
+    /// callees use. A callee's arena follows its caller's (both branches of an if share
+    /// theirs).
+    fn program(
+        &mut self,
+        f: strata_ir::Function,
+        mut place: HashMap<ValueId, (Memory, usize)>,
+        arena_base: usize,
+        arena_end: &mut usize,
+        depth: usize,
+    ) -> Result<Vec<Command>, crate::pass::PassError> {
+        let host = self.host;
+        if depth > MAX_NESTING {
+            return Err(format!(
+                "'{}': control flow nested more than {MAX_NESTING} deep (a recursive call?)",
+                f.name(host)
+            )
+            .into());
+        }
+        let own = match host.op(f.0).attrs.get(host::ARENA_ATTR) {
             Some(Attribute::Int(n)) if *n >= 0 => *n as usize,
             _ => 0,
         };
+        let own_end = arena_base + own;
+        *arena_end = (*arena_end).max(own_end);
+        let callee_base = own_end.div_ceil(64) * 64;
         let mut program = Vec::new();
         for &op in &host.block(f.entry_block(host)).ops {
             let d = host.op(op);
             let location = || strata_ir::verify::op_location(host, op);
-            let at = |v: &ValueId| -> Result<BufferRef, crate::pass::PassError> {
+            let at = |place: &HashMap<ValueId, (Memory, usize)>,
+                      v: &ValueId|
+             -> Result<BufferRef, crate::pass::PassError> {
                 let (memory, offset) = *place
                     .get(v)
                     .ok_or_else(|| format!("{}: %{} has no buffer", location(), v.0))?;
@@ -139,13 +205,13 @@ pub fn host_functions(
                             )
                         }
                     };
-                    let offset = match placed_globals.get(&global) {
+                    let offset = match self.placed_globals.get(&global) {
                         Some(&o) => o,
                         None => {
                             let t = host::find_global(host, &global)
                                 .ok_or_else(|| format!("{}: no global '{global}'", location()))?;
-                            let o = constants.place(t.le_bytes());
-                            placed_globals.insert(global, o);
+                            let o = self.constants.place(t.le_bytes());
+                            self.placed_globals.insert(global, o);
                             o
                         }
                     };
@@ -153,7 +219,7 @@ pub fn host_functions(
                 }
                 ops::HOST_ALLOC => {
                     let offset = host::alloc_offset(host, op)?;
-                    place.insert(d.results[0], (Memory::Arena, offset));
+                    place.insert(d.results[0], (Memory::Arena, arena_base + offset));
                 }
                 ops::HOST_VIEW => {
                     let p = *place
@@ -162,8 +228,8 @@ pub fn host_functions(
                     place.insert(d.results[0], p);
                 }
                 ops::HOST_COPY => program.push(Command::Copy {
-                    src: at(&d.operands[0])?,
-                    dst: at(&d.operands[1])?,
+                    src: at(&place, &d.operands[0])?,
+                    dst: at(&place, &d.operands[1])?,
                 }),
                 ops::HOST_DISPATCH => {
                     let kernel = match d.attrs.get("kernel") {
@@ -174,17 +240,64 @@ pub fn host_functions(
                             )
                         }
                     };
-                    let entry = *entries
+                    let entry = *self
+                        .entries
                         .get(&kernel)
                         .ok_or_else(|| format!("{}: no compiled kernel '{kernel}'", location()))?;
                     let w = host::workgroups(host, op)?;
                     let workgroups = w.map(|x| u32::try_from(x).unwrap_or(u32::MAX));
                     program.push(Command::Dispatch {
-                        executable,
+                        executable: self.executable,
                         entry,
-                        bindings: d.operands.iter().map(at).collect::<Result<_, _>>()?,
+                        bindings: d
+                            .operands
+                            .iter()
+                            .map(|v| at(&place, v))
+                            .collect::<Result<_, _>>()?,
                         workgroups,
                     });
+                }
+                ops::HOST_IF | ops::HOST_LOOP => {
+                    let bound = &d.operands[1..];
+                    let mut run = |this: &mut Self, attr: &str| {
+                        let callee = strata_ir::control::callee(host, op, attr)?;
+                        let mut inner = HashMap::new();
+                        for (&a, v) in callee.arguments(host).iter().zip(bound) {
+                            let p = *place
+                                .get(v)
+                                .ok_or_else(|| format!("{}: %{} has no buffer", location(), v.0))?;
+                            inner.insert(a, p);
+                        }
+                        this.program(callee, inner, callee_base, arena_end, depth + 1)
+                    };
+                    if d.name == ops::HOST_IF {
+                        let then = run(self, strata_ir::control::THEN_ATTR)?;
+                        let otherwise = run(self, strata_ir::control::ELSE_ATTR)?;
+                        program.push(Command::If {
+                            cond: at(&place, &d.operands[0])?,
+                            then,
+                            otherwise,
+                        });
+                    } else {
+                        let mut body = run(self, strata_ir::control::BODY_ATTR)?;
+                        let n = strata_ir::control::host_loop_carried(host, op)?;
+                        let callee =
+                            strata_ir::control::callee(host, op, strata_ir::control::BODY_ATTR)?;
+                        let n_in = host::num_inputs(host, callee).unwrap_or(0);
+                        // What an iteration wrote is what the next one reads.
+                        for j in 0..=n {
+                            body.push(Command::Copy {
+                                src: at(&place, &bound[n_in + j])?,
+                                dst: at(&place, &bound[1 + j])?,
+                            });
+                        }
+                        program.push(Command::Loop {
+                            trip_count: at(&place, &d.operands[0])?,
+                            counter: at(&place, &bound[0])?,
+                            cond: at(&place, &bound[1])?,
+                            body,
+                        });
+                    }
                 }
                 ops::FUNC_RETURN => break,
                 other => {
@@ -194,18 +307,8 @@ pub fn host_functions(
                 }
             }
         }
-        functions.push(FunctionDef {
-            name,
-            inputs,
-            outputs,
-            programs: vec![Program {
-                target,
-                arena_bytes,
-                commands: program,
-            }],
-        });
+        Ok(program)
     }
-    Ok(functions)
 }
 
 /// A module file from each target's host program and compiled kernels: an executable
