@@ -877,10 +877,29 @@ fn main_inner(cli: Cli) -> Result<bool> {
                     sig(&f.outputs)
                 );
                 for p in &f.programs {
+                    let mut all = Vec::new();
+                    for c in &p.commands {
+                        c.walk(&mut all);
+                    }
+                    let control = all
+                        .iter()
+                        .filter(|c| {
+                            matches!(
+                                c,
+                                strata::abi::format::Command::If { .. }
+                                    | strata::abi::format::Command::Loop { .. }
+                            )
+                        })
+                        .count();
+                    let nested = if control > 0 {
+                        format!(" ({control} of them branches or loops)")
+                    } else {
+                        String::new()
+                    };
                     println!(
-                        "  for {}: {} commands, {} arena bytes",
+                        "  for {}: {} commands{nested}, {} arena bytes",
                         p.target,
-                        p.commands.len(),
+                        all.len(),
                         p.arena_bytes
                     );
                 }

@@ -365,3 +365,103 @@ pub fn count(t: &crate::Tensor) -> i64 {
 pub fn counter(ty: &TensorType, i: i64) -> Result<crate::Tensor, IrError> {
     crate::Tensor::from_le_bytes(ElementType::I64, ty.shape.clone(), &i.to_le_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{interp, parse_module, verify_module, Tensor};
+
+    /// `y = c ? x + x : -x` and `z = x + n·x` (a loop adding the captured `x` to a state
+    /// that starts at `x`, `n` times).
+    const PROGRAM: &str = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%c: tensor<i1>, %x: tensor<4xf32>, %n: tensor<i64>):
+    %t = "graph.constant"() {value = dense<true> : tensor<i1>} : () -> tensor<i1>
+    %y = "graph.if"(%c, %x) {else_branch = "neg", then_branch = "double"} : (tensor<i1>, tensor<4xf32>) -> tensor<4xf32>
+    %z = "graph.loop"(%n, %t, %x, %x) {body = "step"} : (tensor<i64>, tensor<i1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    "func.return"(%y, %z) : (tensor<4xf32>, tensor<4xf32>) -> ()
+  }) {function_type = (tensor<i1>, tensor<4xf32>, tensor<i64>) -> (tensor<4xf32>, tensor<4xf32>), sym_name = "main"} : () -> ()
+  "func.func"() ({
+  ^bb0(%x: tensor<4xf32>):
+    %y = "graph.add"(%x, %x) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    "func.return"(%y) : (tensor<4xf32>) -> ()
+  }) {function_type = (tensor<4xf32>) -> tensor<4xf32>, sym_name = "double"} : () -> ()
+  "func.func"() ({
+  ^bb0(%x: tensor<4xf32>):
+    %y = "graph.neg"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+    "func.return"(%y) : (tensor<4xf32>) -> ()
+  }) {function_type = (tensor<4xf32>) -> tensor<4xf32>, sym_name = "neg"} : () -> ()
+  "func.func"() ({
+  ^bb0(%i: tensor<i64>, %c: tensor<i1>, %s: tensor<4xf32>, %x: tensor<4xf32>):
+    %s2 = "graph.add"(%s, %x) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    "func.return"(%c, %s2) : (tensor<i1>, tensor<4xf32>) -> ()
+  }) {function_type = (tensor<i64>, tensor<i1>, tensor<4xf32>, tensor<4xf32>) -> (tensor<i1>, tensor<4xf32>), sym_name = "step"} : () -> ()
+}) : () -> ()"#;
+
+    fn run(c: bool, n: i64) -> Vec<Vec<f32>> {
+        let m = parse_module(PROGRAM).unwrap();
+        verify_module(&m).unwrap();
+        let x = Tensor::from_vec(vec![4], vec![1f32, -2.0, 3.0, 0.5]).unwrap();
+        let out = interp::run(&m, "main", &[Tensor::scalar(c), x, Tensor::scalar(n)]).unwrap();
+        out.iter()
+            .map(|t| t.as_slice::<f32>().unwrap().to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn ifs_and_loops_run_the_functions_they_name() {
+        assert_eq!(
+            run(true, 3),
+            vec![vec![2.0, -4.0, 6.0, 1.0], vec![4.0, -8.0, 12.0, 2.0]]
+        );
+        assert_eq!(
+            run(false, 0),
+            vec![vec![-1.0, 2.0, -3.0, -0.5], vec![1.0, -2.0, 3.0, 0.5]]
+        );
+        let m = parse_module(PROGRAM).unwrap();
+        let entries: Vec<_> = super::entry_functions(&m)
+            .iter()
+            .map(|f| f.name(&m).to_string())
+            .collect();
+        assert_eq!(entries, ["main"]);
+    }
+
+    #[test]
+    fn callees_that_do_not_fit_are_verifier_errors() {
+        let cases = [
+            // A branch returning another type than the other.
+            (
+                r#"%y = "graph.neg"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+    "func.return"(%y) : (tensor<4xf32>) -> ()
+  }) {function_type = (tensor<4xf32>) -> tensor<4xf32>, sym_name = "neg"}"#,
+                r#"%y = "graph.cast"(%x) {to = f64} : (tensor<4xf32>) -> tensor<4xf64>
+    "func.return"(%y) : (tensor<4xf64>) -> ()
+  }) {function_type = (tensor<4xf32>) -> tensor<4xf64>, sym_name = "neg"}"#,
+                "else_branch 'neg' returns (tensor<4xf64>)",
+            ),
+            (
+                r#"body = "step""#,
+                r#"body = "main""#,
+                "calls its own function",
+            ),
+            (
+                r#"then_branch = "double""#,
+                r#"then_branch = "triple""#,
+                "names 'triple', which is no function",
+            ),
+            // A body that drops its condition.
+            (
+                r#""func.return"(%c, %s2) : (tensor<i1>, tensor<4xf32>) -> ()
+  }) {function_type = (tensor<i64>, tensor<i1>, tensor<4xf32>, tensor<4xf32>) -> (tensor<i1>, tensor<4xf32>)"#,
+                r#""func.return"(%s2) : (tensor<4xf32>) -> ()
+  }) {function_type = (tensor<i64>, tensor<i1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>"#,
+                "a loop body returns its condition",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            assert!(PROGRAM.contains(from), "{from}");
+            let m = parse_module(&PROGRAM.replace(from, to)).unwrap();
+            let e = verify_module(&m).unwrap_err().to_string();
+            assert!(e.contains(expected), "expected '{expected}' in: {e}");
+        }
+    }
+}

@@ -280,3 +280,126 @@ proptest! {
         let _ = import(&bytes);
     }
 }
+
+fn graph_attr(
+    name: &str,
+    nodes: Vec<NodeProto>,
+    inputs: Vec<ValueInfoProto>,
+    outputs: Vec<ValueInfoProto>,
+) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::GRAPH,
+        g: Some(GraphProto {
+            node: nodes,
+            input: inputs,
+            output: outputs,
+            name: name.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Control flow decided at run time keeps static shapes: branches that disagree on a
+/// result's shape, loop state that changes shape and scan outputs (stacked per iteration)
+/// are errors naming the node and the value; a loop body's counter and the captured
+/// values it reads arrive as its arguments.
+#[test]
+fn run_time_control_flow_without_static_shapes_is_an_error_naming_the_node() {
+    let bool_t = data_type::BOOL;
+    let then_branch = graph_attr(
+        "then_branch",
+        vec![node("Identity", "same", &["x"], &["a"], vec![])],
+        vec![],
+        vec![vi("a", F32, &[2, 3])],
+    );
+    let else_branch = graph_attr(
+        "else_branch",
+        vec![node(
+            "Transpose",
+            "turn",
+            &["x"],
+            &["b"],
+            vec![ints("perm", &[1, 0])],
+        )],
+        vec![],
+        vec![vi("b", F32, &[3, 2])],
+    );
+    let bad_if = model(
+        vec![node(
+            "If",
+            "choose",
+            &["c"],
+            &["y"],
+            vec![then_branch, else_branch],
+        )],
+        vec![vi("c", bool_t, &[]), vi("x", F32, &[2, 3])],
+        vec![vi("y", F32, &[2, 3])],
+        vec![],
+    );
+    expect_err(
+        &bad_if,
+        &[
+            "choose",
+            "'y'",
+            "tensor<2x3xf32> in the then_branch",
+            "tensor<3x2xf32> in the else_branch",
+        ],
+    );
+    let body = |extra_out: bool, op: &str| {
+        let mut outs = vec![vi("c_out", bool_t, &[]), vi("s_out", F32, &[2, 3])];
+        let mut nodes = vec![
+            node("Identity", "keep", &["c_in"], &["c_out"], vec![]),
+            node(
+                op,
+                "grow",
+                &["s_in", "x"],
+                &["s_out"],
+                if op == "Concat" {
+                    vec![int("axis", 0)]
+                } else {
+                    vec![]
+                },
+            ),
+        ];
+        if extra_out {
+            nodes.push(node("Identity", "record", &["s_out"], &["scan"], vec![]));
+            outs.push(vi("scan", F32, &[2, 3]));
+        }
+        graph_attr(
+            "body",
+            nodes,
+            vec![
+                vi("i", data_type::INT64, &[]),
+                vi("c_in", bool_t, &[]),
+                vi("s_in", F32, &[2, 3]),
+            ],
+            outs,
+        )
+    };
+    let looped = |body: AttributeProto, outputs: &[&str]| {
+        model(
+            vec![node("Loop", "decode", &["n", "", "x"], outputs, vec![body])],
+            vec![vi("n", data_type::INT64, &[]), vi("x", F32, &[2, 3])],
+            outputs.iter().map(|o| vi(o, F32, &[2, 3])).collect(),
+            vec![],
+        )
+    };
+    expect_err(
+        &looped(body(true, "Add"), &["s", "stacked"]),
+        &["decode", "scan output", "'scan'"],
+    );
+    expect_err(
+        &looped(body(false, "Concat"), &["s"]),
+        &["decode", "loop-carried value 0", "'s_in'"],
+    );
+    // The well-formed loop imports and runs: s = x + n·x.
+    let m = import(&looped(body(false, "Add"), &["s"])).unwrap();
+    let x = Tensor::from_vec(vec![2, 3], vec![1f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    let y = interp::run(&m, "main", &[Tensor::scalar(2i64), x]).unwrap();
+    assert_eq!(
+        y[0].as_slice::<f32>().unwrap(),
+        &[3.0, 6.0, 9.0, 12.0, 15.0, 18.0]
+    );
+}

@@ -488,3 +488,152 @@ fn code_for_extensions_this_machine_lacks_is_refused_by_name() {
         .to_string();
     assert!(e.contains(lacking), "{e}");
 }
+
+/// `main(x: f32[2x3], c: bool, n: i64) -> (y, last: i64)`: `y = c ? x : constants`, and a
+/// loop of `n` iterations copying its counter to `last` — branches and loops over copies
+/// only, so both devices run them without compiled code.
+fn control_module() -> ModuleFile {
+    let spec = |name: &str, dtype, shape: &[usize]| TensorSpec {
+        name: name.into(),
+        dtype,
+        shape: shape.to_vec(),
+    };
+    let r = |memory, offset, bytes| BufferRef {
+        memory,
+        offset,
+        bytes,
+    };
+    let mut constants = vec![0u8; 64];
+    for v in [1.5f32, 2.5, 3.5, 4.5, 5.5, 6.5] {
+        constants.extend_from_slice(&v.to_le_bytes());
+    }
+    constants.push(1); // true, at 88
+    let commands = vec![
+        Command::If {
+            cond: r(Memory::Input(1), 0, 1),
+            then: vec![Command::Copy {
+                src: r(Memory::Input(0), 0, 24),
+                dst: r(Memory::Output(0), 0, 24),
+            }],
+            otherwise: vec![Command::Copy {
+                src: r(Memory::Constants, 64, 24),
+                dst: r(Memory::Output(0), 0, 24),
+            }],
+        },
+        Command::Copy {
+            src: r(Memory::Constants, 88, 1),
+            dst: r(Memory::Arena, 8, 1),
+        },
+        Command::Loop {
+            trip_count: r(Memory::Input(2), 0, 8),
+            counter: r(Memory::Arena, 0, 8),
+            cond: r(Memory::Arena, 8, 1),
+            body: vec![Command::Copy {
+                src: r(Memory::Arena, 0, 8),
+                dst: r(Memory::Output(1), 0, 8),
+            }],
+        },
+    ];
+    ModuleFile {
+        manifest: Manifest {
+            producer: "test".into(),
+            functions: vec![FunctionDef {
+                name: "main".into(),
+                inputs: vec![
+                    spec("x", DType::F32, &[2, 3]),
+                    spec("c", DType::Bool, &[]),
+                    spec("n", DType::I64, &[]),
+                ],
+                outputs: vec![
+                    spec("y", DType::F32, &[2, 3]),
+                    spec("last", DType::I64, &[]),
+                ],
+                programs: [TargetKind::Cpu, TargetKind::Vulkan]
+                    .map(|target| Program {
+                        target,
+                        arena_bytes: 64,
+                        commands: commands.clone(),
+                    })
+                    .to_vec(),
+            }],
+            executables: vec![],
+        },
+        constants: Constants::from_bytes(constants.into()),
+        executables: vec![],
+    }
+}
+
+#[test]
+fn branches_and_loops_run_on_every_device_and_are_checked() {
+    let bytes = control_module().to_bytes().unwrap();
+    let x = Tensor::from_slice(&[2, 3], &[1f32, -2.0, 3.0, -4.0, 5.0, -6.0]).unwrap();
+    for dev in devices() {
+        let module = Module::from_bytes(&dev, &bytes).unwrap();
+        let f = module.function("main").unwrap();
+        for (c, n) in [(true, 4i64), (false, 1), (true, 0)] {
+            let inputs = [
+                x.clone(),
+                Tensor::from_slice(&[], &[c]).unwrap(),
+                Tensor::from_slice(&[], &[n]).unwrap(),
+            ];
+            let out = f.call(&inputs).unwrap();
+            let y = if c {
+                x.to_vec::<f32>().unwrap()
+            } else {
+                vec![1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
+            };
+            assert_eq!(out[0].to_vec::<f32>().unwrap(), y, "{}", dev.description());
+            // The last iteration's number; a fresh output (zeros) when none ran.
+            assert_eq!(out[1].to_vec::<i64>().unwrap(), vec![(n - 1).max(0)]);
+        }
+    }
+    let dev = device();
+    let check = |f: &dyn Fn(&mut Command), want: &str| {
+        let mut m = control_module();
+        f(&mut m.manifest.functions[0].programs[0].commands[2]);
+        let e = Module::from_file(&dev, m)
+            .err()
+            .expect("must fail")
+            .to_string();
+        assert!(e.contains(want), "expected '{want}' in: {e}");
+    };
+    check(
+        &|c| {
+            if let Command::Loop { counter, .. } = c {
+                *counter = BufferRef {
+                    memory: Memory::Input(2),
+                    offset: 0,
+                    bytes: 8,
+                };
+            }
+        },
+        "a loop counter in Input(2)",
+    );
+    check(
+        &|c| {
+            if let Command::Loop { cond, .. } = c {
+                cond.bytes = 4;
+            }
+        },
+        "its condition one boolean",
+    );
+    check(
+        &|c| {
+            if let Command::Loop { body, .. } = c {
+                body.push(Command::Copy {
+                    src: BufferRef {
+                        memory: Memory::Arena,
+                        offset: 60,
+                        bytes: 8,
+                    },
+                    dst: BufferRef {
+                        memory: Memory::Output(1),
+                        offset: 0,
+                        bytes: 8,
+                    },
+                });
+            }
+        },
+        "outside",
+    );
+}

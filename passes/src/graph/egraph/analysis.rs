@@ -128,7 +128,7 @@ impl Analysis<GraphNode> for GraphAnalysis {
                     .as_ref()
                     .map(|a| a.attrs().clone())
                     .unwrap_or_default();
-                let Ok(result_types) = graph::infer_types(op, &types, &attrs_map, results) else {
+                let Ok(result_types) = infer_types(op, &types, &attrs_map, results) else {
                     return invalid();
                 };
                 let values = fold(egraph, op, &operands, &types, &attrs_map, &result_types);
@@ -171,6 +171,31 @@ impl Analysis<GraphNode> for GraphAnalysis {
         let c = egraph.add(GraphNode::Const(ConstTensor::new(value)));
         egraph.union(id, c);
     }
+}
+
+/// The attribute that carries an opaque op's result types through the e-graph: control
+/// flow (`graph.if`, `graph.loop`), whose results are its callees' and which no rule
+/// rewrites. It exists only inside the e-graph.
+pub const RESULT_TYPES_ATTR: &str = "egraph.result_types";
+
+/// The result types of `op`: the graph dialect's inference, or the types an opaque op
+/// carries.
+pub fn infer_types(
+    op: &str,
+    inputs: &[TensorType],
+    attrs: &std::collections::BTreeMap<String, strata_ir::Attribute>,
+    results: usize,
+) -> Result<Vec<TensorType>, strata_ir::IrError> {
+    if let Some(strata_ir::Attribute::Array(types)) = attrs.get(RESULT_TYPES_ATTR) {
+        return types
+            .iter()
+            .map(|t| match t {
+                strata_ir::Attribute::Type(strata_ir::Type::Tensor(t)) => Ok(t.clone()),
+                _ => Err(format!("'{op}': result types that are not tensors").into()),
+            })
+            .collect();
+    }
+    graph::infer_types(op, inputs, attrs, results)
 }
 
 /// Evaluates an op whose operands are all constant.

@@ -6,7 +6,7 @@
 //! the function is rebuilt in dependency order, with its original name and its input and
 //! output names, and verified.
 
-use super::analysis::{operands_and_attrs, GraphAnalysis, GraphEGraph};
+use super::analysis::{operands_and_attrs, GraphAnalysis, GraphEGraph, RESULT_TYPES_ATTR};
 use super::lang::{op_symbol, split_op_name, AttrSet, ConstTensor, GraphNode};
 use egg::{Id, Language};
 use std::collections::HashMap;
@@ -88,19 +88,27 @@ pub fn function_to_egraph(
             ids.insert(data.results[0], id);
             continue;
         }
-        if graph::op_def(data.name).is_none() || !data.regions.is_empty() {
+        // Control flow is opaque: its callees are optimized as functions of their own.
+        let opaque = matches!(data.name, ops::GRAPH_IF | ops::GRAPH_LOOP);
+        if (graph::op_def(data.name).is_none() && !opaque) || !data.regions.is_empty() {
             return Err(format!("'{}' cannot be represented in the e-graph", data.name).into());
+        }
+        let mut attrs = data.attrs.clone();
+        if opaque {
+            let types = data
+                .results
+                .iter()
+                .map(|&r| Attribute::Type(m.value_type(r).clone()))
+                .collect();
+            attrs.insert(RESULT_TYPES_ATTR.into(), Attribute::Array(types));
         }
         let mut children: smallvec::SmallVec<[Id; 4]> = data
             .operands
             .iter()
             .map(operand)
             .collect::<Result<_, _>>()?;
-        if !data.attrs.is_empty() {
-            children.push(add(
-                &mut egraph,
-                GraphNode::Attrs(AttrSet::new(data.attrs.clone())),
-            ));
+        if !attrs.is_empty() {
+            children.push(add(&mut egraph, GraphNode::Attrs(AttrSet::new(attrs))));
         }
         let n = data.results.len();
         let node_id = add(
@@ -220,6 +228,7 @@ pub fn egraph_to_function(
                     .results(data.types.iter().cloned().map(Type::Tensor));
                 if let Some(a) = attrs {
                     spec.attrs = a.attrs().clone();
+                    spec.attrs.remove(RESULT_TYPES_ATTR);
                 }
                 let created = m.append_op(block, spec);
                 m.results(created).to_vec()

@@ -18,7 +18,7 @@ use egg::{Id, Runner, StopReason};
 use lang::{split_op_name, GraphNode};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use strata_ir::{graph, Module};
+use strata_ir::Module;
 
 pub use cost::CostModel;
 pub use rules::{all_rules, Rule};
@@ -113,7 +113,7 @@ pub fn node_cost(target: &CostModel, egraph: &GraphEGraph, class: Id, node: &Gra
         .as_ref()
         .map(|a| a.attrs().clone())
         .unwrap_or_default();
-    match graph::infer_types(op, &inputs, &attr_map, results) {
+    match analysis::infer_types(op, &inputs, &attr_map, results) {
         Ok(outputs) if outputs.as_slice() == egraph[class].data.types.as_slice() => cost::op_cost(
             target,
             strata_ir::OpName::from(op),
