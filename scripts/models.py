@@ -30,6 +30,8 @@ Models:
     if_sample_rate
              an If on an int64 input (a sample rate) choosing between two projections
              of outer-scope features (folded when the rate is bound, run-time otherwise)
+    big_mlp  an MLP with 1 GiB of weights in the external-data format
+    splat_fc a 4096x25088 fully connected layer whose weight is a ConstantOfShape splat
     loop_decode
              a Loop with a run-time trip count stepping a tanh state, reading an
              outer-scope input and the iteration number
@@ -339,6 +341,42 @@ def loop_decode():
     return model, inputs
 
 
+def big_mlp():
+    """An MLP with 1 GiB of weights (four 8192x8192 f32 MatMuls with Relu between), saved
+    in the external-data format: what a VGG-sized model looks like on disk."""
+    rng = np.random.default_rng(11)
+    n, layers = 8192, 4
+    nodes, inits, x = [], [], "x"
+    for i in range(layers):
+        w = (rng.standard_normal((n, n), dtype=np.float32) * n**-0.5).astype(np.float32)
+        inits.append(numpy_helper.from_array(w, f"w{i}"))
+        del w
+        out = "y" if i == layers - 1 else f"h{i}"
+        nodes.append(helper.make_node("MatMul", [x, f"w{i}"], [out if i == layers - 1 else f"m{i}"], name=f"matmul{i}"))
+        if i < layers - 1:
+            nodes.append(helper.make_node("Relu", [f"m{i}"], [out], name=f"relu{i}"))
+        x = out
+    graph = helper.make_graph(nodes, "big_mlp", [tensor_info("x", [1, n])], [tensor_info("y", [1, n])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    inputs = {"x": rng.standard_normal((1, n)).astype(np.float32)}
+    return model, inputs
+
+
+def splat_fc():
+    """A VGG-sized fully connected layer whose weight is a ConstantOfShape splat
+    ([4096, 25088], as the zoo's *-ConstantOfShape CNNs are written): 411 MB if built."""
+    g = Graph("splat_fc", 12)
+    shape = g.const("w_shape", np.array([4096, 25088], dtype=np.int64))
+    w = g.op("ConstantOfShape", [shape], value=numpy_helper.from_array(np.array([0.001], dtype=np.float32)))
+    b = g.weight("b", (4096,), 0.1)
+    g.op("Gemm", ["x", w, b], transB=1)
+    g.nodes[-1].output[0] = "y"
+    model = g.model([tensor_info("x", [1, 25088])], [tensor_info("y", [1, 4096])])
+    inputs = {"x": g.rng.standard_normal((1, 25088)).astype(np.float32)}
+    return model, inputs
+
+
 def _quantized(model, inputs, quantize):
     """Runs one of onnxruntime's quantization tools on `model` (they work on files)."""
     import tempfile
@@ -417,6 +455,8 @@ MODELS = {
     "cnn_int8_qdq": cnn_int8_qdq,
     "if_sample_rate": if_sample_rate,
     "loop_decode": loop_decode,
+    "big_mlp": big_mlp,
+    "splat_fc": splat_fc,
 }
 
 
@@ -425,18 +465,27 @@ def write(out_dir, name):
     folder = os.path.join(out_dir, name)
     os.makedirs(os.path.join(folder, "inputs"), exist_ok=True)
     os.makedirs(os.path.join(folder, "expected"), exist_ok=True)
-    onnx.save(model, os.path.join(folder, "model.onnx"))
+    path = os.path.join(folder, "model.onnx")
+    weights = sum(t.ByteSize() for t in model.graph.initializer)
+    if weights > 1 << 28:
+        # Past a few hundred MB, weights go in a file of their own (as exporters do).
+        onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                  location="weights.bin", size_threshold=1024)
+        onnx.checker.check_model(path)
+    else:
+        onnx.save(model, path)
+    del model
     for k, v in inputs.items():
         np.save(os.path.join(folder, "inputs", f"{k}.npy"), v)
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
     for n, v in zip(names, session.run(names, inputs)):
         np.save(os.path.join(folder, "expected", f"{n}.npy"), v)
     with open(os.path.join(folder, "manifest.json"), "w") as f:
         json.dump({"inputs": list(inputs), "outputs": names}, f)
-    print(f"{name}: {len(model.graph.node)} nodes -> {folder}")
+    print(f"{name}: {len(names)} outputs -> {folder}")
 
 
 def main():

@@ -483,9 +483,27 @@ impl Module {
     }
 
     /// Removes `op` from its block. Its results must have no remaining uses.
+    /// Unlinks `op` from its block (it may be inserted again elsewhere).
     pub fn erase_op(&mut self, op: OpId) {
         if let Some(block) = self.ops[op.index()].parent.take() {
             self.blocks[block.index()].ops.retain(|&o| o != op);
+        }
+    }
+
+    /// Erases `op` for good: its attributes, and those of the ops in its regions, are
+    /// dropped, so an erased constant's weights are freed at once unless a clone of the
+    /// module shares them.
+    pub fn discard_op(&mut self, op: OpId) {
+        self.erase_op(op);
+        let mut stack = vec![op];
+        while let Some(o) = stack.pop() {
+            let data = &mut self.ops[o.index()];
+            data.attrs.clear();
+            for &r in &data.regions {
+                for &b in &self.regions[r.index()].blocks {
+                    stack.extend(self.blocks[b.index()].ops.iter().copied());
+                }
+            }
         }
     }
 }

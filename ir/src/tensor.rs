@@ -364,6 +364,18 @@ fn vec_from_le_bytes<T: Element>(bytes: &[u8], n: usize) -> Vec<T> {
     v
 }
 
+/// `n` elements read from `r` as little-endian bytes, straight into the vector's memory.
+fn vec_read_le<T: Element>(r: &mut dyn std::io::Read, n: usize) -> std::io::Result<Vec<T>> {
+    let mut v: Vec<T> = vec![T::default(); n];
+    // Safety: as in `vec_from_le_bytes`; the vector holds `n` initialized elements, seen
+    // as their bytes while they are overwritten.
+    let bytes = unsafe {
+        std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, n * std::mem::size_of::<T>())
+    };
+    r.read_exact(bytes)?;
+    Ok(v)
+}
+
 /// A tensor's storage seen as its bytes (see [`Tensor::le_bytes`]).
 struct LeBytes(Arc<TensorData>);
 
@@ -545,6 +557,40 @@ impl Tensor {
             shape,
             data: Arc::new(data),
         })
+    }
+
+    /// [`Tensor::from_le_bytes`] reading the bytes from `r`: a weight read from a file goes
+    /// straight into the tensor, never held twice.
+    pub fn read_le(
+        elem: ElementType,
+        shape: Shape,
+        r: &mut dyn std::io::Read,
+    ) -> Result<Self, crate::IrError> {
+        let n = shape.numel();
+        let io = |e: std::io::Error| {
+            crate::IrError::from(format!("cannot read {n} elements of {elem}: {e}"))
+        };
+        if cfg!(target_endian = "little") && elem != ElementType::Bool && !elem.is_storage() {
+            macro_rules! read {
+                ($($variant:ident),*) => {
+                    match elem {
+                        $(ElementType::$variant => TensorData::$variant(vec_read_le(r, n).map_err(io)?),)*
+                        _ => unreachable!("booleans and storage types are decoded one by one"),
+                    }
+                };
+            }
+            let data = read!(F32, F16, BF16, F64, I8, I16, I32, I64, U8, U16, U32, U64);
+            return Ok(Tensor {
+                shape,
+                data: Arc::new(data),
+            });
+        }
+        let size = n
+            .checked_mul(elem.size_bytes())
+            .ok_or_else(|| format!("{n} elements of {elem} overflow"))?;
+        let mut bytes = vec![0u8; size];
+        r.read_exact(&mut bytes).map_err(io)?;
+        Tensor::from_le_bytes(elem, shape, &bytes)
     }
 
     /// Encodes the elements as little-endian bytes (booleans one byte each).

@@ -498,9 +498,18 @@ fn constant_of_shape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, I
     };
     let shape = Shape::new(dims.iter().map(|&d| d as usize));
     if shape.numel() > crate::import::FOLD_LIMIT {
-        return Err(node.unsupported(format!(
-            "a constant of shape {dims:?} is too large to build at import"
-        )));
+        // A splat too large to hold as a constant (a CNN's filler weights): one element,
+        // broadcast by the kernel that needs it, so the module never stores the tensor.
+        let mut b = Builder { imp, node };
+        let one = b.constant(
+            fill.reshape(Shape::scalar())
+                .map_err(|e| node.error(e.to_string()))?,
+        );
+        return Ok(vec![b.op(
+            names::GRAPH_EXPAND,
+            &[one],
+            &[("shape", Attribute::I64Array(dims))],
+        )?]);
     }
     let zeros = vec![0usize; shape.numel()];
     let t = fill.gather_flat(shape, &zeros);

@@ -74,12 +74,13 @@ fn bad(what: &str, message: String) -> ImportError {
     ImportError::InvalidModel(format!("{what}: {message}"))
 }
 
-/// Reads the bytes of an external-data tensor relative to `base_dir`.
-fn external_bytes(
+/// Opens the byte range of an external-data tensor relative to `base_dir`: a reader of
+/// exactly its bytes (the rest of the file is never read).
+fn external_range(
     t: &TensorProto,
     what: &str,
     base_dir: Option<&Path>,
-) -> Result<Vec<u8>, ImportError> {
+) -> Result<(std::io::Take<std::fs::File>, u64), ImportError> {
     let get = |key: &str| {
         t.external_data
             .iter()
@@ -113,26 +114,44 @@ fn external_bytes(
         )
     })?;
     let path = base.join(rel);
-    let all = std::fs::read(&path).map_err(|e| ImportError::Io {
+    let io = |e: std::io::Error| ImportError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
-    })?;
-    let start = offset as usize;
+    };
+    let mut file = std::fs::File::open(&path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
     let end = match length {
-        Some(l) => start.checked_add(l as usize),
-        None => Some(all.len()),
+        Some(l) => offset.checked_add(l),
+        None => Some(size),
     };
     match end {
-        Some(end) if start <= end && end <= all.len() => Ok(all[start..end].to_vec()),
+        Some(end) if offset <= end && end <= size => {
+            use std::io::{Read, Seek};
+            file.seek(std::io::SeekFrom::Start(offset)).map_err(io)?;
+            Ok((file.take(end - offset), end - offset))
+        }
         _ => Err(bad(
             what,
             format!(
-                "external data range offset {offset} length {length:?} is outside '{}' ({} bytes)",
-                path.display(),
-                all.len()
+                "external data range offset {offset} length {length:?} is outside '{}' ({size} bytes)",
+                path.display()
             ),
         )),
     }
+}
+
+/// The bytes of an external-data tensor.
+fn external_bytes(
+    t: &TensorProto,
+    what: &str,
+    base_dir: Option<&Path>,
+) -> Result<Vec<u8>, ImportError> {
+    use std::io::Read;
+    let (mut r, len) = external_range(t, what, base_dir)?;
+    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 30));
+    r.read_to_end(&mut out)
+        .map_err(|e| bad(what, format!("cannot read its external data: {e}")))?;
+    Ok(out)
 }
 
 /// Decodes a `TensorProto` into a tensor. `what` names it in errors.
@@ -151,6 +170,18 @@ pub fn tensor_from_proto(
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
         .ok_or_else(|| bad(what, format!("dimensions {:?} overflow", t.dims)))?;
+    if t.data_location == 1 && sub_byte_width(elem).is_none() {
+        // Read straight into the tensor: a weight of the file is held once.
+        let (mut r, len) = external_range(t, what, base_dir)?;
+        let need = n.checked_mul(elem.size_bytes());
+        if need.map(|b| b as u64) != Some(len) {
+            return Err(bad(
+                what,
+                format!("its external data has {len} bytes; {n} elements of {elem} need {need:?}"),
+            ));
+        }
+        return Tensor::read_le(elem, shape, &mut r).map_err(|e| bad(what, e.to_string()));
+    }
     let raw = if t.data_location == 1 {
         Some(bytes::Bytes::from(external_bytes(t, what, base_dir)?))
     } else if !t.raw_data.is_empty() || n == 0 {
@@ -161,7 +192,10 @@ pub fn tensor_from_proto(
     if let Some(raw) = raw {
         let raw = match sub_byte_width(elem) {
             Some(bits) => unpack(&raw, bits, n).map_err(|m| bad(what, m))?,
-            None => raw.to_vec(),
+            None => {
+                return Tensor::from_le_bytes(elem, shape, &raw)
+                    .map_err(|e| bad(what, e.to_string()))
+            }
         };
         return Tensor::from_le_bytes(elem, shape, &raw).map_err(|e| bad(what, e.to_string()));
     }

@@ -83,6 +83,23 @@ impl Pass for Simple {
     }
 }
 
+/// A pass made of a name and a function that changes the module where it is: for passes
+/// that replace weights, whose originals must not outlive their replacements.
+struct InPlace {
+    name: &'static str,
+    run: fn(&mut Module) -> Result<Stats, crate::pass::PassError>,
+}
+
+impl Pass for InPlace {
+    fn spelling(&self) -> String {
+        self.name.into()
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Stats, PassError> {
+        (self.run)(m).map_err(err(self.name))
+    }
+}
+
 /// A pass body that replaces the module given its target's loop parameters.
 type ParamsFn = fn(&Module, &LoopParams) -> Result<(Module, Stats), crate::pass::PassError>;
 
@@ -342,13 +359,11 @@ pub fn builtin_passes() -> Vec<PassInfo> {
             description: "kernels to loop.kernels following their schedules, and loop.dispatch",
             options: NO_OPTIONS,
             create: |_| {
-                boxed(Simple {
+                boxed(InPlace {
                     name: "lower-to-loops",
                     run: |m| {
-                        Ok((
-                            crate::conversion::lower_kernels_to_loops(m)?,
-                            Stats::default(),
-                        ))
+                        crate::conversion::lower_kernels_to_loops_in_place(m)?;
+                        Ok(Stats::default())
                     },
                 })
             },

@@ -108,7 +108,7 @@ pub fn bufferize(
     for f in funcs {
         let plan = bufferize_function(&mut out, f)?;
         plans.push((f.name(&out).to_string(), plan));
-        out.erase_op(f.0);
+        out.discard_op(f.0);
     }
     Ok((out, plans))
 }

@@ -20,13 +20,21 @@ use strata_ir::{
 
 /// Lowers every `kernel.generic` of every function to a `loop.kernel` and a `loop.dispatch`.
 pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassError> {
-    crate::require_valid(m, "lower-to-loops")?;
     let mut out = m.clone();
+    lower_kernels_to_loops_in_place(&mut out)?;
+    Ok(out)
+}
+
+/// [`lower_kernels_to_loops`] on the module itself: a weight packed for its kernel
+/// replaces the original, which is freed at once when nothing else shares it (so packing
+/// a model's weights never holds two copies of all of them).
+pub fn lower_kernels_to_loops_in_place(out: &mut Module) -> Result<(), crate::pass::PassError> {
+    crate::require_valid(out, "lower-to-loops")?;
     let funcs: Vec<_> = out.functions().collect();
     let mut counter = 0usize;
     for f in funcs {
-        let block = f.entry_block(&out);
-        let fname = f.name(&out).to_string();
+        let block = f.entry_block(out);
+        let fname = f.name(out).to_string();
         let generics: Vec<OpId> = out
             .block(block)
             .ops
@@ -37,8 +45,8 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
         for op in generics {
             let name = format!("{fname}_k{counter}");
             counter += 1;
-            let packed = build_kernel(&mut out, block, op, &name)
-                .map_err(|e| format!("{}: {e}", strata_ir::verify::op_location(m, op)))?;
+            let packed = build_kernel(out, block, op, &name)
+                .map_err(|e| format!("{}: {e}", strata_ir::verify::op_location(out, op)))?;
             let mut d = out.op(op).clone();
             let mut replaced = Vec::new();
             for &(x, v) in &packed {
@@ -73,12 +81,12 @@ pub fn lower_kernels_to_loops(m: &Module) -> Result<Module, crate::pass::PassErr
                 if let (false, strata_ir::module::ValueDef::OpResult { op: def, .. }) =
                     (used, out.value(v).def)
                 {
-                    out.erase_op(def);
+                    out.discard_op(def);
                 }
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A loop over `0..upper` in steps of one.

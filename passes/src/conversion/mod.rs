@@ -11,4 +11,4 @@ mod storage;
 
 pub use bufferize::bufferize;
 pub use graph_to_kernel::lower_graph_to_kernel;
-pub use kernel_to_loop::{add_for, lower_kernels_to_loops};
+pub use kernel_to_loop::{add_for, lower_kernels_to_loops, lower_kernels_to_loops_in_place};

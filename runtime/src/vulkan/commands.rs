@@ -146,6 +146,15 @@ impl VulkanDevice {
                 "a grid of {workgroups:?} workgroups exceeds the device's {limit:?}"
             )));
         }
+        // A binding past the device's storage-buffer range is invalid usage that drivers
+        // need not catch (lavapipe computes wrong results silently): refuse it.
+        let range = self.limits.max_storage_buffer_range as usize;
+        if let Some(b) = bindings.iter().find(|b| b.bytes > range) {
+            return Err(Error::Device(format!(
+                "a kernel binds a buffer range of {} bytes, past this device's maxStorageBufferRange of {range} bytes",
+                b.bytes
+            )));
+        }
         let mut st = self.lock();
         let exe = st
             .executables
