@@ -530,6 +530,55 @@ impl<'a> Importer<'a> {
             .collect()
     }
 
+    /// Imports subgraph `g`'s nodes into the current scope with its declared inputs bound
+    /// to `inputs` (one iteration of a Scan unrolled at import) and returns its outputs.
+    /// The names it defines do not leak into the scope.
+    pub(crate) fn inline_bound(
+        &mut self,
+        g: &GraphProto,
+        opset: i64,
+        inputs: &[usize],
+        what: &str,
+    ) -> Result<Vec<usize>, ImportError> {
+        if g.input.len() != inputs.len() {
+            return Err(ImportError::InvalidModel(format!(
+                "{what} declares {} inputs, {} are passed",
+                g.input.len(),
+                inputs.len()
+            )));
+        }
+        let saved = self.env.clone();
+        for (vi, &v) in g.input.iter().zip(inputs) {
+            self.env.insert(vi.name.clone(), v);
+        }
+        let result = (|| {
+            for init in &g.initializer {
+                let t = tensor_from_proto(
+                    init,
+                    &format!("initializer '{}'", init.name),
+                    self.base_dir,
+                )?;
+                let v = self.known(t, Rc::new(BTreeSet::new()));
+                self.env.insert(init.name.clone(), v);
+            }
+            let available: BTreeSet<String> = self.env.keys().cloned().collect();
+            self.import_nodes(&g.node, &available, opset)?;
+            g.output
+                .iter()
+                .map(|o| {
+                    self.env.get(&o.name).copied().ok_or_else(|| {
+                        ImportError::InvalidModel(format!(
+                            "{what}: output '{}' is never defined",
+                            o.name
+                        ))
+                    })
+                })
+                .collect()
+        })();
+        self.env = saved;
+        result
+    }
+
     /// The values of this scope that subgraphs `graphs` read and that are known only at
     /// run time, by name (sorted, each once): what a call of the outlined subgraphs passes.
     pub(crate) fn captures(&self, graphs: &[&GraphProto]) -> Vec<String> {

@@ -48,6 +48,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "AffineGrid",
     "If",
     "Loop",
+    "Scan",
     "SwiGLU",
     "MaxUnpool",
 ];
@@ -291,6 +292,7 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "AffineGrid" => crate::constant_args::affine_grid(imp, node),
         "If" => crate::control::if_op(imp, node),
         "Loop" => crate::control::loop_op(imp, node),
+        "Scan" => crate::control::scan_op(imp, node),
         "SwiGLU" => swiglu(imp, node),
         "MaxUnpool" => max_unpool(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),

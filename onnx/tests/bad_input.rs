@@ -394,6 +394,29 @@ fn run_time_control_flow_without_static_shapes_is_an_error_naming_the_node() {
         &looped(body(false, "Concat"), &["s"]),
         &["decode", "loop-carried value 0", "'s_in'"],
     );
+    // With the trip count known at import, the scan output has a static length: the
+    // loop unrolls, stacking one slice per iteration.
+    let three = strata_onnx::tensor::tensor_to_proto(&Tensor::scalar(3i64), "n");
+    let unrolled = model(
+        vec![node(
+            "Loop",
+            "decode",
+            &["n", "", "x"],
+            &["s", "stacked"],
+            vec![body(true, "Add")],
+        )],
+        vec![vi("x", F32, &[2, 3])],
+        vec![vi("s", F32, &[2, 3]), vi("stacked", F32, &[3, 2, 3])],
+        vec![three],
+    );
+    let m = import(&unrolled).unwrap();
+    let x = Tensor::from_vec(vec![2, 3], vec![1f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    let y = interp::run(&m, "main", &[x]).unwrap();
+    assert_eq!(y[1].dims(), &[3, 2, 3]);
+    assert_eq!(
+        &y[1].as_slice::<f32>().unwrap()[12..],
+        &[4.0, 8.0, 12.0, 16.0, 20.0, 24.0]
+    );
     // The well-formed loop imports and runs: s = x + n·x.
     let m = import(&looped(body(false, "Add"), &["s"])).unwrap();
     let x = Tensor::from_vec(vec![2, 3], vec![1f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
