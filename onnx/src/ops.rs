@@ -51,6 +51,8 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "Scan",
     "SwiGLU",
     "MaxUnpool",
+    "TensorScatter",
+    "Col2Im",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -295,6 +297,8 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "Scan" => crate::control::scan_op(imp, node),
         "SwiGLU" => swiglu(imp, node),
         "MaxUnpool" => max_unpool(imp, node),
+        "TensorScatter" => tensor_scatter(imp, node),
+        "Col2Im" => col2im(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
         "LSTM" => crate::recurrent::lstm(imp, node),
@@ -932,6 +936,202 @@ fn group_norm(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportEr
         &[x, scale, bias],
         attrs,
     )
+}
+
+/// TensorScatter (a KV-cache update): `update` written into `past_cache` along the
+/// sequence axis from each batch row's write index (wrapping around the cache in
+/// `circular` mode) — a ScatterElements whose indices are the write index plus the
+/// position in the update.
+fn tensor_scatter(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let (past, update) = (imp.required(node, 0)?, imp.required(node, 1)?);
+    let mut b = Builder { imp, node };
+    let (pd, ud) = (b.dims(past), b.dims(update));
+    let rank = pd.len();
+    let axis = node.attr_int("axis").unwrap_or(-2);
+    let axis = if axis < 0 { axis + rank as i64 } else { axis };
+    if rank < 2 || axis < 1 || axis >= rank as i64 || ud.len() != rank {
+        return Err(node.error(format!(
+            "past_cache {pd:?} and update {ud:?} need one rank of at least 2 and a sequence axis after the batch axis (axis {axis})"
+        )));
+    }
+    let axis = axis as usize;
+    let (max_seq, seq) = (pd[axis], ud[axis]);
+    if ud
+        .iter()
+        .zip(&pd)
+        .enumerate()
+        .any(|(i, (u, p))| i != axis && u != p)
+        || seq > max_seq
+    {
+        return Err(node.error(format!(
+            "update {ud:?} must match past_cache {pd:?} but along axis {axis}, where it is at most as long"
+        )));
+    }
+    let mode = node.attr_string("mode", "linear");
+    if mode != "linear" && mode != "circular" {
+        return Err(node.error(format!("mode '{mode}' is neither linear nor circular")));
+    }
+    // Position in the update along the axis, broadcast over the rest.
+    let mut shape = vec![1usize; rank];
+    shape[axis] = seq;
+    let positions = b.constant(
+        Tensor::from_vec(Shape::new(shape), (0..seq as i64).collect::<Vec<_>>())
+            .map_err(|e| node.error(e.to_string()))?,
+    );
+    let index = match node.input(2) {
+        Some(w) => {
+            let mut wd = vec![1usize; rank];
+            wd[0] = pd[0];
+            if b.dims(w) != [pd[0]] || b.imp.values[w].ty.elem != ElementType::I64 {
+                return Err(node.error(format!(
+                    "write_indices must be int64 of shape [{}], found {}",
+                    pd[0], b.imp.values[w].ty
+                )));
+            }
+            let w = b.reshape(w, &wd)?;
+            b.op(names::GRAPH_ADD, &[w, positions], &[])?
+        }
+        None => positions,
+    };
+    let index = if mode == "circular" {
+        let m = b.constant(Tensor::scalar(max_seq as i64));
+        b.op(names::GRAPH_MOD, &[index, m], &[])?
+    } else {
+        index
+    };
+    let full: Vec<i64> = ud.iter().map(|&d| d as i64).collect();
+    let index = b.op(
+        names::GRAPH_EXPAND,
+        &[index],
+        &[("shape", Attribute::I64Array(full))],
+    )?;
+    Ok(vec![b.op(
+        names::GRAPH_SCATTER_ELEMENTS,
+        &[past, index, update],
+        &[("axis", Attribute::Int(axis as i64))],
+    )?])
+}
+
+/// Col2Im: each column's block of values added into the (padded) image at the block's
+/// place — a ScatterElements with `add` whose indices follow from the static shapes —
+/// then the padding cut off.
+fn col2im(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let image = const_ints(imp, node, 1)?.ok_or_else(|| node.error("missing image_shape"))?;
+    let block = const_ints(imp, node, 2)?.ok_or_else(|| node.error("missing block_shape"))?;
+    let d = image.len();
+    let list = |name: &str, len: usize, default: i64| -> Result<Vec<i64>, ImportError> {
+        let v = node.attr_ints(name).unwrap_or_else(|| vec![default; len]);
+        if v.len() != len {
+            return Err(node.error(format!("'{name}' has {} entries, {len} expected", v.len())));
+        }
+        Ok(v)
+    };
+    let (dil, strides, pads) = (
+        list("dilations", d, 1)?,
+        list("strides", d, 1)?,
+        list("pads", 2 * d, 0)?,
+    );
+    let mut b = Builder { imp, node };
+    let xd = b.dims(x);
+    let k: i64 = block.iter().product();
+    if block.len() != d
+        || xd.len() != 3
+        || k <= 0
+        || xd[1] as i64 % k != 0
+        || image
+            .iter()
+            .chain(&block)
+            .chain(&dil)
+            .chain(&strides)
+            .any(|&v| v <= 0)
+        || pads.iter().any(|&p| p < 0)
+    {
+        return Err(node.error(format!(
+            "input {xd:?}, image_shape {image:?} and block_shape {block:?} do not fit (positive sizes, [N, C*prod(block), L])"
+        )));
+    }
+    let (n, c, l) = (xd[0], xd[1] / k as usize, xd[2]);
+    let padded: Vec<i64> = (0..d).map(|i| image[i] + pads[i] + pads[d + i]).collect();
+    let blocks: Vec<i64> = (0..d)
+        .map(|i| (padded[i] - (dil[i] * (block[i] - 1) + 1)) / strides[i] + 1)
+        .collect();
+    if blocks.iter().any(|&v| v <= 0) || blocks.iter().product::<i64>() != l as i64 {
+        return Err(node.error(format!(
+            "{l} columns, but the image gives {blocks:?} block positions"
+        )));
+    }
+    let unravel = |mut i: i64, dims: &[i64]| -> Vec<i64> {
+        let mut out = vec![0; dims.len()];
+        for j in (0..dims.len()).rev() {
+            out[j] = i % dims[j];
+            i /= dims[j];
+        }
+        out
+    };
+    let mut index = Vec::with_capacity(k as usize * l);
+    for kk in 0..k {
+        let ko = unravel(kk, &block);
+        for ll in 0..l as i64 {
+            let bo = unravel(ll, &blocks);
+            let mut flat = 0;
+            for i in 0..d {
+                flat = flat * padded[i] + bo[i] * strides[i] + ko[i] * dil[i];
+            }
+            index.push(flat);
+        }
+    }
+    let total: i64 = padded.iter().product();
+    let kl = k as usize * l;
+    let index = b.constant(
+        Tensor::from_vec(Shape::new([1, 1, kl]), index).map_err(|e| node.error(e.to_string()))?,
+    );
+    let index = b.op(
+        names::GRAPH_EXPAND,
+        &[index],
+        &[(
+            "shape",
+            Attribute::I64Array(vec![n as i64, c as i64, kl as i64]),
+        )],
+    )?;
+    let elem = b.imp.values[x].ty.elem;
+    // The image starts as zeros broadcast by a kernel, not a constant of its size.
+    let zero = b.scalar(elem, 0.0);
+    let zeros = b.op(
+        names::GRAPH_EXPAND,
+        &[zero],
+        &[(
+            "shape",
+            Attribute::I64Array(vec![n as i64, c as i64, total]),
+        )],
+    )?;
+    let cols = b.reshape(x, &[n, c, kl])?;
+    let sums = b.op(
+        names::GRAPH_SCATTER_ELEMENTS,
+        &[zeros, index, cols],
+        &[
+            ("axis", Attribute::Int(2)),
+            ("reduction", Attribute::String("add".into())),
+        ],
+    )?;
+    let mut shape = vec![n, c];
+    shape.extend(padded.iter().map(|&p| p as usize));
+    let y = b.reshape(sums, &shape)?;
+    if pads.iter().all(|&p| p == 0) {
+        return Ok(vec![y]);
+    }
+    Ok(vec![b.op(
+        names::GRAPH_SLICE,
+        &[y],
+        &[
+            ("starts", Attribute::I64Array(pads[..d].to_vec())),
+            (
+                "ends",
+                Attribute::I64Array((0..d).map(|i| pads[i] + image[i]).collect()),
+            ),
+            ("axes", Attribute::I64Array((2..2 + d as i64).collect())),
+        ],
+    )?])
 }
 
 /// SwiGLU: `a · sigmoid(alpha · a) · b`, A and B of one shape.
