@@ -53,6 +53,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "MaxUnpool",
     "TensorScatter",
     "Col2Im",
+    "GridSample",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -299,6 +300,7 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "MaxUnpool" => max_unpool(imp, node),
         "TensorScatter" => tensor_scatter(imp, node),
         "Col2Im" => col2im(imp, node),
+        "GridSample" => crate::grid_sample::grid_sample(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
         "LSTM" => crate::recurrent::lstm(imp, node),
