@@ -7,7 +7,7 @@ use crate::import::{Importer, NodeCtx};
 use crate::ops::Builder;
 use crate::ImportError;
 use strata_ir::ops as names;
-use strata_ir::{Attribute, ElementType, OpName, Type};
+use strata_ir::{Attribute, ElementType, OpName};
 
 /// Keys' cubic convolution parameter, as ONNX and PyTorch use it.
 const CUBIC_A: f64 = -0.75;
@@ -49,11 +49,7 @@ impl Ops<'_, '_, '_, '_> {
         self.b.op(names::GRAPH_WHERE, &[c, a, e], &[])
     }
     fn cast(&mut self, a: usize, to: ElementType) -> Result<usize, ImportError> {
-        self.b.op(
-            names::GRAPH_CAST,
-            &[a],
-            &[("to", Attribute::Type(Type::Scalar(to)))],
-        )
+        self.b.cast(a, to)
     }
     fn clamp(&mut self, a: usize, lo: f64, hi: f64) -> Result<usize, ImportError> {
         let a = self.bin_k(names::GRAPH_MAX, a, lo)?;

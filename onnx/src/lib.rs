@@ -23,6 +23,7 @@ mod ops;
 pub mod proto;
 mod quant;
 mod recurrent;
+mod roi_align;
 mod rotary;
 mod spectral;
 pub mod tensor;

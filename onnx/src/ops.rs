@@ -54,6 +54,8 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "TensorScatter",
     "Col2Im",
     "GridSample",
+    "Det",
+    "RoiAlign",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -301,6 +303,8 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "TensorScatter" => tensor_scatter(imp, node),
         "Col2Im" => col2im(imp, node),
         "GridSample" => crate::grid_sample::grid_sample(imp, node),
+        "Det" => det(imp, node),
+        "RoiAlign" => crate::roi_align::roi_align(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
         "LSTM" => crate::recurrent::lstm(imp, node),
@@ -1136,6 +1140,91 @@ fn col2im(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError>
     )?])
 }
 
+/// The largest matrix Det expands (Leibniz's formula: 4! = 24 products of 4 entries).
+const DET_MAX: usize = 4;
+
+/// Det of `[..., M, M]` for M up to [`DET_MAX`]: the sum over permutations σ of
+/// sign(σ)·Π x[i, σ(i)], each entry a slice of the batch of matrices.
+fn det(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let x = imp.required(node, 0)?;
+    let mut b = Builder { imp, node };
+    let dims = b.dims(x);
+    let r = dims.len();
+    if r < 2 || dims[r - 1] != dims[r - 2] || !b.imp.values[x].ty.elem.is_float() {
+        return Err(node.error(format!(
+            "X must be float square matrices [..., M, M], found {}",
+            b.imp.values[x].ty
+        )));
+    }
+    let m = dims[r - 1];
+    if m > DET_MAX || m == 0 {
+        return Err(node.unsupported(format!(
+            "determinants of {m}x{m} matrices (Strata expands them up to {DET_MAX}x{DET_MAX})"
+        )));
+    }
+    let batch = dims[..r - 2].to_vec();
+    let mut entry = vec![vec![0usize; m]; m];
+    for (i, row) in entry.iter_mut().enumerate() {
+        for (j, e) in row.iter_mut().enumerate() {
+            let s = b.op(
+                names::GRAPH_SLICE,
+                &[x],
+                &[
+                    ("starts", Attribute::I64Array(vec![i as i64, j as i64])),
+                    (
+                        "ends",
+                        Attribute::I64Array(vec![i as i64 + 1, j as i64 + 1]),
+                    ),
+                    (
+                        "axes",
+                        Attribute::I64Array(vec![r as i64 - 2, r as i64 - 1]),
+                    ),
+                ],
+            )?;
+            *e = b.reshape(s, &batch)?;
+        }
+    }
+    // Permutations in lexicographic order with their signs (by counting inversions).
+    let mut perms: Vec<Vec<usize>> = vec![vec![]];
+    for _ in 0..m {
+        perms = perms
+            .into_iter()
+            .flat_map(|p| {
+                (0..m)
+                    .filter(|j| !p.contains(j))
+                    .map(|j| {
+                        let mut q = p.clone();
+                        q.push(j);
+                        q
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+    }
+    let mut sum: Option<usize> = None;
+    for p in perms {
+        let inversions = (0..m)
+            .flat_map(|i| (i + 1..m).map(move |j| (i, j)))
+            .filter(|&(i, j)| p[i] > p[j])
+            .count();
+        let mut term = entry[0][p[0]];
+        for (i, &j) in p.iter().enumerate().skip(1) {
+            term = b.op(names::GRAPH_MUL, &[term, entry[i][j]], &[])?;
+        }
+        let op = if inversions % 2 == 0 {
+            names::GRAPH_ADD
+        } else {
+            names::GRAPH_SUB
+        };
+        sum = Some(match sum {
+            Some(s) => b.op(op, &[s, term], &[])?,
+            None if op == names::GRAPH_SUB => b.op(names::GRAPH_NEG, &[term], &[])?,
+            None => term,
+        });
+    }
+    Ok(vec![sum.expect("one permutation at least")])
+}
+
 /// SwiGLU: `a · sigmoid(alpha · a) · b`, A and B of one shape.
 fn swiglu(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     let (a, bv) = (imp.required(node, 0)?, imp.required(node, 1)?);
@@ -1247,6 +1336,18 @@ impl Builder<'_, '_, '_> {
 
     pub(crate) fn scalar(&mut self, elem: ElementType, v: f64) -> usize {
         self.constant(Tensor::from_f64s(elem, Shape::scalar(), &[v]))
+    }
+
+    /// `v` as element type `to` (itself when it is one already).
+    pub(crate) fn cast(&mut self, v: usize, to: ElementType) -> Result<usize, ImportError> {
+        if self.imp.values[v].ty.elem == to {
+            return Ok(v);
+        }
+        self.op(
+            names::GRAPH_CAST,
+            &[v],
+            &[("to", Attribute::Type(Type::Scalar(to)))],
+        )
     }
 
     pub(crate) fn dims(&self, v: usize) -> Vec<usize> {
@@ -1496,15 +1597,7 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
         Some(code) => onnx_type(node, code)?,
         None => elem,
     };
-    let logits = if precision != elem {
-        b.op(
-            names::GRAPH_CAST,
-            &[with_bias],
-            &[("to", Attribute::Type(Type::Scalar(precision)))],
-        )?
-    } else {
-        with_bias
-    };
+    let logits = b.cast(with_bias, precision)?;
     let probs = b.op(
         names::GRAPH_SOFTMAX,
         &[logits],

@@ -12,18 +12,7 @@ use crate::import::{Importer, NodeCtx};
 use crate::ops::{onnx_type, Builder};
 use crate::ImportError;
 use strata_ir::ops as names;
-use strata_ir::{Attribute, ElementType, Shape, Tensor, Type};
-
-fn cast(b: &mut Builder, v: usize, to: ElementType) -> Result<usize, ImportError> {
-    if b.imp.values[v].ty.elem == to {
-        return Ok(v);
-    }
-    b.op(
-        names::GRAPH_CAST,
-        &[v],
-        &[("to", Attribute::Type(Type::Scalar(to)))],
-    )
-}
+use strata_ir::{Attribute, ElementType, Shape, Tensor};
 
 /// Shapes a scale or zero point to broadcast against data of shape `data`: a single value
 /// becomes a scalar, a vector lies along `axis`, a blocked tensor repeats each value over
@@ -169,9 +158,9 @@ pub(crate) fn quantize_linear(
     quant_type(node, out, "output")?;
     let data = b.dims(x);
     let ct = precision.unwrap_or_else(|| wider(xe, se));
-    let xc = cast(&mut b, x, ct)?;
+    let xc = b.cast(x, ct)?;
     let s = spread(&mut b, scale, "scale", &data, axis, block)?;
-    let s = cast(&mut b, s, ct)?;
+    let s = b.cast(s, ct)?;
     let z = match zp {
         Some(z) => spread(&mut b, z, "zero point", &data, axis, block)?,
         None => zero(&mut b, out),
@@ -208,7 +197,7 @@ pub(crate) fn dequantize_linear(
     };
     let y = b.op(names::GRAPH_DEQUANTIZE_LINEAR, &[x, s, z], &[])?;
     Ok(vec![match declared {
-        Some(d) => cast(&mut b, y, d)?,
+        Some(d) => b.cast(y, d)?,
         None => y,
     }])
 }
@@ -228,7 +217,7 @@ fn widen(
     if e != ElementType::I8 && e != ElementType::U8 {
         return Err(node.error(format!("{what} must be i8 or ui8, found {e}")));
     }
-    let w = cast(b, v, ElementType::I32)?;
+    let w = b.cast(v, ElementType::I32)?;
     let Some(z) = zp else { return Ok(w) };
     if b.imp.values[z].ty.elem != e {
         return Err(node.error(format!(
@@ -241,7 +230,7 @@ fn widen(
             return Ok(w);
         }
     }
-    let mut z = cast(b, z, ElementType::I32)?;
+    let mut z = b.cast(z, ElementType::I32)?;
     let zd = b.dims(z);
     if per_row && zd.len() == 1 && zd[0] > 1 {
         z = b.reshape(z, &[zd[0], 1])?;
@@ -306,8 +295,8 @@ fn requantize(
     quant_type(node, ye, "output")?;
     let ab = b.op(names::GRAPH_MUL, &[a_scale, b_scale], &[])?;
     let mult = b.op(names::GRAPH_DIV, &[ab, y_scale], &[])?;
-    let mult = cast(b, mult, ElementType::F32)?;
-    let accf = cast(b, acc, ElementType::F32)?;
+    let mult = b.cast(mult, ElementType::F32)?;
+    let accf = b.cast(acc, ElementType::F32)?;
     let scaled = b.op(names::GRAPH_MUL, &[accf, mult], &[])?;
     let one = b.constant(Tensor::scalar(1.0f32));
     let yd = b.dims(y_zp);
