@@ -538,7 +538,7 @@ mod tests {
     }
 
     #[test]
-    fn the_full_pipeline_keeps_weights_shared_with_its_input() {
+    fn the_full_pipeline_shares_weights_it_keeps_and_drops_those_it_packs() {
         let w: Vec<String> = (0..8)
             .map(|r| {
                 let row: Vec<String> = (0..8).map(|c| format!("{}.5", (r + c) % 7)).collect();
@@ -560,12 +560,24 @@ mod tests {
         .unwrap();
         let weights = dense_tensors(&m);
         assert_eq!(weights.len(), 1);
+        // A weight a kernel reads as it is stays the input's storage.
         let (host, _) =
-            run_pipeline(&m, &format!("target{{kind=cpu}},{FULL}"), None, false).unwrap();
+            run_pipeline(&m, &format!("target{{kind=vulkan}},{FULL}"), None, false).unwrap();
         let held = dense_tensors(&host);
         assert!(
             held.iter().any(|t| t.shares_data(&weights[0])),
             "the host program holds a copy of the weights, not the input's storage"
+        );
+        // One the CPU's kernel packs is replaced by its packed form: the host program
+        // (dead ops included) holds that one tensor, never the original beside it.
+        let (host, _) =
+            run_pipeline(&m, &format!("target{{kind=cpu}},{FULL}"), None, false).unwrap();
+        let held = dense_tensors(&host);
+        assert!(
+            held.iter().all(|t| !t.shares_data(&weights[0])) && held.len() == 1,
+            "the CPU's host program holds {} tensors, the original among them: {}",
+            held.len(),
+            held.iter().any(|t| t.shares_data(&weights[0]))
         );
     }
 }
