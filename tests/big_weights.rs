@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use strata::ir::{npy, Tensor};
+
+mod common;
+use common::{load, max_abs_diff};
 
 fn model_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,19 +23,10 @@ fn model_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn load(path: &Path) -> Tensor {
-    npy::from_npy(&std::fs::read(path).unwrap()).unwrap()
-}
-
-/// Runs `strata ARGS`, asserting success; returns stderr.
-fn strata(args: &[&std::ffi::OsStr]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "strata {args:?} failed: {err}");
-    err
+/// Runs `strata ARGS`, asserting success.
+fn strata(args: &[&std::ffi::OsStr]) {
+    let (ok, err) = common::strata(args);
+    assert!(ok, "strata {args:?} failed: {err}");
 }
 
 /// The largest resident set of any child process waited for so far, in bytes.
@@ -42,15 +35,6 @@ fn children_peak_bytes() -> u64 {
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
     u.ru_maxrss as u64 * 1024
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.ty(), b.ty());
-    a.to_f64s()
-        .iter()
-        .zip(b.to_f64s())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
 }
 
 #[test]

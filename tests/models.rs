@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use strata::ir::{npy, parse_module, print_module, Tensor};
 
+mod common;
+use common::{load, max_abs_diff, strata};
+
 fn models_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models");
     assert!(
@@ -27,19 +30,6 @@ fn manifest(model: &Path) -> (Vec<String>, Vec<String>) {
             .collect()
     };
     (list("inputs"), list("outputs"))
-}
-
-fn load(path: &Path) -> Tensor {
-    npy::from_npy(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
-    assert_eq!(a.ty(), b.ty());
-    a.to_f64s()
-        .iter()
-        .zip(b.to_f64s())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
 }
 
 /// `strata run <model> [extra] --output-dir <out>` on the model's test inputs; returns
@@ -508,18 +498,6 @@ fn recurrent_models_match_onnxruntime_on_every_device() {
     for name in ["lstm_stack", "gru_encoder"] {
         check_on_devices(name, "cpu,vulkan,systolic", "recurrent", &devices);
     }
-}
-
-/// Runs `strata` with `args`, returning (success, stderr).
-fn strata(args: &[&std::ffi::OsStr]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// An If on an input scalar (a sample rate), both ways. Bound with `--input-value`, the

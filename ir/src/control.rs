@@ -108,14 +108,6 @@ pub fn called_functions(m: &Module) -> BTreeSet<String> {
     out
 }
 
-/// The functions of `m` a caller can run: those no control-flow op calls.
-pub fn entry_functions(m: &Module) -> Vec<Function> {
-    let called = called_functions(m);
-    m.functions()
-        .filter(|f| !called.contains(f.name(m)))
-        .collect()
-}
-
 fn signature(m: &Module, f: Function) -> (Vec<Type>, Vec<Type>) {
     match m.op(f.0).attrs.get("function_type") {
         Some(Attribute::Type(Type::Function(ft))) => (ft.inputs.clone(), ft.results.clone()),
@@ -148,6 +140,14 @@ fn single(what: &str, t: &Type, elem: ElementType) -> Result<(), IrError> {
     }
 }
 
+/// `found` must be `expected`; else an error "`what` <found>, `than` <expected>".
+fn agree(what: String, found: &[Type], than: &str, expected: &[Type]) -> Result<(), IrError> {
+    if found == expected {
+        return Ok(());
+    }
+    Err(format!("{what} {}, {than} {}", list(found), list(expected)).into())
+}
+
 fn no_recursion(m: &Module, op: OpId, f: Function) -> Result<(), IrError> {
     let caller = m
         .op(op)
@@ -170,24 +170,14 @@ fn verify_graph_if(m: &Module, op: OpId) -> Result<(), IrError> {
         let f = callee(m, op, attr)?;
         no_recursion(m, op, f)?;
         let (fi, fo) = signature(m, f);
-        if fi != ins {
-            return Err(format!(
-                "{attr} '{}' takes {}, the if passes {}",
-                f.name(m),
-                list(&fi),
-                list(&ins)
-            )
-            .into());
-        }
-        if fo != outs {
-            return Err(format!(
-                "{attr} '{}' returns {}, the if's results are {}",
-                f.name(m),
-                list(&fo),
-                list(&outs)
-            )
-            .into());
-        }
+        let name = f.name(m);
+        agree(format!("{attr} '{name}' takes"), &fi, "the if passes", &ins)?;
+        agree(
+            format!("{attr} '{name}' returns"),
+            &fo,
+            "the if's results are",
+            &outs,
+        )?;
     }
     Ok(())
 }
@@ -213,14 +203,12 @@ fn verify_graph_loop(m: &Module, op: OpId) -> Result<(), IrError> {
         ElementType::Bool,
     )?;
     let carried = types(m, &d.operands[2..2 + n]);
-    if carried != types(m, &d.results) {
-        return Err(format!(
-            "the carried values {} and the results {} differ",
-            list(&carried),
-            list(&types(m, &d.results))
-        )
-        .into());
-    }
+    agree(
+        "the carried values are".into(),
+        &carried,
+        "the results",
+        &types(m, &d.results),
+    )?;
     let f = callee(m, op, BODY_ATTR)?;
     no_recursion(m, op, f)?;
     let (fi, fo) = signature(m, f);
@@ -235,14 +223,12 @@ fn verify_graph_loop(m: &Module, op: OpId) -> Result<(), IrError> {
     }
     single("the body's counter", &fi[0], ElementType::I64)?;
     single("the body's condition", &fi[1], ElementType::Bool)?;
-    if fi[2..] != types(m, &d.operands[2..])[..] {
-        return Err(format!(
-            "body '{body}' takes {} after its counter and condition, the loop passes {}",
-            list(&fi[2..]),
-            list(&types(m, &d.operands[2..]))
-        )
-        .into());
-    }
+    agree(
+        format!("body '{body}' takes after its counter and condition"),
+        &fi[2..],
+        "the loop passes",
+        &types(m, &d.operands[2..]),
+    )?;
     match fo.split_first() {
         Some((c, rest)) if is_single(c, ElementType::Bool) && rest == carried.as_slice() => Ok(()),
         _ => Err(format!(
@@ -258,7 +244,16 @@ fn verify_graph_loop(m: &Module, op: OpId) -> Result<(), IrError> {
 fn host_signature(m: &Module, f: Function) -> Result<(Vec<Type>, usize), IrError> {
     let n_in = crate::host::num_inputs(m, f)
         .ok_or_else(|| format!("'{}' is not a host function", f.name(m)))?;
-    Ok((signature(m, f).0, n_in))
+    let args = signature(m, f).0;
+    if n_in > args.len() {
+        return Err(format!(
+            "'{}' declares {n_in} inputs but has {} arguments",
+            f.name(m),
+            args.len()
+        )
+        .into());
+    }
+    Ok((args, n_in))
 }
 
 fn verify_host_if(m: &Module, op: OpId) -> Result<(), IrError> {
@@ -275,15 +270,12 @@ fn verify_host_if(m: &Module, op: OpId) -> Result<(), IrError> {
         let f = callee(m, op, attr)?;
         no_recursion(m, op, f)?;
         let (fi, n_in) = host_signature(m, f)?;
-        if fi != types(m, args) {
-            return Err(format!(
-                "{attr} '{}' takes {}, the if binds {}",
-                f.name(m),
-                list(&fi),
-                list(&types(m, args))
-            )
-            .into());
-        }
+        agree(
+            format!("{attr} '{}' takes", f.name(m)),
+            &fi,
+            "the if binds",
+            &types(m, args),
+        )?;
         if inputs.is_some_and(|k| k != n_in) {
             return Err("the branches differ in how many of the buffers they read".into());
         }
@@ -296,12 +288,14 @@ fn verify_host_if(m: &Module, op: OpId) -> Result<(), IrError> {
 pub fn host_loop_carried(m: &Module, op: OpId) -> Result<usize, IrError> {
     let f = callee(m, op, BODY_ATTR)?;
     let (fi, n_in) = host_signature(m, f)?;
-    match (fi.len() - n_in).checked_sub(1) {
+    // A declared input count past the arguments is an error, not an underflow.
+    let outputs = fi.len().checked_sub(n_in);
+    match outputs.and_then(|o| o.checked_sub(1)) {
         Some(n) if n_in >= 2 + n => Ok(n),
         _ => Err(format!(
-            "body '{}' has {n_in} inputs and {} outputs: a loop body writes its condition and one buffer per carried value",
+            "body '{}' declares {n_in} inputs of {} arguments: a loop body reads its counter, condition and state, and writes its condition and one buffer per carried value",
             f.name(m),
-            fi.len() - n_in
+            fi.len()
         )
         .into()),
     }
@@ -316,16 +310,12 @@ fn verify_host_loop(m: &Module, op: OpId) -> Result<(), IrError> {
     let f = callee(m, op, BODY_ATTR)?;
     no_recursion(m, op, f)?;
     let (fi, n_in) = host_signature(m, f)?;
-    let bound = types(m, args);
-    if fi != bound {
-        return Err(format!(
-            "body '{}' takes {}, the loop binds {}",
-            f.name(m),
-            list(&fi),
-            list(&bound)
-        )
-        .into());
-    }
+    agree(
+        format!("body '{}' takes", f.name(m)),
+        &fi,
+        "the loop binds",
+        &types(m, args),
+    )?;
     let n = host_loop_carried(m, op)?;
     single("the body's counter", &fi[0], ElementType::I64)?;
     single("the body's condition", &fi[1], ElementType::Bool)?;
@@ -418,11 +408,8 @@ mod tests {
             vec![vec![-1.0, 2.0, -3.0, -0.5], vec![1.0, -2.0, 3.0, 0.5]]
         );
         let m = parse_module(PROGRAM).unwrap();
-        let entries: Vec<_> = super::entry_functions(&m)
-            .iter()
-            .map(|f| f.name(&m).to_string())
-            .collect();
-        assert_eq!(entries, ["main"]);
+        let called: Vec<String> = super::called_functions(&m).into_iter().collect();
+        assert_eq!(called, ["double", "neg", "step"]);
     }
 
     #[test]

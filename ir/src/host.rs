@@ -1,5 +1,7 @@
-//! The `host` dialect: the straight-line program the runtime runs — allocations,
-//! dispatches and copies over buffers — and its interpreter.
+//! The `host` dialect: the program the runtime runs — allocations, dispatches and copies
+//! over buffers, and the branches and loops of [`crate::control`] (`host.if`,
+//! `host.loop`, calling other host functions on the caller's buffers) — and its
+//! interpreter.
 //!
 //! ```text
 //! "host.global"() {sym_name = "c0", value = dense<...> : tensor<512xf32>} : () -> ()
@@ -30,7 +32,7 @@ use crate::module::{Function, Module, OpId, ValueId};
 use crate::ops;
 use crate::tensor::Tensor;
 use crate::types::{TensorType, Type};
-use crate::verify::{op_location, DialectRegistry, OpDefinition};
+use crate::verify::{DialectRegistry, OpDefinition};
 use crate::IrError;
 use std::collections::HashMap;
 
@@ -250,13 +252,8 @@ pub fn run_host_with(
     inputs: &[Tensor],
     executor: &mut dyn KernelExecutor,
 ) -> Result<Vec<Tensor>, InterpError> {
-    let fail_at = |op: OpId, message: String| InterpError {
-        op: m.op(op).name.to_string(),
-        location: op_location(m, op),
-        message,
-    };
     // Copies, views and dispatches slice memory by the types the verifier checks.
-    crate::verify::verify_module(m).map_err(|e| fail_at(f.0, e.to_string()))?;
+    crate::verify::verify_module(m).map_err(|e| InterpError::at(m, f.0, e.to_string()))?;
     execute(m, f, inputs, executor)
 }
 
@@ -267,11 +264,7 @@ fn execute(
     inputs: &[Tensor],
     executor: &mut dyn KernelExecutor,
 ) -> Result<Vec<Tensor>, InterpError> {
-    let fail_at = |op: OpId, message: String| InterpError {
-        op: m.op(op).name.to_string(),
-        location: op_location(m, op),
-        message,
-    };
+    let fail_at = |op: OpId, message: String| InterpError::at(m, op, message);
     let n_in = num_inputs(m, f).ok_or_else(|| fail_at(f.0, "not a host function".into()))?;
     let args = f.arguments(m);
     let names = f.input_names(m);
@@ -411,27 +404,18 @@ fn call(
     bindings: &[Binding],
     executor: &mut dyn KernelExecutor,
 ) -> Result<(), InterpError> {
+    let fail = |e: IrError| InterpError::at(m, f.0, e.message);
     let n_in = num_inputs(m, f).unwrap_or(0);
     let types: Vec<TensorType> = f
         .arguments(m)
         .iter()
         .map(|&a| memref(m, a).cloned())
         .collect::<Result<_, _>>()
-        .map_err(|e| InterpError {
-            op: ops::FUNC_FUNC.to_string(),
-            location: op_location(m, f.0),
-            message: e.message,
-        })?;
+        .map_err(fail)?;
     let mut inputs = Vec::with_capacity(n_in);
     for (t, &b) in types.iter().zip(bindings).take(n_in) {
         let bytes = bytes_at(memories, b, bytes_of(t));
-        inputs.push(
-            Tensor::from_le_bytes(t.elem, t.shape.clone(), bytes).map_err(|e| InterpError {
-                op: ops::FUNC_FUNC.to_string(),
-                location: op_location(m, f.0),
-                message: e.message,
-            })?,
-        );
+        inputs.push(Tensor::from_le_bytes(t.elem, t.shape.clone(), bytes).map_err(fail)?);
     }
     let outputs = execute(m, f, &inputs, executor)?;
     for (t, &b) in outputs.iter().zip(&bindings[n_in..]) {
@@ -450,11 +434,7 @@ fn run_control(
     executor: &mut dyn KernelExecutor,
 ) -> Result<(), InterpError> {
     use crate::control;
-    let fail = |e: IrError| InterpError {
-        op: m.op(op).name.to_string(),
-        location: op_location(m, op),
-        message: e.message,
-    };
+    let fail = |e: IrError| InterpError::at(m, op, e.message);
     let size = |v: ValueId| memref(m, v).map(bytes_of).map_err(fail);
     let operands = &m.op(op).operands;
     if m.op(op).name == ops::HOST_IF {

@@ -27,6 +27,17 @@ impl fmt::Display for InterpError {
 
 impl std::error::Error for InterpError {}
 
+impl InterpError {
+    /// A failure of op `op` of `m`, located where the op came from.
+    pub fn at(m: &Module, op: OpId, message: impl Into<String>) -> InterpError {
+        InterpError {
+            op: m.op(op).name.to_string(),
+            location: op_location(m, op),
+            message: message.into(),
+        }
+    }
+}
+
 fn input_error(message: String) -> InterpError {
     InterpError {
         op: "input".into(),
@@ -83,11 +94,7 @@ pub fn run_function(
     }
     for (i, &op) in ops.iter().enumerate() {
         let data = m.op(op);
-        let fail = |e: crate::IrError| InterpError {
-            op: data.name.to_string(),
-            location: op_location(m, op),
-            message: e.message,
-        };
+        let fail = |e: crate::IrError| InterpError::at(m, op, e.message);
         let operand = |v: ValueId| {
             env[v.index()].as_ref().ok_or_else(|| {
                 fail(format!("operand %{} has no value (used before definition?)", v.0).into())
@@ -101,25 +108,18 @@ pub fn run_function(
             .iter()
             .map(|&v| operand(v))
             .collect::<Result<Vec<_>, _>>()?;
-        if data.name == ops::KERNEL_GENERIC || data.name == ops::LOOP_DISPATCH {
-            let results = if data.name == ops::KERNEL_GENERIC {
-                crate::kernel::eval_generic(m, op, &values)
-            } else {
-                crate::loops::interp::eval_dispatch(m, op, &values)
+        // Ops with a rule of their own; graph ops follow below.
+        let special = match data.name {
+            ops::KERNEL_GENERIC => {
+                Some(crate::kernel::eval_generic(m, op, &values).map_err(&fail)?)
             }
-            .map_err(&fail)?;
-            for (&r, t) in data.results.iter().zip(results) {
-                env[r.index()] = Some(t);
+            ops::LOOP_DISPATCH => {
+                Some(crate::loops::interp::eval_dispatch(m, op, &values).map_err(&fail)?)
             }
-            for &v in &data.operands {
-                if last_use[v.index()] == i {
-                    env[v.index()] = None;
-                }
-            }
-            continue;
-        }
-        if data.name == ops::GRAPH_IF || data.name == ops::GRAPH_LOOP {
-            let results = run_control(m, op, &values)?;
+            ops::GRAPH_IF | ops::GRAPH_LOOP => Some(run_control(m, op, &values)?),
+            _ => None,
+        };
+        if let Some(results) = special {
             for (&r, t) in data.results.iter().zip(results) {
                 env[r.index()] = Some(t);
             }
@@ -191,11 +191,7 @@ pub fn run_function(
 
 /// Runs a `graph.if` or `graph.loop` by running the functions it calls.
 fn run_control(m: &Module, op: OpId, values: &[&Tensor]) -> Result<Vec<Tensor>, InterpError> {
-    let fail = |e: crate::IrError| InterpError {
-        op: m.op(op).name.to_string(),
-        location: op_location(m, op),
-        message: e.message,
-    };
+    let fail = |e: crate::IrError| InterpError::at(m, op, e.message);
     let owned = |v: &[&Tensor]| -> Vec<Tensor> { v.iter().map(|&t| t.clone()).collect() };
     if m.op(op).name == ops::GRAPH_IF {
         let branch = if control::condition(values[0]) {

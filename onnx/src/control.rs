@@ -401,13 +401,19 @@ fn scan8(imp: &mut Importer, node: &NodeCtx, body: &GraphProto) -> Result<Vec<us
     if dirs.len() != m {
         return Err(node.error("'directions' needs one entry per scan input"));
     }
+    if m == 0 {
+        return Err(node.error("a Scan needs at least one scan input"));
+    }
     let values: Vec<usize> = (1..total)
         .map(|i| imp.required(node, i))
         .collect::<Result<_, _>>()?;
-    let batch = match values.first() {
-        Some(&v) => imp.values[v].ty.shape.dims().first().copied().unwrap_or(0),
-        None => 0,
-    };
+    let batch = imp.values[values[0]]
+        .ty
+        .shape
+        .dims()
+        .first()
+        .copied()
+        .unwrap_or(0);
     if let Some(lens) = imp.const_input(node, 0)? {
         let seq = imp.values[values[n]]
             .ty

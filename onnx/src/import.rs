@@ -509,25 +509,7 @@ impl<'a> Importer<'a> {
                 "{what} declares inputs; an If branch reads its scope's values by name"
             )));
         }
-        for init in &g.initializer {
-            let t =
-                tensor_from_proto(init, &format!("initializer '{}'", init.name), self.base_dir)?;
-            let v = self.known(t, Rc::new(BTreeSet::new()));
-            self.env.insert(init.name.clone(), v);
-        }
-        let available: BTreeSet<String> = self.env.keys().cloned().collect();
-        self.import_nodes(&g.node, &available, opset)?;
-        g.output
-            .iter()
-            .map(|o| {
-                self.env.get(&o.name).copied().ok_or_else(|| {
-                    ImportError::InvalidModel(format!(
-                        "{what}: output '{}' is never defined",
-                        o.name
-                    ))
-                })
-            })
-            .collect()
+        self.inline_bound(g, opset, &[], what)
     }
 
     /// Imports subgraph `g`'s nodes into the current scope with its declared inputs bound
@@ -551,32 +533,38 @@ impl<'a> Importer<'a> {
         for (vi, &v) in g.input.iter().zip(inputs) {
             self.env.insert(vi.name.clone(), v);
         }
-        let result = (|| {
-            for init in &g.initializer {
-                let t = tensor_from_proto(
-                    init,
-                    &format!("initializer '{}'", init.name),
-                    self.base_dir,
-                )?;
-                let v = self.known(t, Rc::new(BTreeSet::new()));
-                self.env.insert(init.name.clone(), v);
-            }
-            let available: BTreeSet<String> = self.env.keys().cloned().collect();
-            self.import_nodes(&g.node, &available, opset)?;
-            g.output
-                .iter()
-                .map(|o| {
-                    self.env.get(&o.name).copied().ok_or_else(|| {
-                        ImportError::InvalidModel(format!(
-                            "{what}: output '{}' is never defined",
-                            o.name
-                        ))
-                    })
-                })
-                .collect()
-        })();
+        let result = self.import_body(g, opset, what);
         self.env = saved;
         result
+    }
+
+    /// Converts subgraph `g`'s initializers and nodes in the current scope (its inputs
+    /// bound already) and returns the values of its outputs.
+    fn import_body(
+        &mut self,
+        g: &GraphProto,
+        opset: i64,
+        what: &str,
+    ) -> Result<Vec<usize>, ImportError> {
+        for init in &g.initializer {
+            let t =
+                tensor_from_proto(init, &format!("initializer '{}'", init.name), self.base_dir)?;
+            let v = self.known(t, Rc::new(BTreeSet::new()));
+            self.env.insert(init.name.clone(), v);
+        }
+        let available: BTreeSet<String> = self.env.keys().cloned().collect();
+        self.import_nodes(&g.node, &available, opset)?;
+        g.output
+            .iter()
+            .map(|o| {
+                self.env.get(&o.name).copied().ok_or_else(|| {
+                    ImportError::InvalidModel(format!(
+                        "{what}: output '{}' is never defined",
+                        o.name
+                    ))
+                })
+            })
+            .collect()
     }
 
     /// The values of this scope that subgraphs `graphs` read and that are known only at
@@ -652,26 +640,10 @@ impl<'a> Importer<'a> {
                 });
                 self.env.insert(name.clone(), self.values.len() - 1);
             }
-            for init in &g.initializer {
-                let t = tensor_from_proto(
-                    init,
-                    &format!("initializer '{}'", init.name),
-                    self.base_dir,
-                )?;
-                let v = self.known(t, Rc::new(BTreeSet::new()));
-                self.env.insert(init.name.clone(), v);
-            }
-            let available: BTreeSet<String> = self.env.keys().cloned().collect();
-            self.import_nodes(&g.node, &available, opset)?;
+            let outputs = self.import_body(g, opset, what)?;
             let mut returns = Vec::new();
             let mut types = Vec::new();
-            for o in &g.output {
-                let &v = self.env.get(&o.name).ok_or_else(|| {
-                    ImportError::InvalidModel(format!(
-                        "{what}: output '{}' is never defined",
-                        o.name
-                    ))
-                })?;
+            for (o, v) in g.output.iter().zip(outputs) {
                 types.push(self.values[v].ty.clone());
                 let id = self.materialize(v);
                 returns.push((o.name.clone(), id));

@@ -163,17 +163,21 @@ fn damaged_and_foreign_files_are_errors() {
     assert!(matches!(e, Error::Io { .. }), "{e}");
 }
 
+/// Asserts that loading `m` on the CPU fails with an error containing `want`.
+fn rejected(m: ModuleFile, want: &str) {
+    let e = Module::from_file(&device(), m)
+        .err()
+        .expect("must fail")
+        .to_string();
+    assert!(e.contains(want), "expected '{want}' in: {e}");
+}
+
 #[test]
 fn inconsistent_programs_are_rejected_before_running() {
-    let dev = device();
     let check = |f: &dyn Fn(&mut ModuleFile), want: &str| {
         let mut m = copy_module();
         f(&mut m);
-        let e = Module::from_file(&dev, m)
-            .err()
-            .expect("must fail")
-            .to_string();
-        assert!(e.contains(want), "expected '{want}' in: {e}");
+        rejected(m, want);
     };
     check(
         &|m| m.executables.push(vec![1].into()),
@@ -587,15 +591,10 @@ fn branches_and_loops_run_on_every_device_and_are_checked() {
             assert_eq!(out[1].to_vec::<i64>().unwrap(), vec![(n - 1).max(0)]);
         }
     }
-    let dev = device();
     let check = |f: &dyn Fn(&mut Command), want: &str| {
         let mut m = control_module();
         f(&mut m.manifest.functions[0].programs[0].commands[2]);
-        let e = Module::from_file(&dev, m)
-            .err()
-            .expect("must fail")
-            .to_string();
-        assert!(e.contains(want), "expected '{want}' in: {e}");
+        rejected(m, want);
     };
     check(
         &|c| {

@@ -14,6 +14,10 @@
 //!   placed buffer with an intersecting lifetime (greedy by size, as TFLite's arena
 //!   planner). A dispatch never shares memory between its inputs and its outputs, since
 //!   both are live at that dispatch.
+//! - `graph.if` becomes `host.if` over the captured values' and the results' buffers;
+//!   `graph.loop` becomes copies of the initial condition and state, then `host.loop`,
+//!   whose counter, condition and written state are buffers live across the loop and
+//!   whose read state is the results' buffers (see `strata_ir::control`).
 //!
 //! The function records `host.arena_bytes` (the planned peak) and `host.unplanned_bytes`
 //! (the sum of all intermediates, what allocating each separately would take).
@@ -180,43 +184,32 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
                 );
                 globals += 1;
             }
-            ops::GRAPH_LOOP => {
-                // The counter, the condition read and the condition and state written,
-                // live only during the loop; the state read is the results' buffers.
-                let body = strata_ir::control::callee(m, op, strata_ir::control::BODY_ATTR)?;
-                let (ins, outs) = function_types(m, body)?;
-                let mut scratch = Vec::new();
-                for ty in [&ins[0], &ins[1]].into_iter().chain(&outs) {
-                    scratch.push(lifetimes.len());
-                    lifetimes.push(Lifetime {
-                        first: t,
-                        last: t,
-                        bytes: bytes_of(ty),
-                    });
-                    buffer_types.push(ty.clone());
-                }
-                loop_scratch.insert(op, scratch);
-                for &r in &d.results {
-                    let ty = m.tensor_type(r)?.clone();
-                    storage.insert(r, Storage::Buffer(lifetimes.len()));
+            ops::LOOP_DISPATCH | ops::GRAPH_IF | ops::GRAPH_LOOP => {
+                // A buffer written by op `t`, live from there.
+                let mut new_buffer = |ty: TensorType| {
                     lifetimes.push(Lifetime {
                         first: t,
                         last: t,
                         bytes: bytes_of(&ty),
                     });
                     buffer_types.push(ty);
+                    lifetimes.len() - 1
+                };
+                if d.name == ops::GRAPH_LOOP {
+                    // The counter, the condition read and the condition and state
+                    // written, live only during the loop; the state read is the results'.
+                    let body = strata_ir::control::callee(m, op, strata_ir::control::BODY_ATTR)?;
+                    let (ins, outs) = function_types(m, body)?;
+                    let scratch = [&ins[0], &ins[1]]
+                        .into_iter()
+                        .chain(&outs)
+                        .map(|ty| new_buffer(ty.clone()))
+                        .collect();
+                    loop_scratch.insert(op, scratch);
                 }
-            }
-            ops::LOOP_DISPATCH | ops::GRAPH_IF => {
                 for &r in &d.results {
-                    let ty = m.tensor_type(r)?.clone();
-                    storage.insert(r, Storage::Buffer(lifetimes.len()));
-                    lifetimes.push(Lifetime {
-                        first: t,
-                        last: t,
-                        bytes: bytes_of(&ty),
-                    });
-                    buffer_types.push(ty);
+                    let b = new_buffer(m.tensor_type(r)?.clone());
+                    storage.insert(r, Storage::Buffer(b));
                 }
             }
             name if VIEW_OPS.contains(&name) => {
@@ -289,6 +282,23 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
         );
         m.result(op)
     };
+    // The buffer of planned intermediate `b`: the caller's output it is returned as, or
+    // its place in the arena.
+    let buffer = |m: &mut Module, b: usize| -> ValueId {
+        let ty = buffer_types[b].clone();
+        match destined.get(&b) {
+            Some(&j) => view(m, hargs[n_in + j], &ty),
+            None => {
+                let a = m.append_op(
+                    block,
+                    OpSpec::new(ops::HOST_ALLOC)
+                        .results([Type::MemRef(ty)])
+                        .attr("offset", Attribute::Int(offset_of[&b] as i64)),
+                );
+                m.result(a)
+            }
+        }
+    };
     let mut globals_out = Vec::new();
     for &op in &ops {
         let d = m.op(op).clone();
@@ -322,21 +332,6 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
             }
             ops::GRAPH_IF | ops::GRAPH_LOOP => {
                 let operands = d.operands.iter().map(get).collect::<Result<Vec<_>, _>>()?;
-                let buffer = |m: &mut Module, b: usize| -> ValueId {
-                    let ty = buffer_types[b].clone();
-                    match destined.get(&b) {
-                        Some(&j) => view(m, hargs[n_in + j], &ty),
-                        None => {
-                            let a = m.append_op(
-                                block,
-                                OpSpec::new(ops::HOST_ALLOC)
-                                    .results([Type::MemRef(ty)])
-                                    .attr("offset", Attribute::Int(offset_of[&b] as i64)),
-                            );
-                            m.result(a)
-                        }
-                    }
-                };
                 let mut results = Vec::new();
                 for &r in &d.results {
                     let Some(&Storage::Buffer(b)) = storage.get(&r) else {
@@ -382,22 +377,10 @@ fn bufferize_function(m: &mut Module, f: Function) -> Result<MemoryPlan, crate::
             ops::LOOP_DISPATCH => {
                 let mut bound = d.operands.iter().map(get).collect::<Result<Vec<_>, _>>()?;
                 for &r in &d.results {
-                    let Some(Storage::Buffer(b)) = storage.get(&r) else {
+                    let Some(&Storage::Buffer(b)) = storage.get(&r) else {
                         return Err("dispatch result without a buffer".into());
                     };
-                    let ty = buffer_types[*b].clone();
-                    let buf = match destined.get(b) {
-                        Some(&j) => view(m, hargs[n_in + j], &ty),
-                        None => {
-                            let a = m.append_op(
-                                block,
-                                OpSpec::new(ops::HOST_ALLOC)
-                                    .results([Type::MemRef(ty)])
-                                    .attr("offset", Attribute::Int(offset_of[b] as i64)),
-                            );
-                            m.result(a)
-                        }
-                    };
+                    let buf = buffer(m, b);
                     mapped.insert(r, buf);
                     bound.push(buf);
                 }
