@@ -59,7 +59,7 @@ pub enum ImportError {
     /// A shape-deciding input is not a compile-time constant. `graph_inputs` lists the
     /// graph inputs it depends on; passing their values in
     /// [`ImportOptions::constant_inputs`] specializes the model to them.
-    #[error("node '{node}' ({op_type}): input '{input}' must be known at compile time (Strata compiles static shapes, and chooses an If's branch at import: branching at run time is not supported yet){}",
+    #[error("node '{node}' ({op_type}): input '{input}' must be known at compile time (Strata compiles static shapes){}",
         if .graph_inputs.is_empty() { String::new() } else { format!("; it depends on graph inputs {:?}: fix them with --input-value NAME=file.npy", .graph_inputs) })]
     NotConstant {
         node: String,
