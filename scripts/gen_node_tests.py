@@ -4,12 +4,14 @@ The `onnx` wheel ships the generators of the node tests, not their data. This dr
 (`collect_testcases`) and writes, per case:
 
     <out>/<case>/model.onnx
-    <out>/<case>/meta.json                       {"rtol": .., "atol": .., "skip": reason?}
-    <out>/<case>/test_data_set_0/input_<i>.pb    TensorProto
-    <out>/<case>/test_data_set_0/output_<i>.pb   TensorProto
+    <out>/<case>/meta.json                       {"rtol": .., "atol": .., "op": ..,
+                                                  "sequences": [file stem, ..]?, "skip": reason?}
+    <out>/<case>/test_data_set_0/input_<i>.pb    TensorProto, or SequenceProto when listed
+    <out>/<case>/test_data_set_0/output_<i>.pb   in "sequences"
 
-Cases whose inputs or outputs are not plain tensors (sequences, maps, optionals) get a
-`skip` reason instead of data: Strata's graph dialect has tensors only.
+Sequences of tensors are written as SequenceProto (Strata compiles them at the length the
+data gives). Cases with other values (maps, optionals, sequences of sequences) get a `skip`
+reason instead of data.
 """
 
 import json
@@ -33,6 +35,17 @@ def as_tensor_proto(value, name):
     return None
 
 
+def as_sequence_proto(value, name):
+    if not isinstance(value, list):
+        return None
+    elements = [as_tensor_proto(v, f"{name}_{i}") for i, v in enumerate(value)]
+    if any(e is None for e in elements):
+        return None
+    seq = onnx.SequenceProto(name=name, elem_type=onnx.SequenceProto.TENSOR)
+    seq.tensor_values.extend(elements)
+    return seq
+
+
 def main(out_dir):
     warnings.simplefilter("ignore")
     os.makedirs(out_dir, exist_ok=True)
@@ -52,13 +65,20 @@ def main(out_dir):
         meta = {"rtol": case.rtol, "atol": case.atol, "op": op}
         inputs, outputs = case.data_sets[0]
         protos = []
+        sequences = []
         for kind, values in (("input", inputs), ("output", outputs)):
             for i, value in enumerate(values):
                 proto = as_tensor_proto(value, f"{kind}_{i}")
                 if proto is None:
+                    proto = as_sequence_proto(value, f"{kind}_{i}")
+                    if proto is not None:
+                        sequences.append(f"{kind}_{i}")
+                if proto is None:
                     meta["skip"] = f"{kind} {i} is a {type(value).__name__}, not a tensor"
                     break
                 protos.append((f"{kind}_{i}.pb", proto))
+        if sequences and "skip" not in meta:
+            meta["sequences"] = sequences
         if "skip" not in meta:
             for file_name, proto in protos:
                 with open(os.path.join(data_dir, file_name), "wb") as f:

@@ -35,6 +35,11 @@ Models:
     loop_decode
              a Loop with a run-time trip count stepping a tanh state, reading an
              outer-scope input and the iteration number
+    seq_heads
+             sequences as exporters write per-head loops: SplitToSequence into heads, a
+             Loop over SequenceLength projecting SequenceAt(i) into a SequenceInsert'ed
+             sequence, SequenceErase, SequenceConstruct and ConcatFromSequence (both
+             concatenating and stacking)
 
 Usage: models.py OUT_DIR [NAME ...]
 """
@@ -341,6 +346,50 @@ def loop_decode():
     return model, inputs
 
 
+def seq_heads():
+    """Per-head projections through sequences: x [1, 12, 16] split into three heads of
+    four rows, each head projected by the loop body (h·W, Relu) into a sequence, then
+    concatenated back (axis 1) and, without its last head, stacked on a new axis."""
+    g = Graph("seq_heads", 11)
+    n = 16
+    w = g.weight("w", (n, n), n**-0.5)
+    heads = g.op("SplitToSequence", ["x", g.const("four", np.array(4, dtype=np.int64))], axis=1)
+    count = g.op("SequenceLength", [heads])
+    body = helper.make_graph(
+        [
+            helper.make_node("SequenceAt", ["heads_in", "i"], ["head"]),
+            helper.make_node("MatMul", ["head", w], ["proj"]),
+            helper.make_node("Relu", ["proj"], ["act"]),
+            helper.make_node("SequenceInsert", ["acc", "act"], ["acc_next"]),
+            helper.make_node("Identity", ["cond"], ["cond_next"]),
+            helper.make_node("Identity", ["heads_in"], ["heads_out"]),
+        ],
+        "per_head",
+        [tensor_info("i", [], TensorProto.INT64), tensor_info("cond", [], TensorProto.BOOL),
+         helper.make_tensor_sequence_value_info("heads_in", TensorProto.FLOAT, None),
+         helper.make_tensor_sequence_value_info("acc", TensorProto.FLOAT, None)],
+        [tensor_info("cond_next", [], TensorProto.BOOL),
+         helper.make_tensor_sequence_value_info("heads_out", TensorProto.FLOAT, None),
+         helper.make_tensor_sequence_value_info("acc_next", TensorProto.FLOAT, None)],
+    )
+    empty = g.op("SequenceEmpty", [], dtype=TensorProto.FLOAT)
+    keep = g.const("keep", np.array(True))
+    g.nodes.append(helper.make_node("Loop", [count, keep, heads, empty], ["heads_after", "projected"],
+                                    name="per_head", body=body))
+    g.op("ConcatFromSequence", ["projected"], axis=1)
+    g.nodes[-1].output[0] = "y"
+    last = g.const("last", np.array(-1, dtype=np.int64))
+    first_two = g.op("SequenceErase", ["projected", last])
+    first = g.op("SequenceAt", [first_two, g.const("zero", np.array(0, dtype=np.int64))])
+    pair = g.op("SequenceConstruct", [first, g.op("Neg", [first])])
+    g.op("ConcatFromSequence", [pair], axis=0, new_axis=1)
+    g.nodes[-1].output[0] = "stacked"
+    model = g.model([tensor_info("x", [1, 12, n])],
+                    [tensor_info("y", [1, 12, n]), tensor_info("stacked", [2, 1, 4, n])])
+    inputs = {"x": g.rng.standard_normal((1, 12, n)).astype(np.float32)}
+    return model, inputs
+
+
 def big_mlp():
     """An MLP with 1 GiB of weights (four 8192x8192 f32 MatMuls with Relu between), saved
     in the external-data format: what a VGG-sized model looks like on disk."""
@@ -455,6 +504,7 @@ MODELS = {
     "cnn_int8_qdq": cnn_int8_qdq,
     "if_sample_rate": if_sample_rate,
     "loop_decode": loop_decode,
+    "seq_heads": seq_heads,
     "big_mlp": big_mlp,
     "splat_fc": splat_fc,
 }

@@ -7,9 +7,12 @@
 //!
 //! Outcomes: *passed*; *failed* (wrong answer, or an error, for a model whose ops Strata
 //! all claims); *unsupported* (an op, element type or feature Strata reports it does not
-//! implement); *skipped* (non-tensor data such as sequences). Strata compiles static
-//! shapes, so inputs that decide shapes (Reshape's `shape` fed as a graph input, say) are
-//! specialized: the runner passes their test values to the importer as constants.
+//! implement); *skipped* (data that is neither a tensor nor a sequence of them: optionals,
+//! maps). Strata compiles static shapes, so inputs that decide shapes (Reshape's `shape`
+//! fed as a graph input, say) are specialized: the runner passes their test values to the
+//! importer as constants. A sequence input is compiled at its test value's length and
+//! element shapes, its elements passed as tensors; a sequence output is compared element
+//! by element.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -134,14 +137,45 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/onnx-node-tests"))
 }
 
-fn read_numbered(dir: &Path, prefix: &str) -> Result<Vec<Tensor>, ImportError> {
+/// One input or output of a case: a tensor, or a sequence of them.
+enum Value {
+    Tensor(Tensor),
+    Sequence(Vec<Tensor>),
+}
+
+impl Value {
+    /// The tensors a compiled function takes or returns for this value.
+    fn flat(&self) -> &[Tensor] {
+        match self {
+            Value::Tensor(t) => std::slice::from_ref(t),
+            Value::Sequence(items) => items,
+        }
+    }
+}
+
+/// Reads `<prefix>_0.pb`, `<prefix>_1.pb`, ... as tensors, or as sequences where `meta`
+/// lists the file among its `sequences`.
+fn read_numbered(
+    dir: &Path,
+    prefix: &str,
+    meta: &serde_json::Value,
+) -> Result<Vec<Value>, ImportError> {
+    let sequences: Vec<&str> = meta["sequences"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str()).collect())
+        .unwrap_or_default();
     let mut out = Vec::new();
     loop {
-        let p = dir.join(format!("{prefix}_{}.pb", out.len()));
+        let stem = format!("{prefix}_{}", out.len());
+        let p = dir.join(format!("{stem}.pb"));
         if !p.exists() {
             return Ok(out);
         }
-        out.push(strata_onnx::read_tensor_file(&p)?.1);
+        out.push(if sequences.contains(&stem.as_str()) {
+            Value::Sequence(strata_onnx::read_sequence_file(&p)?.1)
+        } else {
+            Value::Tensor(strata_onnx::read_tensor_file(&p)?.1)
+        });
     }
 }
 
@@ -257,7 +291,7 @@ pub fn run_case_in(dir: &Path, mode: &Mode) -> CaseResult {
     } else {
         let rtol = meta["rtol"].as_f64().unwrap_or(1e-3);
         let atol = meta["atol"].as_f64().unwrap_or(1e-7);
-        match std::panic::catch_unwind(|| run_case_inner(dir, rtol, atol, mode)) {
+        match std::panic::catch_unwind(|| run_case_inner(dir, &meta, rtol, atol, mode)) {
             Ok(o) => o,
             Err(p) => {
                 let msg = p
@@ -272,14 +306,20 @@ pub fn run_case_in(dir: &Path, mode: &Mode) -> CaseResult {
     CaseResult { name, op, outcome }
 }
 
-fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
+fn run_case_inner(
+    dir: &Path,
+    meta: &serde_json::Value,
+    rtol: f64,
+    atol: f64,
+    mode: &Mode,
+) -> Outcome {
     let data = dir.join("test_data_set_0");
-    let inputs = match read_numbered(&data, "input") {
+    let inputs = match read_numbered(&data, "input", meta) {
         Ok(v) => v,
         Err(e) => return unsupported_or_failed(e),
     };
-    let expected = match read_numbered(&data, "output") {
-        Ok(v) => v,
+    let expected: Vec<Tensor> = match read_numbered(&data, "output", meta) {
+        Ok(v) => v.iter().flat_map(|v| v.flat().iter().cloned()).collect(),
         Err(e) => return unsupported_or_failed(e),
     };
     let bytes = match std::fs::read(dir.join("model.onnx")) {
@@ -298,12 +338,21 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
         }
         Err(e) => return Outcome::Failed(format!("cannot decode model: {e}")),
     };
-    let by_name: HashMap<&str, &Tensor> = input_names
-        .iter()
-        .map(|s| s.as_str())
-        .zip(&inputs)
-        .collect();
     let mut options = ImportOptions::default();
+    let mut by_name: HashMap<&str, &Tensor> = HashMap::new();
+    for (name, value) in input_names.iter().zip(&inputs) {
+        match value {
+            Value::Tensor(t) => {
+                by_name.insert(name, t);
+                // Symbolic dimensions take the test value's sizes.
+                options.input_shapes.insert(name.clone(), t.dims().to_vec());
+            }
+            Value::Sequence(items) => {
+                let shapes = items.iter().map(|t| t.dims().to_vec()).collect();
+                options.sequence_inputs.insert(name.clone(), shapes);
+            }
+        }
+    }
     // Specialize shape-deciding inputs to their test values, as many rounds as needed.
     let module = loop {
         match strata_onnx::import_model(&bytes, Some(dir), &options) {
@@ -363,7 +412,7 @@ fn run_case_inner(dir: &Path, rtol: f64, atol: f64, mode: &Mode) -> Outcome {
         .iter()
         .zip(&inputs)
         .filter(|(n, _)| !options.constant_inputs.contains_key(*n))
-        .map(|(_, t)| t.clone())
+        .flat_map(|(_, v)| v.flat().iter().cloned())
         .collect();
     let outputs = if let Mode::Target(target) = mode {
         // The systolic array multiplies in bf16: results of its products are as exact as

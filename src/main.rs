@@ -298,6 +298,11 @@ struct ImportArgs {
     /// gives, a sample rate).
     #[arg(long = "input-value", value_name = "NAME=FILE")]
     input_values: Vec<String>,
+    /// Compile a sequence input at a static length: NAME=2x3,4x3 gives it two elements of
+    /// those shapes (an empty value, NAME=, none). Its elements become inputs
+    /// NAME[0], NAME[1], ...; sequence outputs likewise become NAME[0], ... (repeatable).
+    #[arg(long = "sequence-input", value_name = "NAME=DIMS,DIMS")]
+    sequence_inputs: Vec<String>,
 }
 
 fn import_options(args: &ImportArgs) -> Result<ImportOptions> {
@@ -310,16 +315,37 @@ fn import_options(args: &ImportArgs) -> Result<ImportOptions> {
     }
     for s in &args.input_shapes {
         let (name, dims) = split_assignment(s)?;
-        let dims = dims
-            .split('x')
-            .map(|d| {
-                d.parse::<usize>()
-                    .with_context(|| format!("bad dimension '{d}' in '{s}'"))
-            })
+        options
+            .input_shapes
+            .insert(name.to_string(), parse_dims(dims, s)?);
+    }
+    for s in &args.sequence_inputs {
+        let (name, shapes) = s
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
+            .with_context(|| format!("expected NAME=DIMS,DIMS,..., got '{s}'"))?;
+        let shapes = shapes
+            .split(',')
+            .filter(|d| !d.is_empty())
+            .map(|d| parse_dims(d, s))
             .collect::<Result<Vec<_>>>()?;
-        options.input_shapes.insert(name.to_string(), dims);
+        options.sequence_inputs.insert(name.to_string(), shapes);
     }
     Ok(options)
+}
+
+/// `1x3x224x224` as sizes (`s`, the whole argument, names the error). Rank 0 is written
+/// `scalar`, since an empty string separates nothing.
+fn parse_dims(dims: &str, s: &str) -> Result<Vec<usize>> {
+    if dims == "scalar" {
+        return Ok(Vec::new());
+    }
+    dims.split('x')
+        .map(|d| {
+            d.parse::<usize>()
+                .with_context(|| format!("bad dimension '{d}' in '{s}'"))
+        })
+        .collect()
 }
 
 fn run_model(

@@ -643,3 +643,63 @@ fn a_loop_with_a_run_time_trip_count_matches_onnxruntime() {
         }
     }
 }
+
+/// Sequences as exporters write per-head loops (SplitToSequence, a Loop over
+/// SequenceLength with SequenceAt and SequenceInsert, SequenceErase, SequenceConstruct,
+/// ConcatFromSequence concatenating and stacking) resolve at import into slices, per-head
+/// MatMuls and concats: compiled for every target they match onnxruntime within 1e-5 of
+/// the scale on the CPU and Vulkan, bf16's 2^-6 on the systolic machine.
+#[test]
+fn sequences_resolved_at_import_match_onnxruntime() {
+    let devices = [("cpu", 1e-5), ("vulkan", 1e-5), ("systolic", 1.0 / 64.0)];
+    check_on_devices("seq_heads", "cpu,vulkan,systolic", "sequences", &devices);
+}
+
+/// A sequence input compiles at the length `--sequence-input` gives: its elements are the
+/// module's inputs `NAME[i]` and a sequence output's elements its outputs `NAME[i]`
+/// (ONNX's `SequenceInsert` node test: [1..4], [5..7], [8, 9] and a tensor at the back).
+#[test]
+fn sequence_inputs_compile_at_the_length_given() {
+    let case = strata::conformance::default_data_dir().join("test_sequence_insert_at_back");
+    let work = std::env::temp_dir().join(format!("strata-seq-input-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    let module = work.join("insert.strata");
+    let model = case.join("model.onnx");
+    let (ok, err) = strata(&[
+        "compile".as_ref(),
+        model.as_os_str(),
+        "--sequence-input".as_ref(),
+        "sequence=4,3,2".as_ref(),
+        "-o".as_ref(),
+        module.as_os_str(),
+    ]);
+    assert!(ok, "{err}");
+    let parts: [&[i64]; 4] = [&[1, 2, 3, 4], &[5, 6, 7], &[8, 9], &[10, 11, 12]];
+    let names = ["sequence[0]", "sequence[1]", "sequence[2]", "tensor"];
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), module.clone().into()];
+    for (name, v) in names.iter().zip(parts) {
+        let path = work.join(format!("{name}.npy"));
+        let t = Tensor::from_vec(vec![v.len()], v.to_vec()).unwrap();
+        std::fs::write(&path, npy::to_npy(&t).unwrap()).unwrap();
+        args.push("-i".into());
+        args.push(format!("{name}={}", path.display()).into());
+    }
+    let out = work.join("out");
+    args.extend(["--output-dir".into(), out.clone().into_os_string()]);
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let (ok, err) = strata(&refs);
+    assert!(ok, "{err}");
+    for (i, v) in parts.iter().enumerate() {
+        // Output files get safe names: `output_sequence[0]` is written to `output_sequence_0_.npy`.
+        let got = load(&out.join(format!("output_sequence_{i}_.npy")));
+        assert_eq!(got.to_i64s(), *v, "element {i}");
+    }
+    assert!(!out.join("output_sequence_4_.npy").exists());
+    let (ok, err) = strata(&[
+        "compile".as_ref(),
+        model.as_os_str(),
+        "-o".as_ref(),
+        module.as_os_str(),
+    ]);
+    assert!(!ok && err.contains("is a sequence"), "{err}");
+}

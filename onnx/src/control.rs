@@ -2,7 +2,7 @@
 //! branches (or the loop body) are outlined into functions of the module and called by a
 //! `graph.if` or `graph.loop`, which the host program runs (see `strata_ir::control`).
 
-use crate::import::{Importer, NodeCtx};
+use crate::import::{Importer, NodeCtx, Port};
 use crate::ops::Builder;
 use crate::proto::{GraphProto, ValueInfoProto};
 use crate::ImportError;
@@ -29,7 +29,7 @@ pub(crate) fn if_op(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, Im
     let else_g = subgraph(node, ELSE_ATTR)?;
     let captured = imp.captures(&[then_g, else_g]);
     let base = imp.outlined_name("if");
-    let mut results: Vec<Vec<TensorType>> = Vec::new();
+    let mut results: Vec<Vec<Port>> = Vec::new();
     let mut attrs = BTreeMap::new();
     for (attr, g) in [(THEN_ATTR, then_g), (ELSE_ATTR, else_g)] {
         let what = format!("{}'s {attr}", node.name);
@@ -60,8 +60,21 @@ pub(crate) fn if_op(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, Im
     }
     let mut operands = vec![cond];
     operands.extend(captured.iter().filter_map(|c| imp.lookup(c)));
-    let types = results.swap_remove(0);
-    Ok(imp.emit_typed(node, names::GRAPH_IF, &operands, attrs, types))
+    let ports = results.swap_remove(0);
+    let types = ports.iter().flat_map(Port::flat).collect();
+    let flat = imp.emit_typed(node, names::GRAPH_IF, &operands, attrs, types);
+    // Sequence results come back as their elements: regroup them.
+    let mut flat = flat.into_iter();
+    Ok(ports
+        .iter()
+        .map(|p| match p {
+            Port::Tensor(_) => flat.next().expect("one result per tensor port"),
+            Port::Sequence(elem, items) => {
+                let items = flat.by_ref().take(items.len()).collect();
+                imp.sequence(*elem, items)
+            }
+        })
+        .collect())
 }
 
 fn subgraph<'n>(node: &NodeCtx<'n>, name: &str) -> Result<&'n GraphProto, ImportError> {
@@ -108,6 +121,23 @@ pub(crate) fn loop_op(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, 
             body.output.len()
         )));
     };
+    let reads_sequence = (2..node.inputs.len())
+        .filter_map(|i| node.input(i))
+        .chain(imp.captures(&[body]).iter().filter_map(|c| imp.lookup(c)))
+        .find(|&v| imp.values[v].seq.is_some());
+    if reads_sequence.is_some() {
+        if let Some(outputs) = loop_unrolled(imp, node, body, n, n_scan)? {
+            return Ok(outputs);
+        }
+        // A sequence's length and indices are resolved at import: the trip count and
+        // condition must be known then.
+        for i in [0, 1] {
+            imp.const_input(node, i)?;
+        }
+        return Err(node.unsupported(
+            "a loop over a sequence whose condition is known only at run time: a sequence's length must be static",
+        ));
+    }
     if n_scan > 0 {
         if let Some(outputs) = loop_unrolled(imp, node, body, n, n_scan)? {
             return Ok(outputs);
@@ -155,7 +185,19 @@ pub(crate) fn loop_op(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, 
     let captured = imp.captures(&[body]);
     let fname = imp.outlined_name("loop");
     let what = format!("{}'s body", node.name);
-    let types = imp.outline_subgraph(body, node.opset, &fname, &leading, &captured, &what)?;
+    let ports = imp.outline_subgraph(body, node.opset, &fname, &leading, &captured, &what)?;
+    let mut types = Vec::with_capacity(ports.len());
+    for (i, p) in ports.into_iter().enumerate() {
+        match p {
+            Port::Tensor(t) => types.push(t),
+            p => {
+                return Err(node.unsupported(format!(
+                    "the body's output '{}' is {p}; a loop run at run time carries tensors",
+                    body.output[i].name
+                )))
+            }
+        }
+    }
     let c = &types[0];
     if c.elem != ElementType::Bool || c.shape.numel() != 1 {
         return Err(node.error(format!(
@@ -544,7 +586,7 @@ fn loop_unrolled(
         }
         i += 1;
     }
-    if i == 0 {
+    if i == 0 && n_scan > 0 {
         return Ok(None);
     }
     let mut b = Builder { imp, node };

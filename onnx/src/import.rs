@@ -15,7 +15,9 @@ use strata_ir::graph;
 use strata_ir::module::BlockId;
 use strata_ir::ops as names;
 use strata_ir::OpName;
-use strata_ir::{Attribute, Function, Location, Module, OpSpec, Tensor, TensorType, Type, ValueId};
+use strata_ir::{
+    Attribute, ElementType, Function, Location, Module, OpSpec, Tensor, TensorType, Type, ValueId,
+};
 
 /// The largest result, in elements, that import folds into a constant.
 pub(crate) const FOLD_LIMIT: usize = 1 << 24;
@@ -25,6 +27,7 @@ pub(crate) const FOLD_LIMIT: usize = 1 << 24;
 pub fn supported_op_types() -> Vec<&'static str> {
     let mut v = graph::onnx_op_types();
     v.extend(ops::IMPORT_ONLY_OPS);
+    v.extend(crate::sequence::SEQUENCE_OPS);
     v.sort_unstable();
     v.dedup();
     v
@@ -38,6 +41,60 @@ pub(crate) struct ImportValue {
     pub known: Option<Rc<Tensor>>,
     /// Graph inputs this value depends on (to explain non-constant shape arguments).
     pub deps: Rc<BTreeSet<String>>,
+    /// Set when the value is a sequence (then `ty` is a rank-0 tensor of its element type
+    /// and `id` and `known` are `None`).
+    pub seq: Option<Rc<Sequence>>,
+}
+
+/// A sequence of static length: its elements, each a tensor value of the scope.
+/// Sequences exist only during import; the IR sees their elements.
+#[derive(Debug)]
+pub(crate) struct Sequence {
+    pub elem: ElementType,
+    pub items: Vec<usize>,
+}
+
+/// What a subgraph output is: a tensor, or a sequence returned as its elements.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Port {
+    Tensor(TensorType),
+    Sequence(ElementType, Vec<TensorType>),
+}
+
+impl Port {
+    /// The tensors the port is made of.
+    pub fn flat(&self) -> Vec<TensorType> {
+        match self {
+            Port::Tensor(t) => vec![t.clone()],
+            Port::Sequence(_, items) => items.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Port {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Port::Tensor(t) => write!(f, "{t}"),
+            Port::Sequence(e, items) => {
+                write!(f, "a sequence of {} {e} tensors (", items.len())?;
+                for (i, t) in items.iter().enumerate() {
+                    write!(f, "{}{t}", if i > 0 { ", " } else { "" })?;
+                }
+                write!(f, ")")
+            }
+        }
+    }
+}
+
+/// Which inputs of an op may be sequences (the ops that read sequences).
+fn sequence_slots(op_type: &str, slot: usize) -> bool {
+    match op_type {
+        "Identity" | "SequenceAt" | "SequenceInsert" | "SequenceErase" | "SequenceLength"
+        | "ConcatFromSequence" => slot == 0,
+        "SequenceMap" => true,
+        "Loop" => slot >= 2,
+        _ => false,
+    }
 }
 
 /// One node being converted.
@@ -124,6 +181,35 @@ pub(crate) struct Importer<'a> {
     /// from it (If branches and Loop bodies run at run time).
     main_name: String,
     outlined: usize,
+}
+
+/// For a value declared as a sequence: its elements' type and rank (where declared).
+fn sequence_element(
+    vi: &ValueInfoProto,
+    what: &str,
+) -> Result<Option<(ElementType, Option<usize>)>, ImportError> {
+    let Some(seq) = vi.r#type.as_ref().and_then(|t| t.sequence_type.as_ref()) else {
+        return Ok(None);
+    };
+    let not_tensors = || {
+        ImportError::UnsupportedType(format!(
+            "{what} '{}' is a sequence whose elements are not tensors",
+            vi.name
+        ))
+    };
+    let tt = seq
+        .elem_type
+        .as_ref()
+        .and_then(|t| t.tensor_type.as_ref())
+        .ok_or_else(not_tensors)?;
+    let elem = element_type(tt.elem_type).ok_or_else(|| {
+        ImportError::UnsupportedType(format!(
+            "{what} '{}' is a sequence of element type {}",
+            vi.name,
+            crate::proto::data_type::name(tt.elem_type)
+        ))
+    })?;
+    Ok(Some((elem, tt.shape.as_ref().map(|s| s.dim.len()))))
 }
 
 fn type_from_value_info(
@@ -404,6 +490,7 @@ impl<'a> Importer<'a> {
             available.insert(init.name.clone());
         }
         let mut args = Vec::new();
+        let mut sequences = Vec::new();
         for vi in &self.graph.input {
             if available.contains(&vi.name) {
                 continue; // An initializer listed as an input by an old exporter.
@@ -415,9 +502,30 @@ impl<'a> Importer<'a> {
                 available.insert(vi.name.clone());
                 continue;
             }
+            available.insert(vi.name.clone());
+            if let Some((elem, rank)) = sequence_element(vi, "input")? {
+                let shapes = self.options.sequence_inputs.get(&vi.name).ok_or_else(|| {
+                    ImportError::InvalidModel(format!(
+                        "input '{}' is a sequence: Strata compiles sequences of a static length; give its elements' shapes (ImportOptions::sequence_inputs, --sequence-input NAME=DIMS,DIMS,...)",
+                        vi.name
+                    ))
+                })?;
+                for (i, dims) in shapes.iter().enumerate() {
+                    if let Some(r) = rank.filter(|&r| r != dims.len()) {
+                        return Err(ImportError::InvalidModel(format!(
+                            "sequence input '{}' element {i} is given rank {}, the model declares rank {r}",
+                            vi.name,
+                            dims.len()
+                        )));
+                    }
+                    let name = crate::sequence_element_name(&vi.name, i);
+                    args.push((name, TensorType::new(dims.clone(), elem)));
+                }
+                sequences.push((vi.name.clone(), elem, shapes.len()));
+                continue;
+            }
             let ty = type_from_value_info(vi, "input", &self.options.input_shapes)?;
             args.push((vi.name.clone(), ty));
-            available.insert(vi.name.clone());
         }
         let fname = self
             .options
@@ -434,8 +542,20 @@ impl<'a> Importer<'a> {
                 id: Some(arg),
                 known: None,
                 deps: Rc::new(BTreeSet::from([name.clone()])),
+                seq: None,
             });
             self.env.insert(name.clone(), idx);
+        }
+        for (name, elem, len) in sequences {
+            let items: Vec<usize> = (0..len)
+                .map(|i| self.env[&crate::sequence_element_name(&name, i)])
+                .collect();
+            let deps = Rc::new(BTreeSet::from([name.clone()]));
+            for &item in &items {
+                self.values[item].deps = deps.clone();
+            }
+            let v = self.sequence(elem, items);
+            self.env.insert(name, v);
         }
         let graph = self.graph;
         self.import_nodes(&graph.node, &available, opset)?;
@@ -469,6 +589,19 @@ impl<'a> Importer<'a> {
                 opset,
                 inputs,
             };
+            for (slot, v) in ctx.inputs.iter().enumerate() {
+                let Some(seq) = v.and_then(|v| self.values[v].seq.clone()) else {
+                    continue;
+                };
+                if !sequence_slots(&node.op_type, slot) {
+                    return Err(ctx.error(format!(
+                        "input '{}' is a sequence of {} tensors; {} takes a tensor there",
+                        node.input[slot],
+                        seq.items.len(),
+                        node.op_type
+                    )));
+                }
+            }
             for a in &node.attribute {
                 if !a.ref_attr_name.is_empty() {
                     return Err(ctx.error(format!(
@@ -589,7 +722,8 @@ impl<'a> Importer<'a> {
     /// at run time). Its arguments are `leading` (the subgraph's own inputs, typed by the
     /// caller), then the `captured` values of this scope; the other values of this scope
     /// it reads are known, and become its constants. Returns the function's outputs'
-    /// types. The current function is left as it was.
+    /// ports (a sequence output is returned as its elements). The current function is left
+    /// as it was.
     pub(crate) fn outline_subgraph(
         &mut self,
         g: &GraphProto,
@@ -598,7 +732,7 @@ impl<'a> Importer<'a> {
         leading: &[(String, TensorType)],
         captured: &[String],
         what: &str,
-    ) -> Result<Vec<TensorType>, ImportError> {
+    ) -> Result<Vec<Port>, ImportError> {
         let mut free = Vec::new();
         outer_names(g, &mut free);
         let mut env: HashMap<String, usize> = HashMap::new();
@@ -613,6 +747,7 @@ impl<'a> Importer<'a> {
                     id: None,
                     known: Some(t),
                     deps,
+                    seq: None,
                 });
                 env.insert(name, self.values.len() - 1);
             }
@@ -622,6 +757,15 @@ impl<'a> Importer<'a> {
             let v = *self.env.get(c).ok_or_else(|| {
                 ImportError::InvalidModel(format!("{what} reads '{c}', which is not defined"))
             })?;
+            if self.values[v].seq.is_some() {
+                return Err(ImportError::UnsupportedFeature {
+                    node: what.to_string(),
+                    op_type: "subgraph".into(),
+                    message: format!(
+                        "it reads sequence '{c}' and runs at run time; a sequence is resolved at import, so its index or trip count must be known then"
+                    ),
+                });
+            }
             args.push((c.clone(), self.values[v].ty.clone()));
         }
         let saved_env = std::mem::replace(&mut self.env, env);
@@ -637,19 +781,33 @@ impl<'a> Importer<'a> {
                     id: Some(id),
                     known: None,
                     deps: Rc::new(BTreeSet::from([name.clone()])),
+                    seq: None,
                 });
                 self.env.insert(name.clone(), self.values.len() - 1);
             }
             let outputs = self.import_body(g, opset, what)?;
             let mut returns = Vec::new();
-            let mut types = Vec::new();
+            let mut ports = Vec::new();
             for (o, v) in g.output.iter().zip(outputs) {
-                types.push(self.values[v].ty.clone());
-                let id = self.materialize(v);
-                returns.push((o.name.clone(), id));
+                match self.values[v].seq.clone() {
+                    None => {
+                        ports.push(Port::Tensor(self.values[v].ty.clone()));
+                        let id = self.materialize(v);
+                        returns.push((o.name.clone(), id));
+                    }
+                    Some(seq) => {
+                        let mut types = Vec::new();
+                        for (i, &item) in seq.items.iter().enumerate() {
+                            types.push(self.values[item].ty.clone());
+                            let id = self.materialize(item);
+                            returns.push((crate::sequence_element_name(&o.name, i), id));
+                        }
+                        ports.push(Port::Sequence(seq.elem, types));
+                    }
+                }
             }
             self.m.set_return(func, &returns);
-            Ok(types)
+            Ok(ports)
         })();
         self.env = saved_env;
         self.block = saved_block;
@@ -663,9 +821,32 @@ impl<'a> Importer<'a> {
             let &v = self.env.get(&vi.name).ok_or_else(|| {
                 ImportError::InvalidModel(format!("graph output '{}' is never defined", vi.name))
             })?;
-            self.check_declared(vi, &self.values[v].ty)?;
-            let id = self.materialize(v);
-            returns.push((vi.name.clone(), id));
+            let declared = sequence_element(vi, "graph output")?;
+            match (self.values[v].seq.clone(), declared) {
+                (None, None) => {
+                    self.check_declared(vi, &self.values[v].ty)?;
+                    let id = self.materialize(v);
+                    returns.push((vi.name.clone(), id));
+                }
+                (Some(seq), declared) => {
+                    if let Some((elem, _)) = declared.filter(|(e, _)| *e != seq.elem) {
+                        return Err(ImportError::InvalidModel(format!(
+                            "graph output '{}' is declared a sequence of {elem}, but the graph computes one of {}",
+                            vi.name, seq.elem
+                        )));
+                    }
+                    for (i, &item) in seq.items.iter().enumerate() {
+                        let id = self.materialize(item);
+                        returns.push((crate::sequence_element_name(&vi.name, i), id));
+                    }
+                }
+                (None, Some(_)) => {
+                    return Err(ImportError::InvalidModel(format!(
+                        "graph output '{}' is declared a sequence, but the graph computes {}",
+                        vi.name, self.values[v].ty
+                    )))
+                }
+            }
         }
         self.m.set_return(func, &returns);
         strata_ir::verify_module(&self.m).map_err(|e| ImportError::Verify(e.to_string()))?;
@@ -765,6 +946,7 @@ impl<'a> Importer<'a> {
                     id: Some(id),
                     known: None,
                     deps: deps.clone(),
+                    seq: None,
                 });
                 self.values.len() - 1
             })
@@ -778,8 +960,36 @@ impl<'a> Importer<'a> {
             id: None,
             known: Some(Rc::new(t)),
             deps,
+            seq: None,
         });
         self.values.len() - 1
+    }
+
+    /// Registers a sequence of `items` (tensor values of this scope).
+    pub fn sequence(&mut self, elem: ElementType, items: Vec<usize>) -> usize {
+        let deps: BTreeSet<String> = items
+            .iter()
+            .flat_map(|&v| self.values[v].deps.iter().cloned())
+            .collect();
+        self.values.push(ImportValue {
+            ty: TensorType::new(vec![], elem),
+            id: None,
+            known: None,
+            deps: Rc::new(deps),
+            seq: Some(Rc::new(Sequence { elem, items })),
+        });
+        self.values.len() - 1
+    }
+
+    /// Input `i` of `node`, which must be a sequence.
+    pub fn sequence_input(&self, node: &NodeCtx, i: usize) -> Result<Rc<Sequence>, ImportError> {
+        let v = self.required(node, i)?;
+        self.values[v].seq.clone().ok_or_else(|| {
+            node.error(format!(
+                "input '{}' is {}, not a sequence",
+                node.proto.input[i], self.values[v].ty
+            ))
+        })
     }
 
     /// The SSA value of an import value, creating its `graph.constant` if needed.
@@ -880,6 +1090,7 @@ impl<'a> Importer<'a> {
                     id: Some(id),
                     known: None,
                     deps: deps.clone(),
+                    seq: None,
                 });
                 self.values.len() - 1
             })

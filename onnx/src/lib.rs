@@ -25,6 +25,7 @@ mod quant;
 mod recurrent;
 mod roi_align;
 mod rotary;
+mod sequence;
 mod spectral;
 pub mod tensor;
 
@@ -104,6 +105,11 @@ pub struct ImportOptions {
     /// Graph inputs to treat as compile-time constants with these values: they stop being
     /// function arguments. This specializes models whose shape arguments are inputs.
     pub constant_inputs: HashMap<String, Tensor>,
+    /// The element shapes of sequence inputs, one entry per element: a sequence is
+    /// compiled at a static length, as its elements' tensors. Sequence input `x` of `n`
+    /// elements becomes function arguments `x[0]` .. `x[n-1]`; a sequence output `y`
+    /// likewise becomes results `y[0]`, ...
+    pub sequence_inputs: HashMap<String, Vec<Vec<usize>>>,
     /// The name of the function to create (default `main`).
     pub function_name: Option<String>,
 }
@@ -169,6 +175,35 @@ fn release_pages(map: &memmap2::Mmap, raw: &bytes::Bytes) {
             map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, first, end - first)
         };
     }
+}
+
+/// The name of element `i` of sequence `name` among a function's arguments or results.
+pub fn sequence_element_name(name: &str, i: usize) -> String {
+    format!("{name}[{i}]")
+}
+
+/// Reads a `SequenceProto` file of tensors (ONNX test data for a sequence value) as its
+/// elements.
+pub fn read_sequence_file(path: impl AsRef<Path>) -> Result<(String, Vec<Tensor>), ImportError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let s = proto::decode_sequence(&bytes).map_err(|e| ImportError::Decode(e.to_string()))?;
+    if !s.sequence_values.is_empty() || !matches!(s.elem_type, 0 | 1) {
+        return Err(ImportError::UnsupportedType(format!(
+            "sequence file '{}' holds elements that are not tensors",
+            path.display()
+        )));
+    }
+    let what = format!("sequence file '{}'", path.display());
+    let elements = s
+        .tensor_values
+        .iter()
+        .map(|t| tensor::tensor_from_proto(t, &what, path.parent()))
+        .collect::<Result<_, _>>()?;
+    Ok((s.name, elements))
 }
 
 /// Reads a `TensorProto` file (ONNX test data's `input_0.pb`) as a tensor.

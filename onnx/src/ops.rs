@@ -70,6 +70,9 @@ fn graph_op_name(op_type: &str) -> Option<OpName> {
 
 /// Converts one node; returns the value index of each of its outputs, in order.
 pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    if let Some(r) = crate::sequence::convert(imp, node) {
+        return r;
+    }
     match node.op_type() {
         "Constant" => constant(imp, node),
         "Identity" => Ok(vec![imp.required(node, 0)?]),

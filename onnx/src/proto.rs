@@ -141,19 +141,27 @@ pub struct ValueInfoProto {
     pub doc_string: String,
 }
 
-/// `TypeProto`: only tensors are read; the other kinds are detected to reject them.
+/// `TypeProto`: tensors and sequences of them are read; the other kinds are detected to
+/// reject them.
 #[derive(Clone, PartialEq, Message)]
 pub struct TypeProto {
     #[prost(message, optional, tag = "1")]
     pub tensor_type: Option<TypeProtoTensor>,
-    #[prost(message, optional, tag = "4")]
-    pub sequence_type: Option<Opaque>,
+    #[prost(message, optional, boxed, tag = "4")]
+    pub sequence_type: Option<Box<TypeProtoSequence>>,
     #[prost(message, optional, tag = "5")]
     pub map_type: Option<Opaque>,
     #[prost(message, optional, tag = "8")]
     pub sparse_tensor_type: Option<Opaque>,
     #[prost(message, optional, tag = "9")]
     pub optional_type: Option<Opaque>,
+}
+
+/// `TypeProto.Sequence`: the type of every element.
+#[derive(Clone, PartialEq, Message)]
+pub struct TypeProtoSequence {
+    #[prost(message, optional, boxed, tag = "1")]
+    pub elem_type: Option<Box<TypeProto>>,
 }
 
 /// A message whose content is not read.
@@ -275,6 +283,20 @@ pub struct TensorProto {
     pub uint64_data: Vec<u64>,
 }
 
+/// `SequenceProto` (test data holding a sequence): only sequences of tensors are read.
+#[derive(Clone, PartialEq, Message)]
+pub struct SequenceProto {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    /// 1 = TENSOR; 0 = UNDEFINED (an empty sequence).
+    #[prost(int32, tag = "2")]
+    pub elem_type: i32,
+    #[prost(message, repeated, tag = "3")]
+    pub tensor_values: Vec<TensorProto>,
+    #[prost(message, repeated, tag = "5")]
+    pub sequence_values: Vec<SequenceProto>,
+}
+
 #[derive(Clone, PartialEq, Message)]
 pub struct StringStringEntryProto {
     #[prost(string, tag = "1")]
@@ -302,4 +324,9 @@ pub fn decode_model_shared(bytes: bytes::Bytes) -> Result<ModelProto, prost::Dec
 /// Decodes a lone tensor (the `.pb` files of ONNX's test data).
 pub fn decode_tensor(bytes: &[u8]) -> Result<TensorProto, prost::DecodeError> {
     TensorProto::decode(bytes)
+}
+
+/// Decodes a lone sequence (the `.pb` files of ONNX's test data for sequence values).
+pub fn decode_sequence(bytes: &[u8]) -> Result<SequenceProto, prost::DecodeError> {
+    SequenceProto::decode(bytes)
 }

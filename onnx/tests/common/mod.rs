@@ -97,3 +97,32 @@ pub fn int(name: &str, v: i64) -> AttributeProto {
         ..Default::default()
     }
 }
+
+/// A value declared as a sequence of `elem` tensors (of unknown shape, as exporters write).
+pub fn seq_vi(name: &str, elem: i32) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            sequence_type: Some(Box::new(TypeProtoSequence {
+                elem_type: Some(Box::new(TypeProto {
+                    tensor_type: Some(TypeProtoTensor {
+                        elem_type: elem,
+                        shape: None,
+                    }),
+                    ..Default::default()
+                })),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn graph_attr(name: &str, g: GraphProto) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::GRAPH,
+        g: Some(g),
+        ..Default::default()
+    }
+}
