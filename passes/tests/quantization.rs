@@ -74,3 +74,45 @@ fn the_division_by_a_constant_scale_is_not_a_multiply_by_its_reciprocal() {
     );
     check_everywhere(&quantize_module(1, 0.013, 0, "i8"), &x, &[by_division]);
 }
+
+/// The QDQ form onnxruntime writes around data movement and pooling (a per-tensor
+/// `DequantizeLinear → Transpose → QuantizeLinear`, then the same around MaxPool and
+/// Relu) folds to the ops on the integers: no quantization is left, and every pipeline
+/// gives what the unfolded graph gives.
+#[test]
+fn qdq_chains_around_movement_and_pooling_fold_to_integer_ops() {
+    let text = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%q: tensor<1x2x4x4xui8>):
+    %s = "graph.constant"() {value = dense<0.05> : tensor<f32>} : () -> tensor<f32>
+    %z = "graph.constant"() {value = dense<7> : tensor<ui8>} : () -> tensor<ui8>
+    %d = "graph.dequantize_linear"(%q, %s, %z) : (tensor<1x2x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xf32>
+    %t = "graph.transpose"(%d) {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+    %q1 = "graph.quantize_linear"(%t, %s, %z) {saturate = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+    %d1 = "graph.dequantize_linear"(%q1, %s, %z) : (tensor<1x2x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xf32>
+    %p = "graph.max_pool"(%d1) {kernel_shape = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32>
+    %q2 = "graph.quantize_linear"(%p, %s, %z) {saturate = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x3x3xui8>
+    %d2 = "graph.dequantize_linear"(%q2, %s, %z) : (tensor<1x2x3x3xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x3x3xf32>
+    %r = "graph.relu"(%d2) : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+    %q3 = "graph.quantize_linear"(%r, %s, %z) {saturate = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x3x3xui8>
+    "func.return"(%q3) : (tensor<1x2x3x3xui8>) -> ()
+  }) {function_type = (tensor<1x2x4x4xui8>) -> tensor<1x2x3x3xui8>, sym_name = "main"} : () -> ()
+}) : () -> ()"#;
+    let m = parse_module(text).unwrap();
+    let values: Vec<f64> = (0..32).map(|i| ((i * 37) % 256) as f64).collect();
+    let q = Tensor::from_f64s(ElementType::U8, Shape::new([1, 2, 4, 4]), &values);
+    let want = interp::run(&m, "main", std::slice::from_ref(&q)).unwrap()[0].to_i64s();
+    // Relu's zero is the zero point: nothing below 7 survives.
+    assert!(want.iter().all(|&v| v >= 7) && want.iter().any(|&v| v > 7));
+    let (folded, _) = run_pipeline(&m, "target{kind=cpu},egraph", None, false).unwrap();
+    let printed = strata_ir::print_module(&folded);
+    assert!(
+        !printed.contains("quantize_linear"),
+        "quantization left after folding:\n{printed}"
+    );
+    assert!(
+        printed.contains("(tensor<1x2x4x4xui8>) -> tensor<1x2x3x3xui8>"),
+        "{printed}"
+    );
+    check_everywhere(text, &q, &want);
+}

@@ -8,6 +8,7 @@
 mod algebra;
 mod fusion;
 mod layout;
+mod quant;
 
 use super::analysis::{GraphAnalysis, GraphEGraph};
 use super::lang::GraphNode;
@@ -67,6 +68,7 @@ pub fn all_rules() -> Vec<Rule> {
     let mut rules = algebra::rules();
     rules.extend(layout::rules());
     rules.extend(fusion::rules());
+    rules.extend(quant::rules());
     rules.into_iter().map(skip_constant_classes).collect()
 }
 
