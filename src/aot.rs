@@ -181,6 +181,7 @@ pub fn compile(
                 bytes: Default::default(),
                 symbol_prefix: prefix.clone(),
                 features: Vec::new(),
+                loop_iterations: Default::default(),
             },
         )],
         "strata aot",

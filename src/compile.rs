@@ -187,6 +187,7 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
                 bytes: strata_llvm::link_shared_objects(&objects)?.into(),
                 symbol_prefix: options.symbol_prefix.clone(),
                 features: Vec::new(),
+                loop_iterations: Default::default(),
             })
         }
         Target::Vulkan(_) => {
@@ -200,6 +201,12 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
                 bytes: bytes.into(),
                 symbol_prefix: String::new(),
                 features: shader.features.names(),
+                loop_iterations: shader
+                    .kernels
+                    .iter()
+                    .cloned()
+                    .zip(shader.loop_iterations.iter().copied())
+                    .collect(),
             })
         }
         Target::Systolic(machine) => {
@@ -217,8 +224,12 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
                 let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
                 let prefix = &options.symbol_prefix;
                 let objects = strata_llvm::compile_objects(&vector, prefix, threads)?;
-                let (points, index) = strata_passes::host::package::entry_points(&vector, prefix)
-                    .map_err(|e| anyhow!(e))?;
+                let (points, index) = strata_passes::host::package::entry_points(
+                    &vector,
+                    prefix,
+                    &Default::default(),
+                )
+                .map_err(|e| anyhow!(e))?;
                 // Entry points in the partition's order (its phases index them).
                 let ordered = part
                     .vector_names
@@ -239,6 +250,7 @@ pub fn generate_code(host: &ir::Module, options: &CompileOptions) -> anyhow::Res
                 bytes: executable.encode().into(),
                 symbol_prefix: options.symbol_prefix.clone(),
                 features: Vec::new(),
+                loop_iterations: Default::default(),
             })
         }
     }

@@ -201,3 +201,46 @@ fn contractions_with_staged_operands_match_the_interpreter_on_vulkan() {
         assert!(diff < 1e-4, "{op} {inputs:?}: {diff}");
     }
 }
+
+/// llvmpipe ends every loop of an invocation once it has run 65535 iterations in all and
+/// keeps what the loops had computed. A long reduction that stays under the count is
+/// exact (a 1×60000 · 60000×8 product once lost every term past the 21,700th: the
+/// per-invocation column loop, one iteration long, counted double); one past it is
+/// refused by name when it is loaded, not run to a wrong result.
+#[test]
+fn long_reductions_run_exactly_or_are_refused_on_lavapipe() {
+    let device = Runtime::new().device("vulkan").unwrap();
+    let options = CompileOptions {
+        validate: true,
+        ..CompileOptions::for_targets("vulkan", &Default::default()).unwrap()
+    };
+    let lavapipe = device.description().contains("llvmpipe");
+    for (k, n, fits) in [(60000usize, 8usize, true), (70000, 1, false)] {
+        let text = one_op(
+            "matmul",
+            "",
+            &[&format!("1x{k}"), &format!("{k}x{n}")],
+            &format!("1x{n}"),
+        );
+        let file = compile(parse_module(&text).unwrap(), &options).unwrap();
+        let loaded = Module::from_file(&device, file);
+        if !fits && lavapipe {
+            let e = loaded.err().expect("refused").to_string();
+            assert!(
+                e.contains("main_k0") && e.contains("loop iterations per invocation"),
+                "{e}"
+            );
+            continue;
+        }
+        let module = loaded.unwrap();
+        // x = 1 and w[i][j] = j + 1 (exact in f32): every column sums to k·(j + 1).
+        let x = Tensor::from_slice(&[1, k], &vec![1.0f32; k]).unwrap();
+        let w: Vec<f32> = (0..k * n).map(|i| (i % n + 1) as f32).collect();
+        let w = Tensor::from_slice(&[k, n], &w).unwrap();
+        let got = module.function("main").unwrap().call(&[x, w]).unwrap()[0]
+            .to_vec::<f32>()
+            .unwrap();
+        let want: Vec<f32> = (0..n).map(|j| (k * (j + 1)) as f32).collect();
+        assert_eq!(got, want, "1x{k} · {k}x{n}");
+    }
+}

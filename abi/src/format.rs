@@ -172,10 +172,15 @@ impl FunctionDef {
 }
 
 /// A kernel of an executable: its symbol and the byte size of each buffer it takes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryPoint {
     pub symbol: String,
     pub argument_bytes: Vec<usize>,
+    /// For GPU kernels: the most loop iterations one invocation runs, all its loops
+    /// together. A driver that ends long-running loops (llvmpipe stops a shader's loops
+    /// after 65535 iterations in all, leaving wrong results) refuses kernels past it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_iterations: Option<u64>,
 }
 
 /// How an executable's bytes are packaged.

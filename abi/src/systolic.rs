@@ -983,6 +983,7 @@ mod tests {
                 entry_points: vec![crate::format::EntryPoint {
                     symbol: "k_v1".into(),
                     argument_bytes: vec![16, 32],
+                    loop_iterations: None,
                 }],
                 object: vec![0x7f, b'E', b'L', b'F', 1, 2, 3],
             }),

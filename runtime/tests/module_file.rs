@@ -230,6 +230,7 @@ fn inconsistent_programs_are_rejected_before_running() {
                 vec![EntryPoint {
                     symbol: "k".into(),
                     argument_bytes: vec![24, 24],
+                    loop_iterations: None,
                 }],
             ));
             m.executables.push(Default::default());
@@ -259,6 +260,7 @@ fn inconsistent_programs_are_rejected_before_running() {
                 vec![EntryPoint {
                     symbol: "k".into(),
                     argument_bytes: vec![24],
+                    loop_iterations: None,
                 }],
             ));
             m.executables.push(Default::default());
@@ -399,6 +401,7 @@ fn the_vulkan_device_refuses_foreign_code() {
     tight.entry_points = vec![EntryPoint {
         symbol: "k".into(),
         argument_bytes: vec![4; 3],
+        loop_iterations: None,
     }];
     let e = dev.load_executable(&tight, b"").err().unwrap().to_string();
     assert!(

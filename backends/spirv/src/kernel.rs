@@ -47,6 +47,11 @@ pub(crate) struct KernelGen<'g, 'm> {
     pub(crate) pending_write: bool,
     /// The loops the current phase deals out to invocations (outermost first).
     pub(crate) band: Option<Vec<OpId>>,
+    /// How many times one invocation runs the code being emitted (the enclosing loops'
+    /// trip counts multiplied).
+    pub(crate) trips: u64,
+    /// Loop iterations one invocation runs so far, all loops together.
+    pub(crate) loop_iterations: u64,
 }
 
 /// How many ops directly in `op`'s body store (themselves or nested).
@@ -65,7 +70,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         ir: &'m Module,
         op: OpId,
         name: &str,
-    ) -> Result<(), crate::ShaderError> {
+    ) -> Result<u64, crate::ShaderError> {
         let block = body_of(ir, op);
         let args = ir.block(block).args.clone();
         let max = g.gpu.max_kernel_arguments();
@@ -134,6 +139,8 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             label: entry,
             pending_write: false,
             band: None,
+            trips: 1,
+            loop_iterations: 0,
         };
         let i32t = k.g.ty(Reg::I32);
         let u32t = k.g.u32t();
@@ -194,7 +201,27 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let size = k.g.gpu.workgroup_size;
         k.g.b
             .execution_mode(function, ExecutionMode::LocalSize, [size, 1, 1]);
-        Ok(())
+        Ok(k.loop_iterations)
+    }
+
+    /// Emits a loop of `trips` iterations per invocation with `f`, counting them: some
+    /// drivers end a shader's loops after a fixed number of iterations in all. A loop
+    /// counts one more than its iterations (the pass that finds it done, as llvmpipe's
+    /// count does); loops the driver unrolls count less, so this is an upper bound.
+    fn counting(
+        &mut self,
+        trips: i64,
+        f: &mut dyn FnMut(&mut Self) -> Result<(), crate::ShaderError>,
+    ) -> Result<(), crate::ShaderError> {
+        let trips = trips.max(0) as u64;
+        self.loop_iterations = self
+            .loop_iterations
+            .saturating_add(self.trips.saturating_mul(trips + 1));
+        let saved = self.trips;
+        self.trips = saved.saturating_mul(trips);
+        let r = f(self);
+        self.trips = saved;
+        r
     }
 
     /// Appends `%id = op ty args...` (id operands) to the current block.
@@ -382,15 +409,28 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let step = self.g.int(Reg::I32, l.step);
         let block = body_of(self.ir, op);
         let iv = self.ir.block(block).args[0];
-        self.counted_loop(lower, upper, step, &mut |s, i| {
-            s.values.insert(
+        if l.trip_count() == 1 {
+            // One iteration: the body, without a loop.
+            self.values.insert(
                 iv,
                 Val {
                     reg: Reg::I32,
-                    lanes: vec![i],
+                    lanes: vec![lower],
                 },
             );
-            body(s, block)
+            return body(self, block);
+        }
+        self.counting(l.trip_count(), &mut |s| {
+            s.counted_loop(lower, upper, step, &mut |s, i| {
+                s.values.insert(
+                    iv,
+                    Val {
+                        reg: Reg::I32,
+                        lanes: vec![i],
+                    },
+                );
+                body(s, block)
+            })
         })
     }
 
@@ -529,36 +569,69 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             .collect::<Result<_, _>>()?;
         let total: i64 = loops.iter().map(|l| l.trip_count()).product();
         let upper = self.g.int(Reg::I32, total);
-        let step = self.g.int(Reg::I32, self.g.gpu.workgroup_size as i64);
+        let size = self.g.gpu.workgroup_size as i64;
+        let step = self.g.int(Reg::I32, size);
         let local = self.local;
-        self.counted_loop(local, upper, step, &mut |s, j| {
-            let i32t = s.g.ty(Reg::I32);
-            let mut rest = j;
-            for (k, l) in loops.iter().enumerate().rev() {
-                let trips = s.g.int(Reg::I32, l.trip_count());
-                let index = if k == 0 {
-                    rest
-                } else {
-                    s.emit(Op::SRem, i32t, &[rest, trips])?
-                };
-                if k > 0 {
-                    rest = s.emit(Op::SDiv, i32t, &[rest, trips])?;
-                }
-                let step = s.g.int(Reg::I32, l.step);
-                let lower = s.g.int(Reg::I32, l.lower);
-                let scaled = s.emit(Op::IMul, i32t, &[index, step])?;
-                let iv = s.emit(Op::IAdd, i32t, &[scaled, lower])?;
-                let arg = ir.block(body_of(ir, band[k])).args[0];
-                s.values.insert(
-                    arg,
-                    Val {
-                        reg: Reg::I32,
-                        lanes: vec![iv],
-                    },
-                );
-            }
-            s.band_body(band, 0)
+        let per_invocation = (total.max(0) + size - 1) / size;
+        if per_invocation <= 1 {
+            // At most one iteration per invocation: a condition, not a loop.
+            let boolt = self.g.ty(Reg::Bool);
+            let inside = self.emit(Op::SLessThan, boolt, &[local, upper])?;
+            return self.when(inside, &mut |s| s.band_iteration(&loops, band, local));
+        }
+        self.counting(per_invocation, &mut |s| {
+            s.distribute(&loops, band, local, upper, step)
         })
+    }
+
+    /// The round-robin loop of [`Self::distributed`].
+    fn distribute(
+        &mut self,
+        loops: &[ForLoop],
+        band: &[OpId],
+        local: Word,
+        upper: Word,
+        step: Word,
+    ) -> Result<(), crate::ShaderError> {
+        self.counted_loop(local, upper, step, &mut |s, j| {
+            s.band_iteration(loops, band, j)
+        })
+    }
+
+    /// The band's body for collapsed iteration `j`: each loop's index recovered from it.
+    fn band_iteration(
+        &mut self,
+        loops: &[ForLoop],
+        band: &[OpId],
+        j: Word,
+    ) -> Result<(), crate::ShaderError> {
+        let ir = self.ir;
+        let i32t = self.g.ty(Reg::I32);
+        let mut rest = j;
+        for (k, l) in loops.iter().enumerate().rev() {
+            let trips = self.g.int(Reg::I32, l.trip_count());
+            let index = if k == 0 {
+                rest
+            } else {
+                self.emit(Op::SRem, i32t, &[rest, trips])?
+            };
+            if k > 0 {
+                rest = self.emit(Op::SDiv, i32t, &[rest, trips])?;
+            }
+            let step = self.g.int(Reg::I32, l.step);
+            let lower = self.g.int(Reg::I32, l.lower);
+            let scaled = self.emit(Op::IMul, i32t, &[index, step])?;
+            let iv = self.emit(Op::IAdd, i32t, &[scaled, lower])?;
+            let arg = ir.block(body_of(ir, band[k])).args[0];
+            self.values.insert(
+                arg,
+                Val {
+                    reg: Reg::I32,
+                    lanes: vec![iv],
+                },
+            );
+        }
+        self.band_body(band, 0)
     }
 
     pub(crate) fn band_body(&mut self, band: &[OpId], k: usize) -> Result<(), crate::ShaderError> {

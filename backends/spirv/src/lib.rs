@@ -28,6 +28,11 @@
 //! iteration so the next copy waits for this one's readers. `loop.alloca`s are workgroup
 //! memory (arrays of the register type, so narrow types need no extra capability),
 //! shared by the invocations and ordered by the same phases and barriers as any buffer.
+//! A band with at most one iteration per invocation is a condition on the invocation's
+//! id, and a loop of one iteration its body: llvmpipe counts every loop pass of an
+//! invocation, the last one that exits included, and ends them all after 65535, so the
+//! back end counts them too ([`Shader::loop_iterations`], an upper bound) for the runtime
+//! to refuse what would come back wrong.
 //!
 //! **Types.** Every element type is stored as itself (8- and 16-bit types through the
 //! `StorageBuffer8BitAccess`/`StorageBuffer16BitAccess` capabilities, 64-bit through
@@ -80,6 +85,10 @@ pub struct Shader {
     pub words: Vec<u32>,
     /// The kernels' names (their entry points'), in module order.
     pub kernels: Vec<String>,
+    /// Per kernel (in `kernels`' order), the most loop iterations one invocation runs,
+    /// all its loops together: drivers that end long-running loops (llvmpipe stops a
+    /// shader's loops after 65535 iterations in all) refuse kernels past their limit.
+    pub loop_iterations: Vec<u64>,
     pub features: Features,
 }
 
@@ -110,8 +119,9 @@ pub fn module_gpu(m: &Module) -> Result<GpuTarget, crate::ShaderError> {
 pub fn translate(m: &Module) -> Result<Shader, crate::ShaderError> {
     let mut g = Gen::new(module_gpu(m)?);
     let mut kernels = Vec::new();
+    let mut loop_iterations = Vec::new();
     for (op, name) in strata_ir::loops::kernels(m)? {
-        KernelGen::run(&mut g, m, op, name)?;
+        loop_iterations.push(KernelGen::run(&mut g, m, op, name)?);
         kernels.push(name.to_string());
     }
     let features = g.features;
@@ -120,6 +130,7 @@ pub fn translate(m: &Module) -> Result<Shader, crate::ShaderError> {
         return Ok(Shader {
             words: Vec::new(),
             kernels,
+            loop_iterations,
             features,
         });
     }
@@ -143,6 +154,7 @@ pub fn translate(m: &Module) -> Result<Shader, crate::ShaderError> {
     Ok(Shader {
         words: g.b.module().assemble(),
         kernels,
+        loop_iterations,
         features,
     })
 }

@@ -26,6 +26,8 @@ pub struct Compiled {
     pub symbol_prefix: String,
     /// Optional device features the code uses beyond the target description.
     pub features: Vec<String>,
+    /// Per kernel name, the most loop iterations one invocation runs (GPU shaders).
+    pub loop_iterations: HashMap<String, u64>,
 }
 
 fn bytes_of(
@@ -45,6 +47,7 @@ fn bytes_of(
 pub fn entry_points(
     host: &Module,
     symbol_prefix: &str,
+    loop_iterations: &HashMap<String, u64>,
 ) -> Result<(Vec<EntryPoint>, HashMap<String, usize>), crate::pass::PassError> {
     let mut kernels = loops::kernels(host)?;
     kernels.sort_by(|a, b| a.1.cmp(b.1));
@@ -54,6 +57,7 @@ pub fn entry_points(
         points.push(EntryPoint {
             symbol: format!("{symbol_prefix}{name}"),
             argument_bytes: loops::kernel_argument_bytes(host, op)?,
+            loop_iterations: loop_iterations.get(name).copied(),
         });
         index.insert(name.to_string(), i);
     }
@@ -333,7 +337,8 @@ pub fn package(
         {
             return Err(format!("target '{kind}' is given twice").into());
         }
-        let (points, entries) = entry_points(host, &compiled.symbol_prefix)?;
+        let (points, entries) =
+            entry_points(host, &compiled.symbol_prefix, &compiled.loop_iterations)?;
         let index = executables.len();
         for mut f in host_functions(host, kind, index, &entries, &mut constants)? {
             match functions.iter_mut().find(|g| g.name == f.name) {

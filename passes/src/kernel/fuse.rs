@@ -17,6 +17,9 @@
 //! result, element for element, becomes the reduction kernel's *epilogue* — MatMul, bias
 //! and GELU in one kernel, the activation applied once per result after the reduction.
 //!
+//! A kernel that only broadcasts one element (a splat) is inlined into every reader, any
+//! map: the reader reads the element, and the splat is never materialized.
+//!
 //! Kernels whose bodies use their coordinates (`kernel.index`) or read inputs at computed
 //! indices (`kernel.extract`) take no part: their bodies are tied to their own domain and
 //! operand positions.
@@ -75,6 +78,24 @@ fn is_elementwise(m: &Module, op: OpId) -> bool {
         && !strata_ir::kernel::body_extracts(m, op)
         && g.iterators.iter().all(|&k| k == IteratorKind::Parallel)
         && g.maps.last() == Some(&AffineMap::identity(g.domain.len() as u32))
+}
+
+/// True for a kernel that only broadcasts one element (a splat constant's expansion,
+/// `ConstantOfShape`'s fill): inlined anywhere, its readers read that element, so the
+/// splat is never materialized and nothing is recomputed, whatever the reader's map.
+fn is_splat(m: &Module, op: OpId) -> bool {
+    let Ok(g) = Generic::of(m, op) else {
+        return false;
+    };
+    let b = body(m, op);
+    let [only] = m.block(b).ops.as_slice() else {
+        return false;
+    };
+    let d = m.op(*only);
+    m.op(op).operands.len() == 1
+        && g.maps[0].results.iter().all(|e| e.as_dim().is_none())
+        && d.name == ops::KERNEL_YIELD
+        && d.operands.as_slice() == [m.block(b).args[0]]
 }
 
 fn body(m: &Module, op: OpId) -> BlockId {
@@ -297,7 +318,7 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, crate::pass::
                     producer(m, v)
                         .filter(|&p| {
                             is_elementwise(m, p)
-                                && reads_each_once(&cg.maps[k], cg.domain.len())
+                                && (reads_each_once(&cg.maps[k], cg.domain.len()) || is_splat(m, p))
                                 && affordable(m, block, &order[i + 1..], p, current, size)
                         })
                         .map(|p| (k, p))

@@ -278,6 +278,9 @@ impl VulkanDevice {
             memory,
             limits: props.limits,
             features,
+            loop_limit: device_name(&props)
+                .contains("llvmpipe")
+                .then_some(super::LLVMPIPE_LOOP_LIMIT),
             description,
             // Made below, once `dev` exists to clean up after a failure.
             status: Buffer::NULL,

@@ -44,6 +44,11 @@ use instance::{Features, Instance};
 use memory::Buffer;
 use pipelines::Executable;
 
+/// llvmpipe (lavapipe) ends every loop of a shader invocation once the invocation has run
+/// this many loop iterations in all (its guard against shaders that never finish), and
+/// carries on with whatever the loops had computed: kernels that loop longer are refused.
+pub const LLVMPIPE_LOOP_LIMIT: u64 = 65535;
+
 /// Descriptor sets per pool.
 const SETS_PER_POOL: u32 = 256;
 /// Storage-buffer descriptors per pool: room for sets of 32 bindings on average (a set
@@ -104,6 +109,9 @@ pub struct VulkanDevice {
     limits: vk::PhysicalDeviceLimits,
     features: Features,
     description: String,
+    /// The most loop iterations a shader invocation may run, all loops together, where
+    /// the driver ends loops past a count ([`LLVMPIPE_LOOP_LIMIT`]).
+    loop_limit: Option<u64>,
     /// The status buffer (host-visible `u32`) kernels report out-of-bounds indices to.
     status: Buffer,
     state: Mutex<State>,

@@ -121,6 +121,14 @@ impl VulkanDevice {
                     gpu.max_kernel_arguments()
                 )));
             }
+            if let (Some(limit), Some(runs)) = (self.loop_limit, ep.loop_iterations) {
+                if runs > limit {
+                    return Err(Error::Device(format!(
+                        "kernel '{}' runs {runs} loop iterations per invocation; {} ends a shader's loops after {limit} in all (llvmpipe's guard), so it would return a wrong result",
+                        ep.symbol, self.description
+                    )));
+                }
+            }
         }
         let supported = self.features.names();
         if let Some(missing) = def.features.iter().find(|f| !supported.contains(f)) {
