@@ -124,7 +124,7 @@ pub(crate) fn loop_op(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, 
     let reads_sequence = (2..node.inputs.len())
         .filter_map(|i| node.input(i))
         .chain(imp.captures(&[body]).iter().filter_map(|c| imp.lookup(c)))
-        .find(|&v| imp.values[v].seq.is_some());
+        .find(|&v| imp.values[v].seq.is_some() || imp.values[v].absent);
     if reads_sequence.is_some() {
         if let Some(outputs) = loop_unrolled(imp, node, body, n, n_scan)? {
             return Ok(outputs);
@@ -142,8 +142,13 @@ pub(crate) fn loop_op(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, 
         if let Some(outputs) = loop_unrolled(imp, node, body, n, n_scan)? {
             return Ok(outputs);
         }
+        // Scan outputs are unrolled: a trip count or condition from the graph's inputs
+        // is asked for (`--input-value`) before giving up.
+        for i in [0, 1] {
+            imp.const_input(node, i)?;
+        }
         return Err(node.unsupported(format!(
-            "{n_scan} scan output(s) ('{}') with a trip count or condition known only at run time: a value stacked per iteration then has no static length",
+            "{n_scan} scan output(s) ('{}') of a loop that runs no iteration or whose body's condition is known only at run time: a value stacked per iteration then has no static length",
             body.output[1 + n].name
         )));
     }

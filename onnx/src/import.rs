@@ -44,6 +44,9 @@ pub(crate) struct ImportValue {
     /// Set when the value is a sequence (then `ty` is a rank-0 tensor of its element type
     /// and `id` and `known` are `None`).
     pub seq: Option<Rc<Sequence>>,
+    /// Set for an empty optional (`Optional` without an input). A present optional is
+    /// the value it holds: presence is known at import.
+    pub absent: bool,
 }
 
 /// A sequence of static length: its elements, each a tensor value of the scope.
@@ -89,8 +92,8 @@ impl std::fmt::Display for Port {
 /// Which inputs of an op may be sequences (the ops that read sequences).
 fn sequence_slots(op_type: &str, slot: usize) -> bool {
     match op_type {
-        "Identity" | "SequenceAt" | "SequenceInsert" | "SequenceErase" | "SequenceLength"
-        | "ConcatFromSequence" => slot == 0,
+        "Identity" | "OptionalHasElement" | "OptionalGetElement" | "Optional" | "SequenceAt"
+        | "SequenceInsert" | "SequenceErase" | "SequenceLength" | "ConcatFromSequence" => slot == 0,
         "SequenceMap" => true,
         "Loop" => slot >= 2,
         _ => false,
@@ -188,7 +191,11 @@ fn sequence_element(
     vi: &ValueInfoProto,
     what: &str,
 ) -> Result<Option<(ElementType, Option<usize>)>, ImportError> {
-    let Some(seq) = vi.r#type.as_ref().and_then(|t| t.sequence_type.as_ref()) else {
+    let Some(seq) = vi
+        .r#type
+        .as_ref()
+        .and_then(|t| t.present().sequence_type.as_ref())
+    else {
         return Ok(None);
     };
     let not_tensors = || {
@@ -220,7 +227,8 @@ fn type_from_value_info(
     let tp = vi
         .r#type
         .as_ref()
-        .ok_or_else(|| ImportError::InvalidModel(format!("{what} '{}' has no type", vi.name)))?;
+        .ok_or_else(|| ImportError::InvalidModel(format!("{what} '{}' has no type", vi.name)))?
+        .present();
     let tt = match &tp.tensor_type {
         Some(t) => t,
         None => {
@@ -543,6 +551,7 @@ impl<'a> Importer<'a> {
                 known: None,
                 deps: Rc::new(BTreeSet::from([name.clone()])),
                 seq: None,
+                absent: false,
             });
             self.env.insert(name.clone(), idx);
         }
@@ -590,6 +599,18 @@ impl<'a> Importer<'a> {
                 inputs,
             };
             for (slot, v) in ctx.inputs.iter().enumerate() {
+                let absent = v.is_some_and(|v| self.values[v].absent);
+                if absent
+                    && !matches!(
+                        node.op_type.as_str(),
+                        "Identity" | "OptionalHasElement" | "OptionalGetElement" | "Loop"
+                    )
+                {
+                    return Err(ctx.error(format!(
+                        "input '{}' is an empty optional; {} takes a value there",
+                        node.input[slot], node.op_type
+                    )));
+                }
                 let Some(seq) = v.and_then(|v| self.values[v].seq.clone()) else {
                     continue;
                 };
@@ -748,6 +769,7 @@ impl<'a> Importer<'a> {
                     known: Some(t),
                     deps,
                     seq: None,
+                    absent: false,
                 });
                 env.insert(name, self.values.len() - 1);
             }
@@ -757,12 +779,12 @@ impl<'a> Importer<'a> {
             let v = *self.env.get(c).ok_or_else(|| {
                 ImportError::InvalidModel(format!("{what} reads '{c}', which is not defined"))
             })?;
-            if self.values[v].seq.is_some() {
+            if self.values[v].seq.is_some() || self.values[v].absent {
                 return Err(ImportError::UnsupportedFeature {
                     node: what.to_string(),
                     op_type: "subgraph".into(),
                     message: format!(
-                        "it reads sequence '{c}' and runs at run time; a sequence is resolved at import, so its index or trip count must be known then"
+                        "it reads '{c}', a sequence or an optional, and runs at run time; those are resolved at import, so the indices, trip counts and conditions that pick them must be known then"
                     ),
                 });
             }
@@ -782,6 +804,7 @@ impl<'a> Importer<'a> {
                     known: None,
                     deps: Rc::new(BTreeSet::from([name.clone()])),
                     seq: None,
+                    absent: false,
                 });
                 self.env.insert(name.clone(), self.values.len() - 1);
             }
@@ -789,6 +812,16 @@ impl<'a> Importer<'a> {
             let mut returns = Vec::new();
             let mut ports = Vec::new();
             for (o, v) in g.output.iter().zip(outputs) {
+                if self.values[v].absent {
+                    return Err(ImportError::UnsupportedFeature {
+                        node: what.to_string(),
+                        op_type: "subgraph".into(),
+                        message: format!(
+                            "its output '{}' is an empty optional; a subgraph run at run time returns values",
+                            o.name
+                        ),
+                    });
+                }
                 match self.values[v].seq.clone() {
                     None => {
                         ports.push(Port::Tensor(self.values[v].ty.clone()));
@@ -821,6 +854,13 @@ impl<'a> Importer<'a> {
             let &v = self.env.get(&vi.name).ok_or_else(|| {
                 ImportError::InvalidModel(format!("graph output '{}' is never defined", vi.name))
             })?;
+            if self.values[v].absent {
+                return Err(ImportError::UnsupportedFeature {
+                    node: vi.name.clone(),
+                    op_type: "graph output".into(),
+                    message: "it is an empty optional: a compiled function returns values".into(),
+                });
+            }
             let declared = sequence_element(vi, "graph output")?;
             match (self.values[v].seq.clone(), declared) {
                 (None, None) => {
@@ -947,6 +987,7 @@ impl<'a> Importer<'a> {
                     known: None,
                     deps: deps.clone(),
                     seq: None,
+                    absent: false,
                 });
                 self.values.len() - 1
             })
@@ -961,6 +1002,7 @@ impl<'a> Importer<'a> {
             known: Some(Rc::new(t)),
             deps,
             seq: None,
+            absent: false,
         });
         self.values.len() - 1
     }
@@ -977,6 +1019,20 @@ impl<'a> Importer<'a> {
             known: None,
             deps: Rc::new(deps),
             seq: Some(Rc::new(Sequence { elem, items })),
+            absent: false,
+        });
+        self.values.len() - 1
+    }
+
+    /// Registers an empty optional.
+    pub fn absent(&mut self) -> usize {
+        self.values.push(ImportValue {
+            ty: TensorType::new(vec![], ElementType::F32),
+            id: None,
+            known: None,
+            deps: Rc::default(),
+            seq: None,
+            absent: true,
         });
         self.values.len() - 1
     }
@@ -1091,6 +1147,7 @@ impl<'a> Importer<'a> {
                     known: None,
                     deps: deps.clone(),
                     seq: None,
+                    absent: false,
                 });
                 self.values.len() - 1
             })

@@ -153,8 +153,30 @@ pub struct TypeProto {
     pub map_type: Option<Opaque>,
     #[prost(message, optional, tag = "8")]
     pub sparse_tensor_type: Option<Opaque>,
-    #[prost(message, optional, tag = "9")]
-    pub optional_type: Option<Opaque>,
+    #[prost(message, optional, boxed, tag = "9")]
+    pub optional_type: Option<Box<TypeProtoOptional>>,
+}
+
+/// `TypeProto.Optional`: the type of the value an optional may hold.
+#[derive(Clone, PartialEq, Message)]
+pub struct TypeProtoOptional {
+    #[prost(message, optional, boxed, tag = "1")]
+    pub elem_type: Option<Box<TypeProto>>,
+}
+
+impl TypeProto {
+    /// The type itself, or for an optional the type of the value it holds (an optional
+    /// input or output is compiled as present).
+    pub fn present(&self) -> &TypeProto {
+        match self
+            .optional_type
+            .as_ref()
+            .and_then(|o| o.elem_type.as_deref())
+        {
+            Some(inner) => inner,
+            None => self,
+        }
+    }
 }
 
 /// `TypeProto.Sequence`: the type of every element.

@@ -3,6 +3,10 @@
 //! and emit no op; `SplitToSequence` and `ConcatFromSequence` become slices and a concat.
 //! Positions must be known at import (a constant, or an input fixed with `--input-value`);
 //! a sequence whose length would depend on a run-time value is an error that says so.
+//!
+//! Optionals likewise: whether one holds a value is known at import (an optional graph
+//! input is compiled as present), so a present optional is its value, `OptionalHasElement`
+//! folds to a constant, and `OptionalGetElement` of an empty one is an error.
 
 use crate::import::{Importer, NodeCtx};
 use crate::ops::Builder;
@@ -33,6 +37,20 @@ pub(crate) fn convert(
         "SplitToSequence" => split(imp, node),
         "ConcatFromSequence" => concat(imp, node),
         "SequenceMap" => map(imp, node),
+        "Optional" => Ok(vec![match node.input(0) {
+            Some(v) => v,
+            None => imp.absent(),
+        }]),
+        "OptionalHasElement" => {
+            let has = node.input(0).is_some_and(|v| !imp.values[v].absent);
+            Ok(vec![
+                imp.known(strata_ir::Tensor::scalar(has), Default::default())
+            ])
+        }
+        "OptionalGetElement" => match node.input(0) {
+            Some(v) if !imp.values[v].absent => Ok(vec![v]),
+            _ => Err(node.error("the optional is empty")),
+        },
         _ => return None,
     };
     Some(r)
@@ -49,6 +67,9 @@ pub(crate) const SEQUENCE_OPS: &[&str] = &[
     "SplitToSequence",
     "ConcatFromSequence",
     "SequenceMap",
+    "Optional",
+    "OptionalHasElement",
+    "OptionalGetElement",
 ];
 
 fn empty(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {

@@ -272,3 +272,117 @@ fn a_run_time_if_returns_sequences_its_branches_agree_on() {
         "{msg}"
     );
 }
+
+/// Optionals resolve at import: a present one is its value (an optional input is compiled
+/// as present), OptionalHasElement folds, and taking the element of an empty one, or
+/// passing one to an op, is an error naming the node.
+#[test]
+fn optionals_are_present_or_empty_at_import() {
+    let optional_vi = |name: &str| {
+        let inner = vi(name, F32, &[2]);
+        ValueInfoProto {
+            name: name.into(),
+            r#type: Some(TypeProto {
+                optional_type: Some(Box::new(TypeProtoOptional {
+                    elem_type: inner.r#type.map(Box::new),
+                })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    };
+    let bytes = model(
+        vec![
+            node("OptionalHasElement", "has", &["x"], &["has_x"], vec![]),
+            node("Optional", "none", &[], &["nothing"], vec![]),
+            node(
+                "OptionalHasElement",
+                "has_none",
+                &["nothing"],
+                &["has_nothing"],
+                vec![],
+            ),
+            node("OptionalGetElement", "get", &["x"], &["y"], vec![]),
+        ],
+        vec![optional_vi("x")],
+        vec![
+            vi("y", F32, &[2]),
+            vi("has_x", BOOL, &[]),
+            vi("has_nothing", BOOL, &[]),
+        ],
+        vec![],
+    );
+    let m = import_model(&bytes, None, &ImportOptions::default()).unwrap();
+    let x = f32s(&[2], &[1.0, -2.0]);
+    let out = interp::run(&m, "main", std::slice::from_ref(&x)).unwrap();
+    assert_eq!(out, [x, Tensor::scalar(true), Tensor::scalar(false)]);
+    for (op, inputs, what) in [
+        (
+            "OptionalGetElement",
+            vec!["nothing"],
+            "the optional is empty",
+        ),
+        (
+            "Relu",
+            vec!["nothing"],
+            "input 'nothing' is an empty optional",
+        ),
+    ] {
+        let bytes = model(
+            vec![
+                node("Optional", "none", &[], &["nothing"], vec![]),
+                node(op, "use", &inputs, &["y"], vec![]),
+            ],
+            vec![],
+            vec![vi("y", F32, &[2])],
+            vec![],
+        );
+        let e = import_model(&bytes, None, &ImportOptions::default()).unwrap_err();
+        assert!(
+            matches!(&e, ImportError::Node { node, .. } if node == "use")
+                && e.to_string().contains(what),
+            "{op}: {e}"
+        );
+    }
+}
+
+/// A Loop with scan outputs is unrolled, so a trip count from a graph input is asked for
+/// by name (the NotConstant error `--input-value` answers) rather than refused.
+#[test]
+fn a_loop_with_scan_outputs_asks_for_its_trip_count() {
+    let body = GraphProto {
+        name: "body".into(),
+        node: vec![
+            node("Identity", "c", &["cond"], &["cond_out"], vec![]),
+            node("Cast", "f", &["i"], &["scan"], vec![int("to", F32 as i64)]),
+        ],
+        input: vec![vi("i", I64, &[]), vi("cond", BOOL, &[])],
+        output: vec![vi("cond_out", BOOL, &[]), vi("scan", F32, &[])],
+        ..Default::default()
+    };
+    let bytes = model(
+        vec![node(
+            "Loop",
+            "count",
+            &["n", ""],
+            &["ys"],
+            vec![graph_attr("body", body)],
+        )],
+        vec![vi("n", I64, &[])],
+        vec![vi("ys", F32, &[4])],
+        vec![],
+    );
+    let e = import_model(&bytes, None, &ImportOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, ImportError::NotConstant { node, graph_inputs, .. }
+            if node == "count" && graph_inputs == &["n".to_string()]),
+        "{e}"
+    );
+    let options = ImportOptions {
+        constant_inputs: HashMap::from([("n".to_string(), Tensor::scalar(4i64))]),
+        ..Default::default()
+    };
+    let m = import_model(&bytes, None, &options).unwrap();
+    let out = interp::run(&m, "main", &[]).unwrap();
+    assert_eq!(out[0], f32s(&[4], &[0.0, 1.0, 2.0, 3.0]));
+}
