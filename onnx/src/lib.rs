@@ -27,6 +27,7 @@ mod roi_align;
 mod rotary;
 mod sequence;
 mod spectral;
+mod state_ops;
 pub mod tensor;
 
 use std::collections::HashMap;
@@ -182,14 +183,18 @@ pub fn sequence_element_name(name: &str, i: usize) -> String {
     format!("{name}[{i}]")
 }
 
+fn read_file(path: &Path) -> Result<Vec<u8>, ImportError> {
+    std::fs::read(path).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
 /// Reads a `SequenceProto` file of tensors (ONNX test data for a sequence value) as its
 /// elements.
 pub fn read_sequence_file(path: impl AsRef<Path>) -> Result<(String, Vec<Tensor>), ImportError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let bytes = read_file(path)?;
     let s = proto::decode_sequence(&bytes).map_err(|e| ImportError::Decode(e.to_string()))?;
     if !s.sequence_values.is_empty() || !matches!(s.elem_type, 0 | 1) {
         return Err(ImportError::UnsupportedType(format!(
@@ -209,10 +214,7 @@ pub fn read_sequence_file(path: impl AsRef<Path>) -> Result<(String, Vec<Tensor>
 /// Reads a `TensorProto` file (ONNX test data's `input_0.pb`) as a tensor.
 pub fn read_tensor_file(path: impl AsRef<Path>) -> Result<(String, Tensor), ImportError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let bytes = read_file(path)?;
     let t = proto::decode_tensor(&bytes).map_err(|e| ImportError::Decode(e.to_string()))?;
     let what = format!("tensor file '{}'", path.display());
     Ok((

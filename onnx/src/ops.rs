@@ -56,6 +56,8 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "GridSample",
     "Det",
     "RoiAlign",
+    "CausalConvWithState",
+    "LinearAttention",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -307,6 +309,8 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "Col2Im" => col2im(imp, node),
         "GridSample" => crate::grid_sample::grid_sample(imp, node),
         "Det" => det(imp, node),
+        "CausalConvWithState" => crate::state_ops::causal_conv_with_state(imp, node),
+        "LinearAttention" => crate::state_ops::linear_attention(imp, node),
         "RoiAlign" => crate::roi_align::roi_align(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
