@@ -364,7 +364,9 @@ impl<'a> Importer<'a> {
         ) {
             for (i, node) in nodes.iter().enumerate() {
                 let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
-                if !default_domain || !supported.contains(node.op_type.as_str()) {
+                let preview = node.domain == "ai.onnx.preview"
+                    && crate::ops::PREVIEW_OPS.contains(&node.op_type.as_str());
+                if !preview && (!default_domain || !supported.contains(node.op_type.as_str())) {
                     let key = if default_domain {
                         node.op_type.clone()
                     } else {

@@ -16,6 +16,7 @@
 
 mod constant_args;
 mod control;
+mod flex_attention;
 mod grid_sample;
 mod import;
 mod loss;

@@ -15,6 +15,9 @@ use strata_ir::ops as names;
 use strata_ir::OpName;
 use strata_ir::{graph, Attribute, ElementType, Shape, Tensor, Type};
 
+/// The ops of the `ai.onnx.preview` domain the importer converts.
+pub const PREVIEW_OPS: &[&str] = &["FlexAttention"];
+
 /// Ops converted entirely by the importer, with no graph op of their own.
 pub const IMPORT_ONLY_OPS: &[&str] = &[
     "Shape",
@@ -311,6 +314,9 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "Det" => det(imp, node),
         "CausalConvWithState" => crate::state_ops::causal_conv_with_state(imp, node),
         "LinearAttention" => crate::state_ops::linear_attention(imp, node),
+        "FlexAttention" if node.proto.domain == "ai.onnx.preview" => {
+            crate::flex_attention::flex_attention(imp, node)
+        }
         "RoiAlign" => crate::roi_align::roi_align(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
         "GRU" => crate::recurrent::gru(imp, node),
