@@ -2,6 +2,7 @@
 //! coordinates unnormalized and padded (border clamp, reflection) elementwise, each
 //! interpolation tap (1, 2 or 4 per spatial axis for nearest, linear, cubic) a gather from
 //! the flattened image weighted by its coefficients — every op with a static shape.
+//! DeformConv is built on it: its taps are bilinear samples at offset places.
 
 use crate::import::{Importer, NodeCtx};
 use crate::ops::Builder;
@@ -13,14 +14,14 @@ use strata_ir::{Attribute, ElementType, OpName};
 const CUBIC_A: f64 = -0.75;
 
 #[derive(Clone, Copy, PartialEq)]
-enum Mode {
+pub(crate) enum Mode {
     Nearest,
     Linear,
     Cubic,
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Padding {
+pub(crate) enum Padding {
     Zeros,
     Border,
     Reflection,
@@ -146,6 +147,37 @@ pub(crate) fn grid_sample(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usiz
     };
     let align = node.attr_int("align_corners").unwrap_or(0) != 0;
     let mut b = Builder { imp, node };
+    let coords = if align {
+        Coords::Corners
+    } else {
+        Coords::Centers
+    };
+    Ok(vec![sample(&mut b, x, grid, mode, padding, coords)?])
+}
+
+/// How a grid's coordinates map to pixels.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Coords {
+    /// Normalized, -1 and 1 the centers of the corner pixels (`align_corners = 1`).
+    Corners,
+    /// Normalized, -1 and 1 the outer edges of the corner pixels.
+    Centers,
+    /// Pixel coordinates themselves (with `Corners`' bounds).
+    Pixels,
+}
+
+/// `x` [N, C, spatial...] sampled at `grid` [N, out..., d] (the last axis listing the
+/// last spatial axis first): [N, C, out...].
+pub(crate) fn sample(
+    b: &mut Builder,
+    x: usize,
+    grid: usize,
+    mode: Mode,
+    padding: Padding,
+    coords: Coords,
+) -> Result<usize, ImportError> {
+    let node = b.node;
+    let align = coords != Coords::Centers;
     let (xd, gd) = (b.dims(x), b.dims(grid));
     let elem = b.imp.values[x].ty.elem;
     let d = xd.len().saturating_sub(2);
@@ -161,7 +193,7 @@ pub(crate) fn grid_sample(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usiz
     let sizes = &xd[2..];
     let out: Vec<usize> = gd[1..=d].to_vec();
     let g_elem = b.imp.values[grid].ty.elem;
-    let mut o = Ops { b: &mut b, elem };
+    let mut o = Ops { b, elem };
     let grid = if g_elem != elem {
         o.cast(grid, elem)?
     } else {
@@ -188,12 +220,17 @@ pub(crate) fn grid_sample(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usiz
             ],
         )?;
         let g = o.b.reshape(g, &coord_shape)?;
-        let g1 = o.bin_k(names::GRAPH_ADD, g, 1.0)?;
-        let mut v = if align {
-            o.bin_k(names::GRAPH_MUL, g1, (size - 1.0) / 2.0)?
-        } else {
-            let s = o.bin_k(names::GRAPH_MUL, g1, size / 2.0)?;
-            o.bin_k(names::GRAPH_SUB, s, 0.5)?
+        let mut v = match coords {
+            Coords::Pixels => g,
+            Coords::Corners => {
+                let g1 = o.bin_k(names::GRAPH_ADD, g, 1.0)?;
+                o.bin_k(names::GRAPH_MUL, g1, (size - 1.0) / 2.0)?
+            }
+            Coords::Centers => {
+                let g1 = o.bin_k(names::GRAPH_ADD, g, 1.0)?;
+                let s = o.bin_k(names::GRAPH_MUL, g1, size / 2.0)?;
+                o.bin_k(names::GRAPH_SUB, s, 0.5)?
+            }
         };
         if mode == Mode::Nearest {
             v = o.un(names::GRAPH_ROUND, v)?;
@@ -309,7 +346,7 @@ pub(crate) fn grid_sample(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usiz
         let mut i = d;
         loop {
             if i == 0 {
-                return Ok(vec![sum.expect("one term at least")]);
+                return Ok(sum.expect("one term at least"));
             }
             i -= 1;
             choice[i] += 1;
@@ -319,4 +356,126 @@ pub(crate) fn grid_sample(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usiz
             choice[i] = 0;
         }
     }
+}
+
+/// `DeformConv` (2-D): each kernel tap samples the input bilinearly (zeros outside) at its
+/// place moved by the offsets (the GridSample above, on pixel coordinates), weighted by
+/// the mask, then the taps are summed against the weights group by group as one product.
+pub(crate) fn deform_conv(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
+    let (x, w, offset) = (
+        imp.required(node, 0)?,
+        imp.required(node, 1)?,
+        imp.required(node, 2)?,
+    );
+    let (bias, mask) = (node.input(3), node.input(4));
+    let mut b = Builder { imp, node };
+    let (xd, wd, od) = (b.dims(x), b.dims(w), b.dims(offset));
+    let elem = b.imp.values[x].ty.elem;
+    if xd.len() != 4 || wd.len() != 4 || od.len() != 4 || !elem.is_float() {
+        return Err(node.unsupported(format!(
+            "X {xd:?}, W {wd:?}, offset {od:?}: Strata's DeformConv is 2-D over float images"
+        )));
+    }
+    let ints = |name: &str, default: [i64; 2]| -> Vec<i64> {
+        node.attr_ints(name).unwrap_or_else(|| default.to_vec())
+    };
+    let (n, c, h, wi) = (xd[0], xd[1], xd[2], xd[3]);
+    let (o_ch, cg) = (wd[0], wd[1]);
+    let kernel = ints("kernel_shape", [wd[2] as i64, wd[3] as i64]);
+    let strides = ints("strides", [1, 1]);
+    let dilations = ints("dilations", [1, 1]);
+    let pads = node.attr_ints("pads").unwrap_or_else(|| vec![0; 4]);
+    let group = node.attr_int("group").unwrap_or(1).max(1) as usize;
+    let og = node.attr_int("offset_group").unwrap_or(1).max(1) as usize;
+    let (kh, kw) = (kernel[0] as usize, kernel[1] as usize);
+    let (oh, ow) = (od[2], od[3]);
+    let taps = kh * kw;
+    let consistent = kernel.len() == 2
+        && pads.len() == 4
+        && [wd[2], wd[3]] == [kh, kw]
+        && cg * group == c
+        && o_ch % group == 0
+        && c % og == 0
+        && od[0] == n
+        && od[1] == og * taps * 2;
+    if !consistent {
+        return Err(node.error(format!(
+            "X {xd:?}, W {wd:?} and offset {od:?} do not fit kernel {kernel:?}, group {group} and offset_group {og}"
+        )));
+    }
+    // Each tap's place before the offsets, [1, 1, kh, kw, 2, oh, ow], y then x.
+    let mut base = Vec::with_capacity(taps * 2 * oh * ow);
+    for ki in 0..kh {
+        for kj in 0..kw {
+            for axis in 0..2 {
+                for i in 0..oh {
+                    for j in 0..ow {
+                        let (k, p) = if axis == 0 { (ki, i) } else { (kj, j) };
+                        let v = -pads[axis] + strides[axis] * p as i64 + dilations[axis] * k as i64;
+                        base.push(v as f64);
+                    }
+                }
+            }
+        }
+    }
+    let base = b.constant(strata_ir::Tensor::from_f64s(
+        elem,
+        strata_ir::Shape::new([1, 1, kh, kw, 2, oh, ow]),
+        &base,
+    ));
+    let off = b.cast(offset, elem)?;
+    let off = b.reshape(off, &[n, og, kh, kw, 2, oh, ow])?;
+    let at = b.op(names::GRAPH_ADD, &[off, base], &[])?;
+    // The grid: [N·og, kh·kw·oh, ow, 2] with x first.
+    let at = b.op(
+        names::GRAPH_TRANSPOSE,
+        &[at],
+        &[("perm", Attribute::I64Array(vec![0, 1, 2, 3, 5, 6, 4]))],
+    )?;
+    let pick = |b: &mut Builder, k: i64| {
+        b.op(
+            names::GRAPH_SLICE,
+            &[at],
+            &[
+                ("starts", Attribute::I64Array(vec![k])),
+                ("ends", Attribute::I64Array(vec![k + 1])),
+                ("axes", Attribute::I64Array(vec![6])),
+            ],
+        )
+    };
+    let (ys, xs) = (pick(&mut b, 0)?, pick(&mut b, 1)?);
+    let grid = b.op(
+        names::GRAPH_CONCAT,
+        &[xs, ys],
+        &[("axis", Attribute::Int(6))],
+    )?;
+    let grid = b.reshape(grid, &[n * og, taps * oh, ow, 2])?;
+    let cog = c / og;
+    let images = b.reshape(x, &[n * og, cog, h, wi])?;
+    let sampled = sample(
+        &mut b,
+        images,
+        grid,
+        Mode::Linear,
+        Padding::Zeros,
+        Coords::Pixels,
+    )?;
+    let mut sampled = b.reshape(sampled, &[n, og, cog, kh, kw, oh, ow])?;
+    if let Some(mask) = mask {
+        let mask = b.cast(mask, elem)?;
+        let mask = b.reshape(mask, &[n, og, 1, kh, kw, oh, ow])?;
+        sampled = b.op(names::GRAPH_MUL, &[sampled, mask], &[])?;
+    }
+    // Channel c is group c / cg's: [N, group, cg·kh·kw, oh·ow] against [group, o/group, cg·kh·kw].
+    let cols = b.reshape(sampled, &[n, group, cg * taps, oh * ow])?;
+    let w = b.cast(w, elem)?;
+    let w = b.reshape(w, &[1, group, o_ch / group, cg * taps])?;
+    let y = b.op(names::GRAPH_MATMUL, &[w, cols], &[])?;
+    let mut y = b.reshape(y, &[n, o_ch, oh, ow])?;
+    if let Some(bias) = bias {
+        let bias = b.cast(bias, elem)?;
+        let bias = b.reshape(bias, &[1, o_ch, 1, 1])?;
+        y = b.op(names::GRAPH_ADD, &[y, bias], &[])?;
+    }
+    Ok(vec![y])
 }

@@ -61,6 +61,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "RoiAlign",
     "CausalConvWithState",
     "LinearAttention",
+    "DeformConv",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -311,6 +312,7 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "TensorScatter" => tensor_scatter(imp, node),
         "Col2Im" => col2im(imp, node),
         "GridSample" => crate::grid_sample::grid_sample(imp, node),
+        "DeformConv" => crate::grid_sample::deform_conv(imp, node),
         "Det" => det(imp, node),
         "CausalConvWithState" => crate::state_ops::causal_conv_with_state(imp, node),
         "LinearAttention" => crate::state_ops::linear_attention(imp, node),
