@@ -30,6 +30,7 @@ mod sequence;
 mod spectral;
 mod state_ops;
 pub mod tensor;
+mod tfidf;
 
 use std::collections::HashMap;
 use std::path::Path;

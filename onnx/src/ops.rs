@@ -62,6 +62,7 @@ pub const IMPORT_ONLY_OPS: &[&str] = &[
     "CausalConvWithState",
     "LinearAttention",
     "DeformConv",
+    "TfIdfVectorizer",
 ];
 
 type Attrs = BTreeMap<String, Attribute>;
@@ -313,6 +314,7 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "Col2Im" => col2im(imp, node),
         "GridSample" => crate::grid_sample::grid_sample(imp, node),
         "DeformConv" => crate::grid_sample::deform_conv(imp, node),
+        "TfIdfVectorizer" => crate::tfidf::tfidf_vectorizer(imp, node),
         "Det" => det(imp, node),
         "CausalConvWithState" => crate::state_ops::causal_conv_with_state(imp, node),
         "LinearAttention" => crate::state_ops::linear_attention(imp, node),

@@ -208,3 +208,49 @@ fn outputs_declared_with_minus_one_dimensions_are_unknown_sizes() {
     let e = import_model(&unknown_input, None, &ImportOptions::default()).unwrap_err();
     assert!(e.to_string().contains("input shape override"), "{e}");
 }
+
+/// TfIdfVectorizer's three weightings on uni- and bigrams with one skip: in [1, 2, 1, 2, 3]
+/// the unigrams 1, 3, 7 occur 2, 1, 0 times; the bigram (1, 2) twice at distance 1, and
+/// (1, 3) once at distance 2 (positions 2 and 4). Values worked by hand (and equal to
+/// the ONNX reference's).
+#[test]
+fn tfidf_counts_skipped_ngrams_and_weights_them() {
+    let floats = |name: &str, v: &[f32]| AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::FLOATS,
+        floats: v.to_vec(),
+        ..Default::default()
+    };
+    let cases: [(&str, [f32; 5]); 3] = [
+        ("TF", [2.0, 1.0, 0.0, 2.0, 1.0]),
+        ("IDF", [0.5, 2.0, 0.0, 0.25, 4.0]),
+        ("TFIDF", [1.0, 2.0, 0.0, 0.5, 4.0]),
+    ];
+    for (mode, want) in cases {
+        let bytes = model(
+            vec![node(
+                "TfIdfVectorizer",
+                "tfidf",
+                &["x"],
+                &["y"],
+                vec![
+                    int("min_gram_length", 1),
+                    int("max_gram_length", 2),
+                    int("max_skip_count", 1),
+                    string("mode", mode),
+                    ints("ngram_counts", &[0, 3]),
+                    ints("ngram_indexes", &[0, 1, 2, 3, 4]),
+                    ints("pool_int64s", &[1, 3, 7, 1, 2, 1, 3]),
+                    floats("weights", &[0.5, 2.0, 8.0, 0.25, 4.0]),
+                ],
+            )],
+            vec![vi("x", data_type::INT64, &[5])],
+            vec![vi("y", F32, &[5])],
+            vec![],
+        );
+        let m = import_model(&bytes, None, &ImportOptions::default()).unwrap();
+        let x = Tensor::from_vec(vec![5], vec![1i64, 2, 1, 2, 3]).unwrap();
+        let y = interp::run(&m, "main", &[x]).unwrap();
+        assert_eq!(y[0].as_slice::<f32>().unwrap(), want, "{mode}");
+    }
+}
