@@ -364,8 +364,8 @@ impl<'a> Importer<'a> {
         ) {
             for (i, node) in nodes.iter().enumerate() {
                 let default_domain = node.domain.is_empty() || node.domain == "ai.onnx";
-                let preview = node.domain == "ai.onnx.preview"
-                    && crate::ops::PREVIEW_OPS.contains(&node.op_type.as_str());
+                let preview = crate::ops::OTHER_DOMAIN_OPS
+                    .contains(&(node.domain.as_str(), node.op_type.as_str()));
                 if !preview && (!default_domain || !supported.contains(node.op_type.as_str())) {
                     let key = if default_domain {
                         node.op_type.clone()
@@ -477,11 +477,21 @@ impl<'a> Importer<'a> {
 
     pub fn run(mut self) -> Result<Module, ImportError> {
         self.check_supported()?;
-        let opset = self.opset.ok_or_else(|| {
-            ImportError::InvalidModel(
-                "the model imports no version of the default ONNX opset".into(),
-            )
-        })?;
+        // A model of ai.onnx.ml ops alone needs no version of the default opset.
+        let only_other_domains = self
+            .graph
+            .node
+            .iter()
+            .all(|n| !n.domain.is_empty() && n.domain != "ai.onnx");
+        let opset = match self.opset {
+            Some(v) => v,
+            None if only_other_domains && !self.graph.node.is_empty() => crate::ops::NEWEST_OPSET,
+            None => {
+                return Err(ImportError::InvalidModel(
+                    "the model imports no version of the default ONNX opset".into(),
+                ))
+            }
+        };
         if let Some(s) = self.graph.sparse_initializer.first() {
             let name = s.values.as_ref().map(|v| v.name.as_str()).unwrap_or("");
             return Err(ImportError::UnsupportedType(format!(

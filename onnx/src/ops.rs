@@ -15,8 +15,16 @@ use strata_ir::ops as names;
 use strata_ir::OpName;
 use strata_ir::{graph, Attribute, ElementType, Shape, Tensor, Type};
 
-/// The ops of the `ai.onnx.preview` domain the importer converts.
-pub const PREVIEW_OPS: &[&str] = &["FlexAttention"];
+/// The ops of other domains than the default one the importer converts.
+pub const OTHER_DOMAIN_OPS: &[(&str, &str)] = &[
+    ("ai.onnx.preview", "FlexAttention"),
+    ("ai.onnx.ml", "Binarizer"),
+    ("ai.onnx.ml", "ArrayFeatureExtractor"),
+];
+
+/// The default opset version a model without one is read at (a model of other domains'
+/// ops alone).
+pub const NEWEST_OPSET: i64 = 25;
 
 /// Ops converted entirely by the importer, with no graph op of their own.
 pub const IMPORT_ONLY_OPS: &[&str] = &[
@@ -320,6 +328,30 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
         "LinearAttention" => crate::state_ops::linear_attention(imp, node),
         "FlexAttention" if node.proto.domain == "ai.onnx.preview" => {
             crate::flex_attention::flex_attention(imp, node)
+        }
+        "Binarizer" if node.proto.domain == "ai.onnx.ml" => {
+            let x = imp.required(node, 0)?;
+            let t = node.attr_float("threshold").unwrap_or(0.0) as f64;
+            let mut b = Builder { imp, node };
+            let elem = b.imp.values[x].ty.elem;
+            let t = b.scalar(elem, t);
+            let above = b.op(names::GRAPH_GREATER, &[x, t], &[])?;
+            Ok(vec![b.cast(above, elem)?])
+        }
+        "ArrayFeatureExtractor" if node.proto.domain == "ai.onnx.ml" => {
+            let (x, i) = (imp.required(node, 0)?, imp.required(node, 1)?);
+            let mut b = Builder { imp, node };
+            let i = b.cast(i, ElementType::I64)?;
+            let picked = b.op(
+                names::GRAPH_GATHER,
+                &[x, i],
+                &[("axis", Attribute::Int(-1))],
+            )?;
+            // A vector's features come back as one row.
+            match b.dims(picked).as_slice() {
+                &[k] => Ok(vec![b.reshape(picked, &[1, k])?]),
+                _ => Ok(vec![picked]),
+            }
         }
         "RoiAlign" => crate::roi_align::roi_align(imp, node),
         "RNN" => crate::recurrent::rnn(imp, node),
