@@ -43,27 +43,7 @@ pub(crate) fn flex_attention(
     }
     let group = qd[1] / kd[1];
     // Each KV head repeated for its group of query heads.
-    let aligned = |b: &mut Builder, x: usize| -> Result<usize, ImportError> {
-        if group == 1 {
-            return Ok(x);
-        }
-        let d = b.dims(x);
-        let s = b.reshape(x, &[d[0], d[1], 1, d[2], d[3]])?;
-        let shape = vec![
-            d[0] as i64,
-            d[1] as i64,
-            group as i64,
-            d[2] as i64,
-            d[3] as i64,
-        ];
-        let s = b.op(
-            names::GRAPH_EXPAND,
-            &[s],
-            &[("shape", Attribute::I64Array(shape))],
-        )?;
-        b.reshape(s, &[d[0], d[1] * group, d[2], d[3]])
-    };
-    let (k, v) = (aligned(&mut b, k)?, aligned(&mut b, v)?);
+    let (k, v) = (b.repeat_heads(k, group)?, b.repeat_heads(v, group)?);
     let scale = match node.attr("scale") {
         Some(a) => a.f as f64,
         None => 1.0 / (qd[3] as f64).sqrt(),

@@ -1383,6 +1383,23 @@ impl Builder<'_, '_, '_> {
         self.imp.known(t, Rc::default())
     }
 
+    /// `x` [B, H, S, D] with each head repeated `group` times in a row: [B, H·group, S, D]
+    /// (grouped-query attention's KV heads, one per query head).
+    pub(crate) fn repeat_heads(&mut self, x: usize, group: usize) -> Result<usize, ImportError> {
+        if group == 1 {
+            return Ok(x);
+        }
+        let d = self.dims(x);
+        let u = self.reshape(x, &[d[0], d[1], 1, d[2], d[3]])?;
+        let shape = [d[0], d[1], group, d[2], d[3]].map(|v| v as i64).to_vec();
+        let e = self.op(
+            names::GRAPH_EXPAND,
+            &[u],
+            &[("shape", Attribute::I64Array(shape))],
+        )?;
+        self.reshape(e, &[d[0], d[1] * group, d[2], d[3]])
+    }
+
     pub(crate) fn scalar(&mut self, elem: ElementType, v: f64) -> usize {
         self.constant(Tensor::from_f64s(elem, Shape::scalar(), &[v]))
     }
@@ -1610,24 +1627,7 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
     // Grouped-query attention: repeat each K/V head for its group of query heads.
     let (qh, kh) = (qd[1], b.dims(k)[1]);
     let (k, v) = if qh != kh && kh > 0 && qh % kh == 0 {
-        let repeat = |b: &mut Builder, x: usize| -> Result<usize, ImportError> {
-            let d = b.dims(x);
-            let u = b.reshape(x, &[d[0], d[1], 1, d[2], d[3]])?;
-            let shape = vec![
-                d[0] as i64,
-                d[1] as i64,
-                (qh / kh) as i64,
-                d[2] as i64,
-                d[3] as i64,
-            ];
-            let e = b.op(
-                names::GRAPH_EXPAND,
-                &[u],
-                &[("shape", Attribute::I64Array(shape))],
-            )?;
-            b.reshape(e, &[d[0], qh, d[2], d[3]])
-        };
-        (repeat(&mut b, k)?, repeat(&mut b, v)?)
+        (b.repeat_heads(k, qh / kh)?, b.repeat_heads(v, qh / kh)?)
     } else {
         (k, v)
     };

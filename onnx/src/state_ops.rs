@@ -267,19 +267,8 @@ pub(crate) fn linear_attention(
         )?;
         let outer = b.op(names::GRAPH_MUL, &[k_col, v_t], &[])?;
         state = b.op(names::GRAPH_ADD, &[state, outer], &[])?;
-        let read = if group == 1 {
-            state
-        } else {
-            // Query head h reads KV head h / group.
-            let s = b.reshape(state, &[batch, hkv, 1, dk, dv])?;
-            let shape = vec![batch as i64, hkv as i64, group as i64, dk as i64, dv as i64];
-            let s = b.op(
-                names::GRAPH_EXPAND,
-                &[s],
-                &[("shape", Attribute::I64Array(shape))],
-            )?;
-            b.reshape(s, &[batch, hq, dk, dv])?
-        };
+        // Query head h reads KV head h / group.
+        let read = b.repeat_heads(state, group)?;
         let o = b.op(names::GRAPH_MATMUL, &[q_t, read], &[])?;
         outputs.push(b.op(names::GRAPH_MUL, &[scale, o], &[])?);
     }
