@@ -39,6 +39,7 @@ pub fn parse_module(text: &str) -> PResult<Module> {
         pos: 0,
         m: Module::new(),
         scopes: vec![HashMap::new()],
+        depth: 0,
     };
     p.skip_ws();
     let body = p.m.body();
@@ -84,7 +85,17 @@ struct Parser<'a> {
     m: Module,
     /// Value names visible in each enclosing region: `%0` maps to all results of its op.
     scopes: Vec<HashMap<String, Vec<ValueId>>>,
+    /// How deeply regions, attributes, literals and types are nested here.
+    depth: usize,
 }
+
+/// The deepest nesting of regions, attributes, dense literals and types the parser
+/// follows: deeper text is an error, not a stack overflow.
+pub const MAX_NESTING: usize = 256;
+
+/// The most elements a splat constant (one value written for a whole tensor) may expand
+/// to: its tensor is built at parse time.
+pub const MAX_SPLAT_ELEMENTS: usize = 1 << 28;
 
 /// A dense literal before its type is known.
 enum DenseLit {
@@ -358,6 +369,19 @@ impl Parser<'_> {
     }
 
     /// Parses operations into `block` until the closing `}` or the next block label.
+    /// Runs `f` one nesting level deeper, or fails past [`MAX_NESTING`].
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.error(format!(
+                "nesting deeper than {MAX_NESTING} levels (regions, attributes, literals or types)"
+            )));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
     fn ops_until_close(&mut self, block: BlockId) -> PResult<()> {
         loop {
             match self.peek_char() {
@@ -539,6 +563,10 @@ impl Parser<'_> {
     }
 
     fn region(&mut self) -> PResult<RegionId> {
+        self.nested(|p| p.region_here())
+    }
+
+    fn region_here(&mut self) -> PResult<RegionId> {
         self.expect("{")?;
         let region = self.m.new_region();
         self.scopes.push(HashMap::new());
@@ -619,6 +647,10 @@ impl Parser<'_> {
     }
 
     fn attribute(&mut self) -> PResult<Attribute> {
+        self.nested(|p| p.attribute_here())
+    }
+
+    fn attribute_here(&mut self) -> PResult<Attribute> {
         let at = self.here();
         match self.peek_char() {
             Some(b'"') => Ok(Attribute::String(self.string_lit()?)),
@@ -917,6 +949,7 @@ impl Parser<'_> {
                 let size = ty.elem.size_bytes();
                 let numel = ty.shape.numel();
                 let bytes = if bytes.len() == size && numel != 1 {
+                    self.splat_fits(&ty, body_at)?;
                     bytes.repeat(numel)
                 } else {
                     bytes
@@ -931,6 +964,10 @@ impl Parser<'_> {
     }
 
     fn dense_lit(&mut self) -> PResult<DenseLit> {
+        self.nested(|p| p.dense_lit_here())
+    }
+
+    fn dense_lit_here(&mut self) -> PResult<DenseLit> {
         let at = self.here();
         if self.eat("[") {
             let mut items = Vec::new();
@@ -951,12 +988,27 @@ impl Parser<'_> {
         Ok(DenseLit::Scalar(self.number_token()?, at))
     }
 
+    /// Fails for a splat of `ty` past [`MAX_SPLAT_ELEMENTS`].
+    fn splat_fits(&self, ty: &TensorType, at: usize) -> PResult<()> {
+        let n = ty.shape.numel();
+        if n > MAX_SPLAT_ELEMENTS {
+            return Err(self.error_at(
+                at,
+                format!(
+                    "a splat constant of {ty} has {n} elements, more than the {MAX_SPLAT_ELEMENTS} the parser builds"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn dense_from_literal(&self, lit: &DenseLit, ty: &TensorType, at: usize) -> PResult<Tensor> {
         let mut scalars = Vec::new();
         match lit {
             DenseLit::Scalar(tok, a) if ty.shape.rank() > 0 => {
                 // A splat: one value for every element.
                 let v = self.dense_scalar(tok, ty.elem, *a)?;
+                self.splat_fits(ty, at)?;
                 scalars = vec![v; ty.shape.numel()];
             }
             _ => self.flatten_literal(lit, ty, 0, &mut scalars)?,
@@ -1040,6 +1092,10 @@ impl Parser<'_> {
     }
 
     fn parse_type(&mut self) -> PResult<Type> {
+        self.nested(|p| p.parse_type_here())
+    }
+
+    fn parse_type_here(&mut self) -> PResult<Type> {
         let at = self.here();
         if self.peek_char() == Some(b'(') {
             self.pos += 1;

@@ -120,3 +120,47 @@ fn every_attribute_kind_survives_a_round_trip() {
         assert_eq!(print_module(&m), text);
     }
 }
+
+/// Hostile text gets errors, not a stack overflow or a huge allocation: 20,000 levels of
+/// arrays, dictionaries, regions or function-type parentheses stop at the nesting limit,
+/// and a splat constant declared with 1.6e11 elements (text or hex) is refused before it
+/// is built. Nesting within the limit still parses.
+#[test]
+fn deep_nesting_and_huge_splats_are_errors() {
+    let deep = 20_000;
+    let cases = [
+        format!(
+            "\"builtin.module\"() ({{\n}}) {{a = {}{}}} : () -> ()",
+            "[".repeat(deep),
+            "]".repeat(deep)
+        ),
+        format!(
+            "\"builtin.module\"() ({{\n}}) {{a = {}1{}}} : () -> ()",
+            "{a = ".repeat(deep),
+            "}".repeat(deep)
+        ),
+        format!("\"x.y\"() : {}", "(".repeat(deep)),
+        "\"a.b\"() ({\n".repeat(deep),
+    ];
+    for text in &cases {
+        let e = parse_module(text).unwrap_err();
+        assert!(e.message.contains("nesting deeper than"), "{e}");
+    }
+    for value in ["1.0", "\"0x0000803F\""] {
+        let text = format!(
+            "\"builtin.module\"() ({{\n  \"graph.constant\"() {{value = dense<{value}> : tensor<400000x400000xf32>}} : () -> tensor<400000x400000xf32>\n}}) : () -> ()"
+        );
+        let e = parse_module(&text).unwrap_err();
+        assert!(
+            e.message.contains("160000000000 elements") && e.line == 2,
+            "{e}"
+        );
+    }
+    let fine = strata_ir::parser::MAX_NESTING / 2;
+    let text = format!(
+        "\"builtin.module\"() ({{\n}}) {{a = {}{}}} : () -> ()",
+        "[".repeat(fine),
+        "]".repeat(fine)
+    );
+    parse_module(&text).unwrap();
+}

@@ -639,3 +639,19 @@ fn branches_and_loops_run_on_every_device_and_are_checked() {
         "outside",
     );
 }
+
+/// A thread count past the CPU device's cap is refused at once, naming the cap (it used
+/// to spend minutes spawning threads before failing).
+#[test]
+fn absurd_thread_counts_are_refused() {
+    let e = strata_runtime::Runtime::new()
+        .cpu(Some(100_000))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("100000 worker threads") && e.contains("per core"),
+        "{e}"
+    );
+    assert!(strata_runtime::Runtime::new().cpu(Some(2)).is_ok());
+}
