@@ -31,6 +31,7 @@ mod spectral;
 mod state_ops;
 pub mod tensor;
 mod tfidf;
+mod tree_ensemble;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -20,6 +20,7 @@ pub const OTHER_DOMAIN_OPS: &[(&str, &str)] = &[
     ("ai.onnx.preview", "FlexAttention"),
     ("ai.onnx.ml", "Binarizer"),
     ("ai.onnx.ml", "ArrayFeatureExtractor"),
+    ("ai.onnx.ml", "TreeEnsemble"),
 ];
 
 /// The default opset version a model without one is read at (a model of other domains'
@@ -337,6 +338,9 @@ pub fn convert(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportE
             let t = b.scalar(elem, t);
             let above = b.op(names::GRAPH_GREATER, &[x, t], &[])?;
             Ok(vec![b.cast(above, elem)?])
+        }
+        "TreeEnsemble" if node.proto.domain == "ai.onnx.ml" => {
+            crate::tree_ensemble::tree_ensemble(imp, node)
         }
         "ArrayFeatureExtractor" if node.proto.domain == "ai.onnx.ml" => {
             let (x, i) = (imp.required(node, 0)?, imp.required(node, 1)?);

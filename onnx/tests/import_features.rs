@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use prost::Message;
 use std::collections::HashMap;
 use strata_ir::{interp, Tensor};
 use strata_onnx::proto::*;
@@ -252,5 +253,84 @@ fn tfidf_counts_skipped_ngrams_and_weights_them() {
         let x = Tensor::from_vec(vec![5], vec![1i64, 2, 1, 2, 3]).unwrap();
         let y = interp::run(&m, "main", &[x]).unwrap();
         assert_eq!(y[0].as_slice::<f32>().unwrap(), want, "{mode}");
+    }
+}
+
+/// TreeEnsemble's aggregations on two trees over two features (LT with NaN tracking true,
+/// GT, GTE): the averages, least and greatest values equal the ONNX reference's; a
+/// LOGISTIC post-transform is the sigmoid of the sums (the reference leaves post_transform
+/// out; the spec applies it).
+#[test]
+fn tree_ensembles_aggregate_their_leaves() {
+    let tensor = |name: &str, t: Tensor| AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::TENSOR,
+        t: Some(tensor_to_proto(&t, name)),
+        ..Default::default()
+    };
+    let f32s = |v: &[f32]| Tensor::from_vec(vec![v.len()], v.to_vec()).unwrap();
+    let ensemble = |aggregate: i64, post: i64| {
+        let n = NodeProto {
+            domain: "ai.onnx.ml".into(),
+            ..node(
+                "TreeEnsemble",
+                "trees",
+                &["x"],
+                &["y"],
+                vec![
+                    int("aggregate_function", aggregate),
+                    int("post_transform", post),
+                    int("n_targets", 2),
+                    ints("nodes_featureids", &[0, 1, 1]),
+                    tensor(
+                        "nodes_modes",
+                        Tensor::from_vec(vec![3], vec![1u8, 3, 2]).unwrap(),
+                    ),
+                    tensor("nodes_splits", f32s(&[1.0, 0.0, 2.0])),
+                    ints("nodes_truenodeids", &[0, 1, 3]),
+                    ints("nodes_trueleafs", &[1, 1, 1]),
+                    ints("nodes_falsenodeids", &[1, 2, 4]),
+                    ints("nodes_falseleafs", &[0, 1, 1]),
+                    ints("nodes_missing_value_tracks_true", &[1, 0, 0]),
+                    ints("leaf_targetids", &[0, 1, 0, 0, 1]),
+                    tensor("leaf_weights", f32s(&[1.5, -2.0, 4.0, 0.25, 3.0])),
+                    ints("tree_roots", &[0, 2]),
+                ],
+            )
+        };
+        let mut m = ModelProto::decode(
+            model(
+                vec![n],
+                vec![vi("x", F32, &[3, 2])],
+                vec![vi("y", F32, &[3, 2])],
+                vec![],
+            )
+            .as_slice(),
+        )
+        .unwrap();
+        m.opset_import = vec![OperatorSetIdProto {
+            domain: "ai.onnx.ml".into(),
+            version: 5,
+        }];
+        m.encode_to_vec()
+    };
+    let x = Tensor::from_vec(vec![3, 2], vec![0.5f32, 3.0, 2.0, -1.0, f32::NAN, 1.0]).unwrap();
+    let sigmoid = |v: f32| 1.0 / (1.0 + (-v).exp());
+    let cases: [(i64, i64, [f32; 6]); 4] = [
+        (0, 0, [0.875, 0.0, 2.0, 1.5, 0.75, 1.5]),
+        (2, 0, [0.25, f32::MAX, 4.0, 3.0, 1.5, 3.0]),
+        (3, 0, [1.5, f32::MIN, 4.0, 3.0, 1.5, 3.0]),
+        (1, 2, [1.75, 0.0, 4.0, 3.0, 1.5, 3.0].map(sigmoid)),
+    ];
+    for (aggregate, post, want) in cases {
+        let m = import_model(&ensemble(aggregate, post), None, &ImportOptions::default()).unwrap();
+        let y = interp::run(&m, "main", std::slice::from_ref(&x)).unwrap();
+        let got = y[0].as_slice::<f32>().unwrap();
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g - w).abs() <= 1e-6 * w.abs().max(1.0),
+                "{aggregate}/{post}: {got:?}"
+            );
+        }
     }
 }
