@@ -57,9 +57,10 @@ pub struct TensorSpec {
 }
 
 impl TensorSpec {
-    /// Bytes of a tensor of this spec.
+    /// Bytes of a tensor of this spec (saturating: [`ModuleFile::check`] refuses specs
+    /// whose size overflows).
     pub fn bytes(&self) -> usize {
-        self.shape.iter().product::<usize>() * self.dtype.size()
+        crate::tensor_bytes(self.dtype, &self.shape).unwrap_or(usize::MAX)
     }
 }
 
@@ -528,6 +529,19 @@ impl ModuleFile {
     /// bindings lie inside their memories and match the kernels' argument sizes.
     pub fn check(&self) -> Result<(), Error> {
         let m = &self.manifest;
+        for f in &m.functions {
+            for (what, specs) in [("input", &f.inputs), ("output", &f.outputs)] {
+                if let Some(s) = specs
+                    .iter()
+                    .find(|s| crate::tensor_bytes(s.dtype, &s.shape).is_none())
+                {
+                    return Err(bad(format!(
+                        "function '{}': {what} '{}' of shape {:?} has more bytes than memory addresses",
+                        f.name, s.name, s.shape
+                    )));
+                }
+            }
+        }
         if self.executables.len() != m.executables.len() {
             return Err(bad(format!(
                 "{} executables for {} definitions",

@@ -65,7 +65,16 @@ pub fn register(r: &mut DialectRegistry) {
 }
 
 fn bytes_of(t: &TensorType) -> usize {
-    t.shape.numel() * t.elem.size_bytes()
+    t.shape.numel().saturating_mul(t.elem.size_bytes())
+}
+
+/// `n` zero bytes, or an error at `at` when they cannot be had (sizes a program declares).
+fn zeroed(m: &Module, n: usize, what: &str, at: OpId) -> Result<Vec<u8>, InterpError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| InterpError::at(m, at, format!("cannot allocate the {n} bytes of {what}")))?;
+    v.resize(n, 0);
+    Ok(v)
 }
 
 fn memref(m: &Module, v: ValueId) -> Result<&TensorType, crate::IrError> {
@@ -299,7 +308,7 @@ fn execute(
         _ => 0,
     };
     // Memory 0 is the arena; then the arguments; then each constant used.
-    let mut memories: Vec<Vec<u8>> = vec![vec![0u8; arena]];
+    let mut memories: Vec<Vec<u8>> = vec![zeroed(m, arena, "the arena", f.0)?];
     let mut place: HashMap<ValueId, Binding> = HashMap::new();
     for (i, &a) in args.iter().enumerate() {
         place.insert(
@@ -311,7 +320,7 @@ fn execute(
         );
         memories.push(match inputs.get(i) {
             Some(t) => t.to_le_bytes(),
-            None => vec![0u8; bytes_of(&arg_types[i])],
+            None => zeroed(m, bytes_of(&arg_types[i]), "an output", f.0)?,
         });
     }
     for &op in &m.block(f.entry_block(m)).ops {

@@ -164,3 +164,27 @@ fn deep_nesting_and_huge_splats_are_errors() {
     );
     parse_module(&text).unwrap();
 }
+
+/// A host program declaring a 300 TB arena (past any 64-bit machine's address space) is
+/// an error when it runs, not an abort.
+#[test]
+fn a_host_program_declaring_more_memory_than_there_is_is_an_error() {
+    let text = r#""builtin.module"() ({
+  "func.func"() ({
+  ^bb0(%arg0: memref<4xf32>, %arg1: memref<4xf32>):
+    "host.copy"(%arg0, %arg1) : (memref<4xf32>, memref<4xf32>) -> ()
+    "func.return"() : () -> ()
+  }) {function_type = (memref<4xf32>, memref<4xf32>) -> (), host.arena_bytes = 300000000000000 : i64, host.num_inputs = 1 : i64, sym_name = "main"} : () -> ()
+}) : () -> ()"#;
+    let m = parse_module(text).unwrap();
+    verify_module(&m).unwrap();
+    let f = m.function("main").unwrap();
+    let x = Tensor::from_vec(vec![4], vec![1.0f32; 4]).unwrap();
+    let e = strata_ir::host::run_host(&m, f, &[x])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("cannot allocate the 300000000000000 bytes of the arena"),
+        "{e}"
+    );
+}

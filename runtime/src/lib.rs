@@ -366,8 +366,8 @@ impl Function<'_> {
         let mut outputs: Vec<Tensor> = def
             .outputs
             .iter()
-            .map(|s| Tensor::zeros(s.dtype, &s.shape))
-            .collect();
+            .map(|s| Tensor::try_zeros(s.dtype, &s.shape))
+            .collect::<Result<_, _>>()?;
         let mut out: Vec<&mut [u8]> = outputs.iter_mut().map(Tensor::bytes_mut).collect();
         self.call_bytes(&data, &mut out)?;
         Ok(outputs)

@@ -82,6 +82,30 @@ impl Tensor {
         }
     }
 
+    /// A zero tensor whose memory may not be available: an error, not an abort, when the
+    /// size overflows or the allocation fails (shapes a module file declares).
+    pub fn try_zeros(dtype: DType, shape: &[usize]) -> Result<Tensor, Error> {
+        let n = strata_abi::tensor_bytes(dtype, shape).ok_or_else(|| {
+            Error::Input(format!(
+                "a {} tensor of shape {shape:?} has more bytes than memory addresses",
+                dtype.name()
+            ))
+        })?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(n).map_err(|_| {
+            Error::Device(format!(
+                "cannot allocate {n} bytes for a {} tensor of shape {shape:?}",
+                dtype.name()
+            ))
+        })?;
+        data.resize(n, 0);
+        Ok(Tensor {
+            dtype,
+            shape: shape.to_vec(),
+            data,
+        })
+    }
+
     /// A tensor of `shape` holding `values` (row-major).
     pub fn from_slice<T: Element>(shape: &[usize], values: &[T]) -> Result<Tensor, Error> {
         let mut data = Vec::with_capacity(values.len() * T::DTYPE.size());

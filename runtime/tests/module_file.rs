@@ -655,3 +655,20 @@ fn absurd_thread_counts_are_refused() {
     );
     assert!(strata_runtime::Runtime::new().cpu(Some(2)).is_ok());
 }
+
+/// A manifest declaring a tensor whose byte size overflows is refused when the module
+/// loads (its size was multiplied unchecked: a panic, or a wrapped size).
+#[test]
+fn declared_sizes_that_overflow_are_refused() {
+    for output in [false, true] {
+        let mut m = copy_module();
+        let f = &mut m.manifest.functions[0];
+        let spec = if output {
+            &mut f.outputs[0]
+        } else {
+            &mut f.inputs[0]
+        };
+        spec.shape = vec![usize::MAX / 2, 3];
+        rejected(m, "has more bytes than memory addresses");
+    }
+}
