@@ -7,7 +7,10 @@
 
 use strata::compile::{compile, CompileOptions};
 use strata::ir::{interp, parse_module, ElementType, Tensor as IrTensor};
-use strata::runtime::{Module, Runtime, Tensor};
+use strata::runtime::{Module, Runtime};
+
+mod common;
+use common::{call_f32, dims_text, max_diff_to, one_op};
 
 /// A small deterministic generator (the cases must be the same on every run).
 struct Lcg(u64);
@@ -35,33 +38,11 @@ struct Case {
     terms: usize,
 }
 
-fn ty(dims: &[usize]) -> String {
-    let d: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
-    format!("tensor<{}xf32>", d.join("x"))
-}
-
+/// A one-op function over inputs of shapes `inputs` returning `out`.
 fn module(op: &str, attrs: &str, inputs: &[Vec<usize>], out: &[usize]) -> String {
-    let args: Vec<String> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| format!("%a{i}: {}", ty(d)))
-        .collect();
-    let names: Vec<String> = (0..inputs.len()).map(|i| format!("%a{i}")).collect();
-    let types: Vec<String> = inputs.iter().map(|d| ty(d)).collect();
-    format!(
-        r#""builtin.module"() ({{
-  "func.func"() ({{
-  ^bb0({args}):
-    %y = "graph.{op}"({names}) {attrs} : ({types}) -> {out}
-    "func.return"(%y) : ({out}) -> ()
-  }}) {{function_type = ({types}) -> {out}, sym_name = "main"}} : () -> ()
-}}) : () -> ()
-"#,
-        args = args.join(", "),
-        names = names.join(", "),
-        types = types.join(", "),
-        out = ty(out),
-    )
+    let dims: Vec<String> = inputs.iter().map(|d| dims_text(d)).collect();
+    let dims: Vec<&str> = dims.iter().map(String::as_str).collect();
+    one_op(op, attrs, &dims, &dims_text(out))
 }
 
 /// A 1-D window: kernel, dilation, stride, pads, and the output length over `len`.
@@ -194,21 +175,7 @@ fn random_pooling_convolution_and_reductions_agree_on_every_device() {
                 }
                 Err(e) => panic!("{}: loading on {name}: {e}", case.name),
             };
-            let args: Vec<Tensor> = tensors
-                .iter()
-                .map(|t| {
-                    let v: Vec<f32> = t.to_f64s().iter().map(|&x| x as f32).collect();
-                    Tensor::from_slice(t.dims(), &v).unwrap()
-                })
-                .collect();
-            let got = module.function("main").unwrap().call(&args).unwrap()[0]
-                .to_vec::<f32>()
-                .unwrap();
-            let diff = got
-                .iter()
-                .zip(&want)
-                .map(|(&g, &w)| (g as f64 - w).abs())
-                .fold(0.0, f64::max);
+            let diff = max_diff_to(&call_f32(&module, &tensors), &want);
             // Inputs lie in [-2.8, 2.9]: Σ|x| ≤ 2.9·n.
             let n = case.terms as f64;
             let reordered = 4.0 * n.sqrt() * f32::EPSILON as f64 * 2.9 * n;

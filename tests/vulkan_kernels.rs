@@ -10,6 +10,9 @@ use strata::ir::kernel::approx::{EXP_MAX_REL_ERROR, LOG_MAX_REL_ERROR};
 use strata::ir::parse_module;
 use strata::runtime::{Module, Runtime, Tensor};
 
+mod common;
+use common::{call_f32, max_diff_to, one_op};
+
 /// Runs `graph.<op>` elementwise over `xs` (f64) on the Vulkan device.
 fn on_vulkan(op: &str, xs: &[f64]) -> Vec<f64> {
     let n = xs.len();
@@ -117,30 +120,6 @@ fn f64_functions_built_on_exp_and_log_match_libm_on_vulkan() {
     check("softplus", &xs, &got, softplus, bound);
 }
 
-/// A function of one op over f32 inputs of the given shapes, as graph IR text.
-fn one_op(op: &str, attrs: &str, inputs: &[&str], output: &str) -> String {
-    let args: Vec<String> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, t)| format!("%a{i}: tensor<{t}xf32>"))
-        .collect();
-    let names: Vec<String> = (0..inputs.len()).map(|i| format!("%a{i}")).collect();
-    let types: Vec<String> = inputs.iter().map(|t| format!("tensor<{t}xf32>")).collect();
-    format!(
-        r#""builtin.module"() ({{
-  "func.func"() ({{
-  ^bb0({args}):
-    %y = "graph.{op}"({names}) {attrs} : ({types}) -> tensor<{output}xf32>
-    "func.return"(%y) : (tensor<{output}xf32>) -> ()
-  }}) {{function_type = ({types}) -> tensor<{output}xf32>, sym_name = "main"}} : () -> ()
-}}) : () -> ()
-"#,
-        args = args.join(", "),
-        names = names.join(", "),
-        types = types.join(", "),
-    )
-}
-
 #[test]
 fn contractions_with_staged_operands_match_the_interpreter_on_vulkan() {
     let cases = [
@@ -181,21 +160,7 @@ fn contractions_with_staged_operands_match_the_interpreter_on_vulkan() {
         let want = strata::ir::interp::run(&graph, "main", &tensors).unwrap()[0].to_f64s();
         let file = compile(graph.clone(), &options).unwrap();
         let module = Module::from_file(&device, file).unwrap();
-        let args: Vec<Tensor> = tensors
-            .iter()
-            .map(|t| {
-                let v: Vec<f32> = t.to_f64s().iter().map(|&x| x as f32).collect();
-                Tensor::from_slice(t.dims(), &v).unwrap()
-            })
-            .collect();
-        let got = module.function("main").unwrap().call(&args).unwrap()[0]
-            .to_vec::<f32>()
-            .unwrap();
-        let diff = got
-            .iter()
-            .zip(&want)
-            .map(|(&g, &w)| (g as f64 - w).abs())
-            .fold(0.0, f64::max);
+        let diff = max_diff_to(&call_f32(&module, &tensors), &want);
         println!("{op} {inputs:?}: {staged} staged tile(s), max abs diff {diff:.2e}");
         // The interpreter rounds its sums its own way: a few ulp of 100–200-term f32 sums.
         assert!(diff < 1e-4, "{op} {inputs:?}: {diff}");

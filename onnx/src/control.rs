@@ -121,36 +121,28 @@ pub(crate) fn loop_op(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, 
             body.output.len()
         )));
     };
+    // Scan outputs, and sequences or optionals the body reads, are resolved at import: the
+    // loop is unrolled, so its trip count and condition must be known then (a NotConstant
+    // error names the graph inputs they come from, for `--input-value`).
     let reads_sequence = (2..node.inputs.len())
         .filter_map(|i| node.input(i))
         .chain(imp.captures(&[body]).iter().filter_map(|c| imp.lookup(c)))
-        .find(|&v| imp.values[v].seq.is_some() || imp.values[v].absent);
-    if reads_sequence.is_some() {
+        .any(|v| imp.values[v].seq.is_some() || imp.values[v].absent);
+    if reads_sequence || n_scan > 0 {
         if let Some(outputs) = loop_unrolled(imp, node, body, n, n_scan)? {
             return Ok(outputs);
         }
-        // A sequence's length and indices are resolved at import: the trip count and
-        // condition must be known then.
         for i in [0, 1] {
             imp.const_input(node, i)?;
         }
-        return Err(node.unsupported(
-            "a loop over a sequence whose condition is known only at run time: a sequence's length must be static",
-        ));
-    }
-    if n_scan > 0 {
-        if let Some(outputs) = loop_unrolled(imp, node, body, n, n_scan)? {
-            return Ok(outputs);
-        }
-        // Scan outputs are unrolled: a trip count or condition from the graph's inputs
-        // is asked for (`--input-value`) before giving up.
-        for i in [0, 1] {
-            imp.const_input(node, i)?;
-        }
-        return Err(node.unsupported(format!(
-            "{n_scan} scan output(s) ('{}') of a loop that runs no iteration or whose body's condition is known only at run time: a value stacked per iteration then has no static length",
-            body.output[1 + n].name
-        )));
+        return Err(node.unsupported(if reads_sequence {
+            "a loop over a sequence whose condition is known only at run time: a sequence's length must be static".to_string()
+        } else {
+            format!(
+                "{n_scan} scan output(s) ('{}') of a loop that runs no iteration or whose body's condition is known only at run time: a value stacked per iteration then has no static length",
+                body.output[1 + n].name
+            )
+        }));
     }
     let none = || Rc::new(BTreeSet::new());
     let trip = match node.input(0) {

@@ -89,6 +89,15 @@ impl std::fmt::Display for Port {
     }
 }
 
+/// Which inputs of an op may be empty optionals (the ops that pass or test them).
+fn optional_slots(op_type: &str, slot: usize) -> bool {
+    match op_type {
+        "Identity" | "OptionalHasElement" | "OptionalGetElement" => slot == 0,
+        "Loop" => slot >= 2,
+        _ => false,
+    }
+}
+
 /// Which inputs of an op may be sequences (the ops that read sequences).
 fn sequence_slots(op_type: &str, slot: usize) -> bool {
     match op_type {
@@ -612,12 +621,7 @@ impl<'a> Importer<'a> {
             };
             for (slot, v) in ctx.inputs.iter().enumerate() {
                 let absent = v.is_some_and(|v| self.values[v].absent);
-                if absent
-                    && !matches!(
-                        node.op_type.as_str(),
-                        "Identity" | "OptionalHasElement" | "OptionalGetElement" | "Loop"
-                    )
-                {
+                if absent && !optional_slots(&node.op_type, slot) {
                     return Err(ctx.error(format!(
                         "input '{}' is an empty optional; {} takes a value there",
                         node.input[slot], node.op_type
@@ -834,22 +838,7 @@ impl<'a> Importer<'a> {
                         ),
                     });
                 }
-                match self.values[v].seq.clone() {
-                    None => {
-                        ports.push(Port::Tensor(self.values[v].ty.clone()));
-                        let id = self.materialize(v);
-                        returns.push((o.name.clone(), id));
-                    }
-                    Some(seq) => {
-                        let mut types = Vec::new();
-                        for (i, &item) in seq.items.iter().enumerate() {
-                            types.push(self.values[item].ty.clone());
-                            let id = self.materialize(item);
-                            returns.push((crate::sequence_element_name(&o.name, i), id));
-                        }
-                        ports.push(Port::Sequence(seq.elem, types));
-                    }
-                }
+                ports.push(self.export(&o.name, v, &mut returns));
             }
             self.m.set_return(func, &returns);
             Ok(ports)
@@ -877,8 +866,7 @@ impl<'a> Importer<'a> {
             match (self.values[v].seq.clone(), declared) {
                 (None, None) => {
                     self.check_declared(vi, &self.values[v].ty)?;
-                    let id = self.materialize(v);
-                    returns.push((vi.name.clone(), id));
+                    self.export(&vi.name, v, &mut returns);
                 }
                 (Some(seq), declared) => {
                     if let Some((elem, _)) = declared.filter(|(e, _)| *e != seq.elem) {
@@ -887,10 +875,7 @@ impl<'a> Importer<'a> {
                             vi.name, seq.elem
                         )));
                     }
-                    for (i, &item) in seq.items.iter().enumerate() {
-                        let id = self.materialize(item);
-                        returns.push((crate::sequence_element_name(&vi.name, i), id));
-                    }
+                    self.export(&vi.name, v, &mut returns);
                 }
                 (None, Some(_)) => {
                     return Err(ImportError::InvalidModel(format!(
@@ -903,6 +888,26 @@ impl<'a> Importer<'a> {
         self.m.set_return(func, &returns);
         strata_ir::verify_module(&self.m).map_err(|e| ImportError::Verify(e.to_string()))?;
         Ok(self.m)
+    }
+
+    /// Appends value `v` to a function's `returns` as output `name` — a sequence as its
+    /// elements, `name[0]`, `name[1]`, ... — and says what it returned.
+    fn export(&mut self, name: &str, v: usize, returns: &mut Vec<(String, ValueId)>) -> Port {
+        match self.values[v].seq.clone() {
+            None => {
+                returns.push((name.to_string(), self.materialize(v)));
+                Port::Tensor(self.values[v].ty.clone())
+            }
+            Some(seq) => {
+                let mut types = Vec::with_capacity(seq.items.len());
+                for (i, &item) in seq.items.iter().enumerate() {
+                    types.push(self.values[item].ty.clone());
+                    let id = self.materialize(item);
+                    returns.push((crate::sequence_element_name(name, i), id));
+                }
+                Port::Sequence(seq.elem, types)
+            }
+        }
     }
 
     /// Checks an output's declared type (where it is static) against the inferred one.

@@ -171,13 +171,8 @@ fn erase(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
     Ok(vec![imp.sequence(seq.elem, items)])
 }
 
-/// Normalizes `axis` into `0..rank`.
 fn axis_in(node: &NodeCtx, axis: i64, rank: usize) -> Result<usize, ImportError> {
-    let a = if axis < 0 { axis + rank as i64 } else { axis };
-    if a < 0 || a >= rank as i64 {
-        return Err(node.error(format!("axis {axis} is outside rank {rank}")));
-    }
-    Ok(a as usize)
+    strata_ir::types::normalize_axis(axis, rank).map_err(|e| node.error(e))
 }
 
 fn split(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
@@ -188,6 +183,20 @@ fn split(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
     let len = dims[axis];
     let keepdims = node.attr_int("keepdims").unwrap_or(1) != 0;
     let split = imp.const_input(node, 1)?;
+    // How many pieces, checked before any list of them is made.
+    let count = match &split {
+        None => len,
+        Some(t) if t.ty().shape.rank() == 0 => match t.to_i64s().first() {
+            Some(&s) if s > 0 => len.div_ceil(s as usize),
+            _ => 0,
+        },
+        Some(t) => t.numel(),
+    };
+    if count > MAX_ELEMENTS {
+        return Err(node.unsupported(format!(
+            "a split into {count} pieces is more than the {MAX_ELEMENTS} a sequence holds"
+        )));
+    }
     // Piece lengths along the axis; `squeeze` when pieces of one drop the axis.
     let (pieces, squeeze): (Vec<usize>, bool) = match &split {
         None => (vec![1; len], !keepdims),
@@ -207,8 +216,9 @@ fn split(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
                 }
                 (p, false)
             } else {
-                let total: i64 = v.iter().sum();
-                if total != len as i64 {
+                let total = v.iter().try_fold(0i64, |a, &s| a.checked_add(s));
+                if total != Some(len as i64) {
+                    let total = total.map_or("more than an i64 holds".into(), |t| t.to_string());
                     return Err(node.error(format!(
                         "split sizes {v:?} add up to {total}, the axis has {len}"
                     )));
@@ -217,12 +227,6 @@ fn split(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
             }
         }
     };
-    if pieces.len() > MAX_ELEMENTS {
-        return Err(node.unsupported(format!(
-            "a split into {} pieces is more than the {MAX_ELEMENTS} a sequence holds",
-            pieces.len()
-        )));
-    }
     let mut items = Vec::with_capacity(pieces.len());
     let mut start = 0usize;
     let mut b = Builder { imp, node };

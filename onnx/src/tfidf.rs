@@ -50,6 +50,11 @@ pub(crate) fn tfidf_vectorizer(
         )));
     }
     let out_size = indexes.iter().max().map_or(0, |&m| m as usize + 1);
+    if out_size > MAX_COMPARISONS {
+        return Err(node.unsupported(format!(
+            "{out_size} output columns, past the {MAX_COMPARISONS} Strata builds"
+        )));
+    }
     if !weights.is_empty() && weights.len() != out_size {
         return Err(node.error(format!("{} weights for {out_size} outputs", weights.len())));
     }

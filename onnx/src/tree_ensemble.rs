@@ -9,7 +9,8 @@ use crate::ImportError;
 use strata_ir::ops as names;
 use strata_ir::{Attribute, ElementType, Shape, Tensor};
 
-/// The most nodes a TreeEnsemble may have (each becomes a few ops).
+/// The most nodes, leaves on all paths, and targets a TreeEnsemble may have (each
+/// becomes a few ops).
 const MAX_NODES: usize = 1 << 16;
 
 pub(crate) fn tree_ensemble(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
@@ -36,7 +37,10 @@ pub(crate) fn tree_ensemble(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<us
     let (true_leaf, false_leaf) = (ints("nodes_trueleafs"), ints("nodes_falseleafs"));
     let missing_true = ints("nodes_missing_value_tracks_true");
     let (leaf_targets, roots) = (ints("leaf_targetids"), ints("tree_roots"));
-    let n_targets = node.attr_int("n_targets").unwrap_or(1).max(1) as usize;
+    let n_targets = match node.attr_int("n_targets").unwrap_or(1) {
+        t if (1..=MAX_NODES as i64).contains(&t) => t as usize,
+        t => return Err(node.error(format!("n_targets {t} is not in 1..={MAX_NODES}"))),
+    };
     let aggregate = node.attr_int("aggregate_function").unwrap_or(1);
     let post = node.attr_int("post_transform").unwrap_or(0);
     let n = splits.len();
@@ -148,6 +152,9 @@ pub(crate) fn tree_ensemble(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<us
             return Err(node.error(format!("tree root {root} is not a node")));
         }
         if true_leaf[r] != 0 && false_leaf[r] != 0 && true_ids[r] == false_ids[r] {
+            if r >= leaf_weights.len() {
+                return Err(node.error(format!("tree root {root} is a leaf that does not exist")));
+            }
             leaves.push((r, Vec::new()));
             continue;
         }
@@ -155,6 +162,10 @@ pub(crate) fn tree_ensemble(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<us
         while let Some((i, path)) = stack.pop() {
             if path.len() > n {
                 return Err(node.error("a tree's branches form a cycle"));
+            }
+            // Branches that join again multiply the paths: bound them.
+            if leaves.len() + stack.len() > MAX_NODES {
+                return Err(node.unsupported(format!("more than {MAX_NODES} root-to-leaf paths")));
             }
             for (taken, id, leaf) in [
                 (true, true_ids[i], true_leaf[i]),

@@ -580,21 +580,9 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             return self.when(inside, &mut |s| s.band_iteration(&loops, band, local));
         }
         self.counting(per_invocation, &mut |s| {
-            s.distribute(&loops, band, local, upper, step)
-        })
-    }
-
-    /// The round-robin loop of [`Self::distributed`].
-    fn distribute(
-        &mut self,
-        loops: &[ForLoop],
-        band: &[OpId],
-        local: Word,
-        upper: Word,
-        step: Word,
-    ) -> Result<(), crate::ShaderError> {
-        self.counted_loop(local, upper, step, &mut |s, j| {
-            s.band_iteration(loops, band, j)
+            s.counted_loop(local, upper, step, &mut |s, j| {
+                s.band_iteration(&loops, band, j)
+            })
         })
     }
 
