@@ -428,3 +428,103 @@ fn run_time_control_flow_without_static_shapes_is_an_error_naming_the_node() {
         &[3.0, 6.0, 9.0, 12.0, 15.0, 18.0]
     );
 }
+
+/// Sizes a model declares are bounded before anything is allocated, and their arithmetic
+/// is checked: a split of a 2^40-long axis into pieces of one, split sizes whose sum
+/// overflows, a TfIdfVectorizer output column at 2^40, and a TreeEnsemble whose root is a
+/// leaf past the leaf lists are errors naming the node (an abort, an overflow, an abort
+/// and an index panic before).
+#[test]
+fn declared_counts_are_bounded_before_they_are_allocated() {
+    let huge = 1i64 << 40;
+    let split = |x: &[i64], sizes: Option<Vec<i64>>| {
+        let inputs: &[&str] = if sizes.is_some() {
+            &["x", "sizes"]
+        } else {
+            &["x"]
+        };
+        let inits = sizes
+            .map(|v| {
+                let n = v.len();
+                strata_onnx::tensor::tensor_to_proto(
+                    &Tensor::from_vec(vec![n], v).unwrap(),
+                    "sizes",
+                )
+            })
+            .into_iter()
+            .collect();
+        model(
+            vec![
+                node("SplitToSequence", "split", inputs, &["s"], vec![]),
+                node("SequenceLength", "n", &["s"], &["len"], vec![]),
+            ],
+            vec![vi("x", F32, x)],
+            vec![vi("len", data_type::INT64, &[])],
+            inits,
+        )
+    };
+    expect_err(&split(&[huge], None), &["split", "1099511627776 pieces"]);
+    expect_err(
+        &split(&[1], Some(vec![i64::MAX, i64::MAX])),
+        &["split", "more than an i64 holds"],
+    );
+    let tfidf = model(
+        vec![node(
+            "TfIdfVectorizer",
+            "tfidf",
+            &["x"],
+            &["y"],
+            vec![
+                int("min_gram_length", 1),
+                int("max_gram_length", 1),
+                int("max_skip_count", 0),
+                string("mode", "TF"),
+                ints("ngram_counts", &[0]),
+                ints("ngram_indexes", &[huge]),
+                ints("pool_int64s", &[7]),
+            ],
+        )],
+        vec![vi("x", data_type::INT64, &[4])],
+        vec![vi("y", F32, &[4])],
+        vec![],
+    );
+    expect_err(&tfidf, &["tfidf", "1099511627777 output columns"]);
+    let floats = |name: &str, v: &[f32]| AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::TENSOR,
+        t: Some(strata_onnx::tensor::tensor_to_proto(
+            &Tensor::from_vec(vec![v.len()], v.to_vec()).unwrap(),
+            name,
+        )),
+        ..Default::default()
+    };
+    let mut trees = node(
+        "TreeEnsemble",
+        "trees",
+        &["x"],
+        &["y"],
+        vec![
+            ints("nodes_featureids", &[0, 0]),
+            floats("nodes_modes", &[0.0, 0.0]),
+            floats("nodes_splits", &[1.0, 1.0]),
+            ints("nodes_truenodeids", &[0, 0]),
+            ints("nodes_falsenodeids", &[0, 0]),
+            ints("nodes_trueleafs", &[1, 1]),
+            ints("nodes_falseleafs", &[1, 1]),
+            ints("leaf_targetids", &[0]),
+            floats("leaf_weights", &[2.0]),
+            ints("tree_roots", &[1]),
+        ],
+    );
+    trees.domain = "ai.onnx.ml".into();
+    let trees = model(
+        vec![trees],
+        vec![vi("x", F32, &[2, 1])],
+        vec![vi("y", F32, &[2, 1])],
+        vec![],
+    );
+    expect_err(
+        &trees,
+        &["trees", "tree root 1 is a leaf that does not exist"],
+    );
+}
