@@ -415,9 +415,12 @@ fn run_case_inner(
         .flat_map(|(_, v)| v.flat().iter().cloned())
         .collect();
     let outputs = if let Mode::Target(target) = mode {
-        // The systolic array multiplies in bf16: results of its products are as exact as
-        // their inputs rounded to bf16.
-        let (rtol, atol) = if target.kind() == TargetKind::Systolic && has_products(&module) {
+        // A bf16 systolic array's products are as exact as their inputs rounded to bf16;
+        // an int8 array's are exact (compared as every other integer result).
+        let bf16_array = target
+            .as_systolic()
+            .is_some_and(|s| s.input_type == strata_abi::ArrayInput::Bf16);
+        let (rtol, atol) = if bf16_array && has_products(&module) {
             bf16_tolerance(rtol, atol, &expected)
         } else {
             (rtol, atol)

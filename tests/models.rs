@@ -487,6 +487,54 @@ fn quantized_models_match_onnxruntime_on_every_device() {
     }
 }
 
+/// On the int8 systolic machine (`tpu-v1`) a dynamically quantized MLP's integer
+/// products run on the array, not the vector unit: the report counts exactly the three
+/// MatMulIntegers' multiply-accumulates (8-bit activations and weights, i32 sums), and
+/// the logits equal onnxruntime's bit for bit. (The zero points are subtracted after the
+/// product, as rank-1 terms, so its factors stay 8-bit.)
+#[test]
+fn quantized_products_run_on_the_int8_array() {
+    let (dir, work, module) =
+        compile_model("mlp_int8_dynamic", "systolic:tpu-v1", &[], "int8-array");
+    let report = work.join("report.json");
+    let args = [
+        "--device",
+        "systolic",
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    for (o, actual, expected) in strata_run(&dir, &module, &args, &work.join("out")) {
+        let diff = max_abs_diff(&actual, &expected);
+        println!("mlp_int8_dynamic/{o} on systolic:tpu-v1: max abs diff {diff:.3e}");
+        // The probabilities add a softmax on the vector unit (its exp is not onnxruntime's).
+        let bound = if o == "logits" {
+            0.0
+        } else {
+            1e-5 * scale_of(&expected)
+        };
+        assert!(diff <= bound, "mlp_int8_dynamic/{o}: max abs diff {diff}");
+    }
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let kernels = r["kernels"].as_array().unwrap();
+    let macs: u64 = kernels.iter().map(|k| k["macs"].as_u64().unwrap()).sum();
+    // x[8x784] · 784x512, · 512x256, · 256x10.
+    assert_eq!(macs, 8 * (784 * 512 + 512 * 256 + 256 * 10));
+    let on_array = kernels
+        .iter()
+        .filter(|k| k["compute_cycles"].as_u64().unwrap() > 0)
+        .count();
+    assert_eq!(
+        on_array, 3,
+        "one array kernel per MatMulInteger: {kernels:?}"
+    );
+    println!(
+        "mlp_int8_dynamic on systolic:tpu-v1: {} cycles, array utilization {:.2}%",
+        r["total_cycles"],
+        100.0 * r["array_utilization"].as_f64().unwrap()
+    );
+}
+
 /// Recurrent models (two stacked bidirectional LSTMs with peepholes, clip, ragged
 /// sequence lengths and initial states; a bidirectional GRU with linear_before_reset
 /// under a reverse LeakyRelu RNN) compiled for every target match onnxruntime: within

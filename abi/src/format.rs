@@ -42,7 +42,7 @@ type Error = FormatError;
 /// The first bytes of every module file.
 pub const MAGIC: &[u8; 8] = b"STRATAMF";
 /// The format version this runtime reads and writes.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// Alignment of sections and of constants inside the constants section.
 pub const ALIGN: usize = 64;
 const HEADER: usize = 64;

@@ -109,10 +109,19 @@ pub enum Op {
     },
     /// Weight-stationary: shifts a `k × n` weight tile (`k ≤ rows`, `n ≤ cols`, rows
     /// `ld` elements apart at `ub`) into the array's shadow weights, one row a cycle.
-    LoadWeights { ub: u64, k: u32, n: u32, ld: u32 },
+    /// `unsigned`: on an int8 array, the bytes are `u8`, not `i8` (a bf16 array has
+    /// neither and ignores it).
+    LoadWeights {
+        ub: u64,
+        k: u32,
+        n: u32,
+        ld: u32,
+        unsigned: bool,
+    },
     /// Weight-stationary: switches to the shadow weights and streams `m` activation rows
     /// of `k` elements (`ld` apart at `ub`) through the array; row `i`'s `n` sums go to
     /// accumulator row `acc + i` (added to it when `accumulate`, else replacing it).
+    /// `unsigned`: the activations are `u8` on an int8 array.
     Stream {
         ub: u64,
         m: u32,
@@ -121,11 +130,13 @@ pub enum Op {
         n: u32,
         acc: u32,
         accumulate: bool,
+        unsigned: bool,
     },
     /// Output-stationary: an `m × n` output tile (`m ≤ rows`, `n ≤ cols`) computed in
     /// the cells over `k` steps, A's rows (`a_ld` apart at `a_ub`) entering from the left
     /// and B's rows (`b_ld` apart at `b_ub`) from the top; the sums then shift down into
-    /// accumulator rows `acc..` (added to them when `accumulate`).
+    /// accumulator rows `acc..` (added to them when `accumulate`). `a_unsigned`,
+    /// `b_unsigned`: on an int8 array, which operands are `u8`.
     Compute {
         a_ub: u64,
         a_ld: u32,
@@ -136,6 +147,8 @@ pub enum Op {
         k: u32,
         acc: u32,
         accumulate: bool,
+        a_unsigned: bool,
+        b_unsigned: bool,
     },
     /// Accumulator rows `acc..acc + m` (their first `n` sums) → the unified buffer as
     /// 32-bit elements, rows `ld` elements apart at `ub`, a row a cycle.
@@ -197,6 +210,15 @@ impl Schedule {
     }
 }
 
+/// How a listing marks unsigned 8-bit operands.
+fn u8_mark(unsigned: bool) -> &'static str {
+    if unsigned {
+        " u8"
+    } else {
+        ""
+    }
+}
+
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, ins) in self.instrs.iter().enumerate() {
@@ -255,9 +277,13 @@ impl fmt::Display for Schedule {
                     f,
                     "dma.out   ub[{ub}, {rows}x{row_elems}x{elem_bytes}B] -> buf{buffer}[{offset} stride {stride}]"
                 )?,
-                Op::LoadWeights { ub, k, n, ld } => {
-                    write!(f, "weights   ub[{ub}] {k}x{n} ld {ld}")?
-                }
+                Op::LoadWeights {
+                    ub,
+                    k,
+                    n,
+                    ld,
+                    unsigned,
+                } => write!(f, "weights   ub[{ub}] {k}x{n} ld {ld}{}", u8_mark(*unsigned))?,
                 Op::Stream {
                     ub,
                     m,
@@ -266,9 +292,11 @@ impl fmt::Display for Schedule {
                     n,
                     acc,
                     accumulate,
+                    unsigned,
                 } => write!(
                     f,
-                    "stream    ub[{ub}] {m}x{k} ld {ld} -> acc[{acc}] {m}x{n}{}",
+                    "stream    ub[{ub}] {m}x{k} ld {ld}{} -> acc[{acc}] {m}x{n}{}",
+                    u8_mark(*unsigned),
                     if *accumulate { " +=" } else { "" }
                 )?,
                 Op::Compute {
@@ -281,9 +309,13 @@ impl fmt::Display for Schedule {
                     k,
                     acc,
                     accumulate,
+                    a_unsigned,
+                    b_unsigned,
                 } => write!(
                     f,
-                    "compute   ub[{a_ub}] ld {a_ld} x ub[{b_ub}] ld {b_ld} {m}x{n}x{k} -> acc[{acc}]{}",
+                    "compute   ub[{a_ub}] ld {a_ld}{} x ub[{b_ub}] ld {b_ld}{} {m}x{n}x{k} -> acc[{acc}]{}",
+                    u8_mark(*a_unsigned),
+                    u8_mark(*b_unsigned),
                     if *accumulate { " +=" } else { "" }
                 )?,
                 Op::Drain { acc, m, n, ub, ld } => {
@@ -566,9 +598,15 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
                 stride,
             ]
         }
-        Op::LoadWeights { ub, k, n, ld } => {
+        Op::LoadWeights {
+            ub,
+            k,
+            n,
+            ld,
+            unsigned,
+        } => {
             out.push(2);
-            vec![ub, k as u64, n as u64, ld as u64]
+            vec![ub, k as u64, n as u64, ld as u64, unsigned as u64]
         }
         Op::Stream {
             ub,
@@ -578,6 +616,7 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
             n,
             acc,
             accumulate,
+            unsigned,
         } => {
             out.push(3);
             vec![
@@ -588,6 +627,7 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
                 n as u64,
                 acc as u64,
                 accumulate as u64,
+                unsigned as u64,
             ]
         }
         Op::Compute {
@@ -600,6 +640,8 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
             k,
             acc,
             accumulate,
+            a_unsigned,
+            b_unsigned,
         } => {
             out.push(4);
             vec![
@@ -612,6 +654,8 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
                 k as u64,
                 acc as u64,
                 accumulate as u64,
+                a_unsigned as u64,
+                b_unsigned as u64,
             ]
         }
         Op::Drain { acc, m, n, ub, ld } => {
@@ -688,6 +732,7 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
             k: r.u32()?,
             n: r.u32()?,
             ld: r.u32()?,
+            unsigned: flag(r.varint()?)?,
         },
         3 => Op::Stream {
             ub: r.varint()?,
@@ -697,6 +742,7 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
             n: r.u32()?,
             acc: r.u32()?,
             accumulate: flag(r.varint()?)?,
+            unsigned: flag(r.varint()?)?,
         },
         4 => Op::Compute {
             a_ub: r.varint()?,
@@ -708,6 +754,8 @@ fn decode_op(r: &mut Reader) -> Result<Op, crate::format::FormatError> {
             k: r.u32()?,
             acc: r.u32()?,
             accumulate: flag(r.varint()?)?,
+            a_unsigned: flag(r.varint()?)?,
+            b_unsigned: flag(r.varint()?)?,
         },
         5 => Op::Drain {
             acc: r.u32()?,
@@ -962,6 +1010,7 @@ mod tests {
                 k: 6,
                 n: 2,
                 ld: 2,
+                unsigned: false,
             },
             [d],
         );
@@ -974,6 +1023,7 @@ mod tests {
                 n: 2,
                 acc: 0,
                 accumulate: false,
+                unsigned: true,
             },
             [d, w],
         );

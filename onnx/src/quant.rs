@@ -218,16 +218,33 @@ fn widen(
         return Err(node.error(format!("{what} must be i8 or ui8, found {e}")));
     }
     let w = b.cast(v, ElementType::I32)?;
-    let Some(z) = zp else { return Ok(w) };
+    match zero_point(b, zp, v, what, per_row)? {
+        Some(z) => b.op(names::GRAPH_SUB, &[w, z], &[]),
+        None => Ok(w),
+    }
+}
+
+/// Zero point `zp` of `of` as i32, shaped to broadcast against it (one per row of a
+/// matrix where `per_row`), or `None` where there is nothing to subtract (absent, or a
+/// constant of zeros).
+fn zero_point(
+    b: &mut Builder,
+    zp: Option<usize>,
+    of: usize,
+    what: &str,
+    per_row: bool,
+) -> Result<Option<usize>, ImportError> {
+    let Some(z) = zp else { return Ok(None) };
+    let e = b.imp.values[of].ty.elem;
     if b.imp.values[z].ty.elem != e {
-        return Err(node.error(format!(
+        return Err(b.node.error(format!(
             "the zero point of {what} is {}, not {e} like {what}",
             b.imp.values[z].ty.elem
         )));
     }
     if let Some(t) = &b.imp.values[z].known {
         if t.all_f64(|x| x == 0.0) {
-            return Ok(w);
+            return Ok(None);
         }
     }
     let mut z = b.cast(z, ElementType::I32)?;
@@ -235,7 +252,7 @@ fn widen(
     if per_row && zd.len() == 1 && zd[0] > 1 {
         z = b.reshape(z, &[zd[0], 1])?;
     }
-    b.op(names::GRAPH_SUB, &[w, z], &[])
+    Ok(Some(z))
 }
 
 /// A vector with one value per output channel of a convolution, shaped to broadcast
@@ -251,15 +268,73 @@ fn per_channel(b: &mut Builder, v: usize, trailing: usize) -> Result<usize, Impo
     Ok(v)
 }
 
+/// The i32 product `(A - za)·(B - zb)` of 8-bit matrices, as the product of the 8-bit
+/// values themselves with the zero points' terms subtracted after it:
+/// `A·B - za·colsum(B) - rowsum(A)·zb + K·za·zb`, exact in wrapping i32 arithmetic. So
+/// the product's factors stay 8-bit integers (widened where they are read), which an
+/// int8 systolic array takes whole; with constant weights, `colsum(B)` folds now. `za`
+/// may hold one value per row of A, `zb` one per column of B. Vectors (rank-1 factors)
+/// subtract the zero points first.
+fn integer_product(
+    b: &mut Builder,
+    (a, za): (usize, Option<usize>),
+    (bm, zb): (usize, Option<usize>),
+    names_of: [&str; 2],
+) -> Result<usize, ImportError> {
+    let (ad, bd) = (b.dims(a), b.dims(bm));
+    if ad.len() < 2 || bd.len() < 2 {
+        let a = widen(b, a, za, names_of[0], true)?;
+        let bm = widen(b, bm, zb, names_of[1], false)?;
+        return b.op(names::GRAPH_MATMUL, &[a, bm], &[]);
+    }
+    // Checks the types; the zero points are applied below.
+    let wa = widen(b, a, None, names_of[0], true)?;
+    let wb = widen(b, bm, None, names_of[1], false)?;
+    let za = zero_point(b, za, a, names_of[0], true)?;
+    let zb = zero_point(b, zb, bm, names_of[1], false)?;
+    let mut acc = b.op(names::GRAPH_MATMUL, &[wa, wb], &[])?;
+    let sum_over = |b: &mut Builder, v: usize, axis: usize| {
+        b.op(
+            names::GRAPH_REDUCE_SUM,
+            &[v],
+            &[
+                ("axes", Attribute::I64Array(vec![axis as i64])),
+                ("keepdims", Attribute::Int(1)),
+            ],
+        )
+    };
+    if let Some(za) = za {
+        let colsum = sum_over(b, wb, bd.len() - 2)?;
+        let term = b.op(names::GRAPH_MUL, &[za, colsum], &[])?;
+        acc = b.op(names::GRAPH_SUB, &[acc, term], &[])?;
+    }
+    if let Some(zb) = zb {
+        let rowsum = sum_over(b, wa, ad.len() - 1)?;
+        let term = b.op(names::GRAPH_MUL, &[rowsum, zb], &[])?;
+        acc = b.op(names::GRAPH_SUB, &[acc, term], &[])?;
+    }
+    if let (Some(za), Some(zb)) = (za, zb) {
+        // K wraps like the sums it corrects.
+        let k = b.constant(Tensor::scalar(ad[ad.len() - 1] as u32 as i32));
+        let kz = b.op(names::GRAPH_MUL, &[k, za], &[])?;
+        let term = b.op(names::GRAPH_MUL, &[kz, zb], &[])?;
+        acc = b.op(names::GRAPH_ADD, &[acc, term], &[])?;
+    }
+    Ok(acc)
+}
+
 pub(crate) fn matmul_integer(
     imp: &mut Importer,
     node: &NodeCtx,
 ) -> Result<Vec<usize>, ImportError> {
     let (a, bm) = (imp.required(node, 0)?, imp.required(node, 1)?);
     let mut b = Builder { imp, node };
-    let a = widen(&mut b, a, node.input(2), "A", true)?;
-    let bm = widen(&mut b, bm, node.input(3), "B", false)?;
-    Ok(vec![b.op(names::GRAPH_MATMUL, &[a, bm], &[])?])
+    Ok(vec![integer_product(
+        &mut b,
+        (a, node.input(2)),
+        (bm, node.input(3)),
+        ["A", "B"],
+    )?])
 }
 
 pub(crate) fn conv_integer(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
@@ -316,9 +391,12 @@ pub(crate) fn qlinear_matmul(
         .map(|i| imp.required(node, i))
         .collect::<Result<_, _>>()?;
     let mut b = Builder { imp, node };
-    let a = widen(&mut b, ins[0], Some(ins[2]), "a", true)?;
-    let bm = widen(&mut b, ins[3], Some(ins[5]), "b", false)?;
-    let acc = b.op(names::GRAPH_MATMUL, &[a, bm], &[])?;
+    let acc = integer_product(
+        &mut b,
+        (ins[0], Some(ins[2])),
+        (ins[3], Some(ins[5])),
+        ["a", "b"],
+    )?;
     let mut a_scale = ins[1];
     let ad = b.dims(a_scale);
     if ad.len() == 1 && ad[0] > 1 {

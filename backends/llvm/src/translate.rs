@@ -1050,6 +1050,15 @@ pub fn gemm_variant(
     cpu: Option<&strata_abi::CpuTarget>,
 ) -> Result<Option<contract::GemmVariant>, String> {
     let c = Contract::of(m, op).map_err(|e| e.to_string())?;
+    let f32_buffers = m.op(op).operands.iter().take(3).all(|&b| {
+        m.value_type(b)
+            .as_memref()
+            .is_some_and(|t| t.elem == strata_ir::ElementType::F32)
+    });
+    if !f32_buffers {
+        // The tile pass gives CPUs integer products as loops, never as loop.contract.
+        return Err("the CPU's matrix product works on f32 buffers".into());
+    }
     if c.m() == 0 || c.n() == 0 || c.k() == 0 {
         return Ok(None);
     }

@@ -184,24 +184,29 @@ pub fn contracts_schedule(
         };
         let d = m.op(op);
         let mut buffer = [0u32; 3];
+        let mut unsigned = [false; 2];
         for (x, slot) in buffer.iter_mut().enumerate() {
             let v = d.operands[x];
             let Some(i) = args.iter().position(|&a| a == v) else {
                 return fail(m, op, "reads a buffer that is not the kernel's argument");
             };
             // What the array multiplies and accumulates in: f32 operands rounded to
-            // bf16 into f32 sums, or int8 operands into i32 sums.
-            let want = match (t.input_type, x) {
-                (ArrayInput::Bf16, _) => ElementType::F32,
-                (ArrayInput::Int8, 2) => ElementType::I32,
-                (ArrayInput::Int8, _) => ElementType::I8,
+            // bf16 into f32 sums, or 8-bit integer operands (signed or not) into i32 sums.
+            let takes = |e: ElementType| match (t.input_type, x) {
+                (ArrayInput::Bf16, _) => e == ElementType::F32,
+                (ArrayInput::Int8, 2) => e == ElementType::I32,
+                (ArrayInput::Int8, _) => matches!(e, ElementType::I8 | ElementType::U8),
             };
             match m.value_type(v) {
-                Type::MemRef(mt) if mt.elem == want => {}
+                Type::MemRef(mt) if takes(mt.elem) => {
+                    if x < 2 {
+                        unsigned[x] = mt.elem == ElementType::U8;
+                    }
+                }
                 other => {
                     let machine = match t.input_type {
                         ArrayInput::Bf16 => "a bf16 array takes f32 operands and results (rounded to bf16, summed in f32)",
-                        ArrayInput::Int8 => "an int8 array takes int8 operands and i32 results (a quantized model's integer products)",
+                        ArrayInput::Int8 => "an int8 array takes 8-bit integer operands (i8 or u8) and i32 results (a quantized model's integer products)",
                     };
                     return fail(
                         m,
@@ -245,6 +250,7 @@ pub fn contracts_schedule(
                 offset: offset[x],
                 rows: rows.to_vec(),
                 cols: cols.to_vec(),
+                unsigned: unsigned.get(x).copied().unwrap_or(false),
             };
             let dims = (c.m() as u64, c.k() as u64, c.n() as u64);
             let result = Matrix {

@@ -45,6 +45,10 @@ pub struct Layout {
     pub offset: u64,
     pub rows: Vec<Dim>,
     pub cols: Vec<Dim>,
+    /// On an int8 machine, whether the elements are `u8` (else `i8`): the array widens
+    /// each operand by its own signedness, as a quantized model's `u8` activations and
+    /// `i8` weights need.
+    pub unsigned: bool,
 }
 
 impl Layout {
@@ -61,6 +65,7 @@ impl Layout {
                 extent: cols,
                 stride: elem,
             }],
+            unsigned: false,
         }
     }
 
@@ -296,6 +301,7 @@ pub fn gemm_layouts(
                                 k: u32_of(kt)?,
                                 n: u32_of(nt)?,
                                 ld: u32_of(nt)?,
+                                unsigned: b.unsigned,
                             },
                             [w_dma],
                         );
@@ -313,6 +319,7 @@ pub fn gemm_layouts(
                                 n: u32_of(nt)?,
                                 acc: u32_of(acc)?,
                                 accumulate: !first,
+                                unsigned: a.unsigned,
                             },
                             waits,
                         );
@@ -363,6 +370,8 @@ pub fn gemm_layouts(
                                 k: u32_of(k)?,
                                 acc: u32_of(acc + r0)?,
                                 accumulate: false,
+                                a_unsigned: a.unsigned,
+                                b_unsigned: b.unsigned,
                             },
                             waits,
                         );

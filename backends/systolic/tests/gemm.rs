@@ -161,54 +161,72 @@ fn products_on_a_128x128_output_stationary_array() {
     products_on("128x128 os", &machine(128, "os"));
 }
 
+/// Int8 arrays multiply 8-bit operands each by its own signedness (a quantized model's
+/// `u8` activations and `i8` weights) into i32 sums: every combination, on both
+/// dataflows, equals the integer product exactly, with values at the types' ends.
 #[test]
 fn int8_products_are_exact() {
-    let t =
-        SystolicTarget::from_machine_file("preset = \"tpu-v1\"\nrows = 16\ncols = 16\n").unwrap();
-    assert_eq!(t.input_type, ArrayInput::Int8);
+    use strata_systolic::{gemm_layouts, Layout};
     let (m, k, n) = (37usize, 50usize, 23usize);
     let mut seed = 99u64;
     let mut next = || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        (seed % 256) as u8 as i8
+        (seed % 256) as u8
     };
-    let a: Vec<i8> = (0..m * k).map(|_| next()).collect();
-    let b: Vec<i8> = (0..k * n).map(|_| next()).collect();
-    let mut dram = vec![
-        a.iter().map(|&x| x as u8).collect::<Vec<u8>>(),
-        b.iter().map(|&x| x as u8).collect(),
-        vec![0u8; m * n * 4],
-    ];
-    // int8 inputs: a byte an element; the i32 results four.
-    let bytes_wide = |buffer: u32, row_bytes: u64| Matrix {
-        buffer,
-        offset: 0,
-        row_bytes,
-    };
-    let s = gemm(
-        &t,
-        (m as u64, k as u64, n as u64),
-        bytes_wide(0, k as u64),
-        bytes_wide(1, n as u64),
-        bytes_wide(2, 4 * n as u64),
-    )
-    .unwrap();
-    simulate(&t, &s, &mut dram).unwrap();
-    for i in 0..m {
-        for j in 0..n {
-            let want: i32 = (0..k)
-                .map(|l| a[i * k + l] as i32 * b[l * n + j] as i32)
-                .sum();
-            let at = (i * n + j) * 4;
-            let got = i32::from_le_bytes([
-                dram[2][at],
-                dram[2][at + 1],
-                dram[2][at + 2],
-                dram[2][at + 3],
-            ]);
-            assert_eq!(got, want, "C[{i},{j}]");
+    let mut a: Vec<u8> = (0..m * k).map(|_| next()).collect();
+    let mut b: Vec<u8> = (0..k * n).map(|_| next()).collect();
+    // The extremes of both readings (0, 127, 128, 255) in both operands.
+    a[..4].copy_from_slice(&[0, 127, 128, 255]);
+    b[..4].copy_from_slice(&[255, 128, 127, 0]);
+    for dataflow in ["ws", "os"] {
+        let t = SystolicTarget::from_machine_file(&format!(
+            "preset = \"tpu-v1\"\nrows = 16\ncols = 16\ndataflow = \"{dataflow}\"\n"
+        ))
+        .unwrap();
+        assert_eq!(t.input_type, ArrayInput::Int8);
+        for (a_unsigned, b_unsigned) in [(false, false), (true, false), (false, true), (true, true)]
+        {
+            let value = |x: u8, unsigned: bool| if unsigned { x as i32 } else { x as i8 as i32 };
+            let mut dram = vec![a.clone(), b.clone(), vec![0u8; m * n * 4]];
+            // int8 inputs: a byte an element; the i32 results four.
+            let bytes_wide = |buffer: u32, row_bytes: u64| Matrix {
+                buffer,
+                offset: 0,
+                row_bytes,
+            };
+            let layout = |x: Matrix, rows: usize, cols: usize, unsigned: bool| Layout {
+                unsigned,
+                ..Layout::of_matrix(x, rows as u64, cols as u64, 1)
+            };
+            let s = gemm_layouts(
+                &t,
+                (m as u64, k as u64, n as u64),
+                &layout(bytes_wide(0, k as u64), m, k, a_unsigned),
+                &layout(bytes_wide(1, n as u64), k, n, b_unsigned),
+                bytes_wide(2, 4 * n as u64),
+            )
+            .unwrap();
+            simulate(&t, &s, &mut dram).unwrap();
+            for i in 0..m {
+                for j in 0..n {
+                    let want: i32 = (0..k)
+                        .map(|l| value(a[i * k + l], a_unsigned) * value(b[l * n + j], b_unsigned))
+                        .sum();
+                    let at = (i * n + j) * 4;
+                    let got = i32::from_le_bytes([
+                        dram[2][at],
+                        dram[2][at + 1],
+                        dram[2][at + 2],
+                        dram[2][at + 3],
+                    ]);
+                    assert_eq!(
+                        got, want,
+                        "{dataflow} u8 ({a_unsigned}, {b_unsigned}): C[{i},{j}]"
+                    );
+                }
+            }
         }
     }
 }
@@ -246,6 +264,7 @@ fn schedules_that_race_or_reach_too_far_are_errors() {
             n: 1,
             acc: 0,
             accumulate: false,
+            unsigned: false,
         },
         [],
     );
@@ -336,6 +355,7 @@ fn gathered_operands_give_the_plain_product() {
                 extent: cols as u64,
                 stride: rows as u64 * 4,
             }],
+            unsigned: false,
         };
         let g = gemm_layouts(&t, dims, &layout(0, m, k), &layout(1, k, n), mat(2, n)).unwrap();
         assert!(g.instrs.iter().any(|i| matches!(i.op, Op::Gather { .. })));

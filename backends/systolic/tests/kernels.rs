@@ -158,6 +158,103 @@ fn run_product(transposed: bool) {
     assert_eq!(scheduled, 1, "{}", strata_ir::print_module(&host));
 }
 
+/// A quantized product (`u8` activations times `i8` weights, summed in i32), lowered
+/// for an int8 machine: the pipeline takes it whole as a `loop.contract` on the 8-bit
+/// buffers themselves (the widening casts read where the factors are; the weights,
+/// folded to i32 constants, stored as `i8` again), the host program run by the loop
+/// interpreter and the simulated array both give the graph interpreter's product exactly.
+#[test]
+fn an_integer_product_runs_on_the_int8_array() {
+    let (m, k, n) = (20usize, 70usize, 24usize);
+    let mut seed = 11u64;
+    let mut byte = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % 256) as u8
+    };
+    let x: Vec<u8> = (0..m * k).map(|_| byte()).collect();
+    let w: Vec<u8> = (0..k * n).map(|_| byte()).collect();
+    let hex: String = w.iter().map(|b| format!("{b:02X}")).collect();
+    let text = format!(
+        r#""builtin.module"() ({{
+  "func.func"() ({{
+  ^bb0(%arg0: tensor<{m}x{k}xui8>):
+    %w = "graph.constant"() {{value = dense<"0x{hex}"> : tensor<{k}x{n}xi8>}} : () -> tensor<{k}x{n}xi8>
+    %xi = "graph.cast"(%arg0) {{to = i32}} : (tensor<{m}x{k}xui8>) -> tensor<{m}x{k}xi32>
+    %wi = "graph.cast"(%w) {{to = i32}} : (tensor<{k}x{n}xi8>) -> tensor<{k}x{n}xi32>
+    %y = "graph.matmul"(%xi, %wi) : (tensor<{m}x{k}xi32>, tensor<{k}x{n}xi32>) -> tensor<{m}x{n}xi32>
+    "func.return"(%y) : (tensor<{m}x{n}xi32>) -> ()
+  }}) {{function_type = (tensor<{m}x{k}xui8>) -> tensor<{m}x{n}xi32>, sym_name = "main"}} : () -> ()
+}}) : () -> ()"#
+    );
+    let model = parse_module(&text).unwrap();
+    let input = Tensor::from_vec(vec![m, k], x.clone()).unwrap();
+    let expected = interp::run(&model, "main", std::slice::from_ref(&input)).unwrap();
+    let want: Vec<i32> = (0..m * n)
+        .map(|e| {
+            let (i, j) = (e / n, e % n);
+            (0..k)
+                .map(|l| x[i * k + l] as i32 * w[l * n + j] as i8 as i32)
+                .sum()
+        })
+        .collect();
+    assert_eq!(expected[0].as_slice::<i32>().unwrap(), &want[..]);
+
+    let machine =
+        SystolicTarget::from_machine_file("preset = \"tpu-v1\"\nrows = 16\ncols = 16\n").unwrap();
+    let target = strata_abi::Target::Systolic(machine.clone());
+    let (host, _) = run_pipeline(&model, FULL, Some(&target), false).unwrap();
+    let printed = strata_ir::print_module(&host);
+    let contract = printed
+        .lines()
+        .find(|l| l.contains("\"loop.contract\""))
+        .unwrap_or_else(|| panic!("no loop.contract: {printed}"));
+    assert!(
+        contract.contains(&format!("memref<{m}x{k}xui8>")) && contract.contains("xi8>"),
+        "the product reads the 8-bit buffers: {contract}"
+    );
+    // The host program on the loop interpreter.
+    let main = host.function("main").unwrap();
+    let ran = strata_ir::host::run_host(&host, main, std::slice::from_ref(&input)).unwrap();
+    assert_eq!(ran[0].as_slice::<i32>().unwrap(), &want[..]);
+    // The product's kernel on the simulated array.
+    let kernels = strata_ir::loops::kernels(&host).unwrap();
+    let mut scheduled = 0;
+    for (kernel, name) in kernels {
+        let Some(s) = kernel_schedule(&host, kernel, &machine).unwrap() else {
+            continue;
+        };
+        scheduled += 1;
+        let args = host
+            .block(strata_ir::loops::body_of(&host, kernel))
+            .args
+            .clone();
+        let mut dram: Vec<Vec<u8>> = Vec::new();
+        let mut result = None;
+        for (i, &a) in args.iter().enumerate() {
+            let t = host.value_type(a).as_memref().unwrap().clone();
+            dram.push(match t.shape.dims() {
+                d if d == [m, k] => x.clone(),
+                d if d == [k, n] || d == [k * n] => w.clone(),
+                d if d == [m, n] => {
+                    result = Some(i);
+                    vec![0; m * n * 4]
+                }
+                d => panic!("{name}: an argument of shape {d:?}"),
+            });
+        }
+        let counters = simulate(&machine, &s, &mut dram).unwrap();
+        assert_eq!(counters.macs, (m * k * n) as u64);
+        let got: Vec<i32> = dram[result.unwrap()]
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        assert_eq!(got, want, "the array's product");
+    }
+    assert_eq!(scheduled, 1, "{printed}");
+}
+
 #[test]
 fn products_the_array_does_not_take_are_errors_naming_them() {
     // A product that adds to C, and one whose C is transposed (columns 8 apart): the

@@ -35,6 +35,9 @@ pub struct Contraction {
     pub b: usize,
     /// Element strides of A, B and C along each domain dimension.
     pub strides: [Vec<usize>; 3],
+    /// What it sums in: f32 (f32 factors), or i32 (8-bit integer factors, each widened
+    /// by its own signedness: a quantized model's integer product).
+    pub elem: ElementType,
 }
 
 /// Element strides along each domain dimension of an operand read at `map` from a
@@ -49,8 +52,9 @@ pub fn element_strides(map: &AffineMap, t: &TensorType, domain: usize) -> Option
     out.into_iter().map(|x| usize::try_from(x).ok()).collect()
 }
 
-/// The contraction `op` computes, if it is a plain f32 matrix product: one result, a
-/// body that is exactly `acc + x * y` of two of its inputs, one reduction dimension, and
+/// The contraction `op` computes, if it is a plain matrix product: one result, a body
+/// that is exactly `acc + x * y` of two of its inputs (all f32), or `acc + ext(x) * ext(y)`
+/// (8-bit integer factors into i32 sums), one reduction dimension, and
 /// C's last dimension its columns. An epilogue may follow (it runs after the product,
 /// and may read the other inputs: a bias, a residual).
 ///
@@ -68,11 +72,19 @@ pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
         .chain(&d.results)
         .map(|&v| m.tensor_type(v).ok())
         .collect::<Option<_>>()?;
-    if types.iter().any(|t| t.elem != ElementType::F32) {
-        return None;
-    }
     let g = Generic::of(m, op).ok()?;
     let (p, q) = multiply_accumulate(m, op)?;
+    let is_8bit = |t: &TensorType| matches!(t.elem, ElementType::I8 | ElementType::U8);
+    let elem = types[n_in].elem;
+    let typed = match elem {
+        ElementType::F32 => types.iter().all(|t| t.elem == ElementType::F32),
+        // A quantized product: 8-bit factors; its epilogue may read anything.
+        ElementType::I32 => is_8bit(types[p]) && is_8bit(types[q]),
+        _ => false,
+    };
+    if !typed {
+        return None;
+    }
     let n = g.domain.len();
     let reductions: Vec<usize> = (0..n)
         .filter(|&k| g.iterators[k] == IteratorKind::Reduction)
@@ -147,29 +159,49 @@ pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
         a: inputs[a],
         b: inputs[b],
         strides: [sa.clone(), sb.clone(), sc.clone()],
+        elem,
     })
 }
 
 /// The two inputs `x`, `y` (in operand order) if the body of `op` is exactly
-/// `yield(acc + x * y)`.
+/// `yield(acc + x * y)`, or `yield(acc + ext(x) * ext(y))` with both factors 8-bit
+/// integers widened to the accumulator's i32 (a quantized product, [`Contraction::elem`]).
 pub(crate) fn multiply_accumulate(m: &Module, op: OpId) -> Option<(usize, usize)> {
     let &region = m.op(op).regions.first()?;
     let &block = m.region(region).blocks.first()?;
     let args = &m.block(block).args;
-    let [mul, add, yield_] = m.block(block).ops.as_slice() else {
+    let body = m.block(block).ops.as_slice();
+    let (casts, [mul, add, yield_]) = body.split_at(body.len().checked_sub(3)?) else {
         return None;
     };
     let (mul, add, yield_) = (m.op(*mul), m.op(*add), m.op(*yield_));
     let acc = *args.last()?;
     let arg = |v: crate::ValueId| args[..args.len() - 1].iter().position(|&a| a == v);
+    // A factor: an input itself, or (with a cast per factor) its widening to i32.
+    let widened = |v: crate::ValueId| -> Option<usize> {
+        if casts.is_empty() {
+            return arg(v);
+        }
+        let &c = casts
+            .iter()
+            .find(|&&c| m.op(c).results.first() == Some(&v))?;
+        let c = m.op(c);
+        let from = m.value_type(*c.operands.first()?);
+        let ok = c.name == ops::KERNEL_CAST
+            && c.attrs.is_empty()
+            && matches!(from, crate::Type::Scalar(ElementType::I8 | ElementType::U8))
+            && *m.value_type(v) == crate::Type::Scalar(ElementType::I32);
+        ok.then(|| arg(c.operands[0])).flatten()
+    };
     let [x, y] = mul.operands.as_slice() else {
         return None;
     };
-    let (p, q) = (arg(*x)?, arg(*y)?);
+    let (p, q) = (widened(*x)?, widened(*y)?);
     let product = mul.results[0];
     let ok = mul.name == ops::KERNEL_MUL
         && add.name == ops::KERNEL_ADD
         && yield_.name == ops::KERNEL_YIELD
+        && (casts.is_empty() || casts.len() == 2)
         && mul.attrs.is_empty()
         && add.attrs.is_empty()
         && p != q

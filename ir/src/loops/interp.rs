@@ -493,6 +493,7 @@ impl State<'_> {
     ) -> Result<(), crate::IrError> {
         // Each operand's byte range, checked once: the whole tile must lie in its buffer.
         let mut base = [(0usize, 0usize); 3];
+        let mut elems = [ElementType::F32; 3];
         for x in 0..3 {
             let off = match self.regs[offsets[x]] {
                 Scalar::I(v, _) if v >= 0 => v as usize,
@@ -513,13 +514,24 @@ impl State<'_> {
                 .into());
             }
             let place = self.places[bufs[x]];
-            base[x] = (place.memory, place.offset + off * 4);
+            let size = info.ty.elem.size_bytes().max(1);
+            base[x] = (place.memory, place.offset + off * size);
+            elems[x] = info.ty.elem;
         }
-        let read = |st: &mut Self, (mem, at): (usize, usize), e: usize| -> f32 {
-            let p = at + e * 4;
-            let b = &st.memory(mem)[p..p + 4];
-            f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        // Element `e` of operand `x`: f32 bits, or an integer widened to i32.
+        let read = |st: &mut Self, x: usize, e: usize| -> u32 {
+            let (mem, at) = base[x];
+            let mem = st.memory(mem);
+            match elems[x] {
+                ElementType::I8 => mem[at + e] as i8 as i32 as u32,
+                ElementType::U8 => mem[at + e] as u32,
+                _ => {
+                    let p = at + e * 4;
+                    u32::from_le_bytes([mem[p], mem[p + 1], mem[p + 2], mem[p + 3]])
+                }
+            }
         };
+        let integer = elems[2] == ElementType::I32;
         let (ka, kb) = (
             super::Contract::offsets(&c.k_dims, 1),
             super::Contract::offsets(&c.k_dims, 2),
@@ -535,11 +547,7 @@ impl State<'_> {
         for (i, (&ia, &ic)) in ia.iter().zip(&ic).enumerate() {
             for (j, (&jb, &jc)) in nb.iter().zip(&nc).enumerate() {
                 let ce = ic + jc;
-                let mut acc = if c.accumulate {
-                    read(self, base[2], ce)
-                } else {
-                    0.0
-                };
+                let mut acc = if c.accumulate { read(self, 2, ce) } else { 0 };
                 for (l, (&la, &lb)) in ka.iter().zip(&kb).enumerate() {
                     let ae = match c.packed[0] {
                         true => c.packed_offset(0, i, l),
@@ -549,9 +557,14 @@ impl State<'_> {
                         true => c.packed_offset(1, j, l),
                         false => lb + jb,
                     };
-                    let a = read(self, base[0], ae);
-                    let b = read(self, base[1], be);
-                    acc = a.mul_add(b, acc);
+                    let (a, b) = (read(self, 0, ae), read(self, 1, be));
+                    acc = if integer {
+                        (acc as i32).wrapping_add((a as i32).wrapping_mul(b as i32)) as u32
+                    } else {
+                        f32::from_bits(a)
+                            .mul_add(f32::from_bits(b), f32::from_bits(acc))
+                            .to_bits()
+                    };
                 }
                 let (mem, at) = base[2];
                 let p = at + ce * 4;

@@ -32,7 +32,9 @@
 //!   (the GPU's workgroup memory; on a CPU a workgroup runs on one thread). The `stage`
 //!   pass puts operand tiles there.
 //! - `loop.contract`: a tile of a matrix product, `C += A·B` over `m × n × k` elements
-//!   at element offsets and strides into three `f32` buffers ([`Contract`]). Back ends
+//!   at element offsets and strides into three `f32` buffers, or from 8-bit integer
+//!   factors (`i8`/`u8`, each widened by its signedness) into an `i32` C, the sums
+//!   wrapping ([`Contract`]). Back ends
 //!   give it their best code (the CPU's: packed operands and a register-blocked
 //!   micro-kernel); the `tile` pass picks it for contractions on targets that have one.
 //! - `loop.index_cast`: an `index` as an `i64` scalar or back (for data-dependent indices,
@@ -624,17 +626,26 @@ fn verify_contract(m: &Module, op: OpId) -> Result<(), crate::IrError> {
                 .into(),
         );
     }
-    for &b in &d.operands[..3] {
-        match m.value_type(b).as_memref() {
-            Some(t) if t.elem == crate::types::ElementType::F32 => {}
-            _ => {
-                return Err(format!(
-                    "loop.contract works on f32 buffers, found {}",
-                    m.value_type(b)
-                )
-                .into())
-            }
+    use crate::types::ElementType as E;
+    let elems: Vec<Option<E>> = d.operands[..3]
+        .iter()
+        .map(|&b| m.value_type(b).as_memref().map(|t| t.elem))
+        .collect();
+    let ok = match elems.as_slice() {
+        [Some(E::F32), Some(E::F32), Some(E::F32)] => true,
+        [Some(a), Some(b), Some(E::I32)] => {
+            matches!(a, E::I8 | E::U8) && matches!(b, E::I8 | E::U8)
         }
+        _ => false,
+    };
+    if !ok {
+        return Err(format!(
+            "loop.contract works on f32 buffers, or 8-bit integer factors into an i32 C; found {}, {} and {}",
+            m.value_type(d.operands[0]),
+            m.value_type(d.operands[1]),
+            m.value_type(d.operands[2])
+        )
+        .into());
     }
     if d.operands[3..]
         .iter()

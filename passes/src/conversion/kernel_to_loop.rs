@@ -426,10 +426,35 @@ fn pack_constant(
         Some(Attribute::Dense(t)) if m.op(def).name == ops::GRAPH_CONSTANT => t.clone(),
         _ => return Err("a prepacked operand must be a constant".into()),
     };
-    let data = source_tensor
-        .as_slice::<f32>()
-        .ok_or("a prepacked operand must be f32")?;
     let layout = PackedLayout::new(g, c, plan, x);
+    let numel = layout.numel(g);
+    // The factors a contraction takes: f32, or 8-bit integers.
+    let t = if let Some(data) = source_tensor.as_slice::<f32>() {
+        Tensor::from_vec(vec![numel], pack_elements(g, c, &layout, data)?)?
+    } else if let Some(data) = source_tensor.as_slice::<i8>() {
+        Tensor::from_vec(vec![numel], pack_elements(g, c, &layout, data)?)?
+    } else if let Some(data) = source_tensor.as_slice::<u8>() {
+        Tensor::from_vec(vec![numel], pack_elements(g, c, &layout, data)?)?
+    } else {
+        return Err("a prepacked operand must be f32, i8 or u8".into());
+    };
+    let ty = t.ty();
+    let constant = m.create_op(
+        OpSpec::new(ops::GRAPH_CONSTANT)
+            .results([Type::Tensor(ty)])
+            .attr("value", Attribute::Dense(t)),
+    );
+    m.insert_op_before(func, op, constant);
+    Ok(m.result(constant))
+}
+
+/// `data` (a constant factor's elements) in `layout`'s panels.
+fn pack_elements<T: Copy + Default>(
+    g: &Generic,
+    c: &Contraction,
+    layout: &PackedLayout,
+    data: &[T],
+) -> Result<Vec<T>, crate::pass::PassError> {
     let strides = &c.strides[layout.role];
     let reductions: Vec<[usize; 3]> = c
         .reductions
@@ -438,7 +463,7 @@ fn pack_constant(
         .collect();
     let k_offsets = Contract::offsets(&reductions, 1);
     let numel = layout.numel(g);
-    let mut packed = vec![0f32; numel];
+    let mut packed = vec![T::default(); numel];
     let batch_extents: Vec<usize> = layout.batch.iter().map(|&d| g.domain[d]).collect();
     let batches: usize = batch_extents.iter().product();
     let extent = g.domain[layout.panel_dim];
@@ -479,15 +504,7 @@ fn pack_constant(
             }
         }
     }
-    let t = Tensor::from_vec(vec![numel], packed)?;
-    let ty = t.ty();
-    let constant = m.create_op(
-        OpSpec::new(ops::GRAPH_CONSTANT)
-            .results([Type::Tensor(ty)])
-            .attr("value", Attribute::Dense(t)),
-    );
-    m.insert_op_before(func, op, constant);
-    Ok(m.result(constant))
+    Ok(packed)
 }
 
 /// A constant pad as contiguous moves: the interior copied from the input at its

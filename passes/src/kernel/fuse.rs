@@ -18,7 +18,9 @@
 //! and GELU in one kernel, the activation applied once per result after the reduction.
 //!
 //! A kernel that only broadcasts one element (a splat) is inlined into every reader, any
-//! map: the reader reads the element, and the splat is never materialized.
+//! map: the reader reads the element, and the splat is never materialized. So is one
+//! that only widens integers (a quantized product's `i8 → i32`): the reader redoes one
+//! cast per read and reads the narrow elements.
 //!
 //! Kernels whose bodies use their coordinates (`kernel.index`) or read inputs at computed
 //! indices (`kernel.extract`) take no part: their bodies are tied to their own domain and
@@ -96,6 +98,32 @@ fn is_splat(m: &Module, op: OpId) -> bool {
         && g.maps[0].results.iter().all(|e| e.as_dim().is_none())
         && d.name == ops::KERNEL_YIELD
         && d.operands.as_slice() == [m.block(b).args[0]]
+}
+
+/// True for a kernel that only widens integers (`i8`/`u8` to `i32`, say): inlined into
+/// every reader, any map, it costs one instruction per read, and the reader reads the
+/// narrow elements. So a quantized product's factors reach it as 8-bit integers, which
+/// an int8 systolic array takes whole ([`strata_ir::kernel::contraction`]).
+fn is_widening_cast(m: &Module, op: OpId) -> bool {
+    let b = body(m, op);
+    let [cast, yield_] = m.block(b).ops.as_slice() else {
+        return false;
+    };
+    let (cast, yield_) = (m.op(*cast), m.op(*yield_));
+    let int_bits = |t: &Type| match t {
+        Type::Scalar(e) if e.is_int() => Some(e.size_bytes() * 8),
+        _ => None,
+    };
+    let (from, to) = match (cast.operands.as_slice(), cast.results.as_slice()) {
+        ([x], [r]) => (int_bits(m.value_type(*x)), int_bits(m.value_type(*r))),
+        _ => (None, None),
+    };
+    m.op(op).operands.len() == 1
+        && cast.name == ops::KERNEL_CAST
+        && cast.operands.as_slice() == [m.block(b).args[0]]
+        && yield_.name == ops::KERNEL_YIELD
+        && yield_.operands.as_slice() == cast.results.as_slice()
+        && matches!((from, to), (Some(f), Some(t)) if f < t)
 }
 
 fn body(m: &Module, op: OpId) -> BlockId {
@@ -299,7 +327,9 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, crate::pass::
         }
         for (i, &op) in order.iter().enumerate() {
             m.push_op(block, op);
-            if m.op(op).name != ops::KERNEL_GENERIC {
+            // A widening cast stays itself, to be inlined into its readers (which then
+            // read the narrow values), not take its producer in.
+            if m.op(op).name != ops::KERNEL_GENERIC || is_widening_cast(m, op) {
                 continue;
             }
             let mut current = op;
@@ -318,7 +348,9 @@ pub fn fuse_elementwise_producers(m: &mut Module) -> Result<usize, crate::pass::
                     producer(m, v)
                         .filter(|&p| {
                             is_elementwise(m, p)
-                                && (reads_each_once(&cg.maps[k], cg.domain.len()) || is_splat(m, p))
+                                && (reads_each_once(&cg.maps[k], cg.domain.len())
+                                    || is_splat(m, p)
+                                    || is_widening_cast(m, p))
                                 && affordable(m, block, &order[i + 1..], p, current, size)
                         })
                         .map(|p| (k, p))

@@ -1,10 +1,12 @@
 //! Kernel-level passes: fusion of elementwise producers and consumers (`fuse`), the
 //! layout of convolutions' tensors (`channels-last`), and the choice of each kernel's
-//! schedule (`tile`). (`expand-composites` rewrites composite
+//! schedule (`tile`; on int8 matrix units it first narrows integer products' constant
+//! factors, [`narrow`]). (`expand-composites` rewrites composite
 //! scalar ops from their definitions in `strata_ir::kernel::composite`.)
 
 mod fuse;
 pub mod layout;
+pub mod narrow;
 pub mod tile;
 
 pub use fuse::{compose, fuse_elementwise_producers};

@@ -40,8 +40,12 @@ pub fn choose_schedule(
     params: &LoopParams,
 ) -> Result<Schedule, crate::pass::PassError> {
     let g = Generic::of(m, op)?;
-    if params.contract {
-        if let Some(c) = contraction(m, op) {
+    if params.contract || params.contract_int8 {
+        let taken = |c: &Contraction| match c.elem {
+            strata_ir::ElementType::F32 => params.contract,
+            _ => params.contract_int8,
+        };
+        if let Some(c) = contraction(m, op).filter(taken) {
             let s = contract_schedule(m, op, &g, &c, params);
             s.check(&g)?;
             return Ok(s);
@@ -342,12 +346,24 @@ fn rows_per_tile(rows: usize, widest: usize) -> usize {
 pub fn tile(m: &Module, params: &LoopParams) -> Result<Module, crate::pass::PassError> {
     crate::require_valid(m, "tile")?;
     let mut out = m.clone();
-    let generics: Vec<OpId> = out
+    let generics: Vec<(strata_ir::module::BlockId, OpId)> = out
         .functions()
-        .flat_map(|f| out.block(f.entry_block(&out)).ops.clone())
-        .filter(|&op| out.op(op).name == ops::KERNEL_GENERIC)
+        .flat_map(|f| {
+            let block = f.entry_block(&out);
+            out.block(block)
+                .ops
+                .iter()
+                .map(move |&op| (block, op))
+                .collect::<Vec<_>>()
+        })
+        .filter(|&(_, op)| out.op(op).name == ops::KERNEL_GENERIC)
         .collect();
-    for op in generics {
+    for (func, op) in generics {
+        if params.contract_int8 {
+            // The matrix unit takes 8-bit factors: constant weights folded to i32 at
+            // import are stored as 8-bit integers again.
+            crate::kernel::narrow::narrow_constant_factors(&mut out, func, op);
+        }
         let s = choose_schedule(&out, op, params)?;
         for (k, v) in s.attrs() {
             out.op_mut(op).attrs.insert(k.into(), v);

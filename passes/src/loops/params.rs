@@ -38,6 +38,10 @@ pub struct LoopParams {
     /// code generator has a packed, register-blocked kernel for them, and systolic
     /// machines, whose back end maps them onto the array.
     pub contract: bool,
+    /// Whether the back end takes integer products of 8-bit factors into i32
+    /// (`acc + ext(x)·ext(y)`, a quantized model's) as `loop.contract`: int8 systolic
+    /// machines. Elsewhere they run as loops.
+    pub contract_int8: bool,
     /// Whether constant factors of a `loop.contract` are stored in the micro-kernel's
     /// panels at compile time (CPUs); a systolic machine's DMA reads them row by row.
     pub prepack: bool,
@@ -62,6 +66,7 @@ impl LoopParams {
                 unroll: 2,
                 stage_bytes: 0,
                 contract: true,
+                contract_int8: false,
                 prepack: true,
                 weights_row_major: false,
                 reassociate: true,
@@ -77,6 +82,7 @@ impl LoopParams {
                 unroll: 1,
                 stage_bytes: g.shared_memory_bytes as usize,
                 contract: false,
+                contract_int8: false,
                 prepack: false,
                 weights_row_major: false,
                 reassociate: false,
@@ -91,10 +97,10 @@ impl LoopParams {
                 min_workgroup_points: s.rows as usize * s.cols as usize,
                 unroll: 1,
                 stage_bytes: 0,
-                // The products the array takes: f32 ones on a bf16 array. An int8 array
-                // takes only integer products, which `contraction` does not recognize
-                // yet, so there every product runs on the vector unit.
+                // The products the array takes: f32 ones on a bf16 array, 8-bit integer
+                // ones on an int8 array; the others run on the vector unit.
                 contract: s.input_type == strata_abi::ArrayInput::Bf16,
+                contract_int8: s.input_type == strata_abi::ArrayInput::Int8,
                 prepack: false,
                 weights_row_major: true,
                 reassociate: true,

@@ -396,18 +396,26 @@ impl Machine<'_> {
         }
     }
 
-    /// Element `e` of the array's input type at `at`, as f32 or i32 bits.
-    fn input(&self, at: usize) -> u32 {
+    /// The element of the array's input type at `at`, as f32 or i32 bits (an int8
+    /// array's bytes as `u8` where `unsigned`, else `i8`).
+    fn input(&self, at: usize, unsigned: bool) -> u32 {
         match self.t.input_type {
             ArrayInput::Bf16 => {
                 bf16_value(u16::from_le_bytes([self.ub[at], self.ub[at + 1]])).to_bits()
             }
+            ArrayInput::Int8 if unsigned => self.ub[at] as u32,
             ArrayInput::Int8 => self.ub[at] as i8 as i32 as u32,
         }
     }
 
     /// A `rows × k` block of array inputs, `ld` elements apart from `ub`, as bits.
-    fn block(&self, i: usize, ub: u64, rows: u32, k: u32, ld: u32) -> Result<Vec<u32>, SimError> {
+    fn block(
+        &self,
+        i: usize,
+        ub: u64,
+        (rows, k, ld): (u32, u32, u32),
+        unsigned: bool,
+    ) -> Result<Vec<u32>, SimError> {
         if rows == 0 || k == 0 {
             return Ok(Vec::new());
         }
@@ -419,7 +427,7 @@ impl Machine<'_> {
         let mut out = Vec::with_capacity(rows as usize * k as usize);
         for r in 0..rows as u64 {
             for c in 0..k as u64 {
-                out.push(self.input((ub + (r * ld as u64 + c) * e) as usize));
+                out.push(self.input((ub + (r * ld as u64 + c) * e) as usize, unsigned));
             }
         }
         Ok(out)
@@ -671,7 +679,13 @@ pub fn simulate_traced(
                         .copy_from_slice(&m.ub[from..from + row_bytes as usize]);
                 }
             }
-            Op::LoadWeights { ub, k, n: nn, ld } => {
+            Op::LoadWeights {
+                ub,
+                k,
+                n: nn,
+                ld,
+                unsigned,
+            } => {
                 if machine.dataflow != Dataflow::Ws {
                     return err(i, "an output-stationary array has no weights to load");
                 }
@@ -687,7 +701,7 @@ pub fn simulate_traced(
                 let start = ready.max(weights_free).max(shadow_free);
                 let span = block_bytes(*k, *nn, *ld, m.elem());
                 ub_writes.check(i, *ub, ub + span, start, "the unified buffer")?;
-                let tile = m.block(i, *ub, *k, *nn, *ld)?;
+                let tile = m.block(i, *ub, (*k, *nn, *ld), *unsigned)?;
                 finish[i] = start + rows;
                 spans.push(Span::new(i, Unit::Weights, start, start, finish[i]));
                 ub_reads.add(i, *ub, ub + span, finish[i]);
@@ -704,6 +718,7 @@ pub fn simulate_traced(
                 n: nn,
                 acc,
                 accumulate,
+                unsigned,
             } => {
                 let Some((tile, tk, tn, full)) = m.shadow.take() else {
                     return err(i, "streams with no weight tile loaded");
@@ -723,7 +738,7 @@ pub fn simulate_traced(
                 let span = block_bytes(*mm, *k, *ld, m.elem());
                 ub_writes.check(i, *ub, ub + span, start, "the unified buffer")?;
                 check_acc_write(&acc_writes, &acc_reads, i, (*acc, *mm), start, *accumulate)?;
-                let a = m.block(i, *ub, *mm, *k, *ld)?;
+                let a = m.block(i, *ub, (*mm, *k, *ld), *unsigned)?;
                 array_free = start + *mm as u64;
                 ub_reads.add(i, *ub, ub + span, array_free);
                 finish[i] = start + *mm as u64 + rows + *nn as u64 - 1;
@@ -791,6 +806,8 @@ pub fn simulate_traced(
                 k,
                 acc,
                 accumulate,
+                a_unsigned,
+                b_unsigned,
             } => {
                 if machine.dataflow != Dataflow::Os {
                     return err(i, "a weight-stationary array computes by streams");
@@ -814,8 +831,8 @@ pub fn simulate_traced(
                 ub_writes.check(i, *a_ub, a_ub + a_span, start, "the unified buffer")?;
                 ub_writes.check(i, *b_ub, b_ub + b_span, start, "the unified buffer")?;
                 check_acc_write(&acc_writes, &acc_reads, i, (*acc, *mm), start, *accumulate)?;
-                let a = m.block(i, *a_ub, *mm, *k, *a_ld)?;
-                let b = m.block(i, *b_ub, *k, *nn, *b_ld)?;
+                let a = m.block(i, *a_ub, (*mm, *k, *a_ld), *a_unsigned)?;
+                let b = m.block(i, *b_ub, (*k, *nn, *b_ld), *b_unsigned)?;
                 array_free = start + (*k as u64).max(*mm as u64);
                 ub_reads.add(i, *a_ub, a_ub + a_span, start + *k as u64 + *mm as u64);
                 ub_reads.add(i, *b_ub, b_ub + b_span, start + *k as u64 + *nn as u64);
