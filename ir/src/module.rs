@@ -295,6 +295,31 @@ impl Module {
         self.ops[op.index()].results[0]
     }
 
+    /// The elements of the `graph.constant` that defines `v`, if one does (weights a
+    /// pass can read, repack or narrow at compile time).
+    pub fn constant_value(&self, v: ValueId) -> Option<&crate::Tensor> {
+        let ValueDef::OpResult { op, .. } = self.value(v).def else {
+            return None;
+        };
+        match self.op(op).attrs.get("value") {
+            Some(Attribute::Dense(t)) if self.op(op).name == ops::GRAPH_CONSTANT => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A new `graph.constant` holding `t`, inserted into `block` just before `before`;
+    /// returns its value.
+    pub fn constant_before(&mut self, block: BlockId, before: OpId, t: crate::Tensor) -> ValueId {
+        let ty = t.ty();
+        let op = self.create_op(
+            OpSpec::new(ops::GRAPH_CONSTANT)
+                .results([Type::Tensor(ty)])
+                .attr("value", Attribute::Dense(t)),
+        );
+        self.insert_op_before(block, before, op);
+        self.result(op)
+    }
+
     /// The function operations in the module body, in order.
     pub fn functions(&self) -> impl Iterator<Item = Function> + '_ {
         self.block(self.body)

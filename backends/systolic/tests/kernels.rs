@@ -72,6 +72,45 @@ fn weights_of(host: &strata_ir::Module, numel: usize) -> Vec<f32> {
     found.into_iter().next().unwrap()
 }
 
+/// Every kernel of `host` with products for the array, scheduled for `machine` and
+/// simulated over its arguments: the `m × n` result zeroed, every other argument as
+/// `fill` gives it for its shape. Each run's counters and result bytes.
+fn run_array_kernels(
+    host: &strata_ir::Module,
+    machine: &SystolicTarget,
+    (m, n): (usize, usize),
+    fill: impl Fn(&[usize]) -> Vec<u8>,
+) -> Vec<(strata_runtime::systolic::Counters, Vec<u8>)> {
+    let mut runs = Vec::new();
+    for (kernel, name) in strata_ir::loops::kernels(host).unwrap() {
+        let Some(s) = kernel_schedule(host, kernel, machine).unwrap() else {
+            continue;
+        };
+        let args = &host.block(strata_ir::loops::body_of(host, kernel)).args;
+        let mut result = None;
+        let mut dram: Vec<Vec<u8>> = Vec::new();
+        for (i, &a) in args.iter().enumerate() {
+            let dims = host
+                .value_type(a)
+                .as_memref()
+                .unwrap()
+                .shape
+                .dims()
+                .to_vec();
+            if dims == [m, n] {
+                result = Some(i);
+                dram.push(vec![0; m * n * 4]);
+            } else {
+                dram.push(fill(&dims));
+            }
+        }
+        let counters = simulate(machine, &s, &mut dram).unwrap();
+        let result = result.unwrap_or_else(|| panic!("{name} writes no {m}x{n} result"));
+        runs.push((counters, dram.swap_remove(result)));
+    }
+    runs
+}
+
 #[test]
 fn a_matmul_model_runs_on_the_simulated_array() {
     run_product(false);
@@ -98,46 +137,26 @@ fn run_product(transposed: bool) {
         SystolicTarget::from_machine_file("preset = \"mxu-128\"\nrows = 32\ncols = 32\n").unwrap();
     let target = strata_abi::Target::Systolic(machine.clone());
     let (host, _) = run_pipeline(&model, FULL, Some(&target), false).unwrap();
-    let kernels = strata_ir::loops::kernels(&host).unwrap();
-    let mut scheduled = 0;
-    for (kernel, name) in kernels {
-        let Some(s) = kernel_schedule(&host, kernel, &machine).unwrap() else {
-            continue;
-        };
-        scheduled += 1;
-        // The kernel's arguments: the input, the weights, the result (by their shapes).
-        let args = host
-            .block(strata_ir::loops::body_of(&host, kernel))
-            .args
-            .clone();
-        let mut dram: Vec<Vec<u8>> = Vec::new();
-        let mut result = None;
-        for (i, &a) in args.iter().enumerate() {
-            let t = host.value_type(a).as_memref().unwrap().clone();
-            let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
-            dram.push(match t.shape.dims() {
-                d if d == [m, k] => bytes(&x),
-                // The weights as the pipeline stored them: `[k][n]` either way.
-                d if d == [k, n] || d == [k * n] => {
-                    let stored = weights_of(&host, k * n);
-                    assert_eq!(stored, w, "the weights are stored [k][n]");
-                    bytes(&stored)
-                }
-                d if d == [m, n] => {
-                    result = Some(i);
-                    vec![0; m * n * 4]
-                }
-                d => panic!("{name}: an argument of shape {d:?}"),
-            });
+    let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let runs = run_array_kernels(&host, &machine, (m, n), |dims| match dims {
+        d if d == [m, k] => bytes(&x),
+        // The weights as the pipeline stored them: `[k][n]` either way.
+        d if d == [k, n] || d == [k * n] => {
+            let stored = weights_of(&host, k * n);
+            assert_eq!(stored, w, "the weights are stored [k][n]");
+            bytes(&stored)
         }
-        let counters = simulate(&machine, &s, &mut dram).unwrap();
+        d => panic!("an argument of shape {d:?}"),
+    });
+    assert_eq!(runs.len(), 1, "{}", strata_ir::print_module(&host));
+    for (counters, result) in runs {
         assert_eq!(counters.macs, (m * k * n) as u64);
         // One product, in the model's cycles.
         assert_eq!(
             counters.total_cycles,
             gemm_cycles(&machine, m as u64, k as u64, n as u64).unwrap()
         );
-        let got: Vec<f32> = dram[result.unwrap()]
+        let got: Vec<f32> = result
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
@@ -155,7 +174,6 @@ fn run_product(transposed: bool) {
             }
         }
     }
-    assert_eq!(scheduled, 1, "{}", strata_ir::print_module(&host));
 }
 
 /// A quantized product (`u8` activations times `i8` weights, summed in i32), lowered
@@ -219,40 +237,20 @@ fn an_integer_product_runs_on_the_int8_array() {
     let ran = strata_ir::host::run_host(&host, main, std::slice::from_ref(&input)).unwrap();
     assert_eq!(ran[0].as_slice::<i32>().unwrap(), &want[..]);
     // The product's kernel on the simulated array.
-    let kernels = strata_ir::loops::kernels(&host).unwrap();
-    let mut scheduled = 0;
-    for (kernel, name) in kernels {
-        let Some(s) = kernel_schedule(&host, kernel, &machine).unwrap() else {
-            continue;
-        };
-        scheduled += 1;
-        let args = host
-            .block(strata_ir::loops::body_of(&host, kernel))
-            .args
-            .clone();
-        let mut dram: Vec<Vec<u8>> = Vec::new();
-        let mut result = None;
-        for (i, &a) in args.iter().enumerate() {
-            let t = host.value_type(a).as_memref().unwrap().clone();
-            dram.push(match t.shape.dims() {
-                d if d == [m, k] => x.clone(),
-                d if d == [k, n] || d == [k * n] => w.clone(),
-                d if d == [m, n] => {
-                    result = Some(i);
-                    vec![0; m * n * 4]
-                }
-                d => panic!("{name}: an argument of shape {d:?}"),
-            });
-        }
-        let counters = simulate(&machine, &s, &mut dram).unwrap();
+    let runs = run_array_kernels(&host, &machine, (m, n), |dims| match dims {
+        d if d == [m, k] => x.clone(),
+        d if d == [k, n] || d == [k * n] => w.clone(),
+        d => panic!("an argument of shape {d:?}"),
+    });
+    assert_eq!(runs.len(), 1, "{printed}");
+    for (counters, result) in runs {
         assert_eq!(counters.macs, (m * k * n) as u64);
-        let got: Vec<i32> = dram[result.unwrap()]
+        let got: Vec<i32> = result
             .chunks_exact(4)
             .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
         assert_eq!(got, want, "the array's product");
     }
-    assert_eq!(scheduled, 1, "{printed}");
 }
 
 #[test]

@@ -74,12 +74,11 @@ pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
         .collect::<Option<_>>()?;
     let g = Generic::of(m, op).ok()?;
     let (p, q) = multiply_accumulate(m, op)?;
-    let is_8bit = |t: &TensorType| matches!(t.elem, ElementType::I8 | ElementType::U8);
     let elem = types[n_in].elem;
     let typed = match elem {
         ElementType::F32 => types.iter().all(|t| t.elem == ElementType::F32),
         // A quantized product: 8-bit factors; its epilogue may read anything.
-        ElementType::I32 => is_8bit(types[p]) && is_8bit(types[q]),
+        ElementType::I32 => is_8bit_int(types[p].elem) && is_8bit_int(types[q].elem),
         _ => false,
     };
     if !typed {
@@ -135,10 +134,7 @@ pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
         .filter(|&k| is_row(k))
         .min_by_key(|&k| (g.domain[k] == 1, sc[k]))?;
     let inputs = [p, q];
-    let constant_a = match m.value(d.operands[inputs[a]]).def {
-        crate::module::ValueDef::OpResult { op, .. } => m.op(op).name == ops::GRAPH_CONSTANT,
-        _ => false,
-    };
+    let constant_a = m.constant_value(d.operands[inputs[a]]).is_some();
     // Outer rows: while some row dimension's C stride is the box's so far (the output
     // image's rows over its columns, in NHWC).
     let mut rows = vec![row];
@@ -163,6 +159,28 @@ pub fn contraction(m: &Module, op: OpId) -> Option<Contraction> {
     })
 }
 
+/// The 8-bit integer `x` if `v` is its widening to i32 (`kernel.cast` from `i8` or `u8`):
+/// how a quantized product's factor appears in its body.
+pub fn widened_8bit(m: &Module, v: crate::ValueId) -> Option<crate::ValueId> {
+    let crate::module::ValueDef::OpResult { op, .. } = m.value(v).def else {
+        return None;
+    };
+    let c = m.op(op);
+    let &[x] = c.operands.as_slice() else {
+        return None;
+    };
+    let ok = c.name == ops::KERNEL_CAST
+        && c.attrs.is_empty()
+        && matches!(m.value_type(x), crate::Type::Scalar(e) if is_8bit_int(*e))
+        && *m.value_type(v) == crate::Type::Scalar(ElementType::I32);
+    ok.then_some(x)
+}
+
+/// `i8` or `u8`: what an integer product's factors are.
+pub fn is_8bit_int(e: ElementType) -> bool {
+    matches!(e, ElementType::I8 | ElementType::U8)
+}
+
 /// The two inputs `x`, `y` (in operand order) if the body of `op` is exactly
 /// `yield(acc + x * y)`, or `yield(acc + ext(x) * ext(y))` with both factors 8-bit
 /// integers widened to the accumulator's i32 (a quantized product, [`Contraction::elem`]).
@@ -178,20 +196,9 @@ pub(crate) fn multiply_accumulate(m: &Module, op: OpId) -> Option<(usize, usize)
     let acc = *args.last()?;
     let arg = |v: crate::ValueId| args[..args.len() - 1].iter().position(|&a| a == v);
     // A factor: an input itself, or (with a cast per factor) its widening to i32.
-    let widened = |v: crate::ValueId| -> Option<usize> {
-        if casts.is_empty() {
-            return arg(v);
-        }
-        let &c = casts
-            .iter()
-            .find(|&&c| m.op(c).results.first() == Some(&v))?;
-        let c = m.op(c);
-        let from = m.value_type(*c.operands.first()?);
-        let ok = c.name == ops::KERNEL_CAST
-            && c.attrs.is_empty()
-            && matches!(from, crate::Type::Scalar(ElementType::I8 | ElementType::U8))
-            && *m.value_type(v) == crate::Type::Scalar(ElementType::I32);
-        ok.then(|| arg(c.operands[0])).flatten()
+    let widened = |v: crate::ValueId| match casts.is_empty() {
+        true => arg(v),
+        false => widened_8bit(m, v).and_then(arg),
     };
     let [x, y] = mul.operands.as_slice() else {
         return None;

@@ -415,17 +415,12 @@ fn pack_constant(
     plan: &ContractPlan,
     x: usize,
 ) -> Result<ValueId, crate::pass::PassError> {
-    let source = m.op(op).operands[x];
-    let def = match m.value(source).def {
-        strata_ir::module::ValueDef::OpResult { op: d, .. } => d,
-        _ => return Err("a prepacked operand must be a constant".into()),
-    };
     // A clone shares the constant's elements (they are reference-counted), so the
     // module can change while they are read.
-    let source_tensor = match m.op(def).attrs.get("value") {
-        Some(Attribute::Dense(t)) if m.op(def).name == ops::GRAPH_CONSTANT => t.clone(),
-        _ => return Err("a prepacked operand must be a constant".into()),
-    };
+    let source_tensor = m
+        .constant_value(m.op(op).operands[x])
+        .cloned()
+        .ok_or("a prepacked operand must be a constant")?;
     let layout = PackedLayout::new(g, c, plan, x);
     let numel = layout.numel(g);
     // The factors a contraction takes: f32, or 8-bit integers.
@@ -438,14 +433,7 @@ fn pack_constant(
     } else {
         return Err("a prepacked operand must be f32, i8 or u8".into());
     };
-    let ty = t.ty();
-    let constant = m.create_op(
-        OpSpec::new(ops::GRAPH_CONSTANT)
-            .results([Type::Tensor(ty)])
-            .attr("value", Attribute::Dense(t)),
-    );
-    m.insert_op_before(func, op, constant);
-    Ok(m.result(constant))
+    Ok(m.constant_before(func, op, t))
 }
 
 /// `data` (a constant factor's elements) in `layout`'s panels.

@@ -7,8 +7,9 @@
 //! the array back the int8 weights it takes (a quarter of the bytes), with the same
 //! values, so the result is unchanged.
 
-use strata_ir::module::ValueDef;
-use strata_ir::{ops, Attribute, ElementType, Module, OpId, OpSpec, Tensor, Type, ValueId};
+use strata_ir::kernel::contraction::widened_8bit;
+use strata_ir::module::{BlockId, ValueDef};
+use strata_ir::{ops, ElementType, Module, OpId, OpSpec, Tensor, Type};
 
 /// The 8-bit type that holds every value of i32 constant `t`, and the values in it.
 fn narrowed(t: &Tensor) -> Option<Tensor> {
@@ -23,21 +24,10 @@ fn narrowed(t: &Tensor) -> Option<Tensor> {
     }
 }
 
-/// The `graph.constant` value defining `v`, if it is one.
-fn constant_of(m: &Module, v: ValueId) -> Option<&Tensor> {
-    let ValueDef::OpResult { op, .. } = m.value(v).def else {
-        return None;
-    };
-    match m.op(op).attrs.get("value") {
-        Some(Attribute::Dense(t)) if m.op(op).name == ops::GRAPH_CONSTANT => Some(t),
-        _ => None,
-    }
-}
-
 /// Narrows the i32 constant factors of `kernel.generic` op `op` (in function block
 /// `func`) where that makes both of its product's factors 8-bit integers; returns
 /// whether it did. Anything else is left as it is.
-pub fn narrow_constant_factors(m: &mut Module, func: strata_ir::module::BlockId, op: OpId) -> bool {
+pub fn narrow_constant_factors(m: &mut Module, func: BlockId, op: OpId) -> bool {
     let d = m.op(op);
     if d.name != ops::KERNEL_GENERIC || d.results.len() != 1 {
         return false;
@@ -57,17 +47,10 @@ pub fn narrow_constant_factors(m: &mut Module, func: strata_ir::module::BlockId,
     if m.op(mul).name != ops::KERNEL_MUL || m.op(mul).operands.len() != 2 {
         return false;
     }
-    let is_8bit = |e: ElementType| matches!(e, ElementType::I8 | ElementType::U8);
     // Per factor: already widened from 8 bits, or an i32 constant input to narrow.
     let mut plan = Vec::new();
     for &x in &m.op(mul).operands {
-        let widened = body.iter().any(|&c| {
-            let c = m.op(c);
-            c.name == ops::KERNEL_CAST
-                && c.results.first() == Some(&x)
-                && matches!(m.value_type(c.operands[0]), Type::Scalar(e) if is_8bit(*e))
-        });
-        if widened {
+        if widened_8bit(m, x).is_some() {
             continue;
         }
         let Some(p) = args[..args.len() - 1].iter().position(|&a| a == x) else {
@@ -80,7 +63,7 @@ pub fn narrow_constant_factors(m: &mut Module, func: strata_ir::module::BlockId,
         if other_reader {
             return false;
         }
-        let Some(t) = constant_of(m, d.operands[p]).and_then(narrowed) else {
+        let Some(t) = m.constant_value(d.operands[p]).and_then(narrowed) else {
             return false;
         };
         plan.push((p, t));
@@ -90,14 +73,7 @@ pub fn narrow_constant_factors(m: &mut Module, func: strata_ir::module::BlockId,
     }
     for (p, t) in plan {
         let elem = t.elem();
-        let ty = t.ty();
-        let constant = m.create_op(
-            OpSpec::new(ops::GRAPH_CONSTANT)
-                .results([Type::Tensor(ty)])
-                .attr("value", Attribute::Dense(t)),
-        );
-        m.insert_op_before(func, op, constant);
-        let narrow = m.result(constant);
+        let narrow = m.constant_before(func, op, t);
         let old = std::mem::replace(&mut m.op_mut(op).operands[p], narrow);
         // The body reads the 8-bit element and widens it before the product.
         let arg = args[p];

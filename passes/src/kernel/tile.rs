@@ -15,7 +15,9 @@
 //! 4. *Cache tile*: the first reduction dimension is split so that one tile of every input
 //!    (its footprint over the workgroup's extents) fits half the fast memory.
 //!
-//! **Matrix products** on targets that take them whole (`LoopParams::contract`: CPUs) get a
+//! **Matrix products** on targets that take them whole (`LoopParams::contracts`: f32 ones
+//! on CPUs and bf16 systolic machines, 8-bit integer ones on int8 systolic machines, whose
+//! i32 constant factors [`crate::kernel::narrow`] first stores as 8-bit again) get a
 //! `contract` schedule instead: the product's rows, columns and reduction are left to the
 //! back end's `loop.contract` (which packs and blocks them for the registers and caches),
 //! and the grid splits batch dimensions, then columns, then rows, into a few large
@@ -40,16 +42,10 @@ pub fn choose_schedule(
     params: &LoopParams,
 ) -> Result<Schedule, crate::pass::PassError> {
     let g = Generic::of(m, op)?;
-    if params.contract || params.contract_int8 {
-        let taken = |c: &Contraction| match c.elem {
-            strata_ir::ElementType::F32 => params.contract,
-            _ => params.contract_int8,
-        };
-        if let Some(c) = contraction(m, op).filter(taken) {
-            let s = contract_schedule(m, op, &g, &c, params);
-            s.check(&g)?;
-            return Ok(s);
-        }
+    if let Some(c) = contraction(m, op).filter(|c| params.contracts(c.elem)) {
+        let s = contract_schedule(m, op, &g, &c, params);
+        s.check(&g)?;
+        return Ok(s);
     }
     let d = m.op(op);
     let n_in = d.operands.len();
@@ -204,10 +200,7 @@ const CONTRACT_MIN_COLUMNS: usize = 64;
 
 /// Whether `v` is a `graph.constant`'s result (weights that can be laid out now).
 fn is_constant(m: &Module, v: ValueId) -> bool {
-    match m.value(v).def {
-        strata_ir::module::ValueDef::OpResult { op, .. } => m.op(op).name == ops::GRAPH_CONSTANT,
-        _ => false,
-    }
+    m.constant_value(v).is_some()
 }
 
 /// The schedule of a contraction taken whole by `loop.contract`.

@@ -113,6 +113,16 @@ impl LoopParams {
 }
 
 impl LoopParams {
+    /// Whether the back end takes a whole matrix product summing in `elem` (f32, or i32
+    /// from 8-bit factors) as `loop.contract`.
+    pub fn contracts(&self, elem: strata_ir::ElementType) -> bool {
+        match elem {
+            strata_ir::ElementType::F32 => self.contract,
+            strata_ir::ElementType::I32 => self.contract_int8,
+            _ => false,
+        }
+    }
+
     /// The register tile `[rows, columns]` of a contraction with `columns` columns
     /// ([`strata_abi::target::micro_tile`]).
     pub fn micro_tile(&self, columns: usize) -> [usize; 2] {
