@@ -23,6 +23,10 @@ Models:
     mlp_int8_dynamic
              the MLP quantized by onnxruntime.quantization.quantize_dynamic (int8 weights:
              DynamicQuantizeLinear, MatMulInteger, the scales' Mul)
+    cnn_int8_dynamic
+             the small CNN below quantized by quantize_dynamic with uint8 weights
+             (DynamicQuantizeLinear, ConvInteger with computed input zero points and
+             weight zero points, MatMulInteger for the Gemm)
     cnn_int8_qdq
              a small CNN (Conv, Relu, MaxPool, residual Add, GlobalAveragePool, Gemm)
              quantized by quantize_static in QDQ format, per-channel int8 weights and
@@ -466,6 +470,14 @@ def cnn():
     return model, inputs
 
 
+def cnn_int8_dynamic():
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model, inputs = cnn()
+    # onnxruntime's ConvInteger takes uint8 weights only.
+    return _quantized(model, inputs, lambda s, d: quantize_dynamic(s, d, weight_type=QuantType.QUInt8))
+
+
 def cnn_int8_qdq():
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
@@ -501,6 +513,7 @@ MODELS = {
     "lstm_stack": lstm_stack,
     "gru_encoder": gru_encoder,
     "mlp_int8_dynamic": mlp_int8_dynamic,
+    "cnn_int8_dynamic": cnn_int8_dynamic,
     "cnn_int8_qdq": cnn_int8_qdq,
     "if_sample_rate": if_sample_rate,
     "loop_decode": loop_decode,

@@ -471,18 +471,19 @@ fn check_on_devices(name: &str, targets: &str, tag: &str, devices: &[(&str, f64)
     }
 }
 
-/// Models quantized by onnxruntime's own tools (`quantize_dynamic`: DynamicQuantizeLinear
-/// and MatMulInteger; `quantize_static` in QDQ format: QuantizeLinear/DequantizeLinear
+/// Models quantized by onnxruntime's own tools (`quantize_dynamic`: DynamicQuantizeLinear,
+/// MatMulInteger and ConvInteger; `quantize_static` in QDQ format: QuantizeLinear/DequantizeLinear
 /// around float ops) compiled for every target and run on the CPU, Vulkan and the int8
 /// systolic machine (`tpu-v1`) match onnxruntime. The integer parts are exact wherever
 /// they run (i32 sums of 8-bit products; ONNX's rounding and saturation), so the bound
 /// is 1e-5 of the output's scale, for the float arithmetic after them (the MLP's softmax,
-/// the CNN's dequantized float ops in another order); measured: 0 on the logits of both,
-/// 6e-8 on the MLP's probabilities.
+/// the CNN's dequantized float ops in another order); measured: 0 on the logits of the
+/// MLP and the QDQ CNN, 6e-8 on the MLP's probabilities, 1.4e-6 (of 7.6) on the dynamic
+/// CNN's logits.
 #[test]
 fn quantized_models_match_onnxruntime_on_every_device() {
     let devices = [("cpu", 1e-5), ("vulkan", 1e-5), ("systolic", 1e-5)];
-    for name in ["mlp_int8_dynamic", "cnn_int8_qdq"] {
+    for name in ["mlp_int8_dynamic", "cnn_int8_dynamic", "cnn_int8_qdq"] {
         check_on_devices(name, "cpu,vulkan,systolic:tpu-v1", "int8", &devices);
     }
 }
@@ -532,6 +533,65 @@ fn quantized_products_run_on_the_int8_array() {
         "mlp_int8_dynamic on systolic:tpu-v1: {} cycles, array utilization {:.2}%",
         r["total_cycles"],
         100.0 * r["array_utilization"].as_f64().unwrap()
+    );
+}
+
+/// On the int8 systolic machine a dynamically quantized CNN's convolutions run on the
+/// array: ConvInteger's input zero point is computed (DynamicQuantizeLinear) and its
+/// uint8 weights have zero points, so each convolution is the product of the 8-bit
+/// values (the input padded with its zero point) plus the window sums the weights' zero
+/// point multiplies, both on the array; the zero points' other terms fold or run on the
+/// vector unit. The report counts exactly those multiply-accumulates and the Gemm's.
+#[test]
+fn quantized_convolutions_run_on_the_int8_array() {
+    let (dir, work, module) =
+        compile_model("cnn_int8_dynamic", "systolic:tpu-v1", &[], "int8-array");
+    let report = work.join("report.json");
+    let args = [
+        "--device",
+        "systolic",
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    for (o, actual, expected) in strata_run(&dir, &module, &args, &work.join("out")) {
+        let diff = max_abs_diff(&actual, &expected);
+        println!("cnn_int8_dynamic/{o} on systolic:tpu-v1: max abs diff {diff:.3e}");
+        // The integer sums are exact; the scales' float products round as onnxruntime's.
+        assert!(
+            diff <= 1e-5 * scale_of(&expected),
+            "cnn_int8_dynamic/{o}: max abs diff {diff}"
+        );
+    }
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let kernels = r["kernels"].as_array().unwrap();
+    let macs: u64 = kernels.iter().map(|k| k["macs"].as_u64().unwrap()).sum();
+    // 3x3 convolutions (input channels, output channels, output pixels), each with one
+    // more output channel for its window sums, then the 32x10 Gemm.
+    let convs = [
+        (3, 16, 32 * 32),
+        (16, 16, 16 * 16),
+        (16, 16, 16 * 16),
+        (16, 32, 8 * 8),
+    ];
+    let want: u64 = convs
+        .iter()
+        .map(|&(c, m, px)| (m + 1) * c * 9 * px)
+        .sum::<u64>()
+        + 32 * 10;
+    assert_eq!(macs, want);
+    let array_calls: u64 = kernels
+        .iter()
+        .filter(|k| k["compute_cycles"].as_u64().unwrap() > 0)
+        .map(|k| k["calls"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        array_calls, 9,
+        "two array kernels per ConvInteger, one for the Gemm: {kernels:?}"
+    );
+    println!(
+        "cnn_int8_dynamic on systolic:tpu-v1: {} cycles",
+        r["total_cycles"]
     );
 }
 

@@ -3,16 +3,17 @@
 //! QuantizeLinear and DequantizeLinear (per tensor, per axis, blocked) become the graph
 //! dialect's own quantize/dequantize ops, with scale and zero point reshaped (and, when
 //! blocked, repeated) to broadcast against the data, so the graph ops are elementwise.
-//! The integer products (MatMulInteger, ConvInteger) widen to i32, subtract zero points
-//! and contract in i32; the QLinear ops add onnxruntime's requantization: the i32
+//! The integer products (MatMulInteger, ConvInteger) contract the 8-bit values widened
+//! to i32 and subtract the zero points' terms after; the QLinear ops add onnxruntime's requantization: the i32
 //! accumulator times `a_scale · b_scale / y_scale` in f32, rounded half to even, plus the
 //! output zero point, saturated.
 
 use crate::import::{Importer, NodeCtx};
 use crate::ops::{onnx_type, Builder};
 use crate::ImportError;
+use std::collections::BTreeMap;
 use strata_ir::ops as names;
-use strata_ir::{Attribute, ElementType, Shape, Tensor};
+use strata_ir::{graph, Attribute, ElementType, Shape, Tensor};
 
 /// Shapes a scale or zero point to broadcast against data of shape `data`: a single value
 /// becomes a scalar, a vector lies along `axis`, a blocked tensor repeats each value over
@@ -340,15 +341,167 @@ pub(crate) fn matmul_integer(
 pub(crate) fn conv_integer(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> {
     let attrs = imp.convert_attrs(node, &[])?;
     let (x, w) = (imp.required(node, 0)?, imp.required(node, 1)?);
-    let rank = imp.values[w].ty.shape.rank();
     let mut b = Builder { imp, node };
-    let x = widen(&mut b, x, node.input(2), "X", false)?;
-    let wz = match node.input(3) {
-        Some(z) => Some(per_channel(&mut b, z, rank.saturating_sub(1))?),
+    let operands = [(x, node.input(2)), (w, node.input(3))];
+    Ok(vec![integer_conv(
+        &mut b,
+        operands,
+        None,
+        attrs,
+        ["X", "W"],
+    )?])
+}
+
+/// The i32 convolution `(X - zx) ⊛ (W - zw)` of 8-bit tensors (`zw` one per output
+/// channel or one in all), as the convolution of the 8-bit values themselves with the
+/// zero points' terms subtracted after it, like [`integer_product`]:
+/// `X⊛W - zw·winsum(X) - zx·sum(W) + K·zx·zw`, where `winsum` sums each window over its
+/// group's channels and `K` counts a window's taps. The padding must contribute nothing
+/// to the true sum, so X is padded with its own zero point before the convolution (which
+/// then pads nothing): a constant zero point is the pad's value, a computed one is
+/// selected into the padded positions. So the convolution's factors stay 8-bit, which an
+/// int8 systolic array takes whole; with constant weights `sum(W)` folds now.
+fn integer_conv(
+    b: &mut Builder,
+    [(x, zx), (w, zw)]: [(usize, Option<usize>); 2],
+    bias: Option<usize>,
+    mut attrs: BTreeMap<String, Attribute>,
+    names_of: [&str; 2],
+) -> Result<usize, ImportError> {
+    let node = b.node;
+    let (xd, wd) = (b.dims(x), b.dims(w));
+    let k = wd.len().saturating_sub(2);
+    // Checks the types; the zero points are applied below.
+    let wx = widen(b, x, None, names_of[0], false)?;
+    let ww = widen(b, w, None, names_of[1], false)?;
+    if let Some(z) = zx {
+        if b.imp.values[z].ty.shape.numel() != 1 {
+            return Err(node.error(format!(
+                "the zero point of {} must be a single value, found shape {:?}",
+                names_of[0],
+                b.dims(z)
+            )));
+        }
+    }
+    let xt = b.imp.values[x].ty.clone();
+    let types = [xt.clone(), b.imp.values[w].ty.clone()];
+    let win = graph::window_of(names::GRAPH_CONV, &types, &attrs).map_err(|e| node.error(e))?;
+    let group = match attrs.get("group") {
+        Some(Attribute::Int(g)) if *g > 1 => *g as usize,
+        _ => 1,
+    };
+    // The input padded with its zero point; the convolution itself pads nothing.
+    let padded = if win.pads_begin.iter().chain(&win.pads_end).all(|&p| p == 0) {
+        wx
+    } else {
+        let mut pads = vec![0i64; 2 * (k + 2)];
+        for i in 0..k {
+            pads[2 + i] = win.pads_begin[i] as i64;
+            pads[k + 4 + i] = win.pads_end[i] as i64;
+        }
+        let zero = Tensor::from_f64s(xt.elem, Shape::scalar(), &[0.0]);
+        let known = zx.and_then(|z| b.imp.values[z].known.clone());
+        let xp = match (zx, known) {
+            (None, _) => b.pad(x, pads, zero)?,
+            (Some(_), Some(z)) => {
+                let z = (*z)
+                    .clone()
+                    .reshape(Shape::scalar())
+                    .map_err(|e| node.error(e))?;
+                b.pad(x, pads, z)?
+            }
+            (Some(z), None) => {
+                let xp = b.pad(x, pads.clone(), zero)?;
+                // 1 in the padding, 0 inside: the input's shape padded, one batch and
+                // channel (they broadcast).
+                let mut inner = vec![1usize, 1];
+                inner.extend(&xd[2..]);
+                let interior = Tensor::from_f64s(
+                    ElementType::Bool,
+                    Shape::new(inner.clone()),
+                    &vec![0.0; inner.iter().product()],
+                );
+                let mut mpads = pads;
+                mpads[..2].fill(0);
+                mpads[k + 2..k + 4].fill(0);
+                let inside = b.constant(interior);
+                let fill = Tensor::from_f64s(ElementType::Bool, Shape::scalar(), &[1.0]);
+                let mask = b.pad(inside, mpads, fill)?;
+                let z = b.reshape(z, &[])?;
+                b.op(names::GRAPH_WHERE, &[mask, z, xp], &[])?
+            }
+        };
+        attrs.remove("auto_pad");
+        attrs.insert("pads".into(), Attribute::I64Array(vec![0; 2 * k]));
+        b.cast(xp, ElementType::I32)?
+    };
+    let mut operands = vec![padded, ww];
+    operands.extend(bias);
+    let mut acc = b
+        .imp
+        .emit(node, names::GRAPH_CONV, &operands, attrs.clone(), 1)?[0];
+    let zx = zero_point(b, zx, x, names_of[0], false)?;
+    let zw = match zero_point(b, zw, w, names_of[1], false)? {
+        Some(z) => Some(per_channel(b, z, k)?),
         None => None,
     };
-    let w = widen(&mut b, w, wz, "W", false)?;
-    b.imp.emit(node, names::GRAPH_CONV, &[x, w], attrs, 1)
+    let out = b.dims(acc);
+    if let Some(zw) = zw {
+        // Each window's sum over its group's channels: a convolution with ones.
+        let mut ones_dims = vec![group, wd[1]];
+        ones_dims.extend(&wd[2..]);
+        let n: usize = ones_dims.iter().product();
+        let ones = Tensor::from_f64s(ElementType::U8, Shape::new(ones_dims), &vec![1.0; n]);
+        let ones = b.constant(ones);
+        let ones = b.cast(ones, ElementType::I32)?;
+        let sums = b
+            .imp
+            .emit(node, names::GRAPH_CONV, &[padded, ones], attrs, 1)?[0];
+        let term = if group == 1 {
+            b.op(names::GRAPH_MUL, &[sums, zw], &[])?
+        } else {
+            // [N, g, 1, out..] against [g, M/g, 1..]: each group's sums for its channels.
+            let mut sd = vec![out[0], group, 1];
+            sd.extend(&out[2..]);
+            let sums = b.reshape(sums, &sd)?;
+            let zd = b.dims(zw);
+            let zw = match zd.first() {
+                Some(&m) if m > 1 => {
+                    let mut d = vec![group, m / group];
+                    d.extend(std::iter::repeat_n(1, k));
+                    b.reshape(zw, &d)?
+                }
+                _ => zw,
+            };
+            let t = b.op(names::GRAPH_MUL, &[sums, zw], &[])?;
+            b.reshape(t, &out)?
+        };
+        acc = b.op(names::GRAPH_SUB, &[acc, term], &[])?;
+    }
+    if let Some(zx) = zx {
+        // sum(W) per output channel, shaped [M, 1..] to broadcast over the result.
+        let axes: Vec<i64> = (1..wd.len() as i64).collect();
+        let sum = b.op(
+            names::GRAPH_REDUCE_SUM,
+            &[ww],
+            &[
+                ("axes", Attribute::I64Array(axes)),
+                ("keepdims", Attribute::Int(0)),
+            ],
+        )?;
+        let sum = per_channel(b, sum, k)?;
+        let term = b.op(names::GRAPH_MUL, &[zx, sum], &[])?;
+        acc = b.op(names::GRAPH_SUB, &[acc, term], &[])?;
+        if let Some(zw) = zw {
+            // K wraps like the sums it corrects.
+            let taps = wd[1..].iter().product::<usize>();
+            let kk = b.constant(Tensor::scalar(taps as u32 as i32));
+            let kz = b.op(names::GRAPH_MUL, &[kk, zx], &[])?;
+            let term = b.op(names::GRAPH_MUL, &[kz, zw], &[])?;
+            acc = b.op(names::GRAPH_ADD, &[acc, term], &[])?;
+        }
+    }
+    Ok(acc)
 }
 
 /// Requantizes an i32 accumulator: `quantize(f32(acc) · multiplier, 1, y_zero_point)`,
@@ -414,18 +567,15 @@ pub(crate) fn qlinear_conv(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usi
         .collect::<Result<_, _>>()?;
     let rank = imp.values[ins[3]].ty.shape.rank();
     let mut b = Builder { imp, node };
-    let x = widen(&mut b, ins[0], Some(ins[2]), "x", false)?;
-    let wz = per_channel(&mut b, ins[5], rank.saturating_sub(1))?;
-    let w = widen(&mut b, ins[3], Some(wz), "w", false)?;
-    let mut operands = vec![x, w];
-    if let Some(bias) = node.input(8) {
+    let bias = node.input(8);
+    if let Some(bias) = bias {
         let be = b.imp.values[bias].ty.elem;
         if be != ElementType::I32 {
             return Err(node.error(format!("the bias B must be i32, found {be}")));
         }
-        operands.push(bias);
     }
-    let acc = b.imp.emit(node, names::GRAPH_CONV, &operands, attrs, 1)?[0];
+    let operands = [(ins[0], Some(ins[2])), (ins[3], Some(ins[5]))];
+    let acc = integer_conv(&mut b, operands, bias, attrs, ["x", "w"])?;
     let w_scale = per_channel(&mut b, ins[4], rank.saturating_sub(2))?;
     Ok(vec![requantize(
         &mut b, acc, ins[1], w_scale, ins[6], ins[7],

@@ -39,6 +39,8 @@ pub fn narrow_constant_factors(m: &mut Module, func: BlockId, op: OpId) -> bool 
         return false;
     };
     let block = m.region(region).blocks[0];
+    // An epilogue's arguments mirror the inputs; it must not read a narrowed one.
+    let epilogue = d.regions.get(1).map(|&r| m.region(r).blocks[0]);
     let body = m.block(block).ops.clone();
     let args = m.block(block).args.clone();
     let Some(&mul) = body.len().checked_sub(3).map(|i| &body[i]) else {
@@ -63,6 +65,16 @@ pub fn narrow_constant_factors(m: &mut Module, func: BlockId, op: OpId) -> bool 
         if other_reader {
             return false;
         }
+        let epilogue_reads = epilogue.is_some_and(|e| {
+            let arg = m.block(e).args[p];
+            m.block(e)
+                .ops
+                .iter()
+                .any(|&o| m.op(o).operands.contains(&arg))
+        });
+        if epilogue_reads {
+            return false;
+        }
         let Some(t) = m.constant_value(d.operands[p]).and_then(narrowed) else {
             return false;
         };
@@ -78,6 +90,10 @@ pub fn narrow_constant_factors(m: &mut Module, func: BlockId, op: OpId) -> bool 
         // The body reads the 8-bit element and widens it before the product.
         let arg = args[p];
         m.set_value_type(arg, Type::Scalar(elem));
+        if let Some(e) = epilogue {
+            let earg = m.block(e).args[p];
+            m.set_value_type(earg, Type::Scalar(elem));
+        }
         let cast = m.create_op(
             OpSpec::new(ops::KERNEL_CAST)
                 .operands([arg])

@@ -97,10 +97,9 @@ impl LoopParams {
                 min_workgroup_points: s.rows as usize * s.cols as usize,
                 unroll: 1,
                 stage_bytes: 0,
-                // The products the array takes: f32 ones on a bf16 array, 8-bit integer
-                // ones on an int8 array; the others run on the vector unit.
-                contract: s.input_type == strata_abi::ArrayInput::Bf16,
-                contract_int8: s.input_type == strata_abi::ArrayInput::Int8,
+                // The products the array takes; the others run on the vector unit.
+                contract: array_sums(s) == strata_ir::ElementType::F32,
+                contract_int8: array_sums(s) == strata_ir::ElementType::I32,
                 prepack: false,
                 weights_row_major: true,
                 reassociate: true,
@@ -109,6 +108,16 @@ impl LoopParams {
                 threads: 1,
             },
         }
+    }
+}
+
+/// What the products a systolic array takes sum in: f32 on a bf16 array (f32 factors
+/// rounded to bf16 as they enter), i32 on an int8 array (8-bit factors widened, as
+/// quantized products import). The tile pass and the e-graph's cost model both ask.
+pub fn array_sums(s: &strata_abi::SystolicTarget) -> strata_ir::ElementType {
+    match s.input_type {
+        strata_abi::ArrayInput::Bf16 => strata_ir::ElementType::F32,
+        strata_abi::ArrayInput::Int8 => strata_ir::ElementType::I32,
     }
 }
 
