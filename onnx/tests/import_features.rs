@@ -334,3 +334,120 @@ fn tree_ensembles_aggregate_their_leaves() {
         }
     }
 }
+
+/// ConvInteger as imported (the product of the 8-bit values, the input padded with its
+/// zero point, the zero points' terms after) equals the direct sum of
+/// `(x - zx)·(w - zw[m])` over each window, padding counting as `zx`: here with groups,
+/// strides, dilations, uneven pads, a computed input zero point and one weight zero
+/// point per output channel, in every combination of zero points given or not.
+#[test]
+fn integer_convolutions_equal_the_sum_of_their_centered_products() {
+    let (n, c, h, w, m, g, k) = (2usize, 4usize, 9usize, 7usize, 6usize, 2usize, 3usize);
+    let (pads, strides, dil) = ([1usize, 2, 2, 1], [2usize, 1], [1usize, 2]);
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 40) as u8
+    };
+    let x: Vec<u8> = (0..n * c * h * w).map(|_| next()).collect();
+    let wt: Vec<u8> = (0..m * (c / g) * k * k).map(|_| next()).collect();
+    let zw: Vec<u8> = (0..m).map(|_| next()).collect();
+    let zx = 37u8;
+    let oh = (h + pads[0] + pads[2] - dil[0] * (k - 1) - 1) / strides[0] + 1;
+    let ow = (w + pads[1] + pads[3] - dil[1] * (k - 1) - 1) / strides[1] + 1;
+    for (with_zx, with_zw) in [(true, true), (true, false), (false, true), (false, false)] {
+        let (zx, zw) = (
+            if with_zx { zx } else { 0 },
+            if with_zw { zw.clone() } else { vec![0; m] },
+        );
+        let mut want = vec![0i32; n * m * oh * ow];
+        for b in 0..n {
+            for o in 0..m {
+                let grp = o / (m / g);
+                for i in 0..oh {
+                    for j in 0..ow {
+                        let mut s = 0i32;
+                        for ci in 0..c / g {
+                            for ki in 0..k {
+                                for kj in 0..k {
+                                    let y =
+                                        (i * strides[0] + ki * dil[0]) as isize - pads[0] as isize;
+                                    let xx =
+                                        (j * strides[1] + kj * dil[1]) as isize - pads[1] as isize;
+                                    let ch = grp * (c / g) + ci;
+                                    let inside = (0..h as isize).contains(&y)
+                                        && (0..w as isize).contains(&xx);
+                                    let xv = if inside {
+                                        x[((b * c + ch) * h + y as usize) * w + xx as usize]
+                                    } else {
+                                        zx
+                                    };
+                                    let wv = wt[((o * (c / g) + ci) * k + ki) * k + kj];
+                                    s += (xv as i32 - zx as i32) * (wv as i32 - zw[o] as i32);
+                                }
+                            }
+                        }
+                        want[((b * m + o) * oh + i) * ow + j] = s;
+                    }
+                }
+            }
+        }
+        let mut inputs = vec![vi(
+            "x",
+            data_type::UINT8,
+            &[n as i64, c as i64, h as i64, w as i64],
+        )];
+        let mut operands = vec!["x", "w"];
+        let mut inits = vec![tensor_to_proto(
+            &Tensor::from_vec(vec![m, c / g, k, k], wt.clone()).unwrap(),
+            "w",
+        )];
+        if with_zx || with_zw {
+            operands.push(if with_zx { "zx" } else { "" });
+            if with_zx {
+                inputs.push(vi("zx", data_type::UINT8, &[]));
+            }
+        }
+        if with_zw {
+            operands.push("zw");
+            inits.push(tensor_to_proto(
+                &Tensor::from_vec(vec![m], zw.clone()).unwrap(),
+                "zw",
+            ));
+        }
+        let bytes = model(
+            vec![node(
+                "ConvInteger",
+                "conv",
+                &operands,
+                &["y"],
+                vec![
+                    int("group", g as i64),
+                    ints("pads", &pads.map(|p| p as i64)),
+                    ints("strides", &strides.map(|s| s as i64)),
+                    ints("dilations", &dil.map(|d| d as i64)),
+                ],
+            )],
+            inputs,
+            vec![vi(
+                "y",
+                data_type::INT32,
+                &[n as i64, m as i64, oh as i64, ow as i64],
+            )],
+            inits,
+        );
+        let module = import_model(&bytes, None, &ImportOptions::default()).unwrap();
+        let mut args = vec![Tensor::from_vec(vec![n, c, h, w], x.clone()).unwrap()];
+        if with_zx {
+            args.push(Tensor::scalar(zx));
+        }
+        let y = interp::run(&module, "main", &args).unwrap();
+        assert_eq!(
+            y[0].as_slice::<i32>().unwrap(),
+            want.as_slice(),
+            "zx given: {with_zx}, zw given: {with_zw}"
+        );
+    }
+}
