@@ -123,8 +123,19 @@ enum Command {
         /// An LLVM target triple to cross-compile for (e.g. aarch64-unknown-linux-gnu).
         #[arg(long)]
         target_triple: Option<String>,
+        /// Sign the module file with this secret key (from `strata keygen`): runtimes
+        /// given its public key (`--trusted-key`) load it, and refuse it once changed.
+        #[arg(long, value_name = "KEY_FILE")]
+        sign: Option<PathBuf>,
         #[command(flatten)]
         import: ImportArgs,
+    },
+    /// Make a key pair for signing module files: PREFIX.key (secret; keep it so) and
+    /// PREFIX.pub (give it to the runtimes that should trust what the key signs).
+    Keygen {
+        /// Where to write the keys: PREFIX.key and PREFIX.pub.
+        #[arg(long, value_name = "PREFIX")]
+        out: PathBuf,
     },
     /// Measure a model's latency on the runtime: a compiled module file, or a model
     /// compiled first. Warm-up runs, then the median, minimum and 90th percentile.
@@ -158,6 +169,11 @@ enum Command {
         /// Also time every kernel (each dispatch waited for) and print them, slowest first.
         #[arg(long)]
         profile: bool,
+        /// For module files: load only a module signed by this public key (from `strata
+        /// keygen`; repeatable: any of them). Without it any whole module file loads:
+        /// an unsigned module file is trusted native code.
+        #[arg(long = "trusted-key", value_name = "PUB_FILE")]
+        trusted_keys: Vec<PathBuf>,
         #[command(flatten)]
         reports: SystolicReports,
     },
@@ -188,6 +204,11 @@ enum Command {
         /// was compiled for).
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// For module files: load only a module signed by this public key (from `strata
+        /// keygen`; repeatable: any of them). Without it any whole module file loads:
+        /// an unsigned module file is trusted native code.
+        #[arg(long = "trusted-key", value_name = "PUB_FILE")]
+        trusted_keys: Vec<PathBuf>,
         #[command(flatten)]
         reports: SystolicReports,
     },
@@ -488,6 +509,42 @@ fn open_device(
     })
 }
 
+/// Writes a secret key readable by its owner only (and never over an existing file).
+fn write_secret(path: &Path, text: &str) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(path).with_context(|| {
+        format!(
+            "cannot create '{}' (a key is never overwritten)",
+            path.display()
+        )
+    })?;
+    std::io::Write::write_all(&mut f, text.as_bytes())
+        .with_context(|| format!("cannot write '{}'", path.display()))
+}
+
+/// The public keys in `paths` (files `strata keygen` wrote).
+fn read_keys(paths: &[PathBuf]) -> Result<Vec<strata::runtime::PublicKey>> {
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the public key '{}'", p.display()))?;
+            strata::runtime::PublicKey::from_text(&text)
+                .with_context(|| format!("'{}'", p.display()))
+        })
+        .collect()
+}
+
+/// The secret key in `path`.
+fn read_secret_key(path: &Path) -> Result<strata::runtime::SecretKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the secret key '{}'", path.display()))?;
+    strata::runtime::SecretKey::from_text(&text).with_context(|| format!("'{}'", path.display()))
+}
+
 fn run_module_file(
     path: &Path,
     inputs: &[String],
@@ -495,10 +552,11 @@ fn run_module_file(
     function: &str,
     device: &str,
     threads: Option<usize>,
+    trusted_keys: &[PathBuf],
     reports: &SystolicReports,
 ) -> Result<()> {
     let device = open_device(device, threads)?;
-    let module = strata::runtime::Module::load(&device, path)?;
+    let module = strata::runtime::Module::load_trusted(&device, path, &read_keys(trusted_keys)?)?;
     let f = module.function(function)?;
     let args = runtime_inputs(f.inputs(), inputs, false)?;
     let systolic = reports.start(device.as_ref())?;
@@ -558,12 +616,13 @@ fn bench(
     json: bool,
     shapes: &ImportArgs,
     profile: bool,
+    trusted_keys: &[PathBuf],
     reports: &SystolicReports,
 ) -> Result<()> {
     let device = open_device(device, threads)?;
     let mut compile_seconds = None;
     let module = if is_module_file(model) {
-        strata::runtime::Module::load(&device, model)?
+        strata::runtime::Module::load_trusted(&device, model, &read_keys(trusted_keys)?)?
     } else {
         let start = std::time::Instant::now();
         let m = strata::load_model(model, &import_options(shapes)?)?;
@@ -674,6 +733,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
             jit,
             threads,
             device,
+            trusted_keys,
             reports,
         } => {
             if is_module_file(&model) {
@@ -684,6 +744,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
                     &function,
                     &device,
                     threads,
+                    &trusted_keys,
                     &reports,
                 )?;
             } else {
@@ -703,8 +764,11 @@ fn main_inner(cli: Cli) -> Result<bool> {
             cpu,
             cpu_features,
             target_triple,
+            sign,
             import,
         } => {
+            // Read first: a bad key should not cost a compilation.
+            let key = sign.as_deref().map(read_secret_key).transpose()?;
             let module = strata::load_model(&model, &import_options(&import)?)?;
             let request = strata::compile::CpuRequest {
                 triple: target_triple,
@@ -725,6 +789,9 @@ fn main_inner(cli: Cli) -> Result<bool> {
             if emit != "module" && !cpu_only {
                 anyhow::bail!("--emit {emit} writes CPU code: use --target cpu");
             }
+            if emit != "module" && key.is_some() {
+                anyhow::bail!("--sign signs module files; --emit {emit} writes no module file");
+            }
             let start = std::time::Instant::now();
             let extension = match emit.as_str() {
                 "object" => "o",
@@ -740,7 +807,10 @@ fn main_inner(cli: Cli) -> Result<bool> {
                     let mut out = std::io::BufWriter::new(
                         std::fs::File::create(&output).with_context(cannot_write)?,
                     );
-                    file.write_to(&mut out)?;
+                    match &key {
+                        Some(k) => file.write_signed(&mut out, k)?,
+                        None => file.write_to(&mut out)?,
+                    }
                     std::io::Write::flush(&mut out).with_context(cannot_write)?;
                     drop(out);
                     std::fs::metadata(&output).with_context(cannot_write)?.len() as usize
@@ -776,11 +846,22 @@ fn main_inner(cli: Cli) -> Result<bool> {
             json,
             import,
             profile,
+            trusted_keys,
             reports,
         } => {
             bench(
-                &model, &device, threads, iterations, warmup, &function, &inputs, json, &import,
-                profile, &reports,
+                &model,
+                &device,
+                threads,
+                iterations,
+                warmup,
+                &function,
+                &inputs,
+                json,
+                &import,
+                profile,
+                &trusted_keys,
+                &reports,
             )?;
         }
         Command::Opt {
@@ -889,6 +970,12 @@ fn main_inner(cli: Cli) -> Result<bool> {
             let file = strata::runtime::ModuleFile::from_bytes(&bytes)?;
             let m = &file.manifest;
             println!("{}: written by {}", module.display(), m.producer);
+            match strata::runtime::format::signer(&bytes) {
+                Some(id) => {
+                    println!("signed by key {id} (verified only where a runtime trusts it)")
+                }
+                None => println!("unsigned"),
+            }
             for f in &m.functions {
                 let sig = |ts: &[strata::runtime::TensorSpec]| {
                     ts.iter()
@@ -966,6 +1053,24 @@ fn main_inner(cli: Cli) -> Result<bool> {
                     }
                 }
             }
+        }
+        Command::Keygen { out } => {
+            let key = strata::runtime::SecretKey::generate()?;
+            let with = |ext: &str| {
+                let mut p = out.clone().into_os_string();
+                p.push(ext);
+                PathBuf::from(p)
+            };
+            let (secret, public) = (with(".key"), with(".pub"));
+            write_secret(&secret, &key.to_text())?;
+            std::fs::write(&public, key.public().to_text())
+                .with_context(|| format!("cannot write '{}'", public.display()))?;
+            println!(
+                "key {}: secret {}, public {}",
+                key.public().id(),
+                secret.display(),
+                public.display()
+            );
         }
         Command::Devices => {
             let cpu = strata::runtime::Runtime::new().cpu(None)?;

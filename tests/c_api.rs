@@ -120,12 +120,70 @@ fn the_c_example_runs_the_mlp() {
         "{err}"
     );
 
-    // One flipped byte: the checksum catches it.
+    // One flipped byte: the digest catches it.
     let mut bytes = std::fs::read(&module_path).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x40;
     std::fs::write(&module_path, &bytes).unwrap();
     let err = failure();
-    assert!(err.contains("checksum"), "{err}");
+    assert!(err.contains("digest mismatch"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `strata_module_load_trusted` (the example with STRATA_TRUSTED_KEYS): a module signed
+/// by a listed key runs; an unsigned one, or one signed by an unlisted key, is refused
+/// with STRATA_ERROR_UNTRUSTED (10) and a message naming why; a key list that is not
+/// keys is an invalid argument (1).
+#[test]
+fn the_c_api_loads_only_signed_modules_where_keys_are_trusted() {
+    use strata::runtime::SecretKey;
+    let dir = scratch("signed");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models/mlp");
+    let graph = strata::load_model(&model.join("model.onnx"), &Default::default()).unwrap();
+    let options = strata::compile::CompileOptions::host_cpu().unwrap();
+    let file = strata::compile::compile(graph, &options).unwrap();
+    let (key, other) = (SecretKey::from_seed([3; 32]), SecretKey::from_seed([4; 32]));
+    let (signed, unsigned) = (dir.join("signed.strata"), dir.join("unsigned.strata"));
+    let mut bytes = Vec::new();
+    file.write_signed(&mut bytes, &key).unwrap();
+    std::fs::write(&signed, &bytes).unwrap();
+    std::fs::write(&unsigned, file.to_bytes().unwrap()).unwrap();
+    let x = npy::from_npy(&std::fs::read(model.join("inputs/x.npy")).unwrap()).unwrap();
+    let input = dir.join("x.bin");
+    std::fs::write(&input, x.to_le_bytes()).unwrap();
+    let keys = dir.join("trusted.pub");
+    let exe = build_example(&dir);
+    let run = |module: &Path, trusted: &str| {
+        std::fs::write(&keys, trusted).unwrap();
+        let out = Command::new(&exe)
+            .env("LD_LIBRARY_PATH", library_dir())
+            .env("STRATA_TRUSTED_KEYS", &keys)
+            .arg(module)
+            .arg(&input)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let both = format!("{}{}", other.public().to_text(), key.public().to_text());
+    let (ok, err) = run(&signed, &both);
+    assert!(ok, "{err}");
+    let (ok, err) = run(&signed, &other.public().to_text());
+    assert!(
+        !ok && err.contains("status 10") && err.contains("not trusted"),
+        "{err}"
+    );
+    let (ok, err) = run(&unsigned, &key.public().to_text());
+    assert!(
+        !ok && err.contains("status 10") && err.contains("unsigned"),
+        "{err}"
+    );
+    let (ok, err) = run(&signed, "not a key\n");
+    assert!(
+        !ok && err.contains("status 1") && err.contains("trusted_keys"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

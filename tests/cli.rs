@@ -327,7 +327,7 @@ fn compile_run_and_bench_module_files() {
     std::fs::write(s, &bytes).unwrap();
     let out = strata(&["run", s, "--input", &a, "--input", &b]);
     assert!(
-        !out.status.success() && stderr(&out).contains("checksum"),
+        !out.status.success() && stderr(&out).contains("digest mismatch"),
         "{}",
         stderr(&out)
     );
@@ -795,4 +795,80 @@ fn systolic_modules_run_and_report_on_the_simulated_device() {
             stderr(&o)
         );
     }
+}
+
+/// `strata keygen` makes a key pair (the secret readable by its owner only, never
+/// overwritten); `compile --sign` signs; `run --trusted-key` runs the signed module and
+/// refuses an unsigned one or one signed by another key; `inspect` names the signer.
+#[test]
+fn keygen_sign_and_trusted_keys() {
+    let (dir, model, module) = module_source("signing");
+    let prefix = |p: &str| dir.join(p).display().to_string();
+    for k in ["mine", "theirs"] {
+        let out = strata(&["keygen", "--out", &prefix(k)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("mine.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = strata(&["keygen", "--out", &prefix("mine")]);
+    assert!(!again.status.success() && stderr(&again).contains("never overwritten"));
+    let unsigned = prefix("unsigned.strata");
+    for (out, sign) in [(&module, Some("mine.key")), (&unsigned, None)] {
+        let mut args = vec!["compile", &model, "-o", out];
+        let key = sign.map(prefix);
+        if let Some(k) = &key {
+            args.extend(["--sign", k]);
+        }
+        let o = strata(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let info = String::from_utf8_lossy(&strata(&["inspect", &module]).stdout).into_owned();
+    assert!(info.contains("signed by key"), "{info}");
+    let (a, b) = (
+        vector_input(&dir, "a.npy", &[1., -2., 3.]),
+        vector_input(&dir, "b.npy", &[1., 1., 1.]),
+    );
+    let run = |m: &str, key: &str| {
+        let out_dir = prefix("out");
+        strata(&[
+            "run",
+            m,
+            "-i",
+            &format!("a={a}"),
+            "-i",
+            &format!("b={b}"),
+            "--output-dir",
+            &out_dir,
+            "--trusted-key",
+            &prefix(key),
+        ])
+    };
+    let ok = run(&module, "mine.pub");
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let other = run(&module, "theirs.pub");
+    assert!(
+        !other.status.success() && stderr(&other).contains("not trusted"),
+        "{}",
+        stderr(&other)
+    );
+    let plain = run(&unsigned, "mine.pub");
+    assert!(
+        !plain.status.success() && stderr(&plain).contains("unsigned"),
+        "{}",
+        stderr(&plain)
+    );
+    let wrong = run(&module, "mine.key");
+    assert!(
+        !wrong.status.success() && stderr(&wrong).contains("not a public key"),
+        "{}",
+        stderr(&wrong)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

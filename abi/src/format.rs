@@ -1,10 +1,12 @@
 //! The module file: one file holding a compiled model.
 //!
 //! ```text
-//! offset 0   header (64 bytes)
+//! offset 0   header (128 bytes)
 //!            magic "STRATAMF", format version (u32), section count (u32),
-//!            file length (u64), CRC-32 of every byte after the header (u32), zeros
-//! offset 64  section table: per section a 16-byte name, offset (u64), length (u64)
+//!            file length (u64), BLAKE3 digest of every byte after the header (32 bytes),
+//!            the signer's key id (8 bytes; zeros if unsigned), then the signer's
+//!            ed25519 signature of the header's first 64 bytes (64; zeros if unsigned)
+//! offset 128 section table: per section a 16-byte name, offset (u64), length (u64)
 //! then       the sections, each starting at a multiple of 64 bytes:
 //!            "manifest"   JSON: functions (inputs, outputs, one host program per
 //!                         target kind), executables (each with the target description
@@ -17,10 +19,19 @@
 //! ```
 //!
 //! All integers are little-endian. Reading checks the magic, the version, the length and
-//! the checksum before anything else, then that every section and every reference in the
-//! manifest lies inside the file: a damaged or foreign file is an error, never undefined
-//! behaviour.
+//! the digest before anything else, then (where trusted keys are given) the signature,
+//! then that every section and every reference in the manifest lies inside the file.
+//!
+//! What that proves: a damaged, truncated or foreign file is an error, never undefined
+//! behaviour; the digest is cryptographic, so no edit keeps it without recomputing it.
+//! A file edited on purpose, digest recomputed, is checked against itself (the manifest
+//! against the host programs, the kernels' own tables) but an executable section is
+//! native code that the device runs: **an unsigned module file is trusted code**, to be
+//! loaded only from where you would load a shared library. A deployment that must refuse
+//! code of unknown origin signs its modules ([`crate::signing`]) and loads them with the
+//! keys it trusts ([`ModuleFile::from_shared_trusted`]).
 
+use crate::signing::{KeyId, PublicKey, SecretKey, SIGNATURE_BYTES};
 use crate::target::{Target, TargetKind};
 use crate::ElementType as DType;
 pub use bytes::Bytes;
@@ -32,6 +43,9 @@ pub enum FormatError {
     /// Damaged, foreign or inconsistent.
     #[error("bad module file: {0}")]
     BadModule(String),
+    /// Whole, but not signed by a key the loader trusts.
+    #[error("module file refused: {0}")]
+    Untrusted(String),
     /// Written in a format version this build does not read.
     #[error("module file format version {found}; this runtime reads version {supported}")]
     Version { found: u32, supported: u32 },
@@ -42,10 +56,16 @@ type Error = FormatError;
 /// The first bytes of every module file.
 pub const MAGIC: &[u8; 8] = b"STRATAMF";
 /// The format version this runtime reads and writes.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 /// Alignment of sections and of constants inside the constants section.
 pub const ALIGN: usize = 64;
-const HEADER: usize = 64;
+const HEADER: usize = 128;
+/// Where the digest, the signer's id and the signature lie in the header; a signature
+/// covers the header up to `SIGNED`.
+const DIGEST: std::ops::Range<usize> = 24..56;
+const SIGNER: std::ops::Range<usize> = 56..64;
+const SIGNED: usize = 64;
+const SIGNATURE: std::ops::Range<usize> = 64..128;
 const ENTRY: usize = 32;
 
 /// A function argument or result: name, element type, static shape.
@@ -352,7 +372,57 @@ const WRITE_CHUNK: usize = 1 << 20;
 /// A fast hash of bulk bytes (weights are megabytes; equal hashes are confirmed by
 /// comparing the bytes).
 pub fn content_hash(bytes: &[u8]) -> u64 {
-    ((bytes.len() as u64) << 32) | crc32fast::hash(bytes) as u64
+    let h = blake3::hash(bytes);
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
+}
+
+/// Who signed the module file `bytes` begins with, by the id its header records (`None`:
+/// unsigned). The claim is checked only against trusted keys
+/// ([`ModuleFile::from_shared_trusted`]).
+pub fn signer(bytes: &[u8]) -> Option<KeyId> {
+    let id: [u8; 8] = bytes.get(SIGNER)?.try_into().ok()?;
+    (bytes.len() >= HEADER && &bytes[0..8] == MAGIC && id != [0; 8]).then_some(KeyId(id))
+}
+
+/// Recomputes the digest of module file `bytes` in place (its signature, if any, no longer
+/// verifies). For tools and tests that edit files on purpose: the digest shows that a
+/// file is whole, not who wrote it.
+pub fn reseal(bytes: &mut [u8]) {
+    if bytes.len() >= HEADER {
+        let digest = blake3::hash(&bytes[HEADER..]);
+        bytes[DIGEST].copy_from_slice(digest.as_bytes());
+    }
+}
+
+/// Checks that `header` is signed by one of `trusted`.
+fn check_signature(header: &[u8], trusted: &[PublicKey]) -> Result<(), Error> {
+    let refuse = |m: String| Err(Error::Untrusted(m));
+    let names = || {
+        trusted
+            .iter()
+            .map(|k| k.id().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(id) = signer(header) else {
+        return refuse(format!(
+            "it is unsigned, and only modules signed by a trusted key ({}) may load",
+            names()
+        ));
+    };
+    let Some(key) = trusted.iter().find(|k| k.id() == id) else {
+        return refuse(format!(
+            "it is signed by key {id}, which is not trusted (trusted: {})",
+            names()
+        ));
+    };
+    let signature: [u8; SIGNATURE_BYTES] = header[SIGNATURE].try_into().unwrap_or([0; 64]);
+    if !key.verifies(&header[..SIGNED], &signature) {
+        return refuse(format!(
+            "the signature of key {id} does not verify: the file was changed after it was signed"
+        ));
+    }
+    Ok(())
 }
 
 fn align(n: usize) -> usize {
@@ -395,6 +465,15 @@ impl ModuleFile {
 
     /// Writes the file to `w`, section by section, without assembling it in memory.
     pub fn write_to(&self, w: &mut impl std::io::Write) -> Result<(), Error> {
+        self.write(w, None)
+    }
+
+    /// Writes the file to `w` signed by `key`: runtimes that trust its public key load it.
+    pub fn write_signed(&self, w: &mut impl std::io::Write, key: &SecretKey) -> Result<(), Error> {
+        self.write(w, Some(key))
+    }
+
+    fn write(&self, w: &mut impl std::io::Write, key: Option<&SecretKey>) -> Result<(), Error> {
         self.check()?;
         let manifest = serde_json::to_vec_pretty(&self.manifest)
             .map_err(|e| bad(format!("cannot encode the manifest: {e}")))?;
@@ -433,14 +512,19 @@ impl ModuleFile {
             }
             Ok(())
         };
-        let mut crc = crc32fast::Hasher::new();
+        let mut digest = blake3::Hasher::new();
         body(&mut |b| {
-            crc.update(b);
+            digest.update(b);
             Ok(())
         })?;
         let io = |e: std::io::Error| bad(format!("cannot write the module: {e}"));
         let mut header = head[..HEADER].to_vec();
-        header[24..28].copy_from_slice(&crc.finalize().to_le_bytes());
+        header[DIGEST].copy_from_slice(digest.finalize().as_bytes());
+        if let Some(key) = key {
+            header[SIGNER].copy_from_slice(&key.public().id().0);
+            let signature = key.sign(&header[..SIGNED]);
+            header[SIGNATURE].copy_from_slice(&signature);
+        }
         w.write_all(&header).map_err(io)?;
         // In pieces of at most 1 MiB: one write of a 32 MiB weight took 0.25 s on an
         // ext4 test machine (the kernel allocates and charges its page cache in one
@@ -457,8 +541,16 @@ impl ModuleFile {
     }
 
     /// Reads and checks a module file held in `bytes` (a memory map, say): constants and
-    /// executables stay slices of it.
+    /// executables stay slices of it. A signature is not checked (there is no key to
+    /// check it with): see [`Self::from_shared_trusted`].
     pub fn from_shared(bytes: Bytes) -> Result<ModuleFile, Error> {
+        ModuleFile::from_shared_trusted(bytes, &[])
+    }
+
+    /// Like [`Self::from_shared`], and where `trusted` names any key, the file must be
+    /// signed by one of them: an unsigned file, one signed by another key, or one changed
+    /// after signing (its digest recomputed) is an error.
+    pub fn from_shared_trusted(bytes: Bytes, trusted: &[PublicKey]) -> Result<ModuleFile, Error> {
         if bytes.len() < HEADER || &bytes[0..8] != MAGIC {
             return Err(bad("not a Strata module file (bad magic)"));
         }
@@ -478,8 +570,13 @@ impl ModuleFile {
                 u64_at(16)
             )));
         }
-        if crc32fast::hash(&bytes[HEADER..]) != u32_at(24) {
-            return Err(bad("checksum mismatch: the file is corrupted"));
+        if blake3::hash(&bytes[HEADER..]).as_bytes()[..] != bytes[DIGEST] {
+            return Err(bad(
+                "digest mismatch: the file is corrupted (or was changed without recomputing its digest)",
+            ));
+        }
+        if !trusted.is_empty() {
+            check_signature(&bytes[..HEADER], trusted)?;
         }
         let count = u32_at(12) as usize;
         if count

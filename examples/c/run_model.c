@@ -5,7 +5,9 @@
  *   ./run_model model.strata input0.bin [input1.bin ...]
  *
  * Each input file holds one input's raw little-endian bytes. Prints every output's name,
- * type and shape, then its values (f32 outputs) one per line.
+ * type and shape, then its values (f32 outputs) one per line. With STRATA_TRUSTED_KEYS
+ * set to a file of public keys (from `strata keygen`), only a module signed by one of
+ * them loads.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +44,26 @@ int main(int argc, char **argv) {
     strata_device *device = NULL;
     strata_module *module = NULL;
     if (strata_device_create_cpu(0, &device) != STRATA_OK) return fail("device");
-    if (strata_module_load(device, argv[1], &module) != STRATA_OK) {
+    const char *keys_path = getenv("STRATA_TRUSTED_KEYS");
+    int loaded;
+    if (keys_path) {
+        size_t n = 0;
+        char *keys = read_file(keys_path, &n);
+        if (!keys) {
+            fprintf(stderr, "cannot read %s\n", keys_path);
+            return 1;
+        }
+        char *text = realloc(keys, n + 1);
+        if (!text) return 1;
+        text[n] = 0;
+        loaded = strata_module_load_trusted(device, argv[1], text, &module);
+        free(text);
+    } else {
+        loaded = strata_module_load(device, argv[1], &module);
+    }
+    if (loaded != STRATA_OK) {
         strata_device_release(device);
+        fprintf(stderr, "status %d\n", loaded);
         return fail("load");
     }
     size_t n_in = 0, n_out = 0;

@@ -29,6 +29,7 @@ pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
 /// The module file format, shared with the compiler (`strata-abi`).
 pub use strata_abi::format;
 pub use strata_abi::format::{FunctionDef, Manifest, ModuleFile, Program, TensorSpec};
+pub use strata_abi::signing::{KeyId, PublicKey, SecretKey};
 pub use strata_abi::target::{SystolicTarget, Target, TargetKind};
 pub use strata_abi::DType;
 pub use systolic::SystolicDevice;
@@ -46,6 +47,9 @@ pub enum Error {
     Io { path: String, message: String },
     #[error("bad module file: {0}")]
     BadModule(String),
+    /// A whole module file that is not signed by a trusted key.
+    #[error("module file refused: {0}")]
+    Untrusted(String),
     #[error("module file format version {found}; this runtime reads version {supported}")]
     Version { found: u32, supported: u32 },
     #[error("{0}")]
@@ -63,6 +67,7 @@ impl From<strata_abi::format::FormatError> for Error {
         use strata_abi::format::FormatError as F;
         match e {
             F::BadModule(m) => Error::BadModule(m),
+            F::Untrusted(m) => Error::Untrusted(m),
             F::Version { found, supported } => Error::Version { found, supported },
         }
     }
@@ -153,8 +158,20 @@ pub struct Module {
 impl Module {
     /// Loads a module file onto `device`. The file is memory-mapped: its constants are
     /// read in place by devices that can (the CPU), and pages are read as they are used.
-    /// The file must not change while the module is loaded.
+    /// The file must not change while the module is loaded. Its code is trusted as a
+    /// shared library would be: to load only modules signed by known keys, use
+    /// [`Module::load_trusted`].
     pub fn load(device: &Arc<dyn Device>, path: impl AsRef<Path>) -> Result<Module, Error> {
+        Module::load_trusted(device, path, &[])
+    }
+
+    /// Loads a module file like [`Module::load`], refusing it unless it is signed by one
+    /// of `trusted` (where `trusted` is empty, any whole file loads).
+    pub fn load_trusted(
+        device: &Arc<dyn Device>,
+        path: impl AsRef<Path>,
+        trusted: &[PublicKey],
+    ) -> Result<Module, Error> {
         let path = path.as_ref();
         let io = |e: std::io::Error| Error::Io {
             path: path.display().to_string(),
@@ -167,10 +184,19 @@ impl Module {
         // Safety: a private, copy-on-write mapping: nothing this process does reaches the
         // file. (Another process changing the file meanwhile is outside the contract.)
         let map = unsafe { memmap2::MmapOptions::new().map_copy(&file) }.map_err(io)?;
-        Module::from_file(
-            device,
-            ModuleFile::from_shared(bytes::Bytes::from_owner(map))?,
-        )
+        let bytes = bytes::Bytes::from_owner(map);
+        Module::from_file(device, ModuleFile::from_shared_trusted(bytes, trusted)?)
+    }
+
+    /// Loads a module from its file's bytes, refusing it unless it is signed by one of
+    /// `trusted` (where any are given).
+    pub fn from_bytes_trusted(
+        device: &Arc<dyn Device>,
+        bytes: &[u8],
+        trusted: &[PublicKey],
+    ) -> Result<Module, Error> {
+        let bytes = bytes::Bytes::copy_from_slice(bytes);
+        Module::from_file(device, ModuleFile::from_shared_trusted(bytes, trusted)?)
     }
 
     /// Loads a module from its file's bytes.

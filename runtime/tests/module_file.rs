@@ -132,6 +132,65 @@ fn a_function_without_a_program_for_the_device_is_an_error() {
     assert!(e.contains("must be an integer"), "{e}");
 }
 
+/// Signed modules load where their key is trusted; one changed byte (its digest
+/// recomputed), an unsigned file where a key is required, or another key's signature is
+/// refused. Without trusted keys any whole file loads, signed or not.
+#[test]
+fn signatures_decide_what_loads_where_keys_are_trusted() {
+    use strata_runtime::{PublicKey, SecretKey};
+    let file = copy_module();
+    let (key, other) = (SecretKey::from_seed([1; 32]), SecretKey::from_seed([2; 32]));
+    let mut signed = Vec::new();
+    file.write_signed(&mut signed, &key).unwrap();
+    let unsigned = file.to_bytes().unwrap();
+    assert_eq!(
+        strata_runtime::format::signer(&signed),
+        Some(key.public().id())
+    );
+    assert_eq!(strata_runtime::format::signer(&unsigned), None);
+    let dev = device();
+    let trusted: [PublicKey; 2] = [other.public(), key.public()];
+    let m = Module::from_bytes_trusted(&dev, &signed, &trusted).unwrap();
+    let x = Tensor::from_slice(&[2, 3], &[1f32, 2., 3., 4., 5., 6.]).unwrap();
+    assert_eq!(
+        m.function("main")
+            .unwrap()
+            .call(std::slice::from_ref(&x))
+            .unwrap()[0],
+        x
+    );
+    // Untrusted loads take anything whole.
+    for b in [&signed, &unsigned] {
+        Module::from_bytes(&dev, b).unwrap();
+    }
+    let refused = |b: &[u8], keys: &[PublicKey]| match Module::from_bytes_trusted(&dev, b, keys) {
+        Err(Error::Untrusted(m)) => m,
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("loaded"),
+    };
+    let e = refused(&unsigned, &trusted);
+    assert!(e.contains("unsigned"), "{e}");
+    let e = refused(&signed, &[other.public()]);
+    assert!(
+        e.contains(&key.public().id().to_string()) && e.contains("not trusted"),
+        "{e}"
+    );
+    // Every byte after the header matters: changed and resealed, the signature fails.
+    for at in [200, signed.len() / 2, signed.len() - 1] {
+        let mut changed = signed.clone();
+        changed[at] ^= 0x20;
+        assert!(Module::from_bytes_trusted(&dev, &changed, &trusted).is_err());
+        strata_runtime::format::reseal(&mut changed);
+        let e = refused(&changed, &trusted);
+        assert!(e.contains("does not verify"), "byte {at}: {e}");
+    }
+    // So does the header: a version or length edit, or the signer's id swapped.
+    let mut swapped = signed.clone();
+    swapped[56..64].copy_from_slice(&other.public().id().0);
+    let e = refused(&swapped, &trusted);
+    assert!(e.contains("does not verify"), "{e}");
+}
+
 #[test]
 fn damaged_and_foreign_files_are_errors() {
     let bytes = copy_module().to_bytes().unwrap();
@@ -141,7 +200,7 @@ fn damaged_and_foreign_files_are_errors() {
     let mut flipped = bytes.clone();
     let last = flipped.len() - 100;
     flipped[last] ^= 1;
-    assert!(load(&flipped).to_string().contains("checksum"));
+    assert!(load(&flipped).to_string().contains("digest mismatch"));
 
     let mut version = bytes.clone();
     version[8] = 99;

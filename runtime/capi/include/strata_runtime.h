@@ -32,7 +32,8 @@ typedef enum strata_status {
     STRATA_ERROR_INPUT = 6,            /* inputs/outputs of the wrong number or size */
     STRATA_ERROR_DEVICE = 7,           /* the device failed (memory, loading code) */
     STRATA_ERROR_KERNEL = 8,           /* a kernel failed (an out-of-range index in data) */
-    STRATA_ERROR_INTERNAL = 9          /* a bug in Strata: please report it */
+    STRATA_ERROR_INTERNAL = 9,         /* a bug in Strata: please report it */
+    STRATA_ERROR_UNTRUSTED = 10        /* a whole module file not signed by a trusted key */
 } strata_status;
 
 #define STRATA_MAX_RANK 8
@@ -56,8 +57,13 @@ const char *strata_last_error(void);
 int strata_device_create_cpu(int32_t threads, strata_device **out);
 void strata_device_release(strata_device *device);
 
-/* Loads a module file; checks its format version and checksum. */
+/* Loads a module file; checks its format version and digest. Its code is trusted as a
+ * shared library's would be. */
 int strata_module_load(const strata_device *device, const char *path, strata_module **out);
+/* Loads a module file only if it is signed by one of `trusted_keys`: public keys as
+ * `strata keygen` writes them, one per line. */
+int strata_module_load_trusted(const strata_device *device, const char *path,
+                               const char *trusted_keys, strata_module **out);
 void strata_module_release(strata_module *module);
 
 /* How many inputs and outputs `function` has. */

@@ -17,6 +17,7 @@ pub const STRATA_ERROR_INPUT: i32 = 6;
 pub const STRATA_ERROR_DEVICE: i32 = 7;
 pub const STRATA_ERROR_KERNEL: i32 = 8;
 pub const STRATA_ERROR_INTERNAL: i32 = 9;
+pub const STRATA_ERROR_UNTRUSTED: i32 = 10;
 
 /// The largest rank `strata_tensor_info` describes.
 pub const STRATA_MAX_RANK: usize = 8;
@@ -34,6 +35,7 @@ fn status_of(e: &Error) -> i32 {
     match e {
         Error::Io { .. } => STRATA_ERROR_IO,
         Error::BadModule(_) => STRATA_ERROR_BAD_MODULE,
+        Error::Untrusted(_) => STRATA_ERROR_UNTRUSTED,
         Error::Version { .. } => STRATA_ERROR_VERSION,
         Error::NotFound(_) => STRATA_ERROR_NOT_FOUND,
         Error::Input(_) => STRATA_ERROR_INPUT,
@@ -149,13 +151,61 @@ pub unsafe extern "C" fn strata_module_load(
     path: *const c_char,
     out: *mut *mut StrataModule,
 ) -> i32 {
+    // Safety: the caller's guarantees.
+    unsafe { load(device, path, None, out) }
+}
+
+/// Loads a module file onto `device` if it is signed by one of `trusted_keys` (public
+/// keys in text, one per line).
+///
+/// # Safety
+/// `device` is a live device, `path` and `trusted_keys` NUL-terminated strings, `out` a
+/// valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn strata_module_load_trusted(
+    device: *const StrataDevice,
+    path: *const c_char,
+    trusted_keys: *const c_char,
+    out: *mut *mut StrataModule,
+) -> i32 {
+    // Safety: the caller's guarantees.
+    unsafe { load(device, path, Some(trusted_keys), out) }
+}
+
+/// Both loads: `trusted_keys`, where given, must name at least one key.
+///
+/// # Safety
+/// As for `strata_module_load_trusted`.
+unsafe fn load(
+    device: *const StrataDevice,
+    path: *const c_char,
+    trusted_keys: Option<*const c_char>,
+    out: *mut *mut StrataModule,
+) -> i32 {
     guard(|| {
         if device.is_null() || out.is_null() {
             return Err(invalid("strata_module_load: NULL device or out"));
         }
         // Safety: the caller's guarantees.
         let (device, path) = unsafe { (&*device, text(path, "path")?) };
-        let module = Module::load(&device.device, path).map_err(fail)?;
+        let keys = match trusted_keys {
+            None => Vec::new(),
+            Some(k) => {
+                // Safety: the caller's guarantees.
+                let k = unsafe { text(k, "trusted_keys")? };
+                let keys = k
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(strata_runtime::PublicKey::from_text)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| invalid(&format!("trusted_keys: {e}")))?;
+                if keys.is_empty() {
+                    return Err(invalid("trusted_keys: no key given"));
+                }
+                keys
+            }
+        };
+        let module = Module::load_trusted(&device.device, path, &keys).map_err(fail)?;
         let cstr = |s: &str| CString::new(s.replace('\0', " ")).unwrap_or_default();
         let names = module
             .manifest()
