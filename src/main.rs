@@ -550,12 +550,10 @@ fn run_module_file(
     inputs: &[String],
     output_dir: &Path,
     function: &str,
-    device: &str,
-    threads: Option<usize>,
+    device: std::sync::Arc<dyn strata::runtime::Device>,
     trusted_keys: &[PathBuf],
     reports: &SystolicReports,
 ) -> Result<()> {
-    let device = open_device(device, threads)?;
     let module = strata::runtime::Module::load_trusted(&device, path, &read_keys(trusted_keys)?)?;
     let f = module.function(function)?;
     let args = runtime_inputs(f.inputs(), inputs, false)?;
@@ -742,8 +740,7 @@ fn main_inner(cli: Cli) -> Result<bool> {
                     &inputs,
                     &output_dir,
                     &function,
-                    &device,
-                    threads,
+                    open_device(&device, threads)?,
                     &trusted_keys,
                     &reports,
                 )?;
