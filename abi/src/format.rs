@@ -13,8 +13,10 @@
 //!                         it was compiled for)
 //!            "constants"  the weights, each at a multiple of 64 bytes (a memory map of
 //!                         the file serves them in place)
-//!            "exe.<i>"    executable i (for the CPU: an ELF shared object; for Vulkan:
-//!                         a SPIR-V module; for a systolic machine: its program,
+//!            "exe.<i>"    executable i: 64 bytes that bind it to the manifest ("STRATAEX",
+//!                         the BLAKE3 digest of the manifest section, zeros), then the
+//!                         code (for the CPU: an ELF shared object; for Vulkan: a SPIR-V
+//!                         module; for a systolic machine: its program,
 //!                         `systolic::Executable`)
 //! ```
 //!
@@ -24,9 +26,12 @@
 //!
 //! What that proves: a damaged, truncated or foreign file is an error, never undefined
 //! behaviour; the digest is cryptographic, so no edit keeps it without recomputing it.
-//! A file edited on purpose, digest recomputed, is checked against itself (the manifest
-//! against the host programs, the kernels' own tables) but an executable section is
-//! native code that the device runs: **an unsigned module file is trusted code**, to be
+//! A file whose manifest was edited on purpose, digest recomputed, is refused: every
+//! executable section records the digest of the manifest it was written with, so the
+//! manifest's claims about the code (entry points, argument sizes, grids, arena sizes)
+//! are the ones it was compiled with, and another module's code cannot be swapped in.
+//! (A module without executables has only copies, each checked against its buffers.)
+//! But an executable section is native code that the device runs: **an unsigned module file is trusted code**, to be
 //! loaded only from where you would load a shared library. A deployment that must refuse
 //! code of unknown origin signs its modules ([`crate::signing`]) and loads them with the
 //! keys it trusts ([`ModuleFile::from_shared_trusted`]).
@@ -66,6 +71,18 @@ const DIGEST: std::ops::Range<usize> = 24..56;
 const SIGNER: std::ops::Range<usize> = 56..64;
 const SIGNED: usize = 64;
 const SIGNATURE: std::ops::Range<usize> = 64..128;
+/// The start of every executable section: its magic, then the manifest's digest.
+const BINDING: usize = 64;
+const BINDING_MAGIC: &[u8; 8] = b"STRATAEX";
+
+/// The 64 bytes that start executable sections of a file whose manifest section is
+/// `manifest`.
+fn binding(manifest: &[u8]) -> [u8; BINDING] {
+    let mut b = [0u8; BINDING];
+    b[..8].copy_from_slice(BINDING_MAGIC);
+    b[8..40].copy_from_slice(blake3::hash(manifest).as_bytes());
+    b
+}
 const ENTRY: usize = 32;
 
 /// A function argument or result: name, element type, static shape.
@@ -394,6 +411,64 @@ pub fn reseal(bytes: &mut [u8]) {
     }
 }
 
+/// The sections of module file `bytes`, by name and in file order, as they are stored
+/// (executables with their binding). Checks only that the table lies inside the file.
+pub fn raw_sections(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    if bytes.len() < HEADER || &bytes[0..8] != MAGIC {
+        return Err(bad("not a Strata module file (bad magic)"));
+    }
+    let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap_or([0; 8]));
+    let count = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or([0; 4])) as usize;
+    if count.saturating_mul(ENTRY).saturating_add(HEADER) > bytes.len() {
+        return Err(bad("the section table runs past the end of the file"));
+    }
+    (0..count)
+        .map(|i| {
+            let e = HEADER + ENTRY * i;
+            let name = String::from_utf8_lossy(&bytes[e..e + 16])
+                .trim_end_matches('\0')
+                .to_string();
+            let (offset, len) = (u64_at(e + 16) as usize, u64_at(e + 24) as usize);
+            let data = offset
+                .checked_add(len)
+                .and_then(|end| bytes.get(offset..end))
+                .ok_or_else(|| bad(format!("section '{name}' lies outside the file")))?;
+            Ok((name, data.to_vec()))
+        })
+        .collect()
+}
+
+/// Module file `bytes` with section `name`'s bytes replaced by `data` (the layout redone,
+/// the digest recomputed; a signature no longer verifies). For tools and tests that edit
+/// files on purpose, as a hostile editor would.
+pub fn with_section(bytes: &[u8], name: &str, data: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut sections = raw_sections(bytes)?;
+    let slot = sections
+        .iter_mut()
+        .find(|(n, _)| n == name)
+        .ok_or_else(|| bad(format!("no section '{name}'")))?;
+    slot.1 = data.to_vec();
+    let mut out = bytes[..HEADER].to_vec();
+    out.resize(align(HEADER + ENTRY * sections.len()), 0);
+    let mut offset = out.len();
+    for (i, (n, d)) in sections.iter().enumerate() {
+        let e = HEADER + ENTRY * i;
+        out[e..e + 16].fill(0);
+        out[e..e + n.len().min(16)].copy_from_slice(&n.as_bytes()[..n.len().min(16)]);
+        out[e + 16..e + 24].copy_from_slice(&(offset as u64).to_le_bytes());
+        out[e + 24..e + 32].copy_from_slice(&(d.len() as u64).to_le_bytes());
+        offset = align(offset + d.len());
+    }
+    for (_, d) in &sections {
+        out.extend_from_slice(d);
+        out.resize(align(out.len()), 0);
+    }
+    let len = out.len() as u64;
+    out[16..24].copy_from_slice(&len.to_le_bytes());
+    reseal(&mut out);
+    Ok(out)
+}
+
 /// Checks that `header` is signed by one of `trusted`.
 fn check_signature(header: &[u8], trusted: &[PublicKey]) -> Result<(), Error> {
     let refuse = |m: String| Err(Error::Untrusted(m));
@@ -437,6 +512,8 @@ fn bad(msg: impl Into<String>) -> Error {
 enum SectionData<'a> {
     Flat(&'a [u8]),
     Constants(&'a Constants),
+    /// An executable: its binding to the manifest, then its code.
+    Code(&'a [u8; BINDING], &'a [u8]),
 }
 
 impl SectionData<'_> {
@@ -444,6 +521,7 @@ impl SectionData<'_> {
         match self {
             SectionData::Flat(b) => b.len(),
             SectionData::Constants(c) => c.len(),
+            SectionData::Code(b, code) => b.len() + code.len(),
         }
     }
 
@@ -451,6 +529,10 @@ impl SectionData<'_> {
         match self {
             SectionData::Flat(b) => f(b),
             SectionData::Constants(c) => c.for_each_chunk(f),
+            SectionData::Code(b, code) => {
+                f(&b[..])?;
+                f(code)
+            }
         }
     }
 }
@@ -477,12 +559,13 @@ impl ModuleFile {
         self.check()?;
         let manifest = serde_json::to_vec_pretty(&self.manifest)
             .map_err(|e| bad(format!("cannot encode the manifest: {e}")))?;
+        let bound = binding(&manifest);
         let mut sections: Vec<(String, SectionData)> = vec![
             ("manifest".into(), SectionData::Flat(&manifest)),
             ("constants".into(), SectionData::Constants(&self.constants)),
         ];
         for (def, bytes) in self.manifest.executables.iter().zip(&self.executables) {
-            sections.push((def.section.clone(), SectionData::Flat(bytes)));
+            sections.push((def.section.clone(), SectionData::Code(&bound, bytes)));
         }
         let table_end = HEADER + ENTRY * sections.len();
         let mut head = vec![0u8; align(table_end)];
@@ -605,13 +688,28 @@ impl ModuleFile {
                 .cloned()
                 .ok_or_else(|| bad(format!("no section '{name}'")))
         };
-        let manifest: Manifest = serde_json::from_slice(&section("manifest")?)
+        let manifest_bytes = section("manifest")?;
+        let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
             .map_err(|e| bad(format!("bad manifest: {e}")))?;
         let constants = Constants::from_bytes(section("constants")?);
+        let bound = binding(&manifest_bytes);
         let executables = manifest
             .executables
             .iter()
-            .map(|d| section(&d.section))
+            .enumerate()
+            .map(|(i, d)| {
+                let code = section(&d.section)?;
+                if code.len() < BINDING || code[..8] != *BINDING_MAGIC {
+                    return Err(bad(format!("executable {i} ('{}') is not an executable section", d.section)));
+                }
+                if code[..BINDING] != bound {
+                    return Err(bad(format!(
+                        "executable {i} ('{}') was written with another manifest: the manifest was edited, or another module's code was put in",
+                        d.section
+                    )));
+                }
+                Ok(code.slice(BINDING..))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let file = ModuleFile {
             manifest,
