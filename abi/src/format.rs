@@ -13,8 +13,9 @@
 //!                         it was compiled for)
 //!            "constants"  the weights, each at a multiple of 64 bytes (a memory map of
 //!                         the file serves them in place)
-//!            "exe.<i>"    executable i: 64 bytes that bind it to the manifest ("STRATAEX",
-//!                         the BLAKE3 digest of the manifest section, zeros), then the
+//!            "exe.<i>"    executable i: 128 bytes that bind it to the manifest ("STRATAEX",
+//!                         i and the code's length as u64, 8 zeros, the BLAKE3 digests of
+//!                         the manifest section and of the code, 32 zeros), then the
 //!                         code (for the CPU: an ELF shared object; for Vulkan: a SPIR-V
 //!                         module; for a systolic machine: its program,
 //!                         `systolic::Executable`)
@@ -71,16 +72,20 @@ const DIGEST: std::ops::Range<usize> = 24..56;
 const SIGNER: std::ops::Range<usize> = 56..64;
 const SIGNED: usize = 64;
 const SIGNATURE: std::ops::Range<usize> = 64..128;
-/// The start of every executable section: its magic, then the manifest's digest.
-const BINDING: usize = 64;
+/// The start of every executable section: its binding to the manifest.
+const BINDING: usize = 128;
 const BINDING_MAGIC: &[u8; 8] = b"STRATAEX";
 
-/// The 64 bytes that start executable sections of a file whose manifest section is
-/// `manifest`.
-fn binding(manifest: &[u8]) -> [u8; BINDING] {
+/// The bytes that start executable `index`, with code `code`, of a file whose manifest
+/// section is `manifest`: sections of one file cannot stand in for each other, and a
+/// section table edit cannot cut or extend the code.
+fn binding(manifest: &[u8], index: usize, code: &[u8]) -> [u8; BINDING] {
     let mut b = [0u8; BINDING];
     b[..8].copy_from_slice(BINDING_MAGIC);
-    b[8..40].copy_from_slice(blake3::hash(manifest).as_bytes());
+    b[8..16].copy_from_slice(&(index as u64).to_le_bytes());
+    b[16..24].copy_from_slice(&(code.len() as u64).to_le_bytes());
+    b[32..64].copy_from_slice(blake3::hash(manifest).as_bytes());
+    b[64..96].copy_from_slice(blake3::hash(code).as_bytes());
     b
 }
 const ENTRY: usize = 32;
@@ -559,13 +564,21 @@ impl ModuleFile {
         self.check()?;
         let manifest = serde_json::to_vec_pretty(&self.manifest)
             .map_err(|e| bad(format!("cannot encode the manifest: {e}")))?;
-        let bound = binding(&manifest);
+        let bound: Vec<[u8; BINDING]> = (0..self.executables.len())
+            .map(|i| binding(&manifest, i, &self.executables[i]))
+            .collect();
         let mut sections: Vec<(String, SectionData)> = vec![
             ("manifest".into(), SectionData::Flat(&manifest)),
             ("constants".into(), SectionData::Constants(&self.constants)),
         ];
-        for (def, bytes) in self.manifest.executables.iter().zip(&self.executables) {
-            sections.push((def.section.clone(), SectionData::Code(&bound, bytes)));
+        for ((def, bytes), b) in self
+            .manifest
+            .executables
+            .iter()
+            .zip(&self.executables)
+            .zip(&bound)
+        {
+            sections.push((def.section.clone(), SectionData::Code(b, bytes)));
         }
         let table_end = HEADER + ENTRY * sections.len();
         let mut head = vec![0u8; align(table_end)];
@@ -692,7 +705,6 @@ impl ModuleFile {
         let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
             .map_err(|e| bad(format!("bad manifest: {e}")))?;
         let constants = Constants::from_bytes(section("constants")?);
-        let bound = binding(&manifest_bytes);
         let executables = manifest
             .executables
             .iter()
@@ -702,9 +714,9 @@ impl ModuleFile {
                 if code.len() < BINDING || code[..8] != *BINDING_MAGIC {
                     return Err(bad(format!("executable {i} ('{}') is not an executable section", d.section)));
                 }
-                if code[..BINDING] != bound {
+                if code[..BINDING] != binding(&manifest_bytes, i, &code[BINDING..]) {
                     return Err(bad(format!(
-                        "executable {i} ('{}') was written with another manifest: the manifest was edited, or another module's code was put in",
+                        "executable {i} ('{}') does not match its manifest: the manifest or the section table was edited, the code changed, or another module's code put in",
                         d.section
                     )));
                 }

@@ -1582,7 +1582,19 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
         None => vec![past_len as i64],
     };
     let per_batch = nonpad.is_some();
-    let mut limits = Vec::with_capacity(offsets.len() * q_len * kv_len);
+    let entries = offsets
+        .len()
+        .checked_mul(q_len)
+        .and_then(|n| n.checked_mul(kv_len))
+        .filter(|&n| n <= crate::import::FOLD_LIMIT)
+        .ok_or_else(|| {
+            node.unsupported(&format!(
+                "an attention bias of {} x {q_len} x {kv_len} entries (past the importer's limit of {} for a constant it builds)",
+                offsets.len(),
+                crate::import::FOLD_LIMIT
+            ))
+        })?;
+    let mut limits = Vec::with_capacity(entries);
     for (bi, &off) in offsets.iter().enumerate() {
         for i in 0..q_len as i64 {
             for j in 0..kv_len as i64 {

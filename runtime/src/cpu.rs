@@ -24,8 +24,11 @@ struct Aligned {
     len: usize,
 }
 
-// Safety: the memory is owned and only reached through the device's lock.
+// Safety: the memory is owned; the device looks buffers up under its lock, and
+// dispatches on several threads touch one buffer only as the host program allows (its
+// own workspace, shared constants read-only).
 unsafe impl Send for Aligned {}
+unsafe impl Sync for Aligned {}
 
 impl Aligned {
     fn layout(len: usize) -> Result<std::alloc::Layout, Error> {
@@ -116,7 +119,8 @@ impl HostMemory {
 
 #[derive(Default)]
 struct State {
-    buffers: HashMap<u64, HostMemory>,
+    /// Shared, so that a dispatch keeps what it reads alive without holding the lock.
+    buffers: HashMap<u64, Arc<HostMemory>>,
     executables: HashMap<u64, Arc<Executable>>,
 }
 
@@ -243,7 +247,9 @@ impl Device for CpuDevice {
     fn allocate(&self, bytes: usize) -> Result<BufferHandle, Error> {
         let mem = Aligned::zeroed(bytes)?;
         let h = self.handle();
-        self.state().buffers.insert(h, HostMemory::Owned(mem));
+        self.state()
+            .buffers
+            .insert(h, Arc::new(HostMemory::Owned(mem)));
         Ok(BufferHandle(h))
     }
 
@@ -256,7 +262,9 @@ impl Device for CpuDevice {
             return Ok(b);
         }
         let h = self.handle();
-        self.state().buffers.insert(h, HostMemory::Shared(data));
+        self.state()
+            .buffers
+            .insert(h, Arc::new(HostMemory::Shared(data)));
         Ok(BufferHandle(h))
     }
 
@@ -393,6 +401,7 @@ impl Device for CpuDevice {
             )));
         }
         let mut ptrs = smallvec::SmallVec::with_capacity(bindings.len());
+        let mut held: smallvec::SmallVec<[Arc<HostMemory>; 16]> = smallvec::SmallVec::new();
         for (b, &need) in bindings.iter().zip(&ep.argument_bytes) {
             if b.bytes != need {
                 return Err(Error::Device(format!(
@@ -402,7 +411,11 @@ impl Device for CpuDevice {
             }
             let mem = state.buffers.get(&b.buffer.0).ok_or(no_buffer(b.buffer))?;
             ptrs.push(mem.range(b.offset, b.bytes)?);
+            held.push(mem.clone());
         }
+        // Other callers' dispatches run meanwhile: the buffers and code stay alive
+        // through `held` and `exe`, not the lock.
+        drop(state);
         let ptrs = Pointers(ptrs);
         let [gx, gy, gz] = workgroups.map(|w| w as u64);
         let total = gx * gy * gz;
@@ -411,7 +424,7 @@ impl Device for CpuDevice {
             for i in first..end {
                 let (x, y, z) = (i % gx, (i / gx) % gy, i / (gx * gy));
                 // Safety: one pointer per argument, each to a range of the argument's
-                // size (checked above); the buffers stay allocated while the lock is held.
+                // size (checked above); the buffers stay allocated while `held` is.
                 let status = unsafe { f(ptrs.base(), x as i64, y as i64, z as i64) };
                 if status != Status::OK {
                     return status;
@@ -420,6 +433,7 @@ impl Device for CpuDevice {
             Status::OK
         };
         let status = self.pool.run(total, &run);
+        drop(held);
         let result = if status == Status::OK {
             Ok(())
         } else {

@@ -81,7 +81,8 @@ impl Shared {
 pub struct Pool {
     shared: Arc<Shared>,
     workers: Vec<std::thread::JoinHandle<()>>,
-    /// One dispatch at a time (callers on several threads take turns).
+    /// One dispatch at a time on the workers; a caller that finds them busy runs its
+    /// dispatch on its own thread.
     turn: Mutex<()>,
 }
 
@@ -124,13 +125,19 @@ impl Pool {
         self.workers.len() + 1
     }
 
-    /// Runs `run(first, end)` over workgroups `0..total` on every thread; returns 0 or
-    /// the first nonzero status one of them returned.
+    /// Runs `run(first, end)` over workgroups `0..total` on every thread (on the calling
+    /// thread alone while another caller's dispatch has the workers: concurrent callers
+    /// each keep a core busy instead of queueing); returns 0 or the first nonzero status
+    /// one of them returned.
     pub fn run(&self, total: u64, run: &(dyn Fn(u64, u64) -> i32 + Sync)) -> i32 {
         if self.workers.is_empty() || total <= 1 {
             return run(0, total);
         }
-        let _turn = self.turn.lock().unwrap_or_else(|p| p.into_inner());
+        let _turn = match self.turn.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return run(0, total),
+        };
         let s = &*self.shared;
         let chunk = (total / (self.threads() as u64 * CHUNKS_PER_THREAD)).max(1);
         // Safety: no worker reads the job now (the previous dispatch waited for all of
