@@ -105,7 +105,7 @@ fn code_from_another_module_is_refused() {
     let theirs = raw_sections(&b).unwrap();
     for (name, code) in theirs.iter().filter(|(n, _)| n.starts_with("exe.")) {
         let swapped = with_section(&a, name, code).unwrap();
-        let e = ModuleFile::from_bytes(&swapped).err().expect("refused");
+        let e = ModuleFile::from_bytes(&swapped).expect_err("refused");
         assert!(
             e.to_string().contains("does not match its manifest"),
             "{name}: {e}"
@@ -113,6 +113,6 @@ fn code_from_another_module_is_refused() {
     }
     // A section that lost its binding is no executable at all.
     let bare = with_section(&a, "exe.0", &[0x7f, b'E', b'L', b'F']).unwrap();
-    let e = ModuleFile::from_bytes(&bare).err().expect("refused");
+    let e = ModuleFile::from_bytes(&bare).expect_err("refused");
     assert!(e.to_string().contains("not an executable section"), "{e}");
 }

@@ -1588,7 +1588,7 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
         .and_then(|n| n.checked_mul(kv_len))
         .filter(|&n| n <= crate::import::FOLD_LIMIT)
         .ok_or_else(|| {
-            node.unsupported(&format!(
+            node.unsupported(format!(
                 "an attention bias of {} x {q_len} x {kv_len} entries (past the importer's limit of {} for a constant it builds)",
                 offsets.len(),
                 crate::import::FOLD_LIMIT

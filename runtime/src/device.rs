@@ -73,4 +73,12 @@ pub trait Device: Send + Sync {
     ) -> Result<(), Error>;
     /// Waits until all issued work is done.
     fn synchronize(&self) -> Result<(), Error>;
+
+    /// A lock that a whole call (uploads, dispatches, synchronize, downloads) holds, for
+    /// a device whose recorded work and error reports are shared by every caller (one
+    /// command buffer and status word): concurrent calls then take turns, and a kernel's
+    /// failure reaches the call that ran it. `None` (the default): calls run at once.
+    fn call_lock(&self) -> Option<&std::sync::Mutex<()>> {
+        None
+    }
 }

@@ -437,6 +437,10 @@ impl Function<'_> {
             &def.outputs,
         )?;
         let m = self.module;
+        let _turn = m
+            .device
+            .call_lock()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         let w = m.workspace(self.index, self.program)?;
         let result = (|| {
             for (&b, data) in w.inputs.iter().zip(inputs) {
@@ -459,6 +463,10 @@ impl Function<'_> {
     pub fn profile(&self, inputs: &[Tensor], runs: usize) -> Result<Vec<KernelTime>, Error> {
         self.call(inputs)?;
         let m = self.module;
+        let _turn = m
+            .device
+            .call_lock()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         let w = m.workspace(self.index, self.program)?;
         let mut times: Vec<KernelTime> = Vec::new();
         let result = (|| {

@@ -285,6 +285,7 @@ impl VulkanDevice {
             // Made below, once `dev` exists to clean up after a failure.
             status: Buffer::NULL,
             state: Mutex::new(State::new()),
+            calls: Mutex::new(()),
         };
         dev.status = dev.make_buffer(4, true)?;
         dev.write_status(0);

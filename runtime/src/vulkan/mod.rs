@@ -115,6 +115,8 @@ pub struct VulkanDevice {
     /// The status buffer (host-visible `u32`) kernels report out-of-bounds indices to.
     status: Buffer,
     state: Mutex<State>,
+    /// Held through each call ([`Device::call_lock`]).
+    calls: Mutex<()>,
 }
 
 impl VulkanDevice {
@@ -172,6 +174,10 @@ impl Device for VulkanDevice {
         workgroups: [u32; 3],
     ) -> Result<(), Error> {
         self.record_dispatch(executable, entry, bindings, workgroups)
+    }
+
+    fn call_lock(&self) -> Option<&Mutex<()>> {
+        Some(&self.calls)
     }
 
     fn synchronize(&self) -> Result<(), Error> {
