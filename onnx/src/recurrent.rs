@@ -479,6 +479,16 @@ fn recurrent(imp: &mut Importer, node: &NodeCtx, cell: Cell) -> Result<Vec<usize
             "W {wd:?} and R {rd:?} do not fit {dirs} direction(s) of {g} gate(s) of hidden size {hidden} over inputs of size {input}"
         )));
     }
+    // Per batch entry the import keeps a length and the zero states a constant.
+    if batch
+        .checked_mul(hidden.max(1))
+        .is_none_or(|n| n > crate::import::FOLD_LIMIT)
+    {
+        return Err(node.unsupported(format!(
+            "a batch of {batch} x {hidden} hidden units (past the importer's limit of {} for the constant states it builds)",
+            crate::import::FOLD_LIMIT
+        )));
+    }
     let lens: Vec<usize> = match lens {
         Some(l) if l.len() == batch && l.iter().all(|&v| v >= 0 && v as usize <= seq) => {
             l.into_iter().map(|v| v as usize).collect()
