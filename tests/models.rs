@@ -488,15 +488,10 @@ fn quantized_models_match_onnxruntime_on_every_device() {
     }
 }
 
-/// On the int8 systolic machine (`tpu-v1`) a dynamically quantized MLP's integer
-/// products run on the array, not the vector unit: the report counts exactly the three
-/// MatMulIntegers' multiply-accumulates (8-bit activations and weights, i32 sums), and
-/// the logits equal onnxruntime's bit for bit. (The zero points are subtracted after the
-/// product, as rank-1 terms, so its factors stay 8-bit.)
-#[test]
-fn quantized_products_run_on_the_int8_array() {
-    let (dir, work, module) =
-        compile_model("mlp_int8_dynamic", "systolic:tpu-v1", &[], "int8-array");
+/// Model `name` compiled for the int8 systolic machine and run on it: its outputs (name,
+/// actual, onnxruntime's) and the run's JSON report.
+fn run_on_int8_array(name: &str) -> (Vec<(String, Tensor, Tensor)>, serde_json::Value) {
+    let (dir, work, module) = compile_model(name, "systolic:tpu-v1", &[], "int8-array");
     let report = work.join("report.json");
     let args = [
         "--device",
@@ -504,7 +499,20 @@ fn quantized_products_run_on_the_int8_array() {
         "--report-json",
         report.to_str().unwrap(),
     ];
-    for (o, actual, expected) in strata_run(&dir, &module, &args, &work.join("out")) {
+    let outputs = strata_run(&dir, &module, &args, &work.join("out"));
+    let r = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    (outputs, r)
+}
+
+/// On the int8 systolic machine (`tpu-v1`) a dynamically quantized MLP's integer
+/// products run on the array, not the vector unit: the report counts exactly the three
+/// MatMulIntegers' multiply-accumulates (8-bit activations and weights, i32 sums), and
+/// the logits equal onnxruntime's bit for bit. (The zero points are subtracted after the
+/// product, as rank-1 terms, so its factors stay 8-bit.)
+#[test]
+fn quantized_products_run_on_the_int8_array() {
+    let (outputs, r) = run_on_int8_array("mlp_int8_dynamic");
+    for (o, actual, expected) in outputs {
         let diff = max_abs_diff(&actual, &expected);
         println!("mlp_int8_dynamic/{o} on systolic:tpu-v1: max abs diff {diff:.3e}");
         // The probabilities add a softmax on the vector unit (its exp is not onnxruntime's).
@@ -515,8 +523,6 @@ fn quantized_products_run_on_the_int8_array() {
         };
         assert!(diff <= bound, "mlp_int8_dynamic/{o}: max abs diff {diff}");
     }
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let kernels = r["kernels"].as_array().unwrap();
     let macs: u64 = kernels.iter().map(|k| k["macs"].as_u64().unwrap()).sum();
     // x[8x784] · 784x512, · 512x256, · 256x10.
@@ -544,16 +550,8 @@ fn quantized_products_run_on_the_int8_array() {
 /// vector unit. The report counts exactly those multiply-accumulates and the Gemm's.
 #[test]
 fn quantized_convolutions_run_on_the_int8_array() {
-    let (dir, work, module) =
-        compile_model("cnn_int8_dynamic", "systolic:tpu-v1", &[], "int8-array");
-    let report = work.join("report.json");
-    let args = [
-        "--device",
-        "systolic",
-        "--report-json",
-        report.to_str().unwrap(),
-    ];
-    for (o, actual, expected) in strata_run(&dir, &module, &args, &work.join("out")) {
+    let (outputs, r) = run_on_int8_array("cnn_int8_dynamic");
+    for (o, actual, expected) in outputs {
         let diff = max_abs_diff(&actual, &expected);
         println!("cnn_int8_dynamic/{o} on systolic:tpu-v1: max abs diff {diff:.3e}");
         // The integer sums are exact; the scales' float products round as onnxruntime's.
@@ -562,8 +560,6 @@ fn quantized_convolutions_run_on_the_int8_array() {
             "cnn_int8_dynamic/{o}: max abs diff {diff}"
         );
     }
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let kernels = r["kernels"].as_array().unwrap();
     let macs: u64 = kernels.iter().map(|k| k["macs"].as_u64().unwrap()).sum();
     // 3x3 convolutions (input channels, output channels, output pixels), each with one
