@@ -293,14 +293,7 @@ pub fn run_case_in(dir: &Path, mode: &Mode) -> CaseResult {
         let atol = meta["atol"].as_f64().unwrap_or(1e-7);
         match std::panic::catch_unwind(|| run_case_inner(dir, &meta, rtol, atol, mode)) {
             Ok(o) => o,
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Outcome::Failed(format!("panicked: {msg}"))
-            }
+            Err(p) => Outcome::Failed(format!("panicked: {}", panic_message(p.as_ref()))),
         }
     };
     CaseResult { name, op, outcome }
@@ -607,4 +600,13 @@ pub fn run_suite_in(root: &Path, filter: Option<&str>, mode: &Mode) -> std::io::
     });
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Report { cases })
+}
+
+/// The message a caught panic carries (`panic!` with a literal or a formatted string),
+/// or an empty string.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }

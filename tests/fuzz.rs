@@ -456,11 +456,7 @@ fn fuzz(
             Ok(Ok(())) => counts.accepted += 1,
             Ok(Err(_)) => counts.errors += 1,
             Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
+                let msg = strata::conformance::panic_message(p.as_ref());
                 std::fs::create_dir_all(&found).unwrap();
                 let path = found.join(format!(
                     "{:016x}",
