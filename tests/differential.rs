@@ -1,9 +1,10 @@
 //! Wrong results hunted like crashes: randomized pooling, convolution and reduction
 //! parameters (long axes, large windows, dilation, padding, strides) through the reference
 //! interpreter, the compiled CPU and Vulkan. A max is exact, so it must match bit for bit;
-//! sums within a few ulp of their scale. On lavapipe a kernel past llvmpipe's loop limit
-//! is refused by name at load (counted and printed), which is right; a wrong number never
-//! is.
+//! sums within a few ulp of their scale. Every case must load and run on lavapipe too:
+//! the GPU back end unrolls long innermost loops under llvmpipe's loop limit (the issue's
+//! MaxPool once came back 0.024 off past it, then was refused; reductions over 95,000 to
+//! 185,000 terms in one invocation were refused too).
 
 use strata::compile::{compile, CompileOptions};
 use strata::ir::{interp, parse_module, ElementType, Tensor as IrTensor};
@@ -146,7 +147,6 @@ fn random_pooling_convolution_and_reductions_agree_on_every_device() {
         ("vulkan", runtime.device("vulkan").unwrap()),
     ];
     let options = CompileOptions::for_targets("cpu,vulkan", &Default::default()).unwrap();
-    let mut refused = 0;
     for case in cases() {
         let graph = parse_module(&case.text).unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let tensors: Vec<IrTensor> = case
@@ -163,18 +163,8 @@ fn random_pooling_convolution_and_reductions_agree_on_every_device() {
         let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let file = compile(graph.clone(), &options).unwrap();
         for (name, device) in &devices {
-            let module = match Module::from_file(device, file.clone()) {
-                Ok(m) => m,
-                Err(e)
-                    if *name == "vulkan"
-                        && e.to_string().contains("loop iterations per invocation") =>
-                {
-                    refused += 1;
-                    println!("{}: refused on {name}: {e}", case.name);
-                    continue;
-                }
-                Err(e) => panic!("{}: loading on {name}: {e}", case.name),
-            };
+            let module = Module::from_file(device, file.clone())
+                .unwrap_or_else(|e| panic!("{}: loading on {name}: {e}", case.name));
             let diff = max_diff_to(&call_f32(&module, &tensors), &want);
             // Inputs lie in [-2.8, 2.9]: Σ|x| ≤ 2.9·n.
             let n = case.terms as f64;
@@ -191,5 +181,4 @@ fn random_pooling_convolution_and_reductions_agree_on_every_device() {
             );
         }
     }
-    println!("{refused} case(s) refused on the Vulkan device for its loop limit");
 }

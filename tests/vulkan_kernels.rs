@@ -170,8 +170,9 @@ fn contractions_with_staged_operands_match_the_interpreter_on_vulkan() {
 /// llvmpipe ends every loop of an invocation once it has run 65535 iterations in all and
 /// keeps what the loops had computed. A long reduction that stays under the count is
 /// exact (a 1×60000 · 60000×8 product once lost every term past the 21,700th: the
-/// per-invocation column loop, one iteration long, counted double); one past it is
-/// refused by name when it is loaded, not run to a wrong result.
+/// per-invocation column loop, one iteration long, counted double); a longer one is
+/// unrolled under the count (200,000 terms: 8 per pass); one past what unrolling brings
+/// under it is refused by name when it is loaded, not run to a wrong result.
 #[test]
 fn long_reductions_run_exactly_or_are_refused_on_lavapipe() {
     let device = Runtime::new().device("vulkan").unwrap();
@@ -180,7 +181,11 @@ fn long_reductions_run_exactly_or_are_refused_on_lavapipe() {
         ..CompileOptions::for_targets("vulkan", &Default::default()).unwrap()
     };
     let lavapipe = device.description().contains("llvmpipe");
-    for (k, n, fits) in [(60000usize, 8usize, true), (70000, 1, false)] {
+    for (k, n, fits) in [
+        (60000usize, 8usize, true),
+        (200_000, 1, true),
+        (1_000_000, 1, false),
+    ] {
         let text = one_op(
             "matmul",
             "",

@@ -54,6 +54,17 @@ pub(crate) struct KernelGen<'g, 'm> {
     pub(crate) loop_iterations: u64,
 }
 
+/// Loop passes per invocation past which an innermost loop is unrolled: llvmpipe ends an
+/// invocation's loops after 65535 passes in all, and a long loop's passes are mostly its
+/// branch.
+const UNROLL_ABOVE_PASSES: u64 = 1 << 12;
+
+/// The most copies of a loop body unrolling makes.
+const MAX_UNROLL: i64 = 8;
+
+/// The most ops an unrolled loop's copies hold together (code size stays bounded).
+const MAX_UNROLLED_OPS: usize = 1024;
+
 /// How many ops directly in `op`'s body store (themselves or nested).
 pub(crate) fn writing_children(m: &Module, op: OpId) -> usize {
     m.block(body_of(m, op))
@@ -406,7 +417,6 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     ) -> Result<(), crate::ShaderError> {
         let lower = self.g.int(Reg::I32, l.lower);
         let upper = self.g.int(Reg::I32, l.upper);
-        let step = self.g.int(Reg::I32, l.step);
         let block = body_of(self.ir, op);
         let iv = self.ir.block(block).args[0];
         if l.trip_count() == 1 {
@@ -420,18 +430,82 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             );
             return body(self, block);
         }
-        self.counting(l.trip_count(), &mut |s| {
-            s.counted_loop(lower, upper, step, &mut |s, i| {
-                s.values.insert(
-                    iv,
-                    Val {
-                        reg: Reg::I32,
-                        lanes: vec![i],
-                    },
-                );
-                body(s, block)
+        let u = self.unroll_factor(op, op, l.trip_count());
+        let i32t = self.g.ty(Reg::I32);
+        let boolt = self.g.ty(Reg::Bool);
+        let wide_step = self.g.int(Reg::I32, l.step * u);
+        self.counting((l.trip_count() + u - 1) / u, &mut |s| {
+            s.counted_loop(lower, upper, wide_step, &mut |s, i| {
+                for copy in 0..u {
+                    let at = if copy == 0 {
+                        i
+                    } else {
+                        let offset = s.g.int(Reg::I32, l.step * copy);
+                        s.emit(Op::IAdd, i32t, &[i, offset])?
+                    };
+                    let mut one = |s: &mut Self| {
+                        s.values.insert(
+                            iv,
+                            Val {
+                                reg: Reg::I32,
+                                lanes: vec![at],
+                            },
+                        );
+                        body(s, block)
+                    };
+                    if copy == 0 {
+                        one(s)?;
+                    } else {
+                        let inside = s.emit(Op::SLessThan, boolt, &[at, upper])?;
+                        s.when(inside, &mut one)?;
+                    }
+                }
+                Ok(())
             })
         })
+    }
+
+    /// Whether `op` is emitted as a loop: a `loop.for` of more than one iteration that is
+    /// not the phase's band dealt out at most once to each invocation (a condition).
+    fn runs_as_loop(&self, op: OpId) -> bool {
+        let trips = |o: OpId| ForLoop::of(self.ir, o).map_or(2, |l| l.trip_count());
+        if self.ir.op(op).name != ops::LOOP_FOR || trips(op) <= 1 {
+            return false;
+        }
+        match &self.band {
+            Some(band) if band.contains(&op) => {
+                band.iter().map(|&o| trips(o)).product::<i64>() > self.g.gpu.workgroup_size as i64
+            }
+            _ => true,
+        }
+    }
+
+    /// How many copies of its body one pass of a loop (or a band of loops from `outer` to
+    /// `inner`, collapsed) runs, when it runs `per_invocation` iterations in each
+    /// invocation: 1 unless its passes would be many (see [`UNROLL_ABOVE_PASSES`]) and no
+    /// loop is nested inside, then the fewest copies that bring them under, at most
+    /// [`MAX_UNROLL`] and [`MAX_UNROLLED_OPS`] ops in all.
+    fn unroll_factor(&self, outer: OpId, inner: OpId, per_invocation: i64) -> i64 {
+        let passes = |u: i64| {
+            self.trips
+                .saturating_mul(((per_invocation.max(0) + u - 1) / u) as u64 + 1)
+        };
+        if passes(1) <= UNROLL_ABOVE_PASSES {
+            return 1;
+        }
+        let mut inside = Vec::new();
+        nested_ops(self.ir, inner, &mut inside);
+        if inside.iter().any(|&o| self.runs_as_loop(o)) {
+            return 1;
+        }
+        let mut body = Vec::new();
+        nested_ops(self.ir, outer, &mut body);
+        let most = (MAX_UNROLLED_OPS / body.len().max(1)).clamp(1, MAX_UNROLL as usize) as i64;
+        let mut u = 1;
+        while u < most && passes(u) > UNROLL_ABOVE_PASSES {
+            u = (u * 2).min(most);
+        }
+        u
     }
 
     pub(crate) fn grid_index(
@@ -554,8 +628,11 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             return self.block(body_of(ir, op));
         }
         if self.band.as_ref().and_then(|b| b.first()) == Some(&op) {
+            // Kept for the copies of an unrolled loop around the band.
             let band = self.band.take().unwrap_or_default();
-            return self.distributed(&band);
+            let r = self.distributed(&band);
+            self.band = Some(band);
+            return r;
         }
         self.serial_loop(op, &l, &mut |s, body| s.block(body))
     }
@@ -570,7 +647,6 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let total: i64 = loops.iter().map(|l| l.trip_count()).product();
         let upper = self.g.int(Reg::I32, total);
         let size = self.g.gpu.workgroup_size as i64;
-        let step = self.g.int(Reg::I32, size);
         let local = self.local;
         let per_invocation = (total.max(0) + size - 1) / size;
         if per_invocation <= 1 {
@@ -579,9 +655,23 @@ impl<'g, 'm> KernelGen<'g, 'm> {
             let inside = self.emit(Op::SLessThan, boolt, &[local, upper])?;
             return self.when(inside, &mut |s| s.band_iteration(&loops, band, local));
         }
-        self.counting(per_invocation, &mut |s| {
-            s.counted_loop(local, upper, step, &mut |s, j| {
-                s.band_iteration(&loops, band, j)
+        let u = match (band.first(), band.last()) {
+            (Some(&outer), Some(&inner)) => self.unroll_factor(outer, inner, per_invocation),
+            _ => 1,
+        };
+        let i32t = self.g.ty(Reg::I32);
+        let boolt = self.g.ty(Reg::Bool);
+        let wide_step = self.g.int(Reg::I32, size * u);
+        self.counting((per_invocation + u - 1) / u, &mut |s| {
+            s.counted_loop(local, upper, wide_step, &mut |s, j| {
+                s.band_iteration(&loops, band, j)?;
+                for copy in 1..u {
+                    let offset = s.g.int(Reg::I32, size * copy);
+                    let at = s.emit(Op::IAdd, i32t, &[j, offset])?;
+                    let inside = s.emit(Op::SLessThan, boolt, &[at, upper])?;
+                    s.when(inside, &mut |s| s.band_iteration(&loops, band, at))?;
+                }
+                Ok(())
             })
         })
     }
