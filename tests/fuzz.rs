@@ -1,9 +1,10 @@
 //! The project's fuzzing: mutation harnesses for every door a user's bytes come through
-//! (IR text, ONNX models, `.npy` arrays, module files), each structure-aware where that
-//! finds more (deep nesting and huge numbers in IR text; dims, attributes and types in
-//! ONNX; shapes and types in `.npy` headers; manifest edits and constants in module files
-//! with the digest recomputed). An input may be accepted or refused with an error; a
-//! panic, crash or hang is a failure.
+//! (IR text, ONNX models, `.npy` arrays, module files, and module files through the C
+//! API), each structure-aware where that finds more (deep nesting and huge numbers in IR
+//! text; dims, attributes and types in ONNX; shapes and types in `.npy` headers; manifest
+//! edits and constants in module files with the digest recomputed). An input may be
+//! accepted or refused with an error; a panic, crash or hang is a failure (through the C
+//! API a panic is `STRATA_ERROR_INTERNAL`, also a failure).
 //!
 //! Each kind runs for `STRATA_FUZZ_SECONDS` (default 3; the closing notes' runs used 600)
 //! from a fixed seed (`STRATA_FUZZ_SEED` for others). Every reproducer ever found is
@@ -590,10 +591,9 @@ fn npy_arrays() {
     });
 }
 
-#[test]
-fn module_files() {
+/// Module files to mutate: one-op modules for the CPU and the systolic machine, and the MLP.
+fn module_seeds() -> Vec<Vec<u8>> {
     use strata::compile::{compile, CompileOptions};
-    use strata::runtime::{Module, Runtime, Tensor};
     let mut seeds = Vec::new();
     for (op, ins, out) in [
         ("matmul", ["4x8", "8x3"], "4x3"),
@@ -607,6 +607,13 @@ fn module_files() {
     let m = strata::load_model(&mlp, &Default::default()).unwrap();
     let options = CompileOptions::for_targets("cpu", &Default::default()).unwrap();
     seeds.push(compile(m, &options).unwrap().to_bytes().unwrap());
+    seeds
+}
+
+#[test]
+fn module_files() {
+    use strata::runtime::{Module, Runtime, Tensor};
+    let seeds = module_seeds();
     let runtime = Runtime::new();
     let devices = [
         runtime.cpu(Some(1)).unwrap(),
@@ -631,4 +638,106 @@ fn module_files() {
         }
         Ok(())
     });
+}
+
+/// The C API on mutated module files: loading, the signature and tensor queries (one index
+/// past the end included), a call with the declared sizes and one with an input a byte
+/// short, which must be refused. A panic inside is `STRATA_ERROR_INTERNAL`: a failure here.
+#[test]
+fn c_api() {
+    use std::ffi::{c_void, CStr, CString};
+    use strata_runtime_c::*;
+    let file = std::env::temp_dir().join(format!("strata-fuzz-capi-{}.strata", std::process::id()));
+    let path = CString::new(file.to_str().unwrap()).unwrap();
+    let mut device = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { strata_device_create_cpu(1, &mut device) },
+        STRATA_OK
+    );
+    let check = |status: i32, call: &str| -> Result<(), String> {
+        let msg = unsafe { CStr::from_ptr(strata_last_error()) }
+            .to_string_lossy()
+            .into_owned();
+        match status {
+            STRATA_OK => Ok(()),
+            STRATA_ERROR_INTERNAL => panic!("{call}: {msg}"),
+            _ if msg.is_empty() => panic!("{call}: error {status} without a message"),
+            _ => Err(format!("{call}: {msg}")),
+        }
+    };
+    fuzz("capi", module_seeds(), mutate_module, |bytes| {
+        std::fs::write(&file, bytes).map_err(|e| e.to_string())?;
+        let mut module = std::ptr::null_mut();
+        check(
+            unsafe { strata_module_load(device, path.as_ptr(), &mut module) },
+            "load",
+        )?;
+        let result = (|| {
+            let main = CString::new("main").unwrap();
+            let (mut n_in, mut n_out) = (0usize, 0usize);
+            check(
+                unsafe { strata_function_signature(module, main.as_ptr(), &mut n_in, &mut n_out) },
+                "signature",
+            )?;
+            let mut sizes = [Vec::new(), Vec::new()];
+            for (is_output, n) in [(0, n_in), (1, n_out)] {
+                for i in 0..=n {
+                    let mut info = std::mem::MaybeUninit::<StrataTensorInfo>::zeroed();
+                    let status = unsafe {
+                        strata_function_tensor_info(
+                            module,
+                            main.as_ptr(),
+                            is_output,
+                            i,
+                            info.as_mut_ptr(),
+                        )
+                    };
+                    if i == n {
+                        assert_ne!(status, STRATA_OK, "tensor {i} of {n} answered");
+                        check(status, "tensor_info past the end").unwrap_err();
+                    } else {
+                        check(status, "tensor_info")?;
+                        sizes[is_output as usize].push(unsafe { info.assume_init() }.bytes);
+                    }
+                }
+            }
+            // Sizes come from the manifest: past this the call is not worth making.
+            if sizes.iter().flatten().sum::<usize>() > 1 << 26 {
+                return Ok(());
+            }
+            let mut ins: Vec<Vec<u8>> = sizes[0].iter().map(|&n| vec![0u8; n]).collect();
+            let mut outs: Vec<Vec<u8>> = sizes[1].iter().map(|&n| vec![0u8; n]).collect();
+            let call = |ins: &[Vec<u8>], outs: &mut [Vec<u8>]| {
+                let in_ptrs: Vec<*const c_void> = ins.iter().map(|b| b.as_ptr() as _).collect();
+                let in_bytes: Vec<usize> = ins.iter().map(Vec::len).collect();
+                let out_bytes: Vec<usize> = outs.iter().map(Vec::len).collect();
+                let out_ptrs: Vec<*mut c_void> =
+                    outs.iter_mut().map(|b| b.as_mut_ptr() as _).collect();
+                unsafe {
+                    strata_function_call(
+                        module,
+                        main.as_ptr(),
+                        in_ptrs.as_ptr(),
+                        in_bytes.as_ptr(),
+                        in_ptrs.len(),
+                        out_ptrs.as_ptr(),
+                        out_bytes.as_ptr(),
+                        out_ptrs.len(),
+                    )
+                }
+            };
+            let status = call(&ins, &mut outs);
+            check(status, "call")?;
+            if let Some(first) = ins.iter_mut().find(|b| !b.is_empty()) {
+                first.pop();
+                let status = call(&ins, &mut outs);
+                assert_ne!(status, STRATA_OK, "an input a byte short was taken");
+                check(status, "short call").unwrap_err();
+            }
+            Ok(())
+        })();
+        unsafe { strata_module_release(module) };
+        result
+    });
+    unsafe { strata_device_release(device) };
 }
