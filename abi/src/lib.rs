@@ -7,6 +7,7 @@
 pub mod dtype;
 pub mod format;
 pub mod kernel;
+pub mod limits;
 pub mod signing;
 pub mod storage;
 pub mod systolic;

@@ -68,8 +68,20 @@ fn bytes_of(t: &TensorType) -> usize {
     t.shape.numel().saturating_mul(t.elem.size_bytes())
 }
 
-/// `n` zero bytes, or an error at `at` when they cannot be had (sizes a program declares).
+/// `n` zero bytes, or an error at `at` when they cannot be had (sizes a program declares):
+/// past the `allocation_bytes` limit, or refused by the allocator.
 fn zeroed(m: &Module, n: usize, what: &str, at: OpId) -> Result<Vec<u8>, InterpError> {
+    let limit = crate::limits::Limit::AllocationBytes;
+    if n as u64 > limit.get() {
+        return Err(InterpError::at(
+            m,
+            at,
+            format!(
+                "cannot allocate the {n} bytes of {what}: past {}",
+                limit.named()
+            ),
+        ));
+    }
     let mut v = Vec::new();
     v.try_reserve_exact(n)
         .map_err(|_| InterpError::at(m, at, format!("cannot allocate the {n} bytes of {what}")))?;

@@ -57,6 +57,8 @@ pub use module::{Function, Location, Module, OpId, OpSpec, ValueId};
 pub use ops::OpName;
 pub use parser::{parse_module, ParseError};
 pub use printer::print_module;
+/// Limits on sizes taken from users' bytes, shared by every crate (see the module).
+pub use strata_abi::limits;
 pub use tensor::{Element, Tensor, TensorData};
 pub use types::{ElementType, FunctionType, Shape, TensorType, Type};
 pub use verify::{verify_module, VerifyError};

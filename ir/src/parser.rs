@@ -89,13 +89,10 @@ struct Parser<'a> {
     depth: usize,
 }
 
-/// The deepest nesting of regions, attributes, dense literals and types the parser
-/// follows: deeper text is an error, not a stack overflow.
-pub const MAX_NESTING: usize = 256;
-
-/// The most elements a splat constant (one value written for a whole tensor) may expand
-/// to: its tensor is built at parse time.
-pub const MAX_SPLAT_ELEMENTS: usize = 1 << 28;
+// The deepest nesting the parser follows (deeper text is an error, not a stack overflow)
+// and the most elements a splat constant expands to at parse time are
+// `strata_abi::limits`' `nesting` and `splat_elements`.
+use strata_abi::limits::Limit;
 
 /// A dense literal before its type is known.
 enum DenseLit {
@@ -369,11 +366,12 @@ impl Parser<'_> {
     }
 
     /// Parses operations into `block` until the closing `}` or the next block label.
-    /// Runs `f` one nesting level deeper, or fails past [`MAX_NESTING`].
+    /// Runs `f` one nesting level deeper, or fails past the `nesting` limit.
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
-        if self.depth >= MAX_NESTING {
+        if self.depth >= Limit::Nesting.get_usize() {
             return Err(self.error(format!(
-                "nesting deeper than {MAX_NESTING} levels (regions, attributes, literals or types)"
+                "regions, attributes, literals or types nested deeper than {}",
+                Limit::Nesting.named()
             )));
         }
         self.depth += 1;
@@ -988,14 +986,15 @@ impl Parser<'_> {
         Ok(DenseLit::Scalar(self.number_token()?, at))
     }
 
-    /// Fails for a splat of `ty` past [`MAX_SPLAT_ELEMENTS`].
+    /// Fails for a splat of `ty` past the `splat_elements` limit.
     fn splat_fits(&self, ty: &TensorType, at: usize) -> PResult<()> {
         let n = ty.shape.numel();
-        if n > MAX_SPLAT_ELEMENTS {
+        if n > Limit::SplatElements.get_usize() {
             return Err(self.error_at(
                 at,
                 format!(
-                    "a splat constant of {ty} has {n} elements, more than the {MAX_SPLAT_ELEMENTS} the parser builds"
+                    "a splat constant of {ty} has {n} elements, past {}",
+                    Limit::SplatElements.named()
                 ),
             ));
         }

@@ -144,7 +144,11 @@ fn deep_nesting_and_huge_splats_are_errors() {
     ];
     for text in &cases {
         let e = parse_module(text).unwrap_err();
-        assert!(e.message.contains("nesting deeper than"), "{e}");
+        assert!(
+            e.message
+                .contains("nested deeper than the nesting limit (256;"),
+            "{e}"
+        );
     }
     for value in ["1.0", "\"0x0000803F\""] {
         let text = format!(
@@ -156,7 +160,7 @@ fn deep_nesting_and_huge_splats_are_errors() {
             "{e}"
         );
     }
-    let fine = strata_ir::parser::MAX_NESTING / 2;
+    let fine = strata_abi::limits::Limit::Nesting.get_usize() / 2;
     let text = format!(
         "\"builtin.module\"() ({{\n}}) {{a = {}{}}} : () -> ()",
         "[".repeat(fine),

@@ -19,8 +19,11 @@ use strata_ir::{
     Attribute, ElementType, Function, Location, Module, OpSpec, Tensor, TensorType, Type, ValueId,
 };
 
-/// The largest result, in elements, that import folds into a constant.
-pub(crate) const FOLD_LIMIT: usize = 1 << 24;
+/// The most elements of a constant the importer builds: `strata_abi::limits`'
+/// `fold_elements`.
+pub(crate) fn fold_limit() -> usize {
+    strata_ir::limits::Limit::FoldElements.get_usize()
+}
 
 /// The ONNX op types the importer converts (the graph dialect's plus those import
 /// resolves itself), sorted. This is the list of ops Strata claims to support.
@@ -1117,7 +1120,7 @@ impl<'a> Importer<'a> {
             .iter()
             .fold(0usize, |acc, t| acc.saturating_add(t.shape.numel()));
         if !operands.is_empty()
-            && result_elems <= FOLD_LIMIT
+            && result_elems <= fold_limit()
             && operands.iter().all(|&v| self.values[v].known.is_some())
         {
             let def =

@@ -519,7 +519,7 @@ fn dropout(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError
     let mut out = vec![x];
     if node.num_outputs() > 1 {
         let ty = imp.values[x].ty.clone();
-        if ty.shape.numel() > crate::import::FOLD_LIMIT {
+        if ty.shape.numel() > crate::import::fold_limit() {
             return Err(node.unsupported("the mask output of a very large Dropout"));
         }
         let mask = Tensor::from_bools(ty.shape.clone(), vec![true; ty.shape.numel()]);
@@ -562,7 +562,7 @@ fn constant_of_shape(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, I
         None => Tensor::scalar(0.0f32),
     };
     let shape = Shape::new(dims.iter().map(|&d| d as usize));
-    if shape.numel() > crate::import::FOLD_LIMIT {
+    if shape.numel() > crate::import::fold_limit() {
         // A splat too large to hold as a constant (a CNN's filler weights): one element,
         // broadcast by the kernel that needs it, so the module never stores the tensor.
         let mut b = Builder { imp, node };
@@ -1586,12 +1586,12 @@ fn attention(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportErr
         .len()
         .checked_mul(q_len)
         .and_then(|n| n.checked_mul(kv_len))
-        .filter(|&n| n <= crate::import::FOLD_LIMIT)
+        .filter(|&n| n <= crate::import::fold_limit())
         .ok_or_else(|| {
             node.unsupported(format!(
-                "an attention bias of {} x {q_len} x {kv_len} entries (past the importer's limit of {} for a constant it builds)",
+                "an attention bias of {} x {q_len} x {kv_len} entries, past {} (a constant the importer builds)",
                 offsets.len(),
-                crate::import::FOLD_LIMIT
+                strata_ir::limits::Limit::FoldElements.named()
             ))
         })?;
     let mut limits = Vec::with_capacity(entries);

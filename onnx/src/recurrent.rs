@@ -482,11 +482,11 @@ fn recurrent(imp: &mut Importer, node: &NodeCtx, cell: Cell) -> Result<Vec<usize
     // Per batch entry the import keeps a length and the zero states a constant.
     if batch
         .checked_mul(hidden.max(1))
-        .is_none_or(|n| n > crate::import::FOLD_LIMIT)
+        .is_none_or(|n| n > crate::import::fold_limit())
     {
         return Err(node.unsupported(format!(
-            "a batch of {batch} x {hidden} hidden units (past the importer's limit of {} for the constant states it builds)",
-            crate::import::FOLD_LIMIT
+            "a batch of {batch} x {hidden} hidden units, past {} (the constant states the importer builds)",
+            strata_ir::limits::Limit::FoldElements.named()
         )));
     }
     let lens: Vec<usize> = match lens {

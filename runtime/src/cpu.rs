@@ -145,19 +145,21 @@ impl Pointers {
     }
 }
 
-/// The most worker threads per core the CPU device starts: more only adds switching, and
-/// an unbounded count spends minutes spawning threads before failing.
-pub const MAX_THREADS_PER_CORE: usize = 8;
+// The most worker threads per core the CPU device starts is `strata_abi::limits`'
+// `threads_per_core`: more only adds switching, and an unbounded count spends minutes
+// spawning threads before failing.
+use strata_abi::limits::Limit;
 
 impl CpuDevice {
     /// A CPU device with `threads` worker threads (`None`: one per core).
     pub fn new(threads: Option<usize>) -> Result<CpuDevice, Error> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = threads.unwrap_or(cores).max(1);
-        let most = MAX_THREADS_PER_CORE * cores;
+        let most = Limit::ThreadsPerCore.get_usize().saturating_mul(cores);
         if threads > most {
             return Err(Error::Device(format!(
-                "{threads} worker threads asked for; this machine has {cores} cores, and the CPU device starts at most {MAX_THREADS_PER_CORE} per core ({most})"
+                "{threads} worker threads asked for; this machine has {cores} cores, and the CPU device starts at most {most} ({} per core)",
+                Limit::ThreadsPerCore.named()
             )));
         }
         let pool = crate::pool::Pool::new(threads)

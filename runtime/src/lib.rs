@@ -290,6 +290,23 @@ impl Module {
             return Ok(w);
         }
         let def = &self.manifest.functions[index];
+        // One call's buffers together: sizes a module file declares, so bounded before
+        // anything is allocated (an overcommitting system would grant them, then kill).
+        let limit = strata_abi::limits::Limit::AllocationBytes;
+        let total = def
+            .inputs
+            .iter()
+            .chain(&def.outputs)
+            .map(|s| s.bytes() as u64)
+            .chain([def.programs[program].arena_bytes as u64])
+            .fold(0u64, u64::saturating_add);
+        if total > limit.get() {
+            return Err(Error::BadModule(format!(
+                "function '{}' needs {total} bytes of buffers for a call, past {}",
+                def.name,
+                limit.named()
+            )));
+        }
         let alloc = |specs: &[TensorSpec]| -> Result<Vec<BufferHandle>, Error> {
             specs
                 .iter()

@@ -91,6 +91,14 @@ impl Tensor {
                 dtype.name()
             ))
         })?;
+        let limit = strata_abi::limits::Limit::AllocationBytes;
+        if n as u64 > limit.get() {
+            return Err(Error::Input(format!(
+                "a {} tensor of shape {shape:?} takes {n} bytes, past {}",
+                dtype.name(),
+                limit.named()
+            )));
+        }
         let mut data = Vec::new();
         data.try_reserve_exact(n).map_err(|_| {
             Error::Device(format!(
