@@ -32,7 +32,10 @@
 //! id, and a loop of one iteration its body: llvmpipe counts every loop pass of an
 //! invocation, the last one that exits included, and ends them all after 65535, so the
 //! back end counts them too ([`Shader::loop_iterations`], an upper bound) for the runtime
-//! to refuse what would come back wrong.
+//! to refuse what would come back wrong. To stay under that count, an innermost loop (or
+//! band) whose passes per invocation would pass 4096 runs up to 8 copies of its body per
+//! pass, each after the first guarded by the loop's bound (a long window's max, a long
+//! reduction over few outputs).
 //!
 //! **Types.** Every element type is stored as itself (8- and 16-bit types through the
 //! `StorageBuffer8BitAccess`/`StorageBuffer16BitAccess` capabilities, 64-bit through
