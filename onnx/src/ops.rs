@@ -602,7 +602,8 @@ fn range(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
         if d == 0.0 {
             return Err(node.error("delta cannot be 0"));
         }
-        let n = ((l - s) / d).ceil().max(0.0) as usize;
+        let n = ((l - s) / d).ceil().max(0.0);
+        let n = range_length(node, if n.is_finite() { n } else { f64::MAX })?;
         // ONNX accumulates in the element type: start + i * delta, rounded to it.
         let s = Tensor::from_f64s(elem, Shape::scalar(), &[s]).to_f64s()[0];
         let d = Tensor::from_f64s(elem, Shape::scalar(), &[d]).to_f64s()[0];
@@ -616,11 +617,11 @@ fn range(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
         if d == 0 {
             return Err(node.error("delta cannot be 0"));
         }
-        let span = l - s;
-        let n = if (span > 0) != (d > 0) || span == 0 {
+        let (span, step) = (l as i128 - s as i128, d as i128);
+        let n = if (span > 0) != (step > 0) || span == 0 {
             0
         } else {
-            ((span.abs() + d.abs() - 1) / d.abs()) as usize
+            range_length(node, ((span.abs() + step.abs() - 1) / step.abs()) as f64)?
         };
         Tensor::from_i64s(
             elem,
@@ -629,6 +630,17 @@ fn range(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError> 
         )
     };
     Ok(vec![imp.known(t, Rc::default())])
+}
+
+/// A folded Range's length `n`, or an error past the `fold_elements` limit.
+fn range_length(node: &NodeCtx, n: f64) -> Result<usize, ImportError> {
+    if n > crate::import::fold_limit() as f64 {
+        return Err(node.unsupported(format!(
+            "a Range of {n} elements, past {} (a constant the importer builds)",
+            strata_ir::limits::Limit::FoldElements.named()
+        )));
+    }
+    Ok(n as usize)
 }
 
 /// Softmax, LogSoftmax and Hardmax before opset 13 treat the input as a 2-D matrix

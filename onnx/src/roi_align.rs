@@ -62,6 +62,16 @@ pub(crate) fn roi_align(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>
             "sampling_ratio 0: each region's sample count then depends on its size at run time; give a positive sampling_ratio",
         ));
     }
+    // The bins' and samples' coordinates are constants the importer builds.
+    let samples = [ph, pw, ratio, ratio]
+        .iter()
+        .try_fold(1u64, |n, &k| n.checked_mul(k as u64));
+    if samples.is_none_or(|n| n > crate::import::fold_limit() as u64) {
+        return Err(node.unsupported(format!(
+            "{ph} x {pw} bins of {ratio} x {ratio} samples, past {}",
+            strata_ir::limits::Limit::FoldElements.named()
+        )));
+    }
     let mut b = Builder { imp, node };
     let (xd, rd, bd) = (b.dims(x), b.dims(rois), b.dims(batch));
     let elem = b.imp.values[x].ty.elem;

@@ -93,6 +93,9 @@ pub(crate) fn tfidf_vectorizer(
     let len = *xd.last().unwrap_or(&1);
     let rows = if xd.len() == 2 { xd[0] } else { 1 };
     let xs = b.reshape(x, &[rows, len])?;
+    // No n-gram spans the row at a distance of `len` or more: counting stops there (a
+    // skip count of 2^63 once wrapped the comparison count to 0).
+    let max_skip = max_skip.min(len as i64);
     let comparisons: usize = grams
         .iter()
         .map(|(_, g)| {
