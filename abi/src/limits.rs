@@ -8,6 +8,7 @@
 //! | `nesting` | 256 | regions, attributes, dense literals and types nested in IR text (the parser recurses: far past a few thousand overflows an 8 MiB stack) |
 //! | `splat_elements` | 2^28 | elements a splat constant in IR text expands to when parsed |
 //! | `fold_elements` | 2^24 | elements of a constant the ONNX importer builds (folded shapes, index tables, masks, per-entry states) |
+//! | `unrolled_steps` | 2^16 | time steps of a recurrent layer (RNN, GRU, LSTM) the ONNX importer unrolls |
 //! | `threads_per_core` | 8 | CPU device worker threads per core of the machine |
 //! | `allocation_bytes` | the machine's memory | bytes of one buffer, tensor or function workspace the interpreter or runtime allocates from declared sizes |
 //!
@@ -27,19 +28,21 @@ pub enum Limit {
     Nesting,
     SplatElements,
     FoldElements,
+    UnrolledSteps,
     ThreadsPerCore,
     AllocationBytes,
 }
 
-static VALUES: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static VALUES: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
 static FROM_ENV: Once = Once::new();
 
 impl Limit {
     /// Every limit, in the module docs' order.
-    pub const ALL: [Limit; 5] = [
+    pub const ALL: [Limit; 6] = [
         Limit::Nesting,
         Limit::SplatElements,
         Limit::FoldElements,
+        Limit::UnrolledSteps,
         Limit::ThreadsPerCore,
         Limit::AllocationBytes,
     ];
@@ -50,6 +53,7 @@ impl Limit {
             Limit::Nesting => "nesting",
             Limit::SplatElements => "splat_elements",
             Limit::FoldElements => "fold_elements",
+            Limit::UnrolledSteps => "unrolled_steps",
             Limit::ThreadsPerCore => "threads_per_core",
             Limit::AllocationBytes => "allocation_bytes",
         }
@@ -66,6 +70,7 @@ impl Limit {
             Limit::Nesting => 256,
             Limit::SplatElements => 1 << 28,
             Limit::FoldElements => 1 << 24,
+            Limit::UnrolledSteps => 1 << 16,
             Limit::ThreadsPerCore => 8,
             Limit::AllocationBytes => physical_memory().unwrap_or(1 << 36),
         }

@@ -460,6 +460,14 @@ fn recurrent(imp: &mut Importer, node: &NodeCtx, cell: Cell) -> Result<Vec<usize
     if seq == 0 {
         return Err(node.error("X has an empty sequence"));
     }
+    // Each step becomes its own ops: a billion-step sequence spent minutes building them.
+    let steps = strata_ir::limits::Limit::UnrolledSteps;
+    if seq as u64 > steps.get() {
+        return Err(node.unsupported(format!(
+            "a sequence of {seq} steps, past {} (the importer unrolls every step)",
+            steps.named()
+        )));
+    }
     let dir_name = node.attr_string("direction", "forward");
     let reverse: Vec<bool> = match dir_name.as_str() {
         "forward" => vec![false],
