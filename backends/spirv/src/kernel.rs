@@ -436,33 +436,39 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let wide_step = self.g.int(Reg::I32, l.step * u);
         self.counting((l.trip_count() + u - 1) / u, &mut |s| {
             s.counted_loop(lower, upper, wide_step, &mut |s, i| {
-                for copy in 0..u {
-                    let at = if copy == 0 {
-                        i
-                    } else {
-                        let offset = s.g.int(Reg::I32, l.step * copy);
-                        s.emit(Op::IAdd, i32t, &[i, offset])?
-                    };
-                    let mut one = |s: &mut Self| {
-                        s.values.insert(
-                            iv,
-                            Val {
-                                reg: Reg::I32,
-                                lanes: vec![at],
-                            },
-                        );
-                        body(s, block)
-                    };
-                    if copy == 0 {
-                        one(s)?;
-                    } else {
-                        let inside = s.emit(Op::SLessThan, boolt, &[at, upper])?;
-                        s.when(inside, &mut one)?;
-                    }
-                }
-                Ok(())
+                s.copies(i, upper, l.step, u, (i32t, boolt), &mut |s, at| {
+                    s.values.insert(
+                        iv,
+                        Val {
+                            reg: Reg::I32,
+                            lanes: vec![at],
+                        },
+                    );
+                    body(s, block)
+                })
             })
         })
+    }
+
+    /// `u` copies of an unrolled loop's body at `first`, `first + stride`, …: the first as
+    /// the loop's own pass, each later one only where it is still below `upper`.
+    fn copies(
+        &mut self,
+        first: Word,
+        upper: Word,
+        stride: i64,
+        u: i64,
+        (i32t, boolt): (Word, Word),
+        body: &mut dyn FnMut(&mut Self, Word) -> Result<(), crate::ShaderError>,
+    ) -> Result<(), crate::ShaderError> {
+        body(self, first)?;
+        for copy in 1..u {
+            let offset = self.g.int(Reg::I32, stride * copy);
+            let at = self.emit(Op::IAdd, i32t, &[first, offset])?;
+            let inside = self.emit(Op::SLessThan, boolt, &[at, upper])?;
+            self.when(inside, &mut |s| body(s, at))?;
+        }
+        Ok(())
     }
 
     /// Whether `op` is emitted as a loop: a `loop.for` of more than one iteration that is
@@ -483,7 +489,7 @@ impl<'g, 'm> KernelGen<'g, 'm> {
     /// How many copies of its body one pass of a loop (or a band of loops from `outer` to
     /// `inner`, collapsed) runs, when it runs `per_invocation` iterations in each
     /// invocation: 1 unless its passes would be many (see [`UNROLL_ABOVE_PASSES`]) and no
-    /// loop is nested inside, then the fewest copies that bring them under, at most
+    /// loop is nested inside, then the fewest copies (a power of two) that bring them under, at most
     /// [`MAX_UNROLL`] and [`MAX_UNROLLED_OPS`] ops in all.
     fn unroll_factor(&self, outer: OpId, inner: OpId, per_invocation: i64) -> i64 {
         let passes = |u: i64| {
@@ -664,14 +670,9 @@ impl<'g, 'm> KernelGen<'g, 'm> {
         let wide_step = self.g.int(Reg::I32, size * u);
         self.counting((per_invocation + u - 1) / u, &mut |s| {
             s.counted_loop(local, upper, wide_step, &mut |s, j| {
-                s.band_iteration(&loops, band, j)?;
-                for copy in 1..u {
-                    let offset = s.g.int(Reg::I32, size * copy);
-                    let at = s.emit(Op::IAdd, i32t, &[j, offset])?;
-                    let inside = s.emit(Op::SLessThan, boolt, &[at, upper])?;
-                    s.when(inside, &mut |s| s.band_iteration(&loops, band, at))?;
-                }
-                Ok(())
+                s.copies(j, upper, size, u, (i32t, boolt), &mut |s, at| {
+                    s.band_iteration(&loops, band, at)
+                })
             })
         })
     }
