@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_ir::ops as names;
 use strata_ir::OpName;
-use strata_ir::{graph, Attribute, ElementType, Shape, Tensor, Type};
+use strata_ir::{graph, Attribute, ElementType, Shape, Tensor, TensorType, Type};
 
 /// The ops of other domains than the default one the importer converts.
 pub const OTHER_DOMAIN_OPS: &[(&str, &str)] = &[
@@ -1397,6 +1397,26 @@ impl Builder<'_, '_, '_> {
 
     pub(crate) fn constant(&mut self, t: Tensor) -> usize {
         self.imp.known(t, Rc::default())
+    }
+
+    /// A tensor of zeros: a constant when it is small enough to hold (the fold limit),
+    /// else one zero broadcast to `dims`, so a huge declared size never allocates here.
+    pub(crate) fn zeros(&mut self, dims: &[usize], elem: ElementType) -> Result<usize, ImportError> {
+        let n = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if n.is_some_and(|n| n <= crate::import::fold_limit()) {
+            return Ok(self.constant(Tensor::zeros(&TensorType::new(dims.to_vec(), elem))));
+        }
+        let shape = dims
+            .iter()
+            .map(|&d| i64::try_from(d))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| self.node.error(format!("a shape of {dims:?} is too large")))?;
+        let zero = self.scalar(elem, 0.0);
+        self.op(
+            names::GRAPH_EXPAND,
+            &[zero],
+            &[("shape", Attribute::I64Array(shape))],
+        )
     }
 
     /// `x` [B, H, S, D] with each head repeated `group` times in a row: [B, H·group, S, D]

@@ -7,7 +7,7 @@ use crate::import::{Importer, NodeCtx};
 use crate::ops::Builder;
 use crate::ImportError;
 use strata_ir::ops as names;
-use strata_ir::{Attribute, ElementType, Tensor, TensorType};
+use strata_ir::{Attribute, ElementType};
 
 /// `CausalConvWithState(input [B, C, L], weight [C, 1, k], bias?, past_state? [B, C, k-1])`:
 /// the input after the state (zeros when omitted), convolved per channel with no padding,
@@ -53,7 +53,7 @@ pub(crate) fn causal_conv_with_state(
             )?
         }
         (None, _) => {
-            let zeros = b.constant(Tensor::zeros(&TensorType::new(state_dims.clone(), elem)));
+            let zeros = b.zeros(&state_dims, elem)?;
             b.op(
                 names::GRAPH_CONCAT,
                 &[zeros, x],
@@ -90,7 +90,7 @@ pub(crate) fn causal_conv_with_state(
     };
     let total = length + k - 1;
     let state = if k == 1 {
-        b.constant(Tensor::zeros(&TensorType::new(state_dims, elem)))
+        b.zeros(&state_dims, elem)?
     } else {
         b.op(
             names::GRAPH_SLICE,
@@ -221,7 +221,7 @@ pub(crate) fn linear_attention(
             (b.cast(p, f32)?, e)
         }
         None => (
-            b.constant(Tensor::zeros(&TensorType::new(state_dims.to_vec(), f32))),
+            b.zeros(&state_dims, f32)?,
             out_elem,
         ),
     };

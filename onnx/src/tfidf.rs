@@ -158,12 +158,11 @@ pub(crate) fn tfidf_vectorizer(
             });
         }
     }
-    let zero = Tensor::zeros(&strata_ir::TensorType::new(vec![rows, 1], f32));
     let mut parts = Vec::with_capacity(out_size);
     for (i, column) in columns.into_iter().enumerate() {
         let tf = match column {
             Some(c) => c,
-            None => b.constant(zero.clone()),
+            None => b.zeros(&[rows, 1], f32)?,
         };
         let w = weights.get(i).copied();
         parts.push(match (mode.as_str(), w) {

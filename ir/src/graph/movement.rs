@@ -299,7 +299,8 @@ fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, crate::IrError> {
             return Err(format!("axis {} is sliced twice", axes[i]).into());
         }
         seen[ax] = true;
-        let dim = t.shape.dims()[ax] as i64;
+        let dim = i64::try_from(t.shape.dims()[ax])
+            .map_err(|_| format!("axis {} of {} elements is too long to slice", axes[i], t.shape.dims()[ax]))?;
         let step = steps[i];
         if step == 0 {
             return Err("slice step cannot be 0".into());
@@ -308,16 +309,14 @@ fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, crate::IrError> {
         let (start, end) = if step > 0 {
             (fix(starts[i]).clamp(0, dim), fix(ends[i]).clamp(0, dim))
         } else {
+            // Not `clamp`: an empty axis makes the range [0, -1].
             (
-                fix(starts[i]).clamp(0, dim - 1),
+                fix(starts[i]).max(0).min(dim - 1),
                 fix(ends[i]).clamp(-1, dim - 1),
             )
         };
-        let len = if step > 0 {
-            ((end - start).max(0) + step - 1) / step
-        } else {
-            ((start - end).max(0) + (-step) - 1) / (-step)
-        };
+        let span = if step > 0 { end - start } else { start - end };
+        let len = (span.max(0) as u64).div_ceil(step.unsigned_abs());
         plan[ax] = (start, step, len as usize);
     }
     Ok(plan)
@@ -941,4 +940,39 @@ pub fn eval_eye_like(a: &OpArgs, _x: &[&Tensor]) -> Result<Vec<Tensor>, crate::I
             0.0
         }
     })])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::infer_types;
+    use crate::{ops, Attribute, ElementType, TensorType};
+    use std::collections::BTreeMap;
+
+    fn slice(dims: Vec<usize>, start: i64, end: i64, step: i64) -> Result<Vec<usize>, String> {
+        let attrs: BTreeMap<String, Attribute> = [
+            ("starts", vec![start]),
+            ("ends", vec![end]),
+            ("axes", vec![0]),
+            ("steps", vec![step]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Attribute::I64Array(v)))
+        .collect();
+        let ty = TensorType::new(dims, ElementType::F32);
+        infer_types(ops::GRAPH_SLICE, &[ty], &attrs, 1)
+            .map(|t| t[0].shape.dims().to_vec())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Extreme slices are lengths or errors, never an overflow or a panicking clamp
+    /// (the ONNX fuzzer's finds).
+    #[test]
+    fn extreme_slices_are_lengths_or_errors() {
+        assert_eq!(slice(vec![0], -1, i64::MIN, -1), Ok(vec![0]));
+        assert_eq!(slice(vec![10], 0, 10, i64::MAX), Ok(vec![1]));
+        assert_eq!(slice(vec![10], 9, i64::MIN, i64::MIN), Ok(vec![1]));
+        assert_eq!(slice(vec![10], 2, 9, 3), Ok(vec![3]));
+        let long = slice(vec![usize::MAX / 2 + 7], 0, 1, 1).unwrap_err();
+        assert!(long.contains("too long to slice"), "{long}");
+    }
 }
