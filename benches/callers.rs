@@ -1,8 +1,8 @@
 //! Throughput under concurrent callers: calls per second of the project's MLP and MoE
 //! (compiled for the CPU and Vulkan) with 1, 2, 4 and 8 threads calling the same
 //! function at once. Rounds alternate the caller counts; the table gives each count's
-//! median over the rounds. (Vulkan calls take turns: its device holds one command
-//! buffer, `Device::call_lock`.)
+//! median over the rounds. (Each Vulkan call records and waits on its own stream; on
+//! lavapipe the kernels themselves run on the same two cores as the callers.)
 //!
 //! `cargo bench --bench callers` prints a Markdown table.
 

@@ -1401,7 +1401,11 @@ impl Builder<'_, '_, '_> {
 
     /// A tensor of zeros: a constant when it is small enough to hold (the fold limit),
     /// else one zero broadcast to `dims`, so a huge declared size never allocates here.
-    pub(crate) fn zeros(&mut self, dims: &[usize], elem: ElementType) -> Result<usize, ImportError> {
+    pub(crate) fn zeros(
+        &mut self,
+        dims: &[usize],
+        elem: ElementType,
+    ) -> Result<usize, ImportError> {
         let n = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
         if n.is_some_and(|n| n <= crate::import::fold_limit()) {
             return Ok(self.constant(Tensor::zeros(&TensorType::new(dims.to_vec(), elem))));

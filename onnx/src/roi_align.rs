@@ -67,7 +67,10 @@ pub(crate) fn roi_align(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>
     }
     // Each sample of a bin is unrolled into some 70 ops, and compile time grows faster
     // than the op count: 8 x 8 samples took 0.9 s, 16 x 16 14 s, 32 x 32 over 3 minutes.
-    if ratio.checked_mul(ratio).is_none_or(|n| n > MAX_SAMPLES_PER_BIN) {
+    if ratio
+        .checked_mul(ratio)
+        .is_none_or(|n| n > MAX_SAMPLES_PER_BIN)
+    {
         return Err(node.unsupported(format!(
             "sampling_ratio {ratio}: {ratio} x {ratio} samples per bin, past the {MAX_SAMPLES_PER_BIN} the importer unrolls (sampling_ratio {})",
             MAX_SAMPLES_PER_BIN.isqrt()

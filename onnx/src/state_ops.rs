@@ -220,10 +220,7 @@ pub(crate) fn linear_attention(
             let e = b.imp.values[p].ty.elem;
             (b.cast(p, f32)?, e)
         }
-        None => (
-            b.zeros(&state_dims, f32)?,
-            out_elem,
-        ),
+        None => (b.zeros(&state_dims, f32)?, out_elem),
     };
     let scale = match node.attr_float("scale") {
         Some(s) if s != 0.0 => s as f64,

@@ -74,11 +74,75 @@ pub trait Device: Send + Sync {
     /// Waits until all issued work is done.
     fn synchronize(&self) -> Result<(), Error>;
 
-    /// A lock that a whole call (uploads, dispatches, synchronize, downloads) holds, for
-    /// a device whose recorded work and error reports are shared by every caller (one
-    /// command buffer and status word): concurrent calls then take turns, and a kernel's
-    /// failure reaches the call that ran it. `None` (the default): calls run at once.
-    fn call_lock(&self) -> Option<&std::sync::Mutex<()>> {
-        None
+    /// A queue of work for one caller (a call of a function), whose dispatches, copies,
+    /// synchronize and errors are its own: many callers record and wait at once, and a
+    /// kernel's failure reaches the call that ran it. The default stream is the device's
+    /// own methods, for a device that runs work as it is issued (the CPU), where calls
+    /// already run at once.
+    fn stream(&self) -> Result<Box<dyn Stream + '_>, Error> {
+        Ok(Box::new(Immediate(self)))
+    }
+}
+
+/// One caller's queue of work on a device, from [`Device::stream`]: the queued operations
+/// of [`Device`], on this caller's queue only. Work still queued when it is dropped runs
+/// to its end (errors dropped), so buffers it used are free to reuse afterwards.
+pub trait Stream {
+    /// Writes `data` at `offset` of `buffer`, after the stream's earlier work.
+    fn upload(&mut self, buffer: BufferHandle, offset: usize, data: &[u8]) -> Result<(), Error>;
+    /// Reads `out.len()` bytes at `offset` of `buffer`, after the stream's earlier work.
+    fn download(
+        &mut self,
+        buffer: BufferHandle,
+        offset: usize,
+        out: &mut [u8],
+    ) -> Result<(), Error>;
+    /// Copies `src` to `dst` (same length).
+    fn copy(&mut self, src: BufferSlice, dst: BufferSlice) -> Result<(), Error>;
+    /// As [`Device::dispatch`].
+    fn dispatch(
+        &mut self,
+        executable: ExecutableHandle,
+        entry: usize,
+        bindings: &[BufferSlice],
+        workgroups: [u32; 3],
+    ) -> Result<(), Error>;
+    /// Waits until the stream's work is done; a kernel's error is reported here.
+    fn synchronize(&mut self) -> Result<(), Error>;
+}
+
+/// The default [`Stream`]: the device's own methods.
+struct Immediate<'a, D: Device + ?Sized>(&'a D);
+
+impl<D: Device + ?Sized> Stream for Immediate<'_, D> {
+    fn upload(&mut self, buffer: BufferHandle, offset: usize, data: &[u8]) -> Result<(), Error> {
+        self.0.upload(buffer, offset, data)
+    }
+
+    fn download(
+        &mut self,
+        buffer: BufferHandle,
+        offset: usize,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.0.download(buffer, offset, out)
+    }
+
+    fn copy(&mut self, src: BufferSlice, dst: BufferSlice) -> Result<(), Error> {
+        self.0.copy(src, dst)
+    }
+
+    fn dispatch(
+        &mut self,
+        executable: ExecutableHandle,
+        entry: usize,
+        bindings: &[BufferSlice],
+        workgroups: [u32; 3],
+    ) -> Result<(), Error> {
+        self.0.dispatch(executable, entry, bindings, workgroups)
+    }
+
+    fn synchronize(&mut self) -> Result<(), Error> {
+        self.0.synchronize()
     }
 }

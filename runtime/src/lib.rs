@@ -25,7 +25,7 @@ pub mod vulkan;
 pub mod systolic;
 
 pub use cpu::CpuDevice;
-pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle};
+pub use device::{BufferHandle, BufferSlice, Device, ExecutableHandle, Stream};
 /// The module file format, shared with the compiler (`strata-abi`).
 pub use strata_abi::format;
 pub use strata_abi::format::{FunctionDef, Manifest, ModuleFile, Program, TensorSpec};
@@ -454,19 +454,17 @@ impl Function<'_> {
             &def.outputs,
         )?;
         let m = self.module;
-        let _turn = m
-            .device
-            .call_lock()
-            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         let w = m.workspace(self.index, self.program)?;
+        // The stream is gone (its work finished) before the workspace is reused.
         let result = (|| {
+            let mut s = m.device.stream()?;
             for (&b, data) in w.inputs.iter().zip(inputs) {
-                m.device.upload(b, 0, data)?;
+                s.upload(b, 0, data)?;
             }
-            self.run(&w, None)?;
-            m.device.synchronize()?;
+            self.run(&mut *s, &w, None)?;
+            s.synchronize()?;
             for (&b, out) in w.outputs.iter().zip(outputs.iter_mut()) {
-                m.device.download(b, 0, out)?;
+                s.download(b, 0, out)?;
             }
             Ok(())
         })();
@@ -480,26 +478,28 @@ impl Function<'_> {
     pub fn profile(&self, inputs: &[Tensor], runs: usize) -> Result<Vec<KernelTime>, Error> {
         self.call(inputs)?;
         let m = self.module;
-        let _turn = m
-            .device
-            .call_lock()
-            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         let w = m.workspace(self.index, self.program)?;
         let mut times: Vec<KernelTime> = Vec::new();
         let result = (|| {
+            let mut s = m.device.stream()?;
             for (&b, t) in w.inputs.iter().zip(inputs) {
-                m.device.upload(b, 0, t.bytes())?;
+                s.upload(b, 0, t.bytes())?;
             }
             for _ in 0..runs {
-                self.run(&w, Some(&mut times))?;
+                self.run(&mut *s, &w, Some(&mut times))?;
             }
-            m.device.synchronize()
+            s.synchronize()
         })();
         m.release(self.index, w);
         result.map(|_| times)
     }
 
-    fn run(&self, w: &Workspace, mut profile: Option<&mut Vec<KernelTime>>) -> Result<(), Error> {
+    fn run(
+        &self,
+        s: &mut dyn Stream,
+        w: &Workspace,
+        mut profile: Option<&mut Vec<KernelTime>>,
+    ) -> Result<(), Error> {
         let m = self.module;
         let slice = |r: &format::BufferRef| -> Result<BufferSlice, Error> {
             let buffer = match r.memory {
@@ -516,6 +516,7 @@ impl Function<'_> {
             })
         };
         self.run_commands(
+            s,
             &self.def().programs[self.program].commands,
             &slice,
             &mut profile,
@@ -524,16 +525,17 @@ impl Function<'_> {
 
     fn run_commands(
         &self,
+        s: &mut dyn Stream,
         commands: &[Command],
         slice: &dyn Fn(&format::BufferRef) -> Result<BufferSlice, Error>,
         profile: &mut Option<&mut Vec<KernelTime>>,
     ) -> Result<(), Error> {
         let m = self.module;
         // Control flow reads device memory: the work before must have finished.
-        let read = |r: &format::BufferRef, out: &mut [u8]| -> Result<(), Error> {
-            let s = slice(r)?;
-            m.device.synchronize()?;
-            m.device.download(s.buffer, s.offset, out)
+        let read = |s: &mut dyn Stream, r: &format::BufferRef, out: &mut [u8]| {
+            let at = slice(r)?;
+            s.synchronize()?;
+            s.download(at.buffer, at.offset, out)
         };
         for c in commands {
             match c {
@@ -543,9 +545,9 @@ impl Function<'_> {
                     otherwise,
                 } => {
                     let mut b = [0u8];
-                    read(cond, &mut b)?;
+                    read(s, cond, &mut b)?;
                     let taken = if b[0] != 0 { then } else { otherwise };
-                    self.run_commands(taken, slice, profile)?;
+                    self.run_commands(s, taken, slice, profile)?;
                 }
                 Command::Loop {
                     trip_count,
@@ -554,18 +556,18 @@ impl Function<'_> {
                     body,
                 } => {
                     let mut t = [0u8; 8];
-                    read(trip_count, &mut t)?;
+                    read(s, trip_count, &mut t)?;
                     let trip = i64::from_le_bytes(t);
                     let mut i = 0i64;
                     while i < trip {
                         let mut b = [0u8];
-                        read(cond, &mut b)?;
+                        read(s, cond, &mut b)?;
                         if b[0] == 0 {
                             break;
                         }
-                        let s = slice(counter)?;
-                        m.device.upload(s.buffer, s.offset, &i.to_le_bytes())?;
-                        self.run_commands(body, slice, profile)?;
+                        let at = slice(counter)?;
+                        s.upload(at.buffer, at.offset, &i.to_le_bytes())?;
+                        self.run_commands(s, body, slice, profile)?;
                         i += 1;
                     }
                 }
@@ -590,9 +592,9 @@ impl Function<'_> {
                     let b: smallvec::SmallVec<[BufferSlice; 16]> =
                         bindings.iter().map(slice).collect::<Result<_, _>>()?;
                     let start = std::time::Instant::now();
-                    m.device.dispatch(exe, *entry, &b, *workgroups)?;
+                    s.dispatch(exe, *entry, &b, *workgroups)?;
                     if let Some(times) = profile.as_deref_mut() {
-                        m.device.synchronize()?;
+                        s.synchronize()?;
                         let elapsed = start.elapsed();
                         let symbol = m
                             .manifest
@@ -614,7 +616,7 @@ impl Function<'_> {
                         }
                     }
                 }
-                Command::Copy { src, dst } => m.device.copy(slice(src)?, slice(dst)?)?,
+                Command::Copy { src, dst } => s.copy(slice(src)?, slice(dst)?)?,
             }
         }
         Ok(())

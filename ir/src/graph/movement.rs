@@ -299,8 +299,13 @@ fn slice_plan(a: &OpArgs) -> Result<Vec<(i64, i64, usize)>, crate::IrError> {
             return Err(format!("axis {} is sliced twice", axes[i]).into());
         }
         seen[ax] = true;
-        let dim = i64::try_from(t.shape.dims()[ax])
-            .map_err(|_| format!("axis {} of {} elements is too long to slice", axes[i], t.shape.dims()[ax]))?;
+        let dim = i64::try_from(t.shape.dims()[ax]).map_err(|_| {
+            format!(
+                "axis {} of {} elements is too long to slice",
+                axes[i],
+                t.shape.dims()[ax]
+            )
+        })?;
         let step = steps[i];
         if step == 0 {
             return Err("slice step cannot be 0".into());

@@ -1,41 +1,57 @@
-//! Recording work: dispatches and copies into one command buffer with barriers between
-//! dependent commands, submission, and the status buffer kernels report to.
+//! Recording work: dispatches and copies into a recorder's command buffer with barriers
+//! between dependent commands, submission, and the status buffer kernels report to.
 
 use super::*;
 
 impl VulkanDevice {
-    pub(super) fn write_status(&self, v: u32) {
-        if let Some(p) = self.status.mapped {
+    pub(super) fn write_status(r: &Recorder, v: u32) {
+        if let Some(p) = r.status.mapped {
             // SAFETY: the status buffer is 4 mapped, coherent bytes, and no work is pending.
             unsafe { std::ptr::write_volatile(p as *mut u32, v) };
         }
     }
 
-    pub(super) fn read_status(&self) -> u32 {
-        match self.status.mapped {
+    pub(super) fn read_status(r: &Recorder) -> u32 {
+        match r.status.mapped {
             // SAFETY: as in write_status; the fence wait made device writes available.
             Some(p) => unsafe { std::ptr::read_volatile(p as *const u32) },
             None => 0,
         }
     }
 
-    pub(super) fn begin(&self, st: &mut State) -> Result<(), Error> {
-        if !st.recording {
+    pub(super) fn begin(&self, r: &mut Recorder) -> Result<(), Error> {
+        if !r.recording {
             unsafe {
                 self.device.begin_command_buffer(
-                    self.command_buffer,
+                    r.command_buffer,
                     &vk::CommandBufferBeginInfo::default()
                         .flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT),
                 )
             }
-            .map_err(|r| vk_err("vkBeginCommandBuffer", r))?;
-            st.recording = true;
+            .map_err(|e| vk_err("vkBeginCommandBuffer", e))?;
+            r.recording = true;
         }
         Ok(())
     }
 
+    /// Begins recording (if not yet) and locks what is shared, with `r` marked as having
+    /// work pending: a buffer looked up now stays alive until `r` has finished, even if
+    /// another caller frees it meanwhile.
+    pub(super) fn recording<'a>(
+        &'a self,
+        r: &mut Recorder,
+    ) -> Result<std::sync::MutexGuard<'a, Shared>, Error> {
+        self.begin(r)?;
+        let mut st = self.lock();
+        if !st.recording.contains(&r.id) {
+            st.recording.push(r.id);
+        }
+        Ok(st)
+    }
+
     pub(super) fn barrier(
         &self,
+        r: &Recorder,
         src: vk::AccessFlags,
         dst: vk::AccessFlags,
         dst_stage: vk::PipelineStageFlags,
@@ -45,7 +61,7 @@ impl VulkanDevice {
             .dst_access_mask(dst)];
         unsafe {
             self.device.cmd_pipeline_barrier(
-                self.command_buffer,
+                r.command_buffer,
                 vk::PipelineStageFlags::COMPUTE_SHADER | vk::PipelineStageFlags::TRANSFER,
                 dst_stage,
                 vk::DependencyFlags::empty(),
@@ -58,9 +74,9 @@ impl VulkanDevice {
 
     /// Records that a command touches `ranges`, first putting a barrier behind earlier
     /// commands that touched any of them.
-    pub(super) fn touch(&self, st: &mut State, ranges: &[(vk::Buffer, u64, u64)]) {
+    pub(super) fn touch(&self, r: &mut Recorder, ranges: &[(vk::Buffer, u64, u64)]) {
         let overlaps = ranges.iter().any(|&(b, s, e)| {
-            st.touched
+            r.touched
                 .iter()
                 .any(|&(b2, s2, e2)| b == b2 && s < e2 && s2 < e)
         });
@@ -70,57 +86,84 @@ impl VulkanDevice {
                 | vk::AccessFlags::TRANSFER_READ
                 | vk::AccessFlags::TRANSFER_WRITE;
             self.barrier(
+                r,
                 vk::AccessFlags::SHADER_WRITE | vk::AccessFlags::TRANSFER_WRITE,
                 all,
                 vk::PipelineStageFlags::COMPUTE_SHADER | vk::PipelineStageFlags::TRANSFER,
             );
-            st.touched.clear();
+            r.touched.clear();
         }
-        st.touched.extend_from_slice(ranges);
+        r.touched.extend_from_slice(ranges);
     }
 
-    /// Submits what was recorded and waits for it.
-    pub(super) fn flush(&self, st: &mut State) -> Result<(), Error> {
-        if !st.recording {
+    /// Drops `id` from what is pending and destroys the freed buffers nothing uses now.
+    pub(super) fn forget_recorder(&self, id: u64) {
+        let mut st = self.lock();
+        st.recording.retain(|&x| x != id);
+        for (_, pending) in &mut st.garbage {
+            pending.retain(|&x| x != id);
+        }
+        self.sweep(&mut st);
+    }
+
+    pub(super) fn sweep(&self, st: &mut Shared) {
+        let (done, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut st.garbage)
+            .into_iter()
+            .partition(|(b, pending)| pending.is_empty() && Arc::strong_count(b) == 1);
+        st.garbage = kept;
+        for (b, _) in done {
+            self.destroy_buffer(&b);
+        }
+    }
+
+    /// Submits what `r` recorded and waits for it.
+    pub(super) fn flush(&self, r: &mut Recorder) -> Result<(), Error> {
+        if !r.recording {
             return Ok(());
         }
         // Make every write visible to the host before the fence signals.
         self.barrier(
+            r,
             vk::AccessFlags::SHADER_WRITE | vk::AccessFlags::TRANSFER_WRITE,
             vk::AccessFlags::HOST_READ,
             vk::PipelineStageFlags::HOST,
         );
-        st.recording = false;
-        st.touched.clear();
-        unsafe { self.device.end_command_buffer(self.command_buffer) }
-            .map_err(|r| vk_err("vkEndCommandBuffer", r))?;
-        let buffers = [self.command_buffer];
-        let submit = [vk::SubmitInfo::default().command_buffers(&buffers)];
-        let done = unsafe { self.device.queue_submit(self.queue, &submit, self.fence) }
-            .map_err(|r| vk_err("vkQueueSubmit", r))
-            .and_then(|_| {
-                unsafe { self.device.wait_for_fences(&[self.fence], true, u64::MAX) }
-                    .map_err(|r| vk_err("vkWaitForFences", r))
-            });
-        let reset = unsafe { self.device.reset_fences(&[self.fence]) }
-            .map_err(|r| vk_err("vkResetFences", r));
-        for p in &st.pools {
+        r.recording = false;
+        r.touched.clear();
+        let ended = unsafe { self.device.end_command_buffer(r.command_buffer) }
+            .map_err(|e| vk_err("vkEndCommandBuffer", e));
+        let done = ended.and_then(|_| {
+            let buffers = [r.command_buffer];
+            let submit = [vk::SubmitInfo::default().command_buffers(&buffers)];
+            {
+                let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                unsafe { self.device.queue_submit(*queue, &submit, r.fence) }
+                    .map_err(|e| vk_err("vkQueueSubmit", e))?;
+            }
+            unsafe { self.device.wait_for_fences(&[r.fence], true, u64::MAX) }
+                .map_err(|e| vk_err("vkWaitForFences", e))?;
+            unsafe { self.device.reset_fences(&[r.fence]) }.map_err(|e| vk_err("vkResetFences", e))
+        });
+        if done.is_err() {
+            // The work may still be running: nothing it uses may go before it has.
+            unsafe {
+                let _ = self.device.device_wait_idle();
+            }
+        }
+        for p in &r.pools {
             unsafe {
                 let _ = self
                     .device
                     .reset_descriptor_pool(*p, vk::DescriptorPoolResetFlags::empty());
             }
         }
-        st.pool = 0;
-        for b in std::mem::take(&mut st.garbage) {
-            self.destroy_buffer(b);
-        }
-        let dispatched = std::mem::take(&mut st.dispatched);
+        r.pool = 0;
+        self.forget_recorder(r.id);
+        let dispatched = std::mem::take(&mut r.dispatched);
         done?;
-        reset?;
-        let status = self.read_status();
+        let status = Self::read_status(r);
         if status != 0 {
-            self.write_status(0);
+            Self::write_status(r, 0);
             let kernel = dispatched
                 .get(status as usize - 1)
                 .cloned()
@@ -135,6 +178,7 @@ impl VulkanDevice {
 
     pub(super) fn record_dispatch(
         &self,
+        r: &mut Recorder,
         executable: ExecutableHandle,
         entry: usize,
         bindings: &[BufferSlice],
@@ -155,7 +199,7 @@ impl VulkanDevice {
                 b.bytes
             )));
         }
-        let mut st = self.lock();
+        let st = self.recording(r)?;
         let exe = st
             .executables
             .get(&executable.0)
@@ -197,13 +241,14 @@ impl VulkanDevice {
             });
             ranges.push((b.buffer, offset, offset + s.bytes as u64));
         }
+        drop(st);
         infos.push(vk::DescriptorBufferInfo {
-            buffer: self.status.buffer,
+            buffer: r.status.buffer,
             offset: 0,
             range: vk::WHOLE_SIZE,
         });
-        push[push_constants::DISPATCH_NUMBER] = st.dispatched.len() as u32;
-        let set = self.descriptor_set(&mut st, set_layout)?;
+        push[push_constants::DISPATCH_NUMBER] = r.dispatched.len() as u32;
+        let set = self.descriptor_set(r, set_layout)?;
         let writes: Vec<vk::WriteDescriptorSet> = infos
             .iter()
             .enumerate()
@@ -216,10 +261,9 @@ impl VulkanDevice {
             })
             .collect();
         unsafe { self.device.update_descriptor_sets(&writes, &[]) };
-        self.begin(&mut st)?;
-        self.touch(&mut st, &ranges);
+        self.touch(r, &ranges);
         let bytes: Vec<u8> = push.iter().flat_map(|w| w.to_le_bytes()).collect();
-        let cb = self.command_buffer;
+        let cb = r.command_buffer;
         unsafe {
             self.device
                 .cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
@@ -236,12 +280,7 @@ impl VulkanDevice {
             self.device
                 .cmd_dispatch(cb, workgroups[0], workgroups[1], workgroups[2]);
         }
-        st.dispatched.push(name);
+        r.dispatched.push(name);
         Ok(())
-    }
-
-    pub(super) fn submit_and_wait(&self) -> Result<(), Error> {
-        let mut st = self.lock();
-        self.flush(&mut st)
     }
 }

@@ -237,26 +237,6 @@ impl VulkanDevice {
         let device = unsafe { inst.create_device(physical, &info, None) }
             .map_err(|r| vk_err("vkCreateDevice", r))?;
         let queue = unsafe { device.get_device_queue(family, 0) };
-        let command_pool = unsafe {
-            device.create_command_pool(
-                &vk::CommandPoolCreateInfo::default()
-                    .queue_family_index(family)
-                    .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER),
-                None,
-            )
-        }
-        .map_err(|r| vk_err("vkCreateCommandPool", r))?;
-        let command_buffer = unsafe {
-            device.allocate_command_buffers(
-                &vk::CommandBufferAllocateInfo::default()
-                    .command_pool(command_pool)
-                    .level(vk::CommandBufferLevel::PRIMARY)
-                    .command_buffer_count(1),
-            )
-        }
-        .map_err(|r| vk_err("vkAllocateCommandBuffers", r))?[0];
-        let fence = unsafe { device.create_fence(&vk::FenceCreateInfo::default(), None) }
-            .map_err(|r| vk_err("vkCreateFence", r))?;
         let cache =
             unsafe { device.create_pipeline_cache(&vk::PipelineCacheCreateInfo::default(), None) }
                 .map_err(|r| vk_err("vkCreatePipelineCache", r))?;
@@ -270,10 +250,8 @@ impl VulkanDevice {
         let mut dev = VulkanDevice {
             _instance: instance,
             device,
-            queue,
-            command_pool,
-            command_buffer,
-            fence,
+            family,
+            queue: Mutex::new(queue),
             cache,
             memory,
             limits: props.limits,
@@ -282,13 +260,14 @@ impl VulkanDevice {
                 .contains("llvmpipe")
                 .then_some(super::LLVMPIPE_LOOP_LIMIT),
             description,
+            state: Mutex::new(Shared::new()),
             // Made below, once `dev` exists to clean up after a failure.
-            status: Buffer::NULL,
-            state: Mutex::new(State::new()),
-            calls: Mutex::new(()),
+            own: Mutex::new(None),
+            idle: Mutex::new(Vec::new()),
+            recorders: AtomicU64::new(0),
         };
-        dev.status = dev.make_buffer(4, true)?;
-        dev.write_status(0);
+        let own = dev.new_recorder()?;
+        *dev.own.get_mut().unwrap_or_else(|p| p.into_inner()) = Some(own);
         Ok(dev)
     }
 }

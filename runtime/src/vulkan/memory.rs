@@ -121,7 +121,7 @@ impl VulkanDevice {
         create_buffer(&self.device, &self.memory, size, host)
     }
 
-    pub(super) fn destroy_buffer(&self, b: Buffer) {
+    pub(super) fn destroy_buffer(&self, b: &Buffer) {
         unsafe {
             if b.mapped.is_some() {
                 self.device.unmap_memory(b.memory);
@@ -131,7 +131,7 @@ impl VulkanDevice {
         }
     }
 
-    pub(super) fn buffer(st: &State, h: BufferHandle) -> Result<&Buffer, Error> {
+    pub(super) fn buffer(st: &Shared, h: BufferHandle) -> Result<&Arc<Buffer>, Error> {
         st.buffers
             .get(&h.0)
             .ok_or_else(|| Error::Device(format!("no buffer {}", h.0)))
@@ -154,15 +154,19 @@ impl VulkanDevice {
         Ok(())
     }
 
-    /// The staging buffer, grown to at least `size` bytes.
-    pub(super) fn staging(&self, st: &mut State, size: u64) -> Result<(vk::Buffer, usize), Error> {
-        if st.staging.as_ref().is_none_or(|s| s.size < size) {
-            if let Some(old) = st.staging.take() {
-                self.destroy_buffer(old);
+    /// `r`'s staging buffer, grown to at least `size` bytes.
+    pub(super) fn staging(
+        &self,
+        r: &mut Recorder,
+        size: u64,
+    ) -> Result<(vk::Buffer, usize), Error> {
+        if r.staging.as_ref().is_none_or(|s| s.size < size) {
+            if let Some(old) = r.staging.take() {
+                self.destroy_buffer(&old);
             }
-            st.staging = Some(self.make_buffer(size.next_power_of_two(), true)?);
+            r.staging = Some(self.make_buffer(size.next_power_of_two(), true)?);
         }
-        let s = st
+        let s = r
             .staging
             .as_ref()
             .ok_or_else(|| Error::Device("no staging buffer".into()))?;
@@ -173,15 +177,15 @@ impl VulkanDevice {
     }
 
     /// Copies `bytes` from `(buffer, offset)` to another and waits for it (the staged
-    /// uploads and downloads; nothing else is pending then).
+    /// uploads and downloads; nothing else of `r` is pending then).
     pub(super) fn transfer_now(
         &self,
-        st: &mut State,
+        r: &mut Recorder,
         (src, src_offset): (vk::Buffer, u64),
         (dst, dst_offset): (vk::Buffer, u64),
         bytes: u64,
     ) -> Result<(), Error> {
-        self.begin(st)?;
+        self.begin(r)?;
         let region = [vk::BufferCopy {
             src_offset,
             dst_offset,
@@ -189,132 +193,171 @@ impl VulkanDevice {
         }];
         unsafe {
             self.device
-                .cmd_copy_buffer(self.command_buffer, src, dst, &region)
+                .cmd_copy_buffer(r.command_buffer, src, dst, &region)
         };
-        self.flush(st)
+        self.flush(r)
     }
 
     pub(super) fn create_device_buffer(&self, bytes: usize) -> Result<BufferHandle, Error> {
         let b = self.make_buffer(bytes as u64, false)?;
-        let mut st = self.lock();
         match b.mapped {
             // SAFETY: freshly mapped memory of b.size bytes that nothing else uses yet.
             Some(p) => unsafe { std::ptr::write_bytes(p as *mut u8, 0, b.size as usize) },
             None => {
-                self.begin(&mut st)?;
-                self.touch(&mut st, &[(b.buffer, 0, b.size)]);
-                unsafe {
-                    self.device
-                        .cmd_fill_buffer(self.command_buffer, b.buffer, 0, vk::WHOLE_SIZE, 0)
-                };
+                // Zeroed before anyone can see it, so that no stream need wait for it.
+                let zeroed = self.with_own(|r| {
+                    self.flush(r)?;
+                    self.begin(r)?;
+                    unsafe {
+                        self.device.cmd_fill_buffer(
+                            r.command_buffer,
+                            b.buffer,
+                            0,
+                            vk::WHOLE_SIZE,
+                            0,
+                        )
+                    };
+                    self.flush(r)
+                });
+                if let Err(e) = zeroed {
+                    self.destroy_buffer(&b);
+                    return Err(e);
+                }
             }
         }
+        let mut st = self.lock();
         let h = st.next;
         st.next += 1;
-        st.buffers.insert(h, b);
+        st.buffers.insert(h, Arc::new(b));
         Ok(BufferHandle(h))
     }
 
     pub(super) fn release_buffer(&self, buffer: BufferHandle) {
         let mut st = self.lock();
         if let Some(b) = st.buffers.remove(&buffer.0) {
-            if st.recording {
-                st.garbage.push(b);
-            } else {
-                self.destroy_buffer(b);
-            }
+            let pending = st.recording.clone();
+            st.garbage.push((b, pending));
+            self.sweep(&mut st);
+        }
+    }
+
+    /// The buffer of `h` with `offset..offset + len` checked inside it, kept alive by the
+    /// returned `Arc` while the caller reads or writes it.
+    fn checked(&self, h: BufferHandle, offset: usize, len: usize) -> Result<Arc<Buffer>, Error> {
+        let st = self.lock();
+        let b = Self::buffer(&st, h)?;
+        Self::check_range(b, h, offset as u64, len as u64)?;
+        Ok(b.clone())
+    }
+
+    /// Lets go of a buffer [`Self::checked`] returned, destroying it if it was freed
+    /// meanwhile and nothing else uses it.
+    fn unhold(&self, b: Arc<Buffer>) {
+        drop(b);
+        let mut st = self.lock();
+        if !st.garbage.is_empty() {
+            self.sweep(&mut st);
         }
     }
 
     pub(super) fn write_buffer(
         &self,
+        r: &mut Recorder,
         buffer: BufferHandle,
         offset: usize,
         data: &[u8],
     ) -> Result<(), Error> {
-        let mut st = self.lock();
         // Earlier work first: it may use this buffer.
-        self.flush(&mut st)?;
-        let b = Self::buffer(&st, buffer)?;
-        Self::check_range(b, buffer, offset as u64, data.len() as u64)?;
-        if data.is_empty() {
-            return Ok(());
-        }
-        if let Some(p) = b.mapped {
-            // SAFETY: the range was checked against the mapped buffer; no work is pending.
-            unsafe {
-                std::ptr::copy_nonoverlapping(data.as_ptr(), (p as *mut u8).add(offset), data.len())
-            };
-            return Ok(());
-        }
-        let target = b.buffer;
-        let (staging, p) = self.staging(&mut st, data.len() as u64)?;
-        // SAFETY: the staging buffer holds at least data.len() mapped bytes.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p as *mut u8, data.len()) };
-        self.transfer_now(
-            &mut st,
-            (staging, 0),
-            (target, offset as u64),
-            data.len() as u64,
-        )
+        self.flush(r)?;
+        let b = self.checked(buffer, offset, data.len())?;
+        let result = (|| {
+            if data.is_empty() {
+                return Ok(());
+            }
+            if let Some(p) = b.mapped {
+                // SAFETY: the range was checked against the mapped buffer, which `b`
+                // keeps alive; this stream has no work pending.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        data.as_ptr(),
+                        (p as *mut u8).add(offset),
+                        data.len(),
+                    )
+                };
+                return Ok(());
+            }
+            let (staging, p) = self.staging(r, data.len() as u64)?;
+            // SAFETY: the staging buffer holds at least data.len() mapped bytes.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p as *mut u8, data.len()) };
+            self.transfer_now(
+                r,
+                (staging, 0),
+                (b.buffer, offset as u64),
+                data.len() as u64,
+            )
+        })();
+        self.unhold(b);
+        result
     }
 
     pub(super) fn read_buffer(
         &self,
+        r: &mut Recorder,
         buffer: BufferHandle,
         offset: usize,
         out: &mut [u8],
     ) -> Result<(), Error> {
-        let mut st = self.lock();
-        self.flush(&mut st)?;
-        let b = Self::buffer(&st, buffer)?;
-        Self::check_range(b, buffer, offset as u64, out.len() as u64)?;
-        if out.is_empty() {
-            return Ok(());
-        }
-        if let Some(p) = b.mapped {
-            // SAFETY: as in upload.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    (p as *const u8).add(offset),
-                    out.as_mut_ptr(),
-                    out.len(),
-                )
-            };
-            return Ok(());
-        }
-        let source = b.buffer;
-        let (staging, p) = self.staging(&mut st, out.len() as u64)?;
-        self.transfer_now(
-            &mut st,
-            (source, offset as u64),
-            (staging, 0),
-            out.len() as u64,
-        )?;
-        // SAFETY: the transfer finished and the staging buffer holds out.len() bytes.
-        unsafe { std::ptr::copy_nonoverlapping(p as *const u8, out.as_mut_ptr(), out.len()) };
-        Ok(())
+        self.flush(r)?;
+        let b = self.checked(buffer, offset, out.len())?;
+        let result = (|| {
+            if out.is_empty() {
+                return Ok(());
+            }
+            if let Some(p) = b.mapped {
+                // SAFETY: as in write_buffer.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        (p as *const u8).add(offset),
+                        out.as_mut_ptr(),
+                        out.len(),
+                    )
+                };
+                return Ok(());
+            }
+            let (staging, p) = self.staging(r, out.len() as u64)?;
+            self.transfer_now(r, (b.buffer, offset as u64), (staging, 0), out.len() as u64)?;
+            // SAFETY: the transfer finished and the staging buffer holds out.len() bytes.
+            unsafe { std::ptr::copy_nonoverlapping(p as *const u8, out.as_mut_ptr(), out.len()) };
+            Ok(())
+        })();
+        self.unhold(b);
+        result
     }
 
-    pub(super) fn record_copy(&self, src: BufferSlice, dst: BufferSlice) -> Result<(), Error> {
+    pub(super) fn record_copy(
+        &self,
+        r: &mut Recorder,
+        src: BufferSlice,
+        dst: BufferSlice,
+    ) -> Result<(), Error> {
         if src.bytes != dst.bytes {
             return Err(Error::Device(format!(
                 "a copy of {} bytes into {} bytes",
                 src.bytes, dst.bytes
             )));
         }
-        let mut st = self.lock();
+        let st = self.recording(r)?;
         let s = Self::buffer(&st, src.buffer)?;
         Self::check_range(s, src.buffer, src.offset as u64, src.bytes as u64)?;
         let d = Self::buffer(&st, dst.buffer)?;
         Self::check_range(d, dst.buffer, dst.offset as u64, dst.bytes as u64)?;
+        let (sb, db) = (s.buffer, d.buffer);
+        drop(st);
         if src.bytes == 0 {
             return Ok(());
         }
-        let (sb, db) = (s.buffer, d.buffer);
-        self.begin(&mut st)?;
         let (so, doff, n) = (src.offset as u64, dst.offset as u64, src.bytes as u64);
-        self.touch(&mut st, &[(sb, so, so + n), (db, doff, doff + n)]);
+        self.touch(r, &[(sb, so, so + n), (db, doff, doff + n)]);
         let region = [vk::BufferCopy {
             src_offset: so,
             dst_offset: doff,
@@ -322,7 +365,7 @@ impl VulkanDevice {
         }];
         unsafe {
             self.device
-                .cmd_copy_buffer(self.command_buffer, sb, db, &region)
+                .cmd_copy_buffer(r.command_buffer, sb, db, &region)
         };
         Ok(())
     }

@@ -21,7 +21,7 @@ pub(super) struct Executable {
 impl VulkanDevice {
     pub(super) fn descriptor_set(
         &self,
-        st: &mut State,
+        st: &mut Recorder,
         layout: vk::DescriptorSetLayout,
     ) -> Result<vk::DescriptorSet, Error> {
         loop {
