@@ -73,8 +73,17 @@ fn dft_along(b: &mut Builder, x: usize, axis: usize, t: &Transform) -> Result<us
     flat.push(parts * n_in);
     let z = b.reshape(split, &flat)?;
     // The matrix: rows (re n, then im n), columns (re k, then im k) or real samples.
-    let cols = if real_out { n_out } else { 2 * n_out };
-    let mut m = vec![0.0f64; parts * n_in * cols];
+    let cols = if real_out { Some(n_out) } else { n_out.checked_mul(2) };
+    // The matrix is a constant the importer builds: bounded before it is.
+    let size = cols.and_then(|c| (parts * n_in).checked_mul(c));
+    let (Some(cols), Some(size)) = (cols, size.filter(|&n| n <= crate::import::fold_limit()))
+    else {
+        return Err(node.unsupported(format!(
+            "a DFT of length {l} over {n_in} inputs: its matrix is past {}",
+            strata_ir::limits::Limit::FoldElements.named()
+        )));
+    };
+    let mut m = vec![0.0f64; size];
     let scale = if t.inverse { 1.0 / l as f64 } else { 1.0 };
     // e^{∓2πi·nk/L}: forward (xr + i·xi)(c - i·s), inverse (c + i·s).
     let sign = if t.inverse { 1.0 } else { -1.0 };
@@ -187,6 +196,16 @@ pub(crate) fn stft(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, Imp
         )));
     }
     let frames = 1 + (signal - frame) / step as usize;
+    // The frames' gather indices are a constant the importer builds.
+    if frames
+        .checked_mul(frame)
+        .is_none_or(|n| n > crate::import::fold_limit())
+    {
+        return Err(node.unsupported(format!(
+            "{frames} frames of {frame} samples: their indices are past {}",
+            strata_ir::limits::Limit::FoldElements.named()
+        )));
+    }
     let index: Vec<i64> = (0..frames)
         .flat_map(|f| (0..frame).map(move |n| (f * step as usize + n) as i64))
         .collect();
@@ -255,6 +274,12 @@ pub(crate) fn mel_weight_matrix(
             (((dft_length + 1) as f64 * hz) / rate as f64).floor() as i64
         })
         .collect();
+    if bins * mels > crate::import::fold_limit() {
+        return Err(node.unsupported(format!(
+            "{bins} x {mels} mel weights, past {}",
+            strata_ir::limits::Limit::FoldElements.named()
+        )));
+    }
     let mut w = vec![0.0f64; bins * mels];
     let mut set = |j: i64, i: usize, v: f64| -> Result<(), ImportError> {
         if j < 0 || j as usize >= bins {

@@ -834,21 +834,23 @@ fn block_size(a: &OpArgs) -> Result<usize, crate::IrError> {
     Ok(b as usize)
 }
 
+fn too_large_block(b: usize) -> crate::IrError {
+    format!("a blocksize of {b} makes dimensions past the largest size").into()
+}
+
 pub fn infer_depth_to_space(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrError> {
     let t = a.input(0);
     let b = block_size(a)?;
     let d = t.shape.dims();
-    if d.len() != 4 || !d[1].is_multiple_of(b * b) {
-        return Err(format!(
-            "DepthToSpace needs N x C x H x W with C divisible by {}",
-            b * b
-        )
-        .into());
+    let bb = b.checked_mul(b).ok_or_else(|| too_large_block(b))?;
+    if d.len() != 4 || !d[1].is_multiple_of(bb) {
+        return Err(format!("DepthToSpace needs N x C x H x W with C divisible by {bb}").into());
     }
-    Ok(vec![TensorType::new(
-        vec![d[0], d[1] / (b * b), d[2] * b, d[3] * b],
-        t.elem,
-    )])
+    let (h, w) = (d[2].checked_mul(b), d[3].checked_mul(b));
+    let (Some(h), Some(w)) = (h, w) else {
+        return Err(too_large_block(b));
+    };
+    Ok(vec![TensorType::new(vec![d[0], d[1] / bb, h, w], t.elem)])
 }
 
 pub fn eval_depth_to_space(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
@@ -874,10 +876,11 @@ pub fn infer_space_to_depth(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrErro
             format!("SpaceToDepth needs N x C x H x W with H and W divisible by {b}").into(),
         );
     }
-    Ok(vec![TensorType::new(
-        vec![d[0], d[1] * b * b, d[2] / b, d[3] / b],
-        t.elem,
-    )])
+    let c = b
+        .checked_mul(b)
+        .and_then(|bb| d[1].checked_mul(bb))
+        .ok_or_else(|| too_large_block(b))?;
+    Ok(vec![TensorType::new(vec![d[0], c, d[2] / b, d[3] / b], t.elem)])
 }
 
 pub fn eval_space_to_depth(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
