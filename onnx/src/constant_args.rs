@@ -138,7 +138,8 @@ pub(crate) fn reverse_sequence(
     let mut index_dims = vec![1usize; dims.len()];
     index_dims[bt] = dims[bt];
     index_dims[tt] = dims[tt];
-    let mut idx = Vec::with_capacity(dims[bt] * dims[tt]);
+    let size = node.fold_size("the reversal's index table", &[dims[bt], dims[tt]])?;
+    let mut idx = Vec::with_capacity(size);
     for first in 0..index_dims[0] as i64 {
         for second in 0..index_dims[1] as i64 {
             let (bi, t) = if bt == 0 {
@@ -235,8 +236,11 @@ pub(crate) fn affine_grid(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usiz
             -1.0 + step / 2.0 + i as f64 * step
         }
     };
-    let points: usize = spatial.iter().product();
-    let mut base = Vec::with_capacity(points * (k + 1));
+    let mut dims = spatial.to_vec();
+    dims.push(k + 1);
+    let size = node.fold_size("the grid's base coordinates", &dims)?;
+    let points = size / (k + 1);
+    let mut base = Vec::with_capacity(size);
     for p in 0..points {
         // Position p's index along each spatial axis, the last axis fastest.
         let mut rest = p;

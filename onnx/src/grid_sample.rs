@@ -404,7 +404,8 @@ pub(crate) fn deform_conv(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usiz
         )));
     }
     // Each tap's place before the offsets, [1, 1, kh, kw, 2, oh, ow], y then x.
-    let mut base = Vec::with_capacity(taps * 2 * oh * ow);
+    let size = node.fold_size("the taps' base places", &[taps, 2, oh, ow])?;
+    let mut base = Vec::with_capacity(size);
     for ki in 0..kh {
         for kj in 0..kw {
             for axis in 0..2 {

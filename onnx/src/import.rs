@@ -142,6 +142,24 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// The elements of a constant of `dims` that the importer is about to build, or an
+    /// error naming `what` when the product overflows or passes the fold limit.
+    pub fn fold_size(&self, what: &str, dims: &[usize]) -> Result<usize, ImportError> {
+        dims.iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| n <= fold_limit())
+            .ok_or_else(|| {
+                self.unsupported(format!(
+                    "{what} of {} elements, past {}",
+                    dims.iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" x "),
+                    strata_ir::limits::Limit::FoldElements.named()
+                ))
+            })
+    }
+
     pub fn attr(&self, name: &str) -> Option<&crate::proto::AttributeProto> {
         self.proto.attribute.iter().find(|a| a.name == name)
     }

@@ -1140,7 +1140,8 @@ fn col2im(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportError>
         }
         out
     };
-    let mut index = Vec::with_capacity(k as usize * l);
+    let size = node.fold_size("the column index table", &[k as usize, l])?;
+    let mut index = Vec::with_capacity(size);
     for kk in 0..k {
         let ko = unravel(kk, &block);
         for ll in 0..l as i64 {

@@ -243,7 +243,10 @@ impl Layer {
     /// `[seq, batch, k]` rows reordered so that row `s` of entry `b` is its step
     /// `len_b - 1 - s` (each entry reversed within its length); its own inverse.
     fn reverse(&self, b: &mut Builder, v: usize) -> Result<usize, ImportError> {
-        let mut idx = Vec::with_capacity(self.seq * self.batch);
+        let n = b
+            .node
+            .fold_size("the reversed steps' index table", &[self.seq, self.batch])?;
+        let mut idx = Vec::with_capacity(n);
         for s in 0..self.seq {
             for &l in &self.lens {
                 idx.push(if s < l { (l - 1 - s) as i64 } else { s as i64 });

@@ -73,7 +73,11 @@ fn dft_along(b: &mut Builder, x: usize, axis: usize, t: &Transform) -> Result<us
     flat.push(parts * n_in);
     let z = b.reshape(split, &flat)?;
     // The matrix: rows (re n, then im n), columns (re k, then im k) or real samples.
-    let cols = if real_out { Some(n_out) } else { n_out.checked_mul(2) };
+    let cols = if real_out {
+        Some(n_out)
+    } else {
+        n_out.checked_mul(2)
+    };
     // The matrix is a constant the importer builds: bounded before it is.
     let size = cols.and_then(|c| (parts * n_in).checked_mul(c));
     let (Some(cols), Some(size)) = (cols, size.filter(|&n| n <= crate::import::fold_limit()))

@@ -880,7 +880,10 @@ pub fn infer_space_to_depth(a: &OpArgs) -> Result<Vec<TensorType>, crate::IrErro
         .checked_mul(b)
         .and_then(|bb| d[1].checked_mul(bb))
         .ok_or_else(|| too_large_block(b))?;
-    Ok(vec![TensorType::new(vec![d[0], c, d[2] / b, d[3] / b], t.elem)])
+    Ok(vec![TensorType::new(
+        vec![d[0], c, d[2] / b, d[3] / b],
+        t.elem,
+    )])
 }
 
 pub fn eval_space_to_depth(a: &OpArgs, x: &[&Tensor]) -> Result<Vec<Tensor>, crate::IrError> {
