@@ -1344,7 +1344,7 @@ fn max_unpool(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<usize>, ImportEr
         }
         inferred.push(size as usize);
     }
-    let total: usize = inferred.iter().product();
+    let total = node.fold_size("the output's zeros", &inferred)?;
     let elem = b.imp.values[x].ty.elem;
     let zeros = b.constant(Tensor::from_f64s(
         elem,

@@ -416,10 +416,11 @@ fn integer_conv(
                 // channel (they broadcast).
                 let mut inner = vec![1usize, 1];
                 inner.extend(&xd[2..]);
+                let size = node.fold_size("the padding mask", &inner)?;
                 let interior = Tensor::from_f64s(
                     ElementType::Bool,
                     Shape::new(inner.clone()),
-                    &vec![0.0; inner.iter().product()],
+                    &vec![0.0; size],
                 );
                 let mut mpads = pads;
                 mpads[..2].fill(0);

@@ -70,7 +70,8 @@ pub(crate) fn tree_ensemble(imp: &mut Importer, node: &NodeCtx) -> Result<Vec<us
             b.imp.values[x].ty
         )));
     }
-    let rows = xd[0];
+    // Leaves and empty paths become per-row constants.
+    let rows = node.fold_size("a per-row constant", &[xd[0]])?;
     // Set-membership nodes take their sets from `membership_values` in node order, each
     // ended by a NaN.
     let mut sets: Vec<Vec<f64>> = vec![Vec::new(); n];
