@@ -731,3 +731,43 @@ fn declared_sizes_that_overflow_are_refused() {
         rejected(m, "has more bytes than memory addresses");
     }
 }
+
+/// Streams of one device are one caller's each: work recorded on two at once finishes in
+/// whichever order they synchronize, a stream dropped with work still queued runs it, and
+/// a buffer freed while another stream's copy of it is queued stays valid for that copy.
+#[test]
+fn streams_are_independent_queues() {
+    for dev in devices() {
+        let slice = |buffer, bytes| strata_runtime::BufferSlice {
+            buffer,
+            offset: 0,
+            bytes,
+        };
+        let [a, b, c, d, e] = [(); 5].map(|_| dev.allocate(64).unwrap());
+        let mut one = dev.stream().unwrap();
+        let mut two = dev.stream().unwrap();
+        one.upload(a, 0, &[3; 64]).unwrap();
+        two.upload(c, 0, &[5; 64]).unwrap();
+        one.copy(slice(a, 64), slice(b, 64)).unwrap();
+        two.copy(slice(c, 64), slice(d, 64)).unwrap();
+        two.synchronize().unwrap();
+        let mut out = [0u8; 64];
+        two.download(d, 0, &mut out).unwrap();
+        assert_eq!(out, [5; 64], "{}", dev.description());
+        // `a` goes while `one`'s copy of it is still queued.
+        one.copy(slice(a, 64), slice(e, 64)).unwrap();
+        dev.free(a);
+        one.synchronize().unwrap();
+        one.download(e, 0, &mut out).unwrap();
+        assert_eq!(out, [3; 64], "{}", dev.description());
+        one.copy(slice(b, 64), slice(d, 64)).unwrap();
+        drop(one);
+        let mut three = dev.stream().unwrap();
+        three.download(d, 0, &mut out).unwrap();
+        assert_eq!(out, [3; 64], "{}", dev.description());
+        drop((two, three));
+        for x in [b, c, d, e] {
+            dev.free(x);
+        }
+    }
+}
